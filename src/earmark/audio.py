@@ -1,0 +1,305 @@
+"""Audio in and out: decode any common format, mix to mono, resample, cut into windows.
+
+Conventions (see the README's vocabulary): waveforms are ``float32``, mono ``(samples,)``
+or ``(channels, samples)``, and always travel with their ``sample_rate`` in Hz. Nothing
+here resamples unless asked to with an explicit ``sample_rate``.
+
+Decoding goes through libsndfile (``soundfile``: WAV, FLAC, OGG/Vorbis, Opus, MP3, AIFF)
+and falls back to FFmpeg (``av``, which ships its own FFmpeg) for everything else
+(M4A/AAC, WebM, …). Resampling happens in exactly one place, :func:`resample`, with soxr.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+from .atomic import atomic_write
+from .errors import AudioDecodeError, ParameterError
+
+__all__ = [
+    "AUDIO_EXTENSIONS",
+    "MIN_DURATION_S",
+    "Audio",
+    "frame_windows",
+    "load_audio",
+    "resample",
+    "to_mono",
+    "valid_audio",
+    "write_wav",
+]
+
+#: File name endings earmark treats as audio when it scans a folder.
+AUDIO_EXTENSIONS = frozenset(
+    {".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".mp4", ".aac",
+     ".webm", ".aif", ".aiff", ".aifc", ".caf", ".w64", ".au", ".snd", ".wma", ".mka"}
+)
+
+#: Shorter files are refused: they hold too little sound to learn or judge from.
+MIN_DURATION_S = 0.05
+
+AudioSource = str | os.PathLike[str] | BinaryIO | bytes | bytearray | memoryview
+
+#: Most samples of codec padding (AAC/Vorbis end padding) trimmed from an FFmpeg decode
+#: that runs past the length the container states; a bigger excess is left alone.
+_MAX_CODEC_PADDING = 4096
+
+
+@dataclass(frozen=True)
+class Audio:
+    """A waveform with its sample rate.
+
+    Attributes
+    ----------
+    samples : np.ndarray, float32, ``(samples,)`` or ``(channels, samples)``
+    sample_rate : int, Hz
+    source : str or None
+        Where it came from (a path or a name), for messages and reports.
+    """
+
+    samples: np.ndarray
+    sample_rate: int
+    source: str | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.samples.shape[-1]) / float(self.sample_rate)
+
+
+def _describe(source: AudioSource) -> str:
+    if isinstance(source, (str, os.PathLike)):
+        return str(source)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return "<bytes>"
+    return str(getattr(source, "name", "<file object>"))
+
+
+def valid_audio(samples: np.ndarray, *, sample_rate: int, source: str = "audio") -> None:
+    """Check that ``samples`` is usable audio, raising a message that names ``source``.
+
+    Raises
+    ------
+    ParameterError
+        If ``sample_rate`` is not a positive integer or ``samples`` has the wrong shape.
+    AudioDecodeError
+        If the audio is empty or holds NaN or infinite values.
+    """
+    if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
+        raise ParameterError(f"sample_rate must be a positive integer in Hz, got {sample_rate!r}")
+    if not isinstance(samples, np.ndarray):
+        raise ParameterError(f"{source}: expected a numpy array, got {type(samples).__name__}")
+    if samples.ndim not in (1, 2):
+        raise ParameterError(
+            f"{source}: expected shape (samples,) or (channels, samples), got {samples.shape}"
+        )
+    if samples.shape[-1] == 0:
+        raise AudioDecodeError(f"{source}: holds no audio samples; record or export it again")
+    if not np.all(np.isfinite(samples)):
+        raise AudioDecodeError(
+            f"{source}: holds NaN or infinite sample values; re-export it as 16-bit or float PCM"
+        )
+
+
+def to_mono(samples: np.ndarray) -> np.ndarray:
+    """Average channels: ``(channels, samples)`` → ``(samples,)``; mono passes through."""
+    if samples.ndim == 1:
+        return samples.astype(np.float32, copy=False)
+    return samples.mean(axis=0, dtype=np.float64).astype(np.float32)
+
+
+def resample(samples: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray:
+    """Resample along the last axis with soxr (high quality). The one resampler in earmark."""
+    if orig_sr <= 0 or target_sr <= 0:
+        raise ParameterError(f"sample rates must be positive, got {orig_sr} → {target_sr}")
+    if orig_sr == target_sr:
+        return samples.astype(np.float32, copy=False)
+    if samples.ndim == 1:
+        return np.asarray(soxr.resample(samples, orig_sr, target_sr, quality="HQ"), np.float32)
+    out = soxr.resample(samples.T, orig_sr, target_sr, quality="HQ")
+    return np.ascontiguousarray(np.asarray(out, np.float32).T)
+
+
+def _read_soundfile(data: BinaryIO | str) -> tuple[np.ndarray, int]:
+    y, sr = sf.read(data, dtype="float32", always_2d=True)
+    return np.ascontiguousarray(y.T), int(sr)
+
+
+def _read_ffmpeg(data: BinaryIO | str) -> tuple[np.ndarray, int]:
+    import av  # FFmpeg bindings; imported lazily, only for formats libsndfile lacks
+
+    with av.open(data, mode="r") as container:
+        if not container.streams.audio:
+            raise AudioDecodeError("no audio stream")
+        stream = container.streams.audio[0]
+        rate = int(stream.rate or stream.codec_context.sample_rate or 0)
+        chunks: list[np.ndarray] = []
+        layout = stream.codec_context.layout.name if stream.codec_context.layout else "mono"
+        resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate or None)
+        for frame in container.decode(stream):
+            for out in resampler.resample(frame):
+                chunks.append(out.to_ndarray())
+                rate = out.sample_rate
+        for out in resampler.resample(None):
+            chunks.append(out.to_ndarray())
+        stated = _stated_samples(stream, rate)
+    if not chunks:
+        return np.zeros((1, 0), np.float32), max(rate, 1)
+    samples = np.concatenate(chunks, axis=1).astype(np.float32)
+    if stated is not None and 0 < samples.shape[1] - stated <= _MAX_CODEC_PADDING:
+        samples = samples[:, :stated]  # FFmpeg keeps AAC's end padding; the container knows
+    return samples, rate
+
+
+def _stated_samples(stream: Any, rate: int) -> int | None:
+    """The stream's length in samples as its container states it, or ``None``."""
+    if not stream.duration or not stream.time_base or rate <= 0:
+        return None
+    return round(float(stream.duration * stream.time_base) * rate)
+
+
+def _decode(source: AudioSource) -> tuple[np.ndarray, int]:
+    name = _describe(source)
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.exists():
+            raise AudioDecodeError(f"{name}: no such file; check the path")
+        if path.is_dir():
+            raise AudioDecodeError(f"{name}: is a folder, not an audio file; give a file's path")
+        try:
+            data: bytes = path.read_bytes()
+        except OSError as exc:
+            raise AudioDecodeError(
+                f"{name}: cannot be read ({exc.strerror or exc}); check its permissions"
+            ) from exc
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    else:
+        data = source.read()
+        if not isinstance(data, (bytes, bytearray)):
+            raise ParameterError(f"{name}: read text, not bytes; open the file with mode 'rb'")
+    if not data:
+        raise AudioDecodeError(f"{name}: the file is empty (0 bytes); record or export it again")
+    errors: list[str] = []
+    for reader in (_read_soundfile, _read_ffmpeg):
+        try:
+            return reader(io.BytesIO(data))
+        except AudioDecodeError as exc:
+            errors.append(str(exc))
+        except Exception as exc:  # noqa: BLE001 - decoders raise many types; we report them
+            errors.append(f"{type(exc).__name__}: {exc}".strip())
+    raise AudioDecodeError(
+        f"{name}: could not be decoded as audio ({errors[-1][:160]}); "
+        "convert it to WAV, FLAC, OGG, MP3, M4A, WebM or AIFF and try again"
+    )
+
+
+def load_audio(
+    source: AudioSource,
+    *,
+    sample_rate: int | None = None,
+    mono: bool = True,
+    min_duration_s: float = MIN_DURATION_S,
+) -> Audio:
+    """Decode an audio file (path, bytes or binary file object).
+
+    Parameters
+    ----------
+    source : path, bytes (or bytearray/memoryview) or binary file object
+    sample_rate : int or None
+        Resample to this rate in Hz; ``None`` keeps the file's own rate.
+    mono : bool
+        Average the channels to one (``(samples,)``); otherwise ``(channels, samples)``.
+    min_duration_s : float
+        Refuse files shorter than this.
+
+    Raises
+    ------
+    AudioDecodeError
+        Missing, empty, undecodable, too short, or non-finite audio; the message names the file.
+    ParameterError
+        If ``sample_rate`` is not a positive integer, or a file object was opened in text mode.
+    """
+    is_int = isinstance(sample_rate, (int, np.integer)) and not isinstance(sample_rate, bool)
+    if sample_rate is not None and not (is_int and sample_rate > 0):
+        raise ParameterError(
+            f"sample_rate must be a positive integer in Hz or None, got {sample_rate!r}"
+        )
+    name = _describe(source)
+    samples, file_sr = _decode(source)
+    valid_audio(samples, sample_rate=file_sr, source=name)
+    duration_s = samples.shape[-1] / file_sr
+    if duration_s < min_duration_s:
+        raise AudioDecodeError(
+            f"{name}: is {duration_s * 1000:.0f} ms long; earmark needs at least "
+            f"{min_duration_s * 1000:.0f} ms of sound per file"
+        )
+    if mono:
+        samples = to_mono(samples)
+    if sample_rate is not None:
+        samples = resample(samples, orig_sr=file_sr, target_sr=sample_rate)
+        file_sr = sample_rate
+    return Audio(samples=samples, sample_rate=file_sr, source=name)
+
+
+def frame_windows(
+    samples: np.ndarray, *, sample_rate: int, window_s: float, hop_s: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cut mono ``samples`` into windows of ``window_s`` every ``hop_s`` seconds.
+
+    A signal shorter than one window gives one window, zero-padded at the end; the last
+    partial window is kept (padded) when it holds at least half a window of new sound.
+
+    Returns
+    -------
+    windows : np.ndarray, float32, ``(n_windows, window_samples)``
+    starts_s : np.ndarray, float64, ``(n_windows,)`` start of each window in seconds
+    """
+    if window_s <= 0 or hop_s <= 0:
+        raise ParameterError(f"window_s and hop_s must be positive, got {window_s}, {hop_s}")
+    if samples.ndim != 1:
+        raise ParameterError(
+            f"frame_windows expects mono samples of shape (samples,), got {samples.shape}; "
+            "call to_mono first"
+        )
+    win = int(round(window_s * sample_rate))
+    if win < 1:
+        raise ParameterError(
+            f"window_s={window_s} is shorter than one sample at {sample_rate} Hz; make it longer"
+        )
+    hop = max(1, int(round(hop_s * sample_rate)))
+    n = samples.shape[-1]
+    starts = list(range(0, max(n - win, 0) + 1, hop))
+    last_end = starts[-1] + win
+    if n > last_end and (n - last_end) >= win // 2:
+        starts.append(starts[-1] + hop)
+    out = np.zeros((len(starts), win), np.float32)
+    for i, s in enumerate(starts):
+        piece = samples[s : s + win]
+        out[i, : piece.shape[0]] = piece
+    return out, np.asarray(starts, np.float64) / sample_rate
+
+
+def write_wav(path: str | os.PathLike[str], audio: Audio) -> Path:
+    """Write ``audio`` as 16-bit PCM WAV, atomically (a crash never leaves half a file).
+
+    Raises
+    ------
+    ParameterError
+        If the sample rate or shape is wrong, or the samples hold NaN or infinite values.
+    OutputError
+        If ``path`` cannot be written; the message names it.
+    """
+    if not np.all(np.isfinite(audio.samples)):
+        raise ParameterError(f"cannot write {path}: the audio holds NaN or infinite values")
+    valid_audio(audio.samples, sample_rate=audio.sample_rate, source=str(path))
+    data = audio.samples.T if audio.samples.ndim == 2 else audio.samples
+    with atomic_write(path) as fh:
+        sf.write(fh, np.clip(data, -1.0, 1.0), audio.sample_rate, subtype="PCM_16", format="WAV")
+    return Path(path)

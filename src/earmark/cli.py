@@ -1,0 +1,304 @@
+"""The ``earmark`` command: a thin shell over the library.
+
+Each command parses options, calls the library, and prints. Library errors
+(:class:`~earmark.errors.EarmarkError`) become one line on stderr and exit status 1;
+usage errors exit with 2. No tracebacks for mistakes a user can make.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from ._version import __version__
+from .errors import EarmarkError, OutputError
+
+__all__ = ["main"]
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EarmarkError as exc:
+            click.secho(f"Error: {exc}", fg="red", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+
+
+def _emit_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
+
+
+def _check_writable(path: Path) -> None:
+    """Fail before long work if ``path`` cannot be written (nothing is left behind)."""
+    from .atomic import atomic_write
+
+    if path.exists() and path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder; give a file name")
+    existed = path.exists()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}; choose a folder you can write to") from exc
+    probe = path.parent / f".{path.name}.probe"
+    with atomic_write(probe) as fh:
+        fh.write(b"")
+    probe.unlink()
+    if not existed and path.exists():  # pragma: no cover - defensive
+        path.unlink()
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="earmark")
+def main() -> None:
+    """earmark: teach a computer to recognise sounds from your own examples.
+
+    Datasets are folders with one subfolder per class (or a zip of one); the folder
+    'background' (or 'Background Noise', '_background_noise_') is the background-noise class.
+    """
+
+
+@main.command()
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Model file to write.")
+@click.option("--epochs", type=int, default=None, help="Passes over the data [24].")
+@click.option("--batch-size", type=int, default=None, help="Examples per step [64].")
+@click.option("--learning-rate", type=float, default=None, help="Peak learning rate [0.003].")
+@click.option("--window-s", type=float, default=None, help="Seconds of audio the model hears at once [1.0].")
+@click.option("--seed", type=int, default=None, help="Random seed [0].")
+@click.option("--arch", type=click.Choice(["cnn", "tiny"]), default=None, help="Network size [cnn].")
+@click.option("--no-augment", is_flag=True, help="Train on the clips as they are (not recommended).")
+@click.option("--allow-no-background", is_flag=True, help="Train without a background-noise class.")
+@click.option("--json", "as_json", is_flag=True, help="Print the validation report as one JSON object.")
+def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, learning_rate: float | None,
+          window_s: float | None, seed: int | None, arch: str | None, no_augment: bool,
+          allow_no_background: bool, as_json: bool) -> None:
+    """Train a classifier on DATA (a folder per class, or a zip) and write it to --out."""
+    from .dataset import load_dataset
+    from .train import TrainSettings
+    from .train import train as run_training
+
+    given = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "window_s": window_s,
+             "seed": seed, "arch": arch}
+    overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    if window_s is not None:
+        overrides["hop_s"] = window_s / 2
+    settings = TrainSettings(**overrides, augment=not no_augment, require_background=not allow_no_background)
+    _check_writable(out)
+    dataset = load_dataset(data, sample_rate=settings.sample_rate,
+                           on_skip=lambda s: click.echo(f"skipped {s.path}: {s.reason}", err=True))
+    dataset.check_trainable(require_background=settings.require_background)
+    counts = ", ".join(f"{k} {v}" for k, v in dataset.counts().items())
+    click.echo(f"{len(dataset.clips)} clips ({counts}); training {settings.arch} for {settings.epochs} epochs",
+               err=True)
+    clf = run_training(dataset, settings=settings, progress=not as_json)
+    clf.save(out)
+    from .evaluate import EvaluationReport
+
+    val = clf.manifest.metrics["validation"]
+    if as_json:
+        _emit_json({"model": str(out), "validation": val, "history": clf.manifest.metrics["history"]})
+        return
+    report = EvaluationReport(labels=val["labels"], accuracy=val["accuracy"], macro_f1=val["macro_f1"],
+                              per_class=val["per_class"], confusion=val["confusion"]["matrix"],
+                              misclassified=val["misclassified"], n_clips=val["n_clips"])
+    click.echo(f"\nvalidation (held out by recording, {clf.manifest.dataset['val_clips']} clips):")
+    click.echo(report.format())
+    click.echo(f"\nmodel written to {out} ({clf.manifest.metrics['train_seconds']:.0f} s of training)")
+
+
+@main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("test_dir", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def evaluate(model: Path, test_dir: Path, as_json: bool) -> None:
+    """Score MODEL on TEST_DIR (a folder per class, or a zip)."""
+    from .classifier import load
+    from .evaluate import evaluate as run_eval
+
+    report = run_eval(load(model), test_dir)
+    if as_json:
+        _emit_json({"model": str(model), **report.to_dict()})
+    else:
+        click.echo(report.format())
+
+
+@main.command()
+@click.argument("model_a", type=click.Path(path_type=Path))
+@click.argument("model_b", type=click.Path(path_type=Path))
+@click.argument("test_dir", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def compare(model_a: Path, model_b: Path, test_dir: Path, as_json: bool) -> None:
+    """Evaluate two models side by side on the same TEST_DIR."""
+    from .classifier import load
+    from .evaluate import compare as run_compare
+
+    a, b = run_compare(load(model_a), load(model_b), test_dir)
+    if as_json:
+        _emit_json({"test_set": str(test_dir), "models": [{"model": str(model_a), **a.to_dict()},
+                                                          {"model": str(model_b), **b.to_dict()}]})
+        return
+    name_a, name_b = model_a.name, model_b.name
+    w = max(12, len(name_a), len(name_b))
+    click.echo(f"{'':<16}{name_a:>{w}}  {name_b:>{w}}")
+    click.echo(f"{'accuracy':<16}{a.accuracy:>{w}.1%}  {b.accuracy:>{w}.1%}")
+    click.echo(f"{'macro-F1':<16}{a.macro_f1:>{w}.3f}  {b.macro_f1:>{w}.3f}")
+    for lab in a.labels:
+        ra = a.per_class.get(lab, {}).get("recall", float("nan"))
+        rb = b.per_class.get(lab, {}).get("recall", float("nan"))
+        click.echo(f"{'recall ' + lab:<16}{ra:>{w}.1%}  {rb:>{w}.1%}")
+    only_a = {m["file"] for m in a.misclassified} - {m["file"] for m in b.misclassified}
+    only_b = {m["file"] for m in b.misclassified} - {m["file"] for m in a.misclassified}
+    click.echo(f"\nwrong only with {name_a}: {len(only_a)}   wrong only with {name_b}: {len(only_b)}")
+    for f in sorted(only_a)[:10]:
+        click.echo(f"  {name_a} misses {f}")
+    for f in sorted(only_b)[:10]:
+        click.echo(f"  {name_b} misses {f}")
+
+
+def _expand(paths: tuple[Path, ...]) -> Iterator[Path]:
+    from .audio import AUDIO_EXTENSIONS
+
+    for p in paths:
+        if p.is_dir():
+            yield from (f for f in sorted(p.rglob("*")) if f.is_file() and f.suffix.lower() in AUDIO_EXTENSIONS)
+        else:
+            yield p
+
+
+@main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
+    """Label each audio file (folders are searched for audio). Bad files are reported and skipped."""
+    from .classifier import load
+
+    clf = load(model)
+    predictions, failed = clf.predict_files(_expand(files))
+    if as_json:
+        _emit_json({"model": str(model), "labels": clf.labels, "predictions": [p.to_dict() for p in predictions],
+                    "errors": [{"file": f, "error": e} for f, e in failed]})
+    else:
+        for p in predictions:
+            probs = "  ".join(f"{k} {v:.2f}" for k, v in p.probabilities.items())
+            click.echo(f"{p.source}\t{p.label}\t{probs}")
+        for f, e in failed:
+            click.secho(f"skipped {f}: {e}", fg="yellow", err=True)
+    if failed or not predictions:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("recording", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (segments) instead of CSV.")
+@click.option("--png", type=click.Path(path_type=Path), default=None, help="Also draw spectrogram + label track.")
+@click.option("--hop-s", type=float, default=0.25, show_default=True, help="Seconds between windows.")
+@click.option("--smooth-s", type=float, default=1.0, show_default=True, help="Smoothing span in seconds.")
+@click.option("--min-segment-s", type=float, default=0.5, show_default=True, help="Shortest segment kept.")
+def timeline(model: Path, recording: Path, as_json: bool, png: Path | None, hop_s: float, smooth_s: float,
+             min_segment_s: float) -> None:
+    """Label a long RECORDING over time, as segments (CSV, or JSON with --json)."""
+    from .audio import load_audio
+    from .classifier import load
+
+    clf = load(model)
+    if png is not None:
+        _check_writable(png)
+    audio = load_audio(recording, sample_rate=clf.sample_rate)
+    tl = clf.timeline(audio.samples, sample_rate=audio.sample_rate, hop_s=hop_s, smooth_s=smooth_s,
+                      min_segment_s=min_segment_s)
+    if png is not None:
+        from .pictures import timeline_png
+
+        timeline_png(audio.samples, sample_rate=audio.sample_rate, timeline=tl, path=png, title=recording.name)
+        click.echo(f"picture written to {png}", err=True)
+    if as_json:
+        _emit_json({"model": str(model), "recording": str(recording), **tl.to_dict()})
+    else:
+        click.echo(tl.to_csv(), nl=False)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--png", type=click.Path(path_type=Path), required=True, help="Picture to write.")
+def spectrogram(file: Path, png: Path) -> None:
+    """Draw the full-band mel spectrogram of FILE."""
+    from .audio import load_audio
+    from .pictures import spectrogram_png
+
+    _check_writable(png)
+    audio = load_audio(file)
+    spectrogram_png(audio.samples, sample_rate=audio.sample_rate, path=png, title=file.name)
+    click.echo(f"spectrogram written to {png}")
+
+
+@main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--input", "input_file", type=click.Path(path_type=Path), default=None,
+              help="Play this file as if it were live, instead of the microphone.")
+@click.option("--hop-s", type=float, default=0.1, show_default=True, help="Seconds between predictions.")
+@click.option("--seconds", type=float, default=None, help="Stop after this many seconds.")
+@click.option("--fast", is_flag=True, help="With --input: do not wait in real time.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def listen(model: Path, input_file: Path | None, hop_s: float, seconds: float | None, fast: bool,
+           as_json: bool) -> None:
+    """Classify live audio from the microphone (or --input FILE), printing every --hop-s."""
+    from .classifier import load
+    from .live import file_chunks, microphone_chunks
+
+    clf = load(model)
+    if input_file is not None:
+        chunks, rate = file_chunks(input_file, chunk_s=hop_s, realtime=not fast)
+    else:
+        chunks, rate = microphone_chunks(chunk_s=hop_s)
+    stream = clf.stream(sample_rate=rate, hop_s=hop_s)
+    for chunk in chunks:
+        for p in stream.feed(chunk):
+            if as_json:
+                click.echo(json.dumps(p.to_dict()))
+            else:
+                bars = "  ".join(f"{k} {v:4.2f}" for k, v in p.probabilities.items())
+                click.echo(f"{p.time_s:7.2f}s  {p.label:<12} {bars}")
+        if seconds is not None and stream.time_s >= seconds:
+            break
+    if stream.compute_s:
+        click.echo(f"{len(stream.compute_s)} predictions, median compute "
+                   f"{1000 * float(np.median(stream.compute_s)):.1f} ms each", err=True)
+
+
+@main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+def info(model: Path) -> None:
+    """Print a model file's manifest (labels, settings, metrics) as JSON."""
+    from .modelfile import read_manifest
+
+    _emit_json(read_manifest(model).to_dict())
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("earmark-demo-output"), show_default=True,
+              help="Folder for the model, report and pictures.")
+@click.option("--epochs", type=int, default=None, help="Override the demo's epochs.")
+def demo(out: Path, epochs: int | None) -> None:
+    """Train a bass / drums / background classifier on the built-in demo set and show what it learnt."""
+    from .demo import run_demo
+
+    started = time.perf_counter()
+    run_demo(out, epochs=epochs, echo=click.echo)
+    click.echo(f"\ndemo finished in {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,301 @@
+"""Datasets: a folder with one subfolder per class (or a zip of one), cut into clips.
+
+Layout::
+
+    my_sounds/
+        background/        ← the background-noise class (also "Background Noise", "_background_noise_")
+        bass/  take1.wav  take2.flac  session2/riff.mp3
+        drums/ ...
+
+Every audio file under a class folder (nested folders included) belongs to that class.
+Files longer than ``long_recording_s`` are cut into clips of ``clip_s`` every
+``clip_hop_s``; every clip remembers the recording (``source``) it came from, so that
+validation can be split **by recording, never by window**.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import tempfile
+import zipfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .audio import AUDIO_EXTENSIONS, load_audio
+from .errors import AudioDecodeError, DatasetError, ParameterError
+
+__all__ = [
+    "BACKGROUND_LABEL",
+    "MIN_CLIPS_PER_CLASS",
+    "Clip",
+    "Dataset",
+    "Skipped",
+    "is_background_name",
+    "load_dataset",
+    "scan_folder",
+    "split_by_source",
+]
+
+#: The canonical label of the background-noise class, whatever its folder is called.
+BACKGROUND_LABEL = "background"
+_BACKGROUND_NAMES = {"background", "background noise", "background_noise", "_background_noise_",
+                     "background-noise", "backgroundnoise"}
+#: Fewer clips than this in a class cannot be learnt from (or validated) honestly.
+MIN_CLIPS_PER_CLASS = 5
+_IGNORED = re.compile(r"^(\.|__MACOSX$|Thumbs\.db$|desktop\.ini$)", re.IGNORECASE)
+_MAX_ZIP_BYTES = 4 * 1024**3
+_MAX_ZIP_FILES = 50_000
+
+
+def is_background_name(name: str) -> bool:
+    """True for folder names that mean the background-noise class."""
+    return name.strip().lower() in _BACKGROUND_NAMES
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that was not used, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One labelled piece of audio at the dataset's sample rate.
+
+    ``source`` names the recording it was cut from; ``start_s`` is its offset in it.
+    """
+
+    samples: np.ndarray
+    label: str
+    source: str
+    start_s: float = 0.0
+
+    @property
+    def name(self) -> str:
+        return self.source if self.start_s == 0 else f"{self.source}@{self.start_s:.2f}s"
+
+
+@dataclass
+class Dataset:
+    """Labelled clips at one sample rate, plus what was skipped while reading them."""
+
+    clips: list[Clip]
+    sample_rate: int
+    root: str = ""
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def labels(self) -> list[str]:
+        """Class labels: background first (when present), the rest sorted."""
+        found = {c.label for c in self.clips}
+        rest = sorted(found - {BACKGROUND_LABEL})
+        return ([BACKGROUND_LABEL] if BACKGROUND_LABEL in found else []) + rest
+
+    def counts(self) -> dict[str, int]:
+        counts = Counter(c.label for c in self.clips)
+        return {label: counts[label] for label in self.labels}
+
+    def seconds(self) -> dict[str, float]:
+        total: dict[str, float] = defaultdict(float)
+        for c in self.clips:
+            total[c.label] += c.samples.shape[-1] / self.sample_rate
+        return {label: round(total[label], 2) for label in self.labels}
+
+    def check_trainable(self, *, require_background: bool = True) -> None:
+        """Raise :class:`DatasetError` saying what to add when this set cannot be trained on."""
+        counts = self.counts()
+        where = f" in {self.root}" if self.root else ""
+        if len(counts) < 2:
+            have = f"only the class {next(iter(counts))!r}" if counts else "no classes"
+            raise DatasetError(f"found {have}{where}; add at least two class folders with audio")
+        if require_background and BACKGROUND_LABEL not in counts:
+            raise DatasetError(
+                f"no background class{where}: add a folder named 'background' holding "
+                "recordings of the room with none of your sounds playing"
+            )
+        for label, n in counts.items():
+            if n < MIN_CLIPS_PER_CLASS:
+                raise DatasetError(
+                    f"class {label!r} has {n} clip{'s' if n != 1 else ''}; "
+                    f"add at least {MIN_CLIPS_PER_CLASS} (or one longer recording)"
+                )
+
+
+def _walk_files(root: Path) -> Iterable[Path]:
+    for path in sorted(root.rglob("*")):
+        if any(_IGNORED.match(part) for part in path.relative_to(root).parts):
+            continue
+        if path.is_file():
+            yield path
+
+
+def scan_folder(root: Path) -> tuple[list[tuple[Path, str]], list[Skipped]]:
+    """List ``(audio_path, label)`` pairs under a folder-per-class ``root``, and what was skipped."""
+    if not root.exists():
+        raise DatasetError(f"{root}: no such folder; check the path")
+    if not root.is_dir():
+        raise DatasetError(f"{root}: is not a folder or a .zip; give a folder with one subfolder per class")
+    found: list[tuple[Path, str]] = []
+    skipped: list[Skipped] = []
+    for path in _walk_files(root):
+        rel = path.relative_to(root)
+        if len(rel.parts) < 2:
+            skipped.append(Skipped(str(rel), "not inside a class folder"))
+            continue
+        if path.suffix.lower() not in AUDIO_EXTENSIONS:
+            skipped.append(Skipped(str(rel), f"not an audio file ({path.suffix or 'no extension'})"))
+            continue
+        folder = rel.parts[0]
+        found.append((path, BACKGROUND_LABEL if is_background_name(folder) else folder))
+    return found, skipped
+
+
+def _extract_zip(path: Path) -> Path:
+    """Extract a dataset zip safely (no paths outside the target, bounded size) to a temp folder."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DatasetError(f"{path}: not a readable zip file ({exc}); re-create the zip") from exc
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if len(members) > _MAX_ZIP_FILES:
+            raise DatasetError(f"{path}: holds {len(members)} files; the limit is {_MAX_ZIP_FILES}")
+        if sum(m.file_size for m in members) > _MAX_ZIP_BYTES:
+            raise DatasetError(f"{path}: unpacks to more than {_MAX_ZIP_BYTES // 1024**3} GB; split it")
+        target = Path(tempfile.mkdtemp(prefix="earmark-zip-"))
+        for member in members:
+            parts = [p for p in Path(member.filename.replace("\\", "/")).parts if p not in ("", ".")]
+            if not parts or ".." in parts or Path(member.filename).is_absolute():
+                raise DatasetError(f"{path}: unsafe member name {member.filename!r}; refusing to extract")
+            dest = target.joinpath(*parts)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(member) as src, open(dest, "wb") as out:
+                out.write(src.read())
+    # A zip of one top folder ("my_sounds/bass/...") is unwrapped to that folder.
+    entries = [p for p in target.iterdir() if not _IGNORED.match(p.name)]
+    if len(entries) == 1 and entries[0].is_dir():
+        inner = [p for p in entries[0].iterdir() if p.is_dir() and not _IGNORED.match(p.name)]
+        if inner:
+            return entries[0]
+    return target
+
+
+def cut_recording(
+    samples: np.ndarray, *, sample_rate: int, clip_s: float, clip_hop_s: float
+) -> list[tuple[float, np.ndarray]]:
+    """Cut a long recording into ``(start_s, clip)`` pieces; a short tail joins the last clip."""
+    clip, hop = int(round(clip_s * sample_rate)), int(round(clip_hop_s * sample_rate))
+    n = samples.shape[-1]
+    if n <= clip:
+        return [(0.0, samples)]
+    starts = list(range(0, n - clip + 1, hop))
+    pieces = [(s / sample_rate, samples[s : s + clip]) for s in starts]
+    tail_start = starts[-1] + hop
+    if n - tail_start >= clip // 2:
+        pieces.append((tail_start / sample_rate, samples[tail_start:]))
+    return pieces
+
+
+def load_dataset(
+    path: str | Path,
+    *,
+    sample_rate: int,
+    long_recording_s: float = 12.0,
+    clip_s: float = 4.0,
+    clip_hop_s: float | None = None,
+    on_skip: Callable[[Skipped], None] | None = None,
+) -> Dataset:
+    """Read a folder-per-class dataset (or a zip of one), decoding every file at ``sample_rate``.
+
+    Files that cannot be decoded are skipped and listed in ``Dataset.skipped`` (and passed to
+    ``on_skip``); the rest load. Recordings longer than ``long_recording_s`` are cut into
+    ``clip_s`` clips every ``clip_hop_s`` (default: ``clip_s``, no overlap).
+    """
+    if clip_s <= 0 or long_recording_s < clip_s:
+        raise ParameterError(f"need 0 < clip_s <= long_recording_s, got {clip_s}, {long_recording_s}")
+    hop_s = clip_s if clip_hop_s is None else clip_hop_s
+    if hop_s <= 0:
+        raise ParameterError(f"clip_hop_s must be positive, got {hop_s}")
+    root = Path(path)
+    if root.is_file() and root.suffix.lower() == ".zip":
+        folder = _extract_zip(root)
+    else:
+        folder = root
+    files, skipped = scan_folder(folder)
+    for s in skipped:
+        if on_skip:
+            on_skip(s)
+    clips: list[Clip] = []
+    for file, label in files:
+        rel = str(file.relative_to(folder))
+        try:
+            audio = load_audio(file, sample_rate=sample_rate)
+        except AudioDecodeError as exc:
+            item = Skipped(rel, str(exc).replace(str(file), rel))
+            skipped.append(item)
+            if on_skip:
+                on_skip(item)
+            continue
+        if audio.duration_s > long_recording_s:
+            pieces = cut_recording(audio.samples, sample_rate=sample_rate, clip_s=clip_s, clip_hop_s=hop_s)
+        else:
+            pieces = [(0.0, audio.samples)]
+        clips.extend(Clip(samples=y, label=label, source=rel, start_s=start) for start, y in pieces)
+    return Dataset(clips=clips, sample_rate=sample_rate, root=str(root), skipped=skipped)
+
+
+def split_by_source(
+    clips: list[Clip], *, sample_rate: int, val_fraction: float, seed: int
+) -> tuple[list[Clip], list[Clip]]:
+    """Split clips into train and validation **by source recording**, per class.
+
+    Whole recordings go to one side. A class with a single recording is split in time
+    instead: its last clips go to validation and no training clip overlaps them.
+    """
+    if not 0.0 < val_fraction < 1.0:
+        raise ParameterError(f"val_fraction must be between 0 and 1, got {val_fraction}")
+    rng = random.Random(seed)
+    train: list[Clip] = []
+    val: list[Clip] = []
+    by_label: dict[str, dict[str, list[Clip]]] = defaultdict(lambda: defaultdict(list))
+    for c in clips:
+        by_label[c.label][c.source].append(c)
+    for label in sorted(by_label):
+        sources = by_label[label]
+        names = sorted(sources)
+        if len(names) == 1:
+            t, v = _split_in_time(sources[names[0]], sample_rate=sample_rate, val_fraction=val_fraction)
+            train += t
+            val += v
+            continue
+        rng.shuffle(names)
+        total = sum(len(sources[n]) for n in names)
+        taken = 0
+        for i, name in enumerate(names):
+            if taken >= val_fraction * total or i == len(names) - 1:
+                train += sources[name]
+            else:
+                val += sources[name]
+                taken += len(sources[name])
+    return train, val
+
+
+def _split_in_time(
+    clips: list[Clip], *, sample_rate: int, val_fraction: float
+) -> tuple[list[Clip], list[Clip]]:
+    ordered = sorted(clips, key=lambda c: c.start_s)
+    n_val = max(1, int(round(len(ordered) * val_fraction))) if len(ordered) > 1 else 0
+    val = ordered[len(ordered) - n_val :]
+    if not val:
+        return ordered, []
+    boundary = val[0].start_s
+    train = [c for c in ordered[: len(ordered) - n_val]
+             if c.start_s + c.samples.shape[-1] / sample_rate <= boundary + 1e-6]
+    return train, val

@@ -1,0 +1,59 @@
+"""One error hierarchy for earmark.
+
+Every error a user can cause derives from :class:`EarmarkError`. Messages say what
+happened, name the offending value or file, and say what to do about it. The CLI
+turns these into a one-line message and a non-zero exit; the web server turns them
+into one JSON error shape with the HTTP status carried by the class.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "EarmarkError",
+    "ParameterError",
+    "AudioDecodeError",
+    "DatasetError",
+    "ModelFileError",
+    "OutputError",
+    "DependencyError",
+]
+
+
+class EarmarkError(Exception):
+    """Root of every error earmark raises on purpose."""
+
+    http_status: int = 400
+
+
+class ParameterError(EarmarkError, ValueError):
+    """A setting or argument has a value earmark cannot use."""
+
+
+class AudioDecodeError(EarmarkError):
+    """A file could not be read as audio (missing, empty, corrupt, too short, NaN/inf)."""
+
+    http_status = 422
+
+
+class DatasetError(EarmarkError):
+    """A dataset (folder per class, or zip) cannot be trained or evaluated on."""
+
+    http_status = 422
+
+
+class ModelFileError(EarmarkError):
+    """A model file is missing, corrupt, foreign or from a newer earmark."""
+
+    http_status = 422
+
+
+class OutputError(EarmarkError):
+    """An output (model file, picture, report) cannot be written."""
+
+    http_status = 500
+
+
+class DependencyError(EarmarkError):
+    """An optional dependency needed for this feature is not installed."""
+
+    http_status = 501

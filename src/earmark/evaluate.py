@@ -1,0 +1,132 @@
+"""Honest evaluation: accuracy, macro-F1, per-class precision/recall, confusion, mistakes.
+
+Evaluate on a test set kept apart from training (ideally recorded elsewhere). Each file (or
+each clip of a long recording) gets one prediction, the mean over its windows.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .classifier import Classifier
+from .dataset import Dataset, Skipped, load_dataset
+from .errors import DatasetError
+
+__all__ = ["EvaluationReport", "evaluate", "compare", "report_from_probabilities"]
+
+
+@dataclass
+class EvaluationReport:
+    """Scores of one model on one labelled set. ``confusion[i][j]``: true ``labels[i]`` predicted ``labels[j]``."""
+
+    labels: list[str]
+    accuracy: float
+    macro_f1: float
+    per_class: dict[str, dict[str, float]]
+    confusion: list[list[int]]
+    misclassified: list[dict[str, Any]]
+    n_clips: int
+    skipped: list[Skipped] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "accuracy": round(self.accuracy, 4),
+            "macro_f1": round(self.macro_f1, 4),
+            "n_clips": self.n_clips,
+            "labels": self.labels,
+            "per_class": self.per_class,
+            "confusion": {"labels": self.labels, "matrix": self.confusion},
+            "misclassified": self.misclassified,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+        }
+
+    def format(self, *, max_mistakes: int = 20) -> str:
+        """A plain-text report for terminals."""
+        width = max(8, *(len(lab) for lab in self.labels))
+        lines = [f"accuracy {self.accuracy:.1%}   macro-F1 {self.macro_f1:.3f}   ({self.n_clips} clips)", "",
+                 f"{'class':<{width}}  precision  recall     f1  clips"]
+        for lab in self.labels:
+            pc = self.per_class[lab]
+            lines.append(f"{lab:<{width}}  {pc['precision']:>9.1%}  {pc['recall']:>6.1%}  {pc['f1']:>5.3f}  "
+                         f"{int(pc['support']):>5}")
+        lines += ["", "confusion (rows = true, columns = predicted)",
+                  " " * (width + 2) + "  ".join(f"{lab[:8]:>8}" for lab in self.labels)]
+        for lab, row in zip(self.labels, self.confusion):
+            lines.append(f"{lab:<{width}}  " + "  ".join(f"{v:>8}" for v in row))
+        if self.misclassified:
+            lines += ["", f"misclassified ({len(self.misclassified)}):"]
+            for m in self.misclassified[:max_mistakes]:
+                lines.append(f"  {m['file']}: {m['true']} → {m['predicted']} ({m['confidence']:.0%})")
+            if len(self.misclassified) > max_mistakes:
+                lines.append(f"  … and {len(self.misclassified) - max_mistakes} more (use --json for all)")
+        for s in self.skipped:
+            lines.append(f"skipped {s.path}: {s.reason}")
+        return "\n".join(lines)
+
+
+def report_from_probabilities(probs: np.ndarray, true_labels: list[str], names: list[str], *,
+                              labels: list[str]) -> EvaluationReport:
+    """Build a report from clip probabilities ``(n_clips, n_classes)`` in ``labels`` order."""
+    k = len(labels)
+    y = np.array([labels.index(t) for t in true_labels], dtype=int)
+    pred = probs.argmax(axis=1) if len(probs) else np.zeros(0, int)
+    confusion = np.zeros((k, k), dtype=int)
+    np.add.at(confusion, (y, pred), 1)
+    per_class: dict[str, dict[str, float]] = {}
+    f1s = []
+    for i, lab in enumerate(labels):
+        tp = confusion[i, i]
+        precision = tp / confusion[:, i].sum() if confusion[:, i].sum() else 0.0
+        recall = tp / confusion[i, :].sum() if confusion[i, :].sum() else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class[lab] = {"precision": round(float(precision), 4), "recall": round(float(recall), 4),
+                          "f1": round(float(f1), 4), "support": int(confusion[i, :].sum())}
+        if confusion[i, :].sum():
+            f1s.append(f1)
+    mistakes = [{"file": names[j], "true": true_labels[j], "predicted": labels[int(pred[j])],
+                 "confidence": round(float(probs[j, pred[j]]), 4)}
+                for j in np.flatnonzero(pred != y)]
+    return EvaluationReport(labels=labels, accuracy=float(np.mean(pred == y)) if len(y) else float("nan"),
+                            macro_f1=float(np.mean(f1s)) if f1s else float("nan"), per_class=per_class,
+                            confusion=confusion.tolist(), misclassified=mistakes, n_clips=int(len(y)))
+
+
+def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> Dataset:
+    dataset = data if isinstance(data, Dataset) else load_dataset(Path(data), sample_rate=clf.sample_rate)
+    if not dataset.clips:
+        raise DatasetError(f"{dataset.root}: holds no usable audio; it needs one subfolder per class with audio files")
+    unknown = sorted({c.label for c in dataset.clips} - set(clf.labels))
+    if unknown:
+        raise DatasetError(
+            f"the test set has classes the model does not know: {unknown}; the model knows {clf.labels}. "
+            "Rename the folders to match, or remove them"
+        )
+    return dataset
+
+
+def evaluate(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> EvaluationReport:
+    """Score ``clf`` on a folder-per-class test set (or zip, or loaded :class:`Dataset`)."""
+    dataset = _load_test_set(clf, data)
+    started = time.perf_counter()
+    probs = clf.predict_clips([c.samples for c in dataset.clips])
+    report = report_from_probabilities(probs, [c.label for c in dataset.clips], [c.name for c in dataset.clips],
+                                       labels=clf.labels)
+    report.skipped = list(dataset.skipped)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def compare(a: Classifier, b: Classifier, data: str | os.PathLike[str] | Dataset) -> tuple[EvaluationReport, EvaluationReport]:
+    """Evaluate two models on the same test set (decoded once)."""
+    if a.sample_rate != b.sample_rate:
+        ds = data if isinstance(data, Dataset) else None
+        return evaluate(a, ds or data), evaluate(b, ds or data)
+    dataset = _load_test_set(a, data)
+    return evaluate(a, dataset), evaluate(b, dataset)

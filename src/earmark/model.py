@@ -1,0 +1,98 @@
+"""Network architectures: waveform in, class logits out, front end included.
+
+The architecture is separate from the task (labels, data, loss live in :mod:`earmark.train`).
+A model file stores the architecture's name and parameters (:class:`ArchSpec`), so a loaded
+model is rebuilt exactly. ``"cnn"`` is the default; ``"tiny"`` is a very small network for
+tests and quick experiments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from .errors import ParameterError
+from .features import FeatureConfig, LogMel
+
+__all__ = ["ArchSpec", "ARCHITECTURES", "SoundNet", "build_model"]
+
+ARCHITECTURES: dict[str, tuple[int, ...]] = {
+    "cnn": (32, 64, 96, 128),
+    "tiny": (8, 16, 16, 16),
+}
+
+
+@dataclass(frozen=True)
+class ArchSpec:
+    """Which network to build: ``name`` in :data:`ARCHITECTURES`, and its dropout."""
+
+    name: str = "cnn"
+    dropout: float = 0.2
+    channels: tuple[int, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.name not in ARCHITECTURES:
+            raise ParameterError(f"unknown architecture {self.name!r}; choose one of {sorted(ARCHITECTURES)}")
+        if not self.channels:
+            object.__setattr__(self, "channels", ARCHITECTURES[self.name])
+        if not 0 <= self.dropout < 1:
+            raise ParameterError(f"dropout must be in [0, 1), got {self.dropout}")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["channels"] = list(self.channels)
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ArchSpec:
+        return cls(name=str(data["name"]), dropout=float(data.get("dropout", 0.2)),
+                   channels=tuple(int(c) for c in data.get("channels", ())))
+
+
+def _block(c_in: int, c_out: int, pool: tuple[int, int]) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, 3, padding=1, bias=False),
+        nn.BatchNorm2d(c_out),
+        nn.ReLU(inplace=True),
+        nn.MaxPool2d(pool),
+    )
+
+
+class SoundNet(nn.Module):
+    """Log-mel front end + a compact 2-D CNN + time pooling.
+
+    Input ``(batch, samples)`` at ``features.sample_rate``; output ``(batch, n_classes)`` logits.
+    :meth:`embed` gives the pooled features before the classifier.
+    """
+
+    def __init__(self, *, n_classes: int, features: FeatureConfig, arch: ArchSpec) -> None:
+        super().__init__()
+        self.frontend = LogMel(features)
+        chans = (1, *arch.channels)
+        layers = [_block(chans[i], chans[i + 1], (2, 2)) for i in range(len(chans) - 2)]
+        layers.append(nn.Sequential(
+            nn.Conv2d(chans[-2], chans[-1], 3, padding=1, bias=False),
+            nn.BatchNorm2d(chans[-1]), nn.ReLU(inplace=True)))
+        self.body = nn.Sequential(*layers)
+        self.dropout = nn.Dropout(arch.dropout)
+        self.head = nn.Linear(2 * chans[-1], n_classes)
+
+    def embed_features(self, feats: torch.Tensor) -> torch.Tensor:
+        """Pooled embedding of normalised log-mel ``(batch, n_mels, n_frames)``."""
+        h = self.body(feats.unsqueeze(1)).mean(dim=2)  # average over frequency
+        return torch.cat([h.mean(dim=-1), h.amax(dim=-1)], dim=1)
+
+    def forward_features(self, feats: torch.Tensor) -> torch.Tensor:
+        return self.head(self.dropout(self.embed_features(feats)))
+
+    def forward(self, waveform: torch.Tensor) -> torch.Tensor:
+        return self.forward_features(self.frontend(waveform))
+
+
+def build_model(*, n_classes: int, features: FeatureConfig, arch: ArchSpec) -> SoundNet:
+    if n_classes < 2:
+        raise ParameterError(f"a classifier needs at least 2 classes, got {n_classes}")
+    return SoundNet(n_classes=n_classes, features=features, arch=arch)

@@ -1,0 +1,175 @@
+"""The model file: one safetensors file whose header carries a JSON manifest.
+
+Layout: a standard `safetensors <https://github.com/huggingface/safetensors>`_ file (no
+pickle, nothing executable). Its ``__metadata__`` holds ``format`` = ``"earmark-model"``,
+``format_version`` and ``manifest``: JSON with the earmark version, architecture, sample
+rate, window, feature parameters, labels, training settings, metrics and history, and the
+SHA-256 of the weights. :func:`read_manifest` checks the header before any weight is read;
+:func:`load_weights` checks the digest and the tensor names and shapes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors import safe_open
+from safetensors.numpy import save as st_save
+
+from ._version import __version__
+from .atomic import atomic_write
+from .errors import ModelFileError, ParameterError
+from .features import FeatureConfig
+from .model import ArchSpec
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "Manifest", "read_manifest", "load_weights", "write_model_file"]
+
+FORMAT = "earmark-model"
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Manifest:
+    """Everything a model file says about itself."""
+
+    labels: list[str]
+    features: FeatureConfig
+    arch: ArchSpec
+    window_s: float
+    hop_s: float
+    background_label: str | None = None
+    training: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    dataset: dict[str, Any] = field(default_factory=dict)
+    earmark_version: str = __version__
+    created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    weights_sha256: str = ""
+
+    @property
+    def sample_rate(self) -> int:
+        return self.features.sample_rate
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "earmark_version": self.earmark_version,
+            "created": self.created,
+            "labels": list(self.labels),
+            "background_label": self.background_label,
+            "sample_rate": self.sample_rate,
+            "window_s": self.window_s,
+            "hop_s": self.hop_s,
+            "features": self.features.to_dict(),
+            "architecture": self.arch.to_dict(),
+            "training": self.training,
+            "metrics": self.metrics,
+            "dataset": self.dataset,
+            "weights_sha256": self.weights_sha256,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Manifest:
+        try:
+            labels = [str(x) for x in data["labels"]]
+            manifest = cls(
+                labels=labels,
+                features=FeatureConfig.from_dict(dict(data["features"])),
+                arch=ArchSpec.from_dict(dict(data["architecture"])),
+                window_s=float(data["window_s"]),
+                hop_s=float(data["hop_s"]),
+                background_label=data.get("background_label"),
+                training=dict(data.get("training", {})),
+                metrics=dict(data.get("metrics", {})),
+                dataset=dict(data.get("dataset", {})),
+                earmark_version=str(data.get("earmark_version", "?")),
+                created=str(data.get("created", "")),
+                weights_sha256=str(data.get("weights_sha256", "")),
+            )
+        except (KeyError, TypeError, ValueError, ParameterError) as exc:
+            raise ModelFileError(f"the model manifest is incomplete or invalid ({exc})") from exc
+        if len(labels) < 2 or len(set(labels)) != len(labels):
+            raise ModelFileError(f"the model manifest has invalid labels {labels!r}")
+        if manifest.window_s <= 0 or manifest.hop_s <= 0:
+            raise ModelFileError("the model manifest has a non-positive window or hop")
+        return manifest
+
+
+def _digest(arrays: dict[str, np.ndarray]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        h.update(name.encode())
+        h.update(np.ascontiguousarray(arrays[name]).tobytes())
+    return h.hexdigest()
+
+
+def write_model_file(path: str | os.PathLike[str], *, state: dict[str, torch.Tensor],
+                     manifest: Manifest) -> Path:
+    """Write weights and manifest to ``path`` atomically; returns the path."""
+    arrays = {k: v.detach().cpu().contiguous().numpy() for k, v in state.items()}
+    manifest.weights_sha256 = _digest(arrays)
+    meta = {"format": FORMAT, "format_version": str(FORMAT_VERSION),
+            "manifest": json.dumps(manifest.to_dict())}
+    data = st_save(arrays, metadata=meta)
+    with atomic_write(path) as fh:
+        fh.write(data)
+    return Path(path)
+
+
+def _header(path: Path) -> dict[str, str]:
+    if not path.exists():
+        raise ModelFileError(f"{path}: no such model file; check the path")
+    if path.is_dir():
+        raise ModelFileError(f"{path}: is a folder; give the model file (e.g. model.earmark)")
+    try:
+        with safe_open(str(path), framework="numpy") as f:
+            meta = f.metadata() or {}
+    except Exception as exc:  # noqa: BLE001 - safetensors raises several types for bad headers
+        raise ModelFileError(
+            f"{path}: is not an earmark model file or is corrupted ({type(exc).__name__}); "
+            "train it again or ask for a fresh copy"
+        ) from exc
+    return meta
+
+
+def read_manifest(path: str | os.PathLike[str]) -> Manifest:
+    """Read and validate a model file's manifest without touching its weights."""
+    p = Path(path)
+    meta = _header(p)
+    if meta.get("format") != FORMAT:
+        raise ModelFileError(f"{p}: is a safetensors file but not an earmark model (no earmark manifest)")
+    try:
+        version = int(meta.get("format_version", "0"))
+    except ValueError as exc:
+        raise ModelFileError(f"{p}: has an unreadable format version") from exc
+    if version > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{p}: was made by a newer earmark (model format {version}; this earmark {__version__} "
+            f"reads format {FORMAT_VERSION}); upgrade earmark with 'pip install -U earmark'"
+        )
+    try:
+        data = json.loads(meta.get("manifest", ""))
+    except json.JSONDecodeError as exc:
+        raise ModelFileError(f"{p}: its manifest is not valid JSON; the file is corrupted") from exc
+    try:
+        return Manifest.from_dict(data)
+    except ModelFileError as exc:
+        raise ModelFileError(f"{p}: {exc}") from exc
+
+
+def load_weights(path: str | os.PathLike[str], manifest: Manifest) -> dict[str, torch.Tensor]:
+    """Read the weights and check them against the manifest's digest."""
+    p = Path(path)
+    try:
+        with safe_open(str(p), framework="numpy") as f:
+            arrays = {k: f.get_tensor(k) for k in f.keys()}
+    except Exception as exc:  # noqa: BLE001
+        raise ModelFileError(f"{p}: its weights cannot be read ({type(exc).__name__}); the file is corrupted") from exc
+    if manifest.weights_sha256 and _digest(arrays) != manifest.weights_sha256:
+        raise ModelFileError(f"{p}: its weights do not match their checksum; the file is corrupted")
+    return {k: torch.from_numpy(np.array(v)) for k, v in arrays.items()}

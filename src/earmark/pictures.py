@@ -1,0 +1,120 @@
+"""Pictures people look at: spectrograms, timelines, training curves, confusion matrices (PNG)."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .atomic import atomic_write
+from .features import FeatureConfig, log_mel
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from .evaluate import EvaluationReport
+    from .timeline import Timeline
+
+__all__ = ["spectrogram_png", "timeline_png", "history_png", "confusion_png"]
+
+_COLOURS = ["#8c8c8c", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#bcbd22"]
+
+
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure  # the object API: no global pyplot state, no GUI backend
+
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
+def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    with atomic_write(path) as fh:
+        fh.write(buf.getvalue())
+    return Path(path)
+
+
+def _draw_spectrogram(ax: Any, samples: np.ndarray, sample_rate: int) -> None:
+    config = FeatureConfig(sample_rate=sample_rate, n_fft=2048 if sample_rate > 32000 else 1024,
+                           hop_length=512 if sample_rate > 32000 else 256, n_mels=128)
+    spec = log_mel(samples, sample_rate=sample_rate, config=config) * (10 / np.log(10))  # → dB
+    spec = np.maximum(spec, spec.max() - 80)
+    duration = samples.shape[-1] / sample_rate
+    ax.imshow(spec, origin="lower", aspect="auto", cmap="magma", extent=(0, duration, 0, config.n_mels))
+    ticks_hz = [f for f in (50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000) if config.f_min_hz < f < config.top_hz]
+    mel = lambda f: 2595 * np.log10(1 + np.asarray(f) / 700)  # noqa: E731
+    lo, hi = mel(config.f_min_hz), mel(config.top_hz)
+    ax.set_yticks([(mel(f) - lo) / (hi - lo) * config.n_mels for f in ticks_hz])
+    ax.set_yticklabels([f"{f // 1000}k" if f >= 1000 else str(f) for f in ticks_hz])
+    ax.set_ylabel("Hz (mel scale)")
+
+
+def spectrogram_png(samples: np.ndarray, *, sample_rate: int, path: str | os.PathLike[str],
+                    title: str = "") -> Path:
+    """A full-band mel spectrogram (dB) of mono ``samples``, written as PNG."""
+    fig = _figure(10, 3.6)
+    ax = fig.add_subplot()
+    _draw_spectrogram(ax, samples, sample_rate)
+    ax.set_xlabel("seconds")
+    ax.set_title(title)
+    return _save(fig, path)
+
+
+def timeline_png(samples: np.ndarray, *, sample_rate: int, timeline: Timeline, path: str | os.PathLike[str],
+                 title: str = "") -> Path:
+    """Spectrogram with the label track (and class probabilities) under it."""
+    fig = _figure(11, 5)
+    ax_spec, ax_prob, ax_track = fig.subplots(3, 1, sharex=True, height_ratios=[3, 1.3, 0.5])
+    _draw_spectrogram(ax_spec, samples, sample_rate)
+    ax_spec.set_title(title)
+    colours = {lab: _COLOURS[i % len(_COLOURS)] for i, lab in enumerate(timeline.labels)}
+    for i, lab in enumerate(timeline.labels):
+        ax_prob.plot(timeline.times_s, timeline.probabilities[:, i], color=colours[lab], label=lab, lw=1.5)
+    ax_prob.set_ylim(0, 1)
+    ax_prob.set_ylabel("p")
+    ax_prob.legend(loc="upper right", ncol=len(timeline.labels), fontsize=8)
+    for seg in timeline.segments:
+        ax_track.axvspan(seg.start_s, seg.end_s, color=colours[seg.label], alpha=0.85)
+        if seg.end_s - seg.start_s > timeline.duration_s / 40:
+            ax_track.text((seg.start_s + seg.end_s) / 2, 0.5, seg.label, ha="center", va="center",
+                          color="white", fontsize=9, fontweight="bold")
+    ax_track.set_yticks([])
+    ax_track.set_xlim(0, timeline.duration_s)
+    ax_track.set_xlabel("seconds")
+    return _save(fig, path)
+
+
+def history_png(history: list[dict[str, float]], *, path: str | os.PathLike[str]) -> Path:
+    """Loss and accuracy per epoch, train and validation."""
+    fig = _figure(9, 3.2)
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    epochs = [h["epoch"] for h in history]
+    for key, style in (("train", "-"), ("val", "--")):
+        ax_loss.plot(epochs, [h[f"{key}_loss"] for h in history], style, label=key)
+        ax_acc.plot(epochs, [h[f"{key}_accuracy"] for h in history], style, label=key)
+    ax_loss.set_title("loss")
+    ax_acc.set_title("accuracy")
+    ax_acc.set_ylim(0, 1.02)
+    for ax in (ax_loss, ax_acc):
+        ax.set_xlabel("epoch")
+        ax.legend()
+    return _save(fig, path)
+
+
+def confusion_png(report: EvaluationReport, *, path: str | os.PathLike[str], title: str = "") -> Path:
+    """The confusion matrix (rows = true, columns = predicted) with counts in the cells."""
+    matrix = np.asarray(report.confusion)
+    fig = _figure(1.2 + 1.1 * len(report.labels), 1.0 + 1.0 * len(report.labels))
+    ax = fig.add_subplot()
+    ax.imshow(matrix, cmap="Blues")
+    for (i, j), v in np.ndenumerate(matrix):
+        ax.text(j, i, str(v), ha="center", va="center", color="white" if v > matrix.max() / 2 else "black")
+    ax.set_xticks(range(len(report.labels)), report.labels, rotation=30)
+    ax.set_yticks(range(len(report.labels)), report.labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title or f"accuracy {report.accuracy:.1%}")
+    return _save(fig, path)

@@ -1,0 +1,105 @@
+"""Live classification: feed audio chunks as they arrive, get a prediction every ``hop_s``.
+
+The same object serves the ``earmark listen`` command and the web studio: it resamples the
+incoming stream to the model's rate (soxr's streaming resampler, so chunk edges leave no
+clicks), keeps the last ``window_s`` of audio in a ring buffer, and scores it every
+``hop_s`` seconds of new audio.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+import soxr
+
+from .errors import ParameterError
+
+if TYPE_CHECKING:
+    from .classifier import Classifier, Prediction
+
+__all__ = ["StreamingClassifier"]
+
+
+class StreamingClassifier:
+    """Feed chunks at ``sample_rate``; :meth:`feed` returns the predictions they complete.
+
+    Parameters
+    ----------
+    classifier : Classifier
+    sample_rate : int
+        Rate of the chunks you feed, in Hz (e.g. the microphone's 44100 or 48000).
+    hop_s : float
+        A prediction every ``hop_s`` seconds of audio (0.1 → ten a second).
+    smoothing : float
+        Exponential smoothing of probabilities between predictions, 0 (none) to <1.
+    """
+
+    def __init__(self, classifier: Classifier, *, sample_rate: int, hop_s: float = 0.1,
+                 smoothing: float = 0.0) -> None:
+        if sample_rate <= 0:
+            raise ParameterError(f"sample_rate must be positive, got {sample_rate}")
+        if not 0 < hop_s <= classifier.window_s:
+            raise ParameterError(f"hop_s must be in (0, {classifier.window_s}], got {hop_s}")
+        if not 0 <= smoothing < 1:
+            raise ParameterError(f"smoothing must be in [0, 1), got {smoothing}")
+        self.classifier = classifier
+        self.sample_rate = sample_rate
+        self.hop_s = hop_s
+        self.smoothing = smoothing
+        rate = classifier.sample_rate
+        self._window = int(round(classifier.window_s * rate))
+        self._hop = max(1, int(round(hop_s * rate)))
+        self._buffer = np.zeros(self._window, np.float32)
+        self._filled = 0          # model-rate samples received so far
+        self._since_last = 0      # samples since the last prediction
+        self._smoothed: np.ndarray | None = None
+        self._resampler = (None if sample_rate == rate
+                           else soxr.ResampleStream(sample_rate, rate, 1, dtype="float32", quality="HQ"))
+        self.compute_s: list[float] = []  # time spent scoring, one entry per prediction
+
+    def reset(self) -> None:
+        """Forget everything heard so far."""
+        self.__init__(self.classifier, sample_rate=self.sample_rate,  # type: ignore[misc]
+                      hop_s=self.hop_s, smoothing=self.smoothing)
+
+    @property
+    def time_s(self) -> float:
+        """Seconds of audio received so far."""
+        return self._filled / self.classifier.sample_rate
+
+    def feed(self, chunk: np.ndarray) -> list[Prediction]:
+        """Add a mono (or ``(channels, samples)``) float32 chunk; return the predictions it completes."""
+        y = np.asarray(chunk, dtype=np.float32)
+        if y.ndim == 2:
+            y = y.mean(axis=0)
+        if y.ndim != 1:
+            raise ParameterError(f"chunk must be (samples,) or (channels, samples), got {y.shape}")
+        if not np.all(np.isfinite(y)):
+            y = np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0)
+        if self._resampler is not None:
+            y = self._resampler.resample_chunk(y)
+        out: list[Prediction] = []
+        pos = 0
+        while pos < y.shape[0]:
+            take = min(self._hop - self._since_last, y.shape[0] - pos)
+            piece = y[pos : pos + take]
+            self._buffer = np.roll(self._buffer, -take)
+            self._buffer[-take:] = piece
+            self._filled += take
+            self._since_last += take
+            pos += take
+            if self._since_last >= self._hop and self._filled >= self._window // 2:
+                self._since_last = 0
+                out.append(self._predict())
+        return out
+
+    def _predict(self) -> Prediction:
+        start = time.perf_counter()
+        probs = self.classifier.score_windows(self._buffer[None, :])[0]
+        self.compute_s.append(time.perf_counter() - start)
+        if self.smoothing and self._smoothed is not None:
+            probs = self.smoothing * self._smoothed + (1 - self.smoothing) * probs
+        self._smoothed = probs
+        return self.classifier._to_prediction(probs, time_s=self.time_s)

@@ -1,0 +1,81 @@
+"""Timelines: label a long recording over time as smoothed segments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.ndimage import uniform_filter1d
+
+__all__ = ["Segment", "Timeline", "make_timeline"]
+
+
+@dataclass(frozen=True)
+class Segment:
+    start_s: float
+    end_s: float
+    label: str
+    confidence: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3),
+                "label": self.label, "confidence": round(self.confidence, 4)}
+
+
+@dataclass
+class Timeline:
+    """Segments plus the per-frame probabilities they were made from."""
+
+    segments: list[Segment]
+    labels: list[str]
+    times_s: np.ndarray = field(repr=False)          # centre of each window
+    probabilities: np.ndarray = field(repr=False)    # (n_windows, n_classes), smoothed
+    duration_s: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"duration_s": round(self.duration_s, 3), "labels": self.labels,
+                "segments": [s.to_dict() for s in self.segments]}
+
+    def to_csv(self) -> str:
+        rows = ["start_s,end_s,label,confidence"]
+        rows += [f"{s.start_s:.3f},{s.end_s:.3f},{s.label},{s.confidence:.4f}" for s in self.segments]
+        return "\n".join(rows) + "\n"
+
+
+def make_timeline(probs: np.ndarray, starts_s: np.ndarray, *, labels: list[str], window_s: float,
+                  duration_s: float, hop_s: float, smooth_s: float, min_segment_s: float) -> Timeline:
+    """Smooth window probabilities over ``smooth_s``, take the best label per window, merge runs
+    into segments, and fold segments shorter than ``min_segment_s`` into a neighbour."""
+    centres = starts_s + window_s / 2
+    size = max(1, int(round(smooth_s / hop_s)))
+    smooth = uniform_filter1d(probs, size=size, axis=0, mode="nearest") if len(probs) > 1 else probs
+    best = smooth.argmax(axis=1)
+    # Boundaries halfway between window centres; the ends are the recording's.
+    edges = np.concatenate([[0.0], (centres[1:] + centres[:-1]) / 2, [duration_s]])
+    runs: list[list[int]] = []  # [label index, first window, last window]
+    for i, b in enumerate(best):
+        if runs and runs[-1][0] == b:
+            runs[-1][2] = i
+        else:
+            runs.append([int(b), i, i])
+    changed = True
+    while changed and len(runs) > 1:
+        changed = False
+        for k, (_, a, b) in enumerate(runs):
+            if edges[b + 1] - edges[a] < min_segment_s:
+                j = k - 1 if k > 0 else k + 1  # fold into the previous run (or the next at the start)
+                runs[j][1], runs[j][2] = min(runs[j][1], a), max(runs[j][2], b)
+                del runs[k]
+                changed = True
+                break
+    merged: list[list[int]] = []
+    for r in runs:
+        if merged and merged[-1][0] == r[0]:
+            merged[-1][2] = r[2]
+        else:
+            merged.append(list(r))
+    segments = [Segment(start_s=float(edges[a]), end_s=float(edges[b + 1]), label=labels[lab],
+                        confidence=float(smooth[a : b + 1, lab].mean())) for lab, a, b in merged]
+    return Timeline(segments=segments, labels=labels, times_s=centres, probabilities=smooth,
+                    duration_s=duration_s)

@@ -1,0 +1,491 @@
+"""Tests for earmark.audio on the awkward little files in tests/data/audio/.
+
+Every good file holds a known tone (see tests/data/audio/README.md), so the tests check
+what comes out (rate, length, pitch, level, timing), not just that something loads.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from earmark.audio import (
+    AUDIO_EXTENSIONS,
+    MIN_DURATION_S,
+    Audio,
+    frame_windows,
+    load_audio,
+    resample,
+    to_mono,
+    valid_audio,
+    write_wav,
+)
+from earmark.errors import AudioDecodeError, EarmarkError, OutputError, ParameterError
+
+DATA = Path(__file__).parent / "data" / "audio"
+
+#: Allowed length error for lossy files. Measured (libsndfile 1.2.2, PyAV 18 / FFmpeg 8.1):
+#: every file decodes to its exact length. libsndfile honours MP3's LAME gapless header,
+#: Opus pre-skip and Vorbis granule positions; FFmpeg trims AAC priming but keeps the end
+#: padding (239 samples here), which load_audio cuts to the length the MP4 states. 1 ms
+#: still fails a decoder that keeps priming or padding (MP3 >= 25 ms, Opus 6.5 ms, AAC
+#: up to 46 ms at 22.05 kHz).
+LOSSY_TOLERANCE_S = 0.001
+
+
+@dataclass(frozen=True)
+class Case:
+    """What a good file holds: one sine per channel, all starting at phase 0."""
+
+    name: str
+    sample_rate: int
+    duration_s: float
+    freqs_hz: tuple[float, ...] = (440.0,)
+    amps: tuple[float, ...] = (0.5,)
+    lossy: bool = False
+    decoder: str = "libsndfile"
+
+    @property
+    def channels(self) -> int:
+        return len(self.freqs_hz)
+
+    @property
+    def n_samples(self) -> int:
+        return round(self.duration_s * self.sample_rate)
+
+
+STEREO_HZ, STEREO_AMPS = (440.0, 660.0), (0.5, 0.25)
+SIX_HZ, SIX_AMPS = (300.0, 400.0, 500.0, 600.0, 700.0, 800.0), (0.3,) * 6
+GOOD = [
+    Case("mono_uint8.wav", 16000, 0.5),
+    Case("mono_int16_8k.wav", 8000, 0.5),
+    Case("stereo_int24_48k.wav", 48000, 0.25, STEREO_HZ, STEREO_AMPS),
+    Case("mono_int32.wav", 16000, 0.25),
+    Case("mono_float32.wav", 16000, 0.25),
+    Case("mono_float64.wav", 8000, 0.25),
+    Case("stereo.flac", 96000, 0.15, STEREO_HZ, STEREO_AMPS),
+    Case("mono.ogg", 16000, 0.5, lossy=True),
+    Case("mono.opus", 16000, 0.5, lossy=True),  # libsndfile decodes at the header's input rate
+    Case("stereo.mp3", 44100, 0.5, STEREO_HZ, STEREO_AMPS, lossy=True),
+    Case("mono.m4a", 22050, 0.5, lossy=True, decoder="ffmpeg"),
+    Case("mono.webm", 48000, 0.5, lossy=True, decoder="ffmpeg"),
+    Case("mono.aiff", 16000, 0.25),
+    Case("surround_6ch.wav", 8000, 0.25, SIX_HZ, SIX_AMPS),
+    Case("UPPER_CASE.WAV", 16000, 0.25),
+]
+BY_NAME = {case.name: case for case in GOOD}
+good_cases = pytest.mark.parametrize("case", GOOD, ids=[c.name for c in GOOD])
+
+
+# --- helpers and fixtures -------------------------------------------------------------
+
+
+def tone(freq_hz: float, *, sample_rate: int, duration_s: float, amp: float = 0.5) -> np.ndarray:
+    t = np.arange(round(duration_s * sample_rate)) / sample_rate
+    return (amp * np.sin(2 * np.pi * freq_hz * t)).astype(np.float32)
+
+
+def amplitude_at(y: np.ndarray, freq_hz: float, *, sample_rate: int) -> float:
+    """Amplitude of the ``freq_hz`` component (Hann-windowed projection)."""
+    w = np.hanning(y.shape[-1])
+    t = np.arange(y.shape[-1]) / sample_rate
+    return float(2 * abs(np.sum(w * y * np.exp(-2j * np.pi * freq_hz * t))) / np.sum(w))
+
+
+def peak_hz(y: np.ndarray, *, sample_rate: int) -> float:
+    """Frequency of the FFT peak, zero-padded to well under 1 Hz per bin."""
+    n_fft = max(1 << 18, 1 << int(np.ceil(np.log2(y.shape[-1]))))
+    spectrum = np.abs(np.fft.rfft(y * np.hanning(y.shape[-1]), n_fft))
+    return float(np.argmax(spectrum) * sample_rate / n_fft)
+
+
+def reference(case: Case, *, sample_rate: int, n_samples: int) -> np.ndarray:
+    """The case's tones mixed to mono, as the file was made."""
+    t = np.arange(n_samples) / sample_rate
+    chans = [a * np.sin(2 * np.pi * f * t) for f, a in zip(case.freqs_hz, case.amps, strict=True)]
+    return np.mean(chans, axis=0)
+
+
+def correlation(a: np.ndarray, b: np.ndarray) -> float:
+    n = min(a.shape[-1], b.shape[-1])
+    return float(np.dot(a[:n], b[:n]) / (np.linalg.norm(a[:n]) * np.linalg.norm(b[:n])))
+
+
+def tolerance_samples(case: Case, sample_rate: int) -> int:
+    return round(LOSSY_TOLERANCE_S * sample_rate) if case.lossy else 0
+
+
+@pytest.fixture
+def tone_wav(tmp_path: Path) -> Path:
+    """A 0.3 s, 440 Hz, amplitude 0.5 int16 WAV at 16 kHz, written to ``tmp_path``."""
+    path = tmp_path / "tone.wav"
+    sf.write(path, tone(440.0, sample_rate=16000, duration_s=0.3), 16000, subtype="PCM_16")
+    return path
+
+
+# --- good files -----------------------------------------------------------------------
+
+
+def test_checked_in_files_stay_small() -> None:
+    total = sum(p.stat().st_size for p in DATA.iterdir())
+    assert total < 300_000
+
+
+@good_cases
+def test_good_file_decodes_to_the_known_tone(case: Case) -> None:
+    audio = load_audio(DATA / case.name)
+    y, sr = audio.samples, audio.sample_rate
+    assert y.dtype == np.float32 and y.ndim == 1
+    assert sr == case.sample_rate
+    assert audio.source == str(DATA / case.name)
+    assert abs(y.shape[0] - case.n_samples) <= tolerance_samples(case, sr)
+    assert audio.duration_s == pytest.approx(case.duration_s, abs=LOSSY_TOLERANCE_S)
+    loudest = case.freqs_hz[int(np.argmax(case.amps))]
+    assert peak_hz(y, sample_rate=sr) == pytest.approx(loudest, abs=2.0)
+    level_tol = 0.1 if case.lossy else 0.02
+    for freq_hz, amp in zip(case.freqs_hz, case.amps, strict=True):  # channels are averaged
+        got = amplitude_at(y, freq_hz, sample_rate=sr)
+        assert got == pytest.approx(amp / case.channels, rel=level_tol), freq_hz
+    # Starts on time: a decoder that kept codec priming would be out of phase here.
+    ref = reference(case, sample_rate=sr, n_samples=y.shape[0])
+    assert correlation(y, ref) > (0.98 if case.lossy else 0.9999)
+
+
+@good_cases
+def test_good_file_resamples_to_the_requested_rate(case: Case) -> None:
+    audio = load_audio(DATA / case.name, sample_rate=16000)
+    assert audio.samples.dtype == np.float32 and audio.samples.ndim == 1
+    assert audio.sample_rate == 16000
+    expected = round(case.duration_s * 16000)
+    assert abs(audio.samples.shape[0] - expected) <= 1 + tolerance_samples(case, 16000)
+    loudest = case.freqs_hz[int(np.argmax(case.amps))]
+    assert peak_hz(audio.samples, sample_rate=16000) == pytest.approx(loudest, abs=2.0)
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in GOOD if c.channels > 1], ids=[c.name for c in GOOD if c.channels > 1]
+)
+def test_mono_false_keeps_each_channel(case: Case) -> None:
+    audio = load_audio(DATA / case.name, mono=False)
+    y, sr = audio.samples, audio.sample_rate
+    assert y.dtype == np.float32
+    assert y.shape[0] == case.channels
+    assert abs(y.shape[1] - case.n_samples) <= tolerance_samples(case, sr)
+    for channel, freq_hz, amp in zip(y, case.freqs_hz, case.amps, strict=True):
+        assert peak_hz(channel, sample_rate=sr) == pytest.approx(freq_hz, abs=2.0)
+        assert amplitude_at(channel, freq_hz, sample_rate=sr) == pytest.approx(
+            amp, rel=0.1 if case.lossy else 0.02
+        )
+
+
+def test_mono_false_on_a_mono_file_gives_one_channel() -> None:
+    audio = load_audio(DATA / "mono_int16_8k.wav", mono=False)
+    assert audio.samples.shape == (1, 4000)
+
+
+def test_surround_mixes_all_six_channels_equally() -> None:
+    y = load_audio(DATA / "surround_6ch.wav").samples
+    levels = [amplitude_at(y, f, sample_rate=8000) for f in SIX_HZ]
+    np.testing.assert_allclose(levels, 0.3 / 6, rtol=0.01)
+
+
+def test_resampling_48k_to_22050_keeps_pitch_and_duration() -> None:
+    audio = load_audio(DATA / "stereo_int24_48k.wav", sample_rate=22050, mono=False)
+    assert audio.sample_rate == 22050
+    assert audio.samples.shape[0] == 2
+    assert abs(audio.samples.shape[1] - 0.25 * 22050) <= 1
+    assert audio.duration_s == pytest.approx(0.25, abs=1 / 22050)
+    left, right = audio.samples
+    assert peak_hz(left, sample_rate=22050) == pytest.approx(440.0, abs=1.0)
+    assert peak_hz(right, sample_rate=22050) == pytest.approx(660.0, abs=1.0)
+    assert amplitude_at(left, 440.0, sample_rate=22050) == pytest.approx(0.5, rel=0.01)
+    assert amplitude_at(right, 660.0, sample_rate=22050) == pytest.approx(0.25, rel=0.01)
+
+
+@good_cases
+def test_file_extension_is_known(case: Case) -> None:
+    assert Path(case.name).suffix.lower() in AUDIO_EXTENSIONS
+
+
+@good_cases
+def test_each_file_goes_through_the_expected_decoder(case: Case) -> None:
+    """libsndfile reads what it can; the rest (M4A, WebM) must reach the FFmpeg fallback."""
+    if case.decoder == "libsndfile":
+        assert sf.info(str(DATA / case.name)).samplerate == case.sample_rate
+    else:
+        with pytest.raises(sf.LibsndfileError):
+            sf.info(str(DATA / case.name))
+        assert load_audio(DATA / case.name).samples.shape[0] == case.n_samples
+
+
+# --- sources: path, bytes, file object --------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["mono_int16_8k.wav", "mono.m4a"])
+def test_path_bytes_and_file_object_give_the_same_samples(name: str) -> None:
+    path = DATA / name
+    from_path = load_audio(path)
+    from_str = load_audio(str(path))
+    from_bytes = load_audio(path.read_bytes())
+    from_bytearray = load_audio(bytearray(path.read_bytes()))
+    from_bytesio = load_audio(io.BytesIO(path.read_bytes()))
+    with path.open("rb") as fh:
+        from_file = load_audio(fh)
+    for other in (from_str, from_bytes, from_bytearray, from_bytesio, from_file):
+        np.testing.assert_array_equal(other.samples, from_path.samples)
+        assert other.sample_rate == from_path.sample_rate
+    assert from_bytes.source == "<bytes>"
+    assert from_bytesio.source == "<file object>"
+    assert from_file.source == str(path)
+
+
+def test_text_mode_file_object_is_refused(tone_wav: Path) -> None:
+    with tone_wav.open("r", encoding="latin-1") as fh:
+        with pytest.raises(ParameterError, match=r"tone\.wav: read text, not bytes; open .*'rb'"):
+            load_audio(fh)  # type: ignore[arg-type]
+
+
+def test_tmp_path_fixture_file_loads(tone_wav: Path) -> None:
+    audio = load_audio(tone_wav)
+    assert audio.samples.shape == (4800,)
+    assert amplitude_at(audio.samples, 440.0, sample_rate=16000) == pytest.approx(0.5, rel=1e-3)
+
+
+@pytest.mark.parametrize("sample_rate", [0, -8000, 22050.0, True, "16000"])
+def test_bad_requested_sample_rate_is_refused(tone_wav: Path, sample_rate: object) -> None:
+    with pytest.raises(ParameterError, match=re.escape(f"got {sample_rate!r}")):
+        load_audio(tone_wav, sample_rate=sample_rate)  # type: ignore[arg-type]
+
+
+# --- bad files --------------------------------------------------------------------------
+
+BAD = [
+    ("empty.wav", r"the file is empty \(0 bytes\); record or export it again"),
+    ("ten_ms.wav", r"is 10 ms long; earmark needs at least 50 ms of sound per file"),
+    ("nan_float32.wav", r"holds NaN or infinite sample values; re-export it"),
+    ("not_audio.wav", r"could not be decoded as audio \(.*\); convert it to WAV"),
+    ("truncated.mp3", r"could not be decoded as audio \(.*\); convert it to WAV"),
+    ("zeros_header_only.wav", r"holds no audio samples; record or export it again"),
+]
+
+
+@pytest.mark.parametrize(("name", "says"), BAD, ids=[name for name, _ in BAD])
+def test_bad_file_raises_a_message_naming_it(name: str, says: str) -> None:
+    path = DATA / name
+    with pytest.raises(AudioDecodeError, match=re.escape(str(path)) + ": " + says):
+        load_audio(path)
+
+
+@pytest.mark.parametrize(("name", "says"), BAD, ids=[name for name, _ in BAD])
+def test_bad_bytes_raise_too(name: str, says: str) -> None:
+    with pytest.raises(AudioDecodeError, match="^<bytes>: " + says):
+        load_audio((DATA / name).read_bytes())
+
+
+def test_min_duration_can_be_lowered() -> None:
+    assert MIN_DURATION_S == 0.05
+    audio = load_audio(DATA / "ten_ms.wav", min_duration_s=0.005)
+    assert audio.samples.shape == (160,)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nope.wav"
+    with pytest.raises(AudioDecodeError, match=re.escape(str(path)) + ": no such file; check"):
+        load_audio(path)
+
+
+def test_folder_instead_of_file(tmp_path: Path) -> None:
+    with pytest.raises(AudioDecodeError, match=re.escape(str(tmp_path)) + ": is a folder.*give"):
+        load_audio(tmp_path)
+
+
+def test_errors_share_the_earmark_root() -> None:
+    with pytest.raises(EarmarkError):
+        load_audio(DATA / "not_audio.wav")
+
+
+def test_ffmpeg_errors_mid_stream_become_decode_errors() -> None:
+    """Garbage inside an M4A passes PyAV's open but fails its decoder; that is caught."""
+    data = (DATA / "mono.m4a").read_bytes()
+    broken = data[:1500] + bytes(range(256)) * 4 + data[2524:]
+    with pytest.raises(AudioDecodeError, match=r"^<bytes>: could not be decoded as audio"):
+        load_audio(broken)
+
+
+def test_random_bytes_are_refused() -> None:
+    junk = np.random.default_rng(0).bytes(5000)
+    with pytest.raises(AudioDecodeError, match=r"^<bytes>: could not be decoded as audio"):
+        load_audio(junk)
+
+
+def test_ffmpeg_fallback_prints_nothing(capfd: pytest.CaptureFixture[str]) -> None:
+    """FFmpeg must not write warnings to stderr, neither on good nor on broken input.
+
+    (libsndfile's MP3 decoder, mpg123, does print one "Xing stream size" warning for
+    truncated.mp3; that is outside PyAV's control, so it is not checked here.)
+    """
+    load_audio(DATA / "mono.m4a")
+    load_audio(DATA / "mono.webm")
+    webm = (DATA / "mono.webm").read_bytes()
+    load_audio(webm[:1000] + b"\xff" * 800 + webm[1800:])  # damaged but partly decodable
+    m4a = (DATA / "mono.m4a").read_bytes()
+    for junk in (m4a[:1500] + bytes(range(256)) * 4 + m4a[2524:], DATA / "not_audio.wav"):
+        with pytest.raises(AudioDecodeError):
+            load_audio(junk)
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
+
+
+# --- valid_audio, to_mono, resample -------------------------------------------------------
+
+
+def test_valid_audio_checks() -> None:
+    valid_audio(np.zeros(10, np.float32), sample_rate=8000)
+    with pytest.raises(ParameterError, match="sample_rate must be a positive integer in Hz, got 0"):
+        valid_audio(np.zeros(10, np.float32), sample_rate=0)
+    with pytest.raises(ParameterError, match=r"clip: expected shape .*got \(1, 2, 3\)"):
+        valid_audio(np.zeros((1, 2, 3), np.float32), sample_rate=8000, source="clip")
+    with pytest.raises(AudioDecodeError, match="clip: holds NaN or infinite"):
+        valid_audio(np.array([0.0, np.inf], np.float32), sample_rate=8000, source="clip")
+    with pytest.raises(AudioDecodeError, match="clip: holds no audio samples"):
+        valid_audio(np.zeros((2, 0), np.float32), sample_rate=8000, source="clip")
+
+
+def test_to_mono_averages_channels() -> None:
+    out = to_mono(np.array([[1.0, 2.0], [3.0, 6.0]]))
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, [2.0, 4.0])
+    mono = np.array([0.5, -0.5], np.float32)
+    np.testing.assert_array_equal(to_mono(mono), mono)
+
+
+def test_resample_keeps_pitch_length_and_shape() -> None:
+    y = tone(1000.0, sample_rate=48000, duration_s=0.5)
+    out = resample(y, orig_sr=48000, target_sr=22050)
+    assert out.dtype == np.float32 and out.shape == (11025,)
+    assert peak_hz(out, sample_rate=22050) == pytest.approx(1000.0, abs=1.0)
+    stereo = resample(np.stack([y, -y]), orig_sr=48000, target_sr=16000)
+    assert stereo.shape == (2, 8000) and stereo.flags.c_contiguous
+    np.testing.assert_allclose(stereo[0], -stereo[1], atol=1e-6)
+    assert resample(y, orig_sr=48000, target_sr=48000) is y
+    with pytest.raises(ParameterError, match="sample rates must be positive"):
+        resample(y, orig_sr=48000, target_sr=0)
+
+
+# --- frame_windows --------------------------------------------------------------------------
+
+
+def test_frame_windows_overlapping() -> None:
+    windows, starts_s = frame_windows(
+        np.arange(10, dtype=np.float32), sample_rate=10, window_s=0.4, hop_s=0.2
+    )
+    assert windows.dtype == np.float32 and starts_s.dtype == np.float64
+    np.testing.assert_array_equal(
+        windows, [[0, 1, 2, 3], [2, 3, 4, 5], [4, 5, 6, 7], [6, 7, 8, 9]]
+    )
+    np.testing.assert_allclose(starts_s, [0.0, 0.2, 0.4, 0.6])
+
+
+def test_frame_windows_pads_a_last_window_with_half_a_window_of_new_sound() -> None:
+    windows, starts_s = frame_windows(
+        np.arange(1, 11, dtype=np.float32), sample_rate=10, window_s=0.4, hop_s=0.4
+    )
+    np.testing.assert_array_equal(windows, [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 0, 0]])
+    np.testing.assert_allclose(starts_s, [0.0, 0.4, 0.8])
+
+
+def test_frame_windows_drops_a_last_window_with_less_than_half() -> None:
+    windows, starts_s = frame_windows(
+        np.arange(1, 10, dtype=np.float32), sample_rate=10, window_s=0.4, hop_s=0.4
+    )
+    np.testing.assert_array_equal(windows, [[1, 2, 3, 4], [5, 6, 7, 8]])
+    np.testing.assert_allclose(starts_s, [0.0, 0.4])
+
+
+def test_frame_windows_short_signal_gives_one_padded_window() -> None:
+    windows, starts_s = frame_windows(
+        np.array([1, 2, 3], np.float32), sample_rate=10, window_s=0.4, hop_s=0.1
+    )
+    np.testing.assert_array_equal(windows, [[1, 2, 3, 0]])
+    np.testing.assert_array_equal(starts_s, [0.0])
+
+
+def test_frame_windows_on_a_decoded_file() -> None:
+    audio = load_audio(DATA / "mono_uint8.wav")  # 0.5 s at 16 kHz
+    windows, starts_s = frame_windows(
+        audio.samples, sample_rate=audio.sample_rate, window_s=0.2, hop_s=0.1
+    )
+    assert windows.shape == (4, 3200)
+    np.testing.assert_allclose(starts_s, [0.0, 0.1, 0.2, 0.3])
+    np.testing.assert_array_equal(windows[1], audio.samples[1600:4800])
+
+
+def test_frame_windows_refuses_bad_arguments() -> None:
+    y = np.zeros(100, np.float32)
+    with pytest.raises(ParameterError, match="window_s and hop_s must be positive, got 0.1, 0"):
+        frame_windows(y, sample_rate=100, window_s=0.1, hop_s=0)
+    with pytest.raises(ParameterError, match=r"got \(2, 100\); call to_mono first"):
+        frame_windows(np.zeros((2, 100), np.float32), sample_rate=100, window_s=0.1, hop_s=0.1)
+    with pytest.raises(ParameterError, match="shorter than one sample at 100 Hz"):
+        frame_windows(y, sample_rate=100, window_s=0.001, hop_s=0.1)
+
+
+# --- write_wav ------------------------------------------------------------------------------
+
+
+def test_write_wav_round_trips_stereo(tmp_path: Path) -> None:
+    left = tone(440.0, sample_rate=16000, duration_s=0.25)
+    samples = np.stack([left, -0.5 * left])
+    target = tmp_path / "out" / "clip.wav"  # missing folders are created
+    written = write_wav(target, Audio(samples=samples, sample_rate=16000))
+    assert written == target
+    back = load_audio(target, mono=False)
+    assert back.sample_rate == 16000
+    np.testing.assert_allclose(back.samples, samples, atol=1 / 32768)
+    assert sf.info(str(target)).subtype == "PCM_16"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["clip.wav"]
+
+
+def test_write_wav_clips_to_full_scale(tmp_path: Path) -> None:
+    path = write_wav(tmp_path / "loud.wav", Audio(np.array([2.0, -2.0, 0.5] * 400), 8000))
+    np.testing.assert_allclose(load_audio(path).samples[:3], [1.0, -1.0, 0.5], atol=1 / 32768)
+
+
+def test_write_wav_replaces_whole_file_and_leaves_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "clip.wav"
+    write_wav(target, Audio(tone(440.0, sample_rate=8000, duration_s=1.0), 8000))
+    write_wav(target, Audio(tone(880.0, sample_rate=8000, duration_s=0.1), 8000))
+    back = load_audio(target)
+    assert back.samples.shape == (800,)
+    assert peak_hz(back.samples, sample_rate=8000) == pytest.approx(880.0, abs=2.0)
+    assert [p.name for p in tmp_path.iterdir()] == ["clip.wav"]
+
+
+def test_write_wav_under_a_regular_file_raises_output_error(tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("keep me")
+    target = afile / "x.wav"
+    with pytest.raises(OutputError, match=re.escape(f"cannot write {target}:") + ".*choose a folder"):
+        write_wav(target, Audio(np.zeros(800, np.float32), 8000))
+    assert afile.read_text() == "keep me"
+    assert [p.name for p in tmp_path.iterdir()] == ["afile"]
+
+
+def test_write_wav_onto_a_folder_raises_output_error(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="it is a folder; give a file name"):
+        write_wav(tmp_path, Audio(np.zeros(800, np.float32), 8000))
+
+
+def test_write_wav_refuses_nan_and_writes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "nan.wav"
+    with pytest.raises(ParameterError, match=re.escape(f"cannot write {target}") + ".*NaN"):
+        write_wav(target, Audio(np.array([0.0, np.nan] * 400, np.float32), 8000))
+    with pytest.raises(ParameterError, match="sample_rate must be a positive integer"):
+        write_wav(target, Audio(np.zeros(800, np.float32), 0))
+    assert list(tmp_path.iterdir()) == []
