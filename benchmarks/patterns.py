@@ -81,7 +81,10 @@ def bass_riff(rng: np.random.Generator, style: str, seconds: float, low: int = 2
     root = int(rng.integers(low, min(high - 12, 45)))
     motif_len = int(rng.choice([8, 16]))
     motif = _motif_degrees(rng, motif_len, len(scale), style)
-    rests = rng.random(motif_len) < {"legato": 0.05, "staccato": 0.2, "fast_run": 0.0, "slide": 0.1, "ghost_notes": 0.1}[style]
+    rests = (
+        rng.random(motif_len)
+        < {"legato": 0.05, "staccato": 0.2, "fast_run": 0.0, "slide": 0.1, "ghost_notes": 0.1}[style]
+    )
 
     notes: list[Note] = []
     t = -rng.uniform(0.0, 2 * step)
@@ -101,7 +104,9 @@ def bass_riff(rng: np.random.Generator, style: str, seconds: float, low: int = 2
     return notes
 
 
-def _styled_notes(rng: np.random.Generator, style: str, t: float, step: float, n_steps: int, pitch: int, i: int) -> list[Note]:
+def _styled_notes(
+    rng: np.random.Generator, style: str, t: float, step: float, n_steps: int, pitch: int, i: int
+) -> list[Note]:
     jitter = rng.normal(0.0, 0.006)
     if style == "legato":
         return [Note(t + jitter, n_steps * step * rng.uniform(0.98, 1.1), pitch, int(rng.integers(65, 110)))]
@@ -116,7 +121,14 @@ def _styled_notes(rng: np.random.Generator, style: str, t: float, step: float, n
     if i % 2 == 0:
         return [Note(t + jitter, step * rng.uniform(0.8, 1.6), pitch, int(rng.integers(85, 122)))]
     if rng.random() < 0.55:
-        return [Note(t + jitter, step * rng.uniform(0.1, 0.25), pitch + int(rng.choice([0, 0, 12, -12])), int(rng.integers(12, 38)))]
+        return [
+            Note(
+                t + jitter,
+                step * rng.uniform(0.1, 0.25),
+                pitch + int(rng.choice([0, 0, 12, -12])),
+                int(rng.integers(12, 38)),
+            )
+        ]
     return []
 
 
@@ -203,10 +215,10 @@ def _pattern(style: str, rng: np.random.Generator) -> _Pattern:
     raise ValueError(style)
 
 
-def _fill_bar(rng: np.random.Generator, t0: float, step: float) -> list[Hit]:
+def _fill_bar(rng: np.random.Generator, t0: float, step: float, start: int) -> list[Hit]:
+    """Tom/snare run from 16th ``start`` to the bar end, landing on crash + kick."""
     toms = ["tom_hi", "tom_hi", "tom_mid", "tom_mid", "tom_lo", "tom_lo", "snare"]
     hits: list[Hit] = []
-    start = int(rng.choice([0, 8, 12]))
     for i in range(start, 16):
         if rng.random() < 0.85:
             role = toms[min(len(toms) - 1, (i - start) * len(toms) // max(1, 16 - start))]
@@ -234,8 +246,10 @@ def drum_groove(rng: np.random.Generator, style: str, seconds: float) -> list[Hi
     while t0 + bar * bar_len < seconds:
         bar_start = t0 + bar * bar_len
         is_fill = style == "fill" and (bar % 2 == 1 or rng.random() < 0.3)
-        if is_fill:
-            hits.extend(_fill_bar(rng, bar_start, step))
+        if is_fill:  # groove up to the fill, then the fill
+            start = int(rng.choice([0, 8, 12]))
+            hits.extend(h for h in _groove_bar(rng, pattern, bar_start, step) if h.t < bar_start + (start - 0.5) * step)
+            hits.extend(_fill_bar(rng, bar_start, step, start))
         else:
             hits.extend(_groove_bar(rng, pattern, bar_start, step))
             if bar == 0 and rng.random() < 0.3:

@@ -3,9 +3,9 @@
 Each transform is one small class on a shared base (:class:`Transform`): it holds its
 parameters, prints as its constructor call, round-trips to a dict, and applies itself with
 probability ``p`` to a mono float32 waveform using the ``numpy.random.Generator`` it is
-given (so a seed reproduces a run). :func:`synthetic_noise` makes varied room tone
-(coloured noise, hum, rumble, fans, babble-like murmur) so that "noise under the sound"
-never means "background" to the model, and :func:`compose_phrase` sequences and overlaps
+given (so a seed reproduces a run). :class:`MixNoise` puts varied background under every
+sound (see :mod:`earmark.ambience`) so that "noise under the sound" never means
+"background" to the model, and :func:`compose_phrase` sequences and overlaps
 one-shots of one class into riffs and grooves, so that a model trained on single notes
 and hits also knows phrases.
 """
@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy import signal
 
+from .ambience import synthetic_ambience
 from .errors import ParameterError
 
 __all__ = [
@@ -28,8 +29,9 @@ __all__ = [
     "PitchShift",
     "MixNoise",
     "Chain",
-    "synthetic_noise",
     "compose_phrase",
+    "onset_index",
+    "crop_or_loop",
     "default_chain",
 ]
 
@@ -128,43 +130,13 @@ class PitchShift(Transform):
         return np.interp(positions, np.arange(y.shape[0]), y).astype(np.float32)
 
 
-def synthetic_noise(n: int, *, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
-    """Random room tone of ``n`` samples, unit RMS: coloured noise with random spectral
-    bumps, and sometimes mains hum, slow swells or a syllable-rate murmur."""
-    n_fft = int(2 ** np.ceil(np.log2(max(n, 2))))
-    freqs = np.fft.rfftfreq(n_fft, 1 / sample_rate)
-    f = np.maximum(freqs, 10.0)
-    exponent = rng.uniform(-0.3, 2.2)  # white … beyond brown
-    shape = f ** (-exponent / 2)
-    for _ in range(rng.integers(0, 4)):  # resonances: fans, rooms, HVAC
-        centre = np.exp(rng.uniform(np.log(40), np.log(sample_rate / 2.2)))
-        width = rng.uniform(0.1, 0.8)
-        shape *= 1 + rng.uniform(0.5, 6) * np.exp(-0.5 * (np.log(f / centre) / width) ** 2)
-    if rng.random() < 0.5:  # low-pass: distant, muffled rooms
-        cutoff = np.exp(rng.uniform(np.log(300), np.log(sample_rate / 2)))
-        shape /= np.sqrt(1 + (f / cutoff) ** rng.choice([2, 4]))
-    spectrum = (rng.standard_normal(freqs.size) + 1j * rng.standard_normal(freqs.size)) * shape
-    y = np.fft.irfft(spectrum, n_fft)[:n]
-    y /= np.std(y) + 1e-12
-    t = np.arange(n) / sample_rate
-    if rng.random() < 0.3:  # mains hum and its harmonics
-        mains = rng.choice([50.0, 60.0])
-        hum = sum(rng.uniform(0, 1) / k * np.sin(2 * np.pi * mains * k * t + rng.uniform(0, 6.3))
-                  for k in range(1, 6))
-        y += hum * rng.uniform(0.05, 0.8) / (np.std(hum) + 1e-9)
-    if rng.random() < 0.3:  # slow swells (traffic, wind) or murmur (distant voices)
-        rate = rng.uniform(0.1, 1.0) if rng.random() < 0.5 else rng.uniform(2.5, 7.0)
-        depth = rng.uniform(0.3, 0.95)
-        y *= 1 - depth / 2 + depth / 2 * np.sin(2 * np.pi * rate * t + rng.uniform(0, 6.3))
-    return (y / (np.std(y) + 1e-12)).astype(np.float32)
-
-
 @dataclass(frozen=True)
 class MixNoise(Transform):
     """Add noise at a random SNR in ``[min_snr_db, max_snr_db]``.
 
     The noise is a random pick from ``noises`` (e.g. the dataset's background clips),
-    or :func:`synthetic_noise` when none is given or with probability ``p_synthetic``.
+    or :func:`~earmark.ambience.synthetic_ambience` when none is given or with probability
+    ``p_synthetic``.
     """
 
     min_snr_db: float = 0.0
@@ -173,20 +145,25 @@ class MixNoise(Transform):
 
     def mix(self, y: np.ndarray, noises: list[np.ndarray], *, sample_rate: int,
             rng: np.random.Generator) -> np.ndarray:
+        """With probability ``p``, add one of ``noises`` (or synthetic ambience) under ``y``."""
         if self.p < 1.0 and rng.random() >= self.p:
             return y
+        return self._add(y, noises, sample_rate=sample_rate, rng=rng)
+
+    def _add(self, y: np.ndarray, noises: list[np.ndarray], *, sample_rate: int,
+             rng: np.random.Generator) -> np.ndarray:
         n = y.shape[0]
         if noises and rng.random() >= self.p_synthetic:
             noise = crop_or_loop(noises[rng.integers(len(noises))], n, rng=rng)
         else:
-            noise = synthetic_noise(n, sample_rate=sample_rate, rng=rng)
+            noise = synthetic_ambience(n, sample_rate=sample_rate, rng=rng)
         snr_db = rng.uniform(self.min_snr_db, self.max_snr_db)
         sig = float(np.sqrt(np.mean(y**2))) + 1e-9
         noi = float(np.sqrt(np.mean(noise**2))) + 1e-9
         return (y + noise * (sig / noi) * 10 ** (-snr_db / 20)).astype(np.float32)
 
     def apply(self, y: np.ndarray, *, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
-        return self.mix(y, [], sample_rate=sample_rate, rng=rng)
+        return self._add(y, [], sample_rate=sample_rate, rng=rng)  # __call__ has drawn against p
 
 
 @dataclass(frozen=True)
@@ -220,17 +197,21 @@ def crop_or_loop(y: np.ndarray, n: int, *, rng: np.random.Generator) -> np.ndarr
     return tiled[start : start + n]
 
 
-def _onset(y: np.ndarray, *, sample_rate: int) -> int:
-    """Index where a one-shot starts to sound (first sample above 10 % of its peak envelope)."""
-    hop = max(1, sample_rate // 200)
-    env = np.sqrt(np.convolve(y**2, np.ones(hop) / hop, mode="same"))
-    above = np.flatnonzero(env > 0.1 * (env.max() + 1e-12))
-    return int(above[0]) if above.size else 0
+def onset_index(y: np.ndarray, *, sample_rate: int) -> int:
+    """Index where a sound starts (first 5 ms block whose peak reaches 10 % of the maximum)."""
+    block = max(1, sample_rate // 200)
+    n = (y.shape[0] // block) * block
+    if n == 0:
+        return 0
+    peaks = np.abs(y[:n]).reshape(-1, block).max(axis=1)
+    above = np.flatnonzero(peaks >= 0.1 * (peaks.max() + 1e-12))
+    return int(above[0]) * block if above.size else 0
 
 
 def compose_phrase(sounds: list[np.ndarray], n: int, *, sample_rate: int,
                    rng: np.random.Generator) -> np.ndarray:
-    """Sequence random picks from ``sounds`` (one class's clips) into an ``n``-sample phrase.
+    """Sequence random picks from ``sounds`` (one class's clips, trimmed to their onsets with
+    :func:`onset_index`) into an ``n``-sample phrase.
 
     Notes or hits start on a random pulse (60–200 BPM, eighths to sixteenths, with
     swing and jitter), are cut short (staccato) or left ringing (legato), at random
@@ -241,7 +222,6 @@ def compose_phrase(sounds: list[np.ndarray], n: int, *, sample_rate: int,
     t = rng.uniform(-step, step)
     while t < n / sample_rate:
         y = sounds[rng.integers(len(sounds))]
-        y = y[_onset(y, sample_rate=sample_rate):]
         if rng.random() < 0.5:  # staccato: cut and fade
             keep = int(rng.uniform(0.05, 0.6) * sample_rate)
             y = y[:keep] * np.linspace(1.0, 0.0, min(keep, y.shape[0]), dtype=np.float32)

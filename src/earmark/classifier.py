@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .stream import StreamingClassifier
     from .timeline import Timeline
 
-__all__ = ["Prediction", "Classifier", "load"]
+__all__ = ["Prediction", "Classifier", "load", "window_weights"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,16 @@ class Prediction:
         if self.time_s is not None:
             d["time_s"] = round(self.time_s, 3)
         return d
+
+
+def window_weights(windows: np.ndarray, owner: np.ndarray, n_clips: int) -> np.ndarray:
+    """Weight of each window in its clip's vote: its RMS relative to the clip's loudest window,
+    floored at 0.05. A one-shot's silent tail then barely counts, while a steady sound (room
+    tone, a held note) weighs every window alike."""
+    rms = np.sqrt(np.mean(windows.astype(np.float64) ** 2, axis=1)) + 1e-12
+    loudest = np.zeros(n_clips)
+    np.maximum.at(loudest, owner, rms)
+    return np.clip(rms / loudest[owner], 0.05, 1.0)
 
 
 class Classifier:
@@ -105,14 +115,13 @@ class Classifier:
                           source=source, time_s=time_s)
 
     def predict(self, samples: np.ndarray, *, sample_rate: int) -> Prediction:
-        """Label one clip: mean of its windows' probabilities."""
-        probs, _ = self.window_probabilities(samples, sample_rate=sample_rate)
-        return self._to_prediction(probs.mean(axis=0))
+        """Label one clip: its windows' probabilities, averaged with weight on its louder windows."""
+        y = self._prepare(samples, sample_rate, "audio")
+        return self._to_prediction(self.predict_clips([y])[0])
 
     def predict_file(self, path: str | os.PathLike[str]) -> Prediction:
         audio = load_audio(path, sample_rate=self.sample_rate)
-        probs, _ = self.window_probabilities(audio.samples, sample_rate=self.sample_rate)
-        return self._to_prediction(probs.mean(axis=0), source=str(path))
+        return self._to_prediction(self.predict_clips([audio.samples])[0], source=str(path))
 
     def predict_clips(self, clips: Iterable[np.ndarray], *, batch_size: int = 256) -> np.ndarray:
         """Mean window probabilities for many model-rate clips, batched: ``(n_clips, n_classes)``."""
@@ -124,12 +133,16 @@ class Classifier:
             owner.extend([k] * w.shape[0])
         if not windows:
             return np.zeros((0, len(self.labels)), np.float32)
-        probs = self.score_windows(np.concatenate(windows), batch_size=batch_size)
+        all_windows = np.concatenate(windows)
+        probs = self.score_windows(all_windows, batch_size=batch_size)
         idx = np.asarray(owner)
         n = int(idx.max()) + 1
+        weights = window_weights(all_windows, idx, n)
         sums = np.zeros((n, probs.shape[1]))
-        np.add.at(sums, idx, probs)
-        return (sums / np.bincount(idx, minlength=n)[:, None]).astype(np.float32)
+        np.add.at(sums, idx, probs * weights[:, None])
+        totals = np.zeros(n)
+        np.add.at(totals, idx, weights)
+        return (sums / totals[:, None]).astype(np.float32)
 
     def predict_files(
         self, paths: Iterable[str | os.PathLike[str]]

@@ -7,8 +7,12 @@ usage errors exit with 2. No tracebacks for mistakes a user can make.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +22,7 @@ import click
 import numpy as np
 
 from ._version import __version__
-from .errors import EarmarkError, OutputError
+from .errors import EarmarkError, OutputError, ParameterError
 
 __all__ = ["main"]
 
@@ -28,34 +32,47 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except EarmarkError as exc:
-            click.secho(f"Error: {exc}", fg="red", err=True)
+            message = " ".join(str(exc).split())  # always one line
+            click.secho(f"Error: {message}", fg="red", err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:  # the reader went away (`earmark listen … | head`): stop quietly
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(1)
+
+
+def _finite(obj: Any) -> Any:
+    """NaN and infinities become ``null``: JSON has no spelling for them."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def _emit_json(obj: Any) -> None:
-    click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
+    click.echo(json.dumps(_finite(obj), indent=2, ensure_ascii=False, allow_nan=False))
 
 
 def _check_writable(path: Path) -> None:
-    """Fail before long work if ``path`` cannot be written (nothing is left behind)."""
-    from .atomic import atomic_write
-
-    if path.exists() and path.is_dir():
+    """Fail before long work if the file ``path`` cannot be written. Creates nothing."""
+    if path.is_dir():
         raise OutputError(f"cannot write {path}: it is a folder; give a file name")
-    existed = path.exists()
+    folder = path.parent
+    while not folder.exists():  # the nearest existing folder decides; the writer creates the rest
+        folder = folder.parent
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {path}: {folder} is a file, not a folder; choose another place")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}; choose a folder you can write to") from exc
-    probe = path.parent / f".{path.name}.probe"
-    with atomic_write(probe) as fh:
-        fh.write(b"")
-    probe.unlink()
-    if not existed and path.exists():  # pragma: no cover - defensive
-        path.unlink()
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -80,16 +97,18 @@ def main() -> None:
 @click.option("--no-augment", is_flag=True, help="Train on the clips as they are (not recommended).")
 @click.option("--allow-no-background", is_flag=True, help="Train without a background-noise class.")
 @click.option("--json", "as_json", is_flag=True, help="Print the validation report as one JSON object.")
+@click.option("--steps-per-epoch", type=int, default=None, hidden=True,
+              help="Optimiser steps per epoch (0: from the dataset size); for tests and quick checks.")
 def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, learning_rate: float | None,
           window_s: float | None, seed: int | None, arch: str | None, no_augment: bool,
-          allow_no_background: bool, as_json: bool) -> None:
+          allow_no_background: bool, as_json: bool, steps_per_epoch: int | None) -> None:
     """Train a classifier on DATA (a folder per class, or a zip) and write it to --out."""
     from .dataset import load_dataset
     from .train import TrainSettings
     from .train import train as run_training
 
     given = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "window_s": window_s,
-             "seed": seed, "arch": arch}
+             "seed": seed, "arch": arch, "steps_per_epoch": steps_per_epoch}
     overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     if window_s is not None:
         overrides["hop_s"] = window_s / 2
@@ -185,7 +204,11 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
     from .classifier import load
 
     clf = load(model)
-    predictions, failed = clf.predict_files(_expand(files))
+    paths = list(_expand(files))
+    if not paths:
+        raise ParameterError(f"no audio files in {', '.join(map(str, files))}; "
+                             "give audio files or folders holding some")
+    predictions, failed = clf.predict_files(paths)
     if as_json:
         _emit_json({"model": str(model), "labels": clf.labels, "predictions": [p.to_dict() for p in predictions],
                     "errors": [{"file": f, "error": e} for f, e in failed]})
@@ -193,9 +216,9 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
         for p in predictions:
             probs = "  ".join(f"{k} {v:.2f}" for k, v in p.probabilities.items())
             click.echo(f"{p.source}\t{p.label}\t{probs}")
-        for f, e in failed:
-            click.secho(f"skipped {f}: {e}", fg="yellow", err=True)
-    if failed or not predictions:
+    for f, e in failed:  # the reason names the file already
+        click.secho(f"skipped {e if e.startswith(f) else f'{f}: {e}'}", fg="yellow", err=True)
+    if failed:
         sys.exit(1)
 
 
@@ -258,6 +281,8 @@ def listen(model: Path, input_file: Path | None, hop_s: float, seconds: float | 
     from .classifier import load
     from .live import file_chunks, microphone_chunks
 
+    if fast and input_file is None:
+        raise click.UsageError("--fast only applies with --input FILE; a microphone runs in real time")
     clf = load(model)
     if input_file is not None:
         chunks, rate = file_chunks(input_file, chunk_s=hop_s, realtime=not fast)
@@ -281,10 +306,10 @@ def listen(model: Path, input_file: Path | None, hop_s: float, seconds: float | 
 @main.command()
 @click.argument("model", type=click.Path(path_type=Path))
 def info(model: Path) -> None:
-    """Print a model file's manifest (labels, settings, metrics) as JSON."""
-    from .modelfile import read_manifest
+    """Check a model file and print its manifest (labels, settings, metrics) as JSON."""
+    from .classifier import load
 
-    _emit_json(read_manifest(model).to_dict())
+    _emit_json(load(model).manifest.to_dict())
 
 
 @main.command()

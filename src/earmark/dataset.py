@@ -90,6 +90,8 @@ class Dataset:
     sample_rate: int
     root: str = ""
     skipped: list[Skipped] = field(default_factory=list)
+    #: The label of every class folder found, including folders with no usable audio.
+    folders: list[str] = field(default_factory=list)
 
     @property
     def labels(self) -> list[str]:
@@ -112,6 +114,14 @@ class Dataset:
         """Raise :class:`DatasetError` saying what to add when this set cannot be trained on."""
         counts = self.counts()
         where = f" in {self.root}" if self.root else ""
+        empty = sorted(set(self.folders) - set(counts))
+        if empty:
+            names = ", ".join(repr(label) for label in empty)
+            which = f"class {names} has" if len(empty) == 1 else f"classes {names} have"
+            raise DatasetError(
+                f"{which} no usable audio{where}: the folder is empty or none of its files could be read; "
+                f"add at least {MIN_CLIPS_PER_CLASS} recordings, or remove the folder"
+            )
         if len(counts) < 2:
             have = f"only the class {next(iter(counts))!r}" if counts else "no classes"
             raise DatasetError(f"found {have}{where}; add at least two class folders with audio")
@@ -157,8 +167,8 @@ def scan_folder(root: Path) -> tuple[list[tuple[Path, str]], list[Skipped]]:
     return found, skipped
 
 
-def _extract_zip(path: Path) -> Path:
-    """Extract a dataset zip safely (no paths outside the target, bounded size) to a temp folder."""
+def _extract_zip(path: Path, target: Path) -> Path:
+    """Extract a dataset zip safely (no paths outside ``target``, bounded size); return the dataset folder."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -169,7 +179,6 @@ def _extract_zip(path: Path) -> Path:
             raise DatasetError(f"{path}: holds {len(members)} files; the limit is {_MAX_ZIP_FILES}")
         if sum(m.file_size for m in members) > _MAX_ZIP_BYTES:
             raise DatasetError(f"{path}: unpacks to more than {_MAX_ZIP_BYTES // 1024**3} GB; split it")
-        target = Path(tempfile.mkdtemp(prefix="earmark-zip-"))
         for member in members:
             parts = [p for p in Path(member.filename.replace("\\", "/")).parts if p not in ("", ".")]
             if not parts or ".." in parts or Path(member.filename).is_absolute():
@@ -190,15 +199,21 @@ def _extract_zip(path: Path) -> Path:
 def cut_recording(
     samples: np.ndarray, *, sample_rate: int, clip_s: float, clip_hop_s: float
 ) -> list[tuple[float, np.ndarray]]:
-    """Cut a long recording into ``(start_s, clip)`` pieces; a short tail joins the last clip."""
+    """Cut a long recording into ``(start_s, clip)`` pieces of ``clip_s`` every ``clip_hop_s``.
+
+    When at least half a clip of sound follows the last full clip, one more (shorter) clip
+    starts a hop later and runs to the end; a shorter tail is dropped.
+    """
     clip, hop = int(round(clip_s * sample_rate)), int(round(clip_hop_s * sample_rate))
     n = samples.shape[-1]
     if n <= clip:
         return [(0.0, samples)]
     starts = list(range(0, n - clip + 1, hop))
     pieces = [(s / sample_rate, samples[s : s + clip]) for s in starts]
+    # The tail counts only for the sound after the last full clip (with overlapping clips,
+    # the next start would otherwise repeat audio the last clip already holds).
     tail_start = starts[-1] + hop
-    if n - tail_start >= clip // 2:
+    if n - (starts[-1] + clip) >= clip // 2 and tail_start < n:
         pieces.append((tail_start / sample_rate, samples[tail_start:]))
     return pieces
 
@@ -225,9 +240,26 @@ def load_dataset(
         raise ParameterError(f"clip_hop_s must be positive, got {hop_s}")
     root = Path(path)
     if root.is_file() and root.suffix.lower() == ".zip":
-        folder = _extract_zip(root)
-    else:
-        folder = root
+        # Every clip is decoded into memory, so the extracted files are removed afterwards.
+        with tempfile.TemporaryDirectory(prefix="earmark-zip-") as tmp:
+            folder = _extract_zip(root, Path(tmp))
+            return _read_folder(folder, root=root, sample_rate=sample_rate, long_recording_s=long_recording_s,
+                                clip_s=clip_s, clip_hop_s=hop_s, on_skip=on_skip)
+    return _read_folder(root, root=root, sample_rate=sample_rate, long_recording_s=long_recording_s,
+                        clip_s=clip_s, clip_hop_s=hop_s, on_skip=on_skip)
+
+
+def _read_folder(
+    folder: Path,
+    *,
+    root: Path,
+    sample_rate: int,
+    long_recording_s: float,
+    clip_s: float,
+    clip_hop_s: float,
+    on_skip: Callable[[Skipped], None] | None,
+) -> Dataset:
+    """Decode every audio file under a folder-per-class ``folder`` (see :func:`load_dataset`)."""
     files, skipped = scan_folder(folder)
     for s in skipped:
         if on_skip:
@@ -244,11 +276,14 @@ def load_dataset(
                 on_skip(item)
             continue
         if audio.duration_s > long_recording_s:
-            pieces = cut_recording(audio.samples, sample_rate=sample_rate, clip_s=clip_s, clip_hop_s=hop_s)
+            pieces = cut_recording(audio.samples, sample_rate=sample_rate, clip_s=clip_s,
+                                   clip_hop_s=clip_hop_s)
         else:
             pieces = [(0.0, audio.samples)]
         clips.extend(Clip(samples=y, label=label, source=rel, start_s=start) for start, y in pieces)
-    return Dataset(clips=clips, sample_rate=sample_rate, root=str(root), skipped=skipped)
+    folders = sorted({BACKGROUND_LABEL if is_background_name(p.name) else p.name
+                      for p in folder.iterdir() if p.is_dir() and not _IGNORED.match(p.name)})
+    return Dataset(clips=clips, sample_rate=sample_rate, root=str(root), skipped=skipped, folders=folders)
 
 
 def split_by_source(
@@ -291,7 +326,8 @@ def _split_in_time(
     clips: list[Clip], *, sample_rate: int, val_fraction: float
 ) -> tuple[list[Clip], list[Clip]]:
     ordered = sorted(clips, key=lambda c: c.start_s)
-    n_val = max(1, int(round(len(ordered) * val_fraction))) if len(ordered) > 1 else 0
+    # At least one clip on each side (when there are two or more).
+    n_val = min(max(1, int(round(len(ordered) * val_fraction))), len(ordered) - 1)
     val = ordered[len(ordered) - n_val :]
     if not val:
         return ordered, []

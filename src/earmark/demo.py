@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic import atomic_write
 from .audio import load_audio
+from .errors import OutputError
 from .evaluate import evaluate
 from .pictures import confusion_png, history_png, spectrogram_png, timeline_png
 from .train import TrainSettings, train
@@ -43,11 +45,18 @@ def _agreement(segments: list[dict[str, object]], truth: list[dict[str, object]]
 
 def run_demo(out: Path, *, epochs: int | None = None, echo: Callable[[str], None] = print) -> dict[str, object]:
     """Run the demo; returns a summary (accuracy, timeline agreement, paths written)."""
+    out = Path(out)
     data = demo_data_dir()
-    settings = TrainSettings(epochs=epochs or 12, seed=0)
+    settings = TrainSettings(epochs=12 if epochs is None else epochs, seed=0)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"cannot write the demo's output to {out}: it is a file; give a folder")
+    try:  # before the training, so that a bad --out fails in a second, not after a minute
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot make the output folder {out}: {exc.strerror or exc}; "
+                          "choose a folder you can write to") from exc
     echo(f"training on the built-in demo set ({data / 'train'}) …")
     clf = train(data / "train", settings=settings, progress=True)
-    out.mkdir(parents=True, exist_ok=True)
     model_path = clf.save(out / "demo.earmark")
     report = evaluate(clf, data / "test")
     echo("\nevaluation on the demo test set (other riffs, grooves, rooms):")
@@ -68,11 +77,12 @@ def run_demo(out: Path, *, epochs: int | None = None, echo: Callable[[str], None
         "curves": history_png(clf.manifest.metrics["history"], path=out / "training_curves.png"),
         "confusion": confusion_png(report, path=out / "confusion.png", title="demo test set"),
     }
-    (out / "report.json").write_text(json.dumps({"test": report.to_dict(), "timeline": tl.to_dict(),
-                                                 "timeline_agreement": agreement}, indent=2))
-    echo(f"\nmodel:    {model_path}")
+    summary = {"test": report.to_dict(), "timeline": tl.to_dict(), "timeline_agreement": agreement}
+    with atomic_write(out / "report.json") as fh:
+        fh.write(json.dumps(summary, indent=2).encode())
+    echo(f"\n{'model:':<13}{model_path}")
     for name, path in pictures.items():
-        echo(f"{name + ':':<10}{path}")
-    echo(f"report:   {out / 'report.json'}")
+        echo(f"{name + ':':<13}{path}")
+    echo(f"{'report:':<13}{out / 'report.json'}")
     return {"accuracy": report.accuracy, "timeline_agreement": agreement, "model": str(model_path),
             **{k: str(v) for k, v in pictures.items()}}

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .audio import resample
 from .classifier import Classifier
 from .dataset import Dataset, Skipped, load_dataset
 from .errors import DatasetError
@@ -100,6 +101,12 @@ def report_from_probabilities(probs: np.ndarray, true_labels: list[str], names: 
 
 def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> Dataset:
     dataset = data if isinstance(data, Dataset) else load_dataset(Path(data), sample_rate=clf.sample_rate)
+    if dataset.sample_rate != clf.sample_rate:
+        # A loaded set at another rate (e.g. shared by ``compare``): bring it to the rate the
+        # model file asks for, as ``Classifier.predict`` does, instead of scoring it at the wrong speed.
+        clips = [replace(c, samples=resample(c.samples, orig_sr=dataset.sample_rate, target_sr=clf.sample_rate))
+                 for c in dataset.clips]
+        dataset = replace(dataset, clips=clips, sample_rate=clf.sample_rate)
     if not dataset.clips:
         raise DatasetError(f"{dataset.root}: holds no usable audio; it needs one subfolder per class with audio files")
     unknown = sorted({c.label for c in dataset.clips} - set(clf.labels))
@@ -123,10 +130,11 @@ def evaluate(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> Evaluat
     return report
 
 
-def compare(a: Classifier, b: Classifier, data: str | os.PathLike[str] | Dataset) -> tuple[EvaluationReport, EvaluationReport]:
-    """Evaluate two models on the same test set (decoded once)."""
-    if a.sample_rate != b.sample_rate:
-        ds = data if isinstance(data, Dataset) else None
-        return evaluate(a, ds or data), evaluate(b, ds or data)
+def compare(
+    a: Classifier, b: Classifier, data: str | os.PathLike[str] | Dataset
+) -> tuple[EvaluationReport, EvaluationReport]:
+    """Evaluate two models on the same test set (decoded once, or once per rate when the rates differ)."""
+    if a.sample_rate != b.sample_rate and not isinstance(data, Dataset):
+        return evaluate(a, data), evaluate(b, data)  # each decodes the files at its own rate
     dataset = _load_test_set(a, data)
     return evaluate(a, dataset), evaluate(b, dataset)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .audio import valid_audio
 from .errors import ParameterError
 
 __all__ = ["FeatureConfig", "LogMel", "mel_filterbank", "log_mel"]
@@ -29,8 +30,8 @@ class FeatureConfig:
     """
 
     sample_rate: int = 22050
-    n_fft: int = 1024
-    hop_length: int = 256
+    n_fft: int = 2048
+    hop_length: int = 512
     n_mels: int = 64
     f_min_hz: float = 20.0
     f_max_hz: float | None = None
@@ -109,6 +110,8 @@ class LogMel(torch.nn.Module):
         super().__init__()
         self.config = config
         self.normalise = normalise
+        self.window: torch.Tensor
+        self.mel: torch.Tensor
         self.register_buffer("window", torch.hann_window(config.n_fft), persistent=False)
         self.register_buffer("mel", torch.from_numpy(mel_filterbank(config)), persistent=False)
 
@@ -139,7 +142,20 @@ def log_mel(samples: np.ndarray, *, sample_rate: int, config: FeatureConfig | No
 
     ``sample_rate`` must equal ``config.sample_rate``; resample first with
     :func:`earmark.audio.resample` (earmark never resamples silently).
+
+    Raises
+    ------
+    ParameterError
+        If ``samples`` is not mono or ``sample_rate`` differs from ``config.sample_rate``.
+    AudioDecodeError
+        If ``samples`` is empty or holds NaN or infinite values.
     """
+    samples = np.asarray(samples, dtype=np.float32)
+    valid_audio(samples, sample_rate=sample_rate, source="log_mel")
+    if samples.ndim != 1:
+        raise ParameterError(
+            f"log_mel expects mono samples of shape (samples,), got {samples.shape}; call to_mono first"
+        )
     config = config or FeatureConfig(sample_rate=sample_rate)
     if sample_rate != config.sample_rate:
         raise ParameterError(
@@ -147,5 +163,5 @@ def log_mel(samples: np.ndarray, *, sample_rate: int, config: FeatureConfig | No
             "resample it first"
         )
     with torch.no_grad():
-        out = LogMel(config, normalise=normalise)(torch.from_numpy(np.ascontiguousarray(samples, np.float32))[None])
+        out = LogMel(config, normalise=normalise)(torch.from_numpy(np.ascontiguousarray(samples))[None])
     return out[0].numpy()

@@ -53,8 +53,14 @@ def microphone_chunks(*, chunk_s: float, sample_rate: int | None = None) -> tupl
     def callback(indata: np.ndarray, frames: int, t: object, status: object) -> None:
         q.put(indata[:, 0].copy())
 
+    try:
+        stream = sd.InputStream(samplerate=rate, channels=1, dtype="float32", blocksize=size, callback=callback)
+    except Exception as exc:  # noqa: BLE001 - PortAudio raises its own error types
+        raise EarmarkError(f"cannot open the microphone at {rate} Hz ({exc}); "
+                           "close other programs using it, or use --input FILE") from exc
+
     def chunks() -> Iterator[np.ndarray]:
-        with sd.InputStream(samplerate=rate, channels=1, dtype="float32", blocksize=size, callback=callback):
+        with stream:
             while True:
                 yield q.get()
 

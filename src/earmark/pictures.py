@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .atomic import atomic_write
+from .errors import ParameterError
 from .features import FeatureConfig, log_mel
 
 if TYPE_CHECKING:
@@ -38,6 +39,9 @@ def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
 
 
 def _draw_spectrogram(ax: Any, samples: np.ndarray, sample_rate: int) -> None:
+    if sample_rate < 4000:
+        raise ParameterError(f"cannot draw a spectrogram of audio at {sample_rate} Hz; "
+                             "the mel front end needs at least 4000 Hz, so resample it first")
     config = FeatureConfig(sample_rate=sample_rate, n_fft=2048 if sample_rate > 32000 else 1024,
                            hop_length=512 if sample_rate > 32000 else 256, n_mels=128)
     spec = log_mel(samples, sample_rate=sample_rate, config=config) * (10 / np.log(10))  # → dB
@@ -47,8 +51,15 @@ def _draw_spectrogram(ax: Any, samples: np.ndarray, sample_rate: int) -> None:
     ticks_hz = [f for f in (50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000) if config.f_min_hz < f < config.top_hz]
     mel = lambda f: 2595 * np.log10(1 + np.asarray(f) / 700)  # noqa: E731
     lo, hi = mel(config.f_min_hz), mel(config.top_hz)
-    ax.set_yticks([(mel(f) - lo) / (hi - lo) * config.n_mels for f in ticks_hz])
-    ax.set_yticklabels([f"{f // 1000}k" if f >= 1000 else str(f) for f in ticks_hz])
+    positions: list[float] = []
+    kept: list[int] = []
+    for f in ticks_hz:  # skip ticks that would overprint the one below
+        y = float((mel(f) - lo) / (hi - lo) * config.n_mels)
+        if not positions or y - positions[-1] >= 0.07 * config.n_mels:
+            positions.append(y)
+            kept.append(f)
+    ax.set_yticks(positions)
+    ax.set_yticklabels([f"{f // 1000}k" if f >= 1000 else str(f) for f in kept])
     ax.set_ylabel("Hz (mel scale)")
 
 
@@ -93,13 +104,17 @@ def history_png(history: list[dict[str, float]], *, path: str | os.PathLike[str]
     ax_loss, ax_acc = fig.subplots(1, 2)
     epochs = [h["epoch"] for h in history]
     for key, style in (("train", "-"), ("val", "--")):
-        ax_loss.plot(epochs, [h[f"{key}_loss"] for h in history], style, label=key)
-        ax_acc.plot(epochs, [h[f"{key}_accuracy"] for h in history], style, label=key)
+        marker = "o" if len(epochs) < 12 else None
+        ax_loss.plot(epochs, [h[f"{key}_loss"] for h in history], style, marker=marker, label=key)
+        ax_acc.plot(epochs, [h[f"{key}_accuracy"] for h in history], style, marker=marker, label=key)
     ax_loss.set_title("loss")
     ax_acc.set_title("accuracy")
     ax_acc.set_ylim(0, 1.02)
+    from matplotlib.ticker import MaxNLocator
+
     for ax in (ax_loss, ax_acc):
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.4
         ax.legend()
     return _save(fig, path)
 

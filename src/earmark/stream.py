@@ -90,9 +90,12 @@ class StreamingClassifier:
             self._filled += take
             self._since_last += take
             pos += take
-            if self._since_last >= self._hop and self._filled >= self._window // 2:
+            if self._since_last >= self._hop:
+                # A hop is complete: start counting the next one whether or not this one was
+                # scored (the first half window is too little sound to score).
                 self._since_last = 0
-                out.append(self._predict())
+                if self._filled >= self._window // 2:
+                    out.append(self._predict())
         return out
 
     def _predict(self) -> Prediction:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
+
+from .errors import ParameterError
 
 __all__ = ["Segment", "Timeline", "make_timeline"]
 
@@ -38,15 +42,33 @@ class Timeline:
                 "segments": [s.to_dict() for s in self.segments]}
 
     def to_csv(self) -> str:
-        rows = ["start_s,end_s,label,confidence"]
-        rows += [f"{s.start_s:.3f},{s.end_s:.3f},{s.label},{s.confidence:.4f}" for s in self.segments]
-        return "\n".join(rows) + "\n"
+        """Segments as CSV (``start_s,end_s,label,confidence``); labels holding commas or quotes are quoted."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["start_s", "end_s", "label", "confidence"])
+        for s in self.segments:
+            writer.writerow([f"{s.start_s:.3f}", f"{s.end_s:.3f}", s.label, f"{s.confidence:.4f}"])
+        return out.getvalue()
 
 
 def make_timeline(probs: np.ndarray, starts_s: np.ndarray, *, labels: list[str], window_s: float,
                   duration_s: float, hop_s: float, smooth_s: float, min_segment_s: float) -> Timeline:
     """Smooth window probabilities over ``smooth_s``, take the best label per window, merge runs
-    into segments, and fold segments shorter than ``min_segment_s`` into a neighbour."""
+    into segments, and fold segments shorter than ``min_segment_s`` into a neighbour.
+
+    ``probs`` is ``(n_windows, n_classes)`` in ``labels`` order; ``starts_s`` the windows' starts.
+    """
+    probs, starts_s = np.asarray(probs, dtype=np.float64), np.asarray(starts_s, dtype=np.float64)
+    if probs.ndim != 2 or probs.shape[1] != len(labels) or starts_s.shape != (probs.shape[0],):
+        raise ParameterError(
+            f"need probs of shape (n_windows, {len(labels)}) and starts_s of shape (n_windows,), "
+            f"got {probs.shape} and {starts_s.shape}"
+        )
+    if window_s <= 0 or hop_s <= 0 or smooth_s < 0 or min_segment_s < 0:
+        raise ParameterError(
+            f"need window_s, hop_s > 0 and smooth_s, min_segment_s >= 0, got window_s={window_s}, "
+            f"hop_s={hop_s}, smooth_s={smooth_s}, min_segment_s={min_segment_s}"
+        )
     centres = starts_s + window_s / 2
     size = max(1, int(round(smooth_s / hop_s)))
     smooth = uniform_filter1d(probs, size=size, axis=0, mode="nearest") if len(probs) > 1 else probs

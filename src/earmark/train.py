@@ -26,7 +26,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .augment import MixNoise, compose_phrase, crop_or_loop, default_chain, synthetic_noise
+from .ambience import synthetic_ambience
+from .augment import MixNoise, compose_phrase, crop_or_loop, default_chain, onset_index
 from .classifier import Classifier
 from .dataset import BACKGROUND_LABEL, Clip, Dataset, load_dataset, split_by_source
 from .errors import DatasetError, ParameterError
@@ -110,6 +111,28 @@ class _Pools:
 
     by_class: list[list[np.ndarray]]
     background: list[np.ndarray] = field(default_factory=list)
+    trimmed: list[list[np.ndarray]] = field(default_factory=list)  # by_class, cut to their onsets
+    starts: list[list[np.ndarray]] = field(default_factory=list)    # window starts that hold sound
+
+    @classmethod
+    def from_clips(cls, clips: list[Clip], labels: list[str], *, sample_rate: int, window: int) -> _Pools:
+        by_class = [[c.samples for c in clips if c.label == lab] for lab in labels]
+        trimmed = [[y[onset_index(y, sample_rate=sample_rate):] for y in ys] for ys in by_class]
+        starts = [[sounding_starts(y, window=window, sample_rate=sample_rate) for y in ys] for ys in by_class]
+        return cls(by_class=by_class, background=[c.samples for c in clips if c.label == BACKGROUND_LABEL],
+                   trimmed=trimmed, starts=starts)
+
+
+def sounding_starts(y: np.ndarray, *, window: int, sample_rate: int) -> np.ndarray:
+    """Window start positions (50 ms grid) whose window holds at least a quarter of the energy
+    of the clip's loudest window, so that a crop of a one-shot never lands in its silent tail."""
+    if y.shape[0] <= window:
+        return np.zeros(1, dtype=np.int64)
+    step = max(1, sample_rate // 20)
+    energy = np.concatenate([[0.0], np.cumsum(y.astype(np.float64) ** 2)])
+    starts = np.arange(0, y.shape[0] - window + 1, step)
+    in_window = energy[starts + window] - energy[starts]
+    return starts[in_window >= 0.25 * in_window.max()]
 
 
 class _ExampleMaker:
@@ -120,18 +143,19 @@ class _ExampleMaker:
         self.pools, self.labels, self.window = pools, labels, window
         self.sample_rate, self.augment, self.rng = sample_rate, augment, rng
         self.chain = default_chain()
-        self.noise = MixNoise(p=0.9, min_snr_db=-3.0, max_snr_db=35.0, p_synthetic=0.5)
+        self.noise = MixNoise(p=0.9, min_snr_db=0.0, max_snr_db=35.0, p_synthetic=0.5)
 
-    def _crop_sound(self, y: np.ndarray) -> np.ndarray:
-        """A window of a one-shot or recording, placed so that it holds sound, not just its tail."""
+    def _crop_sound(self, k: int) -> np.ndarray:
+        """A window of one of class ``k``'s clips, placed where it sounds (not in a silent tail)."""
+        i = int(self.rng.integers(len(self.pools.by_class[k])))
+        y, starts = self.pools.by_class[k][i], self.pools.starts[k][i]
         n = self.window
         if y.shape[0] <= n:
             out = np.zeros(n, np.float32)
             offset = int(self.rng.integers(0, n - y.shape[0] + 1)) if self.augment else 0
             out[offset : offset + y.shape[0]] = y
             return out
-        latest = y.shape[0] - n
-        start = int(self.rng.integers(0, latest + 1)) if self.augment else 0
+        start = int(starts[self.rng.integers(len(starts))]) if self.augment else int(starts[0])
         return y[start : start + n]
 
     def make(self, k: int) -> np.ndarray:
@@ -139,18 +163,18 @@ class _ExampleMaker:
         sounds = self.pools.by_class[k]
         is_background = self.labels[k] == BACKGROUND_LABEL
         if not self.augment:
-            return self._crop_sound(sounds[int(rng.integers(len(sounds)))])
+            return self._crop_sound(k)
         if is_background:
-            if rng.random() < 0.3:
-                y = synthetic_noise(n, sample_rate=sr, rng=rng) * 0.1
+            if rng.random() < 0.5:
+                y = synthetic_ambience(n, sample_rate=sr, rng=rng) * 0.1
             else:
                 y = crop_or_loop(sounds[int(rng.integers(len(sounds)))], n, rng=rng)
             y = self.noise.mix(y, self.pools.background, sample_rate=sr, rng=rng)
         else:
             if rng.random() < 0.5:
-                y = compose_phrase(sounds, n, sample_rate=sr, rng=rng)
+                y = compose_phrase(self.pools.trimmed[k], n, sample_rate=sr, rng=rng)
             else:
-                y = self._crop_sound(sounds[int(rng.integers(len(sounds)))])
+                y = self._crop_sound(k)
             y = self.chain(y, sample_rate=sr, rng=rng)[:n]
             if y.shape[0] < n:
                 y = np.pad(y, (0, n - y.shape[0]))
@@ -175,15 +199,16 @@ def _feature_augment(feats: torch.Tensor, rng: np.random.Generator) -> torch.Ten
     cutoff = torch.from_numpy(rng.uniform(0.5, 1.5, size=(b, 1)).astype(np.float32))
     curve = curve - 12.0 * torch.clamp(pos - cutoff, min=0) / 0.1  # ~ steep low-pass when cutoff < 1
     x = LogMel.normalise_window(feats + curve[:, :, None])
+    bins = torch.arange(n_mels)[None, :, None]
+    frames = torch.arange(n_frames)[None, None, :]
+    keep = torch.ones(b, n_mels, n_frames, dtype=torch.bool)
     for _ in range(2):
-        f = rng.integers(0, n_mels // 8 + 1, size=b)
-        f0 = rng.integers(0, n_mels, size=b)
-        t = rng.integers(0, n_frames // 8 + 1, size=b)
-        t0 = rng.integers(0, n_frames, size=b)
-        for i in range(b):
-            x[i, f0[i] : f0[i] + f[i], :] = 0.0
-            x[i, :, t0[i] : t0[i] + t[i]] = 0.0
-    return x
+        f0, f = (torch.from_numpy(rng.integers(0, n_mels, size=(b, 1, 1))),
+                 torch.from_numpy(rng.integers(0, n_mels // 8 + 1, size=(b, 1, 1))))
+        t0, t = (torch.from_numpy(rng.integers(0, n_frames, size=(b, 1, 1))),
+                 torch.from_numpy(rng.integers(0, n_frames // 8 + 1, size=(b, 1, 1))))
+        keep &= ~((bins >= f0) & (bins < f0 + f)) & ~((frames >= t0) & (frames < t0 + t))
+    return x * keep
 
 
 def _seed_everything(seed: int) -> None:
@@ -217,8 +242,17 @@ def train(
     validation metrics (per-class accuracy, confusion matrix, misclassified clips).
     """
     settings = settings or TrainSettings()
+    threads_before = torch.get_num_threads()
     if settings.threads:
         torch.set_num_threads(settings.threads)
+    try:
+        return _train(data, settings=settings, progress=progress)
+    finally:
+        torch.set_num_threads(threads_before)
+
+
+def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
+           progress: bool | ProgressCallback) -> Classifier:
     features = FeatureConfig(sample_rate=settings.sample_rate, n_mels=settings.n_mels)
     dataset = data if isinstance(data, Dataset) else load_dataset(Path(data), sample_rate=features.sample_rate)
     if dataset.sample_rate != features.sample_rate:
@@ -234,8 +268,7 @@ def train(
     _seed_everything(settings.seed)
     rng = np.random.default_rng(settings.seed)
     window = int(round(settings.window_s * features.sample_rate))
-    pools = _Pools(by_class=[[c.samples for c in train_clips if c.label == lab] for lab in labels],
-                   background=[c.samples for c in train_clips if c.label == BACKGROUND_LABEL])
+    pools = _Pools.from_clips(train_clips, labels, sample_rate=features.sample_rate, window=window)
     maker = _ExampleMaker(pools, labels=labels, window=window, sample_rate=features.sample_rate,
                           augment=settings.augment, rng=rng)
     arch = ArchSpec(name=settings.arch)

@@ -1,0 +1,402 @@
+"""The earmark benchmark: cross-domain and in-domain accuracy, speed, size, memory.
+
+For each seed (default 0 1 2) a fresh subprocess trains earmark on
+``train/`` and measures, so peak memory is per run:
+
+* cross-domain accuracy / macro-F1 on ``test/``, in-domain accuracy on
+  ``indomain_test/`` (``earmark.evaluate``);
+* training wall time (``earmark.train``, decode included);
+* batch inference speed: test-set audio seconds / wall time of
+  ``earmark.evaluate(clf, test_dir)`` (decode included);
+* streaming compute per prediction: a long file (test clips back to back) fed
+  in 100 ms chunks to ``clf.stream``; total feed time / predictions returned;
+* model file size (``clf.save``), peak RSS during training and overall.
+
+The baselines (``baselines.py``) run on the same splits.  Results go to
+``benchmarks/results/benchmark.{json,md}`` (``quick.{json,md}`` with
+``--quick``).
+
+Usage::
+
+    .venv/bin/python benchmarks/run_benchmark.py [--data DIR] [--seeds 0 1 2] [--quick] [--skip-baselines]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_common import CLASSES, HERE, Item, format_confusion, list_split, load_mono, pct, per_source_accuracy  # noqa: E402
+
+TARGETS = {
+    "cross_domain_accuracy": ("≥", 0.95, "worst seed"),
+    "indomain_accuracy": ("≥", 0.99, "worst seed"),
+    "train_seconds": ("≤", 60.0, "worst seed"),
+    "x_realtime": ("≥", 500.0, "worst seed"),
+    "stream_ms_per_prediction": ("≤", 10.0, "worst seed"),
+}
+STREAM_CHUNK_S = 0.1
+STREAM_SECONDS = 120.0
+
+
+# ------------------------------------------------------------ one seed --
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+
+def long_signal(items: list[Item], sr: int, seconds: float) -> np.ndarray:
+    """Test clips back to back (interleaving classes) up to ``seconds``."""
+    by_class = {c: [it for it in items if it.label == c] for c in CLASSES}
+    order = [it for group in zip(*by_class.values(), strict=False) for it in group]
+    parts, total = [], 0
+    for it in order:
+        x = load_mono(it.path, sr)
+        parts.append(x)
+        total += len(x)
+        if total >= seconds * sr:
+            break
+    return np.concatenate(parts)[: int(seconds * sr)]
+
+
+def measure_stream(clf: Any, signal: np.ndarray, sr: int) -> dict[str, float]:
+    stream = clf.stream(sample_rate=sr)
+    chunk = int(STREAM_CHUNK_S * sr)
+    for start in range(0, min(len(signal), 2 * sr), chunk):  # warm-up, not timed
+        stream.feed(signal[start : start + chunk])
+    stream = clf.stream(sample_rate=sr)
+    n_pred, worst_chunk, total = 0, 0.0, 0.0
+    for start in range(0, len(signal) - chunk + 1, chunk):
+        piece = np.ascontiguousarray(signal[start : start + chunk], dtype=np.float32)
+        t0 = time.perf_counter()
+        preds = stream.feed(piece)
+        dt = time.perf_counter() - t0
+        total += dt
+        worst_chunk = max(worst_chunk, dt)
+        n_pred += len(preds)
+    return {
+        "stream_ms_per_prediction": 1000.0 * total / max(1, n_pred),
+        "stream_predictions": n_pred,
+        "stream_worst_chunk_ms": 1000.0 * worst_chunk,
+        "stream_audio_seconds": len(signal) / sr,
+    }
+
+
+def per_source_from_report(items: list[Item], report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    wrong = {Path(str(m["file"]).split("@")[0]).name: str(m["predicted"]) for m in report["misclassified"]}
+    pred = [wrong.get(it.path.name, it.label) for it in items]
+    return per_source_accuracy(items, pred)
+
+
+def run_seed(data: Path, seed: int) -> dict[str, Any]:
+    """Train and measure one seed (runs inside a fresh subprocess)."""
+    import earmark  # noqa: PLC0415
+
+    result: dict[str, Any] = {"seed": seed, "earmark_version": getattr(earmark, "__version__", "?")}
+    rss0 = peak_rss_mb()
+    t0 = time.perf_counter()
+    clf = earmark.train(data / "train", settings=earmark.TrainSettings(seed=seed), progress=False)
+    result["train_seconds"] = time.perf_counter() - t0
+    result["peak_rss_train_mb"] = peak_rss_mb()
+    result["rss_before_train_mb"] = rss0
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.earmark"
+        saved = clf.save(path)
+        result["model_bytes"] = os.path.getsize(saved if saved else path)
+
+    test_items = list_split(data / "test")
+    for split, key in (("test", "cross"), ("indomain_test", "indomain")):
+        t1 = time.perf_counter()
+        report = earmark.evaluate(clf, data / split)
+        wall = time.perf_counter() - t1
+        rep = report.to_dict()
+        audio_s = sum(len(load_mono(it.path, clf.sample_rate)) for it in list_split(data / split)) / clf.sample_rate
+        result[f"{key}_accuracy"] = float(report.accuracy)
+        result[f"{key}_macro_f1"] = float(report.macro_f1)
+        result[f"{key}_report"] = {k: rep[k] for k in ("per_class", "confusion", "n_clips", "skipped")}
+        result[f"{key}_eval_seconds"] = wall
+        if split == "test":
+            result["x_realtime"] = audio_s / wall
+            result["test_audio_seconds"] = audio_s
+            result["per_source"] = per_source_from_report(test_items, rep)
+            result["misclassified"] = rep["misclassified"]
+    sr = clf.sample_rate
+    result.update(measure_stream(clf, long_signal(test_items, sr, STREAM_SECONDS), sr))
+    result["peak_rss_mb"] = peak_rss_mb()
+    return result
+
+
+def run_seed_subprocess(data: Path, seed: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "seed.json"
+        cmd = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--_worker",
+            str(seed),
+            "--data",
+            str(data),
+            "--_out",
+            str(out),
+        ]
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0 or not out.exists():
+            tail = (proc.stderr or proc.stdout).strip()[-2000:]
+            return {"seed": seed, "error": f"seed {seed} failed (exit {proc.returncode}):\n{tail}"}
+        result = json.loads(out.read_text())
+        result["subprocess_seconds"] = time.perf_counter() - t0
+        return result
+
+
+# -------------------------------------------------------------- report --
+
+SEED_COLUMNS = [
+    ("cross_domain acc", "cross_accuracy", pct),
+    ("cross macro-F1", "cross_macro_f1", pct),
+    ("in-domain acc", "indomain_accuracy", pct),
+    ("train s", "train_seconds", lambda v: f"{v:.1f}"),
+    ("x realtime", "x_realtime", lambda v: f"{v:.0f}x"),
+    ("stream ms/pred", "stream_ms_per_prediction", lambda v: f"{v:.2f}"),
+    ("model KiB", "model_bytes", lambda v: f"{v / 1024:.0f}"),
+    ("peak RSS MB", "peak_rss_mb", lambda v: f"{v:.0f}"),
+]
+
+
+def spread(runs: list[dict[str, Any]], key: str) -> dict[str, float]:
+    vals = [float(r[key]) for r in runs]
+    return {"min": min(vals), "mean": float(np.mean(vals)), "max": max(vals)}
+
+
+def target_checks(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    keys = {"cross_domain_accuracy": "cross_accuracy", "indomain_accuracy": "indomain_accuracy"}
+    checks = []
+    for name, (op, target, scope) in TARGETS.items():
+        vals = [float(r[keys.get(name, name)]) for r in runs]
+        worst = min(vals) if op == "≥" else max(vals)
+        ok = worst >= target if op == "≥" else worst <= target
+        checks.append({"target": name, "op": op, "value": target, "worst": worst, "pass": ok, "scope": scope})
+    return checks
+
+
+def fmt_target(c: dict[str, Any]) -> str:
+    is_acc = "accuracy" in str(c["target"])
+    show = (lambda v: pct(float(v))) if is_acc else (lambda v: f"{float(v):.2f}")
+    verdict = "PASS" if c["pass"] else "FAIL"
+    return f"{verdict}  {c['target']:<26} {c['op']} {show(c['value']):>8}   worst seed: {show(c['worst'])}"
+
+
+def seed_table(runs: list[dict[str, Any]], markdown: bool = False) -> str:
+    heads = ["seed"] + [h for h, _, _ in SEED_COLUMNS]
+    rows = [[str(r["seed"])] + [f(r[k]) for _, k, f in SEED_COLUMNS] for r in runs]
+    for stat in ("min", "mean", "max"):
+        rows.append([stat] + [f(spread(runs, k)[stat]) for _, k, f in SEED_COLUMNS])
+    if markdown:
+        lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+        return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(heads)]
+    line = lambda cells: "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))  # noqa: E731
+    return "\n".join([line(heads), "-" * (sum(widths) + 2 * len(widths))] + [line(r) for r in rows])
+
+
+def worst_seed_details(worst: dict[str, Any]) -> str:
+    rep = worst["cross_report"]
+    assert isinstance(rep, dict)
+    recall = ", ".join(f"{c} {pct(v['recall'])}" for c, v in rep["per_class"].items())
+    conf = {"confusion": {"classes": rep["confusion"]["labels"], "rows_true_cols_pred": rep["confusion"]["matrix"]}}
+    sources = worst["per_source"]
+    assert isinstance(sources, dict)
+    src_lines = [
+        f"  {k:<28} n={v['n']:<3} acc {pct(v['accuracy']):>6}  "
+        + (f"mostly → {v['mostly_wrong_as']}" if v["mostly_wrong_as"] else "")
+        for k, v in sources.items()
+    ]
+    return "\n".join(
+        [
+            f"worst seed {worst['seed']}: cross-domain recall: {recall}",
+            format_confusion(conf),
+            "per test sub-source:",
+            *src_lines,
+        ]
+    )
+
+
+def baseline_rows(baselines: list[dict[str, Any]], markdown: bool) -> str:
+    from baselines import format_table  # noqa: PLC0415
+
+    if not markdown:
+        return format_table(baselines)
+    lines = [
+        "| baseline | cross-domain acc | macro-F1 | in-domain acc | train s | x realtime | note |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in baselines:
+        if not r.get("available"):
+            lines.append(f"| {r['name']} | unavailable | | | | | {r.get('note', '')} |")
+            continue
+        t, i = r["splits"]["test"], r["splits"]["indomain_test"]
+        lines.append(
+            f"| {r['name']} | {pct(t['accuracy'])} | {pct(t['macro_f1'])} | {pct(i['accuracy'])} | "
+            f"{r['train_seconds']:.1f} | {t['x_realtime']:.0f}x | {r.get('note', '')} |"
+        )
+    return "\n".join(lines)
+
+
+def environment() -> dict[str, Any]:
+    try:
+        import torch  # noqa: PLC0415
+
+        torch_version = str(torch.__version__)
+    except ImportError:
+        torch_version = "n/a"
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
+    ).stdout.strip()
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu_count": os.cpu_count(),
+        "cpu": platform.processor() or platform.machine(),
+        "python": platform.python_version(),
+        "torch": torch_version,
+        "git_commit": commit or "uncommitted",
+    }
+
+
+def markdown_report(summary: dict[str, Any]) -> str:
+    runs = summary["runs"]
+    assert isinstance(runs, list)
+    env = summary["environment"]
+    parts = [
+        "# earmark benchmark results",
+        "",
+        f"{env['date']} · {env['cpu_count']} CPU cores · Python {env['python']} · "
+        f"torch {env['torch']} · commit {env['git_commit']}",
+        f"Data: `{summary['data']}` (see benchmarks/README.md). Seeds: {summary['seeds']}.",
+        "",
+        "## earmark per seed",
+        "",
+        seed_table(runs, markdown=True),
+        "",
+        "## targets",
+        "",
+        *[f"- {fmt_target(c)}" for c in summary["targets"]],
+        "",
+        "## worst seed failure modes",
+        "",
+        "```",
+        worst_seed_details(summary["worst_seed"]),
+        "```",
+    ]
+    if summary.get("baselines"):
+        parts += ["", "## baselines (same splits)", "", baseline_rows(summary["baselines"], markdown=True)]
+    if summary.get("errors"):
+        parts += ["", "## errors", "", *[f"```\n{e}\n```" for e in summary["errors"]]]
+    return "\n".join(parts) + "\n"
+
+
+# ---------------------------------------------------------------- main --
+
+
+def ensure_data(data: Path) -> None:
+    if all((data / s).is_dir() for s in ("train", "test", "indomain_test")):
+        return
+    print(f"run_benchmark: {data} is incomplete; building it with make_data.py ...", flush=True)
+    import make_data  # noqa: PLC0415
+
+    make_data.main(["--out", str(data)])
+
+
+def compact_run(r: dict[str, Any]) -> dict[str, Any]:
+    """Drop bulky fields (the misclassified list) from the saved JSON except for the worst seed."""
+    return {k: v for k, v in r.items() if k != "misclassified"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark earmark against targets and baselines.")
+    parser.add_argument("--data", type=Path, default=HERE / "data")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--quick", action="store_true", help="one seed (the first), results to results/quick.*")
+    parser.add_argument("--skip-baselines", action="store_true")
+    parser.add_argument("--results", type=Path, default=HERE / "results")
+    parser.add_argument("--_worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--_out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    data = args.data.resolve()
+
+    if args._worker is not None:
+        args._out.write_text(json.dumps(run_seed(data, args._worker)))
+        return 0
+
+    ensure_data(data)
+    seeds = args.seeds[:1] if args.quick else args.seeds
+    runs, errors = [], []
+    for seed in seeds:
+        print(f"run_benchmark: training earmark, seed {seed} ...", flush=True)
+        r = run_seed_subprocess(data, seed)
+        if "error" in r:
+            print(r["error"], file=sys.stderr)
+            errors.append(r["error"])
+            continue
+        runs.append(r)
+        print(
+            f"  seed {seed}: cross {pct(r['cross_accuracy'])}, in-domain {pct(r['indomain_accuracy'])}, "
+            f"train {r['train_seconds']:.1f} s, {r['x_realtime']:.0f}x real time",
+            flush=True,
+        )
+
+    baselines: list[dict[str, Any]] = []
+    if not args.skip_baselines:
+        from baselines import run_baselines  # noqa: PLC0415
+
+        baselines = run_baselines(data)
+
+    summary: dict[str, Any] = {
+        "environment": environment(),
+        "data": str(data.relative_to(HERE.parent)) if data.is_relative_to(HERE.parent) else str(data),
+        "seeds": seeds,
+        "quick": args.quick,
+        "errors": errors,
+        "baselines": baselines,
+    }
+    if runs:
+        worst = min(runs, key=lambda r: float(r["cross_accuracy"]))
+        summary.update(
+            runs=[compact_run(r) for r in runs],
+            spread={k: spread(runs, k) for _, k, _ in SEED_COLUMNS},
+            targets=target_checks(runs),
+            worst_seed=worst,
+        )
+        print("\n" + seed_table(runs))
+        print("\nTargets:")
+        for c in summary["targets"]:
+            print("  " + fmt_target(c))
+        print("\n" + worst_seed_details(worst))
+    if baselines:
+        print("\nBaselines (same splits):\n" + baseline_rows(baselines, markdown=False))
+
+    args.results.mkdir(parents=True, exist_ok=True)
+    stem = "quick" if args.quick else "benchmark"
+    (args.results / f"{stem}.json").write_text(json.dumps(summary, indent=1, default=str))
+    if runs:
+        (args.results / f"{stem}.md").write_text(markdown_report(summary))
+    print(f"\nwrote {args.results / (stem + '.json')}" + (f" and {stem}.md" if runs else ""))
+    return 1 if errors and not runs else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,221 @@
+"""Tests for earmark.classifier: predicting clips, files and batches with a trained tiny model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from scipy.signal import resample_poly
+
+from conftest import bass_note, drum_hit, room_noise
+from earmark.classifier import Classifier, Prediction
+from earmark.errors import AudioDecodeError, ParameterError
+
+SR = 22050
+MakeClassifier = Callable[..., Classifier]
+SOUNDS = {"background": room_noise, "bass": bass_note, "drums": drum_hit}
+
+
+def sound(label: str, *, seed: int = 10, sample_rate: int = SR) -> np.ndarray:
+    return SOUNDS[label](np.random.default_rng(seed), sample_rate=sample_rate)
+
+
+def assert_is_distribution(p: np.ndarray) -> None:
+    assert (p >= 0).all() and (p <= 1).all()
+    np.testing.assert_allclose(p.sum(axis=-1), 1.0, atol=1e-5)
+
+
+# -- one clip -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", ["background", "bass", "drums"])
+def test_predict_names_the_sound(trained_classifier: Classifier, label: str) -> None:
+    pred = trained_classifier.predict(sound(label), sample_rate=SR)
+    assert pred.label == label
+    assert pred.confidence > 0.5
+
+
+def test_a_prediction_holds_every_class_in_label_order(trained_classifier: Classifier) -> None:
+    pred = trained_classifier.predict(sound("bass"), sample_rate=SR)
+    assert list(pred.probabilities) == ["background", "bass", "drums"]
+    assert_is_distribution(np.array(list(pred.probabilities.values())))
+    assert pred.confidence == pred.probabilities[pred.label] == max(pred.probabilities.values())
+    assert (pred.source, pred.time_s) == (None, None)
+    d = pred.to_dict()
+    assert set(d) == {"label", "confidence", "probabilities"}
+    assert d["confidence"] == round(pred.confidence, 4)
+
+
+def test_prediction_to_dict_names_file_and_time_when_known() -> None:
+    pred = Prediction(label="bass", probabilities={"bass": 0.123456, "drums": 0.876544}, source="a.wav",
+                      time_s=1.23456)
+    assert pred.to_dict() == {"label": "bass", "confidence": 0.1235, "probabilities": {"bass": 0.1235,
+                              "drums": 0.8765}, "file": "a.wav", "time_s": 1.235}
+
+
+@pytest.mark.parametrize("rate", [44100, 48000])
+def test_audio_at_another_rate_is_resampled_to_the_model_rate(trained_classifier: Classifier, rate: int) -> None:
+    """A bass note rendered at 44.1 / 48 kHz is the same note: the same probabilities, nearly."""
+    at_model_rate = trained_classifier.predict(sound("bass"), sample_rate=SR)
+    at_file_rate = trained_classifier.predict(sound("bass", sample_rate=rate), sample_rate=rate)
+    assert at_file_rate.label == "bass"
+    for label in trained_classifier.labels:
+        assert at_file_rate.probabilities[label] == pytest.approx(at_model_rate.probabilities[label], abs=0.01)
+
+
+def test_resampling_matches_an_independent_resampler(trained_classifier: Classifier) -> None:
+    y = sound("drums")
+    up = resample_poly(y, 2, 1).astype(np.float32)  # scipy's polyphase filter, not soxr: 44.1 kHz
+    a = trained_classifier.predict(y, sample_rate=SR).probabilities
+    b = trained_classifier.predict(up, sample_rate=2 * SR).probabilities
+    assert max(abs(a[k] - b[k]) for k in a) < 0.02
+
+
+def test_stereo_is_mixed_to_mono(trained_classifier: Classifier) -> None:
+    n = int(0.8 * SR)
+    left, right = sound("bass")[:n], sound("drums")[:n]
+    stereo = trained_classifier.predict(np.stack([left, right]), sample_rate=SR)
+    mono = trained_classifier.predict((left + right) / 2, sample_rate=SR)
+    assert stereo.probabilities == pytest.approx(mono.probabilities, abs=1e-6)
+
+
+def test_a_hit_followed_by_silence_is_still_a_hit(trained_classifier: Classifier) -> None:
+    """Windows are weighted by level, so three seconds of silence after a drum hit do not outvote it."""
+    y = np.concatenate([sound("drums"), np.zeros(3 * SR, np.float32)])
+    assert trained_classifier.predict(y, sample_rate=SR).label == "drums"
+
+
+@pytest.mark.parametrize(
+    ("samples", "error", "match"),
+    [(np.array([0.1, np.nan] * 1000, np.float32), AudioDecodeError, r"audio: holds NaN or infinite sample values"),
+     (np.zeros(0, np.float32), AudioDecodeError, r"audio: holds no audio samples"),
+     (np.zeros((1, 2, 100), np.float32), ParameterError, r"expected shape \(samples,\) or \(channels, samples\)")],
+)
+def test_unusable_audio_is_refused(trained_classifier: Classifier, samples: np.ndarray, error: type[Exception],
+                                   match: str) -> None:
+    with pytest.raises(error, match=match):
+        trained_classifier.predict(samples, sample_rate=SR)
+
+
+def test_a_bad_sample_rate_is_refused(trained_classifier: Classifier) -> None:
+    with pytest.raises(ParameterError, match=r"sample_rate must be a positive integer in Hz, got 0"):
+        trained_classifier.predict(sound("bass"), sample_rate=0)
+
+
+# -- windows --------------------------------------------------------------------------------------
+
+
+def test_window_probabilities_score_every_window(trained_classifier: Classifier) -> None:
+    y = np.concatenate([sound("background"), sound("bass"), sound("drums")])[: 3 * SR]
+    probs, starts = trained_classifier.window_probabilities(y, sample_rate=SR)
+    np.testing.assert_array_equal(starts, [0.0, 0.5, 1.0, 1.5, 2.0])  # 1 s windows every 0.5 s (manifest)
+    assert probs.shape == (5, 3)
+    assert_is_distribution(probs)
+    probs, starts = trained_classifier.window_probabilities(y, sample_rate=SR, hop_s=0.25)
+    np.testing.assert_allclose(starts, np.arange(9) * 0.25, atol=1e-3)  # hop 5512.5 samples → 5512
+    assert probs.shape == (9, 3)
+
+
+def test_window_probabilities_are_the_windows_scores(trained_classifier: Classifier) -> None:
+    y = sound("bass")[:SR]
+    probs, _ = trained_classifier.window_probabilities(y, sample_rate=SR)
+    np.testing.assert_allclose(probs, trained_classifier.score_windows(y[None, :]), atol=1e-6)
+
+
+def test_window_probabilities_of_44k_audio_use_model_rate_windows(trained_classifier: Classifier) -> None:
+    probs, starts = trained_classifier.window_probabilities(np.zeros(3 * 44100, np.float32), sample_rate=44100)
+    np.testing.assert_array_equal(starts, [0.0, 0.5, 1.0, 1.5, 2.0])
+    assert probs.shape == (5, 3)
+
+
+# -- batches --------------------------------------------------------------------------------------
+
+
+def test_predict_clips_agrees_with_predict(trained_classifier: Classifier) -> None:
+    clips = [sound(label, seed=s) for s in (1, 2) for label in ("background", "bass", "drums")]
+    batch = trained_classifier.predict_clips(clips)
+    assert batch.shape == (6, 3) and batch.dtype == np.float32
+    assert_is_distribution(batch)
+    for row, y in zip(batch, clips):
+        single = trained_classifier.predict(y, sample_rate=SR)
+        np.testing.assert_allclose(row, list(single.probabilities.values()), atol=1e-5)
+    assert [trained_classifier.labels[i] for i in batch.argmax(axis=1)] == ["background", "bass", "drums"] * 2
+
+
+def test_predict_clips_does_not_depend_on_batch_size(trained_classifier: Classifier) -> None:
+    clips = [sound("bass", seed=s) for s in range(4)]
+    np.testing.assert_allclose(trained_classifier.predict_clips(clips, batch_size=1),
+                               trained_classifier.predict_clips(clips, batch_size=256), atol=1e-5)
+
+
+def test_predict_clips_of_nothing_is_empty(trained_classifier: Classifier) -> None:
+    assert trained_classifier.predict_clips([]).shape == (0, 3)
+
+
+def test_predict_file_matches_predict(trained_classifier: Classifier, tmp_path: Path) -> None:
+    y = sound("drums", sample_rate=44100)
+    path = tmp_path / "hit.wav"
+    sf.write(path, y, 44100, subtype="FLOAT")
+    from_file = trained_classifier.predict_file(path)
+    from_array = trained_classifier.predict(y, sample_rate=44100)
+    assert from_file.source == str(path)
+    assert from_file.label == from_array.label == "drums"
+    assert from_file.probabilities == pytest.approx(from_array.probabilities, abs=1e-5)
+
+
+def test_predict_file_names_a_missing_file(trained_classifier: Classifier, tmp_path: Path) -> None:
+    with pytest.raises(AudioDecodeError, match=r"gone\.wav: no such file; check the path"):
+        trained_classifier.predict_file(tmp_path / "gone.wav")
+
+
+def test_predict_files_reports_bad_files_and_carries_on(trained_classifier: Classifier, tmp_path: Path) -> None:
+    paths = []
+    for name, label in [("a_bass.wav", "bass"), ("b_drums.flac", "drums")]:
+        sf.write(tmp_path / name, sound(label), SR)
+        paths.append(tmp_path / name)
+    (tmp_path / "c_broken.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    sf.write(tmp_path / "d_room.wav", sound("background", sample_rate=48000), 48000)
+    paths += [tmp_path / "c_broken.wav", tmp_path / "d_room.wav", tmp_path / "e_missing.wav"]
+    preds, failed = trained_classifier.predict_files(paths)
+    assert [(Path(p.source or "").name, p.label) for p in preds] == [
+        ("a_bass.wav", "bass"), ("b_drums.flac", "drums"), ("d_room.wav", "background")]
+    assert [Path(p).name for p, _ in failed] == ["c_broken.wav", "e_missing.wav"]
+    assert "could not be decoded as audio" in failed[0][1]
+    assert failed[1][1].endswith("e_missing.wav: no such file; check the path")
+    single = trained_classifier.predict_file(tmp_path / "b_drums.flac")
+    assert preds[1].probabilities == pytest.approx(single.probabilities, abs=1e-5)
+
+
+def test_predict_files_with_only_bad_files(trained_classifier: Classifier, tmp_path: Path) -> None:
+    preds, failed = trained_classifier.predict_files([tmp_path / "x.wav"])
+    assert preds == [] and len(failed) == 1
+
+
+# -- views ----------------------------------------------------------------------------------------
+
+
+def test_timeline_of_a_recording_covers_it_end_to_end(trained_classifier: Classifier) -> None:
+    rng = np.random.default_rng(4)
+    y = np.concatenate([room_noise(rng, duration_s=3.0), bass_note(rng, duration_s=2.5)])
+    tl = trained_classifier.timeline(y, sample_rate=SR)
+    assert tl.duration_s == pytest.approx(5.5)
+    assert tl.segments[0].start_s == 0.0 and tl.segments[-1].end_s == pytest.approx(5.5)
+    assert all(a.end_s == b.start_s for a, b in zip(tl.segments, tl.segments[1:]))
+    assert tl.segments[0].label == "background"
+    assert tl.probabilities.shape == (len(tl.times_s), 3)
+
+
+def test_stream_builds_a_streaming_classifier(trained_classifier: Classifier) -> None:
+    stream = trained_classifier.stream(sample_rate=48000, hop_s=0.2, smoothing=0.5)
+    assert (stream.classifier, stream.sample_rate, stream.hop_s, stream.smoothing) == (
+        trained_classifier, 48000, 0.2, 0.5)
+
+
+def test_an_untrained_model_still_gives_distributions(make_untrained: MakeClassifier) -> None:
+    clf = make_untrained(sample_rate=16000)
+    probs = clf.predict_clips([np.zeros(8000, np.float32), np.ones(40000, np.float32) * 0.1])
+    assert probs.shape == (2, 3)
+    assert_is_distribution(probs)

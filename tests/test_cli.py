@@ -1,0 +1,543 @@
+"""The ``earmark`` command, end to end: one tiny model trained once, then every command on it.
+
+In-process with click's runner (``catch_exceptions=False``, so anything but a clean exit is a
+test error with its traceback), plus two real subprocess runs for the entry point and its
+exit codes. Every bad input must end in one line on stderr that names the problem and what
+to do, a non-zero exit, and nothing half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+from click.testing import CliRunner, Result
+from safetensors.numpy import save_file
+
+from earmark.cli import main
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+EARMARK = Path(sys.executable).with_name("earmark")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_torch_thread():
+    """One intra-op thread: on a busy 2-core machine, spinning OpenMP threads make one window cost 0.4 s."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def run(*args: object) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def assert_clean_error(result: Result, match: str, *, exit_code: int = 1) -> None:
+    """Non-zero exit, no traceback, and one line on stderr that matches ``match``."""
+    assert result.exit_code == exit_code, result.output
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert re.search(match, lines[0]), lines[0]
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == PNG_MAGIC
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def leftovers(folder: Path) -> list[Path]:
+    """Temporary or probe files that a crash-safe writer must never leave behind."""
+    return [p for p in folder.rglob(".*") if p.is_file()]
+
+
+def make_zip(folder: Path, target: Path) -> Path:
+    with zipfile.ZipFile(target, "w") as zf:
+        for f in sorted(folder.rglob("*")):
+            if f.is_file():
+                zf.write(f, Path(folder.name) / f.relative_to(folder))
+    return target
+
+
+# -- fixtures --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory, small_dataset: Path) -> tuple[Path, Result]:
+    out = tmp_path_factory.mktemp("model") / "tiny.earmark"
+    result = run("train", small_dataset, "--out", out, "--arch", "tiny", "--epochs", 2, "--steps-per-epoch", 2,
+                 "--batch-size", 16)
+    return out, result
+
+
+@pytest.fixture(scope="module")
+def model(trained: tuple[Path, Result]) -> Path:
+    path, result = trained
+    assert result.exit_code == 0, result.output
+    return path
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory, small_testset: Path) -> Path:
+    """About 4.7 s: room tone, a bass note, a drum hit, another bass note, end to end."""
+    names = ["_background_noise_/background_000.wav", "bass/bass_000.wav", "drums/drums_000.wav",
+             "bass/bass_001.wav"]
+    pieces = [sf.read(small_testset / n, dtype="float32") for n in names]
+    path = tmp_path_factory.mktemp("recording") / "take.wav"
+    sf.write(path, np.concatenate([y for y, _ in pieces]), pieces[0][1], subtype="PCM_16")
+    return path
+
+
+def _write_short(path: Path) -> None:
+    sf.write(path, np.zeros(220, np.float32), 22050)  # 10 ms
+
+
+BAD_AUDIO = {
+    "not_audio.wav": (lambda p: p.write_text("this is a text file\n"), r"could not be decoded as audio.*convert it"),
+    "empty.wav": (lambda p: p.write_bytes(b""), r"the file is empty \(0 bytes\); record or export it again"),
+    "short.wav": (_write_short, r"is 10 ms long; earmark needs at least 50 ms"),
+    "missing.wav": (None, r"no such file; check the path"),
+}
+
+
+@pytest.fixture(params=sorted(BAD_AUDIO))
+def bad_audio(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str]:
+    make, match = BAD_AUDIO[request.param]
+    path = tmp_path / "in" / request.param
+    path.parent.mkdir()
+    if make is not None:
+        make(path)
+    return path, match
+
+
+# -- train -----------------------------------------------------------------------------------------
+
+
+def test_train_writes_a_model_and_reports_validation(trained: tuple[Path, Result]) -> None:
+    path, result = trained
+    assert result.exit_code == 0, result.output
+    assert "36 clips (background 12, bass 12, drums 12); training tiny for 2 epochs" in result.stderr
+    assert "validation (held out by recording" in result.stdout
+    assert f"model written to {path}" in result.stdout
+    assert path.stat().st_size > 1000
+    assert leftovers(path.parent) == []
+
+
+def test_train_from_a_zip_with_json(tmp_path: Path, small_dataset: Path) -> None:
+    archive = make_zip(small_dataset, tmp_path / "sounds.zip")
+    out = tmp_path / "zipped.earmark"
+    result = run("train", archive, "--out", out, "--arch", "tiny", "--epochs", 1, "--steps-per-epoch", 1,
+                 "--batch-size", 8, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)  # exactly one JSON object, nothing else on stdout
+    assert report["model"] == str(out)
+    assert report["validation"]["labels"] == ["background", "bass", "drums"]
+    assert len(report["history"]) == 1
+    assert out.exists()
+
+
+def test_train_refuses_bad_settings(tmp_path: Path, small_dataset: Path) -> None:
+    result = run("train", small_dataset, "--out", tmp_path / "m.earmark", "--epochs", 0)
+    assert_clean_error(result, r"epochs must be at least 1, got 0")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_train_without_out_is_a_usage_error(small_dataset: Path) -> None:
+    result = run("train", small_dataset)
+    assert result.exit_code == 2
+    assert "Missing option '--out'" in result.stderr
+
+
+def _dataset(root: Path, source: Path, counts: dict[str, int]) -> Path:
+    """A copy of ``source`` with ``counts[label]`` files per class folder (0: an empty folder)."""
+    for folder, n in counts.items():
+        (root / folder).mkdir(parents=True)
+        for f in sorted((source / folder).glob("*.wav"))[:n]:
+            shutil.copy(f, root / folder / f.name)
+    return root
+
+
+BAD_DATASETS = {
+    "one_sample": ({"background": 12, "bass": 1, "drums": 12}, r"class 'bass' has 1 clip; add at least 5"),
+    "one_class": ({"bass": 12}, r"found only the class 'bass' in .*; add at least two class folders"),
+    "no_background": ({"bass": 12, "drums": 12}, r"no background class .*add a folder named 'background'"),
+}
+
+
+def _train_quick(data: Path, out: Path) -> Result:
+    return run("train", data, "--out", out, "--arch", "tiny", "--epochs", 1, "--steps-per-epoch", 1,
+               "--batch-size", 8)
+
+
+@pytest.mark.parametrize("case", sorted(BAD_DATASETS))
+def test_train_refuses_datasets_it_cannot_learn(case: str, tmp_path: Path, small_dataset: Path) -> None:
+    counts, match = BAD_DATASETS[case]
+    data = _dataset(tmp_path / "data", small_dataset, counts)
+    out = tmp_path / "models" / "m.earmark"
+    assert_clean_error(_train_quick(data, out), match)
+    assert not (tmp_path / "models").exists()
+
+
+def test_train_refuses_an_empty_class_folder(tmp_path: Path, small_dataset: Path) -> None:
+    data = _dataset(tmp_path / "data", small_dataset, {"background": 12, "bass": 0, "drums": 12})
+    out = tmp_path / "models" / "m.earmark"
+    assert_clean_error(_train_quick(data, out), r"'bass'")
+    assert not out.exists()
+
+
+def test_train_refuses_bad_dataset_paths(tmp_path: Path, small_testset: Path) -> None:
+    out = tmp_path / "models" / "m.earmark"
+    assert_clean_error(_train_quick(tmp_path / "nowhere", out), r"nowhere: no such folder; check the path")
+    a_file = small_testset / "bass" / "bass_000.wav"
+    assert_clean_error(_train_quick(a_file, out), r"is not a folder or a \.zip; give a folder")
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not really")
+    assert_clean_error(_train_quick(tmp_path / "broken.zip", out), r"not a readable zip file .*re-create the zip")
+    assert not (tmp_path / "models").exists()
+
+
+def _evil_zip(path: Path, small_testset: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        for label in ("background", "bass", "drums"):
+            folder = "_background_noise_" if label == "background" else label
+            for f in sorted((small_testset / folder).glob("*.wav")):
+                zf.write(f, f"{folder}/{f.name}")
+        zf.writestr("../evil.wav", b"RIFF")
+    return path
+
+
+def test_train_refuses_a_zip_that_escapes_its_folder(tmp_path: Path, small_testset: Path) -> None:
+    (tmp_path / "zips").mkdir()
+    archive = _evil_zip(tmp_path / "zips" / "evil.zip", small_testset)
+    result = _train_quick(archive, tmp_path / "m.earmark")
+    assert_clean_error(result, r"unsafe member name '\.\./evil\.wav'; refusing to extract")
+    assert not (tmp_path / "evil.wav").exists()
+    assert not (tmp_path / "m.earmark").exists()
+
+
+def test_zip_datasets_leave_no_temporary_folders(tmp_path: Path, small_testset: Path, model: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(temp))
+    archive = make_zip(small_testset, tmp_path / "test.zip")
+    assert run("evaluate", model, archive).exit_code == 0
+    assert _train_quick(_evil_zip(tmp_path / "evil.zip", small_testset), tmp_path / "m.earmark").exit_code == 1
+    assert list(temp.iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["under_a_file", "a_folder"])
+def test_train_refuses_an_unwritable_output_before_training(where: str, tmp_path: Path,
+                                                            small_dataset: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    out = tmp_path / "afile" / "m.earmark" if where == "under_a_file" else tmp_path
+    result = run("train", small_dataset, "--out", out)
+    assert_clean_error(result, r"cannot write .*(afile is a file, not a folder|it is a folder)")
+    assert "training" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+# -- evaluate and compare --------------------------------------------------------------------------
+
+
+def test_evaluate_prints_a_report(model: Path, small_testset: Path) -> None:
+    result = run("evaluate", model, small_testset)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"accuracy \d+\.\d%   macro-F1 \d\.\d{3}   \(18 clips\)", result.stdout)
+    assert "confusion (rows = true, columns = predicted)" in result.stdout
+    for label in ("background", "bass", "drums"):
+        assert re.search(rf"^{label}\s+\d", result.stdout, re.MULTILINE)
+
+
+def test_evaluate_json_is_one_object(model: Path, small_testset: Path) -> None:
+    result = run("evaluate", model, small_testset, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert {"accuracy", "macro_f1", "per_class", "confusion", "misclassified"} <= set(report)
+    labels = report["confusion"]["labels"]
+    matrix = np.array(report["confusion"]["matrix"])
+    assert labels == ["background", "bass", "drums"]
+    assert matrix.shape == (3, 3) and matrix.sum() == 18 and list(matrix.sum(axis=1)) == [6, 6, 6]
+    assert report["accuracy"] == pytest.approx(np.trace(matrix) / 18, abs=1e-4)
+    assert set(report["per_class"]) == set(labels)
+    assert all({"precision", "recall", "f1", "support"} <= set(v) for v in report["per_class"].values())
+    assert len(report["misclassified"]) == 18 - np.trace(matrix)
+    assert all(m["true"] != m["predicted"] and m["file"].endswith(".wav") for m in report["misclassified"])
+
+
+def test_evaluate_a_zip_like_its_folder(tmp_path: Path, model: Path, small_testset: Path) -> None:
+    archive = make_zip(small_testset, tmp_path / "test.zip")
+    from_folder = json.loads(run("evaluate", model, small_testset, "--json").stdout)
+    from_zip = json.loads(run("evaluate", model, archive, "--json").stdout)
+    assert from_zip["confusion"] == from_folder["confusion"]
+    assert from_zip["accuracy"] == from_folder["accuracy"]
+
+
+def test_evaluate_refuses_classes_the_model_does_not_know(tmp_path: Path, model: Path,
+                                                          small_testset: Path) -> None:
+    data = tmp_path / "test"
+    shutil.copytree(small_testset / "bass", data / "guitar")
+    assert_clean_error(run("evaluate", model, data), r"classes the model does not know: \['guitar'\]")
+
+
+def test_compare_two_models(tmp_path: Path, model: Path, small_testset: Path) -> None:
+    other = shutil.copy(model, tmp_path / "other.earmark")
+    text = run("compare", model, other, small_testset)
+    assert text.exit_code == 0, text.output
+    assert re.search(r"^\s+tiny\.earmark\s+other\.earmark$", text.stdout, re.MULTILINE)
+    assert "wrong only with tiny.earmark: 0   wrong only with other.earmark: 0" in text.stdout
+    as_json = json.loads(run("compare", model, other, small_testset, "--json").stdout)
+    a, b = as_json["models"]
+    assert (a["model"], b["model"]) == (str(model), str(other))
+    assert a["confusion"] == b["confusion"]
+
+
+# -- predict ---------------------------------------------------------------------------------------
+
+
+def test_predict_files_and_folders(model: Path, small_testset: Path) -> None:
+    files = [small_testset / "bass" / "bass_000.wav", small_testset / "drums" / "drums_000.wav"]
+    result = run("predict", model, *files)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert [line.split("\t")[0] for line in lines] == [str(f) for f in files]
+    assert all(re.fullmatch(r"(background|bass|drums) ", line.split("\t")[1] + " ") for line in lines)
+    folder = run("predict", model, small_testset)
+    assert folder.exit_code == 0 and len(folder.stdout.strip().splitlines()) == 18
+
+
+def test_predict_json(model: Path, small_testset: Path) -> None:
+    result = run("predict", model, small_testset / "bass", "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["labels"] == ["background", "bass", "drums"] and out["errors"] == []
+    assert len(out["predictions"]) == 6
+    for p in out["predictions"]:
+        assert p["label"] in out["labels"]
+        assert sum(p["probabilities"].values()) == pytest.approx(1, abs=1e-3)
+
+
+def test_predict_reports_a_bad_file_and_predicts_the_rest(tmp_path: Path, model: Path,
+                                                          small_testset: Path) -> None:
+    bad = tmp_path / "notes.wav"
+    bad.write_text("not audio")
+    good = [small_testset / "bass" / "bass_000.wav", small_testset / "drums" / "drums_001.wav"]
+    result = run("predict", model, good[0], bad, good[1], "--json")
+    assert result.exit_code == 1
+    out = json.loads(result.stdout)
+    assert [p["file"] for p in out["predictions"]] == [str(f) for f in good]
+    assert [e["file"] for e in out["errors"]] == [str(bad)]
+    assert_clean_error(result, rf"^skipped {re.escape(str(bad))}: could not be decoded as audio")
+
+
+def test_predict_an_empty_folder(tmp_path: Path, model: Path) -> None:
+    assert_clean_error(run("predict", model, tmp_path), r"no audio files in .*; give audio files or folders")
+
+
+# -- timeline and pictures -------------------------------------------------------------------------
+
+
+def test_timeline_csv(model: Path, recording: Path) -> None:
+    result = run("timeline", model, recording)
+    assert result.exit_code == 0, result.output
+    header, *rows = result.stdout.strip().splitlines()
+    assert header == "start_s,end_s,label,confidence"
+    segments = [row.split(",") for row in rows]
+    assert float(segments[0][0]) == 0
+    assert float(segments[-1][1]) == pytest.approx(sf.info(recording).duration, abs=1e-3)
+    for (_, end, *_), (start, *_) in zip(segments, segments[1:]):
+        assert end == start  # contiguous
+    assert all(s[2] in {"background", "bass", "drums"} and 0 <= float(s[3]) <= 1 for s in segments)
+
+
+def test_timeline_json_and_png(tmp_path: Path, model: Path, recording: Path) -> None:
+    png = tmp_path / "pictures" / "take.png"
+    result = run("timeline", model, recording, "--json", "--png", png, "--hop-s", 0.5)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["labels"] == ["background", "bass", "drums"]
+    assert out["segments"] and all(set(s) == {"start_s", "end_s", "label", "confidence"} for s in out["segments"])
+    assert f"picture written to {png}" in result.stderr
+    assert png_size(png) == (1100, 500) and png.stat().st_size > 20_000
+    assert leftovers(tmp_path) == []
+
+
+def test_spectrogram_png(tmp_path: Path, recording: Path) -> None:
+    png = tmp_path / "spec.png"
+    result = run("spectrogram", recording, "--png", png)
+    assert result.exit_code == 0, result.output
+    assert f"spectrogram written to {png}" in result.stdout
+    assert png_size(png) == (1000, 360) and png.stat().st_size > 20_000
+
+
+@pytest.mark.parametrize("command", ["timeline", "spectrogram"])
+def test_pictures_refuse_an_unwritable_output(command: str, tmp_path: Path, model: Path, recording: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    args = [model, recording] if command == "timeline" else [recording]
+    result = run(command, *args, "--png", tmp_path / "afile" / "x.png")
+    assert_clean_error(result, r"cannot write .*afile is a file, not a folder; choose another place")
+    assert result.stdout == ""
+
+
+# -- listen ----------------------------------------------------------------------------------------
+
+
+def test_listen_to_a_file_prints_every_tenth_of_a_second(model: Path, recording: Path) -> None:
+    result = run("listen", model, "--input", recording, "--fast")
+    assert result.exit_code == 0, result.output
+    times = [float(line.split("s")[0]) for line in result.stdout.strip().splitlines()]
+    duration = sf.info(recording).duration
+    # one line per 0.1 s once half a window (0.5 s) has been heard
+    assert abs(len(times) - duration / 0.1) <= 0.5 / 0.1 + 1
+    assert times[0] <= 0.5 + 1e-6 and times[-1] >= duration - 0.1
+    assert np.allclose(np.diff(times), 0.1, atol=0.011)
+    assert re.search(r"\d+ predictions, median compute \d+\.\d ms each", result.stderr)
+
+
+def test_listen_json_lines(model: Path, recording: Path) -> None:
+    result = run("listen", model, "--input", recording, "--fast", "--json", "--seconds", 2)
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.strip().splitlines()]
+    assert lines and lines[-1]["time_s"] <= 2.1
+    assert all(line["label"] in line["probabilities"] for line in lines)
+
+
+def test_listen_without_a_microphone_says_what_to_do(model: Path) -> None:
+    # No sound card here (and usually no sounddevice): a one-line error, never a traceback.
+    assert_clean_error(run("listen", model, "--seconds", 0.2),
+                       r"(needs PortAudio: pip install 'earmark\[mic\]'|no microphone found|cannot open the "
+                       r"microphone).*use --input FILE")
+
+
+def test_listen_fast_needs_input(model: Path) -> None:
+    result = run("listen", model, "--fast")
+    assert result.exit_code == 2
+    assert "--fast only applies with --input FILE" in result.stderr
+
+
+# -- the bad input matrix --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["predict", "timeline", "spectrogram", "listen"])
+def test_bad_audio_is_named_in_one_line(command: str, bad_audio: tuple[Path, str], model: Path,
+                                        tmp_path: Path) -> None:
+    path, match = bad_audio
+    out = tmp_path / "out"
+    out.mkdir()
+    args = {
+        "predict": ["predict", model, path],
+        "timeline": ["timeline", model, path, "--png", out / "t.png"],
+        "spectrogram": ["spectrogram", path, "--png", out / "s.png"],
+        "listen": ["listen", model, "--input", path, "--fast"],
+    }[command]
+    result = run(*args)
+    assert_clean_error(result, re.escape(str(path)) + ": " + match)
+    assert result.stdout == ""
+    assert list(out.iterdir()) == []
+
+
+def _plain_safetensors(path: Path, model: Path) -> None:
+    save_file({"weight": np.zeros((3, 3), np.float32)}, str(path))
+
+
+def _newer_format(path: Path, model: Path) -> None:
+    save_file({"weight": np.zeros(3, np.float32)}, str(path),
+              metadata={"format": "earmark-model", "format_version": "99", "manifest": "{}"})
+
+
+def _tampered(path: Path, model: Path) -> None:
+    data = bytearray(model.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+BAD_MODELS = {
+    "truncated": (lambda p, m: p.write_bytes(m.read_bytes()[: m.stat().st_size // 2]),
+                  r"is not an earmark model file or is corrupted .*train it again"),
+    "tampered": (_tampered, r"its weights do not match their checksum; the file is corrupted"),
+    "random_bytes": (lambda p, m: p.write_bytes(np.random.default_rng(0).bytes(4096)),
+                     r"is not an earmark model file or is corrupted"),
+    "pytorch_checkpoint": (lambda p, m: torch.save({"weight": torch.zeros(3)}, p),
+                           r"is not an earmark model file or is corrupted"),
+    "plain_safetensors": (_plain_safetensors, r"is a safetensors file but not an earmark model"),
+    "newer_format": (_newer_format, r"was made by a newer earmark .*pip install -U earmark"),
+    "missing": (None, r"no such model file; check the path"),
+    "folder": (lambda p, m: p.mkdir(), r"is a folder; give the model file"),
+}
+
+
+@pytest.mark.parametrize("command", ["info", "evaluate", "predict", "timeline", "listen"])
+@pytest.mark.parametrize("case", sorted(BAD_MODELS))
+def test_bad_model_files_are_named_in_one_line(case: str, command: str, tmp_path: Path, model: Path,
+                                               small_testset: Path, recording: Path) -> None:
+    make, match = BAD_MODELS[case]
+    path = tmp_path / "model.earmark"
+    if make is not None:
+        make(path, model)
+    args = {
+        "info": ["info", path],
+        "evaluate": ["evaluate", path, small_testset],
+        "predict": ["predict", path, recording],
+        "timeline": ["timeline", path, recording, "--png", tmp_path / "t.png"],
+        "listen": ["listen", path, "--input", recording, "--fast"],
+    }[command]
+    result = run(*args)
+    assert_clean_error(result, "^Error: " + re.escape(str(path)) + ": " + match)
+    assert result.stdout == ""
+    assert not (tmp_path / "t.png").exists()
+
+
+# -- info ------------------------------------------------------------------------------------------
+
+
+def test_info_prints_the_manifest(model: Path) -> None:
+    result = run("info", model)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads(result.stdout)
+    assert manifest["labels"] == ["background", "bass", "drums"]
+    assert manifest["architecture"]["name"] == "tiny"
+    assert manifest["training"]["epochs"] == 2 and manifest["training"]["steps_per_epoch"] == 2
+    assert len(manifest["metrics"]["history"]) == 2
+
+
+# -- the installed entry point ---------------------------------------------------------------------
+
+
+def _earmark(*args: object) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "NO_COLOR": "1"}
+    return subprocess.run([str(EARMARK), *map(str, args)], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_entry_point_succeeds_with_json(model: Path) -> None:
+    done = _earmark("info", model)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["labels"] == ["background", "bass", "drums"]
+
+
+def test_entry_point_fails_with_one_line(tmp_path: Path, model: Path) -> None:
+    bad = tmp_path / "notes.wav"
+    bad.write_text("not audio")
+    done = _earmark("timeline", model, bad)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr
+    assert re.fullmatch(rf"Error: {re.escape(str(bad))}: could not be decoded as audio .*\n", done.stderr)
+
+
+def test_spectrogram_says_when_the_rate_is_too_low(tmp_path: Path) -> None:
+    low = tmp_path / "low.wav"
+    sf.write(low, np.zeros(2000, np.float32), 2000)
+    result = run("spectrogram", low, "--png", tmp_path / "s.png")
+    assert_clean_error(result, r"cannot draw a spectrogram of audio at 2000 Hz; .*resample it first")
+    assert not (tmp_path / "s.png").exists()

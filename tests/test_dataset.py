@@ -1,0 +1,341 @@
+"""Tests for earmark.dataset: folder-per-class reading, zips, cutting long recordings, splitting."""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from earmark.dataset import (
+    MIN_CLIPS_PER_CLASS,
+    Clip,
+    Dataset,
+    Skipped,
+    cut_recording,
+    is_background_name,
+    load_dataset,
+    split_by_source,
+)
+from earmark.errors import DatasetError, ParameterError
+
+SR = 22050
+
+
+def write_tone(path: Path, *, duration_s: float = 0.5, freq_hz: float = 220.0, sample_rate: int = SR) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    t = np.arange(int(duration_s * sample_rate)) / sample_rate
+    sf.write(path, (0.3 * np.sin(2 * np.pi * freq_hz * t)).astype(np.float32), sample_rate, subtype="PCM_16")
+    return path
+
+
+def clip(label: str, source: str, *, start_s: float = 0.0, duration_s: float = 1.0) -> Clip:
+    return Clip(samples=np.zeros(int(duration_s * 100), np.float32), label=label, source=source, start_s=start_s)
+
+
+def zip_folder(folder: Path, target: Path, *, top: str | None = None) -> Path:
+    with zipfile.ZipFile(target, "w") as zf:
+        for f in sorted(folder.rglob("*")):
+            if f.is_file():
+                rel = f.relative_to(folder)
+                zf.write(f, str(Path(top) / rel) if top else str(rel))
+    return target
+
+
+@pytest.fixture
+def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point Python's temporary folder at an empty folder of our own, to see what is left there."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+# -- reading folders ------------------------------------------------------------------------------
+
+
+def test_reads_a_folder_per_class(small_dataset: Path) -> None:
+    ds = load_dataset(small_dataset, sample_rate=SR)
+    assert ds.sample_rate == SR
+    assert ds.labels == ["background", "bass", "drums"]  # background first, the rest sorted
+    assert ds.counts() == {"background": 12, "bass": 12, "drums": 12}
+    assert ds.seconds() == {"background": 18.0, "bass": 14.4, "drums": 9.6}  # 1.5 s, 1.2 s, 0.8 s each
+    assert ds.skipped == []
+    first = ds.clips[0]
+    assert first.source == "background/background_000.wav"
+    assert (first.label, first.start_s, first.name) == ("background", 0.0, first.source)
+    assert first.samples.dtype == np.float32 and first.samples.shape == (int(1.5 * SR),)
+
+
+def test_decodes_at_the_rate_asked_for(small_dataset: Path) -> None:
+    ds = load_dataset(small_dataset, sample_rate=16000)
+    assert ds.clips[0].samples.shape == (int(1.5 * 16000),)
+    assert ds.seconds()["bass"] == 14.4
+
+
+@pytest.mark.parametrize("name", ["background", "Background Noise", "_background_noise_", "background-noise"])
+def test_background_folder_names_mean_the_background_class(tmp_path: Path, name: str) -> None:
+    assert is_background_name(name)
+    write_tone(tmp_path / name / "room.wav")
+    write_tone(tmp_path / "bass" / "note.wav")
+    assert load_dataset(tmp_path, sample_rate=SR).labels == ["background", "bass"]
+
+
+def test_other_names_are_not_background() -> None:
+    assert not is_background_name("backgrounds and more")
+    assert not is_background_name("noise")
+
+
+def test_nested_files_belong_to_their_top_class_folder(tmp_path: Path) -> None:
+    write_tone(tmp_path / "bass" / "session2" / "deep" / "riff.wav")
+    write_tone(tmp_path / "bass" / "note.flac")
+    ds = load_dataset(tmp_path, sample_rate=SR)
+    assert sorted(c.source for c in ds.clips) == ["bass/note.flac", "bass/session2/deep/riff.wav"]
+    assert {c.label for c in ds.clips} == {"bass"}
+
+
+def test_reports_what_it_skipped_and_why(tmp_path: Path) -> None:
+    write_tone(tmp_path / "bass" / "good.wav")
+    write_tone(tmp_path / "loose.wav")
+    (tmp_path / "bass" / "notes.txt").write_text("tuning: EADG\n")
+    (tmp_path / "bass" / "LICENSE").write_text("CC-BY\n")
+    (tmp_path / "bass" / "broken.wav").write_bytes(b"RIFF....not really a wave file")
+    (tmp_path / "bass" / "empty.mp3").write_bytes(b"")
+    seen: list[Skipped] = []
+    ds = load_dataset(tmp_path, sample_rate=SR, on_skip=seen.append)
+    assert [c.source for c in ds.clips] == ["bass/good.wav"]
+    reasons = {s.path: s.reason for s in ds.skipped}
+    assert reasons["loose.wav"] == "not inside a class folder"
+    assert reasons["bass/notes.txt"] == "not an audio file (.txt)"
+    assert reasons["bass/LICENSE"] == "not an audio file (no extension)"
+    assert reasons["bass/broken.wav"].startswith("bass/broken.wav: could not be decoded as audio")
+    assert str(tmp_path) not in reasons["bass/broken.wav"]  # paths are relative to the dataset
+    assert reasons["bass/empty.mp3"] == "bass/empty.mp3: the file is empty (0 bytes); record or export it again"
+    assert seen == ds.skipped
+
+
+def test_hidden_files_and_system_folders_are_ignored(tmp_path: Path) -> None:
+    write_tone(tmp_path / "bass" / "note.wav")
+    write_tone(tmp_path / "bass" / ".hidden.wav")
+    write_tone(tmp_path / "__MACOSX" / "bass" / "._note.wav")
+    write_tone(tmp_path / ".git" / "objects" / "x.wav")
+    (tmp_path / "bass" / "Thumbs.db").write_bytes(b"\0" * 16)
+    ds = load_dataset(tmp_path, sample_rate=SR)
+    assert [c.source for c in ds.clips] == ["bass/note.wav"]
+    assert ds.skipped == []
+
+
+def test_a_missing_folder_is_an_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match=r"nowhere: no such folder; check the path"):
+        load_dataset(tmp_path / "nowhere", sample_rate=SR)
+
+
+def test_a_plain_file_is_not_a_dataset(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match=r"take\.wav: is not a folder or a \.zip"):
+        load_dataset(write_tone(tmp_path / "take.wav"), sample_rate=SR)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"clip_s": 0.0}, r"need 0 < clip_s <= long_recording_s, got 0\.0, 12\.0"),
+     ({"clip_s": 5.0, "long_recording_s": 4.0}, r"got 5\.0, 4\.0"),
+     ({"clip_hop_s": -1.0}, r"clip_hop_s must be positive, got -1\.0")],
+)
+def test_bad_cutting_settings_are_refused(small_dataset: Path, kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(ParameterError, match=match):
+        load_dataset(small_dataset, sample_rate=SR, **kwargs)
+
+
+# -- long recordings ------------------------------------------------------------------------------
+
+
+def test_long_recordings_are_cut_into_clips_that_remember_their_source(tmp_path: Path) -> None:
+    write_tone(tmp_path / "bass" / "jam.wav", duration_s=3.6)
+    write_tone(tmp_path / "bass" / "note.wav", duration_s=1.5)  # not longer than long_recording_s
+    ds = load_dataset(tmp_path, sample_rate=SR, long_recording_s=2.0, clip_s=1.0)
+    jam = [c for c in ds.clips if c.source == "bass/jam.wav"]
+    # 0-1, 1-2, 2-3 s, and the 0.6 s tail (at least half a clip) as a shorter clip
+    assert [c.start_s for c in jam] == [0.0, 1.0, 2.0, 3.0]
+    assert [c.samples.shape[0] for c in jam] == [SR, SR, SR, int(3.6 * SR) - 3 * SR]
+    assert [c.name for c in jam] == ["bass/jam.wav", "bass/jam.wav@1.00s", "bass/jam.wav@2.00s", "bass/jam.wav@3.00s"]
+    assert [c.samples.shape[0] for c in ds.clips if c.source == "bass/note.wav"] == [int(1.5 * SR)]
+
+
+def test_cut_recording_keeps_a_long_tail_and_drops_a_short_one() -> None:
+    y = np.arange(1000, dtype=np.float32)
+    pieces = cut_recording(y, sample_rate=100, clip_s=4.0, clip_hop_s=4.0)  # 10 s: 0-4, 4-8, tail 2 s
+    assert [(s, p.shape[0]) for s, p in pieces] == [(0.0, 400), (4.0, 400), (8.0, 200)]
+    np.testing.assert_array_equal(pieces[1][1], y[400:800])
+    pieces = cut_recording(y[:950], sample_rate=100, clip_s=4.0, clip_hop_s=4.0)  # tail 1.5 s < 2 s
+    assert [s for s, _ in pieces] == [0.0, 4.0]
+
+
+def test_cut_recording_with_overlap() -> None:
+    pieces = cut_recording(np.zeros(600, np.float32), sample_rate=100, clip_s=2.0, clip_hop_s=1.0)
+    assert [s for s, _ in pieces] == [0.0, 1.0, 2.0, 3.0, 4.0]  # 4-6 s ends exactly at the end
+    assert {p.shape[0] for _, p in pieces} == {200}
+
+
+def test_cut_recording_leaves_a_short_recording_whole() -> None:
+    y = np.ones(150, np.float32)
+    [(start, piece)] = cut_recording(y, sample_rate=100, clip_s=2.0, clip_hop_s=2.0)
+    assert start == 0.0 and piece is y
+
+
+# -- zips -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("top", [None, "my_sounds"])
+def test_a_zip_reads_like_its_folder_and_leaves_nothing_behind(
+    small_dataset: Path, tmp_path: Path, private_tmp: Path, top: str | None
+) -> None:
+    archive = zip_folder(small_dataset, tmp_path / "sounds.zip", top=top)
+    from_zip = load_dataset(archive, sample_rate=SR)
+    from_folder = load_dataset(small_dataset, sample_rate=SR)
+    assert from_zip.counts() == from_folder.counts()
+    assert [c.source for c in from_zip.clips] == [c.source for c in from_folder.clips]
+    np.testing.assert_array_equal(from_zip.clips[5].samples, from_folder.clips[5].samples)
+    assert from_zip.root == str(archive)
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_a_zip_with_a_path_outside_its_folder_is_refused(tmp_path: Path, private_tmp: Path) -> None:
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("bass/ok.wav", b"x")
+        zf.writestr("../../escaped.wav", b"x")
+    with pytest.raises(DatasetError, match=r"unsafe member name '\.\./\.\./escaped\.wav'; refusing to extract"):
+        load_dataset(archive, sample_rate=SR)
+    assert not (tmp_path.parent / "escaped.wav").exists()
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_a_corrupt_zip_is_an_error_saying_to_recreate_it(tmp_path: Path) -> None:
+    archive = tmp_path / "broken.zip"
+    archive.write_bytes(b"PK\x03\x04 this is not a zip")
+    with pytest.raises(DatasetError, match=r"broken\.zip: not a readable zip file .*; re-create the zip"):
+        load_dataset(archive, sample_rate=SR)
+
+
+# -- trainability ---------------------------------------------------------------------------------
+
+
+def dataset(counts: dict[str, int]) -> Dataset:
+    return Dataset(clips=[clip(lab, f"{lab}/{i}.wav") for lab, n in counts.items() for i in range(n)],
+                   sample_rate=100, root="sounds")
+
+
+def test_class_folders_are_listed_even_without_audio(tmp_path: Path) -> None:
+    write_tone(tmp_path / "bass" / "note.wav")
+    (tmp_path / "drums").mkdir()
+    (tmp_path / "Background Noise").mkdir()
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "broken.wav").write_bytes(b"junk")
+    ds = load_dataset(tmp_path, sample_rate=SR)
+    assert ds.labels == ["bass"]
+    assert ds.folders == ["background", "bass", "drums", "keys"]
+
+
+def test_class_folders_without_usable_audio_are_named() -> None:
+    ds = dataset({"background": 5, "bass": 5})
+    ds.folders = ["background", "bass", "drums"]
+    with pytest.raises(DatasetError, match=r"class 'drums' has no usable audio in sounds: the folder is empty or "
+                                           r"none of its files could be read; add at least 5 recordings"):
+        ds.check_trainable()
+    ds.folders.append("keys")
+    with pytest.raises(DatasetError, match=r"classes 'drums', 'keys' have no usable audio"):
+        ds.check_trainable()
+
+
+def test_a_good_dataset_passes_the_check() -> None:
+    dataset({"background": 5, "bass": 5}).check_trainable()
+    dataset({"bass": 5, "drums": 5}).check_trainable(require_background=False)
+
+
+@pytest.mark.parametrize(
+    ("counts", "match"),
+    [({}, r"found no classes in sounds; add at least two class folders"),
+     ({"bass": 9}, r"found only the class 'bass' in sounds; add at least two class folders"),
+     ({"bass": 9, "drums": 9}, r"no background class in sounds: add a folder named 'background'"),
+     ({"background": 9, "bass": 1}, r"class 'bass' has 1 clip; add at least 5 \(or one longer recording\)"),
+     ({"background": 4, "bass": 9}, r"class 'background' has 4 clips; add at least 5")],
+)
+def test_untrainable_datasets_say_what_to_add(counts: dict[str, int], match: str) -> None:
+    assert MIN_CLIPS_PER_CLASS == 5
+    with pytest.raises(DatasetError, match=match):
+        dataset(counts).check_trainable()
+
+
+# -- splitting by recording -----------------------------------------------------------------------
+
+
+def many_sources() -> list[Clip]:
+    """Three classes; some recordings cut into several clips (same source, different starts)."""
+    clips = []
+    for label in ("background", "bass", "drums"):
+        for i in range(8):
+            clips += [clip(label, f"{label}/{i}.wav", start_s=4.0 * k) for k in range(1 + i % 3)]
+    return clips
+
+
+def test_no_recording_lands_on_both_sides() -> None:
+    clips = many_sources()
+    train, val = split_by_source(clips, sample_rate=100, val_fraction=0.25, seed=0)
+    assert {c.source for c in train}.isdisjoint({c.source for c in val})
+    assert sorted(map(id, train + val)) == sorted(map(id, clips))  # every clip exactly once
+    for label in ("background", "bass", "drums"):
+        n_val = sum(c.label == label for c in val)
+        assert 0 < n_val < sum(c.label == label for c in clips)  # each class on both sides
+
+
+def test_the_split_is_seeded() -> None:
+    clips = many_sources()
+
+    def names(seed: int) -> list[str]:
+        return [c.name for c in split_by_source(clips, sample_rate=100, val_fraction=0.25, seed=seed)[1]]
+
+    assert names(1) == names(1)
+    assert any(names(seed) != names(1) for seed in range(2, 6))
+
+
+def test_the_validation_share_follows_val_fraction() -> None:
+    clips = [clip(lab, f"{lab}/{i}.wav") for lab in ("bass", "drums") for i in range(20)]
+    _, val = split_by_source(clips, sample_rate=100, val_fraction=0.2, seed=3)
+    assert sum(c.label == "bass" for c in val) == 4 and sum(c.label == "drums" for c in val) == 4
+
+
+def test_a_single_recording_is_split_in_time_with_no_overlap() -> None:
+    """One long take per class, cut with overlap (clips 4 s every 2 s): validation gets the end,
+    and no training clip reaches into it."""
+    sr = 100
+    take = np.arange(30 * sr, dtype=np.float32)
+    clips = [Clip(samples=y, label="bass", source="bass/take.wav", start_s=s)
+             for s, y in cut_recording(take, sample_rate=sr, clip_s=4.0, clip_hop_s=2.0)]
+    assert len(clips) == 14  # starts 0, 2, ..., 26
+    train, val = split_by_source(clips, sample_rate=sr, val_fraction=0.2, seed=0)
+    assert [c.start_s for c in val] == [22.0, 24.0, 26.0]  # round(14 * 0.2) = 3, the last ones
+    # 20-24 s would overlap validation (from 22 s): training stops with the clip that ends at 22 s
+    assert [c.start_s for c in train] == [0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 18.0]
+    val_samples = {int(v) for c in val for v in c.samples}
+    assert not val_samples & {int(v) for c in train for v in c.samples}  # not one sample shared
+
+
+def test_a_class_of_two_clips_from_one_recording_keeps_one_for_training() -> None:
+    clips = [clip("bass", "bass/take.wav", start_s=0.0), clip("bass", "bass/take.wav", start_s=1.0)]
+    train, val = split_by_source(clips, sample_rate=100, val_fraction=0.8, seed=0)
+    assert [c.start_s for c in train] == [0.0] and [c.start_s for c in val] == [1.0]
+
+
+def test_a_class_of_one_clip_goes_to_training() -> None:
+    only = clip("bass", "bass/one.wav")
+    assert split_by_source([only], sample_rate=100, val_fraction=0.5, seed=0) == ([only], [])
+
+
+@pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1])
+def test_val_fraction_must_be_between_0_and_1(fraction: float) -> None:
+    with pytest.raises(ParameterError, match=rf"val_fraction must be between 0 and 1, got {fraction}"):
+        split_by_source(many_sources(), sample_rate=100, val_fraction=fraction, seed=0)

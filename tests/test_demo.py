@@ -1,0 +1,69 @@
+"""``earmark demo``: the main job end to end on the built-in demo set (2 epochs, so it is quick)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+import earmark
+from earmark.cli import main
+
+PICTURES = ["timeline.png", "spectrogram.png", "training_curves.png", "confusion.png"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_torch_thread():
+    """One intra-op thread: spinning OpenMP threads on a busy 2-core machine cost more than they give."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_demo_trains_reports_and_draws(tmp_path: Path) -> None:
+    out = tmp_path / "demo-output"
+    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--epochs", "2"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+    text = result.stdout
+    assert "evaluation on the demo test set" in text
+    assert re.search(r"accuracy \d+\.\d%   macro-F1 \d\.\d{3}   \(30 clips\)", text)
+    assert re.search(r"timeline of the demo recording \(30 s\), \d+% of the time right:", text)
+    assert re.search(r"^\s+0\.00 – +\d+\.\d\d s  (background|bass|drums)", text, re.MULTILINE)
+    assert re.search(r"demo finished in \d+ s", text)
+    for name in ["demo.earmark", *PICTURES, "report.json"]:
+        assert re.search(rf"^\w+: +{re.escape(str(out / name))}$", text, re.MULTILINE), f"{name} not reported"
+
+    for name in PICTURES:
+        data = (out / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5_000, name
+    report = json.loads((out / "report.json").read_text())
+    assert report["test"]["n_clips"] == 30 and report["timeline"]["segments"]
+    assert 0 <= report["timeline_agreement"] <= 1
+
+    clf = earmark.load(out / "demo.earmark")
+    assert clf.labels == ["background", "bass", "drums"]
+    assert len(clf.manifest.metrics["history"]) == 2
+    assert sorted(p.name for p in out.iterdir()) == sorted(["demo.earmark", *PICTURES, "report.json"])
+
+
+def test_demo_refuses_an_output_that_is_a_file_before_training(tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    result = CliRunner().invoke(main, ["demo", "--out", str(afile)], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.strip() == f"Error: cannot write the demo's output to {afile}: it is a file; give a folder"
+
+
+def test_demo_refuses_zero_epochs(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "o"), "--epochs", "0"],
+                                catch_exceptions=False)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "Error: epochs must be at least 1, got 0"
+    assert not (tmp_path / "o").exists()

@@ -1,0 +1,73 @@
+"""Docs that cannot drift: ``docs/cli.md`` is the real ``--help`` of every command, and complete."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+from types import ModuleType
+
+import click
+import pytest
+
+from earmark.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def gen() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("gen_cli_docs", ROOT / "scripts" / "gen_cli_docs.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def sections(gen: ModuleType) -> dict[str, str]:
+    """``docs/cli.md`` split by command: ``{"": top, "train": ..., ...}``."""
+    text = gen.DOCS.read_text(encoding="utf-8")
+    parts = re.split(r"^## earmark (\S+)\n", text, flags=re.MULTILINE)
+    return {"": parts[0], **dict(zip(parts[1::2], parts[2::2]))}
+
+
+def test_cli_reference_is_up_to_date(gen: ModuleType) -> None:
+    assert gen.DOCS.read_text(encoding="utf-8") == gen.render(), (
+        "docs/cli.md differs from the --help output; run: .venv/bin/python scripts/gen_cli_docs.py"
+    )
+
+
+def _visible(group: click.Group) -> dict[str, click.Command]:
+    return {name: cmd for name, cmd in group.commands.items() if not cmd.hidden}
+
+
+def test_every_command_is_documented(sections: dict[str, str]) -> None:
+    assert set(sections) - {""} == set(_visible(main))
+    for name, cmd in _visible(main).items():
+        assert re.search(rf"^  {name}\s", sections[""], re.MULTILINE), f"{name} missing from the command list"
+        assert (cmd.help or "").split("\n")[0][:40] in " ".join(sections[name].split())
+
+
+@pytest.mark.parametrize("name", sorted(_visible(main)))
+def test_every_option_and_argument_is_documented(name: str, sections: dict[str, str]) -> None:
+    section = sections[name]
+    for param in _visible(main)[name].params:
+        if isinstance(param, click.Option):
+            if param.hidden:
+                assert not any(opt in section for opt in param.opts), f"hidden {param.opts} is in the docs"
+                continue
+            for opt in param.opts:
+                assert re.search(rf"(^|[\s,]){re.escape(opt)}\b", section), f"earmark {name}: {opt} undocumented"
+            assert param.help and " ".join(param.help.split())[:30] in " ".join(section.split())
+        else:
+            assert param.human_readable_name in section, f"earmark {name}: {param.human_readable_name} undocumented"
+
+
+def test_check_mode_reports_drift(gen: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stale = tmp_path / "cli.md"
+    stale.write_text(gen.render().replace("--epochs", "--epoch"), encoding="utf-8")
+    monkeypatch.setattr(gen, "DOCS", stale)
+    assert gen.main(["--check"]) == 1
+    assert gen.main([]) == 0
+    assert gen.main(["--check"]) == 0

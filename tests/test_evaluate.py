@@ -1,0 +1,236 @@
+"""Tests for earmark.evaluate: scores computed by hand, evaluation of a test folder, comparison."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from earmark.classifier import Classifier
+from earmark.dataset import Skipped, load_dataset
+from earmark.errors import DatasetError
+from earmark.evaluate import compare, evaluate, report_from_probabilities
+from earmark.train import TrainSettings, train
+
+LABELS = ["background", "bass", "drums"]
+MakeClassifier = Callable[..., Classifier]
+
+
+def one_hot(predicted: list[str], confidence: float = 0.7) -> np.ndarray:
+    rest = (1 - confidence) / 2
+    return np.array([[confidence if lab == p else rest for lab in LABELS] for p in predicted])
+
+
+# -- the numbers, by hand -------------------------------------------------------------------------
+#
+#   true:       bg bg  bass bass bass  drums drums
+#   predicted:  bg bass bass bass drums drums drums
+#
+#   confusion (rows true, columns predicted):  bg [1 1 0]   bass [0 2 1]   drums [0 0 2]
+#   accuracy 5/7;  precision bg 1/1, bass 2/3, drums 2/3;  recall bg 1/2, bass 2/3, drums 2/2
+#   F1 bg 2/3, bass 2/3, drums 0.8  →  macro-F1 (2/3 + 2/3 + 4/5) / 3 = 32/45 = 0.7111
+
+TRUE = ["background", "background", "bass", "bass", "bass", "drums", "drums"]
+PREDICTED = ["background", "bass", "bass", "bass", "drums", "drums", "drums"]
+NAMES = [f"clip{i}.wav" for i in range(7)]
+
+
+def test_accuracy_macro_f1_and_confusion_by_hand() -> None:
+    report = report_from_probabilities(one_hot(PREDICTED), TRUE, NAMES, labels=LABELS)
+    assert report.accuracy == pytest.approx(5 / 7)
+    assert report.macro_f1 == pytest.approx(32 / 45)
+    assert report.confusion == [[1, 1, 0], [0, 2, 1], [0, 0, 2]]
+    assert report.n_clips == 7
+    assert report.per_class == {
+        "background": {"precision": 1.0, "recall": 0.5, "f1": 0.6667, "support": 2},
+        "bass": {"precision": 0.6667, "recall": 0.6667, "f1": 0.6667, "support": 3},
+        "drums": {"precision": 0.6667, "recall": 1.0, "f1": 0.8, "support": 2},
+    }
+
+
+def test_the_mistakes_are_listed_with_their_confidence() -> None:
+    probs = one_hot(PREDICTED)
+    probs[4] = [0.1, 0.35, 0.55]
+    report = report_from_probabilities(probs, TRUE, NAMES, labels=LABELS)
+    assert report.misclassified == [
+        {"file": "clip1.wav", "true": "background", "predicted": "bass", "confidence": 0.7},
+        {"file": "clip4.wav", "true": "bass", "predicted": "drums", "confidence": 0.55},
+    ]
+
+
+def test_the_same_numbers_as_scikit_learn() -> None:
+    metrics = pytest.importorskip("sklearn.metrics")
+    report = report_from_probabilities(one_hot(PREDICTED), TRUE, NAMES, labels=LABELS)
+    assert report.macro_f1 == pytest.approx(metrics.f1_score(TRUE, PREDICTED, average="macro"))
+    assert report.confusion == metrics.confusion_matrix(TRUE, PREDICTED, labels=LABELS).tolist()
+
+
+def test_perfect_predictions_score_1() -> None:
+    report = report_from_probabilities(one_hot(TRUE), TRUE, NAMES, labels=LABELS)
+    assert (report.accuracy, report.macro_f1, report.misclassified) == (1.0, 1.0, [])
+    assert report.confusion == [[2, 0, 0], [0, 3, 0], [0, 0, 2]]
+
+
+def test_macro_f1_averages_the_classes_in_the_test_set() -> None:
+    """No drums clip in the test set: drums has no support, so it is left out of macro-F1 (its
+    F1 is undefined), while the bass clip wrongly called drums still lowers bass recall."""
+    true, predicted = ["background", "bass", "bass"], ["background", "bass", "drums"]
+    report = report_from_probabilities(one_hot(predicted), true, NAMES[:3], labels=LABELS)
+    # F1 bg 1, bass: precision 1, recall 1/2 → 2/3;  macro (1 + 2/3) / 2 = 5/6
+    assert report.macro_f1 == pytest.approx(5 / 6)
+    assert report.per_class["drums"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+
+
+def test_an_empty_test_set_gives_nan_not_a_crash() -> None:
+    report = report_from_probabilities(np.zeros((0, 3)), [], [], labels=LABELS)
+    assert np.isnan(report.accuracy) and np.isnan(report.macro_f1)
+    assert report.confusion == [[0, 0, 0]] * 3
+
+
+def test_report_dict_and_text() -> None:
+    report = report_from_probabilities(one_hot(PREDICTED), TRUE, NAMES, labels=LABELS)
+    report.skipped = [Skipped("bass/notes.txt", "not an audio file (.txt)")]
+    d = report.to_dict()
+    assert d["accuracy"] == 0.7143 and d["macro_f1"] == 0.7111 and d["n_clips"] == 7
+    assert d["confusion"] == {"labels": LABELS, "matrix": [[1, 1, 0], [0, 2, 1], [0, 0, 2]]}
+    assert d["skipped"] == [{"path": "bass/notes.txt", "reason": "not an audio file (.txt)"}]
+    text = report.format()
+    assert text.splitlines()[0] == "accuracy 71.4%   macro-F1 0.711   (7 clips)"
+    assert "clip4.wav: bass → drums (70%)" in text
+    assert "skipped bass/notes.txt: not an audio file (.txt)" in text
+    assert "… and 1 more" in report.format(max_mistakes=1)
+
+
+# -- evaluate() on folders ------------------------------------------------------------------------
+
+
+def test_evaluate_a_test_folder(trained_classifier: Classifier, small_testset: Path) -> None:
+    report = evaluate(trained_classifier, small_testset)
+    assert report.n_clips == 18
+    assert [sum(row) for row in report.confusion] == [6, 6, 6]  # _background_noise_ counts as background
+    assert report.accuracy == pytest.approx(np.trace(report.confusion) / 18)
+    assert report.accuracy >= 0.8
+    assert report.seconds > 0
+    # the same numbers as scoring the clips by hand
+    ds = load_dataset(small_testset, sample_rate=trained_classifier.sample_rate)
+    by_hand = report_from_probabilities(trained_classifier.predict_clips([c.samples for c in ds.clips]),
+                                        [c.label for c in ds.clips], [c.name for c in ds.clips], labels=LABELS)
+    assert report.to_dict() == by_hand.to_dict()
+
+
+def test_evaluate_reports_skipped_files(trained_classifier: Classifier, small_testset: Path, tmp_path: Path) -> None:
+    folder = shutil.copytree(small_testset, tmp_path / "test")
+    (folder / "bass" / "README.txt").write_text("bass notes\n")
+    (folder / "drums" / "broken.wav").write_bytes(b"not audio at all")
+    report = evaluate(trained_classifier, folder)
+    assert report.n_clips == 18
+    assert {s.path for s in report.skipped} == {"bass/README.txt", "drums/broken.wav"}
+
+
+def test_a_test_class_the_model_does_not_know_is_an_error(
+    trained_classifier: Classifier, small_testset: Path, tmp_path: Path
+) -> None:
+    folder = shutil.copytree(small_testset, tmp_path / "test")
+    (folder / "guitar").mkdir()
+    shutil.copy(folder / "bass" / "bass_000.wav", folder / "guitar" / "strum.wav")
+    with pytest.raises(DatasetError, match=r"the test set has classes the model does not know: \['guitar'\]; "
+                                           r"the model knows \['background', 'bass', 'drums'\]\. Rename"):
+        evaluate(trained_classifier, folder)
+
+
+def test_a_test_set_without_audio_is_an_error(trained_classifier: Classifier, tmp_path: Path) -> None:
+    (tmp_path / "bass").mkdir()
+    (tmp_path / "bass" / "notes.txt").write_text("-")
+    with pytest.raises(DatasetError, match=r"holds no usable audio; it needs one subfolder per class"):
+        evaluate(trained_classifier, tmp_path)
+
+
+def test_a_test_set_may_lack_some_classes(trained_classifier: Classifier, small_testset: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "only_drums"
+    shutil.copytree(small_testset / "drums", folder / "drums")
+    report = evaluate(trained_classifier, folder)
+    assert report.n_clips == 6 and report.per_class["drums"]["support"] == 6
+
+
+# -- sample rates ---------------------------------------------------------------------------------
+#
+# Rate mistakes hide from the bass/drums/background model (a bass note played slow is still a
+# bass note), so these tests use a model that tells pitches apart: "low" tones 180-220 Hz and
+# "high" tones 250-290 Hz, at 16 kHz. Audio at 22.05 kHz scored as if it were 16 kHz plays
+# 27 % slower, so every high tone (182-211 Hz) would sound low.
+
+
+def write_tones(root: Path, *, sample_rate: int, seed: int, per_class: int = 6) -> Path:
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(0.6 * sample_rate)) / sample_rate
+    for label, (lo, hi) in {"low": (180.0, 220.0), "high": (250.0, 290.0)}.items():
+        (root / label).mkdir(parents=True)
+        for i in range(per_class):
+            f = rng.uniform(lo, hi)
+            y = 0.3 * np.sin(2 * np.pi * f * t) + 0.1 * np.sin(4 * np.pi * f * t)
+            sf.write(root / label / f"{label}_{i}.wav", y.astype(np.float32), sample_rate)
+    return root
+
+
+@pytest.fixture(scope="module")
+def tones_testset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_tones(tmp_path_factory.mktemp("tones") / "test", sample_rate=22050, seed=1)
+
+
+@pytest.fixture(scope="module")
+def pitch_classifier_16k(tmp_path_factory: pytest.TempPathFactory) -> Classifier:
+    data = write_tones(tmp_path_factory.mktemp("tones") / "train", sample_rate=22050, seed=0)
+    settings = TrainSettings(arch="tiny", epochs=3, steps_per_epoch=10, batch_size=16, augment=False,
+                             sample_rate=16000, window_s=0.5, hop_s=0.25, require_background=False)
+    return train(data, settings=settings, progress=False)
+
+
+def test_the_pitch_model_hears_pitch(pitch_classifier_16k: Classifier, tones_testset: Path) -> None:
+    assert pitch_classifier_16k.sample_rate == 16000
+    assert evaluate(pitch_classifier_16k, tones_testset).accuracy == 1.0
+
+
+def test_a_loaded_dataset_at_another_rate_is_brought_to_the_model_rate(
+    pitch_classifier_16k: Classifier, tones_testset: Path
+) -> None:
+    at_22k = load_dataset(tones_testset, sample_rate=22050)
+    report = evaluate(pitch_classifier_16k, at_22k)
+    assert report.accuracy == 1.0, report.misclassified
+
+
+@pytest.mark.parametrize("as_dataset", [False, True])
+def test_compare_models_at_different_rates(
+    pitch_classifier_16k: Classifier, make_untrained: MakeClassifier, tones_testset: Path, as_dataset: bool
+) -> None:
+    """The second model (16 kHz) hears 16 kHz audio, whether given a folder or a set loaded for the first."""
+    first = make_untrained(sample_rate=22050, labels=("high", "low"))
+    data = load_dataset(tones_testset, sample_rate=22050) if as_dataset else tones_testset
+    a, b = compare(first, pitch_classifier_16k, data)
+    assert a.to_dict() == evaluate(first, tones_testset).to_dict()
+    assert b.accuracy == 1.0, b.misclassified
+
+
+# -- compare --------------------------------------------------------------------------------------
+
+
+def test_compare_scores_two_models_on_the_same_clips(
+    trained_classifier: Classifier, make_untrained: MakeClassifier, small_testset: Path
+) -> None:
+    a, b = compare(trained_classifier, make_untrained(), small_testset)
+    assert a.to_dict() == evaluate(trained_classifier, small_testset).to_dict()
+    assert a.n_clips == b.n_clips == 18
+    assert a.accuracy > b.accuracy
+
+
+def test_compare_checks_both_models_know_the_classes(
+    trained_classifier: Classifier, small_testset: Path, tmp_path: Path
+) -> None:
+    folder = shutil.copytree(small_testset, tmp_path / "test")
+    (folder / "keys").mkdir()
+    sf.write(folder / "keys" / "chord.wav", np.zeros(22050, np.float32), 22050)
+    with pytest.raises(DatasetError, match=r"does not know: \['keys'\]"):
+        compare(trained_classifier, trained_classifier, folder)

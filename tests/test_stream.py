@@ -1,0 +1,205 @@
+"""Tests for earmark.stream.StreamingClassifier: chunks in, a prediction every hop out.
+
+The model in these tests has 1 s windows at 22050 Hz. With ``hop_s=0.1`` (2205 samples) the
+first prediction comes once half a window is heard (0.5 s), then one every 0.1 s of audio.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from conftest import bass_note, drum_hit, room_noise
+from earmark.classifier import Classifier, Prediction
+from earmark.errors import ParameterError
+from earmark.stream import StreamingClassifier
+
+SR = 22050
+
+
+def recording(sample_rate: int = SR) -> np.ndarray:
+    """Three seconds: room tone, a bass note, a drum hit (the same sounds at any ``sample_rate``)."""
+    y = np.concatenate([room_noise(np.random.default_rng(3), sample_rate=sample_rate, duration_s=1.0),
+                        bass_note(np.random.default_rng(4), sample_rate=sample_rate),
+                        drum_hit(np.random.default_rng(5), sample_rate=sample_rate)])
+    return y[: 3 * sample_rate]
+
+
+def chunks(y: np.ndarray, size: int) -> Iterator[np.ndarray]:
+    for i in range(0, y.shape[-1], size):
+        yield y[..., i : i + size]
+
+
+def feed_all(stream: StreamingClassifier, y: np.ndarray, size: int) -> list[Prediction]:
+    return [p for c in chunks(y, size) for p in stream.feed(c)]
+
+
+def probs(preds: list[Prediction]) -> np.ndarray:
+    return np.array([list(p.probabilities.values()) for p in preds])
+
+
+@pytest.fixture
+def stream(trained_classifier: Classifier) -> StreamingClassifier:
+    return trained_classifier.stream(sample_rate=SR, hop_s=0.1)
+
+
+# -- timing ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [1000, 2205, 777, 5000, 3 * SR])
+def test_a_prediction_every_hop_whatever_the_chunk_size(stream: StreamingClassifier, size: int) -> None:
+    preds = feed_all(stream, recording(), size)
+    # hops end at 0.1, 0.2, ..., 3.0 s; the first four come before half a window is heard
+    assert [p.time_s for p in preds] == pytest.approx([k / 10 for k in range(5, 31)])
+    assert len(stream.compute_s) == len(preds) == 26
+
+
+def test_chunk_size_does_not_change_the_predictions(trained_classifier: Classifier) -> None:
+    y = recording()
+    reference = probs(feed_all(trained_classifier.stream(sample_rate=SR, hop_s=0.1), y, 2205))
+    for size in (1, 441, 1000, 10_000):
+        if size == 1:
+            y1 = y[: SR // 2 + 2205]  # one sample at a time is slow: only the first two predictions
+            got = probs(feed_all(trained_classifier.stream(sample_rate=SR, hop_s=0.1), y1, 1))
+            np.testing.assert_array_equal(got, reference[:2])
+        else:
+            got = probs(feed_all(trained_classifier.stream(sample_rate=SR, hop_s=0.1), y, size))
+            np.testing.assert_array_equal(got, reference)
+
+
+def test_a_full_window_is_scored_like_the_classifier_scores_it(
+    stream: StreamingClassifier, trained_classifier: Classifier
+) -> None:
+    y = recording()
+    preds = feed_all(stream, y[: 2 * SR], 1234)
+    at_2s = preds[-1]
+    assert at_2s.time_s == pytest.approx(2.0)
+    expected = trained_classifier.score_windows(y[None, SR : 2 * SR])[0]  # the last second heard
+    np.testing.assert_allclose(list(at_2s.probabilities.values()), expected, atol=1e-6)
+    half = preds[0]  # at 0.5 s: half a window of silence, then the first half second
+    window = np.concatenate([np.zeros(SR - SR // 2, np.float32), y[: SR // 2]])
+    np.testing.assert_allclose(list(half.probabilities.values()),
+                               trained_classifier.score_windows(window[None])[0], atol=1e-6)
+
+
+def test_time_s_counts_the_audio_received(stream: StreamingClassifier) -> None:
+    assert stream.time_s == 0.0
+    stream.feed(np.zeros(1000, np.float32))
+    assert stream.time_s == pytest.approx(1000 / SR)
+    stream.feed(np.zeros(SR, np.float32))
+    assert stream.time_s == pytest.approx(1 + 1000 / SR)
+
+
+def test_nothing_before_half_a_window(stream: StreamingClassifier) -> None:
+    assert stream.feed(np.zeros(SR // 2 - 1, np.float32)) == []
+    assert stream.compute_s == []
+
+
+def test_an_empty_chunk_is_fine(stream: StreamingClassifier) -> None:
+    assert stream.feed(np.zeros(0, np.float32)) == []
+    assert stream.time_s == 0.0
+
+
+@pytest.mark.parametrize("rate", [44100, 48000])
+def test_microphone_rates_are_resampled_as_they_stream(trained_classifier: Classifier, rate: int) -> None:
+    y = recording(rate)
+    s = trained_classifier.stream(sample_rate=rate, hop_s=0.1)
+    preds = feed_all(s, y, 1024)  # 1024-sample chunks: a typical audio callback
+    # the streaming resampler holds back about 26 ms, so the last hop is still pending
+    assert 25 <= len(preds) <= 26
+    times = np.array([p.time_s for p in preds])
+    np.testing.assert_allclose(times, np.arange(5, 5 + len(preds)) / 10, atol=1e-9)
+    assert 2.95 < s.time_s <= 3.0  # time_s counts model-rate audio out of the resampler
+    at_model_rate = probs(feed_all(trained_classifier.stream(sample_rate=SR, hop_s=0.1), recording(), 1024))
+    # the same sounds heard at 44.1/48 kHz (26 ms later, and with other noise samples): nearly the same
+    diff = np.abs(probs(preds) - at_model_rate[: len(preds)])
+    assert diff.mean() < 0.05, diff.mean()
+    labels = [p.label for p in preds]
+    agree = np.mean([a == b for a, b in zip(labels, [trained_classifier.labels[i] for i in at_model_rate.argmax(1)])])
+    assert agree >= 0.9
+
+
+def test_the_stream_hears_what_plays(trained_classifier: Classifier) -> None:
+    s = trained_classifier.stream(sample_rate=SR, hop_s=0.25)
+    preds = feed_all(s, recording(), 2048)
+    by_time = {round(p.time_s or 0.0, 2): p.label for p in preds}
+    assert by_time[1.0] == "background"  # the room tone fills the window ending at 1 s
+
+
+def test_stereo_chunks_are_mixed_to_mono(trained_classifier: Classifier) -> None:
+    y = recording()
+    stereo = np.stack([y, np.zeros_like(y)])
+    a = probs(feed_all(trained_classifier.stream(sample_rate=SR, hop_s=0.5), stereo, 4096))
+    b = probs(feed_all(trained_classifier.stream(sample_rate=SR, hop_s=0.5), y / 2, 4096))
+    np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_non_finite_samples_are_heard_as_silence(trained_classifier: Classifier) -> None:
+    y = np.zeros(SR, np.float32)
+    y[100:200] = np.nan
+    y[300] = np.inf
+    preds = trained_classifier.stream(sample_rate=SR, hop_s=0.5).feed(y)
+    silent = trained_classifier.stream(sample_rate=SR, hop_s=0.5).feed(np.zeros(SR, np.float32))
+    np.testing.assert_array_equal(probs(preds), probs(silent))
+
+
+# -- state ----------------------------------------------------------------------------------------
+
+
+def test_reset_forgets_everything(stream: StreamingClassifier) -> None:
+    y = recording()
+    first = feed_all(stream, y, 3000)
+    stream.reset()
+    assert (stream.time_s, stream.compute_s) == (0.0, [])
+    again = feed_all(stream, y, 3000)
+    np.testing.assert_array_equal(probs(again), probs(first))
+    assert [p.time_s for p in again] == [p.time_s for p in first]
+
+
+def test_reset_also_resets_the_resampler(trained_classifier: Classifier) -> None:
+    s = trained_classifier.stream(sample_rate=48000, hop_s=0.1)
+    y = recording(48000)
+    first = feed_all(s, y, 960)
+    s.reset()
+    np.testing.assert_array_equal(probs(feed_all(s, y, 960)), probs(first))
+
+
+def test_compute_time_is_recorded_per_prediction(stream: StreamingClassifier) -> None:
+    preds = feed_all(stream, recording(), 4410)
+    assert len(stream.compute_s) == len(preds)
+    assert all(0 < t < 5 for t in stream.compute_s)
+
+
+def test_smoothing_blends_each_prediction_with_the_last(trained_classifier: Classifier) -> None:
+    y = recording()
+    raw = probs(feed_all(trained_classifier.stream(sample_rate=SR, hop_s=0.1), y, 2205))
+    smooth = probs(feed_all(trained_classifier.stream(sample_rate=SR, hop_s=0.1, smoothing=0.75), y, 2205))
+    expected = [raw[0]]
+    for r in raw[1:]:
+        expected.append(0.75 * expected[-1] + 0.25 * r)
+    np.testing.assert_allclose(smooth, expected, atol=1e-6)
+    assert np.abs(np.diff(smooth, axis=0)).max() < np.abs(np.diff(raw, axis=0)).max()
+
+
+# -- settings -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"sample_rate": 0}, r"sample_rate must be positive, got 0"),
+     ({"hop_s": 0.0}, r"hop_s must be in \(0, 1\.0\], got 0\.0"),
+     ({"hop_s": 1.5}, r"hop_s must be in \(0, 1\.0\], got 1\.5"),
+     ({"smoothing": 1.0}, r"smoothing must be in \[0, 1\), got 1\.0")],
+)
+def test_bad_settings_are_refused(trained_classifier: Classifier, kwargs: dict[str, float], match: str) -> None:
+    settings: dict[str, float] = {"sample_rate": SR, "hop_s": 0.1, "smoothing": 0.0} | kwargs
+    with pytest.raises(ParameterError, match=match):
+        StreamingClassifier(trained_classifier, sample_rate=int(settings["sample_rate"]), hop_s=settings["hop_s"],
+                            smoothing=settings["smoothing"])
+
+
+def test_a_chunk_of_the_wrong_shape_is_refused(stream: StreamingClassifier) -> None:
+    with pytest.raises(ParameterError, match=r"chunk must be \(samples,\) or \(channels, samples\), got \(1, 2, 3\)"):
+        stream.feed(np.zeros((1, 2, 3), np.float32))

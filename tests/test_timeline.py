@@ -1,0 +1,168 @@
+"""Tests for earmark.timeline.make_timeline on hand-made window probabilities.
+
+Windows are 1 s long every 0.5 s, so window k starts at 0.5 k, is centred at 0.5 k + 0.5, and
+segment boundaries fall halfway between centres: 0.75, 1.25, 1.75, ... (0 and the duration at the ends).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+
+from earmark.errors import ParameterError
+from earmark.timeline import Segment, Timeline, make_timeline
+
+LABELS = ["background", "bass", "drums"]
+ONE_HOT = {"background": [0.9, 0.05, 0.05], "bass": [0.1, 0.8, 0.1], "drums": [0.05, 0.15, 0.8]}
+
+
+def windows(*labels: str) -> tuple[np.ndarray, np.ndarray]:
+    probs = np.array([ONE_HOT[lab] for lab in labels])
+    return probs, np.arange(len(labels)) * 0.5
+
+
+def timeline(*labels: str, smooth_s: float = 0.0, min_segment_s: float = 0.0,
+             label_names: list[str] = LABELS) -> Timeline:
+    probs, starts = windows(*labels)
+    return make_timeline(probs, starts, labels=label_names, window_s=1.0, hop_s=0.5,
+                         duration_s=0.5 * len(labels) + 0.5, smooth_s=smooth_s, min_segment_s=min_segment_s)
+
+
+def spans(tl: Timeline) -> list[tuple[float, float, str]]:
+    return [(s.start_s, s.end_s, s.label) for s in tl.segments]
+
+
+def test_runs_of_one_label_become_segments_with_boundaries_between_centres() -> None:
+    tl = timeline("background", "background", "bass", "bass", "bass", "drums", "drums")
+    # centres 0.5 .. 3.5; the change bass→drums is between windows 4 and 5: (2.5 + 3.0) / 2
+    assert spans(tl) == [(0.0, 1.25, "background"), (1.25, 2.75, "bass"), (2.75, 4.0, "drums")]
+    assert [s.confidence for s in tl.segments] == pytest.approx([0.9, 0.8, 0.8])
+    np.testing.assert_allclose(tl.times_s, 0.5 + 0.5 * np.arange(7))
+    assert tl.duration_s == 4.0
+
+
+def test_one_label_throughout_is_one_segment_over_the_whole_recording() -> None:
+    assert spans(timeline("bass", "bass", "bass")) == [(0.0, 2.0, "bass")]
+
+
+def test_a_single_window_spans_the_recording() -> None:
+    assert spans(timeline("drums")) == [(0.0, 1.0, "drums")]
+
+
+def test_smoothing_averages_probabilities_over_smooth_s() -> None:
+    """One bass window among background: unsmoothed it is a segment; averaged over three windows
+    (1.5 s / 0.5 s) its background probability is (0.1 + 0.9 + 0.9) / 3 = 0.63 > bass 0.3."""
+    labels = ("background",) * 3 + ("bass",) + ("background",) * 3
+    assert [s.label for s in timeline(*labels).segments] == ["background", "bass", "background"]
+    smoothed = timeline(*labels, smooth_s=1.5)
+    assert spans(smoothed) == [(0.0, 4.0, "background")]
+    assert smoothed.probabilities[3] == pytest.approx([(0.1 + 0.9 + 0.9) / 3, (0.8 + 0.05 + 0.05) / 3,
+                                                       (0.1 + 0.05 + 0.05) / 3])
+    # the timeline keeps the smoothed probabilities, one row per window
+    assert smoothed.probabilities.shape == (7, 3)
+
+
+def test_smoothing_shorter_than_a_hop_changes_nothing() -> None:
+    probs, starts = windows("bass", "drums", "bass")
+    tl = make_timeline(probs, starts, labels=LABELS, window_s=1.0, hop_s=0.5, duration_s=2.0, smooth_s=0.2,
+                       min_segment_s=0.0)
+    np.testing.assert_allclose(tl.probabilities, probs, atol=1e-12)
+
+
+def test_short_segments_fold_into_the_previous_one() -> None:
+    """The lone drums window spans 1.75-2.25 s (0.5 s): shorter than min_segment_s=1 s, it joins
+    the bass before it; the two bass runs then merge into one."""
+    labels = ("bass",) * 4 + ("drums",) + ("bass",) * 3
+    assert len(timeline(*labels, min_segment_s=0.4).segments) == 3  # 0.5 s is long enough here
+    tl = timeline(*labels, min_segment_s=1.0)
+    assert spans(tl) == [(0.0, 4.5, "bass")]
+    # its confidence is the mean bass probability over all eight windows, the folded one included
+    assert tl.segments[0].confidence == pytest.approx((7 * 0.8 + 0.15) / 8)
+
+
+def test_a_short_first_segment_folds_into_the_next() -> None:
+    tl = timeline("drums", "bass", "bass", "bass", "bass", min_segment_s=1.0)  # drums: 0-0.75 s
+    assert spans(tl) == [(0.0, 3.0, "bass")]
+
+
+def test_a_short_segment_between_two_labels_joins_the_earlier_one() -> None:
+    tl = timeline("background", "background", "background", "drums", "bass", "bass", "bass", min_segment_s=0.75)
+    assert spans(tl) == [(0.0, 2.25, "background"), (2.25, 4.0, "bass")]
+
+
+def test_long_segments_are_kept_whatever_their_neighbours() -> None:
+    tl = timeline(*("bass",) * 3, *("drums",) * 3, min_segment_s=1.0)
+    assert spans(tl) == [(0.0, 1.75, "bass"), (1.75, 3.5, "drums")]
+
+
+def test_everything_too_short_ends_as_one_segment() -> None:
+    tl = timeline("bass", "drums", "bass", "drums", min_segment_s=10.0)
+    assert len(tl.segments) == 1
+    assert (tl.segments[0].start_s, tl.segments[0].end_s) == (0.0, 2.5)
+
+
+def test_segments_tile_the_recording() -> None:
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.ones(3), size=40)
+    tl = make_timeline(probs, np.arange(40) * 0.25, labels=LABELS, window_s=1.0, hop_s=0.25, duration_s=10.75,
+                       smooth_s=0.75, min_segment_s=0.5)
+    assert tl.segments[0].start_s == 0.0 and tl.segments[-1].end_s == 10.75
+    assert all(a.end_s == b.start_s and a.label != b.label for a, b in zip(tl.segments, tl.segments[1:]))
+    assert all(s.end_s - s.start_s >= 0.5 for s in tl.segments)
+
+
+# -- output shapes --------------------------------------------------------------------------------
+
+
+def test_json_shape() -> None:
+    tl = timeline("background", "background", "bass", "bass")
+    d = tl.to_dict()
+    assert d == {"duration_s": 2.5, "labels": LABELS, "segments": [
+        {"start_s": 0.0, "end_s": 1.25, "label": "background", "confidence": 0.9},
+        {"start_s": 1.25, "end_s": 2.5, "label": "bass", "confidence": 0.8}]}
+    assert json.loads(json.dumps(d)) == d
+
+
+def test_csv_shape() -> None:
+    tl = timeline("background", "background", "bass", "bass")
+    assert tl.to_csv() == ("start_s,end_s,label,confidence\n"
+                           "0.000,1.250,background,0.9000\n"
+                           "1.250,2.500,bass,0.8000\n")
+
+
+def test_csv_quotes_labels_that_hold_commas() -> None:
+    probs, starts = windows("background", "bass")
+    tl = make_timeline(probs, starts, labels=["room", 'bass, "electric"', "drums"], window_s=1.0, hop_s=0.5,
+                       duration_s=1.5, smooth_s=0.0, min_segment_s=0.0)
+    rows = list(csv.reader(io.StringIO(tl.to_csv())))
+    assert rows == [["start_s", "end_s", "label", "confidence"], ["0.000", "0.750", "room", "0.9000"],
+                    ["0.750", "1.500", 'bass, "electric"', "0.8000"]]
+
+
+def test_segment_to_dict_rounds() -> None:
+    assert Segment(1.23456, 2.0, "bass", 0.987654).to_dict() == {"start_s": 1.235, "end_s": 2.0, "label": "bass",
+                                                                  "confidence": 0.9877}
+
+
+# -- bad input ------------------------------------------------------------------------------------
+
+
+def test_probabilities_must_match_the_labels_and_starts() -> None:
+    probs, starts = windows("bass", "drums")
+    with pytest.raises(ParameterError, match=r"need probs of shape \(n_windows, 2\) .* got \(2, 3\) and \(2,\)"):
+        make_timeline(probs, starts, labels=["a", "b"], window_s=1.0, hop_s=0.5, duration_s=1.5, smooth_s=0.0,
+                      min_segment_s=0.0)
+    with pytest.raises(ParameterError, match=r"got \(2, 3\) and \(3,\)"):
+        make_timeline(probs, np.arange(3.0), labels=LABELS, window_s=1.0, hop_s=0.5, duration_s=1.5,
+                      smooth_s=0.0, min_segment_s=0.0)
+
+
+def test_hop_must_be_positive() -> None:
+    probs, starts = windows("bass", "drums")
+    with pytest.raises(ParameterError, match=r"hop_s=0\.0"):
+        make_timeline(probs, starts, labels=LABELS, window_s=1.0, hop_s=0.0, duration_s=1.5, smooth_s=1.0,
+                      min_segment_s=0.0)

@@ -1,0 +1,200 @@
+"""Tests for earmark.train: end-to-end training of the tiny network in seconds, on generated sounds."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+from conftest import LEARNING_SETTINGS, SR, bass_note, drum_hit, room_noise
+from earmark.classifier import Classifier
+from earmark.dataset import load_dataset, split_by_source
+from earmark.errors import DatasetError, ParameterError
+from earmark.evaluate import evaluate
+from earmark.train import EpochRecord, TrainSettings, train
+
+QUICK = TrainSettings(arch="tiny", epochs=2, steps_per_epoch=3, batch_size=16, window_s=1.0, sample_rate=SR)
+
+
+def quick_train(data: Path, **changes: Any) -> Classifier:
+    return train(data, settings=dataclasses.replace(QUICK, **changes), progress=False)
+
+
+def weights(clf: Classifier) -> dict[str, torch.Tensor]:
+    return {k: v.clone() for k, v in clf.model.state_dict().items()}
+
+
+# -- end to end -----------------------------------------------------------------------------------
+
+
+def test_train_end_to_end_records_history_and_metrics(small_dataset: Path) -> None:
+    records: list[EpochRecord] = []
+    clf = train(small_dataset, settings=QUICK, progress=records.append)
+    assert clf.labels == ["background", "bass", "drums"]
+    assert (clf.sample_rate, clf.window_s, clf.manifest.arch.name) == (22050, 1.0, "tiny")
+    assert [r.epoch for r in records] == [1, 2]
+    for r in records:
+        assert np.isfinite([r.train_loss, r.val_loss]).all() and r.seconds > 0
+        assert 0 <= r.train_accuracy <= 1 and 0 <= r.val_accuracy <= 1
+    metrics = clf.manifest.metrics
+    assert metrics["history"] == [r.to_dict() for r in records]
+    assert metrics["train_seconds"] > 0
+    validation = metrics["validation"]
+    assert set(validation) >= {"accuracy", "macro_f1", "per_class", "confusion", "misclassified", "n_clips"}
+    assert validation["confusion"]["labels"] == clf.labels
+    assert clf.manifest.training == QUICK.to_dict()
+    assert clf.manifest.dataset["counts"] == {"background": 12, "bass": 12, "drums": 12}
+    assert clf.manifest.dataset["train_clips"] + clf.manifest.dataset["val_clips"] == 36
+    assert clf.manifest.dataset["skipped"] == []
+    assert clf.predict(bass_note(np.random.default_rng(0)), sample_rate=SR).label in clf.labels
+
+
+def test_validation_is_held_out_by_recording(small_dataset: Path) -> None:
+    clf = quick_train(small_dataset, seed=3)
+    ds = load_dataset(small_dataset, sample_rate=SR)
+    train_clips, val_clips = split_by_source(ds.clips, sample_rate=SR, val_fraction=QUICK.val_fraction, seed=3)
+    assert {c.source for c in train_clips}.isdisjoint({c.source for c in val_clips})
+    assert clf.manifest.dataset["val_clips"] == len(val_clips) == clf.manifest.metrics["validation"]["n_clips"]
+    per_class = clf.manifest.metrics["validation"]["per_class"]
+    assert all(per_class[label]["support"] >= 1 for label in clf.labels)  # every class is validated
+
+
+def test_one_long_recording_per_class_is_split_in_time(tmp_path: Path) -> None:
+    """One 30 s take per class: cut into 4 s clips (0, 4, ..., 24 s, and the 28-30 s tail), 8 per
+    class; the last round(8 * 0.2) = 2 of each go to validation, the 6 before them to training."""
+    rng = np.random.default_rng(0)
+    makers: dict[str, Callable[[], np.ndarray]] = {
+        "background": lambda: room_noise(rng, duration_s=30.0),
+        "bass": lambda: np.concatenate([bass_note(rng, duration_s=1.5) for _ in range(20)]),
+        "drums": lambda: np.concatenate([drum_hit(rng, duration_s=0.5) for _ in range(60)])}
+    for label, make in makers.items():
+        (tmp_path / label).mkdir()
+        sf.write(tmp_path / label / "take.wav", make(), SR, subtype="PCM_16")
+    clf = quick_train(tmp_path)
+    assert clf.manifest.dataset["counts"] == {"background": 8, "bass": 8, "drums": 8}
+    assert (clf.manifest.dataset["train_clips"], clf.manifest.dataset["val_clips"]) == (18, 6)
+
+
+def test_the_same_seed_gives_identical_weights(small_dataset: Path) -> None:
+    first, second = quick_train(small_dataset, seed=5), quick_train(small_dataset, seed=5)
+    a, b = weights(first), weights(second)
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a), [k for k in a if not torch.equal(a[k], b[k])]
+    history = [{k: v for k, v in h.items() if k != "seconds"} for h in first.manifest.metrics["history"]]
+    assert history == [{k: v for k, v in h.items() if k != "seconds"} for h in second.manifest.metrics["history"]]
+
+
+def test_another_seed_gives_other_weights(small_dataset: Path) -> None:
+    a, b = weights(quick_train(small_dataset, seed=5)), weights(quick_train(small_dataset, seed=6))
+    assert not torch.equal(a["head.weight"], b["head.weight"])
+
+
+def test_a_model_that_trained_longer_beats_chance(trained_classifier: Classifier, small_testset: Path) -> None:
+    """Chance is 1/3. Measured with LEARNING_SETTINGS: 100 % for seeds 0-4, in about two seconds."""
+    report = evaluate(trained_classifier, small_testset)
+    assert report.accuracy >= 0.8, report.format()
+    assert report.macro_f1 >= 0.75
+    assert trained_classifier.manifest.training == LEARNING_SETTINGS.to_dict()
+
+
+def test_train_accepts_a_loaded_dataset(small_dataset: Path) -> None:
+    clf = train(load_dataset(small_dataset, sample_rate=SR), settings=QUICK, progress=False)
+    assert clf.manifest.dataset["counts"]["bass"] == 12
+
+
+def test_a_dataset_at_another_rate_is_refused(small_dataset: Path) -> None:
+    with pytest.raises(DatasetError, match=r"the dataset is at 16000 Hz but training needs 22050 Hz"):
+        train(load_dataset(small_dataset, sample_rate=16000), settings=QUICK, progress=False)
+
+
+# -- datasets that cannot be trained on -----------------------------------------------------------
+
+
+@pytest.fixture
+def copy_of(small_dataset: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(small_dataset, tmp_path / "sounds"))
+
+
+def test_one_class_is_not_enough(copy_of: Path) -> None:
+    shutil.rmtree(copy_of / "bass")
+    shutil.rmtree(copy_of / "drums")
+    with pytest.raises(DatasetError, match=r"found only the class 'background' in .*sounds; add at least two class"):
+        quick_train(copy_of)
+
+
+def test_a_background_class_is_required(copy_of: Path) -> None:
+    shutil.rmtree(copy_of / "background")
+    with pytest.raises(DatasetError, match=r"no background class in .*sounds: add a folder named 'background'"):
+        quick_train(copy_of)
+    assert quick_train(copy_of, require_background=False).labels == ["bass", "drums"]
+
+
+def test_a_class_with_one_clip_says_how_many_to_add(copy_of: Path) -> None:
+    for extra in sorted((copy_of / "drums").iterdir())[1:]:
+        extra.unlink()
+    with pytest.raises(DatasetError, match=r"class 'drums' has 1 clip; add at least 5 \(or one longer recording\)"):
+        quick_train(copy_of)
+
+
+def test_an_empty_class_folder_is_not_silently_dropped(copy_of: Path) -> None:
+    for f in (copy_of / "bass").iterdir():
+        f.unlink()
+    with pytest.raises(DatasetError, match=r"class 'bass' has no usable audio in .*sounds: the folder is empty"):
+        quick_train(copy_of)
+
+
+def test_an_empty_folder_has_no_classes(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match=r"found no classes in .*; add at least two class folders with audio"):
+        quick_train(tmp_path)
+
+
+def test_a_missing_folder_is_named(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match=r"nowhere: no such folder; check the path"):
+        quick_train(tmp_path / "nowhere")
+
+
+def test_non_audio_files_are_skipped_and_reported(copy_of: Path) -> None:
+    (copy_of / "bass" / "tab.pdf").write_bytes(b"%PDF-1.4")
+    (copy_of / "drums" / "kick.wav").write_text("not a wave")
+    clf = quick_train(copy_of)
+    skipped = {s["path"]: s["reason"] for s in clf.manifest.dataset["skipped"]}
+    assert skipped["bass/tab.pdf"] == "not an audio file (.pdf)"
+    assert "could not be decoded as audio" in skipped["drums/kick.wav"]
+    assert clf.manifest.dataset["counts"] == {"background": 12, "bass": 12, "drums": 12}
+
+
+# -- settings -------------------------------------------------------------------------------------
+
+
+def test_settings_round_trip_through_a_dict() -> None:
+    assert TrainSettings.from_dict(QUICK.to_dict()) == QUICK
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [({"epochs": 0}, r"epochs must be at least 1, got 0"),
+     ({"batch_size": 1}, r"batch_size must be at least 2, got 1"),
+     ({"learning_rate": 1.0}, r"learning_rate must be in \(0, 1\), got 1\.0"),
+     ({"window_s": 0.1}, r"window_s must be in \[0\.2, 10\] seconds, got 0\.1"),
+     ({"hop_s": 2.0}, r"hop_s must be in \(0, window_s\], got 2\.0"),
+     ({"val_fraction": 1.0}, r"val_fraction must be in \(0, 1\), got 1\.0"),
+     ({"arch": "resnet"}, r"arch must be one of \['cnn', 'tiny'\], got 'resnet'"),
+     ({"ema_decay": 1.0}, r"ema_decay must be in \[0, 1\), got 1\.0"),
+     ({"steps_per_epoch": -1}, r"steps_per_epoch must be >= 0, got -1")],
+)
+def test_bad_settings_are_refused(change: dict[str, Any], match: str) -> None:
+    with pytest.raises(ParameterError, match=match):
+        dataclasses.replace(QUICK, **change)
+
+
+def test_unknown_settings_are_named() -> None:
+    with pytest.raises(ParameterError, match=r"unknown training settings \['epoch'\]; known: "):
+        TrainSettings.from_dict({"epoch": 3})
+
