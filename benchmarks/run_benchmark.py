@@ -24,6 +24,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -103,11 +104,24 @@ def per_source_from_report(items: list[Item], report: dict[str, Any]) -> dict[st
     return per_source_accuracy(items, pred)
 
 
+def source_hash(package_dir: Path) -> str:
+    """Short hash of the package's .py files: shows whether every seed ran the same code."""
+    digest = hashlib.sha256()
+    for path in sorted(package_dir.rglob("*.py")):
+        digest.update(path.relative_to(package_dir).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def run_seed(data: Path, seed: int) -> dict[str, Any]:
     """Train and measure one seed (runs inside a fresh subprocess)."""
     import earmark  # noqa: PLC0415
 
-    result: dict[str, Any] = {"seed": seed, "earmark_version": getattr(earmark, "__version__", "?")}
+    result: dict[str, Any] = {
+        "seed": seed,
+        "earmark_version": getattr(earmark, "__version__", "?"),
+        "earmark_source_hash": source_hash(Path(earmark.__file__).parent),
+        "load_average_before": os.getloadavg()[0],
+    }
     rss0 = peak_rss_mb()
     t0 = time.perf_counter()
     clf = earmark.train(data / "train", settings=earmark.TrainSettings(seed=seed), progress=False)
@@ -138,6 +152,7 @@ def run_seed(data: Path, seed: int) -> dict[str, Any]:
     sr = clf.sample_rate
     result.update(measure_stream(clf, long_signal(test_items, sr, STREAM_SECONDS), sr))
     result["peak_rss_mb"] = peak_rss_mb()
+    result["load_average_after"] = os.getloadavg()[0]
     return result
 
 
@@ -277,6 +292,21 @@ def environment() -> dict[str, Any]:
     }
 
 
+def run_warnings(runs: list[dict[str, Any]]) -> list[str]:
+    """Things that make the numbers less comparable: code changes mid-run, a busy machine."""
+    warnings = []
+    hashes = sorted({str(r.get("earmark_source_hash")) for r in runs})
+    if len(hashes) > 1:
+        warnings.append(
+            f"earmark's source changed during the run (hashes {', '.join(hashes)}); seeds are not comparable"
+        )
+    cores = os.cpu_count() or 1
+    busy = [r["seed"] for r in runs if max(r.get("load_average_before", 0), r.get("load_average_after", 0)) > cores]
+    if busy:
+        warnings.append(f"load average above {cores} (other processes running) during seed(s) {busy}; timings inflated")
+    return warnings
+
+
 def markdown_report(summary: dict[str, Any]) -> str:
     runs = summary["runs"]
     assert isinstance(runs, list)
@@ -287,6 +317,9 @@ def markdown_report(summary: dict[str, Any]) -> str:
         f"{env['date']} · {env['cpu_count']} CPU cores · Python {env['python']} · "
         f"torch {env['torch']} · commit {env['git_commit']}",
         f"Data: `{summary['data']}` (see benchmarks/README.md). Seeds: {summary['seeds']}.",
+        "earmark source hash per seed: " + ", ".join(f"{r['seed']}: `{r.get('earmark_source_hash')}`" for r in runs),
+        "",
+        *[f"**Warning:** {w}" for w in summary.get("warnings", [])],
         "",
         "## earmark per seed",
         "",
@@ -373,6 +406,10 @@ def main(argv: list[str] | None = None) -> int:
         "errors": errors,
         "baselines": baselines,
     }
+    warnings = run_warnings(runs)
+    summary["warnings"] = warnings
+    for w in warnings:
+        print("WARNING: " + w, file=sys.stderr)
     if runs:
         worst = min(runs, key=lambda r: float(r["cross_accuracy"]))
         summary.update(

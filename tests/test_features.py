@@ -22,7 +22,7 @@ SR = 22050
 #: Spelled out (not the defaults, which may be tuned): the golden numbers below derive from these.
 CONFIG = FeatureConfig(sample_rate=SR, n_fft=1024, hop_length=256, n_mels=64, f_min_hz=20.0, f_max_hz=None)
 BIN_HZ = SR / CONFIG.n_fft  # 21.53 Hz between FFT bins
-LOG_FLOOR = math.log(1e-8)
+LOG_FLOOR = math.log(1e-10)  # the epsilon inside the log
 
 
 def tone(freq_hz: float, *, duration_s: float = 1.0, amp: float = 0.5, sample_rate: int = SR) -> np.ndarray:
@@ -48,7 +48,7 @@ def test_config_round_trips_through_a_dict() -> None:
     config = FeatureConfig(sample_rate=16000, n_fft=512, hop_length=160, n_mels=40, f_min_hz=50.0, f_max_hz=7000.0)
     assert FeatureConfig.from_dict(config.to_dict()) == config
     assert config.to_dict() == {"sample_rate": 16000, "n_fft": 512, "hop_length": 160, "n_mels": 40,
-                                "f_min_hz": 50.0, "f_max_hz": 7000.0}
+                                "f_min_hz": 50.0, "f_max_hz": 7000.0, "top_db": 60.0}
 
 
 def test_config_top_frequency_defaults_to_nyquist() -> None:
@@ -148,6 +148,15 @@ def test_silence_sits_exactly_on_the_log_floor() -> None:
     out = log_mel(np.zeros(SR, np.float32), sample_rate=SR, config=CONFIG)
     assert out.shape == (64, 87)
     np.testing.assert_allclose(out, LOG_FLOOR, rtol=1e-6)
+
+
+def test_top_db_floors_every_cell_that_far_below_the_loudest() -> None:
+    """A tone over digital silence: the silent cells sit exactly top_db below the peak cell."""
+    y = np.concatenate([tone(440.0)[: SR // 2], np.zeros(SR // 2, np.float32)])
+    out = log_mel(y, sample_rate=SR, config=CONFIG)
+    nats = CONFIG.top_db * np.log(10) / 10
+    assert out.min() == pytest.approx(out.max() - nats, rel=1e-5)
+    assert out[:, -5:].max() == pytest.approx(out.max() - nats, rel=1e-5)
 
 
 def test_a_440_hz_tone_peaks_in_mel_bin_10() -> None:

@@ -35,6 +35,9 @@ class FeatureConfig:
     n_mels: int = 64
     f_min_hz: float = 20.0
     f_max_hz: float | None = None
+    #: Dynamic range kept below each window's loudest cell, in dB: digital silence, band
+    #: limits and codec holes all sit at the same floor instead of at arbitrary depths.
+    top_db: float = 60.0
 
     def __post_init__(self) -> None:
         if self.sample_rate < 4000:
@@ -44,6 +47,8 @@ class FeatureConfig:
                 f"need 64 <= n_fft and 1 <= hop_length <= n_fft, got n_fft={self.n_fft}, "
                 f"hop_length={self.hop_length}"
             )
+        if not 10 <= self.top_db <= 200:
+            raise ParameterError(f"top_db must be in [10, 200] dB, got {self.top_db}")
         if not 8 <= self.n_mels <= self.n_fft // 2:
             raise ParameterError(f"n_mels must be in 8..{self.n_fft // 2}, got {self.n_mels}")
         if not 0 <= self.f_min_hz < self.top_hz:
@@ -122,7 +127,9 @@ class LogMel(torch.nn.Module):
             window=self.window, center=True, pad_mode="constant", return_complex=True,
         )
         power = spec.real.square() + spec.imag.square()
-        return torch.log(torch.matmul(self.mel, power) + 1e-8)
+        logmel = torch.log(torch.matmul(self.mel, power) + 1e-10)
+        floor = logmel.amax(dim=(-2, -1), keepdim=True) - self.config.top_db * (np.log(10) / 10)
+        return torch.maximum(logmel, floor)
 
     @staticmethod
     def normalise_window(logmel: torch.Tensor) -> torch.Tensor:

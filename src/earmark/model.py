@@ -20,7 +20,7 @@ from .features import FeatureConfig, LogMel
 __all__ = ["ArchSpec", "ARCHITECTURES", "SoundNet", "build_model"]
 
 ARCHITECTURES: dict[str, tuple[int, ...]] = {
-    "cnn": (32, 64, 96, 128),
+    "cnn": (16, 32, 64, 128),
     "tiny": (8, 16, 16, 16),
 }
 

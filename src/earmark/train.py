@@ -17,7 +17,7 @@ import math
 import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -59,7 +59,9 @@ class TrainSettings:
     require_background: bool = True
     sample_rate: int = 22050
     n_mels: int = 64
+    top_db: float = 60.0
     threads: int = 0
+    workers: int = 1
 
     def __post_init__(self) -> None:
         checks = [
@@ -72,6 +74,7 @@ class TrainSettings:
             (self.arch in ARCHITECTURES, f"arch must be one of {sorted(ARCHITECTURES)}, got {self.arch!r}"),
             (0 <= self.ema_decay < 1, f"ema_decay must be in [0, 1), got {self.ema_decay}"),
             (self.steps_per_epoch >= 0, f"steps_per_epoch must be >= 0, got {self.steps_per_epoch}"),
+            (self.workers in (0, 1), f"workers must be 0 (make examples in this process) or 1, got {self.workers}"),
         ]
         for ok, message in checks:
             if not ok:
@@ -245,6 +248,8 @@ def train(
     threads_before = torch.get_num_threads()
     if settings.threads:
         torch.set_num_threads(settings.threads)
+    elif settings.workers:  # leave a core to the worker that makes examples
+        torch.set_num_threads(max(1, (os.cpu_count() or 2) - settings.workers))
     try:
         return _train(data, settings=settings, progress=progress)
     finally:
@@ -253,7 +258,7 @@ def train(
 
 def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
            progress: bool | ProgressCallback) -> Classifier:
-    features = FeatureConfig(sample_rate=settings.sample_rate, n_mels=settings.n_mels)
+    features = FeatureConfig(sample_rate=settings.sample_rate, n_mels=settings.n_mels, top_db=settings.top_db)
     dataset = data if isinstance(data, Dataset) else load_dataset(Path(data), sample_rate=features.sample_rate)
     if dataset.sample_rate != features.sample_rate:
         raise DatasetError(f"the dataset is at {dataset.sample_rate} Hz but training needs {features.sample_rate} Hz")
@@ -270,7 +275,7 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
     window = int(round(settings.window_s * features.sample_rate))
     pools = _Pools.from_clips(train_clips, labels, sample_rate=features.sample_rate, window=window)
     maker = _ExampleMaker(pools, labels=labels, window=window, sample_rate=features.sample_rate,
-                          augment=settings.augment, rng=rng)
+                          augment=settings.augment, rng=np.random.default_rng([settings.seed, 1]))
     arch = ArchSpec(name=settings.arch)
     model = build_model(n_classes=len(labels), features=features, arch=arch)
     ema = copy.deepcopy(model).eval()
@@ -290,12 +295,13 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
     bar = _progress_bar(total) if progress is True else None
     started = time.perf_counter()
     step = 0
+    batches = iter(_batches(maker, batch_size=settings.batch_size, count=total, workers=settings.workers))
     for epoch in range(1, settings.epochs + 1):
         t0 = time.perf_counter()
         model.train()
         losses, correct, seen = [], 0, 0
         for _ in range(steps):
-            x, y = maker.batch(settings.batch_size)
+            x, y = next(batches)
             with torch.no_grad():
                 feats = model.frontend.raw(x)
                 feats = _feature_augment(feats, rng) if settings.augment else LogMel.normalise_window(feats)
@@ -335,6 +341,26 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
                         "train_clips": len(train_clips), "val_clips": len(val_clips),
                         "skipped": [asdict(s) for s in dataset.skipped]}
     return clf
+
+
+class _BatchStream(torch.utils.data.IterableDataset[tuple[torch.Tensor, torch.Tensor]]):
+    def __init__(self, maker: _ExampleMaker, *, batch_size: int, count: int) -> None:
+        self.maker, self.batch_size, self.count = maker, batch_size, count
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        for _ in range(self.count):
+            yield self.maker.batch(self.batch_size)
+
+
+def _batches(maker: _ExampleMaker, *, batch_size: int, count: int,
+             workers: int) -> Iterable[tuple[torch.Tensor, torch.Tensor]]:
+    """``count`` training batches, made in a worker process (``workers=1``) while the main
+    process trains on the previous ones, or in this process (``workers=0``). The one worker
+    owns the example generator and its seeded RNG, so a seed still gives one exact run."""
+    stream = _BatchStream(maker, batch_size=batch_size, count=count)
+    if workers == 0:
+        return stream
+    return torch.utils.data.DataLoader(stream, batch_size=None, num_workers=1, prefetch_factor=4)
 
 
 def _update_ema(ema: nn.Module, model: nn.Module, *, decay: float) -> None:
