@@ -58,6 +58,7 @@ class StreamingClassifier:
         self._resampler = (None if sample_rate == rate
                            else soxr.ResampleStream(sample_rate, rate, 1, dtype="float32", quality="HQ"))
         self.compute_s: list[float] = []  # time spent scoring, one entry per prediction
+        classifier.score_windows(np.zeros((1, self._window), np.float32))  # warm-up: first call sets up kernels
 
     def reset(self) -> None:
         """Forget everything heard so far."""
