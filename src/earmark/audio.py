@@ -111,6 +111,8 @@ def to_mono(samples: np.ndarray) -> np.ndarray:
     """Average channels: ``(channels, samples)`` → ``(samples,)``; mono passes through."""
     if samples.ndim == 1:
         return samples.astype(np.float32, copy=False)
+    if samples.shape[0] == 1:
+        return np.ascontiguousarray(samples[0], dtype=np.float32)
     return samples.mean(axis=0, dtype=np.float64).astype(np.float32)
 
 

@@ -55,7 +55,7 @@ def window_weights(windows: np.ndarray, owner: np.ndarray, n_clips: int) -> np.n
     """Weight of each window in its clip's vote: its RMS relative to the clip's loudest window,
     floored at 0.05. A one-shot's silent tail then barely counts, while a steady sound (room
     tone, a held note) weighs every window alike."""
-    rms = np.sqrt(np.mean(windows.astype(np.float64) ** 2, axis=1)) + 1e-12
+    rms = np.sqrt(np.einsum("ij,ij->i", windows, windows) / max(windows.shape[1], 1)) + 1e-12
     loudest = np.zeros(n_clips)
     np.maximum.at(loudest, owner, rms)
     return np.clip(rms / loudest[owner], 0.05, 1.0)

@@ -30,7 +30,7 @@ class FeatureConfig:
     """
 
     sample_rate: int = 22050
-    n_fft: int = 2048
+    n_fft: int = 1024
     hop_length: int = 512
     n_mels: int = 64
     f_min_hz: float = 20.0
@@ -126,7 +126,7 @@ class LogMel(torch.nn.Module):
             waveform, n_fft=self.config.n_fft, hop_length=self.config.hop_length,
             window=self.window, center=True, pad_mode="constant", return_complex=True,
         )
-        power = spec.real.square() + spec.imag.square()
+        power = torch.view_as_real(spec).square().sum(dim=-1)
         logmel = torch.log(torch.matmul(self.mel, power) + 1e-10)
         floor = logmel.amax(dim=(-2, -1), keepdim=True) - self.config.top_db * (np.log(10) / 10)
         return torch.maximum(logmel, floor)
