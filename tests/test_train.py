@@ -110,7 +110,7 @@ def test_train_accepts_a_loaded_dataset(small_dataset: Path) -> None:
 
 
 def test_a_dataset_at_another_rate_is_refused(small_dataset: Path) -> None:
-    with pytest.raises(DatasetError, match=r"the dataset is at 16000 Hz but training needs 22050 Hz"):
+    with pytest.raises(DatasetError, match=r"the dataset was loaded at 16000 Hz but training needs 22050 Hz; load it with"):
         train(load_dataset(small_dataset, sample_rate=16000), settings=QUICK, progress=False)
 
 
@@ -183,7 +183,7 @@ def test_settings_round_trip_through_a_dict() -> None:
      ({"batch_size": 1}, r"batch_size must be at least 2, got 1"),
      ({"learning_rate": 1.0}, r"learning_rate must be in \(0, 1\), got 1\.0"),
      ({"window_s": 0.1}, r"window_s must be in \[0\.2, 10\] seconds, got 0\.1"),
-     ({"hop_s": 2.0}, r"hop_s must be in \(0, window_s\], got 2\.0"),
+     ({"hop_s": 2.0}, r"hop_s must be in \(0, window_s=1\.0\], got 2\.0"),
      ({"val_fraction": 1.0}, r"val_fraction must be in \(0, 1\), got 1\.0"),
      ({"arch": "resnet"}, r"arch must be one of \['cnn', 'tiny'\], got 'resnet'"),
      ({"ema_decay": 1.0}, r"ema_decay must be in \[0, 1\), got 1\.0"),
@@ -198,3 +198,8 @@ def test_unknown_settings_are_named() -> None:
     with pytest.raises(ParameterError, match=r"unknown training settings \['epoch'\]; known: "):
         TrainSettings.from_dict({"epoch": 3})
 
+
+
+def test_hop_follows_the_window_unless_given() -> None:
+    assert TrainSettings(window_s=0.4).hop_s == pytest.approx(0.2)
+    assert TrainSettings(window_s=2.0, hop_s=0.5).hop_s == pytest.approx(0.5)

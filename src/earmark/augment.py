@@ -67,7 +67,7 @@ class Transform:
         params = dict(data)
         cls = Transform.registry.get(params.pop("name", ""))
         if cls is None:
-            raise ParameterError(f"unknown transform {data.get('name')!r}")
+            raise ParameterError(f"unknown transform {data.get('name')!r}; known: {sorted(Transform.registry)}")
         return cls(**params)
 
 
@@ -179,6 +179,10 @@ class Chain:
 
     def to_dict(self) -> dict[str, Any]:
         return {"transforms": [t.to_dict() for t in self.transforms]}
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> Chain:
+        return Chain(tuple(Transform.from_dict(t) for t in data.get("transforms", [])))
 
 
 def default_chain() -> Chain:

@@ -47,7 +47,7 @@ def run_demo(out: Path, *, epochs: int | None = None, echo: Callable[[str], None
     """Run the demo; returns a summary (accuracy, timeline agreement, paths written)."""
     out = Path(out)
     data = demo_data_dir()
-    settings = TrainSettings(epochs=12 if epochs is None else epochs, seed=0)
+    settings = TrainSettings(epochs=30 if epochs is None else epochs, seed=0)
     if out.exists() and not out.is_dir():
         raise OutputError(f"cannot write the demo's output to {out}: it is a file; give a folder")
     try:  # before the training, so that a bad --out fails in a second, not after a minute

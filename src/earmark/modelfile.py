@@ -5,7 +5,8 @@ pickle, nothing executable). Its ``__metadata__`` holds ``format`` = ``"earmark-
 ``format_version`` and ``manifest``: JSON with the earmark version, architecture, sample
 rate, window, feature parameters, labels, training settings, metrics and history, and the
 SHA-256 of the weights. :func:`read_manifest` checks the header before any weight is read;
-:func:`load_weights` checks the digest and the tensor names and shapes.
+:func:`load_weights` checks the digest (tensor names and shapes are checked when the
+weights are loaded into the architecture the manifest names).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = ["FORMAT", "FORMAT_VERSION", "Manifest", "read_manifest", "load_weight
 
 FORMAT = "earmark-model"
 FORMAT_VERSION = 1
+_AGAIN = "; train the model again or ask its author for a fresh copy"
 
 
 @dataclass
@@ -92,11 +94,11 @@ class Manifest:
                 weights_sha256=str(data.get("weights_sha256", "")),
             )
         except (KeyError, TypeError, ValueError, ParameterError) as exc:
-            raise ModelFileError(f"the model manifest is incomplete or invalid ({exc})") from exc
+            raise ModelFileError(f"the model manifest is incomplete or invalid ({exc}){_AGAIN}") from exc
         if len(labels) < 2 or len(set(labels)) != len(labels):
-            raise ModelFileError(f"the model manifest has invalid labels {labels!r}")
+            raise ModelFileError(f"the model manifest has invalid labels {labels!r}{_AGAIN}")
         if manifest.window_s <= 0 or manifest.hop_s <= 0:
-            raise ModelFileError("the model manifest has a non-positive window or hop")
+            raise ModelFileError(f"the model manifest has a non-positive window or hop{_AGAIN}")
         return manifest
 
 
@@ -142,11 +144,12 @@ def read_manifest(path: str | os.PathLike[str]) -> Manifest:
     p = Path(path)
     meta = _header(p)
     if meta.get("format") != FORMAT:
-        raise ModelFileError(f"{p}: is a safetensors file but not an earmark model (no earmark manifest)")
+        raise ModelFileError(f"{p}: is a safetensors file but not an earmark model (no earmark manifest); "
+                             "give a file written by 'earmark train' or Classifier.save")
     try:
         version = int(meta.get("format_version", "0"))
     except ValueError as exc:
-        raise ModelFileError(f"{p}: has an unreadable format version") from exc
+        raise ModelFileError(f"{p}: has an unreadable format version{_AGAIN}") from exc
     if version > FORMAT_VERSION:
         raise ModelFileError(
             f"{p}: was made by a newer earmark (model format {version}; this earmark {__version__} "
@@ -155,7 +158,7 @@ def read_manifest(path: str | os.PathLike[str]) -> Manifest:
     try:
         data = json.loads(meta.get("manifest", ""))
     except json.JSONDecodeError as exc:
-        raise ModelFileError(f"{p}: its manifest is not valid JSON; the file is corrupted") from exc
+        raise ModelFileError(f"{p}: its manifest is not valid JSON, the file is corrupted{_AGAIN}") from exc
     try:
         return Manifest.from_dict(data)
     except ModelFileError as exc:
@@ -169,7 +172,11 @@ def load_weights(path: str | os.PathLike[str], manifest: Manifest) -> dict[str, 
         with safe_open(str(p), framework="numpy") as f:
             arrays = {k: f.get_tensor(k) for k in f.keys()}
     except Exception as exc:  # noqa: BLE001
-        raise ModelFileError(f"{p}: its weights cannot be read ({type(exc).__name__}); the file is corrupted") from exc
-    if manifest.weights_sha256 and _digest(arrays) != manifest.weights_sha256:
-        raise ModelFileError(f"{p}: its weights do not match their checksum; the file is corrupted")
+        raise ModelFileError(
+            f"{p}: its weights cannot be read ({type(exc).__name__}), the file is corrupted{_AGAIN}"
+        ) from exc
+    if not manifest.weights_sha256:
+        raise ModelFileError(f"{p}: its manifest has no weights checksum, so it cannot be trusted{_AGAIN}")
+    if _digest(arrays) != manifest.weights_sha256:
+        raise ModelFileError(f"{p}: its weights do not match their checksum, the file is corrupted{_AGAIN}")
     return {k: torch.from_numpy(np.array(v)) for k, v in arrays.items()}

@@ -32,7 +32,7 @@ from .classifier import Classifier
 from .dataset import BACKGROUND_LABEL, Clip, Dataset, load_dataset, split_by_source
 from .errors import DatasetError, ParameterError
 from .features import FeatureConfig, LogMel
-from .model import ARCHITECTURES, ArchSpec, build_model
+from .model import ARCHITECTURES, ArchSpec, SoundNet, build_model
 from .modelfile import Manifest
 
 __all__ = ["TrainSettings", "EpochRecord", "train"]
@@ -42,14 +42,15 @@ __all__ = ["TrainSettings", "EpochRecord", "train"]
 class TrainSettings:
     """Training settings; every one is stored in the model file.
 
-    ``steps_per_epoch=0`` picks a number from the dataset size.
+    ``steps_per_epoch=0`` picks a number from the dataset size; ``hop_s=None`` (the default)
+    scores clips with windows every ``window_s / 2``.
     """
 
     epochs: int = 24
     batch_size: int = 64
     learning_rate: float = 3e-3
     window_s: float = 1.0
-    hop_s: float = 0.5
+    hop_s: float | None = None
     val_fraction: float = 0.2
     augment: bool = True
     seed: int = 0
@@ -64,12 +65,15 @@ class TrainSettings:
     workers: int = 1
 
     def __post_init__(self) -> None:
+        if self.hop_s is None:
+            object.__setattr__(self, "hop_s", self.window_s / 2)
         checks = [
             (self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}"),
             (self.batch_size >= 2, f"batch_size must be at least 2, got {self.batch_size}"),
             (0 < self.learning_rate < 1, f"learning_rate must be in (0, 1), got {self.learning_rate}"),
             (0.2 <= self.window_s <= 10, f"window_s must be in [0.2, 10] seconds, got {self.window_s}"),
-            (0 < self.hop_s <= self.window_s, f"hop_s must be in (0, window_s], got {self.hop_s}"),
+            (0 < self.hop_s <= self.window_s,  # type: ignore[operator]
+             f"hop_s must be in (0, window_s={self.window_s}], got {self.hop_s}"),
             (0 < self.val_fraction < 1, f"val_fraction must be in (0, 1), got {self.val_fraction}"),
             (self.arch in ARCHITECTURES, f"arch must be one of {sorted(ARCHITECTURES)}, got {self.arch!r}"),
             (0 <= self.ema_decay < 1, f"ema_decay must be in [0, 1), got {self.ema_decay}"),
@@ -256,22 +260,67 @@ def train(
         torch.set_num_threads(threads_before)
 
 
+def _load_and_split(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
+                    sample_rate: int) -> tuple[Dataset, list[Clip], list[Clip]]:
+    dataset = data if isinstance(data, Dataset) else load_dataset(Path(data), sample_rate=sample_rate)
+    if dataset.sample_rate != sample_rate:
+        raise DatasetError(f"the dataset was loaded at {dataset.sample_rate} Hz but training needs {sample_rate} Hz; "
+                           f"load it with load_dataset(..., sample_rate={sample_rate})")
+    dataset.check_trainable(require_background=settings.require_background)
+    train_clips, val_clips = split_by_source(dataset.clips, sample_rate=dataset.sample_rate,
+                                             val_fraction=settings.val_fraction, seed=settings.seed)
+    missing = sorted(set(dataset.labels) - {c.label for c in train_clips})
+    if missing:
+        raise DatasetError(f"class {missing[0]!r} has too little audio to train on; add more recordings")
+    return dataset, train_clips, val_clips
+
+
+@dataclass
+class _Run:
+    """The moving parts of one training run."""
+
+    model: SoundNet
+    ema: SoundNet
+    optimiser: torch.optim.Optimizer
+    schedule: torch.optim.lr_scheduler.LRScheduler
+    batches: Iterator[tuple[torch.Tensor, torch.Tensor]]
+    rng: np.random.Generator
+    settings: TrainSettings
+    step: int = 0
+
+    def epoch(self, steps: int, bar: Any) -> tuple[float, float]:
+        """Train ``steps`` batches; returns mean loss and accuracy on the (augmented) batches."""
+        loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
+        self.model.train()
+        losses, correct, seen = [], 0, 0
+        for _ in range(steps):
+            x, y = next(self.batches)
+            with torch.no_grad():
+                feats = self.model.frontend.raw(x)
+                feats = (_feature_augment(feats, self.rng) if self.settings.augment
+                         else LogMel.normalise_window(feats))
+            logits = self.model.forward_features(feats)
+            loss = loss_fn(logits, y)
+            self.optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimiser.step()
+            self.schedule.step()
+            self.step += 1
+            _update_ema(self.ema, self.model, decay=min(self.settings.ema_decay, (1 + self.step) / (10 + self.step)))
+            losses.append(loss.item())
+            correct += int((logits.argmax(1) == y).sum())
+            seen += y.shape[0]
+            if bar is not None:
+                bar.update(1)
+        return float(np.mean(losses)), correct / seen
+
+
 def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
            progress: bool | ProgressCallback) -> Classifier:
     features = FeatureConfig(sample_rate=settings.sample_rate, n_mels=settings.n_mels, top_db=settings.top_db)
-    dataset = data if isinstance(data, Dataset) else load_dataset(Path(data), sample_rate=features.sample_rate)
-    if dataset.sample_rate != features.sample_rate:
-        raise DatasetError(f"the dataset is at {dataset.sample_rate} Hz but training needs {features.sample_rate} Hz")
-    dataset.check_trainable(require_background=settings.require_background)
+    dataset, train_clips, val_clips = _load_and_split(data, settings=settings, sample_rate=features.sample_rate)
     labels = dataset.labels
-    train_clips, val_clips = split_by_source(dataset.clips, sample_rate=dataset.sample_rate,
-                                             val_fraction=settings.val_fraction, seed=settings.seed)
-    missing = sorted(set(labels) - {c.label for c in train_clips})
-    if missing:
-        raise DatasetError(f"class {missing[0]!r} has too little audio to train on; add more recordings")
-
     _seed_everything(settings.seed)
-    rng = np.random.default_rng(settings.seed)
     window = int(round(settings.window_s * features.sample_rate))
     pools = _Pools.from_clips(train_clips, labels, sample_rate=features.sample_rate, window=window)
     maker = _ExampleMaker(pools, labels=labels, window=window, sample_rate=features.sample_rate,
@@ -284,63 +333,51 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
     steps = settings.steps_per_epoch or int(np.clip(math.ceil(2 * len(train_clips) / settings.batch_size), 4, 16))
     total = steps * settings.epochs
     optimiser = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate, weight_decay=1e-3)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=settings.learning_rate, total_steps=total,
-                                                   pct_start=0.15)
-    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
+    run = _Run(model=model, ema=ema, optimiser=optimiser,
+               schedule=torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=settings.learning_rate,
+                                                            total_steps=total, pct_start=0.15),
+               batches=iter(_batches(maker, batch_size=settings.batch_size, count=total, workers=settings.workers)),
+               rng=np.random.default_rng(settings.seed), settings=settings)
     manifest = Manifest(labels=labels, features=features, arch=arch, window_s=settings.window_s,
-                        hop_s=settings.hop_s, background_label=BACKGROUND_LABEL if BACKGROUND_LABEL in labels else None,
+                        hop_s=float(settings.hop_s or settings.window_s / 2),
+                        background_label=BACKGROUND_LABEL if BACKGROUND_LABEL in labels else None,
                         training=settings.to_dict())
     clf = Classifier(ema, manifest)
     history: list[EpochRecord] = []
     bar = _progress_bar(total) if progress is True else None
     started = time.perf_counter()
-    step = 0
-    batches = iter(_batches(maker, batch_size=settings.batch_size, count=total, workers=settings.workers))
+    val_probs = np.zeros((0, len(labels)))
     for epoch in range(1, settings.epochs + 1):
         t0 = time.perf_counter()
-        model.train()
-        losses, correct, seen = [], 0, 0
-        for _ in range(steps):
-            x, y = next(batches)
-            with torch.no_grad():
-                feats = model.frontend.raw(x)
-                feats = _feature_augment(feats, rng) if settings.augment else LogMel.normalise_window(feats)
-            logits = model.forward_features(feats)
-            loss = loss_fn(logits, y)
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            optimiser.step()
-            schedule.step()
-            step += 1
-            _update_ema(ema, model, decay=min(settings.ema_decay, (1 + step) / (10 + step)))
-            losses.append(loss.item())
-            correct += int((logits.argmax(1) == y).sum())
-            seen += y.shape[0]
-            if bar is not None:
-                bar.update(1)
-        val_loss, val_acc, _ = _evaluate_clips(clf, val_clips, labels)
-        record = EpochRecord(epoch=epoch, train_loss=float(np.mean(losses)), train_accuracy=correct / seen,
-                             val_loss=val_loss, val_accuracy=val_acc,
-                             learning_rate=float(schedule.get_last_lr()[0]), seconds=time.perf_counter() - t0)
+        train_loss, train_acc = run.epoch(steps, bar)
+        val_loss, val_acc, val_probs = _evaluate_clips(clf, val_clips, labels)
+        record = EpochRecord(epoch=epoch, train_loss=train_loss, train_accuracy=train_acc, val_loss=val_loss,
+                             val_accuracy=val_acc, learning_rate=float(run.schedule.get_last_lr()[0]),
+                             seconds=time.perf_counter() - t0)
         history.append(record)
         if bar is not None:
-            bar.set_postfix(epoch=epoch, loss=f"{record.train_loss:.3f}", acc=f"{record.train_accuracy:.2f}",
+            bar.set_postfix(epoch=epoch, loss=f"{train_loss:.3f}", acc=f"{train_acc:.2f}",
                             val_loss=f"{val_loss:.3f}", val_acc=f"{val_acc:.2f}")
         elif callable(progress):
             progress(record)
     if bar is not None:
         bar.close()
-    _, _, val_probs = _evaluate_clips(clf, val_clips, labels)
+    _finish(clf, dataset, train_clips, val_clips, val_probs, history, seconds=time.perf_counter() - started)
+    return clf
+
+
+def _finish(clf: Classifier, dataset: Dataset, train_clips: list[Clip], val_clips: list[Clip],
+            val_probs: np.ndarray, history: list[EpochRecord], *, seconds: float) -> None:
+    """Write the validation report, history and dataset summary into the manifest."""
     from .evaluate import report_from_probabilities
 
     report = report_from_probabilities(val_probs, [c.label for c in val_clips], [c.name for c in val_clips],
-                                       labels=labels)
-    manifest.metrics = {"validation": report.to_dict(), "history": [h.to_dict() for h in history],
-                        "train_seconds": round(time.perf_counter() - started, 2)}
-    manifest.dataset = {"root": Path(dataset.root).name, "counts": dataset.counts(), "seconds": dataset.seconds(),
-                        "train_clips": len(train_clips), "val_clips": len(val_clips),
-                        "skipped": [asdict(s) for s in dataset.skipped]}
-    return clf
+                                       labels=clf.labels)
+    clf.manifest.metrics = {"validation": report.to_dict(), "history": [h.to_dict() for h in history],
+                            "train_seconds": round(seconds, 2)}
+    clf.manifest.dataset = {"root": Path(dataset.root).name, "counts": dataset.counts(),
+                            "seconds": dataset.seconds(), "train_clips": len(train_clips),
+                            "val_clips": len(val_clips), "skipped": [asdict(s) for s in dataset.skipped]}
 
 
 class _BatchStream(torch.utils.data.IterableDataset[tuple[torch.Tensor, torch.Tensor]]):
