@@ -389,23 +389,34 @@ def test_frame_windows_overlapping() -> None:
     np.testing.assert_array_equal(
         windows, [[0, 1, 2, 3], [2, 3, 4, 5], [4, 5, 6, 7], [6, 7, 8, 9]]
     )
-    np.testing.assert_allclose(starts_s, [0.0, 0.2, 0.4, 0.6])
+    np.testing.assert_allclose(starts_s, [0.0, 0.2, 0.4, 0.6])  # the last ends with the signal: no extra
 
 
-def test_frame_windows_pads_a_last_window_with_half_a_window_of_new_sound() -> None:
+def test_frame_windows_adds_a_window_that_ends_with_the_signal() -> None:
+    # 10 samples, windows of 4 every 4: starts 0, 4 (ends at 8), then 10 - 4 = 6 for the end.
     windows, starts_s = frame_windows(
         np.arange(1, 11, dtype=np.float32), sample_rate=10, window_s=0.4, hop_s=0.4
     )
-    np.testing.assert_array_equal(windows, [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 0, 0]])
-    np.testing.assert_allclose(starts_s, [0.0, 0.4, 0.8])
+    np.testing.assert_array_equal(windows, [[1, 2, 3, 4], [5, 6, 7, 8], [7, 8, 9, 10]])
+    np.testing.assert_allclose(starts_s, [0.0, 0.4, 0.6])
 
 
-def test_frame_windows_drops_a_last_window_with_less_than_half() -> None:
+def test_frame_windows_hears_even_one_sample_past_the_last_window() -> None:
+    # 9 samples, windows of 4 every 4: starts 0, 4 (ends at 8), then 9 - 4 = 5 for sample 9.
     windows, starts_s = frame_windows(
         np.arange(1, 10, dtype=np.float32), sample_rate=10, window_s=0.4, hop_s=0.4
     )
-    np.testing.assert_array_equal(windows, [[1, 2, 3, 4], [5, 6, 7, 8]])
+    np.testing.assert_array_equal(windows, [[1, 2, 3, 4], [5, 6, 7, 8], [6, 7, 8, 9]])
+    np.testing.assert_allclose(starts_s, [0.0, 0.4, 0.5])
+
+
+def test_frame_windows_scores_the_end_of_a_clip() -> None:
+    """1.4 s, 1 s windows every 0.5 s: the regular window at 0 s stops at 1 s, so one more
+    starts at 1.4 - 1 = 0.4 s; the last 0.4 s is heard."""
+    y = np.arange(1400, dtype=np.float32)
+    windows, starts_s = frame_windows(y, sample_rate=1000, window_s=1.0, hop_s=0.5)
     np.testing.assert_allclose(starts_s, [0.0, 0.4])
+    np.testing.assert_array_equal(windows[1], y[400:])
 
 
 def test_frame_windows_short_signal_gives_one_padded_window() -> None:
@@ -416,6 +427,29 @@ def test_frame_windows_short_signal_gives_one_padded_window() -> None:
     np.testing.assert_array_equal(starts_s, [0.0])
 
 
+def test_frame_windows_of_exactly_one_window() -> None:
+    windows, starts_s = frame_windows(
+        np.array([1, 2, 3, 4], np.float32), sample_rate=10, window_s=0.4, hop_s=0.1
+    )
+    np.testing.assert_array_equal(windows, [[1, 2, 3, 4]])
+    np.testing.assert_array_equal(starts_s, [0.0])
+
+
+def test_frame_windows_views_the_samples_without_copying() -> None:
+    y = np.arange(10, dtype=np.float32)
+    windows, _ = frame_windows(y, sample_rate=10, window_s=0.4, hop_s=0.2)
+    assert np.shares_memory(windows, y)
+    assert not windows.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        windows[0, 0] = 1.0
+
+
+@pytest.mark.parametrize("n", [3, 9])  # padded; with an end window
+def test_frame_windows_copies_are_read_only_too(n: int) -> None:
+    windows, _ = frame_windows(np.arange(n, dtype=np.float32), sample_rate=10, window_s=0.4, hop_s=0.4)
+    assert not windows.flags.writeable
+
+
 def test_frame_windows_on_a_decoded_file() -> None:
     audio = load_audio(DATA / "mono_uint8.wav")  # 0.5 s at 16 kHz
     windows, starts_s = frame_windows(
@@ -424,6 +458,12 @@ def test_frame_windows_on_a_decoded_file() -> None:
     assert windows.shape == (4, 3200)
     np.testing.assert_allclose(starts_s, [0.0, 0.1, 0.2, 0.3])
     np.testing.assert_array_equal(windows[1], audio.samples[1600:4800])
+    # 0.15 s windows every 0.1 s: 0, 0.1, 0.2, 0.3 (ends 0.45 s), then 0.35 s for the end
+    windows, starts_s = frame_windows(
+        audio.samples, sample_rate=audio.sample_rate, window_s=0.15, hop_s=0.1
+    )
+    np.testing.assert_allclose(starts_s, [0.0, 0.1, 0.2, 0.3, 0.35])
+    np.testing.assert_array_equal(windows[-1], audio.samples[-2400:])
 
 
 def test_frame_windows_refuses_bad_arguments() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -88,6 +89,16 @@ def test_a_hit_followed_by_silence_is_still_a_hit(trained_classifier: Classifier
     assert trained_classifier.predict(y, sample_rate=SR).label == "drums"
 
 
+def test_predict_hears_the_end_of_a_clip(trained_classifier: Classifier) -> None:
+    """1.4 s, 1 s windows every 0.5 s: windows at 0 and 0.4 s, weighted by RMS relative to the louder."""
+    y = np.concatenate([np.zeros(int(0.4 * SR), np.float32), sound("bass")[:SR]])
+    windows = np.stack([y[:SR], y[-SR:]])
+    rms = np.sqrt((windows.astype(np.float64) ** 2).mean(axis=1))
+    weights = np.maximum(rms / rms.max(), 0.05)
+    expected = weights @ trained_classifier.score_windows(windows) / weights.sum()
+    got = trained_classifier.predict(y, sample_rate=SR)
+    np.testing.assert_allclose(list(got.probabilities.values()), expected, atol=1e-5)
+
 @pytest.mark.parametrize(
     ("samples", "error", "match"),
     [(np.array([0.1, np.nan] * 1000, np.float32), AudioDecodeError, r"audio: holds NaN or infinite sample values"),
@@ -115,8 +126,42 @@ def test_window_probabilities_score_every_window(trained_classifier: Classifier)
     assert probs.shape == (5, 3)
     assert_is_distribution(probs)
     probs, starts = trained_classifier.window_probabilities(y, sample_rate=SR, hop_s=0.25)
-    np.testing.assert_allclose(starts, np.arange(9) * 0.25, atol=1e-3)  # hop 5512.5 samples → 5512
-    assert probs.shape == (9, 3)
+    # hop 5512.5 samples → 5512: eight hops end 4 samples short of 3 s, so one more window ends there
+    np.testing.assert_allclose(starts, [*(np.arange(9) * 5512 / SR), 2.0])
+    assert probs.shape == (10, 3)
+
+
+def test_window_probabilities_do_not_depend_on_batch_size(trained_classifier: Classifier) -> None:
+    y = np.concatenate([sound("background"), sound("bass"), sound("drums")])
+    small = trained_classifier.window_probabilities(y, sample_rate=SR, hop_s=0.25, batch_size=3)
+    big = trained_classifier.window_probabilities(y, sample_rate=SR, hop_s=0.25)
+    np.testing.assert_allclose(small[0], big[0], atol=1e-6)
+    np.testing.assert_array_equal(small[1], big[1])
+
+
+def test_a_long_recording_is_scored_without_copying_all_its_windows(make_untrained: MakeClassifier) -> None:
+    """60 s with 1 s windows every 0.25 s is 238 windows, 21 MB as one array; scored 16 at a
+    time from a view, numpy never holds more than a few MB (the recording itself is 5 MB)."""
+    clf = make_untrained()
+    y = (0.1 * np.random.default_rng(0).standard_normal(60 * SR)).astype(np.float32)
+    tracemalloc.start()
+    try:
+        probs, starts = clf.window_probabilities(y, sample_rate=SR, hop_s=0.25, batch_size=16)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert probs.shape == (len(starts), 3) and len(starts) == 238
+    assert peak < 8_000_000, f"peak {peak / 1e6:.1f} MB"
+
+
+def test_timeline_batches_agree_with_one_window_at_a_time(trained_classifier: Classifier) -> None:
+    y = np.concatenate([sound("background"), sound("drums")])
+    tl = trained_classifier.timeline(y, sample_rate=SR, hop_s=0.25, smooth_s=0.0)
+    probs, starts = trained_classifier.window_probabilities(y, sample_rate=SR, hop_s=0.25)
+    one_by_one = np.concatenate([trained_classifier.score_windows(y[None, int(round(s * SR)):][:, :SR])
+                                 for s in starts])
+    np.testing.assert_allclose(probs, one_by_one, atol=1e-6)
+    np.testing.assert_allclose(tl.probabilities, probs, atol=1e-6)
 
 
 def test_window_probabilities_are_the_windows_scores(trained_classifier: Classifier) -> None:
@@ -193,6 +238,64 @@ def test_predict_files_with_only_bad_files(trained_classifier: Classifier, tmp_p
     preds, failed = trained_classifier.predict_files([tmp_path / "x.wav"])
     assert preds == [] and len(failed) == 1
 
+
+def test_predict_files_searches_folders(trained_classifier: Classifier, tmp_path: Path) -> None:
+    folder = tmp_path / "takes"
+    (folder / "later").mkdir(parents=True)
+    sf.write(folder / "b_drums.wav", sound("drums"), SR)
+    sf.write(folder / "later" / "a_bass.flac", sound("bass"), SR)
+    (folder / "notes.txt").write_text("not audio, not looked at")
+    single = tmp_path / "room.wav"
+    sf.write(single, sound("background"), SR)
+    preds, failed = trained_classifier.predict_files([single, folder])
+    assert failed == []
+    assert [(Path(p.source or "").relative_to(tmp_path).as_posix(), p.label) for p in preds] == [
+        ("room.wav", "background"), ("takes/b_drums.wav", "drums"), ("takes/later/a_bass.flac", "bass")]
+
+
+def test_predict_files_reports_a_folder_without_audio(trained_classifier: Classifier, tmp_path: Path) -> None:
+    (tmp_path / "readme.txt").write_text("-")
+    preds, failed = trained_classifier.predict_files([tmp_path])
+    assert preds == []
+    assert failed == [(str(tmp_path), f"{tmp_path}: holds no audio files; give audio files or folders holding some")]
+
+
+def test_predict_files_in_chunks_gives_the_same_predictions(trained_classifier: Classifier, tmp_path: Path) -> None:
+    paths = []
+    for i, label in enumerate(["bass", "drums", "background", "bass", "drums"]):
+        sf.write(tmp_path / f"{i}.wav", sound(label, seed=i), SR)
+        paths.append(tmp_path / f"{i}.wav")
+    (tmp_path / "2_broken.wav").write_bytes(b"RIFFjunk")
+    paths.insert(2, tmp_path / "2_broken.wav")
+    whole, failed_whole = trained_classifier.predict_files(paths)
+    chunked, failed_chunked = trained_classifier.predict_files(paths, chunk_files=2)
+    assert [p.source for p in chunked] == [p.source for p in whole] == [str(p) for p in paths if "broken" not in p.name]
+    for a, b in zip(chunked, whole):
+        assert a.probabilities == pytest.approx(b.probabilities, abs=1e-6)
+    assert failed_chunked == failed_whole and len(failed_whole) == 1
+
+
+def test_predict_files_decodes_a_chunk_at_a_time(trained_classifier: Classifier, tmp_path: Path) -> None:
+    """Five files of 1.2 s (bass) or 0.8 s (drums): by count, 2 + 2 + 1; by duration (1 s), a
+    chunk closes at the file that brings it to 1 s."""
+    paths = []
+    for i, label in enumerate(["bass", "drums", "bass", "bass", "drums"]):
+        sf.write(tmp_path / f"{i}.wav", sound(label, seed=i), SR)
+        paths.append(tmp_path / f"{i}.wav")
+    failed: list[tuple[str, str]] = []
+    by_count = trained_classifier._decoded_chunks(paths, failed, chunk_files=2, chunk_s=600.0)
+    assert [[Path(name).name for name, _ in chunk] for chunk in by_count] == [["0.wav", "1.wav"], ["2.wav", "3.wav"],
+                                                                               ["4.wav"]]
+    by_time = trained_classifier._decoded_chunks(paths, failed, chunk_files=64, chunk_s=1.0)
+    assert [len(chunk) for chunk in by_time] == [1, 2, 1, 1]  # 1.2, 0.8 + 1.2, 1.2, 0.8
+    assert failed == []
+
+
+@pytest.mark.parametrize(("chunk_files", "chunk_s"), [(0, 600.0), (64, 0.0)])
+def test_predict_files_refuses_bad_chunk_sizes(trained_classifier: Classifier, chunk_files: int,
+                                               chunk_s: float) -> None:
+    with pytest.raises(ParameterError, match=r"chunk_files must be at least 1 and chunk_s positive, got"):
+        trained_classifier.predict_files([], chunk_files=chunk_files, chunk_s=chunk_s)
 
 # -- views ----------------------------------------------------------------------------------------
 

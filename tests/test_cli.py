@@ -298,9 +298,11 @@ def test_compare_two_models(tmp_path: Path, model: Path, small_testset: Path) ->
     assert re.search(r"^\s+tiny\.earmark\s+other\.earmark$", text.stdout, re.MULTILINE)
     assert "wrong only with tiny.earmark: 0   wrong only with other.earmark: 0" in text.stdout
     as_json = json.loads(run("compare", model, other, small_testset, "--json").stdout)
+    assert as_json["test_set"] == str(small_testset)
     a, b = as_json["models"]
     assert (a["model"], b["model"]) == (str(model), str(other))
     assert a["confusion"] == b["confusion"]
+    assert as_json["wrong_only_with_a"] == as_json["wrong_only_with_b"] == []
 
 
 # -- predict ---------------------------------------------------------------------------------------
@@ -342,7 +344,10 @@ def test_predict_reports_a_bad_file_and_predicts_the_rest(tmp_path: Path, model:
 
 
 def test_predict_an_empty_folder(tmp_path: Path, model: Path) -> None:
-    assert_clean_error(run("predict", model, tmp_path), r"no audio files in .*; give audio files or folders")
+    result = run("predict", model, tmp_path)
+    assert_clean_error(result, rf"^skipped {re.escape(str(tmp_path))}: holds no audio files; give audio files or "
+                               r"folders")
+    assert result.stdout == ""
 
 
 # -- timeline and pictures -------------------------------------------------------------------------
@@ -465,7 +470,7 @@ def _tampered(path: Path, model: Path) -> None:
 BAD_MODELS = {
     "truncated": (lambda p, m: p.write_bytes(m.read_bytes()[: m.stat().st_size // 2]),
                   r"is not an earmark model file or is corrupted .*train it again"),
-    "tampered": (_tampered, r"its weights do not match their checksum; the file is corrupted"),
+    "tampered": (_tampered, r"its weights do not match their checksum, the file is corrupted"),
     "random_bytes": (lambda p, m: p.write_bytes(np.random.default_rng(0).bytes(4096)),
                      r"is not an earmark model file or is corrupted"),
     "pytorch_checkpoint": (lambda p, m: torch.save({"weight": torch.zeros(3)}, p),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -11,11 +12,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from earmark import dataset as dataset_module
 from earmark.dataset import (
     MIN_CLIPS_PER_CLASS,
     Clip,
     Dataset,
     Skipped,
+    audio_files,
     cut_recording,
     is_background_name,
     load_dataset,
@@ -129,6 +132,25 @@ def test_hidden_files_and_system_folders_are_ignored(tmp_path: Path) -> None:
     assert ds.skipped == []
 
 
+def test_audio_files_lists_audio_under_a_folder_sorted(tmp_path: Path) -> None:
+    write_tone(tmp_path / "b.wav")
+    write_tone(tmp_path / "a" / "deep" / "Take.WAV")
+    write_tone(tmp_path / "a" / "note.flac")
+    write_tone(tmp_path / "a" / "._note.flac")  # macOS AppleDouble companion
+    write_tone(tmp_path / "a" / ".hidden.wav")
+    write_tone(tmp_path / "__MACOSX" / "a" / "note.wav")
+    write_tone(tmp_path / ".cache" / "x.wav")
+    (tmp_path / "a" / "notes.txt").write_text("not audio")
+    (tmp_path / "a" / "folder.wav").mkdir()  # a folder named like audio is not a file
+    assert audio_files(tmp_path) == [tmp_path / "a" / "deep" / "Take.WAV", tmp_path / "a" / "note.flac",
+                                     tmp_path / "b.wav"]
+
+
+def test_audio_files_of_a_missing_folder_is_an_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match=r"nowhere: no such folder; check the path"):
+        audio_files(tmp_path / "nowhere")
+
+
 def test_a_missing_folder_is_an_error_naming_it(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match=r"nowhere: no such folder; check the path"):
         load_dataset(tmp_path / "nowhere", sample_rate=SR)
@@ -211,6 +233,78 @@ def test_a_zip_with_a_path_outside_its_folder_is_refused(tmp_path: Path, private
     with pytest.raises(DatasetError, match=r"unsafe member name '\.\./\.\./escaped\.wav'; refusing to extract"):
         load_dataset(archive, sample_rate=SR)
     assert not (tmp_path.parent / "escaped.wav").exists()
+    assert list(private_tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["..\\..\\escaped.wav", "bass/../../../escaped.wav", "bass\\..\\..\\..\\escaped.wav",
+     "C:\\escaped.wav", "c:escaped.wav", "/ABS", "\\ABS"],
+)
+def test_a_zip_member_named_outside_its_folder_is_refused(tmp_path: Path, private_tmp: Path, name: str) -> None:
+    """Backslashes are folder separators to Windows zip tools; drive letters and absolute paths
+    (written here as ABS, this test's own folder) are refused like ``..``, and nothing is written."""
+    name = name.replace("ABS", str(tmp_path / "escaped.wav").lstrip("/"))
+    if name.startswith("\\"):
+        name = name.replace("/", "\\")
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("bass/ok.wav", b"x")
+        zf.writestr(name, b"x")
+    assert zipfile.ZipFile(archive).namelist()[1] == name  # stored as given
+    with pytest.raises(DatasetError, match=rf"evil\.zip: unsafe member name {re.escape(repr(name))}; refusing to "
+                                           r"extract \(it would land outside the zip's folder\); re-create the zip"):
+        load_dataset(archive, sample_rate=SR)
+    assert not (tmp_path / "escaped.wav").exists()
+    assert not (tmp_path.parent / "escaped.wav").exists()
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_a_zip_made_with_backslashes_reads_like_its_folder(small_dataset: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "windows.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for f in sorted(small_dataset.rglob("*.wav")):
+            zf.write(f, "my_sounds\\" + str(f.relative_to(small_dataset)).replace("/", "\\"))
+    ds = load_dataset(archive, sample_rate=SR)
+    assert ds.counts() == load_dataset(small_dataset, sample_rate=SR).counts()
+    assert ds.clips[0].source == "background/background_000.wav"
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "match"),
+    [("_MAX_ZIP_FILES", 2, r"sounds\.zip: holds 3 files, more than the limit of 2; split the zip into smaller ones"),
+     ("_MAX_ZIP_BYTES", 1000,
+      r"sounds\.zip: unpacks to 2\.0 kB, more than the limit of 1000 bytes; split the zip into smaller ones")],
+)
+def test_a_zip_over_the_limits_says_to_split_it(
+    tmp_path: Path, private_tmp: Path, monkeypatch: pytest.MonkeyPatch, limit: str, value: int, match: str
+) -> None:
+    archive = tmp_path / "sounds.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("bass/a.wav", b"x" * 100)
+        zf.writestr("bass/b.wav", b"x" * 100)
+        zf.writestr("drums/c.wav", b"x" * 1848)
+    monkeypatch.setattr(dataset_module, limit, value)
+    with pytest.raises(DatasetError, match=match):
+        load_dataset(archive, sample_rate=SR)
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_a_damaged_zip_member_is_an_error_and_leaves_nothing_behind(
+    small_dataset: Path, tmp_path: Path, private_tmp: Path
+) -> None:
+    archive = tmp_path / "sounds.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(small_dataset.rglob("*.wav")):
+            zf.write(f, str(f.relative_to(small_dataset)))
+        info = zf.getinfo("bass/bass_003.wav")
+    data = bytearray(archive.read_bytes())
+    middle = info.header_offset + 30 + len(info.filename) + info.compress_size // 2
+    data[middle : middle + 64] = bytes(64)
+    archive.write_bytes(bytes(data))
+    with pytest.raises(DatasetError, match=r"sounds\.zip: member 'bass/bass_003\.wav' is damaged \(.+\); "
+                                           r"re-create the zip"):
+        load_dataset(archive, sample_rate=SR)
     assert list(private_tmp.iterdir()) == []
 
 
@@ -306,6 +400,47 @@ def test_the_validation_share_follows_val_fraction() -> None:
     clips = [clip(lab, f"{lab}/{i}.wav") for lab in ("bass", "drums") for i in range(20)]
     _, val = split_by_source(clips, sample_rate=100, val_fraction=0.2, seed=3)
     assert sum(c.label == "bass" for c in val) == 4 and sum(c.label == "drums" for c in val) == 4
+
+
+def sized_sources(label: str, sizes: list[int]) -> list[Clip]:
+    """One recording per size, cut into that many clips."""
+    return [clip(label, f"{label}/{i}.wav", start_s=4.0 * k) for i, n in enumerate(sizes) for k in range(n)]
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.2, 0.3])
+def test_the_validation_share_holds_with_recordings_of_unequal_length(fraction: float) -> None:
+    clips = sized_sources("bass", [1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 9])  # 51 clips
+    for seed in range(20):
+        _, val = split_by_source(clips, sample_rate=100, val_fraction=fraction, seed=seed)
+        assert abs(len(val) / len(clips) - fraction) <= 0.05, (seed, len(val))
+
+
+def test_a_big_recording_does_not_swamp_validation() -> None:
+    clips = sized_sources("bass", [20] + [1] * 10)  # 30 clips: 6 are 20 %
+    for seed in range(10):
+        train, val = split_by_source(clips, sample_rate=100, val_fraction=0.2, seed=seed)
+        assert len(val) == 6
+        assert {c.source for c in train} >= {"bass/0.wav"}
+
+
+def test_when_no_recording_fits_the_share_the_nearest_goes_to_validation() -> None:
+    clips = sized_sources("bass", [10, 3, 12])  # 10 % is 2.5 clips; the 3-clip take is nearest
+    for seed in range(5):
+        _, val = split_by_source(clips, sample_rate=100, val_fraction=0.1, seed=seed)
+        assert {c.source for c in val} == {"bass/1.wav"}
+
+
+@pytest.mark.parametrize("fraction", [0.05, 0.5, 0.95])
+def test_every_class_keeps_training_and_validation_data(fraction: float) -> None:
+    rng = np.random.default_rng(0)
+    for seed in range(30):
+        labels = [f"class{i}" for i in range(4)]
+        clips = [c for lab in labels
+                 for c in sized_sources(lab, list(rng.integers(1, 10, size=rng.integers(2, 7))))]
+        train, val = split_by_source(clips, sample_rate=100, val_fraction=fraction, seed=seed)
+        assert {c.source for c in train}.isdisjoint({c.source for c in val})
+        assert sorted(map(id, train + val)) == sorted(map(id, clips))
+        assert {c.label for c in train} == set(labels) == {c.label for c in val}
 
 
 def test_a_single_recording_is_split_in_time_with_no_overlap() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -71,3 +73,27 @@ def test_check_mode_reports_drift(gen: ModuleType, tmp_path: Path, monkeypatch: 
     assert gen.main(["--check"]) == 1
     assert gen.main([]) == 0
     assert gen.main(["--check"]) == 0
+
+
+# -- the public API ---------------------------------------------------------------------------------
+
+
+def test_the_public_api_is_importable_and_documented() -> None:
+    import earmark
+
+    assert len(earmark.__all__) == len(set(earmark.__all__))
+    for name in earmark.__all__:
+        obj = getattr(earmark, name)
+        if callable(obj):
+            assert (obj.__doc__ or "").strip(), f"earmark.{name} has no docstring"
+    # what the CLI draws and listens with is the library's, for Python users too
+    for name in ("spectrogram_png", "timeline_png", "history_png", "confusion_png", "file_chunks",
+                 "microphone_chunks", "Comparison", "DeviceError"):
+        assert name in earmark.__all__
+
+
+def test_importing_earmark_loads_no_optional_heavy_parts() -> None:
+    """matplotlib (pictures) and sounddevice (microphone) load when used, not on ``import earmark``."""
+    code = "import sys, earmark; print(sorted(m for m in ('matplotlib', 'sounddevice') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

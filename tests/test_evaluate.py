@@ -12,8 +12,8 @@ import soundfile as sf
 
 from earmark.classifier import Classifier
 from earmark.dataset import Skipped, load_dataset
-from earmark.errors import DatasetError
-from earmark.evaluate import compare, evaluate, report_from_probabilities
+from earmark.errors import DatasetError, ParameterError
+from earmark.evaluate import Comparison, EvaluationReport, compare, evaluate, report_from_probabilities
 from earmark.train import TrainSettings, train
 
 LABELS = ["background", "bass", "drums"]
@@ -209,9 +209,23 @@ def test_compare_models_at_different_rates(
     """The second model (16 kHz) hears 16 kHz audio, whether given a folder or a set loaded for the first."""
     first = make_untrained(sample_rate=22050, labels=("high", "low"))
     data = load_dataset(tones_testset, sample_rate=22050) if as_dataset else tones_testset
-    a, b = compare(first, pitch_classifier_16k, data)
-    assert a.to_dict() == evaluate(first, tones_testset).to_dict()
-    assert b.accuracy == 1.0, b.misclassified
+    result = compare(first, pitch_classifier_16k, data)
+    assert result.a.to_dict() == evaluate(first, tones_testset).to_dict()
+    assert result.b.accuracy == 1.0, result.b.misclassified
+
+
+def test_compare_resamples_a_loaded_set_once_for_each_model(
+    make_untrained: MakeClassifier, small_testset: Path
+) -> None:
+    """A set loaded at 44.1 kHz, an 8 kHz model first: the 22.05 kHz model must hear the clips
+    resampled from 44.1 kHz, not from the 8 kHz copy (which has lost everything above 4 kHz).
+    An untrained second model gets every clip wrong, so its report lists every confidence."""
+    second = make_untrained(sample_rate=22050, seed=1)
+    at_44k = load_dataset(small_testset, sample_rate=44100)
+    result = compare(make_untrained(sample_rate=8000), second, at_44k)
+    assert result.b.to_dict() == evaluate(second, at_44k).to_dict()
+    at_8k = load_dataset(small_testset, sample_rate=8000)
+    assert result.b.to_dict() != evaluate(second, at_8k).to_dict()  # the mistake would show
 
 
 # -- compare --------------------------------------------------------------------------------------
@@ -220,10 +234,87 @@ def test_compare_models_at_different_rates(
 def test_compare_scores_two_models_on_the_same_clips(
     trained_classifier: Classifier, make_untrained: MakeClassifier, small_testset: Path
 ) -> None:
-    a, b = compare(trained_classifier, make_untrained(), small_testset)
+    result = compare(trained_classifier, make_untrained(), small_testset, model_a="runs/good.earmark",
+                     model_b="runs/random.earmark")
+    a, b = result.a, result.b
     assert a.to_dict() == evaluate(trained_classifier, small_testset).to_dict()
     assert a.n_clips == b.n_clips == 18
     assert a.accuracy > b.accuracy
+    wrong_a, wrong_b = {m["file"] for m in a.misclassified}, {m["file"] for m in b.misclassified}
+    assert result.wrong_only_with_a == sorted(wrong_a - wrong_b)
+    assert result.wrong_only_with_b == sorted(wrong_b - wrong_a) != []
+    d = result.to_dict()
+    assert [m["model"] for m in d["models"]] == ["runs/good.earmark", "runs/random.earmark"]
+    assert d["models"][0] == {"model": "runs/good.earmark", **a.to_dict()}
+    assert (d["wrong_only_with_a"], d["wrong_only_with_b"]) == (result.wrong_only_with_a, result.wrong_only_with_b)
+
+
+def _report(predicted: list[str], names: list[str] = NAMES) -> EvaluationReport:
+    return report_from_probabilities(one_hot(predicted), TRUE, names, labels=LABELS)
+
+
+def test_comparison_text_by_hand() -> None:
+    # A misses clip1 and clip4; B misses clip4 and clip6: only A misses clip1, only B clip6
+    b_predicted = ["background", "background", "bass", "bass", "drums", "drums", "bass"]
+    result = Comparison(_report(PREDICTED), _report(b_predicted), model_a="x/a.earmark", model_b="y/b.earmark")
+    assert result.format().splitlines() == [
+        "                      a.earmark     b.earmark",  # the longest row name and two spaces: 19 wide
+        "accuracy                  71.4%         71.4%",
+        "macro-F1                  0.711         0.722",
+        "recall background         50.0%        100.0%",
+        "recall bass               66.7%         66.7%",
+        "recall drums             100.0%         50.0%",
+        "",
+        "wrong only with a.earmark: 1   wrong only with b.earmark: 1",
+        "  a.earmark misses clip1.wav",
+        "  b.earmark misses clip6.wav",
+    ]
+
+
+def test_comparison_names_models_in_full_when_their_file_names_match() -> None:
+    result = Comparison(_report(PREDICTED), _report(TRUE), model_a="runs/1/model.earmark",
+                        model_b="runs/2/model.earmark")
+    text = result.format(max_mistakes=1)
+    assert text.splitlines()[0].split() == ["runs/1/model.earmark", "runs/2/model.earmark"]
+    assert "wrong only with runs/1/model.earmark: 2   wrong only with runs/2/model.earmark: 0" in text
+    assert "  runs/1/model.earmark misses clip1.wav" in text
+    assert "  … and 1 more that runs/1/model.earmark misses (use --json for all)" in text
+
+
+# -- reports as dicts -----------------------------------------------------------------------------
+
+
+def test_a_report_round_trips_through_a_dict() -> None:
+    report = _report(PREDICTED)
+    report.skipped = [Skipped("bass/notes.txt", "not an audio file (.txt)")]
+    again = EvaluationReport.from_dict(report.to_dict())
+    assert again.to_dict() == report.to_dict()
+    assert again.skipped == report.skipped
+    assert again.format() == report.format()
+    assert again.accuracy == round(5 / 7, 4)
+
+
+def test_a_report_from_json_reads_null_scores_as_nan() -> None:
+    d = report_from_probabilities(np.zeros((0, 3)), [], [], labels=LABELS).to_dict()
+    d = {**d, "accuracy": None, "macro_f1": None}  # what JSON keeps of NaN
+    d.pop("skipped")  # older files may lack it
+    report = EvaluationReport.from_dict(d)
+    assert np.isnan(report.accuracy) and np.isnan(report.macro_f1) and report.skipped == []
+
+
+def test_a_dict_that_is_not_a_report_is_refused() -> None:
+    with pytest.raises(ParameterError, match=r"not an evaluation report: it lacks \['confusion', 'per_class'\]"):
+        EvaluationReport.from_dict({k: v for k, v in _report(TRUE).to_dict().items()
+                                    if k not in ("confusion", "per_class")})
+
+
+def test_a_trained_model_carries_its_validation_report(trained_classifier: Classifier,
+                                                       make_untrained: MakeClassifier) -> None:
+    report = trained_classifier.validation_report
+    assert report is not None
+    assert report.to_dict() == trained_classifier.manifest.metrics["validation"]
+    assert report.n_clips == sum(report.per_class[lab]["support"] for lab in report.labels) > 0
+    assert make_untrained().validation_report is None
 
 
 def test_compare_checks_both_models_know_the_classes(

@@ -14,7 +14,6 @@ import soundfile as sf
 from safetensors.numpy import save_file
 
 import earmark
-from earmark.atomic import atomic_write
 from earmark.classifier import Classifier
 from earmark.errors import ModelFileError, OutputError
 from earmark.modelfile import FORMAT, FORMAT_VERSION, load_weights, read_manifest
@@ -128,7 +127,7 @@ def test_a_flipped_byte_in_the_weights_fails_the_checksum(model_path: Path, wher
     start = 8 + n
     data[start + int(where * (len(data) - start - 1))] ^= 0x01
     model_path.write_bytes(bytes(data))
-    with pytest.raises(ModelFileError, match=r"model\.earmark: its weights do not match their checksum; "
+    with pytest.raises(ModelFileError, match=r"model\.earmark: its weights do not match their checksum, "
                                              r"the file is corrupted"):
         earmark.load(model_path)
 
@@ -151,7 +150,7 @@ def test_a_file_from_a_newer_earmark_says_to_upgrade(model_path: Path, tmp_path:
 @pytest.mark.parametrize(
     ("meta", "match"),
     [({"format_version": "one"}, r"has an unreadable format version"),
-     ({"manifest": "{not json"}, r"its manifest is not valid JSON; the file is corrupted"),
+     ({"manifest": "{not json"}, r"its manifest is not valid JSON, the file is corrupted; train the model again"),
      ({"manifest": json.dumps({"labels": ["a", "b"]})}, r"the model manifest is incomplete or invalid"),
      ({"manifest": "[]"}, r"the model manifest is incomplete or invalid")],
 )
@@ -205,16 +204,6 @@ def test_a_failed_save_leaves_the_previous_file_intact(
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
     np.testing.assert_array_equal(earmark.load(model_path).window_probabilities(signal, sample_rate=22050)[0], good)
     assert [p.name for p in model_path.parent.iterdir()] == ["model.earmark"]
-
-
-def test_an_error_while_writing_leaves_the_previous_file_intact(tmp_path: Path) -> None:
-    target = tmp_path / "out.bin"
-    target.write_bytes(b"previous")
-    with pytest.raises(RuntimeError, match="stop"), atomic_write(target) as fh:
-        fh.write(b"half of the new")
-        raise RuntimeError("stop")
-    assert target.read_bytes() == b"previous"
-    assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]
 
 
 def test_saving_onto_a_folder_is_refused(tmp_path: Path, make_untrained: MakeClassifier) -> None:

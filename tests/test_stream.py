@@ -166,6 +166,18 @@ def test_reset_also_resets_the_resampler(trained_classifier: Classifier) -> None
     np.testing.assert_array_equal(probs(feed_all(s, y, 960)), probs(first))
 
 
+def test_reset_keeps_the_model_warm(stream: StreamingClassifier, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The warm-up window is scored once, when the stream is built; reset scores nothing."""
+    scored: list[int] = []
+    score = stream.classifier.score_windows
+    monkeypatch.setattr(stream.classifier, "score_windows",
+                        lambda windows, **kw: scored.append(len(windows)) or score(windows, **kw))
+    stream.reset()
+    assert scored == []
+    feed_all(stream, recording()[: SR // 2], 2205)  # half a window: exactly one prediction
+    assert scored == [1] and len(stream.compute_s) == 1
+
+
 def test_compute_time_is_recorded_per_prediction(stream: StreamingClassifier) -> None:
     preds = feed_all(stream, recording(), 4410)
     assert len(stream.compute_s) == len(preds)

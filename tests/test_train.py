@@ -110,7 +110,7 @@ def test_train_accepts_a_loaded_dataset(small_dataset: Path) -> None:
 
 
 def test_a_dataset_at_another_rate_is_refused(small_dataset: Path) -> None:
-    with pytest.raises(DatasetError, match=r"the dataset was loaded at 16000 Hz but training needs 22050 Hz; load it with"):
+    with pytest.raises(DatasetError, match=r"loaded at 16000 Hz but training needs 22050 Hz; load it with"):
         train(load_dataset(small_dataset, sample_rate=16000), settings=QUICK, progress=False)
 
 

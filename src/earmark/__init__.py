@@ -1,6 +1,6 @@
 """earmark: teach a computer to recognise sounds from your own examples.
 
-The library is the product; the ``earmark`` command and the web studio are thin shells over it::
+The library is the product; the ``earmark`` command is a thin shell over it::
 
     import earmark
     clf = earmark.train("my_sounds/", settings=earmark.TrainSettings(epochs=20))
@@ -19,12 +19,15 @@ from .errors import (
     AudioDecodeError,
     DatasetError,
     DependencyError,
+    DeviceError,
     EarmarkError,
     ModelFileError,
     OutputError,
     ParameterError,
 )
-from .evaluate import EvaluationReport, compare, evaluate
+from .evaluate import Comparison, EvaluationReport, compare, evaluate
+from .live import file_chunks, microphone_chunks
+from .pictures import confusion_png, history_png, spectrogram_png, timeline_png
 from .stream import StreamingClassifier
 from .timeline import Segment, Timeline
 from .train import EpochRecord, TrainSettings, train
@@ -34,9 +37,11 @@ __all__ = [
     "Audio",
     "AudioDecodeError",
     "Classifier",
+    "Comparison",
     "Dataset",
     "DatasetError",
     "DependencyError",
+    "DeviceError",
     "EarmarkError",
     "EpochRecord",
     "EvaluationReport",
@@ -49,10 +54,16 @@ __all__ = [
     "Timeline",
     "TrainSettings",
     "compare",
+    "confusion_png",
     "evaluate",
+    "file_chunks",
+    "history_png",
     "load",
     "load_audio",
     "load_dataset",
+    "microphone_chunks",
     "resample",
+    "spectrogram_png",
+    "timeline_png",
     "train",
 ]

@@ -3,13 +3,18 @@
 A crash or a full disk mid-write leaves the previous file (or nothing) in place, never a
 half-written one. Every output earmark writes (model files, WAV clips, pictures, reports)
 goes through :func:`atomic_write`.
+
+A new file gets the permissions any other program would give it (``0o666`` less the
+umask); a replaced file keeps the permissions it had.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -18,10 +23,66 @@ from .errors import OutputError
 
 __all__ = ["atomic_write"]
 
+#: Where Linux reports the process umask without changing it.
+_PROC_STATUS = Path("/proc/self/status")
+#: Reading the umask elsewhere means setting it; this lock keeps earmark's own threads from racing.
+_UMASK_LOCK = threading.Lock()
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the system allows."""
+    try:
+        for line in _PROC_STATUS.read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:
+        # For the moment it is set, a restrictive umask: a file another thread creates
+        # meanwhile comes out too private, never too open.
+        old = os.umask(0o077)
+        os.umask(old)
+    return old
+
+
+def _mode_for(target: Path) -> int:
+    """The permission bits the finished file should have."""
+    try:
+        st = target.stat()
+    except OSError:
+        return 0o666 & ~_umask()
+    if stat.S_ISREG(st.st_mode):
+        return stat.S_IMODE(st.st_mode) & 0o777  # never carry set-id bits to new content
+    return 0o666 & ~_umask()
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable; a no-op where folders cannot be opened (Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _not_a_folder(target: Path) -> Path | None:
+    """The nearest existing ancestor of ``target`` when it is something other than a folder."""
+    for parent in target.parents:
+        if parent.exists():
+            return None if parent.is_dir() else parent
+    return None
+
 
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Open a temporary file beside ``path`` for binary writing; on success rename it over ``path``.
+
+    If the block raises, ``path`` is left as it was and the temporary file is removed.
 
     Raises
     ------
@@ -31,6 +92,11 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     target = Path(path)
     if target.is_dir():
         raise OutputError(f"cannot write {target}: it is a folder; give a file name")
+    blocker = _not_a_folder(target)
+    if blocker is not None:
+        raise OutputError(
+            f"cannot write {target}: {blocker} is a file, not a folder; choose a folder you can write to"
+        )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
@@ -44,6 +110,9 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        # mkstemp makes the file 0600; best effort, as some file systems (FAT) refuse chmod.
+        with contextlib.suppress(OSError):
+            os.chmod(tmp, _mode_for(target))
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -51,3 +120,4 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    _fsync_folder(target.parent)

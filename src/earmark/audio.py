@@ -250,18 +250,14 @@ def load_audio(
     return Audio(samples=samples, sample_rate=file_sr, source=name)
 
 
-def frame_windows(
+def _window_view(
     samples: np.ndarray, *, sample_rate: int, window_s: float, hop_s: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Cut mono ``samples`` into windows of ``window_s`` every ``hop_s`` seconds.
+    """Every ``window_s`` window of ``samples`` as a read-only strided view, and the start (in
+    samples) of each window :func:`frame_windows` keeps: ``view[starts]`` are its windows.
+    Nothing is copied but a signal shorter than one window, which is zero-padded.
 
-    A signal shorter than one window gives one window, zero-padded at the end; the last
-    partial window is kept (padded) when it holds at least half a window of new sound.
-
-    Returns
-    -------
-    windows : np.ndarray, float32, ``(n_windows, window_samples)``
-    starts_s : np.ndarray, float64, ``(n_windows,)`` start of each window in seconds
+    Lets a caller score a long recording a batch of windows at a time instead of copying them all.
     """
     if window_s <= 0 or hop_s <= 0:
         raise ParameterError(f"window_s and hop_s must be positive, got {window_s}, {hop_s}")
@@ -276,16 +272,46 @@ def frame_windows(
             f"window_s={window_s} is shorter than one sample at {sample_rate} Hz; make it longer"
         )
     hop = max(1, int(round(hop_s * sample_rate)))
-    n = samples.shape[-1]
-    starts = list(range(0, max(n - win, 0) + 1, hop))
-    last_end = starts[-1] + win
-    if n > last_end and (n - last_end) >= win // 2:
-        starts.append(starts[-1] + hop)
-    out = np.zeros((len(starts), win), np.float32)
-    for i, s in enumerate(starts):
-        piece = samples[s : s + win]
-        out[i, : piece.shape[0]] = piece
-    return out, np.asarray(starts, np.float64) / sample_rate
+    n = samples.shape[0]
+    if n < win:  # one window, zero-padded at the end: the only copy made here
+        padded = np.zeros(win, np.float32)
+        padded[:n] = samples
+        samples = padded
+    starts = np.arange(0, max(n - win, 0) + 1, hop)
+    if starts[-1] + win < n:  # the end is not yet heard: one more window, aligned to it
+        starts = np.append(starts, n - win)
+    view = np.lib.stride_tricks.sliding_window_view(samples.astype(np.float32, copy=False), win)
+    return view, starts
+
+
+def frame_windows(
+    samples: np.ndarray, *, sample_rate: int, window_s: float, hop_s: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cut mono ``samples`` into windows of ``window_s`` every ``hop_s`` seconds.
+
+    Windows start at 0, ``hop_s``, 2 ``hop_s``, … as long as they fit. When the signal runs
+    on past the last of them, one more window is added that ends with the signal (it starts
+    at ``duration - window_s``, so it overlaps its predecessor), so the end of a clip is
+    always heard: 1.4 s with 1 s windows every 0.5 s gives windows at 0 and 0.4 s. A signal
+    shorter than one window gives one window, zero-padded at the end.
+
+    The windows are a **read-only** view into ``samples`` where the hop lays them out
+    regularly (no copy); otherwise (an end window, or padding) a read-only copy. Copy the
+    result before writing into it.
+
+    Returns
+    -------
+    windows : np.ndarray, float32, ``(n_windows, window_samples)``, read-only
+    starts_s : np.ndarray, float64, ``(n_windows,)`` start of each window in seconds
+    """
+    view, starts = _window_view(samples, sample_rate=sample_rate, window_s=window_s, hop_s=hop_s)
+    hop = int(starts[1] - starts[0]) if len(starts) > 1 else 1
+    if np.array_equal(starts, np.arange(len(starts)) * hop):
+        windows = view[:: hop][: len(starts)]  # evenly spaced: a strided view, no copy
+    else:
+        windows = view[starts]  # fancy indexing copies; keep the read-only promise
+        windows.flags.writeable = False
+    return windows, starts.astype(np.float64) / sample_rate
 
 
 def write_wav(path: str | os.PathLike[str], audio: Audio) -> Path:

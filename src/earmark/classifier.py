@@ -1,14 +1,19 @@
 """A trained classifier: predict a clip, a file, many files; make timelines and streams.
 
-A clip is cut into the model's windows (``window_s`` every ``hop_s``), every window is
-scored, and the clip's probabilities are the mean over windows. Audio at another rate is
-resampled to the model's rate (read from the model file) in :func:`earmark.audio.resample`.
+A clip is cut into the model's windows (``window_s`` every ``hop_s``, plus one ending with
+the clip; see :func:`earmark.audio.frame_windows`), every window is scored, and the clip's
+probabilities are its windows' probabilities averaged with weights from their loudness
+(:func:`window_weights`), so a hit's silent tail does not outvote the hit. Audio at another
+rate is resampled to the model's rate (read from the model file) in :func:`earmark.audio.resample`.
+
+Windows are scored a batch at a time from a strided view of the audio, and many files are
+decoded a chunk at a time, so memory stays bounded on long recordings and big folders.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,12 +21,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from .audio import frame_windows, load_audio, resample, to_mono, valid_audio
-from .errors import AudioDecodeError, ModelFileError
+from .audio import _window_view, load_audio, resample, to_mono, valid_audio
+from .errors import AudioDecodeError, ModelFileError, ParameterError
 from .model import SoundNet, build_model
 from .modelfile import Manifest, load_weights, read_manifest, write_model_file
 
 if TYPE_CHECKING:
+    from .evaluate import EvaluationReport
     from .stream import StreamingClassifier
     from .timeline import Timeline
 
@@ -51,14 +57,24 @@ class Prediction:
         return d
 
 
-def window_weights(windows: np.ndarray, owner: np.ndarray, n_clips: int) -> np.ndarray:
-    """Weight of each window in its clip's vote: its RMS relative to the clip's loudest window,
-    floored at 0.05. A one-shot's silent tail then barely counts, while a steady sound (room
-    tone, a held note) weighs every window alike."""
-    rms = np.sqrt(np.einsum("ij,ij->i", windows, windows) / max(windows.shape[1], 1)) + 1e-12
+def _window_rms(windows: np.ndarray) -> np.ndarray:
+    return np.sqrt(np.einsum("ij,ij->i", windows, windows) / max(windows.shape[1], 1)) + 1e-12
+
+
+def _weights_from_rms(rms: np.ndarray, owner: np.ndarray, n_clips: int) -> np.ndarray:
     loudest = np.zeros(n_clips)
     np.maximum.at(loudest, owner, rms)
     return np.clip(rms / loudest[owner], 0.05, 1.0)
+
+
+def window_weights(windows: np.ndarray, owner: np.ndarray, n_clips: int) -> np.ndarray:
+    """Weight of each window in its clip's vote: its RMS relative to the clip's loudest window,
+    floored at 0.05. A one-shot's silent tail then barely counts, while a steady sound (room
+    tone, a held note) weighs every window alike.
+
+    ``windows`` is ``(n_windows, window_samples)``, ``owner`` the clip index of each window.
+    """
+    return _weights_from_rms(_window_rms(windows), np.asarray(owner), n_clips)
 
 
 class Classifier:
@@ -80,6 +96,15 @@ class Classifier:
     def window_s(self) -> float:
         return self.manifest.window_s
 
+    @property
+    def validation_report(self) -> EvaluationReport | None:
+        """The report on the clips held out while training (from the manifest), or ``None``
+        for a model that was not trained by :func:`earmark.train`."""
+        from .evaluate import EvaluationReport
+
+        validation = self.manifest.metrics.get("validation")
+        return None if validation is None else EvaluationReport.from_dict(validation)
+
     def __repr__(self) -> str:
         return (f"Classifier(labels={self.labels}, sample_rate={self.sample_rate}, "
                 f"window_s={self.window_s}, arch={self.manifest.arch.name!r})")
@@ -100,13 +125,19 @@ class Classifier:
         return np.concatenate(out) if out else np.zeros((0, len(self.labels)), np.float32)
 
     def window_probabilities(
-        self, samples: np.ndarray, *, sample_rate: int, hop_s: float | None = None
+        self, samples: np.ndarray, *, sample_rate: int, hop_s: float | None = None, batch_size: int = 256
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Probabilities of each window: ``(n_windows, n_classes)`` and window starts in seconds."""
+        """Probabilities of each window: ``(n_windows, n_classes)`` and window starts in seconds.
+
+        Windows are copied out of a strided view ``batch_size`` at a time, so an hour-long
+        recording never exists as one array of overlapping windows.
+        """
         y = self._prepare(samples, sample_rate, "audio")
-        windows, starts = frame_windows(y, sample_rate=self.sample_rate, window_s=self.window_s,
-                                        hop_s=hop_s or self.manifest.hop_s)
-        return self.score_windows(windows), starts
+        view, starts = _window_view(y, sample_rate=self.sample_rate, window_s=self.window_s,
+                                    hop_s=hop_s or self.manifest.hop_s)
+        probs = [self.score_windows(view[starts[i : i + batch_size]], batch_size=batch_size)
+                 for i in range(0, len(starts), batch_size)]
+        return np.concatenate(probs), starts / self.sample_rate
 
     def _to_prediction(self, probs: np.ndarray, source: str | None = None,
                        time_s: float | None = None) -> Prediction:
@@ -120,43 +151,103 @@ class Classifier:
         return self._to_prediction(self.predict_clips([y])[0])
 
     def predict_file(self, path: str | os.PathLike[str]) -> Prediction:
+        """Label one audio file (decoded and resampled to the model's rate)."""
         audio = load_audio(path, sample_rate=self.sample_rate)
         return self._to_prediction(self.predict_clips([audio.samples])[0], source=str(path))
 
-    def predict_clips(self, clips: Iterable[np.ndarray], *, batch_size: int = 256) -> np.ndarray:
-        """Mean window probabilities for many model-rate clips, batched: ``(n_clips, n_classes)``."""
-        windows, owner = [], []
+    def _window_batches(self, clips: Iterable[np.ndarray], batch_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """``(owner, windows)``: at most ``batch_size`` windows at a time, across clip boundaries."""
+        owners: list[np.ndarray] = []
+        pieces: list[np.ndarray] = []
+        count = 0
         for k, y in enumerate(clips):
-            w, _ = frame_windows(y, sample_rate=self.sample_rate, window_s=self.window_s,
-                                 hop_s=self.manifest.hop_s)
-            windows.append(w)
-            owner.extend([k] * w.shape[0])
-        if not windows:
+            view, starts = _window_view(y, sample_rate=self.sample_rate, window_s=self.window_s,
+                                        hop_s=self.manifest.hop_s)
+            pos = 0
+            while pos < len(starts):
+                take = min(batch_size - count, len(starts) - pos)
+                pieces.append(view[starts[pos : pos + take]])
+                owners.append(np.full(take, k))
+                count, pos = count + take, pos + take
+                if count == batch_size:
+                    yield np.concatenate(owners), np.concatenate(pieces)
+                    owners, pieces, count = [], [], 0
+        if count:
+            yield np.concatenate(owners), np.concatenate(pieces)
+
+    def predict_clips(self, clips: Iterable[np.ndarray], *, batch_size: int = 256) -> np.ndarray:
+        """Probabilities of many model-rate mono clips: ``(n_clips, n_classes)``.
+
+        Each clip's row is the mean of its windows' probabilities weighted by
+        :func:`window_weights` (louder windows count more), scored ``batch_size`` windows at a time.
+        """
+        if batch_size < 1:
+            raise ParameterError(f"batch_size must be at least 1, got {batch_size}")
+        probs, rms, owner = [], [], []
+        for own, windows in self._window_batches(clips, batch_size):
+            probs.append(self.score_windows(windows, batch_size=batch_size))
+            rms.append(_window_rms(windows))
+            owner.append(own)
+        if not probs:
             return np.zeros((0, len(self.labels)), np.float32)
-        all_windows = np.concatenate(windows)
-        probs = self.score_windows(all_windows, batch_size=batch_size)
-        idx = np.asarray(owner)
-        n = int(idx.max()) + 1
-        weights = window_weights(all_windows, idx, n)
-        sums = np.zeros((n, probs.shape[1]))
-        np.add.at(sums, idx, probs * weights[:, None])
+        p, idx = np.concatenate(probs), np.concatenate(owner)
+        n = int(idx[-1]) + 1
+        weights = _weights_from_rms(np.concatenate(rms), idx, n)
+        sums = np.zeros((n, p.shape[1]))
+        np.add.at(sums, idx, p * weights[:, None])
         totals = np.zeros(n)
         np.add.at(totals, idx, weights)
         return (sums / totals[:, None]).astype(np.float32)
 
+    def _decoded_chunks(self, paths: Iterable[str | os.PathLike[str]], failed: list[tuple[str, str]], *,
+                        chunk_files: int, chunk_s: float) -> Iterator[list[tuple[str, np.ndarray]]]:
+        """Decoded files, ``chunk_files`` or about ``chunk_s`` seconds at a time; failures go to ``failed``."""
+        from .dataset import audio_files
+
+        chunk: list[tuple[str, np.ndarray]] = []
+        seconds = 0.0
+        for given in paths:
+            path = Path(given)
+            found = audio_files(path) if path.is_dir() else [path]
+            if not found:
+                failed.append((str(path), f"{path}: holds no audio files; give audio files or folders holding some"))
+            for p in found:
+                try:
+                    y = load_audio(p, sample_rate=self.sample_rate).samples
+                except AudioDecodeError as exc:
+                    failed.append((str(p), str(exc)))
+                    continue
+                chunk.append((str(p), y))
+                seconds += y.shape[-1] / self.sample_rate
+                if len(chunk) >= chunk_files or seconds >= chunk_s:
+                    yield chunk
+                    chunk, seconds = [], 0.0
+        if chunk:
+            yield chunk
+
     def predict_files(
-        self, paths: Iterable[str | os.PathLike[str]]
+        self, paths: Iterable[str | os.PathLike[str]], *, chunk_files: int = 64, chunk_s: float = 600.0
     ) -> tuple[list[Prediction], list[tuple[str, str]]]:
-        """Predict many files; bad files are returned as ``(path, reason)`` instead of stopping the batch."""
-        ok: list[tuple[str, np.ndarray]] = []
+        """Predict many files, and every audio file in the folders among ``paths`` (sorted, nested).
+
+        Files are decoded and scored ``chunk_files`` at a time, or fewer once a chunk holds
+        ``chunk_s`` seconds of audio, so a big folder never sits in memory at once. Files that
+        cannot be decoded, and folders without audio, are returned as ``(path, reason)``
+        instead of stopping the batch.
+
+        Raises
+        ------
+        ParameterError
+            If ``chunk_files`` is below 1 or ``chunk_s`` is not positive.
+        """
+        if chunk_files < 1 or not chunk_s > 0:
+            raise ParameterError(f"chunk_files must be at least 1 and chunk_s positive, got {chunk_files}, {chunk_s}")
+        predictions: list[Prediction] = []
         failed: list[tuple[str, str]] = []
-        for p in paths:
-            try:
-                ok.append((str(p), load_audio(p, sample_rate=self.sample_rate).samples))
-            except AudioDecodeError as exc:
-                failed.append((str(p), str(exc)))
-        probs = self.predict_clips([y for _, y in ok])
-        return [self._to_prediction(pr, source=name) for (name, _), pr in zip(ok, probs)], failed
+        for chunk in self._decoded_chunks(paths, failed, chunk_files=chunk_files, chunk_s=chunk_s):
+            probs = self.predict_clips([y for _, y in chunk])
+            predictions += [self._to_prediction(pr, source=name) for (name, _), pr in zip(chunk, probs)]
+        return predictions, failed
 
     # -- views -------------------------------------------------------------------------
     def timeline(self, samples: np.ndarray, *, sample_rate: int, hop_s: float = 0.25,

@@ -14,7 +14,6 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ import click
 import numpy as np
 
 from ._version import __version__
-from .errors import EarmarkError, OutputError, ParameterError
+from .errors import EarmarkError, OutputError
 
 __all__ = ["main"]
 
@@ -122,17 +121,14 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
                err=True)
     clf = run_training(dataset, settings=settings, progress=not as_json)
     clf.save(out)
-    from .evaluate import EvaluationReport
-
-    val = clf.manifest.metrics["validation"]
     if as_json:
-        _emit_json({"model": str(out), "validation": val, "history": clf.manifest.metrics["history"]})
+        _emit_json({"model": str(out), "validation": clf.manifest.metrics["validation"],
+                    "history": clf.manifest.metrics["history"]})
         return
-    report = EvaluationReport(labels=val["labels"], accuracy=val["accuracy"], macro_f1=val["macro_f1"],
-                              per_class=val["per_class"], confusion=val["confusion"]["matrix"],
-                              misclassified=val["misclassified"], n_clips=val["n_clips"])
-    click.echo(f"\nvalidation (held out by recording, {clf.manifest.dataset['val_clips']} clips):")
-    click.echo(report.format())
+    report = clf.validation_report
+    if report is not None:  # train() always writes one
+        click.echo(f"\nvalidation (held out by recording, {clf.manifest.dataset['val_clips']} clips):")
+        click.echo(report.format())
     click.echo(f"\nmodel written to {out} ({clf.manifest.metrics['train_seconds']:.0f} s of training)")
 
 
@@ -162,37 +158,11 @@ def compare(model_a: Path, model_b: Path, test_dir: Path, as_json: bool) -> None
     from .classifier import load
     from .evaluate import compare as run_compare
 
-    a, b = run_compare(load(model_a), load(model_b), test_dir)
+    comparison = run_compare(load(model_a), load(model_b), test_dir, model_a=str(model_a), model_b=str(model_b))
     if as_json:
-        _emit_json({"test_set": str(test_dir), "models": [{"model": str(model_a), **a.to_dict()},
-                                                          {"model": str(model_b), **b.to_dict()}]})
-        return
-    name_a, name_b = model_a.name, model_b.name
-    w = max(12, len(name_a), len(name_b))
-    click.echo(f"{'':<16}{name_a:>{w}}  {name_b:>{w}}")
-    click.echo(f"{'accuracy':<16}{a.accuracy:>{w}.1%}  {b.accuracy:>{w}.1%}")
-    click.echo(f"{'macro-F1':<16}{a.macro_f1:>{w}.3f}  {b.macro_f1:>{w}.3f}")
-    for lab in a.labels:
-        ra = a.per_class.get(lab, {}).get("recall", float("nan"))
-        rb = b.per_class.get(lab, {}).get("recall", float("nan"))
-        click.echo(f"{'recall ' + lab:<16}{ra:>{w}.1%}  {rb:>{w}.1%}")
-    only_a = {m["file"] for m in a.misclassified} - {m["file"] for m in b.misclassified}
-    only_b = {m["file"] for m in b.misclassified} - {m["file"] for m in a.misclassified}
-    click.echo(f"\nwrong only with {name_a}: {len(only_a)}   wrong only with {name_b}: {len(only_b)}")
-    for f in sorted(only_a)[:10]:
-        click.echo(f"  {name_a} misses {f}")
-    for f in sorted(only_b)[:10]:
-        click.echo(f"  {name_b} misses {f}")
-
-
-def _expand(paths: tuple[Path, ...]) -> Iterator[Path]:
-    from .audio import AUDIO_EXTENSIONS
-
-    for p in paths:
-        if p.is_dir():
-            yield from (f for f in sorted(p.rglob("*")) if f.is_file() and f.suffix.lower() in AUDIO_EXTENSIONS)
-        else:
-            yield p
+        _emit_json({"test_set": str(test_dir), **comparison.to_dict()})
+    else:
+        click.echo(comparison.format())
 
 
 @main.command()
@@ -204,11 +174,7 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
     from .classifier import load
 
     clf = load(model)
-    paths = list(_expand(files))
-    if not paths:
-        raise ParameterError(f"no audio files in {', '.join(map(str, files))}; "
-                             "give audio files or folders holding some")
-    predictions, failed = clf.predict_files(paths)
+    predictions, failed = clf.predict_files(files)
     if as_json:
         _emit_json({"model": str(model), "labels": clf.labels, "predictions": [p.to_dict() for p in predictions],
                     "errors": [{"file": f, "error": e} for f, e in failed]})

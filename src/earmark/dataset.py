@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import random
 import re
+import shutil
 import tempfile
 import zipfile
+import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +37,7 @@ __all__ = [
     "Clip",
     "Dataset",
     "Skipped",
+    "audio_files",
     "is_background_name",
     "load_dataset",
     "scan_folder",
@@ -50,6 +53,7 @@ MIN_CLIPS_PER_CLASS = 5
 _IGNORED = re.compile(r"^(\.|__MACOSX$|Thumbs\.db$|desktop\.ini$)", re.IGNORECASE)
 _MAX_ZIP_BYTES = 4 * 1024**3
 _MAX_ZIP_FILES = 50_000
+_DRIVE = re.compile(r"^[A-Za-z]:")
 
 
 def is_background_name(name: str) -> bool:
@@ -138,37 +142,87 @@ class Dataset:
                 )
 
 
-def _walk_files(root: Path) -> Iterable[Path]:
-    for path in sorted(root.rglob("*")):
-        if any(_IGNORED.match(part) for part in path.relative_to(root).parts):
-            continue
-        if path.is_file():
-            yield path
+def _visible_files(root: Path) -> list[Path]:
+    """Every file under ``root``, sorted, leaving out hidden files and system folders."""
+    return [path for path in sorted(root.rglob("*"))
+            if not any(_IGNORED.match(part) for part in path.relative_to(root).parts) and path.is_file()]
 
 
-def scan_folder(root: Path) -> tuple[list[tuple[Path, str]], list[Skipped]]:
-    """List ``(audio_path, label)`` pairs under a folder-per-class ``root``, and what was skipped."""
+def _is_audio(path: Path) -> bool:
+    return path.suffix.lower() in AUDIO_EXTENSIONS
+
+
+def _check_folder(root: Path) -> None:
     if not root.exists():
         raise DatasetError(f"{root}: no such folder; check the path")
     if not root.is_dir():
         raise DatasetError(f"{root}: is not a folder or a .zip; give a folder with one subfolder per class")
+
+
+def audio_files(root: Path) -> list[Path]:
+    """Every audio file under the folder ``root`` (nested folders included), sorted.
+
+    Hidden files and folders (``.git``, macOS ``._take.wav`` companions), ``__MACOSX`` and
+    files whose extension is not an audio one are left out.
+
+    Raises
+    ------
+    DatasetError
+        If ``root`` does not exist or is not a folder.
+    """
+    _check_folder(root)
+    return [path for path in _visible_files(root) if _is_audio(path)]
+
+
+def scan_folder(root: Path) -> tuple[list[tuple[Path, str]], list[Skipped]]:
+    """List ``(audio_path, label)`` pairs under a folder-per-class ``root``, and what was skipped."""
+    audio = audio_files(root)
     found: list[tuple[Path, str]] = []
+    for path in audio:
+        folder, *rest = path.relative_to(root).parts
+        if rest:
+            found.append((path, BACKGROUND_LABEL if is_background_name(folder) else folder))
+    listed = {path for path, _ in found}
     skipped: list[Skipped] = []
-    for path in _walk_files(root):
+    for path in _visible_files(root):
+        if path in listed:
+            continue
         rel = path.relative_to(root)
         if len(rel.parts) < 2:
             skipped.append(Skipped(str(rel), "not inside a class folder"))
-            continue
-        if path.suffix.lower() not in AUDIO_EXTENSIONS:
+        else:
             skipped.append(Skipped(str(rel), f"not an audio file ({path.suffix or 'no extension'})"))
-            continue
-        folder = rel.parts[0]
-        found.append((path, BACKGROUND_LABEL if is_background_name(folder) else folder))
     return found, skipped
 
 
+def _member_destination(path: Path, name: str, target: Path) -> Path:
+    """Where zip member ``name`` goes under the (resolved) folder ``target``; refuses names that leave it."""
+    unsafe = DatasetError(
+        f"{path}: unsafe member name {name!r}; refusing to extract (it would land outside the zip's "
+        "folder); re-create the zip from the dataset folder"
+    )
+    posix = name.replace("\\", "/")
+    parts = [p for p in posix.split("/") if p not in ("", ".")]
+    if not parts or posix.startswith("/") or _DRIVE.match(posix) or ".." in parts:
+        raise unsafe
+    dest = target.joinpath(*parts)
+    if not dest.resolve().is_relative_to(target):
+        raise unsafe
+    return dest
+
+
+def _human_size(n_bytes: int) -> str:
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("kB", 1024)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:.1f} {unit}"
+    return f"{n_bytes} bytes"
+
+
 def _extract_zip(path: Path, target: Path) -> Path:
-    """Extract a dataset zip safely (no paths outside ``target``, bounded size); return the dataset folder."""
+    """Extract a dataset zip safely (no paths outside ``target``, bounded size); return the dataset folder.
+
+    ``target`` should be a fresh temporary folder: on an error it may hold part of the zip.
+    """
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -176,17 +230,33 @@ def _extract_zip(path: Path, target: Path) -> Path:
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         if len(members) > _MAX_ZIP_FILES:
-            raise DatasetError(f"{path}: holds {len(members)} files; the limit is {_MAX_ZIP_FILES}")
-        if sum(m.file_size for m in members) > _MAX_ZIP_BYTES:
-            raise DatasetError(f"{path}: unpacks to more than {_MAX_ZIP_BYTES // 1024**3} GB; split it")
-        for member in members:
-            parts = [p for p in Path(member.filename.replace("\\", "/")).parts if p not in ("", ".")]
-            if not parts or ".." in parts or Path(member.filename).is_absolute():
-                raise DatasetError(f"{path}: unsafe member name {member.filename!r}; refusing to extract")
-            dest = target.joinpath(*parts)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(member) as src, open(dest, "wb") as out:
-                out.write(src.read())
+            raise DatasetError(f"{path}: holds {len(members)} files, more than the limit of {_MAX_ZIP_FILES}; "
+                               "split the zip into smaller ones, or give the unpacked folder")
+        size = sum(m.file_size for m in members)
+        if size > _MAX_ZIP_BYTES:
+            raise DatasetError(f"{path}: unpacks to {_human_size(size)}, more than the limit of "
+                               f"{_human_size(_MAX_ZIP_BYTES)}; split the zip into smaller ones, "
+                               "or give the unpacked folder")
+        root = target.resolve()
+        # Every name is checked before anything is written.
+        planned = [(member, _member_destination(path, member.filename, root)) for member in members]
+        for member, dest in planned:
+            try:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                # ZipFile reads at most the member's declared size (and checks its CRC),
+                # so the size limit above holds however the data is compressed.
+                with archive.open(member) as src, open(dest, "wb") as out:
+                    shutil.copyfileobj(src, out)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                raise DatasetError(f"{path}: member {member.filename!r} is damaged ({exc}); "
+                                   "re-create the zip") from exc
+            except (RuntimeError, NotImplementedError) as exc:  # encrypted, or an unknown compression
+                raise DatasetError(f"{path}: cannot unpack member {member.filename!r} ({exc}); "
+                                   "re-create the zip without a password, using plain (deflate) compression") from exc
+            except OSError as exc:
+                raise DatasetError(f"{path}: cannot unpack member {member.filename!r} to {target} "
+                                   f"({exc.strerror or exc}); check there is free disk space, or unzip it yourself "
+                                   "and give the folder") from exc
     # A zip of one top folder ("my_sounds/bass/...") is unwrapped to that folder.
     entries = [p for p in target.iterdir() if not _IGNORED.match(p.name)]
     if len(entries) == 1 and entries[0].is_dir():
@@ -291,8 +361,12 @@ def split_by_source(
 ) -> tuple[list[Clip], list[Clip]]:
     """Split clips into train and validation **by source recording**, per class.
 
-    Whole recordings go to one side. A class with a single recording is split in time
-    instead: its last clips go to validation and no training clip overlaps them.
+    Whole recordings go to one side. Per class, shuffled recordings go to validation while
+    they fit within ``val_fraction`` of the class's clips; when none fits, the one closest in
+    size to that share goes. Every class with two or more recordings keeps at least one for
+    training and gives at least one to validation. A class with a single recording is split
+    in time instead: its last clips go to validation and no training clip overlaps them.
+    The same ``seed`` gives the same split.
     """
     if not 0.0 < val_fraction < 1.0:
         raise ParameterError(f"val_fraction must be between 0 and 1, got {val_fraction}")
@@ -311,15 +385,26 @@ def split_by_source(
             val += v
             continue
         rng.shuffle(names)
-        total = sum(len(sources[n]) for n in names)
-        taken = 0
-        for i, name in enumerate(names):
-            if taken >= val_fraction * total or i == len(names) - 1:
-                train += sources[name]
-            else:
-                val += sources[name]
-                taken += len(sources[name])
+        chosen = _pick_validation({n: len(sources[n]) for n in names}, val_fraction=val_fraction)
+        for name in names:
+            (val if name in chosen else train).extend(sources[name])
     return train, val
+
+
+def _pick_validation(sizes: dict[str, int], *, val_fraction: float) -> set[str]:
+    """Sources (in ``sizes``' order, already shuffled) to hold out: at least one, never all."""
+    target = val_fraction * sum(sizes.values())
+    chosen: set[str] = set()
+    taken = 0
+    for name, size in sizes.items():
+        if len(chosen) == len(sizes) - 1:
+            break
+        if taken + size <= target:
+            chosen.add(name)
+            taken += size
+    if not chosen:  # every recording is bigger than the share: take the one nearest to it
+        chosen.add(min(sizes, key=lambda n: abs(sizes[n] - target)))
+    return chosen
 
 
 def _split_in_time(

@@ -2,8 +2,11 @@
 
 Every error a user can cause derives from :class:`EarmarkError`. Messages say what
 happened, name the offending value or file, and say what to do about it. The CLI
-turns these into a one-line message and a non-zero exit; the web server turns them
-into one JSON error shape with the HTTP status carried by the class.
+turns these into a one-line message and a non-zero exit.
+
+Each class also carries ``http_status``, the HTTP status for a JSON API to answer with
+(400 bad input, 422 unusable files, 5xx failures on the serving side); earmark itself
+ships no server.
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ __all__ = [
     "ModelFileError",
     "OutputError",
     "DependencyError",
+    "DeviceError",
 ]
 
 
 class EarmarkError(Exception):
     """Root of every error earmark raises on purpose."""
 
+    #: HTTP status for a JSON API that reports this error.
     http_status: int = 400
 
 
@@ -57,3 +62,9 @@ class DependencyError(EarmarkError):
     """An optional dependency needed for this feature is not installed."""
 
     http_status = 501
+
+
+class DeviceError(EarmarkError):
+    """An audio device (the microphone) is missing, busy, or refuses the settings asked for."""
+
+    http_status = 503

@@ -1,7 +1,8 @@
 """Honest evaluation: accuracy, macro-F1, per-class precision/recall, confusion, mistakes.
 
 Evaluate on a test set kept apart from training (ideally recorded elsewhere). Each file (or
-each clip of a long recording) gets one prediction, the mean over its windows.
+each clip of a long recording) gets one prediction: its windows' probabilities averaged with
+weight on the louder windows (see :func:`earmark.classifier.window_weights`).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import numpy as np
 from .audio import resample
 from .classifier import Classifier
 from .dataset import Dataset, Skipped, load_dataset
-from .errors import DatasetError
+from .errors import DatasetError, ParameterError
 
-__all__ = ["EvaluationReport", "evaluate", "compare", "report_from_probabilities"]
+__all__ = ["Comparison", "EvaluationReport", "evaluate", "compare", "report_from_probabilities"]
 
 
 @dataclass
@@ -47,6 +48,30 @@ class EvaluationReport:
             "misclassified": self.misclassified,
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EvaluationReport:
+        """The report :meth:`to_dict` wrote (scores rounded as there; ``null`` scores read as NaN).
+
+        Raises
+        ------
+        ParameterError
+            If a field is missing; the message names it.
+        """
+        missing = sorted({"accuracy", "macro_f1", "n_clips", "labels", "per_class", "confusion",
+                          "misclassified"} - set(data))
+        if missing:
+            raise ParameterError(f"not an evaluation report: it lacks {missing}; "
+                                 "give a dict written by EvaluationReport.to_dict")
+
+        def score(value: float | None) -> float:
+            return float("nan") if value is None else float(value)
+
+        return cls(labels=list(data["labels"]), accuracy=score(data["accuracy"]), macro_f1=score(data["macro_f1"]),
+                   per_class={k: dict(v) for k, v in data["per_class"].items()},
+                   confusion=[list(row) for row in data["confusion"]["matrix"]],
+                   misclassified=[dict(m) for m in data["misclassified"]], n_clips=int(data["n_clips"]),
+                   skipped=[Skipped(path=s["path"], reason=s["reason"]) for s in data.get("skipped", [])])
 
     def format(self, *, max_mistakes: int = 20) -> str:
         """A plain-text report for terminals."""
@@ -130,11 +155,64 @@ def evaluate(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> Evaluat
     return report
 
 
-def compare(
-    a: Classifier, b: Classifier, data: str | os.PathLike[str] | Dataset
-) -> tuple[EvaluationReport, EvaluationReport]:
-    """Evaluate two models on the same test set (decoded once, or once per rate when the rates differ)."""
-    if a.sample_rate != b.sample_rate and not isinstance(data, Dataset):
-        return evaluate(a, data), evaluate(b, data)  # each decodes the files at its own rate
-    dataset = _load_test_set(a, data)
-    return evaluate(a, dataset), evaluate(b, dataset)
+@dataclass
+class Comparison:
+    """Two models' reports on the same test set, and the clips only one of them gets wrong.
+
+    ``model_a`` and ``model_b`` name the models (e.g. their paths) in :meth:`to_dict`;
+    :meth:`format` shortens them to file names when those differ.
+    """
+
+    a: EvaluationReport
+    b: EvaluationReport
+    model_a: str = "A"
+    model_b: str = "B"
+
+    @property
+    def wrong_only_with_a(self) -> list[str]:
+        """Clips model A gets wrong and model B right, sorted."""
+        return sorted({m["file"] for m in self.a.misclassified} - {m["file"] for m in self.b.misclassified})
+
+    @property
+    def wrong_only_with_b(self) -> list[str]:
+        """Clips model B gets wrong and model A right, sorted."""
+        return sorted({m["file"] for m in self.b.misclassified} - {m["file"] for m in self.a.misclassified})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"models": [{"model": self.model_a, **self.a.to_dict()}, {"model": self.model_b, **self.b.to_dict()}],
+                "wrong_only_with_a": self.wrong_only_with_a, "wrong_only_with_b": self.wrong_only_with_b}
+
+    def format(self, *, max_mistakes: int = 10) -> str:
+        """A side-by-side table (accuracy, macro-F1, recall per class) and the clips only one gets wrong."""
+        name_a, name_b = Path(self.model_a).name, Path(self.model_b).name
+        if name_a == name_b:  # same file name in two folders: only the whole names tell them apart
+            name_a, name_b = self.model_a, self.model_b
+        w = max(12, len(name_a), len(name_b))
+        first = max(16, *(len(lab) + 9 for lab in self.a.labels))  # "recall " + label + 2 spaces
+        lines = [f"{'':<{first}}{name_a:>{w}}  {name_b:>{w}}",
+                 f"{'accuracy':<{first}}{self.a.accuracy:>{w}.1%}  {self.b.accuracy:>{w}.1%}",
+                 f"{'macro-F1':<{first}}{self.a.macro_f1:>{w}.3f}  {self.b.macro_f1:>{w}.3f}"]
+        for lab in self.a.labels:
+            ra = self.a.per_class.get(lab, {}).get("recall", float("nan"))
+            rb = self.b.per_class.get(lab, {}).get("recall", float("nan"))
+            lines.append(f"{'recall ' + lab:<{first}}{ra:>{w}.1%}  {rb:>{w}.1%}")
+        only_a, only_b = self.wrong_only_with_a, self.wrong_only_with_b
+        lines += ["", f"wrong only with {name_a}: {len(only_a)}   wrong only with {name_b}: {len(only_b)}"]
+        for name, files in ((name_a, only_a), (name_b, only_b)):
+            lines += [f"  {name} misses {f}" for f in files[:max_mistakes]]
+            if len(files) > max_mistakes:
+                lines.append(f"  … and {len(files) - max_mistakes} more that {name} misses (use --json for all)")
+        return "\n".join(lines)
+
+
+def compare(a: Classifier, b: Classifier, data: str | os.PathLike[str] | Dataset, *, model_a: str = "A",
+            model_b: str = "B") -> Comparison:
+    """Evaluate two models on the same test set; ``model_a`` and ``model_b`` name them in the result.
+
+    A folder or zip is decoded once when both models share a sample rate, else once per rate.
+    A loaded :class:`Dataset` is resampled from its own clips to each model's rate, so neither
+    model hears audio resampled twice.
+    """
+    if not isinstance(data, Dataset) and a.sample_rate == b.sample_rate:
+        data = _load_test_set(a, data)
+    return Comparison(evaluate(a, data), evaluate(b, data), model_a=model_a, model_b=model_b)

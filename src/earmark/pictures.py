@@ -11,7 +11,7 @@ import numpy as np
 
 from .atomic import atomic_write
 from .errors import ParameterError
-from .features import FeatureConfig, log_mel
+from .features import FeatureConfig, _hz_to_mel, log_mel
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -49,12 +49,13 @@ def _draw_spectrogram(ax: Any, samples: np.ndarray, sample_rate: int) -> None:
     duration = samples.shape[-1] / sample_rate
     ax.imshow(spec, origin="lower", aspect="auto", cmap="magma", extent=(0, duration, 0, config.n_mels))
     ticks_hz = [f for f in (50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000) if config.f_min_hz < f < config.top_hz]
-    mel = lambda f: 2595 * np.log10(1 + np.asarray(f) / 700)  # noqa: E731
-    lo, hi = mel(config.f_min_hz), mel(config.top_hz)
+    # Band i is centred at mel lo + (i + 1) (hi - lo) / (n_mels + 1) on the features' own mel
+    # scale (see mel_filterbank) and drawn as row [i, i + 1]: place each tick at its band.
+    lo, hi = (float(_hz_to_mel(np.array(f))) for f in (config.f_min_hz, config.top_hz))
     positions: list[float] = []
     kept: list[int] = []
     for f in ticks_hz:  # skip ticks that would overprint the one below
-        y = float((mel(f) - lo) / (hi - lo) * config.n_mels)
+        y = (float(_hz_to_mel(np.array(f, dtype=np.float64))) - lo) / (hi - lo) * (config.n_mels + 1) - 0.5
         if not positions or y - positions[-1] >= 0.07 * config.n_mels:
             positions.append(y)
             kept.append(f)

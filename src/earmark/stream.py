@@ -1,6 +1,6 @@
 """Live classification: feed audio chunks as they arrive, get a prediction every ``hop_s``.
 
-The same object serves the ``earmark listen`` command and the web studio: it resamples the
+Used by ``earmark listen`` and by any program that hears audio live: it resamples the
 incoming stream to the model's rate (soxr's streaming resampler, so chunk edges leave no
 clicks), keeps the last ``window_s`` of audio in a ring buffer, and scores it every
 ``hop_s`` seconds of new audio.
@@ -48,22 +48,25 @@ class StreamingClassifier:
         self.sample_rate = sample_rate
         self.hop_s = hop_s
         self.smoothing = smoothing
-        rate = classifier.sample_rate
-        self._window = int(round(classifier.window_s * rate))
-        self._hop = max(1, int(round(hop_s * rate)))
+        self._window = int(round(classifier.window_s * classifier.sample_rate))
+        self._hop = max(1, int(round(hop_s * classifier.sample_rate)))
+        self._clear()
+        classifier.score_windows(np.zeros((1, self._window), np.float32))  # warm-up: first call sets up kernels
+
+    def _clear(self) -> None:
+        """Start from silence: empty buffer, fresh resampler, no history."""
+        rate = self.classifier.sample_rate
         self._buffer = np.zeros(self._window, np.float32)
         self._filled = 0          # model-rate samples received so far
         self._since_last = 0      # samples since the last prediction
         self._smoothed: np.ndarray | None = None
-        self._resampler = (None if sample_rate == rate
-                           else soxr.ResampleStream(sample_rate, rate, 1, dtype="float32", quality="HQ"))
+        self._resampler = (None if self.sample_rate == rate
+                           else soxr.ResampleStream(self.sample_rate, rate, 1, dtype="float32", quality="HQ"))
         self.compute_s: list[float] = []  # time spent scoring, one entry per prediction
-        classifier.score_windows(np.zeros((1, self._window), np.float32))  # warm-up: first call sets up kernels
 
     def reset(self) -> None:
-        """Forget everything heard so far."""
-        self.__init__(self.classifier, sample_rate=self.sample_rate,  # type: ignore[misc]
-                      hop_s=self.hop_s, smoothing=self.smoothing)
+        """Forget everything heard so far (the model stays warm: no second warm-up)."""
+        self._clear()
 
     @property
     def time_s(self) -> float:

@@ -1,0 +1,104 @@
+"""Tests for earmark.atomic: a write lands whole or not at all, with the permissions a user expects."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from earmark import atomic
+from earmark.atomic import atomic_write
+from earmark.errors import OutputError
+
+
+@pytest.fixture
+def umask() -> Iterator[None]:
+    """Restore the process umask after a test that sets its own."""
+    old = os.umask(0o022)
+    os.umask(old)
+    yield
+    os.umask(old)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_writes_the_bytes_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.bin"
+    with atomic_write(target) as fh:
+        fh.write(b"new content")
+    assert target.read_bytes() == b"new content"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]
+
+
+@pytest.mark.parametrize(("mask", "expected"), [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)])
+def test_a_new_file_gets_its_mode_from_the_umask(tmp_path: Path, umask: None, mask: int, expected: int) -> None:
+    os.umask(mask)
+    target = tmp_path / "out.bin"
+    with atomic_write(target) as fh:
+        fh.write(b"x")
+    assert mode(target) == expected
+
+
+def test_the_umask_is_read_without_proc_too(
+    tmp_path: Path, umask: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where /proc/self/status is missing (macOS, Windows) the umask is read by setting it back."""
+    monkeypatch.setattr(atomic, "_PROC_STATUS", tmp_path / "no-proc")
+    os.umask(0o027)
+    target = tmp_path / "out.bin"
+    with atomic_write(target) as fh:
+        fh.write(b"x")
+    assert mode(target) == 0o640
+    assert os.umask(0o027) == 0o027  # left as it was
+
+
+def test_replacing_a_file_keeps_its_mode(tmp_path: Path, umask: None) -> None:
+    os.umask(0o022)
+    target = tmp_path / "out.bin"
+    target.write_bytes(b"old")
+    target.chmod(0o604)
+    with atomic_write(target) as fh:
+        fh.write(b"new")
+    assert target.read_bytes() == b"new"
+    assert mode(target) == 0o604
+
+
+def test_an_error_while_writing_leaves_the_previous_file_intact(tmp_path: Path) -> None:
+    target = tmp_path / "out.bin"
+    target.write_bytes(b"previous")
+    with pytest.raises(RuntimeError, match="stop"), atomic_write(target) as fh:
+        fh.write(b"half of the new")
+        raise RuntimeError("stop")
+    assert target.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]
+
+
+def test_creates_missing_folders(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "out.bin"
+    with atomic_write(target) as fh:
+        fh.write(b"x")
+    assert target.read_bytes() == b"x"
+
+
+@pytest.mark.parametrize("below", ["out.bin", "deeper/out.bin"])
+def test_writing_under_a_regular_file_is_refused_naming_it(tmp_path: Path, below: str) -> None:
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("not a folder")
+    target = blocker / below
+    expected = f"cannot write {target}: {blocker} is a file, not a folder; choose a folder you can write to"
+    with pytest.raises(OutputError, match=re.escape(expected)), atomic_write(target) as fh:
+        fh.write(b"x")
+    assert blocker.read_text() == "not a folder"
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_writing_onto_a_folder_is_refused(tmp_path: Path) -> None:
+    expected = f"cannot write {tmp_path}: it is a folder; give a file name"
+    with pytest.raises(OutputError, match=re.escape(expected)), atomic_write(tmp_path) as fh:
+        fh.write(b"x")

@@ -1,0 +1,93 @@
+"""Tests for earmark.pictures: every picture is a real PNG, written atomically, and the
+spectrogram puts a tone where its frequency axis says it is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from earmark.errors import ParameterError
+from earmark.evaluate import report_from_probabilities
+from earmark.pictures import _draw_spectrogram, confusion_png, history_png, spectrogram_png, timeline_png
+from earmark.timeline import make_timeline
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SR = 22050
+LABELS = ["background", "bass", "drums"]
+
+
+def tone(hz: float, *, duration_s: float = 1.0, sample_rate: int = SR) -> np.ndarray:
+    t = np.arange(int(duration_s * sample_rate)) / sample_rate
+    return (0.5 * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == PNG_MAGIC
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def leftovers(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if p.name.startswith(".")]
+
+
+def test_spectrogram_png_of_a_tone(tmp_path: Path) -> None:
+    path = spectrogram_png(tone(1000), sample_rate=SR, path=tmp_path / "tone.png", title="1 kHz")
+    assert path == tmp_path / "tone.png"
+    assert png_size(path) == (1000, 360) and path.stat().st_size > 5_000
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(("hz", "tick"), [(500, "500"), (1000, "1k"), (5000, "5k")])
+def test_a_tone_lies_on_its_tick(hz: int, tick: str) -> None:
+    """The brightest mel band of a pure tone sits at the tick for its frequency (within a band)."""
+    ax = Figure().add_subplot()
+    _draw_spectrogram(ax, tone(hz), SR)
+    ticks = dict(zip([t.get_text() for t in ax.get_yticklabels()], ax.get_yticks()))
+    spec = np.asarray(ax.images[0].get_array())
+    brightest_row = int(np.argmax(spec.mean(axis=1)))
+    assert abs((brightest_row + 0.5) - ticks[tick]) <= 1.0, (brightest_row, ticks)
+
+
+def test_a_picture_replaces_an_old_one_whole(tmp_path: Path) -> None:
+    path = tmp_path / "spec.png"
+    path.write_bytes(b"an older, bigger file " * 10_000)
+    spectrogram_png(tone(440), sample_rate=SR, path=path)
+    assert png_size(path) == (1000, 360) and b"an older" not in path.read_bytes()
+    assert leftovers(tmp_path) == []
+
+
+def test_a_failed_picture_leaves_the_old_file_alone(tmp_path: Path) -> None:
+    path = tmp_path / "spec.png"
+    path.write_bytes(b"old")
+    with pytest.raises(ParameterError, match=r"cannot draw a spectrogram of audio at 2000 Hz; .* resample it first"):
+        spectrogram_png(tone(440, sample_rate=2000), sample_rate=2000, path=path)
+    assert path.read_bytes() == b"old" and leftovers(tmp_path) == []
+
+
+def test_timeline_png(tmp_path: Path) -> None:
+    y = np.concatenate([tone(60, duration_s=2.0), tone(2000, duration_s=2.0)])
+    probs = np.array([[0.1, 0.8, 0.1]] * 3 + [[0.1, 0.1, 0.8]] * 4)
+    timeline = make_timeline(probs, np.arange(7) * 0.5, labels=LABELS, window_s=1.0, duration_s=4.0, hop_s=0.5,
+                             smooth_s=0.0, min_segment_s=0.0)
+    path = timeline_png(y, sample_rate=SR, timeline=timeline, path=tmp_path / "t.png", title="two tones")
+    assert png_size(path) == (1100, 500) and path.stat().st_size > 10_000
+
+
+def test_history_png(tmp_path: Path) -> None:
+    history = [{"epoch": e, "train_loss": 1 / e, "val_loss": 1.2 / e, "train_accuracy": 1 - 0.5 / e,
+                "val_accuracy": 1 - 0.6 / e} for e in range(1, 6)]
+    path = history_png(history, path=tmp_path / "curves.png")
+    assert png_size(path) == (900, 320) and path.stat().st_size > 5_000
+
+
+def test_confusion_png(tmp_path: Path) -> None:
+    probs = np.eye(3)[[0, 1, 1, 2, 2, 0]]
+    report = report_from_probabilities(probs, ["background", "bass", "bass", "drums", "drums", "drums"],
+                                       [f"{i}.wav" for i in range(6)], labels=LABELS)
+    path = confusion_png(report, path=tmp_path / "confusion.png")
+    assert png_size(path) == (int(100 * (1.2 + 1.1 * 3)), int(100 * (1.0 + 1.0 * 3)))
+    assert leftovers(tmp_path) == []
