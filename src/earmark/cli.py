@@ -109,8 +109,6 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
     given = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "window_s": window_s,
              "seed": seed, "arch": arch, "steps_per_epoch": steps_per_epoch}
     overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
-    if window_s is not None:
-        overrides["hop_s"] = window_s / 2
     settings = TrainSettings(**overrides, augment=not no_augment, require_background=not allow_no_background)
     _check_writable(out)
     dataset = load_dataset(data, sample_rate=settings.sample_rate,
