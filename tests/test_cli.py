@@ -546,3 +546,19 @@ def test_spectrogram_says_when_the_rate_is_too_low(tmp_path: Path) -> None:
     result = run("spectrogram", low, "--png", tmp_path / "s.png")
     assert_clean_error(result, r"cannot draw a spectrogram of audio at 2000 Hz; .*resample it first")
     assert not (tmp_path / "s.png").exists()
+
+
+def test_evaluate_cuts_long_recordings_by_clip_options(tmp_path: Path, model: Path, recording: Path) -> None:
+    """A long recording in a test folder is cut into clips of --clip-s every --clip-hop-s."""
+    y, sr = sf.read(recording, dtype="float32")
+    (tmp_path / "bass").mkdir()
+    sf.write(tmp_path / "bass" / "long.wav", np.tile(y, 4), sr, subtype="PCM_16")
+    duration_s = 4 * len(y) / sr
+    assert duration_s > 12  # only recordings longer than 12 s are cut
+    counts = {}
+    for clip_s in ("2", "4"):
+        result = run("evaluate", model, tmp_path, "--json", "--clip-s", clip_s)
+        assert result.exit_code == 0, result.output
+        counts[clip_s] = json.loads(result.stdout)["n_clips"]
+    assert counts["2"] > counts["4"] >= 3
+    assert counts["2"] == pytest.approx(duration_s / 2, abs=1)

@@ -14,14 +14,18 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import numpy as np
 
 from ._version import __version__
 from .errors import EarmarkError, OutputError
+
+if TYPE_CHECKING:
+    from .dataset import Dataset
 
 __all__ = ["main"]
 
@@ -84,6 +88,26 @@ def main() -> None:
     """
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _clip_options(command: F) -> F:
+    """--clip-s / --clip-hop-s: how recordings longer than 12 s are cut into clips."""
+    command = click.option("--clip-hop-s", type=float, default=None,
+                           help="Seconds between clip starts when cutting long recordings [= --clip-s].")(command)
+    return click.option("--clip-s", type=float, default=None,
+                        help="Length of the clips long recordings (> 12 s) are cut into [4.0].")(command)
+
+
+def _load_set(path: Path, *, sample_rate: int, clip_s: float | None, clip_hop_s: float | None) -> Dataset:
+    """Load a dataset, reporting skipped files on stderr as they are found."""
+    from .dataset import load_dataset
+
+    return load_dataset(path, sample_rate=sample_rate, clip_s=4.0 if clip_s is None else clip_s,
+                        clip_hop_s=clip_hop_s,
+                        on_skip=lambda s: click.echo(f"skipped {s.path}: {s.reason}", err=True))
+
+
 @main.command()
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Model file to write.")
@@ -98,11 +122,12 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the validation report as one JSON object.")
 @click.option("--steps-per-epoch", type=int, default=None, hidden=True,
               help="Optimiser steps per epoch (0: from the dataset size); for tests and quick checks.")
+@_clip_options
 def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, learning_rate: float | None,
           window_s: float | None, seed: int | None, arch: str | None, no_augment: bool,
-          allow_no_background: bool, as_json: bool, steps_per_epoch: int | None) -> None:
+          allow_no_background: bool, as_json: bool, steps_per_epoch: int | None, clip_s: float | None,
+          clip_hop_s: float | None) -> None:
     """Train a classifier on DATA (a folder per class, or a zip) and write it to --out."""
-    from .dataset import load_dataset
     from .train import TrainSettings
     from .train import train as run_training
 
@@ -111,8 +136,7 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
     overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     settings = TrainSettings(**overrides, augment=not no_augment, require_background=not allow_no_background)
     _check_writable(out)
-    dataset = load_dataset(data, sample_rate=settings.sample_rate,
-                           on_skip=lambda s: click.echo(f"skipped {s.path}: {s.reason}", err=True))
+    dataset = _load_set(data, sample_rate=settings.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s)
     dataset.check_trainable(require_background=settings.require_background)
     counts = ", ".join(f"{k} {v}" for k, v in dataset.counts().items())
     click.echo(f"{len(dataset.clips)} clips ({counts}); training {settings.arch} for {settings.epochs} epochs",
@@ -134,12 +158,14 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
 @click.argument("model", type=click.Path(path_type=Path))
 @click.argument("test_dir", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def evaluate(model: Path, test_dir: Path, as_json: bool) -> None:
+@_clip_options
+def evaluate(model: Path, test_dir: Path, as_json: bool, clip_s: float | None, clip_hop_s: float | None) -> None:
     """Score MODEL on TEST_DIR (a folder per class, or a zip)."""
     from .classifier import load
     from .evaluate import evaluate as run_eval
 
-    report = run_eval(load(model), test_dir)
+    clf = load(model)
+    report = run_eval(clf, _load_set(test_dir, sample_rate=clf.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s))
     if as_json:
         _emit_json({"model": str(model), **report.to_dict()})
     else:
