@@ -30,15 +30,6 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 EARMARK = Path(sys.executable).with_name("earmark")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """One intra-op thread: on a busy 2-core machine, spinning OpenMP threads make one window cost 0.4 s."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def run(*args: object) -> Result:
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 

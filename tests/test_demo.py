@@ -6,23 +6,12 @@ import json
 import re
 from pathlib import Path
 
-import pytest
-import torch
 from click.testing import CliRunner
 
 import earmark
 from earmark.cli import main
 
 PICTURES = ["timeline.png", "spectrogram.png", "training_curves.png", "confusion.png"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """One intra-op thread: spinning OpenMP threads on a busy 2-core machine cost more than they give."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def test_demo_trains_reports_and_draws(tmp_path: Path) -> None:
