@@ -6,13 +6,15 @@ here resamples unless asked to with an explicit ``sample_rate``.
 
 Decoding goes through libsndfile (``soundfile``: WAV, FLAC, OGG/Vorbis, Opus, MP3, AIFF)
 and falls back to FFmpeg (``av``, which ships its own FFmpeg) for everything else
-(M4A/AAC, WebM, …). Resampling happens in exactly one place, :func:`resample`, with soxr.
+(M4A/AAC, WebM, …). Resampling happens in exactly one place, with soxr: :func:`resample` for whole signals and
+:func:`resampler` for streams.
 """
 
 from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -31,6 +33,7 @@ __all__ = [
     "frame_windows",
     "load_audio",
     "resample",
+    "resampler",
     "to_mono",
     "valid_audio",
     "write_wav",
@@ -126,6 +129,18 @@ def resample(samples: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray
         return np.asarray(soxr.resample(samples, orig_sr, target_sr, quality="HQ"), np.float32)
     out = soxr.resample(samples.T, orig_sr, target_sr, quality="HQ")
     return np.ascontiguousarray(np.asarray(out, np.float32).T)
+
+
+def resampler(*, orig_sr: int, target_sr: int) -> Callable[[np.ndarray], np.ndarray]:
+    """A streaming form of :func:`resample` for mono chunks that arrive one after another:
+    the returned function keeps soxr's filter state between calls, so chunk edges leave no
+    clicks. With equal rates it passes chunks through."""
+    if orig_sr <= 0 or target_sr <= 0:
+        raise ParameterError(f"sample rates must be positive, got {orig_sr} → {target_sr}")
+    if orig_sr == target_sr:
+        return lambda chunk: chunk.astype(np.float32, copy=False)
+    stream = soxr.ResampleStream(orig_sr, target_sr, 1, dtype="float32", quality="HQ")
+    return lambda chunk: np.asarray(stream.resample_chunk(chunk.astype(np.float32, copy=False)), np.float32)
 
 
 def _read_soundfile(data: BinaryIO | str) -> tuple[np.ndarray, int]:

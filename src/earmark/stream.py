@@ -1,7 +1,7 @@
 """Live classification: feed audio chunks as they arrive, get a prediction every ``hop_s``.
 
 Used by ``earmark listen`` and by any program that hears audio live: it resamples the
-incoming stream to the model's rate (soxr's streaming resampler, so chunk edges leave no
+incoming stream to the model's rate (:func:`earmark.audio.resampler`, so chunk edges leave no
 clicks), keeps the last ``window_s`` of audio in a ring buffer, and scores it every
 ``hop_s`` seconds of new audio.
 """
@@ -12,8 +12,8 @@ import time
 from typing import TYPE_CHECKING
 
 import numpy as np
-import soxr
 
+from .audio import resampler
 from .errors import ParameterError
 
 if TYPE_CHECKING:
@@ -55,13 +55,11 @@ class StreamingClassifier:
 
     def _clear(self) -> None:
         """Start from silence: empty buffer, fresh resampler, no history."""
-        rate = self.classifier.sample_rate
         self._buffer = np.zeros(self._window, np.float32)
         self._filled = 0          # model-rate samples received so far
         self._since_last = 0      # samples since the last prediction
         self._smoothed: np.ndarray | None = None
-        self._resampler = (None if self.sample_rate == rate
-                           else soxr.ResampleStream(self.sample_rate, rate, 1, dtype="float32", quality="HQ"))
+        self._resample = resampler(orig_sr=self.sample_rate, target_sr=self.classifier.sample_rate)
         self.compute_s: list[float] = []  # time spent scoring, one entry per prediction
 
     def reset(self) -> None:
@@ -82,8 +80,7 @@ class StreamingClassifier:
             raise ParameterError(f"chunk must be (samples,) or (channels, samples), got {y.shape}")
         if not np.all(np.isfinite(y)):
             y = np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0)
-        if self._resampler is not None:
-            y = self._resampler.resample_chunk(y)
+        y = self._resample(y)
         out: list[Prediction] = []
         pos = 0
         while pos < y.shape[0]:
