@@ -18,7 +18,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -117,17 +117,17 @@ class _Pools:
     """Training clips per class (model-rate arrays)."""
 
     by_class: list[list[np.ndarray]]
-    background: list[np.ndarray] = field(default_factory=list)
-    trimmed: list[list[np.ndarray]] = field(default_factory=list)  # by_class, cut to their onsets
-    starts: list[list[np.ndarray]] = field(default_factory=list)    # window starts that hold sound
+    background: list[np.ndarray]          # the background class's entry of by_class (or empty)
+    trimmed: list[list[np.ndarray]]       # by_class, cut to their onsets
+    starts: list[list[np.ndarray]]        # window starts that hold sound
 
     @classmethod
     def from_clips(cls, clips: list[Clip], labels: list[str], *, sample_rate: int, window: int) -> _Pools:
         by_class = [[c.samples for c in clips if c.label == lab] for lab in labels]
         trimmed = [[y[onset_index(y, sample_rate=sample_rate):] for y in ys] for ys in by_class]
         starts = [[sounding_starts(y, window=window, sample_rate=sample_rate) for y in ys] for ys in by_class]
-        return cls(by_class=by_class, background=[c.samples for c in clips if c.label == BACKGROUND_LABEL],
-                   trimmed=trimmed, starts=starts)
+        background = by_class[labels.index(BACKGROUND_LABEL)] if BACKGROUND_LABEL in labels else []
+        return cls(by_class=by_class, background=background, trimmed=trimmed, starts=starts)
 
 
 def sounding_starts(y: np.ndarray, *, window: int, sample_rate: int) -> np.ndarray:
