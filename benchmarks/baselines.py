@@ -213,21 +213,28 @@ def run_baselines(data_dir: Path, names: list[str] | None = None) -> list[dict[s
     return results
 
 
+BASELINE_COLUMNS = ("baseline", "cross-domain acc", "macro-F1", "in-domain acc", "train s", "x realtime", "note")
+
+
+def baseline_cells(r: dict[str, Any]) -> list[str]:
+    """One baseline's result as table cells, in ``BASELINE_COLUMNS`` order (text and markdown tables)."""
+    if not r.get("available"):
+        return [r["name"], "unavailable", "", "", "", "", r.get("note", "")]
+    test, ind = r["splits"]["test"], r["splits"]["indomain_test"]
+    return [r["name"], pct(test["accuracy"]), pct(test["macro_f1"]), pct(ind["accuracy"]),
+            f"{r['train_seconds']:.1f}", f"{test['x_realtime']:.0f}x", r.get("note", "")]
+
+
 def format_table(results: list[dict[str, Any]]) -> str:
-    head = (
-        f"{'baseline':<22} {'cross-domain acc':>16} {'macro-F1':>9} {'in-domain acc':>14} "
-        f"{'train s':>8} {'x realtime':>11}"
-    )
+    widths = (22, 16, 9, 14, 8, 11)
+    head = " ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(BASELINE_COLUMNS, widths)))
     lines = [head, "-" * len(head)]
     for r in results:
+        cells = baseline_cells(r)
         if not r.get("available"):
-            lines.append(f"{r['name']:<22} unavailable: {r.get('note', '')}")
+            lines.append(f"{cells[0]:<22} unavailable: {cells[-1]}")
             continue
-        test, ind = r["splits"]["test"], r["splits"]["indomain_test"]
-        lines.append(
-            f"{r['name']:<22} {pct(test['accuracy']):>16} {pct(test['macro_f1']):>9} {pct(ind['accuracy']):>14} "
-            f"{r['train_seconds']:>8.1f} {test['x_realtime']:>10.0f}x"
-        )
+        lines.append(" ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(cells, widths))))
     return "\n".join(lines)
 
 

@@ -252,23 +252,12 @@ def worst_seed_details(worst: dict[str, Any]) -> str:
 
 
 def baseline_rows(baselines: list[dict[str, Any]], markdown: bool) -> str:
-    from baselines import format_table  # noqa: PLC0415
+    from baselines import BASELINE_COLUMNS, baseline_cells, format_table  # noqa: PLC0415
 
     if not markdown:
         return format_table(baselines)
-    lines = [
-        "| baseline | cross-domain acc | macro-F1 | in-domain acc | train s | x realtime | note |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for r in baselines:
-        if not r.get("available"):
-            lines.append(f"| {r['name']} | unavailable | | | | | {r.get('note', '')} |")
-            continue
-        t, i = r["splits"]["test"], r["splits"]["indomain_test"]
-        lines.append(
-            f"| {r['name']} | {pct(t['accuracy'])} | {pct(t['macro_f1'])} | {pct(i['accuracy'])} | "
-            f"{r['train_seconds']:.1f} | {t['x_realtime']:.0f}x | {r.get('note', '')} |"
-        )
+    lines = ["| " + " | ".join(BASELINE_COLUMNS) + " |", "|" + "---|" * len(BASELINE_COLUMNS)]
+    lines += ["| " + " | ".join(baseline_cells(r)) + " |" for r in baselines]
     return "\n".join(lines)
 
 
