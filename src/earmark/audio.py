@@ -32,6 +32,7 @@ __all__ = [
     "Audio",
     "frame_windows",
     "load_audio",
+    "probe",
     "resample",
     "resampler",
     "to_mono",
@@ -327,6 +328,32 @@ def frame_windows(
         windows = view[starts]  # fancy indexing copies; keep the read-only promise
         windows.flags.writeable = False
     return windows, starts.astype(np.float64) / sample_rate
+
+
+def probe(path: str | os.PathLike[str]) -> tuple[float, int]:
+    """Duration (s) and sample rate (Hz) of an audio file, from its header where it has one.
+
+    Returns ``(0.0, 0)`` for a file that cannot be read (listing a folder never fails on one
+    bad file; decoding it later says what is wrong).
+    """
+    try:
+        info = sf.info(str(path))
+        return float(info.frames) / float(info.samplerate), int(info.samplerate)
+    except (sf.LibsndfileError, RuntimeError, OSError):
+        pass
+    try:
+        import av
+
+        with av.open(str(path)) as container:
+            stream = container.streams.audio[0]
+            rate = int(stream.rate or stream.codec_context.sample_rate or 0)
+            if stream.duration is not None and stream.time_base is not None:
+                return float(stream.duration * stream.time_base), rate
+            if container.duration is not None:
+                return float(container.duration) / 1_000_000, rate
+            return 0.0, rate
+    except (OSError, IndexError, ValueError, av.error.FFmpegError):
+        return 0.0, 0
 
 
 def write_wav(path: str | os.PathLike[str], audio: Audio) -> Path:

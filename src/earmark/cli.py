@@ -315,5 +315,22 @@ def demo(out: Path, epochs: int | None) -> None:
     click.echo(f"\ndemo finished in {time.perf_counter() - started:.0f} s")
 
 
+@main.command()
+@click.argument("project_dir", required=False, type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it local).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port; 0 picks a free one.  [default: 0]")
+@click.option("--no-browser", is_flag=True, help="Do not open the browser.")
+def studio(project_dir: Path | None, host: str, port: int, no_browser: bool) -> None:
+    """Start the web studio: record, upload, train, inspect and try a classifier in the browser.
+
+    PROJECT_DIR is opened (and created when missing); without it, projects live in
+    $EARMARK_HOME or ~/earmark-projects, and a first start makes a ready demo project.
+    """
+    from .studio.serve import prepare, serve
+
+    serve(prepare(project_dir, echo=click.echo), host=host, port=port, open_browser=not no_browser,
+          echo=click.echo)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -11,6 +11,10 @@ Every audio file under a class folder (nested folders included) belongs to that 
 Files longer than ``long_recording_s`` are cut into clips of ``clip_s`` every
 ``clip_hop_s``; every clip remembers the recording (``source``) it came from, so that
 validation can be split **by recording, never by window**.
+
+Clips already cut from one recording can share it by name, as in Google's Speech Commands
+set: files named ``NAME_nohash_ANYTHING.ext`` in one folder are one recording ``NAME``, in
+the order of their names (earmark studio saves recorded and cut takes this way).
 """
 
 from __future__ import annotations
@@ -34,12 +38,15 @@ from .errors import AudioDecodeError, DatasetError, ParameterError
 __all__ = [
     "BACKGROUND_LABEL",
     "MIN_CLIPS_PER_CLASS",
+    "NOHASH",
     "Clip",
     "Dataset",
     "Skipped",
     "audio_files",
+    "extract_zip",
     "is_background_name",
     "load_dataset",
+    "recording_of",
     "scan_folder",
     "split_by_source",
 ]
@@ -54,6 +61,8 @@ _IGNORED = re.compile(r"^(\.|__MACOSX$|Thumbs\.db$|desktop\.ini$)", re.IGNORECAS
 _MAX_ZIP_BYTES = 4 * 1024**3
 _MAX_ZIP_FILES = 50_000
 _DRIVE = re.compile(r"^[A-Za-z]:")
+#: Marks clips cut from one recording: ``take1_nohash_003.wav`` belongs to recording ``take1``.
+NOHASH = "_nohash_"
 
 
 def is_background_name(name: str) -> bool:
@@ -74,16 +83,24 @@ class Clip:
     """One labelled piece of audio at the dataset's sample rate.
 
     ``source`` names the recording it was cut from; ``start_s`` is its offset in it.
+    ``file`` is the file it was read from (when that is not ``source`` itself: clips saved
+    as ``NAME_nohash_N`` files) and ``file_start_s`` its offset in that file.
     """
 
     samples: np.ndarray
     label: str
     source: str
     start_s: float = 0.0
+    file: str = ""
+    file_start_s: float | None = None
 
     @property
     def name(self) -> str:
-        return self.source if self.start_s == 0 else f"{self.source}@{self.start_s:.2f}s"
+        """The file and offset a person can find this clip at (``take.wav@4.00s``)."""
+        if not self.file:
+            return self.source if self.start_s == 0 else f"{self.source}@{self.start_s:.2f}s"
+        offset = self.file_start_s or 0.0
+        return self.file if offset == 0 else f"{self.file}@{offset:.2f}s"
 
 
 @dataclass
@@ -218,7 +235,7 @@ def _human_size(n_bytes: int) -> str:
     return f"{n_bytes} bytes"
 
 
-def _extract_zip(path: Path, target: Path) -> Path:
+def extract_zip(path: Path, target: Path) -> Path:
     """Extract a dataset zip safely (no paths outside ``target``, bounded size); return the dataset folder.
 
     ``target`` should be a fresh temporary folder: on an error it may hold part of the zip.
@@ -264,6 +281,15 @@ def _extract_zip(path: Path, target: Path) -> Path:
         if inner:
             return entries[0]
     return target
+
+
+def recording_of(path: str) -> str:
+    """The recording a file belongs to: ``bass/take1_nohash_003.wav`` → ``bass/take1``; else the path itself."""
+    folder, _, name = path.rpartition("/")
+    stem, marker, _ = name.partition(NOHASH)
+    if not marker or not stem:
+        return path
+    return f"{folder}/{stem}" if folder else stem
 
 
 def cut_recording(
@@ -312,7 +338,7 @@ def load_dataset(
     if root.is_file() and root.suffix.lower() == ".zip":
         # Every clip is decoded into memory, so the extracted files are removed afterwards.
         with tempfile.TemporaryDirectory(prefix="earmark-zip-") as tmp:
-            folder = _extract_zip(root, Path(tmp))
+            folder = extract_zip(root, Path(tmp))
             return _read_folder(folder, root=root, sample_rate=sample_rate, long_recording_s=long_recording_s,
                                 clip_s=clip_s, clip_hop_s=hop_s, on_skip=on_skip)
     return _read_folder(root, root=root, sample_rate=sample_rate, long_recording_s=long_recording_s,
@@ -335,8 +361,9 @@ def _read_folder(
         if on_skip:
             on_skip(s)
     clips: list[Clip] = []
+    elapsed: dict[str, float] = defaultdict(float)
     for file, label in files:
-        rel = str(file.relative_to(folder))
+        rel = file.relative_to(folder).as_posix()
         try:
             audio = load_audio(file, sample_rate=sample_rate)
         except AudioDecodeError as exc:
@@ -350,7 +377,14 @@ def _read_folder(
                                    clip_hop_s=clip_hop_s)
         else:
             pieces = [(0.0, audio.samples)]
-        clips.extend(Clip(samples=y, label=label, source=rel, start_s=start) for start, y in pieces)
+        source = recording_of(rel)
+        if source == rel:
+            clips.extend(Clip(samples=y, label=label, source=rel, start_s=start) for start, y in pieces)
+        else:  # one of several files cut from one recording: they follow each other in it
+            offset = elapsed[source]
+            clips.extend(Clip(samples=y, label=label, source=source, start_s=offset + start, file=rel,
+                              file_start_s=start) for start, y in pieces)
+            elapsed[source] = offset + audio.duration_s
     folders = sorted({BACKGROUND_LABEL if is_background_name(p.name) else p.name
                       for p in folder.iterdir() if p.is_dir() and not _IGNORED.match(p.name)})
     return Dataset(clips=clips, sample_rate=sample_rate, root=str(root), skipped=skipped, folders=folders)

@@ -5,8 +5,8 @@ happened, name the offending value or file, and say what to do about it. The CLI
 turns these into a one-line message and a non-zero exit.
 
 Each class also carries ``http_status``, the HTTP status for a JSON API to answer with
-(400 bad input, 422 unusable files, 5xx failures on the serving side); earmark itself
-ships no server.
+(400 bad input, 422 unusable files, 5xx failures on the serving side); earmark studio
+answers with it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ __all__ = [
     "OutputError",
     "DependencyError",
     "DeviceError",
+    "NotFoundError",
+    "ConflictError",
+    "LimitError",
 ]
 
 
@@ -68,3 +71,21 @@ class DeviceError(EarmarkError):
     """An audio device (the microphone) is missing, busy, or refuses the settings asked for."""
 
     http_status = 503
+
+
+class NotFoundError(EarmarkError):
+    """A project, class, sample, model or job that was asked for does not exist."""
+
+    http_status = 404
+
+
+class ConflictError(EarmarkError):
+    """The request clashes with what is there (a name already taken, a training already running)."""
+
+    http_status = 409
+
+
+class LimitError(EarmarkError):
+    """An upload is over a limit (size, number of files, duration)."""
+
+    http_status = 413

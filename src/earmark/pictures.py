@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .evaluate import EvaluationReport
     from .timeline import Timeline
 
-__all__ = ["spectrogram_png", "timeline_png", "history_png", "confusion_png"]
+__all__ = ["spectrogram_thumbnail_png", "spectrogram_png", "timeline_png", "history_png", "confusion_png"]
 
 _COLOURS = ["#8c8c8c", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#bcbd22"]
 
@@ -62,6 +62,28 @@ def _draw_spectrogram(ax: Any, samples: np.ndarray, sample_rate: int) -> None:
     ax.set_yticks(positions)
     ax.set_yticklabels([f"{f // 1000}k" if f >= 1000 else str(f) for f in kept])
     ax.set_ylabel("Hz (mel scale)")
+
+
+def spectrogram_thumbnail_png(samples: np.ndarray, *, sample_rate: int, path: str | os.PathLike[str],
+                              n_mels: int = 64) -> Path:
+    """A small full-band mel spectrogram picture (no axes; low notes at the bottom), written as PNG.
+
+    One pixel per band and frame (``n_mels`` high, about 43 frames a second at 22.05 kHz):
+    cheap enough to draw for every sample a project holds.
+    """
+    from matplotlib import colormaps
+    from PIL import Image
+
+    config = FeatureConfig(sample_rate=sample_rate, n_mels=n_mels)
+    spec = log_mel(samples, sample_rate=sample_rate, config=config)
+    spec = np.maximum(spec, spec.max() - np.log(10) * 8)  # 80 dB of range
+    span = float(spec.max() - spec.min()) or 1.0
+    rgba = colormaps["magma"]((spec - spec.min()) / span, bytes=True)[::-1]
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgba[..., :3])).save(buf, format="PNG")
+    with atomic_write(path) as fh:
+        fh.write(buf.getvalue())
+    return Path(path)
 
 
 def spectrogram_png(samples: np.ndarray, *, sample_rate: int, path: str | os.PathLike[str],

@@ -374,10 +374,28 @@ def _finish(clf: Classifier, dataset: Dataset, train_clips: list[Clip], val_clip
     report = report_from_probabilities(val_probs, [c.label for c in val_clips], [c.name for c in val_clips],
                                        labels=clf.labels)
     clf.manifest.metrics = {"validation": report.to_dict(), "history": [h.to_dict() for h in history],
-                            "train_seconds": round(seconds, 2)}
+                            "train_seconds": round(seconds, 2),
+                            "validation_clips": _clip_outcomes(val_clips, val_probs, clf.labels,
+                                                               sample_rate=dataset.sample_rate)}
     clf.manifest.dataset = {"root": Path(dataset.root).name, "counts": dataset.counts(),
                             "seconds": dataset.seconds(), "train_clips": len(train_clips),
                             "val_clips": len(val_clips), "skipped": [asdict(s) for s in dataset.skipped]}
+
+
+def _clip_outcomes(clips: list[Clip], probs: np.ndarray, labels: list[str], *,
+                   sample_rate: int) -> list[dict[str, Any]]:
+    """Where every validation clip landed: its file and place in it, true and predicted label.
+
+    This is what lets a person open a confusion-matrix cell and listen to the clips in it.
+    """
+    out = []
+    for clip, p in zip(clips, probs):
+        start = clip.start_s if clip.file_start_s is None else clip.file_start_s
+        k = int(np.argmax(p))
+        out.append({"file": clip.file or clip.source, "start_s": round(start, 3),
+                    "end_s": round(start + clip.samples.shape[-1] / sample_rate, 3),
+                    "true": clip.label, "predicted": labels[k], "confidence": round(float(p[k]), 4)})
+    return out
 
 
 class _BatchStream(torch.utils.data.IterableDataset[tuple[torch.Tensor, torch.Tensor]]):

@@ -1,0 +1,171 @@
+"""Intake: getting audio into a project's class — uploads (files, folders, zips) and recordings.
+
+Every file is decoded before it is kept, so a file that is not audio, is empty, too short,
+too long or holds NaN is reported by name and skipped while the rest land. Short files are
+kept as they came (no re-encoding). Long ones, and takes sent with ``clip_s``, are cut into
+clips saved as 16-bit WAV at their own sample rate and named ``RECORDING_nohash_NNN.wav``
+so that every clip remembers its recording (see :mod:`earmark.dataset`). Nothing is ever
+overwritten: a taken name gets a ``-2`` suffix. Every write is atomic.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .atomic import atomic_write
+from .audio import AUDIO_EXTENSIONS, Audio, load_audio, write_wav
+from .dataset import NOHASH, cut_recording, extract_zip
+from .errors import AudioDecodeError, DatasetError, LimitError, ParameterError
+from .project import Project, SampleInfo, free_path
+
+__all__ = ["IntakeLimits", "IntakeResult", "add_files", "LONG_RECORDING_S", "DEFAULT_CLIP_S"]
+
+#: Files longer than this are cut into clips of ``DEFAULT_CLIP_S`` (as the CLI's dataset reader does).
+LONG_RECORDING_S = 12.0
+DEFAULT_CLIP_S = 4.0
+_UNSAFE = re.compile(r"[^\w .()+,&'#@-]+")
+
+
+@dataclass(frozen=True)
+class IntakeLimits:
+    """How much one request may add."""
+
+    max_files: int = 2000
+    max_file_s: float = 30 * 60.0
+    max_total_s: float = 4 * 3600.0
+
+
+@dataclass
+class IntakeResult:
+    added: list[SampleInfo] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"added": [s.to_dict() for s in self.added],
+                "skipped": [{"name": n, "reason": r} for n, r in self.skipped]}
+
+
+def safe_stem(name: str) -> str:
+    """A file stem safe to save under: the name's last part, unsafe characters replaced."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    stem = _UNSAFE.sub("_", stem).strip(" ._") or "sample"
+    return stem.replace(NOHASH, "_")[:80]
+
+
+def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path]], *,
+              clip_s: float | None = None, recording: str | None = None,
+              limits: IntakeLimits | None = None) -> IntakeResult:
+    """Add audio files (``(name as uploaded, path of its bytes)``) to a class; zips are unpacked.
+
+    ``clip_s`` cuts every file longer than it into clips of that length (default: files over
+    12 s into 4 s clips). ``recording`` names the take the files belong to (the recorder's
+    short samples): they are saved as ``RECORDING_nohash_NNN``.
+    """
+    limits = limits or IntakeLimits()
+    folder = project.class_dir(class_name)
+    if clip_s is not None and not 0.25 <= clip_s <= 60:
+        raise ParameterError(f"clip_s must be between 0.25 and 60 seconds, got {clip_s}")
+    take = safe_stem(recording) if recording else None
+    result = IntakeResult()
+    with tempfile.TemporaryDirectory(prefix="earmark-intake-") as tmp:
+        entries = list(_expand(files, Path(tmp), result))
+        if len(entries) > limits.max_files:
+            raise LimitError(f"{len(entries)} files in one upload is more than the limit of {limits.max_files}; "
+                             "upload them in smaller batches")
+        total_s = 0.0
+        for name, path in entries:
+            try:
+                audio = load_audio(path)
+            except AudioDecodeError as exc:
+                result.skipped.append((name, str(exc).replace(str(path), name)))
+                continue
+            if audio.duration_s > limits.max_file_s:
+                result.skipped.append((name, f"{audio.duration_s / 60:.0f} min long, more than the limit of "
+                                             f"{limits.max_file_s / 60:.0f} min; cut it into shorter files"))
+                continue
+            total_s += audio.duration_s
+            if total_s > limits.max_total_s:
+                result.skipped.append((name, f"the upload holds more than {limits.max_total_s / 3600:.0f} h of "
+                                             "audio; upload the rest in another batch"))
+                continue
+            result.added.extend(_keep(project, folder, name, path, audio, clip_s=clip_s, take=take))
+    return result
+
+
+def _expand(files: Iterable[tuple[str, Path]], tmp: Path, result: IntakeResult) -> Iterable[tuple[str, Path]]:
+    """Audio files among ``files``, with zips unpacked (safely) into ``tmp``; the rest reported."""
+    for n, (name, path) in enumerate(files):
+        suffix = Path(name).suffix.lower()
+        if suffix == ".zip":
+            target = tmp / f"zip{n}"
+            target.mkdir()
+            try:
+                root = extract_zip(path, target)
+            except DatasetError as exc:
+                result.skipped.append((name, str(exc).replace(str(path), name)))
+                continue
+            for inner in sorted(p for p in root.rglob("*") if p.is_file()):
+                rel = inner.relative_to(root).as_posix()
+                if any(part.startswith(".") or part == "__MACOSX" for part in rel.split("/")):
+                    continue
+                if inner.suffix.lower() in AUDIO_EXTENSIONS:
+                    yield f"{name}/{rel}", inner
+                else:
+                    result.skipped.append((f"{name}/{rel}", f"not an audio file ({inner.suffix or 'no extension'})"))
+        elif suffix in AUDIO_EXTENSIONS or not suffix:
+            yield name, path  # no extension: let the decoder decide
+        else:
+            result.skipped.append((name, f"not an audio file ({suffix}); earmark reads "
+                                         f"{', '.join(sorted(e.lstrip('.') for e in AUDIO_EXTENSIONS))} and .zip"))
+
+
+def _next_index(folder: Path, take: str) -> int:
+    pattern = re.compile(re.escape(take) + re.escape(NOHASH) + r"(\d+)")
+    found = [int(m.group(1)) for p in folder.iterdir() if (m := pattern.match(p.name))]
+    return max(found, default=-1) + 1
+
+
+def _keep(project: Project, folder: Path, name: str, path: Path, audio: Audio, *, clip_s: float | None,
+          take: str | None) -> list[SampleInfo]:
+    """Save one decoded upload into ``folder``: as it came, or cut into clips."""
+    cut_at = clip_s if clip_s is not None else (DEFAULT_CLIP_S if audio.duration_s > LONG_RECORDING_S else None)
+    recording = take or safe_stem(name)
+    if cut_at is not None and audio.duration_s > cut_at * 1.5:
+        pieces = cut_recording(audio.samples, sample_rate=audio.sample_rate, clip_s=cut_at, clip_hop_s=cut_at)
+        if take is None:  # a new recording: make its name unique in the class
+            while any(p.name.startswith(recording + NOHASH) for p in folder.iterdir()):
+                recording = _bump(recording)
+        first = _next_index(folder, recording)
+        saved = []
+        for k, (_, clip) in enumerate(pieces):
+            if clip.shape[-1] < 0.1 * audio.sample_rate or not np.any(clip):
+                continue
+            target = free_path(folder / f"{recording}{NOHASH}{first + k:03d}.wav")
+            write_wav(target, Audio(clip, audio.sample_rate))
+            saved.append(project.sample_info(folder.name, target.name))
+        return saved
+    suffix = Path(name).suffix.lower() or ".wav"
+    if take is not None:
+        target = free_path(folder / f"{take}{NOHASH}{_next_index(folder, take):03d}{suffix}")
+    else:
+        target = free_path(folder / f"{recording}{suffix}")
+    if not Path(name).suffix:  # unknown container: keep the decoded audio as WAV
+        write_wav(target, audio)
+    else:
+        with path.open("rb") as src, atomic_write(target) as out:
+            shutil.copyfileobj(src, out)
+    return [project.sample_info(folder.name, target.name)]
+
+
+def _bump(stem: str) -> str:
+    m = re.match(r"^(.*)-(\d+)$", stem)
+    return f"{m.group(1)}-{int(m.group(2)) + 1}" if m else f"{stem}-2"

@@ -1,0 +1,383 @@
+"""Projects: a folder on disk holding one classifier's classes, samples and models.
+
+Layout (a person can read and edit it by hand; ``earmark train PROJECT/samples`` trains on it)::
+
+    my-band/
+        earmark-project.json     ← {"format": "earmark-project", "name": ...}
+        samples/
+            background/          ← the Background Noise class, always there
+            bass/  take-20261125-180102_nohash_000.wav  riff.mp3 ...
+            drums/ ...
+        models/  model-20261125-181500.earmark ...
+        .cache/  thumbnails (safe to delete)
+        .trash/  deleted samples and classes (nothing a person saved is destroyed by one click)
+
+Samples cut from one recording are named ``RECORDING_nohash_N`` (see :mod:`earmark.dataset`),
+so that they stay on one side of the validation split. Adding audio lives in
+:mod:`earmark.intake`; this module owns the layout, names, classes, samples and models.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+import zipfile
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .atomic import atomic_write
+from .audio import AUDIO_EXTENSIONS, probe
+from .dataset import BACKGROUND_LABEL, MIN_CLIPS_PER_CLASS, audio_files, is_background_name, recording_of
+from .errors import ConflictError, DatasetError, ModelFileError, NotFoundError, ParameterError
+from .modelfile import read_manifest
+
+__all__ = ["PROJECT_FILE", "ClassInfo", "ModelInfo", "Project", "SampleInfo", "clean_name"]
+
+PROJECT_FILE = "earmark-project.json"
+_FORMAT = "earmark-project"
+BACKGROUND_DISPLAY = "Background Noise"
+_NAME_OK = re.compile(r"^[\w][\w .()+,&'#@-]*$")
+MODEL_SUFFIX = ".earmark"
+
+
+def clean_name(name: str, *, what: str) -> str:
+    """A class, project or file name that is safe as one folder name, or :class:`ParameterError`.
+
+    Letters (any script), digits, spaces and ``_ . ( ) + , & ' # @ -`` are allowed; it must
+    start with a letter, digit or ``_``, hold no ``/`` or ``..``, and be 1–64 characters.
+    """
+    cleaned = " ".join(str(name).split())
+    if not cleaned or len(cleaned) > 64 or ".." in cleaned or not _NAME_OK.match(cleaned):
+        raise ParameterError(
+            f"{what} name {name!r} cannot be used; use 1–64 letters, digits, spaces or _ . ( ) + , & ' # @ -, "
+            "starting with a letter or digit"
+        )
+    return cleaned
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    """One class of a project, as the studio shows it."""
+
+    name: str
+    is_background: bool
+    display_name: str
+    samples: int
+    seconds: float
+    enough: bool
+    hint: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SampleInfo:
+    """One audio file of a class; ``id`` is its path inside the class folder."""
+
+    class_name: str
+    id: str
+    duration_s: float
+    sample_rate: int
+    recording: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A model file of a project; ``token`` (from its weights' digest) names it on share pages."""
+
+    id: str
+    file: str
+    labels: list[str]
+    created: str
+    val_accuracy: float | None
+    size_bytes: int
+    token: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Project:
+    """A project folder. Build with :meth:`create` or :meth:`open`."""
+
+    def __init__(self, root: Path, name: str) -> None:
+        self.root = root
+        self.name = name
+
+    # -- opening -----------------------------------------------------------------------
+    @classmethod
+    def create(cls, root: str | Path, *, name: str | None = None) -> Project:
+        """Make a new, empty project (with its Background Noise class) at ``root``."""
+        root = Path(root)
+        if root.exists() and any(root.iterdir()):
+            if (root / PROJECT_FILE).exists():
+                raise ConflictError(f"a project already exists at {root}; open it, or choose another name")
+            raise ConflictError(f"{root} already holds files; choose an empty or new folder for the project")
+        display = clean_name(name or root.name, what="project")
+        (root / "samples" / BACKGROUND_LABEL).mkdir(parents=True, exist_ok=True)
+        (root / "models").mkdir(exist_ok=True)
+        project = cls(root, display)
+        project._write_meta({"created": _now()})
+        return project
+
+    @classmethod
+    def open(cls, root: str | Path) -> Project:
+        """Open a project folder; a plain folder with ``samples/`` class folders is adopted."""
+        root = Path(root)
+        if not root.is_dir():
+            raise NotFoundError(f"no project at {root}; create it first")
+        meta_path = root / PROJECT_FILE
+        if meta_path.exists():
+            try:
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise DatasetError(f"{meta_path}: cannot be read ({exc}); fix or delete the file") from exc
+            if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
+                raise DatasetError(f"{meta_path}: is not an earmark project file; fix or delete it")
+            name = str(meta.get("name") or root.name)
+        elif (root / "samples").is_dir():
+            name = root.name
+        else:
+            raise NotFoundError(f"{root} is not an earmark project (no {PROJECT_FILE} or samples/ folder)")
+        project = cls(root, name)
+        if project._background_folder() is None:
+            (project.samples_dir / BACKGROUND_LABEL).mkdir(parents=True, exist_ok=True)
+        project.models_dir.mkdir(exist_ok=True)
+        return project
+
+    def _write_meta(self, extra: dict[str, Any]) -> None:
+        meta = {"format": _FORMAT, "format_version": 1, "name": self.name, **extra}
+        with atomic_write(self.root / PROJECT_FILE) as fh:
+            fh.write(json.dumps(meta, indent=2).encode())
+
+    @property
+    def samples_dir(self) -> Path:
+        return self.root / "samples"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.root / "models"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / ".cache"
+
+    # -- classes -----------------------------------------------------------------------
+    def _background_folder(self) -> Path | None:
+        if not self.samples_dir.is_dir():
+            return None
+        found = sorted(p for p in self.samples_dir.iterdir() if p.is_dir() and is_background_name(p.name))
+        return found[0] if found else None
+
+    def class_names(self) -> list[str]:
+        """Folder names of the classes: the background class first, the rest sorted."""
+        folders = sorted(p.name for p in self.samples_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+        background = [f for f in folders if is_background_name(f)][:1]
+        return background + [f for f in folders if not is_background_name(f)]
+
+    def class_dir(self, name: str) -> Path:
+        """The folder of class ``name``, or :class:`NotFoundError`."""
+        if name in self.class_names():
+            return self.samples_dir / name
+        if is_background_name(name) and (folder := self._background_folder()) is not None:
+            return folder
+        raise NotFoundError(f"no class {name!r} in project {self.name!r}; the classes are {self.class_names()}")
+
+    def class_info(self, name: str) -> ClassInfo:
+        folder = self.class_dir(name)
+        samples = self.samples(folder.name)
+        count = len(samples)
+        seconds = round(sum(s.duration_s for s in samples), 2)
+        background = is_background_name(folder.name)
+        enough = count >= MIN_CLIPS_PER_CLASS or seconds >= 12.0
+        hint = None if enough else (
+            f"{'Background Noise' if background else repr(folder.name)} has {count} sample"
+            f"{'' if count == 1 else 's'}; add at least {MIN_CLIPS_PER_CLASS} (or one recording of 12 s or more)"
+        )
+        return ClassInfo(name=folder.name, is_background=background,
+                         display_name=BACKGROUND_DISPLAY if background else folder.name,
+                         samples=count, seconds=seconds, enough=enough, hint=hint)
+
+    def classes(self) -> list[ClassInfo]:
+        return [self.class_info(name) for name in self.class_names()]
+
+    def hints(self) -> list[str]:
+        """What to do before this project can be trained (empty when it can)."""
+        infos = self.classes()
+        hints = [c.hint for c in infos if c.hint]
+        if len([c for c in infos if not c.is_background]) < 1:
+            hints.append("add a class for the sound you want to recognise (e.g. 'bass')")
+        return hints
+
+    def _check_new_class(self, name: str) -> str:
+        cleaned = clean_name(name, what="class")
+        if is_background_name(cleaned):
+            raise ConflictError("the Background Noise class is always there; choose another name")
+        if cleaned.lower() in {n.lower() for n in self.class_names()}:
+            raise ConflictError(f"a class named {cleaned!r} already exists; choose another name")
+        return cleaned
+
+    def add_class(self, name: str) -> ClassInfo:
+        cleaned = self._check_new_class(name)
+        (self.samples_dir / cleaned).mkdir(parents=True)
+        return self.class_info(cleaned)
+
+    def rename_class(self, name: str, new_name: str) -> ClassInfo:
+        folder = self.class_dir(name)
+        if is_background_name(folder.name):
+            raise ParameterError("the Background Noise class cannot be renamed")
+        if clean_name(new_name, what="class") == folder.name:
+            return self.class_info(folder.name)
+        cleaned = self._check_new_class(new_name) if new_name.lower() != folder.name.lower() else new_name
+        target = self.samples_dir / clean_name(cleaned, what="class")
+        if target.exists():  # a case-only rename on a case-insensitive disk: go through a free name
+            step = self.samples_dir / f".renaming-{time.time_ns()}"
+            folder.rename(step)
+            folder = step
+        folder.rename(target)
+        return self.class_info(target.name)
+
+    def delete_class(self, name: str) -> int:
+        """Move class ``name`` (with its samples) to the project's ``.trash``; returns its sample count."""
+        folder = self.class_dir(name)
+        if is_background_name(folder.name):
+            raise ParameterError("the Background Noise class cannot be deleted; delete its samples instead")
+        count = len(self.samples(folder.name))
+        self._to_trash(folder)
+        return count
+
+    def _to_trash(self, path: Path) -> None:
+        trash = self.root / ".trash" / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9}"
+        target = trash / path.relative_to(self.samples_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(path), str(target))
+
+    # -- samples -----------------------------------------------------------------------
+    def samples(self, class_name: str) -> list[SampleInfo]:
+        """Every audio file of a class, sorted by name."""
+        folder = self.class_dir(class_name)
+        return [_sample_info(folder, path) for path in audio_files(folder)]
+
+    def sample_path(self, class_name: str, sample_id: str) -> Path:
+        """The file of a sample; refuses ids that leave the class folder or are not audio."""
+        folder = self.class_dir(class_name).resolve()
+        parts = sample_id.replace("\\", "/").split("/")
+        if not sample_id or any(p in ("", ".", "..") or p.startswith(".") for p in parts):
+            raise NotFoundError(f"no sample {sample_id!r} in class {class_name!r}")
+        path = folder.joinpath(*parts)
+        if not path.resolve().is_relative_to(folder) or not path.is_file() \
+                or path.suffix.lower() not in AUDIO_EXTENSIONS:
+            raise NotFoundError(f"no sample {sample_id!r} in class {class_name!r}; it may have been moved or deleted")
+        return path
+
+    def sample_info(self, class_name: str, sample_id: str) -> SampleInfo:
+        return _sample_info(self.class_dir(class_name), self.sample_path(class_name, sample_id))
+
+    def move_sample(self, class_name: str, sample_id: str, to: str) -> SampleInfo:
+        """Move a sample to another class (keeping its name, made unique there)."""
+        path = self.sample_path(class_name, sample_id)
+        target_dir = self.class_dir(to)
+        if target_dir == self.class_dir(class_name):
+            return self.sample_info(class_name, sample_id)
+        target = free_path(target_dir / path.name)
+        path.rename(target)
+        return self.sample_info(target_dir.name, target.name)
+
+    def delete_sample(self, class_name: str, sample_id: str) -> None:
+        """Move a sample to the project's ``.trash``."""
+        self._to_trash(self.sample_path(class_name, sample_id))
+
+    # -- models ------------------------------------------------------------------------
+    def models(self) -> list[ModelInfo]:
+        """The project's model files, newest first; unreadable files are left out."""
+        infos = []
+        for path in sorted(self.models_dir.glob(f"*{MODEL_SUFFIX}")):
+            try:
+                infos.append(self._model_info(path))
+            except ModelFileError:
+                continue
+        return sorted(infos, key=lambda m: m.created, reverse=True)
+
+    def _model_info(self, path: Path) -> ModelInfo:
+        manifest = read_manifest(path)
+        accuracy = manifest.metrics.get("validation", {}).get("accuracy")
+        return ModelInfo(id=path.stem, file=path.name, labels=manifest.labels, created=manifest.created,
+                         val_accuracy=None if accuracy is None else float(accuracy),
+                         size_bytes=path.stat().st_size, token=manifest.weights_sha256[:16])
+
+    def model_path(self, model_id: str) -> Path:
+        if not _NAME_OK.match(model_id) or ".." in model_id:
+            raise NotFoundError(f"no model {model_id!r} in project {self.name!r}")
+        path = self.models_dir / f"{model_id}{MODEL_SUFFIX}"
+        if not path.is_file():
+            raise NotFoundError(f"no model {model_id!r} in project {self.name!r}; it may have been deleted")
+        return path
+
+    def model_info(self, model_id: str) -> ModelInfo:
+        return self._model_info(self.model_path(model_id))
+
+    def new_model_path(self, stem: str = "model") -> Path:
+        """A free model file name, ``model-YYYYMMDD-HHMMSS[-N].earmark``."""
+        return free_path(self.models_dir / f"{clean_name(stem, what='model')}-{time.strftime('%Y%m%d-%H%M%S')}"
+                         f"{MODEL_SUFFIX}")
+
+    def import_model(self, source: Path, *, name: str = "imported") -> ModelInfo:
+        """Copy a model file into the project after checking it is one (manifest and weights)."""
+        from .classifier import Classifier
+
+        Classifier.load(source)  # refuses foreign, corrupted or too-new files with a clear message
+        target = self.new_model_path(Path(name).stem if _NAME_OK.match(Path(name).stem) else "imported")
+        with source.open("rb") as src, atomic_write(target) as out:
+            shutil.copyfileobj(src, out)
+        return self._model_info(target)
+
+    def delete_model(self, model_id: str) -> None:
+        path = self.model_path(model_id)
+        trash = self.root / ".trash" / "models"
+        trash.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(path), str(free_path(trash / path.name)))
+
+    # -- whole project -----------------------------------------------------------------
+    def export_zip(self, dest: Path) -> Path:
+        """The project (its file, samples and models; not the cache or trash) as one zip."""
+        with atomic_write(dest) as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for path in [self.root / PROJECT_FILE, *sorted(self.samples_dir.rglob("*")),
+                         *sorted(self.models_dir.rglob("*"))]:
+                if path.is_file() and not any(p.startswith(".") for p in path.relative_to(self.root).parts):
+                    archive.write(path, (Path(self.root.name) / path.relative_to(self.root)).as_posix())
+        return dest
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.root.name, "name": self.name, "path": str(self.root),
+                "classes": [c.to_dict() for c in self.classes()],
+                "models": [m.to_dict() for m in self.models()], "hints": self.hints()}
+
+
+def _sample_info(folder: Path, path: Path) -> SampleInfo:
+    rel = path.relative_to(folder).as_posix()
+    recording = recording_of(rel)
+    duration, rate = probe(path)
+    return SampleInfo(class_name=folder.name, id=rel, duration_s=round(duration, 3), sample_rate=rate,
+                      recording=rel.rsplit(".", 1)[0] if recording == rel else recording)
+
+
+def free_path(path: Path) -> Path:
+    """``path``, or ``stem-2.ext``, ``stem-3.ext``… when it is taken (never overwrite)."""
+    if not path.exists():
+        return path
+    n = 2
+    while (candidate := path.with_name(f"{path.stem}-{n}{path.suffix}")).exists():
+        n += 1
+    return candidate
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

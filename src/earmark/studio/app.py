@@ -1,0 +1,120 @@
+"""The studio app factory: the CLI, the tests and scripts all build the app the same way.
+
+``create_app(StudioSettings(projects_root=...))`` returns a FastAPI app that serves the JSON
+API (``/api``, documented at ``/docs`` and ``/openapi.json``), the single-page app shipped
+in ``static/`` and the share page ``/try/<token>``. Every error answers in one JSON shape::
+
+    {"error": {"status": 404, "type": "NotFoundError", "message": "no class 'bass' in ..."}}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .._version import __version__
+from ..errors import EarmarkError
+from .routes import classes, models, projects, samples, share, training
+from .settings import StudioSettings
+from .state import Studio
+
+__all__ = ["create_app", "error_body"]
+
+_log = logging.getLogger("earmark.studio")
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN: scores that do not exist (no validation clips) travel as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+class StudioJSONResponse(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return json.dumps(_finite(content), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def error_body(status: int, kind: str, message: str) -> dict[str, Any]:
+    return {"error": {"status": status, "type": kind, "message": message}}
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+        parts.append(f"{where or 'request'}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts) + "; fix the value and try again"
+
+
+def static_dir() -> Path:
+    return Path(str(resources.files("earmark.studio") / "static"))
+
+
+def create_app(settings: StudioSettings) -> FastAPI:
+    """Build the studio app for ``settings`` (nothing is read or started at import time)."""
+    studio = Studio(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        studio.close()
+
+    app = FastAPI(title="earmark studio", version=__version__, lifespan=lifespan,
+                  default_response_class=StudioJSONResponse,
+                  description="Record, upload, train, inspect and try sound classifiers. "
+                              "Every error answers {\"error\": {\"status\", \"type\", \"message\"}}.")
+    app.state.studio = studio
+
+    @app.exception_handler(EarmarkError)
+    async def earmark_error(_: Request, exc: EarmarkError) -> JSONResponse:
+        return StudioJSONResponse(error_body(exc.http_status, type(exc).__name__, str(exc)),
+                                  status_code=exc.http_status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return StudioJSONResponse(error_body(422, "ParameterError", _validation_message(exc)), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = "no such page or API route; see /docs" if exc.status_code == 404 else str(exc.detail)
+        return StudioJSONResponse(error_body(exc.status_code, "HTTPError", message), status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        _log.exception("unexpected error")
+        return StudioJSONResponse(error_body(500, type(exc).__name__,
+                                             f"something went wrong inside earmark ({exc}); "
+                                             "please report it with the steps that led here"), status_code=500)
+
+    for module in (projects, classes, samples, training, models, share):
+        app.include_router(module.router)
+
+    static = static_dir()
+    app.mount("/static", StaticFiles(directory=static), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(static / "index.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/try/{token}", include_in_schema=False)
+    def try_page(token: str) -> FileResponse:
+        return FileResponse(static / "try.html", headers={"Cache-Control": "no-cache"})
+
+    return app

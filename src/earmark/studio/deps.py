@@ -1,0 +1,40 @@
+"""Route dependencies in one place, as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends
+from starlette.requests import HTTPConnection
+
+from ..project import Project, SampleInfo
+from .state import Studio
+
+__all__ = ["ProjectDep", "StudioDep", "sample_urls"]
+
+
+def get_studio(conn: HTTPConnection) -> Studio:
+    studio: Studio = conn.app.state.studio
+    return studio
+
+
+StudioDep = Annotated[Studio, Depends(get_studio)]
+
+
+def get_project(project: str, studio: StudioDep) -> Project:
+    return studio.project(project)
+
+
+ProjectDep = Annotated[Project, Depends(get_project)]
+
+
+def sample_base(project: Project, class_name: str, sample_id: str) -> str:
+    path = "/".join(quote(part, safe="") for part in sample_id.split("/"))
+    return f"/api/projects/{quote(project.root.name, safe='')}/samples/{quote(class_name, safe='')}/{path}"
+
+
+def sample_urls(project: Project, info: SampleInfo) -> dict[str, object]:
+    """A sample as the API shows it: its fields plus where to fetch its audio and picture."""
+    base = sample_base(project, info.class_name, info.id)
+    return {**info.to_dict(), "audio_url": f"{base}/audio", "spectrogram_url": f"{base}/spectrogram.png"}

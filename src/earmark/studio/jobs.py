@@ -1,0 +1,122 @@
+"""Training jobs: one training run at a time, in a background thread, with progress and cancel.
+
+Training reports every epoch through :func:`earmark.train`'s ``progress`` callback; cancelling
+makes the next callback raise, which ends the run without writing a model file.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ConflictError, EarmarkError, NotFoundError
+from ..project import Project
+from ..train import EpochRecord, TrainSettings, train
+
+__all__ = ["Job", "JobRunner"]
+
+_log = logging.getLogger("earmark.studio")
+
+
+class _Cancelled(Exception):
+    """Raised inside the training loop when the job was cancelled."""
+
+
+@dataclass
+class Job:
+    """One training run of a project."""
+
+    id: str
+    project: str
+    epochs: int
+    settings: dict[str, Any]
+    state: str = "running"  # running | done | failed | cancelled
+    history: list[dict[str, float]] = field(default_factory=list)
+    error: str | None = None
+    model: dict[str, Any] | None = None
+    cancel_requested: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "project": self.project, "state": self.state,
+                "epoch": len(self.history), "epochs": self.epochs, "history": list(self.history),
+                "error": self.error, "model": self.model, "settings": self.settings}
+
+
+class JobRunner:
+    """Starts training runs in threads; at most one runs at a time (the machine has few cores)."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._threads: dict[str, threading.Thread] = {}
+
+    def running(self) -> Job | None:
+        with self._lock:
+            return next((j for j in self._jobs.values() if j.state == "running"), None)
+
+    def latest(self, project: str) -> Job | None:
+        with self._lock:
+            jobs = [j for j in self._jobs.values() if j.project == project]
+        return jobs[-1] if jobs else None
+
+    def get(self, job_id: str) -> Job:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None:
+            raise NotFoundError(f"no training job {job_id!r}; it may belong to a studio that was restarted")
+        return job
+
+    def start(self, project: Project, settings: TrainSettings) -> Job:
+        project.samples_dir.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            busy = next((j for j in self._jobs.values() if j.state == "running"), None)
+            if busy is not None:
+                raise ConflictError(f"a training run is already going on (project {busy.project!r}); "
+                                    "wait for it to finish or cancel it")
+            job = Job(id=uuid.uuid4().hex[:12], project=project.root.name, epochs=settings.epochs,
+                      settings=settings.to_dict())
+            self._jobs[job.id] = job
+        thread = threading.Thread(target=self._run, args=(job, project, settings), name=f"train-{job.id}",
+                                  daemon=True)
+        self._threads[job.id] = thread
+        thread.start()
+        return job
+
+    def cancel(self, job_id: str) -> Job:
+        job = self.get(job_id)
+        job.cancel_requested = True
+        return job
+
+    def wait(self, job_id: str, timeout_s: float | None = None) -> Job:
+        """Block until a job ends (for scripts and tests)."""
+        thread = self._threads.get(job_id)
+        if thread is not None:
+            thread.join(timeout_s)
+        return self.get(job_id)
+
+    def _run(self, job: Job, project: Project, settings: TrainSettings) -> None:
+        def progress(record: EpochRecord) -> None:
+            job.history.append(record.to_dict())
+            if job.cancel_requested:
+                raise _Cancelled
+
+        try:
+            if job.cancel_requested:
+                raise _Cancelled
+            clf = train(project.samples_dir, settings=settings, progress=progress)
+            if job.cancel_requested:
+                raise _Cancelled
+            path = project.new_model_path()
+            clf.save(path)
+            job.model = project.model_info(path.stem).to_dict()
+            job.state = "done"
+        except _Cancelled:
+            job.state = "cancelled"
+        except EarmarkError as exc:
+            job.error, job.state = str(exc), "failed"
+        except Exception as exc:  # a bug: report it in the page rather than lose it in a thread
+            _log.exception("training job %s failed", job.id)
+            job.error, job.state = f"training failed unexpectedly ({type(exc).__name__}: {exc})", "failed"

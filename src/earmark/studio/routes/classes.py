@@ -1,0 +1,46 @@
+"""Classes of a project, and adding samples to them (uploads and recordings)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from ...intake import add_files
+from ..deps import ProjectDep, StudioDep, sample_urls
+from ..schemas import ClassCreate, ClassRename
+from ..uploads import read_upload
+
+router = APIRouter(prefix="/api/projects/{project}/classes", tags=["classes"])
+
+
+@router.post("", status_code=201)
+def create_class(body: ClassCreate, project: ProjectDep) -> dict[str, Any]:
+    return project.add_class(body.name).to_dict()
+
+
+@router.patch("/{class_name}")
+def rename_class(class_name: str, body: ClassRename, project: ProjectDep) -> dict[str, Any]:
+    return project.rename_class(class_name, body.name).to_dict()
+
+
+@router.delete("/{class_name}")
+def delete_class(class_name: str, project: ProjectDep) -> dict[str, Any]:
+    return {"deleted": class_name, "samples": project.delete_class(class_name)}
+
+
+@router.get("/{class_name}/samples")
+def list_samples(class_name: str, project: ProjectDep) -> dict[str, Any]:
+    return {"samples": [sample_urls(project, s) for s in project.samples(class_name)]}
+
+
+@router.post("/{class_name}/samples", status_code=201)
+async def add_samples(class_name: str, request: Request, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
+    """Upload audio files or zips (form field ``files``); optional ``clip_s`` and ``recording``."""
+    project.class_dir(class_name)  # 404 before reading a big upload
+    async with read_upload(request, studio.settings) as upload:
+        result = add_files(project, class_name, upload.all_files("files") + upload.all_files("file"),
+                           clip_s=upload.number("clip_s"), recording=upload.fields.get("recording") or None,
+                           limits=studio.limits)
+    return {"added": [sample_urls(project, s) for s in result.added],
+            "skipped": [{"name": n, "reason": r} for n, r in result.skipped]}

@@ -1,0 +1,120 @@
+"""Models of a project: details (history, validation, confusion cells), download, import, delete,
+classify a file, evaluate on a test set, compare two, and listen live."""
+
+from __future__ import annotations
+
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request, WebSocket
+from fastapi.responses import FileResponse
+
+from ...errors import NotFoundError, ParameterError
+from ...evaluate import Comparison, evaluate
+from ...project import Project
+from ..deps import ProjectDep, StudioDep, sample_base
+from ..inference import live_session, predict_upload, test_set_folder
+from ..uploads import read_upload
+
+router = APIRouter(prefix="/api/projects/{project}", tags=["models"])
+
+
+def model_view(project: Project, model_id: str) -> dict[str, Any]:
+    info = project.model_info(model_id)
+    base = f"/api/projects/{quote(project.root.name, safe='')}/models/{quote(model_id, safe='')}"
+    return {**info.to_dict(), "share_url": f"/try/{info.token}", "download_url": f"{base}/download"}
+
+
+def _cells(project: Project, clips: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Validation clips per confusion cell ``"TRUE|PREDICTED"``, with where to hear and see them."""
+    cells: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for clip in clips:
+        class_name, _, sample_id = str(clip["file"]).partition("/")
+        try:
+            project.sample_path(class_name, sample_id)
+            exists = True
+        except NotFoundError:
+            exists = False
+        base = sample_base(project, class_name, sample_id)
+        cells[f"{clip['true']}|{clip['predicted']}"].append({
+            "class_name": class_name, "id": sample_id, "start_s": clip["start_s"], "end_s": clip["end_s"],
+            "confidence": clip["confidence"], "exists": exists,
+            "audio_url": f"{base}/audio", "spectrogram_url": f"{base}/spectrogram.png"})
+    return dict(cells)
+
+
+@router.get("/models/{model_id}")
+def get_model(model_id: str, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
+    manifest = studio.classifier(project.model_path(model_id)).manifest
+    validation = dict(manifest.metrics.get("validation") or {})
+    if validation:
+        validation["cells"] = _cells(project, list(manifest.metrics.get("validation_clips", [])))
+    return {**model_view(project, model_id), "history": manifest.metrics.get("history", []),
+            "validation": validation or None, "settings": manifest.training, "dataset": manifest.dataset,
+            "sample_rate": manifest.sample_rate, "window_s": manifest.window_s,
+            "train_seconds": manifest.metrics.get("train_seconds")}
+
+
+@router.get("/models/{model_id}/download", response_class=FileResponse)
+def download_model(model_id: str, project: ProjectDep) -> FileResponse:
+    path = project.model_path(model_id)
+    return FileResponse(path, media_type="application/octet-stream", filename=f"{project.root.name}-{path.name}")
+
+
+@router.post("/models/import", status_code=201)
+async def import_model(request: Request, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
+    async with read_upload(request, studio.settings) as upload:
+        files = upload.all_files("file")
+        if len(files) != 1:
+            raise ParameterError("send exactly one model file (.earmark) in the form field 'file'")
+        name, path = files[0]
+        info = project.import_model(path, name=Path(name).stem)
+    return model_view(project, info.id)
+
+
+@router.delete("/models/{model_id}")
+def delete_model(model_id: str, project: ProjectDep) -> dict[str, Any]:
+    project.delete_model(model_id)
+    return {"deleted": model_id}
+
+
+@router.post("/models/{model_id}/predict")
+async def predict(model_id: str, request: Request, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
+    clf = studio.classifier(project.model_path(model_id))
+    async with read_upload(request, studio.settings) as upload:
+        files = upload.all_files("file") + upload.all_files("files")
+        if len(files) != 1:
+            raise ParameterError("send exactly one audio file in the form field 'file'")
+        return predict_upload(studio, clf, *files[0])
+
+
+@router.post("/models/{model_id}/evaluate")
+async def evaluate_model(model_id: str, request: Request, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
+    clf = studio.classifier(project.model_path(model_id))
+    async with read_upload(request, studio.settings) as upload:
+        with tempfile.TemporaryDirectory(prefix="earmark-testset-") as tmp:
+            folder = test_set_folder(upload.all_files("files") + upload.all_files("file"), Path(tmp))
+            report = evaluate(clf, folder)
+    return {"model": model_id, **report.to_dict()}
+
+
+@router.post("/compare")
+async def compare_models(request: Request, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
+    async with read_upload(request, studio.settings) as upload:
+        ids = [upload.fields.get("model_a", ""), upload.fields.get("model_b", "")]
+        if not all(ids):
+            raise ParameterError("choose two models (form fields 'model_a' and 'model_b')")
+        a, b = (studio.classifier(project.model_path(i)) for i in ids)
+        with tempfile.TemporaryDirectory(prefix="earmark-testset-") as tmp:
+            folder = test_set_folder(upload.all_files("files") + upload.all_files("file"), Path(tmp))
+            comparison = Comparison(evaluate(a, folder), evaluate(b, folder), model_a=ids[0], model_b=ids[1])
+    return {"model_a": ids[0], "model_b": ids[1], "a": comparison.a.to_dict(), "b": comparison.b.to_dict(),
+            "wrong_only_with_a": comparison.wrong_only_with_a, "wrong_only_with_b": comparison.wrong_only_with_b}
+
+
+@router.websocket("/models/{model_id}/live")
+async def live(websocket: WebSocket, model_id: str, project: ProjectDep, studio: StudioDep) -> None:
+    await live_session(websocket, studio.classifier(project.model_path(model_id)))

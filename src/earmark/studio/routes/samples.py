@@ -1,0 +1,51 @@
+"""One sample: its audio, its spectrogram thumbnail, moving and deleting it."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+from ...audio import load_audio
+from ...pictures import spectrogram_thumbnail_png
+from ..deps import ProjectDep, sample_urls
+from ..schemas import SampleMove
+
+router = APIRouter(prefix="/api/projects/{project}/samples/{class_name}", tags=["samples"])
+_THUMB_RATE = 22050
+
+
+@router.get("/{sample_id:path}/audio", response_class=FileResponse)
+def sample_audio(class_name: str, sample_id: str, project: ProjectDep) -> FileResponse:
+    path = project.sample_path(class_name, sample_id)
+    media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if path.suffix.lower() == ".wav":
+        media = "audio/wav"
+    return FileResponse(path, media_type=media)
+
+
+@router.get("/{sample_id:path}/spectrogram.png", response_class=FileResponse)
+def sample_spectrogram(class_name: str, sample_id: str, project: ProjectDep) -> FileResponse:
+    """A thumbnail, drawn once per version of the file and kept in the project's ``.cache``."""
+    path = project.sample_path(class_name, sample_id)
+    stat = path.stat()
+    key = hashlib.sha1(f"{path}|{stat.st_mtime_ns}|{stat.st_size}".encode()).hexdigest()
+    thumb = project.cache_dir / "thumbs" / f"{key}.png"
+    if not thumb.exists():
+        audio = load_audio(path, sample_rate=_THUMB_RATE)
+        spectrogram_thumbnail_png(audio.samples, sample_rate=audio.sample_rate, path=thumb)
+    return FileResponse(thumb, media_type="image/png", headers={"Cache-Control": "max-age=3600"})
+
+
+@router.post("/{sample_id:path}/move")
+def move_sample(class_name: str, sample_id: str, body: SampleMove, project: ProjectDep) -> dict[str, Any]:
+    return sample_urls(project, project.move_sample(class_name, sample_id, body.to))
+
+
+@router.delete("/{sample_id:path}")
+def delete_sample(class_name: str, sample_id: str, project: ProjectDep) -> dict[str, Any]:
+    project.delete_sample(class_name, sample_id)
+    return {"deleted": sample_id, "class_name": class_name}

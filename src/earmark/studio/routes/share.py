@@ -1,0 +1,51 @@
+"""The share page of one model (``/try/<token>``): try it with a microphone or a file, nothing else.
+
+These routes show the model's labels and answer predictions; they never list or change the
+project the model belongs to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, WebSocket
+from fastapi.responses import FileResponse
+
+from ...errors import ParameterError
+from ..deps import StudioDep
+from ..inference import live_session, predict_upload
+from ..uploads import read_upload
+
+router = APIRouter(tags=["share"])
+
+
+@router.get("/api/try/{token}")
+def shared_model(token: str, studio: StudioDep) -> dict[str, Any]:
+    project, model_id = studio.shared_model(token)
+    manifest = studio.classifier(project.model_path(model_id)).manifest
+    return {"token": token, "name": model_id, "labels": manifest.labels, "sample_rate": manifest.sample_rate,
+            "window_s": manifest.window_s, "created": manifest.created,
+            "val_accuracy": (manifest.metrics.get("validation") or {}).get("accuracy")}
+
+
+@router.post("/api/try/{token}/predict")
+async def shared_predict(token: str, request: Request, studio: StudioDep) -> dict[str, Any]:
+    project, model_id = studio.shared_model(token)
+    clf = studio.classifier(project.model_path(model_id))
+    async with read_upload(request, studio.settings) as upload:
+        files = upload.all_files("file") + upload.all_files("files")
+        if len(files) != 1:
+            raise ParameterError("send exactly one audio file in the form field 'file'")
+        return predict_upload(studio, clf, *files[0])
+
+
+@router.websocket("/api/try/{token}/live")
+async def shared_live(websocket: WebSocket, token: str, studio: StudioDep) -> None:
+    project, model_id = studio.shared_model(token)
+    await live_session(websocket, studio.classifier(project.model_path(model_id)))
+
+
+@router.get("/api/results/{name}", response_class=FileResponse)
+def result_file(name: str, studio: StudioDep) -> FileResponse:
+    """A picture or audio copy made for a prediction (kept while the studio runs)."""
+    return FileResponse(studio.result_file(name))

@@ -1,0 +1,30 @@
+"""Training runs: start one for a project, follow it, cancel it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from ...train import TrainSettings
+from ..deps import ProjectDep, StudioDep
+from ..schemas import TrainRequest
+
+router = APIRouter(prefix="/api", tags=["training"])
+
+
+@router.post("/projects/{project}/train", status_code=202)
+def start_training(project: ProjectDep, studio: StudioDep, body: TrainRequest | None = None) -> dict[str, Any]:
+    body = body or TrainRequest()
+    settings = TrainSettings(**body.model_dump(), threads=studio.settings.train_threads)
+    return studio.jobs.start(project, settings).to_dict()
+
+
+@router.get("/jobs/{job_id}")
+def get_job(job_id: str, studio: StudioDep) -> dict[str, Any]:
+    return studio.jobs.get(job_id).to_dict()
+
+
+@router.post("/jobs/{job_id}/cancel")
+def cancel_job(job_id: str, studio: StudioDep) -> dict[str, Any]:
+    return studio.jobs.cancel(job_id).to_dict()

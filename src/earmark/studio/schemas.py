@@ -1,0 +1,40 @@
+"""Request bodies, by role. Responses are the library objects' ``to_dict()``."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from ..train import TrainSettings
+
+__all__ = ["ClassCreate", "ClassRename", "ProjectCreate", "SampleMove", "TrainRequest"]
+
+_DEFAULTS = TrainSettings()
+
+
+class ProjectCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=64, examples=["my band"])
+    #: Fill the project with the built-in bass / drums / background demo set.
+    demo: bool = False
+
+
+class ClassCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=64, examples=["bass"])
+
+
+class ClassRename(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+
+
+class SampleMove(BaseModel):
+    to: str = Field(min_length=1, max_length=64, description="the class to move the sample to")
+
+
+class TrainRequest(BaseModel):
+    """Training settings; anything left out takes earmark's default."""
+
+    epochs: int = Field(default=_DEFAULTS.epochs, ge=1, le=500)
+    batch_size: int = Field(default=_DEFAULTS.batch_size, ge=4, le=512)
+    learning_rate: float = Field(default=_DEFAULTS.learning_rate, gt=0, le=1)
+    window_s: float = Field(default=_DEFAULTS.window_s, ge=0.25, le=5.0)
+    augment: bool = _DEFAULTS.augment
+    seed: int = Field(default=_DEFAULTS.seed, ge=0)

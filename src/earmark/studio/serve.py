@@ -1,0 +1,76 @@
+"""Starting the studio for a person: pick the project folder, a free port, open the browser."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import webbrowser
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import DependencyError, ParameterError
+from ..project import PROJECT_FILE, Project
+from .settings import StudioSettings
+from .state import fill_with_demo
+
+__all__ = ["default_projects_root", "prepare", "serve"]
+
+DEMO_PROJECT = "demo"
+
+
+def default_projects_root() -> Path:
+    """``$EARMARK_HOME``, else ``~/earmark-projects``."""
+    return Path(os.environ.get("EARMARK_HOME") or Path.home() / "earmark-projects")
+
+
+def prepare(project_dir: Path | None, *, echo: Callable[[str], None] = print) -> StudioSettings:
+    """Settings for ``earmark studio [PROJECT_DIR]``; makes the project (or the demo project) if missing.
+
+    With a folder, the studio opens it (creating an empty project there when it does not exist)
+    and lists the projects beside it. Without one, it uses the default projects folder and, when
+    that holds no project yet, fills a ready ``demo`` project with the built-in bass / drums /
+    background set.
+    """
+    if project_dir is not None:
+        folder = project_dir.expanduser().resolve()
+        if folder.exists() and not folder.is_dir():
+            raise ParameterError(f"{folder} is a file; give a folder for the project")
+        if not (folder / PROJECT_FILE).exists() and not (folder / "samples").is_dir():
+            Project.create(folder)
+            echo(f"created a new project in {folder}")
+        return StudioSettings(projects_root=folder.parent, project=folder.name)
+    root = default_projects_root()
+    root.mkdir(parents=True, exist_ok=True)
+    has_projects = any((p / PROJECT_FILE).exists() for p in root.iterdir() if p.is_dir())
+    if not has_projects:
+        project = Project.create(root / DEMO_PROJECT, name=DEMO_PROJECT)
+        fill_with_demo(project)
+        echo(f"created the demo project (bass / drums / background) in {project.root}")
+    return StudioSettings(projects_root=root, project=None if has_projects else DEMO_PROJECT)
+
+
+def free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def serve(settings: StudioSettings, *, host: str = "127.0.0.1", port: int = 0, open_browser: bool = True,
+          echo: Callable[[str], None] = print) -> None:
+    """Run the studio until interrupted."""
+    try:
+        import uvicorn
+    except ImportError as exc:
+        raise DependencyError("the studio needs its web server: pip install 'earmark[studio]'") from exc
+    from .app import create_app
+
+    app = create_app(settings)
+    port = port or free_port(host)
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+    echo(f"earmark studio: {url}  (projects in {settings.projects_root}; Ctrl+C to stop)")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        echo("warning: the studio is reachable from other machines on this network; it has no login")
+    if open_browser:
+        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,0 +1,125 @@
+"""The studio's state: the projects folder, the training runner, loaded models and result files.
+
+One :class:`Studio` per app, built by :func:`earmark.studio.create_app` (no import-time globals).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+
+from ..classifier import Classifier
+from ..dataset import BACKGROUND_LABEL, is_background_name
+from ..demo import demo_data_dir
+from ..errors import NotFoundError, ParameterError
+from ..intake import IntakeLimits
+from ..project import PROJECT_FILE, Project, clean_name, free_path
+from .jobs import JobRunner
+from .settings import StudioSettings
+
+__all__ = ["Studio"]
+
+
+class Studio:
+    """Projects under ``settings.projects_root``, plus what the running server keeps in memory."""
+
+    def __init__(self, settings: StudioSettings) -> None:
+        self.settings = settings
+        self.root = settings.projects_root
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.jobs = JobRunner()
+        self._models: dict[tuple[str, int, int], Classifier] = {}
+        self._lock = threading.Lock()
+        self._results = Path(tempfile.mkdtemp(prefix="earmark-studio-"))
+        self.limits = IntakeLimits(max_files=settings.max_upload_files,
+                                   max_file_s=settings.max_file_minutes * 60)
+
+    def close(self) -> None:
+        shutil.rmtree(self._results, ignore_errors=True)
+
+    # -- projects ----------------------------------------------------------------------
+    def project_ids(self) -> list[str]:
+        return sorted(p.name for p in self.root.iterdir()
+                      if p.is_dir() and not p.name.startswith(".")
+                      and ((p / PROJECT_FILE).exists() or (p / "samples").is_dir()))
+
+    def current(self) -> str | None:
+        """The project to open first: the one asked for, else the most recently changed one."""
+        ids = self.project_ids()
+        if self.settings.project in ids:
+            return self.settings.project
+        if not ids:
+            return None
+        return max(ids, key=lambda i: (self.root / i / PROJECT_FILE).stat().st_mtime
+                   if (self.root / i / PROJECT_FILE).exists() else 0.0)
+
+    def project(self, project_id: str) -> Project:
+        if project_id not in self.project_ids():
+            raise NotFoundError(f"no project {project_id!r}; the projects are {self.project_ids()}")
+        return Project.open(self.root / project_id)
+
+    def create_project(self, name: str, *, demo: bool = False) -> Project:
+        folder = free_path(self.root / clean_name(name, what="project"))
+        project = Project.create(folder, name=name)
+        if demo:
+            fill_with_demo(project)
+        return project
+
+    def delete_project(self, project_id: str) -> None:
+        project = self.project(project_id)
+        trash = self.root / ".trash"
+        trash.mkdir(exist_ok=True)
+        shutil.move(str(project.root), str(free_path(trash / project.root.name)))
+
+    # -- models ------------------------------------------------------------------------
+    def classifier(self, path: Path) -> Classifier:
+        """A model file, loaded once and kept while the file is unchanged."""
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        with self._lock:
+            clf = self._models.get(key)
+        if clf is None:
+            clf = Classifier.load(path)
+            with self._lock:
+                self._models = {k: v for k, v in self._models.items() if k[0] != key[0]}
+                self._models[key] = clf
+        return clf
+
+    def shared_model(self, token: str) -> tuple[Project, str]:
+        """The project and model id a share token names."""
+        if len(token) < 8:
+            raise NotFoundError("no shared model with that link; ask its owner for a fresh link")
+        for project_id in self.project_ids():
+            project = Project.open(self.root / project_id)
+            for info in project.models():
+                if info.token == token:
+                    return project, info.id
+        raise NotFoundError("no shared model with that link; it may have been deleted; ask its owner for a fresh link")
+
+    # -- result files (pictures and audio of predictions) -------------------------------
+    def result_path(self, suffix: str) -> tuple[str, Path]:
+        name = f"{uuid.uuid4().hex}{suffix}"
+        return name, self._results / name
+
+    def result_file(self, name: str) -> Path:
+        path = self._results / name
+        if "/" in name or name.startswith(".") or not path.is_file():
+            raise NotFoundError(f"no result {name!r}; results last as long as the studio runs")
+        return path
+
+
+def fill_with_demo(project: Project) -> None:
+    """Copy the built-in bass / drums / background demo set into a project's samples."""
+    source = demo_data_dir() / "train"
+    for folder in sorted(p for p in source.iterdir() if p.is_dir()):
+        name = BACKGROUND_LABEL if is_background_name(folder.name) else folder.name
+        target = project.samples_dir / name
+        target.mkdir(parents=True, exist_ok=True)
+        for file in sorted(folder.iterdir()):
+            if file.is_file():
+                shutil.copy2(file, free_path(target / file.name))
+    if not any(project.samples_dir.iterdir()):
+        raise ParameterError("the built-in demo set is missing from this installation; reinstall earmark")
