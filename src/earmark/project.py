@@ -197,10 +197,12 @@ class Project:
         count = len(samples)
         seconds = round(sum(s.duration_s for s in samples), 2)
         background = is_background_name(folder.name)
-        enough = count >= MIN_CLIPS_PER_CLASS or seconds >= 12.0
+        # as training will see them: files over 12 s are cut into 4 s clips
+        clips = sum(1 if s.duration_s <= 12.0 else int(s.duration_s // 4.0) for s in samples)
+        enough = clips >= MIN_CLIPS_PER_CLASS
         hint = None if enough else (
             f"{'Background Noise' if background else repr(folder.name)} has {count} sample"
-            f"{'' if count == 1 else 's'}; add at least {MIN_CLIPS_PER_CLASS} (or one recording of 12 s or more)"
+            f"{'' if count == 1 else 's'}; add at least {MIN_CLIPS_PER_CLASS} to train"
         )
         return ClassInfo(name=folder.name, is_background=background,
                          display_name=BACKGROUND_DISPLAY if background else folder.name,
@@ -216,6 +218,12 @@ class Project:
         if len([c for c in infos if not c.is_background]) < 1:
             hints.append("add a class for the sound you want to recognise (e.g. 'bass')")
         return hints
+
+    def check_trainable(self) -> None:
+        """Raise :class:`DatasetError` saying what to add when this project cannot be trained yet."""
+        hints = self.hints()
+        if hints:
+            raise DatasetError("not ready to train: " + "; ".join(hints))
 
     def _check_new_class(self, name: str) -> str:
         cleaned = clean_name(name, what="class")

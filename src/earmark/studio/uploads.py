@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
@@ -59,8 +60,9 @@ async def read_upload(request: Request, settings: StudioSettings) -> AsyncIterat
     try:
         try:
             form = await request.form(max_files=settings.max_upload_files, max_fields=100)
-        except MultiPartException as exc:
-            raise LimitError(f"the upload could not be read ({exc}); upload at most "
+        except (MultiPartException, HTTPException) as exc:
+            detail = getattr(exc, "detail", None) or getattr(exc, "message", None) or str(exc)
+            raise LimitError(f"the upload could not be read ({detail}); upload at most "
                              f"{settings.max_upload_files} files at a time") from exc
         upload = Upload()
         total = 0

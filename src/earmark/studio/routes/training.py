@@ -15,6 +15,7 @@ router = APIRouter(prefix="/api", tags=["training"])
 
 @router.post("/projects/{project}/train", status_code=202)
 def start_training(project: ProjectDep, studio: StudioDep, body: TrainRequest | None = None) -> dict[str, Any]:
+    project.check_trainable()
     body = body or TrainRequest()
     settings = TrainSettings(**body.model_dump(), threads=studio.settings.train_threads)
     return studio.jobs.start(project, settings).to_dict()

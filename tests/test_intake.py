@@ -1,0 +1,119 @@
+"""Tests for earmark.intake: uploads and recordings landing in a project's class."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from earmark.dataset import load_dataset, split_by_source
+from earmark.errors import LimitError, ParameterError
+from earmark.intake import IntakeLimits, add_files, safe_stem
+from earmark.project import Project
+
+SR = 44100
+
+
+def tone(path: Path, seconds: float, freq: float = 110.0, sample_rate: int = SR) -> Path:
+    t = np.arange(int(sample_rate * seconds)) / sample_rate
+    sf.write(path, (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32), sample_rate, subtype="PCM_16")
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    p = Project.create(tmp_path / "band")
+    p.add_class("bass")
+    return p
+
+
+def test_a_short_file_is_kept_byte_for_byte(project: Project, tmp_path: Path) -> None:
+    src = tone(tmp_path / "up.wav", 1.0)
+    result = add_files(project, "bass", [("My Riff!.wav", src)])
+    [sample] = result.added
+    assert sample.id == "My Riff.wav" and sample.duration_s == 1.0 and sample.sample_rate == SR
+    assert (project.class_dir("bass") / sample.id).read_bytes() == src.read_bytes()
+
+
+def test_a_long_file_is_cut_into_clips_that_remember_their_recording(project: Project, tmp_path: Path) -> None:
+    src = tone(tmp_path / "jam.wav", 20.0)
+    result = add_files(project, "bass", [("jam.wav", src)])
+    assert [s.id for s in result.added] == [f"jam_nohash_{k:03d}.wav" for k in range(5)]
+    assert {s.recording for s in result.added} == {"jam"} and all(s.duration_s == 4.0 for s in result.added)
+    again = add_files(project, "bass", [("jam.wav", src)])
+    assert again.added[0].id == "jam-2_nohash_000.wav", "a second upload of the same name is a new recording"
+    # the dataset reads the clips as one recording each, in order, and the split keeps them together
+    dataset = load_dataset(project.samples_dir, sample_rate=22050)
+    bass = [c for c in dataset.clips if c.label == "bass"]
+    assert {c.source for c in bass} == {"bass/jam", "bass/jam-2"}
+    assert sorted(c.start_s for c in bass if c.source == "bass/jam") == [0.0, 4.0, 8.0, 12.0, 16.0]
+    train, val = split_by_source(bass, sample_rate=22050, val_fraction=0.4, seed=0)
+    assert not {c.source for c in train} & {c.source for c in val}
+
+
+def test_clip_s_cuts_a_take_and_recording_groups_short_samples(project: Project, tmp_path: Path) -> None:
+    take = tone(tmp_path / "take.wav", 6.0)
+    cut = add_files(project, "bass", [("take.wav", take)], clip_s=2.0)
+    assert len(cut.added) == 3
+    one = tone(tmp_path / "one.wav", 1.0)
+    first = add_files(project, "bass", [("rec.wav", one), ("rec.wav", one)], recording="take-20261125-1200")
+    later = add_files(project, "bass", [("rec.wav", one)], recording="take-20261125-1200")
+    assert [s.id for s in first.added + later.added] == [f"take-20261125-1200_nohash_{k:03d}.wav" for k in range(3)]
+    with pytest.raises(ParameterError, match="clip_s must be between"):
+        add_files(project, "bass", [("take.wav", take)], clip_s=0.01)
+
+
+def test_bad_files_are_named_and_skipped_while_the_rest_land(project: Project, tmp_path: Path) -> None:
+    good = tone(tmp_path / "good.wav", 1.0)
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF\x00\x00garbage")
+    silent_nan = tmp_path / "nan.wav"
+    sf.write(silent_nan, np.full(SR, np.nan, dtype=np.float32), SR, subtype="FLOAT")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello")
+    result = add_files(project, "bass", [("good.wav", good), ("broken.wav", broken), ("nan.wav", silent_nan),
+                                         ("notes.txt", notes)])
+    assert [s.id for s in result.added] == ["good.wav"]
+    reasons = dict(result.skipped)
+    assert set(reasons) == {"broken.wav", "nan.wav", "notes.txt"}
+    assert "could not be decoded" in reasons["broken.wav"] and str(tmp_path) not in reasons["broken.wav"]
+    assert "NaN" in reasons["nan.wav"]
+    assert "not an audio file (.txt)" in reasons["notes.txt"]
+
+
+def test_zips_are_unpacked_safely(project: Project, tmp_path: Path) -> None:
+    a = tone(tmp_path / "a.wav", 1.0)
+    z = tmp_path / "set.zip"
+    with zipfile.ZipFile(z, "w") as archive:
+        archive.write(a, "folder/a.wav")
+        archive.write(a, "folder/deeper/b.wav")
+        archive.writestr("folder/readme.md", "hi")
+        archive.writestr("__MACOSX/._a.wav", "junk")
+    result = add_files(project, "bass", [("set.zip", z)])
+    assert sorted(s.id for s in result.added) == ["a.wav", "b.wav"]
+    assert result.skipped == [("set.zip/readme.md", "not an audio file (.md)")]
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as archive:
+        archive.writestr("../../escape.wav", a.read_bytes())
+    result = add_files(project, "bass", [("evil.zip", evil)])
+    assert result.added == [] and "unsafe member name" in result.skipped[0][1]
+    assert not (project.root.parent / "escape.wav").exists()
+
+
+def test_limits(project: Project, tmp_path: Path) -> None:
+    one = tone(tmp_path / "one.wav", 1.0)
+    with pytest.raises(LimitError, match="more than the limit of 2"):
+        add_files(project, "bass", [("a.wav", one)] * 3, limits=IntakeLimits(max_files=2))
+    long = tone(tmp_path / "long.wav", 5.0)
+    result = add_files(project, "bass", [("long.wav", long), ("one.wav", one)], limits=IntakeLimits(max_file_s=3))
+    assert [s.id for s in result.added] == ["one.wav"] and "more than the limit" in result.skipped[0][1]
+
+
+def test_safe_stem() -> None:
+    assert safe_stem("../../etc/passwd") == "passwd"
+    assert safe_stem("C:\\Users\\me\\take 1.wav") == "take 1"
+    assert safe_stem("a_nohash_1.wav") == "a_1"
+    assert safe_stem("....wav") == "sample"

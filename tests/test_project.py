@@ -1,0 +1,151 @@
+"""Tests for earmark.project: the project folder, its classes, samples and models."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from earmark.errors import ConflictError, DatasetError, NotFoundError, ParameterError
+from earmark.project import PROJECT_FILE, Project, clean_name
+
+SR = 22050
+
+
+def tone(path: Path, seconds: float = 1.0, freq: float = 110.0) -> Path:
+    t = np.arange(int(SR * seconds)) / SR
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32), SR, subtype="PCM_16")
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project.create(tmp_path / "band")
+
+
+def test_a_new_project_has_its_file_and_a_background_class(project: Project) -> None:
+    meta = json.loads((project.root / PROJECT_FILE).read_text())
+    assert meta["format"] == "earmark-project" and meta["name"] == "band"
+    [background] = project.classes()
+    assert (background.name, background.display_name, background.is_background) == \
+        ("background", "Background Noise", True)
+    assert background.samples == 0 and not background.enough
+    assert background.hint == "Background Noise has 0 samples; add at least 5 to train"
+    assert "add a class" in " ".join(project.hints())
+    with pytest.raises(DatasetError, match="not ready to train: Background Noise has 0 samples"):
+        project.check_trainable()
+
+
+def test_a_long_recording_counts_as_the_clips_training_will_cut(project: Project) -> None:
+    tone(project.class_dir("background") / "room.wav", 20.0)
+    assert project.class_info("background").enough
+    tone(project.class_dir("background") / "room.wav", 12.0)
+    assert not project.class_info("background").enough
+
+
+def test_create_refuses_a_folder_that_holds_files(tmp_path: Path) -> None:
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "notes.txt").write_text("mine")
+    with pytest.raises(ConflictError, match="already holds files"):
+        Project.create(tmp_path / "x")
+    assert (tmp_path / "x" / "notes.txt").read_text() == "mine"
+
+
+def test_a_plain_folder_per_class_is_adopted_with_its_background_alias(tmp_path: Path) -> None:
+    tone(tmp_path / "p" / "samples" / "Background Noise" / "a.wav")
+    tone(tmp_path / "p" / "samples" / "bass" / "b.wav")
+    project = Project.open(tmp_path / "p")
+    assert [c.name for c in project.classes()] == ["Background Noise", "bass"]
+    assert project.class_dir("background").name == "Background Noise"
+    assert not (tmp_path / "p" / "samples" / "background").exists()
+
+
+def test_open_refuses_a_folder_that_is_not_a_project(tmp_path: Path) -> None:
+    (tmp_path / "q").mkdir()
+    with pytest.raises(NotFoundError, match="is not an earmark project"):
+        Project.open(tmp_path / "q")
+    (tmp_path / "q" / PROJECT_FILE).write_text("{broken")
+    with pytest.raises(Exception, match="cannot be read"):
+        Project.open(tmp_path / "q")
+
+
+@pytest.mark.parametrize("bad", ["", "../up", "a/b", ".hidden", "x" * 65, "tab\there/..", "-dash"])
+def test_unsafe_names_are_refused_with_the_rule(bad: str) -> None:
+    with pytest.raises(ParameterError, match="cannot be used; use 1–64 letters"):
+        clean_name(bad, what="class")
+
+
+def test_names_keep_letters_of_any_script_and_collapse_spaces() -> None:
+    assert clean_name("  Bass   gitarre ", what="class") == "Bass gitarre"
+    assert clean_name("ベース", what="class") == "ベース"
+
+
+def test_classes_add_rename_delete(project: Project) -> None:
+    project.add_class("bass")
+    with pytest.raises(ConflictError, match="already exists"):
+        project.add_class("BASS")
+    with pytest.raises(ConflictError, match="Background Noise class is always there"):
+        project.add_class("Background Noise")
+    tone(project.class_dir("bass") / "a.wav")
+    info = project.rename_class("bass", "electric bass")
+    assert info.name == "electric bass" and info.samples == 1
+    assert project.rename_class("electric bass", "Electric Bass").name == "Electric Bass"  # case-only rename
+    with pytest.raises(ParameterError, match="cannot be renamed"):
+        project.rename_class("background", "noise")
+    assert project.delete_class("Electric Bass") == 1
+    assert [c.name for c in project.classes()] == ["background"]
+    trashed = list((project.root / ".trash").rglob("a.wav"))
+    assert len(trashed) == 1, "a deleted class goes to the project's trash, not away"
+    with pytest.raises(ParameterError, match="cannot be deleted"):
+        project.delete_class("background")
+
+
+def test_samples_list_move_and_delete(project: Project) -> None:
+    project.add_class("bass")
+    tone(project.class_dir("bass") / "take_nohash_000.wav", 1.5)
+    tone(project.class_dir("bass") / "take_nohash_001.wav", 0.5)
+    tone(project.class_dir("background") / "take_nohash_000.wav")
+    samples = project.samples("bass")
+    assert [(s.id, s.duration_s, s.sample_rate, s.recording) for s in samples] == \
+        [("take_nohash_000.wav", 1.5, SR, "take"), ("take_nohash_001.wav", 0.5, SR, "take")]
+    moved = project.move_sample("bass", "take_nohash_000.wav", "background")
+    assert moved.class_name == "background" and moved.id == "take_nohash_000-2.wav", "never overwrite"
+    project.delete_sample("bass", "take_nohash_001.wav")
+    assert project.samples("bass") == []
+    assert len(project.samples("background")) == 2
+
+
+@pytest.mark.parametrize("bad_id", ["../../earmark-project.json", "..", "", "/etc/passwd", ".hidden.wav",
+                                    "nothere.wav", "sub/../../x.wav"])
+def test_sample_ids_cannot_leave_their_class(project: Project, bad_id: str) -> None:
+    project.add_class("bass")
+    tone(project.class_dir("bass") / "a.wav")
+    with pytest.raises(NotFoundError, match="no sample"):
+        project.sample_path("bass", bad_id)
+
+
+def test_models_list_skips_files_that_are_not_models(project: Project, trained_classifier) -> None:  # type: ignore[no-untyped-def]
+    trained_classifier.save(project.new_model_path())
+    (project.models_dir / "junk.earmark").write_bytes(b"not a model")
+    [info] = project.models()
+    assert info.labels == trained_classifier.labels and len(info.token) == 16
+    assert project.model_path(info.id).exists()
+    with pytest.raises(NotFoundError):
+        project.model_path("../band")
+
+
+def test_export_zip_holds_samples_models_and_project_file_but_not_cache_or_trash(project: Project) -> None:
+    project.add_class("bass")
+    tone(project.class_dir("bass") / "a.wav")
+    tone(project.class_dir("bass") / "b.wav")
+    project.delete_sample("bass", "b.wav")
+    (project.cache_dir / "thumbs").mkdir(parents=True)
+    (project.cache_dir / "thumbs" / "x.png").write_bytes(b"png")
+    out = project.export_zip(project.root.parent / "out.zip")
+    names = set(zipfile.ZipFile(out).namelist())
+    assert names == {"band/earmark-project.json", "band/samples/bass/a.wav"}

@@ -1,0 +1,298 @@
+"""The studio's JSON API, in-process (Starlette's TestClient over the ASGI app; real files, real training)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from fastapi.testclient import TestClient
+
+from conftest import bass_note, write_dataset
+from earmark.demo import demo_data_dir
+from earmark.project import Project
+from earmark.studio import StudioSettings, create_app
+from earmark.studio.app import static_dir
+
+SR = 22050
+
+
+def wav_bytes(seconds: float = 1.0, freq: float = 110.0, sample_rate: int = SR) -> bytes:
+    t = np.arange(int(sample_rate * seconds)) / sample_rate
+    buf = io.BytesIO()
+    sf.write(buf, (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32), sample_rate, format="WAV",
+             subtype="PCM_16")
+    return buf.getvalue()
+
+
+def make_client(root: Path, **settings: object) -> TestClient:
+    return TestClient(create_app(StudioSettings(projects_root=root, **settings)))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    with make_client(tmp_path / "projects") as c:
+        c.post("/api/projects", json={"name": "band"})
+        yield c
+
+
+def assert_error(response, status: int, kind: str, pattern: str) -> None:  # type: ignore[no-untyped-def]
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"status", "type", "message"}
+    assert body["error"]["status"] == status and body["error"]["type"] == kind
+    assert re.search(pattern, body["error"]["message"]), body["error"]["message"]
+
+
+# -- one error shape ------------------------------------------------------------------------------------
+def test_every_error_has_one_json_shape(client: TestClient) -> None:
+    assert_error(client.get("/api/projects/nope"), 404, "NotFoundError", r"no project 'nope'")
+    assert_error(client.get("/api/no/such/route"), 404, "HTTPError", r"no such page")
+    assert_error(client.post("/api/projects/band/train", json={"epochs": 0}), 422, "ParameterError",
+                 r"epochs: .*greater than or equal to 1")
+    assert_error(client.post("/api/projects/band/classes", json={"name": "../etc"}), 400, "ParameterError",
+                 r"cannot be used")
+    assert_error(client.post("/api/projects/band/classes/background/samples", content=b"x",
+                             headers={"content-type": "text/plain"}), 400, "ParameterError", "multipart")
+    assert_error(client.post("/api/projects/band/train"), 422, "DatasetError",
+                 r"not ready to train: Background Noise has 0 samples; add at least 5 to train; add a class")
+
+
+def test_openapi_documents_the_routes(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for route in ("/api/projects", "/api/projects/{project}/classes/{class_name}/samples",
+                  "/api/projects/{project}/train", "/api/jobs/{job_id}", "/api/projects/{project}/compare",
+                  "/api/try/{token}/predict"):
+        assert route in paths
+
+
+# -- projects -------------------------------------------------------------------------------------------
+def test_projects_create_list_demo_and_delete(client: TestClient) -> None:
+    demo = client.post("/api/projects", json={"name": "demo set", "demo": True})
+    assert demo.status_code == 201
+    counts = {c["name"]: c["samples"] for c in demo.json()["classes"]}
+    assert counts == {n: len(list((demo_data_dir() / "train" / n).iterdir())) for n in counts}
+    assert set(counts) == {"background", "bass", "drums"} and demo.json()["hints"] == []
+    listed = client.get("/api/projects").json()
+    assert [p["id"] for p in listed["projects"]] == ["band", "demo set"]
+    assert client.delete("/api/projects/demo set").json() == {"deleted": "demo set"}
+    assert [p["id"] for p in client.get("/api/projects").json()["projects"]] == ["band"]
+
+
+def test_project_export_and_import_round_trip(client: TestClient) -> None:
+    client.post("/api/projects/band/classes", json={"name": "bass"})
+    client.post("/api/projects/band/classes/bass/samples", files=[("files", ("a.wav", wav_bytes()))])
+    exported = client.get("/api/projects/band/export")
+    assert exported.headers["content-type"] == "application/zip"
+    imported = client.post("/api/projects/import", files={"file": ("band.zip", exported.content)})
+    assert imported.status_code == 201, imported.text
+    body = imported.json()
+    assert body["id"] == "band-2" and {c["name"]: c["samples"] for c in body["classes"]} == {"background": 0, "bass": 1}
+    assert_error(client.post("/api/projects/import", files={"file": ("x.wav", wav_bytes())}), 400,
+                 "ParameterError", r"send one \.zip")
+
+
+def test_a_folder_per_class_zip_becomes_a_project(client: TestClient, tmp_path: Path) -> None:
+    data = write_dataset(tmp_path / "mine", per_class=2, seed=0, background_folder="_background_noise_")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        for f in sorted(data.rglob("*.wav")):
+            archive.write(f, f"mine/{f.relative_to(data).as_posix()}")
+    body = client.post("/api/projects/import", files={"file": ("mine.zip", buf.getvalue())}).json()
+    assert {c["name"]: c["samples"] for c in body["classes"]} == {"background": 2, "bass": 2, "drums": 2}
+
+
+# -- classes and samples --------------------------------------------------------------------------------
+def test_classes_and_uploads(client: TestClient) -> None:
+    assert client.post("/api/projects/band/classes", json={"name": "bass"}).status_code == 201
+    assert_error(client.post("/api/projects/band/classes", json={"name": "Bass"}), 409, "ConflictError",
+                 "already exists")
+    zbuf = io.BytesIO()
+    with zipfile.ZipFile(zbuf, "w") as archive:
+        archive.writestr("z/one.wav", wav_bytes())
+        archive.writestr("z/notes.txt", "hi")
+    up = client.post("/api/projects/band/classes/bass/samples", files=[
+        ("files", ("a.wav", wav_bytes())), ("files", ("long take.wav", wav_bytes(20.0))),
+        ("files", ("broken.mp3", b"ID3 not really")), ("files", ("set.zip", zbuf.getvalue()))])
+    assert up.status_code == 201, up.text
+    body = up.json()
+    assert [s["id"] for s in body["added"]] == ["a.wav"] + [f"long take_nohash_{k:03d}.wav" for k in range(5)] + \
+        ["one.wav"]
+    assert {s["name"] for s in body["skipped"]} == {"broken.mp3", "set.zip/z/notes.txt"}
+    info = {c["name"]: c for c in client.get("/api/projects/band").json()["classes"]}["bass"]
+    assert info["samples"] == 7 and info["seconds"] == 22.0 and info["enough"]
+    sample = body["added"][1]
+    assert sample["recording"] == "long take"
+    audio = client.get(sample["audio_url"])
+    assert audio.headers["content-type"] == "audio/wav" and sf.info(io.BytesIO(audio.content)).duration == 4.0
+    png = client.get(sample["spectrogram_url"])
+    assert png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
+    renamed = client.patch("/api/projects/band/classes/bass", json={"name": "electric bass"}).json()
+    assert renamed["name"] == "electric bass" and renamed["samples"] == 7
+    moved = client.post("/api/projects/band/samples/electric bass/a.wav/move", json={"to": "background"}).json()
+    assert moved["class_name"] == "background" and client.get(moved["audio_url"]).status_code == 200
+    assert client.delete(moved["audio_url"].removesuffix("/audio")).json()["deleted"] == "a.wav"
+    assert client.get("/api/projects/band/classes/background/samples").json() == {"samples": []}
+    assert client.delete("/api/projects/band/classes/electric bass").json() == {"deleted": "electric bass",
+                                                                                "samples": 6}
+
+
+@pytest.mark.parametrize("path", ["/api/projects/band/samples/background/..%2F..%2Fearmark-project.json/audio",
+                                  "/api/projects/band/samples/..%2Fsamples/x.wav/audio",
+                                  "/api/projects/band/samples/background/%2Fetc%2Fpasswd/audio"])
+def test_sample_paths_cannot_leave_the_class(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404 and response.json()["error"]["type"] in ("NotFoundError", "HTTPError")
+
+
+def test_upload_limits_answer_413(tmp_path: Path) -> None:
+    with make_client(tmp_path / "p", max_upload_mb=0.05, max_upload_files=2) as c:
+        c.post("/api/projects", json={"name": "band"})
+        assert_error(c.post("/api/projects/band/classes/background/samples",
+                            files=[("files", ("a.wav", wav_bytes(2.0)))]), 413, "LimitError", "more than the limit")
+        assert_error(c.post("/api/projects/band/classes/background/samples",
+                            files=[("files", (f"{k}.wav", wav_bytes(0.1))) for k in range(3)]), 413, "LimitError",
+                     "at most 2 files")
+        assert not list((tmp_path / "p" / "band" / "samples" / "background").iterdir())
+
+
+# -- training, models, inference ------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
+    root = tmp_path_factory.mktemp("studio")
+    project = Project.create(root / "band")
+    write_dataset(project.samples_dir, per_class=8, seed=3)
+    with make_client(root) as c:
+        job = c.post("/api/projects/band/train", json={"epochs": 3, "batch_size": 32}).json()
+        assert job["state"] == "running" and job["epochs"] == 3
+        finished = c.app.state.studio.jobs.wait(job["id"], timeout_s=120)  # type: ignore[attr-defined]
+        assert finished.state == "done", finished.error
+        yield c, finished.model["id"]  # type: ignore[index]
+
+
+def test_training_job_reports_history_and_writes_a_model(trained: tuple[TestClient, str]) -> None:
+    c, model_id = trained
+    project = c.get("/api/projects/band").json()
+    job = project["training"]
+    assert job["state"] == "done" and job["epoch"] == 3 and len(job["history"]) == 3
+    assert set(job["history"][0]) >= {"train_loss", "train_accuracy", "val_loss", "val_accuracy"}
+    assert [m["id"] for m in project["models"]] == [model_id]
+
+
+def test_model_details_hold_the_confusion_cells_with_playable_clips(trained: tuple[TestClient, str]) -> None:
+    c, model_id = trained
+    model = c.get(f"/api/projects/band/models/{model_id}").json()
+    validation = model["validation"]
+    matrix = validation["confusion"]["matrix"]
+    cells = validation["cells"]
+    assert sum(map(sum, matrix)) == sum(len(v) for v in cells.values()) == validation["n_clips"]
+    labels = validation["confusion"]["labels"]
+    for i, true in enumerate(labels):
+        for j, predicted in enumerate(labels):
+            assert len(cells.get(f"{true}|{predicted}", [])) == matrix[i][j]
+    clip = next(iter(cells.values()))[0]
+    assert clip["exists"] and c.get(clip["audio_url"]).status_code == 200
+    assert len(model["history"]) == 3 and model["settings"]["epochs"] == 3
+
+
+def test_a_second_training_run_waits_for_the_first(tmp_path: Path) -> None:
+    project = Project.create(tmp_path / "band")
+    write_dataset(project.samples_dir, per_class=6, seed=4)
+    with make_client(tmp_path) as c:
+        job = c.post("/api/projects/band/train", json={"epochs": 50}).json()
+        assert_error(c.post("/api/projects/band/train", json={"epochs": 1}), 409, "ConflictError", "already going on")
+        assert c.post(f"/api/jobs/{job['id']}/cancel").status_code == 200
+        finished = c.app.state.studio.jobs.wait(job["id"], timeout_s=120)  # type: ignore[attr-defined]
+        assert finished.state == "cancelled" and len(finished.history) < 50
+        assert list(project.models_dir.iterdir()) == [], "a cancelled run writes no model"
+    assert_error(c.get("/api/jobs/nope"), 404, "NotFoundError", "no training job")
+
+
+def test_predict_a_clip_and_a_long_recording(trained: tuple[TestClient, str]) -> None:
+    c, model_id = trained
+    short = c.post(f"/api/projects/band/models/{model_id}/predict", files={"file": ("a.wav", wav_bytes(1.0))}).json()
+    assert short["label"] in short["probabilities"] and short["timeline"] is None
+    assert abs(sum(short["probabilities"].values()) - 1) < 1e-3
+    recording = (demo_data_dir() / "recording.ogg").read_bytes()
+    long = c.post(f"/api/projects/band/models/{model_id}/predict", files={"file": ("rec.ogg", recording)}).json()
+    assert long["timeline"]["segments"] and long["duration_s"] > 10
+    assert c.get(long["timeline_url"]).content[:4] == b"\x89PNG"
+    assert c.get(long["audio_url"]).content == recording
+    assert_error(c.post(f"/api/projects/band/models/{model_id}/predict", files={"file": ("x.wav", b"nope")}),
+                 422, "AudioDecodeError", "could not be decoded")
+
+
+def test_evaluate_and_compare_on_an_uploaded_test_set(trained: tuple[TestClient, str], tmp_path: Path) -> None:
+    c, model_id = trained
+    test = write_dataset(tmp_path / "test", per_class=3, seed=9)
+    files = [("files", (f"test/{f.relative_to(test).as_posix()}", f.read_bytes())) for f in sorted(test.rglob("*.wav"))]
+    report = c.post(f"/api/projects/band/models/{model_id}/evaluate", files=files).json()
+    assert report["n_clips"] == 9 and 0 <= report["accuracy"] <= 1
+    assert sum(map(sum, report["confusion"]["matrix"])) == 9
+    comparison = c.post("/api/projects/band/compare", data={"model_a": model_id, "model_b": model_id},
+                        files=files).json()
+    assert comparison["a"]["accuracy"] == comparison["b"]["accuracy"] == report["accuracy"]
+    assert comparison["wrong_only_with_a"] == comparison["wrong_only_with_b"] == []
+    assert_error(c.post(f"/api/projects/band/models/{model_id}/evaluate", files=[("files", ("a.wav", wav_bytes()))]),
+                 422, "DatasetError", "one folder per class")
+
+
+def test_download_and_import_a_model(trained: tuple[TestClient, str]) -> None:
+    c, model_id = trained
+    data = c.get(f"/api/projects/band/models/{model_id}/download").content
+    info = c.post("/api/projects/band/models/import", files={"file": ("theirs.earmark", data)}).json()
+    assert info["id"].startswith("theirs-") and info["token"] == c.get(f"/api/projects/band/models/{model_id}").json()[
+        "token"]
+    assert_error(c.post("/api/projects/band/models/import", files={"file": ("x.earmark", b"garbage")}), 422,
+                 "ModelFileError", "")
+    assert c.delete(f"/api/projects/band/models/{info['id']}").json() == {"deleted": info["id"]}
+
+
+def test_live_preview_over_a_websocket(trained: tuple[TestClient, str]) -> None:
+    c, model_id = trained
+    rng = np.random.default_rng(0)
+
+
+    audio = np.concatenate([bass_note(rng, sample_rate=44100) for _ in range(2)])
+    with c.websocket_connect(f"/api/projects/band/models/{model_id}/live") as ws:
+        ws.send_text(json.dumps({"sample_rate": 44100}))
+        ready = ws.receive_json()
+        assert ready["ready"] and ready["labels"] == ["background", "bass", "drums"]
+        for start in range(0, len(audio), 2205):  # 50 ms chunks
+            ws.send_bytes(audio[start:start + 2205].astype("<f4").tobytes())
+        replies = [ws.receive_json() for _ in range(10)]
+    assert all(set(r) >= {"label", "probabilities", "time_s"} for r in replies)
+    times = [r["time_s"] for r in replies]
+    assert np.allclose(np.diff(times), 0.1), "a prediction every 100 ms of audio"
+    with c.websocket_connect(f"/api/projects/band/models/{model_id}/live") as ws:
+        ws.send_text("hello")
+        assert "sample_rate" in ws.receive_json()["error"]["message"]
+
+
+def test_the_share_routes_show_the_model_and_nothing_of_the_project(trained: tuple[TestClient, str]) -> None:
+    c, model_id = trained
+    token = c.get(f"/api/projects/band/models/{model_id}").json()["share_url"].rsplit("/", 1)[1]
+    info = c.get(f"/api/try/{token}").json()
+    assert info["labels"] == ["background", "bass", "drums"]
+    assert "band" not in json.dumps(info) and "samples" not in json.dumps(info)
+    assert c.post(f"/api/try/{token}/predict", files={"file": ("a.wav", wav_bytes())}).json()["label"]
+    page = c.get(f"/try/{token}")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert_error(c.get("/api/try/0000000000000000"), 404, "NotFoundError", "fresh link")
+
+
+def test_the_page_needs_nothing_from_the_internet(client: TestClient) -> None:
+    index = client.get("/")
+    assert index.status_code == 200 and "<html" in index.text.lower()
+    files = [p for p in static_dir().rglob("*") if p.is_file()]
+    assert {p.name for p in files} >= {"index.html", "try.html", "recorder-worklet.js"}
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"(src|href)\s*=\s*[\"']\s*(https?:)?//", text), f"{path.name} loads from the internet"
+        assert not re.search(r"(import|fetch)\s*\(?\s*[\"']https?://", text), f"{path.name} fetches the internet"
