@@ -97,3 +97,21 @@ def test_importing_earmark_loads_no_optional_heavy_parts() -> None:
     code = "import sys, earmark; print(sorted(m for m in ('matplotlib', 'sounddevice') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_studio_api_page_lists_every_route(tmp_path: Path) -> None:
+    """docs/studio-api.md names every route of the OpenAPI schema (and no route that is gone)."""
+    from earmark.studio import StudioSettings, create_app
+
+    app = create_app(StudioSettings(projects_root=tmp_path))
+    schema_paths = set(app.openapi()["paths"])
+    from earmark.studio.routes import classes, models, projects, samples, share, training
+
+    ws_paths = {route.path for module in (classes, models, projects, samples, share, training)
+                for route in module.router.routes if type(route).__name__ == "APIWebSocketRoute"}
+    assert ws_paths, "the live routes are WebSockets"
+    doc = (ROOT / "docs" / "studio-api.md").read_text()
+    documented = set(re.findall(r"`(?:GET|POST|PATCH|DELETE|WebSocket) (/api/[^` ]+)`", doc))
+    assert documented == {p.replace("{class_name}", "{class}").replace("{model_id}", "{model}")
+                          .replace("{job_id}", "{job}").replace("{sample_id}", "{id}")
+                          for p in schema_paths | ws_paths}

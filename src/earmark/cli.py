@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import sys
 import tempfile
@@ -47,19 +46,10 @@ class _Group(click.Group):
             ctx.exit(1)
 
 
-def _finite(obj: Any) -> Any:
-    """NaN and infinities become ``null``: JSON has no spelling for them."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    return obj
-
-
 def _emit_json(obj: Any) -> None:
-    click.echo(json.dumps(_finite(obj), indent=2, ensure_ascii=False, allow_nan=False))
+    from .evaluate import finite
+
+    click.echo(json.dumps(finite(obj), indent=2, ensure_ascii=False, allow_nan=False))
 
 
 def _check_writable(path: Path) -> None:

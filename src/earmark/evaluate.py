@@ -7,6 +7,7 @@ weight on the louder windows (see :func:`earmark.classifier.window_weights`).
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import dataclass, field, replace
@@ -20,7 +21,19 @@ from .classifier import Classifier
 from .dataset import Dataset, Skipped, load_dataset
 from .errors import DatasetError, ParameterError
 
-__all__ = ["Comparison", "EvaluationReport", "evaluate", "compare", "report_from_probabilities"]
+__all__ = ["Comparison", "EvaluationReport", "evaluate", "compare", "finite", "report_from_probabilities"]
+
+
+def finite(obj: Any) -> Any:
+    """``obj`` with NaN and infinities as ``None``: a score that does not exist (no clips of a
+    class) is ``null`` in JSON, which has no spelling for NaN."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite(v) for v in obj]
+    return obj
 
 
 @dataclass

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -26,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
 from ..errors import EarmarkError
+from ..evaluate import finite
 from .routes import classes, models, projects, samples, share, training
 from .settings import StudioSettings
 from .state import Studio
@@ -35,20 +35,9 @@ __all__ = ["create_app", "error_body"]
 _log = logging.getLogger("earmark.studio")
 
 
-def _finite(value: Any) -> Any:
-    """JSON has no NaN: scores that do not exist (no validation clips) travel as null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
-
-
 class StudioJSONResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
-        return json.dumps(_finite(content), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return json.dumps(finite(content), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def error_body(status: int, kind: str, message: str) -> dict[str, Any]:

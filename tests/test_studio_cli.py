@@ -1,0 +1,65 @@
+"""``earmark studio``: the project folder it opens, and a real server answering on a real port."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from earmark.errors import ParameterError
+from earmark.project import PROJECT_FILE
+from earmark.studio.serve import prepare
+
+
+def test_a_first_start_makes_a_ready_demo_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EARMARK_HOME", str(tmp_path / "home"))
+    said: list[str] = []
+    settings = prepare(None, echo=said.append)
+    assert settings.projects_root == tmp_path / "home" and settings.project == "demo"
+    assert {p.name for p in (tmp_path / "home" / "demo" / "samples").iterdir()} == {"background", "bass", "drums"}
+    assert "created the demo project" in said[0]
+    again = prepare(None, echo=said.append)
+    assert again.project is None and len(said) == 1, "the demo project is made once"
+
+
+def test_a_project_dir_is_opened_or_created(tmp_path: Path) -> None:
+    settings = prepare(tmp_path / "gig", echo=lambda _: None)
+    assert (settings.projects_root, settings.project) == (tmp_path, "gig")
+    assert (tmp_path / "gig" / PROJECT_FILE).exists()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ParameterError, match="is a file"):
+        prepare(tmp_path / "file", echo=lambda _: None)
+
+
+def test_earmark_studio_serves_the_page_and_the_api(tmp_path: Path) -> None:
+    env = {**os.environ, "EARMARK_HOME": str(tmp_path / "home")}
+    proc = subprocess.Popen([sys.executable, "-m", "earmark.cli", "studio", str(tmp_path / "gig"), "--no-browser"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        url = None
+        deadline = time.monotonic() + 60
+        while url is None and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if match := re.search(r"(http://127\.0\.0\.1:\d+/)", line):
+                url = match.group(1)
+        assert url, "the studio prints its URL"
+        for _ in range(100):
+            try:
+                status = json.load(urllib.request.urlopen(url + "api/status", timeout=5))
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert status["current"] == "gig" and status["projects_root"] == str(tmp_path)
+        page = urllib.request.urlopen(url, timeout=5).read().decode()
+        assert "<html" in page.lower()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
