@@ -1,12 +1,16 @@
-# One task runner for earmark: `make demo`, `make test` (lint + types + tests), `make bench`.
+# One task runner for earmark: `make demo`, `make test` (lint + types + tests), `make studio`, `make bench`.
 # Every target sets up what it needs: a virtual environment in .venv with the CPU build of
 # PyTorch (torch==2.13.0 is installed first so that the plain `torch` requirement does not
-# pull a multi-GB CUDA build).
+# pull a multi-GB CUDA build), and for the studio's browser tests Debian's Chromium (Playwright
+# drives it; `playwright install` is never run: it downloads from outside).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.earmark-installed
 
-.PHONY: setup demo test lint types pytest bench clean
+BROWSER := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup demo studio test lint types pytest bench clean
 
 setup: $(STAMP)
 
@@ -19,13 +23,20 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(VENV)/bin/earmark demo
 
+studio: setup
+	$(VENV)/bin/earmark studio
+
+$(BROWSER):
+	@command -v apt-get >/dev/null || { echo "install Chromium at $(BROWSER) for the browser tests"; exit 1; }
+	$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver
+
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks scripts
 
 types: setup
 	$(VENV)/bin/mypy
 
-pytest: setup
+pytest: setup $(BROWSER)
 	$(PY) -m pytest -q
 
 test: lint types pytest

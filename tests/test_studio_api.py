@@ -64,6 +64,14 @@ def test_every_error_has_one_json_shape(client: TestClient) -> None:
                  r"not ready to train: Background Noise has 0 samples; add at least 5 to train; add a class")
 
 
+def test_the_api_docs_page_is_served_offline(client: TestClient) -> None:
+    page = client.get("/docs").text
+    assert "/openapi.json" in page and "cdn" not in page.lower()
+    for asset in re.findall(r"(?:src|href)=['\"](/docs-static/[^'\"]+)", page):
+        assert client.get(asset).status_code == 200
+    assert re.search(r"/docs-static/swagger-ui-bundle\.js", page)
+
+
 def test_openapi_documents_the_routes(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     for route in ("/api/projects", "/api/projects/{project}/classes/{class_name}/samples",

@@ -17,17 +17,22 @@ from .classifier import Classifier, Prediction, load
 from .dataset import Dataset, load_dataset
 from .errors import (
     AudioDecodeError,
+    ConflictError,
     DatasetError,
     DependencyError,
     DeviceError,
     EarmarkError,
+    LimitError,
     ModelFileError,
+    NotFoundError,
     OutputError,
     ParameterError,
 )
 from .evaluate import Comparison, EvaluationReport, compare, evaluate
+from .intake import add_files
 from .live import file_chunks, microphone_chunks
 from .pictures import confusion_png, history_png, spectrogram_png, timeline_png
+from .project import Project
 from .stream import StreamingClassifier
 from .timeline import Segment, Timeline
 from .train import EpochRecord, TrainSettings, train
@@ -38,6 +43,7 @@ __all__ = [
     "AudioDecodeError",
     "Classifier",
     "Comparison",
+    "ConflictError",
     "Dataset",
     "DatasetError",
     "DependencyError",
@@ -45,14 +51,18 @@ __all__ = [
     "EarmarkError",
     "EpochRecord",
     "EvaluationReport",
+    "LimitError",
     "ModelFileError",
+    "NotFoundError",
     "OutputError",
     "ParameterError",
     "Prediction",
+    "Project",
     "Segment",
     "StreamingClassifier",
     "Timeline",
     "TrainSettings",
+    "add_files",
     "compare",
     "confusion_png",
     "evaluate",

@@ -19,7 +19,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -56,6 +57,23 @@ def static_dir() -> Path:
     return Path(str(resources.files("earmark.studio") / "static"))
 
 
+def _offline_api_docs(app: FastAPI) -> None:
+    """Swagger UI at ``/docs`` from the files of the swagger-ui-bundle package (FastAPI's default
+    loads them from a CDN, and the studio must work offline)."""
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:  # the API still documents itself at /openapi.json
+        return
+    app.mount("/docs-static", StaticFiles(directory=swagger_ui_path), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="earmark studio API",
+                                   swagger_js_url="/docs-static/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-static/swagger-ui.css",
+                                   swagger_favicon_url="/docs-static/favicon-32x32.png")
+
+
 def create_app(settings: StudioSettings) -> FastAPI:
     """Build the studio app for ``settings`` (nothing is read or started at import time)."""
     studio = Studio(settings)
@@ -65,7 +83,7 @@ def create_app(settings: StudioSettings) -> FastAPI:
         yield
         studio.close()
 
-    app = FastAPI(title="earmark studio", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="earmark studio", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   default_response_class=StudioJSONResponse,
                   description="Record, upload, train, inspect and try sound classifiers. "
                               "Every error answers {\"error\": {\"status\", \"type\", \"message\"}}.")
@@ -97,6 +115,7 @@ def create_app(settings: StudioSettings) -> FastAPI:
 
     static = static_dir()
     app.mount("/static", StaticFiles(directory=static), name="static")
+    _offline_api_docs(app)
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
