@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ __all__ = ["IntakeLimits", "IntakeResult", "add_files", "LONG_RECORDING_S", "DEF
 LONG_RECORDING_S = 12.0
 DEFAULT_CLIP_S = 4.0
 _UNSAFE = re.compile(r"[^\w .()+,&'#@-]+")
+_NAMING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,8 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
                 result.skipped.append((name, f"the upload holds more than {limits.max_total_s / 3600:.0f} h of "
                                              "audio; upload the rest in another batch"))
                 continue
-            result.added.extend(_keep(project, folder, name, path, audio, clip_s=clip_s, take=take))
+            with _NAMING:  # choosing a free name and writing it is one step for concurrent uploads
+                result.added.extend(_keep(project, folder, name, path, audio, clip_s=clip_s, take=take))
     return result
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
 from ...intake import add_files
 from ..deps import ProjectDep, StudioDep, sample_urls
@@ -39,8 +40,8 @@ async def add_samples(class_name: str, request: Request, project: ProjectDep, st
     """Upload audio files or zips (form field ``files``); optional ``clip_s`` and ``recording``."""
     project.class_dir(class_name)  # 404 before reading a big upload
     async with read_upload(request, studio.settings) as upload:
-        result = add_files(project, class_name, upload.all_files("files") + upload.all_files("file"),
-                           clip_s=upload.number("clip_s"), recording=upload.fields.get("recording") or None,
-                           limits=studio.limits)
+        result = await run_in_threadpool(
+            add_files, project, class_name, upload.all_files("files") + upload.all_files("file"),
+            clip_s=upload.number("clip_s"), recording=upload.fields.get("recording") or None, limits=studio.limits)
     return {"added": [sample_urls(project, s) for s in result.added],
             "skipped": [{"name": n, "reason": r} for n, r in result.skipped]}

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
 
 from ...errors import NotFoundError, ParameterError
 from ...evaluate import Comparison, evaluate
@@ -71,7 +72,7 @@ async def import_model(request: Request, project: ProjectDep, studio: StudioDep)
         if len(files) != 1:
             raise ParameterError("send exactly one model file (.earmark) in the form field 'file'")
         name, path = files[0]
-        info = project.import_model(path, name=Path(name).stem)
+        info = await run_in_threadpool(project.import_model, path, name=Path(name).stem)
     return model_view(project, info.id)
 
 
@@ -88,7 +89,7 @@ async def predict(model_id: str, request: Request, project: ProjectDep, studio: 
         files = upload.all_files("file") + upload.all_files("files")
         if len(files) != 1:
             raise ParameterError("send exactly one audio file in the form field 'file'")
-        return predict_upload(studio, clf, *files[0])
+        return await run_in_threadpool(predict_upload, studio, clf, *files[0])
 
 
 @router.post("/models/{model_id}/evaluate")
@@ -96,8 +97,9 @@ async def evaluate_model(model_id: str, request: Request, project: ProjectDep, s
     clf = studio.classifier(project.model_path(model_id))
     async with read_upload(request, studio.settings) as upload:
         with tempfile.TemporaryDirectory(prefix="earmark-testset-") as tmp:
-            folder = test_set_folder(upload.all_files("files") + upload.all_files("file"), Path(tmp))
-            report = evaluate(clf, folder)
+            folder = await run_in_threadpool(test_set_folder, upload.all_files("files") + upload.all_files("file"),
+                                             Path(tmp))
+            report = await run_in_threadpool(evaluate, clf, folder)
     return {"model": model_id, **report.to_dict()}
 
 
@@ -109,8 +111,11 @@ async def compare_models(request: Request, project: ProjectDep, studio: StudioDe
             raise ParameterError("choose two models (form fields 'model_a' and 'model_b')")
         a, b = (studio.classifier(project.model_path(i)) for i in ids)
         with tempfile.TemporaryDirectory(prefix="earmark-testset-") as tmp:
-            folder = test_set_folder(upload.all_files("files") + upload.all_files("file"), Path(tmp))
-            comparison = Comparison(evaluate(a, folder), evaluate(b, folder), model_a=ids[0], model_b=ids[1])
+            folder = await run_in_threadpool(test_set_folder, upload.all_files("files") + upload.all_files("file"),
+                                             Path(tmp))
+            report_a = await run_in_threadpool(evaluate, a, folder)
+            report_b = await run_in_threadpool(evaluate, b, folder)
+            comparison = Comparison(report_a, report_b, model_a=ids[0], model_b=ids[1])
     return {"model_a": ids[0], "model_b": ids[1], "a": comparison.a.to_dict(), "b": comparison.b.to_dict(),
             "wrong_only_with_a": comparison.wrong_only_with_a, "wrong_only_with_b": comparison.wrong_only_with_b}
 

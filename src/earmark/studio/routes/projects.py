@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
 
 from ..._version import __version__
 from ...dataset import BACKGROUND_LABEL, extract_zip, is_background_name
@@ -75,8 +76,9 @@ async def import_project(request: Request, studio: StudioDep) -> dict[str, Any]:
             raise ParameterError("send one .zip file (a project exported from earmark, or one folder per class)")
         name, path = files[0]
         with tempfile.TemporaryDirectory(prefix="earmark-import-") as tmp:
-            root = extract_zip(path, Path(tmp))
-            project = _import_folder(studio, root, upload.fields.get("name") or safe_stem(name))
+            root = await run_in_threadpool(extract_zip, path, Path(tmp))
+            project = await run_in_threadpool(_import_folder, studio, root,
+                                              upload.fields.get("name") or safe_stem(name))
     return project_view(studio, project)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
 
 from ...errors import ParameterError
 from ..deps import StudioDep
@@ -36,7 +37,7 @@ async def shared_predict(token: str, request: Request, studio: StudioDep) -> dic
         files = upload.all_files("file") + upload.all_files("files")
         if len(files) != 1:
             raise ParameterError("send exactly one audio file in the form field 'file'")
-        return predict_upload(studio, clf, *files[0])
+        return await run_in_threadpool(predict_upload, studio, clf, *files[0])
 
 
 @router.websocket("/api/try/{token}/live")
