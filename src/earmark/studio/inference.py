@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..audio import AUDIO_EXTENSIONS, load_audio
@@ -19,8 +21,9 @@ from ..dataset import extract_zip
 from ..errors import DatasetError, EarmarkError, ParameterError
 from ..pictures import timeline_png
 from .state import Studio
+from .uploads import read_upload
 
-__all__ = ["predict_upload", "test_set_folder", "live_session"]
+__all__ = ["predict_request", "predict_upload", "test_set_folder", "live_session"]
 
 _MAX_LIVE_MESSAGE = 1 << 20  # bytes of PCM in one message (~6 s at 44.1 kHz)
 
@@ -43,6 +46,15 @@ def predict_upload(studio: Studio, clf: Classifier, name: str, path: Path) -> di
         out["timeline"] = timeline.to_dict()
         out["timeline_url"] = f"/api/results/{picture_name}"
     return out
+
+
+async def predict_request(request: Request, studio: Studio, clf: Classifier) -> dict[str, Any]:
+    """Label the one file a request uploads (form field ``file``), decoding it off the event loop."""
+    async with read_upload(request, studio.settings) as upload:
+        files = upload.all_files("file") + upload.all_files("files")
+        if len(files) != 1:
+            raise ParameterError("send exactly one audio file in the form field 'file'")
+        return await run_in_threadpool(predict_upload, studio, clf, *files[0])
 
 
 def test_set_folder(files: list[tuple[str, Path]], target: Path) -> Path:

@@ -17,7 +17,7 @@ from ...errors import NotFoundError, ParameterError
 from ...evaluate import Comparison, evaluate
 from ...project import Project
 from ..deps import ProjectDep, StudioDep, sample_base
-from ..inference import live_session, predict_upload, test_set_folder
+from ..inference import live_session, predict_request, test_set_folder
 from ..uploads import read_upload
 
 router = APIRouter(prefix="/api/projects/{project}", tags=["models"])
@@ -85,11 +85,7 @@ def delete_model(model_id: str, project: ProjectDep) -> dict[str, Any]:
 @router.post("/models/{model_id}/predict")
 async def predict(model_id: str, request: Request, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
     clf = studio.classifier(project.model_path(model_id))
-    async with read_upload(request, studio.settings) as upload:
-        files = upload.all_files("file") + upload.all_files("files")
-        if len(files) != 1:
-            raise ParameterError("send exactly one audio file in the form field 'file'")
-        return await run_in_threadpool(predict_upload, studio, clf, *files[0])
+    return await predict_request(request, studio, clf)
 
 
 @router.post("/models/{model_id}/evaluate")

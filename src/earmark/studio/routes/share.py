@@ -10,12 +10,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import FileResponse
-from starlette.concurrency import run_in_threadpool
 
-from ...errors import ParameterError
 from ..deps import StudioDep
-from ..inference import live_session, predict_upload
-from ..uploads import read_upload
+from ..inference import live_session, predict_request
 
 router = APIRouter(tags=["share"])
 
@@ -33,11 +30,7 @@ def shared_model(token: str, studio: StudioDep) -> dict[str, Any]:
 async def shared_predict(token: str, request: Request, studio: StudioDep) -> dict[str, Any]:
     project, model_id = studio.shared_model(token)
     clf = studio.classifier(project.model_path(model_id))
-    async with read_upload(request, studio.settings) as upload:
-        files = upload.all_files("file") + upload.all_files("files")
-        if len(files) != 1:
-            raise ParameterError("send exactly one audio file in the form field 'file'")
-        return await run_in_threadpool(predict_upload, studio, clf, *files[0])
+    return await predict_request(request, studio, clf)
 
 
 @router.websocket("/api/try/{token}/live")
