@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .atomic import atomic_write
-from .audio import AUDIO_EXTENSIONS, Audio, load_audio, write_wav
+from .audio import AUDIO_EXTENSIONS, Audio, load_audio, probe, write_wav
 from .dataset import NOHASH, cut_recording, extract_zip
 from .errors import AudioDecodeError, DatasetError, LimitError, ParameterError
 from .project import Project, SampleInfo, free_path
@@ -85,14 +85,17 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
                              "upload them in smaller batches")
         total_s = 0.0
         for name, path in entries:
+            stated_s, _ = probe(path)  # from the header: refuse hours of audio before decoding them
+            if stated_s > limits.max_file_s:
+                result.skipped.append((name, _too_long(stated_s, limits)))
+                continue
             try:
                 audio = load_audio(path)
             except AudioDecodeError as exc:
                 result.skipped.append((name, str(exc).replace(str(path), name)))
                 continue
             if audio.duration_s > limits.max_file_s:
-                result.skipped.append((name, f"{audio.duration_s / 60:.0f} min long, more than the limit of "
-                                             f"{limits.max_file_s / 60:.0f} min; cut it into shorter files"))
+                result.skipped.append((name, _too_long(audio.duration_s, limits)))
                 continue
             total_s += audio.duration_s
             if total_s > limits.max_total_s:
@@ -102,6 +105,11 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
             with _NAMING:  # choosing a free name and writing it is one step for concurrent uploads
                 result.added.extend(_keep(project, folder, name, path, audio, clip_s=clip_s, take=take))
     return result
+
+
+def _too_long(seconds: float, limits: IntakeLimits) -> str:
+    return (f"{seconds / 60:.1f} min long, more than the limit of {limits.max_file_s / 60:.1f} min; "
+            "cut it into shorter files")
 
 
 def _expand(files: Iterable[tuple[str, Path]], tmp: Path, result: IntakeResult) -> Iterable[tuple[str, Path]]:
