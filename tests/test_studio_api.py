@@ -304,3 +304,21 @@ def test_the_page_needs_nothing_from_the_internet(client: TestClient) -> None:
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"(src|href)\s*=\s*[\"']\s*(https?:)?//", text), f"{path.name} loads from the internet"
         assert not re.search(r"(import|fetch)\s*\(?\s*[\"']https?://", text), f"{path.name} fetches the internet"
+
+
+def test_live_preview_of_a_missing_model_says_so_in_json(client: TestClient) -> None:
+    with client.websocket_connect("/api/projects/band/models/nope/live") as ws:
+        reply = ws.receive_json()
+    assert reply["error"]["type"] == "NotFoundError" and "no model 'nope'" in reply["error"]["message"]
+    with client.websocket_connect("/api/try/0123456789abcdef/live") as ws:
+        assert "fresh link" in ws.receive_json()["error"]["message"]
+
+
+def test_decode_errors_name_the_upload_not_the_server_file(trained: tuple[TestClient, str]) -> None:
+    c, model_id = trained
+    message = c.post(f"/api/projects/band/models/{model_id}/predict",
+                     files={"file": ("my take.wav", b"x")}).json()["error"]["message"]
+    assert message.startswith("my take.wav") and "/tmp" not in message
+    message = c.post("/api/projects/band/models/import", files={"file": ("theirs.earmark", b"x" * 64)}).json()[
+        "error"]["message"]
+    assert "theirs.earmark" in message and "/tmp" not in message

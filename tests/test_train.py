@@ -203,3 +203,12 @@ def test_unknown_settings_are_named() -> None:
 def test_hop_follows_the_window_unless_given() -> None:
     assert TrainSettings(window_s=0.4).hop_s == pytest.approx(0.2)
     assert TrainSettings(window_s=2.0, hop_s=0.5).hop_s == pytest.approx(0.5)
+
+
+def test_digital_silence_is_background(small_dataset: Path) -> None:
+    """A muted input is "nothing": training shows the background class some digital silence."""
+    settings = TrainSettings(arch="tiny", epochs=6, steps_per_epoch=10, batch_size=32, seed=0, window_s=1.0,
+                             sample_rate=SR)
+    clf = train(small_dataset, settings=settings, progress=False)
+    prediction = clf.predict(np.zeros(2 * SR, np.float32), sample_rate=SR)
+    assert prediction.label == "background", prediction.probabilities

@@ -172,6 +172,8 @@ class _ExampleMaker:
         if not self.augment:
             return self._crop_sound(k)
         if is_background:
+            if rng.random() < 0.04:  # digital silence (a muted input, a pause) is "nothing" too
+                return np.zeros(n, np.float32)
             if rng.random() < 0.5:
                 y = synthetic_ambience(n, sample_rate=sr, rng=rng) * 0.1
             else:
@@ -205,7 +207,10 @@ def _feature_augment(feats: torch.Tensor, rng: np.random.Generator) -> torch.Ten
     curve = tilt + bump * torch.exp(-0.5 * ((pos - centre) / 0.08) ** 2)
     cutoff = torch.from_numpy(rng.uniform(0.5, 1.5, size=(b, 1)).astype(np.float32))
     curve = curve - 12.0 * torch.clamp(pos - cutoff, min=0) / 0.1  # ~ steep low-pass when cutoff < 1
-    x = LogMel.normalise_window(feats + curve[:, :, None])
+    # An equaliser shapes sound, not the floor under it: cells at the window's floor (all of
+    # them in digital silence) stay there, so silence stays flat as it is at inference.
+    at_floor = feats <= feats.amin(dim=(-2, -1), keepdim=True) + 1e-4
+    x = LogMel.normalise_window(torch.where(at_floor, feats, feats + curve[:, :, None]))
     bins = torch.arange(n_mels)[None, :, None]
     frames = torch.arange(n_frames)[None, None, :]
     keep = torch.ones(b, n_mels, n_frames, dtype=torch.bool)

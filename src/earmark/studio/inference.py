@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..audio import AUDIO_EXTENSIONS, load_audio
 from ..classifier import Classifier
 from ..dataset import extract_zip
-from ..errors import DatasetError, EarmarkError, ParameterError
+from ..errors import AudioDecodeError, DatasetError, EarmarkError, ParameterError
 from ..pictures import timeline_png
 from .state import Studio
 from .uploads import read_upload
@@ -30,8 +31,10 @@ _MAX_LIVE_MESSAGE = 1 << 20  # bytes of PCM in one message (~6 s at 44.1 kHz)
 
 def predict_upload(studio: Studio, clf: Classifier, name: str, path: Path) -> dict[str, Any]:
     """Label one uploaded file; a recording longer than two windows also gets a timeline and its picture."""
-    audio = load_audio(path, sample_rate=clf.sample_rate)
-    audio = type(audio)(audio.samples, audio.sample_rate, source=name)
+    try:
+        audio = load_audio(path, sample_rate=clf.sample_rate)
+    except AudioDecodeError as exc:  # name the upload, not the temporary file it was saved to
+        raise AudioDecodeError(str(exc).replace(str(path), name)) from exc
     prediction = clf.predict(audio.samples, sample_rate=audio.sample_rate)
     out: dict[str, Any] = {**prediction.to_dict(), "file": name, "duration_s": round(audio.duration_s, 3),
                            "timeline": None, "timeline_url": None}
@@ -77,10 +80,15 @@ def test_set_folder(files: list[tuple[str, Path]], target: Path) -> Path:
     return target
 
 
-async def live_session(websocket: WebSocket, clf: Classifier) -> None:
-    """Classify PCM sent over a WebSocket: a JSON ``{"sample_rate": N}`` first, then float32 frames."""
+async def live_session(websocket: WebSocket, model: Callable[[], Classifier]) -> None:
+    """Classify PCM sent over a WebSocket: a JSON ``{"sample_rate": N}`` first, then float32 frames.
+
+    ``model`` is called after the connection is accepted, so that a missing or broken model
+    reaches the page as a JSON error (then close code 1008) rather than a failed handshake.
+    """
     await websocket.accept()
     try:
+        clf = model()
         first = await websocket.receive_text()
         try:
             rate = int(json.loads(first)["sample_rate"])

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
-from ...errors import NotFoundError, ParameterError
+from ...errors import ModelFileError, NotFoundError, ParameterError
 from ...evaluate import Comparison, evaluate
 from ...project import Project
 from ..deps import ProjectDep, StudioDep, sample_base
@@ -72,7 +72,10 @@ async def import_model(request: Request, project: ProjectDep, studio: StudioDep)
         if len(files) != 1:
             raise ParameterError("send exactly one model file (.earmark) in the form field 'file'")
         name, path = files[0]
-        info = await run_in_threadpool(project.import_model, path, name=Path(name).stem)
+        try:
+            info = await run_in_threadpool(project.import_model, path, name=Path(name).stem)
+        except ModelFileError as exc:  # name the upload, not the temporary file it was saved to
+            raise ModelFileError(str(exc).replace(str(path), name)) from exc
     return model_view(project, info.id)
 
 
@@ -117,5 +120,5 @@ async def compare_models(request: Request, project: ProjectDep, studio: StudioDe
 
 
 @router.websocket("/models/{model_id}/live")
-async def live(websocket: WebSocket, model_id: str, project: ProjectDep, studio: StudioDep) -> None:
-    await live_session(websocket, studio.classifier(project.model_path(model_id)))
+async def live(websocket: WebSocket, project: str, model_id: str, studio: StudioDep) -> None:
+    await live_session(websocket, lambda: studio.classifier(studio.project(project).model_path(model_id)))

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import FileResponse
 
+from ...classifier import Classifier
 from ..deps import StudioDep
 from ..inference import live_session, predict_request
 
@@ -35,8 +36,11 @@ async def shared_predict(token: str, request: Request, studio: StudioDep) -> dic
 
 @router.websocket("/api/try/{token}/live")
 async def shared_live(websocket: WebSocket, token: str, studio: StudioDep) -> None:
-    project, model_id = studio.shared_model(token)
-    await live_session(websocket, studio.classifier(project.model_path(model_id)))
+    def model() -> Classifier:
+        project, model_id = studio.shared_model(token)
+        return studio.classifier(project.model_path(model_id))
+
+    await live_session(websocket, model)
 
 
 @router.get("/api/results/{name}", response_class=FileResponse)
