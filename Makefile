@@ -10,7 +10,7 @@ STAMP := $(VENV)/.earmark-installed
 BROWSER := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup demo studio test lint types pytest bench clean
+.PHONY: setup demo studio test lint types pytest screenshots bench clean
 
 setup: $(STAMP)
 
@@ -40,6 +40,10 @@ pytest: setup $(BROWSER)
 	$(PY) -m pytest -q
 
 test: lint types pytest
+
+# rewrite docs/screenshots/*.png from the browser tests (a plain test run writes them to a temp folder)
+screenshots: setup $(BROWSER)
+	EARMARK_SCREENSHOTS=1 $(PY) -m pytest -q -m browser tests/browser
 
 bench: setup
 	$(PY) benchmarks/run_benchmark.py

@@ -1,0 +1,131 @@
+// earmark studio: boots the page, the project bar and the tabs; each screen lives in its own module.
+
+import { api } from "./api.js";
+import { initEvaluate } from "./evaluate.js";
+import { initKeep } from "./keep.js";
+import { initLive } from "./live.js";
+import { initRecorder } from "./recorder.js";
+import { initSamples } from "./samples.js";
+import { emit, on, setProject, state } from "./state.js";
+import { initTimeline } from "./timeline.js";
+import { initTraining } from "./training.js";
+import { $, $$, busy, h, showError, toast } from "./ui.js";
+
+function showTab(name) {
+  for (const tab of $$(".tabs [role=tab]")) {
+    const selected = tab.dataset.tab === name;
+    tab.setAttribute("aria-selected", String(selected));
+    tab.classList.toggle("active", selected);
+  }
+  for (const panel of $$("main > .panel")) panel.hidden = panel.id !== `panel-${name}`;
+  if (location.hash !== `#${name}`) history.replaceState(null, "", `#${name}`);
+  emit("tab", name);
+}
+
+async function fillProjects(current) {
+  const { projects } = await api.projects();
+  const select = $("#project-select");
+  select.replaceChildren(...projects.map((p) =>
+    h("option", { value: p.id }, `${p.name}${p.samples !== undefined ? ` · ${p.samples} samples` : ""}`)));
+  if (current) select.value = current;
+  return projects;
+}
+
+async function openProject(id) {
+  const project = await api.project(id);
+  setProject(project);
+  await fillProjects(project.id);
+  return project;
+}
+
+function initProjectBar() {
+  const form = $("#new-project-form");
+  const toggleForm = (open) => {
+    form.hidden = !open;
+    $("#new-project-btn").setAttribute("aria-expanded", String(open));
+    if (open) $("#new-project-name").focus();
+  };
+  $("#new-project-btn").addEventListener("click", () => toggleForm(form.hidden));
+  $("#cancel-new-project-btn").addEventListener("click", () => toggleForm(false));
+
+  const create = (demo) => busy([$("#create-project-btn"), $("#create-demo-btn")], async () => {
+    const name = $("#new-project-name").value.trim() || (demo ? "demo" : "");
+    if (!name) throw new Error("give the new project a name");
+    const project = await api.createProject(name, demo);
+    setProject(project);
+    await fillProjects(project.id);
+    toggleForm(false);
+    $("#new-project-name").value = "";
+    toast(`Project “${project.name}” created${demo ? " with the demo sounds" : ""}.`);
+  });
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    create(false);
+  });
+  $("#create-demo-btn").addEventListener("click", () => create(true));
+
+  $("#project-select").addEventListener("change", (e) => {
+    busy(e.target, () => openProject(e.target.value));
+  });
+
+  $("#import-project-input").addEventListener("change", async (e) => {
+    const file = e.target.files[0];
+    e.target.value = "";
+    if (!file) return;
+    await busy($("#import-project-btn"), async () => {
+      const project = await api.importProject(file);
+      setProject(project);
+      await fillProjects(project.id);
+      toast(`Project “${project.name}” imported.`);
+    });
+  });
+
+  on("project", (project) => {
+    const url = api.exportUrl(project.id);
+    for (const a of [$("#export-project-btn"), $("#export-project-btn-2")]) {
+      a.href = url;
+      a.setAttribute("download", `${project.id}.zip`);
+    }
+    $("#project-path").textContent = project.path || "";
+    $("#project-path").title = project.path || "";
+    document.title = `${project.name} · earmark studio`;
+    document.body.dataset.project = project.id;
+    if ($("#project-select").value !== project.id && [...$("#project-select").options].some((o) => o.value === project.id)) {
+      $("#project-select").value = project.id;
+    }
+  });
+}
+
+async function boot() {
+  for (const tab of $$(".tabs [role=tab]")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
+  initProjectBar();
+  initSamples();
+  initRecorder();
+  initTraining();
+  initLive();
+  initTimeline();
+  initEvaluate();
+  initKeep();
+  const wanted = location.hash.slice(1);
+  showTab(["samples", "train", "try", "evaluate", "keep"].includes(wanted) ? wanted : "samples");
+  try {
+    const status = await api.status();
+    const { projects, current } = await api.projects();
+    const asked = new URLSearchParams(location.search).get("project");
+    const known = (id) => projects.some((p) => p.id === id);
+    const id = (known(asked) && asked) || current || status.current || (projects[0] && projects[0].id);
+    if (id) {
+      await openProject(id);
+    } else {
+      await fillProjects(null);
+      $("#new-project-form").hidden = false;
+      toast("No project yet: create one, or a demo project to start from.");
+    }
+  } catch (err) {
+    showError(err);
+  }
+  document.body.dataset.ready = "true";
+  state.booted = true;
+}
+
+boot();

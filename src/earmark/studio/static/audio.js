@@ -1,0 +1,256 @@
+// Microphone capture (getUserMedia → AudioWorklet posting raw Float32 PCM), WAV encoding,
+// a ring buffer of recent audio, the level meter and the scrolling live spectrogram.
+// Audio is never resampled here: the server resamples, in one place.
+
+import { magma } from "./spectrum.js";
+import { h } from "./ui.js";
+
+export const CONSTRAINTS = { echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 1 };
+export const CLIP_PEAK = 0.99;
+
+/** One microphone per page; screens subscribe to its PCM frames. */
+export class Mic {
+  constructor() {
+    this.ctx = null;
+    this.stream = null;
+    this.node = null;
+    this.analyser = null;
+    this.deviceId = "";
+    this.listeners = new Set();
+    this.starting = null;
+  }
+
+  get running() {
+    return Boolean(this.stream);
+  }
+
+  get sampleRate() {
+    return this.ctx ? this.ctx.sampleRate : null;
+  }
+
+  /** What the browser says about the device: {sampleRate, channelCount, label, ...}. */
+  trackInfo() {
+    const track = this.stream && this.stream.getAudioTracks()[0];
+    if (!track) return null;
+    return { label: track.label, ...(track.getSettings ? track.getSettings() : {}) };
+  }
+
+  /** Start (or restart on another device). Call from a click handler: it resumes the context. */
+  async start(deviceId = this.deviceId) {
+    if (this.running && deviceId === this.deviceId) {
+      await this.ctx.resume();
+      return this;
+    }
+    if (this.starting) return this.starting;
+    this.starting = this._start(deviceId).finally(() => { this.starting = null; });
+    return this.starting;
+  }
+
+  async _start(deviceId) {
+    this.stop();
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      throw new Error("this browser gives no microphone access here; open the studio at http://127.0.0.1 or localhost");
+    }
+    const audio = { ...CONSTRAINTS };
+    if (deviceId) audio.deviceId = { exact: deviceId };
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio });
+    } catch (err) {
+      throw new Error(`cannot open the microphone: ${err.message || err.name}. ` +
+        "Allow microphone access for this page, or pick another input device.");
+    }
+    const ctx = new AudioContext();
+    await ctx.resume();
+    await ctx.audioWorklet.addModule(new URL("./recorder-worklet.js", import.meta.url));
+    const source = ctx.createMediaStreamSource(stream);
+    const node = new AudioWorkletNode(ctx, "earmark-recorder", {
+      numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1],
+      processorOptions: { frameSize: 1024 },
+    });
+    node.port.onmessage = (event) => this._frame(event.data);
+    const silent = ctx.createGain();
+    silent.gain.value = 0;
+    source.connect(node).connect(silent).connect(ctx.destination);
+    const analyser = ctx.createAnalyser();
+    analyser.fftSize = 2048;
+    analyser.smoothingTimeConstant = 0;
+    source.connect(analyser);
+    Object.assign(this, { ctx, stream, node, analyser, source, deviceId });
+    return this;
+  }
+
+  _frame(frame) {
+    for (const fn of this.listeners) fn(frame);
+  }
+
+  /** Subscribe to Float32 frames; returns the unsubscribe function. */
+  listen(fn) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  stop() {
+    if (this.stream) for (const t of this.stream.getTracks()) t.stop();
+    if (this.node) this.node.port.onmessage = null;
+    if (this.ctx) this.ctx.close().catch(() => {});
+    Object.assign(this, { ctx: null, stream: null, node: null, analyser: null, source: null });
+  }
+}
+
+export const mic = new Mic();
+
+/** Fill a <select> with the audio inputs; labels appear once the microphone was allowed. */
+export async function listInputs(select) {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.enumerateDevices) return;
+  const devices = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === "audioinput");
+  const current = select.value || mic.deviceId;
+  select.replaceChildren(h("option", { value: "" }, "Default input"));
+  devices.forEach((d, i) => {
+    if (!d.deviceId || d.deviceId === "default") return;
+    select.append(h("option", { value: d.deviceId }, d.label || `Input ${i + 1}`));
+  });
+  if ([...select.options].some((o) => o.value === current)) select.value = current;
+}
+
+/** A short line about the running device: "44100 Hz · device 44100 Hz, 2 ch · Fake Default Audio Input". */
+export function deviceLine() {
+  if (!mic.running) return "microphone off";
+  const info = mic.trackInfo() || {};
+  const parts = [`capturing at ${mic.sampleRate} Hz`];
+  const device = [];
+  if (info.sampleRate) device.push(`${info.sampleRate} Hz`);
+  if (info.channelCount) device.push(`${info.channelCount} ch`);
+  if (device.length) parts.push(`device reports ${device.join(", ")}`);
+  if (info.label) parts.push(info.label);
+  return parts.join(" · ");
+}
+
+/** Join Float32Array chunks into one. */
+export function concat(chunks) {
+  const n = chunks.reduce((sum, c) => sum + c.length, 0);
+  const out = new Float32Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** Encode mono float samples as a 16-bit PCM WAV Blob at `sampleRate` (no resampling). */
+export function encodeWav(samples, sampleRate) {
+  const buffer = new ArrayBuffer(44 + samples.length * 2);
+  const view = new DataView(buffer);
+  const text = (at, s) => { for (let i = 0; i < s.length; i++) view.setUint8(at + i, s.charCodeAt(i)); };
+  text(0, "RIFF");
+  view.setUint32(4, 36 + samples.length * 2, true);
+  text(8, "WAVE");
+  text(12, "fmt ");
+  view.setUint32(16, 16, true);
+  view.setUint16(20, 1, true); // PCM
+  view.setUint16(22, 1, true); // mono
+  view.setUint32(24, sampleRate, true);
+  view.setUint32(28, sampleRate * 2, true);
+  view.setUint16(32, 2, true);
+  view.setUint16(34, 16, true);
+  text(36, "data");
+  view.setUint32(40, samples.length * 2, true);
+  for (let i = 0; i < samples.length; i++) {
+    const s = Math.max(-1, Math.min(1, samples[i]));
+    view.setInt16(44 + 2 * i, s < 0 ? s * 0x8000 : s * 0x7fff, true);
+  }
+  return new Blob([buffer], { type: "audio/wav" });
+}
+
+/** The last `seconds` of audio, kept in a fixed array. */
+export class RingBuffer {
+  constructor(seconds, sampleRate) {
+    this.data = new Float32Array(Math.round(seconds * sampleRate));
+    this.at = 0;
+    this.filled = 0;
+  }
+
+  push(frame) {
+    const n = this.data.length;
+    for (let i = 0; i < frame.length; i++) {
+      this.data[this.at] = frame[i];
+      this.at = (this.at + 1) % n;
+    }
+    this.filled = Math.min(n, this.filled + frame.length);
+  }
+
+  /** The kept audio, oldest first. */
+  read() {
+    const n = this.data.length;
+    const out = new Float32Array(this.filled);
+    const start = (this.at - this.filled + n) % n;
+    for (let i = 0; i < this.filled; i++) out[i] = this.data[(start + i) % n];
+    return out;
+  }
+}
+
+/**
+ * A level meter in `container`: a bar and a clipping warning that lights for 1.5 s after any
+ * peak ≥ 0.99. Each meter keeps its own peak, from its own subscription to the microphone.
+ */
+export function levelMeter(container) {
+  const fill = h("div", { class: "meter-fill" });
+  const readout = h("span", { class: "meter-db" }, "– dB");
+  const clip = h("span", { class: "meter-clip", "data-testid": "clip-warning", hidden: true },
+    "Clipping! Move away from the microphone or turn the input down.");
+  container.replaceChildren(h("div", { class: "meter-track", role: "meter", "aria-label": "Input level" }, fill), readout, clip);
+  let peak = 0;
+  mic.listen((frame) => {
+    for (let i = 0; i < frame.length; i++) {
+      const a = Math.abs(frame[i]);
+      if (a > peak) peak = a;
+    }
+  });
+  let shown = 0;
+  let clipUntil = 0;
+  const tick = (now) => {
+    requestAnimationFrame(tick);
+    const p = peak;
+    peak = 0;
+    if (p >= CLIP_PEAK) clipUntil = now + 1500;
+    shown = Math.max(p, shown * 0.9);
+    if (container.offsetParent === null) return; // hidden: keep counting, skip drawing
+    const db = 20 * Math.log10(Math.max(shown, 1e-5));
+    fill.style.width = `${Math.max(0, Math.min(100, ((db + 60) / 60) * 100)).toFixed(1)}%`;
+    fill.classList.toggle("hot", db > -6);
+    container.dataset.peak = shown.toFixed(4);
+    readout.textContent = mic.running ? `${db.toFixed(0)} dB` : "– dB";
+    clip.hidden = now > clipUntil;
+  };
+  requestAnimationFrame(tick);
+}
+
+/** A scrolling spectrogram of the microphone (AnalyserNode → canvas), log-frequency rows. */
+export function liveSpectrogram(canvas) {
+  const g = canvas.getContext("2d");
+  g.fillStyle = "#0b0b14";
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  let bins = null;
+  const lut = Array.from({ length: 256 }, (_, v) => `rgb(${magma(v / 255).join(",")})`);
+  const tick = () => {
+    requestAnimationFrame(tick);
+    const analyser = mic.analyser;
+    if (!analyser || canvas.offsetParent === null) return;
+    if (!bins || bins.length !== analyser.frequencyBinCount) bins = new Uint8Array(analyser.frequencyBinCount);
+    analyser.getByteFrequencyData(bins);
+    const { width, height } = canvas;
+    const step = 2;
+    g.drawImage(canvas, step, 0, width - step, height, 0, 0, width - step, height);
+    const nyquist = mic.sampleRate / 2;
+    const fLo = 30;
+    const fHi = Math.min(16000, nyquist);
+    for (let y = 0; y < height; y++) {
+      const f = fLo * Math.pow(fHi / fLo, 1 - y / height); // top row = high frequency
+      const bin = Math.min(bins.length - 1, Math.round((f / nyquist) * bins.length));
+      g.fillStyle = lut[bins[bin]];
+      g.fillRect(width - step, y, step, 1);
+    }
+  };
+  requestAnimationFrame(tick);
+}

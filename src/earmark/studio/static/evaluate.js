@@ -1,0 +1,102 @@
+// Evaluate a model on an uploaded test set (zip or folder-per-class), or compare two models on it.
+
+import { api } from "./api.js";
+import { bindModelSelect, on, state } from "./state.js";
+import { $, busy, confusionRows, displayName, dropZone, filePicker, h, pct } from "./ui.js";
+
+/** Folder uploads arrive as "test/bass/x.wav": drop the common top folder so paths read "bass/x.wav". */
+export function testSetFiles(files) {
+  const paths = files.map((f) => (f.relativePath || f.webkitRelativePath || f.name).split("/"));
+  const top = paths[0] && paths[0].length >= 3 ? paths[0][0] : null;
+  const strip = top !== null && paths.every((p) => p.length >= 3 && p[0] === top);
+  return files.map((f, i) => {
+    if (f.name.toLowerCase().endsWith(".zip")) return f;
+    const parts = strip ? paths[i].slice(1) : paths[i];
+    f.relativePath = parts.slice(-2).join("/");
+    return f;
+  });
+}
+
+/** A report: accuracy, macro F1, per-class precision/recall/F1, confusion, misclassified clips. */
+export function reportView(report, title) {
+  const labels = report.labels;
+  const mis = report.misclassified || [];
+  return h("div", { class: "report", "data-testid": "report" },
+    title ? h("h3", {}, title) : null,
+    h("div", { class: "big-numbers" },
+      h("div", {}, h("strong", { "data-testid": "report-accuracy" }, pct(report.accuracy)), h("span", {}, "accuracy")),
+      h("div", {}, h("strong", {}, Number(report.macro_f1).toFixed(2)), h("span", {}, "macro F1"))),
+    h("table", { class: "per-class-table" },
+      h("thead", {}, h("tr", {}, ...["class", "precision", "recall", "F1", "clips"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, ...labels.map((l) => {
+        const r = report.per_class[l] || {};
+        return h("tr", {}, h("td", {}, displayName(l)), h("td", { class: "num" }, pct(r.precision)),
+          h("td", { class: "num" }, pct(r.recall)), h("td", { class: "num" }, Number(r.f1 ?? 0).toFixed(2)),
+          h("td", { class: "num" }, String(r.support ?? "")));
+      }))),
+    h("table", { class: "confusion small" },
+      h("thead", {}, h("tr", {}, h("th", { class: "corner" }, "true ↓ / predicted →"), ...labels.map((l) => h("th", {}, displayName(l))))),
+      h("tbody", {}, ...labels.map((l, i) => h("tr", {}, h("th", {}, displayName(l)),
+        ...confusionRows(report)[i].map((n, j) => h("td", { class: n ? (i === j ? "hit" : "miss") : "" }, String(n))))))),
+    mis.length
+      ? h("details", {}, h("summary", {}, `${mis.length} misclassified`),
+        h("ul", { class: "misclassified" }, ...mis.slice(0, 200).map((m) =>
+          h("li", {}, h("code", {}, m.file), ` ${displayName(m.true)} → ${displayName(m.predicted)} (${pct(m.confidence)})`))))
+      : h("p", { class: "muted" }, "No clip misclassified."));
+}
+
+function wrongList(title, items) {
+  return h("div", {}, h("h4", {}, title, h("span", { class: "muted" }, ` (${items.length})`)),
+    items.length
+      ? h("ul", { class: "misclassified" }, ...items.slice(0, 100).map((m) =>
+        h("li", {}, typeof m === "string" ? h("code", {}, m)
+          : [h("code", {}, m.file || ""), ` ${m.true ? displayName(m.true) : ""} → ${m.predicted ? displayName(m.predicted) : ""}`])))
+      : h("p", { class: "muted" }, "none"));
+}
+
+function fillModelB() {
+  const select = $("#eval-model-b");
+  const before = select.value;
+  const models = (state.project && state.project.models) || [];
+  select.replaceChildren(...models.map((m) => h("option", { value: m.id }, m.id)));
+  const other = models.find((m) => m.id !== state.selectedModel);
+  select.value = models.some((m) => m.id === before) ? before : other ? other.id : "";
+}
+
+async function run(files) {
+  const out = $("#eval-result");
+  const a = state.selectedModel;
+  if (!a) throw new Error("train or import a model first, then pick it here");
+  const comparing = $("#eval-compare").checked;
+  const b = $("#eval-model-b").value;
+  if (comparing && !b) throw new Error("pick a second model to compare with");
+  const prepared = testSetFiles(files);
+  out.replaceChildren(h("p", { class: "muted" }, h("span", { class: "spinner" }), ` Evaluating on ${prepared.length} file(s)…`));
+  try {
+    if (!comparing) {
+      out.replaceChildren(reportView(await api.evaluate(state.projectId, a, prepared), a));
+      return;
+    }
+    const result = await api.compare(state.projectId, a, b, prepared);
+    out.replaceChildren(
+      h("div", { class: "compare", "data-testid": "compare" },
+        reportView(result.a, `A · ${result.model_a || a}`), reportView(result.b, `B · ${result.model_b || b}`)),
+      h("div", { class: "compare" },
+        wrongList("Wrong only with A", result.wrong_only_with_a || []),
+        wrongList("Wrong only with B", result.wrong_only_with_b || [])));
+  } catch (err) {
+    out.replaceChildren(h("p", { class: "error-text" }, err.message));
+    throw err;
+  }
+}
+
+export function initEvaluate() {
+  bindModelSelect($("#eval-model"));
+  const onFiles = (files) => busy($("#eval-drop"), () => run(files));
+  dropZone($("#eval-drop"), onFiles);
+  filePicker($("#eval-zip"), onFiles);
+  filePicker($("#eval-folder"), onFiles);
+  $("#eval-compare").addEventListener("change", (e) => { $("#eval-model-b").disabled = !e.target.checked; });
+  on("project", fillModelB);
+  on("model", fillModelB);
+}

@@ -1,0 +1,177 @@
+// "Under the hood" for the selected model: per-class accuracy (recall), the confusion matrix as a
+// clickable table, and the validation clips of a cell (play, spectrogram, move or delete in one click).
+
+import { api } from "./api.js";
+import { bindModelSelect, on, reloadProject, state } from "./state.js";
+import { drawHistory, trainingRunning } from "./training.js";
+import { $, busy, confusionRows, displayName, h, labelColour, pct, showError, toast } from "./ui.js";
+
+let detail = null; // the selected model's full record (ModelInfo + history + validation)
+let token = 0;
+
+export function showModelHistory() {
+  if (!trainingRunning()) drawHistory((detail && detail.history) || []);
+}
+
+function renderPerClass(report) {
+  const labels = report.labels;
+  $("#per-class").replaceChildren(h("table", { class: "per-class-table" },
+    h("thead", {}, h("tr", {}, h("th", {}, "class"), h("th", {}, "accuracy"), h("th", {}, ""), h("th", {}, "clips"))),
+    h("tbody", {}, ...labels.map((label) => {
+      const r = report.per_class[label] || {};
+      return h("tr", { "data-label": label },
+        h("td", {}, displayName(label)),
+        h("td", { class: "num", "data-testid": `recall-${label}` }, pct(r.recall)),
+        h("td", { class: "bar-cell" }, h("div", { class: "bar-track" },
+          h("div", { class: "bar-fill", style: { width: `${100 * (r.recall || 0)}%`, background: labelColour(label, labels) } }))),
+        h("td", { class: "num" }, String(r.support ?? "")));
+    }))));
+}
+
+function renderConfusion(report) {
+  const { labels } = report;
+  const confusion = confusionRows(report);
+  const cells = report.cells || {};
+  const rowMax = confusion.map((row) => Math.max(1, row.reduce((a, b) => a + b, 0)));
+  const table = h("table", { class: "confusion", id: "confusion-table", "data-testid": "confusion-table" },
+    h("thead", {}, h("tr", {}, h("th", { class: "corner" }, "true ↓ / predicted →"),
+      ...labels.map((l) => h("th", { scope: "col" }, displayName(l))))),
+    h("tbody", {}, ...labels.map((trueLabel, i) => h("tr", {},
+      h("th", { scope: "row" }, displayName(trueLabel)),
+      ...labels.map((predLabel, j) => {
+        const n = confusion[i][j];
+        const key = `${trueLabel}|${predLabel}`;
+        const share = n / rowMax[i];
+        const colour = i === j ? `rgba(22, 163, 74, ${0.12 + 0.6 * share})` : n ? `rgba(220, 38, 38, ${0.15 + 0.6 * share})` : "transparent";
+        const clips = (cells[key] || []).length;
+        return h("td", { style: { background: colour } },
+          h("button", {
+            type: "button", class: "cell", "data-cell": key, "data-testid": `cell-${trueLabel}-${predLabel}`,
+            disabled: !n && !clips,
+            "aria-label": `${n} ${displayName(trueLabel)} clips predicted as ${displayName(predLabel)}; show them`,
+            onclick: (e) => openCell(key, e.currentTarget),
+          }, String(n)));
+      }))))
+  );
+  $("#confusion").replaceChildren(table);
+}
+
+/** One validation clip of a confusion cell: listen, look, move or delete in one click. */
+function clipCard(ref) {
+  const classes = (state.project && state.project.classes) || [];
+  const status = h("span", { class: "clip-status" }, ref.exists === false ? "moved or deleted since training" : "");
+  const actions = h("div", { class: "clip-actions" });
+  const card = h("div", { class: `clip-card${ref.exists === false ? " gone" : ""}`, "data-testid": "cell-clip", "data-sample": ref.id },
+    h("img", { class: "spectro", src: ref.spectrogram_url, alt: `Spectrogram of ${ref.id}`, loading: "lazy" }),
+    h("div", { class: "sample-name", title: ref.id }, ref.id),
+    h("div", { class: "sample-meta" }, `in ${displayName(ref.class_name)}`,
+      ref.start_s != null && ref.end_s != null ? ` · ${Number(ref.start_s).toFixed(1)}–${Number(ref.end_s).toFixed(1)} s` : ""),
+    h("audio", { controls: true, preload: "none", src: ref.audio_url, "data-testid": "cell-clip-audio" }),
+    actions, status);
+  if (ref.exists !== false) {
+    const done = (text) => {
+      card.classList.add("gone");
+      actions.replaceChildren();
+      status.textContent = text;
+    };
+    for (const c of classes) {
+      if (c.name === ref.class_name) continue;
+      actions.append(h("button", {
+        type: "button", class: "small", "data-move-to": c.name, "aria-label": `Move ${ref.id} to ${c.display_name || c.name}`,
+        onclick: (e) => busy(e.currentTarget, async () => {
+          await api.moveSample(state.projectId, ref.class_name, ref.id, c.name);
+          done(`moved to ${c.display_name || c.name}`);
+          toast(`Moved ${ref.id} to ${c.display_name || c.name}.`);
+          await reloadProject();
+        }),
+      }, `→ ${c.display_name || c.name}`));
+    }
+    actions.append(h("button", {
+      type: "button", class: "small danger ghost", "data-action": "delete", "aria-label": `Delete ${ref.id}`,
+      onclick: (e) => busy(e.currentTarget, async () => {
+        await api.deleteSample(state.projectId, ref.class_name, ref.id);
+        done("deleted");
+        toast(`Deleted ${ref.id}.`);
+        await reloadProject();
+      }),
+    }, "Delete"));
+  }
+  return card;
+}
+
+function openCell(key, button) {
+  for (const b of document.querySelectorAll("#confusion .cell")) b.classList.toggle("open", b === button);
+  const [trueLabel, predLabel] = key.split("|");
+  const refs = ((detail && detail.validation && detail.validation.cells) || {})[key] || [];
+  const box = $("#cell-clips");
+  box.hidden = false;
+  box.replaceChildren(
+    h("div", { class: "row" },
+      h("h3", {}, `${displayName(trueLabel)} heard as ${displayName(predLabel)}`, h("span", { class: "muted" }, ` · ${refs.length} clip${refs.length === 1 ? "" : "s"}`)),
+      h("span", { class: "spacer" }),
+      h("button", { type: "button", class: "ghost small", "aria-label": "Close the clip list", onclick: () => { box.hidden = true; } }, "Close")),
+    refs.length
+      ? h("div", { class: "clip-grid" }, ...refs.map(clipCard))
+      : h("p", { class: "muted" }, "No clips are listed for this cell."));
+}
+
+async function loadDetail() {
+  const id = state.selectedModel;
+  const mine = ++token;
+  $("#cell-clips").hidden = true;
+  $("#delete-model-btn").disabled = !id;
+  if (!id || !state.projectId) {
+    detail = null;
+    $("#hood-summary").textContent = "Train a model to see how it does on clips it did not learn from.";
+    $("#per-class").replaceChildren();
+    $("#confusion").replaceChildren();
+    showModelHistory();
+    return;
+  }
+  $("#hood-summary").textContent = "Loading…";
+  try {
+    const d = await api.model(state.projectId, id);
+    if (mine !== token) return;
+    detail = d;
+    const v = d.validation;
+    const ds = d.dataset || {};
+    const size = ds.train_clips;
+    $("#hood-summary").textContent = v
+      ? `${d.id}: ${pct(v.accuracy)} of ${v.n_clips ?? ds.val_clips ?? ""} validation clips right, macro F1 ${Number(v.macro_f1).toFixed(2)}` +
+        `${size ? ` · trained on ${size} clips` : ""}${d.train_seconds ? ` in ${Number(d.train_seconds).toFixed(0)} s` : ""}`
+      : `${d.id}: no validation report in this model (imported?) · labels ${d.labels.map(displayName).join(", ")}`;
+    if (v) {
+      renderPerClass(v);
+      renderConfusion(v);
+    } else {
+      $("#per-class").replaceChildren();
+      $("#confusion").replaceChildren();
+    }
+    showModelHistory();
+  } catch (err) {
+    if (mine === token) $("#hood-summary").textContent = "Could not load this model.";
+    showError(err);
+  }
+}
+
+export function initHood() {
+  bindModelSelect($("#hood-model"));
+  on("model", loadDetail);
+  let shown = null;
+  on("project", (project, { switched }) => {
+    if (switched || shown !== state.selectedModel) {
+      shown = state.selectedModel;
+      loadDetail();
+    }
+  });
+  on("model", () => { shown = state.selectedModel; });
+  $("#delete-model-btn").addEventListener("click", (e) => {
+    const id = state.selectedModel;
+    if (!id || !confirm(`Delete the model ${id}?`)) return;
+    busy(e.currentTarget, async () => {
+      await api.deleteModel(state.projectId, id);
+      toast(`Deleted ${id}.`);
+      await reloadProject();
+    }).catch(showError);
+  });
+}

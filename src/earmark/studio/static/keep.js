@@ -1,0 +1,59 @@
+// Keep and share: download the model file, import one, copy or open the share page link.
+
+import { api } from "./api.js";
+import { bindModelSelect, modelInfo, on, reloadProject, selectModel, state } from "./state.js";
+import { $, busy, bytes, displayName, h, pct, toast } from "./ui.js";
+
+function render() {
+  const m = modelInfo();
+  const link = m && m.share_url ? new URL(m.share_url, location.href).href : "";
+  $("#share-url").value = link;
+  $("#copy-share-btn").disabled = !link;
+  const open = $("#open-share-btn");
+  open.href = link || "#";
+  open.classList.toggle("disabled", !link);
+  open.setAttribute("aria-disabled", String(!link));
+  const download = $("#download-model-btn");
+  download.href = m ? m.download_url : "#";
+  download.setAttribute("download", m ? m.file || `${m.id}.earmark` : "");
+  download.classList.toggle("disabled", !m);
+  download.setAttribute("aria-disabled", String(!m));
+  $("#keep-info").replaceChildren(m
+    ? h("dl", {},
+      h("dt", {}, "file"), h("dd", {}, m.file || m.id),
+      h("dt", {}, "labels"), h("dd", {}, m.labels.map(displayName).join(", ")),
+      h("dt", {}, "validation accuracy"), h("dd", {}, pct(m.val_accuracy)),
+      h("dt", {}, "size"), h("dd", {}, m.size_bytes ? bytes(m.size_bytes) : "–"),
+      h("dt", {}, "created"), h("dd", {}, m.created ? new Date(m.created).toLocaleString() : "–"))
+    : h("p", { class: "muted" }, "No model yet: train one, or import a model file."));
+}
+
+export function initKeep() {
+  bindModelSelect($("#keep-model"));
+  on("project", render);
+  on("model", render);
+  for (const a of [$("#download-model-btn"), $("#open-share-btn")]) {
+    a.addEventListener("click", (e) => { if (a.classList.contains("disabled")) e.preventDefault(); });
+  }
+  $("#copy-share-btn").addEventListener("click", async () => {
+    const input = $("#share-url");
+    try {
+      await navigator.clipboard.writeText(input.value);
+    } catch {
+      input.select();
+      document.execCommand("copy");
+    }
+    toast("Share link copied.");
+  });
+  $("#import-model-input").addEventListener("change", (e) => {
+    const file = e.target.files[0];
+    e.target.value = "";
+    if (!file) return;
+    busy($("#import-model-btn"), async () => {
+      const info = await api.importModel(state.projectId, file);
+      await reloadProject();
+      selectModel(info.id);
+      toast(`Model ${info.id} imported.`);
+    });
+  });
+}

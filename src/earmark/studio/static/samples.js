@@ -1,0 +1,201 @@
+// Samples screen: classes (add, rename, delete, counts, hints), the selected class's samples
+// (spectrogram, play, move, delete, source recording) and uploads (files, folders, zips, drops).
+
+import { api } from "./api.js";
+import { classInfo, on, reloadProject, selectClass, state } from "./state.js";
+import { $, busy, dropZone, filePicker, h, secs, showError, toast } from "./ui.js";
+
+let loadToken = 0;
+
+function renderClasses(project) {
+  const list = $("#class-list");
+  list.replaceChildren(...project.classes.map((c) => {
+    const button = h("button", {
+      type: "button", class: "class-item", "data-class": c.name, "data-testid": `class-${c.name}`,
+      "aria-pressed": String(c.name === state.selectedClass),
+      onclick: () => selectClass(c.name),
+    },
+    h("span", { class: "class-name", title: c.is_background ? "always there: what your sounds are not" : c.name }, c.display_name || c.name),
+    h("span", { class: "class-count", "data-testid": `count-${c.name}` }, `${c.samples} · ${secs(c.seconds || 0)}`),
+    c.enough === false ? h("span", { class: "warn-dot", title: c.hint || "too few samples", "aria-label": "too few samples" }, "!") : null);
+    return h("li", {}, button);
+  }));
+  const hints = $("#project-hints");
+  const classHints = new Set(project.classes.map((c) => c.hint).filter(Boolean));
+  hints.replaceChildren(...(project.hints || []).filter((text) => !classHints.has(text)).map((text) => h("li", {}, text)));
+}
+
+function renderClassHead() {
+  const c = classInfo();
+  $("#class-title").textContent = c ? c.display_name || c.name : "–";
+  $("#class-stats").textContent = c ? `${c.samples} samples · ${secs(c.seconds || 0)}` : "";
+  $("#rename-class-btn").hidden = !c || c.is_background;
+  $("#delete-class-btn").hidden = !c || c.is_background;
+  $("#rename-class-form").hidden = true;
+  const hint = $("#class-hint");
+  hint.hidden = !c || !c.hint;
+  hint.textContent = c && c.hint ? c.hint : "";
+  hint.classList.toggle("warn", Boolean(c && c.enough === false));
+  for (const el of document.querySelectorAll("[data-class-name]")) el.textContent = c ? c.display_name || c.name : "";
+}
+
+/** One sample card: spectrogram thumbnail, player, recording, move and delete. */
+export function sampleCard(sample, { onChanged } = {}) {
+  const classes = (state.project && state.project.classes) || [];
+  const move = h("select", { class: "move-select", "aria-label": `Move ${sample.id} to another class` },
+    h("option", { value: "" }, "Move to…"),
+    ...classes.filter((c) => c.name !== sample.class_name).map((c) => h("option", { value: c.name }, c.display_name || c.name)));
+  const card = h("div", { class: "sample-card", "data-sample": sample.id, "data-testid": "sample-card" },
+    h("img", { class: "spectro", src: sample.spectrogram_url, alt: `Spectrogram of ${sample.id}`, loading: "lazy" }),
+    h("div", { class: "sample-name", title: sample.id }, sample.id),
+    h("div", { class: "sample-meta" },
+      `${(sample.duration_s ?? 0).toFixed(2)} s`,
+      sample.recording ? h("span", { class: "recording", title: "the recording this sample was cut from" }, ` · from ${sample.recording}`) : null),
+    h("audio", { controls: true, preload: "none", src: sample.audio_url }),
+    h("div", { class: "sample-actions" }, move,
+      h("button", { type: "button", class: "danger ghost small", "aria-label": `Delete ${sample.id}`, "data-action": "delete",
+        onclick: (e) => busy(e.currentTarget, async () => {
+          await api.deleteSample(state.projectId, sample.class_name, sample.id);
+          card.remove();
+          toast(`Deleted ${sample.id}.`);
+          await (onChanged ? onChanged() : reloadProject());
+        }) }, "Delete")));
+  move.addEventListener("change", () => {
+    const to = move.value;
+    if (!to) return;
+    busy(move, async () => {
+      await api.moveSample(state.projectId, sample.class_name, sample.id, to);
+      card.remove();
+      toast(`Moved ${sample.id} to ${to}.`);
+      await (onChanged ? onChanged() : reloadProject());
+    });
+  });
+  return card;
+}
+
+export async function loadSamples() {
+  const grid = $("#sample-grid");
+  const name = state.selectedClass;
+  const token = ++loadToken;
+  if (!state.projectId || !name) {
+    grid.replaceChildren();
+    return;
+  }
+  grid.setAttribute("aria-busy", "true");
+  try {
+    const { samples } = await api.samples(state.projectId, name);
+    if (token !== loadToken) return;
+    $("#sample-count").textContent = `(${samples.length})`;
+    grid.replaceChildren(...(samples.length
+      ? samples.map((s) => sampleCard(s))
+      : [h("p", { class: "muted empty" }, "No samples yet: record some or drop files above.")]));
+  } catch (err) {
+    showError(err);
+  } finally {
+    if (token === loadToken) grid.removeAttribute("aria-busy");
+  }
+}
+
+/** Show what an upload added and what it skipped (each skipped file with its reason). */
+export function showUploadResult(result, target = $("#upload-result")) {
+  const added = result.added || [];
+  const skipped = result.skipped || [];
+  target.replaceChildren(...[
+    h("p", { class: added.length ? "ok" : "muted", "data-testid": "added-count" },
+      `Added ${added.length} sample${added.length === 1 ? "" : "s"}${skipped.length ? `, skipped ${skipped.length}` : ""}.`),
+    skipped.length ? h("ul", { class: "skipped", "data-testid": "skipped-list" },
+      ...skipped.map((s) => h("li", {}, h("strong", {}, s.name), `: ${s.reason}`))) : null,
+  ].filter(Boolean));
+}
+
+export async function uploadTo(className, files, fields = {}) {
+  const result = await api.addSamples(state.projectId, className, files, fields);
+  await reloadProject();
+  return result;
+}
+
+function initUploads() {
+  const onFiles = (files) => {
+    if (!files.length) return;
+    const c = state.selectedClass;
+    const clip = $("#upload-clip").value;
+    $("#upload-result").replaceChildren(h("p", { class: "muted" }, h("span", { class: "spinner" }), ` Uploading ${files.length} file(s) to ${c}…`));
+    busy([$("#sample-drop")], async () => {
+      try {
+        const result = await uploadTo(c, files, { clip_s: clip || undefined });
+        showUploadResult(result);
+      } catch (err) {
+        $("#upload-result").replaceChildren(h("p", { class: "error-text" }, err.message));
+        throw err;
+      }
+    });
+  };
+  dropZone($("#sample-drop"), onFiles);
+  filePicker($("#sample-files"), onFiles);
+  filePicker($("#sample-folder"), onFiles);
+}
+
+function initClassForms() {
+  $("#add-class-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const input = $("#new-class-name");
+    busy($("#add-class-btn"), async () => {
+      const info = await api.addClass(state.projectId, input.value.trim());
+      input.value = "";
+      state.selectedClass = info.name;
+      await reloadProject();
+      toast(`Class “${info.name}” added.`);
+    });
+  });
+  $("#rename-class-btn").addEventListener("click", () => {
+    $("#rename-class-form").hidden = false;
+    $("#rename-class-name").value = state.selectedClass;
+    $("#rename-class-name").select();
+  });
+  $("#rename-class-cancel").addEventListener("click", () => { $("#rename-class-form").hidden = true; });
+  $("#rename-class-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    busy($("#rename-class-save"), async () => {
+      const info = await api.renameClass(state.projectId, state.selectedClass, $("#rename-class-name").value.trim());
+      state.selectedClass = info.name;
+      await reloadProject();
+      toast(`Renamed to “${info.name}”.`);
+    });
+  });
+  $("#delete-class-btn").addEventListener("click", (e) => {
+    const c = classInfo();
+    if (!c) return;
+    if (c.samples > 0 && !confirm(`Delete the class “${c.name}” and its ${c.samples} samples?`)) return;
+    busy(e.currentTarget, async () => {
+      const result = await api.deleteClass(state.projectId, c.name);
+      await reloadProject();
+      toast(`Deleted class “${result.deleted}”${result.samples ? ` and ${result.samples} samples` : ""}.`);
+    });
+  });
+}
+
+export function initSamples() {
+  initUploads();
+  initClassForms();
+  let shownClass = null;
+  let shownCount = null;
+  on("project", (project, { switched }) => {
+    renderClasses(project);
+    renderClassHead();
+    const c = classInfo();
+    // reload the grid when the class or its sample count changed (uploads, moves, recordings)
+    if (switched || !c || c.name !== shownClass || c.samples !== shownCount) {
+      shownClass = c && c.name;
+      shownCount = c && c.samples;
+      loadSamples();
+    }
+  });
+  on("class", () => {
+    renderClasses(state.project);
+    renderClassHead();
+    const c = classInfo();
+    shownClass = c && c.name;
+    shownCount = c && c.samples;
+    loadSamples();
+  });
+}

@@ -1,0 +1,101 @@
+// The page's shared state and a tiny event bus between screens.
+
+import { api, apiPath } from "./api.js";
+import { h } from "./ui.js";
+
+export const state = {
+  projectId: null,
+  project: null, // the Project object from the API
+  selectedClass: null, // a class name
+  selectedModel: null, // a model id
+};
+
+const handlers = {};
+
+export function on(event, fn) {
+  (handlers[event] ||= []).push(fn);
+}
+
+export function emit(event, ...args) {
+  for (const fn of handlers[event] || []) {
+    try {
+      fn(...args);
+    } catch (err) {
+      console.error(err);
+    }
+  }
+}
+
+/** Reload the current project from the server and tell every screen ("project"). */
+export async function reloadProject() {
+  if (!state.projectId) return null;
+  const project = await api.project(state.projectId);
+  setProject(project);
+  return project;
+}
+
+export function setProject(project) {
+  const switched = state.projectId !== project.id;
+  state.project = project;
+  state.projectId = project.id;
+  const names = project.classes.map((c) => c.name);
+  if (switched || !names.includes(state.selectedClass)) {
+    const firstOwn = project.classes.find((c) => !c.is_background);
+    state.selectedClass = (firstOwn || project.classes[0] || {}).name || null;
+  }
+  const models = project.models.map((m) => m.id);
+  if (switched || !models.includes(state.selectedModel)) state.selectedModel = newestModel(project);
+  emit("project", project, { switched });
+}
+
+export function newestModel(project) {
+  const models = [...(project.models || [])].sort((a, b) => String(a.created).localeCompare(String(b.created)));
+  return models.length ? models[models.length - 1].id : null;
+}
+
+export function selectModel(id) {
+  if (state.selectedModel === id) return;
+  state.selectedModel = id;
+  emit("model", id);
+}
+
+export function selectClass(name) {
+  state.selectedClass = name;
+  emit("class", name);
+}
+
+/**
+ * Keep a <select> listing the project's models in step with the shared model choice.
+ * Each screen has its own select; changing one changes them all.
+ */
+export function bindModelSelect(select) {
+  const fill = () => {
+    const models = (state.project && state.project.models) || [];
+    select.replaceChildren(
+      ...(models.length ? [] : [h("option", { value: "" }, "no model yet: train one")]),
+      ...models.map((m) => h("option", { value: m.id },
+        `${m.id}${m.val_accuracy !== null && m.val_accuracy !== undefined ? ` (${(100 * m.val_accuracy).toFixed(0)} %)` : ""}`)),
+    );
+    select.value = state.selectedModel || "";
+    select.disabled = !models.length;
+  };
+  on("project", fill);
+  on("model", () => { select.value = state.selectedModel || ""; });
+  select.addEventListener("change", () => selectModel(select.value));
+  fill();
+}
+
+export function modelInfo(id = state.selectedModel) {
+  const m = ((state.project && state.project.models) || []).find((x) => x.id === id);
+  if (!m) return null;
+  // the project's model list carries `token`; the links are built here when it leaves them out
+  return {
+    ...m,
+    share_url: m.share_url || (m.token ? `/try/${encodeURIComponent(m.token)}` : null),
+    download_url: m.download_url || `${apiPath("projects", state.projectId, "models", m.id)}/download`,
+  };
+}
+
+export function classInfo(name = state.selectedClass) {
+  return ((state.project && state.project.classes) || []).find((c) => c.name === name) || null;
+}

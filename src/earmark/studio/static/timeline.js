@@ -1,0 +1,118 @@
+// Try a file: predict its label and, for a long recording, show the timeline: the spectrogram
+// picture with a coloured label track under it, a player, and a cursor that moves while it plays.
+
+import { api } from "./api.js";
+import { decodeFile, drawSpectrogram } from "./spectrum.js";
+import { bindModelSelect, modelInfo, state } from "./state.js";
+import { $, busy, displayName, dropZone, filePicker, h, labelColour, pct, probabilityBars } from "./ui.js";
+
+/**
+ * Render a prediction ({label, confidence, probabilities, duration_s, timeline, spectrogram_url})
+ * of `file` into `container`. Used by the studio and by the share page.
+ */
+export function renderPrediction(container, result, file, labels) {
+  const names = labels && labels.length ? labels : Object.keys(result.probabilities || {});
+  const bars = h("div", { class: "bars" });
+  const audioUrl = URL.createObjectURL(file);
+  const audio = h("audio", { controls: true, src: audioUrl, "data-testid": "predict-audio", preload: "metadata" });
+  const parts = [
+    h("div", { class: "predict-head" },
+      h("span", { class: "predict-file" }, file.name || "recording"),
+      h("span", { class: "predict-label", "data-testid": "predict-label", "data-label": result.label,
+        style: { color: labelColour(result.label, names) } }, displayName(result.label)),
+      h("span", { class: "muted" }, `${pct(result.confidence)} sure · ${Number(result.duration_s || 0).toFixed(1)} s`)),
+    bars,
+  ];
+  const picture = result.timeline_url || result.spectrogram_url;
+  if (result.timeline && result.timeline.segments && result.timeline.segments.length) {
+    parts.push(timelineView(result.timeline, file, audio, names));
+    if (picture) {
+      parts.push(h("details", { class: "timeline-details" }, h("summary", {}, "Probabilities over time (picture)"),
+        h("img", { class: "predict-spectro", src: picture, alt: "Timeline picture with class probabilities" })));
+    }
+  } else {
+    parts.push(audio);
+  }
+  container.replaceChildren(...parts);
+  probabilityBars(bars, names)(result.probabilities || {});
+}
+
+/**
+ * The timeline: the file's spectrogram (drawn here, so time spans the picture exactly), the label
+ * track under it, a time axis, the player and a cursor in step with the player.
+ */
+export function timelineView(timeline, file, audio, labels) {
+  const duration = Number(timeline.duration_s) || Math.max(...timeline.segments.map((s) => s.end_s));
+  const cursor = h("div", { class: "cursor", "data-testid": "timeline-cursor", style: { left: "0%" } });
+  const canvas = h("canvas", { width: 1100, height: 170, "data-testid": "timeline-image", "aria-label": "Spectrogram of the recording" });
+  const picture = h("div", { class: "timeline-picture" }, canvas, cursor);
+  decodeFile(file).then(({ samples, sampleRate }) => {
+    drawSpectrogram(canvas, samples, sampleRate);
+    canvas.dataset.drawn = "true";
+  }).catch(() => {
+    picture.replaceChildren(h("div", { class: "no-picture" }, "(this browser cannot decode the file to draw it)"), cursor);
+  });
+  const track = h("div", { class: "label-track", "data-testid": "label-track" },
+    ...timeline.segments.map((seg) => h("div", {
+      class: "segment", "data-label": seg.label,
+      title: `${displayName(seg.label)} · ${seg.start_s.toFixed(1)}–${seg.end_s.toFixed(1)} s · ${pct(seg.confidence)}`,
+      style: {
+        left: `${(100 * seg.start_s) / duration}%`, width: `${(100 * (seg.end_s - seg.start_s)) / duration}%`,
+        background: labelColour(seg.label, labels),
+      },
+    }, (seg.end_s - seg.start_s) / duration > 0.05 ? displayName(seg.label) : "")),
+    h("div", { class: "cursor", style: { left: "0%" } }));
+  const ticks = [];
+  const step = duration > 60 ? 10 : duration > 20 ? 5 : duration > 8 ? 2 : 1;
+  for (let t = 0; t <= duration + 1e-6; t += step) ticks.push(h("span", { style: { left: `${(100 * t) / duration}%` } }, `${t} s`));
+  const axis = h("div", { class: "time-axis" }, ...ticks);
+  const legend = h("div", { class: "legend" }, ...labels.map((l) => h("span", {},
+    h("i", { style: { background: labelColour(l, labels) } }), displayName(l))));
+  const view = h("div", { class: "timeline", "data-testid": "timeline" }, picture, track, axis, legend, audio);
+
+  const cursors = [cursor, track.querySelector(".cursor")];
+  let raf = 0;
+  const place = () => {
+    const x = Math.min(100, (100 * audio.currentTime) / duration);
+    for (const c of cursors) c.style.left = `${x}%`;
+    view.dataset.time = audio.currentTime.toFixed(2);
+  };
+  const loop = () => {
+    place();
+    if (!audio.paused && view.isConnected) raf = requestAnimationFrame(loop);
+  };
+  audio.addEventListener("play", () => { cancelAnimationFrame(raf); raf = requestAnimationFrame(loop); });
+  audio.addEventListener("timeupdate", place);
+  audio.addEventListener("seeked", place);
+  const seek = (e) => {
+    const box = e.currentTarget.getBoundingClientRect();
+    audio.currentTime = Math.max(0, Math.min(duration, ((e.clientX - box.left) / box.width) * duration));
+    place();
+  };
+  picture.addEventListener("click", seek);
+  track.addEventListener("click", seek);
+  return view;
+}
+
+export function initTimeline() {
+  bindModelSelect($("#predict-model"));
+  const onFiles = (files) => {
+    const file = files[0];
+    if (!file) return;
+    const model = modelInfo();
+    const out = $("#predict-result");
+    busy($("#predict-drop"), async () => {
+      if (!model) throw new Error("train or import a model first, then pick it here");
+      out.replaceChildren(h("p", { class: "muted" }, h("span", { class: "spinner" }), ` Listening to ${file.name}…`));
+      try {
+        const result = await api.predict(state.projectId, model.id, file);
+        renderPrediction(out, result, file, model.labels);
+      } catch (err) {
+        out.replaceChildren(h("p", { class: "error-text" }, err.message));
+        throw err;
+      }
+    });
+  };
+  dropZone($("#predict-drop"), onFiles);
+  filePicker($("#predict-file"), onFiles);
+}

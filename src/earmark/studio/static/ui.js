@@ -1,0 +1,185 @@
+// Small DOM helpers shared by every screen: element builder, toasts, busy buttons, colours, bars.
+
+/** h("button", {class: "x", onclick}, "text", child, ...) */
+export function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on") && typeof value === "function") node.addEventListener(key.slice(2), value);
+    else if (key === "class") node.className = value;
+    else if (key === "style" && typeof value === "object") Object.assign(node.style, value);
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (value === true) node.setAttribute(key, "");
+    else node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export const $ = (selector, root = document) => root.querySelector(selector);
+export const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
+
+/** A toast in the #toasts area; errors stay until closed, others fade after a few seconds. */
+export function toast(message, kind = "info") {
+  const area = $("#toasts");
+  const close = h("button", { class: "toast-close", "aria-label": "Dismiss message", type: "button" }, "×");
+  const node = h("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status",
+    "data-testid": `toast-${kind}` }, h("span", { class: "toast-text" }, message), close);
+  close.addEventListener("click", () => node.remove());
+  area.append(node);
+  while (area.children.length > 5) area.firstElementChild.remove();
+  if (kind !== "error") setTimeout(() => node.remove(), 4000);
+  return node;
+}
+
+export function showError(err) {
+  console.error(err);
+  toast(err && err.message ? err.message : String(err), "error");
+}
+
+/**
+ * Run an async action with `button` disabled and a spinner; errors become a toast.
+ * Returns the action's result, or undefined when it failed.
+ */
+export async function busy(button, action) {
+  const buttons = Array.isArray(button) ? button : [button];
+  for (const b of buttons) if (b) { b.disabled = true; b.classList.add("is-busy"); b.setAttribute("aria-busy", "true"); }
+  try {
+    return await action();
+  } catch (err) {
+    showError(err);
+    return undefined;
+  } finally {
+    for (const b of buttons) if (b) { b.disabled = false; b.classList.remove("is-busy"); b.removeAttribute("aria-busy"); }
+  }
+}
+
+const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#bcbd22", "#e377c2", "#8c564b"];
+
+/** A stable colour per label: background grey, the others from a palette in label order. */
+export function labelColour(label, labels) {
+  if (/^(background|_background_noise_)$/i.test(label)) return "#8c8c8c";
+  const others = labels.filter((l) => !/^(background|_background_noise_)$/i.test(l));
+  const i = Math.max(0, others.indexOf(label));
+  return PALETTE[i % PALETTE.length];
+}
+
+export function displayName(label) {
+  return /^(background|_background_noise_)$/i.test(label) ? "Background Noise" : label;
+}
+
+export const pct = (x) => (x === null || x === undefined || Number.isNaN(x) ? "–" : `${(100 * x).toFixed(1)} %`);
+export const secs = (x) => (x < 60 ? `${x.toFixed(1)} s` : `${Math.floor(x / 60)} min ${Math.round(x % 60)} s`);
+
+export function bytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/**
+ * Probability bars: a container with one row per label. Call the returned update(probabilities)
+ * with {label: p}; the winner's row gets the class "winner".
+ */
+export function probabilityBars(container, labels) {
+  container.replaceChildren();
+  const rows = {};
+  for (const label of labels) {
+    const fill = h("div", { class: "bar-fill", style: { background: labelColour(label, labels), width: "0%" } });
+    const value = h("span", { class: "bar-value" }, "–");
+    const row = h("div", { class: "bar-row", "data-label": label },
+      h("span", { class: "bar-label" }, displayName(label)), h("div", { class: "bar-track" }, fill), value);
+    rows[label] = { row, fill, value };
+    container.append(row);
+  }
+  return function update(probabilities) {
+    let best = null;
+    for (const label of labels) {
+      const p = Number(probabilities[label] ?? 0);
+      rows[label].fill.style.width = `${(100 * p).toFixed(1)}%`;
+      rows[label].value.textContent = `${(100 * p).toFixed(0)} %`;
+      if (best === null || p > Number(probabilities[best] ?? 0)) best = label;
+    }
+    for (const label of labels) rows[label].row.classList.toggle("winner", label === best);
+    return best;
+  };
+}
+
+/** Make `zone` accept dropped files and folders; calls onFiles([File]) with folders walked. */
+export function dropZone(zone, onFiles) {
+  zone.addEventListener("dragover", (e) => {
+    e.preventDefault();
+    zone.classList.add("dragging");
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("dragging"));
+  zone.addEventListener("drop", async (e) => {
+    e.preventDefault();
+    zone.classList.remove("dragging");
+    try {
+      onFiles(await droppedFiles(e.dataTransfer));
+    } catch (err) {
+      showError(err);
+    }
+  });
+}
+
+/** Files from a drop, walking dropped folders with webkitGetAsEntry (relativePath kept). */
+export async function droppedFiles(dataTransfer) {
+  const entries = [...(dataTransfer.items || [])]
+    .map((item) => (item.webkitGetAsEntry ? item.webkitGetAsEntry() : null))
+    .filter(Boolean);
+  if (!entries.length) return [...(dataTransfer.files || [])];
+  const out = [];
+  for (const entry of entries) await walkEntry(entry, "", out);
+  return out;
+}
+
+async function walkEntry(entry, prefix, out) {
+  if (entry.isFile) {
+    const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
+    file.relativePath = prefix + file.name;
+    out.push(file);
+  } else if (entry.isDirectory) {
+    const reader = entry.createReader();
+    for (;;) {
+      const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+      if (!batch.length) break;
+      for (const child of batch) await walkEntry(child, `${prefix}${entry.name}/`, out);
+    }
+  }
+}
+
+/** Wire a <label class="button"> + hidden <input type=file> pair: calls onFiles, then clears the input. */
+export function filePicker(input, onFiles) {
+  input.addEventListener("change", () => {
+    const files = [...input.files];
+    for (const f of files) if (f.webkitRelativePath) f.relativePath = f.webkitRelativePath;
+    input.value = "";
+    if (files.length) onFiles(files);
+  });
+}
+
+/** "take-20261125-180102" from a Date (local time). */
+export function takeId(prefix = "take", date = new Date()) {
+  const p = (n) => String(n).padStart(2, "0");
+  return `${prefix}-${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-` +
+    `${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
+}
+
+/** A report's confusion matrix as rows (true) of columns (predicted), in report.labels order.
+ *  The server sends {"labels", "matrix"}; a bare list of rows is accepted too. */
+export function confusionRows(report) {
+  const c = report.confusion;
+  if (Array.isArray(c)) return c;
+  if (!c || !Array.isArray(c.matrix)) return report.labels.map(() => report.labels.map(() => 0));
+  if (!Array.isArray(c.labels)) return c.matrix;
+  // reorder to report.labels in case the two lists differ in order
+  return report.labels.map((t) => report.labels.map((p) => {
+    const i = c.labels.indexOf(t);
+    const j = c.labels.indexOf(p);
+    return i < 0 || j < 0 ? 0 : c.matrix[i][j];
+  }));
+}

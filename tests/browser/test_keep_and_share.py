@@ -1,0 +1,122 @@
+"""Keeping and sharing: download a model and import it again, the share page, evaluate and compare."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from earmark.demo import demo_data_dir
+
+pytestmark = pytest.mark.browser
+
+
+def test_download_a_model_and_import_it_again(page: Page, studio, demo_project, demo_model, tmp_path,
+                                              page_errors) -> None:
+    studio.open(page, demo_project, "keep")
+    page.select_option("#keep-model", demo_model["id"])
+    expect(page.locator("#keep-info")).to_contain_text("Background Noise, bass, drums")
+    with page.expect_download() as info:
+        page.click("#download-model-btn")
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    assert path.suffix == ".earmark"
+    assert path.stat().st_size == demo_model["size_bytes"]
+
+    before = {m["id"] for m in studio.project(demo_project)["models"]}
+    page.set_input_files("#import-model-input", str(path))
+    expect(page.locator("[data-testid=toast-info]").last).to_contain_text("imported")
+    after = {m["id"] for m in studio.project(demo_project)["models"]}
+    (imported,) = after - before
+    expect(page.locator("#keep-model")).to_have_value(imported)
+    expect(page.locator("#hood-model")).to_have_value(imported)
+    assert page.locator("#keep-model option").count() == len(after)
+    studio.client.delete(f"/api/projects/{demo_project}/models/{imported}").raise_for_status()
+    assert not page_errors
+
+
+def test_the_share_page_classifies_a_file_and_the_microphone(page: Page, studio, demo_project, demo_model,
+                                                             page_errors, screenshot) -> None:
+    studio.open(page, demo_project, "keep")
+    page.select_option("#keep-model", demo_model["id"])
+    share_url = page.input_value("#share-url")
+    assert share_url.startswith(f"{studio.url}/try/")
+    expect(page.locator("#open-share-btn")).to_have_attribute("href", share_url)
+
+    page.goto(share_url)
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#try-name")).to_have_text(demo_model["id"])
+    expect(page.locator("#try-labels li")).to_have_count(3)
+    body = page.inner_text("body")
+    assert demo_project not in body and "samples" not in body.lower()  # no project data
+
+    drum = sorted((demo_data_dir() / "train" / "drums").glob("*.ogg"))[0]
+    token = share_url.rsplit("/", 1)[1]
+    answer = studio.client.post(f"/api/try/{token}/predict", files={"file": (drum.name, drum.read_bytes())}).json()
+    page.set_input_files("#try-file", str(drum))
+    label = page.locator("[data-testid=predict-label]")
+    expect(label).to_have_attribute("data-label", answer["label"], timeout=15000)
+    expect(page.locator("[data-testid=try-result] .bar-row.winner")).to_have_attribute("data-label", answer["label"])
+
+    page.click("#try-live-start")
+    expect(page.locator("#try-live-status")).to_contain_text("listening")
+    page.wait_for_timeout(2500)  # past the fake microphone's second of silence
+    expect(page.locator("#try-live-label")).to_have_attribute("data-label", "bass", timeout=15000)
+    screenshot(page, "share", full_page=True)
+    page.click("#try-live-stop")
+    assert not page_errors
+
+
+def test_a_broken_share_link_says_so(page: Page, studio, page_errors) -> None:
+    page.goto(f"{studio.url}/try/not-a-real-token")
+    expect(page.locator("#try-name")).to_have_text("This share link does not work")
+    expect(page.locator("[data-testid=toast-error]")).to_contain_text("no shared model")
+    assert not page_errors
+
+
+def test_evaluate_a_test_folder_and_compare_two_models(page: Page, studio, demo_project, demo_model,
+                                                       page_errors, screenshot) -> None:
+    models = studio.project(demo_project)["models"]
+    other = next((m["id"] for m in models if m["id"] != demo_model["id"]), demo_model["id"])
+    studio.open(page, demo_project, "evaluate")
+    page.select_option("#eval-model", demo_model["id"])
+    page.set_input_files("#eval-folder", str(demo_data_dir() / "test"))
+    report = page.locator("[data-testid=report]")
+    expect(report).to_have_count(1, timeout=30000)
+    expect(report.locator("[data-testid=report-accuracy]")).to_contain_text("%")
+    expect(report.locator("table.confusion tbody tr")).to_have_count(3)
+
+    page.check("#eval-compare")
+    page.select_option("#eval-model-b", other)
+    page.set_input_files("#eval-folder", str(demo_data_dir() / "test"))
+    expect(page.locator("[data-testid=compare] [data-testid=report]")).to_have_count(2, timeout=30000)
+    expect(page.locator("[data-testid=compare]")).to_contain_text(f"B · {other}")
+    screenshot(page, "evaluate", full_page=True)
+    assert not page_errors
+
+
+def test_create_export_import_and_switch_projects(page: Page, studio, demo_project, tmp_path, page_errors) -> None:
+    studio.open(page, demo_project)
+    page.click("#new-project-btn")
+    page.fill("#new-project-name", "fresh band")
+    page.click("#create-project-btn")
+    expect(page.locator("body")).to_have_attribute("data-project", "fresh band")
+    expect(page.locator("#class-list .class-item")).to_have_count(1)
+
+    page.select_option("#project-select", demo_project)
+    expect(page.locator("body")).to_have_attribute("data-project", demo_project)
+    expect(page.locator("#class-list .class-item")).to_have_count(3)
+    with page.expect_download() as info:
+        page.click("#export-project-btn")
+    exported = tmp_path / info.value.suggested_filename
+    info.value.save_as(exported)
+    assert exported.suffix == ".zip"
+
+    page.set_input_files("#import-project-input", str(exported))
+    expect(page.locator("[data-testid=toast-info]").last).to_contain_text("imported")
+    imported = page.locator("body").get_attribute("data-project")
+    assert imported not in (demo_project, "fresh band")
+    expect(page.locator("#project-select")).to_have_value(imported)
+    counts = {c["name"]: c["samples"] for c in studio.project(imported)["classes"]}
+    assert counts == {c["name"]: c["samples"] for c in studio.project(demo_project)["classes"]}
+    expect(page.locator("[data-testid=count-bass]")).to_contain_text(f"{counts['bass']} ·")
+    assert not page_errors

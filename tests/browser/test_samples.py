@@ -1,0 +1,207 @@
+"""Getting samples in from the page: recording through the (fake) microphone, uploads, classes."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import numpy as np
+import pytest
+from playwright.sync_api import Page, expect
+
+from earmark.demo import demo_data_dir
+
+pytestmark = pytest.mark.browser
+
+
+def _rms(samples: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
+
+
+def test_the_demo_project_shows_its_classes_and_samples(page: Page, studio, demo_project, page_errors,
+                                                        screenshot) -> None:
+    studio.open(page, demo_project)
+    expect(page.locator("#class-list .class-item")).to_have_count(3)
+    expect(page.locator("#class-list .class-item").first).to_contain_text("Background Noise")
+    for name in ("background", "bass", "drums"):
+        expect(page.locator(f"[data-testid=count-{name}]")).to_contain_text("24 ·")
+    expect(page.locator("#class-title")).to_have_text("bass")
+    cards = page.locator("[data-testid=sample-card]")
+    expect(cards).to_have_count(24)
+    expect(cards.first.locator("img.spectro")).to_have_js_property("complete", True)
+    expect(cards.first).to_contain_text("from bass_000")
+    page.click("[data-testid=class-drums]")
+    expect(page.locator("#class-title")).to_have_text("drums")
+    expect(cards.first).to_contain_text("drums_000")
+    page.wait_for_function("[...document.querySelectorAll('img.spectro')].slice(0, 8).every(i => i.complete)")
+    screenshot(page, "project")
+    assert not page_errors
+
+
+def test_record_short_samples_and_a_long_take(page: Page, studio, empty_project, page_errors, screenshot) -> None:
+    studio.open(page, empty_project)
+    page.fill("#new-class-name", "bass")
+    page.click("#add-class-btn")
+    expect(page.locator("#class-title")).to_have_text("bass")
+
+    page.click("#mic-btn")
+    expect(page.locator("#device-rate")).to_contain_text("capturing at 44100 Hz")
+    expect(page.locator("#device-rate")).to_contain_text("device reports")
+    page.wait_for_timeout(1200)  # past the WAV's second of silence
+    page.fill("#rec-count", "3")
+    page.fill("#rec-length", "1")
+    page.click("#record-btn")
+    expect(page.locator("#rec-status")).to_contain_text("Recording sample 2 of 3")
+    assert float(page.locator("#level-meter").get_attribute("data-peak")) > 0.01
+    screenshot(page, "recording")
+    expect(page.locator("#level-meter [data-testid=clip-warning]")).to_be_hidden()  # the WAV peaks near 0.5
+    expect(page.locator("#rec-status")).to_contain_text("Saved 3 sample(s) from take-", timeout=15000)
+
+    cards = page.locator("[data-testid=sample-card]")
+    expect(cards).to_have_count(3)
+    expect(cards.first).to_contain_text(re.compile(r"from take-\d{8}-\d{6}"))
+    samples = studio.samples(empty_project, "bass")
+    assert len(samples) == 3
+    assert len({s["recording"] for s in samples}) == 1
+    for sample in samples:
+        assert sample["duration_s"] == pytest.approx(1.0, abs=0.05)
+        audio, rate = studio.audio(sample["audio_url"])
+        assert _rms(audio) > 0.01, f"{sample['id']} is silent"
+    expect(page.locator("[data-testid=count-bass]")).to_contain_text("3 ·")
+
+    # one long take, cut by the server into 1 s clips
+    first_take = {s["recording"] for s in samples}
+    page.check("#mode-long")
+    page.fill("#rec-clip", "1")
+    page.click("#record-btn")
+    expect(page.locator("#rec-status")).to_contain_text("Recording…")
+    page.wait_for_timeout(2600)
+    page.click("#stop-btn")
+    expect(page.locator("#rec-status")).to_contain_text("Saved", timeout=15000)
+    samples = studio.samples(empty_project, "bass")
+    long_take = [s for s in samples if s["recording"] not in first_take]
+    assert len(long_take) >= 2
+    assert len({s["recording"] for s in long_take}) == 1
+    expect(cards).to_have_count(len(samples))
+
+    # a frame that reaches full scale lights the clipping warning
+    page.evaluate("import('/static/audio.js').then(m => m.mic._frame(new Float32Array([0, 0.995, -0.2])))")
+    expect(page.locator("#level-meter [data-testid=clip-warning]")).to_be_visible()
+    assert not page_errors
+
+
+def test_upload_files_folder_and_zip_skips_bad_files(page: Page, studio, empty_project, tmp_path, page_errors,
+                                                     screenshot) -> None:
+    drums = sorted((demo_data_dir() / "train" / "drums").glob("*.ogg"))
+    good = [tmp_path / "hit-a.ogg", tmp_path / "hit-b.ogg"]
+    for source, target in zip(drums, good):
+        target.write_bytes(source.read_bytes())
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF....WAVEthis is not audio")
+
+    studio.open(page, empty_project)
+    page.fill("#new-class-name", "drums")
+    page.click("#add-class-btn")
+    expect(page.locator("#class-title")).to_have_text("drums")
+
+    page.set_input_files("#sample-files", [str(p) for p in [*good, broken]])
+    expect(page.locator("[data-testid=added-count]")).to_have_text("Added 2 samples, skipped 1.")
+    expect(page.locator("[data-testid=skipped-list]")).to_contain_text("broken.wav")
+    expect(page.locator("[data-testid=sample-card]")).to_have_count(2)
+
+    # dropped files land the same way
+    dropped = page.evaluate_handle(
+        """async (url) => { const dt = new DataTransfer();
+           const bytes = await (await fetch(url)).arrayBuffer();
+           dt.items.add(new File([bytes], "dropped.ogg", { type: "audio/ogg" })); return dt; }""",
+        studio.samples(empty_project, "drums")[0]["audio_url"])
+    page.locator("#sample-drop").dispatch_event("drop", {"dataTransfer": dropped})
+    expect(page.locator("[data-testid=added-count]")).to_have_text("Added 1 sample.")
+    expect(page.locator("[data-testid=sample-card]")).to_have_count(3)
+    first_drop = next(s for s in studio.samples(empty_project, "drums") if s["id"].startswith("dropped"))
+    studio.client.delete(f"/api/projects/{empty_project}/samples/drums/{first_drop['id']}").raise_for_status()
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for i, source in enumerate(drums[2:5]):
+            zf.writestr(f"more/hit-{i}.ogg", source.read_bytes())
+        zf.writestr("more/readme-not-audio.ogg", b"nothing to hear")
+    page.set_input_files("#sample-files", files=[{"name": "drums.zip", "mimeType": "application/zip",
+                                                  "buffer": buf.getvalue()}])
+    expect(page.locator("[data-testid=added-count]")).to_have_text("Added 3 samples, skipped 1.")
+    expect(page.locator("[data-testid=skipped-list]")).to_contain_text("readme-not-audio.ogg")
+
+    folder = tmp_path / "folder" / "sub"
+    folder.mkdir(parents=True)
+    for i, source in enumerate(drums[5:7]):
+        (folder / f"f-{i}.ogg").write_bytes(source.read_bytes())
+    page.set_input_files("#sample-folder", str(tmp_path / "folder"))
+    expect(page.locator("[data-testid=added-count]")).to_have_text("Added 2 samples.")
+    expect(page.locator("[data-testid=sample-card]")).to_have_count(7)
+    expect(page.locator("[data-testid=count-drums]")).to_contain_text("7 ·")
+    expect(page.locator("#class-hint")).to_be_hidden()
+
+    # every sample shows its spectrogram and can be played
+    first = page.locator("[data-testid=sample-card]").first
+    expect(first.locator("img.spectro")).to_have_js_property("complete", True)
+    assert first.locator("img.spectro").evaluate("img => img.naturalWidth") > 0
+    duration = first.locator("audio").evaluate(
+        "a => new Promise(ok => { a.onloadedmetadata = () => ok(a.duration); a.load(); })")
+    assert duration > 0.2
+
+    # move one to the background class, delete another
+    name = first.get_attribute("data-sample")
+    first.locator("select.move-select").select_option("background")
+    expect(page.locator("[data-testid=count-background]")).to_contain_text("1 ·")
+    assert [s["id"] for s in studio.samples(empty_project, "background")] == [name]
+    page.locator("[data-testid=sample-card] [data-action=delete]").first.click()
+    expect(page.locator("[data-testid=sample-card]")).to_have_count(5)
+    assert len(studio.samples(empty_project, "drums")) == 5
+    screenshot(page, "upload")
+    assert not page_errors
+
+
+def test_classes_add_rename_delete(page: Page, studio, empty_project, page_errors) -> None:
+    studio.open(page, empty_project)
+    items = page.locator("#class-list .class-item")
+    expect(items.first).to_contain_text("Background Noise")
+    expect(page.locator("#rename-class-btn")).to_be_hidden()  # the background class cannot be renamed
+
+    page.fill("#new-class-name", "guitar")
+    page.click("#add-class-btn")
+    expect(items).to_have_count(2)
+    expect(page.locator("#class-hint")).to_contain_text("add at least")
+
+    page.click("#rename-class-btn")
+    page.fill("#rename-class-name", "lead guitar")
+    page.click("#rename-class-save")
+    expect(page.locator("#class-title")).to_have_text("lead guitar")
+    assert [c["name"] for c in studio.project(empty_project)["classes"]] == ["background", "lead guitar"]
+
+    page.click("#delete-class-btn")
+    expect(items).to_have_count(1)
+    expect(items.first).to_contain_text("Background Noise")
+    assert [c["name"] for c in studio.project(empty_project)["classes"]] == ["background"]
+    assert not page_errors
+
+
+def test_a_failed_call_shows_the_servers_message(page: Page, studio, empty_project, tmp_path, page_errors) -> None:
+    not_a_zip = tmp_path / "songs.txt"
+    not_a_zip.write_text("not a zip")
+    expected = studio.client.post("/api/projects/import", files={"file": ("songs.txt", b"not a zip")})
+    assert expected.status_code >= 400
+    message = expected.json()["error"]["message"]
+
+    studio.open(page, empty_project)
+    page.set_input_files("#import-project-input", str(not_a_zip))
+    toast = page.locator("[data-testid=toast-error]")
+    expect(toast).to_contain_text(message)
+    expect(page.locator("#import-project-btn")).not_to_have_class(re.compile("is-busy"))
+
+    # a class name the server refuses: its words, not a status code
+    page.fill("#new-class-name", "../etc")
+    page.click("#add-class-btn")
+    expect(toast.last).to_contain_text("cannot be used")
+    expect(page.locator("#add-class-btn")).to_be_enabled()
+    assert not page_errors

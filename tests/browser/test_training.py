@@ -1,0 +1,81 @@
+"""Training from the page: progress, live curves, cancel, and "under the hood" (confusion matrix cells)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_train_shows_curves_and_a_clickable_confusion_matrix(page: Page, studio, demo_project, page_errors,
+                                                               screenshot) -> None:
+    studio.open(page, demo_project, "train")
+    page.click("#train-advanced summary")
+    page.fill("#train-epochs", "12")  # enough for the screenshots to show a model that has learnt
+    page.fill("#train-batch", "32")
+    page.click("#train-btn")
+    expect(page.locator("#train-status")).to_contain_text("Training… epoch")
+    expect(page.locator("#train-status")).to_have_attribute("data-state", "done", timeout=90000)
+    expect(page.locator("#train-status")).to_contain_text("validation accuracy")
+    expect(page.locator("#loss-chart")).to_have_attribute("data-points", "12")
+    expect(page.locator("#acc-chart")).to_have_attribute("data-points", "12")
+    expect(page.locator("#train-progress")).to_have_attribute("data-state", "done")
+
+    models = studio.project(demo_project)["models"]
+    newest = max(models, key=lambda m: m["created"])
+    assert newest["labels"] == ["background", "bass", "drums"]
+    expect(page.locator("#hood-model")).to_have_value(newest["id"])
+    expect(page.locator("#hood-summary")).to_contain_text("validation clips right")
+    for label in newest["labels"]:
+        expect(page.locator(f"[data-testid=recall-{label}]")).to_contain_text("%")
+    table = page.locator("[data-testid=confusion-table]")
+    expect(table.locator("button.cell")).to_have_count(9)
+    screenshot(page, "training", full_page=True)
+
+    detail = studio.client.get(f"/api/projects/{demo_project}/models/{newest['id']}").json()
+    key, refs = max(detail["validation"]["cells"].items(), key=lambda kv: len(kv[1]))
+    true_label, predicted = key.split("|")
+    cell = page.locator(f"[data-testid=cell-{true_label}-{predicted}]")
+    expect(cell).to_have_text(str(len(refs)))
+    cell.click()
+    clips = page.locator("[data-testid=cell-clip]")
+    expect(clips).to_have_count(len(refs))
+    expect(page.locator("#cell-clips h3")).to_contain_text("heard as")
+
+    first = clips.first
+    expect(first.locator("img.spectro")).to_have_js_property("complete", True)
+    assert first.locator("img.spectro").evaluate("img => img.naturalWidth") > 0
+    played = first.locator("audio").evaluate(
+        "a => a.play().then(() => new Promise(ok => setTimeout(() => ok(a.currentTime), 400)))")
+    assert played > 0.05
+    first.locator("audio").evaluate("a => a.pause()")
+    screenshot(page, "confusion", full_page=True)
+
+    # one click moves the clip out of its class (here: to the class it was taken for), and says so
+    target = next(c for c in ("background", "bass", "drums") if c != refs[0]["class_name"])
+    first.locator(f"[data-move-to={target}]").click()
+    expect(first).to_contain_text(f"moved to {'Background Noise' if target == 'background' else target}")
+    assert refs[0]["id"] in [s["id"] for s in studio.samples(demo_project, target)]
+    studio.client.post(f"/api/projects/{demo_project}/samples/{target}/{refs[0]['id']}/move",
+                       json={"to": refs[0]["class_name"]}).raise_for_status()
+    assert not page_errors
+
+
+def test_cancel_a_training_run(page: Page, studio, demo_project, page_errors) -> None:
+    studio.open(page, demo_project, "train")
+    page.click("#train-advanced summary")
+    page.fill("#train-epochs", "200")
+    page.click("#train-btn")
+    expect(page.locator("#cancel-train-btn")).to_be_visible()
+    expect(page.locator("#train-btn")).to_be_disabled()
+    expect(page.locator("#job-mini")).to_contain_text("Training")
+    # the page stays usable while it trains
+    page.click("#tab-samples")
+    expect(page.locator("[data-testid=sample-card]").first).to_be_visible()
+    page.click("#tab-train")
+    page.click("#cancel-train-btn")
+    expect(page.locator("#train-status")).to_have_attribute("data-state", "cancelled", timeout=60000)
+    expect(page.locator("#train-btn")).to_be_enabled()
+    expect(page.locator("#cancel-train-btn")).to_be_hidden()
+    assert not page_errors

@@ -1,0 +1,77 @@
+"""Trying a model in the page: live preview from the (fake) microphone, and a file with its timeline."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from earmark.audio import load_audio
+from earmark.demo import demo_data_dir
+
+pytestmark = pytest.mark.browser
+
+
+def test_live_preview_hears_bass_and_saves_a_misfire(page: Page, studio, demo_project, demo_model, page_errors,
+                                                     screenshot) -> None:
+    studio.open(page, demo_project, "try")
+    page.select_option("#live-model", demo_model["id"])
+    page.click("#live-start-btn")
+    expect(page.locator("#live-status")).to_contain_text("listening at 44100 Hz")
+    expect(page.locator("#live-bars .bar-row")).to_have_count(3)
+    # the fake microphone plays demo bass notes after 1 s of silence
+    expect(page.locator("#live-label")).to_have_attribute("data-label", "bass", timeout=15000)
+    expect(page.locator("#live-bars .bar-row.winner")).to_have_attribute("data-label", "bass")
+    page.wait_for_timeout(2500)
+    rate = float(re.match(r"([\d.]+) updates/s", page.inner_text("#live-rate")).group(1))
+    assert rate >= 9.0, f"only {rate} updates a second"
+    assert page.locator("#live-spectrogram").evaluate(
+        "c => { const d = c.getContext('2d').getImageData(c.width - 4, 0, 2, c.height).data;"
+        " let s = 0; for (let i = 0; i < d.length; i += 4) s += d[i]; return s / (d.length / 4); }") > 5
+    screenshot(page, "live")
+
+    before = {s["id"] for s in studio.samples(demo_project, "background")}
+    page.select_option("#misfire-class", "background")
+    page.click("#save-misfire-btn")
+    expect(page.locator("#misfire-status")).to_contain_text("Saved 2.0 s into background")
+    added = [s for s in studio.samples(demo_project, "background") if s["id"] not in before]
+    assert len(added) == 1 and added[0]["recording"].startswith("live-")
+    assert added[0]["duration_s"] == pytest.approx(2.0, abs=0.05)
+    studio.client.delete(f"/api/projects/{demo_project}/samples/background/{added[0]['id']}").raise_for_status()
+
+    page.click("#live-stop-btn")
+    expect(page.locator("#live-status")).to_have_text("stopped")
+    assert not page_errors
+
+
+def test_try_a_file_and_play_its_timeline(page: Page, studio, demo_project, demo_model, page_errors,
+                                          screenshot) -> None:
+    studio.open(page, demo_project, "try")
+    page.select_option("#predict-model", demo_model["id"])
+
+    # a short sound (under two windows) gets a label and no timeline
+    drum = next(p for p in sorted((demo_data_dir() / "train" / "drums").glob("*.ogg"))
+                if load_audio(p).duration_s < 1.9)
+    page.set_input_files("#predict-file", str(drum))
+    expect(page.locator("[data-testid=predict-label]")).to_have_attribute("data-label", "drums", timeout=15000)
+    expect(page.locator("[data-testid=predict-result] .bar-row")).to_have_count(3)
+    expect(page.locator("[data-testid=timeline]")).to_have_count(0)
+
+    page.set_input_files("#predict-file", str(demo_data_dir() / "recording.ogg"))
+    timeline = page.locator("[data-testid=timeline]")
+    expect(timeline).to_be_visible(timeout=30000)
+    expect(timeline.locator("canvas[data-drawn=true]")).to_have_count(1, timeout=15000)
+    segments = timeline.locator(".segment")
+    assert segments.count() >= 3
+    labels = {segments.nth(i).get_attribute("data-label") for i in range(segments.count())}
+    assert {"bass", "drums"} <= labels
+
+    audio = page.locator("[data-testid=predict-audio]")
+    audio.evaluate("a => { a.currentTime = 7; return a.play(); }")
+    page.wait_for_timeout(600)
+    left = float(page.locator("[data-testid=timeline-cursor]").evaluate("c => parseFloat(c.style.left)"))
+    assert 20 < left < 30, left  # about 7.5 s of 30 s
+    audio.evaluate("a => a.pause()")
+    screenshot(page, "timeline", full_page=True)
+    assert not page_errors
