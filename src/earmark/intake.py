@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,17 +22,17 @@ import numpy as np
 
 from .atomic import atomic_write
 from .audio import AUDIO_EXTENSIONS, Audio, load_audio, probe, write_wav
-from .dataset import NOHASH, cut_recording, extract_zip
-from .errors import AudioDecodeError, DatasetError, LimitError, ParameterError
-from .project import Project, SampleInfo, free_path
+from .dataset import BACKGROUND_LABEL, NOHASH, cut_recording, extract_zip, is_background_name
+from .errors import AudioDecodeError, DatasetError, EarmarkError, LimitError, ParameterError
+from .project import NAMING, PROJECT_FILE, Project, SampleInfo, clean_name, free_path
 
-__all__ = ["IntakeLimits", "IntakeResult", "add_files", "LONG_RECORDING_S", "DEFAULT_CLIP_S"]
+__all__ = ["IntakeLimits", "IntakeResult", "add_files", "fill_from_folder", "folder_per_class", "LONG_RECORDING_S",
+           "DEFAULT_CLIP_S"]
 
 #: Files longer than this are cut into clips of ``DEFAULT_CLIP_S`` (as the CLI's dataset reader does).
 LONG_RECORDING_S = 12.0
 DEFAULT_CLIP_S = 4.0
 _UNSAFE = re.compile(r"[^\w .()+,&'#@-]+")
-_NAMING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,7 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
                 result.skipped.append((name, f"the upload holds more than {limits.max_total_s / 3600:.0f} h of "
                                              "audio; upload the rest in another batch"))
                 continue
-            with _NAMING:  # choosing a free name and writing it is one step for concurrent uploads
+            with NAMING:  # choosing a free name and writing it is one step for concurrent uploads
                 result.added.extend(_keep(project, folder, name, path, audio, clip_s=clip_s, take=take))
     return result
 
@@ -180,3 +179,59 @@ def _keep(project: Project, folder: Path, name: str, path: Path, audio: Audio, *
 def _bump(stem: str) -> str:
     m = re.match(r"^(.*)-(\d+)$", stem)
     return f"{m.group(1)}-{int(m.group(2)) + 1}" if m else f"{stem}-2"
+
+
+def folder_per_class(files: list[tuple[str, Path]], target: Path) -> Path:
+    """A folder-per-class set (e.g. a test set) from uploaded files: one zip of it, or files
+    named ``CLASS/FILE`` (any depth; the folder holding a file is its class), laid out in ``target``."""
+    if len(files) == 1 and files[0][0].lower().endswith(".zip"):
+        return extract_zip(files[0][1], target)
+    placed = 0
+    for n, (name, path) in enumerate(files):
+        parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+        if len(parts) < 2 or Path(parts[-1]).suffix.lower() not in AUDIO_EXTENSIONS:
+            continue
+        folder = target / safe_stem(parts[-2])
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, folder / f"{n:05d}-{safe_stem(parts[-1])}{Path(parts[-1]).suffix.lower()}")
+        placed += 1
+    if not placed:
+        raise DatasetError("the set needs one folder per class: upload a zip of it, or pick the folder "
+                           "(files must arrive as CLASS/FILE)")
+    return target
+
+
+def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | None = None) -> IntakeResult:
+    """Add an unpacked project (``samples/<class>/``, ``models/``) or folder-per-class set to ``project``.
+
+    Every class's files go through :func:`add_files` (decoded, cut, named, limited; bad files
+    reported), background folder aliases all land in the Background Noise class, system and
+    hidden folders (``__MACOSX``, ``.git``) are left out, and model files are checked before
+    they are kept.
+    """
+    classes_root = root / "samples" if (root / PROJECT_FILE).exists() or (root / "samples").is_dir() else root
+    folders = [p for p in sorted(classes_root.iterdir()) if p.is_dir() and not _ignored(p.name)] \
+        if classes_root.is_dir() else []
+    if not folders:
+        raise DatasetError("the zip holds no class folders; zip a project exported from earmark, "
+                           "or a folder with one subfolder per class")
+    result = IntakeResult()
+    for folder in folders:
+        label = BACKGROUND_LABEL if is_background_name(folder.name) else clean_name(folder.name, what="class")
+        if label not in project.class_names() and not is_background_name(label):
+            project.add_class(label)
+        files = [(f"{folder.name}/{f.relative_to(folder).as_posix()}", f) for f in sorted(folder.rglob("*"))
+                 if f.is_file() and not any(_ignored(part) for part in f.relative_to(folder).parts)]
+        part = add_files(project, label, files, limits=limits)
+        result.added += part.added
+        result.skipped += part.skipped
+    for model in sorted((root / "models").glob("*.earmark")) if (root / "models").is_dir() else []:
+        try:
+            project.import_model(model, name=model.name)
+        except EarmarkError as exc:
+            result.skipped.append((f"models/{model.name}", str(exc).replace(str(model), model.name)))
+    return result
+
+
+def _ignored(name: str) -> bool:
+    return name.startswith(".") or name in ("__MACOSX", "Thumbs.db", "desktop.ini")

@@ -22,12 +22,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import threading
 import time
 import zipfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .atomic import atomic_write
 from .audio import AUDIO_EXTENSIONS, probe
@@ -35,13 +36,21 @@ from .dataset import BACKGROUND_LABEL, MIN_CLIPS_PER_CLASS, audio_files, is_back
 from .errors import ConflictError, DatasetError, ModelFileError, NotFoundError, ParameterError
 from .modelfile import read_manifest
 
-__all__ = ["PROJECT_FILE", "ClassInfo", "ModelInfo", "Project", "SampleInfo", "clean_name"]
+if TYPE_CHECKING:
+    from .classifier import Classifier
+
+__all__ = ["NAMING", "PROJECT_FILE", "ClassInfo", "ModelInfo", "Project", "SampleInfo", "clean_name", "free_path"]
 
 PROJECT_FILE = "earmark-project.json"
 _FORMAT = "earmark-project"
 BACKGROUND_DISPLAY = "Background Noise"
 _NAME_OK = re.compile(r"^[\w][\w .()+,&'#@-]*$")
 MODEL_SUFFIX = ".earmark"
+#: Held while a free name is chosen and written, so that two requests never pick the same one.
+NAMING = threading.RLock()
+#: As training will cut them (see :func:`earmark.dataset.load_dataset`).
+_LONG_RECORDING_S = 12.0
+_CLIP_S = 4.0
 
 
 def clean_name(name: str, *, what: str) -> str:
@@ -148,10 +157,19 @@ class Project:
         else:
             raise NotFoundError(f"{root} is not an earmark project (no {PROJECT_FILE} or samples/ folder)")
         project = cls(root, name)
-        if project._background_folder() is None:
-            (project.samples_dir / BACKGROUND_LABEL).mkdir(parents=True, exist_ok=True)
-        project.models_dir.mkdir(exist_ok=True)
+        if meta_path.exists():  # an earmark project: make sure its fixed folders are there
+            if project._background_folder() is None:
+                (project.samples_dir / BACKGROUND_LABEL).mkdir(parents=True, exist_ok=True)
+            project.models_dir.mkdir(exist_ok=True)
         return project
+
+    @classmethod
+    def adopt(cls, root: str | Path) -> Project:
+        """Make a folder-per-class folder (``root/samples/<class>/``) an earmark project, in place."""
+        project = cls.open(root)
+        if not (project.root / PROJECT_FILE).exists():
+            project._write_meta({"created": _now(), "adopted": True})
+        return cls.open(root)
 
     def _write_meta(self, extra: dict[str, Any]) -> None:
         meta = {"format": _FORMAT, "format_version": 1, "name": self.name, **extra}
@@ -179,6 +197,8 @@ class Project:
 
     def class_names(self) -> list[str]:
         """Folder names of the classes: the background class first, the rest sorted."""
+        if not self.samples_dir.is_dir():
+            return []
         folders = sorted(p.name for p in self.samples_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
         background = [f for f in folders if is_background_name(f)][:1]
         return background + [f for f in folders if not is_background_name(f)]
@@ -198,7 +218,7 @@ class Project:
         seconds = round(sum(s.duration_s for s in samples), 2)
         background = is_background_name(folder.name)
         # as training will see them: files over 12 s are cut into 4 s clips
-        clips = sum(1 if s.duration_s <= 12.0 else int(s.duration_s // 4.0) for s in samples)
+        clips = sum(1 if s.duration_s <= _LONG_RECORDING_S else int(s.duration_s // _CLIP_S) for s in samples)
         enough = clips >= MIN_CLIPS_PER_CLASS
         hint = None if enough else (
             f"{'Background Noise' if background else repr(folder.name)} has {count} sample"
@@ -234,23 +254,39 @@ class Project:
         return cleaned
 
     def add_class(self, name: str) -> ClassInfo:
-        cleaned = self._check_new_class(name)
-        (self.samples_dir / cleaned).mkdir(parents=True)
+        with NAMING:
+            cleaned = self._check_new_class(name)
+            if (self.samples_dir / cleaned).exists():
+                raise ConflictError(f"{cleaned!r} is already taken by a file in {self.samples_dir}; "
+                                    "choose another name or move the file")
+            (self.samples_dir / cleaned).mkdir(parents=True)
         return self.class_info(cleaned)
 
     def rename_class(self, name: str, new_name: str) -> ClassInfo:
+        """Rename a class folder; refuses names taken by another class or by a file."""
         folder = self.class_dir(name)
         if is_background_name(folder.name):
             raise ParameterError("the Background Noise class cannot be renamed")
-        if clean_name(new_name, what="class") == folder.name:
+        cleaned = clean_name(new_name, what="class")
+        if cleaned == folder.name:
             return self.class_info(folder.name)
-        cleaned = self._check_new_class(new_name) if new_name.lower() != folder.name.lower() else new_name
-        target = self.samples_dir / clean_name(cleaned, what="class")
-        if target.exists():  # a case-only rename on a case-insensitive disk: go through a free name
-            step = self.samples_dir / f".renaming-{time.time_ns()}"
-            folder.rename(step)
-            folder = step
-        folder.rename(target)
+        with NAMING:
+            if cleaned.lower() != folder.name.lower():
+                self._check_new_class(cleaned)
+            target = self.samples_dir / cleaned
+            if target.exists() and not (target.is_dir() and target.samefile(folder)):
+                raise ConflictError(f"{cleaned!r} is already taken by a file in {self.samples_dir}; "
+                                    "choose another name or move the file")
+            if target.exists():  # a case-only rename on a case-insensitive disk: go through a free name
+                step = self.samples_dir / f".renaming-{time.time_ns()}"
+                folder.rename(step)
+                try:
+                    step.rename(target)
+                except OSError:
+                    step.rename(folder)
+                    raise
+            else:
+                folder.rename(target)
         return self.class_info(target.name)
 
     def delete_class(self, name: str) -> int:
@@ -295,8 +331,9 @@ class Project:
         target_dir = self.class_dir(to)
         if target_dir == self.class_dir(class_name):
             return self.sample_info(class_name, sample_id)
-        target = free_path(target_dir / path.name)
-        path.rename(target)
+        with NAMING:
+            target = free_path(target_dir / path.name)
+            path.rename(target)
         return self.sample_info(target_dir.name, target.name)
 
     def delete_sample(self, class_name: str, sample_id: str) -> None:
@@ -342,16 +379,26 @@ class Project:
         from .classifier import Classifier
 
         Classifier.load(source)  # refuses foreign, corrupted or too-new files with a clear message
-        target = self.new_model_path(Path(name).stem if _NAME_OK.match(Path(name).stem) else "imported")
-        with source.open("rb") as src, atomic_write(target) as out:
-            shutil.copyfileobj(src, out)
+        stem = name[: -len(MODEL_SUFFIX)] if name.endswith(MODEL_SUFFIX) else name
+        with NAMING:
+            target = self.new_model_path(stem if _NAME_OK.match(stem) and ".." not in stem else "imported")
+            with source.open("rb") as src, atomic_write(target) as out:
+                shutil.copyfileobj(src, out)
         return self._model_info(target)
+
+    def save_model(self, clf: Classifier) -> ModelInfo:
+        """Write a trained classifier as a new model file of this project."""
+        with NAMING:
+            path = self.new_model_path()
+            clf.save(path)
+        return self._model_info(path)
 
     def delete_model(self, model_id: str) -> None:
         path = self.model_path(model_id)
         trash = self.root / ".trash" / "models"
         trash.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(path), str(free_path(trash / path.name)))
+        with NAMING:
+            shutil.move(str(path), str(free_path(trash / path.name)))
 
     # -- whole project -----------------------------------------------------------------
     def export_zip(self, dest: Path) -> Path:

@@ -23,10 +23,12 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .._version import __version__
 from ..errors import EarmarkError
 from ..evaluate import finite
+from .guard import SameOriginMiddleware
 from .routes import classes, models, projects, samples, share, training
 from .settings import StudioSettings
 from .state import Studio
@@ -88,6 +90,8 @@ def create_app(settings: StudioSettings) -> FastAPI:
                   description="Record, upload, train, inspect and try sound classifiers. "
                               "Every error answers {\"error\": {\"status\", \"type\", \"message\"}}.")
     app.state.studio = studio
+    app.add_middleware(SameOriginMiddleware)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
 
     @app.exception_handler(EarmarkError)
     async def earmark_error(_: Request, exc: EarmarkError) -> JSONResponse:
@@ -96,7 +100,7 @@ def create_app(settings: StudioSettings) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return StudioJSONResponse(error_body(422, "ParameterError", _validation_message(exc)), status_code=422)
+        return StudioJSONResponse(error_body(400, "ParameterError", _validation_message(exc)), status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -106,9 +110,10 @@ def create_app(settings: StudioSettings) -> FastAPI:
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         _log.exception("unexpected error")
-        return StudioJSONResponse(error_body(500, type(exc).__name__,
-                                             f"something went wrong inside earmark ({exc}); "
-                                             "please report it with the steps that led here"), status_code=500)
+        return StudioJSONResponse(error_body(500, "InternalError",
+                                             f"something went wrong inside earmark ({type(exc).__name__}); the "
+                                             "studio's terminal shows the details: please report them with the "
+                                             "steps that led here"), status_code=500)
 
     for module in (projects, classes, samples, training, models, share):
         app.include_router(module.router)

@@ -8,10 +8,11 @@ from urllib.parse import quote
 from fastapi import Depends
 from starlette.requests import HTTPConnection
 
-from ..project import Project, SampleInfo
+from ..errors import NotFoundError
+from ..project import ModelInfo, Project, SampleInfo
 from .state import Studio
 
-__all__ = ["ProjectDep", "StudioDep", "sample_urls"]
+__all__ = ["ProjectDep", "StudioDep", "model_view", "sample_base", "sample_urls", "sample_version"]
 
 
 def get_studio(conn: HTTPConnection) -> Studio:
@@ -34,7 +35,24 @@ def sample_base(project: Project, class_name: str, sample_id: str) -> str:
     return f"/api/projects/{quote(project.root.name, safe='')}/samples/{quote(class_name, safe='')}/{path}"
 
 
+def sample_version(project: Project, class_name: str, sample_id: str) -> str:
+    """Changes whenever the file does (a new file under an old name gets a fresh picture)."""
+    try:
+        stat = project.sample_path(class_name, sample_id).stat()
+    except NotFoundError:
+        return "gone"
+    return f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
+
+
 def sample_urls(project: Project, info: SampleInfo) -> dict[str, object]:
     """A sample as the API shows it: its fields plus where to fetch its audio and picture."""
     base = sample_base(project, info.class_name, info.id)
-    return {**info.to_dict(), "audio_url": f"{base}/audio", "spectrogram_url": f"{base}/spectrogram.png"}
+    version = sample_version(project, info.class_name, info.id)
+    return {**info.to_dict(), "audio_url": f"{base}/audio?v={version}",
+            "spectrogram_url": f"{base}/spectrogram.png?v={version}"}
+
+
+def model_view(project: Project, info: ModelInfo) -> dict[str, object]:
+    """A model as the API shows it: its fields plus its download and share links."""
+    base = f"/api/projects/{quote(project.root.name, safe='')}/models/{quote(info.id, safe='')}"
+    return {**info.to_dict(), "share_url": f"/try/{info.token}", "download_url": f"{base}/download"}

@@ -109,9 +109,9 @@ class JobRunner:
             clf = train(project.samples_dir, settings=settings, progress=progress)
             if job.cancel_requested:
                 raise _Cancelled
-            path = project.new_model_path()
-            clf.save(path)
-            job.model = project.model_info(path.stem).to_dict()
+            if not (project.root / "samples").is_dir():
+                raise NotFoundError(f"project {project.name!r} was deleted while it trained; the model was not kept")
+            job.model = project.save_model(clf).to_dict()
             job.state = "done"
         except _Cancelled:
             job.state = "cancelled"

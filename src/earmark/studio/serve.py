@@ -27,16 +27,20 @@ def default_projects_root() -> Path:
 def prepare(project_dir: Path | None, *, echo: Callable[[str], None] = print) -> StudioSettings:
     """Settings for ``earmark studio [PROJECT_DIR]``; makes the project (or the demo project) if missing.
 
-    With a folder, the studio opens it (creating an empty project there when it does not exist)
-    and lists the projects beside it. Without one, it uses the default projects folder and, when
-    that holds no project yet, fills a ready ``demo`` project with the built-in bass / drums /
-    background set.
+    With a folder, the studio opens it (creating an empty project there when it does not exist,
+    or adopting a folder that holds ``samples/<class>/``) and lists the earmark projects beside
+    it (folders with an ``earmark-project.json``; nothing else there is touched). Without one, it
+    uses the default projects folder and, when that holds no project yet, fills a ready ``demo``
+    project with the built-in bass / drums / background set.
     """
     if project_dir is not None:
         folder = project_dir.expanduser().resolve()
         if folder.exists() and not folder.is_dir():
             raise ParameterError(f"{folder} is a file; give a folder for the project")
-        if not (folder / PROJECT_FILE).exists() and not (folder / "samples").is_dir():
+        if (folder / "samples").is_dir() and not (folder / PROJECT_FILE).exists():
+            Project.adopt(folder)
+            echo(f"opened {folder} as an earmark project (wrote {PROJECT_FILE})")
+        elif not (folder / PROJECT_FILE).exists():
             Project.create(folder)
             echo(f"created a new project in {folder}")
         return StudioSettings(projects_root=folder.parent, project=folder.name)
@@ -65,6 +69,10 @@ def serve(settings: StudioSettings, *, host: str = "127.0.0.1", port: int = 0, o
         raise DependencyError("the studio needs its web server: pip install 'earmark[studio]'") from exc
     from .app import create_app
 
+    if host in ("0.0.0.0", "::"):
+        settings = settings.model_copy(update={"allowed_hosts": ["*"]})
+    elif host not in settings.allowed_hosts:
+        settings = settings.model_copy(update={"allowed_hosts": [*settings.allowed_hosts, host]})
     app = create_app(settings)
     port = port or free_port(host)
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"

@@ -14,13 +14,16 @@ from pathlib import Path
 from ..classifier import Classifier
 from ..dataset import BACKGROUND_LABEL, is_background_name
 from ..demo import demo_data_dir
-from ..errors import NotFoundError, ParameterError
+from ..errors import ConflictError, EarmarkError, NotFoundError, ParameterError
 from ..intake import IntakeLimits
 from ..project import PROJECT_FILE, Project, clean_name, free_path
 from .jobs import JobRunner
 from .settings import StudioSettings
 
 __all__ = ["Studio"]
+
+#: Timeline pictures kept for the page (each is made by a predict call and fetched right after).
+_MAX_RESULTS = 100
 
 
 class Studio:
@@ -42,9 +45,19 @@ class Studio:
 
     # -- projects ----------------------------------------------------------------------
     def project_ids(self) -> list[str]:
+        """Folders under the projects folder that hold an ``earmark-project.json`` (nothing else is touched)."""
         return sorted(p.name for p in self.root.iterdir()
-                      if p.is_dir() and not p.name.startswith(".")
-                      and ((p / PROJECT_FILE).exists() or (p / "samples").is_dir()))
+                      if p.is_dir() and not p.name.startswith(".") and (p / PROJECT_FILE).is_file())
+
+    def projects(self) -> tuple[list[Project], list[tuple[str, str]]]:
+        """The projects that open, and ``(id, reason)`` for those that do not (a broken project file)."""
+        good, broken = [], []
+        for project_id in self.project_ids():
+            try:
+                good.append(Project.open(self.root / project_id))
+            except EarmarkError as exc:
+                broken.append((project_id, str(exc)))
+        return good, broken
 
     def current(self) -> str | None:
         """The project to open first: the one asked for, else the most recently changed one."""
@@ -70,6 +83,9 @@ class Studio:
 
     def delete_project(self, project_id: str) -> None:
         project = self.project(project_id)
+        running = self.jobs.running()
+        if running is not None and running.project == project_id:
+            raise ConflictError(f"project {project_id!r} is training; cancel the training first, then delete it")
         trash = self.root / ".trash"
         trash.mkdir(exist_ok=True)
         shutil.move(str(project.root), str(free_path(trash / project.root.name)))
@@ -92,8 +108,7 @@ class Studio:
         """The project and model id a share token names."""
         if len(token) < 8:
             raise NotFoundError("no shared model with that link; ask its owner for a fresh link")
-        for project_id in self.project_ids():
-            project = Project.open(self.root / project_id)
+        for project in self.projects()[0]:
             for info in project.models():
                 if info.token == token:
                     return project, info.id
@@ -101,6 +116,11 @@ class Studio:
 
     # -- result files (pictures and audio of predictions) -------------------------------
     def result_path(self, suffix: str) -> tuple[str, Path]:
+        """A new file for a prediction's picture; the oldest go once there are ``_MAX_RESULTS``."""
+        with self._lock:
+            kept = sorted(self._results.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+            for old in kept[: max(0, len(kept) - _MAX_RESULTS + 1)]:
+                old.unlink(missing_ok=True)
         name = f"{uuid.uuid4().hex}{suffix}"
         return name, self._results / name
 

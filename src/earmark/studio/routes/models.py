@@ -7,26 +7,21 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
-from ...errors import ModelFileError, NotFoundError, ParameterError
-from ...evaluate import Comparison, evaluate
+from ...classifier import Classifier
+from ...errors import NotFoundError, ParameterError
+from ...evaluate import Comparison, EvaluationReport, evaluate
+from ...intake import folder_per_class
 from ...project import Project
-from ..deps import ProjectDep, StudioDep, sample_base
-from ..inference import live_session, predict_request, test_set_folder
-from ..uploads import read_upload
+from ..deps import ProjectDep, StudioDep, model_view, sample_base, sample_version
+from ..inference import live_session, predict_request
+from ..uploads import Upload, as_upload, read_upload
 
 router = APIRouter(prefix="/api/projects/{project}", tags=["models"])
-
-
-def model_view(project: Project, model_id: str) -> dict[str, Any]:
-    info = project.model_info(model_id)
-    base = f"/api/projects/{quote(project.root.name, safe='')}/models/{quote(model_id, safe='')}"
-    return {**info.to_dict(), "share_url": f"/try/{info.token}", "download_url": f"{base}/download"}
 
 
 def _cells(project: Project, clips: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -40,10 +35,13 @@ def _cells(project: Project, clips: list[dict[str, Any]]) -> dict[str, list[dict
         except NotFoundError:
             exists = False
         base = sample_base(project, class_name, sample_id)
+        version = sample_version(project, class_name, sample_id)
+        # a clip cut from a longer file plays just its part (a media fragment)
+        part = f"#t={clip['start_s']:.3f},{clip['end_s']:.3f}" if clip["start_s"] > 0 else ""
         cells[f"{clip['true']}|{clip['predicted']}"].append({
             "class_name": class_name, "id": sample_id, "start_s": clip["start_s"], "end_s": clip["end_s"],
             "confidence": clip["confidence"], "exists": exists,
-            "audio_url": f"{base}/audio", "spectrogram_url": f"{base}/spectrogram.png"})
+            "audio_url": f"{base}/audio?v={version}{part}", "spectrogram_url": f"{base}/spectrogram.png?v={version}"})
     return dict(cells)
 
 
@@ -53,7 +51,7 @@ def get_model(model_id: str, project: ProjectDep, studio: StudioDep) -> dict[str
     validation = dict(manifest.metrics.get("validation") or {})
     if validation:
         validation["cells"] = _cells(project, list(manifest.metrics.get("validation_clips", [])))
-    return {**model_view(project, model_id), "history": manifest.metrics.get("history", []),
+    return {**model_view(project, project.model_info(model_id)), "history": manifest.metrics.get("history", []),
             "validation": validation or None, "settings": manifest.training, "dataset": manifest.dataset,
             "sample_rate": manifest.sample_rate, "window_s": manifest.window_s,
             "train_seconds": manifest.metrics.get("train_seconds")}
@@ -72,11 +70,9 @@ async def import_model(request: Request, project: ProjectDep, studio: StudioDep)
         if len(files) != 1:
             raise ParameterError("send exactly one model file (.earmark) in the form field 'file'")
         name, path = files[0]
-        try:
-            info = await run_in_threadpool(project.import_model, path, name=Path(name).stem)
-        except ModelFileError as exc:  # name the upload, not the temporary file it was saved to
-            raise ModelFileError(str(exc).replace(str(path), name)) from exc
-    return model_view(project, info.id)
+        with as_upload(name, path):
+            info = await run_in_threadpool(project.import_model, path, name=Path(name).name)
+    return model_view(project, info)
 
 
 @router.delete("/models/{model_id}")
@@ -87,18 +83,24 @@ def delete_model(model_id: str, project: ProjectDep) -> dict[str, Any]:
 
 @router.post("/models/{model_id}/predict")
 async def predict(model_id: str, request: Request, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
-    clf = studio.classifier(project.model_path(model_id))
+    clf = await run_in_threadpool(studio.classifier, project.model_path(model_id))
     return await predict_request(request, studio, clf)
+
+
+async def _evaluate_upload(upload: Upload, models: list[Classifier]) -> list[EvaluationReport]:
+    """Each model's report on the folder-per-class set an upload holds (decoded off the event loop)."""
+    with tempfile.TemporaryDirectory(prefix="earmark-testset-") as tmp:
+        with as_upload("the test set", Path(tmp)):
+            folder = await run_in_threadpool(folder_per_class, upload.all_files("files") + upload.all_files("file"),
+                                             Path(tmp))
+            return [await run_in_threadpool(evaluate, clf, folder) for clf in models]
 
 
 @router.post("/models/{model_id}/evaluate")
 async def evaluate_model(model_id: str, request: Request, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
-    clf = studio.classifier(project.model_path(model_id))
+    clf = await run_in_threadpool(studio.classifier, project.model_path(model_id))
     async with read_upload(request, studio.settings) as upload:
-        with tempfile.TemporaryDirectory(prefix="earmark-testset-") as tmp:
-            folder = await run_in_threadpool(test_set_folder, upload.all_files("files") + upload.all_files("file"),
-                                             Path(tmp))
-            report = await run_in_threadpool(evaluate, clf, folder)
+        [report] = await _evaluate_upload(upload, [clf])
     return {"model": model_id, **report.to_dict()}
 
 
@@ -108,14 +110,10 @@ async def compare_models(request: Request, project: ProjectDep, studio: StudioDe
         ids = [upload.fields.get("model_a", ""), upload.fields.get("model_b", "")]
         if not all(ids):
             raise ParameterError("choose two models (form fields 'model_a' and 'model_b')")
-        a, b = (studio.classifier(project.model_path(i)) for i in ids)
-        with tempfile.TemporaryDirectory(prefix="earmark-testset-") as tmp:
-            folder = await run_in_threadpool(test_set_folder, upload.all_files("files") + upload.all_files("file"),
-                                             Path(tmp))
-            report_a = await run_in_threadpool(evaluate, a, folder)
-            report_b = await run_in_threadpool(evaluate, b, folder)
-            comparison = Comparison(report_a, report_b, model_a=ids[0], model_b=ids[1])
-    return {"model_a": ids[0], "model_b": ids[1], "a": comparison.a.to_dict(), "b": comparison.b.to_dict(),
+        models = [await run_in_threadpool(studio.classifier, project.model_path(i)) for i in ids]
+        report_a, report_b = await _evaluate_upload(upload, models)
+    comparison = Comparison(report_a, report_b, model_a=ids[0], model_b=ids[1])
+    return {"model_a": ids[0], "model_b": ids[1], "a": report_a.to_dict(), "b": report_b.to_dict(),
             "wrong_only_with_a": comparison.wrong_only_with_a, "wrong_only_with_b": comparison.wrong_only_with_b}
 
 

@@ -37,7 +37,8 @@ def sample_spectrogram(class_name: str, sample_id: str, project: ProjectDep) -> 
     if not thumb.exists():
         audio = load_audio(path, sample_rate=_THUMB_RATE)
         spectrogram_thumbnail_png(audio.samples, sample_rate=audio.sample_rate, path=thumb)
-    return FileResponse(thumb, media_type="image/png", headers={"Cache-Control": "max-age=3600"})
+    # the page asks with ?v=<version of the file>, so a long cache never shows a stale picture
+    return FileResponse(thumb, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
 
 
 @router.post("/{sample_id:path}/move")

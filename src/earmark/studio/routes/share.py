@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
 
 from ...classifier import Classifier
 from ..deps import StudioDep
@@ -29,8 +30,8 @@ def shared_model(token: str, studio: StudioDep) -> dict[str, Any]:
 
 @router.post("/api/try/{token}/predict")
 async def shared_predict(token: str, request: Request, studio: StudioDep) -> dict[str, Any]:
-    project, model_id = studio.shared_model(token)
-    clf = studio.classifier(project.model_path(model_id))
+    project, model_id = await run_in_threadpool(studio.shared_model, token)
+    clf = await run_in_threadpool(studio.classifier, project.model_path(model_id))
     return await predict_request(request, studio, clf)
 
 
@@ -45,5 +46,5 @@ async def shared_live(websocket: WebSocket, token: str, studio: StudioDep) -> No
 
 @router.get("/api/results/{name}", response_class=FileResponse)
 def result_file(name: str, studio: StudioDep) -> FileResponse:
-    """A picture or audio copy made for a prediction (kept while the studio runs)."""
+    """A timeline picture made by a predict call (the newest 100 are kept while the studio runs)."""
     return FileResponse(studio.result_file(name))

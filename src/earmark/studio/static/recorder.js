@@ -4,7 +4,7 @@
 import { concat, deviceLine, encodeWav, levelMeter, listInputs, mic } from "./audio.js";
 import { showUploadResult, uploadTo } from "./samples.js";
 import { state } from "./state.js";
-import { $, busy, showError, takeId, toast } from "./ui.js";
+import { $, busy, h, readNumber, showError, takeId, toast } from "./ui.js";
 
 let session = null; // the recording in progress: {mode, stop(), ...}
 
@@ -84,39 +84,112 @@ function recordLong() {
   });
 }
 
+// Takes the server did not keep (an upload that failed): kept in memory, with Retry and Download,
+// until they are saved or the user discards them. Nothing recorded is thrown away on an error.
+const unsaved = new Map(); // take id → {id, projectId, className, files, fields, audio, rate, row, url}
+
+/** The server's answer to a saved take: the upload result, the status line and a toast. */
+async function saveTake(take) {
+  setStatus(`Saving ${take.files.length} file(s) from ${take.id} to ${take.className}…`);
+  const result = await uploadTo(take.className, take.files, take.fields, take.projectId);
+  if (take.projectId === state.projectId) showUploadResult(result);
+  setStatus(`Saved ${result.added.length} sample(s) from ${take.id} (${take.rate} Hz).`);
+  toast(`Recorded ${result.added.length} sample(s) into ${take.className}.`);
+  return result;
+}
+
+function showUnsaved() {
+  const box = $("#unsaved-takes");
+  box.hidden = unsaved.size === 0;
+  box.replaceChildren(...[...unsaved.values()].map((t) => t.row));
+}
+
+function forget(take) {
+  unsaved.delete(take.id);
+  URL.revokeObjectURL(take.url);
+  showUnsaved();
+}
+
+/** Keep a take whose upload failed; offer "Retry upload" and "Download the take (WAV)". */
+function keepTake(take, err) {
+  const seconds = take.audio.length / take.rate;
+  const what = `${take.id}: ${take.files.length > 1 ? `${take.files.length} samples, ` : ""}${seconds.toFixed(1)} s for ${take.className}`;
+  if (!take.row) {
+    const wav = take.files.length === 1 ? take.files[0][0] : encodeWav(take.audio, take.rate);
+    take.url = URL.createObjectURL(wav);
+    take.message = h("p", { class: "error-text", "data-testid": "unsaved-take-error" });
+    take.row = h("div", { class: "unsaved-take", "data-take": take.id, "data-testid": "unsaved-take" },
+      h("p", {}, h("strong", {}, "Not saved yet"), ` · ${what}`),
+      take.message,
+      h("div", { class: "row" },
+        h("button", { type: "button", class: "primary", "data-action": "retry", title: `Send ${take.id} to ${take.className} again`,
+          onclick: (e) => busy(e.currentTarget, () => retryTake(take)) }, "Retry upload"),
+        h("a", { class: "button", href: take.url, download: `${take.id}.wav`, "data-action": "download",
+          title: take.files.length > 1 ? "the samples back to back, as one WAV file" : "the whole take as a WAV file" },
+        "Download the take (WAV)"),
+        h("button", { type: "button", class: "ghost danger small", "data-action": "discard",
+          onclick: () => { if (confirm(`Throw away ${take.id}? It was not saved.`)) forget(take); } }, "Discard")));
+  }
+  take.message.textContent = `The upload failed: ${err.message}. The take is kept here: retry, or download it.`;
+  unsaved.set(take.id, take);
+  showUnsaved();
+}
+
+async function retryTake(take) {
+  try {
+    await saveTake(take);
+  } catch (err) {
+    keepTake(take, err);
+    setStatus(`Not saved: ${err.message}`);
+    throw err; // the error toast
+  }
+  forget(take);
+}
+
+/** The recording settings, checked against the inputs' limits before the microphone opens. */
+function recordSettings(mode) {
+  if (mode === "short") return { count: readNumber($("#rec-count"), 5), lengthS: readNumber($("#rec-length"), 1) };
+  return { clipS: readNumber($("#rec-clip"), 1) };
+}
+
 async function record() {
   const className = state.selectedClass;
   if (!className) throw new Error("add or pick a class first");
-  await startMic();
   const mode = $("#mode-long").checked ? "long" : "short";
+  const settings = recordSettings(mode);
+  await startMic();
   const recording = takeId("take");
   const rate = mic.sampleRate;
+  const projectId = state.projectId;
   session = { mode, stop: () => {} };
   $("#record-btn").disabled = true;
   $("#stop-btn").disabled = false;
   document.body.classList.add("recording");
   try {
     let files;
+    let audio;
     let fields = { recording };
     if (mode === "short") {
-      const count = Math.max(1, Math.min(50, parseInt($("#rec-count").value, 10) || 5));
-      const lengthS = Math.max(0.2, parseFloat($("#rec-length").value) || 1);
-      const clips = await recordShort(count, lengthS);
+      const clips = await recordShort(settings.count, settings.lengthS);
       files = clips.map((clip, i) => [encodeWav(clip, rate), `${recording}-${String(i + 1).padStart(3, "0")}.wav`]);
+      audio = concat(clips);
     } else {
-      const audio = await recordLong();
+      audio = await recordLong();
       files = audio.length ? [[encodeWav(audio, rate), `${recording}.wav`]] : [];
-      fields = { ...fields, clip_s: parseFloat($("#rec-clip").value) || 1 };
+      fields = { ...fields, clip_s: settings.clipS };
     }
     if (!files.length) {
       setStatus("Nothing recorded.");
       return;
     }
-    setStatus(`Saving ${files.length} file(s) to ${className}…`);
-    const result = await uploadTo(className, files, fields);
-    showUploadResult(result);
-    setStatus(`Saved ${result.added.length} sample(s) from ${recording} (${rate} Hz).`);
-    toast(`Recorded ${result.added.length} sample(s) into ${className}.`);
+    const take = { id: recording, projectId, className, files, fields, audio, rate };
+    try {
+      await saveTake(take);
+    } catch (err) {
+      keepTake(take, err);
+      setStatus(`Not saved: ${err.message}. The take is kept below.`);
+      showError(err);
+    }
   } finally {
     session = null;
     $("#record-btn").disabled = false;
@@ -154,6 +227,11 @@ export function initRecorder() {
   });
   $("#stop-btn").addEventListener("click", () => {
     if (session) session.stop();
+  });
+  window.addEventListener("beforeunload", (e) => {
+    if (!unsaved.size) return;
+    e.preventDefault(); // a take that was not saved: ask before leaving the page
+    e.returnValue = "";
   });
   listInputs($("#input-device")).catch(() => {});
   if (navigator.mediaDevices && navigator.mediaDevices.addEventListener) {

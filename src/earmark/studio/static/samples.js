@@ -3,7 +3,7 @@
 
 import { api } from "./api.js";
 import { classInfo, on, reloadProject, selectClass, state } from "./state.js";
-import { $, busy, dropZone, filePicker, h, secs, showError, toast } from "./ui.js";
+import { $, busy, dropZone, filePicker, h, readNumber, secs, showError, toast } from "./ui.js";
 
 let loadToken = 0;
 
@@ -108,9 +108,14 @@ export function showUploadResult(result, target = $("#upload-result")) {
   ].filter(Boolean));
 }
 
-export async function uploadTo(className, files, fields = {}) {
-  const result = await api.addSamples(state.projectId, className, files, fields);
-  await reloadProject();
+/**
+ * Add files to a class of `projectId` (the open project by default), then refresh the page.
+ * Throws only when the upload itself failed: once the server kept the files, a failed refresh
+ * is shown as an error but the result still comes back (so a take is never sent twice).
+ */
+export async function uploadTo(className, files, fields = {}, projectId = state.projectId) {
+  const result = await api.addSamples(projectId, className, files, fields);
+  if (projectId === state.projectId) await reloadProject().catch(showError);
   return result;
 }
 
@@ -118,14 +123,20 @@ function initUploads() {
   const onFiles = (files) => {
     if (!files.length) return;
     const c = state.selectedClass;
-    const clip = $("#upload-clip").value;
-    $("#upload-result").replaceChildren(h("p", { class: "muted" }, h("span", { class: "spinner" }), ` Uploading ${files.length} file(s) to ${c}…`));
     busy([$("#sample-drop")], async () => {
+      let clip;
       try {
-        const result = await uploadTo(c, files, { clip_s: clip || undefined });
+        clip = readNumber($("#upload-clip")); // the server's limits, checked before sending anything
+      } catch (err) {
+        $("#upload-result").replaceChildren(h("p", { class: "error-text", "data-testid": "upload-error" }, err.message));
+        throw err;
+      }
+      $("#upload-result").replaceChildren(h("p", { class: "muted" }, h("span", { class: "spinner" }), ` Uploading ${files.length} file(s) to ${c}…`));
+      try {
+        const result = await uploadTo(c, files, { clip_s: clip });
         showUploadResult(result);
       } catch (err) {
-        $("#upload-result").replaceChildren(h("p", { class: "error-text" }, err.message));
+        $("#upload-result").replaceChildren(h("p", { class: "error-text", "data-testid": "upload-error" }, err.message));
         throw err;
       }
     });

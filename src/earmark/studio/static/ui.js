@@ -183,3 +183,65 @@ export function confusionRows(report) {
     return i < 0 || j < 0 ? 0 : c.matrix[i][j];
   }));
 }
+
+/** What a form field is called in messages: its data-name, else its <label>'s words, else its aria-label. */
+export function fieldName(input) {
+  if (input.dataset.name) return input.dataset.name;
+  const label = input.id ? document.querySelector(`label[for="${input.id}"]`) : null;
+  const words = label ? label.textContent.replace(/\(s\)/, "").trim() : "";
+  return words || input.getAttribute("aria-label") || input.id || "this field";
+}
+
+/**
+ * The number in an <input type=number>, checked against the input's own min / max (the server's
+ * limits live there, in the HTML) before anything is sent. Whole numbers unless `step` says
+ * otherwise; `data-min-exclusive` makes min itself not allowed (the learning rate: more than 0).
+ * Empty gives `fallback`. A wrong value marks the input (aria-invalid) and throws an Error in
+ * plain words, for the error toast.
+ */
+export function readNumber(input, fallback = undefined) {
+  const raw = input.value.trim();
+  const name = fieldName(input);
+  const unit = input.dataset.unit ? ` ${input.dataset.unit}` : "";
+  const fail = (message) => {
+    input.setAttribute("aria-invalid", "true");
+    input.addEventListener("input", () => input.removeAttribute("aria-invalid"), { once: true });
+    throw new Error(message);
+  };
+  input.removeAttribute("aria-invalid");
+  if (input.validity && input.validity.badInput) fail(`“${name}” is not a number.`);
+  if (raw === "") {
+    if (input.required) fail(`“${name}” needs a number.`);
+    return fallback;
+  }
+  const value = Number(raw);
+  if (!Number.isFinite(value)) fail(`“${name}” is not a number (you gave ${raw}).`);
+  const min = input.min === "" ? null : Number(input.min);
+  const max = input.max === "" ? null : Number(input.max);
+  const exclusive = "minExclusive" in input.dataset;
+  const range = min !== null && max !== null
+    ? (exclusive ? `more than ${min} and at most ${max}${unit}` : `between ${min} and ${max}${unit}`)
+    : min !== null ? `${exclusive ? "more than" : "at least"} ${min}${unit}` : `at most ${max}${unit}`;
+  if ((min !== null && (exclusive ? value <= min : value < min)) || (max !== null && value > max)) {
+    fail(`“${name}” must be ${range} (you gave ${raw}).`);
+  }
+  const whole = !input.step || input.step === "1";
+  if (whole && !Number.isInteger(value)) fail(`“${name}” must be a whole number (you gave ${raw}).`);
+  return value;
+}
+
+/** readNumber for several inputs: {key: value} without the empty ones; every wrong field in one message. */
+export function readNumbers(fields) {
+  const out = {};
+  const problems = [];
+  for (const [key, input] of Object.entries(fields)) {
+    try {
+      const value = readNumber(input);
+      if (value !== undefined) out[key] = value;
+    } catch (err) {
+      problems.push(err.message);
+    }
+  }
+  if (problems.length) throw new Error(problems.join(" "));
+  return out;
+}
