@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -216,6 +217,7 @@ def test_a_second_training_run_waits_for_the_first(tmp_path: Path) -> None:
     with make_client(tmp_path) as c:
         job = c.post("/api/projects/band/train", json={"epochs": 50}).json()
         assert_error(c.post("/api/projects/band/train", json={"epochs": 1}), 409, "ConflictError", "already going on")
+        assert_error(c.delete("/api/projects/band"), 409, "ConflictError", "cancel the training first")
         assert c.post(f"/api/jobs/{job['id']}/cancel").status_code == 200
         finished = c.app.state.studio.jobs.wait(job["id"], timeout_s=120)  # type: ignore[attr-defined]
         assert finished.state == "cancelled" and len(finished.history) < 50
@@ -322,3 +324,179 @@ def test_decode_errors_name_the_upload_not_the_server_file(trained: tuple[TestCl
     message = c.post("/api/projects/band/models/import", files={"file": ("theirs.earmark", b"x" * 64)}).json()[
         "error"]["message"]
     assert "theirs.earmark" in message and "/tmp" not in message
+
+
+# -- review findings: guards, limits, races, robustness -------------------------------------------------
+def test_other_websites_cannot_change_the_studio(client: TestClient) -> None:
+    response = client.post("/api/projects/band/classes", json={"name": "bass"},
+                           headers={"origin": "http://evil.example"})
+    assert_error(response, 403, "ForbiddenOrigin", "only pages of this studio")
+    assert client.post("/api/projects/band/classes", json={"name": "bass"},
+                       headers={"origin": "http://testserver"}).status_code == 201
+    assert client.get("/api/projects", headers={"origin": "http://evil.example"}).status_code == 200
+    with pytest.raises(Exception), client.websocket_connect(  # noqa: B017 - refused before the handshake completes
+            "/api/try/0123456789abcdef/live", headers={"origin": "http://evil.example"}) as ws:
+        ws.receive_json()
+
+
+def test_only_the_studios_own_host_names_are_served(tmp_path: Path) -> None:
+    with TestClient(create_app(StudioSettings(projects_root=tmp_path))) as c:  # default: local names only
+        assert c.get("/api/status").status_code == 400  # "testserver" is not 127.0.0.1 or localhost
+        assert c.get("/api/status", headers={"host": "127.0.0.1:8000"}).status_code == 200
+        assert c.get("/api/status", headers={"host": "attacker.example"}).status_code == 400
+
+
+def test_a_chunked_upload_stops_at_the_limit(tmp_path: Path) -> None:
+    """50 MB sent without a Content-Length: the server stops reading past 1 MB (driven over ASGI
+    directly, to count what the server really read)."""
+    import asyncio
+
+    project = Project.create(tmp_path / "band")
+    app = create_app(StudioSettings(projects_root=tmp_path, max_upload_mb=1, allowed_hosts=["testserver"]))
+    boundary = "xyz"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.wav\"\r\n"
+            "Content-Type: audio/wav\r\n\r\n").encode()
+    chunks = [head] + [b"\0" * (1 << 20)] * 50 + [f"\r\n--{boundary}--\r\n".encode()]
+    read = 0
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        nonlocal read
+        read += 1
+        return {"type": "http.request", "body": chunks[read - 1], "more_body": read < len(chunks)}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/api/projects/band/classes/background/samples",
+             "raw_path": b"/api/projects/band/classes/background/samples", "query_string": b"",
+             "headers": [(b"host", b"testserver"),
+                         (b"content-type", f"multipart/form-data; boundary={boundary}".encode())],
+             "scheme": "http", "server": ("testserver", 80), "client": ("127.0.0.1", 1), "http_version": "1.1",
+             "root_path": "", "app": app}
+    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    assert sent[0]["status"] == 413
+    assert json.loads(sent[1]["body"])["error"]["type"] == "LimitError"  # type: ignore[arg-type]
+    assert read < 5, f"the server read {read} chunks of a 50 MB upload over a 1 MB limit"
+    assert list(project.class_dir("background").iterdir()) == []
+
+
+def test_a_missing_multipart_boundary_is_a_bad_request(client: TestClient) -> None:
+    assert_error(client.post("/api/projects/band/classes/background/samples", content=b"x",
+                             headers={"content-type": "multipart/form-data"}), 400, "ParameterError",
+                 "could not be read")
+
+
+def test_renaming_a_class_onto_a_file_is_refused_and_loses_nothing(client: TestClient, tmp_path: Path) -> None:
+    client.post("/api/projects/band/classes", json={"name": "bass"})
+    client.post("/api/projects/band/classes/bass/samples", files=[("files", ("a.wav", wav_bytes()))])
+    (tmp_path / "projects" / "band" / "samples" / "notes").write_text("not a class")
+    assert_error(client.patch("/api/projects/band/classes/bass", json={"name": "notes"}), 409, "ConflictError",
+                 "already taken by a file")
+    assert [s["id"] for s in client.get("/api/projects/band/classes/bass/samples").json()["samples"]] == ["a.wav"]
+    assert client.patch("/api/projects/band/classes/bass", json={"name": " BASS "}).json()["name"] == "BASS"
+
+
+def test_concurrent_moves_never_overwrite(tmp_path: Path) -> None:
+    import threading
+
+    project = Project.create(tmp_path / "band")
+    project.add_class("bass")
+    for n in range(20):
+        (project.class_dir("bass") / f"x{n}.wav").write_bytes(wav_bytes(0.1))
+        (project.class_dir("background") / f"x{n}.wav").write_bytes(wav_bytes(0.1))
+    (project.root.parent / "other").mkdir()
+    for n in range(20):  # move two same-named files into one class at once
+        threads = [threading.Thread(target=project.move_sample, args=(c, f"x{n}.wav", t))
+                   for c, t in (("bass", "background"), ("background", "bass"))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert len(project.samples("bass")) + len(project.samples("background")) == 40
+
+
+def test_bad_live_frames_get_a_json_error(trained: tuple[TestClient, str]) -> None:
+    c, model_id = trained
+    url = f"/api/projects/band/models/{model_id}/live"
+    for first, then, expect in ((b"\0\0\0\0", None, "JSON text message"),
+                                ('{"sample_rate": 1e400}', None, "sample_rate"),
+                                ('{"sample_rate": 44100}', "hello", "binary frames"),
+                                ('{"sample_rate": 8000}', b"\0" * (4 * 8000 * 3), "at most 2 s")):
+        with c.websocket_connect(url) as ws:
+            ws.send_bytes(first) if isinstance(first, bytes) else ws.send_text(first)
+            if then is not None:
+                assert ws.receive_json()["ready"]
+                ws.send_bytes(then) if isinstance(then, bytes) else ws.send_text(then)
+            assert expect in ws.receive_json()["error"]["message"]
+
+
+def test_predict_refuses_recordings_over_the_duration_limit(tmp_path: Path,
+                                                            trained: tuple[TestClient, str]) -> None:
+    c, model_id = trained
+    model = c.get(f"/api/projects/band/models/{model_id}/download").content
+    root = tmp_path / "p"
+    project = Project.create(root / "band")
+    (project.models_dir / "m.earmark").write_bytes(model)
+    with make_client(root, max_file_minutes=0.05) as small:
+        assert_error(small.post("/api/projects/band/models/m/predict", files={"file": ("long.wav", wav_bytes(5.0))}),
+                     413, "LimitError", "long.wav is 0.1 min long, more than the limit")
+
+
+def test_a_project_zip_goes_through_intake(client: TestClient) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr("mine/bass/a.wav", wav_bytes())
+        archive.writestr("mine/background/x.wav", wav_bytes(freq=50))
+        archive.writestr("mine/Background Noise/x.wav", wav_bytes(freq=60))
+        archive.writestr("mine/__MACOSX/bass/._a.wav", b"junk")
+        archive.writestr("mine/bass/broken.wav", b"RIFF junk")
+    body = client.post("/api/projects/import", files={"file": ("mine.zip", buf.getvalue())}).json()
+    assert {c["name"]: c["samples"] for c in body["classes"]} == {"background": 2, "bass": 1}
+    assert [s["name"] for s in body["skipped"]] == ["bass/broken.wav"]
+
+
+def test_one_broken_project_does_not_hide_the_others(client: TestClient, tmp_path: Path) -> None:
+    bad = tmp_path / "projects" / "broken"
+    (bad / "samples").mkdir(parents=True)
+    (bad / "earmark-project.json").write_text("{nope")
+    listed = client.get("/api/projects").json()
+    assert [p["id"] for p in listed["projects"]] == ["band"]
+    assert listed["broken"][0]["id"] == "broken" and "cannot be read" in listed["broken"][0]["reason"]
+
+
+def test_sample_urls_change_when_the_file_does(client: TestClient) -> None:
+    first = client.post("/api/projects/band/classes/background/samples",
+                        files=[("files", ("x.wav", wav_bytes(freq=100)))]).json()["added"][0]
+    client.delete(first["audio_url"].split("?")[0].removesuffix("/audio"))
+    second = client.post("/api/projects/band/classes/background/samples",
+                         files=[("files", ("x.wav", wav_bytes(0.5, freq=300)))]).json()["added"][0]
+    assert first["id"] == second["id"] and first["spectrogram_url"] != second["spectrogram_url"]
+
+
+def test_confusion_cells_play_the_part_of_a_longer_file() -> None:
+    from earmark.studio.routes.models import _cells
+
+    project = Project.create(Path(tempfile.mkdtemp()) / "p")
+    cells = _cells(project, [{"file": "background/long.wav", "start_s": 4.0, "end_s": 8.0, "true": "background",
+                              "predicted": "bass", "confidence": 0.6}])
+    [clip] = cells["background|bass"]
+    assert clip["audio_url"].endswith("#t=4.000,8.000") and not clip["exists"]
+
+
+def test_share_only_app_serves_the_try_page_and_nothing_of_a_project(tmp_path: Path,
+                                                                   trained: tuple[TestClient, str]) -> None:
+    from earmark.studio.serve import prepare_share
+
+    c, model_id = trained
+    model = tmp_path / "m.earmark"
+    model.write_bytes(c.get(f"/api/projects/band/models/{model_id}/download").content)
+    settings, [token] = prepare_share([model], folder=tmp_path / "share")
+    settings = settings.model_copy(update={"allowed_hosts": ["testserver"]})
+    with TestClient(create_app(settings, share_only=True)) as shared:
+        assert shared.get(f"/try/{token}").status_code == 200
+        assert shared.get(f"/api/try/{token}").json()["labels"] == ["background", "bass", "drums"]
+        assert shared.post(f"/api/try/{token}/predict", files={"file": ("a.wav", wav_bytes())}).json()["label"]
+        for path in ("/", "/api/projects", "/api/projects/shared", "/api/status"):
+            assert shared.get(path).status_code == 404, path
+        assert shared.delete("/api/projects/shared").status_code in (404, 405)

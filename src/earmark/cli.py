@@ -322,5 +322,24 @@ def studio(project_dir: Path | None, host: str, port: int, no_browser: bool) -> 
           echo=click.echo)
 
 
+@main.command()
+@click.argument("models", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 lets others on your network open the page.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port; 0 picks a free one.  [default: 0]")
+@click.option("--no-browser", is_flag=True, help="Do not open the browser.")
+def share(models: tuple[Path, ...], host: str, port: int, no_browser: bool) -> None:
+    """Serve only the try page of MODELS (microphone or a file), for others to use.
+
+    Nothing of a project is served: just the page, the models' labels and their predictions.
+    Prints one link per model.
+    """
+    from .studio.serve import prepare_share, serve
+
+    with tempfile.TemporaryDirectory(prefix="earmark-share-") as tmp:
+        settings, tokens = prepare_share(list(models), folder=Path(tmp))
+        serve(settings, host=host, port=port, open_browser=not no_browser, echo=click.echo, share_tokens=tokens)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

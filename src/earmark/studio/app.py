@@ -76,8 +76,12 @@ def _offline_api_docs(app: FastAPI) -> None:
                                    swagger_favicon_url="/docs-static/favicon-32x32.png")
 
 
-def create_app(settings: StudioSettings) -> FastAPI:
-    """Build the studio app for ``settings`` (nothing is read or started at import time)."""
+def create_app(settings: StudioSettings, *, share_only: bool = False) -> FastAPI:
+    """Build the studio app for ``settings`` (nothing is read or started at import time).
+
+    ``share_only`` builds the app of ``earmark share``: the try pages of the models and the
+    routes they use, nothing that lists or changes a project.
+    """
     studio = Studio(settings)
 
     @asynccontextmanager
@@ -115,16 +119,17 @@ def create_app(settings: StudioSettings) -> FastAPI:
                                              "studio's terminal shows the details: please report them with the "
                                              "steps that led here"), status_code=500)
 
-    for module in (projects, classes, samples, training, models, share):
+    for module in (share,) if share_only else (projects, classes, samples, training, models, share):
         app.include_router(module.router)
 
     static = static_dir()
     app.mount("/static", StaticFiles(directory=static), name="static")
     _offline_api_docs(app)
 
-    @app.get("/", include_in_schema=False)
-    def index() -> FileResponse:
-        return FileResponse(static / "index.html", headers={"Cache-Control": "no-cache"})
+    if not share_only:
+        @app.get("/", include_in_schema=False)
+        def index() -> FileResponse:
+            return FileResponse(static / "index.html", headers={"Cache-Control": "no-cache"})
 
     @app.get("/try/{token}", include_in_schema=False)
     def try_page(token: str) -> FileResponse:

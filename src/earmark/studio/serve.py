@@ -14,7 +14,7 @@ from ..project import PROJECT_FILE, Project
 from .settings import StudioSettings
 from .state import fill_with_demo
 
-__all__ = ["default_projects_root", "prepare", "serve"]
+__all__ = ["default_projects_root", "prepare", "prepare_share", "serve"]
 
 DEMO_PROJECT = "demo"
 
@@ -60,9 +60,19 @@ def free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
+def prepare_share(model_files: list[Path], *, folder: Path) -> tuple[StudioSettings, list[str]]:
+    """Settings for ``earmark share``: the model files (checked) copied into a project in ``folder``;
+    also the share tokens, in the order of ``model_files``."""
+    if not model_files:
+        raise ParameterError("name at least one model file to share")
+    project = Project.create(folder / "shared", name="shared")
+    tokens = [project.import_model(path, name=path.name).token for path in model_files]
+    return StudioSettings(projects_root=folder, project="shared"), tokens
+
+
 def serve(settings: StudioSettings, *, host: str = "127.0.0.1", port: int = 0, open_browser: bool = True,
-          echo: Callable[[str], None] = print) -> None:
-    """Run the studio until interrupted."""
+          echo: Callable[[str], None] = print, share_tokens: list[str] | None = None) -> None:
+    """Run the studio (or, with ``share_tokens``, only the try pages of those models) until interrupted."""
     try:
         import uvicorn
     except ImportError as exc:
@@ -73,12 +83,18 @@ def serve(settings: StudioSettings, *, host: str = "127.0.0.1", port: int = 0, o
         settings = settings.model_copy(update={"allowed_hosts": ["*"]})
     elif host not in settings.allowed_hosts:
         settings = settings.model_copy(update={"allowed_hosts": [*settings.allowed_hosts, host]})
-    app = create_app(settings)
+    app = create_app(settings, share_only=share_tokens is not None)
     port = port or free_port(host)
-    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
-    echo(f"earmark studio: {url}  (projects in {settings.projects_root}; Ctrl+C to stop)")
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        echo("warning: the studio is reachable from other machines on this network; it has no login")
+    shown = socket.gethostname() if host in ("0.0.0.0", "::") else host
+    url = f"http://{shown}:{port}/"
+    if share_tokens is None:
+        echo(f"earmark studio: {url}  (projects in {settings.projects_root}; Ctrl+C to stop)")
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            echo("warning: the studio is reachable from other machines on this network; it has no login")
+    else:
+        for token in share_tokens:
+            echo(f"earmark share: {url}try/{token}  (only the try page; Ctrl+C to stop)")
+        url = f"{url}try/{share_tokens[0]}"
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
     uvicorn.run(app, host=host, port=port, log_level="warning")

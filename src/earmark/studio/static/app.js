@@ -7,8 +7,8 @@ import { initLive } from "./live.js";
 import { initRecorder } from "./recorder.js";
 import { initSamples } from "./samples.js";
 import { emit, on, setProject, state } from "./state.js";
-import { initTimeline } from "./timeline.js";
 import { initTraining } from "./training.js";
+import { initTryFile } from "./tryfile.js";
 import { $, $$, busy, h, showError, toast } from "./ui.js";
 
 function showTab(name) {
@@ -103,7 +103,7 @@ async function boot() {
   initRecorder();
   initTraining();
   initLive();
-  initTimeline();
+  initTryFile();
   initEvaluate();
   initKeep();
   const wanted = location.hash.slice(1);

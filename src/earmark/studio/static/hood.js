@@ -2,13 +2,15 @@
 // clickable table, and the validation clips of a cell (play, spectrogram, move or delete in one click).
 
 import { api } from "./api.js";
+import { drawHistory } from "./charts.js";
 import { bindModelSelect, on, reloadProject, state } from "./state.js";
-import { drawHistory, trainingRunning } from "./training.js";
 import { $, busy, confusionRows, displayName, h, labelColour, pct, showError, toast } from "./ui.js";
 
 let detail = null; // the selected model's full record (ModelInfo + history + validation)
 let token = 0;
+let trainingRunning = () => false; // from initHood: while a run goes on, its live curves stay
 
+/** The chosen model's own curves, unless a training run is drawing its live ones. */
 export function showModelHistory() {
   if (!trainingRunning()) drawHistory((detail && detail.history) || []);
 }
@@ -56,16 +58,29 @@ function renderConfusion(report) {
   $("#confusion").replaceChildren(table);
 }
 
-/** One validation clip of a confusion cell: listen, look, move or delete in one click. */
+/** [start, end] in seconds of a clip cut from a longer file: from the reference, else from its
+ *  audio URL's media fragment ("#t=START,END"); null for a whole file. */
+export function clipSpan(ref) {
+  if (ref.start_s != null && ref.end_s != null) return [Number(ref.start_s), Number(ref.end_s)];
+  const m = /#t=(?:npt:)?(\d+(?:\.\d+)?),(\d+(?:\.\d+)?)/.exec(ref.audio_url || "");
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
+
+/**
+ * One validation clip of a confusion cell: listen, look, move or delete in one click. Its
+ * audio_url and spectrogram_url are used exactly as the server gives them: a "#t=START,END" media
+ * fragment makes the player play just the clip of a longer file, a "?v=" query keeps caches fresh.
+ */
 function clipCard(ref) {
   const classes = (state.project && state.project.classes) || [];
   const status = h("span", { class: "clip-status" }, ref.exists === false ? "moved or deleted since training" : "");
   const actions = h("div", { class: "clip-actions" });
+  const span = clipSpan(ref);
   const card = h("div", { class: `clip-card${ref.exists === false ? " gone" : ""}`, "data-testid": "cell-clip", "data-sample": ref.id },
     h("img", { class: "spectro", src: ref.spectrogram_url, alt: `Spectrogram of ${ref.id}`, loading: "lazy" }),
     h("div", { class: "sample-name", title: ref.id }, ref.id),
     h("div", { class: "sample-meta" }, `in ${displayName(ref.class_name)}`,
-      ref.start_s != null && ref.end_s != null ? ` · ${Number(ref.start_s).toFixed(1)}–${Number(ref.end_s).toFixed(1)} s` : ""),
+      span ? h("span", { class: "clip-span", "data-testid": "clip-span" }, ` · ${span[0].toFixed(1)}–${span[1].toFixed(1)} s`) : ""),
     h("audio", { controls: true, preload: "none", src: ref.audio_url, "data-testid": "cell-clip-audio" }),
     actions, status);
   if (ref.exists !== false) {
@@ -154,7 +169,9 @@ async function loadDetail() {
   }
 }
 
-export function initHood() {
+/** options.trainingRunning(): whether a training run is drawing the charts now. */
+export function initHood(options = {}) {
+  if (options.trainingRunning) trainingRunning = options.trainingRunning;
   bindModelSelect($("#hood-model"));
   on("model", loadDetail);
   let shown = null;

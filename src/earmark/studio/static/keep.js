@@ -5,7 +5,7 @@ import { bindModelSelect, modelInfo, on, reloadProject, selectModel, state } fro
 import { $, busy, bytes, displayName, h, pct, toast } from "./ui.js";
 
 function render() {
-  const m = modelInfo();
+  const m = modelInfo(); // share_url and download_url as the server gives them (built only when missing)
   const link = m && m.share_url ? new URL(m.share_url, location.href).href : "";
   $("#share-url").value = link;
   $("#copy-share-btn").disabled = !link;

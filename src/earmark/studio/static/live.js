@@ -1,57 +1,16 @@
-// Live preview: microphone → AudioWorklet → WebSocket (float32 PCM every ~50 ms) → probability bars;
-// a scrolling live spectrogram; the last 2 s kept so a misfire can go straight into a class.
+// The studio's live preview (preview.js, on the selected model) and, from the last 2 s it kept,
+// "that was wrong": a misfire goes straight into a class.
 
 import { api } from "./api.js";
 import { encodeWav, levelMeter, liveSpectrogram, mic } from "./audio.js";
+import { LivePreview } from "./preview.js";
 import { startMic } from "./recorder.js";
 import { uploadTo } from "./samples.js";
-import { KEEP_S, rateCounter, streamToSocket } from "./socket.js";
+import { KEEP_S } from "./socket.js";
 import { bindModelSelect, modelInfo, on, state } from "./state.js";
-import { $, busy, displayName, h, probabilityBars, showError, takeId, toast } from "./ui.js";
+import { $, busy, h, takeId, toast } from "./ui.js";
 
-let live = null;
-
-function stopLive(reason) {
-  if (live) live.stop();
-  live = null;
-  $("#live-start-btn").disabled = false;
-  $("#live-stop-btn").disabled = true;
-  $("#live-status").textContent = reason || "stopped";
-  $("#live-status").dataset.state = "stopped";
-}
-
-async function startLive() {
-  const modelId = state.selectedModel;
-  const model = modelInfo(modelId);
-  if (!model) throw new Error("train or import a model first, then pick it here");
-  stopLive();
-  $("#live-status").textContent = "opening the microphone…";
-  await startMic();
-  const update = probabilityBars($("#live-bars"), model.labels);
-  const count = rateCounter();
-  $("#live-start-btn").disabled = true;
-  $("#live-stop-btn").disabled = false;
-  $("#save-misfire-btn").disabled = false;
-  $("#live-status").textContent = "connecting…";
-  live = streamToSocket(api.liveUrl(state.projectId, modelId), {
-    onOpen: () => {
-      $("#live-status").textContent = `listening at ${mic.sampleRate} Hz with ${modelId}`;
-      $("#live-status").dataset.state = "listening";
-    },
-    onResult: (msg) => {
-      const best = update(msg.probabilities || {});
-      const label = msg.label || best;
-      const el = $("#live-label");
-      el.textContent = displayName(label);
-      el.dataset.label = label;
-      $("#live-rate").textContent = `${count().toFixed(1)} updates/s · ${Number(msg.time_s ?? 0).toFixed(1)} s heard`;
-    },
-    onClose: (reason) => {
-      stopLive(`stopped: ${reason}`);
-      showError(new Error(`Live preview stopped: ${reason}`));
-    },
-  });
-}
+let preview = null;
 
 function fillMisfireClasses() {
   const select = $("#misfire-class");
@@ -62,8 +21,9 @@ function fillMisfireClasses() {
 }
 
 async function saveMisfire() {
-  if (!live) throw new Error("start the live preview first");
-  const audio = live.ring.read();
+  const ring = preview.ring;
+  if (!ring) throw new Error("start the live preview first");
+  const audio = ring.read();
   if (audio.length < mic.sampleRate * 0.25) throw new Error("nothing heard yet: wait a moment and try again");
   const className = $("#misfire-class").value;
   const recording = takeId("live");
@@ -77,15 +37,26 @@ export function initLive() {
   bindModelSelect($("#live-model"));
   levelMeter($("#live-meter"));
   liveSpectrogram($("#live-spectrogram"));
-  $("#live-start-btn").addEventListener("click", (e) => busy(e.currentTarget, startLive).then(() => {
-    if (live) $("#live-start-btn").disabled = true;
+  preview = new LivePreview({
+    start: $("#live-start-btn"), stop: $("#live-stop-btn"), status: $("#live-status"),
+    label: $("#live-label"), bars: $("#live-bars"), rate: $("#live-rate"),
+  }, {
+    name: "Live preview",
+    openMic: () => startMic(),
+    target: () => {
+      const model = modelInfo();
+      if (!model) throw new Error("train or import a model first, then pick it here");
+      return { url: api.liveUrl(state.projectId, model.id), labels: model.labels, model: model.id };
+    },
+    onChange: (running) => { $("#save-misfire-btn").disabled = !running; },
+  }).bind();
+  $("#save-misfire-btn").addEventListener("click", (e) => busy(e.currentTarget, saveMisfire).then(() => {
+    $("#save-misfire-btn").disabled = !preview.running;
   }));
-  $("#live-stop-btn").addEventListener("click", () => stopLive());
-  $("#save-misfire-btn").addEventListener("click", (e) => busy(e.currentTarget, saveMisfire));
   on("project", (project, { switched }) => {
     fillMisfireClasses();
-    if (switched) stopLive();
+    if (switched) preview.stop();
   });
-  on("model", () => { if (live) stopLive("stopped: the model changed"); });
+  on("model", () => { if (preview.running) preview.stop("stopped: the model changed"); });
   fillMisfireClasses();
 }

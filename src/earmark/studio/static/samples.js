@@ -39,7 +39,8 @@ function renderClassHead() {
   for (const el of document.querySelectorAll("[data-class-name]")) el.textContent = c ? c.display_name || c.name : "";
 }
 
-/** One sample card: spectrogram thumbnail, player, recording, move and delete. */
+/** One sample card: spectrogram thumbnail, player, recording, move and delete. The sample's
+ *  audio_url and spectrogram_url are used exactly as given (a "?v=" cache key stays on them). */
 export function sampleCard(sample, { onChanged } = {}) {
   const classes = (state.project && state.project.classes) || [];
   const move = h("select", { class: "move-select", "aria-label": `Move ${sample.id} to another class` },

@@ -88,7 +88,7 @@ export function bindModelSelect(select) {
 export function modelInfo(id = state.selectedModel) {
   const m = ((state.project && state.project.models) || []).find((x) => x.id === id);
   if (!m) return null;
-  // the project's model list carries `token`; the links are built here when it leaves them out
+  // the server's share_url and download_url, as given; built here only when the list leaves them out
   return {
     ...m,
     share_url: m.share_url || (m.token ? `/try/${encodeURIComponent(m.token)}` : null),

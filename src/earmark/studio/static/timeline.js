@@ -1,10 +1,9 @@
-// Try a file: predict its label and, for a long recording, show the timeline: the spectrogram
+// A file's prediction: its label and bars and, for a long recording, the timeline: the spectrogram
 // picture with a coloured label track under it, a player, and a cursor that moves while it plays.
+// Rendering only (the studio and the share page send the file through predict.js).
 
-import { api } from "./api.js";
 import { decodeFile, drawSpectrogram } from "./spectrum.js";
-import { bindModelSelect, modelInfo, state } from "./state.js";
-import { $, busy, displayName, dropZone, filePicker, h, labelColour, pct, probabilityBars } from "./ui.js";
+import { displayName, h, labelColour, pct, probabilityBars } from "./ui.js";
 
 /**
  * Render a prediction ({label, confidence, probabilities, duration_s, timeline, spectrogram_url})
@@ -92,27 +91,4 @@ export function timelineView(timeline, file, audio, labels) {
   picture.addEventListener("click", seek);
   track.addEventListener("click", seek);
   return view;
-}
-
-export function initTimeline() {
-  bindModelSelect($("#predict-model"));
-  const onFiles = (files) => {
-    const file = files[0];
-    if (!file) return;
-    const model = modelInfo();
-    const out = $("#predict-result");
-    busy($("#predict-drop"), async () => {
-      if (!model) throw new Error("train or import a model first, then pick it here");
-      out.replaceChildren(h("p", { class: "muted" }, h("span", { class: "spinner" }), ` Listening to ${file.name}…`));
-      try {
-        const result = await api.predict(state.projectId, model.id, file);
-        renderPrediction(out, result, file, model.labels);
-      } catch (err) {
-        out.replaceChildren(h("p", { class: "error-text" }, err.message));
-        throw err;
-      }
-    });
-  };
-  dropZone($("#predict-drop"), onFiles);
-  filePicker($("#predict-file"), onFiles);
 }

@@ -1,115 +1,24 @@
-// Training: the Train button and its settings, polling the job twice a second, the progress bar,
-// live loss/accuracy curves (train and validation) on canvas, and Cancel.
+// Training: the Train button and its settings (checked against the server's limits before
+// sending), polling the job twice a second, the progress bar, live loss/accuracy curves (train and
+// validation, charts.js) and Cancel. "Under the hood" (hood.js) shows the chosen model's own curves
+// whenever no training is running.
 
 import { api } from "./api.js";
+import { drawHistory } from "./charts.js";
 import { initHood, showModelHistory } from "./hood.js";
 import { on, reloadProject, selectModel, state } from "./state.js";
-import { $, busy, pct, showError, toast } from "./ui.js";
+import { $, busy, pct, readNumbers, showError, toast } from "./ui.js";
 
 const POLL_MS = 500;
 let job = null;
 let timer = 0;
 
-/** Draw one chart: series [{label, values, colour, dashed}] over epochs 1..n. */
-export function drawChart(canvas, series, { yMax = null, percent = false } = {}) {
-  const g = canvas.getContext("2d");
-  const { width, height } = canvas;
-  const pad = { left: 44, right: 12, top: 12, bottom: 26 };
-  g.clearRect(0, 0, width, height);
-  g.fillStyle = "#fff";
-  g.fillRect(0, 0, width, height);
-  // a missing score (null: no validation clips) leaves a gap in its line
-  series = series.map((s) => ({ ...s, values: s.values.map((v) => (v === null || v === undefined ? NaN : Number(v))) }));
-  const values = series.flatMap((s) => s.values).filter((v) => Number.isFinite(v));
-  const n = Math.max(2, ...series.map((s) => s.values.length));
-  const top = yMax ?? (values.length ? Math.max(...values) * 1.1 : 1);
-  const x = (i) => pad.left + (i / (n - 1)) * (width - pad.left - pad.right);
-  const y = (v) => height - pad.bottom - (v / (top || 1)) * (height - pad.top - pad.bottom);
-  g.strokeStyle = "#e3e6ec";
-  g.fillStyle = "#6b7280";
-  g.font = "11px system-ui, sans-serif";
-  g.lineWidth = 1;
-  for (let k = 0; k <= 4; k++) {
-    const v = (top * k) / 4;
-    g.beginPath();
-    g.moveTo(pad.left, y(v));
-    g.lineTo(width - pad.right, y(v));
-    g.stroke();
-    g.textAlign = "right";
-    g.fillText(percent ? `${Math.round(v * 100)}%` : v.toFixed(v < 1 ? 2 : 1), pad.left - 6, y(v) + 4);
-  }
-  g.textAlign = "center";
-  const every = Math.max(1, Math.ceil(n / 10));
-  for (let i = 0; i < n; i += every) g.fillText(String(i + 1), x(i), height - 8);
-  for (const s of series) {
-    g.strokeStyle = s.colour;
-    g.fillStyle = s.colour;
-    g.lineWidth = 2;
-    g.setLineDash(s.dashed ? [6, 4] : []);
-    g.beginPath();
-    let pen = false;
-    s.values.forEach((v, i) => {
-      if (!Number.isFinite(v)) {
-        pen = false;
-        return;
-      }
-      if (pen) g.lineTo(x(i), y(v));
-      else g.moveTo(x(i), y(v));
-      pen = true;
-    });
-    g.stroke();
-    g.setLineDash([]);
-    if (s.values.length < 30) {
-      s.values.forEach((v, i) => {
-        if (!Number.isFinite(v)) return;
-        g.beginPath();
-        g.arc(x(i), y(v), 2.5, 0, 2 * Math.PI);
-        g.fill();
-      });
-    }
-  }
-  // legend
-  let lx = width - pad.right - 150;
-  for (const s of series) {
-    g.strokeStyle = s.colour;
-    g.lineWidth = 2;
-    g.setLineDash(s.dashed ? [6, 4] : []);
-    g.beginPath();
-    g.moveTo(lx, pad.top + 6);
-    g.lineTo(lx + 18, pad.top + 6);
-    g.stroke();
-    g.setLineDash([]);
-    g.fillStyle = "#374151";
-    g.textAlign = "left";
-    g.fillText(s.label, lx + 22, pad.top + 10);
-    lx += 75;
-  }
-  canvas.dataset.points = String(Math.max(0, ...series.map((s) => s.values.length)));
-}
-
-export function drawHistory(history) {
-  const get = (key) => history.map((r) => r[key]);
-  drawChart($("#loss-chart"), [
-    { label: "train", values: get("train_loss"), colour: "#2563eb" },
-    { label: "validation", values: get("val_loss"), colour: "#f97316", dashed: true },
-  ]);
-  drawChart($("#acc-chart"), [
-    { label: "train", values: get("train_accuracy"), colour: "#2563eb" },
-    { label: "validation", values: get("val_accuracy"), colour: "#f97316", dashed: true },
-  ], { yMax: 1, percent: true });
-}
-
+/** The advanced settings that were filled in; throws (for the error toast) when one is out of range. */
 function settings() {
-  const num = (id) => {
-    const v = $(id).value.trim();
-    return v === "" ? undefined : Number(v);
-  };
-  const out = {
-    epochs: num("#train-epochs"), batch_size: num("#train-batch"), learning_rate: num("#train-lr"),
-    window_s: num("#train-window"), augment: $("#train-augment").checked,
-  };
-  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
-  return out;
+  const numbers = readNumbers({
+    epochs: $("#train-epochs"), batch_size: $("#train-batch"), learning_rate: $("#train-lr"), window_s: $("#train-window"),
+  });
+  return { ...numbers, augment: $("#train-augment").checked };
 }
 
 function renderJob(j) {
@@ -177,11 +86,18 @@ function follow(j) {
 }
 
 export function initTraining() {
-  initHood();
+  initHood({ trainingRunning });
   $("#train-form").addEventListener("submit", (e) => {
     e.preventDefault();
     busy($("#train-btn"), async () => {
-      const j = await api.train(state.projectId, settings());
+      let chosen;
+      try {
+        chosen = settings();
+      } catch (err) {
+        $("#train-advanced").open = true; // show the field that is wrong
+        throw err;
+      }
+      const j = await api.train(state.projectId, chosen);
       follow(j);
     }).then(() => { if (job && job.state === "running") $("#train-btn").disabled = true; });
   });

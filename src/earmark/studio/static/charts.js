@@ -1,0 +1,93 @@
+// Training curves on canvas: loss and accuracy per epoch, train and validation. Drawn by the
+// training screen while a run goes on, and by "under the hood" for the chosen model.
+
+import { $ } from "./ui.js";
+
+/** Draw one chart: series [{label, values, colour, dashed}] over epochs 1..n. */
+export function drawChart(canvas, series, { yMax = null, percent = false } = {}) {
+  const g = canvas.getContext("2d");
+  const { width, height } = canvas;
+  const pad = { left: 44, right: 12, top: 12, bottom: 26 };
+  g.clearRect(0, 0, width, height);
+  g.fillStyle = "#fff";
+  g.fillRect(0, 0, width, height);
+  // a missing score (null: no validation clips) leaves a gap in its line
+  series = series.map((s) => ({ ...s, values: s.values.map((v) => (v === null || v === undefined ? NaN : Number(v))) }));
+  const values = series.flatMap((s) => s.values).filter((v) => Number.isFinite(v));
+  const n = Math.max(2, ...series.map((s) => s.values.length));
+  const top = yMax ?? (values.length ? Math.max(...values) * 1.1 : 1);
+  const x = (i) => pad.left + (i / (n - 1)) * (width - pad.left - pad.right);
+  const y = (v) => height - pad.bottom - (v / (top || 1)) * (height - pad.top - pad.bottom);
+  g.strokeStyle = "#e3e6ec";
+  g.fillStyle = "#6b7280";
+  g.font = "11px system-ui, sans-serif";
+  g.lineWidth = 1;
+  for (let k = 0; k <= 4; k++) {
+    const v = (top * k) / 4;
+    g.beginPath();
+    g.moveTo(pad.left, y(v));
+    g.lineTo(width - pad.right, y(v));
+    g.stroke();
+    g.textAlign = "right";
+    g.fillText(percent ? `${Math.round(v * 100)}%` : v.toFixed(v < 1 ? 2 : 1), pad.left - 6, y(v) + 4);
+  }
+  g.textAlign = "center";
+  const every = Math.max(1, Math.ceil(n / 10));
+  for (let i = 0; i < n; i += every) g.fillText(String(i + 1), x(i), height - 8);
+  for (const s of series) {
+    g.strokeStyle = s.colour;
+    g.fillStyle = s.colour;
+    g.lineWidth = 2;
+    g.setLineDash(s.dashed ? [6, 4] : []);
+    g.beginPath();
+    let pen = false;
+    s.values.forEach((v, i) => {
+      if (!Number.isFinite(v)) {
+        pen = false;
+        return;
+      }
+      if (pen) g.lineTo(x(i), y(v));
+      else g.moveTo(x(i), y(v));
+      pen = true;
+    });
+    g.stroke();
+    g.setLineDash([]);
+    if (s.values.length < 30) {
+      s.values.forEach((v, i) => {
+        if (!Number.isFinite(v)) return;
+        g.beginPath();
+        g.arc(x(i), y(v), 2.5, 0, 2 * Math.PI);
+        g.fill();
+      });
+    }
+  }
+  // legend
+  let lx = width - pad.right - 150;
+  for (const s of series) {
+    g.strokeStyle = s.colour;
+    g.lineWidth = 2;
+    g.setLineDash(s.dashed ? [6, 4] : []);
+    g.beginPath();
+    g.moveTo(lx, pad.top + 6);
+    g.lineTo(lx + 18, pad.top + 6);
+    g.stroke();
+    g.setLineDash([]);
+    g.fillStyle = "#374151";
+    g.textAlign = "left";
+    g.fillText(s.label, lx + 22, pad.top + 10);
+    lx += 75;
+  }
+  canvas.dataset.points = String(Math.max(0, ...series.map((s) => s.values.length)));
+}
+
+export function drawHistory(history) {
+  const get = (key) => history.map((r) => r[key]);
+  drawChart($("#loss-chart"), [
+    { label: "train", values: get("train_loss"), colour: "#2563eb" },
+    { label: "validation", values: get("val_loss"), colour: "#f97316", dashed: true },
+  ]);
+  drawChart($("#acc-chart"), [
+    { label: "train", values: get("train_accuracy"), colour: "#2563eb" },
+    { label: "validation", values: get("val_accuracy"), colour: "#f97316", dashed: true },
+  ], { yMax: 1, percent: true });
+}

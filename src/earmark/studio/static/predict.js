@@ -1,0 +1,30 @@
+// Trying a file, shared by the studio's Try tab and the share page: drop or pick a file, send it
+// to the model, show the answer (timeline.js) or the server's words when it fails.
+
+import { renderPrediction } from "./timeline.js";
+import { busy, dropZone, filePicker, h } from "./ui.js";
+
+/** Classify `file` with predict(file) → the server's answer, shown in `out` (a spinner meanwhile). */
+export async function predictFile(file, { out, predict, labels }) {
+  out.replaceChildren(h("p", { class: "muted" }, h("span", { class: "spinner" }), ` Listening to ${file.name}…`));
+  try {
+    renderPrediction(out, await predict(file), file, labels);
+  } catch (err) {
+    out.replaceChildren(h("p", { class: "error-text" }, err.message));
+    throw err;
+  }
+}
+
+/**
+ * Wire a drop zone and a file input to predictFile. model() gives {predict, labels} for the
+ * model to use now; it may throw ("train a model first"), which shows as the error toast.
+ */
+export function filePredictor({ zone, input, out, model }) {
+  const onFiles = (files) => {
+    const file = files[0];
+    if (!file) return;
+    busy(zone, () => predictFile(file, { out, ...model() }));
+  };
+  dropZone(zone, onFiles);
+  filePicker(input, onFiles);
+}

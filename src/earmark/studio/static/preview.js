@@ -1,0 +1,94 @@
+// The live preview, shared by the studio's Try tab and the share page: microphone → WebSocket
+// (socket.js) → probability bars, the winning label and the update rate, with Start / Stop buttons.
+
+import { mic } from "./audio.js";
+import { rateCounter, streamToSocket } from "./socket.js";
+import { busy, displayName, probabilityBars, showError } from "./ui.js";
+
+export class LivePreview {
+  /**
+   * els: {start, stop, status, label, bars, rate} (elements).
+   * target(): {url, labels, model?} of what to listen with; it may throw ("train a model first").
+   * openMic(): opens the microphone (default: the page's default input).
+   * name: how messages call it ("Live preview" → "Live preview stopped: …").
+   * onChange(running): called when it starts or stops.
+   */
+  constructor(els, { target, openMic = () => mic.start(), name = "Listening", onChange = () => {} }) {
+    this.els = els;
+    this.target = target;
+    this.openMic = openMic;
+    this.name = name;
+    this.onChange = onChange;
+    this.stream = null;
+  }
+
+  get running() {
+    return Boolean(this.stream);
+  }
+
+  /** The last 2 s heard (a RingBuffer), or null when stopped. */
+  get ring() {
+    return this.stream ? this.stream.ring : null;
+  }
+
+  setStatus(text, state) {
+    this.els.status.textContent = text;
+    if (state) this.els.status.dataset.state = state;
+  }
+
+  stop(reason) {
+    const was = this.running;
+    if (this.stream) this.stream.stop();
+    this.stream = null;
+    this.els.start.disabled = false;
+    this.els.stop.disabled = true;
+    this.setStatus(reason || "stopped", "stopped");
+    if (was) this.onChange(false);
+  }
+
+  async start() {
+    const { url, labels, model } = this.target();
+    this.stop();
+    this.setStatus("opening the microphone…", "starting");
+    try {
+      await this.openMic();
+    } catch (err) {
+      this.stop(`stopped: ${err.message}`);
+      throw err;
+    }
+    const update = probabilityBars(this.els.bars, labels);
+    const count = rateCounter();
+    this.els.start.disabled = true;
+    this.els.stop.disabled = false;
+    this.setStatus("connecting…", "connecting");
+    this.stream = streamToSocket(url, {
+      onOpen: () => this.setStatus(`listening at ${mic.sampleRate} Hz${model ? ` with ${model}` : ""}`, "listening"),
+      onResult: (msg) => {
+        const best = update(msg.probabilities || {});
+        const label = msg.label || best;
+        this.els.label.textContent = displayName(label);
+        this.els.label.dataset.label = label;
+        this.els.rate.textContent = `${count().toFixed(1)} updates/s · ${Number(msg.time_s ?? 0).toFixed(1)} s heard`;
+      },
+      onClose: (reason) => {
+        this.stop(`stopped: ${reason}`);
+        showError(new Error(`${this.name} stopped: ${reason}`));
+      },
+    });
+    this.onChange(true);
+  }
+
+  /** Wire the Start and Stop buttons (Start shows a spinner and the error toast if it fails). */
+  bind() {
+    this.els.start.addEventListener("click", () => this.restart());
+    this.els.stop.addEventListener("click", () => this.stop());
+    return this;
+  }
+
+  /** Start (again), with the Start button busy meanwhile; errors become a toast. */
+  restart() {
+    return busy(this.els.start, () => this.start()).then(() => {
+      if (this.running) this.els.start.disabled = true;
+    });
+  }
+}

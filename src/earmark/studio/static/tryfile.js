@@ -1,0 +1,19 @@
+// The studio's "Try a file" card: the selected model on a dropped or picked file (predict.js).
+
+import { api } from "./api.js";
+import { filePredictor } from "./predict.js";
+import { bindModelSelect, modelInfo, state } from "./state.js";
+import { $ } from "./ui.js";
+
+export function initTryFile() {
+  bindModelSelect($("#predict-model"));
+  filePredictor({
+    zone: $("#predict-drop"), input: $("#predict-file"), out: $("#predict-result"),
+    model: () => {
+      const model = modelInfo();
+      if (!model) throw new Error("train or import a model first, then pick it here");
+      const projectId = state.projectId;
+      return { labels: model.labels, predict: (file) => api.predict(projectId, model.id, file) };
+    },
+  });
+}
