@@ -92,11 +92,11 @@ def test_classes_add_rename_delete(project: Project) -> None:
     with pytest.raises(ConflictError, match="Background Noise class is always there"):
         project.add_class("Background Noise")
     tone(project.class_dir("bass") / "a.wav")
-    info = project.rename_class("bass", "electric bass")
+    info = project.rename_class("bass", to="electric bass")
     assert info.name == "electric bass" and info.samples == 1
-    assert project.rename_class("electric bass", "Electric Bass").name == "Electric Bass"  # case-only rename
+    assert project.rename_class("electric bass", to="Electric Bass").name == "Electric Bass"  # case-only rename
     with pytest.raises(ParameterError, match="cannot be renamed"):
-        project.rename_class("background", "noise")
+        project.rename_class("background", to="noise")
     assert project.delete_class("Electric Bass") == 1
     assert [c.name for c in project.classes()] == ["background"]
     trashed = list((project.root / ".trash").rglob("a.wav"))
@@ -113,7 +113,7 @@ def test_samples_list_move_and_delete(project: Project) -> None:
     samples = project.samples("bass")
     assert [(s.id, s.duration_s, s.sample_rate, s.recording) for s in samples] == \
         [("take_nohash_000.wav", 1.5, SR, "take"), ("take_nohash_001.wav", 0.5, SR, "take")]
-    moved = project.move_sample("bass", "take_nohash_000.wav", "background")
+    moved = project.move_sample("bass", "take_nohash_000.wav", to="background")
     assert moved.class_name == "background" and moved.id == "take_nohash_000-2.wav", "never overwrite"
     project.delete_sample("bass", "take_nohash_001.wav")
     assert project.samples("bass") == []

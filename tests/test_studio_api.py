@@ -260,7 +260,7 @@ def test_download_and_import_a_model(trained: tuple[TestClient, str]) -> None:
     assert info["id"].startswith("theirs-") and info["token"] == c.get(f"/api/projects/band/models/{model_id}").json()[
         "token"]
     assert_error(c.post("/api/projects/band/models/import", files={"file": ("x.earmark", b"garbage")}), 422,
-                 "ModelFileError", "")
+                 "ModelFileError", r"^x\.earmark: ")
     assert c.delete(f"/api/projects/band/models/{info['id']}").json() == {"deleted": info["id"]}
 
 
@@ -407,7 +407,7 @@ def test_concurrent_moves_never_overwrite(tmp_path: Path) -> None:
         (project.class_dir("background") / f"x{n}.wav").write_bytes(wav_bytes(0.1))
     (project.root.parent / "other").mkdir()
     for n in range(20):  # move two same-named files into one class at once
-        threads = [threading.Thread(target=project.move_sample, args=(c, f"x{n}.wav", t))
+        threads = [threading.Thread(target=project.move_sample, args=(c, f"x{n}.wav"), kwargs={"to": t})
                    for c, t in (("bass", "background"), ("background", "bass"))]
         for t in threads:
             t.start()

@@ -262,12 +262,12 @@ class Project:
             (self.samples_dir / cleaned).mkdir(parents=True)
         return self.class_info(cleaned)
 
-    def rename_class(self, name: str, new_name: str) -> ClassInfo:
+    def rename_class(self, name: str, *, to: str) -> ClassInfo:
         """Rename a class folder; refuses names taken by another class or by a file."""
         folder = self.class_dir(name)
         if is_background_name(folder.name):
             raise ParameterError("the Background Noise class cannot be renamed")
-        cleaned = clean_name(new_name, what="class")
+        cleaned = clean_name(to, what="class")
         if cleaned == folder.name:
             return self.class_info(folder.name)
         with NAMING:
@@ -325,7 +325,7 @@ class Project:
     def sample_info(self, class_name: str, sample_id: str) -> SampleInfo:
         return _sample_info(self.class_dir(class_name), self.sample_path(class_name, sample_id))
 
-    def move_sample(self, class_name: str, sample_id: str, to: str) -> SampleInfo:
+    def move_sample(self, class_name: str, sample_id: str, *, to: str) -> SampleInfo:
         """Move a sample to another class (keeping its name, made unique there)."""
         path = self.sample_path(class_name, sample_id)
         target_dir = self.class_dir(to)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
+from typing import Any
 
 import numpy as np
 import pytest
-from playwright.sync_api import Page, expect
+import soundfile as sf
+from playwright.sync_api import Page, Route, expect
 
 from earmark.demo import demo_data_dir
 
@@ -204,4 +207,163 @@ def test_a_failed_call_shows_the_servers_message(page: Page, studio, empty_proje
     page.click("#add-class-btn")
     expect(toast.last).to_contain_text("cannot be used")
     expect(page.locator("#add-class-btn")).to_be_enabled()
+    assert not page_errors
+
+
+#: The samples POST of any class (uploads and recordings).
+SAMPLES_POST = re.compile(r"/api/projects/[^/]+/classes/[^/]+/samples$")
+
+
+def _train_limits(studio) -> dict[str, dict[str, Any]]:
+    """The server's own limits on the training settings, from its OpenAPI schema."""
+    schemas = studio.client.get("/openapi.json").json()["components"]["schemas"]
+    train = next(s for s in schemas.values() if "batch_size" in s.get("properties", {}))
+    return dict(train["properties"])
+
+
+def test_numbers_outside_the_servers_limits_are_refused_before_sending(page: Page, studio, empty_project,
+                                                                        tmp_path, page_errors) -> None:
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+    drum = sorted((demo_data_dir() / "train" / "drums").glob("*.ogg"))[0]
+    studio.open(page, empty_project)
+    page.fill("#new-class-name", "drums")
+    page.click("#add-class-btn")
+    expect(page.locator("#class-title")).to_have_text("drums")
+    sent.clear()
+
+    # the inputs carry the server's limits: clip length 0.25-60 s (intake), training settings (schema)
+    for selector in ("#upload-clip", "#rec-clip"):
+        expect(page.locator(selector)).to_have_attribute("min", "0.25")
+        expect(page.locator(selector)).to_have_attribute("max", "60")
+    for selector, key in (("#train-epochs", "epochs"), ("#train-batch", "batch_size"),
+                          ("#train-lr", "learning_rate"), ("#train-window", "window_s")):
+        limits = _train_limits(studio)[key]
+        low = limits.get("minimum", limits.get("exclusiveMinimum"))
+        assert float(page.get_attribute(selector, "min")) == low, key
+        assert float(page.get_attribute(selector, "max")) == limits["maximum"], key
+        assert (page.get_attribute(selector, "data-min-exclusive") is not None) == ("exclusiveMinimum" in limits)
+
+    # a clip length the server refuses: the page says so and uploads nothing
+    errors = page.locator("[data-testid=toast-error]")
+    page.fill("#upload-clip", "0.2")
+    page.set_input_files("#sample-files", str(drum))
+    expect(errors.last).to_contain_text("between 0.25 and 60 s (you gave 0.2)")
+    expect(page.locator("[data-testid=upload-error]")).to_contain_text("Cut long files into clips of")
+    expect(page.locator("#upload-clip")).to_have_attribute("aria-invalid", "true")
+    page.wait_for_timeout(300)
+    assert sent == [] and studio.samples(empty_project, "drums") == []
+
+    # the long take's clip length is checked before the microphone opens
+    page.check("#mode-long")
+    page.fill("#rec-clip", "61")
+    page.click("#record-btn")
+    expect(errors.last).to_contain_text("between 0.25 and 60 s (you gave 61)")
+    expect(page.locator("#record-btn")).to_be_enabled()
+    expect(page.locator("#device-rate")).to_have_text("microphone off")
+
+    # training settings: every wrong one named, no training started
+    page.click("#tab-train")
+    page.click("#train-advanced summary")
+    page.fill("#train-batch", "1")
+    page.fill("#train-window", "0.1")
+    page.fill("#train-lr", "0")
+    page.click("#train-btn")
+    expect(errors.last).to_contain_text("“Batch size” must be between 4 and 512 (you gave 1).")
+    expect(errors.last).to_contain_text("“Window” must be between 0.25 and 5 s (you gave 0.1).")
+    expect(errors.last).to_contain_text("“Learning rate” must be more than 0 and at most 1 (you gave 0).")
+    expect(page.locator("#train-status")).to_have_text("No training running.")
+    page.wait_for_timeout(300)
+    assert sent == []
+
+    # within the limits the upload goes through
+    page.click("#tab-samples")
+    page.fill("#upload-clip", "0.5")
+    page.set_input_files("#sample-files", str(drum))
+    expect(page.locator("[data-testid=added-count]")).to_contain_text("Added")
+    expect(page.locator("#upload-clip")).not_to_have_attribute("aria-invalid", "true")
+    assert len(studio.samples(empty_project, "drums")) >= 1
+    assert not page_errors
+
+
+def test_a_failed_recording_upload_keeps_the_take(page: Page, studio, empty_project, tmp_path, page_errors) -> None:
+    refused: list[str] = []
+
+    def refuse(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        refused.append(route.request.url)
+        error = {"status": 500, "type": "OSError", "message": "the disk is full (a test)"}
+        route.fulfill(status=500, content_type="application/json", body=json.dumps({"error": error}))
+
+    studio.open(page, empty_project)
+    page.fill("#new-class-name", "bass")
+    page.click("#add-class-btn")
+    expect(page.locator("#class-title")).to_have_text("bass")
+    page.click("#mic-btn")
+    expect(page.locator("#device-rate")).to_contain_text("capturing at 44100 Hz")
+    page.wait_for_timeout(1200)  # past the WAV's second of silence
+
+    page.route(SAMPLES_POST, refuse)
+    page.fill("#rec-count", "2")
+    page.fill("#rec-length", "0.5")
+    page.click("#record-btn")
+    take = page.locator("[data-testid=unsaved-take]")
+    expect(take).to_have_count(1, timeout=15000)
+    expect(page.locator("[data-testid=toast-error]").last).to_contain_text("the disk is full (a test)")
+    expect(take).to_contain_text("the disk is full (a test)")
+    expect(page.locator("#rec-status")).to_contain_text("Not saved")
+    retry = take.get_by_role("button", name="Retry upload")
+    download = take.get_by_role("link", name="Download the take (WAV)")
+    expect(retry).to_be_visible()
+    expect(download).to_be_visible()
+    assert len(refused) == 1 and studio.samples(empty_project, "bass") == []
+
+    # the take can be saved as a file: both samples back to back, at the microphone's rate
+    with page.expect_download() as info:
+        download.click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    assert re.fullmatch(r"take-\d{8}-\d{6}\.wav", path.name), path.name
+    audio, rate = sf.read(path, dtype="float32")
+    assert rate == 44100 and len(audio) / rate == pytest.approx(1.0, abs=0.01)
+    assert _rms(audio) > 0.01
+
+    # still refused: the take stays; once the server takes it, Retry saves it and the box goes
+    retry.click()
+    expect(take.locator("[data-testid=unsaved-take-error]")).to_contain_text("the disk is full")
+    expect(retry).to_be_enabled()
+    assert len(refused) == 2
+    page.unroute(SAMPLES_POST, refuse)
+    retry.click()
+    expect(take).to_have_count(0, timeout=15000)
+    expect(page.locator("#unsaved-takes")).to_be_hidden()
+    expect(page.locator("#rec-status")).to_contain_text(f"Saved 2 sample(s) from {path.stem}")
+    expect(page.locator("[data-testid=sample-card]")).to_have_count(2)
+    samples = studio.samples(empty_project, "bass")
+    assert len(samples) == 2 and {s["recording"] for s in samples} == {path.stem}
+    assert len(refused) == 2
+    assert not page_errors
+
+
+def test_sample_urls_are_used_as_given(page: Page, studio, demo_project, page_errors) -> None:
+    """A cache key the server adds to a sample's URLs stays on them (the page never rebuilds a URL)."""
+
+    def with_version(route: Route) -> None:
+        response = route.fetch()
+        body = response.json()
+        for sample in body["samples"]:
+            sample["audio_url"] += "?v=test-1"
+            sample["spectrogram_url"] += "?v=test-1"
+        route.fulfill(response=response, json=body)
+
+    page.route(re.compile(r"/classes/bass/samples$"), with_version)
+    studio.open(page, demo_project)
+    expect(page.locator("#class-title")).to_have_text("bass")
+    first = page.locator("[data-testid=sample-card]").first
+    expect(first.locator("audio")).to_have_attribute("src", re.compile(r"/audio\?v=test-1$"))
+    expect(first.locator("img.spectro")).to_have_attribute("src", re.compile(r"/spectrogram\.png\?v=test-1$"))
+    expect(first.locator("img.spectro")).to_have_js_property("complete", True)
+    assert first.locator("img.spectro").evaluate("img => img.naturalWidth") > 0
     assert not page_errors

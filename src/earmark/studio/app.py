@@ -59,6 +59,32 @@ def static_dir() -> Path:
     return Path(str(resources.files("earmark.studio") / "static"))
 
 
+def _install_error_handlers(app: FastAPI) -> None:
+    """Every error, expected or not, answers in the one JSON shape."""
+
+    @app.exception_handler(EarmarkError)
+    async def earmark_error(_: Request, exc: EarmarkError) -> JSONResponse:
+        return StudioJSONResponse(error_body(exc.http_status, type(exc).__name__, str(exc)),
+                                  status_code=exc.http_status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return StudioJSONResponse(error_body(400, "ParameterError", _validation_message(exc)), status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = "no such page or API route; see /docs" if exc.status_code == 404 else str(exc.detail)
+        return StudioJSONResponse(error_body(exc.status_code, "HTTPError", message), status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        _log.exception("unexpected error")
+        return StudioJSONResponse(error_body(500, "InternalError",
+                                             f"something went wrong inside earmark ({type(exc).__name__}); the "
+                                             "studio's terminal shows the details: please report them with the "
+                                             "steps that led here"), status_code=500)
+
+
 def _offline_api_docs(app: FastAPI) -> None:
     """Swagger UI at ``/docs`` from the files of the swagger-ui-bundle package (FastAPI's default
     loads them from a CDN, and the studio must work offline)."""
@@ -97,27 +123,7 @@ def create_app(settings: StudioSettings, *, share_only: bool = False) -> FastAPI
     app.add_middleware(SameOriginMiddleware)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
 
-    @app.exception_handler(EarmarkError)
-    async def earmark_error(_: Request, exc: EarmarkError) -> JSONResponse:
-        return StudioJSONResponse(error_body(exc.http_status, type(exc).__name__, str(exc)),
-                                  status_code=exc.http_status)
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return StudioJSONResponse(error_body(400, "ParameterError", _validation_message(exc)), status_code=400)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        message = "no such page or API route; see /docs" if exc.status_code == 404 else str(exc.detail)
-        return StudioJSONResponse(error_body(exc.status_code, "HTTPError", message), status_code=exc.status_code)
-
-    @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
-        _log.exception("unexpected error")
-        return StudioJSONResponse(error_body(500, "InternalError",
-                                             f"something went wrong inside earmark ({type(exc).__name__}); the "
-                                             "studio's terminal shows the details: please report them with the "
-                                             "steps that led here"), status_code=500)
+    _install_error_handlers(app)
 
     for module in (share,) if share_only else (projects, classes, samples, training, models, share):
         app.include_router(module.router)

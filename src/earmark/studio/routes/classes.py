@@ -22,7 +22,7 @@ def create_class(body: ClassCreate, project: ProjectDep) -> dict[str, Any]:
 
 @router.patch("/{class_name}")
 def rename_class(class_name: str, body: ClassRename, project: ProjectDep) -> dict[str, Any]:
-    return project.rename_class(class_name, body.name).to_dict()
+    return project.rename_class(class_name, to=body.name).to_dict()
 
 
 @router.delete("/{class_name}")

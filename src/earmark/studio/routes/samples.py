@@ -43,7 +43,7 @@ def sample_spectrogram(class_name: str, sample_id: str, project: ProjectDep) -> 
 
 @router.post("/{sample_id:path}/move")
 def move_sample(class_name: str, sample_id: str, body: SampleMove, project: ProjectDep) -> dict[str, Any]:
-    return sample_urls(project, project.move_sample(class_name, sample_id, body.to))
+    return sample_urls(project, project.move_sample(class_name, sample_id, to=body.to))
 
 
 @router.delete("/{sample_id:path}")
