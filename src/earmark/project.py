@@ -19,6 +19,7 @@ so that they stay on one side of the validation split. Adding audio lives in
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -419,9 +420,16 @@ class Project:
 def _sample_info(folder: Path, path: Path) -> SampleInfo:
     rel = path.relative_to(folder).as_posix()
     recording = recording_of(rel)
-    duration, rate = probe(path)
+    stat = path.stat()
+    duration, rate = _probe_once(str(path), stat.st_mtime_ns, stat.st_size)
     return SampleInfo(class_name=folder.name, id=rel, duration_s=round(duration, 3), sample_rate=rate,
                       recording=rel.rsplit(".", 1)[0] if recording == rel else recording)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _probe_once(path: str, mtime_ns: int, size: int) -> tuple[float, int]:
+    """:func:`earmark.audio.probe`, read once per version of a file (listing a big class stays fast)."""
+    return probe(path)
 
 
 def free_path(path: Path) -> Path:
