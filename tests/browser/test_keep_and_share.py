@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote
+
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from earmark.demo import demo_data_dir
 
@@ -119,4 +122,47 @@ def test_create_export_import_and_switch_projects(page: Page, studio, demo_proje
     counts = {c["name"]: c["samples"] for c in studio.project(imported)["classes"]}
     assert counts == {c["name"]: c["samples"] for c in studio.project(demo_project)["classes"]}
     expect(page.locator("[data-testid=count-bass]")).to_contain_text(f"{counts['bass']} ·")
+    assert not page_errors
+
+
+def test_the_share_panel_uses_the_servers_links(page: Page, studio, demo_project, demo_model, page_errors) -> None:
+    """share_url and download_url of the project's model list are used as given; built only when missing."""
+    mode = {"links": "marked"}
+
+    def links(route: Route) -> None:
+        response = route.fetch()
+        body = response.json()
+        for model in body["models"]:
+            if mode["links"] == "marked":
+                model["share_url"] = f"/try/{model['token']}?from=server"
+                model["download_url"] = f"{model.get('download_url') or '/x'}?from=server"
+            else:
+                model.pop("share_url", None)
+                model.pop("download_url", None)
+        route.fulfill(response=response, json=body)
+
+    page.route(re.compile(rf"/api/projects/{re.escape(quote(demo_project))}$"), links)
+    studio.open(page, demo_project, "keep")
+    page.select_option("#keep-model", demo_model["id"])
+    token = demo_model["token"]
+    expect(page.locator("#share-url")).to_have_value(f"{studio.url}/try/{token}?from=server")
+    expect(page.locator("#open-share-btn")).to_have_attribute("href", f"{studio.url}/try/{token}?from=server")
+    expect(page.locator("#download-model-btn")).to_have_attribute("href", re.compile(r"\?from=server$"))
+    note = page.locator("[data-testid=share-note]")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("This link works on this computer.")
+    expect(note.locator("code")).to_have_text("earmark share MODEL_FILE --host 0.0.0.0")
+    expect(note).to_contain_text("(it serves only the try page, not your project)")
+
+    mode["links"] = "missing"  # an older server: the page builds both links itself
+    page.reload()  # (going to the same URL with its #keep would not load the page again)
+    page.wait_for_selector(f"body[data-ready=true][data-project='{demo_project}']")
+    page.select_option("#keep-model", demo_model["id"])
+    expect(page.locator("#share-url")).to_have_value(f"{studio.url}/try/{token}")
+    model = quote(demo_model["id"])
+    expect(page.locator("#download-model-btn")).to_have_attribute(
+        "href", f"/api/projects/{quote(demo_project)}/models/{model}/download")
+    with page.expect_download() as info:
+        page.click("#download-model-btn")
+    assert info.value.suggested_filename.endswith(".earmark")
     assert not page_errors

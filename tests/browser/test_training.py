@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 pytestmark = pytest.mark.browser
 
@@ -78,4 +80,35 @@ def test_cancel_a_training_run(page: Page, studio, demo_project, page_errors) ->
     expect(page.locator("#train-status")).to_have_attribute("data-state", "cancelled", timeout=60000)
     expect(page.locator("#train-btn")).to_be_enabled()
     expect(page.locator("#cancel-train-btn")).to_be_hidden()
+    assert not page_errors
+
+
+def test_cell_clips_play_their_media_fragment(page: Page, studio, demo_project, demo_model, page_errors) -> None:
+    """A cell clip cut from a longer file comes with "#t=START,END" on its audio URL: the page uses the
+    URL as given (the player plays just that part) and the card still shows "start–end"."""
+    given: dict[str, str] = {}
+
+    def with_fragment(route: Route) -> None:
+        response = route.fetch()
+        body = response.json()
+        key, refs = max(body["validation"]["cells"].items(), key=lambda kv: len(kv[1]))
+        ref = refs[0]
+        ref["audio_url"] = ref["audio_url"].split("#")[0] + "#t=0.2,0.7"
+        ref.pop("start_s", None)  # the span then comes from the fragment alone
+        ref.pop("end_s", None)
+        given.update(key=key, id=ref["id"], url=ref["audio_url"])
+        route.fulfill(response=response, json=body)
+
+    page.route(re.compile(rf"/models/{re.escape(demo_model['id'])}$"), with_fragment)
+    studio.open(page, demo_project, "train")
+    page.select_option("#hood-model", demo_model["id"])
+    expect(page.locator("#hood-summary")).to_contain_text("validation clips right")
+    true_label, predicted = given["key"].split("|")
+    page.click(f"[data-testid=cell-{true_label}-{predicted}]")
+    clip = page.locator(f"[data-testid=cell-clip][data-sample='{given['id']}']")
+    expect(clip.locator("audio")).to_have_attribute("src", given["url"])
+    expect(clip.locator("[data-testid=clip-span]")).to_have_text(" · 0.2–0.7 s")
+    start = clip.locator("audio").evaluate(
+        "a => new Promise(ok => { a.onloadedmetadata = () => ok(a.currentTime); a.load(); })")
+    assert start == pytest.approx(0.2, abs=0.01)  # Chromium starts at the fragment's start
     assert not page_errors
