@@ -350,6 +350,7 @@ def test_a_chunked_upload_stops_at_the_limit(tmp_path: Path) -> None:
     """50 MB sent without a Content-Length: the server stops reading past 1 MB (driven over ASGI
     directly, to count what the server really read)."""
     import asyncio
+    import threading
 
     project = Project.create(tmp_path / "band")
     app = create_app(StudioSettings(projects_root=tmp_path, max_upload_mb=1, allowed_hosts=["testserver"]))
@@ -374,7 +375,10 @@ def test_a_chunked_upload_stops_at_the_limit(tmp_path: Path) -> None:
                          (b"content-type", f"multipart/form-data; boundary={boundary}".encode())],
              "scheme": "http", "server": ("testserver", 80), "client": ("127.0.0.1", 1), "http_version": "1.1",
              "root_path": "", "app": app}
-    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    # in a thread of its own: Playwright's sync API may hold an event loop in this one
+    runner = threading.Thread(target=lambda: asyncio.run(app(scope, receive, send)))  # type: ignore[arg-type]
+    runner.start()
+    runner.join(timeout=30)
     assert sent[0]["status"] == 413
     assert json.loads(sent[1]["body"])["error"]["type"] == "LimitError"  # type: ignore[arg-type]
     assert read < 5, f"the server read {read} chunks of a 50 MB upload over a 1 MB limit"
