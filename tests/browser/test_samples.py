@@ -380,3 +380,26 @@ def test_sample_urls_are_used_as_given(page: Page, studio, demo_project, page_er
         "a => new Promise(ok => { a.onloadedmetadata = () => ok(a.duration); a.load(); })")
     assert duration > 0.2
     assert not page_errors
+
+
+def test_a_browser_that_refuses_a_resampled_microphone_still_records(page: Page, studio, empty_project,
+                                                                     page_errors) -> None:
+    """Firefox refuses a microphone whose rate differs from the AudioContext's (NotSupportedError);
+    the page then opens the context at the device's own rate. Simulated here: the first
+    createMediaStreamSource call throws as Firefox does."""
+    page.add_init_script("""
+        const original = AudioContext.prototype.createMediaStreamSource;
+        let refused = 0;
+        AudioContext.prototype.createMediaStreamSource = function (stream) {
+            if (refused++ === 0) throw new DOMException("different sample-rate", "NotSupportedError");
+            window.__earmarkContextOptions = this.sampleRate;
+            return original.call(this, stream);
+        };
+    """)
+    studio.open(page, empty_project)
+    page.click("#mic-btn")
+    expect(page.locator("#device-rate")).to_contain_text("capturing at 44100 Hz")
+    assert page.evaluate("window.__earmarkContextOptions") == 44100
+    page.wait_for_timeout(1200)
+    assert float(page.locator("#level-meter").get_attribute("data-peak")) > 0.01
+    assert not page_errors

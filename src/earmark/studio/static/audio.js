@@ -60,10 +60,13 @@ export class Mic {
       throw new Error(`cannot open the microphone: ${err.message || err.name}. ` +
         "Allow microphone access for this page, or pick another input device.");
     }
-    const ctx = new AudioContext();
-    await ctx.resume();
-    await ctx.audioWorklet.addModule(new URL("./recorder-worklet.js", import.meta.url));
-    const source = ctx.createMediaStreamSource(stream);
+    let ctx, source;
+    try {
+      ({ ctx, source } = await openGraph(stream));
+    } catch (err) {
+      for (const t of stream.getTracks()) t.stop();
+      throw new Error(`cannot listen to the microphone: ${err.message || err.name}`);
+    }
     const node = new AudioWorkletNode(ctx, "earmark-recorder", {
       numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1],
       processorOptions: { frameSize: 1024 },
@@ -99,6 +102,34 @@ export class Mic {
 }
 
 export const mic = new Mic();
+
+/**
+ * An AudioContext with the recorder worklet loaded and the stream as its source. Chrome and
+ * Safari resample a microphone to the context's rate; Firefox refuses a stream whose rate
+ * differs from the context's ("NotSupportedError"), so there the context is made again at
+ * the device's own rate. Either way the page sends audio at `ctx.sampleRate` and the server
+ * resamples it (one place).
+ */
+async function openGraph(stream) {
+  const attempt = async (options) => {
+    const ctx = new AudioContext(options);
+    try {
+      await ctx.resume();
+      await ctx.audioWorklet.addModule(new URL("./recorder-worklet.js", import.meta.url));
+      return { ctx, source: ctx.createMediaStreamSource(stream) };
+    } catch (err) {
+      ctx.close().catch(() => {});
+      throw err;
+    }
+  };
+  try {
+    return await attempt(undefined);
+  } catch (err) {
+    const rate = stream.getAudioTracks()[0]?.getSettings().sampleRate;
+    if (err.name !== "NotSupportedError" || !rate) throw err;
+    return attempt({ sampleRate: rate });
+  }
+}
 
 /** Fill a <select> with the audio inputs; labels appear once the microphone was allowed. */
 export async function listInputs(select) {
