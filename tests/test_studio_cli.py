@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -63,3 +64,41 @@ def test_earmark_studio_serves_the_page_and_the_api(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_earmark_share_serves_only_the_try_page(tmp_path: Path, trained_classifier) -> None:  # type: ignore[no-untyped-def]
+    model = trained_classifier.save(tmp_path / "sounds.earmark")
+    proc = subprocess.Popen([sys.executable, "-m", "earmark.cli", "share", str(model), "--no-browser"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        link = None
+        deadline = time.monotonic() + 60
+        while link is None and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if match := re.search(r"(http://127\.0\.0\.1:\d+/)try/([0-9a-f]{16})", line):
+                link = match
+        assert link, "earmark share prints the link of the model's try page"
+        base, token = link.group(1), link.group(2)
+        for _ in range(100):
+            try:
+                info = json.load(urllib.request.urlopen(f"{base}api/try/{token}", timeout=5))
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert info["labels"] == trained_classifier.labels
+        assert "<html" in urllib.request.urlopen(f"{base}try/{token}", timeout=5).read().decode().lower()
+        for path in ("", "api/projects", "api/status"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(base + path, timeout=5)
+            assert refused.value.code == 404
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_earmark_share_refuses_a_file_that_is_not_a_model(tmp_path: Path) -> None:
+    (tmp_path / "x.earmark").write_bytes(b"nope")
+    done = subprocess.run([sys.executable, "-m", "earmark.cli", "share", str(tmp_path / "x.earmark"), "--no-browser"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and done.stderr.startswith("Error: ") and "Traceback" not in done.stderr
