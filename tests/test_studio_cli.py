@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -10,7 +11,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,62 +42,56 @@ def test_a_project_dir_is_opened_or_created(tmp_path: Path) -> None:
         prepare(tmp_path / "file", echo=lambda _: None)
 
 
-def test_earmark_studio_serves_the_page_and_the_api(tmp_path: Path) -> None:
-    env = {**os.environ, "EARMARK_HOME": str(tmp_path / "home")}
-    proc = subprocess.Popen([sys.executable, "-m", "earmark.cli", "studio", str(tmp_path / "gig"), "--no-browser"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+@contextlib.contextmanager
+def running(args: list[str], pattern: str, **popen: Any) -> Iterator[re.Match[str]]:
+    """Run ``earmark ARGS`` until the block ends; yields the match of ``pattern`` in what it prints."""
+    proc = subprocess.Popen([sys.executable, "-m", "earmark.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, **popen)
     try:
         assert proc.stdout is not None
-        url = None
+        found = None
         deadline = time.monotonic() + 60
-        while url is None and time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if match := re.search(r"(http://127\.0\.0\.1:\d+/)", line):
-                url = match.group(1)
-        assert url, "the studio prints its URL"
-        for _ in range(100):
-            try:
-                status = json.load(urllib.request.urlopen(url + "api/status", timeout=5))
-                break
-            except OSError:
-                time.sleep(0.1)
-        assert status["current"] == "gig" and status["projects_root"] == str(tmp_path)
-        page = urllib.request.urlopen(url, timeout=5).read().decode()
-        assert "<html" in page.lower()
+        while found is None and time.monotonic() < deadline:
+            found = re.search(pattern, proc.stdout.readline())
+        assert found, f"earmark {args[0]} printed no line matching {pattern}"
+        yield found
     finally:
         proc.terminate()
         proc.wait(timeout=20)
 
 
+def get_json(url: str) -> Any:
+    """GET a JSON answer, waiting (up to 10 s) for the server to start listening."""
+    for _ in range(100):
+        try:
+            return json.load(urllib.request.urlopen(url, timeout=5))
+        except urllib.error.HTTPError:
+            raise
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"no answer from {url}")
+
+
+def test_earmark_studio_serves_the_page_and_the_api(tmp_path: Path) -> None:
+    env = {**os.environ, "EARMARK_HOME": str(tmp_path / "home")}
+    with running(["studio", str(tmp_path / "gig"), "--no-browser"], r"(http://127\.0\.0\.1:\d+/)", env=env) as found:
+        url = found.group(1)
+        status = get_json(url + "api/status")
+        assert status["current"] == "gig" and status["projects_root"] == str(tmp_path)
+        page = urllib.request.urlopen(url, timeout=5).read().decode()
+        assert "<html" in page.lower()
+
+
 def test_earmark_share_serves_only_the_try_page(tmp_path: Path, trained_classifier) -> None:  # type: ignore[no-untyped-def]
     model = trained_classifier.save(tmp_path / "sounds.earmark")
-    proc = subprocess.Popen([sys.executable, "-m", "earmark.cli", "share", str(model), "--no-browser"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        assert proc.stdout is not None
-        link = None
-        deadline = time.monotonic() + 60
-        while link is None and time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if match := re.search(r"(http://127\.0\.0\.1:\d+/)try/([0-9a-f]{16})", line):
-                link = match
-        assert link, "earmark share prints the link of the model's try page"
+    with running(["share", str(model), "--no-browser"], r"(http://127\.0\.0\.1:\d+/)try/([0-9a-f]{16})") as link:
         base, token = link.group(1), link.group(2)
-        for _ in range(100):
-            try:
-                info = json.load(urllib.request.urlopen(f"{base}api/try/{token}", timeout=5))
-                break
-            except OSError:
-                time.sleep(0.1)
-        assert info["labels"] == trained_classifier.labels
+        assert get_json(f"{base}api/try/{token}")["labels"] == trained_classifier.labels
         assert "<html" in urllib.request.urlopen(f"{base}try/{token}", timeout=5).read().decode().lower()
         for path in ("", "api/projects", "api/status"):
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(base + path, timeout=5)
             assert refused.value.code == 404
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_earmark_share_refuses_a_file_that_is_not_a_model(tmp_path: Path) -> None:
