@@ -104,11 +104,12 @@ export class Mic {
 export const mic = new Mic();
 
 /**
- * An AudioContext with the recorder worklet loaded and the stream as its source. Chrome and
- * Safari resample a microphone to the context's rate; Firefox refuses a stream whose rate
- * differs from the context's ("NotSupportedError"), so there the context is made again at
- * the device's own rate. Either way the page sends audio at `ctx.sampleRate` and the server
- * resamples it (one place).
+ * An AudioContext with the recorder worklet loaded and the stream as its source. The context
+ * is made at the browser's own rate: Chrome and Safari resample a microphone to any context
+ * rate, but Firefox refuses a stream whose rate differs from a context rate set by the page
+ * ("NotSupportedError", Mozilla bugs 1674892 and 1725336). Should a browser still refuse, the
+ * context is made again at the rate the track reports. Either way the page sends audio at
+ * `ctx.sampleRate` and the server resamples it (one place).
  */
 async function openGraph(stream) {
   const attempt = async (options) => {
