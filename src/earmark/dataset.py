@@ -37,6 +37,8 @@ from .errors import AudioDecodeError, DatasetError, ParameterError
 
 __all__ = [
     "BACKGROUND_LABEL",
+    "CLIP_S",
+    "LONG_RECORDING_S",
     "MIN_CLIPS_PER_CLASS",
     "NOHASH",
     "Clip",
@@ -55,6 +57,9 @@ __all__ = [
 BACKGROUND_LABEL = "background"
 _BACKGROUND_NAMES = {"background", "background noise", "background_noise", "_background_noise_",
                      "background-noise", "backgroundnoise"}
+#: Recordings longer than this are cut into clips of ``CLIP_S`` (training, evaluation, the studio).
+LONG_RECORDING_S = 12.0
+CLIP_S = 4.0
 #: Fewer clips than this in a class cannot be learnt from (or validated) honestly.
 MIN_CLIPS_PER_CLASS = 5
 _IGNORED = re.compile(r"^(\.|__MACOSX$|Thumbs\.db$|desktop\.ini$)", re.IGNORECASE)
@@ -318,8 +323,8 @@ def load_dataset(
     path: str | Path,
     *,
     sample_rate: int,
-    long_recording_s: float = 12.0,
-    clip_s: float = 4.0,
+    long_recording_s: float = LONG_RECORDING_S,
+    clip_s: float = CLIP_S,
     clip_hop_s: float | None = None,
     on_skip: Callable[[Skipped], None] | None = None,
 ) -> Dataset:

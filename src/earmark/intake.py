@@ -22,16 +22,23 @@ import numpy as np
 
 from .atomic import atomic_write
 from .audio import AUDIO_EXTENSIONS, Audio, load_audio, probe, write_wav
-from .dataset import BACKGROUND_LABEL, NOHASH, cut_recording, extract_zip, is_background_name
+from .dataset import (
+    BACKGROUND_LABEL,
+    CLIP_S,
+    LONG_RECORDING_S,
+    NOHASH,
+    cut_recording,
+    extract_zip,
+    is_background_name,
+)
 from .errors import AudioDecodeError, DatasetError, EarmarkError, LimitError, ParameterError
 from .project import NAMING, PROJECT_FILE, Project, SampleInfo, clean_name, free_path
 
-__all__ = ["IntakeLimits", "IntakeResult", "add_files", "fill_from_folder", "folder_per_class", "LONG_RECORDING_S",
-           "DEFAULT_CLIP_S"]
+__all__ = ["DEFAULT_CLIP_S", "IntakeLimits", "IntakeResult", "add_files", "fill_from_folder", "folder_per_class",
+           "too_long_message"]
 
-#: Files longer than this are cut into clips of ``DEFAULT_CLIP_S`` (as the CLI's dataset reader does).
-LONG_RECORDING_S = 12.0
-DEFAULT_CLIP_S = 4.0
+#: Files longer than ``LONG_RECORDING_S`` are cut into clips of this length (as training cuts them).
+DEFAULT_CLIP_S = CLIP_S
 _UNSAFE = re.compile(r"[^\w .()+,&'#@-]+")
 
 
@@ -86,7 +93,7 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
         for name, path in entries:
             stated_s, _ = probe(path)  # from the header: refuse hours of audio before decoding them
             if stated_s > limits.max_file_s:
-                result.skipped.append((name, _too_long(stated_s, limits)))
+                result.skipped.append((name, too_long_message(stated_s, limits)))
                 continue
             try:
                 audio = load_audio(path)
@@ -94,7 +101,7 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
                 result.skipped.append((name, str(exc).replace(str(path), name)))
                 continue
             if audio.duration_s > limits.max_file_s:
-                result.skipped.append((name, _too_long(audio.duration_s, limits)))
+                result.skipped.append((name, too_long_message(audio.duration_s, limits)))
                 continue
             total_s += audio.duration_s
             if total_s > limits.max_total_s:
@@ -106,7 +113,8 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
     return result
 
 
-def _too_long(seconds: float, limits: IntakeLimits) -> str:
+def too_long_message(seconds: float, limits: IntakeLimits) -> str:
+    """Why a recording of ``seconds`` is refused under ``limits``."""
     return (f"{seconds / 60:.1f} min long, more than the limit of {limits.max_file_s / 60:.1f} min; "
             "cut it into shorter files")
 
@@ -154,14 +162,14 @@ def _keep(project: Project, folder: Path, name: str, path: Path, audio: Audio, *
         if take is None:  # a new recording: make its name unique in the class
             while any(p.name.startswith(recording + NOHASH) for p in folder.iterdir()):
                 recording = _bump(recording)
-        first = _next_index(folder, recording)
+        first = _next_index(folder, recording) if take is not None else 0  # a new recording starts at 0
         saved = []
         for k, (_, clip) in enumerate(pieces):
             if clip.shape[-1] < 0.1 * audio.sample_rate or not np.any(clip):
                 continue
             target = free_path(folder / f"{recording}{NOHASH}{first + k:03d}.wav")
             write_wav(target, Audio(clip, audio.sample_rate))
-            saved.append(project.sample_info(folder.name, target.name))
+            saved.append(project.info_of(folder, target))
         return saved
     suffix = Path(name).suffix.lower() or ".wav"
     if take is not None:
@@ -173,7 +181,7 @@ def _keep(project: Project, folder: Path, name: str, path: Path, audio: Audio, *
     else:
         with path.open("rb") as src, atomic_write(target) as out:
             shutil.copyfileobj(src, out)
-    return [project.sample_info(folder.name, target.name)]
+    return [project.info_of(folder, target)]
 
 
 def _bump(stem: str) -> str:

@@ -33,7 +33,15 @@ from typing import TYPE_CHECKING, Any
 
 from .atomic import atomic_write
 from .audio import AUDIO_EXTENSIONS, probe
-from .dataset import BACKGROUND_LABEL, MIN_CLIPS_PER_CLASS, audio_files, is_background_name, recording_of
+from .dataset import (
+    BACKGROUND_LABEL,
+    CLIP_S,
+    LONG_RECORDING_S,
+    MIN_CLIPS_PER_CLASS,
+    audio_files,
+    is_background_name,
+    recording_of,
+)
 from .errors import ConflictError, DatasetError, ModelFileError, NotFoundError, ParameterError
 from .modelfile import read_manifest
 
@@ -49,9 +57,6 @@ _NAME_OK = re.compile(r"^[\w][\w .()+,&'#@-]*$")
 MODEL_SUFFIX = ".earmark"
 #: Held while a free name is chosen and written, so that two requests never pick the same one.
 NAMING = threading.RLock()
-#: As training will cut them (see :func:`earmark.dataset.load_dataset`).
-_LONG_RECORDING_S = 12.0
-_CLIP_S = 4.0
 
 
 def clean_name(name: str, *, what: str) -> str:
@@ -213,13 +218,15 @@ class Project:
         raise NotFoundError(f"no class {name!r} in project {self.name!r}; the classes are {self.class_names()}")
 
     def class_info(self, name: str) -> ClassInfo:
-        folder = self.class_dir(name)
-        samples = self.samples(folder.name)
+        return self._class_info(self.class_dir(name))
+
+    def _class_info(self, folder: Path) -> ClassInfo:
+        samples = [self.info_of(folder, path) for path in audio_files(folder)]
         count = len(samples)
         seconds = round(sum(s.duration_s for s in samples), 2)
         background = is_background_name(folder.name)
         # as training will see them: files over 12 s are cut into 4 s clips
-        clips = sum(1 if s.duration_s <= _LONG_RECORDING_S else int(s.duration_s // _CLIP_S) for s in samples)
+        clips = sum(1 if s.duration_s <= LONG_RECORDING_S else int(s.duration_s // CLIP_S) for s in samples)
         enough = clips >= MIN_CLIPS_PER_CLASS
         hint = None if enough else (
             f"{'Background Noise' if background else repr(folder.name)} has {count} sample"
@@ -230,11 +237,12 @@ class Project:
                          samples=count, seconds=seconds, enough=enough, hint=hint)
 
     def classes(self) -> list[ClassInfo]:
-        return [self.class_info(name) for name in self.class_names()]
+        return [self._class_info(self.samples_dir / name) for name in self.class_names()]
 
-    def hints(self) -> list[str]:
-        """What to do before this project can be trained (empty when it can)."""
-        infos = self.classes()
+    def hints(self, infos: list[ClassInfo] | None = None) -> list[str]:
+        """What to do before this project can be trained (empty when it can); ``infos``: its
+        :meth:`classes`, when the caller has them already."""
+        infos = self.classes() if infos is None else infos
         hints = [c.hint for c in infos if c.hint]
         if len([c for c in infos if not c.is_background]) < 1:
             hints.append("add a class for the sound you want to recognise (e.g. 'bass')")
@@ -309,7 +317,7 @@ class Project:
     def samples(self, class_name: str) -> list[SampleInfo]:
         """Every audio file of a class, sorted by name."""
         folder = self.class_dir(class_name)
-        return [_sample_info(folder, path) for path in audio_files(folder)]
+        return [self.info_of(folder, path) for path in audio_files(folder)]
 
     def sample_path(self, class_name: str, sample_id: str) -> Path:
         """The file of a sample; refuses ids that leave the class folder or are not audio."""
@@ -324,7 +332,17 @@ class Project:
         return path
 
     def sample_info(self, class_name: str, sample_id: str) -> SampleInfo:
-        return _sample_info(self.class_dir(class_name), self.sample_path(class_name, sample_id))
+        return self.info_of(self.class_dir(class_name), self.sample_path(class_name, sample_id))
+
+    @staticmethod
+    def info_of(folder: Path, path: Path) -> SampleInfo:
+        """The sample at ``path`` (already checked) in the class folder ``folder``."""
+        rel = path.relative_to(folder).as_posix()
+        recording = recording_of(rel)
+        stat = path.stat()
+        duration, rate = _probe_once(str(path), stat.st_mtime_ns, stat.st_size)
+        return SampleInfo(class_name=folder.name, id=rel, duration_s=round(duration, 3), sample_rate=rate,
+                          recording=rel.rsplit(".", 1)[0] if recording == rel else recording)
 
     def move_sample(self, class_name: str, sample_id: str, *, to: str) -> SampleInfo:
         """Move a sample to another class (keeping its name, made unique there)."""
@@ -412,18 +430,10 @@ class Project:
         return dest
 
     def to_dict(self) -> dict[str, Any]:
+        """The project as the studio shows it (classes, hints; its models are :meth:`models`)."""
+        infos = self.classes()
         return {"id": self.root.name, "name": self.name, "path": str(self.root),
-                "classes": [c.to_dict() for c in self.classes()],
-                "models": [m.to_dict() for m in self.models()], "hints": self.hints()}
-
-
-def _sample_info(folder: Path, path: Path) -> SampleInfo:
-    rel = path.relative_to(folder).as_posix()
-    recording = recording_of(rel)
-    stat = path.stat()
-    duration, rate = _probe_once(str(path), stat.st_mtime_ns, stat.st_size)
-    return SampleInfo(class_name=folder.name, id=rel, duration_s=round(duration, 3), sample_rate=rate,
-                      recording=rel.rsplit(".", 1)[0] if recording == rel else recording)
+                "classes": [c.to_dict() for c in infos], "hints": self.hints(infos)}
 
 
 @functools.lru_cache(maxsize=100_000)

@@ -28,7 +28,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from .._version import __version__
 from ..errors import EarmarkError
 from ..evaluate import finite
-from .guard import SameOriginMiddleware
+from .guard import SameOriginMiddleware, error_body
 from .routes import classes, models, projects, samples, share, training
 from .settings import StudioSettings
 from .state import Studio
@@ -41,10 +41,6 @@ _log = logging.getLogger("earmark.studio")
 class StudioJSONResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
         return json.dumps(finite(content), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def error_body(status: int, kind: str, message: str) -> dict[str, Any]:
-    return {"error": {"status": status, "type": kind, "message": message}}
 
 
 def _validation_message(exc: RequestValidationError) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
@@ -36,18 +37,23 @@ def sample_base(project: Project, class_name: str, sample_id: str) -> str:
 
 
 def sample_version(project: Project, class_name: str, sample_id: str) -> str:
-    """Changes whenever the file does (a new file under an old name gets a fresh picture)."""
+    """Changes whenever the file does (a new file under an old name gets a fresh picture);
+    ``"gone"`` when there is no such sample."""
     try:
-        stat = project.sample_path(class_name, sample_id).stat()
+        return _version(project.sample_path(class_name, sample_id))
     except NotFoundError:
         return "gone"
+
+
+def _version(path: Path) -> str:
+    stat = path.stat()
     return f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
 
 
 def sample_urls(project: Project, info: SampleInfo) -> dict[str, object]:
     """A sample as the API shows it: its fields plus where to fetch its audio and picture."""
     base = sample_base(project, info.class_name, info.id)
-    version = sample_version(project, info.class_name, info.id)
+    version = _version(project.samples_dir / info.class_name / info.id)  # a sample the project just listed
     return {**info.to_dict(), "audio_url": f"{base}/audio?v={version}",
             "spectrogram_url": f"{base}/spectrogram.png?v={version}"}
 

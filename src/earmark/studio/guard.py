@@ -10,13 +10,19 @@ from another origin. Scripts (curl, httpx) send no ``Origin`` and are not affect
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["SameOriginMiddleware"]
+__all__ = ["SameOriginMiddleware", "error_body"]
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def error_body(status: int, kind: str, message: str) -> dict[str, Any]:
+    """The one error shape every studio answer uses (HTTP and WebSocket)."""
+    return {"error": {"status": status, "type": kind, "message": message}}
 
 
 class SameOriginMiddleware:
@@ -40,7 +46,7 @@ class SameOriginMiddleware:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008, "reason": message[:120]})
             return
-        body = json.dumps({"error": {"status": 403, "type": "ForbiddenOrigin", "message": message}}).encode()
+        body = json.dumps(error_body(403, "ForbiddenOrigin", message)).encode()
         await send({"type": "http.response.start", "status": 403,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})

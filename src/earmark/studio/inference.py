@@ -19,7 +19,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..audio import load_audio, probe
 from ..classifier import Classifier
 from ..errors import EarmarkError, LimitError, ParameterError
+from ..intake import too_long_message
 from ..pictures import timeline_png
+from .guard import error_body
 from .state import Studio
 from .uploads import as_upload, read_upload
 
@@ -32,8 +34,7 @@ def predict_upload(studio: Studio, clf: Classifier, name: str, path: Path) -> di
     """Label one uploaded file; a recording longer than two windows also gets a timeline and its picture."""
     stated_s, _ = probe(path)
     if stated_s > studio.limits.max_file_s:
-        raise LimitError(f"{name} is {stated_s / 60:.1f} min long, more than the limit of "
-                         f"{studio.limits.max_file_s / 60:.1f} min; cut it into shorter files")
+        raise LimitError(f"{name} is {too_long_message(stated_s, studio.limits)}")
     with as_upload(name, path):
         audio = load_audio(path, sample_rate=clf.sample_rate)
     prediction = clf.predict(audio.samples, sample_rate=audio.sample_rate)
@@ -90,8 +91,7 @@ async def live_session(websocket: WebSocket, model: Callable[[], Classifier]) ->
     except WebSocketDisconnect:
         return
     except EarmarkError as exc:
-        await websocket.send_json({"error": {"status": exc.http_status, "type": type(exc).__name__,
-                                             "message": str(exc)}})
+        await websocket.send_json(error_body(exc.http_status, type(exc).__name__, str(exc)))
         await websocket.close(code=1008)
 
 

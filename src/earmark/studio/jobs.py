@@ -109,7 +109,7 @@ class JobRunner:
             clf = train(project.samples_dir, settings=settings, progress=progress)
             if job.cancel_requested:
                 raise _Cancelled
-            if not (project.root / "samples").is_dir():
+            if not project.samples_dir.is_dir():
                 raise NotFoundError(f"project {project.name!r} was deleted while it trained; the model was not kept")
             job.model = project.save_model(clf).to_dict()
             job.state = "done"

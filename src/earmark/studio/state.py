@@ -70,9 +70,11 @@ class Studio:
                    if (self.root / i / PROJECT_FILE).exists() else 0.0)
 
     def project(self, project_id: str) -> Project:
-        if project_id not in self.project_ids():
+        folder = self.root / project_id
+        if "/" in project_id or "\\" in project_id or project_id.startswith(".") or \
+                not (folder / PROJECT_FILE).is_file():
             raise NotFoundError(f"no project {project_id!r}; the projects are {self.project_ids()}")
-        return Project.open(self.root / project_id)
+        return Project.open(folder)
 
     def create_project(self, name: str, *, demo: bool = False) -> Project:
         folder = free_path(self.root / clean_name(name, what="project"))

@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from ...classifier import Classifier
-from ...errors import NotFoundError, ParameterError
+from ...errors import ParameterError
 from ...evaluate import Comparison, EvaluationReport, evaluate
 from ...intake import folder_per_class
 from ...project import Project
@@ -27,15 +27,15 @@ router = APIRouter(prefix="/api/projects/{project}", tags=["models"])
 def _cells(project: Project, clips: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Validation clips per confusion cell ``"TRUE|PREDICTED"``, with where to hear and see them."""
     cells: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    versions: dict[tuple[str, str], str] = {}
     for clip in clips:
         class_name, _, sample_id = str(clip["file"]).partition("/")
-        try:
-            project.sample_path(class_name, sample_id)
-            exists = True
-        except NotFoundError:
-            exists = False
+        key = (class_name, sample_id)
+        if key not in versions:  # several clips may come from one file: look it up once
+            versions[key] = sample_version(project, class_name, sample_id)
+        version = versions[key]
+        exists = version != "gone"
         base = sample_base(project, class_name, sample_id)
-        version = sample_version(project, class_name, sample_id)
         # a clip cut from a longer file plays just its part (a media fragment)
         part = f"#t={clip['start_s']:.3f},{clip['end_s']:.3f}" if clip["start_s"] > 0 else ""
         cells[f"{clip['true']}|{clip['predicted']}"].append({
