@@ -41,7 +41,7 @@ function renderClassHead() {
 
 /** One sample card: spectrogram thumbnail, player, recording, move and delete. The sample's
  *  audio_url and spectrogram_url are used exactly as given (a "?v=" cache key stays on them). */
-export function sampleCard(sample, { onChanged } = {}) {
+export function sampleCard(sample) {
   const classes = (state.project && state.project.classes) || [];
   const move = h("select", { class: "move-select", "aria-label": `Move ${sample.id} to another class` },
     h("option", { value: "" }, "Move to…"),
@@ -59,7 +59,7 @@ export function sampleCard(sample, { onChanged } = {}) {
           await api.deleteSample(state.projectId, sample.class_name, sample.id);
           card.remove();
           toast(`Deleted ${sample.id}.`);
-          await (onChanged ? onChanged() : reloadProject());
+          await reloadProject();
         }) }, "Delete")));
   move.addEventListener("change", () => {
     const to = move.value;
@@ -68,7 +68,7 @@ export function sampleCard(sample, { onChanged } = {}) {
       await api.moveSample(state.projectId, sample.class_name, sample.id, to);
       card.remove();
       toast(`Moved ${sample.id} to ${to}.`);
-      await (onChanged ? onChanged() : reloadProject());
+      await reloadProject();
     });
   });
   return card;
