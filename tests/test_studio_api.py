@@ -343,7 +343,11 @@ def test_only_the_studios_own_host_names_are_served(tmp_path: Path) -> None:
     with TestClient(create_app(StudioSettings(projects_root=tmp_path))) as c:  # default: local names only
         assert c.get("/api/status").status_code == 400  # "testserver" is not 127.0.0.1 or localhost
         assert c.get("/api/status", headers={"host": "127.0.0.1:8000"}).status_code == 200
-        assert c.get("/api/status", headers={"host": "attacker.example"}).status_code == 400
+        assert_error(c.get("/api/status", headers={"host": "attacker.example"}), 400, "InvalidHost",
+                     "does not serve the host name 'attacker.example'")
+        assert c.get("/api/status", headers={"host": "[::1]:8000"}).status_code == 200
+        assert c.get("/api/status", headers={"host": "LOCALHOST:8000"}).status_code == 200
+        assert c.get("/api/status", headers={"host": "127.0.0.1.evil.example"}).status_code == 400
 
 
 def test_a_chunked_upload_stops_at_the_limit(tmp_path: Path) -> None:

@@ -23,7 +23,6 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .._version import __version__
 from ..errors import EarmarkError
@@ -116,8 +115,7 @@ def create_app(settings: StudioSettings, *, share_only: bool = False) -> FastAPI
                   description="Record, upload, train, inspect and try sound classifiers. "
                               "Every error answers {\"error\": {\"status\", \"type\", \"message\"}}.")
     app.state.studio = studio
-    app.add_middleware(SameOriginMiddleware)
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(SameOriginMiddleware, allowed_hosts=settings.allowed_hosts)
 
     _install_error_handlers(app)
 

@@ -2,7 +2,7 @@
 
 A web page from anywhere can make the browser send a form to ``http://127.0.0.1:PORT`` (no
 preflight for form uploads), or rebind a domain name to 127.0.0.1. So the studio answers
-only requests addressed to a host it serves under (``TrustedHostMiddleware``), and refuses
+only requests addressed to a host name it serves under (IPv6 literals included), and refuses
 any request that changes something — and every WebSocket — when the browser says it comes
 from another origin. Scripts (curl, httpx) send no ``Origin`` and are not affected.
 """
@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["SameOriginMiddleware", "error_body"]
+__all__ = ["SameOriginMiddleware", "error_body", "host_name"]
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -25,28 +25,47 @@ def error_body(status: int, kind: str, message: str) -> dict[str, Any]:
     return {"error": {"status": status, "type": kind, "message": message}}
 
 
-class SameOriginMiddleware:
-    """403 for state-changing requests and WebSockets whose ``Origin`` is not the studio's own."""
+def host_name(host_header: str) -> str:
+    """The host name of a ``Host`` header, without its port: ``[::1]:8000`` → ``::1``."""
+    try:
+        return (urlsplit(f"//{host_header}").hostname or "").lower()
+    except ValueError:
+        return ""
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class SameOriginMiddleware:
+    """Refuses requests addressed to a host name not in ``allowed_hosts`` (400), and
+    state-changing requests and WebSockets whose ``Origin`` is not the studio's own (403)."""
+
+    def __init__(self, app: ASGIApp, *, allowed_hosts: list[str]) -> None:
         self.app = app
+        self.any_host = "*" in allowed_hosts
+        self.allowed = {h.strip("[]").lower() for h in allowed_hosts}  # names, no ports: "::1", "localhost"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or (
-                scope["type"] == "http" and scope["method"] in _SAFE_METHODS):
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         origin, host = headers.get("origin"), headers.get("host", "")
-        if origin is None or urlsplit(origin).netloc == host:
+        if not self.any_host and host_name(host) not in self.allowed:
+            await _refuse(scope, send, 400, "InvalidHost",
+                          f"this studio does not serve the host name {host!r}; open it at http://127.0.0.1")
+            return
+        changes = scope["type"] == "websocket" or scope["method"] not in _SAFE_METHODS
+        if not changes or origin is None or urlsplit(origin).netloc == host:
             await self.app(scope, receive, send)
             return
-        message = (f"refused a request from {origin}: only pages of this studio ({host}) may change "
-                   "its projects; open the studio itself")
-        if scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 1008, "reason": message[:120]})
-            return
-        body = json.dumps(error_body(403, "ForbiddenOrigin", message)).encode()
-        await send({"type": "http.response.start", "status": 403,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        await _refuse(scope, send, 403, "ForbiddenOrigin",
+                      f"refused a request from {origin}: only pages of this studio ({host}) may change "
+                      "its projects; open the studio itself")
+
+
+async def _refuse(scope: Scope, send: Send, status: int, kind: str, message: str) -> None:
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1008, "reason": message[:120]})
+        return
+    body = json.dumps(error_body(status, kind, message)).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

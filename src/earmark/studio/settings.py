@@ -22,7 +22,7 @@ class StudioSettings(BaseModel):
     max_upload_files: int = Field(default=2000, gt=0)
     #: A single uploaded recording may be at most this long.
     max_file_minutes: float = Field(default=30.0, gt=0)
-    #: Host names the studio answers to (others are refused: DNS rebinding); ``["*"]`` for any.
-    allowed_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.1", "localhost", "::1", "[::1]"])
+    #: Host names (no ports) the studio answers to; others are refused (DNS rebinding). ``["*"]``: any.
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.1", "localhost", "::1"])
     #: Torch threads a training run may use (the server keeps working beside it).
     train_threads: int = Field(default=1, ge=1)
