@@ -490,6 +490,17 @@ def test_confusion_cells_play_the_part_of_a_longer_file() -> None:
                               "predicted": "bass", "confidence": 0.6}])
     [clip] = cells["background|bass"]
     assert clip["audio_url"].endswith("#t=4.000,8.000") and not clip["exists"]
+    assert clip["spectrogram_url"].endswith("&start_s=4.000&end_s=8.000")
+
+
+def test_a_sample_picture_can_show_part_of_the_file(client: TestClient) -> None:
+    [sample] = client.post("/api/projects/band/classes/background/samples",
+                           files=[("files", ("x.wav", wav_bytes(6.0)))]).json()["added"]
+    whole = client.get(sample["spectrogram_url"]).content
+    part = client.get(sample["spectrogram_url"] + "&start_s=1&end_s=3").content
+    width = int.from_bytes(whole[16:20], "big"), int.from_bytes(part[16:20], "big")  # PNG header: width
+    assert width[1] < width[0] / 2.5
+    assert_error(client.get(sample["spectrogram_url"] + "&start_s=9"), 400, "ParameterError", "is not inside")
 
 
 def test_share_only_app_serves_the_try_page_and_nothing_of_a_project(tmp_path: Path,

@@ -36,12 +36,14 @@ def _cells(project: Project, clips: list[dict[str, Any]]) -> dict[str, list[dict
         version = versions[key]
         exists = version != "gone"
         base = sample_base(project, class_name, sample_id)
-        # a clip cut from a longer file plays just its part (a media fragment)
+        # a clip cut from a longer file plays (a media fragment) and shows just its part
         part = f"#t={clip['start_s']:.3f},{clip['end_s']:.3f}" if clip["start_s"] > 0 else ""
+        picture = f"&start_s={clip['start_s']:.3f}&end_s={clip['end_s']:.3f}" if clip["start_s"] > 0 else ""
         cells[f"{clip['true']}|{clip['predicted']}"].append({
             "class_name": class_name, "id": sample_id, "start_s": clip["start_s"], "end_s": clip["end_s"],
             "confidence": clip["confidence"], "exists": exists,
-            "audio_url": f"{base}/audio?v={version}{part}", "spectrogram_url": f"{base}/spectrogram.png?v={version}"})
+            "audio_url": f"{base}/audio?v={version}{part}",
+            "spectrogram_url": f"{base}/spectrogram.png?v={version}{picture}"})
     return dict(cells)
 
 

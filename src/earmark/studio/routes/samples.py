@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 
 from ...audio import load_audio
+from ...errors import ParameterError
 from ...pictures import spectrogram_thumbnail_png
 from ..deps import ProjectDep, sample_urls
 from ..schemas import SampleMove
@@ -28,15 +29,21 @@ def sample_audio(class_name: str, sample_id: str, project: ProjectDep) -> FileRe
 
 
 @router.get("/{sample_id:path}/spectrogram.png", response_class=FileResponse)
-def sample_spectrogram(class_name: str, sample_id: str, project: ProjectDep) -> FileResponse:
-    """A thumbnail, drawn once per version of the file and kept in the project's ``.cache``."""
+def sample_spectrogram(class_name: str, sample_id: str, project: ProjectDep,
+                       start_s: Annotated[float, Query(ge=0)] = 0.0,
+                       end_s: Annotated[float | None, Query(gt=0)] = None) -> FileResponse:
+    """A thumbnail (of ``start_s``–``end_s`` of the file, default all of it), drawn once per
+    version of the file and kept in the project's ``.cache``."""
     path = project.sample_path(class_name, sample_id)
     stat = path.stat()
-    key = hashlib.sha1(f"{path}|{stat.st_mtime_ns}|{stat.st_size}".encode()).hexdigest()
+    key = hashlib.sha1(f"{path}|{stat.st_mtime_ns}|{stat.st_size}|{start_s}|{end_s}".encode()).hexdigest()
     thumb = project.cache_dir / "thumbs" / f"{key}.png"
     if not thumb.exists():
         audio = load_audio(path, sample_rate=_THUMB_RATE)
-        spectrogram_thumbnail_png(audio.samples, sample_rate=audio.sample_rate, path=thumb)
+        part = audio.samples[int(start_s * _THUMB_RATE): None if end_s is None else int(end_s * _THUMB_RATE)]
+        if part.shape[-1] < _THUMB_RATE // 20:
+            raise ParameterError(f"{start_s}–{end_s} s is not inside {sample_id} ({audio.duration_s:.2f} s long)")
+        spectrogram_thumbnail_png(part, sample_rate=audio.sample_rate, path=thumb)
     # the page asks with ?v=<version of the file>, so a long cache never shows a stale picture
     return FileResponse(thumb, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
 
