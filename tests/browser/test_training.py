@@ -112,3 +112,32 @@ def test_cell_clips_play_their_media_fragment(page: Page, studio, demo_project, 
         "a => new Promise(ok => { a.onloadedmetadata = () => ok(a.currentTime); a.load(); })")
     assert start == pytest.approx(0.2, abs=0.01)  # Chromium starts at the fragment's start
     assert not page_errors
+
+
+def test_a_clip_of_a_longer_recording_asks_before_deleting_it(page: Page, studio, demo_project, demo_model,
+                                                              page_errors) -> None:
+    given: dict[str, str] = {}
+
+    def part_of_a_recording(route: Route) -> None:
+        response = route.fetch()
+        body = response.json()
+        key, refs = next(iter(body["validation"]["cells"].items()))
+        refs[0].update(start_s=4.0, end_s=8.0)
+        given.update(key=key, id=refs[0]["id"], class_name=refs[0]["class_name"])
+        route.fulfill(response=response, json=body)
+
+    page.route(re.compile(rf"/models/{re.escape(demo_model['id'])}$"), part_of_a_recording)
+    studio.open(page, demo_project, "train")
+    page.select_option("#hood-model", demo_model["id"])
+    expect(page.locator("#hood-summary")).to_contain_text("validation clips right")
+    true_label, predicted = given["key"].split("|")
+    page.click(f"[data-testid=cell-{true_label}-{predicted}]")
+    clip = page.locator(f"[data-testid=cell-clip][data-sample='{given['id']}']").first
+    button = clip.locator("[data-action=delete]")
+    expect(button).to_have_text("Delete recording")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    button.click()
+    page.wait_for_timeout(300)
+    assert given["id"] in [s["id"] for s in studio.samples(demo_project, given["class_name"])], \
+        "dismissing the question keeps the recording"
+    assert not page_errors

@@ -101,15 +101,20 @@ function clipCard(ref) {
         }),
       }, `→ ${c.display_name || c.name}`));
     }
+    // A clip cut from a longer file (start_s > 0) is not a file of its own: moving or deleting
+    // it acts on the whole recording, so say so and ask first.
+    const part = Number(ref.start_s) > 0;
     actions.append(h("button", {
-      type: "button", class: "small danger ghost", "data-action": "delete", "aria-label": `Delete ${ref.id}`,
+      type: "button", class: "small danger ghost", "data-action": "delete",
+      "aria-label": part ? `Delete the whole recording ${ref.id}` : `Delete ${ref.id}`,
       onclick: (e) => busy(e.currentTarget, async () => {
+        if (part && !confirm(`This clip is part of ${ref.id}. Delete the whole recording?`)) return;
         await api.deleteSample(state.projectId, ref.class_name, ref.id);
         done("deleted");
         toast(`Deleted ${ref.id}.`);
         await reloadProject();
       }),
-    }, "Delete"));
+    }, part ? "Delete recording" : "Delete"));
   }
   return card;
 }
