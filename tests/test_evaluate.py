@@ -325,3 +325,21 @@ def test_compare_checks_both_models_know_the_classes(
     sf.write(folder / "keys" / "chord.wav", np.zeros(22050, np.float32), 22050)
     with pytest.raises(DatasetError, match=r"does not know: \['keys'\]"):
         compare(trained_classifier, trained_classifier, folder)
+
+
+def test_warnings_say_when_the_scores_are_weak_evidence() -> None:
+    from earmark.evaluate import report_from_probabilities
+
+    labels = ["background", "bass", "drums"]
+    few = report_from_probabilities(np.eye(3)[[0, 1, 2]], ["background", "bass", "drums"], ["a", "b", "c"],
+                                    labels=labels)
+    assert few.accuracy == 1.0
+    assert any(w.startswith("Only 3 clips were scored") for w in few.warnings())
+    assert any("'bass' has only 1 clip" in w for w in few.warnings())
+    assert "warning: Only 3 clips" in few.format()
+    truth = [labels[i % 3] for i in range(30)]
+    guessing = report_from_probabilities(np.eye(3)[[0] * 30], truth, [str(i) for i in range(30)], labels=labels)
+    assert any(w.startswith("The model is barely better than guessing (33%") for w in guessing.warnings())
+    good = report_from_probabilities(np.eye(3)[[i % 3 for i in range(30)]], truth, [str(i) for i in range(30)],
+                                     labels=labels)
+    assert good.warnings() == []

@@ -83,6 +83,15 @@ def test_openapi_documents_the_routes(client: TestClient) -> None:
 
 
 # -- projects -------------------------------------------------------------------------------------------
+def test_a_taken_project_name_is_refused_but_an_import_gets_a_new_one(client: TestClient) -> None:
+    assert_error(client.post("/api/projects", json={"name": "band"}), 409, "ConflictError", "already exists")
+    exported = client.get("/api/projects/band/export").content
+    client.post("/api/projects/band/classes", json={"name": "bass"})
+    imported = client.post("/api/projects/import", files={"file": ("band.zip", exported)}).json()
+    assert imported["id"] == imported["name"] == "band-2"
+    assert [c["name"] for c in imported["classes"]] == ["background"], "an empty project imports empty"
+
+
 def test_projects_create_list_demo_and_delete(client: TestClient) -> None:
     demo = client.post("/api/projects", json={"name": "demo set", "demo": True})
     assert demo.status_code == 201
@@ -209,6 +218,8 @@ def test_model_details_hold_the_confusion_cells_with_playable_clips(trained: tup
     clip = next(iter(cells.values()))[0]
     assert clip["exists"] and c.get(clip["audio_url"]).status_code == 200
     assert len(model["history"]) == 3 and model["settings"]["epochs"] == 3
+    assert isinstance(model["warnings"], list)
+    assert any("clips were scored" in w for w in model["warnings"]) == (validation["n_clips"] < 10)
 
 
 def test_a_second_training_run_waits_for_the_first(tmp_path: Path) -> None:
@@ -257,11 +268,16 @@ def test_download_and_import_a_model(trained: tuple[TestClient, str]) -> None:
     c, model_id = trained
     data = c.get(f"/api/projects/band/models/{model_id}/download").content
     info = c.post("/api/projects/band/models/import", files={"file": ("theirs.earmark", data)}).json()
-    assert info["id"].startswith("theirs-") and info["token"] == c.get(f"/api/projects/band/models/{model_id}").json()[
-        "token"]
+    original = c.get(f"/api/projects/band/models/{model_id}").json()
+    assert info["id"].startswith("theirs-") and info["labels"] == original["labels"]
+    assert info["token"] != original["token"], "a copy of a model gets a share link of its own"
+    again = c.post("/api/projects/band/models/import", files={"file": (f"{info['id']}.earmark", data)}).json()
+    assert re.fullmatch(r"theirs-\d{8}-\d{6}(-\d+)?", again["id"]), "a re-import is stamped once, not twice"
+    c.delete(f"/api/projects/band/models/{again['id']}")
     assert_error(c.post("/api/projects/band/models/import", files={"file": ("x.earmark", b"garbage")}), 422,
                  "ModelFileError", r"^x\.earmark: ")
     assert c.delete(f"/api/projects/band/models/{info['id']}").json() == {"deleted": info["id"]}
+    assert_error(c.get(f"/api/try/{info['token']}"), 404, "NotFoundError", "fresh link")  # deleting ends the link
 
 
 def test_live_preview_over_a_websocket(trained: tuple[TestClient, str]) -> None:

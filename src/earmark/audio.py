@@ -211,7 +211,9 @@ def _decode(source: AudioSource) -> tuple[np.ndarray, int]:
         except AudioDecodeError as exc:
             errors.append(str(exc))
         except Exception as exc:  # noqa: BLE001 - decoders raise many types; we report them
-            errors.append(f"{type(exc).__name__}: {exc}".strip())
+            # FFmpeg's own words ("Invalid data found when processing input"), not its errno
+            reason = getattr(exc, "strerror", None)
+            errors.append(reason if isinstance(reason, str) and reason else f"{type(exc).__name__}: {exc}".strip())
     raise AudioDecodeError(
         f"{name}: could not be decoded as audio ({errors[-1][:160]}); "
         "convert it to WAV, FLAC, OGG, MP3, M4A, WebM or AIFF and try again"

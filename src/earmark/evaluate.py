@@ -86,6 +86,23 @@ class EvaluationReport:
                    misclassified=[dict(m) for m in data["misclassified"]], n_clips=int(data["n_clips"]),
                    skipped=[Skipped(path=s["path"], reason=s["reason"]) for s in data.get("skipped", [])])
 
+    def warnings(self) -> list[str]:
+        """What makes these scores weak evidence, in words a person can act on (empty: none)."""
+        out = []
+        if self.n_clips < 10:
+            out.append(f"Only {self.n_clips} clips were scored: the accuracy is not a reliable figure; "
+                       "add more recordings (from different takes) to every class")
+        chance = 1.0 / max(1, len(self.labels))
+        if self.n_clips and self.accuracy < chance + 0.15:
+            out.append(f"The model is barely better than guessing ({self.accuracy:.0%}, guessing gives {chance:.0%}); "
+                       "add more and more varied recordings, or train longer")
+        for lab in self.labels:
+            support = int(self.per_class[lab]["support"])
+            if 0 < support < 3:
+                out.append(f"Class {lab!r} has only {support} clip{'s' if support != 1 else ''} to be scored on; "
+                           "its accuracy says little")
+        return out
+
     def format(self, *, max_mistakes: int = 20) -> str:
         """A plain-text report for terminals."""
         width = max(8, *(len(lab) for lab in self.labels))
@@ -107,6 +124,7 @@ class EvaluationReport:
                 lines.append(f"  … and {len(self.misclassified) - max_mistakes} more (use --json for all)")
         for s in self.skipped:
             lines.append(f"skipped {s.path}: {s.reason}")
+        lines += [f"warning: {w}" for w in self.warnings()]
         return "\n".join(lines)
 
 

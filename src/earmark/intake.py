@@ -97,8 +97,8 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
                 continue
             try:
                 audio = load_audio(path)
-            except AudioDecodeError as exc:
-                result.skipped.append((name, str(exc).replace(str(path), name)))
+            except AudioDecodeError as exc:  # the reason, without the file's name (it has its own field)
+                result.skipped.append((name, str(exc).replace(str(path), name).removeprefix(f"{name}: ")))
                 continue
             if audio.duration_s > limits.max_file_s:
                 result.skipped.append((name, too_long_message(audio.duration_s, limits)))
@@ -129,7 +129,7 @@ def _expand(files: Iterable[tuple[str, Path]], tmp: Path, result: IntakeResult) 
             try:
                 root = extract_zip(path, target)
             except DatasetError as exc:
-                result.skipped.append((name, str(exc).replace(str(path), name)))
+                result.skipped.append((name, str(exc).replace(str(path), name).removeprefix(f"{name}: ")))
                 continue
             for inner in sorted(p for p in root.rglob("*") if p.is_file()):
                 rel = inner.relative_to(root).as_posix()
@@ -217,10 +217,14 @@ def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | Non
     hidden folders (``__MACOSX``, ``.git``) are left out, and model files are checked before
     they are kept.
     """
-    classes_root = root / "samples" if (root / PROJECT_FILE).exists() or (root / "samples").is_dir() else root
+    entries = [p for p in root.iterdir() if not _ignored(p.name)]
+    if len(entries) == 1 and (entries[0] / PROJECT_FILE).is_file():  # a zip of one exported project folder
+        root = entries[0]
+    is_project = (root / PROJECT_FILE).is_file() or (root / "samples").is_dir()
+    classes_root = root / "samples" if is_project else root
     folders = [p for p in sorted(classes_root.iterdir()) if p.is_dir() and not _ignored(p.name)] \
         if classes_root.is_dir() else []
-    if not folders:
+    if not folders and not is_project:
         raise DatasetError("the zip holds no class folders; zip a project exported from earmark, "
                            "or a folder with one subfolder per class")
     result = IntakeResult()

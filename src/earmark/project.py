@@ -20,6 +20,7 @@ so that they stay on one side of the validation split. Adding audio lives in
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 import shutil
@@ -53,6 +54,7 @@ __all__ = ["NAMING", "PROJECT_FILE", "ClassInfo", "ModelInfo", "Project", "Sampl
 PROJECT_FILE = "earmark-project.json"
 _FORMAT = "earmark-project"
 BACKGROUND_DISPLAY = "Background Noise"
+_STAMPED = re.compile(r"-\d{8}-\d{6}(-\d+)?$")
 _NAME_OK = re.compile(r"^[\w][\w .()+,&'#@-]*$")
 MODEL_SUFFIX = ".earmark"
 #: Held while a free name is chosen and written, so that two requests never pick the same one.
@@ -106,7 +108,8 @@ class SampleInfo:
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """A model file of a project; ``token`` (from its weights' digest) names it on share pages."""
+    """A model file of a project; ``token`` (from the project, the model and its weights' digest)
+    names it on share pages."""
 
     id: str
     file: str
@@ -373,9 +376,12 @@ class Project:
     def _model_info(self, path: Path) -> ModelInfo:
         manifest = read_manifest(path)
         accuracy = manifest.metrics.get("validation", {}).get("accuracy")
+        # one link per model of this project: the same model in another project (an import, a
+        # copy) has a link of its own, and deleting the model here ends this one
+        token = hashlib.sha256(f"{self.root.name}/{path.stem}/{manifest.weights_sha256}".encode()).hexdigest()[:16]
         return ModelInfo(id=path.stem, file=path.name, labels=manifest.labels, created=manifest.created,
                          val_accuracy=None if accuracy is None else float(accuracy),
-                         size_bytes=path.stat().st_size, token=manifest.weights_sha256[:16])
+                         size_bytes=path.stat().st_size, token=token)
 
     def model_path(self, model_id: str) -> Path:
         if not _NAME_OK.match(model_id) or ".." in model_id:
@@ -399,6 +405,7 @@ class Project:
 
         Classifier.load(source)  # refuses foreign, corrupted or too-new files with a clear message
         stem = name[: -len(MODEL_SUFFIX)] if name.endswith(MODEL_SUFFIX) else name
+        stem = _STAMPED.sub("", stem) or "model"  # "model-20261125-181500" gets a fresh stamp, not a second one
         with NAMING:
             target = self.new_model_path(stem if _NAME_OK.match(stem) and ".." not in stem else "imported")
             with source.open("rb") as src, atomic_write(target) as out:

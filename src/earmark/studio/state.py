@@ -76,9 +76,14 @@ class Studio:
             raise NotFoundError(f"no project {project_id!r}; the projects are {self.project_ids()}")
         return Project.open(folder)
 
-    def create_project(self, name: str, *, demo: bool = False) -> Project:
-        folder = free_path(self.root / clean_name(name, what="project"))
-        project = Project.create(folder, name=name)
+    def create_project(self, name: str, *, demo: bool = False, rename_if_taken: bool = False) -> Project:
+        """A new project; a taken name is refused, or (``rename_if_taken``: imports) made unique."""
+        folder = self.root / clean_name(name, what="project")
+        if folder.exists():
+            if not rename_if_taken:
+                raise ConflictError(f"a project named {folder.name!r} already exists; choose another name")
+            folder = free_path(folder)
+        project = Project.create(folder, name=folder.name)
         if demo:
             fill_with_demo(project)
         return project

@@ -51,12 +51,14 @@ def _cells(project: Project, clips: list[dict[str, Any]]) -> dict[str, list[dict
 def get_model(model_id: str, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
     manifest = studio.classifier(project.model_path(model_id)).manifest
     validation = dict(manifest.metrics.get("validation") or {})
+    warnings: list[str] = []
     if validation:
         validation["cells"] = _cells(project, list(manifest.metrics.get("validation_clips", [])))
+        warnings = EvaluationReport.from_dict(manifest.metrics["validation"]).warnings()
     return {**model_view(project, project.model_info(model_id)), "history": manifest.metrics.get("history", []),
             "validation": validation or None, "settings": manifest.training, "dataset": manifest.dataset,
             "sample_rate": manifest.sample_rate, "window_s": manifest.window_s,
-            "train_seconds": manifest.metrics.get("train_seconds")}
+            "train_seconds": manifest.metrics.get("train_seconds"), "warnings": warnings}
 
 
 @router.get("/models/{model_id}/download", response_class=FileResponse)

@@ -83,7 +83,7 @@ async def import_project(request: Request, studio: StudioDep) -> dict[str, Any]:
 
 
 def _import(studio: StudioDep, root: Path, name: str) -> tuple[Project, IntakeResult]:
-    project = studio.create_project(name)
+    project = studio.create_project(name, rename_if_taken=True)
     try:
         return project, fill_from_folder(project, root, limits=studio.limits)
     except BaseException:  # a project that failed to import is not left half made

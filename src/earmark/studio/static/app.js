@@ -9,7 +9,7 @@ import { initSamples } from "./samples.js";
 import { emit, on, setProject, state } from "./state.js";
 import { initTraining } from "./training.js";
 import { initTryFile } from "./tryfile.js";
-import { $, $$, busy, h, showError, toast } from "./ui.js";
+import { $, $$, busy, clearToasts, h, showError, toast } from "./ui.js";
 
 function showTab(name) {
   for (const tab of $$(".tabs [role=tab]")) {
@@ -22,8 +22,14 @@ function showTab(name) {
   emit("tab", name);
 }
 
+let fillToken = 0;
+
+/** The project dropdown, with each project's sample count, from the server. */
 async function fillProjects(current) {
+  const mine = ++fillToken;
   const { projects } = await api.projects();
+  if (mine !== fillToken) return projects; // a later refresh is on its way
+  state.projects = projects;
   const select = $("#project-select");
   select.replaceChildren(...projects.map((p) =>
     h("option", { value: p.id }, `${p.name}${p.samples !== undefined ? ` · ${p.samples} samples` : ""}`)));
@@ -80,7 +86,10 @@ function initProjectBar() {
     });
   });
 
-  on("project", (project) => {
+  on("project", (project, { switched }) => {
+    if (switched) clearToasts(); // the other project's messages no longer apply
+    // a reload (samples recorded, uploaded, moved, deleted; a model trained): fresh counts
+    else fillProjects(project.id).catch(showError);
     const url = api.exportUrl(project.id);
     for (const a of [$("#export-project-btn"), $("#export-project-btn-2")]) {
       a.href = url;
@@ -116,6 +125,12 @@ async function boot() {
     const id = (known(asked) && asked) || current || status.current || (projects[0] && projects[0].id);
     if (id) {
       await openProject(id);
+      if (asked && !known(asked)) {
+        toast(`There is no project '${asked}': opened “${state.project.name}” instead.`, "error");
+        const url = new URL(location.href);
+        url.searchParams.delete("project");
+        history.replaceState(null, "", url);
+      }
     } else {
       await fillProjects(null);
       $("#new-project-form").hidden = false;

@@ -225,8 +225,9 @@ export class RingBuffer {
 /**
  * A level meter in `container`: a bar and a clipping warning that lights for 1.5 s after any
  * peak ≥ 0.99. Each meter keeps its own peak, from its own subscription to the microphone.
+ * While active() is false (default: the microphone is off) it shows silence: empty, "– dB".
  */
-export function levelMeter(container) {
+export function levelMeter(container, active = () => mic.running) {
   const fill = h("div", { class: "meter-fill" });
   const readout = h("span", { class: "meter-db" }, "– dB");
   const clip = h("span", { class: "meter-clip", "data-testid": "clip-warning", hidden: true },
@@ -243,8 +244,10 @@ export function levelMeter(container) {
   let clipUntil = 0;
   const tick = (now) => {
     requestAnimationFrame(tick);
-    const p = peak;
+    const on = mic.running && active();
+    const p = on ? peak : 0;
     peak = 0;
+    if (!on) shown = clipUntil = 0;
     if (p >= CLIP_PEAK) clipUntil = now + 1500;
     shown = Math.max(p, shown * 0.9);
     if (container.offsetParent === null) return; // hidden: keep counting, skip drawing
@@ -252,7 +255,7 @@ export function levelMeter(container) {
     fill.style.width = `${Math.max(0, Math.min(100, ((db + 60) / 60) * 100)).toFixed(1)}%`;
     fill.classList.toggle("hot", db > -6);
     container.dataset.peak = shown.toFixed(4);
-    readout.textContent = mic.running ? `${db.toFixed(0)} dB` : "– dB";
+    readout.textContent = on ? `${db.toFixed(0)} dB` : "– dB";
     clip.hidden = now > clipUntil;
   };
   requestAnimationFrame(tick);

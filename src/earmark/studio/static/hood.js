@@ -4,7 +4,7 @@
 import { api } from "./api.js";
 import { drawHistory } from "./charts.js";
 import { bindModelSelect, on, reloadProject, state } from "./state.js";
-import { $, busy, confusionRows, displayName, h, labelColour, pct, showError, toast } from "./ui.js";
+import { $, busy, confusionRows, displayName, h, labelColour, noteList, pct, showError, toast } from "./ui.js";
 
 let detail = null; // the selected model's full record (ModelInfo + history + validation)
 let token = 0;
@@ -140,6 +140,7 @@ async function loadDetail() {
   const mine = ++token;
   $("#cell-clips").hidden = true;
   $("#delete-model-btn").disabled = !id;
+  noteList($("#hood-warnings"), []);
   if (!id || !state.projectId) {
     detail = null;
     $("#hood-summary").textContent = "Train a model to see how it does on clips it did not learn from.";
@@ -160,6 +161,7 @@ async function loadDetail() {
       ? `${d.id}: ${pct(v.accuracy)} of ${v.n_clips ?? ds.val_clips ?? ""} validation clips right, macro F1 ${Number(v.macro_f1).toFixed(2)}` +
         `${size ? ` · trained on ${size} clips` : ""}${d.train_seconds ? ` in ${Number(d.train_seconds).toFixed(0)} s` : ""}`
       : `${d.id}: no validation report in this model (imported?) · labels ${d.labels.map(displayName).join(", ")}`;
+    noteList($("#hood-warnings"), Array.isArray(d.warnings) ? d.warnings : []); // "only 3 validation clips…"
     if (v) {
       renderPerClass(v);
       renderConfusion(v);

@@ -7,7 +7,7 @@ import { LivePreview } from "./preview.js";
 import { startMic } from "./recorder.js";
 import { uploadTo } from "./samples.js";
 import { KEEP_S } from "./socket.js";
-import { bindModelSelect, modelInfo, on, state } from "./state.js";
+import { bindModelSelect, classLabel, modelInfo, on, state } from "./state.js";
 import { $, busy, h, takeId, toast } from "./ui.js";
 
 let preview = null;
@@ -30,12 +30,12 @@ async function saveMisfire() {
   const result = await uploadTo(className, [[encodeWav(audio, mic.sampleRate), `${recording}.wav`]], { recording, clip_s: KEEP_S });
   const n = (result.added || []).length;
   $("#misfire-status").textContent = `Saved ${(audio.length / mic.sampleRate).toFixed(1)} s into ${className} (${n} sample${n === 1 ? "" : "s"}).`;
-  toast(`Saved the last ${KEEP_S} s into ${className}.`);
+  toast(`Saved the last ${KEEP_S} s into ${classLabel(className)}.`);
 }
 
 export function initLive() {
   bindModelSelect($("#live-model"));
-  levelMeter($("#live-meter"));
+  levelMeter($("#live-meter"), () => Boolean(preview && preview.running));
   liveSpectrogram($("#live-spectrogram"));
   preview = new LivePreview({
     start: $("#live-start-btn"), stop: $("#live-stop-btn"), status: $("#live-status"),
@@ -49,14 +49,24 @@ export function initLive() {
       return { url: api.liveUrl(state.projectId, model.id), labels: model.labels, model: model.id };
     },
     onChange: (running) => { $("#save-misfire-btn").disabled = !running; },
+    canStart: () => Boolean(modelInfo()),
   }).bind();
+  const noModel = () => {
+    $("#live-no-model").hidden = Boolean(modelInfo());
+    preview.updateStart();
+  };
   $("#save-misfire-btn").addEventListener("click", (e) => busy(e.currentTarget, saveMisfire).then(() => {
     $("#save-misfire-btn").disabled = !preview.running;
   }));
   on("project", (project, { switched }) => {
     fillMisfireClasses();
     if (switched) preview.stop();
+    noModel();
   });
-  on("model", () => { if (preview.running) preview.stop("stopped: the model changed"); });
+  on("model", () => {
+    if (preview.running) preview.stop("stopped: the model changed");
+    noModel();
+  });
   fillMisfireClasses();
+  noModel();
 }

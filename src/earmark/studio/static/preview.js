@@ -12,13 +12,18 @@ export class LivePreview {
    * openMic(): opens the microphone (default: the page's default input).
    * name: how messages call it ("Live preview" → "Live preview stopped: …").
    * onChange(running): called when it starts or stops.
+   * canStart(): whether Start may be pressed now (false: no model to listen with).
+   * idleBars(container): what the bars show when stopped (default: nothing).
    */
-  constructor(els, { target, openMic = () => mic.start(), name = "Listening", onChange = () => {} }) {
+  constructor(els, { target, openMic = () => mic.start(), name = "Listening", onChange = () => {},
+    canStart = () => true, idleBars = (container) => container.replaceChildren() }) {
     this.els = els;
     this.target = target;
     this.openMic = openMic;
     this.name = name;
     this.onChange = onChange;
+    this.canStart = canStart;
+    this.idleBars = idleBars;
     this.stream = null;
   }
 
@@ -40,9 +45,14 @@ export class LivePreview {
     const was = this.running;
     if (this.stream) this.stream.stop();
     this.stream = null;
-    this.els.start.disabled = false;
     this.els.stop.disabled = true;
+    this.updateStart();
     this.setStatus(reason || "stopped", "stopped");
+    // nothing heard any more: no label, no bars, no rate
+    this.els.label.textContent = "–";
+    delete this.els.label.dataset.label;
+    this.idleBars(this.els.bars);
+    this.els.rate.textContent = "";
     if (was) this.onChange(false);
   }
 
@@ -78,6 +88,11 @@ export class LivePreview {
     this.onChange(true);
   }
 
+  /** Start is enabled when stopped and canStart() (call it when what canStart() reads changes). */
+  updateStart() {
+    this.els.start.disabled = this.running || !this.canStart();
+  }
+
   /** Wire the Start and Stop buttons (Start shows a spinner and the error toast if it fails). */
   bind() {
     this.els.start.addEventListener("click", () => this.restart());
@@ -87,8 +102,6 @@ export class LivePreview {
 
   /** Start (again), with the Start button busy meanwhile; errors become a toast. */
   restart() {
-    return busy(this.els.start, () => this.start()).then(() => {
-      if (this.running) this.els.start.disabled = true;
-    });
+    return busy(this.els.start, () => this.start()).then(() => this.updateStart());
   }
 }

@@ -2,8 +2,8 @@
 // PCM comes from the AudioWorklet at the context's own rate and is sent as WAV, unresampled.
 
 import { concat, deviceLine, encodeWav, levelMeter, listInputs, mic } from "./audio.js";
-import { showUploadResult, uploadTo } from "./samples.js";
-import { state } from "./state.js";
+import { uploadTo } from "./samples.js";
+import { classLabel, state } from "./state.js";
 import { $, busy, h, readNumber, showError, takeId, toast } from "./ui.js";
 
 let session = null; // the recording in progress: {mode, stop(), ...}
@@ -92,9 +92,10 @@ const unsaved = new Map(); // take id → {id, projectId, className, files, fiel
 async function saveTake(take) {
   setStatus(`Saving ${take.files.length} file(s) from ${take.id} to ${take.className}…`);
   const result = await uploadTo(take.className, take.files, take.fields, take.projectId);
-  if (take.projectId === state.projectId) showUploadResult(result);
-  setStatus(`Saved ${result.added.length} sample(s) from ${take.id} (${take.rate} Hz).`);
-  toast(`Recorded ${result.added.length} sample(s) into ${take.className}.`);
+  const skipped = (result.skipped || []).length;
+  setStatus(`Saved ${result.added.length} sample(s) from ${take.id} (${take.rate} Hz)` +
+    `${skipped ? `; skipped ${skipped}: ${result.skipped.map((x) => x.reason).join("; ")}` : ""}.`);
+  toast(`Recorded ${result.added.length} sample(s) into ${classLabel(take.className)}.`);
   return result;
 }
 

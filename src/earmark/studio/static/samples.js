@@ -2,7 +2,7 @@
 // (spectrogram, play, move, delete, source recording) and uploads (files, folders, zips, drops).
 
 import { api } from "./api.js";
-import { classInfo, on, reloadProject, selectClass, state } from "./state.js";
+import { classInfo, classLabel, on, reloadProject, selectClass, state } from "./state.js";
 import { $, busy, dropZone, filePicker, h, readNumber, secs, showError, toast } from "./ui.js";
 
 let loadToken = 0;
@@ -67,7 +67,7 @@ export function sampleCard(sample) {
     busy(move, async () => {
       await api.moveSample(state.projectId, sample.class_name, sample.id, to);
       card.remove();
-      toast(`Moved ${sample.id} to ${to}.`);
+      toast(`Moved ${sample.id} to ${classLabel(to)}.`);
       await reloadProject();
     });
   });
@@ -156,7 +156,7 @@ function initClassForms() {
       input.value = "";
       state.selectedClass = info.name;
       await reloadProject();
-      toast(`Class “${info.name}” added.`);
+      toast(`Class “${info.display_name || info.name}” added.`);
     });
   });
   $("#rename-class-btn").addEventListener("click", () => {
@@ -171,7 +171,7 @@ function initClassForms() {
       const info = await api.renameClass(state.projectId, state.selectedClass, $("#rename-class-name").value.trim());
       state.selectedClass = info.name;
       await reloadProject();
-      toast(`Renamed to “${info.name}”.`);
+      toast(`Renamed to “${info.display_name || info.name}”.`);
     });
   });
   $("#delete-class-btn").addEventListener("click", (e) => {
@@ -179,9 +179,9 @@ function initClassForms() {
     if (!c) return;
     if (c.samples > 0 && !confirm(`Delete the class “${c.name}” and its ${c.samples} samples?`)) return;
     busy(e.currentTarget, async () => {
-      const result = await api.deleteClass(state.projectId, c.name);
+      await api.deleteClass(state.projectId, c.name).then((result) => { c.deletedSamples = result.samples; });
       await reloadProject();
-      toast(`Deleted class “${result.deleted}”${result.samples ? ` and ${result.samples} samples` : ""}.`);
+      toast(`Deleted class “${c.display_name || c.name}”${result.samples ? ` and ${result.samples} samples` : ""}.`);
     });
   });
 }

@@ -1,7 +1,7 @@
 // The page's shared state and a tiny event bus between screens.
 
 import { api, apiPath } from "./api.js";
-import { h } from "./ui.js";
+import { displayName, h } from "./ui.js";
 
 export const state = {
   projectId: null,
@@ -98,4 +98,10 @@ export function modelInfo(id = state.selectedModel) {
 
 export function classInfo(name = state.selectedClass) {
   return ((state.project && state.project.classes) || []).find((c) => c.name === name) || null;
+}
+
+/** How the page names a class of the open project: its display name ("Background Noise"). */
+export function classLabel(name) {
+  const c = classInfo(name);
+  return (c && c.display_name) || displayName(name);
 }

@@ -2,12 +2,16 @@
 // sending), polling the job twice a second, the progress bar, live loss/accuracy curves (train and
 // validation, charts.js) and Cancel. "Under the hood" (hood.js) shows the chosen model's own curves
 // whenever no training is running.
+//
+// One run at a time in the whole studio: the job followed here (and in the header badge) may be
+// another project's. Its project's Train panel shows it; any other says so and keeps Train off,
+// as it does while the project's hints say it cannot be trained yet.
 
 import { api } from "./api.js";
 import { drawHistory } from "./charts.js";
 import { initHood, showModelHistory } from "./hood.js";
 import { on, reloadProject, selectModel, state } from "./state.js";
-import { $, busy, pct, readNumbers, showError, toast } from "./ui.js";
+import { $, busy, noteList, pct, readNumbers, showError, toast } from "./ui.js";
 
 const POLL_MS = 500;
 let job = null;
@@ -21,13 +25,69 @@ function settings() {
   return { ...numbers, augment: $("#train-augment").checked };
 }
 
+/** Back to the defaults (empty: "auto"), as for a project opened afresh. */
+function resetSettings() {
+  for (const input of [$("#train-epochs"), $("#train-batch"), $("#train-lr"), $("#train-window")]) {
+    input.value = "";
+    input.removeAttribute("aria-invalid");
+  }
+  $("#train-augment").checked = true;
+  $("#train-advanced").open = false;
+}
+
+const running = (j) => Boolean(j && j.state === "running");
+const ours = (j) => Boolean(j && j.project === state.projectId);
+
+function projectName(id) {
+  const p = (state.projects || []).find((x) => x.id === id);
+  return (p && p.name) || id;
+}
+
+/** Train is off while any run goes on (one at a time) or while the project is not ready. */
+function updateTrainButton() {
+  const hints = (state.project && state.project.hints) || [];
+  noteList($("#train-hints"), hints);
+  $("#train-btn").disabled = running(job) || hints.length > 0 || !state.projectId;
+}
+
+/** The panel when no run of this project is shown. */
+function renderIdle() {
+  $("#train-status").textContent = "No training running.";
+  $("#train-status").dataset.state = "idle";
+  $("#train-progress").style.width = "0%";
+  delete $("#train-progress").dataset.state;
+  $("#cancel-train-btn").hidden = true;
+  showModelHistory();
+}
+
+/** Another project's run: said in this project's panel, Train off until it ends. */
+function renderElsewhere(j) {
+  renderIdle();
+  $("#train-status").textContent =
+    `Project “${projectName(j.project)}” is training (epoch ${j.epoch || 0}/${j.epochs}) — wait for it or cancel it there.`;
+  $("#train-status").dataset.state = "elsewhere";
+}
+
+function renderMini(j) {
+  const mini = $("#job-mini");
+  mini.hidden = !running(j);
+  mini.textContent = running(j) ? `Training ${j.epoch || 0}/${j.epochs}` : "";
+  mini.title = running(j) ? `training project “${projectName(j.project)}”` : "";
+}
+
 function renderJob(j) {
-  const running = j.state === "running";
-  $("#train-btn").disabled = running;
-  $("#cancel-train-btn").hidden = !running;
+  renderMini(j);
+  updateTrainButton();
+  if (!ours(j)) {
+    if (running(j)) renderElsewhere(j);
+    else renderIdle();
+    return;
+  }
+  const isRunning = running(j);
+  $("#cancel-train-btn").hidden = !isRunning;
   const fraction = j.epochs ? Math.min(1, (j.epoch || 0) / j.epochs) : 0;
   const bar = $("#train-progress");
-  bar.style.width = `${(running ? fraction : j.state === "done" ? 1 : fraction) * 100}%`;
+  bar.style.width = `${(isRunning ? fraction : j.state === "done" ? 1 : fraction) * 100}%`;
   bar.dataset.state = j.state;
   const last = (j.history || [])[j.history.length - 1];
   const words = {
@@ -40,9 +100,6 @@ function renderJob(j) {
   if (last) text += ` · validation accuracy ${pct(last.val_accuracy)}, loss ${Number(last.val_loss).toFixed(3)}`;
   $("#train-status").textContent = text;
   $("#train-status").dataset.state = j.state;
-  const mini = $("#job-mini");
-  mini.hidden = !running;
-  mini.textContent = running ? `Training ${j.epoch || 0}/${j.epochs}` : "";
   drawHistory(j.history || []);
 }
 
@@ -64,7 +121,26 @@ async function poll() {
   await finished(job);
 }
 
+/** The new model's warnings (GET …/models/{m} "warnings"), under the training status. */
+async function showWarnings(j) {
+  try {
+    const detail = await api.model(j.project, j.model.id);
+    if (ours(j)) noteList($("#train-warnings"), Array.isArray(detail.warnings) ? detail.warnings : []);
+  } catch (err) {
+    showError(err);
+  }
+}
+
 async function finished(j) {
+  if (!ours(j)) {
+    // another project's run ended: this one may train now; its own page tells how it went
+    job = null;
+    renderMini(j);
+    updateTrainButton();
+    renderIdle();
+    if (j.state === "done") toast(`Project “${projectName(j.project)}” finished training.`);
+    return;
+  }
   if (j.state === "done") {
     toast(`Training done${j.model && j.model.val_accuracy != null ? `: ${pct(j.model.val_accuracy)} on validation clips` : ""}.`);
   } else if (j.state === "failed") {
@@ -76,6 +152,7 @@ async function finished(j) {
   } catch (err) {
     showError(err);
   }
+  if (j.state === "done" && j.model) await showWarnings(j);
 }
 
 function follow(j) {
@@ -97,9 +174,10 @@ export function initTraining() {
         $("#train-advanced").open = true; // show the field that is wrong
         throw err;
       }
+      noteList($("#train-warnings"), []);
       const j = await api.train(state.projectId, chosen);
       follow(j);
-    }).then(() => { if (job && job.state === "running") $("#train-btn").disabled = true; });
+    }).then(updateTrainButton);
   });
   $("#cancel-train-btn").addEventListener("click", (e) => {
     if (!job) return;
@@ -110,21 +188,27 @@ export function initTraining() {
   });
   on("project", (project, { switched }) => {
     const t = project.training;
-    if (t && t.state === "running" && (!job || job.id !== t.id || switched)) follow(t);
-    else if (switched) {
-      job = null;
-      clearTimeout(timer);
-      $("#train-status").textContent = "No training running.";
-      $("#train-progress").style.width = "0%";
-      $("#cancel-train-btn").hidden = true;
-      $("#train-btn").disabled = false;
-      $("#job-mini").hidden = true;
-      showModelHistory();
+    if (switched) {
+      resetSettings();
+      noteList($("#train-warnings"), []);
     }
+    if (running(t) && (!job || job.id !== t.id || switched)) {
+      follow(t);
+    } else if (switched) {
+      // a run of another project goes on (and is still followed); else nothing runs
+      if (running(job)) renderJob(job);
+      else {
+        job = null;
+        clearTimeout(timer);
+        renderMini(null);
+        renderIdle();
+      }
+    }
+    updateTrainButton();
   });
   drawHistory([]);
 }
 
 export function trainingRunning() {
-  return Boolean(job && job.state === "running");
+  return Boolean(running(job) && ours(job));
 }

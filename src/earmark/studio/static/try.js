@@ -17,15 +17,19 @@ async function openMic() {
 }
 
 async function boot() {
-  levelMeter($("#try-meter"));
+  let preview = null;
+  levelMeter($("#try-meter"), () => Boolean(preview && preview.running));
   liveSpectrogram($("#try-spectrogram"));
   let info;
   try {
     info = await api.tryInfo(token);
   } catch (err) {
+    // only the message: nothing to try with a link that leads nowhere
     $("#try-name").textContent = "This share link does not work";
+    $("#try-about").textContent = err && err.message ? err.message : String(err);
+    for (const card of [$("#try-mic-card"), $("#try-file-card"), $("#try-labels")]) card.hidden = true;
     showError(err);
-    for (const b of document.querySelectorAll("button, input")) b.disabled = true;
+    document.body.dataset.ready = "true";
     return;
   }
   $("#try-name").textContent = info.name || "A sound model";
@@ -33,10 +37,13 @@ async function boot() {
   $("#try-labels").replaceChildren(...info.labels.map((l) =>
     h("li", { "data-label": l }, h("i", { style: { background: labelColour(l, info.labels) } }), displayName(l))));
   probabilityBars($("#try-live-bars"), info.labels);
-  const preview = new LivePreview({
+  preview = new LivePreview({
     start: $("#try-live-start"), stop: $("#try-live-stop"), status: $("#try-live-status"),
     label: $("#try-live-label"), bars: $("#try-live-bars"), rate: $("#try-live-rate"),
-  }, { openMic, target: () => ({ url: api.tryLiveUrl(token), labels: info.labels }) }).bind();
+  }, {
+    openMic, target: () => ({ url: api.tryLiveUrl(token), labels: info.labels }),
+    idleBars: (bars) => probabilityBars(bars, info.labels),
+  }).bind();
   $("#try-input-device").addEventListener("change", () => { if (preview.running) preview.restart(); });
   filePredictor({
     zone: $("#try-drop"), input: $("#try-file"), out: $("#try-result"),

@@ -2,7 +2,7 @@
 
 import { api } from "./api.js";
 import { filePredictor } from "./predict.js";
-import { bindModelSelect, modelInfo, state } from "./state.js";
+import { bindModelSelect, modelInfo, on, state } from "./state.js";
 import { $ } from "./ui.js";
 
 export function initTryFile() {
@@ -16,4 +16,15 @@ export function initTryFile() {
       return { labels: model.labels, predict: (file) => api.predict(projectId, model.id, file) };
     },
   });
+  // no model: the drop zone and its file button are off, with a note saying why
+  const noModel = () => {
+    const none = !modelInfo();
+    $("#predict-no-model").hidden = !none;
+    $("#predict-file").disabled = none;
+    $("#predict-drop").classList.toggle("disabled", none);
+    $("#predict-drop").setAttribute("aria-disabled", String(none));
+  };
+  on("project", noModel);
+  on("model", noModel);
+  noModel();
 }

@@ -22,7 +22,10 @@ export function h(tag, attrs = {}, ...children) {
 export const $ = (selector, root = document) => root.querySelector(selector);
 export const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
 
-/** A toast in the #toasts area; errors stay until closed, others fade after a few seconds. */
+/** How long a toast stays (ms) unless closed first: errors longer, so they can be read. */
+export const TOAST_MS = { error: 10000, info: 4000 };
+
+/** A toast in the #toasts area, with a close button; it goes by itself after TOAST_MS. */
 export function toast(message, kind = "info") {
   const area = $("#toasts");
   const close = h("button", { class: "toast-close", "aria-label": "Dismiss message", type: "button" }, "×");
@@ -31,8 +34,18 @@ export function toast(message, kind = "info") {
   close.addEventListener("click", () => node.remove());
   area.append(node);
   while (area.children.length > 5) area.firstElementChild.remove();
-  if (kind !== "error") setTimeout(() => node.remove(), 4000);
+  setTimeout(() => node.remove(), TOAST_MS[kind] ?? TOAST_MS.info);
   return node;
+}
+
+/** Remove every toast (a project switch: the old project's messages no longer apply). */
+export function clearToasts() {
+  $("#toasts").replaceChildren();
+}
+
+/** Fill a <ul class="note"> with one item per string (an empty list hides it). */
+export function noteList(list, texts) {
+  list.replaceChildren(...(texts || []).map((text) => h("li", {}, text)));
 }
 
 export function showError(err) {
