@@ -58,6 +58,8 @@ def test_every_error_has_one_json_shape(client: TestClient) -> None:
     assert_error(client.get("/api/no/such/route"), 404, "HTTPError", r"no such page")
     assert_error(client.post("/api/projects/band/train", json={"epochs": 0}), 400, "ParameterError",
                  r"epochs: .*greater than or equal to 1")
+    assert_error(client.post("/api/projects/band/classes", json={"name": ""}), 400, "ParameterError",
+                 r"^name must not be empty; fix the value and try again$")
     assert_error(client.post("/api/projects/band/classes", json={"name": "../etc"}), 400, "ParameterError",
                  r"cannot be used")
     assert_error(client.post("/api/projects/band/classes/background/samples", content=b"x",

@@ -45,8 +45,11 @@ class StudioJSONResponse(JSONResponse):
 def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors():
-        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
-        parts.append(f"{where or 'request'}: {err.get('msg', 'invalid')}")
+        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")) or "request"
+        if err.get("type") == "string_too_short" and (err.get("ctx") or {}).get("min_length") == 1:
+            parts.append(f"{where} must not be empty")
+        else:
+            parts.append(f"{where}: {str(err.get('msg', 'invalid')).lower()}")
     return "; ".join(parts) + "; fix the value and try again"
 
 

@@ -179,7 +179,7 @@ function initClassForms() {
     if (!c) return;
     if (c.samples > 0 && !confirm(`Delete the class “${c.name}” and its ${c.samples} samples?`)) return;
     busy(e.currentTarget, async () => {
-      await api.deleteClass(state.projectId, c.name).then((result) => { c.deletedSamples = result.samples; });
+      const result = await api.deleteClass(state.projectId, c.name);
       await reloadProject();
       toast(`Deleted class “${c.display_name || c.name}”${result.samples ? ` and ${result.samples} samples` : ""}.`);
     });
