@@ -73,6 +73,10 @@ def test_a_broken_share_link_says_so(page: Page, studio, page_errors) -> None:
     page.goto(f"{studio.url}/try/not-a-real-token")
     expect(page.locator("#try-name")).to_have_text("This share link does not work")
     expect(page.locator("[data-testid=toast-error]")).to_contain_text("no shared model")
+    # only the message: no microphone or file panel to try with
+    expect(page.locator("[data-testid=try-mic-card]")).to_be_hidden()
+    expect(page.locator("[data-testid=try-file-card]")).to_be_hidden()
+    expect(page.locator("[data-testid=try-labels]")).to_be_hidden()
     assert not page_errors
 
 

@@ -60,6 +60,7 @@ def test_record_short_samples_and_a_long_take(page: Page, studio, empty_project,
     screenshot(page, "recording")
     expect(page.locator("#level-meter [data-testid=clip-warning]")).to_be_hidden()  # the WAV peaks near 0.5
     expect(page.locator("#rec-status")).to_contain_text("Saved 3 sample(s) from take-", timeout=15000)
+    expect(page.locator("[data-testid=upload-result]")).to_be_empty()  # the Record card says it
 
     cards = page.locator("[data-testid=sample-card]")
     expect(cards).to_have_count(3)
@@ -222,7 +223,7 @@ def _train_limits(studio) -> dict[str, dict[str, Any]]:
 
 
 def test_numbers_outside_the_servers_limits_are_refused_before_sending(page: Page, studio, empty_project,
-                                                                        tmp_path, page_errors) -> None:
+                                                                        demo_project, tmp_path, page_errors) -> None:
     sent: list[str] = []
     page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
     drum = sorted((demo_data_dir() / "train" / "drums").glob("*.ogg"))[0]
@@ -262,8 +263,19 @@ def test_numbers_outside_the_servers_limits_are_refused_before_sending(page: Pag
     expect(page.locator("#record-btn")).to_be_enabled()
     expect(page.locator("#device-rate")).to_have_text("microphone off")
 
-    # training settings: every wrong one named, no training started
-    page.click("#tab-train")
+    # within the limits the upload goes through
+    page.click("#tab-samples")
+    page.fill("#upload-clip", "0.5")
+    page.set_input_files("#sample-files", str(drum))
+    expect(page.locator("[data-testid=added-count]")).to_contain_text("Added")
+    expect(page.locator("#upload-clip")).not_to_have_attribute("aria-invalid", "true")
+    assert len(studio.samples(empty_project, "drums")) >= 1
+
+    # training settings: every wrong one named, no training started (in a project that could
+    # train: this one has too few samples, so its Train button is off)
+    studio.open(page, demo_project, "train")
+    expect(page.locator("#train-btn")).to_be_enabled()
+    sent.clear()
     page.click("#train-advanced summary")
     page.fill("#train-batch", "1")
     page.fill("#train-window", "0.1")
@@ -275,14 +287,6 @@ def test_numbers_outside_the_servers_limits_are_refused_before_sending(page: Pag
     expect(page.locator("#train-status")).to_have_text("No training running.")
     page.wait_for_timeout(300)
     assert sent == []
-
-    # within the limits the upload goes through
-    page.click("#tab-samples")
-    page.fill("#upload-clip", "0.5")
-    page.set_input_files("#sample-files", str(drum))
-    expect(page.locator("[data-testid=added-count]")).to_contain_text("Added")
-    expect(page.locator("#upload-clip")).not_to_have_attribute("aria-invalid", "true")
-    assert len(studio.samples(empty_project, "drums")) >= 1
     assert not page_errors
 
 

@@ -42,6 +42,12 @@ def test_live_preview_hears_bass_and_saves_a_misfire(page: Page, studio, demo_pr
 
     page.click("#live-stop-btn")
     expect(page.locator("#live-status")).to_have_text("stopped")
+    # nothing heard any more: no label, bars, rate or level
+    expect(page.locator("#live-label")).to_have_text("–")
+    expect(page.locator("#live-label")).not_to_have_attribute("data-label", re.compile(".*"))
+    expect(page.locator("#live-bars .bar-row")).to_have_count(0)
+    expect(page.locator("#live-rate")).to_have_text("")
+    expect(page.locator("#live-meter .meter-db")).to_have_text("– dB")
     assert not page_errors
 
 

@@ -1,0 +1,121 @@
+"""The page keeps in step with the studio: sample counts, a run of another project, what cannot be
+done yet (hints, no model), model warnings and unknown projects in the address."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, Route, expect
+
+from earmark.demo import demo_data_dir
+
+pytestmark = pytest.mark.browser
+
+
+def _option(page: Page, project: str):
+    return page.locator(f"#project-select option[value='{project}']")
+
+
+def test_the_project_dropdown_counts_samples_as_they_change(page: Page, studio, empty_project, page_errors) -> None:
+    studio.open(page, empty_project)
+    expect(_option(page, empty_project)).to_have_text(re.compile(r"· 0 samples$"))
+    page.fill("#new-class-name", "drums")
+    page.click("#add-class-btn")
+    expect(page.locator("#class-title")).to_have_text("drums")
+
+    drums = sorted((demo_data_dir() / "train" / "drums").glob("*.ogg"))[:2]
+    page.set_input_files("#sample-files", [str(p) for p in drums])
+    expect(page.locator("[data-testid=added-count]")).to_have_text("Added 2 samples.")
+    expect(_option(page, empty_project)).to_have_text(re.compile(r"· 2 samples$"))
+
+    card = page.locator("[data-testid=sample-card]").first
+    card.locator("select.move-select").select_option("background")
+    expect(page.locator("[data-testid=toast-info]").last).to_contain_text("to Background Noise")
+    page.locator("[data-testid=sample-card] [data-action=delete]").first.click()
+    expect(page.locator("[data-testid=sample-card]")).to_have_count(0)
+    expect(_option(page, empty_project)).to_have_text(re.compile(r"· 1 samples$"))
+    assert not page_errors
+
+
+def test_train_waits_while_another_project_trains(page: Page, studio, demo_project, page_errors) -> None:
+    busy = studio.create_project("busy band", demo=True)
+    job = studio.client.post(f"/api/projects/{busy}/train", json={"epochs": 300}).json()
+    try:
+        studio.open(page, busy, "train")
+        expect(page.locator("#train-status")).to_contain_text("Training… epoch")
+        page.click("#train-advanced summary")
+        page.fill("#train-epochs", "7")
+
+        page.select_option("#project-select", demo_project)
+        expect(page.locator("body")).to_have_attribute("data-project", demo_project)
+        status = page.locator("#train-status")
+        expect(status).to_contain_text(re.compile(
+            r"Project “busy band” is training \(epoch \d+/300\) — wait for it or cancel it there"))
+        expect(page.locator("#train-btn")).to_be_disabled()
+        expect(page.locator("#cancel-train-btn")).to_be_hidden()
+        expect(page.locator("#job-mini")).to_contain_text("Training")
+        # the advanced settings were the other project's: back to the defaults
+        expect(page.locator("#train-epochs")).to_have_value("")
+        expect(page.locator("#train-advanced")).not_to_have_attribute("open", "")
+    finally:
+        studio.client.post(f"/api/jobs/{job['id']}/cancel").raise_for_status()
+    expect(page.locator("#train-status")).to_have_text("No training running.", timeout=60000)
+    expect(page.locator("#train-btn")).to_be_enabled()
+    expect(page.locator("#job-mini")).to_be_hidden()
+    assert not page_errors
+
+
+def test_what_cannot_be_done_yet_says_why(page: Page, studio, empty_project, page_errors) -> None:
+    hints = studio.project(empty_project)["hints"]
+    assert hints
+    studio.open(page, empty_project, "train")
+    items = page.locator("[data-testid=train-hints] li")
+    expect(items).to_have_count(len(hints))
+    expect(items.first).to_have_text(hints[0])
+    expect(page.locator("#train-btn")).to_be_disabled()
+
+    page.click("#tab-try")
+    expect(page.locator("#live-start-btn")).to_be_disabled()
+    expect(page.locator("[data-testid=live-no-model]")).to_have_text("Train or import a model first.")
+    expect(page.locator("#predict-file")).to_be_disabled()
+    expect(page.locator("[data-testid=predict-no-model]")).to_be_visible()
+    assert not page_errors
+
+
+def test_a_trainable_project_with_a_model_has_no_such_notes(page: Page, studio, demo_project, demo_model,
+                                                            page_errors) -> None:
+    studio.open(page, demo_project, "train")
+    expect(page.locator("[data-testid=train-hints] li")).to_have_count(0)
+    expect(page.locator("#train-btn")).to_be_enabled()
+    page.click("#tab-try")
+    expect(page.locator("#live-start-btn")).to_be_enabled()
+    expect(page.locator("[data-testid=live-no-model]")).to_be_hidden()
+    expect(page.locator("#predict-file")).to_be_enabled()
+    expect(page.locator("[data-testid=predict-no-model]")).to_be_hidden()
+    assert not page_errors
+
+
+def test_model_warnings_show_under_the_summary(page: Page, studio, demo_project, demo_model, page_errors) -> None:
+    warning = "Only 3 validation clips: the accuracy is not a reliable figure; add more recordings"
+
+    def with_warnings(route: Route) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, json={**response.json(), "warnings": [warning]})
+
+    page.route(re.compile(rf"/models/{re.escape(demo_model['id'])}$"), with_warnings)
+    studio.open(page, demo_project, "train")
+    page.select_option("#hood-model", demo_model["id"])
+    expect(page.locator("#hood-summary")).to_contain_text("validation clips right")
+    expect(page.locator("[data-testid=hood-warnings] li")).to_have_text([warning])
+    assert not page_errors
+
+
+def test_an_unknown_project_in_the_address_opens_the_default(page: Page, studio, demo_project, page_errors) -> None:
+    page.goto(f"{studio.url}/?project=nope#samples")
+    page.wait_for_selector("body[data-ready=true][data-project]")
+    toast = page.locator("[data-testid=toast-error]")
+    expect(toast).to_contain_text("no project 'nope'")
+    toast.locator(".toast-close").click()
+    expect(toast).to_have_count(0)
+    assert not page_errors
