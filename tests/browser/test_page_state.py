@@ -66,6 +66,21 @@ def test_train_waits_while_another_project_trains(page: Page, studio, demo_proje
     assert not page_errors
 
 
+def test_a_page_opened_on_another_project_knows_a_run_goes_on(page: Page, studio, demo_project,
+                                                             page_errors) -> None:
+    busy = studio.create_project("busy too", demo=True)
+    job = studio.client.post(f"/api/projects/{busy}/train", json={"epochs": 300}).json()
+    try:
+        studio.open(page, demo_project, "train")  # straight on the other project: only /api/status tells
+        expect(page.locator("#train-status")).to_contain_text(re.compile(
+            r"Project “busy too” is training \(epoch \d+/300\)"))
+        expect(page.locator("#train-btn")).to_be_disabled()
+    finally:
+        studio.client.post(f"/api/jobs/{job['id']}/cancel").raise_for_status()
+    expect(page.locator("#train-btn")).to_be_enabled(timeout=60000)
+    assert not page_errors
+
+
 def test_what_cannot_be_done_yet_says_why(page: Page, studio, empty_project, page_errors) -> None:
     hints = studio.project(empty_project)["hints"]
     assert hints

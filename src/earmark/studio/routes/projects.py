@@ -31,7 +31,9 @@ def project_view(studio: StudioDep, project: Project) -> dict[str, Any]:
 
 @router.get("/status")
 def status(studio: StudioDep) -> dict[str, Any]:
-    return {"version": __version__, "projects_root": str(studio.root), "current": studio.current()}
+    running = studio.jobs.running()
+    return {"version": __version__, "projects_root": str(studio.root), "current": studio.current(),
+            "training": running.to_dict() if running else None}
 
 
 @router.get("/projects")

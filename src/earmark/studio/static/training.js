@@ -202,6 +202,9 @@ export function initTraining() {
         clearTimeout(timer);
         renderMini(null);
         renderIdle();
+        // a page opened while another project trains: the studio's status says which run goes on
+        api.status().then((s) => { if (running(s.training) && !running(job)) { follow(s.training); updateTrainButton(); } })
+          .catch(() => {});
       }
     }
     updateTrainButton();
