@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 pytestmark = pytest.mark.browser
 
@@ -83,30 +85,42 @@ def test_cancel_a_training_run(page: Page, studio, demo_project, page_errors) ->
     assert not page_errors
 
 
-def test_cell_clips_play_their_media_fragment(page: Page, studio, demo_project, demo_model, page_errors) -> None:
-    """A cell clip cut from a longer file comes with "#t=START,END" on its audio URL: the page uses the
-    URL as given (the player plays just that part) and the card still shows "start–end"."""
+def open_cell_clip(page: Page, studio, project: str, model_id: str,  # type: ignore[no-untyped-def]
+                   change: Callable[[dict[str, Any]], None]) -> tuple[dict[str, str], Locator]:
+    """Open the hood on ``model_id`` with its first cell's first clip changed by ``change`` (in the
+    server's answer, as the page receives it); returns that clip's ``key``/``id``/``class_name``
+    and its card."""
     given: dict[str, str] = {}
 
-    def with_fragment(route: Route) -> None:
+    def changed(route: Route) -> None:
         response = route.fetch()
         body = response.json()
         key, refs = max(body["validation"]["cells"].items(), key=lambda kv: len(kv[1]))
-        ref = refs[0]
-        ref["audio_url"] = ref["audio_url"].split("#")[0] + "#t=0.2,0.7"
-        ref.pop("start_s", None)  # the span then comes from the fragment alone
-        ref.pop("end_s", None)
-        given.update(key=key, id=ref["id"], url=ref["audio_url"])
+        given.update(key=key, id=refs[0]["id"], class_name=refs[0]["class_name"])
+        change(refs[0])
         route.fulfill(response=response, json=body)
 
-    page.route(re.compile(rf"/models/{re.escape(demo_model['id'])}$"), with_fragment)
-    studio.open(page, demo_project, "train")
-    page.select_option("#hood-model", demo_model["id"])
+    page.route(re.compile(rf"/models/{re.escape(model_id)}$"), changed)
+    studio.open(page, project, "train")
+    page.select_option("#hood-model", model_id)
     expect(page.locator("#hood-summary")).to_contain_text("validation clips right")
     true_label, predicted = given["key"].split("|")
     page.click(f"[data-testid=cell-{true_label}-{predicted}]")
-    clip = page.locator(f"[data-testid=cell-clip][data-sample='{given['id']}']")
-    expect(clip.locator("audio")).to_have_attribute("src", given["url"])
+    return given, page.locator(f"[data-testid=cell-clip][data-sample='{given['id']}']").first
+
+
+def test_cell_clips_play_their_media_fragment(page: Page, studio, demo_project, demo_model, page_errors) -> None:
+    """A cell clip cut from a longer file comes with "#t=START,END" on its audio URL: the page uses the
+    URL as given (the player plays just that part) and the card still shows "start–end"."""
+    sent: dict[str, str] = {}
+
+    def with_fragment(ref: dict[str, Any]) -> None:
+        ref["audio_url"] = sent["url"] = ref["audio_url"].split("#")[0] + "#t=0.2,0.7"
+        ref.pop("start_s", None)  # the span then comes from the fragment alone
+        ref.pop("end_s", None)
+
+    _, clip = open_cell_clip(page, studio, demo_project, demo_model["id"], with_fragment)
+    expect(clip.locator("audio")).to_have_attribute("src", sent["url"])
     expect(clip.locator("[data-testid=clip-span]")).to_have_text(" · 0.2–0.7 s")
     start = clip.locator("audio").evaluate(
         "a => new Promise(ok => { a.onloadedmetadata = () => ok(a.currentTime); a.load(); })")
@@ -116,23 +130,8 @@ def test_cell_clips_play_their_media_fragment(page: Page, studio, demo_project, 
 
 def test_a_clip_of_a_longer_recording_asks_before_deleting_it(page: Page, studio, demo_project, demo_model,
                                                               page_errors) -> None:
-    given: dict[str, str] = {}
-
-    def part_of_a_recording(route: Route) -> None:
-        response = route.fetch()
-        body = response.json()
-        key, refs = next(iter(body["validation"]["cells"].items()))
-        refs[0].update(start_s=4.0, end_s=8.0)
-        given.update(key=key, id=refs[0]["id"], class_name=refs[0]["class_name"])
-        route.fulfill(response=response, json=body)
-
-    page.route(re.compile(rf"/models/{re.escape(demo_model['id'])}$"), part_of_a_recording)
-    studio.open(page, demo_project, "train")
-    page.select_option("#hood-model", demo_model["id"])
-    expect(page.locator("#hood-summary")).to_contain_text("validation clips right")
-    true_label, predicted = given["key"].split("|")
-    page.click(f"[data-testid=cell-{true_label}-{predicted}]")
-    clip = page.locator(f"[data-testid=cell-clip][data-sample='{given['id']}']").first
+    given, clip = open_cell_clip(page, studio, demo_project, demo_model["id"],
+                                 lambda ref: ref.update(start_s=4.0, end_s=8.0))
     button = clip.locator("[data-action=delete]")
     expect(button).to_have_text("Delete recording")
     page.once("dialog", lambda dialog: dialog.dismiss())
