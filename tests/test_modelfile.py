@@ -11,12 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+import torch
 from safetensors.numpy import save_file
 
 import earmark
 from earmark.classifier import Classifier
 from earmark.errors import ModelFileError, OutputError
-from earmark.modelfile import FORMAT, FORMAT_VERSION, load_weights, read_manifest
+from earmark.features import FeatureConfig
+from earmark.model import ArchSpec, build_model
+from earmark.modelfile import FORMAT, FORMAT_VERSION, Manifest, load_weights, read_manifest
 
 MakeClassifier = Callable[..., Classifier]
 
@@ -166,6 +169,7 @@ def test_a_broken_manifest_is_refused(model_path: Path, tmp_path: Path, meta: di
      ({"window_s": 0}, r"non-positive window or hop"),
      ({"features": {"sample_rate": 22050, "n_mfcc": 13}}, r"unknown feature settings \['n_mfcc'\]"),
      ({"architecture": {"name": "transformer"}}, r"unknown architecture 'transformer'"),
+     ({"architecture": {"name": "tiny", "pooling": "attention"}}, r"unknown pooling 'attention'"),
      ({"architecture": {"name": "cnn"}}, r"its weights do not fit its architecture 'cnn'")],
 )
 def test_a_manifest_that_does_not_fit_is_refused(
@@ -174,6 +178,34 @@ def test_a_manifest_that_does_not_fit_is_refused(
     manifest = read_manifest(model_path).to_dict() | change
     with pytest.raises(ModelFileError, match=match):
         earmark.load(rewrite(model_path, tmp_path / "odd.earmark", manifest=json.dumps(manifest)))
+
+
+def test_a_format_1_file_without_a_pooling_still_loads_and_predicts_the_same(
+    tmp_path: Path, signal: np.ndarray
+) -> None:
+    """Model files written before the architecture named its pooling averaged frequency away;
+    they load as that network and give exactly the probabilities they gave when saved."""
+    torch.manual_seed(3)
+    features = FeatureConfig(sample_rate=22050)
+    arch = ArchSpec(name="tiny", pooling="frequency-mean")
+    labels = ["background", "bass", "drums"]
+    old = Classifier(build_model(n_classes=3, features=features, arch=arch),
+                     Manifest(labels=labels, features=features, arch=arch, window_s=1.0, hop_s=0.5,
+                              background_label="background"))
+    saved = old.save(tmp_path / "new.earmark")
+    manifest = read_manifest(saved).to_dict()
+    del manifest["architecture"]["pooling"]
+    legacy = rewrite(saved, tmp_path / "format1.earmark", format_version="1", manifest=json.dumps(manifest))
+
+    loaded = earmark.load(legacy)
+
+    assert loaded.manifest.arch.pooling == "frequency-mean"
+    np.testing.assert_array_equal(loaded.window_probabilities(signal, sample_rate=22050)[0],
+                                  old.window_probabilities(signal, sample_rate=22050)[0])
+
+
+def test_a_new_model_file_names_its_pooling(model_path: Path) -> None:
+    assert read_manifest(model_path).to_dict()["architecture"]["pooling"] == "frequency-projection"
 
 
 def test_a_missing_path_is_refused(tmp_path: Path) -> None:

@@ -4,6 +4,16 @@ The architecture is separate from the task (labels, data, loss live in :mod:`ear
 A model file stores the architecture's name and parameters (:class:`ArchSpec`), so a loaded
 model is rebuilt exactly. ``"cnn"`` is the default; ``"tiny"`` is a very small network for
 tests and quick experiments.
+
+How the convolutional body's output becomes one vector per window is the ``pooling``:
+
+- ``"frequency-projection"`` (the default): the body's output keeps its frequency rows; a
+  1x1 projection across (channel, frequency) learns which band each pattern lives in, then
+  mean and max over time. Where a sound sits in frequency is much of what tells a bass
+  note from a drum hit; measured on the cross-domain benchmark this pooling gains about
+  three points over averaging frequency away (README, "How it learns").
+- ``"frequency-mean"``: average over frequency, then mean and max over time. Model files
+  written before ``pooling`` existed (format 1) use it.
 """
 
 from __future__ import annotations
@@ -17,21 +27,25 @@ from torch import nn
 from .errors import ParameterError
 from .features import FeatureConfig, LogMel
 
-__all__ = ["ArchSpec", "ARCHITECTURES", "SoundNet", "build_model"]
+__all__ = ["ArchSpec", "ARCHITECTURES", "POOLINGS", "SoundNet", "build_model"]
 
 ARCHITECTURES: dict[str, tuple[int, ...]] = {
     "cnn": (16, 32, 64, 128),
     "tiny": (8, 16, 16, 16),
 }
 
+POOLINGS: tuple[str, ...] = ("frequency-projection", "frequency-mean")
+_LEGACY_POOLING = "frequency-mean"  # what a manifest without "pooling" was trained with
+
 
 @dataclass(frozen=True)
 class ArchSpec:
-    """Which network to build: ``name`` in :data:`ARCHITECTURES`, and its dropout."""
+    """Which network to build: ``name`` in :data:`ARCHITECTURES`, its dropout and pooling."""
 
     name: str = "cnn"
     dropout: float = 0.2
     channels: tuple[int, ...] = field(default=())
+    pooling: str = "frequency-projection"
 
     def __post_init__(self) -> None:
         if self.name not in ARCHITECTURES:
@@ -40,6 +54,8 @@ class ArchSpec:
             object.__setattr__(self, "channels", ARCHITECTURES[self.name])
         if not 0 <= self.dropout < 1:
             raise ParameterError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.pooling not in POOLINGS:
+            raise ParameterError(f"unknown pooling {self.pooling!r}; choose one of {list(POOLINGS)}")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -49,7 +65,8 @@ class ArchSpec:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ArchSpec:
         return cls(name=str(data["name"]), dropout=float(data.get("dropout", 0.2)),
-                   channels=tuple(int(c) for c in data.get("channels", ())))
+                   channels=tuple(int(c) for c in data.get("channels", ())),
+                   pooling=str(data.get("pooling", _LEGACY_POOLING)))
 
 
 def _block(c_in: int, c_out: int, pool: tuple[int, int]) -> nn.Sequential:
@@ -62,7 +79,7 @@ def _block(c_in: int, c_out: int, pool: tuple[int, int]) -> nn.Sequential:
 
 
 class SoundNet(nn.Module):
-    """Log-mel front end + a compact 2-D CNN + time pooling.
+    """Log-mel front end + a compact 2-D CNN + pooling (:data:`POOLINGS`).
 
     Input ``(batch, samples)`` at ``features.sample_rate``; output ``(batch, n_classes)`` logits.
     :meth:`embed` gives the pooled features before the classifier.
@@ -77,12 +94,26 @@ class SoundNet(nn.Module):
             nn.Conv2d(chans[-2], chans[-1], 3, padding=1, bias=False),
             nn.BatchNorm2d(chans[-1]), nn.ReLU(inplace=True)))
         self.body = nn.Sequential(*layers)
+        self.pooling = arch.pooling
+        if arch.pooling == "frequency-projection":
+            rows = features.n_mels
+            for _ in range(len(chans) - 2):
+                rows //= 2  # each pooled block halves frequency (MaxPool2d floors)
+            if rows < 1:
+                raise ParameterError(f"{features.n_mels} mel bands are too few for this network; "
+                                     f"use at least {2 ** (len(chans) - 2)}")
+            self.project = nn.Conv1d(chans[-1] * rows, chans[-1], 1)
         self.dropout = nn.Dropout(arch.dropout)
         self.head = nn.Linear(2 * chans[-1], n_classes)
 
     def embed_features(self, feats: torch.Tensor) -> torch.Tensor:
         """Pooled embedding of normalised log-mel ``(batch, n_mels, n_frames)``."""
-        h = self.body(feats.unsqueeze(1)).mean(dim=2)  # average over frequency
+        h = self.body(feats.unsqueeze(1))  # (batch, channels, rows, frames)
+        if self.pooling == "frequency-projection":
+            b, c, rows, t = h.shape
+            h = torch.relu(self.project(h.reshape(b, c * rows, t)))
+        else:
+            h = h.mean(dim=2)  # average over frequency
         return torch.cat([h.mean(dim=-1), h.amax(dim=-1)], dim=1)
 
     def forward_features(self, feats: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,50 @@
+"""Tests for earmark.model: the networks build for any sensible front end and pool as named."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from earmark.errors import ParameterError
+from earmark.features import FeatureConfig
+from earmark.model import POOLINGS, ArchSpec, build_model
+
+
+@pytest.mark.parametrize("pooling", POOLINGS)
+@pytest.mark.parametrize("n_mels", [8, 40, 64, 96])
+def test_every_pooling_gives_one_logit_per_class_for_any_mel_count(pooling: str, n_mels: int) -> None:
+    model = build_model(n_classes=3, features=FeatureConfig(sample_rate=16000, n_mels=n_mels),
+                        arch=ArchSpec(name="tiny", pooling=pooling)).eval()
+    with torch.no_grad():
+        logits = model(torch.randn(2, 16000))
+    assert logits.shape == (2, 3)
+    assert torch.isfinite(logits).all()
+
+
+def test_frequency_projection_tells_where_a_pattern_sits_in_frequency() -> None:
+    """The same spectro-temporal pattern low or high in the spectrum: averaging frequency away
+    nearly erases the difference, the projection keeps it (what it is there for)."""
+    torch.manual_seed(0)
+    feats = torch.zeros(2, 64, 43)
+    feats[0, 4:12, 10:30] = 3.0   # a low band
+    feats[1, 44:52, 10:30] = 3.0  # the same band, high
+    gaps = {}
+    for pooling in POOLINGS:
+        torch.manual_seed(0)
+        model = build_model(n_classes=3, features=FeatureConfig(sample_rate=22050),
+                            arch=ArchSpec(name="cnn", pooling=pooling)).eval()
+        with torch.no_grad():
+            e = model.embed_features(feats)
+        gaps[pooling] = float((e[0] - e[1]).norm() / (e.norm(dim=1).mean() + 1e-9))
+    assert gaps["frequency-projection"] > 2 * gaps["frequency-mean"]
+
+
+def test_an_unknown_pooling_is_refused() -> None:
+    with pytest.raises(ParameterError, match=r"unknown pooling 'attention'; choose one of"):
+        ArchSpec(pooling="attention")
+
+
+def test_a_network_deeper_than_the_mel_bands_allow_says_how_many_it_needs() -> None:
+    arch = ArchSpec(name="tiny", channels=(4, 4, 4, 4, 4, 4))  # five halvings of frequency
+    with pytest.raises(ParameterError, match=r"8 mel bands are too few for this network; use at least 32"):
+        build_model(n_classes=2, features=FeatureConfig(sample_rate=16000, n_mels=8), arch=arch)
