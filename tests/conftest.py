@@ -98,11 +98,12 @@ def _single_torch_thread() -> Iterator[None]:
 
 
 def untrained_classifier(*, sample_rate: int = SR, seed: int = 0, window_s: float = 1.0, hop_s: float = 0.5,
-                         labels: tuple[str, ...] = tuple(LABELS)) -> Classifier:
+                         labels: tuple[str, ...] = tuple(LABELS),
+                         pooling: str = ArchSpec.pooling) -> Classifier:
     """A tiny classifier with seeded random weights: instant, for plumbing tests (not learning)."""
     torch.manual_seed(seed)
     features = FeatureConfig(sample_rate=sample_rate)
-    arch = ArchSpec(name="tiny")
+    arch = ArchSpec(name="tiny", pooling=pooling)
     model = build_model(n_classes=len(labels), features=features, arch=arch)
     manifest = Manifest(labels=list(labels), features=features, arch=arch, window_s=window_s, hop_s=hop_s,
                         background_label="background" if "background" in labels else None)
@@ -111,7 +112,7 @@ def untrained_classifier(*, sample_rate: int = SR, seed: int = 0, window_s: floa
 
 @pytest.fixture
 def make_untrained() -> Callable[..., Classifier]:
-    """The :func:`untrained_classifier` factory (keywords: sample_rate, seed, window_s, hop_s, labels)."""
+    """The :func:`untrained_classifier` factory (keywords: sample_rate, seed, window_s, hop_s, labels, pooling)."""
     return untrained_classifier
 
 

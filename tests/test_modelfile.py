@@ -11,15 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-import torch
 from safetensors.numpy import save_file
 
 import earmark
 from earmark.classifier import Classifier
 from earmark.errors import ModelFileError, OutputError
-from earmark.features import FeatureConfig
-from earmark.model import ArchSpec, build_model
-from earmark.modelfile import FORMAT, FORMAT_VERSION, Manifest, load_weights, read_manifest
+from earmark.modelfile import FORMAT, FORMAT_VERSION, load_weights, read_manifest
 
 MakeClassifier = Callable[..., Classifier]
 
@@ -181,17 +178,11 @@ def test_a_manifest_that_does_not_fit_is_refused(
 
 
 def test_a_format_1_file_without_a_pooling_still_loads_and_predicts_the_same(
-    tmp_path: Path, signal: np.ndarray
+    tmp_path: Path, make_untrained: MakeClassifier, signal: np.ndarray
 ) -> None:
     """Model files written before the architecture named its pooling averaged frequency away;
     they load as that network and give exactly the probabilities they gave when saved."""
-    torch.manual_seed(3)
-    features = FeatureConfig(sample_rate=22050)
-    arch = ArchSpec(name="tiny", pooling="frequency-mean")
-    labels = ["background", "bass", "drums"]
-    old = Classifier(build_model(n_classes=3, features=features, arch=arch),
-                     Manifest(labels=labels, features=features, arch=arch, window_s=1.0, hop_s=0.5,
-                              background_label="background"))
+    old = make_untrained(seed=3, pooling="frequency-mean")
     saved = old.save(tmp_path / "new.earmark")
     manifest = read_manifest(saved).to_dict()
     del manifest["architecture"]["pooling"]

@@ -82,7 +82,7 @@ class SoundNet(nn.Module):
     """Log-mel front end + a compact 2-D CNN + pooling (:data:`POOLINGS`).
 
     Input ``(batch, samples)`` at ``features.sample_rate``; output ``(batch, n_classes)`` logits.
-    :meth:`embed` gives the pooled features before the classifier.
+    :meth:`embed_features` gives the pooled features before the classifier.
     """
 
     def __init__(self, *, n_classes: int, features: FeatureConfig, arch: ArchSpec) -> None:
@@ -96,9 +96,7 @@ class SoundNet(nn.Module):
         self.body = nn.Sequential(*layers)
         self.pooling = arch.pooling
         if arch.pooling == "frequency-projection":
-            rows = features.n_mels
-            for _ in range(len(chans) - 2):
-                rows //= 2  # each pooled block halves frequency (MaxPool2d floors)
+            rows = features.n_mels >> (len(chans) - 2)  # each pooled block halves frequency (floor)
             if rows < 1:
                 raise ParameterError(f"{features.n_mels} mel bands are too few for this network; "
                                      f"use at least {2 ** (len(chans) - 2)}")
