@@ -10,7 +10,11 @@ For each seed (default 0 1 2) a fresh subprocess trains earmark on
   ``earmark.evaluate(clf, test_dir)`` (decode included);
 * streaming compute per prediction: a long file (test clips back to back) fed
   in 100 ms chunks to ``clf.stream``; total feed time / predictions returned;
-* model file size (``clf.save``), peak RSS during training and overall.
+* model file size (``clf.save``), peak RSS during training and overall;
+* single one-shots from another source (lmms-common's bass notes and drum hits,
+  the same files ``make_data.py`` sequences into test phrases): the share labelled
+  right. The cross-domain test holds phrases, loops and grooves; this checks
+  that a lone short note is not taken for a drum hit.
 
 The baselines (``baselines.py``) run on the same splits.  Results go to
 ``benchmarks/results/benchmark.{json,md}`` (``quick.{json,md}`` with
@@ -112,6 +116,37 @@ def source_hash(package_dir: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+def oneshot_items() -> list[Item]:
+    """lmms-common's bass one-shots and drum hits (as listed by make_data.py), each file once."""
+    import make_data as md  # noqa: PLC0415 - the data builder's lists of lmms files
+
+    drums = {q for patterns in md.LMMS_DRUMS.values() for g in patterns
+             for q in (md.LMMS / "drums").glob(g if g.endswith(".ogg") else f"{g}.ogg")}
+    items = [Item(md.LMMS / name, "bass") for name in md.LMMS_BASS_ONESHOTS]
+    return items + [Item(q, "drums") for q in sorted(drums)]
+
+
+def measure_oneshots(clf: Any) -> dict[str, Any]:
+    """Share of single lmms bass notes labelled bass and drum hits labelled drums."""
+    import soxr  # noqa: PLC0415
+    import synth_tools as st  # noqa: PLC0415 - decodes lmms' odd files (sox), at st.SR
+
+    def decode(path: Path) -> np.ndarray:
+        y = st.load_audio(path)
+        return y if st.SR == clf.sample_rate else soxr.resample(y, st.SR, clf.sample_rate)
+
+    audio = [(it, decode(it.path).astype(np.float32)) for it in oneshot_items()]
+    items = [it for it, y in audio if y.size]  # lmms ships an empty file or two
+    probs = clf.predict_clips([y for _, y in audio if y.size])
+    pred = [clf.labels[i] for i in probs.argmax(axis=1)]
+    out: dict[str, Any] = {}
+    for label in ("bass", "drums"):
+        mine = [p for it, p in zip(items, pred, strict=True) if it.label == label]
+        out[f"oneshot_{label}_accuracy"] = mine.count(label) / len(mine)
+        out[f"oneshot_{label}_n"] = len(mine)
+    return out
+
+
 def run_seed(data: Path, seed: int) -> dict[str, Any]:
     """Train and measure one seed (runs inside a fresh subprocess)."""
     import earmark  # noqa: PLC0415
@@ -149,6 +184,7 @@ def run_seed(data: Path, seed: int) -> dict[str, Any]:
             result["test_audio_seconds"] = audio_s
             result["per_source"] = per_source_from_report(test_items, rep)
             result["misclassified"] = rep["misclassified"]
+    result.update(measure_oneshots(clf))
     sr = clf.sample_rate
     result.update(measure_stream(clf, long_signal(test_items, sr, STREAM_SECONDS), sr))
     result["peak_rss_mb"] = peak_rss_mb()
@@ -185,6 +221,8 @@ SEED_COLUMNS = [
     ("cross_domain acc", "cross_accuracy", pct),
     ("cross macro-F1", "cross_macro_f1", pct),
     ("in-domain acc", "indomain_accuracy", pct),
+    ("1-shot bass", "oneshot_bass_accuracy", pct),
+    ("1-shot drums", "oneshot_drums_accuracy", pct),
     ("train s", "train_seconds", lambda v: f"{v:.1f}"),
     ("x realtime", "x_realtime", lambda v: f"{v:.0f}x"),
     ("stream ms/pred", "stream_ms_per_prediction", lambda v: f"{v:.2f}"),

@@ -13,6 +13,7 @@ from earmark.augment import (
     MixNoise,
     PitchShift,
     Reverb,
+    Shorten,
     Transform,
     compose_phrase,
     crop_or_loop,
@@ -22,7 +23,7 @@ from earmark.augment import (
 from earmark.errors import ParameterError
 
 SR = 8000
-ALL_TRANSFORMS: list[Transform] = [Gain(), Drive(), Reverb(), PitchShift(), MixNoise()]
+ALL_TRANSFORMS: list[Transform] = [Gain(), Drive(), Reverb(), PitchShift(), MixNoise(), Shorten()]
 
 
 def rng(seed: int = 0) -> np.random.Generator:
@@ -89,7 +90,8 @@ def test_mix_noise_called_as_a_transform_applies_with_probability_p() -> None:
 
 
 @pytest.mark.parametrize("transform", [Gain(p=1.0), Drive(p=1.0), Reverb(p=1.0), PitchShift(p=1.0),
-                                       MixNoise(p=1.0), default_chain()], ids=lambda t: type(t).__name__)
+                                       MixNoise(p=1.0), Shorten(p=1.0), default_chain()],
+                         ids=lambda t: type(t).__name__)
 def test_a_seed_reproduces_a_transform_and_another_seed_varies_it(transform: Transform | Chain) -> None:
     y = tone()
     first = transform(y, sample_rate=SR, rng=rng(7))
@@ -143,6 +145,24 @@ def test_pitch_shift_changes_pitch_and_length_together_like_tape() -> None:
         factor = y.shape[0] / out.shape[0]
         assert 2 ** (-4 / 12) - 0.01 < factor < 2 ** (4 / 12) + 0.01
         assert peak_hz(out) == pytest.approx(200.0 * factor, rel=0.01)
+
+
+def test_shorten_cuts_a_note_the_given_time_after_its_onset_with_a_fade() -> None:
+    y = np.concatenate([np.zeros(800, np.float32), tone(duration_s=1.0)])  # onset at 0.1 s
+    out = Shorten(p=1.0, min_keep_s=0.2, max_keep_s=0.2, min_fade_s=0.01, max_fade_s=0.01)(
+        y, sample_rate=SR, rng=rng())
+    end, fade = 800 + int(0.2 * SR), int(0.01 * SR)
+    assert out.shape == y.shape
+    np.testing.assert_array_equal(out[:end], y[:end])  # untouched up to the cut
+    assert 0 < rms(out[end : end + fade]) < rms(y[end : end + fade])  # fading
+    assert not out[end + fade :].any()  # silent after it
+    assert y[end + fade :].any()  # and the input is left as it was
+
+
+def test_shorten_leaves_a_note_shorter_than_the_cut_alone() -> None:
+    y = tone(duration_s=0.1)
+    out = Shorten(p=1.0, min_keep_s=0.3, max_keep_s=0.5)(y, sample_rate=SR, rng=rng())
+    np.testing.assert_array_equal(out, y)
 
 
 def test_mix_noise_hits_the_requested_snr() -> None:

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from .ambience import synthetic_ambience
-from .augment import MixNoise, compose_phrase, crop_or_loop, default_chain, onset_index
+from .augment import MixNoise, Shorten, compose_phrase, crop_or_loop, default_chain, onset_index
 from .classifier import Classifier
 from .dataset import BACKGROUND_LABEL, Clip, Dataset, load_dataset, split_by_source
 from .errors import DatasetError, ParameterError
@@ -151,6 +151,7 @@ class _ExampleMaker:
         self.sample_rate, self.augment, self.rng = sample_rate, augment, rng
         self.chain = default_chain()
         self.noise = MixNoise(p=0.9, min_snr_db=0.0, max_snr_db=35.0, p_synthetic=0.5)
+        self.shorten = Shorten(p=0.5)
 
     def _crop_sound(self, k: int) -> np.ndarray:
         """A window of one of class ``k``'s clips, placed where it sounds (not in a silent tail)."""
@@ -183,7 +184,7 @@ class _ExampleMaker:
             if rng.random() < 0.5:
                 y = compose_phrase(self.pools.trimmed[k], n, sample_rate=sr, rng=rng)
             else:
-                y = self._crop_sound(k)
+                y = self.shorten(self._crop_sound(k), sample_rate=sr, rng=rng)
             y = self.chain(y, sample_rate=sr, rng=rng)[:n]
             if y.shape[0] < n:
                 y = np.pad(y, (0, n - y.shape[0]))
