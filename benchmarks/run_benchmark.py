@@ -135,9 +135,10 @@ def measure_oneshots(clf: Any) -> dict[str, Any]:
         y = st.load_audio(path)
         return y if st.SR == clf.sample_rate else soxr.resample(y, st.SR, clf.sample_rate)
 
-    audio = [(it, decode(it.path).astype(np.float32)) for it in oneshot_items()]
-    items = [it for it, y in audio if y.size]  # lmms ships an empty file or two
-    probs = clf.predict_clips([y for _, y in audio if y.size])
+    # lmms ships an empty file: skip it
+    audio = [(it, y) for it in oneshot_items() if (y := decode(it.path).astype(np.float32)).size]
+    items = [it for it, _ in audio]
+    probs = clf.predict_clips([y for _, y in audio])
     pred = [clf.labels[i] for i in probs.argmax(axis=1)]
     out: dict[str, Any] = {}
     for label in ("bass", "drums"):
