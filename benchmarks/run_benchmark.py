@@ -109,9 +109,11 @@ def per_source_from_report(items: list[Item], report: dict[str, Any]) -> dict[st
 
 
 def source_hash(package_dir: Path) -> str:
-    """Short hash of the package's .py files: shows whether every seed ran the same code."""
+    """Short hash of the package's .py files and shipped backbones: shows whether every seed ran
+    the same code and started from the same weights."""
     digest = hashlib.sha256()
-    for path in sorted(package_dir.rglob("*.py")):
+    files = [*package_dir.rglob("*.py"), *package_dir.glob("backbones/*.safetensors")]
+    for path in sorted(files):
         digest.update(path.relative_to(package_dir).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -148,7 +150,7 @@ def measure_oneshots(clf: Any) -> dict[str, Any]:
     return out
 
 
-def run_seed(data: Path, seed: int) -> dict[str, Any]:
+def run_seed(data: Path, seed: int, backbone: str = "auto") -> dict[str, Any]:
     """Train and measure one seed (runs inside a fresh subprocess)."""
     import earmark  # noqa: PLC0415
 
@@ -160,8 +162,10 @@ def run_seed(data: Path, seed: int) -> dict[str, Any]:
     }
     rss0 = peak_rss_mb()
     t0 = time.perf_counter()
-    clf = earmark.train(data / "train", settings=earmark.TrainSettings(seed=seed), progress=False)
+    settings = earmark.TrainSettings(seed=seed, backbone=backbone)
+    clf = earmark.train(data / "train", settings=settings, progress=False)
     result["train_seconds"] = time.perf_counter() - t0
+    result["backbone"] = clf.manifest.training.get("backbone", "none")
     result["peak_rss_train_mb"] = peak_rss_mb()
     result["rss_before_train_mb"] = rss0
     with tempfile.TemporaryDirectory() as tmp:
@@ -193,7 +197,7 @@ def run_seed(data: Path, seed: int) -> dict[str, Any]:
     return result
 
 
-def run_seed_subprocess(data: Path, seed: int) -> dict[str, Any]:
+def run_seed_subprocess(data: Path, seed: int, backbone: str = "auto") -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "seed.json"
         cmd = [
@@ -205,6 +209,8 @@ def run_seed_subprocess(data: Path, seed: int) -> dict[str, Any]:
             str(data),
             "--_out",
             str(out),
+            "--_backbone",
+            backbone,
         ]
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -363,6 +369,9 @@ def markdown_report(summary: dict[str, Any]) -> str:
         worst_seed_details(summary["worst_seed"]),
         "```",
     ]
+    if summary.get("scratch_runs"):
+        parts += ["", "## earmark from scratch (backbone 'none'): what the pretrained backbone adds", "",
+                  seed_table(summary["scratch_runs"], markdown=True)]
     if summary.get("baselines"):
         parts += ["", "## baselines (same splits)", "", baseline_rows(summary["baselines"], markdown=True)]
     if summary.get("errors"):
@@ -395,12 +404,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-baselines", action="store_true")
     parser.add_argument("--results", type=Path, default=HERE / "results")
     parser.add_argument("--_worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--skip-scratch", action="store_true",
+                        help="skip earmark trained from scratch (backbone 'none'), the ablation of the backbone")
     parser.add_argument("--_out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--_backbone", default="auto", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     data = args.data.resolve()
 
     if args._worker is not None:
-        args._out.write_text(json.dumps(run_seed(data, args._worker)))
+        args._out.write_text(json.dumps(run_seed(data, args._worker, args._backbone)))
         return 0
 
     ensure_data(data)
@@ -420,6 +432,19 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
 
+    scratch: list[dict[str, Any]] = []
+    if not args.skip_scratch:
+        for seed in seeds:
+            print(f"run_benchmark: training earmark from scratch (backbone 'none'), seed {seed} ...", flush=True)
+            r = run_seed_subprocess(data, seed, "none")
+            if "error" in r:
+                print(r["error"], file=sys.stderr)
+                errors.append(r["error"])
+                continue
+            scratch.append(compact_run(r))
+            print(f"  seed {seed}: cross {pct(r['cross_accuracy'])}, in-domain {pct(r['indomain_accuracy'])}",
+                  flush=True)
+
     baselines: list[dict[str, Any]] = []
     if not args.skip_baselines:
         from baselines import run_baselines  # noqa: PLC0415
@@ -433,6 +458,7 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "errors": errors,
         "baselines": baselines,
+        "scratch_runs": scratch,
     }
     warnings = run_warnings(runs)
     summary["warnings"] = warnings
@@ -451,6 +477,8 @@ def main(argv: list[str] | None = None) -> int:
         for c in summary["targets"]:
             print("  " + fmt_target(c))
         print("\n" + worst_seed_details(worst))
+    if scratch:
+        print("\nearmark from scratch (backbone 'none'), the backbone's ablation:\n" + seed_table(scratch))
     if baselines:
         print("\nBaselines (same splits):\n" + baseline_rows(baselines, markdown=False))
 

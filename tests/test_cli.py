@@ -145,6 +145,15 @@ def test_train_refuses_bad_settings(tmp_path: Path, small_dataset: Path) -> None
     assert list(tmp_path.iterdir()) == []
 
 
+def test_train_refuses_an_unknown_or_unfitting_backbone(tmp_path: Path, small_dataset: Path) -> None:
+    result = run("train", small_dataset, "--out", tmp_path / "m.earmark", "--backbone", "imagenet")
+    assert_clean_error(result, r"unknown backbone 'imagenet'; choose one of \['auto', 'none', 'gm-families-v1'\]")
+    result = run("train", small_dataset, "--out", tmp_path / "m.earmark", "--arch", "tiny",
+                 "--backbone", "gm-families-v1")
+    assert_clean_error(result, r"pretrained for the 'cnn' network .* pass backbone='none'")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_train_without_out_is_a_usage_error(small_dataset: Path) -> None:
     result = run("train", small_dataset)
     assert result.exit_code == 2

@@ -103,10 +103,14 @@ def _load_set(path: Path, *, sample_rate: int, clip_s: float | None, clip_hop_s:
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Model file to write.")
 @click.option("--epochs", type=int, default=None, help="Passes over the data [24].")
 @click.option("--batch-size", type=int, default=None, help="Examples per step [64].")
-@click.option("--learning-rate", type=float, default=None, help="Peak learning rate [0.003].")
+@click.option("--learning-rate", type=float, default=None,
+              help="Peak learning rate [0.001 from the pretrained backbone, 0.003 from scratch].")
 @click.option("--window-s", type=float, default=None, help="Seconds of audio the model hears at once [1.0].")
 @click.option("--seed", type=int, default=None, help="Random seed [0].")
 @click.option("--arch", type=click.Choice(["cnn", "tiny"]), default=None, help="Network size [cnn].")
+@click.option("--backbone", default=None, metavar="NAME",
+              help="Where training starts: auto (earmark's pretrained backbone where it fits the network), "
+                   "none (random weights) or a shipped backbone's name [auto].")
 @click.option("--no-augment", is_flag=True, help="Train on the clips as they are (not recommended).")
 @click.option("--allow-no-background", is_flag=True, help="Train without a background-noise class.")
 @click.option("--json", "as_json", is_flag=True, help="Print the validation report as one JSON object.")
@@ -114,7 +118,7 @@ def _load_set(path: Path, *, sample_rate: int, clip_s: float | None, clip_hop_s:
               help="Optimiser steps per epoch (0: from the dataset size); for tests and quick checks.")
 @_clip_options
 def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, learning_rate: float | None,
-          window_s: float | None, seed: int | None, arch: str | None, no_augment: bool,
+          window_s: float | None, seed: int | None, arch: str | None, backbone: str | None, no_augment: bool,
           allow_no_background: bool, as_json: bool, steps_per_epoch: int | None, clip_s: float | None,
           clip_hop_s: float | None) -> None:
     """Train a classifier on DATA (a folder per class, or a zip) and write it to --out."""
@@ -122,7 +126,7 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
     from .train import train as run_training
 
     given = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "window_s": window_s,
-             "seed": seed, "arch": arch, "steps_per_epoch": steps_per_epoch}
+             "seed": seed, "arch": arch, "steps_per_epoch": steps_per_epoch, "backbone": backbone}
     overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     settings = TrainSettings(**overrides, augment=not no_augment, require_background=not allow_no_background)
     _check_writable(out)

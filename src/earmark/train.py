@@ -28,6 +28,7 @@ from torch import nn
 
 from .ambience import synthetic_ambience
 from .augment import MixNoise, Shorten, compose_phrase, crop_or_loop, default_chain, onset_index
+from .backbone import AUTO, NONE, load_backbone, resolve_backbone
 from .classifier import Classifier
 from .dataset import BACKGROUND_LABEL, Clip, Dataset, load_dataset, split_by_source
 from .errors import DatasetError, ParameterError
@@ -35,7 +36,14 @@ from .features import FeatureConfig, LogMel
 from .model import ARCHITECTURES, ArchSpec, SoundNet, build_model
 from .modelfile import Manifest
 
-__all__ = ["TrainSettings", "EpochRecord", "train"]
+__all__ = ["TrainSettings", "EpochRecord", "train", "feature_augment", "LEARNING_RATE_FROM_BACKBONE",
+           "LEARNING_RATE_FROM_SCRATCH"]
+
+#: Peak learning rates when ``TrainSettings.learning_rate`` is left out. Fine-tuning the pretrained
+#: backbone wants a gentler one: on the cross-domain benchmark 1e-3 scored 84.3 / 85.3 % (worst /
+#: mean of three seeds) against 83.2 / 84.6 % at 3e-3, the rate tuned for training from scratch.
+LEARNING_RATE_FROM_BACKBONE = 1e-3
+LEARNING_RATE_FROM_SCRATCH = 3e-3
 
 
 @dataclass(frozen=True)
@@ -43,12 +51,15 @@ class TrainSettings:
     """Training settings; every one is stored in the model file.
 
     ``steps_per_epoch=0`` picks a number from the dataset size; ``hop_s=None`` (the default)
-    scores clips with windows every ``window_s / 2``.
+    scores clips with windows every ``window_s / 2``. ``backbone`` is the pretrained start
+    (:mod:`earmark.backbone`): ``"auto"`` (the default) becomes the shipped one when it fits
+    ``arch`` and the front end, else ``"none"`` (random weights). ``learning_rate=None`` (the
+    default) becomes :data:`LEARNING_RATE_FROM_BACKBONE` or :data:`LEARNING_RATE_FROM_SCRATCH`.
     """
 
     epochs: int = 24
     batch_size: int = 64
-    learning_rate: float = 3e-3
+    learning_rate: float | None = None
     window_s: float = 1.0
     hop_s: float | None = None
     val_fraction: float = 0.2
@@ -63,6 +74,7 @@ class TrainSettings:
     top_db: float = 60.0
     threads: int = 0
     workers: int = 1
+    backbone: str = AUTO
 
     def __post_init__(self) -> None:
         if self.hop_s is None:
@@ -70,7 +82,8 @@ class TrainSettings:
         checks = [
             (self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}"),
             (self.batch_size >= 2, f"batch_size must be at least 2, got {self.batch_size}"),
-            (0 < self.learning_rate < 1, f"learning_rate must be in (0, 1), got {self.learning_rate}"),
+            (self.learning_rate is None or 0 < self.learning_rate < 1,
+             f"learning_rate must be in (0, 1), got {self.learning_rate}"),
             (0.2 <= self.window_s <= 10, f"window_s must be in [0.2, 10] seconds, got {self.window_s}"),
             (0 < self.hop_s <= self.window_s,  # type: ignore[operator]
              f"hop_s must be in (0, window_s={self.window_s}], got {self.hop_s}"),
@@ -83,6 +96,16 @@ class TrainSettings:
         for ok, message in checks:
             if not ok:
                 raise ParameterError(message)
+        # "auto" becomes the backbone actually used, so that the model file records it
+        backbone = resolve_backbone(self.backbone, arch=ArchSpec(name=self.arch), features=self.features())
+        object.__setattr__(self, "backbone", backbone)
+        if self.learning_rate is None:
+            object.__setattr__(self, "learning_rate",
+                               LEARNING_RATE_FROM_SCRATCH if backbone == NONE else LEARNING_RATE_FROM_BACKBONE)
+
+    def features(self) -> FeatureConfig:
+        """The front end these settings train."""
+        return FeatureConfig(sample_rate=self.sample_rate, n_mels=self.n_mels, top_db=self.top_db)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -198,7 +221,7 @@ class _ExampleMaker:
         return torch.from_numpy(x), torch.from_numpy(ks.astype(np.int64))
 
 
-def _feature_augment(feats: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+def feature_augment(feats: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
     """Random EQ (tilt, bumps, low-pass) on raw log-mel, then SpecAugment masks after normalising."""
     b, n_mels, n_frames = feats.shape
     pos = torch.linspace(0, 1, n_mels)[None, :]
@@ -303,7 +326,7 @@ class _Run:
             x, y = next(self.batches)
             with torch.no_grad():
                 feats = self.model.frontend.raw(x)
-                feats = (_feature_augment(feats, self.rng) if self.settings.augment
+                feats = (feature_augment(feats, self.rng) if self.settings.augment
                          else LogMel.normalise_window(feats))
             logits = self.model.forward_features(feats)
             loss = loss_fn(logits, y)
@@ -323,7 +346,8 @@ class _Run:
 
 def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
            progress: bool | ProgressCallback) -> Classifier:
-    features = FeatureConfig(sample_rate=settings.sample_rate, n_mels=settings.n_mels, top_db=settings.top_db)
+    features = settings.features()
+    arch = ArchSpec(name=settings.arch)
     dataset, train_clips, val_clips = _load_and_split(data, settings=settings, sample_rate=features.sample_rate)
     labels = dataset.labels
     _seed_everything(settings.seed)
@@ -331,13 +355,15 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
     pools = _Pools.from_clips(train_clips, labels, sample_rate=features.sample_rate, window=window)
     maker = _ExampleMaker(pools, labels=labels, window=window, sample_rate=features.sample_rate,
                           augment=settings.augment, rng=np.random.default_rng([settings.seed, 1]))
-    arch = ArchSpec(name=settings.arch)
     model = build_model(n_classes=len(labels), features=features, arch=arch)
+    if settings.backbone != NONE:
+        load_backbone(model, settings.backbone)
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters():
         p.requires_grad_(False)
     steps = settings.steps_per_epoch or int(np.clip(math.ceil(2 * len(train_clips) / settings.batch_size), 4, 16))
     total = steps * settings.epochs
+    assert settings.learning_rate is not None  # set by TrainSettings.__post_init__
     optimiser = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate, weight_decay=1e-3)
     run = _Run(model=model, ema=ema, optimiser=optimiser,
                schedule=torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=settings.learning_rate,

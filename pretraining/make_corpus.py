@@ -1,0 +1,181 @@
+"""Render the corpus earmark's shipped backbone is pretrained on (see README.md here).
+
+Usage: python pretraining/make_corpus.py OUT_DIR
+
+Every General MIDI program (0-127) played as random phrases by three synthesisers, eight
+drum kits from each, and synthesised speech in five voices: one int16 ``.npy`` per render
+at 22050 Hz. Needs the Debian packages fluidsynth, fluid-soundfont-gm,
+musescore-general-soundfont, opl3-soundfont and flite. Deterministic: a render's random
+notes are seeded by its name.
+
+None of these sources is one that the cross-domain benchmark tests on (lmms-common,
+freepats, TimGM6mb, Hydrogen's kits, Asterisk's prompts, Wesnoth, LinCity): pretraining
+on them would make the benchmark's figures dishonest.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import zlib
+from multiprocessing import Pool
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import synth_tools as st  # noqa: E402  (the benchmark's MIDI writer and renderers)
+
+SOUNDFONTS = {
+    "mscore": Path("/usr/share/sounds/sf3/MuseScore_General_Full.sf3"),
+    "fluid": Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"),
+    "opl3": Path("/usr/share/sounds/sf2/OPL-3_FM_128M.sf2"),
+}
+FOLEY_FOLDERS = (Path("/usr/share/games/minetest/games"), Path("/usr/share/games/colobot/sounds"),
+                 Path("/usr/share/games/etr/sounds"))
+FOLEY_RENDERS = 24
+KITS = (0, 8, 16, 24, 25, 32, 40, 48)  # standard, room, power, electronic, TR-808, jazz, brush, orchestra
+SECONDS = 36.0
+FLITE_VOICES = ("kal", "awb", "rms", "slt", "kal16")
+SPEECH_RENDERS = 60
+# playable range per GM family (program // 8), and for the programs that sit lower
+FAMILY_RANGE = {0: (33, 96), 1: (48, 96), 2: (36, 84), 3: (40, 84), 4: (28, 58), 5: (36, 96), 6: (36, 84),
+                7: (40, 84), 8: (40, 84), 9: (60, 96), 10: (36, 84), 11: (36, 84), 12: (36, 84), 13: (40, 84),
+                14: (36, 84), 15: (36, 84)}
+PROGRAM_RANGE = {32: (28, 55), 33: (28, 55), 42: (36, 72), 43: (28, 55), 58: (28, 58), 70: (34, 65)}
+WORDS = """the a of and to in is you that it he was for on are as with his they at be this have from or one had
+by word but not what all were we when your can said there use an each which she do how their if will up other
+about out many then them these so some her would make like him into time has look two more write go see number no
+way could people my than first water been call who oil its now find long down day did get come made may part music
+bass drum sound record morning evening station train coffee window garden listen speak after before under over again
+never always sometimes weather tomorrow yesterday table chair street city river mountain little great small large old
+new""".split()
+
+
+def _rng(name: str) -> np.random.Generator:
+    return np.random.default_rng(zlib.crc32(name.encode()))
+
+
+def phrase_events(rng: np.random.Generator, program: int) -> list[st.MidiEvent]:
+    """Random notes in the program's range: short to long, some rests, some chords (not for basses)."""
+    lo, hi = PROGRAM_RANGE.get(program, FAMILY_RANGE[program // 8])
+    events = [st.program_change(0.0, 0, program)]
+    t, pitch = 0.0, int(rng.integers(lo, hi + 1))
+    while t < SECONDS - 0.3:
+        chord = rng.random() < 0.2 and program // 8 != 4
+        dur = float(rng.choice([rng.uniform(0.06, 0.25), rng.uniform(0.2, 0.7), rng.uniform(0.6, 2.0)]))
+        vel = int(rng.integers(35, 128))
+        pitch = int(np.clip(pitch + rng.integers(-7, 8), lo, hi))
+        notes = [pitch]
+        if chord:
+            notes += [min(hi, pitch + int(i)) for i in rng.choice([3, 4, 7, 12], size=2, replace=False)]
+        legato = rng.uniform(0.5, 1.05)
+        for p in notes:
+            events += [st.note_on(t, 0, p, vel), st.note_off(t + dur * legato, 0, p)]
+        t += dur
+        if rng.random() < 0.12:
+            t += rng.uniform(0.1, 0.8)
+    return events
+
+
+def drum_events(rng: np.random.Generator, kit: int) -> list[st.MidiEvent]:
+    """Bars of 16th-note grooves alternating with single hits of any drum-map note."""
+    events = [st.control_change(0.0, 9, 0, 0), st.program_change(0.0, 9, kit)]
+    t = 0.0
+    while t < SECONDS - 0.3:
+        if rng.random() < 0.5:
+            step = 60 / rng.uniform(70, 170) / 4
+            for i in range(16):
+                for note, p in ((36, 0.3), (38, 0.2), (42, 0.6), (46, 0.05), (45, 0.05), (49, 0.03), (51, 0.1)):
+                    if rng.random() < p:
+                        at = t + i * step
+                        events += [st.note_on(at, 9, note, int(rng.integers(40, 128))), st.note_off(at + 0.1, 9, note)]
+            t += 16 * step
+        else:
+            note = int(rng.integers(35, 82))
+            events += [st.note_on(t, 9, note, int(rng.integers(40, 128))), st.note_off(t + 0.1, 9, note)]
+            t += rng.uniform(0.15, 1.2)
+    return events
+
+
+def _save(path: Path, x: np.ndarray) -> None:
+    x = x / (np.abs(x).max() + 1e-9) * 0.9
+    np.save(path, (x * 32767).astype(np.int16))
+
+
+def render_instrument(job: tuple[Path, str, str, int]) -> None:
+    out_dir, kind, font, number = job
+    name = f"{kind}_{font}_{number:03d}"
+    if (out_dir / f"{name}.npy").exists():
+        return
+    rng = _rng(name)
+    events = phrase_events(rng, number) if kind == "prog" else drum_events(rng, number)
+    _save(out_dir / f"{name}.npy", st.render_fluidsynth(events, SOUNDFONTS[font], SECONDS + 1, gain=0.6))
+
+
+def render_speech(job: tuple[Path, int]) -> None:
+    out_dir, i = job
+    name = f"speech_flite_{i:03d}"
+    if (out_dir / f"{name}.npy").exists():
+        return
+    rng = _rng(name)
+    voice = FLITE_VOICES[i % len(FLITE_VOICES)]
+    text = " ".join(rng.choice(WORDS, size=int(rng.integers(25, 45))))
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "s.wav"
+        cmd = ["flite", "-voice", voice, "-t", text, "-o", str(wav),
+               "--setf", f"duration_stretch={rng.uniform(0.8, 1.3):.2f}"]
+        if voice in ("slt", "rms", "awb"):
+            cmd += ["--setf", f"int_f0_target_mean={rng.uniform(80, 230):.0f}"]
+        subprocess.run(cmd, check=True, capture_output=True)
+        _save(out_dir / f"{name}.npy", st.decode(wav))
+
+
+def foley_files() -> list[Path]:
+    """Sound effects of everyday things (footsteps, doors, glass, water, fire, machines, tools)."""
+    files = [p for folder in FOLEY_FOLDERS for p in sorted(folder.rglob("*")) if p.suffix in (".ogg", ".wav")
+             and "sounds" in p.parts]
+    return [p for p in files if p.stat().st_size > 2000]
+
+
+def render_foley(job: tuple[Path, int, list[Path]]) -> None:
+    """``SECONDS`` of everyday sound effects at random times and levels over quiet room tone."""
+    out_dir, i, files = job
+    name = f"foley_sfx_{i:03d}"
+    if (out_dir / f"{name}.npy").exists():
+        return
+    rng = _rng(name)
+    out = rng.standard_normal(int(SECONDS * st.SR)).astype(np.float32) * 10 ** (rng.uniform(-60, -40) / 20)
+    t = rng.uniform(0, 0.5)
+    while t < SECONDS - 0.2:
+        x = st.decode(files[int(rng.integers(len(files)))])[: int(4 * st.SR)]
+        if x.size < 100:  # undecodable
+            t += 0.1
+            continue
+        st.place(out, x / (np.abs(x).max() + 1e-9), t, rng.uniform(0.2, 1.0))
+        t += len(x) / st.SR * rng.uniform(0.3, 1.0) + rng.uniform(0.0, 1.0)
+    _save(out_dir / f"{name}.npy", out)
+
+
+def main() -> None:
+    if len(sys.argv) != 2:
+        sys.exit("usage: python pretraining/make_corpus.py OUT_DIR")
+    out_dir = Path(sys.argv[1])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    missing = [str(p) for p in (*SOUNDFONTS.values(), *FOLEY_FOLDERS) if not p.exists()]
+    if missing:
+        sys.exit(f"missing {missing}: apt-get install fluid-soundfont-gm musescore-general-soundfont "
+                 "opl3-soundfont minetest-data colobot-common-sounds extremetuxracer-data")
+    jobs = [(out_dir, "prog", font, p) for font in SOUNDFONTS for p in range(128)]
+    jobs += [(out_dir, "kit", font, k) for font in SOUNDFONTS for k in KITS]
+    with Pool(2) as pool:
+        pool.map(render_speech, [(out_dir, i) for i in range(SPEECH_RENDERS)])
+        pool.map(render_instrument, jobs, chunksize=4)
+        files = foley_files()
+        pool.map(render_foley, [(out_dir, i, files) for i in range(FOLEY_RENDERS)])
+    print(f"{len(list(out_dir.glob('*.npy')))} renders in {out_dir}")
+
+
+if __name__ == "__main__":
+    main()

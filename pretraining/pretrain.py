@@ -1,0 +1,162 @@
+"""Pretrain the backbone that earmark ships (see README.md here).
+
+Usage: python pretraining/pretrain.py CORPUS_DIR OUT.safetensors [--steps N] [--seed S]
+
+A SoundNet of the default architecture and front end learns 20 classes from the corpus
+that ``make_corpus.py`` renders: the 16 General MIDI instrument families, drum kits,
+speech, everyday sound effects, and ambience (earmark's own synthetic room tone and
+events, no voices).
+Every example goes through earmark's own training augmentation (shortened notes, the
+instrument chain, noise at 0-35 dB SNR, random gain, random EQ and SpecAugment masks),
+so the features it learns are the ones fine-tuning needs. The weights kept are an
+exponential moving average; the classifier head is dropped, and the file's metadata
+describes the backbone (:mod:`earmark.backbone`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import save_file
+from torch import nn
+
+import earmark
+from earmark import ambience
+from earmark.augment import Shorten, default_chain
+from earmark.backbone import DEFAULT_BACKBONE, weights_digest
+from earmark.features import FeatureConfig
+from earmark.model import ArchSpec, build_model
+from earmark.train import feature_augment
+
+FAMILIES = ("piano", "chromatic percussion", "organ", "guitar", "bass", "strings", "ensemble", "brass", "reed",
+            "pipe", "synth lead", "synth pad", "synth effects", "ethnic", "percussive", "sound effects")
+CLASSES = (*FAMILIES, "drum kit", "speech", "everyday sounds", "ambience")
+DRUMS, SPEECH, FOLEY, AMBIENCE = 16, 17, 18, 19
+EVENTS = (ambience.texture, ambience.chirps, ambience.knocks, ambience.swells)
+BATCH = 64
+
+
+def load_corpus(folder: Path) -> dict[int, list[np.ndarray]]:
+    """Renders by class: ``prog_<font>_<program>`` → its family, ``kit_*`` → drums, ``speech_*`` → speech,
+    ``foley_*`` → everyday sounds."""
+    corpus: dict[int, list[np.ndarray]] = {}
+    for f in sorted(folder.glob("*.npy")):
+        kind, _, number = f.stem.split("_")
+        k = {"prog": int(number) // 8, "kit": DRUMS, "speech": SPEECH, "foley": FOLEY}[kind]
+        corpus.setdefault(k, []).append(np.load(f).astype(np.float32) / 32767)
+    missing = [CLASSES[k] for k in range(AMBIENCE) if k not in corpus]
+    if missing:
+        raise SystemExit(f"the corpus in {folder} has nothing for {missing}; run make_corpus.py first")
+    return corpus
+
+
+class Examples(torch.utils.data.IterableDataset[tuple[torch.Tensor, torch.Tensor]]):
+    """Endless class-balanced batches of augmented one-second windows."""
+
+    def __init__(self, corpus: dict[int, list[np.ndarray]], *, sample_rate: int, seed: int) -> None:
+        self.corpus, self.sr, self.n, self.seed = corpus, sample_rate, sample_rate, seed
+
+    def ambience(self, rng: np.random.Generator) -> np.ndarray:
+        y = ambience.synthetic_noise(self.n, sample_rate=self.sr, rng=rng)
+        for _ in range(int(rng.choice([0, 1, 1, 2]))):
+            event = EVENTS[int(rng.integers(len(EVENTS)))]
+            y = y + event(self.n, sample_rate=self.sr, rng=rng) * 10 ** (rng.uniform(-12, 12) / 20)
+        return y / (np.abs(y).max() + 1e-9)
+
+    def crop(self, k: int, rng: np.random.Generator) -> np.ndarray:
+        for _ in range(4):  # skip the rests between notes
+            src = self.corpus[k][int(rng.integers(len(self.corpus[k])))]
+            start = int(rng.integers(0, src.shape[0] - self.n))
+            y = src[start : start + self.n]
+            if np.sqrt(np.mean(y**2)) > 0.01:
+                break
+        return y
+
+    def example(self, k: int, rng: np.random.Generator, chain: earmark.augment.Chain, shorten: Shorten) -> np.ndarray:
+        if k == AMBIENCE:
+            y = self.ambience(rng)
+        else:
+            y = self.crop(k, rng)
+            if k == SPEECH and rng.random() < 0.3:  # a few talkers at once
+                for _ in range(int(rng.integers(1, 4))):
+                    y = y + self.crop(SPEECH, rng) * rng.uniform(0.3, 1.0)
+            if k < DRUMS:
+                y = shorten(y, sample_rate=self.sr, rng=rng)
+            y = chain(y, sample_rate=self.sr, rng=rng)[: self.n]
+            y = np.pad(y, (0, self.n - y.shape[0]))
+            if rng.random() < 0.85:
+                noise = self.ambience(rng)
+                snr_db = rng.uniform(0, 35)
+                y = y / (np.sqrt(np.mean(y**2)) + 1e-9) + noise / (np.sqrt(np.mean(noise**2)) + 1e-9) * 10 ** (
+                    -snr_db / 20)
+        return (y * 10 ** (rng.uniform(-30, 0) / 20) / (np.abs(y).max() + 1e-9)).astype(np.float32)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        rng = np.random.default_rng(self.seed)
+        chain, shorten = default_chain(), Shorten(p=0.3)
+        while True:
+            ks = rng.integers(0, len(CLASSES), size=BATCH)
+            x = np.stack([self.example(int(k), rng, chain, shorten) for k in ks])
+            yield torch.from_numpy(x), torch.from_numpy(ks.astype(np.int64))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpus", type=Path)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--steps", type=int, default=8000)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    features, arch = FeatureConfig(), ArchSpec()
+    corpus = load_corpus(args.corpus)
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(max(1, (torch.get_num_threads() or 2) - 1))
+    model = build_model(n_classes=len(CLASSES), features=features, arch=arch)
+    ema = copy.deepcopy(model).eval()
+    optimiser = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-3)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=3e-3, total_steps=args.steps, pct_start=0.1)
+    batches = torch.utils.data.DataLoader(Examples(corpus, sample_rate=features.sample_rate, seed=args.seed),
+                                          batch_size=None, num_workers=1, prefetch_factor=4)
+    rng, loss_fn = np.random.default_rng(args.seed), nn.CrossEntropyLoss(label_smoothing=0.05)
+    started, accuracy = time.time(), []
+    for step, (x, y) in zip(range(args.steps), batches):
+        model.train()
+        with torch.no_grad():
+            feats = feature_augment(model.frontend.raw(x), rng)
+        logits = model.forward_features(feats)
+        loss = loss_fn(logits, y)
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        optimiser.step()
+        schedule.step()
+        decay = min(0.99, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for e, p in zip(ema.state_dict().values(), model.state_dict().values()):
+                e.copy_(e * decay + p * (1 - decay) if e.dtype.is_floating_point else p)
+        accuracy.append(float((logits.argmax(1) == y).float().mean()))
+        if step % 200 == 0 or step == args.steps - 1:
+            print(f"step {step}: loss {loss.item():.3f}, accuracy (last 200) {np.mean(accuracy[-200:]):.3f}, "
+                  f"{time.time() - started:.0f} s", flush=True)
+    tensors = {k: v.contiguous() for k, v in ema.state_dict().items() if not k.startswith("head.")}
+    meta = {"name": DEFAULT_BACKBONE, "arch": json.dumps(arch.to_dict()), "features": json.dumps(features.to_dict()),
+            "classes": json.dumps(CLASSES), "weights_sha256": weights_digest(tensors),
+            "trained_on": (f"{args.steps} steps x {BATCH} augmented 1 s windows (seed {args.seed}) of "
+                           f"{sum(len(v) for v in corpus.values())} renders: GM programs 0-127 as phrases from "
+                           "MuseScore General, FluidR3 and OPL-3 FM, 8 drum kits from each, flite speech, "
+                           "everyday sound effects from minetest, colobot and extremetuxracer; "
+                           "plus earmark's synthetic ambience; earmark " + earmark.__version__),
+            "earmark_version": earmark.__version__}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    save_file(tensors, str(args.out), metadata=meta)
+    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KiB) in {time.time() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""The pretrained backbone that ships inside earmark: self-description, choice, loading, checks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+import earmark.backbone as bb
+from earmark.errors import ModelFileError, ParameterError
+from earmark.features import FeatureConfig
+from earmark.model import ArchSpec, build_model
+from earmark.train import TrainSettings, train
+
+
+def test_the_default_backbone_ships_and_describes_itself() -> None:
+    info = bb.backbone_info(bb.DEFAULT_BACKBONE)
+    assert info.path.is_file() and info.path.stat().st_size < 2 * 1024 * 1024
+    assert info.fits(ArchSpec(), FeatureConfig())
+    assert "bass" in info.classes and "speech" in info.classes and "drum kit" in info.classes
+    assert "MuseScore" in info.trained_on
+    d = info.to_dict()
+    assert d["arch"]["name"] == "cnn" and d["features"]["n_mels"] == 64 and len(d["weights_sha256"]) == 64
+
+
+def test_auto_takes_the_default_only_where_it_fits() -> None:
+    features = FeatureConfig()
+    assert bb.resolve_backbone("auto", arch=ArchSpec(), features=features) == bb.DEFAULT_BACKBONE
+    assert bb.resolve_backbone("auto", arch=ArchSpec(name="tiny"), features=features) == "none"
+    assert bb.resolve_backbone("auto", arch=ArchSpec(), features=FeatureConfig(n_mels=96)) == "none"
+    assert bb.resolve_backbone("none", arch=ArchSpec(), features=features) == "none"
+
+
+def test_an_explicit_backbone_that_does_not_fit_says_what_to_do() -> None:
+    with pytest.raises(ParameterError, match="backbone='none'"):
+        bb.resolve_backbone(bb.DEFAULT_BACKBONE, arch=ArchSpec(name="tiny"), features=FeatureConfig())
+    with pytest.raises(ParameterError, match="unknown backbone 'nope'.*gm-families-v1"):
+        bb.resolve_backbone("nope", arch=ArchSpec(), features=FeatureConfig())
+
+
+def test_loading_copies_every_weight_but_the_head() -> None:
+    torch.manual_seed(0)
+    model = build_model(n_classes=3, features=FeatureConfig(), arch=ArchSpec())
+    head_before = model.head.weight.detach().clone()
+    bb.load_backbone(model, bb.DEFAULT_BACKBONE)
+    with safe_open(str(bb.backbone_info(bb.DEFAULT_BACKBONE).path), framework="pt") as f:
+        keys = list(f.keys())
+        assert keys and not any(k.startswith("head.") for k in keys)
+        for key in keys:
+            assert torch.equal(model.state_dict()[key], f.get_tensor(key)), key
+    assert torch.equal(model.head.weight, head_before)
+
+
+@pytest.fixture
+def backbone_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private copy of the shipped backbones folder, so a test can damage it."""
+    folder = tmp_path / "backbones"
+    shutil.copytree(bb.backbone_info(bb.DEFAULT_BACKBONE).path.parent, folder)
+    monkeypatch.setattr(bb, "_folder", lambda: folder)
+    bb.available_backbones.cache_clear()
+    yield folder
+    bb.available_backbones.cache_clear()
+
+
+def test_weights_that_do_not_match_their_digest_are_refused(backbone_folder: Path) -> None:
+    path = backbone_folder / f"{bb.DEFAULT_BACKBONE}.safetensors"
+    with safe_open(str(path), framework="pt") as f:
+        meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
+    key = sorted(tensors)[0]
+    tensors[key] = tensors[key] + 1.0
+    save_file(tensors, str(path), metadata=meta)
+    model = build_model(n_classes=3, features=FeatureConfig(), arch=ArchSpec())
+    with pytest.raises(ModelFileError, match="digest; reinstall earmark"):
+        bb.load_backbone(model, bb.DEFAULT_BACKBONE)
+
+
+def test_a_damaged_backbone_file_is_reported(backbone_folder: Path) -> None:
+    path = backbone_folder / f"{bb.DEFAULT_BACKBONE}.safetensors"
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(ModelFileError, match="damaged or not an earmark backbone"):
+        bb.available_backbones()
+
+
+def test_a_backbone_for_another_network_is_refused_by_shape(backbone_folder: Path) -> None:
+    tiny = build_model(n_classes=3, features=FeatureConfig(), arch=ArchSpec(name="tiny"))
+    tensors = {k: v for k, v in tiny.state_dict().items() if not k.startswith("head.")}
+    meta = {"name": "liar", "arch": json.dumps(ArchSpec().to_dict()),
+            "features": json.dumps(FeatureConfig().to_dict()), "classes": "[]", "trained_on": "a test",
+            "weights_sha256": bb.weights_digest(tensors)}
+    save_file(tensors, str(backbone_folder / "liar.safetensors"), metadata=meta)
+    model = build_model(n_classes=3, features=FeatureConfig(), arch=ArchSpec())
+    with pytest.raises(ParameterError, match="does not fit this network"):
+        bb.load_backbone(model, "liar")
+
+
+@pytest.mark.slow
+def test_training_records_the_backbone_it_started_from(small_dataset: Path) -> None:
+    quick = {"epochs": 1, "steps_per_epoch": 2, "batch_size": 8, "workers": 0}
+    clf = train(small_dataset, settings=TrainSettings(**quick), progress=False)
+    assert clf.manifest.training["backbone"] == bb.DEFAULT_BACKBONE
+    tiny = train(small_dataset, settings=TrainSettings(arch="tiny", **quick), progress=False)
+    assert tiny.manifest.training["backbone"] == "none"
+    with pytest.raises(ParameterError, match="backbone='none'"):
+        train(small_dataset, settings=TrainSettings(arch="tiny", backbone=bb.DEFAULT_BACKBONE, **quick),
+              progress=False)
+
+
+@pytest.mark.slow
+def test_the_backbone_is_where_training_starts(small_dataset: Path) -> None:
+    """Two runs that differ only in their start end up with different weights: the backbone is used."""
+    quick = {"epochs": 1, "steps_per_epoch": 1, "batch_size": 8, "workers": 0, "learning_rate": 1e-4}
+    pretrained = train(small_dataset, settings=TrainSettings(**quick), progress=False)
+    scratch = train(small_dataset, settings=TrainSettings(backbone="none", **quick), progress=False)
+    with safe_open(str(bb.backbone_info(bb.DEFAULT_BACKBONE).path), framework="pt") as f:
+        key = "body.0.0.weight"
+        shipped = f.get_tensor(key)
+    near = (pretrained.model.state_dict()[key] - shipped).abs().max().item()
+    far = (scratch.model.state_dict()[key] - shipped).abs().max().item()
+    assert near < 0.05 < far
