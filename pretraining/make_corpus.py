@@ -4,9 +4,9 @@ Usage: python pretraining/make_corpus.py OUT_DIR
 
 Every General MIDI program (0-127) played as random phrases by three synthesisers, eight
 drum kits from each, and synthesised speech in five voices: one int16 ``.npy`` per render
-at 22050 Hz. Needs the Debian packages fluidsynth, fluid-soundfont-gm,
-musescore-general-soundfont, opl3-soundfont and flite. Deterministic: a render's random
-notes are seeded by its name.
+at 22050 Hz. Needs the Debian packages fluidsynth, flite, ffmpeg, fluid-soundfont-gm,
+musescore-general-soundfont, opl3-soundfont, minetest-data, colobot-common-sounds and
+extremetuxracer-data. Deterministic: each render's randomness is seeded by its name.
 
 None of these sources is one that the cross-domain benchmark tests on (lmms-common,
 freepats, TimGM6mb, Hydrogen's kits, Asterisk's prompts, Wesnoth, LinCity): pretraining
@@ -15,6 +15,7 @@ on them would make the benchmark's figures dishonest.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -164,9 +165,11 @@ def main() -> None:
     out_dir = Path(sys.argv[1])
     out_dir.mkdir(parents=True, exist_ok=True)
     missing = [str(p) for p in (*SOUNDFONTS.values(), *FOLEY_FOLDERS) if not p.exists()]
+    missing += [tool for tool in ("fluidsynth", "flite", "ffmpeg") if shutil.which(tool) is None]
     if missing:
-        sys.exit(f"missing {missing}: apt-get install fluid-soundfont-gm musescore-general-soundfont "
-                 "opl3-soundfont minetest-data colobot-common-sounds extremetuxracer-data")
+        sys.exit(f"missing {missing}: apt-get install fluidsynth flite ffmpeg fluid-soundfont-gm "
+                 "musescore-general-soundfont opl3-soundfont minetest-data colobot-common-sounds "
+                 "extremetuxracer-data")
     jobs = [(out_dir, "prog", font, p) for font in SOUNDFONTS for p in range(128)]
     jobs += [(out_dir, "kit", font, k) for font in SOUNDFONTS for k in KITS]
     with Pool(2) as pool:

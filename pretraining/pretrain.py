@@ -2,6 +2,9 @@
 
 Usage: python pretraining/pretrain.py CORPUS_DIR OUT.safetensors [--steps N] [--seed S]
 
+The backbone's name is the output file's stem (earmark refuses a file whose name and
+metadata disagree).
+
 A SoundNet of the default architecture and front end learns 20 classes from the corpus
 that ``make_corpus.py`` renders: the 16 General MIDI instrument families, drum kits,
 speech, everyday sound effects, and ambience (earmark's own synthetic room tone and
@@ -30,7 +33,7 @@ from torch import nn
 import earmark
 from earmark import ambience
 from earmark.augment import Shorten, default_chain
-from earmark.backbone import DEFAULT_BACKBONE, weights_digest
+from earmark.backbone import weights_digest
 from earmark.features import FeatureConfig
 from earmark.model import ArchSpec, build_model
 from earmark.train import feature_augment
@@ -145,7 +148,7 @@ def main() -> None:
             print(f"step {step}: loss {loss.item():.3f}, accuracy (last 200) {np.mean(accuracy[-200:]):.3f}, "
                   f"{time.time() - started:.0f} s", flush=True)
     tensors = {k: v.contiguous() for k, v in ema.state_dict().items() if not k.startswith("head.")}
-    meta = {"name": DEFAULT_BACKBONE, "arch": json.dumps(arch.to_dict()), "features": json.dumps(features.to_dict()),
+    meta = {"name": args.out.stem, "arch": json.dumps(arch.to_dict()), "features": json.dumps(features.to_dict()),
             "classes": json.dumps(CLASSES), "weights_sha256": weights_digest(tensors),
             "trained_on": (f"{args.steps} steps x {BATCH} augmented 1 s windows (seed {args.seed}) of "
                            f"{sum(len(v) for v in corpus.values())} renders: GM programs 0-127 as phrases from "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ import earmark.backbone as bb
 from earmark.errors import ModelFileError, ParameterError
 from earmark.features import FeatureConfig
 from earmark.model import ArchSpec, build_model
-from earmark.train import TrainSettings, train
+from earmark.train import LEARNING_RATE_FROM_BACKBONE, LEARNING_RATE_FROM_SCRATCH, TrainSettings, train
 
 
 def test_the_default_backbone_ships_and_describes_itself() -> None:
@@ -51,10 +52,23 @@ def test_loading_copies_every_weight_but_the_head() -> None:
     bb.load_backbone(model, bb.DEFAULT_BACKBONE)
     with safe_open(str(bb.backbone_info(bb.DEFAULT_BACKBONE).path), framework="pt") as f:
         keys = list(f.keys())
-        assert keys and not any(k.startswith("head.") for k in keys)
+        assert sorted(keys) == sorted(k for k in model.state_dict() if not k.startswith("head."))
         for key in keys:
             assert torch.equal(model.state_dict()[key], f.get_tensor(key)), key
     assert torch.equal(model.head.weight, head_before)
+
+
+def test_settings_keep_what_the_user_asked_and_resolve_it_at_the_start() -> None:
+    default = TrainSettings()
+    assert (default.backbone, default.learning_rate) == ("auto", None)
+    assert default.start() == (bb.DEFAULT_BACKBONE, LEARNING_RATE_FROM_BACKBONE)
+    assert TrainSettings(backbone="none").start() == ("none", LEARNING_RATE_FROM_SCRATCH)
+    # changing the network later re-decides "auto" instead of keeping a backbone that no longer fits
+    assert replace(default, arch="tiny").start() == ("none", LEARNING_RATE_FROM_SCRATCH)
+    assert replace(default, n_mels=96).start() == ("none", LEARNING_RATE_FROM_SCRATCH)
+    assert TrainSettings(learning_rate=0.01).start() == (bb.DEFAULT_BACKBONE, 0.01)
+    assert LEARNING_RATE_FROM_BACKBONE < LEARNING_RATE_FROM_SCRATCH
+    assert default.resolved() == TrainSettings(backbone=bb.DEFAULT_BACKBONE, learning_rate=LEARNING_RATE_FROM_BACKBONE)
 
 
 @pytest.fixture
@@ -80,6 +94,19 @@ def test_weights_that_do_not_match_their_digest_are_refused(backbone_folder: Pat
         bb.load_backbone(model, bb.DEFAULT_BACKBONE)
 
 
+def test_a_missing_default_backbone_is_an_installation_error(backbone_folder: Path) -> None:
+    (backbone_folder / f"{bb.DEFAULT_BACKBONE}.safetensors").unlink()
+    with pytest.raises(ModelFileError, match="missing from this installation.*reinstall earmark.*backbone='none'"):
+        TrainSettings().start()
+    assert TrainSettings(backbone="none").start()[0] == "none"
+
+
+def test_a_backbone_file_whose_name_and_metadata_disagree_is_refused(backbone_folder: Path) -> None:
+    (backbone_folder / f"{bb.DEFAULT_BACKBONE}.safetensors").rename(backbone_folder / "other.safetensors")
+    with pytest.raises(ModelFileError, match="says it is 'gm-families-v1'; reinstall earmark"):
+        bb.available_backbones()
+
+
 def test_a_damaged_backbone_file_is_reported(backbone_folder: Path) -> None:
     path = backbone_folder / f"{bb.DEFAULT_BACKBONE}.safetensors"
     path.write_bytes(path.read_bytes()[:1000])
@@ -95,7 +122,7 @@ def test_a_backbone_for_another_network_is_refused_by_shape(backbone_folder: Pat
             "weights_sha256": bb.weights_digest(tensors)}
     save_file(tensors, str(backbone_folder / "liar.safetensors"), metadata=meta)
     model = build_model(n_classes=3, features=FeatureConfig(), arch=ArchSpec())
-    with pytest.raises(ParameterError, match="does not fit this network"):
+    with pytest.raises(ParameterError, match="does not fit this network.*backbone='none'"):
         bb.load_backbone(model, "liar")
 
 
@@ -104,8 +131,10 @@ def test_training_records_the_backbone_it_started_from(small_dataset: Path) -> N
     quick = {"epochs": 1, "steps_per_epoch": 2, "batch_size": 8, "workers": 0}
     clf = train(small_dataset, settings=TrainSettings(**quick), progress=False)
     assert clf.manifest.training["backbone"] == bb.DEFAULT_BACKBONE
+    assert clf.manifest.training["learning_rate"] == LEARNING_RATE_FROM_BACKBONE
     tiny = train(small_dataset, settings=TrainSettings(arch="tiny", **quick), progress=False)
     assert tiny.manifest.training["backbone"] == "none"
+    assert tiny.manifest.training["learning_rate"] == LEARNING_RATE_FROM_SCRATCH
     with pytest.raises(ParameterError, match="backbone='none'"):
         train(small_dataset, settings=TrainSettings(arch="tiny", backbone=bb.DEFAULT_BACKBONE, **quick),
               progress=False)

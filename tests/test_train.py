@@ -49,7 +49,7 @@ def test_train_end_to_end_records_history_and_metrics(small_dataset: Path) -> No
     validation = metrics["validation"]
     assert set(validation) >= {"accuracy", "macro_f1", "per_class", "confusion", "misclassified", "n_clips"}
     assert validation["confusion"]["labels"] == clf.labels
-    assert clf.manifest.training == QUICK.to_dict()
+    assert clf.manifest.training == QUICK.resolved().to_dict()
     assert clf.manifest.dataset["counts"] == {"background": 12, "bass": 12, "drums": 12}
     assert clf.manifest.dataset["train_clips"] + clf.manifest.dataset["val_clips"] == 36
     assert clf.manifest.dataset["skipped"] == []
@@ -101,7 +101,7 @@ def test_a_model_that_trained_longer_beats_chance(trained_classifier: Classifier
     report = evaluate(trained_classifier, small_testset)
     assert report.accuracy >= 0.8, report.format()
     assert report.macro_f1 >= 0.75
-    assert trained_classifier.manifest.training == LEARNING_SETTINGS.to_dict()
+    assert trained_classifier.manifest.training == LEARNING_SETTINGS.resolved().to_dict()
 
 
 def test_train_accepts_a_loaded_dataset(small_dataset: Path) -> None:

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import torch
@@ -77,16 +79,21 @@ def _read_info(path: Path) -> BackboneInfo:
                             features=FeatureConfig.from_dict(json.loads(meta["features"])),
                             classes=tuple(json.loads(meta["classes"])), trained_on=meta["trained_on"],
                             weights_sha256=meta["weights_sha256"])
-    except (OSError, SafetensorError, KeyError, ValueError, ParameterError) as exc:
+    except (OSError, SafetensorError, KeyError, TypeError, ValueError, ParameterError) as exc:
         raise ModelFileError(f"the backbone file {path} is damaged or not an earmark backbone ({exc}); "
                              "reinstall earmark") from exc
 
 
 @cache
-def available_backbones() -> dict[str, BackboneInfo]:
-    """The backbones shipped with this earmark, by name."""
-    infos = [_read_info(p) for p in sorted(_folder().glob("*.safetensors"))]
-    return {info.name: info for info in infos}
+def available_backbones() -> Mapping[str, BackboneInfo]:
+    """The backbones shipped with this earmark, by name (each file is named after its backbone)."""
+    shipped: dict[str, BackboneInfo] = {}
+    for path in sorted(_folder().glob("*.safetensors")):
+        info = _read_info(path)
+        if info.name != path.stem:
+            raise ModelFileError(f"the backbone file {path} says it is {info.name!r}; reinstall earmark")
+        shipped[info.name] = info
+    return MappingProxyType(shipped)
 
 
 def backbone_info(name: str) -> BackboneInfo:
@@ -102,7 +109,11 @@ def resolve_backbone(name: str, *, arch: ArchSpec, features: FeatureConfig) -> s
         return NONE
     if name == AUTO:
         default = available_backbones().get(DEFAULT_BACKBONE)
-        return DEFAULT_BACKBONE if default is not None and default.fits(arch, features) else NONE
+        if default is None:
+            raise ModelFileError(f"earmark's pretrained backbone {DEFAULT_BACKBONE!r} is missing from this "
+                                 f"installation ({_folder()}); reinstall earmark, or pass backbone='none' to "
+                                 "train from scratch")
+        return DEFAULT_BACKBONE if default.fits(arch, features) else NONE
     info = backbone_info(name)
     if not info.fits(arch, features):
         raise ParameterError(
@@ -130,7 +141,9 @@ def load_backbone(model: SoundNet, name: str) -> None:
     if weights_digest(tensors) != info.weights_sha256:
         raise ModelFileError(f"the backbone file {info.path} does not match its digest; reinstall earmark")
     own = model.state_dict()
-    wrong = [k for k, t in tensors.items() if k not in own or own[k].shape != t.shape or k.startswith("head.")]
+    body = {k for k in own if not k.startswith("head.")}
+    wrong = sorted(set(tensors) ^ body) + [k for k in set(tensors) & body if own[k].shape != tensors[k].shape]
     if wrong:
-        raise ParameterError(f"backbone {name!r} does not fit this network (e.g. {wrong[0]!r})")
+        raise ParameterError(f"backbone {name!r} does not fit this network ({wrong[0]!r} differs); pass "
+                             "backbone='none' to train from scratch, or reinstall earmark")
     model.load_state_dict(tensors, strict=False)

@@ -18,7 +18,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +53,10 @@ class TrainSettings:
 
     ``steps_per_epoch=0`` picks a number from the dataset size; ``hop_s=None`` (the default)
     scores clips with windows every ``window_s / 2``. ``backbone`` is the pretrained start
-    (:mod:`earmark.backbone`): ``"auto"`` (the default) becomes the shipped one when it fits
+    (:mod:`earmark.backbone`): ``"auto"`` (the default) means the shipped one when it fits
     ``arch`` and the front end, else ``"none"`` (random weights). ``learning_rate=None`` (the
-    default) becomes :data:`LEARNING_RATE_FROM_BACKBONE` or :data:`LEARNING_RATE_FROM_SCRATCH`.
+    default) means :data:`LEARNING_RATE_FROM_BACKBONE` or :data:`LEARNING_RATE_FROM_SCRATCH`.
+    :meth:`start` resolves both; the model file records the resolved values.
     """
 
     epochs: int = 24
@@ -97,16 +98,25 @@ class TrainSettings:
         for ok, message in checks:
             if not ok:
                 raise ParameterError(message)
-        # "auto" becomes the backbone actually used, so that the model file records it
-        backbone = resolve_backbone(self.backbone, arch=ArchSpec(name=self.arch), features=self.features())
-        object.__setattr__(self, "backbone", backbone)
-        if self.learning_rate is None:
-            object.__setattr__(self, "learning_rate",
-                               LEARNING_RATE_FROM_SCRATCH if backbone == NONE else LEARNING_RATE_FROM_BACKBONE)
+        if self.backbone not in (AUTO, NONE):  # a named backbone must exist and fit, before any work
+            resolve_backbone(self.backbone, arch=ArchSpec(name=self.arch), features=self.features())
 
     def features(self) -> FeatureConfig:
         """The front end these settings train."""
         return FeatureConfig(sample_rate=self.sample_rate, n_mels=self.n_mels, top_db=self.top_db)
+
+    def start(self) -> tuple[str, float]:
+        """The backbone training starts from (a shipped name or ``"none"``) and the peak learning rate,
+        with ``"auto"`` and ``learning_rate=None`` resolved."""
+        backbone = resolve_backbone(self.backbone, arch=ArchSpec(name=self.arch), features=self.features())
+        if self.learning_rate is not None:
+            return backbone, self.learning_rate
+        return backbone, LEARNING_RATE_FROM_SCRATCH if backbone == NONE else LEARNING_RATE_FROM_BACKBONE
+
+    def resolved(self) -> TrainSettings:
+        """These settings with :meth:`start`'s answers filled in: what a model file records."""
+        backbone, learning_rate = self.start()
+        return replace(self, backbone=backbone, learning_rate=learning_rate)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -349,6 +359,8 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
            progress: bool | ProgressCallback) -> Classifier:
     features = settings.features()
     arch = ArchSpec(name=settings.arch)
+    backbone, learning_rate = settings.start()
+    settings = settings.resolved()  # what the model file records
     dataset, train_clips, val_clips = _load_and_split(data, settings=settings, sample_rate=features.sample_rate)
     labels = dataset.labels
     _seed_everything(settings.seed)
@@ -357,17 +369,16 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
     maker = _ExampleMaker(pools, labels=labels, window=window, sample_rate=features.sample_rate,
                           augment=settings.augment, rng=np.random.default_rng([settings.seed, 1]))
     model = build_model(n_classes=len(labels), features=features, arch=arch)
-    if settings.backbone != NONE:
-        load_backbone(model, settings.backbone)
+    if backbone != NONE:
+        load_backbone(model, backbone)
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters():
         p.requires_grad_(False)
     steps = settings.steps_per_epoch or int(np.clip(math.ceil(2 * len(train_clips) / settings.batch_size), 4, 16))
     total = steps * settings.epochs
-    assert settings.learning_rate is not None  # set by TrainSettings.__post_init__
-    optimiser = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate, weight_decay=1e-3)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=1e-3)
     run = _Run(model=model, ema=ema, optimiser=optimiser,
-               schedule=torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=settings.learning_rate,
+               schedule=torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=learning_rate,
                                                             total_steps=total, pct_start=0.15),
                batches=iter(_batches(maker, batch_size=settings.batch_size, count=total, workers=settings.workers)),
                rng=np.random.default_rng(settings.seed), settings=settings)

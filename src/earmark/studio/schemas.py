@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from ..train import LEARNING_RATE_FROM_BACKBONE, TrainSettings
+from ..train import TrainSettings
 
 __all__ = ["ClassCreate", "ClassRename", "ProjectCreate", "SampleMove", "TrainRequest"]
 
@@ -34,8 +34,9 @@ class TrainRequest(BaseModel):
 
     epochs: int = Field(default=_DEFAULTS.epochs, ge=1, le=500)
     batch_size: int = Field(default=_DEFAULTS.batch_size, ge=4, le=512)
-    #: the studio trains the default network, which starts from the pretrained backbone
-    learning_rate: float = Field(default=LEARNING_RATE_FROM_BACKBONE, gt=0, le=1)
+    learning_rate: float | None = Field(default=None, gt=0, le=1,
+                                        description="peak learning rate; left out: 0.001 from the pretrained "
+                                                    "backbone, 0.003 from scratch")
     window_s: float = Field(default=_DEFAULTS.window_s, ge=0.25, le=5.0)
     augment: bool = _DEFAULTS.augment
     seed: int = Field(default=_DEFAULTS.seed, ge=0)
