@@ -222,6 +222,26 @@ def run_seed_subprocess(data: Path, seed: int, backbone: str = "auto") -> dict[s
         return result
 
 
+def run_seeds(data: Path, seeds: list[int], backbone: str, errors: list[str]) -> list[dict[str, Any]]:
+    """Each seed in its own subprocess; a failed seed's message goes to ``errors``."""
+    what = "earmark" if backbone == "auto" else f"earmark with backbone {backbone!r}"
+    runs = []
+    for seed in seeds:
+        print(f"run_benchmark: training {what}, seed {seed} ...", flush=True)
+        r = run_seed_subprocess(data, seed, backbone)
+        if "error" in r:
+            print(r["error"], file=sys.stderr)
+            errors.append(r["error"])
+            continue
+        runs.append(r)
+        print(
+            f"  seed {seed}: cross {pct(r['cross_accuracy'])}, in-domain {pct(r['indomain_accuracy'])}, "
+            f"train {r['train_seconds']:.1f} s, {r['x_realtime']:.0f}x real time",
+            flush=True,
+        )
+    return runs
+
+
 # -------------------------------------------------------------- report --
 
 SEED_COLUMNS = [
@@ -417,33 +437,9 @@ def main(argv: list[str] | None = None) -> int:
 
     ensure_data(data)
     seeds = args.seeds[:1] if args.quick else args.seeds
-    runs, errors = [], []
-    for seed in seeds:
-        print(f"run_benchmark: training earmark, seed {seed} ...", flush=True)
-        r = run_seed_subprocess(data, seed)
-        if "error" in r:
-            print(r["error"], file=sys.stderr)
-            errors.append(r["error"])
-            continue
-        runs.append(r)
-        print(
-            f"  seed {seed}: cross {pct(r['cross_accuracy'])}, in-domain {pct(r['indomain_accuracy'])}, "
-            f"train {r['train_seconds']:.1f} s, {r['x_realtime']:.0f}x real time",
-            flush=True,
-        )
-
-    scratch: list[dict[str, Any]] = []
-    if not args.skip_scratch:
-        for seed in seeds:
-            print(f"run_benchmark: training earmark from scratch (backbone 'none'), seed {seed} ...", flush=True)
-            r = run_seed_subprocess(data, seed, "none")
-            if "error" in r:
-                print(r["error"], file=sys.stderr)
-                errors.append(r["error"])
-                continue
-            scratch.append(compact_run(r))
-            print(f"  seed {seed}: cross {pct(r['cross_accuracy'])}, in-domain {pct(r['indomain_accuracy'])}",
-                  flush=True)
+    errors: list[str] = []
+    runs = run_seeds(data, seeds, "auto", errors)
+    scratch = [] if args.skip_scratch else [compact_run(r) for r in run_seeds(data, seeds, "none", errors)]
 
     baselines: list[dict[str, Any]] = []
     if not args.skip_baselines:
