@@ -3,10 +3,13 @@
 Usage: python pretraining/make_corpus.py OUT_DIR
 
 Every General MIDI program (0-127) played as random phrases by three synthesisers, eight
-drum kits from each, and synthesised speech in five voices: one int16 ``.npy`` per render
-at 22050 Hz. Needs the Debian packages fluidsynth, flite, ffmpeg, fluid-soundfont-gm,
-musescore-general-soundfont, opl3-soundfont, minetest-data, colobot-common-sounds and
-extremetuxracer-data. Deterministic: each render's randomness is seeded by its name.
+drum kits from each, synthesised speech in five voices, streams of everyday sound effects,
+recorded speech (Warzone 2100, Hedgewars) and recorded outdoor ambience (MegaGlest): one
+int16 ``.npy`` per render at 22050 Hz. Needs the Debian packages fluidsynth, flite, ffmpeg,
+fluid-soundfont-gm, musescore-general-soundfont, opl3-soundfont, minetest-data,
+colobot-common-sounds, extremetuxracer-data, widelands-data, hedgewars-data,
+warzone2100-data and megaglest-data. Deterministic: each render's randomness is seeded by
+its name.
 
 None of these sources is one that the cross-domain benchmark tests on (lmms-common,
 freepats, TimGM6mb, Hydrogen's kits, Asterisk's prompts, Wesnoth, LinCity): pretraining
@@ -19,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 import zlib
 from multiprocessing import Pool
 from pathlib import Path
@@ -36,6 +40,18 @@ SOUNDFONTS = {
 FOLEY_FOLDERS = (Path("/usr/share/games/minetest/games"), Path("/usr/share/games/colobot/sounds"),
                  Path("/usr/share/games/etr/sounds"))
 FOLEY_RENDERS = 24
+# more everyday sounds: animals, farms, workshops, mills (Widelands); game sound effects (Hedgewars)
+FOLEY2_FOLDERS = (Path("/usr/share/games/widelands/data/sound"), Path("/usr/share/games/hedgewars/Data/Sounds"))
+FOLEY2_RENDERS = 16
+# recorded human speech: Warzone 2100's spoken briefings and messages (inside base.wz), Hedgewars' voice packs
+WARZONE_DATA = Path("/usr/share/games/warzone2100/base.wz")
+WARZONE_SPEECH = ("audio/tutorial/", "sequenceaudio/", "audio/memressp/", "audio/vtoltalk/", "audio/taunts/",
+                  "audio/nexus/")
+HEDGEWARS_VOICES = Path("/usr/share/games/hedgewars/Data/Sounds/voices")
+RECORDED_SPEECH_RENDERS = 40
+# recorded outdoor ambience loops (day, night, rain, wind) from MegaGlest's tilesets
+AMBIENCE_FOLDER = Path("/usr/share/games/megaglest/tilesets")
+AMBIENCE_RENDERS = 24
 KITS = (0, 8, 16, 24, 25, 32, 40, 48)  # standard, room, power, electronic, TR-808, jazz, brush, orchestra
 SECONDS = 36.0
 FLITE_VOICES = ("kal", "awb", "rms", "slt", "kal16")
@@ -159,17 +175,72 @@ def render_foley(job: tuple[Path, int, list[Path]]) -> None:
     _save(out_dir / f"{name}.npy", out)
 
 
+def foley2_files() -> list[Path]:
+    files = [p for folder in FOLEY2_FOLDERS for p in sorted(folder.rglob("*.ogg")) if "voices" not in p.parts]
+    return [p for p in files if p.stat().st_size > 2000]
+
+
+def speech_files(tmp: Path) -> list[Path]:
+    """Recorded speech: Warzone 2100's spoken lines (extracted from its archive into ``tmp``), Hedgewars' voices."""
+    with zipfile.ZipFile(WARZONE_DATA) as wz:
+        names = [n for n in wz.namelist() if n.startswith(WARZONE_SPEECH) and n.endswith(".ogg")]
+        for n in names:
+            wz.extract(n, tmp)
+    return sorted(tmp / n for n in names) + sorted(HEDGEWARS_VOICES.rglob("*.ogg"))
+
+
+def ambience_files() -> list[Path]:
+    """MegaGlest's ambience loops, each once (tilesets share files through links), short calls left out."""
+    files = {p.resolve() for p in AMBIENCE_FOLDER.glob("*/sounds/*") if p.suffix in (".ogg", ".wav")}
+    return sorted(p for p in files if p.stat().st_size > 100_000)
+
+
+def render_stream(job: tuple[Path, str, int, list[Path]]) -> None:
+    """``SECONDS`` of recordings of one kind, one after another with short pauses: speech or everyday sounds."""
+    out_dir, kind, i, files = job
+    name = f"{kind}_{i:03d}"
+    if (out_dir / f"{name}.npy").exists():
+        return
+    rng = _rng(name)
+    out = rng.standard_normal(int(SECONDS * st.SR)).astype(np.float32) * 10 ** (rng.uniform(-60, -40) / 20)
+    t = rng.uniform(0, 0.5)
+    while t < SECONDS - 0.2:
+        x = st.decode(files[int(rng.integers(len(files)))])[: int(8 * st.SR)]
+        if x.size < 100:  # undecodable
+            t += 0.1
+            continue
+        st.place(out, x / (np.abs(x).max() + 1e-9), t, rng.uniform(0.3, 1.0))
+        t += len(x) / st.SR * rng.uniform(0.7, 1.0) + rng.uniform(0.05, 0.8)
+    _save(out_dir / f"{name}.npy", out)
+
+
+def render_ambience(job: tuple[Path, int, list[Path]]) -> None:
+    """``SECONDS`` of a recorded ambience loop, from a random point, sometimes with a second one under it."""
+    out_dir, i, files = job
+    name = f"amb_megaglest_{i:03d}"
+    if (out_dir / f"{name}.npy").exists():
+        return
+    rng = _rng(name)
+    n = int(SECONDS * st.SR)
+    out = st.loop_to_length(st.decode(files[i % len(files)]), n, offset=int(rng.integers(0, st.SR * 10)))
+    if rng.random() < 0.4:
+        other = st.loop_to_length(st.decode(files[int(rng.integers(len(files)))]), n)
+        out = out / (np.abs(out).max() + 1e-9) + other / (np.abs(other).max() + 1e-9) * rng.uniform(0.1, 0.6)
+    _save(out_dir / f"{name}.npy", out)
+
+
 def main() -> None:
     if len(sys.argv) != 2:
         sys.exit("usage: python pretraining/make_corpus.py OUT_DIR")
     out_dir = Path(sys.argv[1])
     out_dir.mkdir(parents=True, exist_ok=True)
-    missing = [str(p) for p in (*SOUNDFONTS.values(), *FOLEY_FOLDERS) if not p.exists()]
+    missing = [str(p) for p in (*SOUNDFONTS.values(), *FOLEY_FOLDERS, *FOLEY2_FOLDERS, WARZONE_DATA, HEDGEWARS_VOICES,
+                                 AMBIENCE_FOLDER) if not p.exists()]
     missing += [tool for tool in ("fluidsynth", "flite", "ffmpeg") if shutil.which(tool) is None]
     if missing:
         sys.exit(f"missing {missing}: apt-get install fluidsynth flite ffmpeg fluid-soundfont-gm "
                  "musescore-general-soundfont opl3-soundfont minetest-data colobot-common-sounds "
-                 "extremetuxracer-data")
+                 "extremetuxracer-data widelands-data hedgewars-data warzone2100-data megaglest-data")
     jobs = [(out_dir, "prog", font, p) for font in SOUNDFONTS for p in range(128)]
     jobs += [(out_dir, "kit", font, k) for font in SOUNDFONTS for k in KITS]
     with Pool(2) as pool:
@@ -177,6 +248,13 @@ def main() -> None:
         pool.map(render_instrument, jobs, chunksize=4)
         files = foley_files()
         pool.map(render_foley, [(out_dir, i, files) for i in range(FOLEY_RENDERS)])
+        files = foley2_files()
+        pool.map(render_stream, [(out_dir, "foley_games", i, files) for i in range(FOLEY2_RENDERS)])
+        with tempfile.TemporaryDirectory() as tmp:
+            files = speech_files(Path(tmp))
+            pool.map(render_stream, [(out_dir, "speech_recorded", i, files) for i in range(RECORDED_SPEECH_RENDERS)])
+        files = ambience_files()
+        pool.map(render_ambience, [(out_dir, i, files) for i in range(AMBIENCE_RENDERS)])
     print(f"{len(list(out_dir.glob('*.npy')))} renders in {out_dir}")
 
 

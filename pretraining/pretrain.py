@@ -1,19 +1,22 @@
 """Pretrain the backbone that earmark ships (see README.md here).
 
 Usage: python pretraining/pretrain.py CORPUS_DIR OUT.safetensors [--steps N] [--seed S]
+           [--exclude PREFIX...] [--no-synthetic-voices] [--concepts-only BACKBONE.safetensors]
 
 The backbone's name is the output file's stem (earmark refuses a file whose name and
 metadata disagree).
 
 A SoundNet of the default architecture and front end learns 20 classes from the corpus
 that ``make_corpus.py`` renders: the 16 General MIDI instrument families, drum kits,
-speech, everyday sound effects, and ambience (earmark's own synthetic room tone and
-events, no voices).
+speech, everyday sounds, and ambience (earmark's own synthetic room tone and events, no
+voices, and recorded ambience where the corpus has some).
 Every example goes through earmark's own training augmentation (shortened notes, the
 instrument chain, noise at 0-35 dB SNR, random gain, random EQ and SpecAugment masks),
-so the features it learns are the ones fine-tuning needs. The weights kept are an
-exponential moving average; the classifier head is dropped, and the file's metadata
-describes the backbone (:mod:`earmark.backbone`).
+so the features it learns are the ones training on a user's examples needs. The weights
+kept are an exponential moving average; the classifier head is kept as the backbone's
+concept head (``concepts.*``), and the file's metadata describes the backbone
+(:mod:`earmark.backbone`). ``--concepts-only`` keeps a finished backbone's body exactly and
+trains only a new concept head on it.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import save_file
+from safetensors.torch import load_file, save_file
 from torch import nn
 
 import earmark
@@ -46,13 +49,15 @@ EVENTS = (ambience.texture, ambience.chirps, ambience.knocks, ambience.swells)
 BATCH = 64
 
 
-def load_corpus(folder: Path) -> dict[int, list[np.ndarray]]:
+def load_corpus(folder: Path, *, exclude: tuple[str, ...] = ()) -> dict[int, list[np.ndarray]]:
     """Renders by class: ``prog_<font>_<program>`` → its family, ``kit_*`` → drums, ``speech_*`` → speech,
-    ``foley_*`` → everyday sounds."""
+    ``foley_*`` → everyday sounds, ``amb_*`` → ambience; names starting with one of ``exclude`` are left out."""
     corpus: dict[int, list[np.ndarray]] = {}
     for f in sorted(folder.glob("*.npy")):
+        if f.stem.startswith(exclude):
+            continue
         kind, _, number = f.stem.split("_")
-        k = {"prog": int(number) // 8, "kit": DRUMS, "speech": SPEECH, "foley": FOLEY}[kind]
+        k = {"prog": int(number) // 8, "kit": DRUMS, "speech": SPEECH, "foley": FOLEY, "amb": AMBIENCE}[kind]
         corpus.setdefault(k, []).append(np.load(f).astype(np.float32) / 32767)
     missing = [CLASSES[k] for k in range(AMBIENCE) if k not in corpus]
     if missing:
@@ -63,11 +68,20 @@ def load_corpus(folder: Path) -> dict[int, list[np.ndarray]]:
 class Examples(torch.utils.data.IterableDataset[tuple[torch.Tensor, torch.Tensor]]):
     """Endless class-balanced batches of augmented one-second windows."""
 
-    def __init__(self, corpus: dict[int, list[np.ndarray]], *, sample_rate: int, seed: int) -> None:
+    def __init__(self, corpus: dict[int, list[np.ndarray]], *, sample_rate: int, seed: int,
+                 synthetic_voices: bool = True) -> None:
         self.corpus, self.sr, self.n, self.seed = corpus, sample_rate, sample_rate, seed
+        self.synthetic_voices = synthetic_voices
 
     def ambience(self, rng: np.random.Generator) -> np.ndarray:
-        y = ambience.synthetic_noise(self.n, sample_rate=self.sr, rng=rng)
+        """Half the time a recorded ambience (when the corpus has some), else synthetic room tone; plus events."""
+        if AMBIENCE in self.corpus and rng.random() < 0.5:
+            src = self.corpus[AMBIENCE][int(rng.integers(len(self.corpus[AMBIENCE])))]
+            start = int(rng.integers(0, src.shape[0] - self.n))
+            y = src[start : start + self.n] / (np.sqrt(np.mean(src[start : start + self.n] ** 2)) + 1e-6)
+            y = y + ambience.synthetic_noise(self.n, sample_rate=self.sr, rng=rng) * 10 ** (rng.uniform(-40, -10) / 20)
+        else:
+            y = ambience.synthetic_noise(self.n, sample_rate=self.sr, rng=rng)
         for _ in range(int(rng.choice([0, 1, 1, 2]))):
             event = EVENTS[int(rng.integers(len(EVENTS)))]
             y = y + event(self.n, sample_rate=self.sr, rng=rng) * 10 ** (rng.uniform(-12, 12) / 20)
@@ -86,7 +100,10 @@ class Examples(torch.utils.data.IterableDataset[tuple[torch.Tensor, torch.Tensor
         if k == AMBIENCE:
             y = self.ambience(rng)
         else:
-            y = self.crop(k, rng)
+            if k == SPEECH and self.synthetic_voices and rng.random() < 0.2:  # earmark's voices are speech too
+                y = ambience.voices(self.n, sample_rate=self.sr, rng=rng)
+            else:
+                y = self.crop(k, rng)
             if k == SPEECH and rng.random() < 0.3:  # a few talkers at once
                 for _ in range(int(rng.integers(1, 4))):
                     y = y + self.crop(SPEECH, rng) * rng.uniform(0.3, 1.0)
@@ -110,27 +127,55 @@ class Examples(torch.utils.data.IterableDataset[tuple[torch.Tensor, torch.Tensor
             yield torch.from_numpy(x), torch.from_numpy(ks.astype(np.int64))
 
 
+def _describe(args: argparse.Namespace, corpus: dict[int, list[np.ndarray]]) -> str:
+    renders = sum(len(v) for v in corpus.values())
+    sources = ("GM programs 0-127 as phrases from MuseScore General, FluidR3 and OPL-3 FM, 8 drum kits from each, "
+               "flite speech, everyday sound effects from minetest, colobot and extremetuxracer")
+    if not args.exclude:
+        sources += (", recorded speech from Warzone 2100 and Hedgewars, everyday sounds from Widelands and "
+                    "Hedgewars, recorded ambience from MegaGlest")
+    what = (f"{args.steps} steps x {BATCH} augmented 1 s windows (seed {args.seed}) of {renders} renders: {sources}; "
+            "plus earmark's synthetic ambience")
+    if args.concepts_only:
+        what = f"{args.concepts_only.stem}'s frozen body; its concept head alone trained on {what}"
+    return f"{what}; earmark {earmark.__version__}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpus", type=Path)
     ap.add_argument("out", type=Path)
     ap.add_argument("--steps", type=int, default=8000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--exclude", nargs="*", default=[], metavar="PREFIX",
+                    help="leave out renders whose names start with these prefixes")
+    ap.add_argument("--no-synthetic-voices", action="store_true",
+                    help="leave earmark's synthetic voices out of the speech class (as gm-families-v1 was trained)")
+    ap.add_argument("--concepts-only", type=Path, metavar="BACKBONE.safetensors",
+                    help="keep this backbone's body frozen and train only its concept head")
     args = ap.parse_args()
     features, arch = FeatureConfig(), ArchSpec()
-    corpus = load_corpus(args.corpus)
+    corpus = load_corpus(args.corpus, exclude=tuple(args.exclude))
     torch.manual_seed(args.seed)
     torch.set_num_threads(max(1, (torch.get_num_threads() or 2) - 1))
     model = build_model(n_classes=len(CLASSES), features=features, arch=arch)
+    if args.concepts_only:
+        body = load_file(str(args.concepts_only))
+        model.load_state_dict({k: v for k, v in body.items() if not k.startswith("concepts.")}, strict=False)
+        for name, p in model.named_parameters():
+            p.requires_grad_(name.startswith("head."))
     ema = copy.deepcopy(model).eval()
-    optimiser = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-3)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(trainable, lr=3e-3, weight_decay=1e-3)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=3e-3, total_steps=args.steps, pct_start=0.1)
-    batches = torch.utils.data.DataLoader(Examples(corpus, sample_rate=features.sample_rate, seed=args.seed),
+    examples = Examples(corpus, sample_rate=features.sample_rate, seed=args.seed,
+                        synthetic_voices=not args.no_synthetic_voices)
+    batches = torch.utils.data.DataLoader(examples,
                                           batch_size=None, num_workers=1, prefetch_factor=4)
     rng, loss_fn = np.random.default_rng(args.seed), nn.CrossEntropyLoss(label_smoothing=0.05)
     started, accuracy = time.time(), []
     for step, (x, y) in zip(range(args.steps), batches):
-        model.train()
+        model.train(not args.concepts_only)  # a frozen body keeps its batch-norm statistics too
         with torch.no_grad():
             feats = feature_augment(model.frontend.raw(x), rng)
         logits = model.forward_features(feats)
@@ -147,15 +192,14 @@ def main() -> None:
         if step % 200 == 0 or step == args.steps - 1:
             print(f"step {step}: loss {loss.item():.3f}, accuracy (last 200) {np.mean(accuracy[-200:]):.3f}, "
                   f"{time.time() - started:.0f} s", flush=True)
-    tensors = {k: v.contiguous() for k, v in ema.state_dict().items() if not k.startswith("head.")}
+    # the classifier head is kept as the backbone's concept head: what kind of sound a window is
+    tensors = {(f"concepts.{k[5:]}" if k.startswith("head.") else k): v.contiguous()
+               for k, v in ema.state_dict().items()}
+    if args.concepts_only:  # the frozen body exactly as it was (a moving average can move the last bit)
+        tensors.update({k: v for k, v in body.items() if not k.startswith("concepts.")})
     meta = {"name": args.out.stem, "arch": json.dumps(arch.to_dict()), "features": json.dumps(features.to_dict()),
             "classes": json.dumps(CLASSES), "weights_sha256": weights_digest(tensors),
-            "trained_on": (f"{args.steps} steps x {BATCH} augmented 1 s windows (seed {args.seed}) of "
-                           f"{sum(len(v) for v in corpus.values())} renders: GM programs 0-127 as phrases from "
-                           "MuseScore General, FluidR3 and OPL-3 FM, 8 drum kits from each, flite speech, "
-                           "everyday sound effects from minetest, colobot and extremetuxracer; "
-                           "plus earmark's synthetic ambience; earmark " + earmark.__version__),
-            "earmark_version": earmark.__version__}
+            "trained_on": _describe(args, corpus), "earmark_version": earmark.__version__}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save_file(tensors, str(args.out), metadata=meta)
     print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KiB) in {time.time() - started:.0f} s")

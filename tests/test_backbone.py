@@ -17,7 +17,7 @@ import earmark.backbone as bb
 from earmark.errors import ModelFileError, ParameterError
 from earmark.features import FeatureConfig
 from earmark.model import ArchSpec, build_model
-from earmark.train import LEARNING_RATE_FROM_BACKBONE, LEARNING_RATE_FROM_SCRATCH, TrainSettings, train
+from earmark.train import LEARNING_RATE, LEARNING_RATE_TUNING_BACKBONE, TrainSettings, train
 
 
 def test_the_default_backbone_ships_and_describes_itself() -> None:
@@ -41,34 +41,44 @@ def test_auto_takes_the_default_only_where_it_fits() -> None:
 def test_an_explicit_backbone_that_does_not_fit_says_what_to_do() -> None:
     with pytest.raises(ParameterError, match="backbone='none'"):
         bb.resolve_backbone(bb.DEFAULT_BACKBONE, arch=ArchSpec(name="tiny"), features=FeatureConfig())
-    with pytest.raises(ParameterError, match="unknown backbone 'nope'.*gm-families-v1"):
+    with pytest.raises(ParameterError, match="unknown backbone 'nope'.*gm-families-v2"):
         bb.resolve_backbone("nope", arch=ArchSpec(), features=FeatureConfig())
 
 
 def test_loading_copies_every_weight_but_the_head() -> None:
     torch.manual_seed(0)
-    model = build_model(n_classes=3, features=FeatureConfig(), arch=ArchSpec())
-    head_before = model.head.weight.detach().clone()
-    bb.load_backbone(model, bb.DEFAULT_BACKBONE)
-    with safe_open(str(bb.backbone_info(bb.DEFAULT_BACKBONE).path), framework="pt") as f:
-        keys = list(f.keys())
-        assert sorted(keys) == sorted(k for k in model.state_dict() if not k.startswith("head."))
-        for key in keys:
-            assert torch.equal(model.state_dict()[key], f.get_tensor(key)), key
-    assert torch.equal(model.head.weight, head_before)
+    info = bb.backbone_info(bb.DEFAULT_BACKBONE)
+    assert info.has_concepts
+    for arch in (ArchSpec(), ArchSpec(concepts=info.classes)):
+        model = build_model(n_classes=3, features=FeatureConfig(), arch=arch)
+        head_before = model.head.weight.detach().clone()
+        bb.load_backbone(model, bb.DEFAULT_BACKBONE)
+        with safe_open(str(info.path), framework="pt") as f:
+            keys = [k for k in f.keys() if arch.concepts or k not in bb.CONCEPT_KEYS]  # noqa: SIM118
+            assert sorted(keys) == sorted(k for k in model.state_dict() if not k.startswith(("head.", "concept_map")))
+            for key in keys:
+                assert torch.equal(model.state_dict()[key], f.get_tensor(key)), key
+        assert torch.equal(model.head.weight, head_before)
+
+
+def test_a_concept_head_of_the_wrong_size_is_refused() -> None:
+    model = build_model(n_classes=3, features=FeatureConfig(), arch=ArchSpec(concepts=("a", "b")))
+    with pytest.raises(ParameterError, match="no concept head for this network's 2 concepts"):
+        bb.load_backbone(model, bb.DEFAULT_BACKBONE)
 
 
 def test_settings_keep_what_the_user_asked_and_resolve_it_at_the_start() -> None:
     default = TrainSettings()
     assert (default.backbone, default.learning_rate) == ("auto", None)
-    assert default.start() == (bb.DEFAULT_BACKBONE, LEARNING_RATE_FROM_BACKBONE)
-    assert TrainSettings(backbone="none").start() == ("none", LEARNING_RATE_FROM_SCRATCH)
+    assert default.start() == (bb.DEFAULT_BACKBONE, LEARNING_RATE)
+    assert TrainSettings(freeze_backbone=False).start() == (bb.DEFAULT_BACKBONE, LEARNING_RATE_TUNING_BACKBONE)
+    assert TrainSettings(backbone="none").start() == ("none", LEARNING_RATE)
     # changing the network later re-decides "auto" instead of keeping a backbone that no longer fits
-    assert replace(default, arch="tiny").start() == ("none", LEARNING_RATE_FROM_SCRATCH)
-    assert replace(default, n_mels=96).start() == ("none", LEARNING_RATE_FROM_SCRATCH)
+    assert replace(default, arch="tiny").start() == ("none", LEARNING_RATE)
+    assert replace(default, n_mels=96).start() == ("none", LEARNING_RATE)
     assert TrainSettings(learning_rate=0.01).start() == (bb.DEFAULT_BACKBONE, 0.01)
-    assert LEARNING_RATE_FROM_BACKBONE < LEARNING_RATE_FROM_SCRATCH
-    assert default.resolved() == TrainSettings(backbone=bb.DEFAULT_BACKBONE, learning_rate=LEARNING_RATE_FROM_BACKBONE)
+    assert LEARNING_RATE_TUNING_BACKBONE < LEARNING_RATE
+    assert default.resolved() == TrainSettings(backbone=bb.DEFAULT_BACKBONE, learning_rate=LEARNING_RATE)
 
 
 @pytest.fixture
@@ -103,7 +113,7 @@ def test_a_missing_default_backbone_is_an_installation_error(backbone_folder: Pa
 
 def test_a_backbone_file_whose_name_and_metadata_disagree_is_refused(backbone_folder: Path) -> None:
     (backbone_folder / f"{bb.DEFAULT_BACKBONE}.safetensors").rename(backbone_folder / "other.safetensors")
-    with pytest.raises(ModelFileError, match="says it is 'gm-families-v1'; reinstall earmark"):
+    with pytest.raises(ModelFileError, match="says it is 'gm-families-v2'; reinstall earmark"):
         bb.available_backbones()
 
 
@@ -131,10 +141,10 @@ def test_training_records_the_backbone_it_started_from(small_dataset: Path) -> N
     quick = {"epochs": 1, "steps_per_epoch": 2, "batch_size": 8, "workers": 0}
     clf = train(small_dataset, settings=TrainSettings(**quick), progress=False)
     assert clf.manifest.training["backbone"] == bb.DEFAULT_BACKBONE
-    assert clf.manifest.training["learning_rate"] == LEARNING_RATE_FROM_BACKBONE
+    assert clf.manifest.training["learning_rate"] == LEARNING_RATE
     tiny = train(small_dataset, settings=TrainSettings(arch="tiny", **quick), progress=False)
     assert tiny.manifest.training["backbone"] == "none"
-    assert tiny.manifest.training["learning_rate"] == LEARNING_RATE_FROM_SCRATCH
+    assert tiny.manifest.training["learning_rate"] == LEARNING_RATE
     with pytest.raises(ParameterError, match="backbone='none'"):
         train(small_dataset, settings=TrainSettings(arch="tiny", backbone=bb.DEFAULT_BACKBONE, **quick),
               progress=False)

@@ -24,6 +24,7 @@ import torch
 from click.testing import CliRunner, Result
 from safetensors.numpy import save_file
 
+import earmark
 from earmark.cli import main
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -139,6 +140,18 @@ def test_train_from_a_zip_with_json(tmp_path: Path, small_dataset: Path) -> None
     assert out.exists()
 
 
+@pytest.mark.slow
+def test_train_keeps_the_backbone_frozen_unless_told_to_tune_it(tmp_path: Path, small_dataset: Path) -> None:
+    quick = ("--epochs", 1, "--steps-per-epoch", 1, "--batch-size", 8)
+    frozen, tuned = tmp_path / "frozen.earmark", tmp_path / "tuned.earmark"
+    assert run("train", small_dataset, "--out", frozen, *quick).exit_code == 0
+    assert run("train", small_dataset, "--out", tuned, "--tune-backbone", *quick).exit_code == 0
+    a, b = earmark.load(frozen).manifest, earmark.load(tuned).manifest
+    assert a.training["freeze_backbone"] is True and "speech" in a.arch.concepts
+    assert b.training["freeze_backbone"] is False and b.arch.concepts == ()
+    assert (a.training["learning_rate"], b.training["learning_rate"]) == (0.003, 0.001)
+
+
 def test_train_refuses_bad_settings(tmp_path: Path, small_dataset: Path) -> None:
     result = run("train", small_dataset, "--out", tmp_path / "m.earmark", "--epochs", 0)
     assert_clean_error(result, r"epochs must be at least 1, got 0")
@@ -147,9 +160,9 @@ def test_train_refuses_bad_settings(tmp_path: Path, small_dataset: Path) -> None
 
 def test_train_refuses_an_unknown_or_unfitting_backbone(tmp_path: Path, small_dataset: Path) -> None:
     result = run("train", small_dataset, "--out", tmp_path / "m.earmark", "--backbone", "imagenet")
-    assert_clean_error(result, r"unknown backbone 'imagenet'; choose one of \['auto', 'none', 'gm-families-v1'\]")
+    assert_clean_error(result, r"unknown backbone 'imagenet'; choose one of \['auto', 'none', 'gm-families-v2'\]")
     result = run("train", small_dataset, "--out", tmp_path / "m.earmark", "--arch", "tiny",
-                 "--backbone", "gm-families-v1")
+                 "--backbone", "gm-families-v2")
     assert_clean_error(result, r"pretrained for the 'cnn' network .* pass backbone='none'")
     assert list(tmp_path.iterdir()) == []
 

@@ -2,11 +2,14 @@
 
 A backbone is the convolutional body and frequency projection of a :class:`~earmark.model.SoundNet`,
 pretrained by earmark's developers on a large, varied corpus: the 16 General MIDI instrument
-families played as phrases by three different synthesisers, drum kits, synthesised speech
-and everyday ambience (``pretraining/README.md`` says exactly what and how). Training on a
-user's few examples then starts from features that already tell a bass line from a voice
-and a drum hit from a door knock, instead of from random weights. Only the classifier head
-starts from scratch; every weight is fine-tuned.
+families played as phrases by three different synthesisers, drum kits, speech, everyday
+sounds and ambience (``pretraining/README.md`` says exactly what and how), plus its
+**concept head**, the classifier of those 20 kinds of sound. Training on a user's few
+examples then starts from features that already tell a bass line from a voice and a drum
+hit from a door knock, instead of from random weights. By default the body stays frozen and
+only a new classifier head learns, and the concept head comes along into the trained model
+(:mod:`earmark.concepts`); ``TrainSettings(freeze_backbone=False)`` fine-tunes every weight
+instead and leaves the concept head out.
 
 Each backbone is one safetensors file in ``earmark/backbones/`` whose metadata describes
 it: the architecture and front end it fits, what it was trained on, and a digest of its
@@ -41,7 +44,8 @@ __all__ = ["AUTO", "NONE", "DEFAULT_BACKBONE", "BackboneInfo", "available_backbo
 
 AUTO = "auto"
 NONE = "none"
-DEFAULT_BACKBONE = "gm-families-v1"
+DEFAULT_BACKBONE = "gm-families-v2"
+CONCEPT_KEYS = ("concepts.weight", "concepts.bias")
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class BackboneInfo:
     classes: tuple[str, ...]
     trained_on: str
     weights_sha256: str
+    has_concepts: bool = False  # whether the file holds the concept head (CONCEPT_KEYS) for ``classes``
 
     def fits(self, arch: ArchSpec, features: FeatureConfig) -> bool:
         """Whether its weights have the shapes, and its features the meaning, of this network's."""
@@ -64,7 +69,7 @@ class BackboneInfo:
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "arch": self.arch.to_dict(), "features": self.features.to_dict(),
                 "classes": list(self.classes), "trained_on": self.trained_on,
-                "weights_sha256": self.weights_sha256}
+                "weights_sha256": self.weights_sha256, "has_concepts": self.has_concepts}
 
 
 def _folder() -> Path:
@@ -75,10 +80,11 @@ def _read_info(path: Path) -> BackboneInfo:
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
+            keys = set(f.keys())
         return BackboneInfo(name=meta["name"], path=path, arch=ArchSpec.from_dict(json.loads(meta["arch"])),
                             features=FeatureConfig.from_dict(json.loads(meta["features"])),
                             classes=tuple(json.loads(meta["classes"])), trained_on=meta["trained_on"],
-                            weights_sha256=meta["weights_sha256"])
+                            weights_sha256=meta["weights_sha256"], has_concepts=set(CONCEPT_KEYS) <= keys)
     except (OSError, SafetensorError, KeyError, TypeError, ValueError, ParameterError) as exc:
         raise ModelFileError(f"the backbone file {path} is damaged or not an earmark backbone ({exc}); "
                              "reinstall earmark") from exc
@@ -134,14 +140,22 @@ def weights_digest(tensors: dict[str, torch.Tensor]) -> str:
 
 
 def load_backbone(model: SoundNet, name: str) -> None:
-    """Copy backbone ``name``'s weights into ``model`` (all but the classifier head)."""
+    """Copy backbone ``name``'s weights into ``model``: all but the classifier head (and the concept
+    head only when ``model`` has one, with the backbone's concepts)."""
     info = backbone_info(name)
     with safe_open(str(info.path), framework="pt") as f:
         tensors = {key: f.get_tensor(key) for key in f.keys()}  # noqa: SIM118 (safe_open is no dict)
     if weights_digest(tensors) != info.weights_sha256:
         raise ModelFileError(f"the backbone file {info.path} does not match its digest; reinstall earmark")
     own = model.state_dict()
-    body = {k for k in own if not k.startswith("head.")}
+    body = {k for k in own if not k.startswith(("head.", "concept"))}
+    if model.concepts is not None:
+        if model.concepts.out_features != len(info.classes) or not set(CONCEPT_KEYS) <= set(tensors):
+            raise ParameterError(f"backbone {name!r} has no concept head for this network's "
+                                 f"{model.concepts.out_features} concepts; reinstall earmark")
+        body |= set(CONCEPT_KEYS)
+    else:
+        tensors = {k: v for k, v in tensors.items() if k not in CONCEPT_KEYS}
     wrong = sorted(set(tensors) ^ body) + [k for k in set(tensors) & body if own[k].shape != tensors[k].shape]
     if wrong:
         raise ParameterError(f"backbone {name!r} does not fit this network ({wrong[0]!r} differs); pass "

@@ -104,13 +104,16 @@ def _load_set(path: Path, *, sample_rate: int, clip_s: float | None, clip_hop_s:
 @click.option("--epochs", type=int, default=None, help="Passes over the data [24].")
 @click.option("--batch-size", type=int, default=None, help="Examples per step [64].")
 @click.option("--learning-rate", type=float, default=None,
-              help="Peak learning rate [0.001 from the pretrained backbone, 0.003 from scratch].")
+              help="Peak learning rate [0.003; 0.001 with --tune-backbone].")
 @click.option("--window-s", type=float, default=None, help="Seconds of audio the model hears at once [1.0].")
 @click.option("--seed", type=int, default=None, help="Random seed [0].")
 @click.option("--arch", type=click.Choice(["cnn", "tiny"]), default=None, help="Network size [cnn].")
 @click.option("--backbone", default=None, metavar="NAME",
               help="Where training starts: auto (earmark's pretrained backbone where it fits the network), "
                    "none (random weights) or a shipped backbone's name [auto].")
+@click.option("--tune-backbone", is_flag=True,
+              help="Fine-tune the backbone's weights too (default: keep them frozen, train the classifier on "
+                   "top, and keep the backbone's concept head; see 'How it learns' in the README).")
 @click.option("--no-augment", is_flag=True, help="Train on the clips as they are (not recommended).")
 @click.option("--allow-no-background", is_flag=True, help="Train without a background-noise class.")
 @click.option("--json", "as_json", is_flag=True, help="Print the validation report as one JSON object.")
@@ -118,8 +121,8 @@ def _load_set(path: Path, *, sample_rate: int, clip_s: float | None, clip_hop_s:
               help="Optimiser steps per epoch (0: from the dataset size); for tests and quick checks.")
 @_clip_options
 def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, learning_rate: float | None,
-          window_s: float | None, seed: int | None, arch: str | None, backbone: str | None, no_augment: bool,
-          allow_no_background: bool, as_json: bool, steps_per_epoch: int | None, clip_s: float | None,
+          window_s: float | None, seed: int | None, arch: str | None, backbone: str | None, tune_backbone: bool,
+          no_augment: bool, allow_no_background: bool, as_json: bool, steps_per_epoch: int | None, clip_s: float | None,
           clip_hop_s: float | None) -> None:
     """Train a classifier on DATA (a folder per class, or a zip) and write it to --out."""
     from .train import TrainSettings
@@ -128,7 +131,8 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
     given = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "window_s": window_s,
              "seed": seed, "arch": arch, "steps_per_epoch": steps_per_epoch, "backbone": backbone}
     overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
-    settings = TrainSettings(**overrides, augment=not no_augment, require_background=not allow_no_background)
+    settings = TrainSettings(**overrides, augment=not no_augment, require_background=not allow_no_background,
+                             freeze_backbone=not tune_backbone)
     _check_writable(out)
     dataset = _load_set(data, sample_rate=settings.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s)
     dataset.check_trainable(require_background=settings.require_background)

@@ -14,6 +14,12 @@ How the convolutional body's output becomes one vector per window is the ``pooli
   three points over averaging frequency away (README, "How it learns").
 - ``"frequency-mean"``: average over frequency, then mean and max over time. Model files
   written before ``pooling`` existed (format 1) use it.
+
+A network trained on a frozen pretrained backbone also keeps the backbone's **concept head**
+(``concepts``: the kinds of sound it was pretrained to tell apart, such as speech, ambience,
+drum kit, bass) and a ``concept_map`` that says how each kind shares out over this model's
+classes (:mod:`earmark.concepts`). Its output is the product of the two experts: the trained
+head's probabilities times the probabilities the concepts give each class.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ class ArchSpec:
     dropout: float = 0.2
     channels: tuple[int, ...] = field(default=())
     pooling: str = "frequency-projection"
+    concepts: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
         if self.name not in ARCHITECTURES:
@@ -60,13 +67,15 @@ class ArchSpec:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["channels"] = list(self.channels)
+        d["concepts"] = list(self.concepts)
         return d
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ArchSpec:
         return cls(name=str(data["name"]), dropout=float(data.get("dropout", 0.2)),
                    channels=tuple(int(c) for c in data.get("channels", ())),
-                   pooling=str(data.get("pooling", _LEGACY_POOLING)))
+                   pooling=str(data.get("pooling", _LEGACY_POOLING)),
+                   concepts=tuple(str(c) for c in data.get("concepts", ())))
 
 
 def _block(c_in: int, c_out: int, pool: tuple[int, int]) -> nn.Sequential:
@@ -84,6 +93,8 @@ class SoundNet(nn.Module):
     Input ``(batch, samples)`` at ``features.sample_rate``; output ``(batch, n_classes)`` logits.
     :meth:`embed_features` gives the pooled features before the classifier.
     """
+
+    concept_map: torch.Tensor  # (n_concepts, n_classes), registered when the network has a concept head
 
     def __init__(self, *, n_classes: int, features: FeatureConfig, arch: ArchSpec) -> None:
         super().__init__()
@@ -103,6 +114,10 @@ class SoundNet(nn.Module):
             self.project = nn.Conv1d(chans[-1] * rows, chans[-1], 1)
         self.dropout = nn.Dropout(arch.dropout)
         self.head = nn.Linear(2 * chans[-1], n_classes)
+        self.concepts: nn.Linear | None = None
+        if arch.concepts:
+            self.concepts = nn.Linear(2 * chans[-1], len(arch.concepts))
+            self.register_buffer("concept_map", torch.full((len(arch.concepts), n_classes), 1.0 / n_classes))
 
     def embed_features(self, feats: torch.Tensor) -> torch.Tensor:
         """Pooled embedding of normalised log-mel ``(batch, n_mels, n_frames)``."""
@@ -115,10 +130,24 @@ class SoundNet(nn.Module):
         return torch.cat([h.mean(dim=-1), h.amax(dim=-1)], dim=1)
 
     def forward_features(self, feats: torch.Tensor) -> torch.Tensor:
+        """The classifier head's logits for normalised log-mel ``(batch, n_mels, n_frames)``: what training fits."""
         return self.head(self.dropout(self.embed_features(feats)))
 
+    def concept_probabilities(self, feats: torch.Tensor) -> torch.Tensor:
+        """How likely each of the backbone's concepts is, for normalised log-mel ``(batch, n_mels, n_frames)``."""
+        if self.concepts is None:
+            raise ParameterError("this network has no concept head")
+        return torch.softmax(self.concepts(self.embed_features(feats)), dim=-1)
+
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
-        return self.forward_features(self.frontend(waveform))
+        """Class scores whose softmax is the model's probabilities: the head's logits, or with a
+        concept head, log of (head probabilities × concept-given class probabilities)."""
+        feats = self.frontend(waveform)
+        if self.concepts is None:
+            return self.forward_features(feats)
+        embedding = self.embed_features(feats)
+        prior = torch.softmax(self.concepts(embedding), dim=-1) @ self.concept_map
+        return torch.log_softmax(self.head(self.dropout(embedding)), dim=-1) + torch.log(prior + 1e-6)
 
 
 def build_model(*, n_classes: int, features: FeatureConfig, arch: ArchSpec) -> SoundNet:

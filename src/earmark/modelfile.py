@@ -33,7 +33,7 @@ from .model import ArchSpec
 __all__ = ["FORMAT", "FORMAT_VERSION", "Manifest", "read_manifest", "load_weights", "write_model_file"]
 
 FORMAT = "earmark-model"
-FORMAT_VERSION = 2  # 2: the architecture names its pooling (format 1 files: frequency-mean)
+FORMAT_VERSION = 3  # 3: the architecture may carry a concept head; 2: it names its pooling (1: frequency-mean)
 _AGAIN = "; train the model again or ask its author for a fresh copy"
 
 
