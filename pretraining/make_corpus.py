@@ -156,23 +156,29 @@ def foley_files() -> list[Path]:
     return [p for p in files if p.stat().st_size > 2000]
 
 
-def render_foley(job: tuple[Path, int, list[Path]]) -> None:
-    """``SECONDS`` of everyday sound effects at random times and levels over quiet room tone."""
-    out_dir, i, files = job
-    name = f"foley_sfx_{i:03d}"
-    if (out_dir / f"{name}.npy").exists():
-        return
-    rng = _rng(name)
+def _stream(rng: np.random.Generator, files: list[Path], *, max_s: float, gain: tuple[float, float],
+            overlap: tuple[float, float], gap: tuple[float, float]) -> np.ndarray:
+    """``SECONDS`` of recordings (each cut to ``max_s``) one after another over quiet room tone; each next
+    one starts after a random share ``overlap`` of the last one's length plus a random ``gap``."""
     out = rng.standard_normal(int(SECONDS * st.SR)).astype(np.float32) * 10 ** (rng.uniform(-60, -40) / 20)
     t = rng.uniform(0, 0.5)
     while t < SECONDS - 0.2:
-        x = st.decode(files[int(rng.integers(len(files)))])[: int(4 * st.SR)]
+        x = st.decode(files[int(rng.integers(len(files)))])[: int(max_s * st.SR)]
         if x.size < 100:  # undecodable
             t += 0.1
             continue
-        st.place(out, x / (np.abs(x).max() + 1e-9), t, rng.uniform(0.2, 1.0))
-        t += len(x) / st.SR * rng.uniform(0.3, 1.0) + rng.uniform(0.0, 1.0)
-    _save(out_dir / f"{name}.npy", out)
+        st.place(out, x / (np.abs(x).max() + 1e-9), t, rng.uniform(*gain))
+        t += len(x) / st.SR * rng.uniform(*overlap) + rng.uniform(*gap)
+    return out
+
+
+def render_foley(job: tuple[Path, int, list[Path]]) -> None:
+    """Everyday sound effects at random times and levels, often overlapping."""
+    out_dir, i, files = job
+    name = f"foley_sfx_{i:03d}"
+    if not (out_dir / f"{name}.npy").exists():
+        _save(out_dir / f"{name}.npy",
+              _stream(_rng(name), files, max_s=4, gain=(0.2, 1.0), overlap=(0.3, 1.0), gap=(0.0, 1.0)))
 
 
 def foley2_files() -> list[Path]:
@@ -196,22 +202,12 @@ def ambience_files() -> list[Path]:
 
 
 def render_stream(job: tuple[Path, str, int, list[Path]]) -> None:
-    """``SECONDS`` of recordings of one kind, one after another with short pauses: speech or everyday sounds."""
+    """Recordings of one kind (speech, or everyday sounds) one after another with short pauses."""
     out_dir, kind, i, files = job
     name = f"{kind}_{i:03d}"
-    if (out_dir / f"{name}.npy").exists():
-        return
-    rng = _rng(name)
-    out = rng.standard_normal(int(SECONDS * st.SR)).astype(np.float32) * 10 ** (rng.uniform(-60, -40) / 20)
-    t = rng.uniform(0, 0.5)
-    while t < SECONDS - 0.2:
-        x = st.decode(files[int(rng.integers(len(files)))])[: int(8 * st.SR)]
-        if x.size < 100:  # undecodable
-            t += 0.1
-            continue
-        st.place(out, x / (np.abs(x).max() + 1e-9), t, rng.uniform(0.3, 1.0))
-        t += len(x) / st.SR * rng.uniform(0.7, 1.0) + rng.uniform(0.05, 0.8)
-    _save(out_dir / f"{name}.npy", out)
+    if not (out_dir / f"{name}.npy").exists():
+        _save(out_dir / f"{name}.npy",
+              _stream(_rng(name), files, max_s=8, gain=(0.3, 1.0), overlap=(0.7, 1.0), gap=(0.05, 0.8)))
 
 
 def render_ambience(job: tuple[Path, int, list[Path]]) -> None:
