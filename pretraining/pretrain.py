@@ -36,7 +36,7 @@ from torch import nn
 import earmark
 from earmark import ambience
 from earmark.augment import Shorten, default_chain
-from earmark.backbone import weights_digest
+from earmark.backbone import CONCEPT_KEYS, weights_digest
 from earmark.features import FeatureConfig
 from earmark.model import ArchSpec, build_model
 from earmark.train import feature_augment
@@ -131,7 +131,7 @@ def _describe(args: argparse.Namespace, corpus: dict[int, list[np.ndarray]]) -> 
     renders = sum(len(v) for v in corpus.values())
     sources = ("GM programs 0-127 as phrases from MuseScore General, FluidR3 and OPL-3 FM, 8 drum kits from each, "
                "flite speech, everyday sound effects from minetest, colobot and extremetuxracer")
-    if not args.exclude:
+    if AMBIENCE in corpus:  # the recordings added for the concept head came together
         sources += (", recorded speech from Warzone 2100 and Hedgewars, everyday sounds from Widelands and "
                     "Hedgewars, recorded ambience from MegaGlest")
     what = (f"{args.steps} steps x {BATCH} augmented 1 s windows (seed {args.seed}) of {renders} renders: {sources}; "
@@ -160,8 +160,10 @@ def main() -> None:
     torch.set_num_threads(max(1, (torch.get_num_threads() or 2) - 1))
     model = build_model(n_classes=len(CLASSES), features=features, arch=arch)
     if args.concepts_only:
-        body = load_file(str(args.concepts_only))
-        model.load_state_dict({k: v for k, v in body.items() if not k.startswith("concepts.")}, strict=False)
+        body = {k: v for k, v in load_file(str(args.concepts_only)).items() if k not in CONCEPT_KEYS}
+        missing, unexpected = model.load_state_dict(body, strict=False)
+        if unexpected or any(not k.startswith("head.") for k in missing):
+            raise SystemExit(f"{args.concepts_only} is not a backbone of this network ({(unexpected or missing)[0]})")
         for name, p in model.named_parameters():
             p.requires_grad_(name.startswith("head."))
     ema = copy.deepcopy(model).eval()
@@ -196,7 +198,7 @@ def main() -> None:
     tensors = {(f"concepts.{k[5:]}" if k.startswith("head.") else k): v.contiguous()
                for k, v in ema.state_dict().items()}
     if args.concepts_only:  # the frozen body exactly as it was (a moving average can move the last bit)
-        tensors.update({k: v for k, v in body.items() if not k.startswith("concepts.")})
+        tensors.update(body)
     meta = {"name": args.out.stem, "arch": json.dumps(arch.to_dict()), "features": json.dumps(features.to_dict()),
             "classes": json.dumps(CLASSES), "weights_sha256": weights_digest(tensors),
             "trained_on": _describe(args, corpus), "earmark_version": earmark.__version__}

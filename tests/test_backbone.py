@@ -61,10 +61,12 @@ def test_loading_copies_every_weight_but_the_head() -> None:
         assert torch.equal(model.head.weight, head_before)
 
 
-def test_a_concept_head_of_the_wrong_size_is_refused() -> None:
-    model = build_model(n_classes=3, features=FeatureConfig(), arch=ArchSpec(concepts=("a", "b")))
-    with pytest.raises(ParameterError, match="no concept head for this network's 2 concepts"):
-        bb.load_backbone(model, bb.DEFAULT_BACKBONE)
+def test_concepts_that_are_not_the_backbones_are_refused() -> None:
+    names = bb.backbone_info(bb.DEFAULT_BACKBONE).classes
+    for concepts in (("a", "b"), tuple(reversed(names))):  # another size, or the same size but other names
+        model = build_model(n_classes=3, features=FeatureConfig(), arch=ArchSpec(concepts=concepts))
+        with pytest.raises(ParameterError, match=r"are not backbone .*; build it with ArchSpec\(concepts="):
+            bb.load_backbone(model, bb.DEFAULT_BACKBONE)
 
 
 def test_settings_keep_what_the_user_asked_and_resolve_it_at_the_start() -> None:

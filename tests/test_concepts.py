@@ -12,20 +12,22 @@ from safetensors import safe_open
 import earmark
 import earmark.backbone as bb
 from conftest import SR, bass_note
-from earmark.concepts import PRIOR_CLIPS, concept_map
+from earmark.concepts import PRIOR_CLIPS, concept_map, prior_weight
 from earmark.errors import ParameterError
 from earmark.features import FeatureConfig
 from earmark.model import ArchSpec, build_model
+from earmark.modelfile import read_manifest
 from earmark.train import TrainSettings, train
 
 QUICK = {"epochs": 1, "steps_per_epoch": 2, "batch_size": 8, "workers": 0}
+LONGER = {"epochs": 2, "steps_per_epoch": 10, "batch_size": 8, "workers": 0}  # enough steps for averaging to drift
 
 
 def test_a_kind_of_sound_no_example_shows_belongs_to_the_background() -> None:
     # clips of class 1 are concept 0, clips of class 2 are concept 1; concept 2 appears nowhere
     probs = np.array([[1.0, 0, 0]] * 10 + [[0, 1.0, 0]] * 10 + [[0.5, 0.5, 0]] * 4)
     classes = np.array([1] * 10 + [2] * 10 + [0] * 4)
-    m = concept_map(probs, classes, n_classes=3, background=0)
+    m = concept_map(probs, classes, n_classes=3, background=0, prior_clips=PRIOR_CLIPS)
     np.testing.assert_allclose(m.sum(axis=1), 1.0)
     assert m[2].tolist() == [1.0, 0.0, 0.0]
     assert m[0].argmax() == 1 and m[1].argmax() == 2
@@ -41,11 +43,25 @@ def test_little_evidence_is_not_enough_to_claim_a_concept() -> None:
     assert m[0].argmax() == 1
 
 
+def test_the_prior_scales_with_the_data_up_to_five_clips() -> None:
+    assert prior_weight(np.repeat([0, 1, 2], 100), 3) == PRIOR_CLIPS
+    assert prior_weight(np.repeat([0, 1, 2], 4), 3) == pytest.approx(0.2)
+    # four clips per class: what the bass clips show is theirs, even against background clips that
+    # show some of it too (brown noise sounds a little like a bass)
+    probs = np.array([[0.2, 0.8]] * 4 + [[0.8, 0.2]] * 4)
+    m = concept_map(probs, np.array([0] * 4 + [1] * 4), n_classes=2, background=0)
+    assert m[0].argmax() == 1 and m[1].argmax() == 0
+
+
 def test_concept_map_refuses_mismatched_input() -> None:
     with pytest.raises(ParameterError, match="one row of concept probabilities per clip"):
         concept_map(np.ones((3, 4)), np.array([0, 1]), n_classes=2, background=0)
-    with pytest.raises(ParameterError, match="background must index"):
+    with pytest.raises(ParameterError, match="background must index one of the 2 classes, got 2"):
         concept_map(np.ones((2, 4)), np.array([0, 1]), n_classes=2, background=2)
+    with pytest.raises(ParameterError, match=r"class indices must be in \[0, 2\), got -1..1"):
+        concept_map(np.ones((2, 4)), np.array([-1, 1]), n_classes=2, background=0)
+    with pytest.raises(ParameterError, match="prior_clips must be positive, got 0"):
+        concept_map(np.ones((2, 4)), np.array([0, 1]), n_classes=2, background=0, prior_clips=0)
 
 
 def test_the_model_multiplies_its_head_by_the_concepts() -> None:
@@ -62,6 +78,16 @@ def test_the_model_multiplies_its_head_by_the_concepts() -> None:
         prior = model.concept_probabilities(feats) @ cmap
     expected = head * (prior + 1e-6)
     torch.testing.assert_close(fused, expected / expected.sum(dim=1, keepdim=True))
+    # by hand: a head sure of class 0 and concepts that all belong to class 2 meet in between
+    model.head.weight.data.zero_()
+    model.head.bias.data.copy_(torch.tensor([2.0, 0.0, 0.0]))
+    model.concept_map.copy_(torch.tensor([[0.0, 0.0, 1.0]] * 4))
+    with torch.no_grad():
+        p = torch.softmax(model(x), dim=-1)[0]
+    head_p = np.exp([2.0, 0, 0]) / np.exp([2.0, 0, 0]).sum()
+    by_hand = head_p * (np.array([0, 0, 1.0]) + 1e-6)
+    np.testing.assert_allclose(p.numpy(), by_hand / by_hand.sum(), rtol=1e-4)
+    assert p.argmax() == 2
     plain = build_model(n_classes=3, features=FeatureConfig(), arch=ArchSpec())
     with pytest.raises(ParameterError, match="no concept head"):
         plain.concept_probabilities(feats)
@@ -69,7 +95,7 @@ def test_the_model_multiplies_its_head_by_the_concepts() -> None:
 
 @pytest.mark.slow
 def test_training_on_the_frozen_backbone_keeps_its_body_and_concepts(tmp_path: Path, small_dataset: Path) -> None:
-    clf = train(small_dataset, settings=TrainSettings(**QUICK), progress=False)
+    clf = train(small_dataset, settings=TrainSettings(**LONGER), progress=False)
     info = bb.backbone_info(bb.DEFAULT_BACKBONE)
     assert clf.manifest.arch.concepts == info.classes and clf.manifest.training["freeze_backbone"] is True
     state = clf.model.state_dict()
@@ -85,6 +111,9 @@ def test_training_on_the_frozen_backbone_keeps_its_body_and_concepts(tmp_path: P
     assert cmap[info.classes.index("bass")].argmax() == bass
     # the model file keeps all of it
     path = clf.save(tmp_path / "m.earmark")
+    assert read_manifest(path).arch.concepts == info.classes
+    with safe_open(str(path), framework="pt") as f:
+        assert (f.metadata() or {})["format_version"] == "3"
     again = earmark.load(path)
     assert again.manifest.arch.concepts == info.classes
     y = bass_note(np.random.default_rng(7), sample_rate=SR, duration_s=2.0)
@@ -97,6 +126,8 @@ def test_fine_tuning_the_backbone_leaves_the_concepts_out(small_dataset: Path) -
     clf = train(small_dataset, settings=TrainSettings(freeze_backbone=False, learning_rate=1e-3, **QUICK),
                 progress=False)
     assert clf.manifest.arch.concepts == () and clf.model.concepts is None
+    scratch = train(small_dataset, settings=TrainSettings(backbone="none", **QUICK), progress=False)
+    assert scratch.manifest.training["freeze_backbone"] is False  # nothing was frozen: the file says so
     with safe_open(str(bb.backbone_info(bb.DEFAULT_BACKBONE).path), framework="pt") as f:
         shipped = f.get_tensor("body.0.0.weight")
     assert not torch.equal(clf.model.state_dict()["body.0.0.weight"], shipped)

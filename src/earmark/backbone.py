@@ -150,9 +150,11 @@ def load_backbone(model: SoundNet, name: str) -> None:
     own = model.state_dict()
     body = {k for k in own if not k.startswith(("head.", "concept"))}
     if model.concepts is not None:
-        if model.concepts.out_features != len(info.classes) or not set(CONCEPT_KEYS) <= set(tensors):
-            raise ParameterError(f"backbone {name!r} has no concept head for this network's "
-                                 f"{model.concepts.out_features} concepts; reinstall earmark")
+        if not info.has_concepts:
+            raise ParameterError(f"backbone {name!r} has no concept head; build the network without concepts")
+        if model.concept_names != info.classes:
+            raise ParameterError(f"this network's concepts {list(model.concept_names)[:3]}... are not backbone "
+                                 f"{name!r}'s; build it with ArchSpec(concepts=backbone_info({name!r}).classes)")
         body |= set(CONCEPT_KEYS)
     else:
         tensors = {k: v for k, v in tensors.items() if k not in CONCEPT_KEYS}

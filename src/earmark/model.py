@@ -115,6 +115,7 @@ class SoundNet(nn.Module):
         self.dropout = nn.Dropout(arch.dropout)
         self.head = nn.Linear(2 * chans[-1], n_classes)
         self.concepts: nn.Linear | None = None
+        self.concept_names = arch.concepts
         if arch.concepts:
             self.concepts = nn.Linear(2 * chans[-1], len(arch.concepts))
             self.register_buffer("concept_map", torch.full((len(arch.concepts), n_classes), 1.0 / n_classes))
@@ -135,9 +136,13 @@ class SoundNet(nn.Module):
 
     def concept_probabilities(self, feats: torch.Tensor) -> torch.Tensor:
         """How likely each of the backbone's concepts is, for normalised log-mel ``(batch, n_mels, n_frames)``."""
+        return self._concepts_of(self.embed_features(feats))
+
+    def _concepts_of(self, embedding: torch.Tensor) -> torch.Tensor:
         if self.concepts is None:
-            raise ParameterError("this network has no concept head")
-        return torch.softmax(self.concepts(self.embed_features(feats)), dim=-1)
+            raise ParameterError("this network has no concept head; build it with ArchSpec(concepts=...) "
+                                 "to use a backbone's concepts")
+        return torch.softmax(self.concepts(embedding), dim=-1)
 
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
         """Class scores whose softmax is the model's probabilities: the head's logits, or with a
@@ -146,7 +151,7 @@ class SoundNet(nn.Module):
         if self.concepts is None:
             return self.forward_features(feats)
         embedding = self.embed_features(feats)
-        prior = torch.softmax(self.concepts(embedding), dim=-1) @ self.concept_map
+        prior = self._concepts_of(embedding) @ self.concept_map
         return torch.log_softmax(self.head(self.dropout(embedding)), dim=-1) + torch.log(prior + 1e-6)
 
 

@@ -34,6 +34,7 @@ __all__ = ["FORMAT", "FORMAT_VERSION", "Manifest", "read_manifest", "load_weight
 
 FORMAT = "earmark-model"
 FORMAT_VERSION = 3  # 3: the architecture may carry a concept head; 2: it names its pooling (1: frequency-mean)
+_NO_CONCEPTS_VERSION = 2  # what a model without a concept head is written as, so earmark that reads 2 loads it
 _AGAIN = "; train the model again or ask its author for a fresh copy"
 
 
@@ -115,7 +116,8 @@ def write_model_file(path: str | os.PathLike[str], *, state: dict[str, torch.Ten
     """Write weights and manifest to ``path`` atomically; returns the path."""
     arrays = {k: v.detach().cpu().contiguous().numpy() for k, v in state.items()}
     manifest.weights_sha256 = _digest(arrays)
-    meta = {"format": FORMAT, "format_version": str(FORMAT_VERSION),
+    version = FORMAT_VERSION if manifest.arch.concepts else _NO_CONCEPTS_VERSION
+    meta = {"format": FORMAT, "format_version": str(version),
             "manifest": json.dumps(manifest.to_dict())}
     data = st_save(arrays, metadata=meta)
     with atomic_write(path) as fh:

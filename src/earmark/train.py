@@ -125,7 +125,8 @@ class TrainSettings:
     def resolved(self) -> TrainSettings:
         """These settings with :meth:`start`'s answers filled in: what a model file records."""
         backbone, learning_rate = self.start()
-        return replace(self, backbone=backbone, learning_rate=learning_rate)
+        return replace(self, backbone=backbone, learning_rate=learning_rate,
+                       freeze_backbone=self.freeze_backbone and backbone != NONE)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -360,7 +361,8 @@ class _Run:
             self.optimiser.step()
             self.schedule.step()
             self.step += 1
-            _update_ema(self.ema, self.model, decay=min(self.settings.ema_decay, (1 + self.step) / (10 + self.step)))
+            _update_ema(self.ema, self.model, decay=min(self.settings.ema_decay, (1 + self.step) / (10 + self.step)),
+                        only="head." if self.frozen else "")
             losses.append(loss.item())
             correct += int((logits.argmax(1) == y).sum())
             seen += y.shape[0]
@@ -382,8 +384,9 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
     maker = _ExampleMaker(pools, labels=labels, window=window, sample_rate=features.sample_rate,
                           augment=settings.augment, rng=np.random.default_rng([settings.seed, 1]))
     frozen = backbone != NONE and settings.freeze_backbone
-    with_concepts = frozen and BACKGROUND_LABEL in labels and backbone_info(backbone).has_concepts
-    arch = ArchSpec(name=settings.arch, concepts=backbone_info(backbone).classes if with_concepts else ())
+    info = backbone_info(backbone) if frozen else None
+    with_concepts = info is not None and info.has_concepts and BACKGROUND_LABEL in labels
+    arch = ArchSpec(name=settings.arch, concepts=info.classes if info is not None and with_concepts else ())
     model = build_model(n_classes=len(labels), features=features, arch=arch)
     if backbone != NONE:
         load_backbone(model, backbone)
@@ -434,29 +437,27 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
 
 
 def _learn_concept_map(model: SoundNet, pools: _Pools, *, background: int, window: int,
-                       per_clip: int = 8) -> np.ndarray:
+                       per_clip: int = 8, batch_size: int = 256) -> np.ndarray:
     """``p(class | concept)`` from the training clips: each clip's concept probabilities are the
     mean over up to ``per_clip`` of its windows that hold sound (see :mod:`earmark.concepts`)."""
-    windows: list[np.ndarray] = []
-    owner: list[int] = []
-    classes: list[int] = []
-    for k, (clips, starts) in enumerate(zip(pools.by_class, pools.starts)):
-        for y, at in zip(clips, starts):
-            for s in at[np.linspace(0, len(at) - 1, min(per_clip, len(at))).astype(int)]:
-                w = y[int(s) : int(s) + window]
-                windows.append(np.pad(w, (0, window - w.shape[0])))
-                owner.append(len(classes))
-            classes.append(k)
+    places = [(k, i, int(s)) for k, starts in enumerate(pools.starts) for i, at in enumerate(starts)
+              for s in at[np.linspace(0, len(at) - 1, min(per_clip, len(at))).astype(int)]]
+    clip_of = {(k, i): n for n, (k, i) in enumerate(dict.fromkeys((k, i) for k, i, _ in places))}
+    sums = np.zeros((len(clip_of), len(model.concept_names)))
+    counts = np.zeros(len(clip_of))
     model.eval()
-    with torch.inference_mode():
-        probs = np.concatenate([
-            model.concept_probabilities(model.frontend(torch.from_numpy(np.stack(windows[i : i + 256])))).numpy()
-            for i in range(0, len(windows), 256)])
-    per = np.zeros((len(classes), probs.shape[1]))
-    np.add.at(per, np.array(owner), probs)
-    per /= np.bincount(owner, minlength=len(classes))[:, None]
-    return concept_map(per, np.array(classes), n_classes=len(pools.by_class), background=background).astype(
-        np.float32)
+    for b in range(0, len(places), batch_size):
+        batch = places[b : b + batch_size]
+        windows = np.stack([np.pad(w := pools.by_class[k][i][s : s + window], (0, window - w.shape[0]))
+                            for k, i, s in batch])
+        with torch.inference_mode():
+            probs = model.concept_probabilities(model.frontend(torch.from_numpy(windows))).numpy()
+        owner = np.array([clip_of[(k, i)] for k, i, _ in batch])
+        np.add.at(sums, owner, probs)
+        np.add.at(counts, owner, 1)
+    classes = np.array([k for k, _ in clip_of])
+    return concept_map(sums / counts[:, None], classes, n_classes=len(pools.by_class),
+                       background=background).astype(np.float32)
 
 
 def _finish(clf: Classifier, dataset: Dataset, train_clips: list[Clip], val_clips: list[Clip],
@@ -511,10 +512,12 @@ def _batches(maker: _ExampleMaker, *, batch_size: int, count: int,
     return torch.utils.data.DataLoader(stream, batch_size=None, num_workers=1, prefetch_factor=4)
 
 
-def _update_ema(ema: nn.Module, model: nn.Module, *, decay: float) -> None:
+def _update_ema(ema: nn.Module, model: nn.Module, *, decay: float, only: str = "") -> None:
+    """Move the average toward the model; tensors whose names do not start with ``only`` (frozen
+    ones) are copied, since ``e * d + p * (1 - d)`` can move the last bit even where ``e == p``."""
     with torch.no_grad():
-        for e, p in zip(ema.state_dict().values(), model.state_dict().values()):
-            if e.dtype.is_floating_point:
+        for (name, e), p in zip(ema.state_dict().items(), model.state_dict().values()):
+            if e.dtype.is_floating_point and name.startswith(only):
                 e.mul_(decay).add_(p.detach(), alpha=1 - decay)
             else:
                 e.copy_(p)

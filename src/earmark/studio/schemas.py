@@ -35,8 +35,7 @@ class TrainRequest(BaseModel):
     epochs: int = Field(default=_DEFAULTS.epochs, ge=1, le=500)
     batch_size: int = Field(default=_DEFAULTS.batch_size, ge=4, le=512)
     learning_rate: float | None = Field(default=None, gt=0, le=1,
-                                        description="peak learning rate; left out: 0.003 (0.001 when "
-                                                    "fine-tuning the backbone)")
+                                        description="peak learning rate; left out: earmark's default, 0.003")
     window_s: float = Field(default=_DEFAULTS.window_s, ge=0.25, le=5.0)
     augment: bool = _DEFAULTS.augment
     seed: int = Field(default=_DEFAULTS.seed, ge=0)
