@@ -344,9 +344,7 @@ class _Run:
         loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
         self.model.train()
         if self.frozen:
-            self.model.body.eval()
-            if self.model.pooling == "frequency-projection":
-                self.model.project.eval()
+            self.model.body.eval()  # its batch norms keep the backbone's statistics
         losses, correct, seen = [], 0, 0
         for _ in range(steps):
             x, y = next(self.batches)
@@ -385,15 +383,15 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
                           augment=settings.augment, rng=np.random.default_rng([settings.seed, 1]))
     frozen = backbone != NONE and settings.freeze_backbone
     info = backbone_info(backbone) if frozen else None
-    with_concepts = info is not None and info.has_concepts and BACKGROUND_LABEL in labels
-    arch = ArchSpec(name=settings.arch, concepts=info.classes if info is not None and with_concepts else ())
+    concepts = info.classes if info is not None and info.has_concepts and BACKGROUND_LABEL in labels else ()
+    arch = ArchSpec(name=settings.arch, concepts=concepts)
     model = build_model(n_classes=len(labels), features=features, arch=arch)
     if backbone != NONE:
         load_backbone(model, backbone)
     if frozen:
         for name, p in model.named_parameters():
             p.requires_grad_(name.startswith("head."))
-    if with_concepts:
+    if concepts:
         model.concept_map.copy_(torch.from_numpy(
             _learn_concept_map(model, pools, background=labels.index(BACKGROUND_LABEL), window=window)))
     ema = copy.deepcopy(model).eval()
@@ -440,24 +438,26 @@ def _learn_concept_map(model: SoundNet, pools: _Pools, *, background: int, windo
                        per_clip: int = 8, batch_size: int = 256) -> np.ndarray:
     """``p(class | concept)`` from the training clips: each clip's concept probabilities are the
     mean over up to ``per_clip`` of its windows that hold sound (see :mod:`earmark.concepts`)."""
-    places = [(k, i, int(s)) for k, starts in enumerate(pools.starts) for i, at in enumerate(starts)
-              for s in at[np.linspace(0, len(at) - 1, min(per_clip, len(at))).astype(int)]]
-    clip_of = {(k, i): n for n, (k, i) in enumerate(dict.fromkeys((k, i) for k, i, _ in places))}
-    sums = np.zeros((len(clip_of), len(model.concept_names)))
-    counts = np.zeros(len(clip_of))
+    places: list[tuple[np.ndarray, int]] = []  # (clip, start) of each window
+    owner: list[int] = []                       # the clip each window belongs to
+    classes: list[int] = []                     # each clip's class
+    for k, (clips, starts) in enumerate(zip(pools.by_class, pools.starts)):
+        for y, at in zip(clips, starts):
+            for start in at[np.linspace(0, len(at) - 1, min(per_clip, len(at))).astype(int)]:
+                places.append((y, int(start)))
+                owner.append(len(classes))
+            classes.append(k)
+    sums = np.zeros((len(classes), len(model.concept_names)))
     model.eval()
     for b in range(0, len(places), batch_size):
-        batch = places[b : b + batch_size]
-        windows = np.stack([np.pad(w := pools.by_class[k][i][s : s + window], (0, window - w.shape[0]))
-                            for k, i, s in batch])
+        windows = np.stack([np.pad(w := y[at : at + window], (0, window - w.shape[0]))
+                            for y, at in places[b : b + batch_size]])
         with torch.inference_mode():
             probs = model.concept_probabilities(model.frontend(torch.from_numpy(windows))).numpy()
-        owner = np.array([clip_of[(k, i)] for k, i, _ in batch])
-        np.add.at(sums, owner, probs)
-        np.add.at(counts, owner, 1)
-    classes = np.array([k for k, _ in clip_of])
-    return concept_map(sums / counts[:, None], classes, n_classes=len(pools.by_class),
-                       background=background).astype(np.float32)
+        np.add.at(sums, owner[b : b + batch_size], probs)
+    means = sums / np.bincount(owner, minlength=len(classes))[:, None]
+    return concept_map(means, np.array(classes), n_classes=len(pools.by_class), background=background).astype(
+        np.float32)
 
 
 def _finish(clf: Classifier, dataset: Dataset, train_clips: list[Clip], val_clips: list[Clip],
