@@ -13,10 +13,11 @@ voices, and recorded ambience where the corpus has some).
 Every example goes through earmark's own training augmentation (shortened notes, the
 instrument chain, noise at 0-35 dB SNR, random gain, random EQ and SpecAugment masks),
 so the features it learns are the ones training on a user's examples needs. The weights
-kept are an exponential moving average; the classifier head is kept as the backbone's
-concept head (``concepts.*``), and the file's metadata describes the backbone
-(:mod:`earmark.backbone`). ``--concepts-only`` keeps a finished backbone's body exactly and
-trains only a new concept head on it.
+kept are an exponential moving average (``earmark.train.update_ema``, which copies a frozen
+body rather than averaging it); the classifier head is kept as the backbone's concept head
+(``concepts.*``), and the file's metadata describes the backbone (:mod:`earmark.backbone`).
+``--concepts-only`` keeps a finished backbone's body exactly and trains only a new concept
+head on it.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from earmark.augment import Shorten, default_chain
 from earmark.backbone import CONCEPT_KEYS, weights_digest
 from earmark.features import FeatureConfig
 from earmark.model import ArchSpec, build_model
-from earmark.train import feature_augment
+from earmark.train import feature_augment, update_ema
 
 FAMILIES = ("piano", "chromatic percussion", "organ", "guitar", "bass", "strings", "ensemble", "brass", "reed",
             "pipe", "synth lead", "synth pad", "synth effects", "ethnic", "percussive", "sound effects")
@@ -186,10 +187,8 @@ def main() -> None:
         loss.backward()
         optimiser.step()
         schedule.step()
-        decay = min(0.99, (1 + step) / (10 + step))
-        with torch.no_grad():
-            for e, p in zip(ema.state_dict().values(), model.state_dict().values()):
-                e.copy_(e * decay + p * (1 - decay) if e.dtype.is_floating_point else p)
+        # a frozen body is copied, not averaged: the file keeps it exactly as it was
+        update_ema(ema, model, decay=min(0.99, (1 + step) / (10 + step)), only="head." if args.concepts_only else "")
         accuracy.append(float((logits.argmax(1) == y).float().mean()))
         if step % 200 == 0 or step == args.steps - 1:
             print(f"step {step}: loss {loss.item():.3f}, accuracy (last 200) {np.mean(accuracy[-200:]):.3f}, "
@@ -197,8 +196,6 @@ def main() -> None:
     # the classifier head is kept as the backbone's concept head: what kind of sound a window is
     tensors = {(f"concepts.{k[5:]}" if k.startswith("head.") else k): v.contiguous()
                for k, v in ema.state_dict().items()}
-    if args.concepts_only:  # the frozen body exactly as it was (a moving average can move the last bit)
-        tensors.update(body)
     meta = {"name": args.out.stem, "arch": json.dumps(arch.to_dict()), "features": json.dumps(features.to_dict()),
             "classes": json.dumps(CLASSES), "weights_sha256": weights_digest(tensors),
             "trained_on": _describe(args, corpus), "earmark_version": earmark.__version__}

@@ -37,7 +37,7 @@ from .features import FeatureConfig, LogMel
 from .model import ARCHITECTURES, ArchSpec, SoundNet, build_model
 from .modelfile import Manifest
 
-__all__ = ["TrainSettings", "EpochRecord", "train", "feature_augment", "LEARNING_RATE",
+__all__ = ["TrainSettings", "EpochRecord", "train", "feature_augment", "update_ema", "LEARNING_RATE",
            "LEARNING_RATE_TUNING_BACKBONE"]
 
 #: Peak learning rates when ``TrainSettings.learning_rate`` is left out. Fine-tuning the pretrained
@@ -359,7 +359,7 @@ class _Run:
             self.optimiser.step()
             self.schedule.step()
             self.step += 1
-            _update_ema(self.ema, self.model, decay=min(self.settings.ema_decay, (1 + self.step) / (10 + self.step)),
+            update_ema(self.ema, self.model, decay=min(self.settings.ema_decay, (1 + self.step) / (10 + self.step)),
                         only="head." if self.frozen else "")
             losses.append(loss.item())
             correct += int((logits.argmax(1) == y).sum())
@@ -512,7 +512,7 @@ def _batches(maker: _ExampleMaker, *, batch_size: int, count: int,
     return torch.utils.data.DataLoader(stream, batch_size=None, num_workers=1, prefetch_factor=4)
 
 
-def _update_ema(ema: nn.Module, model: nn.Module, *, decay: float, only: str = "") -> None:
+def update_ema(ema: nn.Module, model: nn.Module, *, decay: float, only: str = "") -> None:
     """Move the average toward the model; tensors whose names do not start with ``only`` (frozen
     ones) are copied, since ``e * d + p * (1 - d)`` can move the last bit even where ``e == p``."""
     with torch.no_grad():
