@@ -31,12 +31,19 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import synth_tools as st  # noqa: E402  (the benchmark's MIDI writer and renderers)
+from analog_bass import bass_line  # noqa: E402
 
 SOUNDFONTS = {
     "mscore": Path("/usr/share/sounds/sf3/MuseScore_General_Full.sf3"),
     "fluid": Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"),
     "opl3": Path("/usr/share/sounds/sf2/OPL-3_FM_128M.sf2"),
+    "csound": Path("/usr/share/sounds/sf2/sf_GMbank.sf2"),
 }
+# synth-bass lines from earmark's own subtractive synthesiser (analog_bass.py), as more of the bass family
+ANALOG_RENDERS = 32
+# Sonic Pi's sample library (CC0): its bass samples played as phrases, its drums as grooves and loops
+SONIC_PI = Path("/usr/share/sonic-pi/samples")
+SONIC_PI_RENDERS = 8
 FOLEY_FOLDERS = (Path("/usr/share/games/minetest/games"), Path("/usr/share/games/colobot/sounds"),
                  Path("/usr/share/games/etr/sounds"))
 FOLEY_RENDERS = 24
@@ -225,18 +232,87 @@ def render_ambience(job: tuple[Path, int, list[Path]]) -> None:
     _save(out_dir / f"{name}.npy", out)
 
 
+def render_analog(job: tuple[Path, int]) -> None:
+    """A synth-bass line; named as a bass-family program (32-39) so that it is learnt as bass."""
+    out_dir, i = job
+    name = f"prog_analog{i // 8}_{32 + i % 8:03d}"
+    if not (out_dir / f"{name}.npy").exists():
+        _save(out_dir / f"{name}.npy", bass_line(_rng(name), SECONDS, st.SR))
+
+
+def render_sonic_pi_bass(job: tuple[Path, int]) -> None:
+    """Sonic Pi's bass samples (each named with its note) as phrases: each note the sample re-pitched, cut short."""
+    out_dir, i = job
+    name = f"prog_sonicpi_{32 + i % 8:03d}"
+    if (out_dir / f"{name}.npy").exists():
+        return
+    rng = _rng(name)
+    files = sorted(SONIC_PI.glob("bass_*.flac")) + [SONIC_PI / "glitch_bass_g.flac"]
+    roots = {"c": 36, "f": 41, "g": 43}
+    out = np.zeros(int(SECONDS * st.SR), dtype=np.float32)
+    t, step = rng.uniform(0, 0.3), 60 / rng.uniform(80, 170) / 4
+    while t < SECONDS - 0.2:
+        f = files[int(rng.integers(len(files)))]
+        x = st.load_audio(f)
+        shift = int(rng.integers(28, 52)) - roots[f.stem.rsplit("_", 1)[-1]]
+        x = st.resample_ratio(x, 2 ** (shift / 12))
+        length = step * float(rng.choice([1, 2, 2, 4, 8]))
+        st.place(out, x / (np.abs(x).max() + 1e-9), t, rng.uniform(0.4, 1.0), max_len_s=length * rng.uniform(0.5, 1.0))
+        t += length + (step * 2 if rng.random() < 0.1 else 0.0)
+    _save(out_dir / f"{name}.npy", out)
+
+
+def render_sonic_pi_drums(job: tuple[Path, int]) -> None:
+    """Sonic Pi's drum hits as random grooves (kick, snare, hats, toms), alternating with its drum loops."""
+    out_dir, i = job
+    name = f"kit_sonicpi_{i:03d}"
+    if (out_dir / f"{name}.npy").exists():
+        return
+    rng = _rng(name)
+    parts = {
+        "kick": [*SONIC_PI.glob("bd_*.flac"), *SONIC_PI.glob("drum_bass_*.flac"), SONIC_PI / "drum_heavy_kick.flac",
+                 *SONIC_PI.glob("elec_*kick.flac")],
+        "snare": [*SONIC_PI.glob("sn_*.flac"), *SONIC_PI.glob("drum_snare_*.flac"), *SONIC_PI.glob("elec_*snare.flac")],
+        "hat": [*SONIC_PI.glob("drum_cymbal_*.flac"), SONIC_PI / "elec_tick.flac"],
+        "tom": [*SONIC_PI.glob("drum_tom_*.flac"), SONIC_PI / "elec_fuzz_tom.flac"],
+    }
+    chance = {"kick": 0.3, "snare": 0.2, "hat": 0.6, "tom": 0.05}
+    loops = [SONIC_PI / f"loop_{n}.flac" for n in ("amen", "amen_full", "breakbeat", "compus", "mika", "perc1",
+                                                   "perc2", "tabla", "safari", "industrial")]
+    out = np.zeros(int(SECONDS * st.SR), dtype=np.float32)
+    t = 0.0
+    while t < SECONDS - 0.3:
+        if rng.random() < 0.6:
+            kit = {part: files[int(rng.integers(len(files)))] for part, files in parts.items()}
+            step = 60 / rng.uniform(70, 175) / 4
+            for bar in range(int(rng.integers(1, 3))):
+                for k in range(16):
+                    for part, p in chance.items():
+                        if rng.random() < p:
+                            st.place(out, st.load_audio(kit[part]), t + (bar * 16 + k) * step, rng.uniform(0.3, 1.0),
+                                     max_len_s=1.0)
+            t += 16 * step * (bar + 1)
+        else:
+            x = st.load_audio(loops[int(rng.integers(len(loops)))])
+            x = st.resample_ratio(x, rng.uniform(0.8, 1.25))[: int(rng.uniform(2, 8) * st.SR)]
+            st.place(out, x / (np.abs(x).max() + 1e-9), t, rng.uniform(0.5, 1.0))
+            t += len(x) / st.SR
+    _save(out_dir / f"{name}.npy", out)
+
+
 def main() -> None:
     if len(sys.argv) != 2:
         sys.exit("usage: python pretraining/make_corpus.py OUT_DIR")
     out_dir = Path(sys.argv[1])
     out_dir.mkdir(parents=True, exist_ok=True)
     missing = [str(p) for p in (*SOUNDFONTS.values(), *FOLEY_FOLDERS, *FOLEY2_FOLDERS, WARZONE_DATA, HEDGEWARS_VOICES,
-                                 AMBIENCE_FOLDER) if not p.exists()]
+                                 AMBIENCE_FOLDER, SONIC_PI) if not p.exists()]
     missing += [tool for tool in ("fluidsynth", "flite", "ffmpeg") if shutil.which(tool) is None]
     if missing:
         sys.exit(f"missing {missing}: apt-get install fluidsynth flite ffmpeg fluid-soundfont-gm "
                  "musescore-general-soundfont opl3-soundfont minetest-data colobot-common-sounds "
-                 "extremetuxracer-data widelands-data hedgewars-data warzone2100-data megaglest-data")
+                 "extremetuxracer-data widelands-data hedgewars-data warzone2100-data megaglest-data "
+                 "csound-soundfont sonic-pi-samples")
     jobs = [(out_dir, "prog", font, p) for font in SOUNDFONTS for p in range(128)]
     jobs += [(out_dir, "kit", font, k) for font in SOUNDFONTS for k in KITS]
     with Pool(2) as pool:
@@ -251,6 +327,9 @@ def main() -> None:
             pool.map(render_stream, [(out_dir, "speech_recorded", i, files) for i in range(RECORDED_SPEECH_RENDERS)])
         files = ambience_files()
         pool.map(render_ambience, [(out_dir, i, files) for i in range(AMBIENCE_RENDERS)])
+        pool.map(render_analog, [(out_dir, i) for i in range(ANALOG_RENDERS)])
+        pool.map(render_sonic_pi_bass, [(out_dir, i) for i in range(SONIC_PI_RENDERS)])
+        pool.map(render_sonic_pi_drums, [(out_dir, i) for i in range(SONIC_PI_RENDERS)])
     print(f"{len(list(out_dir.glob('*.npy')))} renders in {out_dir}")
 
 
