@@ -17,7 +17,7 @@ OVERSAMPLE = 2  # oscillators run at twice the rate, then decimate (less aliasin
 BLOCK = 32  # samples per filter-coefficient update
 
 
-def _oscillator(rng: np.random.Generator, phase: np.ndarray, shape: str, width: float) -> np.ndarray:
+def _oscillator(phase: np.ndarray, shape: str, width: float) -> np.ndarray:
     """One waveform from a running phase in cycles."""
     frac = phase % 1.0
     if shape == "saw":
@@ -38,17 +38,17 @@ def _voice(rng: np.random.Generator, freq: np.ndarray, sr: int) -> np.ndarray:
     if shape == "supersaw":
         n = int(rng.integers(3, 8))
         detune = rng.uniform(0.003, 0.02)
-        out = sum(_oscillator(rng, base * (1 + detune * (i - (n - 1) / 2)) + rng.uniform(0, 1), "saw", width)
+        out = sum(_oscillator(base * (1 + detune * (i - (n - 1) / 2)) + rng.uniform(0, 1), "saw", width)
                   for i in range(n)) / np.sqrt(n)
     elif shape == "sine_fm":
         ratio = float(rng.choice([0.5, 1.0, 2.0, 3.0]))
         index = rng.uniform(0.5, 5.0)
         out = np.sin(2 * np.pi * base + index * np.sin(2 * np.pi * base * ratio))
     else:
-        out = _oscillator(rng, base, shape, width)
+        out = _oscillator(base, shape, width)
         if rng.random() < 0.5:  # a second, detuned oscillator
             other = str(rng.choice(["saw", "square", "triangle"]))
-            out = out + 0.7 * _oscillator(rng, base * (1 + rng.uniform(-0.012, 0.012)) + rng.uniform(0, 1), other,
+            out = out + 0.7 * _oscillator(base * (1 + rng.uniform(-0.012, 0.012)) + rng.uniform(0, 1), other,
                                           width)
     if rng.random() < 0.5:  # sub-octave sine
         out = out + rng.uniform(0.3, 1.0) * np.sin(np.pi * base)
