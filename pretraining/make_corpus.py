@@ -2,14 +2,15 @@
 
 Usage: python pretraining/make_corpus.py OUT_DIR
 
-Every General MIDI program (0-127) played as random phrases by three synthesisers, eight
-drum kits from each, synthesised speech in five voices, streams of everyday sound effects,
-recorded speech (Warzone 2100, Hedgewars) and recorded outdoor ambience (MegaGlest): one
-int16 ``.npy`` per render at 22050 Hz. Needs the Debian packages fluidsynth, flite, ffmpeg,
-fluid-soundfont-gm, musescore-general-soundfont, opl3-soundfont, minetest-data,
-colobot-common-sounds, extremetuxracer-data, widelands-data, hedgewars-data,
-warzone2100-data and megaglest-data. Deterministic: each render's randomness is seeded by
-its name.
+Every General MIDI program (0-127) played as random phrases by four synthesisers, eight
+drum kits from each, synth-bass lines (``analog_bass.py``), Sonic Pi's bass samples as phrases
+and its drums as grooves, synthesised speech in five voices, streams of everyday sound
+effects, recorded speech (Warzone 2100, Hedgewars) and recorded outdoor ambience (MegaGlest):
+one int16 ``.npy`` per render at 22050 Hz. Needs the Debian packages fluidsynth, flite,
+ffmpeg, fluid-soundfont-gm, musescore-general-soundfont, opl3-soundfont, csound-soundfont,
+sonic-pi-samples, minetest-data, colobot-common-sounds, extremetuxracer-data,
+widelands-data, hedgewars-data, warzone2100-data and megaglest-data. Deterministic: each
+render's randomness is seeded by its name.
 
 None of these sources is one that the cross-domain benchmark tests on (lmms-common,
 freepats, TimGM6mb, Hydrogen's kits, Asterisk's prompts, Wesnoth, LinCity): pretraining
