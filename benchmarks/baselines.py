@@ -50,7 +50,7 @@ from bench_common import (  # noqa: E402
     per_source_accuracy,
 )
 
-EVAL_SPLITS = ("test", "indomain_test")
+EVAL_SPLITS = ("test", "indomain_test", "dev")
 PAA_VENV = HERE / ".venv-paa"
 
 # ------------------------------------------------------------------ MFCC --
@@ -213,20 +213,22 @@ def run_baselines(data_dir: Path, names: list[str] | None = None) -> list[dict[s
     return results
 
 
-BASELINE_COLUMNS = ("baseline", "cross-domain acc", "macro-F1", "in-domain acc", "train s", "x realtime", "note")
+BASELINE_COLUMNS = ("baseline", "cross-domain acc", "macro-F1", "in-domain acc", "dev acc", "train s", "x realtime",
+                    "note")
 
 
 def baseline_cells(r: dict[str, Any]) -> list[str]:
     """One baseline's result as table cells, in ``BASELINE_COLUMNS`` order (text and markdown tables)."""
     if not r.get("available"):
-        return [r["name"], "unavailable", "", "", "", "", r.get("note", "")]
-    test, ind = r["splits"]["test"], r["splits"]["indomain_test"]
+        return [r["name"], "unavailable", "", "", "", "", "", r.get("note", "")]
+    test, ind, dev = r["splits"]["test"], r["splits"]["indomain_test"], r["splits"].get("dev")
     return [r["name"], pct(test["accuracy"]), pct(test["macro_f1"]), pct(ind["accuracy"]),
-            f"{r['train_seconds']:.1f}", f"{test['x_realtime']:.0f}x", r.get("note", "")]
+            pct(dev["accuracy"]) if dev else "-", f"{r['train_seconds']:.1f}", f"{test['x_realtime']:.0f}x",
+            r.get("note", "")]
 
 
 def format_table(results: list[dict[str, Any]]) -> str:
-    widths = (22, 16, 9, 14, 8, 11)
+    widths = (22, 16, 9, 14, 8, 8, 11)
     head = " ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(BASELINE_COLUMNS, widths)))
     lines = [head, "-" * len(head)]
     for r in results:

@@ -23,6 +23,12 @@ Writes 16-bit 22050 Hz mono WAV files, one folder per class
     the training noise).  Instruments get ambience mixed under them at
     5-30 dB SNR; everything gets random gain (-20..0 dB), some EQ /
     band-limiting, some reverb (sox), bass sometimes overdrive (sox).
+``dev/``
+    ~240 cross-domain clips made like ``test/`` from yet other sources, which
+    neither ``train/``, ``test/`` nor the backbone's pretraining corpus use
+    (Csound's instruments, the AVL Drums kit, SuperTuxKart's ambience,
+    espeak-ng speech; see ``dev_sources.py``): the cross-domain figure to steer
+    choices by, so that ``test/`` is only ever looked at, never tuned to.
 
 Each split also gets ``manifest_<split>.csv`` next to it (file, label,
 source, parameters) so results can be broken down per source.
@@ -31,7 +37,7 @@ Debian packages needed (``apt-get install -y --no-install-recommends``)::
 
     fluidsynth fluid-soundfont-gm timidity freepats lmms-common sox ffmpeg
     timgm6mb-soundfont hydrogen-drumkits lincity-ng-data wesnoth-1.16-data
-    asterisk-core-sounds-en-wav
+    asterisk-core-sounds-en-wav csound avldrums.lv2-soundfont supertuxkart-data espeak-ng
 
 Usage::
 
@@ -62,13 +68,15 @@ import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import dev_sources as dev  # noqa: E402
 import patterns as pt  # noqa: E402
 import synth_tools as st  # noqa: E402
 from synth_tools import SR  # noqa: E402
 
 DATA_VERSION = 2
 CLASSES = ("background", "bass", "drums")
-SPLITS = ("train", "indomain_test", "test")
+SPLITS = ("train", "indomain_test", "test", "dev")
+CROSS_DOMAIN_SPLITS = ("test", "dev")
 DEFAULT_OUT = Path(__file__).resolve().parent / "data"
 
 # ---------------------------------------------------------------- sources --
@@ -90,8 +98,10 @@ REQUIRED_PATHS: dict[Path, str] = {
     LINCITY: "lincity-ng-data",
     WESNOTH_AMBIENT: "wesnoth-1.16-data",
     ASTERISK: "asterisk-core-sounds-en-wav",
+    **dev.REQUIRED_PATHS,
 }
-REQUIRED_TOOLS = {"fluidsynth": "fluidsynth", "timidity": "timidity", "sox": "sox", "ffmpeg": "ffmpeg"}
+REQUIRED_TOOLS = {"fluidsynth": "fluidsynth", "timidity": "timidity", "sox": "sox", "ffmpeg": "ffmpeg",
+                  **dev.REQUIRED_TOOLS}
 
 TRAIN_DRUM_KITS = (0, 8, 16, 24, 25, 32, 40, 48)
 BASS_PROGRAMS = tuple(range(32, 40))
@@ -479,24 +489,29 @@ def finish(
     return st.normalize_peak(x, -1.0 + gain)
 
 
-def finish_instrument(rng: np.random.Generator, stem: np.ndarray, meta: dict[str, object], drive: float = 0.0) -> Clip:
+Ambience = Callable[[np.random.Generator, int], tuple[np.ndarray, str]]
+
+
+def finish_instrument(rng: np.random.Generator, stem: np.ndarray, meta: dict[str, object], drive: float = 0.0,
+                      ambience: Ambience = random_ambience) -> Clip:
     x = st.normalize_peak(stem, -3.0)
     if drive > 0 and rng.random() < drive:
         gain, colour = rng.uniform(8, 30), rng.uniform(10, 40)
         x = st.normalize_peak(st.sox_effects(x, ["overdrive", f"{gain:.0f}", f"{colour:.0f}"]), -3.0)
         meta["drive"] = f"overdrive {gain:.0f} {colour:.0f}"
-    amb, amb_name = random_ambience(rng, len(x))
+    amb, amb_name = ambience(rng, len(x))
     snr = rng.uniform(5.0, 30.0)
     x = st.mix_at_snr(x, amb, snr)
     meta.update(ambience=amb_name, snr_db=r2(snr))
     return Clip(finish(rng, x, meta, p_eq=0.5, p_reverb=0.4), stem, meta)
 
 
-def finish_background(rng: np.random.Generator, x: np.ndarray, meta: dict[str, object]) -> Clip:
+def finish_background(rng: np.random.Generator, x: np.ndarray, meta: dict[str, object],
+                      ambience: Ambience = random_ambience) -> Clip:
     stem = x
     x = st.normalize_peak(x, -3.0)
     if rng.random() < 0.3:
-        other, name = random_ambience(rng, len(x))
+        other, name = ambience(rng, len(x))
         rel = rng.uniform(3.0, 15.0)
         x = st.mix_at_snr(x, other, rel)
         meta.update(second_ambience=name, second_rel_db=r2(rel))
@@ -697,19 +712,72 @@ TEST_PLAN: dict[str, tuple[str, Recipe, int]] = {
     "shaped_noise": ("background", background_recipe("shaped_noise"), 40),
     "freepats_fx": ("background", background_recipe("freepats_fx"), 10),
 }
+
+
+# ------------------------------------------------------------------ dev --
+
+
+def dev_ambience(rng: np.random.Generator, n: int) -> tuple[np.ndarray, str]:
+    """The dev split's own ambience (SuperTuxKart scenes, espeak-ng speech), never the test's."""
+    if rng.random() < 0.7:
+        return dev.stk_ambience(rng, n, excerpt)
+    return dev.speech_ambience(rng, n)
+
+
+def dev_csound_bass(instrument: int) -> Recipe:
+    def recipe(rng: np.random.Generator) -> Clip:
+        stem, meta = dev.csound_bass(rng, clip_seconds(rng), instrument)
+        return finish_instrument(rng, stem, meta, drive=0.3, ambience=dev_ambience)
+
+    recipe.__name__ = f"dev_csound_bass_{instrument}"
+    return recipe
+
+
+def dev_csound_drums(rng: np.random.Generator) -> Clip:
+    stem, meta = dev.csound_drums(rng, clip_seconds(rng))
+    return finish_instrument(rng, stem, meta, ambience=dev_ambience)
+
+
+def dev_avl_drums(rng: np.random.Generator) -> Clip:
+    stem, meta = dev.avl_drums(rng, clip_seconds(rng))
+    return finish_instrument(rng, stem, meta, ambience=dev_ambience)
+
+
+def dev_background(kind: str) -> Recipe:
+    def recipe(rng: np.random.Generator) -> Clip:
+        n = int(clip_seconds(rng) * SR)
+        x, name = dev.stk_ambience(rng, n, excerpt) if kind == "stk" else dev.speech_ambience(rng, n)
+        return finish_background(rng, x, {"ambience": name}, ambience=dev_ambience)
+
+    recipe.__name__ = f"dev_background_{kind}"
+    return recipe
+
+
+DEV_PLAN: dict[str, tuple[str, Recipe, int]] = {
+    "csound_pluck": ("bass", dev_csound_bass(1), 27),
+    "csound_fm": ("bass", dev_csound_bass(2), 27),
+    "csound_subtractive": ("bass", dev_csound_bass(3), 26),
+    "csound_drum_machine": ("drums", dev_csound_drums, 40),
+    "avl_drums": ("drums", dev_avl_drums, 40),
+    "stk_amb": ("background", dev_background("stk"), 50),
+    "espeak_speech": ("background", dev_background("espeak"), 30),
+}
 TRAIN_COUNTS = {"fluidr3_note": 134, "fluidr3_hit": 133, "room_noise": 133}
 INDOMAIN_COUNTS = {"fluidr3_note": 50, "fluidr3_hit": 50, "room_noise": 50}
 
 
+CROSS_DOMAIN_PLANS = {"test": TEST_PLAN, "dev": DEV_PLAN}
+
+
 def recipe_for(job: Job) -> Recipe:
-    if job.split == "test":
-        return TEST_PLAN[job.source][1]
+    if job.split in CROSS_DOMAIN_SPLITS:
+        return CROSS_DOMAIN_PLANS[job.split][job.source][1]
     return TRAIN_RECIPES[job.source][1]
 
 
 def plan_jobs(split: str, seed: int) -> list[Job]:
-    if split == "test":
-        counts = {src: (label, count) for src, (label, _, count) in TEST_PLAN.items()}
+    if split in CROSS_DOMAIN_SPLITS:
+        counts = {src: (label, count) for src, (label, _, count) in CROSS_DOMAIN_PLANS[split].items()}
     else:
         table = TRAIN_COUNTS if split == "train" else INDOMAIN_COUNTS
         counts = {src: (TRAIN_RECIPES[src][0], count) for src, count in table.items()}
@@ -734,7 +802,7 @@ def check_clip(job: Job, clip: Clip) -> str | None:
     stem_db = st.active_rms_db(clip.stem)
     if stem_db < MIN_STEM_ACTIVE_DB[job.label]:
         return f"silent or near-silent source render (active level {stem_db:.1f} dBFS)"
-    if job.split == "test" and st.rms_db(x) < -65.0:
+    if job.split in CROSS_DOMAIN_SPLITS and st.rms_db(x) < -65.0:
         return f"final mix too quiet ({st.rms_db(x):.1f} dBFS)"
     return None
 
@@ -851,12 +919,14 @@ def summarize(out: Path) -> None:
             lv = f"{levels[0]:.0f}/{levels[len(levels) // 2]:.0f}/{levels[-1]:.0f}" if levels else "-"
             retries = sum(int(r["retries"]) for r in rs)
             print(f"{split:<14} {label:<11} {len(rs):>5} {secs:>8.0f} {lv:>22} {retries:>7}")
-    test_manifest = out / "manifest_test.csv"
-    if test_manifest.exists():
+    for split in CROSS_DOMAIN_SPLITS:
+        manifest = out / f"manifest_{split}.csv"
+        if not manifest.exists():
+            continue
         counts: dict[tuple[str, str], int] = defaultdict(int)
-        for r in read_manifest(test_manifest):
+        for r in read_manifest(manifest):
             counts[(r["label"], r["source"])] += 1
-        print("\ntest/ sources: " + ", ".join(f"{lbl}:{src}={n}" for (lbl, src), n in sorted(counts.items())))
+        print(f"\n{split}/ sources: " + ", ".join(f"{lbl}:{src}={n}" for (lbl, src), n in sorted(counts.items())))
 
 
 def main(argv: list[str] | None = None) -> int:

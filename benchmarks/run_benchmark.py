@@ -4,7 +4,8 @@ For each seed (default 0 1 2) a fresh subprocess trains earmark on
 ``train/`` and measures, so peak memory is per run:
 
 * cross-domain accuracy / macro-F1 on ``test/``, in-domain accuracy on
-  ``indomain_test/`` (``earmark.evaluate``);
+  ``indomain_test/``, and cross-domain accuracy on ``dev/``, the development split
+  from yet other sources that choices are steered by (``earmark.evaluate``);
 * training wall time (``earmark.train``, decode included);
 * batch inference speed: test-set audio seconds / wall time of
   ``earmark.evaluate(clf, test_dir)`` (decode included);
@@ -174,7 +175,7 @@ def run_seed(data: Path, seed: int, backbone: str = "auto") -> dict[str, Any]:
         result["model_bytes"] = os.path.getsize(saved if saved else path)
 
     test_items = list_split(data / "test")
-    for split, key in (("test", "cross"), ("indomain_test", "indomain")):
+    for split, key in (("test", "cross"), ("indomain_test", "indomain"), ("dev", "dev")):
         t1 = time.perf_counter()
         report = earmark.evaluate(clf, data / split)
         wall = time.perf_counter() - t1
@@ -189,6 +190,8 @@ def run_seed(data: Path, seed: int, backbone: str = "auto") -> dict[str, Any]:
             result["test_audio_seconds"] = audio_s
             result["per_source"] = per_source_from_report(test_items, rep)
             result["misclassified"] = rep["misclassified"]
+        if split == "dev":
+            result["dev_per_source"] = per_source_from_report(list_split(data / split), rep)
     result.update(measure_oneshots(clf))
     sr = clf.sample_rate
     result.update(measure_stream(clf, long_signal(test_items, sr, STREAM_SECONDS), sr))
@@ -236,6 +239,7 @@ def run_seeds(data: Path, seeds: list[int], backbone: str, errors: list[str]) ->
         runs.append(r)
         print(
             f"  seed {seed}: cross {pct(r['cross_accuracy'])}, in-domain {pct(r['indomain_accuracy'])}, "
+            f"dev {pct(r['dev_accuracy'])}, "
             f"train {r['train_seconds']:.1f} s, {r['x_realtime']:.0f}x real time",
             flush=True,
         )
@@ -248,6 +252,7 @@ SEED_COLUMNS = [
     ("cross_domain acc", "cross_accuracy", pct),
     ("cross macro-F1", "cross_macro_f1", pct),
     ("in-domain acc", "indomain_accuracy", pct),
+    ("dev acc", "dev_accuracy", pct),
     ("1-shot bass", "oneshot_bass_accuracy", pct),
     ("1-shot drums", "oneshot_drums_accuracy", pct),
     ("train s", "train_seconds", lambda v: f"{v:.1f}"),
@@ -299,19 +304,18 @@ def worst_seed_details(worst: dict[str, Any]) -> str:
     assert isinstance(rep, dict)
     recall = ", ".join(f"{c} {pct(v['recall'])}" for c, v in rep["per_class"].items())
     conf = {"confusion": {"classes": rep["confusion"]["labels"], "rows_true_cols_pred": rep["confusion"]["matrix"]}}
-    sources = worst["per_source"]
-    assert isinstance(sources, dict)
-    src_lines = [
-        f"  {k:<28} n={v['n']:<3} acc {pct(v['accuracy']):>6}  "
-        + (f"mostly → {v['mostly_wrong_as']}" if v["mostly_wrong_as"] else "")
-        for k, v in sources.items()
-    ]
+    def lines(sources: dict[str, dict[str, Any]]) -> list[str]:
+        return [f"  {k:<28} n={v['n']:<3} acc {pct(v['accuracy']):>6}  "
+                + (f"mostly → {v['mostly_wrong_as']}" if v["mostly_wrong_as"] else "") for k, v in sources.items()]
+
     return "\n".join(
         [
             f"worst seed {worst['seed']}: cross-domain recall: {recall}",
             format_confusion(conf),
             "per test sub-source:",
-            *src_lines,
+            *lines(worst["per_source"]),
+            f"per dev sub-source (same seed; dev accuracy {pct(worst['dev_accuracy'])}):",
+            *lines(worst["dev_per_source"]),
         ]
     )
 
@@ -410,7 +414,7 @@ def markdown_report(summary: dict[str, Any]) -> str:
 
 
 def ensure_data(data: Path) -> None:
-    if all((data / s).is_dir() for s in ("train", "test", "indomain_test")):
+    if all((data / s).is_dir() for s in ("train", "test", "indomain_test", "dev")):
         return
     print(f"run_benchmark: {data} is incomplete; building it with make_data.py ...", flush=True)
     import make_data  # noqa: PLC0415

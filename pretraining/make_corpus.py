@@ -33,6 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import synth_tools as st  # noqa: E402  (the benchmark's MIDI writer and renderers)
 from analog_bass import bass_line  # noqa: E402
+from crowd import crowd  # noqa: E402
 
 SOUNDFONTS = {
     "mscore": Path("/usr/share/sounds/sf3/MuseScore_General_Full.sf3"),
@@ -57,6 +58,8 @@ WARZONE_SPEECH = ("audio/tutorial/", "sequenceaudio/", "audio/memressp/", "audio
                   "audio/nexus/")
 HEDGEWARS_VOICES = Path("/usr/share/games/hedgewars/Data/Sounds/voices")
 RECORDED_SPEECH_RENDERS = 40
+# audiences: earmark's synthetic applause (crowd.py) with recorded speech as their chatter, as everyday sounds
+CROWD_RENDERS = 16
 # recorded outdoor ambience loops (day, night, rain, wind) from MegaGlest's tilesets
 AMBIENCE_FOLDER = Path("/usr/share/games/megaglest/tilesets")
 AMBIENCE_RENDERS = 24
@@ -218,6 +221,18 @@ def render_stream(job: tuple[Path, str, int, list[Path]]) -> None:
               _stream(_rng(name), files, max_s=8, gain=(0.3, 1.0), overlap=(0.7, 1.0), gap=(0.05, 0.8)))
 
 
+def render_crowd(job: tuple[Path, int, list[Path]]) -> None:
+    """An audience applauding (``crowd.py``), over the babble of 4-12 recorded voices at once."""
+    out_dir, i, files = job
+    name = f"foley_crowd_{i:03d}"
+    if (out_dir / f"{name}.npy").exists():
+        return
+    rng = _rng(name)
+    babble = sum(_stream(rng, files, max_s=8, gain=(0.3, 1.0), overlap=(0.7, 1.0), gap=(0.05, 0.8))
+                 for _ in range(int(rng.integers(4, 13))))
+    _save(out_dir / f"{name}.npy", crowd(rng, SECONDS, st.SR, babble=np.asarray(babble)))
+
+
 def render_ambience(job: tuple[Path, int, list[Path]]) -> None:
     """``SECONDS`` of a recorded ambience loop, from a random point, sometimes with a second one under it."""
     out_dir, i, files = job
@@ -326,6 +341,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             files = speech_files(Path(tmp))
             pool.map(render_stream, [(out_dir, "speech_recorded", i, files) for i in range(RECORDED_SPEECH_RENDERS)])
+            pool.map(render_crowd, [(out_dir, i, files) for i in range(CROWD_RENDERS)])
         files = ambience_files()
         pool.map(render_ambience, [(out_dir, i, files) for i in range(AMBIENCE_RENDERS)])
         pool.map(render_analog, [(out_dir, i) for i in range(ANALOG_RENDERS)])

@@ -48,6 +48,21 @@ CLASSES = (*FAMILIES, "drum kit", "speech", "everyday sounds", "ambience")
 DRUMS, SPEECH, FOLEY, AMBIENCE = 16, 17, 18, 19
 EVENTS = (ambience.texture, ambience.chirps, ambience.knocks, ambience.swells)
 BATCH = 64
+HUM_CHANCE = 0.3  # default share of ambience windows with mains hum or buzz, often as loud as the room
+
+
+def mains_hum(n: int, *, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
+    """Mains hum (50 or 60 Hz) or transformer buzz (100 or 120 Hz) with random harmonics, sometimes clipped
+    into a buzz; unit RMS. Steady, pitched and low, it is what a room sounds like, not a bass note."""
+    t = np.arange(n) / sample_rate
+    base = float(rng.choice([50.0, 60.0])) * float(rng.choice([1, 1, 2]))
+    tilt = rng.uniform(0.5, 2.0)
+    y = sum(rng.uniform(0.2, 1.0) / k**tilt * np.sin(2 * np.pi * base * k * t + rng.uniform(0, 2 * np.pi))
+            for k in range(1, 9))
+    y = np.asarray(y)
+    if rng.random() < 0.3:
+        y = np.tanh(rng.uniform(1, 8) * y / (np.abs(y).max() + 1e-9))
+    return y / (np.sqrt(np.mean(y**2)) + 1e-9)
 
 
 def load_corpus(folder: Path, *, exclude: tuple[str, ...] = ()) -> dict[int, list[np.ndarray]]:
@@ -70,9 +85,9 @@ class Examples(torch.utils.data.IterableDataset[tuple[torch.Tensor, torch.Tensor
     """Endless class-balanced batches of augmented one-second windows."""
 
     def __init__(self, corpus: dict[int, list[np.ndarray]], *, sample_rate: int, seed: int,
-                 synthetic_voices: bool = True) -> None:
+                 synthetic_voices: bool = True, hum_chance: float = HUM_CHANCE) -> None:
         self.corpus, self.sr, self.n, self.seed = corpus, sample_rate, sample_rate, seed
-        self.synthetic_voices = synthetic_voices
+        self.synthetic_voices, self.hum_chance = synthetic_voices, hum_chance
 
     def ambience(self, rng: np.random.Generator) -> np.ndarray:
         """Half the time a recorded ambience (when the corpus has some), else synthetic room tone; plus events."""
@@ -83,6 +98,9 @@ class Examples(torch.utils.data.IterableDataset[tuple[torch.Tensor, torch.Tensor
             y = y + ambience.synthetic_noise(self.n, sample_rate=self.sr, rng=rng) * 10 ** (rng.uniform(-40, -10) / 20)
         else:
             y = ambience.synthetic_noise(self.n, sample_rate=self.sr, rng=rng)
+        if self.hum_chance > 0 and rng.random() < self.hum_chance:  # 0 draws nothing: older recipes replay
+            y = y / (np.sqrt(np.mean(y**2)) + 1e-9) + mains_hum(self.n, sample_rate=self.sr, rng=rng) * 10 ** (
+                rng.uniform(-20, 6) / 20)
         for _ in range(int(rng.choice([0, 1, 1, 2]))):
             event = EVENTS[int(rng.integers(len(EVENTS)))]
             y = y + event(self.n, sample_rate=self.sr, rng=rng) * 10 ** (rng.uniform(-12, 12) / 20)
@@ -128,15 +146,28 @@ class Examples(torch.utils.data.IterableDataset[tuple[torch.Tensor, torch.Tensor
             yield torch.from_numpy(x), torch.from_numpy(ks.astype(np.int64))
 
 
+# sources added to the corpus after the first body, by render-name prefix: named in a file's description
+# unless ``--exclude`` left them out
+LATER_SOURCES = {
+    "prog_csound_": "GM programs and kits from csound's GM bank",
+    "prog_analog": "synth-bass lines from earmark's own synthesiser",
+    "prog_sonicpi_": "Sonic Pi's bass samples as phrases",
+    "kit_sonicpi_": "Sonic Pi's drums as grooves",
+    "foley_crowd_": "synthetic audiences over recorded chatter",
+}
+
+
 def _describe(args: argparse.Namespace, corpus: dict[int, list[np.ndarray]]) -> str:
     renders = sum(len(v) for v in corpus.values())
     sources = ("GM programs 0-127 as phrases from MuseScore General, FluidR3 and OPL-3 FM, 8 drum kits from each, "
                "flite speech, everyday sound effects from minetest, colobot and extremetuxracer")
+    sources += "".join(f", {what}" for prefix, what in LATER_SOURCES.items() if prefix not in args.exclude)
     if AMBIENCE in corpus:  # the recordings added for the concept head came together
         sources += (", recorded speech from Warzone 2100 and Hedgewars, everyday sounds from Widelands and "
                     "Hedgewars, recorded ambience from MegaGlest")
+    hum = f", mains hum in {args.hum_chance:.0%} of its windows" if args.hum_chance > 0 else ""
     what = (f"{args.steps} steps x {BATCH} augmented 1 s windows (seed {args.seed}) of {renders} renders: {sources}; "
-            "plus earmark's synthetic ambience")
+            f"plus earmark's synthetic ambience{hum}")
     if args.concepts_only:
         what = f"{args.concepts_only.stem}'s frozen body; its concept head alone trained on {what}"
     return f"{what}; earmark {earmark.__version__}"
@@ -154,7 +185,12 @@ def main() -> None:
                     help="leave earmark's synthetic voices out of the speech class (as gm-families-v1 was trained)")
     ap.add_argument("--concepts-only", type=Path, metavar="BACKBONE.safetensors",
                     help="keep this backbone's body frozen and train only its concept head")
+    ap.add_argument("--hum-chance", type=float, default=HUM_CHANCE, metavar="P",
+                    help=f"share of ambience windows given mains hum or buzz (default {HUM_CHANCE}; "
+                         "gm-families-v4's body was trained with 0)")
     args = ap.parse_args()
+    if not 0.0 <= args.hum_chance <= 1.0:
+        raise SystemExit(f"--hum-chance must be between 0 and 1, got {args.hum_chance}")
     features, arch = FeatureConfig(), ArchSpec()
     corpus = load_corpus(args.corpus, exclude=tuple(args.exclude))
     torch.manual_seed(args.seed)
@@ -172,7 +208,7 @@ def main() -> None:
     optimiser = torch.optim.AdamW(trainable, lr=3e-3, weight_decay=1e-3)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=3e-3, total_steps=args.steps, pct_start=0.1)
     examples = Examples(corpus, sample_rate=features.sample_rate, seed=args.seed,
-                        synthetic_voices=not args.no_synthetic_voices)
+                        synthetic_voices=not args.no_synthetic_voices, hum_chance=args.hum_chance)
     batches = torch.utils.data.DataLoader(examples,
                                           batch_size=None, num_workers=1, prefetch_factor=4)
     rng, loss_fn = np.random.default_rng(args.seed), nn.CrossEntropyLoss(label_smoothing=0.05)

@@ -41,7 +41,7 @@ def test_auto_takes_the_default_only_where_it_fits() -> None:
 def test_an_explicit_backbone_that_does_not_fit_says_what_to_do() -> None:
     with pytest.raises(ParameterError, match="backbone='none'"):
         bb.resolve_backbone(bb.DEFAULT_BACKBONE, arch=ArchSpec(name="tiny"), features=FeatureConfig())
-    with pytest.raises(ParameterError, match="unknown backbone 'nope'.*gm-families-v3"):
+    with pytest.raises(ParameterError, match="unknown backbone 'nope'.*gm-families-v4"):
         bb.resolve_backbone("nope", arch=ArchSpec(), features=FeatureConfig())
 
 
@@ -115,7 +115,7 @@ def test_a_missing_default_backbone_is_an_installation_error(backbone_folder: Pa
 
 def test_a_backbone_file_whose_name_and_metadata_disagree_is_refused(backbone_folder: Path) -> None:
     (backbone_folder / f"{bb.DEFAULT_BACKBONE}.safetensors").rename(backbone_folder / "other.safetensors")
-    with pytest.raises(ModelFileError, match="says it is 'gm-families-v3'; reinstall earmark"):
+    with pytest.raises(ModelFileError, match="says it is 'gm-families-v4'; reinstall earmark"):
         bb.available_backbones()
 
 

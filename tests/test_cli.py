@@ -160,9 +160,9 @@ def test_train_refuses_bad_settings(tmp_path: Path, small_dataset: Path) -> None
 
 def test_train_refuses_an_unknown_or_unfitting_backbone(tmp_path: Path, small_dataset: Path) -> None:
     result = run("train", small_dataset, "--out", tmp_path / "m.earmark", "--backbone", "imagenet")
-    assert_clean_error(result, r"unknown backbone 'imagenet'; choose one of \['auto', 'none', 'gm-families-v3'\]")
+    assert_clean_error(result, r"unknown backbone 'imagenet'; choose one of \['auto', 'none', 'gm-families-v4'\]")
     result = run("train", small_dataset, "--out", tmp_path / "m.earmark", "--arch", "tiny",
-                 "--backbone", "gm-families-v3")
+                 "--backbone", "gm-families-v4")
     assert_clean_error(result, r"pretrained for the 'cnn' network .* pass backbone='none'")
     assert list(tmp_path.iterdir()) == []
 

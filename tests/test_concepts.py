@@ -113,7 +113,7 @@ def test_training_on_the_frozen_backbone_keeps_its_body_and_concepts(tmp_path: P
     path = clf.save(tmp_path / "m.earmark")
     assert read_manifest(path).arch.concepts == info.classes
     with safe_open(str(path), framework="pt") as f:
-        assert (f.metadata() or {})["format_version"] == "3"
+        assert (f.metadata() or {})["format_version"] == "4"  # the default head has a hidden layer
     again = earmark.load(path)
     assert again.manifest.arch.concepts == info.classes
     y = bass_note(np.random.default_rng(7), sample_rate=SR, duration_s=2.0)

@@ -48,3 +48,22 @@ def test_a_network_deeper_than_the_mel_bands_allow_says_how_many_it_needs() -> N
     arch = ArchSpec(name="tiny", channels=(4, 4, 4, 4, 4, 4))  # five halvings of frequency
     with pytest.raises(ParameterError, match=r"8 mel bands are too few for this network; use at least 32"):
         build_model(n_classes=2, features=FeatureConfig(sample_rate=16000, n_mels=8), arch=arch)
+
+
+def test_a_hidden_head_layer_is_built_as_asked_and_older_specs_mean_a_linear_head() -> None:
+    model = build_model(n_classes=4, features=FeatureConfig(), arch=ArchSpec(head_hidden=32)).eval()
+    assert [type(m).__name__ for m in model.head.children()] == ["Linear", "ReLU", "Dropout", "Linear"]
+    with torch.no_grad():
+        assert model(torch.randn(2, 22050)).shape == (2, 4)
+    assert ArchSpec.from_dict(ArchSpec(head_hidden=32).to_dict()).head_hidden == 32
+    legacy = ArchSpec().to_dict()
+    del legacy["head_hidden"]  # what a model file written before the setting holds
+    assert ArchSpec.from_dict(legacy).head_hidden == 0
+    assert isinstance(build_model(n_classes=2, features=FeatureConfig(), arch=ArchSpec.from_dict(legacy)).head,
+                      torch.nn.Linear)
+
+
+@pytest.mark.parametrize("hidden", [-1, 5000])
+def test_a_head_width_out_of_range_is_refused(hidden: int) -> None:
+    with pytest.raises(ParameterError, match=r"head_hidden must be 0 \(a linear head\) to 4096"):
+        ArchSpec(head_hidden=hidden)

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
+from safetensors import safe_open
 
 from conftest import LEARNING_SETTINGS, SR, bass_note, drum_hit, room_noise
-from earmark.classifier import Classifier
+from earmark.classifier import Classifier, load
 from earmark.dataset import load_dataset, split_by_source
 from earmark.errors import DatasetError, ParameterError
 from earmark.evaluate import evaluate
@@ -93,7 +94,29 @@ def test_the_same_seed_gives_identical_weights(small_dataset: Path) -> None:
 
 def test_another_seed_gives_other_weights(small_dataset: Path) -> None:
     a, b = weights(quick_train(small_dataset, seed=5)), weights(quick_train(small_dataset, seed=6))
-    assert not torch.equal(a["head.weight"], b["head.weight"])
+    head = [k for k in a if k.startswith("head.")]
+    assert head and any(not torch.equal(a[k], b[k]) for k in head)
+
+
+@pytest.mark.parametrize("hidden", [0, 16])
+def test_the_head_is_as_wide_as_asked_and_survives_the_model_file(small_dataset: Path, tmp_path: Path,
+                                                                  hidden: int) -> None:
+    """``head_hidden=0`` is a linear head (every model file before the setting had one); otherwise
+    one hidden layer of that width. Either way a saved model loads and predicts exactly the same."""
+    clf = quick_train(small_dataset, head_hidden=hidden)
+    shapes = {k: tuple(v.shape) for k, v in clf.model.state_dict().items() if k.startswith("head.")}
+    width = clf.model.head.in_features if hidden == 0 else clf.model.head[0].in_features
+    assert shapes == ({"head.weight": (3, width), "head.bias": (3,)} if hidden == 0 else
+                      {"head.0.weight": (hidden, width), "head.0.bias": (hidden,),
+                       "head.3.weight": (3, hidden), "head.3.bias": (3,)})
+    assert clf.manifest.arch.head_hidden == hidden and clf.manifest.training["head_hidden"] == hidden
+    path = tmp_path / "m.earmark"
+    clf.save(path)
+    with safe_open(str(path), framework="pt") as f:  # the oldest format that describes it: 2 reads a linear head
+        assert (f.metadata() or {})["format_version"] == ("2" if hidden == 0 else "4")
+    loaded = load(path)
+    clips = [c.samples for c in load_dataset(small_dataset, sample_rate=SR).clips[:4]]
+    assert np.array_equal(loaded.predict_clips(clips), clf.predict_clips(clips))
 
 
 def test_a_model_that_trained_longer_beats_chance(trained_classifier: Classifier, small_testset: Path) -> None:

@@ -44,7 +44,7 @@ __all__ = ["AUTO", "NONE", "DEFAULT_BACKBONE", "BackboneInfo", "available_backbo
 
 AUTO = "auto"
 NONE = "none"
-DEFAULT_BACKBONE = "gm-families-v3"
+DEFAULT_BACKBONE = "gm-families-v4"
 CONCEPT_KEYS = ("concepts.weight", "concepts.bias")
 
 

@@ -42,17 +42,21 @@ ARCHITECTURES: dict[str, tuple[int, ...]] = {
 
 POOLINGS: tuple[str, ...] = ("frequency-projection", "frequency-mean")
 _LEGACY_POOLING = "frequency-mean"  # what a manifest without "pooling" was trained with
+MAX_HEAD_HIDDEN = 4096
 
 
 @dataclass(frozen=True)
 class ArchSpec:
-    """Which network to build: ``name`` in :data:`ARCHITECTURES`, its dropout and pooling."""
+    """Which network to build: ``name`` in :data:`ARCHITECTURES`, its dropout and pooling, and the
+    classifier head: linear (``head_hidden=0``, what every model file before it was written with) or
+    one hidden layer of ``head_hidden`` ReLU units with dropout."""
 
     name: str = "cnn"
     dropout: float = 0.2
     channels: tuple[int, ...] = field(default=())
     pooling: str = "frequency-projection"
     concepts: tuple[str, ...] = field(default=())
+    head_hidden: int = 0
 
     def __post_init__(self) -> None:
         if self.name not in ARCHITECTURES:
@@ -63,6 +67,8 @@ class ArchSpec:
             raise ParameterError(f"dropout must be in [0, 1), got {self.dropout}")
         if self.pooling not in POOLINGS:
             raise ParameterError(f"unknown pooling {self.pooling!r}; choose one of {list(POOLINGS)}")
+        if not 0 <= self.head_hidden <= MAX_HEAD_HIDDEN:
+            raise ParameterError(f"head_hidden must be 0 (a linear head) to {MAX_HEAD_HIDDEN}, got {self.head_hidden}")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -75,7 +81,8 @@ class ArchSpec:
         return cls(name=str(data["name"]), dropout=float(data.get("dropout", 0.2)),
                    channels=tuple(int(c) for c in data.get("channels", ())),
                    pooling=str(data.get("pooling", _LEGACY_POOLING)),
-                   concepts=tuple(str(c) for c in data.get("concepts", ())))
+                   concepts=tuple(str(c) for c in data.get("concepts", ())),
+                   head_hidden=int(data.get("head_hidden", 0)))
 
 
 def _block(c_in: int, c_out: int, pool: tuple[int, int]) -> nn.Sequential:
@@ -113,11 +120,14 @@ class SoundNet(nn.Module):
                                      f"use at least {2 ** (len(chans) - 2)}")
             self.project = nn.Conv1d(chans[-1] * rows, chans[-1], 1)
         self.dropout = nn.Dropout(arch.dropout)
-        self.head = nn.Linear(2 * chans[-1], n_classes)
+        width = 2 * chans[-1]
+        self.head: nn.Module = nn.Linear(width, n_classes) if not arch.head_hidden else nn.Sequential(
+            nn.Linear(width, arch.head_hidden), nn.ReLU(), nn.Dropout(arch.dropout),
+            nn.Linear(arch.head_hidden, n_classes))
         self.concepts: nn.Linear | None = None
         self.concept_names = arch.concepts
         if arch.concepts:
-            self.concepts = nn.Linear(2 * chans[-1], len(arch.concepts))
+            self.concepts = nn.Linear(width, len(arch.concepts))
             self.register_buffer("concept_map", torch.full((len(arch.concepts), n_classes), 1.0 / n_classes))
 
     def embed_features(self, feats: torch.Tensor) -> torch.Tensor:

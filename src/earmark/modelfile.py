@@ -33,8 +33,9 @@ from .model import ArchSpec
 __all__ = ["FORMAT", "FORMAT_VERSION", "Manifest", "read_manifest", "load_weights", "write_model_file"]
 
 FORMAT = "earmark-model"
-FORMAT_VERSION = 3  # 3: the architecture may carry a concept head; 2: it names its pooling (1: frequency-mean)
-_NO_CONCEPTS_VERSION = 2  # what a model without a concept head is written as, so earmark that reads 2 loads it
+# 4: the classifier head may have a hidden layer; 3: the architecture may carry a concept head;
+# 2: it names its pooling (1: frequency-mean)
+FORMAT_VERSION = 4
 _AGAIN = "; train the model again or ask its author for a fresh copy"
 
 
@@ -111,12 +112,18 @@ def _digest(arrays: dict[str, np.ndarray]) -> str:
     return h.hexdigest()
 
 
+def _lowest_version(arch: ArchSpec) -> int:
+    """The oldest format that describes a model of ``arch``: files are written as that, so an older
+    earmark that can read them still does."""
+    return 4 if arch.head_hidden else 3 if arch.concepts else 2
+
+
 def write_model_file(path: str | os.PathLike[str], *, state: dict[str, torch.Tensor],
                      manifest: Manifest) -> Path:
     """Write weights and manifest to ``path`` atomically; returns the path."""
     arrays = {k: v.detach().cpu().contiguous().numpy() for k, v in state.items()}
     manifest.weights_sha256 = _digest(arrays)
-    version = FORMAT_VERSION if manifest.arch.concepts else _NO_CONCEPTS_VERSION
+    version = _lowest_version(manifest.arch)
     meta = {"format": FORMAT, "format_version": str(version),
             "manifest": json.dumps(manifest.to_dict())}
     data = st_save(arrays, metadata=meta)

@@ -34,7 +34,7 @@ from .concepts import concept_map
 from .dataset import BACKGROUND_LABEL, Clip, Dataset, load_dataset, split_by_source
 from .errors import DatasetError, ParameterError
 from .features import FeatureConfig, LogMel
-from .model import ARCHITECTURES, ArchSpec, SoundNet, build_model
+from .model import ARCHITECTURES, MAX_HEAD_HIDDEN, ArchSpec, SoundNet, build_model
 from .modelfile import Manifest
 
 __all__ = ["TrainSettings", "EpochRecord", "train", "feature_augment", "update_ema", "LEARNING_RATE",
@@ -85,6 +85,7 @@ class TrainSettings:
     workers: int = 1
     backbone: str = AUTO
     freeze_backbone: bool = True
+    head_hidden: int = 128
 
     def __post_init__(self) -> None:
         if self.hop_s is None:
@@ -101,6 +102,8 @@ class TrainSettings:
             (self.arch in ARCHITECTURES, f"arch must be one of {sorted(ARCHITECTURES)}, got {self.arch!r}"),
             (0 <= self.ema_decay < 1, f"ema_decay must be in [0, 1), got {self.ema_decay}"),
             (self.steps_per_epoch >= 0, f"steps_per_epoch must be >= 0, got {self.steps_per_epoch}"),
+            (0 <= self.head_hidden <= MAX_HEAD_HIDDEN,
+             f"head_hidden must be 0 (a linear head) to {MAX_HEAD_HIDDEN}, got {self.head_hidden}"),
             (self.workers in (0, 1), f"workers must be 0 (make examples in this process) or 1, got {self.workers}"),
         ]
         for ok, message in checks:
@@ -384,7 +387,7 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
     frozen = backbone != NONE and settings.freeze_backbone
     info = backbone_info(backbone) if frozen else None
     concepts = info.classes if info is not None and info.has_concepts and BACKGROUND_LABEL in labels else ()
-    arch = ArchSpec(name=settings.arch, concepts=concepts)
+    arch = ArchSpec(name=settings.arch, concepts=concepts, head_hidden=settings.head_hidden)
     model = build_model(n_classes=len(labels), features=features, arch=arch)
     if backbone != NONE:
         load_backbone(model, backbone)
