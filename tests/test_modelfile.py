@@ -77,8 +77,9 @@ def test_the_manifest_says_everything_a_loader_needs(trained_classifier: Classif
     meta = head["__metadata__"]
     assert isinstance(meta, dict)
     assert meta["format"] == FORMAT == "earmark-model"
-    assert trained_classifier.manifest.arch.head_hidden == 128  # format 4 only where the head has a hidden layer
-    assert meta["format_version"] == "4" and FORMAT_VERSION == 4
+    arch = trained_classifier.manifest.arch  # from scratch: a linear head and no concepts, so format 2
+    assert (arch.head_hidden, arch.concepts) == (0, ())
+    assert meta["format_version"] == "2" and FORMAT_VERSION == 4
     manifest = json.loads(meta["manifest"])
     assert manifest["earmark_version"] == earmark.__version__
     assert manifest["sample_rate"] == 22050 == manifest["features"]["sample_rate"]

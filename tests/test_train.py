@@ -19,7 +19,7 @@ from earmark.classifier import Classifier, load
 from earmark.dataset import load_dataset, split_by_source
 from earmark.errors import DatasetError, ParameterError
 from earmark.evaluate import evaluate
-from earmark.train import EpochRecord, TrainSettings, train
+from earmark.train import HEAD_HIDDEN_FROZEN, EpochRecord, TrainSettings, train
 
 QUICK = TrainSettings(arch="tiny", epochs=2, steps_per_epoch=3, batch_size=16, window_s=1.0, sample_rate=SR)
 
@@ -96,6 +96,17 @@ def test_another_seed_gives_other_weights(small_dataset: Path) -> None:
     a, b = weights(quick_train(small_dataset, seed=5)), weights(quick_train(small_dataset, seed=6))
     head = [k for k in a if k.startswith("head.")]
     assert head and any(not torch.equal(a[k], b[k]) for k in head)
+
+
+def test_the_head_has_a_hidden_layer_by_default_only_on_a_frozen_backbone() -> None:
+    assert TrainSettings().resolved().head_hidden == HEAD_HIDDEN_FROZEN == 128
+    assert TrainSettings(backbone="none").resolved().head_hidden == 0
+    assert TrainSettings(freeze_backbone=False).resolved().head_hidden == 0
+    assert TrainSettings(arch="tiny").resolved().head_hidden == 0  # no backbone fits it
+    assert TrainSettings(backbone="none", head_hidden=32).resolved().head_hidden == 32
+    assert TrainSettings(head_hidden=0).resolved().head_hidden == 0
+    with pytest.raises(ParameterError, match=r"head_hidden must be 0 \(a linear head\) to 4096, got -2"):
+        TrainSettings(head_hidden=-2)
 
 
 @pytest.mark.parametrize("hidden", [0, 16])
