@@ -340,10 +340,10 @@ def environment() -> dict[str, Any]:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
     ).stdout.strip()
-    # code changed since that commit (results files aside) means the figures are not that commit's
+    # code changed since that commit (results files and Markdown aside) means the figures are not that commit's
     changed = subprocess.run(
-        ["git", "status", "--porcelain", "--", ".", ":!benchmarks/results"], capture_output=True, text=True,
-        cwd=HERE.parent,
+        ["git", "status", "--porcelain", "--", ".", ":!benchmarks/results", ":!*.md"], capture_output=True,
+        text=True, cwd=HERE.parent,
     ).stdout.strip()
     if commit and changed:
         commit += " + uncommitted changes"
