@@ -17,7 +17,7 @@ import earmark.backbone as bb
 from earmark.errors import ModelFileError, ParameterError
 from earmark.features import FeatureConfig
 from earmark.model import ArchSpec, build_model
-from earmark.train import LEARNING_RATE, LEARNING_RATE_TUNING_BACKBONE, TrainSettings, train
+from earmark.train import HEAD_HIDDEN_FROZEN, LEARNING_RATE, LEARNING_RATE_TUNING_BACKBONE, TrainSettings, train
 
 
 def test_the_default_backbone_ships_and_describes_itself() -> None:
@@ -80,7 +80,9 @@ def test_settings_keep_what_the_user_asked_and_resolve_it_at_the_start() -> None
     assert replace(default, n_mels=96).start() == ("none", LEARNING_RATE)
     assert TrainSettings(learning_rate=0.01).start() == (bb.DEFAULT_BACKBONE, 0.01)
     assert LEARNING_RATE_TUNING_BACKBONE < LEARNING_RATE
-    assert default.resolved() == TrainSettings(backbone=bb.DEFAULT_BACKBONE, learning_rate=LEARNING_RATE)
+    assert default.head_hidden is None
+    assert default.resolved() == TrainSettings(backbone=bb.DEFAULT_BACKBONE, learning_rate=LEARNING_RATE,
+                                               head_hidden=HEAD_HIDDEN_FROZEN)
 
 
 @pytest.fixture
