@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -120,3 +123,14 @@ def make_untrained() -> Callable[..., Classifier]:
 def trained_classifier(small_dataset: Path) -> Classifier:
     """A tiny model that has learnt small_dataset (shared: tests must not change it)."""
     return train(small_dataset, settings=LEARNING_SETTINGS, progress=False)
+
+
+def load_pretraining_module(name: str) -> ModuleType:
+    """Import ``pretraining/<name>.py`` (a script folder, not a package) under ``name``."""
+    path = Path(__file__).resolve().parents[1] / "pretraining" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

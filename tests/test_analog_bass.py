@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
+
+from conftest import load_pretraining_module
 
 SR = 22050
 
 
 @pytest.fixture(scope="module")
 def analog_bass() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "pretraining" / "analog_bass.py"
-    spec = importlib.util.spec_from_file_location("analog_bass", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["analog_bass"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_pretraining_module("analog_bass")
 
 
 def test_lines_are_finite_normalised_and_seeded(analog_bass: ModuleType) -> None:

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
+
+from conftest import load_pretraining_module
 
 SR = 22050
 
 
 @pytest.fixture(scope="module")
 def crowd() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "pretraining" / "crowd.py"
-    spec = importlib.util.spec_from_file_location("crowd", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["crowd"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_pretraining_module("crowd")
 
 
 def test_crowds_are_finite_normalised_and_seeded(crowd: ModuleType) -> None:
