@@ -150,11 +150,17 @@ def test_train_keeps_the_backbone_frozen_unless_told_to_tune_it(tmp_path: Path, 
     assert a.training["freeze_backbone"] is True and "speech" in a.arch.concepts
     assert b.training["freeze_backbone"] is False and b.arch.concepts == ()
     assert (a.training["learning_rate"], b.training["learning_rate"]) == (0.003, 0.001)
+    assert (a.arch.head_hidden, b.arch.head_hidden) == (128, 0)  # a hidden head layer only on the frozen one
+    linear = tmp_path / "linear.earmark"
+    assert run("train", small_dataset, "--out", linear, "--head-hidden", 0, *quick).exit_code == 0
+    assert earmark.load(linear).manifest.arch.head_hidden == 0
 
 
 def test_train_refuses_bad_settings(tmp_path: Path, small_dataset: Path) -> None:
     result = run("train", small_dataset, "--out", tmp_path / "m.earmark", "--epochs", 0)
     assert_clean_error(result, r"epochs must be at least 1, got 0")
+    result = run("train", small_dataset, "--out", tmp_path / "m.earmark", "--head-hidden", -1)
+    assert_clean_error(result, r"head_hidden must be 0 \(a linear head\) to 4096, got -1")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -114,6 +114,8 @@ def _load_set(path: Path, *, sample_rate: int, clip_s: float | None, clip_hop_s:
 @click.option("--tune-backbone", is_flag=True,
               help="Fine-tune the backbone's weights too (default: keep them frozen, train the classifier on "
                    "top, and keep the backbone's concept head; see 'How it learns' in the README).")
+@click.option("--head-hidden", type=int, default=None, metavar="N",
+              help="Hidden units in the classifier head, 0 for a linear head [128 on a frozen backbone, else 0].")
 @click.option("--no-augment", is_flag=True, help="Train on the clips as they are (not recommended).")
 @click.option("--allow-no-background", is_flag=True, help="Train without a background-noise class.")
 @click.option("--json", "as_json", is_flag=True, help="Print the validation report as one JSON object.")
@@ -122,14 +124,15 @@ def _load_set(path: Path, *, sample_rate: int, clip_s: float | None, clip_hop_s:
 @_clip_options
 def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, learning_rate: float | None,
           window_s: float | None, seed: int | None, arch: str | None, backbone: str | None, tune_backbone: bool,
-          no_augment: bool, allow_no_background: bool, as_json: bool, steps_per_epoch: int | None, clip_s: float | None,
-          clip_hop_s: float | None) -> None:
+          head_hidden: int | None, no_augment: bool, allow_no_background: bool, as_json: bool,
+          steps_per_epoch: int | None, clip_s: float | None, clip_hop_s: float | None) -> None:
     """Train a classifier on DATA (a folder per class, or a zip) and write it to --out."""
     from .train import TrainSettings
     from .train import train as run_training
 
     given = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "window_s": window_s,
-             "seed": seed, "arch": arch, "steps_per_epoch": steps_per_epoch, "backbone": backbone}
+             "seed": seed, "arch": arch, "steps_per_epoch": steps_per_epoch, "backbone": backbone,
+             "head_hidden": head_hidden}
     overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     settings = TrainSettings(**overrides, augment=not no_augment, require_background=not allow_no_background,
                              freeze_backbone=not tune_backbone)
