@@ -5,7 +5,8 @@ Usage: python pretraining/make_corpus.py OUT_DIR
 Every General MIDI program (0-127) played as random phrases by four synthesisers, eight
 drum kits from each, synth-bass lines (``analog_bass.py``), Sonic Pi's bass samples as phrases
 and its drums as grooves, synthesised speech in five voices, streams of everyday sound
-effects, recorded speech (Warzone 2100, Hedgewars) and recorded outdoor ambience (MegaGlest):
+effects, synthetic audiences (``crowd.py``) over recorded chatter, recorded speech (Warzone 2100,
+Hedgewars) and recorded outdoor ambience (MegaGlest):
 one int16 ``.npy`` per render at 22050 Hz. Needs the Debian packages fluidsynth, flite,
 ffmpeg, fluid-soundfont-gm, musescore-general-soundfont, opl3-soundfont, csound-soundfont,
 sonic-pi-samples, minetest-data, colobot-common-sounds, extremetuxracer-data,
@@ -13,8 +14,9 @@ widelands-data, hedgewars-data, warzone2100-data and megaglest-data. Determinist
 render's randomness is seeded by its name.
 
 None of these sources is one that the cross-domain benchmark tests on (lmms-common,
-freepats, TimGM6mb, Hydrogen's kits, Asterisk's prompts, Wesnoth, LinCity): pretraining
-on them would make the benchmark's figures dishonest.
+freepats, TimGM6mb, Hydrogen's kits, Asterisk's prompts, Wesnoth, LinCity), nor one of its
+dev split's (Csound's synthesis opcodes, AVL Drums, SuperTuxKart, espeak-ng): pretraining on
+them would make the benchmark's figures dishonest.
 """
 
 from __future__ import annotations
