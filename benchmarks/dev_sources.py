@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -210,10 +209,10 @@ def avl_drums(rng: np.random.Generator, seconds: float) -> tuple[np.ndarray, dic
     return st.render_fluidsynth(events, AVL_SF2, seconds), {"style": style, "kit": AVL_SF2.stem}
 
 
-def stk_ambience(rng: np.random.Generator, n: int, excerpt: Callable[..., np.ndarray]) -> tuple[np.ndarray, str]:
+def stk_ambience(rng: np.random.Generator, n: int) -> tuple[np.ndarray, str]:
     name = str(rng.choice(STK_AMBIENCE))
     path = (STK_SFX if name.startswith("sfx/") else STK_TRACKS) / f"{name.split('/', 1)[1]}.ogg"
-    return excerpt(rng, st.load_audio(path), n), f"stk:{name}"
+    return st.excerpt(rng, st.load_audio(path), n), f"stk:{name}"
 
 
 def espeak(text: str, voice: str, speed: int, pitch: int) -> np.ndarray:

@@ -287,37 +287,19 @@ TRAIN_RECIPES: dict[str, tuple[str, Recipe]] = {
 # ------------------------------------------------------- test: ambience --
 
 
-def excerpt(rng: np.random.Generator, x: np.ndarray, n: int) -> np.ndarray:
-    """A random n-sample excerpt; shorter sources are looped with crossfades."""
-    if len(x) >= n:
-        start = int(rng.integers(0, len(x) - n + 1))
-        return x[start : start + n].copy()
-    xf = int(0.05 * SR)
-    out = np.zeros(0, dtype=st.FLOAT)
-    while len(out) < n + xf:
-        seg = x[int(rng.integers(0, max(1, len(x) // 3))) :]
-        seg = st.fade(seg, xf / SR, xf / SR)
-        if len(out) >= xf:
-            out[-xf:] += seg[:xf]
-            out = np.concatenate([out, seg[xf:]])
-        else:
-            out = seg.copy()
-    return out[:n]
-
-
 def amb_lincity(rng: np.random.Generator, n: int) -> tuple[np.ndarray, str]:
     name = str(rng.choice(LINCITY_AMBIENCE))
-    return excerpt(rng, st.load_audio(LINCITY / f"{name}.wav"), n), f"lincity:{name}"
+    return st.excerpt(rng, st.load_audio(LINCITY / f"{name}.wav"), n), f"lincity:{name}"
 
 
 def amb_wesnoth(rng: np.random.Generator, n: int) -> tuple[np.ndarray, str]:
     name = str(rng.choice(WESNOTH_FILES))
-    return excerpt(rng, st.load_audio(WESNOTH_AMBIENT / f"{name}.ogg"), n), f"wesnoth:{name}"
+    return st.excerpt(rng, st.load_audio(WESNOTH_AMBIENT / f"{name}.ogg"), n), f"wesnoth:{name}"
 
 
 def amb_lmms_crowd(rng: np.random.Generator, n: int) -> tuple[np.ndarray, str]:
     name = str(rng.choice(LMMS_CROWD_FILES))
-    return excerpt(rng, st.load_audio(LMMS / f"{name}.ogg"), n), f"lmms:{name}"
+    return st.excerpt(rng, st.load_audio(LMMS / f"{name}.ogg"), n), f"lmms:{name}"
 
 
 def _speech_stream(rng: np.random.Generator, n: int, files: list[Path]) -> np.ndarray:
@@ -720,7 +702,7 @@ TEST_PLAN: dict[str, tuple[str, Recipe, int]] = {
 def dev_ambience(rng: np.random.Generator, n: int) -> tuple[np.ndarray, str]:
     """The dev split's own ambience (SuperTuxKart scenes, espeak-ng speech), never the test's."""
     if rng.random() < 0.7:
-        return dev.stk_ambience(rng, n, excerpt)
+        return dev.stk_ambience(rng, n)
     return dev.speech_ambience(rng, n)
 
 
@@ -746,7 +728,7 @@ def dev_avl_drums(rng: np.random.Generator) -> Clip:
 def dev_background(kind: str) -> Recipe:
     def recipe(rng: np.random.Generator) -> Clip:
         n = int(clip_seconds(rng) * SR)
-        x, name = dev.stk_ambience(rng, n, excerpt) if kind == "stk" else dev.speech_ambience(rng, n)
+        x, name = dev.stk_ambience(rng, n) if kind == "stk" else dev.speech_ambience(rng, n)
         return finish_background(rng, x, {"ambience": name}, ambience=dev_ambience)
 
     recipe.__name__ = f"dev_background_{kind}"

@@ -253,6 +253,24 @@ def place(buf: np.ndarray, x: np.ndarray, at_s: float, gain: float = 1.0, max_le
     buf[start : start + n] += gain * x[:n]
 
 
+def excerpt(rng: np.random.Generator, x: np.ndarray, n: int) -> np.ndarray:
+    """A random n-sample excerpt; shorter sources are looped with crossfades."""
+    if len(x) >= n:
+        start = int(rng.integers(0, len(x) - n + 1))
+        return x[start : start + n].copy()
+    xf = int(0.05 * SR)
+    out = np.zeros(0, dtype=FLOAT)
+    while len(out) < n + xf:
+        seg = x[int(rng.integers(0, max(1, len(x) // 3))) :]
+        seg = fade(seg, xf / SR, xf / SR)
+        if len(out) >= xf:
+            out[-xf:] += seg[:xf]
+            out = np.concatenate([out, seg[xf:]])
+        else:
+            out = seg.copy()
+    return out[:n]
+
+
 def loop_to_length(x: np.ndarray, n: int, offset: int = 0) -> np.ndarray:
     reps = int(np.ceil((n + offset) / max(1, len(x)))) + 1
     return np.tile(x, reps)[offset : offset + n].astype(FLOAT)
