@@ -406,7 +406,9 @@ SHAPED_NOISES: dict[str, Callable[[np.random.Generator, int], np.ndarray]] = {
     "babble_noise": _babble_noise, "mains_buzz": _mains_buzz,
 }  # fmt: skip
 
-AMBIENCE: dict[str, Callable[[np.random.Generator, int], tuple[np.ndarray, str]]] = {
+Ambience = Callable[[np.random.Generator, int], tuple[np.ndarray, str]]  # (rng, samples) -> (audio, name)
+
+AMBIENCE: dict[str, Ambience] = {
     "lincity": amb_lincity,
     "wesnoth": amb_wesnoth,
     "lmms_crowd": amb_lmms_crowd,
@@ -469,9 +471,6 @@ def finish(
     gain = rng.uniform(-20.0, 0.0)
     meta["gain_db"] = r2(gain)
     return st.normalize_peak(x, -1.0 + gain)
-
-
-Ambience = Callable[[np.random.Generator, int], tuple[np.ndarray, str]]
 
 
 def finish_instrument(rng: np.random.Generator, stem: np.ndarray, meta: dict[str, object], drive: float = 0.0,
@@ -667,13 +666,15 @@ def test_lmms_beat_loop(rng: np.random.Generator) -> Clip:
 # ----------------------------------------------------- test: background --
 
 
-def background_recipe(kind: str) -> Recipe:
+def background_recipe(source: Ambience, underlay: Ambience = random_ambience) -> Recipe:
+    """A background clip from ``source``, sometimes with a second ambience from ``underlay`` mixed in."""
+
     def recipe(rng: np.random.Generator) -> Clip:
         n = int(clip_seconds(rng) * SR)
-        x, name = AMBIENCE[kind](rng, n)
-        return finish_background(rng, x, {"ambience": name})
+        x, name = source(rng, n)
+        return finish_background(rng, x, {"ambience": name}, ambience=underlay)
 
-    recipe.__name__ = f"background_{kind}"
+    recipe.__name__ = f"background_{source.__name__}"
     return recipe
 
 
@@ -687,12 +688,12 @@ TEST_PLAN: dict[str, tuple[str, Recipe, int]] = {
     "hydrogen_groove": ("drums", test_hydrogen_groove, 40),
     "lmms_drum_seq": ("drums", test_lmms_drum_groove, 25),
     "lmms_beat_loop": ("drums", test_lmms_beat_loop, 25),
-    "lincity_amb": ("background", background_recipe("lincity"), 35),
-    "wesnoth_amb": ("background", background_recipe("wesnoth"), 15),
-    "lmms_crowd": ("background", background_recipe("lmms_crowd"), 10),
-    "speech": ("background", background_recipe("speech"), 15),
-    "shaped_noise": ("background", background_recipe("shaped_noise"), 40),
-    "freepats_fx": ("background", background_recipe("freepats_fx"), 10),
+    "lincity_amb": ("background", background_recipe(AMBIENCE["lincity"]), 35),
+    "wesnoth_amb": ("background", background_recipe(AMBIENCE["wesnoth"]), 15),
+    "lmms_crowd": ("background", background_recipe(AMBIENCE["lmms_crowd"]), 10),
+    "speech": ("background", background_recipe(AMBIENCE["speech"]), 15),
+    "shaped_noise": ("background", background_recipe(AMBIENCE["shaped_noise"]), 40),
+    "freepats_fx": ("background", background_recipe(AMBIENCE["freepats_fx"]), 10),
 }
 
 
@@ -725,24 +726,14 @@ def dev_avl_drums(rng: np.random.Generator) -> Clip:
     return finish_instrument(rng, stem, meta, ambience=dev_ambience)
 
 
-def dev_background(kind: str) -> Recipe:
-    def recipe(rng: np.random.Generator) -> Clip:
-        n = int(clip_seconds(rng) * SR)
-        x, name = dev.stk_ambience(rng, n) if kind == "stk" else dev.speech_ambience(rng, n)
-        return finish_background(rng, x, {"ambience": name}, ambience=dev_ambience)
-
-    recipe.__name__ = f"dev_background_{kind}"
-    return recipe
-
-
 DEV_PLAN: dict[str, tuple[str, Recipe, int]] = {
     "csound_pluck": ("bass", dev_csound_bass(1), 27),
     "csound_fm": ("bass", dev_csound_bass(2), 27),
     "csound_subtractive": ("bass", dev_csound_bass(3), 26),
     "csound_drum_machine": ("drums", dev_csound_drums, 40),
     "avl_drums": ("drums", dev_avl_drums, 40),
-    "stk_amb": ("background", dev_background("stk"), 50),
-    "espeak_speech": ("background", dev_background("espeak"), 30),
+    "stk_amb": ("background", background_recipe(dev.stk_ambience, dev_ambience), 50),
+    "espeak_speech": ("background", background_recipe(dev.speech_ambience, dev_ambience), 30),
 }
 TRAIN_COUNTS = {"fluidr3_note": 134, "fluidr3_hit": 133, "room_noise": 133}
 INDOMAIN_COUNTS = {"fluidr3_note": 50, "fluidr3_hit": 50, "room_noise": 50}
