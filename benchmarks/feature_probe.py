@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
@@ -56,6 +57,7 @@ from run_benchmark import environment  # noqa: E402
 
 from earmark.audio import frame_windows  # noqa: E402
 from earmark.backbone import CONCEPT_KEYS, DEFAULT_BACKBONE, load_backbone  # noqa: E402
+from earmark.errors import EarmarkError  # noqa: E402
 from earmark.features import FeatureConfig  # noqa: E402
 from earmark.model import ArchSpec, SoundNet, build_model  # noqa: E402
 
@@ -168,8 +170,13 @@ def main() -> None:
     missing = [s for s in ("train", *SPLITS) if not (args.data / s).is_dir()]
     if missing:
         raise SystemExit(f"{args.data} has no {', '.join(missing)} split; run benchmarks/make_data.py first")
+    try:
+        network = backbone_network(args.backbone)
+    except (EarmarkError, SafetensorError, OSError) as exc:
+        raise SystemExit(f"--backbone {args.backbone}: {exc}; give a shipped backbone's name or a "
+                         "file written by pretraining/pretrain.py") from None
     label = Path(args.backbone).stem
-    results = run(args.data, {f"earmark backbone {label}": embedding_features(backbone_network(args.backbone)),
+    results = run(args.data, {f"earmark backbone {label}": embedding_features(network),
                               "MFCC(40)+Δ mean/std": mfcc_features_of})
     env = environment()
     args.out.parent.mkdir(parents=True, exist_ok=True)
