@@ -134,3 +134,17 @@ def load_pretraining_module(name: str) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def check_seeded_normalised_audio(make: Callable[[np.random.Generator, float, int], np.ndarray], seconds: float, *,
+                                  sample_rate: int, peak_tolerance: float) -> None:
+    """What every pretraining synthesiser promises: ``make(rng, seconds, sample_rate)`` gives float32 audio of that
+    length, finite, peak-normalised to 1 (within ``peak_tolerance``), the same for the same seed and not for another."""
+    a = make(np.random.default_rng(3), seconds, sample_rate)
+    b = make(np.random.default_rng(3), seconds, sample_rate)
+    c = make(np.random.default_rng(4), seconds, sample_rate)
+    assert a.shape == (int(seconds * sample_rate),) and a.dtype == np.float32
+    assert np.isfinite(a).all()
+    assert np.abs(a).max() == pytest.approx(1.0, abs=peak_tolerance)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
