@@ -311,11 +311,65 @@ def test_errors_share_the_earmark_root() -> None:
 
 
 def test_ffmpeg_errors_mid_stream_become_decode_errors() -> None:
-    """Garbage inside an M4A passes PyAV's open but fails its decoder; that is caught."""
+    """Garbage inside an M4A passes PyAV's open and decodes a little, then fails its decoder:
+    the file is refused as damaged, saying how far it got, not cut short silently."""
     data = (DATA / "mono.m4a").read_bytes()
     broken = data[:1500] + bytes(range(256)) * 4 + data[2524:]
-    with pytest.raises(AudioDecodeError, match=r"^<bytes>: could not be decoded as audio"):
+    with pytest.raises(AudioDecodeError, match=r"^<bytes>: is damaged or cut short .* after 0\.\d\d s of audio"):
         load_audio(broken)
+
+
+def test_a_truncated_flac_is_refused_as_damaged(tmp_path: Path) -> None:
+    t = np.arange(2 * 22050) / 22050
+    sf.write(tmp_path / "whole.flac", np.stack([np.sin(2 * np.pi * 110 * t)] * 2, axis=1) * 0.3, 22050)
+    data = (tmp_path / "whole.flac").read_bytes()
+    cut = tmp_path / "cut.flac"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(AudioDecodeError, match=r"cut\.flac: is damaged or cut short.*export it again"):
+        load_audio(cut)
+
+
+def _eight_channel_opus(path: Path, seconds: float = 1.0, rate: int = 48000) -> np.ndarray:
+    """Write a 7.1 Opus WebM (channel k a tone at 110 * (k + 1) Hz) with PyAV; return the tones.
+    FFmpeg's Opus decoder gives planar frames: the case that crashed."""
+    import av
+
+    t = np.arange(int(seconds * rate)) / rate
+    tones = np.stack([0.1 * np.sin(2 * np.pi * 110 * (k + 1) * t) for k in range(8)])
+    pcm = np.ascontiguousarray((tones * 32767).astype(np.int16).T)  # packed s16, what libopus takes
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libopus", rate=rate, layout="7.1")
+        for i in range(0, pcm.shape[0], 960):
+            frame = av.AudioFrame.from_ndarray(pcm[i : i + 960].reshape(1, -1), format="s16", layout="7.1")
+            frame.rate = rate
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return tones
+
+
+def test_eight_channel_opus_decodes_every_channel(tmp_path: Path) -> None:
+    """PyAV crashed (segfault) turning 8-channel planar frames into arrays; packed frames are safe."""
+    path = tmp_path / "seven_one.webm"
+    _eight_channel_opus(path)
+    audio = load_audio(path, mono=False)
+    assert audio.samples.shape == (8, 48000)
+    for k in range(8):  # each channel keeps its own tone
+        got = audio.samples[k, 4800:]
+        spectrum = np.abs(np.fft.rfft(got * np.hanning(len(got))))
+        assert abs(np.argmax(spectrum) * audio.sample_rate / len(got) - 110 * (k + 1)) < 2
+    np.testing.assert_allclose(load_audio(path).samples, to_mono(audio.samples), atol=1e-6)
+
+
+def test_long_wav_reads_in_blocks_to_the_same_samples(tmp_path: Path) -> None:
+    """A file longer than one read block comes out whole and in order, mono or not."""
+    import earmark.audio
+
+    y = np.random.default_rng(0).uniform(-0.5, 0.5, (3, earmark.audio._BLOCK_FRAMES + 12345)).astype(np.float32)
+    sf.write(tmp_path / "long.wav", y.T, 8000, subtype="FLOAT")
+    np.testing.assert_array_equal(load_audio(tmp_path / "long.wav", mono=False).samples, y)
+    np.testing.assert_allclose(load_audio(tmp_path / "long.wav").samples, y.mean(axis=0), atol=1e-6)
 
 
 def test_random_bytes_are_refused() -> None:
@@ -542,6 +596,15 @@ def test_resampler_in_chunks_matches_resampling_in_one_go() -> None:
     whole = resample(y, orig_sr=48000, target_sr=22050)
     assert 0.9 * len(whole) < len(streamed) <= len(whole)  # soxr holds back its filter delay
     np.testing.assert_allclose(streamed, whole[: len(streamed)], atol=1e-6)
+
+
+def test_resampler_flushes_its_filter_delay_when_told_it_is_the_last_chunk() -> None:
+    from earmark.audio import resampler
+
+    y = np.random.default_rng(0).uniform(-0.5, 0.5, 48000).astype(np.float32)
+    step = resampler(orig_sr=48000, target_sr=22050)
+    streamed = np.concatenate([step(y[i : i + 1234]) for i in range(0, len(y), 1234)] + [step(y[:0], last=True)])
+    np.testing.assert_allclose(streamed, resample(y, orig_sr=48000, target_sr=22050), atol=1e-5)
 
 
 def test_resampler_at_equal_rates_passes_chunks_through() -> None:

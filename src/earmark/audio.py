@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 import numpy as np
 import soundfile as sf
@@ -117,7 +116,11 @@ def to_mono(samples: np.ndarray) -> np.ndarray:
         return samples.astype(np.float32, copy=False)
     if samples.shape[0] == 1:
         return np.ascontiguousarray(samples[0], dtype=np.float32)
-    return samples.mean(axis=0, dtype=np.float64).astype(np.float32)
+    mixed = np.array(samples[0], dtype=np.float32)  # summed in place: no float64 copy of a long file
+    for channel in samples[1:]:
+        mixed += channel
+    mixed /= samples.shape[0]
+    return mixed
 
 
 def resample(samples: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray:
@@ -132,24 +135,55 @@ def resample(samples: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray
     return np.ascontiguousarray(np.asarray(out, np.float32).T)
 
 
-def resampler(*, orig_sr: int, target_sr: int) -> Callable[[np.ndarray], np.ndarray]:
+class Resampler(Protocol):
+    """What :func:`resampler` returns: call it with each chunk; ``last=True`` also flushes
+    the filter's delay line (the final few milliseconds), so nothing is left inside."""
+
+    def __call__(self, chunk: np.ndarray, last: bool = False) -> np.ndarray: ...
+
+
+def resampler(*, orig_sr: int, target_sr: int) -> Resampler:
     """A streaming form of :func:`resample` for mono chunks that arrive one after another:
     the returned function keeps soxr's filter state between calls, so chunk edges leave no
     clicks. With equal rates it passes chunks through."""
     if orig_sr <= 0 or target_sr <= 0:
         raise ParameterError(f"sample rates must be positive, got {orig_sr} → {target_sr}")
     if orig_sr == target_sr:
-        return lambda chunk: chunk.astype(np.float32, copy=False)
+        return lambda chunk, last=False: chunk.astype(np.float32, copy=False)
     stream = soxr.ResampleStream(orig_sr, target_sr, 1, dtype="float32", quality="HQ")
-    return lambda chunk: np.asarray(stream.resample_chunk(chunk.astype(np.float32, copy=False)), np.float32)
+    return lambda chunk, last=False: np.asarray(
+        stream.resample_chunk(chunk.astype(np.float32, copy=False), last=last), np.float32)
 
 
-def _read_soundfile(data: BinaryIO | str) -> tuple[np.ndarray, int]:
-    y, sr = sf.read(data, dtype="float32", always_2d=True)
-    return np.ascontiguousarray(y.T), int(sr)
+_BLOCK_FRAMES = 1 << 20  # a long file is read (and mixed to mono) this many frames at a time
 
 
-def _read_ffmpeg(data: BinaryIO | str) -> tuple[np.ndarray, int]:
+class _DamagedAudioError(AudioDecodeError):
+    """Inside the decoders: audio that began to decode and then broke off."""
+
+
+def _read_soundfile(data: BinaryIO | str, mono: bool) -> tuple[np.ndarray, int]:
+    with sf.SoundFile(data) as f:
+        rate, channels = int(f.samplerate), (1 if mono else f.channels)
+        out = np.empty((channels, max(f.frames, 0)), np.float32)  # the stated length, trimmed or grown below
+        filled = 0
+        for block in f.blocks(_BLOCK_FRAMES, dtype="float32", always_2d=True):
+            y = to_mono(block.T)[np.newaxis] if mono else block.T
+            if filled + y.shape[1] > out.shape[1]:  # longer than stated: grow geometrically
+                grown = np.empty((channels, max(filled + y.shape[1], 2 * out.shape[1])), np.float32)
+                grown[:, :filled] = out[:, :filled]
+                out = grown
+            out[:, filled : filled + y.shape[1]] = y
+            filled += y.shape[1]
+    return out[:, :filled], rate
+
+
+def _read_ffmpeg(data: BinaryIO | str, mono: bool) -> tuple[np.ndarray, int]:
+    """Decode with FFmpeg. Frames come out as packed float32 (PyAV's planar conversion crashes
+    on 8-channel audio), mixed to mono frame by frame when ``mono`` (a long multichannel file
+    never sits in memory at full width). A stream that breaks off after some audio decoded
+    (a truncated or damaged FLAC or M4A) is refused, saying how far it got: a fragment of the
+    recording, taken silently, would be worse than none."""
     import av  # FFmpeg bindings; imported lazily, only for formats libsndfile lacks
 
     with av.open(data, mode="r") as container:
@@ -159,17 +193,29 @@ def _read_ffmpeg(data: BinaryIO | str) -> tuple[np.ndarray, int]:
         rate = int(stream.rate or stream.codec_context.sample_rate or 0)
         chunks: list[np.ndarray] = []
         layout = stream.codec_context.layout.name if stream.codec_context.layout else "mono"
-        resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate or None)
-        for frame in container.decode(stream):
-            for out in resampler.resample(frame):
-                chunks.append(out.to_ndarray())
+        resampler = av.AudioResampler(format="flt", layout=layout, rate=rate or None)
+
+        def keep(frames: list[Any]) -> None:
+            nonlocal rate
+            for out in frames:
+                channels = len(out.layout.channels)
+                y = out.to_ndarray().reshape(-1, channels).T  # packed: one row of interleaved samples
+                chunks.append(to_mono(y)[np.newaxis] if mono and channels > 1 else np.array(y, np.float32))
                 rate = out.sample_rate
-        for out in resampler.resample(None):
-            chunks.append(out.to_ndarray())
+
+        try:
+            for frame in container.decode(stream):
+                keep(resampler.resample(frame))
+        except av.FFmpegError as exc:
+            if not chunks:
+                raise
+            heard = sum(c.shape[1] for c in chunks) / rate
+            raise _DamagedAudioError(f"{exc.strerror or exc} after {heard:.2f} s of audio") from exc
+        keep(resampler.resample(None))
         stated = _stated_samples(stream, rate)
     if not chunks:
         return np.zeros((1, 0), np.float32), max(rate, 1)
-    samples = np.concatenate(chunks, axis=1).astype(np.float32)
+    samples = np.concatenate(chunks, axis=1)
     if stated is not None and 0 < samples.shape[1] - stated <= _MAX_CODEC_PADDING:
         samples = samples[:, :stated]  # FFmpeg keeps AAC's end padding; the container knows
     return samples, rate
@@ -182,7 +228,7 @@ def _stated_samples(stream: Any, rate: int) -> int | None:
     return round(float(stream.duration * stream.time_base) * rate)
 
 
-def _decode(source: AudioSource) -> tuple[np.ndarray, int]:
+def _decode(source: AudioSource, *, mono: bool = False) -> tuple[np.ndarray, int]:
     name = _describe(source)
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
@@ -207,7 +253,15 @@ def _decode(source: AudioSource) -> tuple[np.ndarray, int]:
     errors: list[str] = []
     for reader in (_read_soundfile, _read_ffmpeg):
         try:
-            return reader(io.BytesIO(data))
+            return reader(io.BytesIO(data), mono)
+        except MemoryError as exc:
+            raise AudioDecodeError(
+                f"{name}: is too long to decode in this machine's memory ({exc}); "
+                "cut it into shorter recordings (e.g. ten minutes each) and try again"
+            ) from exc
+        except _DamagedAudioError as exc:
+            raise AudioDecodeError(f"{name}: is damaged or cut short (the decoder stopped: {exc}); "
+                                   "copy or export it again from the original") from exc
         except AudioDecodeError as exc:
             errors.append(str(exc))
         except Exception as exc:  # noqa: BLE001 - decoders raise many types; we report them
@@ -218,6 +272,11 @@ def _decode(source: AudioSource) -> tuple[np.ndarray, int]:
         f"{name}: could not be decoded as audio ({errors[-1][:160]}); "
         "convert it to WAV, FLAC, OGG, MP3, M4A, WebM or AIFF and try again"
     )
+
+
+def _length(n_samples: int, sample_rate: int) -> str:
+    ms = n_samples / sample_rate * 1000
+    return f"{ms:.0f} ms" if ms >= 1 else f"{n_samples} sample{'s' if n_samples != 1 else ''}"
 
 
 def load_audio(
@@ -252,12 +311,12 @@ def load_audio(
             f"sample_rate must be a positive integer in Hz or None, got {sample_rate!r}"
         )
     name = _describe(source)
-    samples, file_sr = _decode(source)
+    samples, file_sr = _decode(source, mono=mono)
     valid_audio(samples, sample_rate=file_sr, source=name)
     duration_s = samples.shape[-1] / file_sr
     if duration_s < min_duration_s:
         raise AudioDecodeError(
-            f"{name}: is {duration_s * 1000:.0f} ms long; earmark needs at least "
+            f"{name}: is {_length(samples.shape[-1], file_sr)} long; earmark needs at least "
             f"{min_duration_s * 1000:.0f} ms of sound per file"
         )
     if mono:
