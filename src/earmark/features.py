@@ -40,11 +40,11 @@ class FeatureConfig:
     top_db: float = 60.0
 
     def __post_init__(self) -> None:
-        if self.sample_rate < 4000:
-            raise ParameterError(f"sample_rate must be at least 4000 Hz, got {self.sample_rate}")
-        if self.n_fft < 64 or self.hop_length < 1 or self.hop_length > self.n_fft:
+        if not 4000 <= self.sample_rate <= 384_000:
+            raise ParameterError(f"sample_rate must be 4000 to 384000 Hz, got {self.sample_rate}")
+        if not (64 <= self.n_fft <= 16384 and 1 <= self.hop_length <= self.n_fft):
             raise ParameterError(
-                f"need 64 <= n_fft and 1 <= hop_length <= n_fft, got n_fft={self.n_fft}, "
+                f"need 64 <= n_fft <= 16384 and 1 <= hop_length <= n_fft, got n_fft={self.n_fft}, "
                 f"hop_length={self.hop_length}"
             )
         if not 10 <= self.top_db <= 200:
@@ -121,7 +121,11 @@ class LogMel(torch.nn.Module):
         self.register_buffer("mel", torch.from_numpy(mel_filterbank(config)), persistent=False)
 
     def raw(self, waveform: torch.Tensor) -> torch.Tensor:
-        """Log-mel (natural log of mel power), before per-window normalisation."""
+        """Log-mel (natural log of mel power), before per-window normalisation.
+
+        The waveform's mean is taken out first: an interface's DC offset would otherwise
+        be a step at the window's zero-padded edges, which a quiet room turns into clicks."""
+        waveform = waveform - waveform.mean(dim=-1, keepdim=True)
         spec = torch.stft(
             waveform, n_fft=self.config.n_fft, hop_length=self.config.hop_length,
             window=self.window, center=True, pad_mode="constant", return_complex=True,
