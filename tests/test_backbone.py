@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -126,6 +131,32 @@ def test_a_damaged_backbone_file_is_reported(backbone_folder: Path) -> None:
     path.write_bytes(path.read_bytes()[:1000])
     with pytest.raises(ModelFileError, match="damaged or not an earmark backbone"):
         bb.available_backbones()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
+                    reason="needs root and setpriv to read the file as another user")
+def test_a_backbone_file_another_user_may_not_read_says_so() -> None:
+    """A backbone installed 0600 by root: the user is told it is a permission, not that it is missing."""
+    with tempfile.TemporaryDirectory() as tmp:  # pytest's own folders are root's alone
+        folder = Path(tmp) / "backbones"
+        shutil.copytree(bb.backbone_info(bb.DEFAULT_BACKBONE).path.parent, folder)
+        (folder / f"{bb.DEFAULT_BACKBONE}.safetensors").chmod(0o600)
+        Path(tmp).chmod(0o755)
+        folder.chmod(0o755)
+        result = _run_as_nobody(folder)
+    if "Permission denied" in result.stderr and "ModelFileError" not in result.stdout:
+        pytest.skip(f"this checkout is not readable by another user: {result.stderr.strip().splitlines()[-1]}")
+    assert re.search(r"^ModelFileError the backbone file .* cannot be read by this user \(permission denied\); "
+                     r"make it readable \(chmod a\+r ", result.stdout), (result.stdout, result.stderr)
+
+
+def _run_as_nobody(folder: Path) -> subprocess.CompletedProcess[str]:
+    code = ("import pathlib, earmark.backbone as bb\n"
+            f"bb._folder = lambda: pathlib.Path({str(folder)!r})\n"
+            "try:\n    bb.available_backbones()\nexcept Exception as exc:\n    print(type(exc).__name__, exc)\n")
+    src = str(Path(bb.__file__).parents[1])
+    return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", code],
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": src}, cwd="/", timeout=120)
 
 
 def test_a_backbone_for_another_network_is_refused_by_shape(backbone_folder: Path) -> None:

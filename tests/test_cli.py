@@ -1,9 +1,9 @@
 """The ``earmark`` command, end to end: one tiny model trained once, then every command on it.
 
 In-process with click's runner (``catch_exceptions=False``, so anything but a clean exit is a
-test error with its traceback), plus two real subprocess runs for the entry point and its
-exit codes. Every bad input must end in one line on stderr that names the problem and what
-to do, a non-zero exit, and nothing half-written.
+test error with its traceback), plus a few real subprocess runs for the entry point, its exit
+codes and its raw output bytes. Every bad input must end in one line on stderr that names the
+problem and what to do, a non-zero exit, and nothing half-written.
 """
 
 from __future__ import annotations
@@ -324,6 +324,27 @@ def test_compare_two_models(tmp_path: Path, model: Path, small_testset: Path) ->
     assert as_json["wrong_only_with_a"] == as_json["wrong_only_with_b"] == []
 
 
+def test_json_stays_utf8_json_for_a_file_name_that_is_not_utf8(tmp_path: Path, model: Path, recording: Path) -> None:
+    """On Linux a name can hold any bytes; Python carries them as surrogates, which must not
+    reach stdout raw (the output would not be UTF-8, so not JSON)."""
+    folder = tmp_path / "takes"
+    folder.mkdir()
+    shutil.copy(recording, folder / os.fsdecode(b"b\xe4ss.wav"))
+    result = subprocess.run([str(EARMARK), "predict", str(model), str(folder), "--json"], capture_output=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    [prediction] = json.loads(result.stdout.decode("utf-8"))["predictions"]
+    assert os.fsencode(prediction["file"]).endswith(b"/b\xe4ss.wav")
+
+
+def test_compare_reports_the_files_it_skipped(tmp_path: Path, model: Path, small_testset: Path) -> None:
+    folder = shutil.copytree(small_testset, tmp_path / "test")
+    (folder / "bass" / "text.wav").write_text("hello")
+    result = run("compare", model, model, folder)
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(r"skipped bass/text\.wav: could not be decoded as audio .*\n", result.stderr), result.stderr
+
+
 # -- predict ---------------------------------------------------------------------------------------
 
 
@@ -385,6 +406,17 @@ def test_timeline_csv(model: Path, recording: Path) -> None:
     assert all(s[2] in {"background", "bass", "drums"} and 0 <= float(s[3]) <= 1 for s in segments)
 
 
+@pytest.mark.parametrize(("option", "value", "says"), [
+    ("--hop-s", 10, r"the hop must be between 0\.01 s and the model's window .* got 10\.0; a longer one would"),
+    ("--hop-s", "nan", r"the hop must be between .* got nan$"),
+    ("--smooth-s", "inf", r"the smoothing span must be between 0 and 3600 seconds, got inf"),
+    ("--min-segment-s", -1, r"the shortest segment must be between 0 and 3600 seconds, got -1\.0")])
+def test_timeline_checks_its_settings_before_reading_the_recording(tmp_path: Path, model: Path, option: str,
+                                                                   value: object, says: str) -> None:
+    """The recording does not even exist: the settings are refused before any decoding."""
+    assert_clean_error(run("timeline", model, tmp_path / "missing.wav", option, value), says)
+
+
 def test_timeline_json_and_png(tmp_path: Path, model: Path, recording: Path) -> None:
     png = tmp_path / "pictures" / "take.png"
     result = run("timeline", model, recording, "--json", "--png", png, "--hop-s", 0.5)
@@ -427,6 +459,20 @@ def test_listen_to_a_file_prints_every_tenth_of_a_second(model: Path, recording:
     assert times[0] <= 0.5 + 1e-6 and times[-1] >= duration - 0.1
     assert np.allclose(np.diff(times), 0.1, atol=0.011)
     assert re.search(r"\d+ predictions, median compute \d+\.\d ms each", result.stderr)
+
+
+def test_listen_to_a_file_shorter_than_half_a_window_still_answers(tmp_path: Path, model: Path,
+                                                                    recording: Path) -> None:
+    y, sr = sf.read(recording, dtype="float32")
+    sf.write(tmp_path / "short.wav", y[int(1.0 * sr) : int(1.3 * sr)], sr)
+    result = run("listen", model, "--input", tmp_path / "short.wav", "--fast")
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(r"\s*0\.30s  \w+ .*\n", result.stdout), result.stdout
+
+
+def test_listen_refuses_a_negative_duration(model: Path, recording: Path) -> None:
+    result = run("listen", model, "--input", recording, "--seconds", -1)
+    assert result.exit_code == 2 and "Invalid value for '--seconds'" in result.stderr
 
 
 def test_listen_json_lines(model: Path, recording: Path) -> None:
@@ -559,12 +605,13 @@ def test_entry_point_fails_with_one_line(tmp_path: Path, model: Path) -> None:
     assert re.fullmatch(rf"Error: {re.escape(str(bad))}: could not be decoded as audio .*\n", done.stderr)
 
 
-def test_spectrogram_says_when_the_rate_is_too_low(tmp_path: Path) -> None:
+def test_spectrogram_draws_audio_below_4_khz_too(tmp_path: Path) -> None:
+    """predict and timeline take a 2 kHz file (they resample it); so does the picture."""
     low = tmp_path / "low.wav"
-    sf.write(low, np.zeros(2000, np.float32), 2000)
+    sf.write(low, np.random.default_rng(0).normal(0, 0.1, 4000).astype(np.float32), 2000)
     result = run("spectrogram", low, "--png", tmp_path / "s.png")
-    assert_clean_error(result, r"cannot draw a spectrogram of audio at 2000 Hz; .*resample it first")
-    assert not (tmp_path / "s.png").exists()
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "s.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_evaluate_cuts_long_recordings_by_clip_options(tmp_path: Path, model: Path, recording: Path) -> None:

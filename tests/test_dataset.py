@@ -20,6 +20,7 @@ from earmark.dataset import (
     Skipped,
     audio_files,
     cut_recording,
+    files_under,
     is_background_name,
     load_dataset,
     split_by_source,
@@ -115,9 +116,10 @@ def test_reports_what_it_skipped_and_why(tmp_path: Path) -> None:
     assert reasons["loose.wav"] == "not inside a class folder"
     assert reasons["bass/notes.txt"] == "not an audio file (.txt)"
     assert reasons["bass/LICENSE"] == "not an audio file (no extension)"
-    assert reasons["bass/broken.wav"].startswith("bass/broken.wav: could not be decoded as audio")
-    assert str(tmp_path) not in reasons["bass/broken.wav"]  # paths are relative to the dataset
-    assert reasons["bass/empty.mp3"] == "bass/empty.mp3: the file is empty (0 bytes); record or export it again"
+    # the reason follows the path it is listed under, so it does not name the file a second time
+    assert reasons["bass/broken.wav"].startswith("could not be decoded as audio")
+    assert str(tmp_path) not in reasons["bass/broken.wav"]
+    assert reasons["bass/empty.mp3"] == "the file is empty (0 bytes); record or export it again"
     assert seen == ds.skipped
 
 
@@ -130,6 +132,22 @@ def test_hidden_files_and_system_folders_are_ignored(tmp_path: Path) -> None:
     ds = load_dataset(tmp_path, sample_rate=SR)
     assert [c.source for c in ds.clips] == ["bass/note.wav"]
     assert ds.skipped == []
+
+
+def test_a_class_folder_may_be_a_symlink(tmp_path: Path) -> None:
+    """A class folder linked from elsewhere is read like a real one (Python's rglob would not follow it)."""
+    write_tone(tmp_path / "elsewhere" / "take1.wav")
+    write_tone(tmp_path / "elsewhere" / "deeper" / "take2.wav")
+    write_tone(tmp_path / "data" / "drums" / "hit.wav")
+    (tmp_path / "data" / "bass").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    ds = load_dataset(tmp_path / "data", sample_rate=SR)
+    assert sorted(c.source for c in ds.clips) == ["bass/deeper/take2.wav", "bass/take1.wav", "drums/hit.wav"]
+
+
+def test_a_symlink_loop_is_read_once_and_ends(tmp_path: Path) -> None:
+    write_tone(tmp_path / "bass" / "a" / "note.wav")
+    (tmp_path / "bass" / "a" / "again").symlink_to(tmp_path / "bass", target_is_directory=True)
+    assert files_under(tmp_path) == [tmp_path / "bass" / "a" / "note.wav"]
 
 
 def test_audio_files_lists_audio_under_a_folder_sorted(tmp_path: Path) -> None:
@@ -163,9 +181,12 @@ def test_a_plain_file_is_not_a_dataset(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [({"clip_s": 0.0}, r"need 0 < clip_s <= long_recording_s, got 0\.0, 12\.0"),
-     ({"clip_s": 5.0, "long_recording_s": 4.0}, r"got 5\.0, 4\.0"),
-     ({"clip_hop_s": -1.0}, r"clip_hop_s must be positive, got -1\.0")],
+    [({"clip_s": 0.0}, r"the clip length must be more than 0 and at most the long-recording length \(12\.0 s\), "
+                        r"got 0\.0"),
+     ({"clip_s": float("nan")}, r"got nan"),
+     ({"clip_s": 5.0, "long_recording_s": 4.0}, r"\(4\.0 s\), got 5\.0"),
+     ({"clip_hop_s": -1.0}, r"the hop between clips must be a positive number of seconds, got -1\.0"),
+     ({"clip_hop_s": float("inf")}, r"the hop between clips .* got inf")],
 )
 def test_bad_cutting_settings_are_refused(small_dataset: Path, kwargs: dict[str, Any], match: str) -> None:
     with pytest.raises(ParameterError, match=match):
@@ -223,6 +244,23 @@ def test_a_zip_reads_like_its_folder_and_leaves_nothing_behind(
     np.testing.assert_array_equal(from_zip.clips[5].samples, from_folder.clips[5].samples)
     assert from_zip.root == str(archive)
     assert list(private_tmp.iterdir()) == []
+
+
+def test_a_zip_of_one_folder_and_a_readme_beside_it_is_unwrapped(small_dataset: Path, tmp_path: Path) -> None:
+    archive = zip_folder(small_dataset, tmp_path / "sounds.zip", top="my_sounds")
+    with zipfile.ZipFile(archive, "a") as zf:
+        zf.writestr("README.txt", "recorded in the shed")
+    assert load_dataset(archive, sample_rate=SR).counts() == load_dataset(small_dataset, sample_rate=SR).counts()
+
+
+def test_a_zip_with_loose_audio_beside_its_folder_is_not_unwrapped(small_dataset: Path, tmp_path: Path) -> None:
+    """Loose audio at the top means the folders are classes, and the loose file is reported."""
+    archive = zip_folder(small_dataset, tmp_path / "sounds.zip", top="my_sounds")
+    with zipfile.ZipFile(archive, "a") as zf:
+        zf.write(small_dataset / "bass" / "bass_000.wav", "stray.wav")
+    ds = load_dataset(archive, sample_rate=SR)
+    assert list(ds.counts()) == ["my_sounds"]
+    assert [(s.path, s.reason) for s in ds.skipped] == [("stray.wav", "not inside a class folder")]
 
 
 def test_a_zip_with_a_path_outside_its_folder_is_refused(tmp_path: Path, private_tmp: Path) -> None:

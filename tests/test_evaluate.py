@@ -138,8 +138,10 @@ def test_a_test_class_the_model_does_not_know_is_an_error(
     (folder / "guitar").mkdir()
     shutil.copy(folder / "bass" / "bass_000.wav", folder / "guitar" / "strum.wav")
     with pytest.raises(DatasetError, match=r"the test set has classes the model does not know: \['guitar'\]; "
-                                           r"the model knows \['background', 'bass', 'drums'\]\. Rename"):
+                                           r"it knows \['background', 'bass', 'drums'\]\. Rename"):
         evaluate(trained_classifier, folder)
+    with pytest.raises(DatasetError, match=r"the test set has classes a\.earmark does not know: \['guitar'\]"):
+        compare(trained_classifier, trained_classifier, folder, model_a="a.earmark", model_b="b.earmark")
 
 
 def test_a_test_set_without_audio_is_an_error(trained_classifier: Classifier, tmp_path: Path) -> None:

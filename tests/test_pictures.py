@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from earmark.errors import ParameterError
+from earmark.errors import AudioDecodeError
 from earmark.evaluate import report_from_probabilities
 from earmark.pictures import _draw_spectrogram, confusion_png, history_png, spectrogram_png, timeline_png
 from earmark.timeline import make_timeline
@@ -63,9 +63,46 @@ def test_a_picture_replaces_an_old_one_whole(tmp_path: Path) -> None:
 def test_a_failed_picture_leaves_the_old_file_alone(tmp_path: Path) -> None:
     path = tmp_path / "spec.png"
     path.write_bytes(b"old")
-    with pytest.raises(ParameterError, match=r"cannot draw a spectrogram of audio at 2000 Hz; .* resample it first"):
-        spectrogram_png(tone(440, sample_rate=2000), sample_rate=2000, path=path)
+    broken = tone(440)
+    broken[100] = np.nan
+    with pytest.raises(AudioDecodeError, match=r"NaN or infinite"):
+        spectrogram_png(broken, sample_rate=SR, path=path)
     assert path.read_bytes() == b"old" and leftovers(tmp_path) == []
+
+
+def test_audio_below_4_khz_is_drawn_with_its_tone_on_its_tick() -> None:
+    """The mel front end needs 4 kHz; slower audio is drawn at 8 kHz, its tone where it belongs."""
+    ax = Figure().add_subplot()
+    _draw_spectrogram(ax, tone(500, sample_rate=2000), 2000)
+    ticks = dict(zip([t.get_text() for t in ax.get_yticklabels()], ax.get_yticks()))
+    spec = np.asarray(ax.images[0].get_array())
+    assert abs(int(np.argmax(spec.mean(axis=1))) + 0.5 - ticks["500"]) <= 1.0
+    assert ax.images[0].get_extent()[1] == pytest.approx(1.0)  # still one second long
+
+
+def test_a_long_recording_is_pooled_to_a_picture_s_width_keeping_short_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past MAX_COLUMNS frames, neighbouring frames merge (loudest kept), computed a segment at a
+    time: the picture stays that wide, a click in the silence still shows, and a change of tone
+    stays where it happened."""
+    import earmark.pictures
+
+    monkeypatch.setattr(earmark.pictures, "MAX_COLUMNS", 200)
+    monkeypatch.setattr(earmark.pictures, "_SEGMENT_S", 7.0)  # several segments, the last a part one
+    y = np.concatenate([tone(200, duration_s=30.0), tone(3000, duration_s=31.3)]) * 0.01
+    y[int(45.0 * SR)] = 0.9  # one sample: a click
+    ax = Figure().add_subplot()
+    _draw_spectrogram(ax, y, SR)
+    spec = np.asarray(ax.images[0].get_array())
+    assert 150 < spec.shape[1] <= 200
+    column_s = len(y) / SR / spec.shape[1]
+    top = spec[-20:].mean(axis=0)  # the top bands (above 7 kHz): only the click reaches them
+    click = int(np.argmax(top))
+    assert abs(click * column_s - 45.0) <= 2 * column_s
+    low_band = int(np.argmax(spec[:, : int(25 / column_s)].mean(axis=1)))
+    high_band = int(np.argmax(spec[:, int(35 / column_s) :].mean(axis=1)))
+    assert high_band > low_band + 20
+    change = np.argmax(spec[high_band] > spec[low_band])  # the first column where the high tone wins
+    assert abs(change * column_s - 30.0) <= 2 * column_s
 
 
 def test_timeline_png(tmp_path: Path) -> None:

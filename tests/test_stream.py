@@ -97,6 +97,43 @@ def test_nothing_before_half_a_window(stream: StreamingClassifier) -> None:
     assert stream.compute_s == []
 
 
+def test_finish_scores_a_stream_shorter_than_half_a_window(stream: StreamingClassifier) -> None:
+    """A 0.3 s file gives no prediction while it plays; when it ends, it gets one."""
+    y = recording()[SR + 2000 : SR + 2000 + int(0.3 * SR)]  # part of the bass note
+    assert stream.feed(y) == []
+    [last] = stream.finish()
+    assert last.time_s == pytest.approx(0.3, abs=1e-3)
+    window = np.concatenate([np.zeros(SR - len(y), np.float32), y])
+    np.testing.assert_allclose(list(last.probabilities.values()),
+                               stream.classifier.score_windows(window[None])[0], atol=1e-6)
+
+
+@pytest.mark.parametrize("rate", [SR, 48000])
+def test_finish_hears_the_end_of_the_audio(trained_classifier: Classifier, rate: int) -> None:
+    """The last part of a hop, and what the resampler held back, are scored at the end: the
+    final prediction is at the stream's full length."""
+    s = trained_classifier.stream(sample_rate=rate, hop_s=0.1)
+    y = recording(rate)[: int(2.05 * rate)]
+    preds = feed_all(s, y, 1024)
+    assert preds[-1].time_s < 2.05 - 0.02
+    final = s.finish()
+    assert final and final[-1].time_s == pytest.approx(2.05, abs=2 / SR)
+
+
+def test_a_finished_stream_must_be_reset_before_feeding_again(stream: StreamingClassifier) -> None:
+    stream.feed(np.zeros(SR, np.float32))
+    stream.finish()
+    with pytest.raises(ParameterError, match=r"this stream has finished; call reset\(\) before feeding it again"):
+        stream.feed(np.zeros(100, np.float32))
+    stream.reset()
+    assert stream.feed(np.zeros(SR, np.float32))
+
+
+def test_finish_adds_nothing_when_the_last_hop_was_scored(stream: StreamingClassifier) -> None:
+    assert len(stream.feed(np.zeros(SR, np.float32))) == 6  # 0.5, 0.6, ... 1.0 s
+    assert stream.finish() == []
+
+
 def test_an_empty_chunk_is_fine(stream: StreamingClassifier) -> None:
     assert stream.feed(np.zeros(0, np.float32)) == []
     assert stream.time_s == 0.0

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from earmark.errors import ParameterError
-from earmark.timeline import Segment, Timeline, make_timeline
+from earmark.timeline import Segment, Timeline, check_timeline_settings, make_timeline
 
 LABELS = ["background", "bass", "drums"]
 ONE_HOT = {"background": [0.9, 0.05, 0.05], "bass": [0.1, 0.8, 0.1], "drums": [0.05, 0.15, 0.8]}
@@ -161,8 +161,23 @@ def test_probabilities_must_match_the_labels_and_starts() -> None:
                       smooth_s=0.0, min_segment_s=0.0)
 
 
-def test_hop_must_be_positive() -> None:
+@pytest.mark.parametrize("hop_s", [0.0, -0.25, float("nan"), float("inf"), 0.001])
+def test_hop_must_be_a_sensible_fraction_of_the_window(hop_s: float) -> None:
     probs, starts = windows("bass", "drums")
-    with pytest.raises(ParameterError, match=r"hop_s=0\.0"):
-        make_timeline(probs, starts, labels=LABELS, window_s=1.0, hop_s=0.0, duration_s=1.5, smooth_s=1.0,
+    with pytest.raises(ParameterError, match=r"the hop must be between 0\.01 s and the model's window \(1\.0 s\)"):
+        make_timeline(probs, starts, labels=LABELS, window_s=1.0, hop_s=hop_s, duration_s=1.5, smooth_s=1.0,
                       min_segment_s=0.0)
+
+
+def test_a_hop_longer_than_the_window_is_refused_for_the_audio_it_would_skip() -> None:
+    with pytest.raises(ParameterError, match=r"got 10\.0; a longer one would leave audio between windows unheard"):
+        check_timeline_settings(window_s=1.0, hop_s=10.0, smooth_s=1.0, min_segment_s=0.5)
+    check_timeline_settings(window_s=1.0, hop_s=1.0, smooth_s=0.0, min_segment_s=0.0)  # the edges are allowed
+
+
+@pytest.mark.parametrize("field", ["smooth_s", "min_segment_s"])
+@pytest.mark.parametrize("value", [-1.0, float("nan"), float("inf"), 1e300])
+def test_spans_must_be_between_zero_and_an_hour(field: str, value: float) -> None:
+    settings = {"window_s": 1.0, "hop_s": 0.25, "smooth_s": 1.0, "min_segment_s": 0.5, field: value}
+    with pytest.raises(ParameterError, match=r"must be between 0 and 3600 seconds, got"):
+        check_timeline_settings(**settings)

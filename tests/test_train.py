@@ -214,6 +214,8 @@ def test_settings_round_trip_through_a_dict() -> None:
 @pytest.mark.parametrize(
     ("change", "match"),
     [({"epochs": 0}, r"epochs must be at least 1, got 0"),
+     ({"seed": -1}, r"seed must be a whole number from 0 to 4294967295, got -1"),
+     ({"seed": 2**64}, r"seed must be a whole number from 0 to 4294967295, got 18446744073709551616"),
      ({"batch_size": 1}, r"batch_size must be at least 2, got 1"),
      ({"learning_rate": 1.0}, r"learning_rate must be in \(0, 1\), got 1\.0"),
      ({"window_s": 0.1}, r"window_s must be in \[0\.2, 10\] seconds, got 0\.1"),

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -77,6 +78,9 @@ def _folder() -> Path:
 
 
 def _read_info(path: Path) -> BackboneInfo:
+    if not os.access(path, os.R_OK):  # safetensors reports a file it may not read as missing
+        raise ModelFileError(f"the backbone file {path} cannot be read by this user (permission denied); "
+                             f"make it readable (chmod a+r '{path}') or reinstall earmark")
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}

@@ -253,8 +253,9 @@ class Classifier:
     def timeline(self, samples: np.ndarray, *, sample_rate: int, hop_s: float = 0.25,
                  smooth_s: float = 1.0, min_segment_s: float = 0.5) -> Timeline:
         """Label a long recording over time (see :mod:`earmark.timeline`)."""
-        from .timeline import make_timeline
+        from .timeline import check_timeline_settings, make_timeline
 
+        check_timeline_settings(window_s=self.window_s, hop_s=hop_s, smooth_s=smooth_s, min_segment_s=min_segment_s)
         probs, starts = self.window_probabilities(samples, sample_rate=sample_rate, hop_s=hop_s)
         return make_timeline(probs, starts, labels=self.labels, window_s=self.window_s,
                              duration_s=samples.shape[-1] / sample_rate, hop_s=hop_s,

@@ -24,6 +24,7 @@ from ._version import __version__
 from .errors import EarmarkError, OutputError
 
 if TYPE_CHECKING:
+    from .classifier import Prediction
     from .dataset import Dataset
 
 __all__ = ["main"]
@@ -49,7 +50,12 @@ class _Group(click.Group):
 def _emit_json(obj: Any) -> None:
     from .evaluate import finite
 
-    click.echo(json.dumps(finite(obj), indent=2, ensure_ascii=False, allow_nan=False))
+    text = json.dumps(finite(obj), indent=2, ensure_ascii=False, allow_nan=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a file name with bytes that are not UTF-8: escape it, so the output stays JSON
+        text = json.dumps(finite(obj), indent=2, ensure_ascii=True, allow_nan=False)
+    click.echo(text)
 
 
 def _check_writable(path: Path) -> None:
@@ -184,6 +190,8 @@ def compare(model_a: Path, model_b: Path, test_dir: Path, as_json: bool) -> None
     from .evaluate import compare as run_compare
 
     comparison = run_compare(load(model_a), load(model_b), test_dir, model_a=str(model_a), model_b=str(model_b))
+    for skipped in comparison.a.skipped:  # both models scored the same files
+        click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
     if as_json:
         _emit_json({"test_set": str(test_dir), **comparison.to_dict()})
     else:
@@ -226,8 +234,10 @@ def timeline(model: Path, recording: Path, as_json: bool, png: Path | None, hop_
     """Label a long RECORDING over time, as segments (CSV, or JSON with --json)."""
     from .audio import load_audio
     from .classifier import load
+    from .timeline import check_timeline_settings
 
     clf = load(model)
+    check_timeline_settings(window_s=clf.window_s, hop_s=hop_s, smooth_s=smooth_s, min_segment_s=min_segment_s)
     if png is not None:
         _check_writable(png)
     audio = load_audio(recording, sample_rate=clf.sample_rate)
@@ -263,7 +273,8 @@ def spectrogram(file: Path, png: Path) -> None:
 @click.option("--input", "input_file", type=click.Path(path_type=Path), default=None,
               help="Play this file as if it were live, instead of the microphone.")
 @click.option("--hop-s", type=float, default=0.1, show_default=True, help="Seconds between predictions.")
-@click.option("--seconds", type=float, default=None, help="Stop after this many seconds.")
+@click.option("--seconds", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Stop after this many seconds.")
 @click.option("--fast", is_flag=True, help="With --input: do not wait in real time.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def listen(model: Path, input_file: Path | None, hop_s: float, seconds: float | None, fast: bool,
@@ -280,15 +291,21 @@ def listen(model: Path, input_file: Path | None, hop_s: float, seconds: float | 
     else:
         chunks, rate = microphone_chunks(chunk_s=hop_s)
     stream = clf.stream(sample_rate=rate, hop_s=hop_s)
-    for chunk in chunks:
-        for p in stream.feed(chunk):
+
+    def show(predictions: list[Prediction]) -> None:
+        for p in predictions:
             if as_json:
                 click.echo(json.dumps(p.to_dict()))
             else:
                 bars = "  ".join(f"{k} {v:4.2f}" for k, v in p.probabilities.items())
                 click.echo(f"{p.time_s:7.2f}s  {p.label:<12} {bars}")
+
+    for chunk in chunks:
+        show(stream.feed(chunk))
         if seconds is not None and stream.time_s >= seconds:
             break
+    else:  # the file ended: its last fraction of a hop is heard too
+        show(stream.finish())
     if stream.compute_s:
         click.echo(f"{len(stream.compute_s)} predictions, median compute "
                    f"{1000 * float(np.median(stream.compute_s)):.1f} ms each", err=True)

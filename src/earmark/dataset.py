@@ -19,6 +19,8 @@ the order of their names (earmark studio saves recorded and cut takes this way).
 
 from __future__ import annotations
 
+import math
+import os
 import random
 import re
 import shutil
@@ -164,10 +166,25 @@ class Dataset:
                 )
 
 
+def files_under(root: Path) -> list[Path]:
+    """Every file below ``root``, sorted. Symlinked folders are followed (a class folder may be
+    a link to where the recordings live), each real folder once, so a link loop ends."""
+    seen: set[str] = set()
+    found: list[Path] = []
+    for folder, subfolders, files in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            subfolders.clear()
+            continue
+        seen.add(real)
+        found += [Path(folder) / name for name in files]
+    return sorted(path for path in found if path.is_file())
+
+
 def _visible_files(root: Path) -> list[Path]:
     """Every file under ``root``, sorted, leaving out hidden files and system folders."""
-    return [path for path in sorted(root.rglob("*"))
-            if not any(_IGNORED.match(part) for part in path.relative_to(root).parts) and path.is_file()]
+    return [path for path in files_under(root)
+            if not any(_IGNORED.match(part) for part in path.relative_to(root).parts)]
 
 
 def _is_audio(path: Path) -> bool:
@@ -279,12 +296,14 @@ def extract_zip(path: Path, target: Path) -> Path:
                 raise DatasetError(f"{path}: cannot unpack member {member.filename!r} to {target} "
                                    f"({exc.strerror or exc}); check there is free disk space, or unzip it yourself "
                                    "and give the folder") from exc
-    # A zip of one top folder ("my_sounds/bass/...") is unwrapped to that folder.
+    # A zip of one top folder ("my_sounds/bass/...") is unwrapped to that folder; loose
+    # non-audio files beside it (a README) do not stop that, loose audio does.
     entries = [p for p in target.iterdir() if not _IGNORED.match(p.name)]
-    if len(entries) == 1 and entries[0].is_dir():
-        inner = [p for p in entries[0].iterdir() if p.is_dir() and not _IGNORED.match(p.name)]
+    folders = [p for p in entries if p.is_dir()]
+    if len(folders) == 1 and not any(_is_audio(p) for p in entries if p.is_file()):
+        inner = [p for p in folders[0].iterdir() if p.is_dir() and not _IGNORED.match(p.name)]
         if inner:
-            return entries[0]
+            return folders[0]
     return target
 
 
@@ -334,11 +353,12 @@ def load_dataset(
     ``on_skip``); the rest load. Recordings longer than ``long_recording_s`` are cut into
     ``clip_s`` clips every ``clip_hop_s`` (default: ``clip_s``, no overlap).
     """
-    if clip_s <= 0 or long_recording_s < clip_s:
-        raise ParameterError(f"need 0 < clip_s <= long_recording_s, got {clip_s}, {long_recording_s}")
+    if not (math.isfinite(clip_s) and 0 < clip_s <= long_recording_s):
+        raise ParameterError(f"the clip length must be more than 0 and at most the long-recording length "
+                             f"({long_recording_s} s), got {clip_s}")
     hop_s = clip_s if clip_hop_s is None else clip_hop_s
-    if hop_s <= 0:
-        raise ParameterError(f"clip_hop_s must be positive, got {hop_s}")
+    if not (math.isfinite(hop_s) and hop_s > 0):
+        raise ParameterError(f"the hop between clips must be a positive number of seconds, got {hop_s}")
     root = Path(path)
     if root.is_file() and root.suffix.lower() == ".zip":
         # Every clip is decoded into memory, so the extracted files are removed afterwards.
@@ -372,7 +392,7 @@ def _read_folder(
         try:
             audio = load_audio(file, sample_rate=sample_rate)
         except AudioDecodeError as exc:
-            item = Skipped(rel, str(exc).replace(str(file), rel))
+            item = Skipped(rel, str(exc).replace(str(file), rel).removeprefix(f"{rel}: "))
             skipped.append(item)
             if on_skip:
                 on_skip(item)

@@ -155,7 +155,7 @@ def report_from_probabilities(probs: np.ndarray, true_labels: list[str], names: 
                             confusion=confusion.tolist(), misclassified=mistakes, n_clips=int(len(y)))
 
 
-def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> Dataset:
+def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, name: str = "the model") -> Dataset:
     dataset = data if isinstance(data, Dataset) else load_dataset(Path(data), sample_rate=clf.sample_rate)
     if dataset.sample_rate != clf.sample_rate:
         # A loaded set at another rate (e.g. shared by ``compare``): bring it to the rate the
@@ -168,7 +168,7 @@ def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> D
     unknown = sorted({c.label for c in dataset.clips} - set(clf.labels))
     if unknown:
         raise DatasetError(
-            f"the test set has classes the model does not know: {unknown}; the model knows {clf.labels}. "
+            f"the test set has classes {name} does not know: {unknown}; it knows {clf.labels}. "
             "Rename the folders to match, or remove them"
         )
     return dataset
@@ -223,10 +223,12 @@ class Comparison:
         lines = [f"{'':<{first}}{name_a:>{w}}  {name_b:>{w}}",
                  f"{'accuracy':<{first}}{self.a.accuracy:>{w}.1%}  {self.b.accuracy:>{w}.1%}",
                  f"{'macro-F1':<{first}}{self.a.macro_f1:>{w}.3f}  {self.b.macro_f1:>{w}.3f}"]
+        def recall(report: EvaluationReport, label: str) -> str:
+            row = report.per_class.get(label, {})
+            return f"{row['recall']:>{w}.1%}" if row.get("support") else f"{'n/a':>{w}}"  # no clips of it
+
         for lab in self.a.labels:
-            ra = self.a.per_class.get(lab, {}).get("recall", float("nan"))
-            rb = self.b.per_class.get(lab, {}).get("recall", float("nan"))
-            lines.append(f"{'recall ' + lab:<{first}}{ra:>{w}.1%}  {rb:>{w}.1%}")
+            lines.append(f"{'recall ' + lab:<{first}}{recall(self.a, lab)}  {recall(self.b, lab)}")
         only_a, only_b = self.wrong_only_with_a, self.wrong_only_with_b
         lines += ["", f"wrong only with {name_a}: {len(only_a)}   wrong only with {name_b}: {len(only_b)}"]
         for name, files in ((name_a, only_a), (name_b, only_b)):
@@ -244,6 +246,7 @@ def compare(a: Classifier, b: Classifier, data: str | os.PathLike[str] | Dataset
     A loaded :class:`Dataset` is resampled from its own clips to each model's rate, so neither
     model hears audio resampled twice.
     """
-    if not isinstance(data, Dataset) and a.sample_rate == b.sample_rate:
-        data = _load_test_set(a, data)
-    return Comparison(evaluate(a, data), evaluate(b, data), model_a=model_a, model_b=model_b)
+    data_a = _load_test_set(a, data, name=model_a)
+    shared = not isinstance(data, Dataset) and a.sample_rate == b.sample_rate
+    data_b = _load_test_set(b, data_a if shared else data, name=model_b)
+    return Comparison(evaluate(a, data_a), evaluate(b, data_b), model_a=model_a, model_b=model_b)

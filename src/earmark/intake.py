@@ -29,6 +29,7 @@ from .dataset import (
     NOHASH,
     cut_recording,
     extract_zip,
+    files_under,
     is_background_name,
 )
 from .errors import AudioDecodeError, DatasetError, EarmarkError, LimitError, ParameterError
@@ -131,7 +132,7 @@ def _expand(files: Iterable[tuple[str, Path]], tmp: Path, result: IntakeResult) 
             except DatasetError as exc:
                 result.skipped.append((name, str(exc).replace(str(path), name).removeprefix(f"{name}: ")))
                 continue
-            for inner in sorted(p for p in root.rglob("*") if p.is_file()):
+            for inner in files_under(root):
                 rel = inner.relative_to(root).as_posix()
                 if any(part.startswith(".") or part == "__MACOSX" for part in rel.split("/")):
                     continue
@@ -232,8 +233,8 @@ def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | Non
         label = BACKGROUND_LABEL if is_background_name(folder.name) else clean_name(folder.name, what="class")
         if label not in project.class_names() and not is_background_name(label):
             project.add_class(label)
-        files = [(f"{folder.name}/{f.relative_to(folder).as_posix()}", f) for f in sorted(folder.rglob("*"))
-                 if f.is_file() and not any(_ignored(part) for part in f.relative_to(folder).parts)]
+        files = [(f"{folder.name}/{f.relative_to(folder).as_posix()}", f) for f in files_under(folder)
+                 if not any(_ignored(part) for part in f.relative_to(folder).parts)]
         part = add_files(project, label, files, limits=limits)
         result.added += part.added
         result.skipped += part.skipped

@@ -99,8 +99,9 @@ class Manifest:
             raise ModelFileError(f"the model manifest is incomplete or invalid ({exc}){_AGAIN}") from exc
         if len(labels) < 2 or len(set(labels)) != len(labels):
             raise ModelFileError(f"the model manifest has invalid labels {labels!r}{_AGAIN}")
-        if manifest.window_s <= 0 or manifest.hop_s <= 0:
-            raise ModelFileError(f"the model manifest has a non-positive window or hop{_AGAIN}")
+        if not (0.2 <= manifest.window_s <= 10 and 0 < manifest.hop_s <= manifest.window_s):  # what training allows
+            raise ModelFileError(f"the model manifest has an impossible window ({manifest.window_s} s) "
+                                 f"or hop ({manifest.hop_s} s){_AGAIN}")
         return manifest
 
 

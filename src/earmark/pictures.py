@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .atomic import atomic_write
-from .errors import ParameterError
+from .audio import resample
 from .features import FeatureConfig, _hz_to_mel, log_mel
 
 if TYPE_CHECKING:
@@ -38,13 +38,35 @@ def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
     return Path(path)
 
 
+#: A picture is about a thousand pixels wide: past this many frames, neighbouring frames are
+#: merged (their loudest value kept) so that an hour-long recording costs no more memory than a minute.
+MAX_COLUMNS = 4000
+_SEGMENT_S = 60.0  # a long recording's spectrogram is computed this much at a time
+
+
+def _picture_log_mel(samples: np.ndarray, sample_rate: int, config: FeatureConfig) -> np.ndarray:
+    """``log_mel`` of ``samples``, its frames max-pooled down to at most :data:`MAX_COLUMNS`."""
+    hop, n = config.hop_length, samples.shape[-1]
+    group = -(-config.n_frames(n) // MAX_COLUMNS)  # frames merged into one column
+    if group == 1:
+        return log_mel(samples, sample_rate=sample_rate, config=config)
+    step = group * hop * max(1, int(_SEGMENT_S * sample_rate) // (group * hop))  # whole columns per segment
+    columns = []
+    for start in range(0, n, step):
+        spec = log_mel(samples[start : start + step], sample_rate=sample_rate, config=config)
+        spec = spec[:, : -(-min(step, n - start) // hop)]  # drop the centred STFT's extra last frame
+        pad = -spec.shape[1] % group
+        spec = np.pad(spec, ((0, 0), (0, pad)), constant_values=spec.min())
+        columns.append(spec.reshape(spec.shape[0], -1, group).max(axis=2))
+    return np.concatenate(columns, axis=1)
+
+
 def _draw_spectrogram(ax: Any, samples: np.ndarray, sample_rate: int) -> None:
-    if sample_rate < 4000:
-        raise ParameterError(f"cannot draw a spectrogram of audio at {sample_rate} Hz; "
-                             "the mel front end needs at least 4000 Hz, so resample it first")
+    if sample_rate < 4000:  # the mel front end needs 4 kHz; the bands above the file's own top stay empty
+        samples, sample_rate = resample(samples, orig_sr=sample_rate, target_sr=8000), 8000
     config = FeatureConfig(sample_rate=sample_rate, n_fft=2048 if sample_rate > 32000 else 1024,
                            hop_length=512 if sample_rate > 32000 else 256, n_mels=128)
-    spec = log_mel(samples, sample_rate=sample_rate, config=config) * (10 / np.log(10))  # → dB
+    spec = _picture_log_mel(samples, sample_rate, config) * (10 / np.log(10))  # → dB
     spec = np.maximum(spec, spec.max() - 80)
     duration = samples.shape[-1] / sample_rate
     ax.imshow(spec, origin="lower", aspect="auto", cmap="magma", extent=(0, duration, 0, config.n_mels))

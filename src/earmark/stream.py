@@ -59,6 +59,7 @@ class StreamingClassifier:
         self._filled = 0          # model-rate samples received so far
         self._since_last = 0      # samples since the last prediction
         self._smoothed: np.ndarray | None = None
+        self._finished = False
         self._resample = resampler(orig_sr=self.sample_rate, target_sr=self.classifier.sample_rate)
         self.compute_s: list[float] = []  # time spent scoring, one entry per prediction
 
@@ -73,6 +74,7 @@ class StreamingClassifier:
 
     def feed(self, chunk: np.ndarray) -> list[Prediction]:
         """Add a mono (or ``(channels, samples)``) float32 chunk; return the predictions it completes."""
+        self._check_open()
         y = np.asarray(chunk, dtype=np.float32)
         if y.ndim == 2:
             y = y.mean(axis=0)
@@ -80,7 +82,24 @@ class StreamingClassifier:
             raise ParameterError(f"chunk must be (samples,) or (channels, samples), got {y.shape}")
         if not np.all(np.isfinite(y)):
             y = np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0)
-        y = self._resample(y)
+        return self._take(self._resample(y))
+
+    def finish(self) -> list[Prediction]:
+        """The input has ended (a file played as if live): flush the resampler and score the
+        audio heard since the last prediction, however short, so the end of a file (or a file
+        shorter than half a window) gets its prediction. Call :meth:`reset` to feed again."""
+        self._check_open()
+        out = self._take(self._resample(np.zeros(0, np.float32), last=True))
+        if self._filled and (self._since_last or not self.compute_s):
+            out.append(self._predict())
+        self._finished = True
+        return out
+
+    def _check_open(self) -> None:
+        if self._finished:
+            raise ParameterError("this stream has finished; call reset() before feeding it again")
+
+    def _take(self, y: np.ndarray) -> list[Prediction]:
         out: list[Prediction] = []
         pos = 0
         while pos < y.shape[0]:

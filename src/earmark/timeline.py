@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,7 @@ from scipy.ndimage import uniform_filter1d
 
 from .errors import ParameterError
 
-__all__ = ["Segment", "Timeline", "make_timeline"]
+__all__ = ["Segment", "Timeline", "check_timeline_settings", "make_timeline"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,28 @@ class Timeline:
         return out.getvalue()
 
 
+MIN_HOP_S = 0.01     # a finer hop only repeats the same windows, slowly
+MAX_SPAN_S = 3600.0  # smoothing or a shortest segment beyond an hour is a typo
+
+
+def check_timeline_settings(*, window_s: float, hop_s: float, smooth_s: float, min_segment_s: float) -> None:
+    """Refuse settings that would leave audio unheard or break the smoothing, before any work.
+
+    Raises
+    ------
+    ParameterError
+        If ``hop_s`` is not between 0.01 s and ``window_s`` (a longer hop skips audio between
+        windows), or ``smooth_s`` / ``min_segment_s`` are not between 0 and an hour.
+    """
+    if not (math.isfinite(hop_s) and MIN_HOP_S <= hop_s <= window_s):
+        why = "; a longer one would leave audio between windows unheard" if hop_s > window_s else ""
+        raise ParameterError(f"the hop must be between {MIN_HOP_S} s and the model's window ({window_s} s), "
+                             f"got {hop_s}{why}")
+    for name, value in (("smoothing span", smooth_s), ("shortest segment", min_segment_s)):
+        if not (math.isfinite(value) and 0 <= value <= MAX_SPAN_S):
+            raise ParameterError(f"the {name} must be between 0 and {MAX_SPAN_S:.0f} seconds, got {value}")
+
+
 def make_timeline(probs: np.ndarray, starts_s: np.ndarray, *, labels: list[str], window_s: float,
                   duration_s: float, hop_s: float, smooth_s: float, min_segment_s: float) -> Timeline:
     """Smooth window probabilities over ``smooth_s``, take the best label per window, merge runs
@@ -64,11 +87,7 @@ def make_timeline(probs: np.ndarray, starts_s: np.ndarray, *, labels: list[str],
             f"need probs of shape (n_windows, {len(labels)}) and starts_s of shape (n_windows,), "
             f"got {probs.shape} and {starts_s.shape}"
         )
-    if window_s <= 0 or hop_s <= 0 or smooth_s < 0 or min_segment_s < 0:
-        raise ParameterError(
-            f"need window_s, hop_s > 0 and smooth_s, min_segment_s >= 0, got window_s={window_s}, "
-            f"hop_s={hop_s}, smooth_s={smooth_s}, min_segment_s={min_segment_s}"
-        )
+    check_timeline_settings(window_s=window_s, hop_s=hop_s, smooth_s=smooth_s, min_segment_s=min_segment_s)
     centres = starts_s + window_s / 2
     size = max(1, int(round(smooth_s / hop_s)))
     smooth = uniform_filter1d(probs, size=size, axis=0, mode="nearest") if len(probs) > 1 else probs

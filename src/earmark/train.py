@@ -101,6 +101,7 @@ class TrainSettings:
             object.__setattr__(self, "hop_s", self.window_s / 2)
         checks = [
             (self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}"),
+            (0 <= self.seed < 2**32, f"seed must be a whole number from 0 to {2**32 - 1}, got {self.seed}"),
             (self.batch_size >= 2, f"batch_size must be at least 2, got {self.batch_size}"),
             (self.learning_rate is None or 0 < self.learning_rate < 1,
              f"learning_rate must be in (0, 1), got {self.learning_rate}"),
