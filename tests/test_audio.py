@@ -362,6 +362,32 @@ def test_eight_channel_opus_decodes_every_channel(tmp_path: Path) -> None:
     np.testing.assert_allclose(load_audio(path).samples, to_mono(audio.samples), atol=1e-6)
 
 
+def test_a_cut_short_mp3_gives_only_what_it_holds(tmp_path: Path) -> None:
+    """Its header states 30 s; the frames past the cut must not come out as leftover memory or
+    repeated audio (libsndfile's block reader does not say how much each read returned)."""
+    t = np.arange(30 * 22050) / 22050
+    y = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    sf.write(tmp_path / "whole.mp3", y, 22050, format="MP3")
+    data = (tmp_path / "whole.mp3").read_bytes()
+    whole = load_audio(data).samples
+    cut = load_audio(data[: int(len(data) * 0.6)]).samples
+    assert 0.5 * len(whole) < len(cut) < 0.7 * len(whole)
+    np.testing.assert_allclose(cut, whole[: len(cut)], atol=1e-4)
+
+
+def test_a_flac_whose_header_states_an_absurd_length_still_loads() -> None:
+    """STREAMINFO says 2**36 - 1 samples (about three years at 22 kHz); the audio is one second."""
+    t = np.arange(22050) / 22050
+    y = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    buf = io.BytesIO()
+    sf.write(buf, y, 22050, format="FLAC")
+    data = bytearray(buf.getvalue())
+    data[21] |= 0x0F  # total samples: the low 4 bits of STREAMINFO's byte 13, then 4 bytes
+    data[22:26] = b"\xff\xff\xff\xff"
+    assert sf.info(io.BytesIO(bytes(data))).frames == 2**36 - 1
+    np.testing.assert_allclose(load_audio(bytes(data)).samples, y, atol=1e-4)
+
+
 def test_long_wav_reads_in_blocks_to_the_same_samples(tmp_path: Path) -> None:
     """A file longer than one read block comes out whole and in order, mono or not."""
     import earmark.audio

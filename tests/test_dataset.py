@@ -144,6 +144,20 @@ def test_a_class_folder_may_be_a_symlink(tmp_path: Path) -> None:
     assert sorted(c.source for c in ds.clips) == ["bass/deeper/take2.wav", "bass/take1.wav", "drums/hit.wav"]
 
 
+def test_two_classes_may_link_to_one_folder_and_a_link_in_a_hidden_folder_hides_nothing(tmp_path: Path) -> None:
+    """A folder is left out only when a path would pass through it twice (a loop), never because
+    it was seen elsewhere: here by a second class, or by a link inside an ignored folder."""
+    write_tone(tmp_path / "store" / "hit.wav")
+    write_tone(tmp_path / "data" / "snare" / "crack.wav")
+    (tmp_path / "data" / "drums").symlink_to(tmp_path / "store", target_is_directory=True)
+    (tmp_path / "data" / "percussion").symlink_to(tmp_path / "store", target_is_directory=True)
+    (tmp_path / "data" / ".Trash").mkdir()
+    (tmp_path / "data" / ".Trash" / "old").symlink_to(tmp_path / "data" / "snare", target_is_directory=True)
+    ds = load_dataset(tmp_path / "data", sample_rate=SR)
+    assert ds.counts() == {"drums": 1, "percussion": 1, "snare": 1}
+    assert ds.skipped == []
+
+
 def test_a_symlink_loop_is_read_once_and_ends(tmp_path: Path) -> None:
     write_tone(tmp_path / "bass" / "a" / "note.wav")
     (tmp_path / "bass" / "a" / "again").symlink_to(tmp_path / "bass", target_is_directory=True)

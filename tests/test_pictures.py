@@ -80,6 +80,33 @@ def test_audio_below_4_khz_is_drawn_with_its_tone_on_its_tick() -> None:
     assert ax.images[0].get_extent()[1] == pytest.approx(1.0)  # still one second long
 
 
+def test_a_long_recording_s_quiet_part_looks_the_same_in_every_segment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One floor for the whole picture: a segment that holds only the quiet part must not get a
+    floor of its own, 20 dB lower than its neighbour's (a seam)."""
+    import earmark.pictures
+
+    monkeypatch.setattr(earmark.pictures, "MAX_COLUMNS", 300)
+    monkeypatch.setattr(earmark.pictures, "_SEGMENT_S", 10.0)
+    quiet = np.random.default_rng(0).normal(0, 1e-4, 100 * SR).astype(np.float32)
+    y = np.concatenate([tone(1000, duration_s=35.0), quiet])  # segments start every 10 s: 30-40 s holds both
+    ax = Figure().add_subplot()
+    _draw_spectrogram(ax, y, SR)
+    spec = np.asarray(ax.images[0].get_array())
+    column_s = len(y) / SR / spec.shape[1]
+    upper = spec[-40:]  # bands far above the tone: only the noise
+    early = np.median(upper[:, int(36 / column_s) : int(39.5 / column_s)])  # shares a segment with the tone
+    late = np.median(upper[:, int(60 / column_s) :])
+    assert abs(early - late) < 3, (early, late)
+
+
+def test_audio_faster_than_384_khz_is_drawn_too() -> None:
+    ax = Figure().add_subplot()
+    _draw_spectrogram(ax, tone(1000, duration_s=0.5, sample_rate=768_000), 768_000)
+    ticks = dict(zip([t.get_text() for t in ax.get_yticklabels()], ax.get_yticks()))
+    spec = np.asarray(ax.images[0].get_array())
+    assert abs(int(np.argmax(spec.mean(axis=1))) + 0.5 - ticks["1k"]) <= 1.0
+
+
 def test_a_long_recording_is_pooled_to_a_picture_s_width_keeping_short_events(monkeypatch: pytest.MonkeyPatch) -> None:
     """Past MAX_COLUMNS frames, neighbouring frames merge (loudest kept), computed a segment at a
     time: the picture stays that wide, a click in the silence still shows, and a change of tone

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from earmark.errors import ParameterError
-from earmark.timeline import Segment, Timeline, check_timeline_settings, make_timeline
+from earmark.timeline import Segment, Timeline, check_timeline_settings, make_timeline, timeline_hop
 
 LABELS = ["background", "bass", "drums"]
 ONE_HOT = {"background": [0.9, 0.05, 0.05], "bass": [0.1, 0.8, 0.1], "drums": [0.05, 0.15, 0.8]}
@@ -167,6 +167,12 @@ def test_hop_must_be_a_sensible_fraction_of_the_window(hop_s: float) -> None:
     with pytest.raises(ParameterError, match=r"the hop must be between 0\.01 s and the model's window \(1\.0 s\)"):
         make_timeline(probs, starts, labels=LABELS, window_s=1.0, hop_s=hop_s, duration_s=1.5, smooth_s=1.0,
                       min_segment_s=0.0)
+
+
+def test_the_default_hop_fits_a_short_window() -> None:
+    assert timeline_hop(None, window_s=1.0) == 0.25
+    assert timeline_hop(None, window_s=0.2) == 0.2  # training allows 0.2 s windows
+    assert timeline_hop(0.5, window_s=1.0) == 0.5
 
 
 def test_a_hop_longer_than_the_window_is_refused_for_the_audio_it_would_skip() -> None:

@@ -156,6 +156,7 @@ def resampler(*, orig_sr: int, target_sr: int) -> Resampler:
 
 
 _BLOCK_FRAMES = 1 << 20  # a long file is read (and mixed to mono) this many frames at a time
+_MAX_PREALLOCATED_FRAMES = 1 << 24  # a header's stated length is trusted this far (~6 min at 44.1 kHz), then grown
 
 
 class _DamagedAudioError(AudioDecodeError):
@@ -163,13 +164,16 @@ class _DamagedAudioError(AudioDecodeError):
 
 
 def _read_soundfile(data: BinaryIO | str, mono: bool) -> tuple[np.ndarray, int]:
+    """Decode with libsndfile, a block at a time, keeping only the frames each read returned: a
+    header may state more frames than the file holds (a cut-short MP3 or WAV) or absurdly many."""
     with sf.SoundFile(data) as f:
         rate, channels = int(f.samplerate), (1 if mono else f.channels)
-        out = np.empty((channels, max(f.frames, 0)), np.float32)  # the stated length, trimmed or grown below
+        out = np.empty((channels, min(max(f.frames, 0), _MAX_PREALLOCATED_FRAMES)), np.float32)
+        buffer = np.empty((_BLOCK_FRAMES, f.channels), np.float32)
         filled = 0
-        for block in f.blocks(_BLOCK_FRAMES, dtype="float32", always_2d=True):
+        while (block := f.read(_BLOCK_FRAMES, dtype="float32", always_2d=True, out=buffer)).shape[0]:
             y = to_mono(block.T)[np.newaxis] if mono else block.T
-            if filled + y.shape[1] > out.shape[1]:  # longer than stated: grow geometrically
+            if filled + y.shape[1] > out.shape[1]:  # longer than preallocated: grow geometrically
                 grown = np.empty((channels, max(filled + y.shape[1], 2 * out.shape[1])), np.float32)
                 grown[:, :filled] = out[:, :filled]
                 out = grown
@@ -210,7 +214,8 @@ def _read_ffmpeg(data: BinaryIO | str, mono: bool) -> tuple[np.ndarray, int]:
             if not chunks:
                 raise
             heard = sum(c.shape[1] for c in chunks) / rate
-            raise _DamagedAudioError(f"{exc.strerror or exc} after {heard:.2f} s of audio") from exc
+            reason = exc.strerror or exc
+            raise _DamagedAudioError(f"the decoder stopped after {heard:.2f} s of audio: {reason}") from exc
         keep(resampler.resample(None))
         stated = _stated_samples(stream, rate)
     if not chunks:
@@ -260,7 +265,7 @@ def _decode(source: AudioSource, *, mono: bool = False) -> tuple[np.ndarray, int
                 "cut it into shorter recordings (e.g. ten minutes each) and try again"
             ) from exc
         except _DamagedAudioError as exc:
-            raise AudioDecodeError(f"{name}: is damaged or cut short (the decoder stopped: {exc}); "
+            raise AudioDecodeError(f"{name}: is damaged or cut short ({exc}); "
                                    "copy or export it again from the original") from exc
         except AudioDecodeError as exc:
             errors.append(str(exc))

@@ -250,11 +250,13 @@ class Classifier:
         return predictions, failed
 
     # -- views -------------------------------------------------------------------------
-    def timeline(self, samples: np.ndarray, *, sample_rate: int, hop_s: float = 0.25,
+    def timeline(self, samples: np.ndarray, *, sample_rate: int, hop_s: float | None = None,
                  smooth_s: float = 1.0, min_segment_s: float = 0.5) -> Timeline:
-        """Label a long recording over time (see :mod:`earmark.timeline`)."""
-        from .timeline import check_timeline_settings, make_timeline
+        """Label a long recording over time (see :mod:`earmark.timeline`); ``hop_s`` defaults
+        to a quarter second, or the model's window where that is shorter."""
+        from .timeline import check_timeline_settings, make_timeline, timeline_hop
 
+        hop_s = timeline_hop(hop_s, window_s=self.window_s)
         check_timeline_settings(window_s=self.window_s, hop_s=hop_s, smooth_s=smooth_s, min_segment_s=min_segment_s)
         probs, starts = self.window_probabilities(samples, sample_rate=sample_rate, hop_s=hop_s)
         return make_timeline(probs, starts, labels=self.labels, window_s=self.window_s,

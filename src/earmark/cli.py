@@ -226,17 +226,19 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
 @click.argument("recording", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (segments) instead of CSV.")
 @click.option("--png", type=click.Path(path_type=Path), default=None, help="Also draw spectrogram + label track.")
-@click.option("--hop-s", type=float, default=0.25, show_default=True, help="Seconds between windows.")
+@click.option("--hop-s", type=float, default=None,
+              help="Seconds between windows [0.25, or the model's window if shorter].")
 @click.option("--smooth-s", type=float, default=1.0, show_default=True, help="Smoothing span in seconds.")
 @click.option("--min-segment-s", type=float, default=0.5, show_default=True, help="Shortest segment kept.")
-def timeline(model: Path, recording: Path, as_json: bool, png: Path | None, hop_s: float, smooth_s: float,
+def timeline(model: Path, recording: Path, as_json: bool, png: Path | None, hop_s: float | None, smooth_s: float,
              min_segment_s: float) -> None:
     """Label a long RECORDING over time, as segments (CSV, or JSON with --json)."""
     from .audio import load_audio
     from .classifier import load
-    from .timeline import check_timeline_settings
+    from .timeline import check_timeline_settings, timeline_hop
 
     clf = load(model)
+    hop_s = timeline_hop(hop_s, window_s=clf.window_s)
     check_timeline_settings(window_s=clf.window_s, hop_s=hop_s, smooth_s=smooth_s, min_segment_s=min_segment_s)
     if png is not None:
         _check_writable(png)

@@ -166,25 +166,36 @@ class Dataset:
                 )
 
 
-def files_under(root: Path) -> list[Path]:
-    """Every file below ``root``, sorted. Symlinked folders are followed (a class folder may be
-    a link to where the recordings live), each real folder once, so a link loop ends."""
-    seen: set[str] = set()
+def files_under(root: Path, *, skip: Callable[[str], bool] = lambda name: False) -> list[Path]:
+    """Every file below ``root``, sorted, leaving out files and folders whose name ``skip``
+    matches. Symlinked folders are followed (a class folder may be a link to where the
+    recordings live, and two classes may link to the same place); a link back to a folder the
+    path already passed through is a loop, and is not followed."""
     found: list[Path] = []
-    for folder, subfolders, files in os.walk(root, followlinks=True):
+
+    def walk(folder: Path, ancestors: frozenset[str]) -> None:
         real = os.path.realpath(folder)
-        if real in seen:
-            subfolders.clear()
-            continue
-        seen.add(real)
-        found += [Path(folder) / name for name in files]
-    return sorted(path for path in found if path.is_file())
+        if real in ancestors:
+            return
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:  # unreadable, or gone since it was listed
+            return
+        for entry in entries:
+            if skip(entry.name):
+                continue
+            if entry.is_dir():
+                walk(folder / entry.name, ancestors | {real})
+            elif entry.is_file():
+                found.append(folder / entry.name)
+
+    walk(root, frozenset())
+    return sorted(found)
 
 
 def _visible_files(root: Path) -> list[Path]:
     """Every file under ``root``, sorted, leaving out hidden files and system folders."""
-    return [path for path in files_under(root)
-            if not any(_IGNORED.match(part) for part in path.relative_to(root).parts)]
+    return files_under(root, skip=lambda name: bool(_IGNORED.match(name)))
 
 
 def _is_audio(path: Path) -> bool:

@@ -132,10 +132,8 @@ def _expand(files: Iterable[tuple[str, Path]], tmp: Path, result: IntakeResult) 
             except DatasetError as exc:
                 result.skipped.append((name, str(exc).replace(str(path), name).removeprefix(f"{name}: ")))
                 continue
-            for inner in files_under(root):
+            for inner in files_under(root, skip=_ignored):
                 rel = inner.relative_to(root).as_posix()
-                if any(part.startswith(".") or part == "__MACOSX" for part in rel.split("/")):
-                    continue
                 if inner.suffix.lower() in AUDIO_EXTENSIONS:
                     yield f"{name}/{rel}", inner
                 else:
@@ -233,8 +231,7 @@ def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | Non
         label = BACKGROUND_LABEL if is_background_name(folder.name) else clean_name(folder.name, what="class")
         if label not in project.class_names() and not is_background_name(label):
             project.add_class(label)
-        files = [(f"{folder.name}/{f.relative_to(folder).as_posix()}", f) for f in files_under(folder)
-                 if not any(_ignored(part) for part in f.relative_to(folder).parts)]
+        files = [(f"{folder.name}/{f.relative_to(folder).as_posix()}", f) for f in files_under(folder, skip=_ignored)]
         part = add_files(project, label, files, limits=limits)
         result.added += part.added
         result.skipped += part.skipped

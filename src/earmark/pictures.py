@@ -61,13 +61,21 @@ def _picture_log_mel(samples: np.ndarray, sample_rate: int, config: FeatureConfi
     return np.concatenate(columns, axis=1)
 
 
+_RANGE_DB = 60.0  # a picture shows this far below its loudest cell
+
+
 def _draw_spectrogram(ax: Any, samples: np.ndarray, sample_rate: int) -> None:
-    if sample_rate < 4000:  # the mel front end needs 4 kHz; the bands above the file's own top stay empty
-        samples, sample_rate = resample(samples, orig_sr=sample_rate, target_sr=8000), 8000
+    # The mel front end takes 4 to 384 kHz: slower audio is drawn at 8 kHz (the bands above its
+    # own top stay empty), faster at 192 kHz.
+    if not 4000 <= sample_rate <= 384_000:
+        target = 8000 if sample_rate < 4000 else 192_000
+        samples, sample_rate = resample(samples, orig_sr=sample_rate, target_sr=target), target
+    # top_db=200: no floor per log_mel call (a long recording's segments would each set their
+    # own, and the seams would show); one floor for the whole picture below.
     config = FeatureConfig(sample_rate=sample_rate, n_fft=2048 if sample_rate > 32000 else 1024,
-                           hop_length=512 if sample_rate > 32000 else 256, n_mels=128)
+                           hop_length=512 if sample_rate > 32000 else 256, n_mels=128, top_db=200.0)
     spec = _picture_log_mel(samples, sample_rate, config) * (10 / np.log(10))  # → dB
-    spec = np.maximum(spec, spec.max() - 80)
+    spec = np.maximum(spec, spec.max() - _RANGE_DB)
     duration = samples.shape[-1] / sample_rate
     ax.imshow(spec, origin="lower", aspect="auto", cmap="magma", extent=(0, duration, 0, config.n_mels))
     ticks_hz = [f for f in (50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000) if config.f_min_hz < f < config.top_hz]

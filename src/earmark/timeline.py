@@ -13,7 +13,7 @@ from scipy.ndimage import uniform_filter1d
 
 from .errors import ParameterError
 
-__all__ = ["Segment", "Timeline", "check_timeline_settings", "make_timeline"]
+__all__ = ["Segment", "Timeline", "check_timeline_settings", "make_timeline", "timeline_hop"]
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,14 @@ class Timeline:
         return out.getvalue()
 
 
-MIN_HOP_S = 0.01     # a finer hop only repeats the same windows, slowly
-MAX_SPAN_S = 3600.0  # smoothing or a shortest segment beyond an hour is a typo
+TIMELINE_HOP_S = 0.25  # the default hop, or the model's window where that is shorter
+MIN_HOP_S = 0.01       # a finer hop only repeats the same windows, slowly
+MAX_SPAN_S = 3600.0    # smoothing or a shortest segment beyond an hour is a typo
+
+
+def timeline_hop(hop_s: float | None, *, window_s: float) -> float:
+    """``hop_s``, or by default a quarter second (the model's window where that is shorter)."""
+    return min(TIMELINE_HOP_S, window_s) if hop_s is None else hop_s
 
 
 def check_timeline_settings(*, window_s: float, hop_s: float, smooth_s: float, min_segment_s: float) -> None:
