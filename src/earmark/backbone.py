@@ -78,7 +78,7 @@ def _folder() -> Path:
 
 
 def _read_info(path: Path) -> BackboneInfo:
-    if not os.access(path, os.R_OK):  # safetensors reports a file it may not read as missing
+    if path.exists() and not os.access(path, os.R_OK):  # safetensors reports a file it may not read as missing
         raise ModelFileError(f"the backbone file {path} cannot be read by this user (permission denied); "
                              f"make it readable (chmod a+r '{path}') or reinstall earmark")
     try:
