@@ -437,6 +437,15 @@ def test_valid_audio_checks() -> None:
         valid_audio(np.zeros((2, 0), np.float32), sample_rate=8000, source="clip")
 
 
+@pytest.mark.parametrize(("peak", "says"), [(1e30, r"reach 1e\+30"), (32767.0, r"reach 3\.28e\+04, .*divide by 32768")])
+def test_absurd_sample_values_are_refused_saying_what_they_look_like(peak: float, says: str) -> None:
+    y = np.zeros(1000, np.float32)
+    y[10] = peak
+    with pytest.raises(AudioDecodeError, match=r"^take: sample values " + says):
+        valid_audio(y, sample_rate=22050, source="take")
+    valid_audio(y * (4.0 / peak), sample_rate=22050, source="take")  # past full scale, but audio: fine
+
+
 def test_to_mono_averages_channels() -> None:
     out = to_mono(np.array([[1.0, 2.0], [3.0, 6.0]]))
     assert out.dtype == np.float32

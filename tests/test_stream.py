@@ -141,6 +141,11 @@ def test_finish_adds_nothing_when_the_last_hop_was_scored(stream: StreamingClass
     assert stream.finish() == []
 
 
+def test_absurd_values_from_a_glitching_device_give_finite_predictions(stream: StreamingClassifier) -> None:
+    preds = stream.feed(np.full(SR, 1e30, np.float32))
+    assert preds and all(np.isfinite(list(p.probabilities.values())).all() for p in preds)
+
+
 def test_an_empty_chunk_is_fine(stream: StreamingClassifier) -> None:
     assert stream.feed(np.zeros(0, np.float32)) == []
     assert stream.time_s == 0.0

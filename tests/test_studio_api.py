@@ -537,3 +537,80 @@ def test_share_only_app_serves_the_try_page_and_nothing_of_a_project(tmp_path: P
         for path in ("/", "/api/projects", "/api/projects/shared", "/api/status"):
             assert shared.get(path).status_code == 404, path
         assert shared.delete("/api/projects/shared").status_code in (404, 405)
+
+
+def test_a_small_zip_that_unpacks_past_the_upload_limit_is_refused_unopened(tmp_path: Path) -> None:
+    """A zip bomb: 3 MB of zip holding 100 MB of zeros, under a 50 MB upload limit. It is refused
+    from the zip's own directory, before a byte is unpacked."""
+    with make_client(tmp_path / "p", max_upload_mb=50) as c:
+        c.post("/api/projects", json={"name": "band"})
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive, archive.open("big.wav", "w") as member:
+            for _ in range(100):
+                member.write(b"\0" * (1 << 20))
+        assert len(buf.getvalue()) < 3 * 1024**2
+        body = c.post("/api/projects/band/classes/background/samples",
+                      files=[("files", ("bomb.zip", buf.getvalue()))]).json()
+        assert body["added"] == []
+        [(name, reason)] = [(s["name"], s["reason"]) for s in body["skipped"]]
+        assert name == "bomb.zip" and re.search(r"unpacks to 100\.0 MB, more than the limit of 50\.0 MB", reason)
+
+
+def test_audio_with_absurd_sample_values_is_refused_at_upload(client: TestClient) -> None:
+    """1e30 is finite, but no audio: it made training 'succeed' with a NaN loss and a model of nulls."""
+    buf = io.BytesIO()
+    sf.write(buf, np.full(SR, 1e30, np.float32), SR, format="WAV", subtype="FLOAT")
+    body = client.post("/api/projects/band/classes/background/samples",
+                       files=[("files", ("huge.wav", buf.getvalue()))]).json()
+    assert body["added"] == []
+    assert re.search(r"sample values reach 1e\+30, far outside audio's range of ±1", body["skipped"][0]["reason"])
+
+
+@pytest.mark.parametrize("damage", ["samples is a file", "models is a file", "background is a dangling link"])
+def test_a_project_whose_folders_are_damaged_is_listed_as_broken(client: TestClient, tmp_path: Path,
+                                                                 damage: str) -> None:
+    bad = tmp_path / "projects" / "damaged"
+    bad.mkdir()
+    (bad / "earmark-project.json").write_text('{"format": "earmark-project"}')
+    if damage == "samples is a file":
+        (bad / "samples").write_text("")
+    elif damage == "models is a file":
+        (bad / "samples" / "bass").mkdir(parents=True)
+        (bad / "models").write_text("")
+    else:
+        (bad / "samples").mkdir()
+        (bad / "samples" / "background").symlink_to(tmp_path / "nowhere")
+    listed = client.get("/api/projects")
+    assert listed.status_code == 200, listed.text
+    assert [p["id"] for p in listed.json()["projects"]] == ["band"]
+    [broken] = listed.json()["broken"]
+    assert broken["id"] == "damaged" and re.search(r"make (them folders|it one) again", broken["reason"])
+    assert_error(client.get("/api/projects/damaged"), 422, "DatasetError", r"damaged: its (samples/ or )?models/")
+
+
+def test_odd_sample_ids_and_thumbnail_spans_are_client_errors(client: TestClient) -> None:
+    client.post("/api/projects/band/classes/background/samples", files=[("files", ("a.wav", wav_bytes(1.0)))])
+    base = "/api/projects/band/samples/background"
+    assert_error(client.get(f"{base}/a.wav%00/audio"), 404, "NotFoundError", "no sample")
+    assert_error(client.delete(f"{base}/a.wav%00"), 404, "NotFoundError", "no sample")
+    for query in ("start_s=inf", "end_s=inf", "start_s=1e308"):
+        response = client.get(f"{base}/a.wav/spectrogram.png?{query}")
+        assert response.status_code == 400, (query, response.text)
+
+
+def test_a_file_gone_between_check_and_use_is_a_404_not_a_500(client: TestClient, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two requests at once on one sample (a double click): the loser finds the file gone mid-request."""
+    client.post("/api/projects/band/classes/background/samples", files=[("files", ("a.wav", wav_bytes(1.0)))])
+    import earmark.project
+
+    real = earmark.project.Project.sample_path
+
+    def vanishing(self: earmark.project.Project, class_name: str, sample_id: str) -> Path:
+        path = real(self, class_name, sample_id)
+        path.unlink()  # the other request wins the race here
+        return path
+
+    monkeypatch.setattr(earmark.project.Project, "sample_path", vanishing)
+    assert_error(client.delete("/api/projects/band/samples/background/a.wav"), 404, "NotFoundError",
+                 "another request moved or deleted it meanwhile")

@@ -248,3 +248,14 @@ def test_digital_silence_is_background(small_dataset: Path) -> None:
     clf = train(small_dataset, settings=settings, progress=False)
     prediction = clf.predict(np.zeros(2 * SR, np.float32), sample_rate=SR)
     assert prediction.label == "background", prediction.probabilities
+
+
+def test_training_that_diverges_is_an_error_not_a_model(small_dataset: Path) -> None:
+    """A loss that is not finite must stop training with a message, never give a model of NaNs.
+    Files with absurd values are refused when read; a Dataset built in Python is not read, so
+    here every clip holds 1e30, which overflows the spectrogram's power."""
+    ds = load_dataset(small_dataset, sample_rate=SR)
+    broken = dataclasses.replace(ds, clips=[dataclasses.replace(c, samples=np.full_like(c.samples, 1e30))
+                                            for c in ds.clips])
+    with pytest.raises(DatasetError, match=r"training diverged in epoch 1 \(the loss is nan\)"):
+        train(broken, settings=dataclasses.replace(QUICK, augment=False), progress=False)

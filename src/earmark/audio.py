@@ -53,6 +53,9 @@ AudioSource = str | os.PathLike[str] | BinaryIO | bytes | bytearray | memoryview
 #: Most samples of codec padding (AAC/Vorbis end padding) trimmed from an FFmpeg decode
 #: that runs past the length the container states; a bigger excess is left alone.
 _MAX_CODEC_PADDING = 4096
+#: Float audio may go past full scale (±1), but not by 60 dB: beyond this a file is broken, and
+#: its values would overflow the spectrogram's power (1e30 squared is infinite in float32).
+MAX_SAMPLE_VALUE = 1000.0
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,12 @@ def valid_audio(samples: np.ndarray, *, sample_rate: int, source: str = "audio")
     if not np.all(np.isfinite(samples)):
         raise AudioDecodeError(
             f"{source}: holds NaN or infinite sample values; re-export it as 16-bit or float PCM"
+        )
+    peak = float(np.max(np.abs(samples)))
+    if peak > MAX_SAMPLE_VALUE:
+        raise AudioDecodeError(
+            f"{source}: sample values reach {peak:.3g}, far outside audio's range of ±1 (values up to "
+            "±32768 are 16-bit integers given as floats: divide by 32768); re-export it as 16-bit or float PCM"
         )
 
 
@@ -242,23 +251,34 @@ def _decode(source: AudioSource, *, mono: bool = False) -> tuple[np.ndarray, int
         if path.is_dir():
             raise AudioDecodeError(f"{name}: is a folder, not an audio file; give a file's path")
         try:
-            data: bytes = path.read_bytes()
+            with path.open("rb"):
+                empty = path.stat().st_size == 0
         except OSError as exc:
             raise AudioDecodeError(
                 f"{name}: cannot be read ({exc.strerror or exc}); check its permissions"
             ) from exc
-    elif isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
+        # Each decoder reads the file from disk as it needs it: a huge file that is not audio
+        # (a zip of zeros, unpacked) is refused from its first bytes, never loaded whole.
+        def opened() -> BinaryIO:
+            return path.open("rb")
     else:
-        data = source.read()
-        if not isinstance(data, (bytes, bytearray)):
-            raise ParameterError(f"{name}: read text, not bytes; open the file with mode 'rb'")
-    if not data:
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            data = bytes(source)
+        else:
+            data = source.read()
+            if not isinstance(data, (bytes, bytearray)):
+                raise ParameterError(f"{name}: read text, not bytes; open the file with mode 'rb'")
+        empty = not data
+
+        def opened() -> BinaryIO:
+            return io.BytesIO(data)
+    if empty:
         raise AudioDecodeError(f"{name}: the file is empty (0 bytes); record or export it again")
     errors: list[str] = []
     for reader in (_read_soundfile, _read_ffmpeg):
         try:
-            return reader(io.BytesIO(data), mono)
+            with opened() as stream:
+                return reader(stream, mono)
         except MemoryError as exc:
             raise AudioDecodeError(
                 f"{name}: is too long to decode in this machine's memory ({exc}); "

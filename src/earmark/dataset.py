@@ -268,8 +268,9 @@ def _human_size(n_bytes: int) -> str:
     return f"{n_bytes} bytes"
 
 
-def extract_zip(path: Path, target: Path) -> Path:
-    """Extract a dataset zip safely (no paths outside ``target``, bounded size); return the dataset folder.
+def extract_zip(path: Path, target: Path, *, max_bytes: int | None = None) -> Path:
+    """Extract a dataset zip safely (no paths outside ``target``, at most ``max_bytes`` unpacked,
+    4 GiB by default); return the dataset folder.
 
     ``target`` should be a fresh temporary folder: on an error it may hold part of the zip.
     """
@@ -283,9 +284,10 @@ def extract_zip(path: Path, target: Path) -> Path:
             raise DatasetError(f"{path}: holds {len(members)} files, more than the limit of {_MAX_ZIP_FILES}; "
                                "split the zip into smaller ones, or give the unpacked folder")
         size = sum(m.file_size for m in members)
-        if size > _MAX_ZIP_BYTES:
+        max_bytes = _MAX_ZIP_BYTES if max_bytes is None else max_bytes
+        if size > max_bytes:
             raise DatasetError(f"{path}: unpacks to {_human_size(size)}, more than the limit of "
-                               f"{_human_size(_MAX_ZIP_BYTES)}; split the zip into smaller ones, "
+                               f"{_human_size(max_bytes)}; split the zip into smaller ones, "
                                "or give the unpacked folder")
         root = target.resolve()
         # Every name is checked before anything is written.

@@ -50,6 +50,8 @@ class IntakeLimits:
     max_files: int = 2000
     max_file_s: float = 30 * 60.0
     max_total_s: float = 4 * 3600.0
+    #: what a zip may unpack to: a small zip of zeros must not fill the disk and memory
+    max_unpacked_bytes: int = 1024**3
 
 
 @dataclass
@@ -86,7 +88,7 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
     take = safe_stem(recording) if recording else None
     result = IntakeResult()
     with tempfile.TemporaryDirectory(prefix="earmark-intake-") as tmp:
-        entries = list(_expand(files, Path(tmp), result))
+        entries = list(_expand(files, Path(tmp), result, max_unpacked_bytes=limits.max_unpacked_bytes))
         if len(entries) > limits.max_files:
             raise LimitError(f"{len(entries)} files in one upload is more than the limit of {limits.max_files}; "
                              "upload them in smaller batches")
@@ -120,7 +122,8 @@ def too_long_message(seconds: float, limits: IntakeLimits) -> str:
             "cut it into shorter files")
 
 
-def _expand(files: Iterable[tuple[str, Path]], tmp: Path, result: IntakeResult) -> Iterable[tuple[str, Path]]:
+def _expand(files: Iterable[tuple[str, Path]], tmp: Path, result: IntakeResult, *,
+            max_unpacked_bytes: int) -> Iterable[tuple[str, Path]]:
     """Audio files among ``files``, with zips unpacked (safely) into ``tmp``; the rest reported."""
     for n, (name, path) in enumerate(files):
         suffix = Path(name).suffix.lower()
@@ -128,7 +131,7 @@ def _expand(files: Iterable[tuple[str, Path]], tmp: Path, result: IntakeResult) 
             target = tmp / f"zip{n}"
             target.mkdir()
             try:
-                root = extract_zip(path, target)
+                root = extract_zip(path, target, max_bytes=max_unpacked_bytes)
             except DatasetError as exc:
                 result.skipped.append((name, str(exc).replace(str(path), name).removeprefix(f"{name}: ")))
                 continue
@@ -188,11 +191,13 @@ def _bump(stem: str) -> str:
     return f"{m.group(1)}-{int(m.group(2)) + 1}" if m else f"{stem}-2"
 
 
-def folder_per_class(files: list[tuple[str, Path]], target: Path) -> Path:
-    """A folder-per-class set (e.g. a test set) from uploaded files: one zip of it, or files
-    named ``CLASS/FILE`` (any depth; the folder holding a file is its class), laid out in ``target``."""
+def folder_per_class(files: list[tuple[str, Path]], target: Path, *,
+                     max_unpacked_bytes: int = IntakeLimits.max_unpacked_bytes) -> Path:
+    """A folder-per-class set (e.g. a test set) from uploaded files: one zip of it (unpacking to
+    at most ``max_unpacked_bytes``), or files named ``CLASS/FILE`` (any depth; the folder
+    holding a file is its class), laid out in ``target``."""
     if len(files) == 1 and files[0][0].lower().endswith(".zip"):
-        return extract_zip(files[0][1], target)
+        return extract_zip(files[0][1], target, max_bytes=max_unpacked_bytes)
     placed = 0
     for n, (name, path) in enumerate(files):
         parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".", "..")]

@@ -167,9 +167,15 @@ class Project:
             raise NotFoundError(f"{root} is not an earmark project (no {PROJECT_FILE} or samples/ folder)")
         project = cls(root, name)
         if meta_path.exists():  # an earmark project: make sure its fixed folders are there
-            if project._background_folder() is None:
-                (project.samples_dir / BACKGROUND_LABEL).mkdir(parents=True, exist_ok=True)
-            project.models_dir.mkdir(exist_ok=True)
+            try:
+                if project._background_folder() is None:
+                    (project.samples_dir / BACKGROUND_LABEL).mkdir(parents=True, exist_ok=True)
+                project.models_dir.mkdir(exist_ok=True)
+            except OSError as exc:  # "samples" or "models" is a file, a dangling link, unwritable...
+                raise DatasetError(f"{root}: its samples/ or models/ folder cannot be used ({exc.strerror or exc}); "
+                                   "make them folders again, or move the project away") from exc
+            if not project.models_dir.is_dir():
+                raise DatasetError(f"{root}: its models/ is not a folder; make it one again, or move the project away")
         return project
 
     @classmethod
@@ -326,7 +332,7 @@ class Project:
         """The file of a sample; refuses ids that leave the class folder or are not audio."""
         folder = self.class_dir(class_name).resolve()
         parts = sample_id.replace("\\", "/").split("/")
-        if not sample_id or any(p in ("", ".", "..") or p.startswith(".") for p in parts):
+        if not sample_id or "\0" in sample_id or any(p in ("", ".", "..") or p.startswith(".") for p in parts):
             raise NotFoundError(f"no sample {sample_id!r} in class {class_name!r}")
         path = folder.joinpath(*parts)
         if not path.resolve().is_relative_to(folder) or not path.is_file() \

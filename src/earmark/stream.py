@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .audio import resampler
+from .audio import MAX_SAMPLE_VALUE, resampler
 from .errors import ParameterError
 
 if TYPE_CHECKING:
@@ -82,6 +82,8 @@ class StreamingClassifier:
             raise ParameterError(f"chunk must be (samples,) or (channels, samples), got {y.shape}")
         if not np.all(np.isfinite(y)):
             y = np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0)
+        if y.size and np.max(np.abs(y)) > MAX_SAMPLE_VALUE:  # a glitching device: clip, never overflow
+            y = np.clip(y, -MAX_SAMPLE_VALUE, MAX_SAMPLE_VALUE)
         return self._take(self._resample(y))
 
     def finish(self) -> list[Prediction]:

@@ -433,6 +433,10 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
     for epoch in range(1, settings.epochs + 1):
         t0 = time.perf_counter()
         train_loss, train_acc = run.epoch(steps, bar)
+        if not np.isfinite(train_loss):  # a model that learnt nothing must not be saved as trained
+            raise DatasetError(f"training diverged in epoch {epoch} (the loss is {train_loss}); "
+                               "a clip with absurd sample values is the usual cause: check the data, "
+                               "or lower the learning rate")
         val_loss, val_acc, val_probs = _evaluate_clips(clf, val_clips, labels)
         record = EpochRecord(epoch=epoch, train_loss=train_loss, train_accuracy=train_acc, val_loss=val_loss,
                              val_accuracy=val_acc, learning_rate=float(run.schedule.get_last_lr()[0]),

@@ -74,6 +74,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = "no such page or API route; see /docs" if exc.status_code == 404 else str(exc.detail)
         return StudioJSONResponse(error_body(exc.status_code, "HTTPError", message), status_code=exc.status_code)
 
+    @app.exception_handler(FileNotFoundError)
+    async def gone(_: Request, exc: FileNotFoundError) -> JSONResponse:
+        # Two requests at once on the same thing (a double click): the second finds it gone.
+        return StudioJSONResponse(error_body(404, "NotFoundError", "it is no longer there: another request moved or "
+                                             "deleted it meanwhile; reload to see what is left"), status_code=404)
+
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         _log.exception("unexpected error")

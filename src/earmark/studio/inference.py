@@ -19,6 +19,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..audio import load_audio, probe
 from ..classifier import Classifier
 from ..errors import EarmarkError, LimitError, ParameterError
+from ..evaluate import finite
 from ..intake import too_long_message
 from ..pictures import timeline_png
 from .guard import error_body
@@ -87,7 +88,7 @@ async def live_session(websocket: WebSocket, model: Callable[[], Classifier]) ->
                 continue
             predictions = await run_in_threadpool(stream.feed, chunk)
             if predictions:
-                await websocket.send_json(predictions[-1].to_dict())
+                await websocket.send_json(finite(predictions[-1].to_dict()))  # NaN is not JSON
     except WebSocketDisconnect:
         return
     except EarmarkError as exc:

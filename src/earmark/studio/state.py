@@ -38,7 +38,8 @@ class Studio:
         self._lock = threading.Lock()
         self._results = Path(tempfile.mkdtemp(prefix="earmark-studio-"))
         self.limits = IntakeLimits(max_files=settings.max_upload_files,
-                                   max_file_s=settings.max_file_minutes * 60)
+                                   max_file_s=settings.max_file_minutes * 60,
+                                   max_unpacked_bytes=int(settings.max_upload_mb * 1024**2))
 
     def close(self) -> None:
         shutil.rmtree(self._results, ignore_errors=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import defaultdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -91,12 +92,13 @@ async def predict(model_id: str, request: Request, project: ProjectDep, studio: 
     return await predict_request(request, studio, clf)
 
 
-async def _evaluate_upload(upload: Upload, models: list[Classifier]) -> list[EvaluationReport]:
+async def _evaluate_upload(upload: Upload, models: list[Classifier], studio: StudioDep) -> list[EvaluationReport]:
     """Each model's report on the folder-per-class set an upload holds (decoded off the event loop)."""
     with tempfile.TemporaryDirectory(prefix="earmark-testset-") as tmp:
         with as_upload("the test set", Path(tmp)):
-            folder = await run_in_threadpool(folder_per_class, upload.all_files("files") + upload.all_files("file"),
-                                             Path(tmp))
+            folder = await run_in_threadpool(
+                partial(folder_per_class, max_unpacked_bytes=studio.limits.max_unpacked_bytes),
+                upload.all_files("files") + upload.all_files("file"), Path(tmp))
             return [await run_in_threadpool(evaluate, clf, folder) for clf in models]
 
 
@@ -104,7 +106,7 @@ async def _evaluate_upload(upload: Upload, models: list[Classifier]) -> list[Eva
 async def evaluate_model(model_id: str, request: Request, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
     clf = await run_in_threadpool(studio.classifier, project.model_path(model_id))
     async with read_upload(request, studio.settings) as upload:
-        [report] = await _evaluate_upload(upload, [clf])
+        [report] = await _evaluate_upload(upload, [clf], studio)
     return {"model": model_id, **report.to_dict()}
 
 
@@ -115,7 +117,7 @@ async def compare_models(request: Request, project: ProjectDep, studio: StudioDe
         if not all(ids):
             raise ParameterError("choose two models (form fields 'model_a' and 'model_b')")
         models = [await run_in_threadpool(studio.classifier, project.model_path(i)) for i in ids]
-        report_a, report_b = await _evaluate_upload(upload, models)
+        report_a, report_b = await _evaluate_upload(upload, models, studio)
     comparison = Comparison(report_a, report_b, model_a=ids[0], model_b=ids[1])
     return {"model_a": ids[0], "model_b": ids[1], "a": report_a.to_dict(), "b": report_b.to_dict(),
             "wrong_only_with_a": comparison.wrong_only_with_a, "wrong_only_with_b": comparison.wrong_only_with_b}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,8 @@ async def import_project(request: Request, studio: StudioDep) -> dict[str, Any]:
             raise ParameterError("send one .zip file (a project exported from earmark, or one folder per class)")
         name, path = files[0]
         with tempfile.TemporaryDirectory(prefix="earmark-import-") as tmp, as_upload(name, path):
-            root = await run_in_threadpool(extract_zip, path, Path(tmp))
+            root = await run_in_threadpool(partial(extract_zip, max_bytes=studio.limits.max_unpacked_bytes),
+                                           path, Path(tmp))
             project, result = await run_in_threadpool(_import, studio, root,
                                                       upload.fields.get("name") or safe_stem(name))
     return {**project_view(studio, project), "skipped": [{"name": n, "reason": r} for n, r in result.skipped]}

@@ -19,6 +19,8 @@ router = APIRouter(prefix="/api/projects/{project}/samples/{class_name}", tags=[
 _THUMB_RATE = 22050
 
 
+_DAY_S = 24 * 3600.0  # no sample is longer; this also keeps inf and 1e308 out of the slicing below
+
 @router.get("/{sample_id:path}/audio", response_class=FileResponse)
 def sample_audio(class_name: str, sample_id: str, project: ProjectDep) -> FileResponse:
     path = project.sample_path(class_name, sample_id)
@@ -30,8 +32,8 @@ def sample_audio(class_name: str, sample_id: str, project: ProjectDep) -> FileRe
 
 @router.get("/{sample_id:path}/spectrogram.png", response_class=FileResponse)
 def sample_spectrogram(class_name: str, sample_id: str, project: ProjectDep,
-                       start_s: Annotated[float, Query(ge=0)] = 0.0,
-                       end_s: Annotated[float | None, Query(gt=0)] = None) -> FileResponse:
+                       start_s: Annotated[float, Query(ge=0, le=_DAY_S)] = 0.0,
+                       end_s: Annotated[float | None, Query(gt=0, le=_DAY_S)] = None) -> FileResponse:
     """A thumbnail (of ``start_s``–``end_s`` of the file, default all of it), drawn once per
     version of the file and kept in the project's ``.cache``."""
     path = project.sample_path(class_name, sample_id)
