@@ -129,6 +129,22 @@ def test_a_folder_per_class_zip_becomes_a_project(client: TestClient, tmp_path: 
     assert {c["name"]: c["samples"] for c in body["classes"]} == {"background": 2, "bass": 2, "drums": 2}
 
 
+def test_an_import_lands_what_it_can_with_odd_folder_names(client: TestClient) -> None:
+    """One folder name that cannot be a class is skipped, not the whole import; "Bass" beside
+    "bass" is one class; "café" as macOS writes it (NFD) is the same name as "café"."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        for folder in ("bass", "Bass", "drums!", "cafe\u0301", "background"):
+            archive.writestr(f"{folder}/take.wav", wav_bytes(0.5))
+    response = client.post("/api/projects/import", files={"file": ("odd.zip", buf.getvalue())})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    classes = {c["name"].casefold(): c["samples"] for c in body["classes"]}  # the first folder's spelling names it
+    assert classes == {"background": 1, "bass": 2, "caf\u00e9": 1} and len(body["classes"]) == 3
+    [(name, reason)] = [(s["name"], s["reason"]) for s in body["skipped"]]
+    assert name == "drums!/" and re.search(r"class name 'drums!' cannot be used; .*rename the folder", reason)
+
+
 # -- classes and samples --------------------------------------------------------------------------------
 def test_classes_and_uploads(client: TestClient) -> None:
     assert client.post("/api/projects/band/classes", json={"name": "bass"}).status_code == 201

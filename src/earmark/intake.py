@@ -233,7 +233,13 @@ def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | Non
                            "or a folder with one subfolder per class")
     result = IntakeResult()
     for folder in folders:
-        label = BACKGROUND_LABEL if is_background_name(folder.name) else clean_name(folder.name, what="class")
+        try:
+            label = BACKGROUND_LABEL if is_background_name(folder.name) else clean_name(folder.name, what="class")
+        except ParameterError as exc:  # one folder's name does not stop the rest from landing
+            result.skipped.append((f"{folder.name}/", f"{exc}; rename the folder and add its files again"))
+            continue
+        same = {name.casefold(): name for name in project.class_names()}  # "Bass" beside "bass": one class
+        label = same.get(label.casefold(), label)
         if label not in project.class_names() and not is_background_name(label):
             project.add_class(label)
         files = [(f"{folder.name}/{f.relative_to(folder).as_posix()}", f) for f in files_under(folder, skip=_ignored)]

@@ -26,6 +26,7 @@ import re
 import shutil
 import threading
 import time
+import unicodedata
 import zipfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -67,7 +68,8 @@ def clean_name(name: str, *, what: str) -> str:
     Letters (any script), digits, spaces and ``_ . ( ) + , & ' # @ -`` are allowed; it must
     start with a letter, digit or ``_``, hold no ``/`` or ``..``, and be 1–64 characters.
     """
-    cleaned = " ".join(str(name).split())
+    # NFC: macOS writes "café" as "cafe" plus a combining accent, which is not a letter alone
+    cleaned = unicodedata.normalize("NFC", " ".join(str(name).split()))
     if not cleaned or len(cleaned) > 64 or ".." in cleaned or not _NAME_OK.match(cleaned):
         raise ParameterError(
             f"{what} name {name!r} cannot be used; use 1–64 letters, digits, spaces or _ . ( ) + , & ' # @ -, "
