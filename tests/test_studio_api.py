@@ -630,3 +630,19 @@ def test_a_file_gone_between_check_and_use_is_a_404_not_a_500(client: TestClient
     monkeypatch.setattr(earmark.project.Project, "sample_path", vanishing)
     assert_error(client.delete("/api/projects/band/samples/background/a.wav"), 404, "NotFoundError",
                  "another request moved or deleted it meanwhile")
+
+
+def test_a_class_receiving_an_upload_is_not_deleted_or_renamed_under_it(client: TestClient) -> None:
+    """The upload thread holds the class (``Studio.filling``) while it cuts and writes clips; a
+    delete or rename meanwhile answers 409 instead of leaving a half-deleted class behind it."""
+    assert client.post("/api/projects/band/classes", json={"name": "bass"}).status_code == 201
+    studio = client.app.state.studio  # type: ignore[attr-defined]
+    project = studio.project("band")
+    with studio.filling(project, "bass"):
+        assert_error(client.delete("/api/projects/band/classes/bass"), 409, "ConflictError",
+                     r"an upload into 'bass' is still being added; wait for it to finish, then delete it")
+        assert_error(client.patch("/api/projects/band/classes/bass", json={"name": "low"}), 409, "ConflictError",
+                     r"then rename it")
+        assert_error(client.delete("/api/projects/band"), 409, "ConflictError", r"then delete the project")
+        assert client.delete("/api/projects/band/classes/background").status_code != 409  # other classes are free
+    assert client.patch("/api/projects/band/classes/bass", json={"name": "low"}).status_code == 200

@@ -9,6 +9,9 @@ import shutil
 import tempfile
 import threading
 import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..classifier import Classifier
@@ -36,6 +39,7 @@ class Studio:
         self.jobs = JobRunner()
         self._models: dict[tuple[str, int, int], Classifier] = {}
         self._lock = threading.Lock()
+        self._filling: Counter[tuple[str, str]] = Counter()  # (project, class folder): uploads running into it
         self._results = Path(tempfile.mkdtemp(prefix="earmark-studio-"))
         self.limits = IntakeLimits(max_files=settings.max_upload_files,
                                    max_file_s=settings.max_file_minutes * 60,
@@ -89,11 +93,34 @@ class Studio:
             fill_with_demo(project)
         return project
 
+    # -- uploads running into a class: it is not deleted or renamed under them --------------
+    @contextmanager
+    def filling(self, project: Project, class_name: str) -> Iterator[None]:
+        """Mark a class as receiving an upload while the block runs."""
+        key = (project.root.name, project.class_dir(class_name).name)
+        with self._lock:
+            self._filling[key] += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._filling[key] -= 1
+
+    def check_not_filling(self, project: Project, class_name: str | None, *, then: str) -> None:
+        """:class:`ConflictError` if an upload is still adding files to the class (or, with
+        ``class_name=None``, to any class of the project)."""
+        folder = None if class_name is None else project.class_dir(class_name).name
+        with self._lock:
+            busy = [c for (p, c), n in self._filling.items() if n and p == project.root.name and folder in (None, c)]
+        if busy:
+            raise ConflictError(f"an upload into {busy[0]!r} is still being added; wait for it to finish, then {then}")
+
     def delete_project(self, project_id: str) -> None:
         project = self.project(project_id)
         running = self.jobs.running()
         if running is not None and running.project == project_id:
             raise ConflictError(f"project {project_id!r} is training; cancel the training first, then delete it")
+        self.check_not_filling(project, None, then="delete the project")
         trash = self.root / ".trash"
         trash.mkdir(exist_ok=True)
         shutil.move(str(project.root), str(free_path(trash / project.root.name)))

@@ -21,12 +21,14 @@ def create_class(body: ClassCreate, project: ProjectDep) -> dict[str, Any]:
 
 
 @router.patch("/{class_name}")
-def rename_class(class_name: str, body: ClassRename, project: ProjectDep) -> dict[str, Any]:
+def rename_class(class_name: str, body: ClassRename, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
+    studio.check_not_filling(project, class_name, then="rename it")
     return project.rename_class(class_name, to=body.name).to_dict()
 
 
 @router.delete("/{class_name}")
-def delete_class(class_name: str, project: ProjectDep) -> dict[str, Any]:
+def delete_class(class_name: str, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
+    studio.check_not_filling(project, class_name, then="delete it")
     return {"deleted": class_name, "samples": project.delete_class(class_name)}
 
 
@@ -40,8 +42,9 @@ async def add_samples(class_name: str, request: Request, project: ProjectDep, st
     """Upload audio files or zips (form field ``files``); optional ``clip_s`` and ``recording``."""
     project.class_dir(class_name)  # 404 before reading a big upload
     async with read_upload(request, studio.settings) as upload:
-        result = await run_in_threadpool(
-            add_files, project, class_name, upload.all_files("files") + upload.all_files("file"),
-            clip_s=upload.number("clip_s"), recording=upload.fields.get("recording") or None, limits=studio.limits)
+        with studio.filling(project, class_name):
+            result = await run_in_threadpool(
+                add_files, project, class_name, upload.all_files("files") + upload.all_files("file"),
+                clip_s=upload.number("clip_s"), recording=upload.fields.get("recording") or None, limits=studio.limits)
     return {"added": [sample_urls(project, s) for s in result.added],
             "skipped": [{"name": n, "reason": r} for n, r in result.skipped]}
