@@ -646,3 +646,12 @@ def test_a_class_receiving_an_upload_is_not_deleted_or_renamed_under_it(client: 
         assert_error(client.delete("/api/projects/band"), 409, "ConflictError", r"then delete the project")
         assert client.delete("/api/projects/band/classes/background").status_code != 409  # other classes are free
     assert client.patch("/api/projects/band/classes/bass", json={"name": "low"}).status_code == 200
+
+
+def test_training_settings_with_a_typo_or_out_of_range_are_refused(client: TestClient) -> None:
+    """``{"epoch": 5}`` used to train the default 24 epochs without a word; a learning rate of 1
+    passed the schema and then failed inside training."""
+    assert_error(client.post("/api/projects/band/train", json={"epoch": 5}), 400, "ParameterError",
+                 r"epoch: extra inputs are not permitted")
+    assert_error(client.post("/api/projects/band/train", json={"learning_rate": 1}), 400, "ParameterError",
+                 r"learning_rate: input should be less than or equal to 0\.5")

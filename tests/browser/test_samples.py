@@ -285,7 +285,7 @@ def test_numbers_outside_the_servers_limits_are_refused_before_sending(page: Pag
     page.click("#train-btn")
     expect(errors.last).to_contain_text("“Batch size” must be between 4 and 512 (you gave 1).")
     expect(errors.last).to_contain_text("“Window” must be between 0.25 and 5 s (you gave 0.1).")
-    expect(errors.last).to_contain_text("“Learning rate” must be more than 0 and at most 1 (you gave 0).")
+    expect(errors.last).to_contain_text("“Learning rate” must be more than 0 and at most 0.5 (you gave 0).")
     expect(page.locator("#train-status")).to_have_text("No training running.")
     page.wait_for_timeout(300)
     assert sent == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..train import TrainSettings
 
@@ -30,11 +30,14 @@ class SampleMove(BaseModel):
 
 
 class TrainRequest(BaseModel):
-    """Training settings; anything left out takes earmark's default."""
+    """Training settings; anything left out takes earmark's default. An unknown field is an
+    error (a typo such as ``epoch`` would otherwise train with the default, silently)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     epochs: int = Field(default=_DEFAULTS.epochs, ge=1, le=500)
     batch_size: int = Field(default=_DEFAULTS.batch_size, ge=4, le=512)
-    learning_rate: float | None = Field(default=None, gt=0, le=1,
+    learning_rate: float | None = Field(default=None, gt=0, le=0.5,
                                         description="peak learning rate; left out: earmark's default, 0.003")
     window_s: float = Field(default=_DEFAULTS.window_s, ge=0.25, le=5.0)
     augment: bool = _DEFAULTS.augment
