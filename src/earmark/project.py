@@ -176,8 +176,6 @@ class Project:
             except OSError as exc:  # "samples" or "models" is a file, a dangling link, unwritable...
                 raise DatasetError(f"{root}: its samples/ or models/ folder cannot be used ({exc.strerror or exc}); "
                                    "make them folders again, or move the project away") from exc
-            if not project.models_dir.is_dir():
-                raise DatasetError(f"{root}: its models/ is not a folder; make it one again, or move the project away")
         return project
 
     @classmethod

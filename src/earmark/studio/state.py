@@ -105,13 +105,15 @@ class Studio:
         finally:
             with self._lock:
                 self._filling[key] -= 1
+                if not self._filling[key]:
+                    del self._filling[key]
 
     def check_not_filling(self, project: Project, class_name: str | None, *, then: str) -> None:
         """:class:`ConflictError` if an upload is still adding files to the class (or, with
         ``class_name=None``, to any class of the project)."""
         folder = None if class_name is None else project.class_dir(class_name).name
         with self._lock:
-            busy = [c for (p, c), n in self._filling.items() if n and p == project.root.name and folder in (None, c)]
+            busy = [c for p, c in self._filling if p == project.root.name and folder in (None, c)]
         if busy:
             raise ConflictError(f"an upload into {busy[0]!r} is still being added; wait for it to finish, then {then}")
 

@@ -17,9 +17,8 @@ from ..schemas import SampleMove
 
 router = APIRouter(prefix="/api/projects/{project}/samples/{class_name}", tags=["samples"])
 _THUMB_RATE = 22050
-
-
 _DAY_S = 24 * 3600.0  # no sample is longer; this also keeps inf and 1e308 out of the slicing below
+
 
 @router.get("/{sample_id:path}/audio", response_class=FileResponse)
 def sample_audio(class_name: str, sample_id: str, project: ProjectDep) -> FileResponse:
