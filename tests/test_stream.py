@@ -6,10 +6,12 @@ first prediction comes once half a window is heard (0.5 s), then one every 0.1 s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from scipy.signal import resample_poly
 
 from conftest import bass_note, drum_hit, room_noise
 from earmark.classifier import Classifier, Prediction
@@ -153,7 +155,10 @@ def test_an_empty_chunk_is_fine(stream: StreamingClassifier) -> None:
 
 @pytest.mark.parametrize("rate", [44100, 48000])
 def test_microphone_rates_are_resampled_as_they_stream(trained_classifier: Classifier, rate: int) -> None:
-    y = recording(rate)
+    # the model-rate recording taken to the device's rate offline (scipy's polyphase filter, not earmark's
+    # resampler): the same sounds, so whatever differs below is the streaming resampler's doing
+    g = math.gcd(rate, SR)
+    y = resample_poly(recording(), rate // g, SR // g).astype(np.float32)
     s = trained_classifier.stream(sample_rate=rate, hop_s=0.1)
     preds = feed_all(s, y, 1024)  # 1024-sample chunks: a typical audio callback
     # the streaming resampler holds back about 26 ms, so the last hop is still pending
@@ -162,12 +167,11 @@ def test_microphone_rates_are_resampled_as_they_stream(trained_classifier: Class
     np.testing.assert_allclose(times, np.arange(5, 5 + len(preds)) / 10, atol=1e-9)
     assert 2.95 < s.time_s <= 3.0  # time_s counts model-rate audio out of the resampler
     at_model_rate = probs(feed_all(trained_classifier.stream(sample_rate=SR, hop_s=0.1), recording(), 1024))
-    # the same sounds heard at 44.1/48 kHz (26 ms later, and with other noise samples): nearly the same
+    # measured: mean difference 0.003, largest 0.035, every label the same
     diff = np.abs(probs(preds) - at_model_rate[: len(preds)])
-    assert diff.mean() < 0.05, diff.mean()
-    labels = [p.label for p in preds]
-    agree = np.mean([a == b for a, b in zip(labels, [trained_classifier.labels[i] for i in at_model_rate.argmax(1)])])
-    assert agree >= 0.9
+    assert diff.mean() < 0.01, diff.mean()
+    assert diff.max() < 0.1, diff.max()
+    assert [p.label for p in preds] == [trained_classifier.labels[i] for i in at_model_rate[: len(preds)].argmax(1)]
 
 
 def test_the_stream_hears_what_plays(trained_classifier: Classifier) -> None:
