@@ -458,11 +458,37 @@ def test_concurrent_moves_never_overwrite(tmp_path: Path) -> None:
     assert len(project.samples("bass")) + len(project.samples("background")) == 40
 
 
+def test_every_hop_of_a_long_live_message_is_answered_and_glitches_keep_time(
+        trained: tuple[TestClient, str]) -> None:
+    c, model_id = trained
+    rng = np.random.default_rng(1)
+    audio = np.concatenate([bass_note(rng, sample_rate=44100) for _ in range(2)])[:2 * 44100]
+    glitch = audio[:44100].copy()
+    glitch[1000:1100] = np.nan  # a glitching device: heard as silence, not dropped
+    with c.websocket_connect(f"/api/projects/band/models/{model_id}/live") as ws:
+        ws.send_text(json.dumps({"sample_rate": 44100.0}))  # a whole number of hertz, written as a float
+        assert ws.receive_json()["sample_rate"] == 44100
+        ws.send_bytes(glitch.astype("<f4").tobytes())
+        ws.send_bytes(audio.astype("<f4").tobytes())  # one 2 s message: twenty hops
+        ws.send_text("that is all")  # not a frame: the error that answers it marks the end of the replies
+        replies = []
+        while "error" not in (reply := ws.receive_json()):
+            replies.append(reply)
+    # from 0.5 s to 2.9 s of the 3 s sent (the resampler holds back ~26 ms)
+    times = [r["time_s"] for r in replies]
+    assert np.allclose(times, np.arange(5, 30) / 10), times
+    assert all(np.isfinite(list(r["probabilities"].values())).all() for r in replies)
+
+
 def test_bad_live_frames_get_a_json_error(trained: tuple[TestClient, str]) -> None:
     c, model_id = trained
     url = f"/api/projects/band/models/{model_id}/live"
     for first, then, expect in ((b"\0\0\0\0", None, "JSON text message"),
                                 ('{"sample_rate": 1e400}', None, "sample_rate"),
+                                ('{"sample_rate": "44100"}', None, "whole number of hertz"),
+                                ('{"sample_rate": 44100.5}', None, "whole number of hertz"),
+                                ('{"sample_rate": true}', None, "whole number of hertz"),
+                                ('{"sample_rate": NaN}', None, "whole number of hertz"),
                                 ('{"sample_rate": 44100}', "hello", "binary frames"),
                                 ('{"sample_rate": 8000}', b"\0" * (4 * 8000 * 3), "at most 2 s")):
         with c.websocket_connect(url) as ws:

@@ -83,12 +83,10 @@ async def live_session(websocket: WebSocket, model: Callable[[], Classifier]) ->
             if len(data) > most or len(data) % 4:
                 raise ParameterError(f"send little-endian float32 PCM, at most {_MAX_LIVE_MESSAGE_S:.0f} s "
                                      f"({most} bytes) per message")
+            # NaN or inf from a glitching device is heard as silence by the stream, so time stays in step
             chunk = np.frombuffer(data, dtype="<f4").astype(np.float32)
-            if not np.all(np.isfinite(chunk)):
-                continue
-            predictions = await run_in_threadpool(stream.feed, chunk)
-            if predictions:
-                await websocket.send_json(finite(predictions[-1].to_dict()))  # NaN is not JSON
+            for prediction in await run_in_threadpool(stream.feed, chunk):
+                await websocket.send_json(finite(prediction.to_dict()))  # NaN is not JSON
     except WebSocketDisconnect:
         return
     except EarmarkError as exc:
@@ -100,9 +98,14 @@ def _sample_rate(message: Message) -> int:
     if message["type"] == "websocket.disconnect":
         raise WebSocketDisconnect()
     try:
-        rate = int(json.loads(message.get("text") or "")["sample_rate"])
-    except (ValueError, KeyError, TypeError, OverflowError):
-        raise ParameterError('send {"sample_rate": N} (a JSON text message) first') from None
+        stated = json.loads(message.get("text") or "")["sample_rate"]
+    except (ValueError, KeyError, TypeError):
+        stated = None
+    # a whole number of hertz: not "44100" (a string) nor true, nor 44100.5
+    whole = isinstance(stated, int) or (isinstance(stated, float) and stated.is_integer())
+    if isinstance(stated, bool) or not whole:
+        raise ParameterError('send {"sample_rate": N} (a JSON text message, N a whole number of hertz) first')
+    rate = int(stated)
     if not 8000 <= rate <= 192000:
         raise ParameterError(f"sample_rate must be between 8000 and 192000 Hz, got {rate}")
     return rate
