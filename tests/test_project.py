@@ -132,7 +132,13 @@ def test_sample_ids_cannot_leave_their_class(project: Project, bad_id: str) -> N
 def test_models_list_skips_files_that_are_not_models(project: Project, trained_classifier) -> None:  # type: ignore[no-untyped-def]
     trained_classifier.save(project.new_model_path())
     (project.models_dir / "junk.earmark").write_bytes(b"not a model")
+    (project.models_dir / "folder.earmark").mkdir()
     [info] = project.models()
+    # ... but says which, and why, so a hand-copied model that does not show up is explained
+    assert project.unreadable_models() == [
+        ("folder.earmark", "is a folder; give the model file (e.g. model.earmark)"),
+        ("junk.earmark", "is not an earmark model file or is corrupted (SafetensorError); train it again or ask for "
+                         "a fresh copy")]
     assert info.labels == trained_classifier.labels and len(info.token) == 16
     assert project.model_path(info.id).exists()
     with pytest.raises(NotFoundError):

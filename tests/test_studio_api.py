@@ -222,6 +222,14 @@ def test_training_job_reports_history_and_writes_a_model(trained: tuple[TestClie
     assert [m["id"] for m in project["models"]] == [model_id]
 
 
+def test_a_model_file_that_cannot_be_read_is_listed_with_why(client: TestClient, tmp_path: Path) -> None:
+    (tmp_path / "projects" / "band" / "models" / "old.earmark").write_bytes(b"not a model")
+    project = client.get("/api/projects/band").json()
+    assert project["models"] == []
+    [entry] = project["unreadable_models"]
+    assert entry["file"] == "old.earmark" and "corrupted" in entry["reason"] and str(tmp_path) not in entry["reason"]
+
+
 def test_model_details_hold_the_confusion_cells_with_playable_clips(trained: tuple[TestClient, str]) -> None:
     c, model_id = trained
     model = c.get(f"/api/projects/band/models/{model_id}").json()

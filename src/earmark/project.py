@@ -370,14 +370,24 @@ class Project:
 
     # -- models ------------------------------------------------------------------------
     def models(self) -> list[ModelInfo]:
-        """The project's model files, newest first; unreadable files are left out."""
-        infos = []
+        """The project's model files, newest first; unreadable files are left out (see :meth:`unreadable_models`)."""
+        return self._scan_models()[0]
+
+    def unreadable_models(self) -> list[tuple[str, str]]:
+        """``(file name, reason)`` for each file in ``models/`` that is not a model earmark can read
+        (damaged, from a newer earmark, not a model at all), so a user can see why it is not listed."""
+        return self._scan_models()[1]
+
+    def _scan_models(self) -> tuple[list[ModelInfo], list[tuple[str, str]]]:
+        infos, unreadable = [], []
         for path in sorted(self.models_dir.glob(f"*{MODEL_SUFFIX}")):
             try:
                 infos.append(self._model_info(path))
-            except ModelFileError:
-                continue
-        return sorted(infos, key=lambda m: m.created, reverse=True)
+            except ModelFileError as exc:
+                unreadable.append((path.name, str(exc).removeprefix(f"{path}: ")))
+            except OSError as exc:  # a folder named like a model, a file gone meanwhile, no permission
+                unreadable.append((path.name, f"cannot be read: {exc.strerror or exc}"))
+        return sorted(infos, key=lambda m: m.created, reverse=True), unreadable
 
     def _model_info(self, path: Path) -> ModelInfo:
         manifest = read_manifest(path)

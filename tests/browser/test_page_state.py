@@ -84,6 +84,7 @@ def test_a_page_opened_on_another_project_knows_a_run_goes_on(page: Page, studio
 def test_what_cannot_be_done_yet_says_why(page: Page, studio, empty_project, page_errors) -> None:
     hints = studio.project(empty_project)["hints"]
     assert hints
+    (studio.root / empty_project / "models" / "old.earmark").write_bytes(b"not a model")  # e.g. copied in by hand
     studio.open(page, empty_project, "train")
     items = page.locator("[data-testid=train-hints] li")
     expect(items).to_have_count(len(hints))
@@ -93,6 +94,9 @@ def test_what_cannot_be_done_yet_says_why(page: Page, studio, empty_project, pag
     page.click("#tab-try")
     expect(page.locator("#live-start-btn")).to_be_disabled()
     expect(page.locator("[data-testid=live-no-model]")).to_have_text("Train or import a model first.")
+    unreadable = page.locator("#live-model option[disabled]")
+    expect(unreadable).to_have_text("old.earmark: cannot be read")
+    expect(unreadable).to_have_attribute("title", re.compile("corrupted"))
     expect(page.locator("#predict-file")).to_be_disabled()
     expect(page.locator("[data-testid=predict-no-model]")).to_be_visible()
     assert not page_errors

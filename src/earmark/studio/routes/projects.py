@@ -27,6 +27,7 @@ router = APIRouter(prefix="/api", tags=["projects"])
 def project_view(studio: StudioDep, project: Project) -> dict[str, Any]:
     job = studio.jobs.latest(project.root.name)
     return {**project.to_dict(), "models": [model_view(project, m) for m in project.models()],
+            "unreadable_models": [{"file": name, "reason": reason} for name, reason in project.unreadable_models()],
             "training": job.to_dict() if job else None}
 
 

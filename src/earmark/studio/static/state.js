@@ -71,10 +71,14 @@ export function selectClass(name) {
 export function bindModelSelect(select) {
   const fill = () => {
     const models = (state.project && state.project.models) || [];
+    const unreadable = (state.project && state.project.unreadable_models) || [];
     select.replaceChildren(
       ...(models.length ? [] : [h("option", { value: "" }, "no model yet: train one")]),
       ...models.map((m) => h("option", { value: m.id },
         `${m.id}${m.val_accuracy !== null && m.val_accuracy !== undefined ? ` (${(100 * m.val_accuracy).toFixed(0)} %)` : ""}`)),
+      // a file in models/ that cannot be read is shown, not hidden, with the reason on hover
+      ...unreadable.map((u) => h("option", { value: "", disabled: true, title: u.reason },
+        `${u.file}: cannot be read`)),
     );
     select.value = state.selectedModel || "";
     select.disabled = !models.length;
