@@ -92,6 +92,11 @@ def test_a_taken_project_name_is_refused_but_an_import_gets_a_new_one(client: Te
     imported = client.post("/api/projects/import", files={"file": ("band.zip", exported)}).json()
     assert imported["id"] == imported["name"] == "band-2"
     assert [c["name"] for c in imported["classes"]] == ["background"], "an empty project imports empty"
+    # one letter's case apart is the same name: the two would be one folder on macOS or Windows
+    assert_error(client.post("/api/projects", json={"name": "Band"}), 409, "ConflictError",
+                 "a project named 'band' already exists")
+    again = client.post("/api/projects/import", files={"file": ("BAND-2.zip", exported)}).json()
+    assert again["id"] == "BAND-2-2", "band-2 is taken, whatever the case"
 
 
 def test_projects_create_list_demo_and_delete(client: TestClient) -> None:

@@ -84,11 +84,18 @@ class Studio:
     def create_project(self, name: str, *, demo: bool = False, rename_if_taken: bool = False) -> Project:
         """A new project; a taken name is refused, or (``rename_if_taken``: imports) made unique."""
         folder = self.root / clean_name(name, what="project")
-        if folder.exists():
-            if not rename_if_taken:
-                raise ConflictError(f"a project named {folder.name!r} already exists; choose another name")
-            folder = free_path(folder)
-        project = Project.create(folder, name=folder.name)
+        with self._lock:  # two requests for one name: the second finds it taken
+            # 'Band' beside 'band' is taken too: the two would be one folder on macOS or Windows
+            taken = {p.name.casefold(): p.name for p in self.root.iterdir()} if self.root.is_dir() else {}
+            if folder.name.casefold() in taken:
+                if not rename_if_taken:
+                    raise ConflictError(f"a project named {taken[folder.name.casefold()]!r} already exists; "
+                                        "choose another name")
+                n = 2
+                while f"{folder.name}-{n}".casefold() in taken:
+                    n += 1
+                folder = folder.with_name(f"{folder.name}-{n}")
+            project = Project.create(folder, name=folder.name)
         if demo:
             fill_with_demo(project)
         return project
