@@ -284,8 +284,11 @@ def test_evaluate_and_compare_on_an_uploaded_test_set(trained: tuple[TestClient,
     c, model_id = trained
     test = write_dataset(tmp_path / "test", per_class=3, seed=9)
     files = [("files", (f"test/{f.relative_to(test).as_posix()}", f.read_bytes())) for f in sorted(test.rglob("*.wav"))]
-    report = c.post(f"/api/projects/band/models/{model_id}/evaluate", files=files).json()
+    report = c.post(f"/api/projects/band/models/{model_id}/evaluate",
+                    files=[*files, ("files", ("test/bass/broken.wav", b"RIFF junk"))]).json()
     assert report["n_clips"] == 9 and 0 <= report["accuracy"] <= 1
+    [skipped] = report["skipped"]
+    assert skipped["path"] == "bass/broken.wav", "files are named as the user knows them"
     assert sum(map(sum, report["confusion"]["matrix"])) == 9
     comparison = c.post("/api/projects/band/compare", data={"model_a": model_id, "model_b": model_id},
                         files=files).json()

@@ -199,13 +199,14 @@ def folder_per_class(files: list[tuple[str, Path]], target: Path, *,
     if len(files) == 1 and files[0][0].lower().endswith(".zip"):
         return extract_zip(files[0][1], target, max_bytes=max_unpacked_bytes)
     placed = 0
-    for n, (name, path) in enumerate(files):
+    for name, path in files:
         parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".", "..")]
         if len(parts) < 2 or Path(parts[-1]).suffix.lower() not in AUDIO_EXTENSIONS:
             continue
         folder = target / safe_stem(parts[-2])
         folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, folder / f"{n:05d}-{safe_stem(parts[-1])}{Path(parts[-1]).suffix.lower()}")
+        # the file's own name, so a report names the files as the user knows them (x-2.wav beside a second x.wav)
+        shutil.copyfile(path, free_path(folder / f"{safe_stem(parts[-1])}{Path(parts[-1]).suffix.lower()}"))
         placed += 1
     if not placed:
         raise DatasetError("the set needs one folder per class: upload a zip of it, or pick the folder "
