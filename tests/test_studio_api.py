@@ -6,6 +6,7 @@ import io
 import json
 import re
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -654,6 +655,27 @@ def test_odd_sample_ids_and_thumbnail_spans_are_client_errors(client: TestClient
     for query in ("start_s=inf", "end_s=inf", "start_s=1e308"):
         response = client.get(f"{base}/a.wav/spectrogram.png?{query}")
         assert response.status_code == 400, (query, response.text)
+
+
+def test_the_thumbnail_cache_keeps_the_most_recently_shown(client: TestClient, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import earmark.studio.routes.samples as samples
+
+    monkeypatch.setattr(samples, "THUMB_CACHE_FILES", 3)
+    client.post("/api/projects/band/classes/background/samples", files=[("files", ("a.wav", wav_bytes(1.0)))])
+    base = "/api/projects/band/samples/background/a.wav/spectrogram.png"
+    thumbs = tmp_path / "projects" / "band" / ".cache" / "thumbs"
+    first = client.get(f"{base}?end_s=0.5").content
+    for end in (0.6, 0.7):
+        client.get(f"{base}?end_s={end}")
+    time.sleep(0.01)
+    assert client.get(f"{base}?end_s=0.5").content == first  # shown again: now the most recent
+    for end in (0.8, 0.9):  # two more spans: the two least recently shown (0.6, 0.7) go
+        client.get(f"{base}?end_s={end}")
+    assert len(list(thumbs.iterdir())) == 3
+    before = {p.name for p in thumbs.iterdir()}
+    assert client.get(f"{base}?end_s=0.5").content == first
+    assert {p.name for p in thumbs.iterdir()} == before, "0.5 was kept, so it was not drawn again"
 
 
 def test_a_file_gone_between_check_and_use_is_a_404_not_a_500(client: TestClient, tmp_path: Path,

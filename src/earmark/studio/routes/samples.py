@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mimetypes
+import os
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -17,6 +20,9 @@ from ..schemas import SampleMove
 
 router = APIRouter(prefix="/api/projects/{project}/samples/{class_name}", tags=["samples"])
 _THUMB_RATE = 22050
+#: Thumbnails kept per project (a few kB each); past it the least recently shown go first, so
+#: pictures of deleted or changed samples, and of every span a client asks for, do not pile up.
+THUMB_CACHE_FILES = 4000
 _DAY_S = 24 * 3600.0  # no sample is longer; this also keeps inf and 1e308 out of the slicing below
 
 
@@ -39,14 +45,31 @@ def sample_spectrogram(class_name: str, sample_id: str, project: ProjectDep,
     stat = path.stat()
     key = hashlib.sha1(f"{path}|{stat.st_mtime_ns}|{stat.st_size}|{start_s}|{end_s}".encode()).hexdigest()
     thumb = project.cache_dir / "thumbs" / f"{key}.png"
-    if not thumb.exists():
+    if thumb.exists():
+        with contextlib.suppress(OSError):
+            os.utime(thumb)  # recently shown: kept longest
+    else:
         audio = load_audio(path, sample_rate=_THUMB_RATE)
         part = audio.samples[int(start_s * _THUMB_RATE): None if end_s is None else int(end_s * _THUMB_RATE)]
         if part.shape[-1] < _THUMB_RATE // 20:
             raise ParameterError(f"{start_s}–{end_s} s is not inside {sample_id} ({audio.duration_s:.2f} s long)")
         spectrogram_thumbnail_png(part, sample_rate=audio.sample_rate, path=thumb)
+        prune_cache(thumb.parent, keep=THUMB_CACHE_FILES)
     # the page asks with ?v=<version of the file>, so a long cache never shows a stale picture
     return FileResponse(thumb, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
+
+
+def prune_cache(folder: Path, *, keep: int) -> None:
+    """Delete all but the ``keep`` most recently used files in ``folder`` (a file another request
+    deletes meanwhile is no matter: it is a cache)."""
+    with os.scandir(folder) as entries:
+        files = [e for e in entries if e.is_file(follow_symlinks=False)]
+    if len(files) <= keep:
+        return
+    files.sort(key=lambda e: e.stat(follow_symlinks=False).st_mtime_ns)
+    for entry in files[: len(files) - keep]:
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
 
 
 @router.post("/{sample_id:path}/move")
