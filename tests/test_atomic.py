@@ -102,3 +102,31 @@ def test_writing_onto_a_folder_is_refused(tmp_path: Path) -> None:
     expected = f"cannot write {tmp_path}: it is a folder; give a file name"
     with pytest.raises(OutputError, match=re.escape(expected)), atomic_write(tmp_path) as fh:
         fh.write(b"x")
+
+
+def test_a_symbolic_link_is_written_through(tmp_path: Path) -> None:
+    real = tmp_path / "models" / "real.earmark"
+    real.parent.mkdir()
+    real.write_bytes(b"old")
+    link = tmp_path / "current.earmark"
+    link.symlink_to(real)
+    with atomic_write(link) as fh:
+        fh.write(b"new")
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_bytes() == b"new"
+    assert sorted(p.name for p in real.parent.iterdir()) == ["real.earmark"]
+
+
+def test_a_pipe_is_refused_and_left_a_pipe(tmp_path: Path) -> None:
+    # What /dev/null or /dev/stdout would be: replacing it with a regular file breaks the system.
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(OutputError, match="it is a device, pipe or socket, not a file"), atomic_write(fifo) as fh:
+        fh.write(b"x")
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]
+    link = tmp_path / "link"
+    link.symlink_to(fifo)
+    with pytest.raises(OutputError, match="it is a device"), atomic_write(link) as fh:
+        fh.write(b"x")
+    assert link.is_symlink() and stat.S_ISFIFO(fifo.lstat().st_mode)

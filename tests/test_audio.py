@@ -19,9 +19,12 @@ from earmark.audio import (
     AUDIO_EXTENSIONS,
     MIN_DURATION_S,
     Audio,
+    as_waveform,
+    check_sample_rate,
     frame_windows,
     load_audio,
     resample,
+    resampler,
     to_mono,
     valid_audio,
     write_wav,
@@ -257,7 +260,7 @@ def test_tmp_path_fixture_file_loads(tone_wav: Path) -> None:
     assert amplitude_at(audio.samples, 440.0, sample_rate=16000) == pytest.approx(0.5, rel=1e-3)
 
 
-@pytest.mark.parametrize("sample_rate", [0, -8000, 22050.0, True, "16000"])
+@pytest.mark.parametrize("sample_rate", [0, -8000, 22050.5, float("nan"), 48, True, "16000"])
 def test_bad_requested_sample_rate_is_refused(tone_wav: Path, sample_rate: object) -> None:
     with pytest.raises(ParameterError, match=re.escape(f"got {sample_rate!r}")):
         load_audio(tone_wav, sample_rate=sample_rate)  # type: ignore[arg-type]
@@ -427,7 +430,7 @@ def test_ffmpeg_fallback_prints_nothing(capfd: pytest.CaptureFixture[str]) -> No
 
 def test_valid_audio_checks() -> None:
     valid_audio(np.zeros(10, np.float32), sample_rate=8000)
-    with pytest.raises(ParameterError, match="sample_rate must be a positive integer in Hz, got 0"):
+    with pytest.raises(ParameterError, match="sample_rate must be 1000 to 768000 Hz, got 0"):
         valid_audio(np.zeros(10, np.float32), sample_rate=0)
     with pytest.raises(ParameterError, match=r"clip: expected shape .*got \(1, 2, 3\)"):
         valid_audio(np.zeros((1, 2, 3), np.float32), sample_rate=8000, source="clip")
@@ -463,8 +466,60 @@ def test_resample_keeps_pitch_length_and_shape() -> None:
     assert stereo.shape == (2, 8000) and stereo.flags.c_contiguous
     np.testing.assert_allclose(stereo[0], -stereo[1], atol=1e-6)
     assert resample(y, orig_sr=48000, target_sr=48000) is y
-    with pytest.raises(ParameterError, match="sample rates must be positive"):
+    with pytest.raises(ParameterError, match="_sr must be 1000 to 768000 Hz, got 0"):
         resample(y, orig_sr=48000, target_sr=0)
+
+
+@pytest.mark.parametrize("rate", [float("nan"), float("inf"), 2**63, 48, 44100.5, True])
+def test_resampling_refuses_a_rate_that_is_not_hertz(rate: object) -> None:
+    # NaN and 2**63 once sent soxr into a loop no Ctrl-C could stop; 48 took 13 s and 715 MB
+    y = tone(1000.0, sample_rate=48000, duration_s=0.1)
+    with pytest.raises(ParameterError, match=r"orig_sr must be"):
+        resample(y, orig_sr=rate, target_sr=22050)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match=r"target_sr must be"):
+        resampler(orig_sr=48000, target_sr=rate)  # type: ignore[arg-type]
+
+
+def test_check_sample_rate_takes_whole_hertz() -> None:
+    assert check_sample_rate(44100) == 44100 and check_sample_rate(np.int64(8000)) == 8000
+    assert check_sample_rate(48000.0) == 48000 and type(check_sample_rate(48000.0)) is int
+    for bad in (999, 768_001, np.bool_(True), "44100", None, 1e-3):
+        with pytest.raises(ParameterError, match=r"rate must be"):
+            check_sample_rate(bad, name="rate")
+
+
+def test_as_waveform_scales_integer_pcm_and_refuses_what_is_not_audio() -> None:
+    np.testing.assert_array_equal(as_waveform(np.array([-32768, 0, 16384], np.int16)), [-1.0, 0.0, 0.5])
+    np.testing.assert_array_equal(as_waveform(np.array([0, 128, 192], np.uint8)), [-1.0, 0.0, 0.5])
+    np.testing.assert_allclose(as_waveform(np.array([2**30], np.int32)), [0.5])
+    got = as_waveform([0.25, -0.25])
+    assert got.dtype == np.float32 and got.tolist() == [0.25, -0.25]
+    for bad, match in ((np.zeros(4, bool), "got bool values"), (np.zeros(4, complex), "got complex128 values"),
+                       ("take.wav", "got str"), (b"RIFF", "got bytes"), (None, "got NoneType")):
+        with pytest.raises(ParameterError, match=match):
+            as_waveform(bad)
+
+
+def test_samples_by_channels_is_refused_saying_to_transpose() -> None:
+    with pytest.raises(ParameterError, match=r"take: shape \(4800, 2\) would be 4800 channels of 2 samples; "
+                                             r".*\(samples, channels\): pass data.T"):
+        valid_audio(np.zeros((4800, 2), np.float32), sample_rate=48000, source="take")
+    valid_audio(np.zeros((2, 4800), np.float32), sample_rate=48000, source="take")
+
+
+def test_a_file_at_an_impossible_rate_is_refused_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "slow.wav"
+    sf.write(path, np.zeros(500, np.float32), 500)
+    with pytest.raises(AudioDecodeError, match=r"slow\.wav: says its sample rate is 500 Hz; earmark reads 1000 "
+                                               r"to 768000 Hz; convert it"):
+        load_audio(path)
+
+
+def test_a_few_samples_of_many_channels_is_too_short_not_misshapen(tmp_path: Path) -> None:
+    path = tmp_path / "blip.wav"
+    sf.write(path, np.zeros((4, 8), np.float32), 8000)  # 4 frames of 8 channels
+    with pytest.raises(AudioDecodeError, match=r"blip\.wav: is 0 ms long|blip\.wav: is 4 samples long"):
+        load_audio(path)
 
 
 # --- frame_windows --------------------------------------------------------------------------
@@ -557,8 +612,12 @@ def test_frame_windows_on_a_decoded_file() -> None:
 
 def test_frame_windows_refuses_bad_arguments() -> None:
     y = np.zeros(100, np.float32)
-    with pytest.raises(ParameterError, match="window_s and hop_s must be positive, got 0.1, 0"):
+    with pytest.raises(ParameterError, match="hop_s must be at least 0.01 s, got 0"):
         frame_windows(y, sample_rate=100, window_s=0.1, hop_s=0)
+    with pytest.raises(ParameterError, match="hop_s must be at least 0.01 s, got 1e-06"):
+        frame_windows(y, sample_rate=100, window_s=0.1, hop_s=1e-6)
+    with pytest.raises(ParameterError, match="window_s must be a positive number of seconds, got nan"):
+        frame_windows(y, sample_rate=100, window_s=float("nan"), hop_s=0.1)
     with pytest.raises(ParameterError, match=r"got \(2, 100\); call to_mono first"):
         frame_windows(np.zeros((2, 100), np.float32), sample_rate=100, window_s=0.1, hop_s=0.1)
     with pytest.raises(ParameterError, match="shorter than one sample at 100 Hz"):
@@ -615,7 +674,7 @@ def test_write_wav_refuses_nan_and_writes_nothing(tmp_path: Path) -> None:
     target = tmp_path / "nan.wav"
     with pytest.raises(ParameterError, match=re.escape(f"cannot write {target}") + ".*NaN"):
         write_wav(target, Audio(np.array([0.0, np.nan] * 400, np.float32), 8000))
-    with pytest.raises(ParameterError, match="sample_rate must be a positive integer"):
+    with pytest.raises(ParameterError, match="sample_rate must be 1000 to 768000 Hz"):
         write_wav(target, Audio(np.zeros(800, np.float32), 0))
     assert list(tmp_path.iterdir()) == []
 
@@ -647,5 +706,5 @@ def test_resampler_at_equal_rates_passes_chunks_through() -> None:
 
     chunk = np.linspace(-1, 1, 100, dtype=np.float32)
     np.testing.assert_array_equal(resampler(orig_sr=22050, target_sr=22050)(chunk), chunk)
-    with pytest.raises(ParameterError, match="sample rates must be positive"):
+    with pytest.raises(ParameterError, match="_sr must be 1000 to 768000 Hz, got 0"):
         resampler(orig_sr=0, target_sr=22050)

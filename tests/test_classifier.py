@@ -111,9 +111,56 @@ def test_unusable_audio_is_refused(trained_classifier: Classifier, samples: np.n
         trained_classifier.predict(samples, sample_rate=SR)
 
 
-def test_a_bad_sample_rate_is_refused(trained_classifier: Classifier) -> None:
-    with pytest.raises(ParameterError, match=r"sample_rate must be a positive integer in Hz, got 0"):
-        trained_classifier.predict(sound("bass"), sample_rate=0)
+@pytest.mark.parametrize(
+    ("rate", "match"),
+    [(0, r"sample_rate must be 1000 to 768000 Hz, got 0"),
+     (48, r"got 48; give the rate in hertz \(48000, not 48\)"),
+     (2**63, r"768000 Hz, got 9223372036854775808"),  # once hung soxr for good
+     (float("nan"), r"sample_rate must be a whole number of hertz \(e.g. 44100\), got nan"),
+     (44100.5, r"whole number of hertz .*got 44100.5"),
+     (True, r"whole number of hertz .*got True"),
+     ("44100", r"whole number of hertz .*got '44100'")],
+)
+def test_a_bad_sample_rate_is_refused(trained_classifier: Classifier, rate: object, match: str) -> None:
+    for call in (lambda: trained_classifier.predict(sound("bass"), sample_rate=rate),  # type: ignore[arg-type]
+                 lambda: trained_classifier.timeline(sound("bass"), sample_rate=rate),  # type: ignore[arg-type]
+                 lambda: trained_classifier.stream(sample_rate=rate)):  # type: ignore[arg-type]
+        with pytest.raises(ParameterError, match=match):
+            call()
+
+
+def test_a_whole_float_sample_rate_is_a_rate(trained_classifier: Classifier) -> None:
+    y = sound("bass", sample_rate=44100)
+    assert trained_classifier.predict(y, sample_rate=44100.0) == trained_classifier.predict(y, sample_rate=44100)
+
+
+def test_samples_by_channels_is_refused_not_misread(trained_classifier: Classifier) -> None:
+    # soundfile.read and sounddevice give (samples, channels); read as (channels, samples) that is
+    # 26460 "channels" of 2 samples, which once gave a confident label for nothing.
+    stereo = np.stack([sound("bass"), sound("bass")], axis=1)
+    for call in (lambda: trained_classifier.predict(stereo, sample_rate=SR),
+                 lambda: trained_classifier.timeline(stereo, sample_rate=SR),
+                 lambda: trained_classifier.stream(sample_rate=SR).feed(stereo[:2048])):
+        with pytest.raises(ParameterError, match=r"\(samples, channels\): pass data.T"):
+            call()
+    mono = trained_classifier.predict(stereo[:, 0], sample_rate=SR)
+    assert trained_classifier.predict(stereo.T, sample_rate=SR) == mono
+
+
+def test_integer_pcm_is_scaled_to_full_scale(trained_classifier: Classifier) -> None:
+    y = sound("drums") * 0.5
+    as_int16 = np.round(y * 32768).astype(np.int16)
+    got, expected = trained_classifier.predict(as_int16, sample_rate=SR), trained_classifier.predict(y, sample_rate=SR)
+    assert got.label == expected.label
+    np.testing.assert_allclose(list(got.probabilities.values()), list(expected.probabilities.values()), atol=1e-3)
+
+
+@pytest.mark.parametrize("samples", ["song.wav", None, np.array([1 + 1j] * 2000), np.ones(2000, bool)])
+def test_what_is_not_audio_samples_is_refused(trained_classifier: Classifier, samples: object) -> None:
+    with pytest.raises(ParameterError, match=r"audio: expected"):
+        trained_classifier.predict(samples, sample_rate=SR)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match=r"audio: expected"):
+        trained_classifier.timeline(samples, sample_rate=SR)  # type: ignore[arg-type]
 
 
 # -- windows --------------------------------------------------------------------------------------
@@ -194,6 +241,20 @@ def test_predict_clips_does_not_depend_on_batch_size(trained_classifier: Classif
     clips = [sound("bass", seed=s) for s in range(4)]
     np.testing.assert_allclose(trained_classifier.predict_clips(clips, batch_size=1),
                                trained_classifier.predict_clips(clips, batch_size=256), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("clip", "error", "match"),
+    [(np.full(SR, np.nan, np.float32), AudioDecodeError, r"clip 1: holds NaN or infinite"),
+     (np.full(SR, 1e30, np.float32), AudioDecodeError, r"clip 1: sample values reach 1e\+30"),
+     (np.zeros(0, np.float32), AudioDecodeError, r"clip 1: holds no audio samples"),
+     (np.zeros((2, SR), np.float32), ParameterError, r"clip 1: predict_clips takes mono clips")],
+)
+def test_predict_clips_refuses_what_predict_refuses(trained_classifier: Classifier, clip: np.ndarray,
+                                                    error: type[Exception], match: str) -> None:
+    # It returned NaN probabilities for the first three without a word.
+    with pytest.raises(error, match=match):
+        trained_classifier.predict_clips([sound("bass"), clip])
 
 
 def test_predict_clips_of_nothing_is_empty(trained_classifier: Classifier) -> None:
@@ -291,7 +352,17 @@ def test_predict_files_decodes_a_chunk_at_a_time(trained_classifier: Classifier,
     assert failed == []
 
 
-@pytest.mark.parametrize(("chunk_files", "chunk_s"), [(0, 600.0), (64, 0.0)])
+def test_predict_files_takes_one_path_as_one_path(trained_classifier: Classifier, tmp_path: Path) -> None:
+    # A str is iterable: it was walked character by character, "/" included.
+    sf.write(tmp_path / "a.wav", sound("drums"), SR)
+    for given in (str(tmp_path / "a.wav"), tmp_path / "a.wav", str(tmp_path)):
+        predictions, failed = trained_classifier.predict_files(given)  # type: ignore[arg-type]
+        assert [p.source for p in predictions] == [str(tmp_path / "a.wav")] and failed == []
+    with pytest.raises(ParameterError, match="not bytes"):
+        trained_classifier.predict_files(str(tmp_path).encode())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("chunk_files", "chunk_s"), [(0, 600.0), (64, 0.0), (64, float("inf"))])
 def test_predict_files_refuses_bad_chunk_sizes(trained_classifier: Classifier, chunk_files: int,
                                                chunk_s: float) -> None:
     with pytest.raises(ParameterError, match=r"chunk_files must be at least 1 and chunk_s positive, got"):

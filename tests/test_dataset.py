@@ -199,7 +199,7 @@ def test_a_plain_file_is_not_a_dataset(tmp_path: Path) -> None:
                         r"got 0\.0"),
      ({"clip_s": float("nan")}, r"got nan"),
      ({"clip_s": 5.0, "long_recording_s": 4.0}, r"\(4\.0 s\), got 5\.0"),
-     ({"clip_hop_s": -1.0}, r"the hop between clips must be a positive number of seconds, got -1\.0"),
+     ({"clip_hop_s": -1.0}, r"the hop between clips must be at least 0.01 seconds, got -1\.0"),
      ({"clip_hop_s": float("inf")}, r"the hop between clips .* got inf")],
 )
 def test_bad_cutting_settings_are_refused(small_dataset: Path, kwargs: dict[str, Any], match: str) -> None:

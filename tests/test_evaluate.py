@@ -192,8 +192,14 @@ def pitch_classifier_16k(tmp_path_factory: pytest.TempPathFactory) -> Classifier
 
 
 def test_the_pitch_model_hears_pitch(pitch_classifier_16k: Classifier, tones_testset: Path) -> None:
+    """The model these tests use must be one a rate mistake would show on: right on nearly every
+    tone (a 3-epoch model may miss one, by seed), and wrong on most high tones played too slow."""
     assert pitch_classifier_16k.sample_rate == 16000
-    assert evaluate(pitch_classifier_16k, tones_testset).accuracy == 1.0
+    assert evaluate(pitch_classifier_16k, tones_testset).accuracy >= 10 / 12
+    highs = load_dataset(tones_testset, sample_rate=22050).clips
+    slow = [pitch_classifier_16k.predict(c.samples, sample_rate=16000).label  # 22.05 kHz audio called 16 kHz
+            for c in highs if c.label == "high"]
+    assert slow.count("low") >= 4, slow
 
 
 def test_a_loaded_dataset_at_another_rate_is_brought_to_the_model_rate(
@@ -201,7 +207,8 @@ def test_a_loaded_dataset_at_another_rate_is_brought_to_the_model_rate(
 ) -> None:
     at_22k = load_dataset(tones_testset, sample_rate=22050)
     report = evaluate(pitch_classifier_16k, at_22k)
-    assert report.accuracy == 1.0, report.misclassified
+    # the same as reading the files at the model's rate: the same resampler, the same probabilities
+    assert report.to_dict() == evaluate(pitch_classifier_16k, tones_testset).to_dict()
 
 
 @pytest.mark.parametrize("as_dataset", [False, True])
@@ -213,7 +220,7 @@ def test_compare_models_at_different_rates(
     data = load_dataset(tones_testset, sample_rate=22050) if as_dataset else tones_testset
     result = compare(first, pitch_classifier_16k, data)
     assert result.a.to_dict() == evaluate(first, tones_testset).to_dict()
-    assert result.b.accuracy == 1.0, result.b.misclassified
+    assert result.b.to_dict() == evaluate(pitch_classifier_16k, tones_testset).to_dict()
 
 
 def test_compare_resamples_a_loaded_set_once_for_each_model(

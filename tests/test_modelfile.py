@@ -14,6 +14,7 @@ import soundfile as sf
 from safetensors.numpy import save_file
 
 import earmark
+from conftest import LEARNING_SETTINGS
 from earmark.classifier import Classifier
 from earmark.errors import ModelFileError, OutputError
 from earmark.modelfile import FORMAT, FORMAT_VERSION, load_weights, read_manifest
@@ -87,7 +88,7 @@ def test_the_manifest_says_everything_a_loader_needs(trained_classifier: Classif
     assert manifest["labels"] == ["background", "bass", "drums"]
     assert manifest["background_label"] == "background"
     assert manifest["architecture"]["name"] == "tiny"
-    assert manifest["training"]["arch"] == "tiny" and manifest["training"]["seed"] == 0
+    assert manifest["training"]["arch"] == "tiny" and manifest["training"]["seed"] == LEARNING_SETTINGS.seed
     assert set(manifest["metrics"]) >= {"validation", "history"}
     assert len(manifest["weights_sha256"]) == 64
     tensors = {k: v for k, v in head.items() if k != "__metadata__"}
@@ -165,6 +166,12 @@ def test_a_broken_manifest_is_refused(model_path: Path, tmp_path: Path, meta: di
     ("change", "match"),
     [({"labels": ["bass"]}, r"invalid labels \['bass'\]"),
      ({"labels": ["bass", "bass", "drums"]}, r"invalid labels"),
+     ({"labels": "abc"}, r"labels must be a list of names, got 'abc'"),  # was read as ['a', 'b', 'c']
+     ({"labels": {"a": 1, "b": 2, "c": 3}}, r"labels must be a list of names"),
+     ({"labels": ["background", "", "drums"]}, r"labels must be a list of names"),
+     ({"labels": ["background", 2, "drums"]}, r"labels must be a list of names"),
+     ({"hop_s": 1e-6}, r"or hop \(1e-06 s\)"),
+     ({"architecture": {"name": "tiny", "channels": [8, 16, 16, 10**6]}}, r"channels must be 2 to 8 blocks"),
      ({"window_s": 0}, r"an impossible window \(0\.0 s\) or hop"),
      ({"window_s": float("nan")}, r"an impossible window \(nan s\)"),
      ({"window_s": 1e9}, r"an impossible window \(1000000000\.0 s\)"),
@@ -172,7 +179,10 @@ def test_a_broken_manifest_is_refused(model_path: Path, tmp_path: Path, meta: di
      ({"features": {"sample_rate": 22050, "n_mfcc": 13}}, r"unknown feature settings \['n_mfcc'\]"),
      ({"architecture": {"name": "transformer"}}, r"unknown architecture 'transformer'"),
      ({"architecture": {"name": "tiny", "pooling": "attention"}}, r"unknown pooling 'attention'"),
-     ({"architecture": {"name": "cnn"}}, r"its weights do not fit its architecture 'cnn'")],
+     ({"architecture": {"name": "cnn"}}, r"its weights do not fit its architecture 'cnn'"),
+     # wide enough to take gigabytes if built before its weights are compared with it
+     ({"architecture": {"name": "tiny", "channels": [8, 16, 1024, 1024], "head_hidden": 4096}},
+      r"its weights do not fit its architecture 'tiny'")],
 )
 def test_a_manifest_that_does_not_fit_is_refused(
     model_path: Path, tmp_path: Path, change: dict[str, object], match: str

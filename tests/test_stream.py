@@ -167,11 +167,18 @@ def test_microphone_rates_are_resampled_as_they_stream(trained_classifier: Class
     np.testing.assert_allclose(times, np.arange(5, 5 + len(preds)) / 10, atol=1e-9)
     assert 2.95 < s.time_s <= 3.0  # time_s counts model-rate audio out of the resampler
     at_model_rate = probs(feed_all(trained_classifier.stream(sample_rate=SR, hop_s=0.1), recording(), 1024))
-    # measured: mean difference 0.003, largest 0.035, every label the same
-    diff = np.abs(probs(preds) - at_model_rate[: len(preds)])
+    # measured: mean difference 0.003, largest 0.035 to 0.062 (by CPU), every label the same
+    reference = at_model_rate[: len(preds)]
+    diff = np.abs(probs(preds) - reference)
     assert diff.mean() < 0.01, diff.mean()
     assert diff.max() < 0.1, diff.max()
-    assert [p.label for p in preds] == [trained_classifier.labels[i] for i in at_model_rate[: len(preds)].argmax(1)]
+    # a label must agree wherever the reference is sure of it: a window whose two best classes are
+    # within 0.1 of each other may tip either way on a difference the line above allows
+    top2 = np.sort(reference, axis=1)[:, -2:]
+    sure = top2[:, 1] - top2[:, 0] > 0.1
+    assert sure.sum() >= len(preds) // 2
+    got = np.array([p.label for p in preds])
+    assert (got[sure] == np.array(trained_classifier.labels)[reference.argmax(1)][sure]).all()
 
 
 def test_the_stream_hears_what_plays(trained_classifier: Classifier) -> None:
@@ -253,18 +260,39 @@ def test_smoothing_blends_each_prediction_with_the_last(trained_classifier: Clas
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [({"sample_rate": 0}, r"sample_rate must be positive, got 0"),
-     ({"hop_s": 0.0}, r"hop_s must be in \(0, 1\.0\], got 0\.0"),
-     ({"hop_s": 1.5}, r"hop_s must be in \(0, 1\.0\], got 1\.5"),
-     ({"smoothing": 1.0}, r"smoothing must be in \[0, 1\), got 1\.0")],
+    [({"sample_rate": 0}, r"sample_rate must be 1000 to 768000 Hz, got 0"),
+     ({"sample_rate": 1e-3}, r"sample_rate must be a whole number of hertz \(e.g. 44100\), got 0.001"),
+     ({"sample_rate": float("nan")}, r"sample_rate must be a whole number of hertz"),  # once hung for good
+     ({"sample_rate": 44100.5}, r"sample_rate must be a whole number of hertz"),
+     ({"hop_s": 0.0}, r"hop_s must be 0.01 to 1.0 seconds \(the model's window\), got 0\.0"),
+     ({"hop_s": 1e-6}, r"hop_s must be 0.01 to 1.0 seconds"),  # a million predictions a second
+     ({"hop_s": 1.5}, r"hop_s must be 0.01 to 1.0 seconds \(the model's window\), got 1\.5"),
+     ({"hop_s": float("nan")}, r"hop_s must be 0.01 to 1.0 seconds"),
+     ({"smoothing": 1.0}, r"smoothing must be in \[0, 1\), got 1\.0"),
+     ({"smoothing": "0.5"}, r"smoothing must be in \[0, 1\), got '0.5'")],
 )
-def test_bad_settings_are_refused(trained_classifier: Classifier, kwargs: dict[str, float], match: str) -> None:
-    settings: dict[str, float] = {"sample_rate": SR, "hop_s": 0.1, "smoothing": 0.0} | kwargs
+def test_bad_settings_are_refused(trained_classifier: Classifier, kwargs: dict[str, object], match: str) -> None:
+    settings: dict[str, object] = {"sample_rate": SR, "hop_s": 0.1, "smoothing": 0.0} | kwargs
     with pytest.raises(ParameterError, match=match):
-        StreamingClassifier(trained_classifier, sample_rate=int(settings["sample_rate"]), hop_s=settings["hop_s"],
-                            smoothing=settings["smoothing"])
+        StreamingClassifier(trained_classifier, **settings)  # type: ignore[arg-type]
 
 
 def test_a_chunk_of_the_wrong_shape_is_refused(stream: StreamingClassifier) -> None:
-    with pytest.raises(ParameterError, match=r"chunk must be \(samples,\) or \(channels, samples\), got \(1, 2, 3\)"):
+    with pytest.raises(ParameterError, match=r"chunk: expected shape \(samples,\) or \(channels, samples\), got "
+                                             r"\(1, 2, 3\)"):
         stream.feed(np.zeros((1, 2, 3), np.float32))
+    # sounddevice's callback gives (frames, channels): refused, not heard as 1024 channels of 2 samples
+    with pytest.raises(ParameterError, match=r"chunk: shape \(1024, 2\) would be 1024 channels .* pass data.T"):
+        stream.feed(np.zeros((1024, 2), np.float32))
+    with pytest.raises(ParameterError, match=r"chunk: expected real-valued audio samples"):
+        stream.feed(np.zeros(1024, np.complex64))
+    assert stream.time_s == 0.0
+
+
+def test_integer_chunks_are_scaled_like_predict_scales_them(trained_classifier: Classifier) -> None:
+    # int16 chunks were clipped to ±1000 (full scale many times over) and heard as noise
+    y = recording() * 0.5
+    as_int16 = np.round(y * 32768).astype(np.int16)
+    a = probs(feed_all(trained_classifier.stream(sample_rate=SR, hop_s=0.5), as_int16, 4096))
+    b = probs(feed_all(trained_classifier.stream(sample_rate=SR, hop_s=0.5), y, 4096))
+    np.testing.assert_allclose(a, b, atol=1e-3)

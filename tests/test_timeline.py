@@ -89,9 +89,11 @@ def test_a_short_first_segment_folds_into_the_next() -> None:
     assert spans(tl) == [(0.0, 3.0, "bass")]
 
 
-def test_a_short_segment_between_two_labels_joins_the_earlier_one() -> None:
+def test_a_short_segment_between_two_labels_joins_the_longer_one_or_the_earlier_on_a_tie() -> None:
     tl = timeline("background", "background", "background", "drums", "bass", "bass", "bass", min_segment_s=0.75)
     assert spans(tl) == [(0.0, 2.25, "background"), (2.25, 4.0, "bass")]
+    tl = timeline("background", "background", "drums", "bass", "bass", "bass", "bass", min_segment_s=0.75)
+    assert spans(tl) == [(0.0, 1.25, "background"), (1.25, 4.0, "bass")]
 
 
 def test_long_segments_are_kept_whatever_their_neighbours() -> None:
@@ -103,6 +105,14 @@ def test_everything_too_short_ends_as_one_segment() -> None:
     tl = timeline("bass", "drums", "bass", "drums", min_segment_s=10.0)
     assert len(tl.segments) == 1
     assert (tl.segments[0].start_s, tl.segments[0].end_s) == (0.0, 2.5)
+
+
+def test_a_shortest_segment_longer_than_the_recording_keeps_its_main_sound() -> None:
+    # Folding each short run into the next once named the whole recording after its last second.
+    tl = timeline("bass", *("drums",) * 8, "background", "background", min_segment_s=60.0)
+    assert spans(tl) == [(0.0, 6.0, "drums")]
+    tl = timeline("background", *("bass",) * 5, "drums", *("bass",) * 2, "drums", "drums", min_segment_s=60.0)
+    assert spans(tl) == [(0.0, 6.0, "bass")]
 
 
 def test_segments_tile_the_recording() -> None:

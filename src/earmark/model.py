@@ -43,6 +43,7 @@ ARCHITECTURES: dict[str, tuple[int, ...]] = {
 POOLINGS: tuple[str, ...] = ("frequency-projection", "frequency-mean")
 _LEGACY_POOLING = "frequency-mean"  # what a manifest without "pooling" was trained with
 MAX_HEAD_HIDDEN = 4096
+MAX_CHANNELS = 1024  # per convolutional block; wider is not a model earmark trains, and would take gigabytes
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,9 @@ class ArchSpec:
             raise ParameterError(f"unknown architecture {self.name!r}; choose one of {sorted(ARCHITECTURES)}")
         if not self.channels:
             object.__setattr__(self, "channels", ARCHITECTURES[self.name])
+        if not (2 <= len(self.channels) <= 8 and all(1 <= c <= MAX_CHANNELS for c in self.channels)):
+            raise ParameterError(f"channels must be 2 to 8 blocks of 1 to {MAX_CHANNELS} channels, "
+                                 f"got {list(self.channels)}")
         if not 0 <= self.dropout < 1:
             raise ParameterError(f"dropout must be in [0, 1), got {self.dropout}")
         if self.pooling not in POOLINGS:

@@ -26,6 +26,7 @@ from safetensors.numpy import save as st_save
 
 from ._version import __version__
 from .atomic import atomic_write
+from .audio import MIN_HOP_S
 from .errors import ModelFileError, ParameterError
 from .features import FeatureConfig
 from .model import ArchSpec
@@ -79,8 +80,12 @@ class Manifest:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Manifest:
+        if not isinstance(data, dict):
+            raise ModelFileError(f"the model manifest is incomplete or invalid (not a JSON object){_AGAIN}")
+        labels = data.get("labels")
+        if not (isinstance(labels, list) and all(isinstance(x, str) and x.strip() for x in labels)):
+            raise ModelFileError(f"the model manifest's labels must be a list of names, got {labels!r}{_AGAIN}")
         try:
-            labels = [str(x) for x in data["labels"]]
             manifest = cls(
                 labels=labels,
                 features=FeatureConfig.from_dict(dict(data["features"])),
@@ -99,7 +104,8 @@ class Manifest:
             raise ModelFileError(f"the model manifest is incomplete or invalid ({exc}){_AGAIN}") from exc
         if len(labels) < 2 or len(set(labels)) != len(labels):
             raise ModelFileError(f"the model manifest has invalid labels {labels!r}{_AGAIN}")
-        if not (0.2 <= manifest.window_s <= 10 and 0 < manifest.hop_s <= manifest.window_s):  # what training allows
+        # what training allows
+        if not (0.2 <= manifest.window_s <= 10 and MIN_HOP_S <= manifest.hop_s <= manifest.window_s):
             raise ModelFileError(f"the model manifest has an impossible window ({manifest.window_s} s) "
                                  f"or hop ({manifest.hop_s} s){_AGAIN}")
         return manifest

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .audio import MAX_SAMPLE_VALUE, resampler
+from .audio import MAX_SAMPLE_VALUE, MIN_HOP_S, as_waveform, check_sample_rate, resampler
 from .errors import ParameterError
 
 if TYPE_CHECKING:
@@ -29,21 +29,24 @@ class StreamingClassifier:
     ----------
     classifier : Classifier
     sample_rate : int
-        Rate of the chunks you feed, in Hz (e.g. the microphone's 44100 or 48000).
+        Rate of the chunks you feed, in Hz (e.g. the microphone's 44100 or 48000); a whole
+        number from 1000 to 768000 (:func:`~earmark.audio.check_sample_rate`).
     hop_s : float
-        A prediction every ``hop_s`` seconds of audio (0.1 → ten a second).
+        A prediction every ``hop_s`` seconds of audio (0.1 → ten a second), 0.01 s to the
+        model's window.
     smoothing : float
         Exponential smoothing of probabilities between predictions, 0 (none) to <1.
     """
 
     def __init__(self, classifier: Classifier, *, sample_rate: int, hop_s: float = 0.1,
                  smoothing: float = 0.0) -> None:
-        if sample_rate <= 0:
-            raise ParameterError(f"sample_rate must be positive, got {sample_rate}")
-        if not 0 < hop_s <= classifier.window_s:
-            raise ParameterError(f"hop_s must be in (0, {classifier.window_s}], got {hop_s}")
-        if not 0 <= smoothing < 1:
-            raise ParameterError(f"smoothing must be in [0, 1), got {smoothing}")
+        sample_rate = check_sample_rate(sample_rate)
+        hop_ok = isinstance(hop_s, (int, float)) and MIN_HOP_S <= hop_s <= classifier.window_s
+        if isinstance(hop_s, bool) or not hop_ok:
+            raise ParameterError(f"hop_s must be {MIN_HOP_S} to {classifier.window_s} seconds (the model's window), "
+                                 f"got {hop_s!r}")
+        if isinstance(smoothing, bool) or not (isinstance(smoothing, (int, float)) and 0 <= smoothing < 1):
+            raise ParameterError(f"smoothing must be in [0, 1), got {smoothing!r}")
         self.classifier = classifier
         self.sample_rate = sample_rate
         self.hop_s = hop_s
@@ -73,13 +76,22 @@ class StreamingClassifier:
         return self._filled / self.classifier.sample_rate
 
     def feed(self, chunk: np.ndarray) -> list[Prediction]:
-        """Add a mono (or ``(channels, samples)``) float32 chunk; return the predictions it completes."""
+        """Add a mono ``(samples,)`` or ``(channels, samples)`` chunk; return the predictions it completes.
+
+        Float chunks are taken as they are, integer PCM (e.g. int16) is scaled to ±1
+        (:func:`~earmark.audio.as_waveform`). What a glitching device sends is heard as
+        silence (NaN, infinite values) or clipped (floats beyond ±1000), never refused, so
+        time stays in step.
+
+        Raises
+        ------
+        ParameterError
+            If the chunk is not audio samples, or is ``(samples, channels)`` (pass ``chunk.T``).
+        """
         self._check_open()
-        y = np.asarray(chunk, dtype=np.float32)
+        y = as_waveform(chunk, source="chunk")
         if y.ndim == 2:
             y = y.mean(axis=0)
-        if y.ndim != 1:
-            raise ParameterError(f"chunk must be (samples,) or (channels, samples), got {y.shape}")
         if not np.all(np.isfinite(y)):
             y = np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0)
         if y.size and np.max(np.abs(y)) > MAX_SAMPLE_VALUE:  # a glitching device: clip, never overflow

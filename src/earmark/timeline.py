@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
+from .audio import MIN_HOP_S
 from .errors import ParameterError
 
 __all__ = ["Segment", "Timeline", "check_timeline_settings", "make_timeline", "timeline_hop"]
@@ -53,7 +54,6 @@ class Timeline:
 
 
 TIMELINE_HOP_S = 0.25  # the default hop, or the model's window where that is shorter
-MIN_HOP_S = 0.01       # a finer hop only repeats the same windows, slowly
 MAX_SPAN_S = 3600.0    # smoothing or a shortest segment beyond an hour is a typo
 
 
@@ -83,7 +83,8 @@ def check_timeline_settings(*, window_s: float, hop_s: float, smooth_s: float, m
 def make_timeline(probs: np.ndarray, starts_s: np.ndarray, *, labels: list[str], window_s: float,
                   duration_s: float, hop_s: float, smooth_s: float, min_segment_s: float) -> Timeline:
     """Smooth window probabilities over ``smooth_s``, take the best label per window, merge runs
-    into segments, and fold segments shorter than ``min_segment_s`` into a neighbour.
+    into segments, and fold segments shorter than ``min_segment_s`` into a neighbour: the
+    shortest first, into the longer of its neighbours.
 
     ``probs`` is ``(n_windows, n_classes)`` in ``labels`` order; ``starts_s`` the windows' starts.
     """
@@ -100,28 +101,31 @@ def make_timeline(probs: np.ndarray, starts_s: np.ndarray, *, labels: list[str],
     best = smooth.argmax(axis=1)
     # Boundaries halfway between window centres; the ends are the recording's.
     edges = np.concatenate([[0.0], (centres[1:] + centres[:-1]) / 2, [duration_s]])
-    runs: list[list[int]] = []  # [label index, first window, last window]
-    for i, b in enumerate(best):
-        if runs and runs[-1][0] == b:
-            runs[-1][2] = i
+    # Runs of one label: label index, first window, last window.
+    change = np.flatnonzero(np.diff(best)) + 1
+    first = np.concatenate([[0], change])
+    last = np.concatenate([change - 1, [len(best) - 1]])
+    run_label = best[first]
+    # Fold the shortest run under min_segment_s into its longer neighbour, until none is left
+    # (or one run): where everything is short, the longest run, not the last, names the recording.
+    while len(first) > 1:
+        lengths = edges[last + 1] - edges[first]
+        k = int(np.argmin(lengths))
+        if lengths[k] >= min_segment_s:
+            break
+        if k == 0 or (k < len(first) - 1 and lengths[k + 1] > lengths[k - 1]):
+            j = k + 1
         else:
-            runs.append([int(b), i, i])
-    changed = True
-    while changed and len(runs) > 1:
-        changed = False
-        for k, (_, a, b) in enumerate(runs):
-            if edges[b + 1] - edges[a] < min_segment_s:
-                j = k - 1 if k > 0 else k + 1  # fold into the previous run (or the next at the start)
-                runs[j][1], runs[j][2] = min(runs[j][1], a), max(runs[j][2], b)
-                del runs[k]
-                changed = True
-                break
-    merged: list[list[int]] = []
-    for r in runs:
-        if merged and merged[-1][0] == r[0]:
-            merged[-1][2] = r[2]
-        else:
-            merged.append(list(r))
+            j = k - 1
+        first[j], last[j] = min(first[j], first[k]), max(last[j], last[k])
+        first, last, run_label = np.delete(first, k), np.delete(last, k), np.delete(run_label, k)
+        same = np.flatnonzero(run_label[1:] == run_label[:-1])  # neighbours of one label become one run
+        if len(same):
+            last[same] = last[same + 1]
+            keep = np.ones(len(first), bool)
+            keep[same + 1] = False
+            first, last, run_label = first[keep], last[keep], run_label[keep]
+    merged = [(int(lab), int(a), int(b)) for lab, a, b in zip(run_label, first, last)]
     segments = [Segment(start_s=float(edges[a]), end_s=float(edges[b + 1]), label=labels[lab],
                         confidence=float(smooth[a : b + 1, lab].mean())) for lab, a, b in merged]
     return Timeline(segments=segments, labels=labels, times_s=centres, probabilities=smooth,

@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from .ambience import synthetic_ambience
+from .audio import MIN_HOP_S
 from .augment import MixNoise, Shorten, compose_phrase, crop_or_loop, default_chain, onset_index
 from .backbone import AUTO, NONE, backbone_info, load_backbone, resolve_backbone
 from .classifier import Classifier
@@ -96,7 +97,28 @@ class TrainSettings:
     freeze_backbone: bool = True
     head_hidden: int | None = None
 
+    def _check_types(self) -> None:
+        """Each setting must be of its kind: ``epochs=2.5``, ``augment="no"`` or ``seed=True`` is a mistake."""
+        for f in fields(self):
+            value, kind = getattr(self, f.name), str(f.type)
+            if value is None and kind.endswith("| None"):
+                continue
+            if kind.startswith("int"):
+                ok = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+                want = "a whole number"
+            elif kind.startswith("float"):
+                ok = (isinstance(value, (int, float, np.integer, np.floating))
+                      and not isinstance(value, (bool, np.bool_)) and math.isfinite(value))
+                want = "a number"
+            elif kind == "bool":
+                ok, want = isinstance(value, (bool, np.bool_)), "True or False"
+            else:
+                ok, want = isinstance(value, str), "text"
+            if not ok:
+                raise ParameterError(f"{f.name} must be {want}, got {value!r}")
+
     def __post_init__(self) -> None:
+        self._check_types()
         if self.hop_s is None:
             object.__setattr__(self, "hop_s", self.window_s / 2)
         checks = [
@@ -106,8 +128,8 @@ class TrainSettings:
             (self.learning_rate is None or 0 < self.learning_rate < 1,
              f"learning_rate must be in (0, 1), got {self.learning_rate}"),
             (0.2 <= self.window_s <= 10, f"window_s must be in [0.2, 10] seconds, got {self.window_s}"),
-            (0 < self.hop_s <= self.window_s,  # type: ignore[operator]
-             f"hop_s must be in (0, window_s={self.window_s}], got {self.hop_s}"),
+            (MIN_HOP_S <= self.hop_s <= self.window_s,  # type: ignore[operator]
+             f"hop_s must be {MIN_HOP_S} to window_s={self.window_s} seconds, got {self.hop_s}"),
             (0 < self.val_fraction < 1, f"val_fraction must be in (0, 1), got {self.val_fraction}"),
             (self.arch in ARCHITECTURES, f"arch must be one of {sorted(ARCHITECTURES)}, got {self.arch!r}"),
             (0 <= self.ema_decay < 1, f"ema_decay must be in [0, 1), got {self.ema_decay}"),
@@ -115,6 +137,7 @@ class TrainSettings:
             (self.head_hidden is None or 0 <= self.head_hidden <= MAX_HEAD_HIDDEN,
              f"head_hidden must be 0 (a linear head) to {MAX_HEAD_HIDDEN}, got {self.head_hidden}"),
             (self.workers in (0, 1), f"workers must be 0 (make examples in this process) or 1, got {self.workers}"),
+            (0 <= self.threads <= 1024, f"threads must be 0 (as many as the machine has) to 1024, got {self.threads}"),
         ]
         for ok, message in checks:
             if not ok:
@@ -305,14 +328,27 @@ ProgressCallback = Callable[[EpochRecord], None]
 def train(
     data: str | os.PathLike[str] | Dataset,
     *,
-    settings: TrainSettings | None = None,
+    settings: TrainSettings | dict[str, Any] | None = None,
     progress: bool | ProgressCallback = True,
 ) -> Classifier:
     """Train a classifier on a folder-per-class dataset (a path, a zip, or a loaded :class:`Dataset`).
 
+    ``settings`` is a :class:`TrainSettings` or a dict of its fields (``{"epochs": 10}``).
     Returns the classifier; its ``manifest`` holds the settings, the training history, and the
     validation metrics (per-class accuracy, confusion matrix, misclassified clips).
+
+    A run is reproducible from its seed when it is the only one in its process: training seeds
+    PyTorch's, NumPy's and Python's process-wide generators and sets PyTorch's thread count, so
+    two runs in threads of one process disturb each other (run them in separate processes).
     """
+    if isinstance(settings, dict):
+        unknown = sorted(set(settings) - {f.name for f in fields(TrainSettings)})
+        if unknown:
+            raise ParameterError(f"unknown training setting {unknown[0]!r}; "
+                                 f"the settings are {[f.name for f in fields(TrainSettings)]}")
+        settings = TrainSettings(**settings)
+    elif settings is not None and not isinstance(settings, TrainSettings):
+        raise ParameterError(f"settings must be a TrainSettings or a dict, got {type(settings).__name__}")
     settings = settings or TrainSettings()
     threads_before = torch.get_num_threads()
     if settings.threads:
