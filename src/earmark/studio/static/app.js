@@ -9,7 +9,7 @@ import { initSamples } from "./samples.js";
 import { emit, on, setProject, state } from "./state.js";
 import { initTraining } from "./training.js";
 import { initTryFile } from "./tryfile.js";
-import { $, $$, busy, clearToasts, h, showError, toast } from "./ui.js";
+import { $, $$, busy, clearToasts, h, showError, toast, wireFileButtons } from "./ui.js";
 
 function showTab(name) {
   for (const tab of $$(".tabs [role=tab]")) {
@@ -88,6 +88,12 @@ function initProjectBar() {
 
   on("project", (project, { switched }) => {
     if (switched) clearToasts(); // the other project's messages no longer apply
+    // the address names the open project, so a reload or a bookmark comes back to it
+    const address = new URL(location.href);
+    if (address.searchParams.get("project") !== project.id) {
+      address.searchParams.set("project", project.id);
+      history.replaceState(null, "", address);
+    }
     // a reload (samples recorded, uploaded, moved, deleted; a model trained): fresh counts
     else fillProjects(project.id).catch(showError);
     const url = api.exportUrl(project.id);
@@ -106,6 +112,7 @@ function initProjectBar() {
 }
 
 async function boot() {
+  wireFileButtons();
   for (const tab of $$(".tabs [role=tab]")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
   initProjectBar();
   initSamples();
@@ -127,9 +134,6 @@ async function boot() {
       await openProject(id);
       if (asked && !known(asked)) {
         toast(`There is no project '${asked}': opened “${state.project.name}” instead.`, "error");
-        const url = new URL(location.href);
-        url.searchParams.delete("project");
-        history.replaceState(null, "", url);
       }
     } else {
       await fillProjects(null);

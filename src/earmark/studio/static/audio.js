@@ -8,7 +8,9 @@ import { h } from "./ui.js";
 export const CONSTRAINTS = { echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 1 };
 export const CLIP_PEAK = 0.99;
 
-/** One microphone per page; screens subscribe to its PCM frames. */
+/** One microphone per page; screens subscribe to its PCM frames.
+ *  Whoever needs it holds it (hold(who) opens it, release(who) lets go): it closes when the last
+ *  holder lets go, so the browser's "microphone in use" light goes out when nothing listens. */
 export class Mic {
   constructor() {
     this.ctx = null;
@@ -18,6 +20,32 @@ export class Mic {
     this.deviceId = "";
     this.listeners = new Set();
     this.starting = null;
+    this.holders = new Set();
+    this.watchers = new Set();
+  }
+
+  /** Open the microphone (see start) on behalf of `who` ("monitor", "recording", "preview"). */
+  async hold(who, deviceId = this.deviceId) {
+    await this.start(deviceId);
+    this.holders.add(who);
+    this._changed();
+    return this;
+  }
+
+  /** `who` no longer needs the microphone; the last to let go closes it. */
+  release(who) {
+    this.holders.delete(who);
+    if (!this.holders.size) this.stop();
+    this._changed();
+  }
+
+  /** Call fn() whenever the microphone opens, closes or changes holders. */
+  watch(fn) {
+    this.watchers.add(fn);
+  }
+
+  _changed() {
+    for (const fn of this.watchers) fn(this);
   }
 
   get running() {
@@ -47,7 +75,7 @@ export class Mic {
   }
 
   async _start(deviceId) {
-    this.stop();
+    this._close(); // another device: its holders still hold the new one
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       throw new Error("this browser gives no microphone access here; open the studio at http://127.0.0.1 or localhost");
     }
@@ -93,7 +121,15 @@ export class Mic {
     return () => this.listeners.delete(fn);
   }
 
+  /** Close the microphone now, whoever holds it (the holders are told through watch). */
   stop() {
+    const was = this.running;
+    this._close();
+    this.holders.clear();
+    if (was) this._changed();
+  }
+
+  _close() {
     if (this.stream) for (const t of this.stream.getTracks()) t.stop();
     if (this.node) this.node.port.onmessage = null;
     if (this.ctx) this.ctx.close().catch(() => {});

@@ -42,7 +42,7 @@ export function initLive() {
     label: $("#live-label"), bars: $("#live-bars"), rate: $("#live-rate"),
   }, {
     name: "Live preview",
-    openMic: () => startMic(),
+    openMic: () => startMic("preview"),
     target: () => {
       const model = modelInfo();
       if (!model) throw new Error("train or import a model first, then pick it here");
@@ -67,6 +67,8 @@ export function initLive() {
     if (preview.running) preview.stop("stopped: the model changed");
     noModel();
   });
+  // its bars and label live on the Try tab: leaving it stops listening (and frees the microphone)
+  on("tab", (tab) => { if (tab !== "try" && preview.running) preview.stop("stopped: you left the Try tab"); });
   fillMisfireClasses();
   noModel();
 }

@@ -9,13 +9,14 @@ export class LivePreview {
   /**
    * els: {start, stop, status, label, bars, rate} (elements).
    * target(): {url, labels, model?} of what to listen with; it may throw ("train a model first").
-   * openMic(): opens the microphone (default: the page's default input).
+   * openMic(): opens the microphone, holding it as "preview" (default: the page's default input).
+ *   Stopping lets go of it, so it closes unless something else (a recording) still holds it.
    * name: how messages call it ("Live preview" → "Live preview stopped: …").
    * onChange(running): called when it starts or stops.
    * canStart(): whether Start may be pressed now (false: no model to listen with).
    * idleBars(container): what the bars show when stopped (default: nothing).
    */
-  constructor(els, { target, openMic = () => mic.start(), name = "Listening", onChange = () => {},
+  constructor(els, { target, openMic = () => mic.hold("preview"), name = "Listening", onChange = () => {},
     canStart = () => true, idleBars = (container) => container.replaceChildren() }) {
     this.els = els;
     this.target = target;
@@ -25,6 +26,8 @@ export class LivePreview {
     this.canStart = canStart;
     this.idleBars = idleBars;
     this.stream = null;
+    // the microphone turned off elsewhere (the Samples tab's button): nothing left to hear
+    mic.watch(() => { if (this.running && !mic.running) this.stop("stopped: the microphone was turned off"); });
   }
 
   get running() {
@@ -45,6 +48,7 @@ export class LivePreview {
     const was = this.running;
     if (this.stream) this.stream.stop();
     this.stream = null;
+    if (was) mic.release("preview");
     this.els.stop.disabled = true;
     this.updateStart();
     this.setStatus(reason || "stopped", "stopped");

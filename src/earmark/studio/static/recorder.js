@@ -16,8 +16,9 @@ function setProgress(fraction) {
   $("#rec-progress").style.width = `${Math.max(0, Math.min(1, fraction)) * 100}%`;
 }
 
-export async function startMic(deviceId) {
-  await mic.start(deviceId ?? $("#input-device").value);
+/** Open the microphone for `who` (see Mic.hold) on the chosen input; fills the input list. */
+export async function startMic(who, deviceId) {
+  await mic.hold(who, deviceId ?? $("#input-device").value);
   await listInputs($("#input-device"));
   updateDeviceLine();
   return mic;
@@ -25,7 +26,7 @@ export async function startMic(deviceId) {
 
 function updateDeviceLine() {
   $("#device-rate").textContent = deviceLine();
-  $("#mic-btn").textContent = mic.running ? "Mic off" : "Mic on";
+  $("#mic-btn").textContent = mic.running ? "Turn mic off" : "Turn mic on";
   $("#mic-btn").setAttribute("aria-label", mic.running ? "Turn the microphone off" : "Turn the microphone on");
 }
 
@@ -158,7 +159,7 @@ async function record() {
   if (!className) throw new Error("add or pick a class first");
   const mode = $("#mode-long").checked ? "long" : "short";
   const settings = recordSettings(mode);
-  await startMic();
+  await startMic("recording");
   const recording = takeId("take");
   const rate = mic.sampleRate;
   const projectId = state.projectId;
@@ -193,6 +194,7 @@ async function record() {
     }
   } finally {
     session = null;
+    mic.release("recording"); // closes it unless "Turn mic on" (or the live preview) holds it
     $("#record-btn").disabled = false;
     $("#stop-btn").disabled = true;
     document.body.classList.remove("recording");
@@ -202,17 +204,18 @@ async function record() {
 
 export function initRecorder() {
   levelMeter($("#level-meter"));
+  mic.watch(updateDeviceLine);
   $("#mic-btn").addEventListener("click", (e) => busy(e.currentTarget, async () => {
     if (mic.running) {
       if (session) session.stop();
-      mic.stop();
+      mic.stop(); // off means off: a recording ends, the live preview stops (it watches the mic)
     } else {
-      await startMic();
+      await startMic("monitor");
     }
     updateDeviceLine();
   }));
   $("#input-device").addEventListener("change", (e) => {
-    if (mic.running) busy(e.target, () => startMic(e.target.value));
+    if (mic.running) busy(e.target, () => mic.start(e.target.value).then(updateDeviceLine));
   });
   for (const radio of [$("#mode-short"), $("#mode-long")]) {
     radio.addEventListener("change", () => {

@@ -6,17 +6,18 @@ import { api } from "./api.js";
 import { deviceLine, levelMeter, listInputs, liveSpectrogram, mic } from "./audio.js";
 import { filePredictor } from "./predict.js";
 import { LivePreview } from "./preview.js";
-import { $, displayName, h, labelColour, probabilityBars, showError } from "./ui.js";
+import { $, displayName, h, labelColour, probabilityBars, showError, wireFileButtons } from "./ui.js";
 
 const token = decodeURIComponent(location.pathname.replace(/\/+$/, "").split("/").pop());
 
 async function openMic() {
-  await mic.start($("#try-input-device").value);
+  await mic.hold("preview", $("#try-input-device").value);
   await listInputs($("#try-input-device"));
   $("#try-device-rate").textContent = deviceLine();
 }
 
 async function boot() {
+  wireFileButtons();
   let preview = null;
   levelMeter($("#try-meter"), () => Boolean(preview && preview.running));
   liveSpectrogram($("#try-spectrogram"));

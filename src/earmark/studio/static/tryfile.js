@@ -21,6 +21,7 @@ export function initTryFile() {
     const none = !modelInfo();
     $("#predict-no-model").hidden = !none;
     $("#predict-file").disabled = none;
+    $("[data-opens=predict-file]").disabled = none;
     $("#predict-drop").classList.toggle("disabled", none);
     $("#predict-drop").setAttribute("aria-disabled", String(none));
   };

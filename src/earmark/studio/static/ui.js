@@ -121,8 +121,16 @@ export function probabilityBars(container, labels) {
   };
 }
 
-/** Make `zone` accept dropped files and folders; calls onFiles([File]) with folders walked. */
+/** Make `zone` accept dropped files and folders; calls onFiles([File]) with folders walked.
+ *  From the keyboard, Enter or Space on the focused zone opens its first file button's picker. */
 export function dropZone(zone, onFiles) {
+  zone.addEventListener("keydown", (e) => {
+    if (e.target !== zone || (e.key !== "Enter" && e.key !== " ")) return;
+    e.preventDefault();
+    if (zone.getAttribute("aria-disabled") === "true") return;
+    const opener = zone.querySelector("[data-opens]");
+    if (opener && !opener.disabled) opener.click();
+  });
   zone.addEventListener("dragover", (e) => {
     e.preventDefault();
     zone.classList.add("dragging");
@@ -165,7 +173,18 @@ async function walkEntry(entry, prefix, out) {
   }
 }
 
-/** Wire a <label class="button"> + hidden <input type=file> pair: calls onFiles, then clears the input. */
+/** Every <button data-opens="ID"> opens the file picker of the hidden <input type=file id=ID>:
+ *  a real button, so the keyboard reaches it (a <label> for a hidden input is skipped by Tab). */
+export function wireFileButtons(root = document) {
+  root.addEventListener("click", (e) => {
+    const button = e.target.closest && e.target.closest("[data-opens]");
+    if (!button || button.disabled) return;
+    const input = document.getElementById(button.dataset.opens);
+    if (input && !input.disabled) input.click();
+  });
+}
+
+/** Wire a <button data-opens> + hidden <input type=file> pair: calls onFiles, then clears the input. */
 export function filePicker(input, onFiles) {
   input.addEventListener("change", () => {
     const files = [...input.files];
