@@ -570,6 +570,29 @@ def test_confusion_cells_play_the_part_of_a_longer_file() -> None:
     assert clip["spectrogram_url"].endswith("&start_s=4.000&end_s=8.000")
 
 
+def test_confusion_cells_follow_a_class_renamed_since_training(client: TestClient, tmp_path: Path) -> None:
+    """A model's report names classes as they were; renamed since, its clips still play (they 404'd)."""
+    from earmark.studio.routes.models import _cells
+
+    client.post("/api/projects/band/classes", json={"name": "bass"})
+    [sample] = client.post("/api/projects/band/classes/bass/samples",
+                           files=[("files", ("low.wav", wav_bytes(freq=80)))]).json()["added"]
+    project = Project.open(tmp_path / "projects" / "band")
+    report = [{"file": f"bass/{sample['id']}", "start_s": 0.0, "end_s": 1.0, "true": "bass",
+               "predicted": "background", "confidence": 0.6}]
+    for new_name in ("electric bass", "bass guitar"):  # renamed twice: the chain is followed
+        assert client.patch(f"/api/projects/band/classes/{project.current_class_name('bass')}",
+                            json={"name": new_name}).status_code == 200
+        [clip] = _cells(project, report)["bass|background"]
+        assert clip["class_name"] == new_name and clip["exists"], clip
+        assert client.get(clip["audio_url"]).status_code == 200
+        assert client.get(clip["spectrogram_url"]).status_code == 200
+    # a new class takes the old name: the report's "bass" is that class now, and the clip is not in it
+    client.post("/api/projects/band/classes", json={"name": "bass"})
+    [clip] = _cells(project, report)["bass|background"]
+    assert clip["class_name"] == "bass" and not clip["exists"]
+
+
 def test_a_sample_picture_can_show_part_of_the_file(client: TestClient) -> None:
     [sample] = client.post("/api/projects/band/classes/background/samples",
                            files=[("files", ("x.wav", wav_bytes(6.0)))]).json()["added"]

@@ -191,6 +191,35 @@ class Project:
         with atomic_write(self.root / PROJECT_FILE) as fh:
             fh.write(json.dumps(meta, indent=2).encode())
 
+    def _meta(self) -> dict[str, Any]:
+        try:
+            meta = json.loads((self.root / PROJECT_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return meta if isinstance(meta, dict) else {}
+
+    def _renames(self) -> dict[str, str]:
+        renamed = self._meta().get("renamed_classes")
+        return {str(k): str(v) for k, v in renamed.items()} if isinstance(renamed, dict) else {}
+
+    def _note_rename(self, old: str, new: str) -> None:
+        """Remember that class ``old`` is now ``new`` (see :meth:`current_class_name`)."""
+        meta = self._meta()
+        if not meta:  # an adopted folder whose project file cannot be read: nothing to keep it in
+            return
+        renames = {k: (new if v == old else v) for k, v in self._renames().items() if k != new}
+        renames[old] = new
+        meta["renamed_classes"] = {k: v for k, v in renames.items() if k != v}
+        with atomic_write(self.root / PROJECT_FILE) as fh:
+            fh.write(json.dumps(meta, indent=2).encode())
+
+    def current_class_name(self, name: str) -> str:
+        """What class ``name`` is called now: itself while its folder exists, else the name it was
+        renamed to (a model's report names classes as they were when it was trained)."""
+        if (self.samples_dir / name).is_dir():
+            return name
+        return self._renames().get(name, name)
+
     @property
     def samples_dir(self) -> Path:
         return self.root / "samples"
@@ -305,6 +334,7 @@ class Project:
                     raise
             else:
                 folder.rename(target)
+            self._note_rename(folder.name, target.name)
         return self.class_info(target.name)
 
     def delete_class(self, name: str) -> int:

@@ -140,3 +140,21 @@ def test_a_clip_of_a_longer_recording_asks_before_deleting_it(page: Page, studio
     assert given["id"] in [s["id"] for s in studio.samples(demo_project, given["class_name"])], \
         "dismissing the question keeps the recording"
     assert not page_errors
+
+
+def test_a_clip_gone_since_training_is_shown_without_fetching_it(page: Page, studio, demo_project, demo_model,
+                                                                 page_errors) -> None:
+    """The server says a clip is gone (moved or deleted since training): the card says so and asks
+    the server for nothing (it showed a broken picture and a player that could not play)."""
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    given, clip = open_cell_clip(page, studio, demo_project, demo_model["id"], lambda ref: ref.update(exists=False))
+    expect(clip).to_have_class(re.compile(r"\bgone\b"))
+    expect(clip).to_contain_text("moved or deleted since training")
+    expect(clip.locator("img")).to_have_count(0)
+    expect(clip.locator("audio")).to_have_count(0)
+    expect(clip.locator("[data-action=delete]")).to_have_count(0)
+    page.wait_for_timeout(300)
+    mine = f"/samples/{given['class_name']}/{given['id']}/"
+    assert not [url for url in asked if mine in url], "the page fetched a clip it was told is gone"
+    assert not page_errors

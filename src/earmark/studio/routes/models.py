@@ -30,7 +30,8 @@ def _cells(project: Project, clips: list[dict[str, Any]]) -> dict[str, list[dict
     cells: dict[str, list[dict[str, Any]]] = defaultdict(list)
     versions: dict[tuple[str, str], str] = {}
     for clip in clips:
-        class_name, _, sample_id = str(clip["file"]).partition("/")
+        trained_as, _, sample_id = str(clip["file"]).partition("/")
+        class_name = project.current_class_name(trained_as)  # renamed since: its samples moved with it
         key = (class_name, sample_id)
         if key not in versions:  # several clips may come from one file: look it up once
             versions[key] = sample_version(project, class_name, sample_id)

@@ -76,14 +76,17 @@ function clipCard(ref) {
   const status = h("span", { class: "clip-status" }, ref.exists === false ? "moved or deleted since training" : "");
   const actions = h("div", { class: "clip-actions" });
   const span = clipSpan(ref);
-  const card = h("div", { class: `clip-card${ref.exists === false ? " gone" : ""}`, "data-testid": "cell-clip", "data-sample": ref.id },
-    h("img", { class: "spectro", src: ref.spectrogram_url, alt: `Spectrogram of ${ref.id}`, loading: "lazy" }),
+  const gone = ref.exists === false; // nothing to fetch: no broken picture, no player that cannot play
+  const card = h("div", { class: `clip-card${gone ? " gone" : ""}`, "data-testid": "cell-clip", "data-sample": ref.id },
+    gone ? h("div", { class: "spectro spectro-gone", role: "img", "aria-label": `${ref.id} is no longer in the project` })
+      : h("img", { class: "spectro", src: ref.spectrogram_url, alt: `Spectrogram of ${ref.id}`, loading: "lazy" }),
     h("div", { class: "sample-name", title: ref.id }, ref.id),
     h("div", { class: "sample-meta" }, `in ${displayName(ref.class_name)}`,
       span ? h("span", { class: "clip-span", "data-testid": "clip-span" }, ` · ${span[0].toFixed(1)}–${span[1].toFixed(1)} s`) : ""),
-    h("audio", { controls: true, preload: "none", src: ref.audio_url, "data-testid": "cell-clip-audio" }),
+    gone ? "" : h("audio", { controls: true, preload: "none", src: ref.audio_url, "data-testid": "cell-clip-audio",
+      "aria-label": `Play ${ref.id}` }),
     actions, status);
-  if (ref.exists !== false) {
+  if (!gone) {
     const done = (text) => {
       card.classList.add("gone");
       actions.replaceChildren();

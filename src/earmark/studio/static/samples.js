@@ -52,7 +52,7 @@ export function sampleCard(sample) {
     h("div", { class: "sample-meta" },
       `${(sample.duration_s ?? 0).toFixed(2)} s`,
       sample.recording ? h("span", { class: "recording", title: "the recording this sample was cut from" }, ` · from ${sample.recording}`) : null),
-    h("audio", { controls: true, preload: "none", src: sample.audio_url }),
+    h("audio", { controls: true, preload: "none", src: sample.audio_url, "aria-label": `Play ${sample.id}` }),
     h("div", { class: "sample-actions" }, move,
       h("button", { type: "button", class: "danger ghost small", "aria-label": `Delete ${sample.id}`, "data-action": "delete",
         onclick: (e) => busy(e.currentTarget, async () => {
