@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -80,4 +82,43 @@ def test_try_a_file_and_play_its_timeline(page: Page, studio, demo_project, demo
     assert 20 < left < 30, left  # about 7.5 s of 30 s
     audio.evaluate("a => a.pause()")
     screenshot(page, "timeline", full_page=True)
+    assert not page_errors
+
+
+def test_a_long_recordings_timeline_stays_readable(page: Page, studio, demo_project, demo_model, page_errors,
+                                                   tmp_path) -> None:
+    """A 20-minute recording: a time axis of at most ten labels that do not overlap (it had 121), how
+    much of the time each class holds, and the segments to download as the CLI writes them."""
+    duration = 1200.0
+    bounds = np.linspace(0, duration, 41)
+    segments = [{"start_s": float(a), "end_s": float(b), "label": ("bass", "drums", "background")[i % 3],
+                 "confidence": 0.8} for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]))]
+    answer = {"label": "bass", "confidence": 0.5, "probabilities": {"background": 0.2, "bass": 0.5, "drums": 0.3},
+              "duration_s": duration, "timeline": {"duration_s": duration, "labels": ["background", "bass", "drums"],
+                                                   "segments": segments}}
+    # the server's answer for a 20-minute file, given for a short one: the page draws what it is told
+    page.route(re.compile(r"/models/[^/]+/predict$"), lambda route: route.fulfill(json=answer))
+    studio.open(page, demo_project, "try")
+    page.select_option("#predict-model", demo_model["id"])
+    page.set_input_files("#predict-file", str(demo_data_dir() / "recording.ogg"))
+    timeline = page.locator("[data-testid=timeline]")
+    expect(timeline).to_be_visible(timeout=30000)
+    ticks = timeline.locator(".time-axis span")
+    assert 4 <= ticks.count() <= 11
+    assert ticks.all_inner_texts()[:3] == ["0 s", "2:00", "4:00"]
+    boxes = [ticks.nth(i).bounding_box() for i in range(ticks.count())]
+    for left, right in zip(boxes, boxes[1:]):
+        assert left is not None and right is not None and left["x"] + left["width"] <= right["x"], (left, right)
+    axis = timeline.locator(".time-axis").bounding_box()
+    last = boxes[-1]
+    assert axis is not None and last is not None and last["x"] + last["width"] <= axis["x"] + axis["width"] + 1
+    legend = timeline.locator("[data-testid=timeline-legend]")
+    expect(legend).to_contain_text("Background Noise · 33 % of the time")
+    expect(legend).to_contain_text("bass · 35 % of the time")  # 14 of 40 segments
+    with page.expect_download() as download:
+        timeline.locator("[data-testid=segments-download]").click()
+    assert download.value.suggested_filename == "recording-segments.csv"
+    rows = Path(download.value.path()).read_text().splitlines()
+    assert rows[0] == "start_s,end_s,label,confidence" and len(rows) == 41
+    assert rows[1] == "0.000,30.000,bass,0.8000"
     assert not page_errors

@@ -61,13 +61,24 @@ export function timelineView(timeline, file, audio, labels) {
       },
     }, (seg.end_s - seg.start_s) / duration > 0.05 ? displayName(seg.label) : "")),
     h("div", { class: "cursor", style: { left: "0%" } }));
+  const step = tickStep(duration);
   const ticks = [];
-  const step = duration > 60 ? 10 : duration > 20 ? 5 : duration > 8 ? 2 : 1;
-  for (let t = 0; t <= duration + 1e-6; t += step) ticks.push(h("span", { style: { left: `${(100 * t) / duration}%` } }, `${t} s`));
+  for (let t = 0; t <= duration + 1e-6; t += step) {
+    const end = t / duration > 0.95; // the last label ends at the right edge instead of running past it
+    ticks.push(h("span", { style: { left: `${(100 * t) / duration}%`, ...(end ? { transform: "translateX(-100%)" } : {}) } },
+      clock(t)));
+  }
   const axis = h("div", { class: "time-axis" }, ...ticks);
-  const legend = h("div", { class: "legend" }, ...labels.map((l) => h("span", {},
-    h("i", { style: { background: labelColour(l, labels) } }), displayName(l))));
-  const view = h("div", { class: "timeline", "data-testid": "timeline" }, picture, track, axis, legend, audio);
+  const shares = timeShares(timeline.segments, duration);
+  const legend = h("div", { class: "legend", "data-testid": "timeline-legend" }, ...labels.map((l) => h("span", {},
+    h("i", { style: { background: labelColour(l, labels) } }),
+    `${displayName(l)}${shares[l] ? ` · ${Math.round(100 * shares[l])} % of the time` : ""}`)));
+  const download = h("a", {
+    class: "button small", "data-testid": "segments-download", download: `${stem(file.name || "recording")}-segments.csv`,
+    href: URL.createObjectURL(new Blob([segmentsCsv(timeline.segments)], { type: "text/csv" })),
+  }, "Download the segments (CSV)");
+  const view = h("div", { class: "timeline", "data-testid": "timeline" }, picture, track, axis, legend, audio,
+    h("div", { class: "row" }, download));
 
   const cursors = [cursor, track.querySelector(".cursor")];
   let raf = 0;
@@ -91,4 +102,39 @@ export function timelineView(timeline, file, audio, labels) {
   picture.addEventListener("click", seek);
   track.addEventListener("click", seek);
   return view;
+}
+
+/** Seconds between time-axis labels: a round step giving at most ten labels (a 20 min file had 121). */
+export function tickStep(duration) {
+  const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];
+  return steps.find((s) => duration / s <= 10) || Math.ceil(duration / 10 / 3600) * 3600;
+}
+
+/** "45 s" under a minute, else "m:ss" (or "h:mm:ss"). */
+export function clock(t) {
+  if (t < 60) return `${Math.round(t)} s`;
+  const s = Math.round(t);
+  const two = (n) => String(n).padStart(2, "0");
+  const hours = Math.floor(s / 3600);
+  const minutes = Math.floor((s % 3600) / 60);
+  return hours ? `${hours}:${two(minutes)}:${two(s % 60)}` : `${minutes}:${two(s % 60)}`;
+}
+
+/** How much of the recording each label holds: {label: fraction}. */
+export function timeShares(segments, duration) {
+  const out = {};
+  for (const seg of segments) out[seg.label] = (out[seg.label] || 0) + (seg.end_s - seg.start_s) / duration;
+  return out;
+}
+
+/** The segments as CSV, as `earmark timeline` writes them (start_s,end_s,label,confidence). */
+export function segmentsCsv(segments) {
+  const quote = (v) => (/[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+  const rows = segments.map((s) => [s.start_s.toFixed(3), s.end_s.toFixed(3), quote(String(s.label)),
+    Number(s.confidence).toFixed(4)].join(","));
+  return ["start_s,end_s,label,confidence", ...rows].join("\n") + "\n";
+}
+
+function stem(name) {
+  return name.replace(/\.[^.]*$/, "") || "recording";
 }
