@@ -145,3 +145,19 @@ def test_a_reload_comes_back_to_the_project_picked(page: Page, studio, demo_proj
     page.wait_for_selector("body[data-ready=true]")
     expect(page.locator("body")).to_have_attribute("data-project", empty_project)
     assert not page_errors
+
+
+def test_small_things_a_user_meets(page: Page, studio, demo_project, demo_model, tmp_path, page_errors) -> None:
+    studio.open(page, demo_project)
+    # names are cut where the server would refuse them; recording progress is announced as progress
+    expect(page.locator("#new-class-name")).to_have_attribute("maxlength", "64")
+    expect(page.locator("#new-project-name")).to_have_attribute("maxlength", "64")
+    expect(page.locator("#rec-progress-bar")).to_have_attribute("role", "progressbar")
+    # comparing a model with itself says so instead of evaluating it twice
+    page.click("#tab-evaluate")
+    page.select_option("#eval-model", demo_model["id"])
+    page.check("#eval-compare")
+    page.select_option("#eval-model-b", demo_model["id"])
+    page.set_input_files("#eval-zip", str(tone_wav(tmp_path / "tone.wav")))
+    expect(page.locator("[data-testid=toast-error]")).to_contain_text("pick two different models to compare")
+    assert not page_errors

@@ -36,7 +36,7 @@ def test_live_preview_hears_bass_and_saves_a_misfire(page: Page, studio, demo_pr
     before = {s["id"] for s in studio.samples(demo_project, "background")}
     page.select_option("#misfire-class", "background")
     page.click("#save-misfire-btn")
-    expect(page.locator("#misfire-status")).to_contain_text("Saved 2.0 s into background")
+    expect(page.locator("#misfire-status")).to_contain_text("Saved 2.0 s into Background Noise")
     added = [s for s in studio.samples(demo_project, "background") if s["id"] not in before]
     assert len(added) == 1 and added[0]["recording"].startswith("live-")
     assert added[0]["duration_s"] == pytest.approx(2.0, abs=0.05)

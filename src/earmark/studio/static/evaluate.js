@@ -70,6 +70,7 @@ async function run(files) {
   const comparing = $("#eval-compare").checked;
   const b = $("#eval-model-b").value;
   if (comparing && !b) throw new Error("pick a second model to compare with");
+  if (comparing && b === a) throw new Error("pick two different models to compare (A and B are the same)");
   const prepared = testSetFiles(files);
   out.replaceChildren(h("p", { class: "muted" }, h("span", { class: "spinner" }), ` Evaluating on ${prepared.length} file(s)…`));
   try {

@@ -29,7 +29,7 @@ async function saveMisfire() {
   const recording = takeId("live");
   const result = await uploadTo(className, [[encodeWav(audio, mic.sampleRate), `${recording}.wav`]], { recording, clip_s: KEEP_S });
   const n = (result.added || []).length;
-  $("#misfire-status").textContent = `Saved ${(audio.length / mic.sampleRate).toFixed(1)} s into ${className} (${n} sample${n === 1 ? "" : "s"}).`;
+  $("#misfire-status").textContent = `Saved ${(audio.length / mic.sampleRate).toFixed(1)} s into ${classLabel(className)} (${n} sample${n === 1 ? "" : "s"}).`;
   toast(`Saved the last ${KEEP_S} s into ${classLabel(className)}.`);
 }
 

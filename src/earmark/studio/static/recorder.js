@@ -4,7 +4,7 @@
 import { concat, deviceLine, encodeWav, levelMeter, listInputs, mic } from "./audio.js";
 import { uploadTo } from "./samples.js";
 import { classLabel, state } from "./state.js";
-import { $, busy, h, readNumber, showError, takeId, toast } from "./ui.js";
+import { $, busy, clause, h, readNumber, showError, takeId, toast } from "./ui.js";
 
 let session = null; // the recording in progress: {mode, stop(), ...}
 
@@ -13,7 +13,9 @@ function setStatus(text) {
 }
 
 function setProgress(fraction) {
-  $("#rec-progress").style.width = `${Math.max(0, Math.min(1, fraction)) * 100}%`;
+  const percent = Math.max(0, Math.min(1, fraction)) * 100;
+  $("#rec-progress").style.width = `${percent}%`;
+  $("#rec-progress-bar").setAttribute("aria-valuenow", String(Math.round(percent)));
 }
 
 /** Open the microphone for `who` (see Mic.hold) on the chosen input; fills the input list. */
@@ -132,7 +134,7 @@ function keepTake(take, err) {
         h("button", { type: "button", class: "ghost danger small", "data-action": "discard",
           onclick: () => { if (confirm(`Throw away ${take.id}? It was not saved.`)) forget(take); } }, "Discard")));
   }
-  take.message.textContent = `The upload failed: ${err.message}. The take is kept here: retry, or download it.`;
+  take.message.textContent = `The upload failed: ${clause(err.message)}. The take is kept here: retry, or download it.`;
   unsaved.set(take.id, take);
   showUnsaved();
 }
@@ -189,7 +191,7 @@ async function record() {
       await saveTake(take);
     } catch (err) {
       keepTake(take, err);
-      setStatus(`Not saved: ${err.message}. The take is kept below.`);
+      setStatus(`Not saved: ${clause(err.message)}. The take is kept below.`);
       showError(err);
     }
   } finally {

@@ -80,6 +80,9 @@ export function labelColour(label, labels) {
   return PALETTE[i % PALETTE.length];
 }
 
+/** A message made to sit mid-sentence: its own closing ".", "?" or "!" dropped (no "?." or ".."). */
+export const clause = (message) => String(message).replace(/[.?!\s]+$/, "");
+
 export function displayName(label) {
   return /^(background|_background_noise_)$/i.test(label) ? "Background Noise" : label;
 }
