@@ -12,7 +12,7 @@ import pytest
 
 from earmark import atomic
 from earmark.atomic import atomic_write
-from earmark.errors import OutputError
+from earmark.errors import OutputError, ParameterError
 
 
 @pytest.fixture
@@ -130,3 +130,14 @@ def test_a_pipe_is_refused_and_left_a_pipe(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="it is a device"), atomic_write(link) as fh:
         fh.write(b"x")
     assert link.is_symlink() and stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+def test_a_name_too_long_or_not_a_path_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match=r"x{300}\.earmark: File name too long; choose a shorter name"), \
+            atomic_write(tmp_path / ("x" * 300 + ".earmark")) as fh:
+        fh.write(b"x")
+    for bad in (None, b"/tmp/model.earmark"):
+        with pytest.raises(ParameterError, match=r"give the path to write as a str or pathlib.Path, got"), \
+                atomic_write(bad) as fh:  # type: ignore[arg-type]
+            fh.write(b"x")
+    assert list(tmp_path.iterdir()) == []

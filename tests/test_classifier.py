@@ -103,6 +103,7 @@ def test_predict_hears_the_end_of_a_clip(trained_classifier: Classifier) -> None
     ("samples", "error", "match"),
     [(np.array([0.1, np.nan] * 1000, np.float32), AudioDecodeError, r"audio: holds NaN or infinite sample values"),
      (np.zeros(0, np.float32), AudioDecodeError, r"audio: holds no audio samples"),
+     (np.zeros((0, 100), np.float32), AudioDecodeError, r"audio: holds no audio samples"),
      (np.zeros((1, 2, 100), np.float32), ParameterError, r"expected shape \(samples,\) or \(channels, samples\)")],
 )
 def test_unusable_audio_is_refused(trained_classifier: Classifier, samples: np.ndarray, error: type[Exception],

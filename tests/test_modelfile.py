@@ -16,7 +16,7 @@ from safetensors.numpy import save_file
 import earmark
 from conftest import LEARNING_SETTINGS
 from earmark.classifier import Classifier
-from earmark.errors import ModelFileError, OutputError
+from earmark.errors import ModelFileError, OutputError, ParameterError
 from earmark.modelfile import FORMAT, FORMAT_VERSION, load_weights, read_manifest
 
 MakeClassifier = Callable[..., Classifier]
@@ -217,6 +217,8 @@ def test_a_new_model_file_names_its_pooling(model_path: Path) -> None:
 def test_a_missing_path_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ModelFileError, match=r"nothing\.earmark: no such model file; check the path"):
         earmark.load(tmp_path / "nothing.earmark")
+    with pytest.raises(ParameterError, match=r"give the model file's path as a str or pathlib.Path, got NoneType"):
+        earmark.load(None)  # type: ignore[arg-type]
 
 
 def test_a_folder_is_not_a_model_file(tmp_path: Path) -> None:

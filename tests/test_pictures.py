@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from earmark.errors import AudioDecodeError
+from earmark.errors import AudioDecodeError, ParameterError
 from earmark.evaluate import report_from_probabilities
 from earmark.pictures import _draw_spectrogram, confusion_png, history_png, spectrogram_png, timeline_png
 from earmark.timeline import make_timeline
@@ -39,6 +39,15 @@ def test_spectrogram_png_of_a_tone(tmp_path: Path) -> None:
     assert path == tmp_path / "tone.png"
     assert png_size(path) == (1000, 360) and path.stat().st_size > 5_000
     assert leftovers(tmp_path) == []
+
+
+def test_a_stereo_take_or_a_list_is_drawn_as_its_mix(tmp_path: Path) -> None:
+    mono = spectrogram_png(tone(1000), sample_rate=SR, path=tmp_path / "mono.png")
+    stereo = spectrogram_png(np.stack([tone(1000), tone(1000)]), sample_rate=SR, path=tmp_path / "stereo.png")
+    listed = spectrogram_png(tone(1000).tolist(), sample_rate=SR, path=tmp_path / "list.png")  # type: ignore[arg-type]
+    assert mono.read_bytes() == stereo.read_bytes() == listed.read_bytes()
+    with pytest.raises(ParameterError, match=r"pass data.T"):
+        spectrogram_png(np.stack([tone(1000), tone(1000)], axis=1), sample_rate=SR, path=tmp_path / "x.png")
 
 
 @pytest.mark.parametrize(("hz", "tick"), [(500, "500"), (1000, "1k"), (5000, "5k")])

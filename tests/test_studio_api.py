@@ -306,8 +306,10 @@ def test_download_and_import_a_model(trained: tuple[TestClient, str]) -> None:
     original = c.get(f"/api/projects/band/models/{model_id}").json()
     assert info["id"].startswith("theirs-") and info["labels"] == original["labels"]
     assert info["token"] != original["token"], "a copy of a model gets a share link of its own"
+    assert info["same_as"] == [model_id], "the page says which model it copies"
     again = c.post("/api/projects/band/models/import", files={"file": (f"{info['id']}.earmark", data)}).json()
     assert re.fullmatch(r"theirs-\d{8}-\d{6}(-\d+)?", again["id"]), "a re-import is stamped once, not twice"
+    assert sorted(again["same_as"]) == sorted([model_id, info["id"]])
     c.delete(f"/api/projects/band/models/{again['id']}")
     assert_error(c.post("/api/projects/band/models/import", files={"file": ("x.earmark", b"garbage")}), 422,
                  "ModelFileError", r"^x\.earmark: ")

@@ -171,7 +171,7 @@ def test_probabilities_must_match_the_labels_and_starts() -> None:
                       smooth_s=0.0, min_segment_s=0.0)
 
 
-@pytest.mark.parametrize("hop_s", [0.0, -0.25, float("nan"), float("inf"), 0.001])
+@pytest.mark.parametrize("hop_s", [0.0, -0.25, float("nan"), float("inf"), 0.001, "0.25", None])
 def test_hop_must_be_a_sensible_fraction_of_the_window(hop_s: float) -> None:
     probs, starts = windows("bass", "drums")
     with pytest.raises(ParameterError, match=r"the hop must be between 0\.01 s and the model's window \(1\.0 s\)"):
@@ -192,7 +192,7 @@ def test_a_hop_longer_than_the_window_is_refused_for_the_audio_it_would_skip() -
 
 
 @pytest.mark.parametrize("field", ["smooth_s", "min_segment_s"])
-@pytest.mark.parametrize("value", [-1.0, float("nan"), float("inf"), 1e300])
+@pytest.mark.parametrize("value", [-1.0, float("nan"), float("inf"), 1e300, "1", None, True])
 def test_spans_must_be_between_zero_and_an_hour(field: str, value: float) -> None:
     settings = {"window_s": 1.0, "hop_s": 0.25, "smooth_s": 1.0, "min_segment_s": 0.5, field: value}
     with pytest.raises(ParameterError, match=r"must be between 0 and 3600 seconds, got"):

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import OutputError
+from .errors import OutputError, ParameterError
 
 __all__ = ["atomic_write"]
 
@@ -87,18 +87,26 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
 
     Raises
     ------
+    ParameterError
+        If ``path`` is not a ``str`` or path object.
     OutputError
         If the folder cannot be created or written to, or ``path`` is something other than a
         file (a folder, a device such as ``/dev/null``, a pipe); the message names the path.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ParameterError(f"give the path to write as a str or pathlib.Path, got {type(path).__name__}")
     target = Path(path)
-    if target.is_symlink():
-        target = Path(os.path.realpath(target))
-    if target.exists() and not target.is_dir() and not target.is_file():
-        raise OutputError(f"cannot write {path}: it is a device, pipe or socket, not a file, and earmark "
-                          "replaces what it writes whole; give a file name")
-    if target.is_dir():
-        raise OutputError(f"cannot write {target}: it is a folder; give a file name")
+    try:
+        if target.is_symlink():
+            target = Path(os.path.realpath(target))
+        if target.exists() and not target.is_dir() and not target.is_file():
+            raise OutputError(f"cannot write {path}: it is a device, pipe or socket, not a file, and earmark "
+                              "replaces what it writes whole; give a file name")
+        if target.is_dir():
+            raise OutputError(f"cannot write {target}: it is a folder; give a file name")
+    except OSError as exc:  # a name too long for the file system, a folder that cannot be searched
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}; choose a shorter name or another "
+                          "folder") from exc
     blocker = _not_a_folder(target)
     if blocker is not None:
         raise OutputError(

@@ -183,7 +183,7 @@ def valid_audio(samples: np.ndarray, *, sample_rate: int, source: str = "audio")
     if not isinstance(samples, np.ndarray):
         raise ParameterError(f"{source}: expected a numpy array, got {type(samples).__name__}")
     _check_shape(samples, source)
-    if samples.shape[-1] == 0:
+    if samples.size == 0:
         raise AudioDecodeError(f"{source}: holds no audio samples; record or export it again")
     if not np.all(np.isfinite(samples)):
         raise AudioDecodeError(

@@ -157,6 +157,8 @@ def _header(path: Path) -> dict[str, str]:
 
 def read_manifest(path: str | os.PathLike[str]) -> Manifest:
     """Read and validate a model file's manifest without touching its weights."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ParameterError(f"give the model file's path as a str or pathlib.Path, got {type(path).__name__}")
     p = Path(path)
     meta = _header(p)
     if meta.get("format") != FORMAT:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .atomic import atomic_write
-from .audio import resample
+from .audio import as_waveform, resample, to_mono
 from .features import FeatureConfig, _hz_to_mel, log_mel
 
 if TYPE_CHECKING:
@@ -65,6 +65,7 @@ _RANGE_DB = 60.0  # a picture shows this far below its loudest cell
 
 
 def _draw_spectrogram(ax: Any, samples: np.ndarray, sample_rate: int) -> None:
+    samples = to_mono(as_waveform(samples, source="spectrogram"))  # a picture of a stereo take: its mix
     # The mel front end takes 4 to 384 kHz: slower audio is drawn at 8 kHz (the bands above its
     # own top stay empty), faster at 192 kHz.
     if not 4000 <= sample_rate <= 384_000:
@@ -105,7 +106,7 @@ def spectrogram_thumbnail_png(samples: np.ndarray, *, sample_rate: int, path: st
     from PIL import Image
 
     config = FeatureConfig(sample_rate=sample_rate, n_mels=n_mels)
-    spec = log_mel(samples, sample_rate=sample_rate, config=config)
+    spec = log_mel(to_mono(as_waveform(samples, source="thumbnail")), sample_rate=sample_rate, config=config)
     spec = np.maximum(spec, spec.max() - np.log(10) * 8)  # 80 dB of range
     span = float(spec.max() - spec.min()) or 1.0
     rgba = colormaps["magma"]((spec - spec.min()) / span, bytes=True)[::-1]
@@ -118,7 +119,7 @@ def spectrogram_thumbnail_png(samples: np.ndarray, *, sample_rate: int, path: st
 
 def spectrogram_png(samples: np.ndarray, *, sample_rate: int, path: str | os.PathLike[str],
                     title: str = "") -> Path:
-    """A full-band mel spectrogram (dB) of mono ``samples``, written as PNG."""
+    """A full-band mel spectrogram (dB) of ``samples`` (stereo is drawn as its mix), written as PNG."""
     fig = _figure(10, 3.6)
     ax = fig.add_subplot()
     _draw_spectrogram(ax, samples, sample_rate)

@@ -44,7 +44,7 @@ from .dataset import (
     is_background_name,
     recording_of,
 )
-from .errors import ConflictError, DatasetError, ModelFileError, NotFoundError, ParameterError
+from .errors import ConflictError, DatasetError, EarmarkError, ModelFileError, NotFoundError, ParameterError
 from .modelfile import read_manifest
 
 if TYPE_CHECKING:
@@ -457,6 +457,20 @@ class Project:
             with source.open("rb") as src, atomic_write(target) as out:
                 shutil.copyfileobj(src, out)
         return self._model_info(target)
+
+    def same_weights(self, model_id: str) -> list[str]:
+        """The other models of this project with exactly ``model_id``'s weights (copies of it)."""
+        digest = read_manifest(self.model_path(model_id)).weights_sha256
+        twins = []
+        for path in sorted(self.models_dir.glob(f"*{MODEL_SUFFIX}")):
+            if path.stem == model_id:
+                continue
+            try:
+                if read_manifest(path).weights_sha256 == digest:
+                    twins.append(path.stem)
+            except (EarmarkError, OSError):  # unreadable files are listed elsewhere
+                continue
+        return twins
 
     def save_model(self, clf: Classifier) -> ModelInfo:
         """Write a trained classifier as a new model file of this project."""

@@ -28,6 +28,7 @@ def test_download_a_model_and_import_it_again(page: Page, studio, demo_project, 
     before = {m["id"] for m in studio.project(demo_project)["models"]}
     page.set_input_files("#import-model-input", str(path))
     expect(page.locator("[data-testid=toast-info]").last).to_contain_text("imported")
+    expect(page.locator("[data-testid=toast-info]").last).to_contain_text(f"the same model as {demo_model['id']}")
     after = {m["id"] for m in studio.project(demo_project)["models"]}
     (imported,) = after - before
     expect(page.locator("#keep-model")).to_have_value(imported)

@@ -78,7 +78,8 @@ async def import_model(request: Request, project: ProjectDep, studio: StudioDep)
         name, path = files[0]
         with as_upload(name, path):
             info = await run_in_threadpool(project.import_model, path, name=Path(name).name)
-    return model_view(project, info)
+    # a copy is kept (it gets a share link of its own), but the page says which model it copies
+    return {**model_view(project, info), "same_as": project.same_weights(info.id)}
 
 
 @router.delete("/models/{model_id}")

@@ -53,7 +53,9 @@ export function initKeep() {
       const info = await api.importModel(state.projectId, file);
       await reloadProject();
       selectModel(info.id);
-      toast(`Model ${info.id} imported.`);
+      const twins = info.same_as || [];
+      toast(twins.length ? `Model ${info.id} imported: the same model as ${twins.join(", ")}, already in this project.`
+        : `Model ${info.id} imported.`);
     });
   });
 }
