@@ -254,6 +254,22 @@ def test_model_details_hold_the_confusion_cells_with_playable_clips(trained: tup
     assert any("clips were scored" in w for w in model["warnings"]) == (validation["n_clips"] < 10)
 
 
+def test_a_model_can_be_given_a_name(trained: tuple[TestClient, str]) -> None:
+    c, model_id = trained
+    data = c.get(f"/api/projects/band/models/{model_id}/download").content
+    copy = c.post("/api/projects/band/models/import", files={"file": ("copy.earmark", data)}).json()
+    named = c.patch(f"/api/projects/band/models/{copy['id']}", json={"name": "library trained"}).json()
+    assert named["id"] == "library trained" and named["file"] == "library trained.earmark"
+    assert named["labels"] == copy["labels"] and named["token"] != copy["token"]
+    assert_error(c.get(f"/api/projects/band/models/{copy['id']}"), 404, "NotFoundError", "no model")
+    assert c.get("/api/projects/band/models/library%20trained").json()["settings"]["epochs"] == 3
+    assert_error(c.patch("/api/projects/band/models/library%20trained", json={"name": model_id}), 409,
+                 "ConflictError", "already has a model called")
+    assert_error(c.patch("/api/projects/band/models/library%20trained", json={"name": "../up"}), 400,
+                 "ParameterError", "model name '../up' cannot be used")
+    assert c.delete("/api/projects/band/models/library%20trained").status_code == 200
+
+
 def test_a_second_training_run_waits_for_the_first(tmp_path: Path) -> None:
     project = Project.create(tmp_path / "band")
     write_dataset(project.samples_dir, per_class=6, seed=4)

@@ -86,7 +86,9 @@ def test_earmark_share_serves_only_the_try_page(tmp_path: Path, trained_classifi
     model = trained_classifier.save(tmp_path / "sounds.earmark")
     with running(["share", str(model), "--no-browser"], r"(http://127\.0\.0\.1:\d+/)try/([0-9a-f]{16})") as link:
         base, token = link.group(1), link.group(2)
-        assert get_json(f"{base}api/try/{token}")["labels"] == trained_classifier.labels
+        shared = get_json(f"{base}api/try/{token}")
+        assert shared["labels"] == trained_classifier.labels
+        assert shared["name"] == "sounds", "the page calls the model what its file is called"
         assert "<html" in urllib.request.urlopen(f"{base}try/{token}", timeout=5).read().decode().lower()
         for path in ("", "api/projects", "api/status"):
             with pytest.raises(urllib.error.HTTPError) as refused:

@@ -445,15 +445,24 @@ class Project:
         return free_path(self.models_dir / f"{clean_name(stem, what='model')}-{time.strftime('%Y%m%d-%H%M%S')}"
                          f"{MODEL_SUFFIX}")
 
-    def import_model(self, source: Path, *, name: str = "imported") -> ModelInfo:
-        """Copy a model file into the project after checking it is one (manifest and weights)."""
+    def import_model(self, source: Path, *, name: str = "imported", stamp: bool = True) -> ModelInfo:
+        """Copy a model file into the project after checking it is one (manifest and weights).
+
+        Its id is ``name`` (less ``.earmark``) with a fresh time stamp, or with ``stamp=False``
+        the name as it is (``name-2`` … where taken), as ``earmark share`` keeps a file's name.
+        """
         from .classifier import Classifier
 
         Classifier.load(source)  # refuses foreign, corrupted or too-new files with a clear message
         stem = name[: -len(MODEL_SUFFIX)] if name.endswith(MODEL_SUFFIX) else name
-        stem = _STAMPED.sub("", stem) or "model"  # "model-20261125-181500" gets a fresh stamp, not a second one
+        if stamp:
+            stem = _STAMPED.sub("", stem) or "model"  # "model-20261125-181500" gets a fresh stamp, not a second one
+        usable = bool(stem) and bool(_NAME_OK.match(stem)) and ".." not in stem and len(stem) <= 64
         with NAMING:
-            target = self.new_model_path(stem if _NAME_OK.match(stem) and ".." not in stem else "imported")
+            if stamp or not usable:
+                target = self.new_model_path(stem if usable else "imported")
+            else:
+                target = free_path(self.models_dir / f"{stem}{MODEL_SUFFIX}")
             with source.open("rb") as src, atomic_write(target) as out:
                 shutil.copyfileobj(src, out)
         return self._model_info(target)
@@ -478,6 +487,22 @@ class Project:
             path = self.new_model_path()
             clf.save(path)
         return self._model_info(path)
+
+    def rename_model(self, model_id: str, *, to: str) -> ModelInfo:
+        """Give a model a name of its own ("library-trained", "my-room"): its file is renamed.
+        Its share link changes with it (a link names a project's model by name and weights)."""
+        path = self.model_path(model_id)
+        cleaned = clean_name(to, what="model")
+        if cleaned.lower().endswith(MODEL_SUFFIX):
+            cleaned = cleaned[: -len(MODEL_SUFFIX)] or cleaned
+        if cleaned == model_id:
+            return self._model_info(path)
+        with NAMING:
+            target = self.models_dir / f"{cleaned}{MODEL_SUFFIX}"
+            if target.exists() and not target.samefile(path):
+                raise ConflictError(f"this project already has a model called {cleaned!r}; choose another name")
+            path.rename(target)
+        return self._model_info(target)
 
     def delete_model(self, model_id: str) -> None:
         path = self.model_path(model_id)

@@ -171,3 +171,27 @@ def test_the_share_panel_uses_the_servers_links(page: Page, studio, demo_project
         page.click("#download-model-btn")
     assert info.value.suggested_filename.endswith(".earmark")
     assert not page_errors
+
+
+def test_name_a_model_and_see_how_it_was_trained(page: Page, studio, demo_project, demo_model, page_errors) -> None:
+    data = studio.client.get(f"/api/projects/{quote(demo_project)}/models/{demo_model['id']}/download").content
+    copy = studio.client.post(f"/api/projects/{quote(demo_project)}/models/import",
+                              files={"file": ("copy.earmark", data)}).json()
+    studio.open(page, demo_project, "keep")
+    page.select_option("#keep-model", copy["id"])
+    expect(page.locator("#model-name")).to_have_value(copy["id"])
+    page.fill("#model-name", "library trained")
+    page.click("#rename-model-btn")
+    expect(page.locator("[data-testid=toast-info]").last).to_contain_text("is now called library trained")
+    expect(page.locator("#keep-model")).to_have_value("library trained")
+    expect(page.locator("[data-testid=keep-info]")).to_contain_text("library trained.earmark")
+    assert "library trained" in [m["id"] for m in studio.project(demo_project)["models"]]
+    # the hood says what the model was trained with (its file records it)
+    page.click("#tab-train")
+    expect(page.locator("#hood-model")).to_have_value("library trained")
+    details = studio.client.get(f"/api/projects/{quote(demo_project)}/models/{demo_model['id']}").json()
+    epochs = details["settings"]["epochs"]
+    expect(page.locator("[data-testid=hood-settings]")).to_contain_text(f"Trained with {epochs} epochs · batch ")
+    expect(page.locator("[data-testid=hood-settings]")).to_contain_text("seed 0")
+    studio.client.delete(f"/api/projects/{quote(demo_project)}/models/library%20trained").raise_for_status()
+    assert not page_errors

@@ -25,6 +25,10 @@ class ClassRename(BaseModel):
     name: str = Field(min_length=1, max_length=64)
 
 
+class ModelRename(BaseModel):
+    name: str = Field(min_length=1, max_length=64, examples=["library-trained"])
+
+
 class SampleMove(BaseModel):
     to: str = Field(min_length=1, max_length=64, description="the class to move the sample to")
 

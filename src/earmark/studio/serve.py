@@ -66,7 +66,7 @@ def prepare_share(model_files: list[Path], *, folder: Path) -> tuple[StudioSetti
     if not model_files:
         raise ParameterError("name at least one model file to share")
     project = Project.create(folder / "shared", name="shared")
-    tokens = [project.import_model(path, name=path.name).token for path in model_files]
+    tokens = [project.import_model(path, name=path.name, stamp=False).token for path in model_files]
     return StudioSettings(projects_root=folder, project="shared"), tokens
 
 

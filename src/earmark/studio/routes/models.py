@@ -20,6 +20,7 @@ from ...intake import folder_per_class
 from ...project import Project
 from ..deps import ProjectDep, StudioDep, model_view, sample_base, sample_version
 from ..inference import live_session, predict_request
+from ..schemas import ModelRename
 from ..uploads import Upload, as_upload, read_upload
 
 router = APIRouter(prefix="/api/projects/{project}", tags=["models"])
@@ -80,6 +81,12 @@ async def import_model(request: Request, project: ProjectDep, studio: StudioDep)
             info = await run_in_threadpool(project.import_model, path, name=Path(name).name)
     # a copy is kept (it gets a share link of its own), but the page says which model it copies
     return {**model_view(project, info), "same_as": project.same_weights(info.id)}
+
+
+@router.patch("/models/{model_id}")
+def rename_model(model_id: str, body: ModelRename, project: ProjectDep) -> dict[str, Any]:
+    """Name a model; its id (and file, and share link) change with it."""
+    return model_view(project, project.rename_model(model_id, to=body.name))
 
 
 @router.delete("/models/{model_id}")

@@ -108,6 +108,7 @@ export const api = {
 
   model: (p, m) => get(apiPath("projects", p, "models", m)),
   deleteModel: (p, m) => del(apiPath("projects", p, "models", m)),
+  renameModel: (p, m, name) => patch(apiPath("projects", p, "models", m), { name }),
   importModel: (p, file) => {
     const form = new FormData();
     form.append("file", file);

@@ -26,6 +26,9 @@ function render() {
       h("dt", {}, "size"), h("dd", {}, m.size_bytes ? bytes(m.size_bytes) : "–"),
       h("dt", {}, "created"), h("dd", {}, m.created ? new Date(m.created).toLocaleString() : "–"))
     : h("p", { class: "muted" }, "No model yet: train one, or import a model file."));
+  $("#model-name").value = m ? m.id : "";
+  $("#model-name").disabled = !m;
+  $("#rename-model-btn").disabled = !m;
 }
 
 export function initKeep() {
@@ -44,6 +47,18 @@ export function initKeep() {
       document.execCommand("copy");
     }
     toast("Share link copied.");
+  });
+  $("#rename-model-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const m = modelInfo();
+    const name = $("#model-name").value.trim();
+    if (!m || !name || name === m.id) return;
+    busy($("#rename-model-btn"), async () => {
+      const info = await api.renameModel(state.projectId, m.id, name);
+      await reloadProject();
+      selectModel(info.id);
+      toast(`Model ${m.id} is now called ${info.id}; its share link changed with its name.`);
+    });
   });
   $("#import-model-input").addEventListener("change", (e) => {
     const file = e.target.files[0];
