@@ -7,7 +7,7 @@ import { $ } from "./ui.js";
 export function drawChart(canvas, series, { yMax = null, percent = false } = {}) {
   const g = canvas.getContext("2d");
   const { width, height } = canvas;
-  const pad = { left: 44, right: 12, top: 12, bottom: 26 };
+  const pad = { left: 44, right: 12, top: 30, bottom: 26 }; // the legend has the strip above the plot
   g.clearRect(0, 0, width, height);
   g.fillStyle = "#fff";
   g.fillRect(0, 0, width, height);
@@ -61,20 +61,20 @@ export function drawChart(canvas, series, { yMax = null, percent = false } = {})
       });
     }
   }
-  // legend
+  // legend: above the plot, where no line can run under it (accuracy ends near the top)
   let lx = width - pad.right - 150;
   for (const s of series) {
     g.strokeStyle = s.colour;
     g.lineWidth = 2;
     g.setLineDash(s.dashed ? [6, 4] : []);
     g.beginPath();
-    g.moveTo(lx, pad.top + 6);
-    g.lineTo(lx + 18, pad.top + 6);
+    g.moveTo(lx, 12);
+    g.lineTo(lx + 18, 12);
     g.stroke();
     g.setLineDash([]);
     g.fillStyle = "#374151";
     g.textAlign = "left";
-    g.fillText(s.label, lx + 22, pad.top + 10);
+    g.fillText(s.label, lx + 22, 16);
     lx += 75;
   }
   canvas.dataset.points = String(Math.max(0, ...series.map((s) => s.values.length)));

@@ -4,7 +4,7 @@
 import { api } from "./api.js";
 import { drawHistory } from "./charts.js";
 import { bindModelSelect, on, reloadProject, state } from "./state.js";
-import { $, busy, confusionRows, displayName, h, labelColour, noteList, pct, showError, toast } from "./ui.js";
+import { $, busy, confusionRows, displayName, h, labelColour, noteList, pct, shortName, showError, toast } from "./ui.js";
 
 let detail = null; // the selected model's full record (ModelInfo + history + validation)
 let token = 0;
@@ -80,7 +80,7 @@ function clipCard(ref) {
   const card = h("div", { class: `clip-card${gone ? " gone" : ""}`, "data-testid": "cell-clip", "data-sample": ref.id },
     gone ? h("div", { class: "spectro spectro-gone", role: "img", "aria-label": `${ref.id} is no longer in the project` })
       : h("img", { class: "spectro", src: ref.spectrogram_url, alt: `Spectrogram of ${ref.id}`, loading: "lazy" }),
-    h("div", { class: "sample-name", title: ref.id }, ref.id),
+    h("div", { class: "sample-name", title: ref.id }, shortName(ref.id)),
     h("div", { class: "sample-meta" }, `in ${displayName(ref.class_name)}`,
       span ? h("span", { class: "clip-span", "data-testid": "clip-span" }, ` · ${span[0].toFixed(1)}–${span[1].toFixed(1)} s`) : ""),
     gone ? "" : h("audio", { controls: true, preload: "none", src: ref.audio_url, "data-testid": "cell-clip-audio",

@@ -3,7 +3,7 @@
 
 import { api } from "./api.js";
 import { classInfo, classLabel, on, reloadProject, selectClass, state } from "./state.js";
-import { $, busy, dropZone, filePicker, h, readNumber, secs, showError, toast } from "./ui.js";
+import { $, busy, dropZone, filePicker, h, readNumber, secs, shortName, showError, toast } from "./ui.js";
 
 let loadToken = 0;
 
@@ -48,7 +48,7 @@ export function sampleCard(sample) {
     ...classes.filter((c) => c.name !== sample.class_name).map((c) => h("option", { value: c.name }, c.display_name || c.name)));
   const card = h("div", { class: "sample-card", "data-sample": sample.id, "data-testid": "sample-card" },
     h("img", { class: "spectro", src: sample.spectrogram_url, alt: `Spectrogram of ${sample.id}`, loading: "lazy" }),
-    h("div", { class: "sample-name", title: sample.id }, sample.id),
+    h("div", { class: "sample-name", title: sample.id }, shortName(sample.id)),
     h("div", { class: "sample-meta" },
       `${(sample.duration_s ?? 0).toFixed(2)} s`,
       sample.recording ? h("span", { class: "recording", title: "the recording this sample was cut from" }, ` · from ${sample.recording}`) : null),
@@ -58,7 +58,7 @@ export function sampleCard(sample) {
         onclick: (e) => busy(e.currentTarget, async () => {
           await api.deleteSample(state.projectId, sample.class_name, sample.id);
           card.remove();
-          toast(`Deleted ${sample.id}.`);
+          toast(`Deleted ${sample.id} (kept in the project's .trash folder).`);
           await reloadProject();
         }) }, "Delete")));
   move.addEventListener("change", () => {
@@ -177,7 +177,7 @@ function initClassForms() {
   $("#delete-class-btn").addEventListener("click", (e) => {
     const c = classInfo();
     if (!c) return;
-    if (c.samples > 0 && !confirm(`Delete the class “${c.name}” and its ${c.samples} samples?`)) return;
+    if (c.samples > 0 && !confirm(`Delete the class “${c.name}” and its ${c.samples} samples? They are kept in the project's .trash folder.`)) return;
     busy(e.currentTarget, async () => {
       const result = await api.deleteClass(state.projectId, c.name);
       await reloadProject();

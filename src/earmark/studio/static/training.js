@@ -91,7 +91,7 @@ function renderJob(j) {
   bar.dataset.state = j.state;
   const last = (j.history || [])[j.history.length - 1];
   const words = {
-    running: `Training… epoch ${j.epoch || 0} of ${j.epochs}`,
+    running: j.epoch ? `Training… epoch ${j.epoch} of ${j.epochs}` : `Preparing the data, then ${j.epochs} epochs…`,
     done: `Done: ${j.model ? j.model.id : "model"} saved`,
     failed: `Training failed: ${j.error || "unknown error"}`,
     cancelled: "Training cancelled.",

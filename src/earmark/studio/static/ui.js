@@ -83,6 +83,14 @@ export function labelColour(label, labels) {
 /** A message made to sit mid-sentence: its own closing ".", "?" or "!" dropped (no "?." or ".."). */
 export const clause = (message) => String(message).replace(/[.?!\s]+$/, "");
 
+/** A long file name cut in the middle ("take-20261…-003.wav"): its start and its distinguishing end stay. */
+export function shortName(name, max = 26) {
+  const text = String(name);
+  if (text.length <= max) return text;
+  const tail = Math.ceil((max - 1) * 0.55);
+  return `${text.slice(0, max - 1 - tail)}…${text.slice(text.length - tail)}`;
+}
+
 export function displayName(label) {
   return /^(background|_background_noise_)$/i.test(label) ? "Background Noise" : label;
 }
