@@ -66,7 +66,7 @@ def test_record_short_samples_and_a_long_take(page: Page, studio, empty_project,
     expect(cards).to_have_count(3)
     expect(cards.first).to_contain_text(re.compile(r"from take-\d{8}-\d{6}"))
     # a long name is cut in the middle: the number that tells the samples apart stays in sight
-    expect(cards.first.locator(".sample-name")).to_have_text(re.compile(r"^take-\d+…\d+-00[1-3]\.wav$"))
+    expect(cards.first.locator(".sample-name")).to_have_text(re.compile(r"^take-\d+….*_00\d\.wav$"))
     samples = studio.samples(empty_project, "bass")
     assert len(samples) == 3
     assert len({s["recording"] for s in samples}) == 1
