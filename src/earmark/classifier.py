@@ -150,24 +150,30 @@ class Classifier:
     def predict(self, samples: np.ndarray, *, sample_rate: int) -> Prediction:
         """Label one clip: its windows' probabilities, averaged with weight on its louder windows."""
         y = self._prepare(samples, sample_rate, "audio")
-        return self._to_prediction(self.predict_clips([y])[0])
+        return self._to_prediction(self._score_clips([y], checked=True)[0])
 
     def predict_file(self, path: str | os.PathLike[str]) -> Prediction:
         """Label one audio file (decoded and resampled to the model's rate)."""
         audio = load_audio(path, sample_rate=self.sample_rate)
-        return self._to_prediction(self.predict_clips([audio.samples])[0], source=str(path))
+        return self._to_prediction(self._score_clips([audio.samples], checked=True)[0], source=str(path))
 
-    def _window_batches(self, clips: Iterable[np.ndarray], batch_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """``(owner, windows)``: at most ``batch_size`` windows at a time, across clip boundaries."""
+    def _checked_clip(self, clip: np.ndarray, k: int) -> np.ndarray:
+        y = as_waveform(clip, source=f"clip {k}")
+        if y.ndim != 1:
+            raise ParameterError(f"clip {k}: predict_clips takes mono clips at the model's rate, got shape "
+                                 f"{y.shape}; mix with earmark.audio.to_mono (or use predict)")
+        valid_audio(y, sample_rate=self.sample_rate, source=f"clip {k}")
+        return y
+
+    def _window_batches(self, clips: Iterable[np.ndarray], batch_size: int,
+                        checked: bool) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """``(owner, windows)``: at most ``batch_size`` windows at a time, across clip boundaries.
+        ``checked``: the clips are known to be mono model-rate audio already (see :meth:`_checked_clip`)."""
         owners: list[np.ndarray] = []
         pieces: list[np.ndarray] = []
         count = 0
         for k, clip in enumerate(clips):
-            y = as_waveform(clip, source=f"clip {k}")
-            if y.ndim != 1:
-                raise ParameterError(f"clip {k}: predict_clips takes mono clips at the model's rate, got shape "
-                                     f"{y.shape}; mix with earmark.audio.to_mono (or use predict)")
-            valid_audio(y, sample_rate=self.sample_rate, source=f"clip {k}")
+            y = clip if checked else self._checked_clip(clip, k)
             view, starts = _window_view(y, sample_rate=self.sample_rate, window_s=self.window_s,
                                         hop_s=self.manifest.hop_s)
             pos = 0
@@ -195,10 +201,14 @@ class Classifier:
         AudioDecodeError
             If a clip is empty or holds NaN, infinite or far out-of-range values.
         """
+        return self._score_clips(clips, batch_size=batch_size, checked=False)
+
+    def _score_clips(self, clips: Iterable[np.ndarray], *, batch_size: int = 256, checked: bool) -> np.ndarray:
+        """:meth:`predict_clips`; ``checked=True`` skips checking clips that were checked on their way in."""
         if batch_size < 1:
             raise ParameterError(f"batch_size must be at least 1, got {batch_size}")
         probs, rms, owner = [], [], []
-        for own, windows in self._window_batches(clips, batch_size):
+        for own, windows in self._window_batches(clips, batch_size, checked):
             probs.append(self.score_windows(windows, batch_size=batch_size))
             rms.append(_window_rms(windows))
             owner.append(own)
@@ -264,7 +274,7 @@ class Classifier:
         predictions: list[Prediction] = []
         failed: list[tuple[str, str]] = []
         for chunk in self._decoded_chunks(paths, failed, chunk_files=chunk_files, chunk_s=chunk_s):
-            probs = self.predict_clips([y for _, y in chunk])
+            probs = self._score_clips([y for _, y in chunk], checked=True)  # load_audio checked them
             predictions += [self._to_prediction(pr, source=name) for (name, _), pr in zip(chunk, probs)]
         return predictions, failed
 

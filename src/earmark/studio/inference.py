@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from ..audio import load_audio, probe
+from ..audio import check_sample_rate, load_audio, probe
 from ..classifier import Classifier
 from ..errors import EarmarkError, LimitError, ParameterError
 from ..evaluate import finite
@@ -101,11 +101,9 @@ def _sample_rate(message: Message) -> int:
         stated = json.loads(message.get("text") or "")["sample_rate"]
     except (ValueError, KeyError, TypeError):
         stated = None
-    # a whole number of hertz: not "44100" (a string) nor true, nor 44100.5
-    whole = isinstance(stated, int) or (isinstance(stated, float) and stated.is_integer())
-    if isinstance(stated, bool) or not whole:
+    if stated is None:
         raise ParameterError('send {"sample_rate": N} (a JSON text message, N a whole number of hertz) first')
-    rate = int(stated)
-    if not 8000 <= rate <= 192000:
+    rate = check_sample_rate(stated)  # a whole number of hertz: not "44100" (a string) nor true, nor 44100.5
+    if not 8000 <= rate <= 192000:  # narrower than the library's: what a browser's microphone gives
         raise ParameterError(f"sample_rate must be between 8000 and 192000 Hz, got {rate}")
     return rate
