@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 import zipfile
 from pathlib import Path
 
@@ -155,3 +157,29 @@ def test_export_zip_holds_samples_models_and_project_file_but_not_cache_or_trash
     out = project.export_zip(project.root.parent / "out.zip")
     names = set(zipfile.ZipFile(out).namelist())
     assert names == {"band/earmark-project.json", "band/samples/bass/a.wav"}
+
+
+def test_a_sweep_clears_what_a_crash_left_behind(project: Project) -> None:
+    bass = project.add_class("bass")
+    keep = project.samples_dir / "bass" / "take.wav"
+    sf.write(keep, np.zeros(2205, np.float32), 22050)
+    old = time.time() - 2 * 3600
+    stale = [project.samples_dir / "bass" / ".take.wav.k2j3.tmp", project.models_dir / ".model-1.earmark.a1b2.tmp"]
+    fresh = project.samples_dir / "bass" / ".other.wav.x9y8.tmp"  # a write going on now
+    for path in [*stale, fresh]:
+        path.write_bytes(b"half")
+    for path in stale:
+        os.utime(path, (old, old))
+    halfway = project.samples_dir / ".renaming-1764100000000"  # a case-only rename cut short
+    halfway.mkdir()
+    (halfway / "kick.wav").write_bytes(keep.read_bytes())
+    os.utime(halfway, (old, old))
+
+    reopened = Project.open(project.root)
+    reopened.sweep_crash_leftovers()
+
+    assert not any(p.exists() for p in stale) and fresh.exists() and keep.exists()
+    assert not halfway.exists()
+    restored = [c for c in reopened.classes() if c.name.startswith("restored-")]
+    assert [c.samples for c in restored] == [1], "the samples of a rename cut short come back as a class"
+    assert bass.name in [c.name for c in reopened.classes()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import tempfile
 import time
@@ -760,3 +761,13 @@ def test_training_settings_with_a_typo_or_out_of_range_are_refused(client: TestC
                  r"epoch: extra inputs are not permitted")
     assert_error(client.post("/api/projects/band/train", json={"learning_rate": 1}), 400, "ParameterError",
                  r"learning_rate: input should be less than or equal to 0\.5")
+
+
+def test_the_studio_sweeps_a_project_s_crash_leftovers_when_it_first_opens_it(tmp_path: Path) -> None:
+    project = Project.create(tmp_path / "band")
+    stale = project.models_dir / ".model.earmark.k2j3.tmp"
+    stale.write_bytes(b"half a model")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    with make_client(tmp_path) as c:
+        assert c.get("/api/projects/band").status_code == 200
+        assert not stale.exists()

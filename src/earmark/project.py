@@ -19,6 +19,7 @@ so that they stay on one side of the validation split. Adding audio lives in
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -60,6 +61,8 @@ _NAME_OK = re.compile(r"^[\w][\w .()+,&'#@-]*$")
 MODEL_SUFFIX = ".earmark"
 #: Held while a free name is chosen and written, so that two requests never pick the same one.
 NAMING = threading.RLock()
+#: Temporary files older than this are a crash's leftovers, not a write going on (Project.sweep_crash_leftovers).
+LEFTOVER_AGE_S = 3600.0
 
 
 def clean_name(name: str, *, what: str) -> str:
@@ -185,6 +188,28 @@ class Project:
         if not (project.root / PROJECT_FILE).exists():
             project._write_meta({"created": _now(), "adopted": True})
         return cls.open(root)
+
+    def sweep_crash_leftovers(self) -> None:
+        """Delete what a crash in the middle of a write left behind: :func:`~earmark.atomic.atomic_write`'s
+        hidden ``.NAME.XXXX.tmp`` files (never the file they were to replace) and a case-only
+        rename's ``.renaming-*`` step (its samples come back as a class ``restored-*``), once an hour
+        old, so that a write going on now is left alone. The studio sweeps each project once, when
+        it first opens it."""
+        cutoff = time.time() - LEFTOVER_AGE_S
+        for folder in (self.samples_dir, self.models_dir, self.cache_dir):
+            if not folder.is_dir():
+                continue
+            for path in folder.rglob(".*.tmp"):
+                with contextlib.suppress(OSError):
+                    if path.is_file() and not path.is_symlink() and path.stat().st_mtime < cutoff:
+                        path.unlink()
+        if self.samples_dir.is_dir():
+            for step in self.samples_dir.glob(".renaming-*"):
+                # a class folder half way through a case-only rename: its samples, not trash
+                with contextlib.suppress(OSError):
+                    if step.is_dir() and not step.is_symlink() and step.stat().st_mtime < cutoff:
+                        restored = free_path(self.samples_dir / f"restored-{step.name.removeprefix('.renaming-')}")
+                        step.rename(restored)
 
     def _write_meta(self, extra: dict[str, Any]) -> None:
         meta = {"format": _FORMAT, "format_version": 1, "name": self.name, **extra}

@@ -41,6 +41,7 @@ class Studio:
         self._lock = threading.Lock()
         self._filling: Counter[tuple[str, str]] = Counter()  # (project, class folder): uploads running into it
         self._results = Path(tempfile.mkdtemp(prefix="earmark-studio-"))
+        self._swept: set[str] = set()  # projects whose crash leftovers this process has cleared
         self.limits = IntakeLimits(max_files=settings.max_upload_files,
                                    max_file_s=settings.max_file_minutes * 60,
                                    max_unpacked_bytes=int(settings.max_upload_mb * 1024**2))
@@ -79,7 +80,11 @@ class Studio:
         if "/" in project_id or "\\" in project_id or project_id.startswith(".") or \
                 not (folder / PROJECT_FILE).is_file():
             raise NotFoundError(f"no project {project_id!r}; the projects are {self.project_ids()}")
-        return Project.open(folder)
+        project = Project.open(folder)
+        if project_id not in self._swept:  # once per project and process: it walks every file
+            self._swept.add(project_id)
+            project.sweep_crash_leftovers()
+        return project
 
     def create_project(self, name: str, *, demo: bool = False, rename_if_taken: bool = False) -> Project:
         """A new project; a taken name is refused, or (``rename_if_taken``: imports) made unique."""
