@@ -771,3 +771,8 @@ def test_the_studio_sweeps_a_project_s_crash_leftovers_when_it_first_opens_it(tm
     with make_client(tmp_path) as c:
         assert c.get("/api/projects/band").status_code == 200
         assert not stale.exists()
+
+
+def test_a_health_check_may_ask_for_the_status_with_head(client: TestClient) -> None:
+    assert client.head("/api/status").status_code == 200  # was 405
+    assert client.get("/api/status").json()["version"]

@@ -31,7 +31,7 @@ def project_view(studio: StudioDep, project: Project) -> dict[str, Any]:
             "training": job.to_dict() if job else None}
 
 
-@router.get("/status")
+@router.api_route("/status", methods=["GET", "HEAD"])  # HEAD: what health checks and uptime monitors send
 def status(studio: StudioDep) -> dict[str, Any]:
     running = studio.jobs.running()
     return {"version": __version__, "projects_root": str(studio.root), "current": studio.current(),
