@@ -31,11 +31,16 @@ def project_view(studio: StudioDep, project: Project) -> dict[str, Any]:
             "training": job.to_dict() if job else None}
 
 
-@router.api_route("/status", methods=["GET", "HEAD"])  # HEAD: what health checks and uptime monitors send
+@router.get("/status")
 def status(studio: StudioDep) -> dict[str, Any]:
     running = studio.jobs.running()
     return {"version": __version__, "projects_root": str(studio.root), "current": studio.current(),
             "training": running.to_dict() if running else None}
+
+
+@router.head("/status", include_in_schema=False)  # what health checks and uptime monitors send
+def status_head(studio: StudioDep) -> dict[str, Any]:
+    return status(studio)
 
 
 @router.get("/projects")
