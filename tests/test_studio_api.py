@@ -612,6 +612,35 @@ def test_confusion_cells_follow_a_class_renamed_since_training(client: TestClien
     assert clip["class_name"] == "bass" and not clip["exists"]
 
 
+
+def test_confusion_cells_follow_a_sample_moved_since_training(client: TestClient, tmp_path: Path) -> None:
+    """Moved out of its cell's class (the cell's own "→ drums" button does that), a clip still plays
+    from where it went, through a rename of that class and a second move too."""
+    from earmark.studio.routes.models import _cells
+
+    for name in ("bass", "drums"):
+        client.post("/api/projects/band/classes", json={"name": name})
+    [sample] = client.post("/api/projects/band/classes/bass/samples",
+                           files=[("files", ("hit.wav", wav_bytes(freq=80)))]).json()["added"]
+    # a sample of that name already in drums: the moved one becomes hit-2.wav there
+    client.post("/api/projects/band/classes/drums/samples", files=[("files", ("hit.wav", wav_bytes(freq=300)))])
+    project = Project.open(tmp_path / "projects" / "band")
+    report = [{"file": f"bass/{sample['id']}", "start_s": 0.0, "end_s": 1.0, "true": "bass",
+               "predicted": "drums", "confidence": 0.6}]
+    moved = client.post(f"/api/projects/band/samples/bass/{sample['id']}/move", json={"to": "drums"}).json()
+    assert moved["class_name"] == "drums" and moved["id"] != sample["id"]
+    client.patch("/api/projects/band/classes/drums", json={"name": "kit"})
+    [clip] = _cells(project, report)["bass|drums"]
+    assert (clip["class_name"], clip["id"], clip["exists"]) == ("kit", moved["id"], True)
+    assert client.get(clip["audio_url"]).status_code == 200
+    client.post(f"/api/projects/band/samples/kit/{moved['id']}/move", json={"to": "background"})
+    [clip] = _cells(project, report)["bass|drums"]
+    assert clip["class_name"] == "background" and clip["exists"]
+    client.delete(f"/api/projects/band/samples/background/{clip['id']}")  # deleted: gone, not followed to the trash
+    [clip] = _cells(project, report)["bass|drums"]
+    assert not clip["exists"]
+
+
 def test_a_sample_picture_can_show_part_of_the_file(client: TestClient) -> None:
     [sample] = client.post("/api/projects/band/classes/background/samples",
                            files=[("files", ("x.wav", wav_bytes(6.0)))]).json()["added"]

@@ -223,18 +223,19 @@ class Project:
             return {}
         return meta if isinstance(meta, dict) else {}
 
-    def _renames(self) -> dict[str, str]:
-        renamed = self._meta().get("renamed_classes")
-        return {str(k): str(v) for k, v in renamed.items()} if isinstance(renamed, dict) else {}
+    def _where_now(self, kind: str) -> dict[str, str]:
+        """``renamed_classes`` (old class → new) or ``moved_samples`` ("class/id" → "class/id")."""
+        found = self._meta().get(kind)
+        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
-    def _note_rename(self, old: str, new: str) -> None:
-        """Remember that class ``old`` is now ``new`` (see :meth:`current_class_name`)."""
+    def _remember(self, kind: str, old: str, new: str) -> None:
+        """Remember that ``old`` is now ``new`` (see :meth:`locate_sample`)."""
         meta = self._meta()
         if not meta:  # an adopted folder whose project file cannot be read: nothing to keep it in
             return
-        renames = {k: (new if v == old else v) for k, v in self._renames().items() if k != new}
-        renames[old] = new
-        meta["renamed_classes"] = {k: v for k, v in renames.items() if k != v}
+        known = {k: (new if v == old else v) for k, v in self._where_now(kind).items() if k != new}
+        known[old] = new
+        meta[kind] = {k: v for k, v in known.items() if k != v}
         with atomic_write(self.root / PROJECT_FILE) as fh:
             fh.write(json.dumps(meta, indent=2).encode())
 
@@ -243,7 +244,25 @@ class Project:
         renamed to (a model's report names classes as they were when it was trained)."""
         if (self.samples_dir / name).is_dir():
             return name
-        return self._renames().get(name, name)
+        return self._where_now("renamed_classes").get(name, name)
+
+    def locate_sample(self, class_name: str, sample_id: str) -> tuple[str, str]:
+        """Where sample ``class_name/sample_id`` (as a model's report names it) is now, following
+        the classes renamed and the samples moved since; as given when it is there or gone."""
+        if (self.samples_dir / class_name / sample_id).is_file():
+            return class_name, sample_id  # the usual case: no need to read the project file
+        renames, moves = self._where_now("renamed_classes"), self._where_now("moved_samples")
+        for _ in range(len(renames) + len(moves) + 1):
+            if (self.samples_dir / class_name / sample_id).is_file():
+                break
+            key = f"{class_name}/{sample_id}"
+            if key in moves:
+                class_name, _, sample_id = moves.pop(key).partition("/")
+            elif class_name in renames and not (self.samples_dir / class_name).is_dir():
+                class_name = renames.pop(class_name)
+            else:
+                break
+        return class_name, sample_id
 
     @property
     def samples_dir(self) -> Path:
@@ -359,7 +378,7 @@ class Project:
                     raise
             else:
                 folder.rename(target)
-            self._note_rename(folder.name, target.name)
+            self._remember("renamed_classes", folder.name, target.name)
         return self.class_info(target.name)
 
     def delete_class(self, name: str) -> int:
@@ -417,6 +436,9 @@ class Project:
         with NAMING:
             target = free_path(target_dir / path.name)
             path.rename(target)
+            # a model's report still names it where it was: remember where it went
+            self._remember("moved_samples", f"{self.class_dir(class_name).name}/{sample_id}",
+                           f"{target_dir.name}/{target.name}")
         return self.sample_info(target_dir.name, target.name)
 
     def delete_sample(self, class_name: str, sample_id: str) -> None:

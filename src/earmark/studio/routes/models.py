@@ -31,8 +31,9 @@ def _cells(project: Project, clips: list[dict[str, Any]]) -> dict[str, list[dict
     cells: dict[str, list[dict[str, Any]]] = defaultdict(list)
     versions: dict[tuple[str, str], str] = {}
     for clip in clips:
-        trained_as, _, sample_id = str(clip["file"]).partition("/")
-        class_name = project.current_class_name(trained_as)  # renamed since: its samples moved with it
+        # where the clip's file is now: its class renamed or the file moved since training
+        trained_class, _, trained_id = str(clip["file"]).partition("/")
+        class_name, sample_id = project.locate_sample(trained_class, trained_id)
         key = (class_name, sample_id)
         if key not in versions:  # several clips may come from one file: look it up once
             versions[key] = sample_version(project, class_name, sample_id)
