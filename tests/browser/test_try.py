@@ -50,6 +50,14 @@ def test_live_preview_hears_bass_and_saves_a_misfire(page: Page, studio, demo_pr
     expect(page.locator("#live-bars .bar-row")).to_have_count(0)
     expect(page.locator("#live-rate")).to_have_text("")
     expect(page.locator("#live-meter .meter-db")).to_have_text("– dB")
+    # what was heard just before Stop can still be saved (the misfire is often why one stops)
+    before = {s["id"] for s in studio.samples(demo_project, "background")}
+    expect(page.locator("#save-misfire-btn")).to_be_enabled()
+    page.click("#save-misfire-btn")
+    expect(page.locator("#misfire-status")).to_contain_text(re.compile(r"Saved 2\.0 s into Background Noise"))
+    added = [s for s in studio.samples(demo_project, "background") if s["id"] not in before]
+    assert len(added) == 1
+    studio.client.delete(f"/api/projects/{demo_project}/samples/background/{added[0]['id']}").raise_for_status()
     assert not page_errors
 
 

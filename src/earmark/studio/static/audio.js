@@ -234,6 +234,7 @@ export function encodeWav(samples, sampleRate) {
 /** The last `seconds` of audio, kept in a fixed array. */
 export class RingBuffer {
   constructor(seconds, sampleRate) {
+    this.sampleRate = sampleRate; // kept with the audio: the microphone may be closed when it is read
     this.data = new Float32Array(Math.round(seconds * sampleRate));
     this.at = 0;
     this.filled = 0;

@@ -2,7 +2,7 @@
 // "that was wrong": a misfire goes straight into a class.
 
 import { api } from "./api.js";
-import { encodeWav, levelMeter, liveSpectrogram, mic } from "./audio.js";
+import { encodeWav, levelMeter, liveSpectrogram } from "./audio.js";
 import { LivePreview } from "./preview.js";
 import { startMic } from "./recorder.js";
 import { uploadTo } from "./samples.js";
@@ -24,12 +24,13 @@ async function saveMisfire() {
   const ring = preview.ring;
   if (!ring) throw new Error("start the live preview first");
   const audio = ring.read();
-  if (audio.length < mic.sampleRate * 0.25) throw new Error("nothing heard yet: wait a moment and try again");
+  const rate = ring.sampleRate;
+  if (audio.length < rate * 0.25) throw new Error("nothing heard yet: wait a moment and try again");
   const className = $("#misfire-class").value;
   const recording = takeId("live");
-  const result = await uploadTo(className, [[encodeWav(audio, mic.sampleRate), `${recording}.wav`]], { recording, clip_s: KEEP_S });
+  const result = await uploadTo(className, [[encodeWav(audio, rate), `${recording}.wav`]], { recording, clip_s: KEEP_S });
   const n = (result.added || []).length;
-  $("#misfire-status").textContent = `Saved ${(audio.length / mic.sampleRate).toFixed(1)} s into ${classLabel(className)} (${n} sample${n === 1 ? "" : "s"}).`;
+  $("#misfire-status").textContent = `Saved ${(audio.length / rate).toFixed(1)} s into ${classLabel(className)} (${n} sample${n === 1 ? "" : "s"}).`;
   toast(`Saved the last ${KEEP_S} s into ${classLabel(className)}.`);
 }
 
@@ -48,7 +49,7 @@ export function initLive() {
       if (!model) throw new Error("train or import a model first, then pick it here");
       return { url: api.liveUrl(state.projectId, model.id), labels: model.labels, model: model.id };
     },
-    onChange: (running) => { $("#save-misfire-btn").disabled = !running; },
+    onChange: () => { $("#save-misfire-btn").disabled = !preview.ring; }, // after Stop too: the last 2 s stay
     canStart: () => Boolean(modelInfo()),
   }).bind();
   const noModel = () => {
@@ -56,11 +57,15 @@ export function initLive() {
     preview.updateStart();
   };
   $("#save-misfire-btn").addEventListener("click", (e) => busy(e.currentTarget, saveMisfire).then(() => {
-    $("#save-misfire-btn").disabled = !preview.running;
+    $("#save-misfire-btn").disabled = !preview.ring;
   }));
   on("project", (project, { switched }) => {
     fillMisfireClasses();
-    if (switched) preview.stop();
+    if (switched) {
+      preview.stop();
+      preview.forget();
+      $("#save-misfire-btn").disabled = true;
+    }
     noModel();
   });
   on("model", () => {

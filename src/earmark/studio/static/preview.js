@@ -26,6 +26,7 @@ export class LivePreview {
     this.canStart = canStart;
     this.idleBars = idleBars;
     this.stream = null;
+    this.lastRing = null;
     // the microphone turned off elsewhere (the Samples tab's button): nothing left to hear
     mic.watch(() => { if (this.running && !mic.running) this.stop("stopped: the microphone was turned off"); });
   }
@@ -34,9 +35,15 @@ export class LivePreview {
     return Boolean(this.stream);
   }
 
-  /** The last 2 s heard (a RingBuffer), or null when stopped. */
+  /** The last 2 s heard (a RingBuffer): while listening, and after Stop until the next start or
+   *  forget() (a misfire heard just before Stop can still be saved); null before anything was heard. */
   get ring() {
-    return this.stream ? this.stream.ring : null;
+    return this.stream ? this.stream.ring : this.lastRing;
+  }
+
+  /** Drop what was heard (another project: it is not that project's audio to save). */
+  forget() {
+    this.lastRing = null;
   }
 
   setStatus(text, state) {
@@ -46,7 +53,10 @@ export class LivePreview {
 
   stop(reason) {
     const was = this.running;
-    if (this.stream) this.stream.stop();
+    if (this.stream) {
+      this.stream.stop();
+      this.lastRing = this.stream.ring;
+    }
     this.stream = null;
     if (was) mic.release("preview");
     this.els.stop.disabled = true;
@@ -63,6 +73,7 @@ export class LivePreview {
   async start() {
     const { url, labels, model } = this.target();
     this.stop();
+    this.lastRing = null;
     this.setStatus("opening the microphone…", "starting");
     try {
       await this.openMic();
