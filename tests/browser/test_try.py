@@ -53,6 +53,7 @@ def test_live_preview_hears_bass_and_saves_a_misfire(page: Page, studio, demo_pr
     # what was heard just before Stop can still be saved (the misfire is often why one stops)
     before = {s["id"] for s in studio.samples(demo_project, "background")}
     expect(page.locator("#save-misfire-btn")).to_be_enabled()
+    page.evaluate("document.querySelector('#misfire-status').textContent = ''")  # the first save said the same
     page.click("#save-misfire-btn")
     expect(page.locator("#misfire-status")).to_contain_text(re.compile(r"Saved 2\.0 s into Background Noise"))
     added = [s for s in studio.samples(demo_project, "background") if s["id"] not in before]
@@ -129,4 +130,25 @@ def test_a_long_recordings_timeline_stays_readable(page: Page, studio, demo_proj
     rows = Path(download.value.path()).read_text().splitlines()
     assert rows[0] == "start_s,end_s,label,confidence" and len(rows) == 41
     assert rows[1] == "0.000,30.000,bass,0.8000"
+
+    # zoom in to read it: half the recording, then a quarter, then move on, then all of it again
+    expect(timeline.locator("[data-testid=timeline-span]")).to_have_text("whole recording")
+    segments = timeline.locator(".segment")
+    expect(segments).to_have_count(40)
+    timeline.locator("[data-testid=zoom-in]").click()  # around the middle (the player is at 0 s)
+    expect(timeline.locator("[data-testid=timeline-span]")).to_have_text("5:00 – 15:00")
+    expect(segments).to_have_count(20)
+    assert ticks.all_inner_texts()[:2] == ["5:00", "6:00"]
+    timeline.focus()
+    page.keyboard.press("+")
+    expect(timeline.locator("[data-testid=timeline-span]")).to_have_text("7:30 – 12:30")
+    expect(segments).to_have_count(10)
+    assert ticks.all_inner_texts()[:2] == ["7:30", "8:00"]
+    page.keyboard.press("ArrowRight")
+    expect(timeline.locator("[data-testid=timeline-span]")).to_have_text("10:00 – 15:00")
+    assert ticks.all_inner_texts()[0] == "10:00"
+    expect(segments.first).to_have_attribute("title", re.compile(r"^Background Noise · 600\.0–630\.0 s"))
+    timeline.locator("[data-testid=zoom-all]").click()
+    expect(timeline.locator("[data-testid=timeline-span]")).to_have_text("whole recording")
+    expect(segments).to_have_count(40)
     assert not page_errors

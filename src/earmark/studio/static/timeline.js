@@ -38,37 +38,55 @@ export function renderPrediction(container, result, file, labels) {
 
 /**
  * The timeline: the file's spectrogram (drawn here, so time spans the picture exactly), the label
- * track under it, a time axis, the player and a cursor in step with the player.
+ * track under it, a time axis, the player and a cursor in step with the player. Zoom in, out and
+ * pan (buttons, or + - ← → on the focused timeline) to read a long recording; while it plays
+ * zoomed in, the view turns the page with the cursor.
  */
 export function timelineView(timeline, file, audio, labels) {
   const duration = Number(timeline.duration_s) || Math.max(...timeline.segments.map((s) => s.end_s));
+  const view = { t0: 0, t1: duration };
+  const span = () => view.t1 - view.t0;
   const cursor = h("div", { class: "cursor", "data-testid": "timeline-cursor", style: { left: "0%" } });
   const canvas = h("canvas", { width: 1100, height: 170, "data-testid": "timeline-image", "aria-label": "Spectrogram of the recording" });
   const picture = h("div", { class: "timeline-picture" }, canvas, cursor);
-  decodeFile(file).then(({ samples, sampleRate }) => {
-    drawSpectrogram(canvas, samples, sampleRate);
+  let decoded = null;
+  const drawPicture = () => {
+    if (!decoded) return;
+    const { samples, sampleRate } = decoded;
+    const from = Math.floor(view.t0 * sampleRate);
+    const to = Math.max(from + 1, Math.min(samples.length, Math.ceil(view.t1 * sampleRate)));
+    drawSpectrogram(canvas, samples.subarray(from, to), sampleRate);
     canvas.dataset.drawn = "true";
+  };
+  decodeFile(file).then((d) => {
+    decoded = d;
+    drawPicture();
   }).catch(() => {
     picture.replaceChildren(h("div", { class: "no-picture" }, "(this browser cannot decode the file to draw it)"), cursor);
   });
-  const track = h("div", { class: "label-track", "data-testid": "label-track" },
-    ...timeline.segments.map((seg) => h("div", {
-      class: "segment", "data-label": seg.label,
-      title: `${displayName(seg.label)} · ${seg.start_s.toFixed(1)}–${seg.end_s.toFixed(1)} s · ${pct(seg.confidence)}`,
-      style: {
-        left: `${(100 * seg.start_s) / duration}%`, width: `${(100 * (seg.end_s - seg.start_s)) / duration}%`,
-        background: labelColour(seg.label, labels),
-      },
-    }, (seg.end_s - seg.start_s) / duration > 0.05 ? displayName(seg.label) : "")),
-    h("div", { class: "cursor", style: { left: "0%" } }));
-  const step = tickStep(duration);
-  const ticks = [];
-  for (let t = 0; t <= duration + 1e-6; t += step) {
-    const end = t / duration > 0.95; // the last label ends at the right edge instead of running past it
-    ticks.push(h("span", { style: { left: `${(100 * t) / duration}%`, ...(end ? { transform: "translateX(-100%)" } : {}) } },
-      clock(t)));
-  }
-  const axis = h("div", { class: "time-axis" }, ...ticks);
+  const trackCursor = h("div", { class: "cursor", style: { left: "0%" } });
+  const track = h("div", { class: "label-track", "data-testid": "label-track" });
+  const axis = h("div", { class: "time-axis" });
+  const at = (t) => (100 * (t - view.t0)) / span(); // percent across the view
+  const drawTrack = () => {
+    const shown = timeline.segments.filter((seg) => seg.end_s > view.t0 && seg.start_s < view.t1);
+    track.replaceChildren(...shown.map((seg) => {
+      const a = Math.max(seg.start_s, view.t0);
+      const b = Math.min(seg.end_s, view.t1);
+      return h("div", {
+        class: "segment", "data-label": seg.label,
+        title: `${displayName(seg.label)} · ${seg.start_s.toFixed(1)}–${seg.end_s.toFixed(1)} s · ${pct(seg.confidence)}`,
+        style: { left: `${at(a)}%`, width: `${(100 * (b - a)) / span()}%`, background: labelColour(seg.label, labels) },
+      }, (b - a) / span() > 0.05 ? displayName(seg.label) : "");
+    }), trackCursor);
+    const step = tickStep(span());
+    const ticks = [];
+    for (let t = Math.ceil(view.t0 / step - 1e-9) * step; t <= view.t1 + 1e-6; t += step) {
+      const end = (t - view.t0) / span() > 0.95; // the last label ends at the right edge instead of running past it
+      ticks.push(h("span", { style: { left: `${at(t)}%`, ...(end ? { transform: "translateX(-100%)" } : {}) } }, clock(t)));
+    }
+    axis.replaceChildren(...ticks);
+  };
   const shares = timeShares(timeline.segments, duration);
   const legend = h("div", { class: "legend", "data-testid": "timeline-legend" }, ...labels.map((l) => h("span", {},
     h("i", { style: { background: labelColour(l, labels) } }),
@@ -77,32 +95,69 @@ export function timelineView(timeline, file, audio, labels) {
     class: "button small", "data-testid": "segments-download", download: `${stem(file.name || "recording")}-segments.csv`,
     href: URL.createObjectURL(new Blob([segmentsCsv(timeline.segments)], { type: "text/csv" })),
   }, "Download the segments (CSV)");
-  const view = h("div", { class: "timeline", "data-testid": "timeline" }, picture, track, axis, legend, audio,
-    h("div", { class: "row" }, download));
 
-  const cursors = [cursor, track.querySelector(".cursor")];
-  let raf = 0;
-  const place = () => {
-    const x = Math.min(100, (100 * audio.currentTime) / duration);
-    for (const c of cursors) c.style.left = `${x}%`;
-    view.dataset.time = audio.currentTime.toFixed(2);
-  };
-  const loop = () => {
+  const shownSpan = h("span", { class: "muted small", "data-testid": "timeline-span" });
+  const show = (t0, t1) => {
+    const width = Math.min(duration, Math.max(MIN_VIEW_S, t1 - t0));
+    view.t0 = Math.max(0, Math.min(duration - width, t0));
+    view.t1 = view.t0 + width;
+    shownSpan.textContent = view.t0 === 0 && view.t1 >= duration ? "whole recording" : `${clock(view.t0)} – ${clock(view.t1)}`;
+    drawTrack();
+    drawPicture();
     place();
-    if (!audio.paused && view.isConnected) raf = requestAnimationFrame(loop);
+  };
+  const centre = () => (audio.currentTime > view.t0 && audio.currentTime < view.t1 ? audio.currentTime : (view.t0 + view.t1) / 2);
+  const zoom = (factor) => { const c = centre(); show(c - (span() * factor) / 2, c + (span() * factor) / 2); };
+  const pan = (direction) => show(view.t0 + (direction * span()) / 2, view.t1 + (direction * span()) / 2);
+  const button = (text, label, action, testid) => h("button", { type: "button", class: "small", "aria-label": label,
+    "data-testid": testid, onclick: action }, text);
+  const controls = h("div", { class: "row timeline-controls" },
+    button("+", "Zoom in", () => zoom(0.5), "zoom-in"), button("−", "Zoom out", () => zoom(2), "zoom-out"),
+    button("◀", "Earlier", () => pan(-1), "pan-left"), button("▶", "Later", () => pan(1), "pan-right"),
+    button("Whole", "Show the whole recording", () => show(0, duration), "zoom-all"), shownSpan,
+    h("span", { class: "spacer" }), download);
+  const root = h("div", { class: "timeline", "data-testid": "timeline", tabindex: "0",
+    "aria-label": "Timeline: + and − zoom, ← and → move" }, picture, track, axis, legend, audio, controls);
+  root.addEventListener("keydown", (e) => {
+    const keys = { "+": () => zoom(0.5), "=": () => zoom(0.5), "-": () => zoom(2), ArrowLeft: () => pan(-1), ArrowRight: () => pan(1) };
+    if (e.target === root && keys[e.key]) {
+      e.preventDefault();
+      keys[e.key]();
+    }
+  });
+
+  let raf = 0;
+  function place() {
+    const t = audio.currentTime;
+    const inside = t >= view.t0 && t <= view.t1;
+    for (const c of [cursor, trackCursor]) {
+      c.style.left = `${Math.min(100, Math.max(0, at(t)))}%`;
+      c.hidden = !inside;
+    }
+    root.dataset.time = t.toFixed(2);
+  }
+  const loop = () => {
+    // playing past the view's end while zoomed in: turn the page
+    if (!audio.paused && audio.currentTime > view.t1 && view.t1 < duration) show(audio.currentTime, audio.currentTime + span());
+    place();
+    if (!audio.paused && root.isConnected) raf = requestAnimationFrame(loop);
   };
   audio.addEventListener("play", () => { cancelAnimationFrame(raf); raf = requestAnimationFrame(loop); });
   audio.addEventListener("timeupdate", place);
   audio.addEventListener("seeked", place);
   const seek = (e) => {
     const box = e.currentTarget.getBoundingClientRect();
-    audio.currentTime = Math.max(0, Math.min(duration, ((e.clientX - box.left) / box.width) * duration));
+    audio.currentTime = Math.max(0, Math.min(duration, view.t0 + ((e.clientX - box.left) / box.width) * span()));
     place();
   };
   picture.addEventListener("click", seek);
   track.addEventListener("click", seek);
-  return view;
+  show(0, duration);
+  return root;
 }
+
+/** The shortest span the timeline zooms to, in seconds. */
+const MIN_VIEW_S = 2;
 
 /** Seconds between time-axis labels: a round step giving at most ten labels (a 20 min file had 121). */
 export function tickStep(duration) {
