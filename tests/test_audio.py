@@ -332,6 +332,21 @@ def test_a_truncated_flac_is_refused_as_damaged(tmp_path: Path) -> None:
         load_audio(cut)
 
 
+def test_a_flac_cut_at_a_frame_boundary_is_refused_too(tmp_path: Path) -> None:
+    # it decodes without an error, and used to load as a shorter recording without a word
+    t = np.arange(3 * 22050) / 22050
+    sf.write(tmp_path / "whole.flac", 0.3 * np.sin(2 * np.pi * 220 * t), 22050)
+    data = (tmp_path / "whole.flac").read_bytes()
+    frames = [i for i in range(len(data) - 1) if data[i : i + 2] == b"\xff\xf8"]  # FLAC frame sync codes
+    assert len(frames) > 4
+    cut = tmp_path / "cut.flac"
+    cut.write_bytes(data[: frames[len(frames) // 2]])
+    with pytest.raises(AudioDecodeError, match=r"cut\.flac: is damaged or cut short \(it says it holds 3\.00 s "
+                                               r"but ends after 1\.\d\d s\)"):
+        load_audio(cut)
+    assert load_audio(tmp_path / "whole.flac").duration_s == pytest.approx(3.0)
+
+
 def _eight_channel_opus(path: Path, seconds: float = 1.0, rate: int = 48000) -> np.ndarray:
     """Write a 7.1 Opus WebM (channel k a tone at 110 * (k + 1) Hz) with PyAV; return the tones.
     FFmpeg's Opus decoder gives planar frames: the case that crashed."""

@@ -249,11 +249,25 @@ def resampler(*, orig_sr: int, target_sr: int) -> Resampler:
 
 
 _BLOCK_FRAMES = 1 << 20  # a long file is read (and mixed to mono) this many frames at a time
+#: A FLAC header stating more than this is not believed either way (a header left unfinished, a
+#: stream that did not know its length): the audio it holds is what it holds.
+_MAX_TRUSTED_LENGTH_S = 24 * 3600.0
 _MAX_PREALLOCATED_FRAMES = 1 << 24  # a header's stated length is trusted this far (~6 min at 44.1 kHz), then grown
 
 
 class _DamagedAudioError(AudioDecodeError):
     """Inside the decoders: audio that began to decode and then broke off."""
+
+
+def _cut_at_a_frame(stated: int, got: int, rate: int) -> bool:
+    """Whether a FLAC decoded to ``got`` samples though its header says ``stated``: a file cut at a
+    frame boundary decodes without an error, and used to load as a shorter recording without a word.
+    FLAC states its length exactly (0: unknown); past a day it is not believed."""
+    return 0 < stated <= _MAX_TRUSTED_LENGTH_S * rate and got < stated
+
+
+def _cut_short(stated: int, got: int, rate: int) -> _DamagedAudioError:
+    return _DamagedAudioError(f"it says it holds {stated / rate:.2f} s but ends after {got / rate:.2f} s")
 
 
 def _read_soundfile(data: BinaryIO | str, mono: bool) -> tuple[np.ndarray, int]:
@@ -272,6 +286,8 @@ def _read_soundfile(data: BinaryIO | str, mono: bool) -> tuple[np.ndarray, int]:
                 out = grown
             out[:, filled : filled + y.shape[1]] = y
             filled += y.shape[1]
+        if f.format == "FLAC" and _cut_at_a_frame(f.frames, filled, rate):
+            raise _cut_short(f.frames, filled, rate)
     return out[:, :filled], rate
 
 
@@ -311,9 +327,12 @@ def _read_ffmpeg(data: BinaryIO | str, mono: bool) -> tuple[np.ndarray, int]:
             raise _DamagedAudioError(f"the decoder stopped after {heard:.2f} s of audio: {reason}") from exc
         keep(resampler.resample(None))
         stated = _stated_samples(stream, rate)
+        codec = stream.codec_context.name
     if not chunks:
         return np.zeros((1, 0), np.float32), max(rate, 1)
     samples = np.concatenate(chunks, axis=1)
+    if codec == "flac" and stated is not None and _cut_at_a_frame(stated, samples.shape[1], rate):
+        raise _cut_short(stated, samples.shape[1], rate)
     if stated is not None and 0 < samples.shape[1] - stated <= _MAX_CODEC_PADDING:
         samples = samples[:, :stated]  # FFmpeg keeps AAC's end padding; the container knows
     return samples, rate
