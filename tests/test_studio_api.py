@@ -285,6 +285,22 @@ def test_a_second_training_run_waits_for_the_first(tmp_path: Path) -> None:
     assert_error(c.get("/api/jobs/nope"), 404, "NotFoundError", "no training job")
 
 
+def test_stop_and_keep_ends_a_run_after_its_epoch_and_saves_the_model(tmp_path: Path) -> None:
+    project = Project.create(tmp_path / "band")
+    write_dataset(project.samples_dir, per_class=6, seed=4)
+    with make_client(tmp_path) as c:
+        job = c.post("/api/projects/band/train", json={"epochs": 50, "batch_size": 16}).json()
+        stopping = c.post(f"/api/jobs/{job['id']}/stop").json()
+        assert stopping["state"] in ("running", "done") and (stopping["stopping"] or stopping["state"] == "done")
+        finished = c.app.state.studio.jobs.wait(job["id"], timeout_s=120)  # type: ignore[attr-defined]
+        assert finished.state == "done" and 1 <= len(finished.history) < 50
+        view = finished.to_dict()
+        assert view["stopping"] is False and view["epoch"] == len(finished.history)
+        model = c.get(f"/api/projects/band/models/{finished.model['id']}").json()  # type: ignore[index]
+        assert len(model["history"]) == len(finished.history) and model["validation"]["n_clips"] > 0
+    assert_error(c.post("/api/jobs/nope/stop"), 404, "NotFoundError", "no training job")
+
+
 def test_predict_a_clip_and_a_long_recording(trained: tuple[TestClient, str]) -> None:
     c, model_id = trained
     short = c.post(f"/api/projects/band/models/{model_id}/predict", files={"file": ("a.wav", wav_bytes(1.0))}).json()

@@ -23,6 +23,7 @@ from earmark.features import FeatureConfig, LogMel
 from earmark.train import (
     HEAD_HIDDEN_FROZEN,
     EpochRecord,
+    StopTraining,
     TrainSettings,
     _ExampleMaker,
     _Pools,
@@ -251,6 +252,23 @@ def test_bad_settings_are_refused(change: dict[str, Any], match: str) -> None:
 def test_unknown_settings_are_named() -> None:
     with pytest.raises(ParameterError, match=r"unknown training settings \['epoch'\]; known: "):
         TrainSettings.from_dict({"epoch": 3})
+
+
+def test_a_progress_callback_can_stop_training_and_keep_the_model(small_dataset: Path) -> None:
+    seen: list[int] = []
+
+    def enough(record: EpochRecord) -> None:
+        seen.append(record.epoch)
+        if record.epoch == 2:
+            raise StopTraining
+
+    clf = train(small_dataset, settings=dataclasses.replace(QUICK, epochs=5), progress=enough)
+    assert seen == [1, 2]
+    assert len(clf.manifest.metrics["history"]) == 2 and clf.manifest.metrics["stopped_at_epoch"] == 2
+    assert clf.manifest.training["epochs"] == 5  # what was asked; stopped_at_epoch says what ran
+    assert clf.validation_report is not None and clf.validation_report.n_clips > 0
+    whole = train(small_dataset, settings=QUICK, progress=False)
+    assert "stopped_at_epoch" not in whole.manifest.metrics
 
 
 def test_train_takes_settings_as_a_dict_and_names_a_mistake(small_dataset: Path) -> None:

@@ -35,7 +35,7 @@ from .pictures import confusion_png, history_png, spectrogram_png, timeline_png
 from .project import Project
 from .stream import StreamingClassifier
 from .timeline import Segment, Timeline
-from .train import EpochRecord, TrainSettings, train
+from .train import EpochRecord, StopTraining, TrainSettings, train
 
 __all__ = [
     "__version__",
@@ -59,6 +59,7 @@ __all__ = [
     "Prediction",
     "Project",
     "Segment",
+    "StopTraining",
     "StreamingClassifier",
     "Timeline",
     "TrainSettings",

@@ -325,6 +325,12 @@ def _evaluate_clips(clf: Classifier, clips: list[Clip], labels: list[str]) -> tu
 ProgressCallback = Callable[[EpochRecord], None]
 
 
+class StopTraining(Exception):  # noqa: N818 - a request, not an error
+    """Raise it from a ``progress`` callback to end training after the epoch just reported and keep
+    the model as it is then (the studio's "Stop and keep"). The model file records where it stopped:
+    ``metrics["stopped_at_epoch"]``."""
+
+
 def train(
     data: str | os.PathLike[str] | Dataset,
     *,
@@ -334,6 +340,8 @@ def train(
     """Train a classifier on a folder-per-class dataset (a path, a zip, or a loaded :class:`Dataset`).
 
     ``settings`` is a :class:`TrainSettings` or a dict of its fields (``{"epochs": 10}``).
+    ``progress``: ``True`` for a progress bar, ``False`` for none, or a callable given each
+    :class:`EpochRecord`; it may raise :class:`StopTraining` to end early and keep the model.
     Returns the classifier; its ``manifest`` holds the settings, the training history, and the
     validation metrics (per-class accuracy, confusion matrix, misclassified clips).
 
@@ -482,10 +490,15 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
             bar.set_postfix(epoch=epoch, loss=f"{train_loss:.3f}", acc=f"{train_acc:.2f}",
                             val_loss=f"{val_loss:.3f}", val_acc=f"{val_acc:.2f}")
         elif callable(progress):
-            progress(record)
+            try:
+                progress(record)
+            except StopTraining:
+                break
     if bar is not None:
         bar.close()
     _finish(clf, dataset, train_clips, val_clips, val_probs, history, seconds=time.perf_counter() - started)
+    if len(history) < settings.epochs:
+        clf.manifest.metrics["stopped_at_epoch"] = len(history)
     return clf
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Locator, Page, Route, expect
@@ -84,6 +85,23 @@ def test_cancel_a_training_run(page: Page, studio, demo_project, page_errors) ->
     expect(page.locator("#train-status")).to_have_attribute("data-state", "cancelled", timeout=60000)
     expect(page.locator("#train-btn")).to_be_enabled()
     expect(page.locator("#cancel-train-btn")).to_be_hidden()
+    assert not page_errors
+
+
+def test_stop_and_keep_saves_the_model_learnt_so_far(page: Page, studio, demo_project, page_errors) -> None:
+    before = {m["id"] for m in studio.project(demo_project)["models"]}
+    studio.open(page, demo_project, "train")
+    page.click("#train-advanced summary")
+    page.fill("#train-epochs", "200")
+    page.click("#train-btn")
+    expect(page.locator("#train-status")).to_contain_text("Training… epoch 1 of 200", timeout=60000)
+    page.click("#stop-train-btn")
+    expect(page.locator("#train-status")).to_have_attribute("data-state", "done", timeout=60000)
+    expect(page.locator("#train-status")).to_contain_text(re.compile(r"Stopped after epoch \d+ of 200: \S+ saved"))
+    expect(page.locator("#stop-train-btn")).to_be_hidden()
+    [kept] = [m["id"] for m in studio.project(demo_project)["models"] if m["id"] not in before]
+    expect(page.locator("#hood-model")).to_have_value(kept)
+    studio.client.delete(f"/api/projects/{quote(demo_project)}/models/{kept}").raise_for_status()
     assert not page_errors
 
 

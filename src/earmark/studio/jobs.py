@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import ConflictError, EarmarkError, NotFoundError
 from ..project import Project
-from ..train import EpochRecord, TrainSettings, train
+from ..train import EpochRecord, StopTraining, TrainSettings, train
 
 __all__ = ["Job", "JobRunner"]
 
@@ -38,11 +38,13 @@ class Job:
     error: str | None = None
     model: dict[str, Any] | None = None
     cancel_requested: bool = False
+    stop_requested: bool = False  # "Stop and keep": end after this epoch, keep the model
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "project": self.project, "state": self.state,
                 "epoch": len(self.history), "epochs": self.epochs, "history": list(self.history),
-                "error": self.error, "model": self.model, "settings": self.settings}
+                "error": self.error, "model": self.model, "settings": self.settings,
+                "stopping": self.stop_requested and self.state == "running"}
 
 
 class JobRunner:
@@ -90,6 +92,12 @@ class JobRunner:
         job.cancel_requested = True
         return job
 
+    def stop(self, job_id: str) -> Job:
+        """End a run after the epoch going on now and keep its model (see :class:`~earmark.train.StopTraining`)."""
+        job = self.get(job_id)
+        job.stop_requested = True
+        return job
+
     def wait(self, job_id: str, timeout_s: float | None = None) -> Job:
         """Block until a job ends (for scripts and tests)."""
         thread = self._threads.get(job_id)
@@ -102,6 +110,8 @@ class JobRunner:
             job.history.append(record.to_dict())
             if job.cancel_requested:
                 raise _Cancelled
+            if job.stop_requested:
+                raise StopTraining
 
         try:
             if job.cancel_requested:

@@ -26,6 +26,12 @@ def get_job(job_id: str, studio: StudioDep) -> dict[str, Any]:
     return studio.jobs.get(job_id).to_dict()
 
 
+@router.post("/jobs/{job_id}/stop")
+def stop_job(job_id: str, studio: StudioDep) -> dict[str, Any]:
+    """End the run after the epoch going on now and keep the model it has learnt so far."""
+    return studio.jobs.stop(job_id).to_dict()
+
+
 @router.post("/jobs/{job_id}/cancel")
 def cancel_job(job_id: str, studio: StudioDep) -> dict[str, Any]:
     return studio.jobs.cancel(job_id).to_dict()

@@ -105,6 +105,7 @@ export const api = {
   train: (p, settings) => post(apiPath("projects", p, "train"), settings),
   job: (id) => get(apiPath("jobs", id)),
   cancelJob: (id) => post(apiPath("jobs", id, "cancel")),
+  stopJob: (id) => post(apiPath("jobs", id, "stop")),
 
   model: (p, m) => get(apiPath("projects", p, "models", m)),
   deleteModel: (p, m) => del(apiPath("projects", p, "models", m)),

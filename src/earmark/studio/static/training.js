@@ -57,6 +57,7 @@ function renderIdle() {
   $("#train-progress").style.width = "0%";
   delete $("#train-progress").dataset.state;
   $("#cancel-train-btn").hidden = true;
+  $("#stop-train-btn").hidden = true;
   showModelHistory();
 }
 
@@ -85,14 +86,18 @@ function renderJob(j) {
   }
   const isRunning = running(j);
   $("#cancel-train-btn").hidden = !isRunning;
+  $("#stop-train-btn").hidden = !isRunning;
+  $("#stop-train-btn").disabled = Boolean(j.stopping);
   const fraction = j.epochs ? Math.min(1, (j.epoch || 0) / j.epochs) : 0;
   const bar = $("#train-progress");
   bar.style.width = `${(isRunning ? fraction : j.state === "done" ? 1 : fraction) * 100}%`;
   bar.dataset.state = j.state;
   const last = (j.history || [])[j.history.length - 1];
   const words = {
-    running: j.epoch ? `Training… epoch ${j.epoch} of ${j.epochs}` : `Preparing the data, then ${j.epochs} epochs…`,
-    done: `Done: ${j.model ? j.model.id : "model"} saved`,
+    running: j.stopping ? `Stopping after epoch ${(j.epoch || 0) + 1} of ${j.epochs}, then keeping the model…`
+      : j.epoch ? `Training… epoch ${j.epoch} of ${j.epochs}` : `Preparing the data, then ${j.epochs} epochs…`,
+    done: j.epoch < j.epochs ? `Stopped after epoch ${j.epoch} of ${j.epochs}: ${j.model ? j.model.id : "model"} saved`
+      : `Done: ${j.model ? j.model.id : "model"} saved`,
     failed: `Training failed: ${j.error || "unknown error"}`,
     cancelled: "Training cancelled.",
   };
@@ -178,6 +183,13 @@ export function initTraining() {
       const j = await api.train(state.projectId, chosen);
       follow(j);
     }).then(updateTrainButton);
+  });
+  $("#stop-train-btn").addEventListener("click", (e) => {
+    if (!job) return;
+    busy(e.currentTarget, async () => {
+      follow(await api.stopJob(job.id));
+      if (job.state === "running") timer = setTimeout(poll, POLL_MS);
+    }).then(() => { if (job) renderJob(job); }); // busy() re-enabled it: "stopping" keeps it off
   });
   $("#cancel-train-btn").addEventListener("click", (e) => {
     if (!job) return;
