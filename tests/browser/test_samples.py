@@ -55,7 +55,7 @@ def test_record_short_samples_and_a_long_take(page: Page, studio, empty_project,
     page.fill("#rec-count", "3")
     page.fill("#rec-length", "1")
     page.click("#record-btn")
-    expect(page.locator("#rec-status")).to_contain_text("Recording sample 2 of 3")
+    expect(page.locator("#rec-status")).to_contain_text("Recording sample 2 of 3 into bass…")
     assert float(page.locator("#level-meter").get_attribute("data-peak")) > 0.01
     screenshot(page, "recording")
     expect(page.locator("#level-meter [data-testid=clip-warning]")).to_be_hidden()  # the WAV peaks near 0.5
@@ -81,14 +81,19 @@ def test_record_short_samples_and_a_long_take(page: Page, studio, empty_project,
     page.check("#mode-long")
     page.fill("#rec-clip", "1")
     page.click("#record-btn")
-    expect(page.locator("#rec-status")).to_contain_text("Recording…")
+    expect(page.locator("#rec-status")).to_contain_text("Recording into bass…")
+    # picking another class mid-take changes nothing: the status keeps saying where the take goes
+    page.click("[data-testid=class-background]")
+    expect(page.locator("#class-title")).to_contain_text("Background Noise")
     page.wait_for_timeout(2600)
+    expect(page.locator("#rec-status")).to_contain_text("Recording into bass…")
     page.click("#stop-btn")
     expect(page.locator("#rec-status")).to_contain_text("Saved", timeout=15000)
     samples = studio.samples(empty_project, "bass")
     long_take = [s for s in samples if s["recording"] not in first_take]
     assert len(long_take) >= 2
     assert len({s["recording"] for s in long_take}) == 1
+    page.click("[data-testid=class-bass]")
     expect(cards).to_have_count(len(samples))
 
     # a frame that reaches full scale lights the clipping warning

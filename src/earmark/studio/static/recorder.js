@@ -8,6 +8,9 @@ import { $, busy, clause, h, readNumber, showError, takeId, toast } from "./ui.j
 
 let session = null; // the recording in progress: {mode, stop(), ...}
 
+/** The class the take in progress goes to (picked when Record was pressed), as the page names it. */
+const into = () => (session ? classLabel(session.className) : "");
+
 function setStatus(text) {
   $("#rec-status").textContent = text;
 }
@@ -62,7 +65,7 @@ function recordShort(count, lengthS) {
           }
         }
       }
-      setStatus(`Recording sample ${clips.length + 1} of ${count}…`);
+      setStatus(`Recording sample ${clips.length + 1} of ${count} into ${into()}…`);
       setProgress((clips.length + have / perClip) / count);
     });
     session.stop = finish;
@@ -77,7 +80,7 @@ function recordLong() {
     const unlisten = mic.listen((frame) => {
       chunks.push(frame.slice());
       const s = (performance.now() - started) / 1000;
-      setStatus(`Recording… ${s.toFixed(1)} s`);
+      setStatus(`Recording into ${into()}… ${s.toFixed(1)} s`);
       setProgress((s % 10) / 10);
     });
     session.stop = () => {
@@ -165,7 +168,7 @@ async function record() {
   const recording = takeId("take");
   const rate = mic.sampleRate;
   const projectId = state.projectId;
-  session = { mode, stop: () => {} };
+  session = { mode, className, stop: () => {} }; // the take goes to this class, whatever is picked meanwhile
   $("#record-btn").disabled = true;
   $("#stop-btn").disabled = false;
   document.body.classList.add("recording");
