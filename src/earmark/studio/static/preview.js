@@ -10,7 +10,7 @@ export class LivePreview {
    * els: {start, stop, status, label, bars, rate} (elements).
    * target(): {url, labels, model?} of what to listen with; it may throw ("train a model first").
    * openMic(): opens the microphone, holding it as "preview" (default: the page's default input).
- *   Stopping lets go of it, so it closes unless something else (a recording) still holds it.
+   *   Stopping lets go of it, so it closes unless something else (a recording) still holds it.
    * name: how messages call it ("Live preview" → "Live preview stopped: …").
    * onChange(running): called when it starts or stops.
    * canStart(): whether Start may be pressed now (false: no model to listen with).
