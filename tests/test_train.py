@@ -272,7 +272,7 @@ def test_a_progress_callback_can_stop_training_and_keep_the_model(small_dataset:
 
 
 def test_train_takes_settings_as_a_dict_and_names_a_mistake(small_dataset: Path) -> None:
-    with pytest.raises(ParameterError, match=r"unknown training setting 'epoch'; the settings are \['epochs', "):
+    with pytest.raises(ParameterError, match=r"unknown training settings \['epoch'\]; known: \['arch', "):
         train(small_dataset, settings={"epoch": 3}, progress=False)
     with pytest.raises(ParameterError, match=r"settings must be a TrainSettings or a dict, got list"):
         train(small_dataset, settings=[3], progress=False)  # type: ignore[arg-type]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from .audio import _window_view, as_waveform, check_sample_rate, load_audio, resample, to_mono, valid_audio
+from .audio import _window_view, as_waveform, load_audio, resample, to_mono, valid_audio
 from .errors import AudioDecodeError, ModelFileError, ParameterError
 from .model import SoundNet, build_model
 from .modelfile import Manifest, load_weights, read_manifest, write_model_file
@@ -287,8 +287,7 @@ class Classifier:
 
         hop_s = timeline_hop(hop_s, window_s=self.window_s)
         check_timeline_settings(window_s=self.window_s, hop_s=hop_s, smooth_s=smooth_s, min_segment_s=min_segment_s)
-        sample_rate = check_sample_rate(sample_rate)
-        y = as_waveform(samples)
+        y = as_waveform(samples)  # a list has no .shape; window_probabilities checks the rest
         probs, starts = self.window_probabilities(y, sample_rate=sample_rate, hop_s=hop_s)
         return make_timeline(probs, starts, labels=self.labels, window_s=self.window_s,
                              duration_s=y.shape[-1] / sample_rate, hop_s=hop_s,

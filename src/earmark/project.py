@@ -212,7 +212,9 @@ class Project:
                         step.rename(restored)
 
     def _write_meta(self, extra: dict[str, Any]) -> None:
-        meta = {"format": _FORMAT, "format_version": 1, "name": self.name, **extra}
+        self._save_meta({"format": _FORMAT, "format_version": 1, "name": self.name, **extra})
+
+    def _save_meta(self, meta: dict[str, Any]) -> None:
         with atomic_write(self.root / PROJECT_FILE) as fh:
             fh.write(json.dumps(meta, indent=2).encode())
 
@@ -236,15 +238,7 @@ class Project:
         known = {k: (new if v == old else v) for k, v in self._where_now(kind).items() if k != new}
         known[old] = new
         meta[kind] = {k: v for k, v in known.items() if k != v}
-        with atomic_write(self.root / PROJECT_FILE) as fh:
-            fh.write(json.dumps(meta, indent=2).encode())
-
-    def current_class_name(self, name: str) -> str:
-        """What class ``name`` is called now: itself while its folder exists, else the name it was
-        renamed to (a model's report names classes as they were when it was trained)."""
-        if (self.samples_dir / name).is_dir():
-            return name
-        return self._where_now("renamed_classes").get(name, name)
+        self._save_meta(meta)
 
     def locate_sample(self, class_name: str, sample_id: str) -> tuple[str, str]:
         """Where sample ``class_name/sample_id`` (as a model's report names it) is now, following

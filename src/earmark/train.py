@@ -350,11 +350,7 @@ def train(
     two runs in threads of one process disturb each other (run them in separate processes).
     """
     if isinstance(settings, dict):
-        unknown = sorted(set(settings) - {f.name for f in fields(TrainSettings)})
-        if unknown:
-            raise ParameterError(f"unknown training setting {unknown[0]!r}; "
-                                 f"the settings are {[f.name for f in fields(TrainSettings)]}")
-        settings = TrainSettings(**settings)
+        settings = TrainSettings.from_dict(settings)
     elif settings is not None and not isinstance(settings, TrainSettings):
         raise ParameterError(f"settings must be a TrainSettings or a dict, got {type(settings).__name__}")
     settings = settings or TrainSettings()
