@@ -2,12 +2,14 @@
 # Every target sets up what it needs: a virtual environment in .venv with the CPU build of
 # PyTorch (torch==2.13.0 is installed first so that the plain `torch` requirement does not
 # pull a multi-GB CUDA build), and for the studio's browser tests Debian's Chromium (Playwright
-# drives it; `playwright install` is never run: it downloads from outside).
+# drives it; `playwright install` is never run: it downloads from outside), Firefox ESR and PulseAudio.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.earmark-installed
 
-BROWSER := /usr/bin/chromium
+# the studio's browser tests: Chromium (through Playwright) and Firefox (over WebDriver BiDi, with a
+# private PulseAudio server as its sound card and microphone)
+BROWSERS := /usr/bin/chromium /usr/bin/firefox-esr /usr/bin/pulseaudio /usr/bin/paplay
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup demo studio test lint types pytest screenshots bench clean
@@ -26,9 +28,10 @@ demo: setup
 studio: setup
 	$(VENV)/bin/earmark studio
 
-$(BROWSER):
-	@command -v apt-get >/dev/null || { echo "install Chromium at $(BROWSER) for the browser tests"; exit 1; }
-	$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver
+$(BROWSERS) &:
+	@command -v apt-get >/dev/null || { echo "install $(BROWSERS) for the browser tests"; exit 1; }
+	$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver \
+		firefox-esr pulseaudio pulseaudio-utils
 
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks scripts
@@ -36,13 +39,13 @@ lint: setup
 types: setup
 	$(VENV)/bin/mypy
 
-pytest: setup $(BROWSER)
+pytest: setup $(BROWSERS)
 	$(PY) -m pytest -q
 
 test: lint types pytest
 
 # rewrite docs/screenshots/*.png from the browser tests (a plain test run writes them to a temp folder)
-screenshots: setup $(BROWSER)
+screenshots: setup $(BROWSERS)
 	EARMARK_SCREENSHOTS=1 $(PY) -m pytest -q -m browser tests/browser
 
 bench: setup

@@ -7,6 +7,10 @@ import { h } from "./ui.js";
 
 export const CONSTRAINTS = { echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 1 };
 export const CLIP_PEAK = 0.99;
+/** Seconds of exact zeros an opening device may send before its first sound (Firefox through
+ *  PulseAudio sent 0.6 s; Chromium 10–40 ms). They are dropped, so that a take started at once
+ *  does not begin in digital silence; a device silent for longer than this is heard as it is. */
+const WARM_UP_S = 1.5;
 
 /** One microphone per page; screens subscribe to its PCM frames.
  *  Whoever needs it holds it (hold(who) opens it, release(who) lets go): it closes when the last
@@ -22,6 +26,7 @@ export class Mic {
     this.starting = null;
     this.holders = new Set();
     this.watchers = new Set();
+    this.warmUp = 0; // samples of opening silence still to drop (see WARM_UP_S)
   }
 
   /** Open the microphone (see start) on behalf of `who` ("monitor", "recording", "preview"). */
@@ -107,11 +112,18 @@ export class Mic {
     analyser.fftSize = 2048;
     analyser.smoothingTimeConstant = 0;
     source.connect(analyser);
-    Object.assign(this, { ctx, stream, node, analyser, source, deviceId });
+    Object.assign(this, { ctx, stream, node, analyser, source, deviceId, warmUp: WARM_UP_S * ctx.sampleRate });
     return this;
   }
 
   _frame(frame) {
+    if (this.warmUp > 0) { // still opening: a real input is never exactly zero
+      if (frame.every((v) => v === 0)) {
+        this.warmUp -= frame.length;
+        return;
+      }
+      this.warmUp = 0;
+    }
     for (const fn of this.listeners) fn(frame);
   }
 

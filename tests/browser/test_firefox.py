@@ -1,0 +1,191 @@
+"""The studio in Firefox (Gecko), the second engine: record, upload, listen live, share.
+
+The other browser tests drive Chromium through Playwright. These drive Debian's firefox-esr over
+WebDriver BiDi (tests/browser/firefox.py), with a private PulseAudio server as its sound card and
+a WAV played into a null sink as its microphone: the page opens a real input device, not a fake
+one. The server runs at 48 kHz, so these tests also cover a rate the Chromium ones do not.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+import pytest
+
+from earmark.audio import Audio, write_wav
+from earmark.demo import demo_data_dir
+
+from .firefox import FIREFOX, PAPLAY, PULSEAUDIO, Firefox, PulseMic, Tab
+
+pytestmark = pytest.mark.browser
+
+RATE = 48000
+SAW_HZ = 110.0
+SAW_AMPLITUDE = 0.5
+
+
+@pytest.fixture(scope="module")
+def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseMic]:
+    if not (PULSEAUDIO and PAPLAY and shutil.which("pactl")):
+        pytest.skip("the Firefox tests need PulseAudio (apt-get install pulseaudio pulseaudio-utils)")
+    mic = PulseMic(tmp_path_factory.mktemp("pulse"), RATE)
+    mic.start()
+    yield mic
+    mic.close()
+
+
+@pytest.fixture(scope="module")
+def firefox(pulse: PulseMic) -> Iterator[Firefox]:
+    if not FIREFOX.exists():
+        pytest.skip(f"the Firefox tests need Debian's firefox-esr at {FIREFOX} (apt-get install firefox-esr)")
+    browser = Firefox(pulse.env)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def tab(firefox: Firefox) -> Iterator[Tab]:
+    with firefox.tab() as page:
+        yield page
+        assert not page.errors(), page.errors()
+
+
+@pytest.fixture(scope="module")
+def saw_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """10 s of a 110 Hz sawtooth at amplitude 0.5: RMS 0.289 as captured raw."""
+    t = np.arange(10 * RATE) / RATE
+    samples = (SAW_AMPLITUDE * (2.0 * ((t * SAW_HZ) % 1.0) - 1.0)).astype(np.float32)
+    path = tmp_path_factory.mktemp("saw") / "saw-110.wav"
+    write_wav(path, Audio(samples, RATE))
+    return path
+
+
+def _open(tab: Tab, studio: Any, project: str, panel: str = "samples") -> None:
+    tab.goto(f"{studio.url}/?project={quote(project)}#{panel}")
+    tab.wait_for(f"document.body.dataset.ready === 'true' && document.body.dataset.project === {json.dumps(project)}")
+
+
+def _contains(selector: str, text: str) -> str:
+    return f"(document.querySelector({json.dumps(selector)})?.textContent ?? '').includes({json.dumps(text)})"
+
+
+def _rms(samples: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
+
+
+def test_firefox_records_the_microphone_raw(tab: Tab, pulse: PulseMic, saw_wav: Path, studio,
+                                            empty_project) -> None:
+    pulse.play(saw_wav)
+    _open(tab, studio, empty_project)
+    tab.fill("#new-class-name", "bass")
+    tab.click("#add-class-btn")
+    tab.wait_for("document.querySelector('#class-title').textContent === 'bass'")
+
+    tab.click("#mic-btn")
+    tab.wait_for(_contains("#device-rate", f"capturing at {RATE} Hz"))
+    tab.fill("#rec-count", "2")
+    tab.fill("#rec-length", "1")
+    tab.click("#record-btn")
+    tab.wait_for(_contains("#rec-status", "Recording sample"))
+    # the meter shows the sawtooth's level (its first frames may still be the device's silence)
+    peak = tab.wait_for("(p => p > 0.3 && p)(parseFloat(document.querySelector('#level-meter').dataset.peak))", 5)
+    assert peak < 0.7, peak
+    tab.wait_for(_contains("#rec-status", "Saved 2 sample(s) from take-"), timeout=20)
+    assert tab.wait_for("document.querySelectorAll('[data-testid=sample-card]').length === 2")
+
+    samples = studio.samples(empty_project, "bass")
+    assert len(samples) == 2 and len({s["recording"] for s in samples}) == 1
+    for sample in samples:
+        assert sample["duration_s"] == pytest.approx(1.0, abs=0.05)
+        audio, rate = studio.audio(sample["audio_url"])
+        # raw capture: no gain control, no noise suppression (they would pull the level down)
+        assert _rms(audio) == pytest.approx(SAW_AMPLITUDE / np.sqrt(3), rel=0.08), sample["id"]
+        spectrum = np.abs(np.fft.rfft(audio * np.hanning(len(audio))))
+        assert np.fft.rfftfreq(len(audio), 1 / rate)[int(np.argmax(spectrum))] == pytest.approx(SAW_HZ, abs=3)
+    tab.click("#mic-btn")  # off again
+    tab.wait_for("!document.querySelector('#device-rate').textContent.includes('capturing')")
+
+
+def test_firefox_uploads_files_and_draws_their_pictures(tab: Tab, studio, empty_project) -> None:
+    drums = sorted((demo_data_dir() / "train" / "drums").glob("*.ogg"))[:2]
+    _open(tab, studio, empty_project)
+    tab.fill("#new-class-name", "drums")
+    tab.click("#add-class-btn")
+    tab.wait_for("document.querySelector('#class-title').textContent === 'drums'")
+    tab.set_files("#sample-files", drums)
+    tab.wait_for(_contains("[data-testid=added-count]", "Added 2 samples"))
+    assert tab.wait_for("[...document.querySelectorAll('[data-testid=sample-card] img.spectro')]"
+                        ".filter(i => i.complete && i.naturalWidth > 0).length === 2")
+    assert [s["duration_s"] > 0 for s in studio.samples(empty_project, "drums")] == [True, True]
+
+
+def test_firefox_listens_live_and_labels_a_file(tab: Tab, pulse: PulseMic, mic_wav: Path, studio, demo_project,
+                                                demo_model) -> None:
+    pulse.play(mic_wav)  # the demo's bass notes, after a second of silence
+    _open(tab, studio, demo_project, "try")
+    tab.evaluate(f"(s => {{ s.value = {json.dumps(demo_model['id'])}; "
+                 "s.dispatchEvent(new Event('change', {bubbles: true})); })(document.querySelector('#live-model'))")
+    tab.click("#live-start-btn")
+    tab.wait_for(_contains("#live-status", f"listening at {RATE} Hz"))
+    tab.wait_for("document.querySelector('#live-label').dataset.label === 'bass'", timeout=20)
+    time.sleep(2.5)  # the rate is counted over the last seconds: past the start
+    rate = tab.wait_for("parseFloat(document.querySelector('#live-rate').textContent)", timeout=5)
+    assert rate >= 9.0, f"only {rate} updates a second"
+    tab.click("#live-stop-btn")
+    tab.wait_for("document.querySelector('#live-status').textContent === 'stopped'")
+
+    tab.evaluate(f"(s => {{ s.value = {json.dumps(demo_model['id'])}; "
+                 "s.dispatchEvent(new Event('change', {bubbles: true})); })(document.querySelector('#predict-model'))")
+    tab.set_files("#predict-file", [demo_data_dir() / "recording.ogg"])
+    tab.wait_for("document.querySelector('[data-testid=timeline] canvas[data-drawn=true]')", timeout=30)
+    labels = set(tab.evaluate("[...document.querySelectorAll('[data-testid=timeline] .segment')]"
+                              ".map(s => s.dataset.label)"))
+    assert {"bass", "drums"} <= labels
+
+
+def test_firefox_opens_a_shared_model_and_listens(tab: Tab, pulse: PulseMic, mic_wav: Path, studio, demo_project,
+                                                  demo_model) -> None:
+    pulse.play(mic_wav)
+    model = studio.client.get(f"/api/projects/{quote(demo_project)}/models/{demo_model['id']}").json()
+    tab.goto(studio.url + model["share_url"])
+    tab.wait_for("document.body.dataset.ready === 'true'")
+    assert tab.text("#try-name") == demo_model["id"]
+    drum = sorted((demo_data_dir() / "train" / "drums").glob("*.ogg"))[0]
+    tab.set_files("#try-file", [drum])
+    tab.wait_for("document.querySelector('[data-testid=predict-label]')?.dataset.label", timeout=20)
+    tab.click("#try-live-start")
+    tab.wait_for("document.querySelector('#try-live-label')?.dataset.label === 'bass'", timeout=20)
+    tab.click("#try-live-stop")
+
+
+def test_firefox_trains_and_plays_a_confusion_cell(tab: Tab, studio) -> None:
+    project = studio.create_project("firefox training", demo=True)
+    _open(tab, studio, project, "train")
+    tab.click("#train-advanced summary")
+    tab.fill("#train-epochs", "4")
+    tab.fill("#train-batch", "32")
+    tab.click("#train-btn")
+    tab.wait_for("document.querySelector('#train-status').dataset.state === 'done'", timeout=90)
+    assert "validation accuracy" in tab.text("#train-status")
+    assert tab.evaluate("document.querySelector('#loss-chart').dataset.points") == "4"
+    tab.wait_for("document.querySelectorAll('[data-testid=confusion-table] button.cell').length === 9")
+
+    model = max(studio.project(project)["models"], key=lambda m: m["created"])
+    detail = studio.client.get(f"/api/projects/{quote(project)}/models/{model['id']}").json()
+    key, refs = max(detail["validation"]["cells"].items(), key=lambda kv: len(kv[1]))
+    true_label, predicted = key.split("|")
+    tab.click(f"[data-testid=cell-{true_label}-{predicted}]")
+    tab.wait_for(f"document.querySelectorAll('[data-testid=cell-clip]').length === {len(refs)}")
+    tab.wait_for("(i => i.complete && i.naturalWidth > 0)"
+                 "(document.querySelector('[data-testid=cell-clip] img.spectro'))")
+    played = tab.evaluate("(a => a.play().then(() => new Promise(ok => setTimeout(() => ok(a.currentTime), 400))))"
+                          "(document.querySelector('[data-testid=cell-clip] audio'))")
+    assert played > 0.05
+    tab.evaluate("document.querySelector('[data-testid=cell-clip] audio').pause()")
