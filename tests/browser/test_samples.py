@@ -416,3 +416,19 @@ def test_a_browser_that_refuses_a_resampled_microphone_still_records(page: Page,
     page.wait_for_timeout(1200)
     assert float(page.locator("#level-meter").get_attribute("data-peak")) > 0.01
     assert not page_errors
+
+
+def test_a_take_started_with_the_microphone_does_not_begin_in_digital_silence(page: Page, studio, empty_project,
+                                                                              page_errors) -> None:
+    """The fake microphone's WAV opens with 1 s of exact zeros, as a device that has just opened may
+    (Firefox through PulseAudio sent 0.6 s): Record pressed at once must not keep them."""
+    studio.open(page, empty_project)
+    page.fill("#rec-count", "1")
+    page.fill("#rec-length", "1")
+    page.click("#record-btn")  # opens the microphone and records at once
+    expect(page.locator("#rec-status")).to_contain_text("Saved 1 sample(s)", timeout=15000)
+    [sample] = studio.samples(empty_project, "background")
+    audio, rate = studio.audio(sample["audio_url"])
+    assert np.abs(audio[: rate // 10]).max() > 0, "the take begins with the device's opening silence"
+    assert sample["duration_s"] == pytest.approx(1.0, abs=0.05)
+    assert not page_errors
