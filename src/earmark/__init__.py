@@ -9,6 +9,7 @@ The library is the product; the ``earmark`` command is a thin shell over it::
     audio = earmark.load_audio("take.wav", sample_rate=clf.sample_rate)
     clf.predict(audio.samples, sample_rate=audio.sample_rate).label
     print(earmark.evaluate(clf, "test_sounds/").format())
+    earmark.export_onnx(clf, "sounds.onnx")  # for deployment: runs with onnxruntime alone
 """
 
 from ._version import __version__
@@ -29,6 +30,7 @@ from .errors import (
     ParameterError,
 )
 from .evaluate import Comparison, EvaluationReport, compare, evaluate
+from .export import export_onnx
 from .intake import add_files
 from .live import file_chunks, microphone_chunks
 from .pictures import confusion_png, history_png, spectrogram_png, timeline_png
@@ -67,6 +69,7 @@ __all__ = [
     "compare",
     "confusion_png",
     "evaluate",
+    "export_onnx",
     "file_chunks",
     "history_png",
     "load",

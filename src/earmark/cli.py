@@ -323,6 +323,28 @@ def info(model: Path) -> None:
 
 
 @main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The ONNX file to write (.onnx).")
+def export(model: Path, out: Path) -> None:
+    """Export MODEL as one ONNX file for deployment: it runs with onnxruntime, without earmark or PyTorch.
+
+    The graph takes windows of mono audio at the model's rate, 'waveform' (batch, window
+    samples), and gives 'probabilities' (batch, classes); the file's metadata holds the
+    labels, sample rate, window, hop and how earmark labels a whole clip (docs/deploy.md).
+    """
+    from .classifier import load
+    from .export import export_onnx
+
+    _check_writable(out)
+    clf = load(model)
+    export_onnx(clf, out)
+    window = int(round(clf.window_s * clf.sample_rate))
+    click.echo(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB): input 'waveform' float32 (batch, {window}), "
+               f"mono at {clf.sample_rate} Hz; output 'probabilities' (batch, {len(clf.labels)}): "
+               f"{', '.join(clf.labels)}")
+
+
+@main.command()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("earmark-demo-output"), show_default=True,
               help="Folder for the model, report and pictures.")
 @click.option("--epochs", type=int, default=None, help="Override the demo's epochs.")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import quote
 
+import onnxruntime as ort
 import pytest
 from playwright.sync_api import Page, Route, expect
 
@@ -24,6 +26,15 @@ def test_download_a_model_and_import_it_again(page: Page, studio, demo_project, 
     info.value.save_as(path)
     assert path.suffix == ".earmark"
     assert path.stat().st_size == demo_model["size_bytes"]
+
+    # the same model for deployment: an ONNX file that onnxruntime runs without earmark
+    with page.expect_download(timeout=60000) as info:
+        page.click("#download-onnx-btn")
+    onnx_path = tmp_path / info.value.suggested_filename
+    info.value.save_as(onnx_path)
+    assert onnx_path.name == f"{demo_project}-{demo_model['id']}.onnx"  # as the .earmark download is named
+    session = ort.InferenceSession(str(onnx_path))
+    assert json.loads(session.get_modelmeta().custom_metadata_map["earmark.labels"]) == demo_model["labels"]
 
     before = {m["id"] for m in studio.project(demo_project)["models"]}
     page.set_input_files("#import-model-input", str(path))

@@ -1,4 +1,4 @@
-"""Models of a project: details (history, validation, confusion cells), download, import, delete,
+"""Models of a project: details (history, validation, confusion cells), download, ONNX export, import, delete,
 classify a file, evaluate on a test set, compare two, and listen live."""
 
 from __future__ import annotations
@@ -8,14 +8,16 @@ from collections import defaultdict
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request, WebSocket
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ...classifier import Classifier
 from ...errors import ParameterError
 from ...evaluate import Comparison, EvaluationReport, evaluate
+from ...export import onnx_bytes
 from ...intake import folder_per_class
 from ...project import Project
 from ..deps import ProjectDep, StudioDep, model_view, sample_base, sample_version
@@ -69,6 +71,16 @@ def get_model(model_id: str, project: ProjectDep, studio: StudioDep) -> dict[str
 def download_model(model_id: str, project: ProjectDep) -> FileResponse:
     path = project.model_path(model_id)
     return FileResponse(path, media_type="application/octet-stream", filename=f"{project.root.name}-{path.name}")
+
+
+@router.get("/models/{model_id}/onnx", response_class=Response)
+def export_model(model_id: str, project: ProjectDep, studio: StudioDep) -> Response:
+    """The model as one ONNX file for deployment (see earmark.export), made on request (a few seconds)."""
+    data = onnx_bytes(studio.classifier(project.model_path(model_id)))
+    name = f"{project.root.name}-{model_id}.onnx"
+    quoted = quote(name)  # as FileResponse names a download: plain when it can be, else RFC 5987
+    disposition = f'attachment; filename="{name}"' if quoted == name else f"attachment; filename*=utf-8''{quoted}"
+    return Response(data, media_type="application/octet-stream", headers={"Content-Disposition": disposition})
 
 
 @router.post("/models/import", status_code=201)

@@ -1,4 +1,4 @@
-// Keep and share: download the model file, import one, copy or open the share page link.
+// Keep and share: download the model file or its ONNX export, import one, copy or open the share page link.
 
 import { api } from "./api.js";
 import { bindModelSelect, modelInfo, on, reloadProject, selectModel, state } from "./state.js";
@@ -18,6 +18,11 @@ function render() {
   download.setAttribute("download", m ? m.file || `${m.id}.earmark` : "");
   download.classList.toggle("disabled", !m);
   download.setAttribute("aria-disabled", String(!m));
+  const onnx = $("#download-onnx-btn");
+  onnx.href = m ? m.onnx_url : "#";
+  onnx.setAttribute("download", m ? `${m.id}.onnx` : "");
+  onnx.classList.toggle("disabled", !m);
+  onnx.setAttribute("aria-disabled", String(!m));
   $("#keep-info").replaceChildren(m
     ? h("dl", {},
       h("dt", {}, "file"), h("dd", {}, m.file || m.id),
@@ -35,7 +40,7 @@ export function initKeep() {
   bindModelSelect($("#keep-model"));
   on("project", render);
   on("model", render);
-  for (const a of [$("#download-model-btn"), $("#open-share-btn")]) {
+  for (const a of [$("#download-model-btn"), $("#download-onnx-btn"), $("#open-share-btn")]) {
     a.addEventListener("click", (e) => { if (a.classList.contains("disabled")) e.preventDefault(); });
   }
   $("#copy-share-btn").addEventListener("click", async () => {

@@ -1,0 +1,153 @@
+"""Export a trained model for deployment: one ONNX file that runs without earmark or PyTorch.
+
+The graph is the whole network, front end included: it takes raw audio and gives probabilities,
+so a deployment needs only an ONNX runtime (onnxruntime in Python, C, C++, C#, Java, JavaScript
+in a browser or Node, or on a phone). What it needs to know is in the file's metadata, read
+with ``onnxruntime.InferenceSession(path).get_modelmeta().custom_metadata_map``:
+
+- input ``waveform``: float32 ``(batch, window_samples)``, mono, in [-1, 1], at ``sample_rate``;
+- output ``probabilities``: float32 ``(batch, n_classes)``, in the order of ``labels``;
+- metadata ``earmark.labels`` (JSON list), ``earmark.sample_rate``, ``earmark.window_samples``,
+  ``earmark.window_s``, ``earmark.hop_s``, ``earmark.background_label``, ``earmark.clip_rule``
+  and ``earmark.manifest`` (the model file's whole manifest, JSON).
+
+The graph scores one window. earmark labels a longer clip by scoring its windows (every
+``hop_s``, plus one ending with the clip; a clip shorter than a window is zero-padded) and
+averaging their probabilities with weights from their loudness (see
+:func:`earmark.classifier.window_weights`); docs/deploy.md has that rule as a few lines of numpy,
+tested against :meth:`earmark.Classifier.predict`.
+
+The export uses PyTorch's ONNX exporter (``torch.onnx.export(..., dynamo=True)``, which needs
+the ``onnx`` and ``onnxscript`` packages); the file is written atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import logging
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import torch
+
+from .atomic import atomic_write
+from .errors import DependencyError, OutputError
+
+if TYPE_CHECKING:
+    from .classifier import Classifier
+
+__all__ = ["export_onnx", "onnx_bytes", "CLIP_RULE", "ONNX_OPSET"]
+
+#: The ONNX operator set the export targets (ONNX 1.13+, onnxruntime 1.14+).
+ONNX_OPSET = 18
+
+#: How earmark turns window probabilities into a clip's, stored in every export's metadata.
+CLIP_RULE = (
+    "Cut the clip (mono, at sample_rate) into windows of window_samples starting every hop_s seconds "
+    "while they fit, plus one window ending with the clip if it runs on past the last; a clip shorter "
+    "than a window is one window, zero-padded at the end. Weight each window by its RMS divided by the "
+    "loudest window's RMS, clipped to [0.05, 1]; the clip's probabilities are the weighted mean of its "
+    "windows' probabilities."
+)
+
+
+class _Probabilities(torch.nn.Module):
+    """The network with the softmax that turns its scores into the probabilities earmark reports."""
+
+    def __init__(self, network: torch.nn.Module) -> None:
+        super().__init__()
+        self.network = network
+
+    def forward(self, waveform: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.network(waveform), dim=-1)
+
+
+@contextlib.contextmanager
+def _quiet_exporter() -> Iterator[None]:
+    """Keep the exporter's chatter (optional torchvision ops it skips, its own deprecations) off stderr."""
+    logger = logging.getLogger("torch.onnx")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def _metadata(classifier: Classifier) -> dict[str, str]:
+    manifest = classifier.manifest
+    return {
+        "earmark.labels": json.dumps(classifier.labels, ensure_ascii=False),
+        "earmark.sample_rate": str(classifier.sample_rate),
+        "earmark.window_samples": str(int(round(classifier.window_s * classifier.sample_rate))),
+        "earmark.window_s": repr(float(manifest.window_s)),
+        "earmark.hop_s": repr(float(manifest.hop_s)),
+        "earmark.background_label": manifest.background_label or "",
+        "earmark.clip_rule": CLIP_RULE,
+        "earmark.manifest": json.dumps(manifest.to_dict(), ensure_ascii=False),
+    }
+
+
+def onnx_bytes(classifier: Classifier) -> bytes:
+    """The ONNX model of ``classifier`` (see the module's docstring), serialised.
+
+    Raises
+    ------
+    DependencyError
+        If the ``onnx`` or ``onnxscript`` package is missing.
+    """
+    try:
+        import onnx
+        import onnxscript  # noqa: F401  (the exporter needs it; say so here rather than deep inside torch)
+    except ImportError as exc:
+        raise DependencyError(f"exporting to ONNX needs the {exc.name} package: pip install onnx onnxscript") from exc
+    from . import __version__
+
+    window = int(round(classifier.window_s * classifier.sample_rate))
+    # a copy: tracing swaps the parameters for stand-ins, and the model may be serving predictions
+    module = _Probabilities(copy.deepcopy(classifier.model)).eval()
+    example = torch.zeros(2, window)
+    with _quiet_exporter(), torch.inference_mode(False), torch.no_grad():
+        program = torch.onnx.export(
+            # optimize=False: onnxscript's optimizer (0.7) folds away the "+ 1e-10" before the log of
+            # the mel power, so digital silence gave log(0) = -inf and then NaN probabilities
+            module, (example,), dynamo=True, opset_version=ONNX_OPSET, verbose=False, optimize=False,
+            input_names=["waveform"], output_names=["probabilities"],
+            dynamic_shapes=({0: torch.export.Dim("batch")},))
+    if program is None:  # pragma: no cover - only when given a file name
+        raise OutputError("the ONNX exporter gave no model")
+    proto = program.model_proto
+    proto.producer_name, proto.producer_version = "earmark", __version__
+    proto.doc_string = (f"earmark sound classifier: labels {classifier.labels}. Input 'waveform' float32 "
+                        f"(batch, {window}) mono at {classifier.sample_rate} Hz in [-1, 1]; output "
+                        "'probabilities' float32 (batch, n_classes), one window each. " + CLIP_RULE)
+    del proto.metadata_props[:]
+    for key, value in _metadata(classifier).items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.checker.check_model(proto)
+    return bytes(proto.SerializeToString())
+
+
+def export_onnx(classifier: Classifier, path: str | os.PathLike[str]) -> Path:
+    """Write ``classifier`` as one ONNX file at ``path`` (atomically); returns the path.
+
+    Raises
+    ------
+    DependencyError
+        If the ``onnx`` or ``onnxscript`` package is missing.
+    OutputError
+        If ``path`` cannot be written (the message says why).
+    """
+    data = onnx_bytes(classifier)
+    with atomic_write(path) as fh:
+        fh.write(data)
+    return Path(path)
