@@ -2,14 +2,17 @@
 # Every target sets up what it needs: a virtual environment in .venv with the CPU build of
 # PyTorch (torch==2.13.0 is installed first so that the plain `torch` requirement does not
 # pull a multi-GB CUDA build), and for the studio's browser tests Debian's Chromium (Playwright
-# drives it; `playwright install` is never run: it downloads from outside), Firefox ESR and PulseAudio.
+# drives it; `playwright install` is never run: it downloads from outside), Firefox ESR, WebKitGTK and
+# PulseAudio.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.earmark-installed
 
-# the studio's browser tests: Chromium (through Playwright) and Firefox (over WebDriver BiDi, with a
-# private PulseAudio server as its sound card and microphone)
-BROWSERS := /usr/bin/chromium /usr/bin/firefox-esr /usr/bin/pulseaudio /usr/bin/paplay
+# the studio's browser tests: Chromium (through Playwright), Firefox (over WebDriver BiDi) and WebKit
+# (WebKitGTK's WebDriver, on an Xvfb display), the last two with a private PulseAudio server as their
+# sound card and microphone
+BROWSERS := /usr/bin/chromium /usr/bin/firefox-esr /usr/bin/WebKitWebDriver /usr/bin/Xvfb /usr/bin/pulseaudio \
+	/usr/bin/paplay
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup demo studio test lint types pytest screenshots bench clean
@@ -31,7 +34,7 @@ studio: setup
 $(BROWSERS) &:
 	@command -v apt-get >/dev/null || { echo "install $(BROWSERS) for the browser tests"; exit 1; }
 	$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver \
-		firefox-esr pulseaudio pulseaudio-utils
+		firefox-esr webkit2gtk-driver xvfb pulseaudio pulseaudio-utils gstreamer1.0-pulseaudio
 
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks scripts

@@ -1,5 +1,5 @@
 """Real-browser tests of earmark studio: Debian's Chromium driven by Playwright, a WAV file as microphone
-(and Firefox in test_firefox.py, over WebDriver BiDi with PulseAudio as its sound card).
+(Firefox and WebKit in test_engines.py, over WebDriver, with PulseAudio as their sound card).
 
 The studio runs in-process (uvicorn in a thread on 127.0.0.1); the fake microphone plays a WAV made
 from the built-in demo bass notes, after 1 s of silence (the browser starts the file when the page
