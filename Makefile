@@ -12,7 +12,7 @@ STAMP := $(VENV)/.earmark-installed
 # (WebKitGTK's WebDriver, on an Xvfb display), the last two with a private PulseAudio server as their
 # sound card and microphone
 BROWSERS := /usr/bin/chromium /usr/bin/firefox-esr /usr/bin/WebKitWebDriver /usr/bin/Xvfb /usr/bin/pulseaudio \
-	/usr/bin/paplay
+	/usr/bin/paplay /usr/share/doc/gstreamer1.0-pulseaudio/copyright
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup demo studio test lint types pytest screenshots bench clean

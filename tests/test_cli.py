@@ -12,8 +12,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -628,3 +631,44 @@ def test_evaluate_cuts_long_recordings_by_clip_options(tmp_path: Path, model: Pa
         counts[clip_s] = json.loads(result.stdout)["n_clips"]
     assert counts["2"] > counts["4"] >= 3
     assert counts["2"] == pytest.approx(duration_s / 2, abs=1)
+
+
+def _train_until_epoch_one(data: Path, out: Path, *, steps: int) -> tuple[subprocess.Popen[bytes], list[bytes]]:
+    """`earmark train` in its own process group (as a terminal runs it), once its first epoch is done."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "NO_COLOR": "1"}
+    process = subprocess.Popen([str(EARMARK), "train", str(data), "--out", str(out), "--arch", "tiny",
+                                "--epochs", "200", "--steps-per-epoch", str(steps), "--batch-size", "16"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True)
+    err: list[bytes] = []
+    assert process.stderr is not None
+    reader = threading.Thread(target=lambda: err.extend(iter(lambda: process.stderr.read1(4096), b"")), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 120
+    while b"epoch=1" not in b"".join(err):  # the progress bar's note after the first epoch
+        assert process.poll() is None and time.monotonic() < deadline, b"".join(err).decode()
+        time.sleep(0.05)
+    return process, err
+
+
+def test_ctrl_c_once_stops_training_after_the_epoch_and_keeps_the_model(small_dataset: Path, tmp_path: Path) -> None:
+    out = tmp_path / "stopped.earmark"
+    process, err = _train_until_epoch_one(small_dataset, out, steps=2)
+    os.killpg(process.pid, signal.SIGINT)  # the whole group, the example-making worker too, as a terminal does
+    assert process.wait(timeout=120) == 0, b"".join(err).decode()
+    stderr = b"".join(err).decode()
+    assert "Ctrl-C: stopping after this epoch and keeping the model (Ctrl-C again to abort)" in stderr
+    stopped = json.loads(_earmark("info", out).stdout)["metrics"]
+    assert 1 <= stopped["stopped_at_epoch"] < 200 and len(stopped["history"]) == stopped["stopped_at_epoch"]
+    assert f"stopped after epoch {stopped['stopped_at_epoch']} of 200 (Ctrl-C)" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_ctrl_c_twice_aborts_and_writes_nothing(small_dataset: Path, tmp_path: Path) -> None:
+    out = tmp_path / "aborted.earmark"
+    process, err = _train_until_epoch_one(small_dataset, out, steps=60)  # epochs long enough for two presses
+    os.killpg(process.pid, signal.SIGINT)
+    time.sleep(0.3)
+    os.killpg(process.pid, signal.SIGINT)
+    assert process.wait(timeout=120) == 130, b"".join(err).decode()
+    assert b"interrupted" in b"".join(err)
+    assert list(tmp_path.iterdir()) == []

@@ -7,20 +7,22 @@ from __future__ import annotations
 import json
 import re
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 import pytest
 import torch
 from click.testing import CliRunner
 
 import earmark
-from conftest import LABELS, SR, bass_note, drum_hit, room_noise
+from conftest import LABELS, SR, bass_note, drum_hit, room_noise, untrained_classifier
 from earmark.classifier import Classifier
 from earmark.cli import main
 from earmark.errors import DependencyError, OutputError
-from earmark.export import CLIP_RULE, export_onnx, onnx_bytes
+from earmark.export import CLIP_RULE, ONNX_IR_VERSION, export_onnx, onnx_bytes
 from earmark.features import FeatureConfig
 from earmark.model import ArchSpec, build_model
 from earmark.modelfile import Manifest
@@ -47,9 +49,14 @@ def default_network() -> Classifier:
     return Classifier(model.eval(), manifest)
 
 
-@pytest.fixture(scope="module", params=["trained tiny", "default network"])
+@pytest.fixture(scope="module", params=["trained tiny", "default network", "old pooling"])
 def exported(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Classifier, Path]:
-    clf = request.getfixturevalue("trained_classifier") if request.param == "trained tiny" else default_network()
+    if request.param == "trained tiny":
+        clf = request.getfixturevalue("trained_classifier")
+    elif request.param == "default network":
+        clf = default_network()
+    else:  # what model files of formats 1 to 3 were trained with
+        clf = untrained_classifier(pooling="frequency-mean")
     path = export_onnx(clf, tmp_path_factory.mktemp("onnx") / "bass-drums.onnx")
     return clf, path
 
@@ -81,6 +88,7 @@ def test_the_file_describes_the_model(exported: tuple[Classifier, Path]) -> None
     session = ort.InferenceSession(str(path))
     meta = session.get_modelmeta()
     assert meta.producer_name == "earmark"
+    assert onnx.load(str(path)).ir_version == ONNX_IR_VERSION == 8  # onnxruntime 1.14 and later load it
     fields = meta.custom_metadata_map
     assert json.loads(fields["earmark.labels"]) == clf.labels
     assert int(fields["earmark.sample_rate"]) == clf.sample_rate
@@ -91,7 +99,8 @@ def test_the_file_describes_the_model(exported: tuple[Classifier, Path]) -> None
     assert json.loads(fields["earmark.manifest"]) == json.loads(json.dumps(clf.manifest.to_dict()))
     [waveform] = session.get_inputs()
     [probabilities] = session.get_outputs()
-    assert (waveform.name, waveform.type, waveform.shape[1]) == ("waveform", "tensor(float)", clf.sample_rate)
+    window = round(clf.window_s * clf.sample_rate)
+    assert (waveform.name, waveform.type, waveform.shape[1]) == ("waveform", "tensor(float)", window)
     assert (probabilities.name, probabilities.shape[1]) == ("probabilities", len(clf.labels))
     assert isinstance(waveform.shape[0], str)  # the batch dimension is free
 
@@ -174,3 +183,23 @@ def test_studio_serves_the_onnx_export(trained_classifier: Classifier, tmp_path:
         assert json.loads(session.get_modelmeta().custom_metadata_map["earmark.labels"]) == list(LABELS)
         missing = client.get("/api/projects/band/models/nope/onnx")
         assert missing.status_code == 404 and missing.json()["error"]["type"] == "NotFoundError"
+
+
+def test_exports_at_once_wait_for_each_other(trained_classifier: Classifier) -> None:
+    """Two downloads at once (the studio serves each in a thread): torch.export keeps global state,
+    so the second used to fail with the first; both now give the same file."""
+    results: list[bytes | BaseException] = []
+
+    def export() -> None:
+        try:
+            results.append(onnx_bytes(trained_classifier))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            results.append(exc)
+
+    threads = [threading.Thread(target=export) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(isinstance(r, bytes) for r in results), results
+    assert results[0] == results[1]

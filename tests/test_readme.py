@@ -27,11 +27,13 @@ def test_the_readme_python_example_runs(tmp_path: Path, small_dataset: Path, sma
             .replace('"test_sounds/"', repr(str(small_testset)))
             .replace('"take1.flac"', repr(str(tmp_path / "take1.flac")))
             .replace('"sounds.earmark"', repr(str(tmp_path / "sounds.earmark")))
+            .replace('"sounds.onnx"', repr(str(tmp_path / "sounds.onnx")))
             .replace("epochs=24", "epochs=2"))  # the same call, fewer passes: seconds, not a minute
     rng = np.random.default_rng(0)
     chunks = [rng.standard_normal(4800).astype(np.float32) * 0.1 for _ in range(15)]  # 1.5 s at 48 kHz
     exec(compile(code, "README.md", "exec"), {"chunks_from_your_audio_callback": chunks})
     out = capsys.readouterr().out
     assert (tmp_path / "sounds.earmark").is_file()
+    assert (tmp_path / "sounds.onnx").is_file()
     assert "accuracy" in out and "start_s,end_s,label,confidence" in out
     assert len(re.findall(r"^\d+\.\ds (background|bass|drums) ", out, flags=re.MULTILINE)) >= 5

@@ -271,6 +271,18 @@ def test_a_progress_callback_can_stop_training_and_keep_the_model(small_dataset:
     assert "stopped_at_epoch" not in whole.manifest.metrics
 
 
+def test_should_stop_ends_training_after_the_epoch_and_keeps_the_model(small_dataset: Path) -> None:
+    asked: list[int] = []
+
+    def stop() -> bool:  # asked after each epoch, with the progress bar as with none
+        asked.append(len(asked) + 1)
+        return len(asked) == 2
+
+    clf = train(small_dataset, settings=dataclasses.replace(QUICK, epochs=5), progress=False, should_stop=stop)
+    assert asked == [1, 2]
+    assert clf.manifest.metrics["stopped_at_epoch"] == 2 and len(clf.manifest.metrics["history"]) == 2
+
+
 def test_train_takes_settings_as_a_dict_and_names_a_mistake(small_dataset: Path) -> None:
     with pytest.raises(ParameterError, match=r"unknown training settings \['epoch'\]; known: \['arch', "):
         train(small_dataset, settings={"epoch": 3}, progress=False)

@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 from .errors import OutputError, ParameterError
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "check_writable"]
 
 #: Where Linux reports the process umask without changing it.
 _PROC_STATUS = Path("/proc/self/status")
@@ -136,3 +136,26 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         tmp.unlink(missing_ok=True)
         raise
     _fsync_folder(target.parent)
+
+
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """Fail before long work if the file ``path`` cannot be written. Creates nothing.
+
+    Raises
+    ------
+    OutputError
+        If ``path`` is a folder, sits under a file, or its folder cannot be written to.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder; give a file name")
+    folder = path.parent
+    while not folder.exists():  # the nearest existing folder decides; the writer creates the rest
+        folder = folder.parent
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {path}: {folder} is a file, not a folder; choose another place")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}; choose a folder you can write to") from exc

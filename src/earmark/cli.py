@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +23,8 @@ import click
 import numpy as np
 
 from ._version import __version__
-from .errors import EarmarkError, OutputError
+from .atomic import check_writable
+from .errors import EarmarkError
 
 if TYPE_CHECKING:
     from .classifier import Prediction
@@ -58,20 +61,28 @@ def _emit_json(obj: Any) -> None:
     click.echo(text)
 
 
-def _check_writable(path: Path) -> None:
-    """Fail before long work if the file ``path`` cannot be written. Creates nothing."""
-    if path.is_dir():
-        raise OutputError(f"cannot write {path}: it is a folder; give a file name")
-    folder = path.parent
-    while not folder.exists():  # the nearest existing folder decides; the writer creates the rest
-        folder = folder.parent
-    if not folder.is_dir():
-        raise OutputError(f"cannot write {path}: {folder} is a file, not a folder; choose another place")
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}; choose a folder you can write to") from exc
+class _FirstInterruptStops:
+    """While training: a first Ctrl-C (SIGINT) asks to stop after this epoch and keep the model;
+    a second one interrupts as usual. The handler before it comes back afterwards."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._previous: Any = None
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self._event.is_set():
+            raise KeyboardInterrupt
+        self._event.set()
+        click.echo("\nCtrl-C: stopping after this epoch and keeping the model (Ctrl-C again to abort)", err=True)
+
+    def __enter__(self) -> threading.Event:
+        if threading.current_thread() is threading.main_thread():  # signals reach only the main thread
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self._event
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -132,7 +143,11 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
           window_s: float | None, seed: int | None, arch: str | None, backbone: str | None, tune_backbone: bool,
           head_hidden: int | None, no_augment: bool, allow_no_background: bool, as_json: bool,
           steps_per_epoch: int | None, clip_s: float | None, clip_hop_s: float | None) -> None:
-    """Train a classifier on DATA (a folder per class, or a zip) and write it to --out."""
+    """Train a classifier on DATA (a folder per class, or a zip) and write it to --out.
+
+    Ctrl-C once ends training after the current epoch and keeps the model (the file records
+    where it stopped); Ctrl-C again aborts and writes nothing.
+    """
     from .train import TrainSettings
     from .train import train as run_training
 
@@ -142,14 +157,19 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
     overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     settings = TrainSettings(**overrides, augment=not no_augment, require_background=not allow_no_background,
                              freeze_backbone=not tune_backbone)
-    _check_writable(out)
+    check_writable(out)
     dataset = _load_set(data, sample_rate=settings.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s)
     dataset.check_trainable(require_background=settings.require_background)
     counts = ", ".join(f"{k} {v}" for k, v in dataset.counts().items())
     click.echo(f"{len(dataset.clips)} clips ({counts}); training {settings.arch} for {settings.epochs} epochs",
                err=True)
-    clf = run_training(dataset, settings=settings, progress=not as_json)
+    with _FirstInterruptStops() as interrupted:
+        clf = run_training(dataset, settings=settings, progress=not as_json, should_stop=interrupted.is_set)
     clf.save(out)
+    stopped = clf.manifest.metrics.get("stopped_at_epoch")
+    if stopped is not None:
+        click.echo(f"stopped after epoch {stopped} of {settings.epochs} (Ctrl-C); keeping the model as it is",
+                   err=True)
     if as_json:
         _emit_json({"model": str(out), "validation": clf.manifest.metrics["validation"],
                     "history": clf.manifest.metrics["history"]})
@@ -241,7 +261,7 @@ def timeline(model: Path, recording: Path, as_json: bool, png: Path | None, hop_
     hop_s = timeline_hop(hop_s, window_s=clf.window_s)
     check_timeline_settings(window_s=clf.window_s, hop_s=hop_s, smooth_s=smooth_s, min_segment_s=min_segment_s)
     if png is not None:
-        _check_writable(png)
+        check_writable(png)
     audio = load_audio(recording, sample_rate=clf.sample_rate)
     tl = clf.timeline(audio.samples, sample_rate=audio.sample_rate, hop_s=hop_s, smooth_s=smooth_s,
                       min_segment_s=min_segment_s)
@@ -264,7 +284,7 @@ def spectrogram(file: Path, png: Path) -> None:
     from .audio import load_audio
     from .pictures import spectrogram_png
 
-    _check_writable(png)
+    check_writable(png)
     audio = load_audio(file)
     spectrogram_png(audio.samples, sample_rate=audio.sample_rate, path=png, title=file.name)
     click.echo(f"spectrogram written to {png}")
@@ -335,7 +355,7 @@ def export(model: Path, out: Path) -> None:
     from .classifier import load
     from .export import export_onnx
 
-    _check_writable(out)
+    check_writable(out)
     clf = load(model)
     export_onnx(clf, out)
     window = int(round(clf.window_s * clf.sample_rate))

@@ -28,6 +28,7 @@ import copy
 import json
 import logging
 import os
+import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,16 +36,23 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from .atomic import atomic_write
-from .errors import DependencyError, OutputError
+from .atomic import atomic_write, check_writable
+from .errors import DependencyError, EarmarkError, OutputError
 
 if TYPE_CHECKING:
     from .classifier import Classifier
 
-__all__ = ["export_onnx", "onnx_bytes", "CLIP_RULE", "ONNX_OPSET"]
+__all__ = ["export_onnx", "onnx_bytes", "CLIP_RULE", "ONNX_OPSET", "ONNX_IR_VERSION"]
 
-#: The ONNX operator set the export targets (ONNX 1.13+, onnxruntime 1.14+).
+#: The ONNX operator set the export targets, and the file format version stamped on the file:
+#: the oldest that holds opset 18 (ONNX 1.13), so that onnxruntime 1.14 and later load it. The
+#: exporter stamps the newest its onnx package writes (10 with onnx 1.23), which onnxruntime
+#: before 1.18 refuses.
 ONNX_OPSET = 18
+ONNX_IR_VERSION = 8
+
+#: torch.export keeps state in globals, and the exporter's quieting is process-wide: one export at a time.
+_EXPORTING = threading.Lock()
 
 #: How earmark turns window probabilities into a clip's, stored in every export's metadata.
 CLIP_RULE = (
@@ -103,10 +111,12 @@ def onnx_bytes(classifier: Classifier) -> bytes:
     ------
     DependencyError
         If the ``onnx`` or ``onnxscript`` package is missing.
+    OutputError
+        If the exporter fails on this model (the message names the versions involved).
     """
     try:
         import onnx
-        import onnxscript  # noqa: F401  (the exporter needs it; say so here rather than deep inside torch)
+        import onnxscript  # the exporter needs it; say so here rather than deep inside torch
     except ImportError as exc:
         raise DependencyError(f"exporting to ONNX needs the {exc.name} package: pip install onnx onnxscript") from exc
     from . import __version__
@@ -115,16 +125,25 @@ def onnx_bytes(classifier: Classifier) -> bytes:
     # a copy: tracing swaps the parameters for stand-ins, and the model may be serving predictions
     module = _Probabilities(copy.deepcopy(classifier.model)).eval()
     example = torch.zeros(2, window)
-    with _quiet_exporter(), torch.inference_mode(False), torch.no_grad():
-        program = torch.onnx.export(
-            # optimize=False: onnxscript's optimizer (0.7) folds away the "+ 1e-10" before the log of
-            # the mel power, so digital silence gave log(0) = -inf and then NaN probabilities
-            module, (example,), dynamo=True, opset_version=ONNX_OPSET, verbose=False, optimize=False,
-            input_names=["waveform"], output_names=["probabilities"],
-            dynamic_shapes=({0: torch.export.Dim("batch")},))
+    try:
+        with _EXPORTING, _quiet_exporter(), torch.inference_mode(False), torch.no_grad():
+            program = torch.onnx.export(
+                # optimize=False: onnxscript's optimizer (0.7) folds away the "+ 1e-10" before the log of
+                # the mel power, so digital silence gave log(0) = -inf and then NaN probabilities
+                module, (example,), dynamo=True, opset_version=ONNX_OPSET, verbose=False, optimize=False,
+                input_names=["waveform"], output_names=["probabilities"],
+                dynamic_shapes=({0: torch.export.Dim("batch")},))
+    except EarmarkError:
+        raise
+    except Exception as exc:  # the exporter's own errors (torch.export, onnxscript) vary by version
+        raise OutputError(
+            f"cannot export this model to ONNX: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
+            f"(torch {torch.__version__}, onnx {onnx.__version__}, onnxscript {onnxscript.__version__}); "
+            "the .earmark file itself is fine, and earmark can still use it; please report this") from exc
     if program is None:  # pragma: no cover - only when given a file name
         raise OutputError("the ONNX exporter gave no model")
     proto = program.model_proto
+    proto.ir_version = ONNX_IR_VERSION
     proto.producer_name, proto.producer_version = "earmark", __version__
     proto.doc_string = (f"earmark sound classifier: labels {classifier.labels}. Input 'waveform' float32 "
                         f"(batch, {window}) mono at {classifier.sample_rate} Hz in [-1, 1]; output "
@@ -145,8 +164,10 @@ def export_onnx(classifier: Classifier, path: str | os.PathLike[str]) -> Path:
     DependencyError
         If the ``onnx`` or ``onnxscript`` package is missing.
     OutputError
-        If ``path`` cannot be written (the message says why).
+        If ``path`` cannot be written (the message says why; checked before the export's seconds of
+        work), or the exporter fails on this model.
     """
+    check_writable(path)
     data = onnx_bytes(classifier)
     with atomic_write(path) as fh:
         fh.write(data)

@@ -16,6 +16,7 @@ import copy
 import math
 import os
 import random
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, fields, replace
@@ -336,12 +337,15 @@ def train(
     *,
     settings: TrainSettings | dict[str, Any] | None = None,
     progress: bool | ProgressCallback = True,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Classifier:
     """Train a classifier on a folder-per-class dataset (a path, a zip, or a loaded :class:`Dataset`).
 
     ``settings`` is a :class:`TrainSettings` or a dict of its fields (``{"epochs": 10}``).
     ``progress``: ``True`` for a progress bar, ``False`` for none, or a callable given each
     :class:`EpochRecord`; it may raise :class:`StopTraining` to end early and keep the model.
+    ``should_stop``, asked after each epoch (whatever ``progress`` is), ends training there and
+    keeps the model when it returns True: ``earmark train`` answers a first Ctrl-C this way.
     Returns the classifier; its ``manifest`` holds the settings, the training history, and the
     validation metrics (per-class accuracy, confusion matrix, misclassified clips).
 
@@ -360,7 +364,7 @@ def train(
     elif settings.workers:  # leave a core to the worker that makes examples
         torch.set_num_threads(max(1, (os.cpu_count() or 2) - settings.workers))
     try:
-        return _train(data, settings=settings, progress=progress)
+        return _train(data, settings=settings, progress=progress, should_stop=should_stop)
     finally:
         torch.set_num_threads(threads_before)
 
@@ -425,7 +429,7 @@ class _Run:
 
 
 def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
-           progress: bool | ProgressCallback) -> Classifier:
+           progress: bool | ProgressCallback, should_stop: Callable[[], bool] | None) -> Classifier:
     features = settings.features()
     backbone, learning_rate = settings.start()
     settings = settings.resolved()  # what the model file records
@@ -490,6 +494,8 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
                 progress(record)
             except StopTraining:
                 break
+        if should_stop is not None and should_stop():
+            break
     if bar is not None:
         bar.close()
     _finish(clf, dataset, train_clips, val_clips, val_probs, history, seconds=time.perf_counter() - started)
@@ -573,7 +579,15 @@ def _batches(maker: _ExampleMaker, *, batch_size: int, count: int,
     stream = _BatchStream(maker, batch_size=batch_size, count=count)
     if workers == 0:
         return stream
-    return torch.utils.data.DataLoader(stream, batch_size=None, num_workers=1, prefetch_factor=4)
+    return torch.utils.data.DataLoader(stream, batch_size=None, num_workers=1, prefetch_factor=4,
+                                       worker_init_fn=_leave_interrupts_to_the_trainer)
+
+
+def _leave_interrupts_to_the_trainer(_worker: int) -> None:
+    """In the worker: ignore Ctrl-C, which a terminal sends to the whole process group. The
+    process that trains decides (``earmark train`` finishes the epoch and keeps the model; a
+    second Ctrl-C, or any other program's KeyboardInterrupt, shuts the worker down as usual)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def update_ema(ema: nn.Module, model: nn.Module, *, decay: float, only: str = "") -> None:

@@ -17,9 +17,11 @@ default input, so the page hears the file through a real input device.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -36,7 +38,8 @@ from websockets.sync.client import ClientConnection, connect
 
 FIREFOX = Path("/usr/bin/firefox-esr")
 WEBKIT_DRIVER = Path("/usr/bin/WebKitWebDriver")
-MINIBROWSER = Path("/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser")
+MINIBROWSER = next(iter(sorted(Path("/usr/lib").glob("*/webkit2gtk-4.1/MiniBrowser"))),
+                   Path("/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser"))
 XVFB = shutil.which("Xvfb")
 PULSEAUDIO = shutil.which("pulseaudio")
 PAPLAY = shutil.which("paplay")
@@ -73,6 +76,8 @@ class PulseMic:
         self._player: threading.Thread | None = None
         self._stop = threading.Event()
         self._process: subprocess.Popen[bytes] | None = None
+        self._playing = threading.Lock()  # a player is started or stopped whole
+        self.daemon: subprocess.Popen[bytes] | None = None
 
     @property
     def env(self) -> dict[str, str]:
@@ -83,8 +88,9 @@ class PulseMic:
         assert PULSEAUDIO and PAPLAY
         self.runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         sink = f"module-null-sink rate={self.rate} channels=2"
-        subprocess.run(
-            [PULSEAUDIO, "--daemonize=yes", "-n", "--exit-idle-time=-1",
+        # in the foreground of its own session: close() stops it, whatever the tests did
+        self.daemon = subprocess.Popen(
+            [PULSEAUDIO, "--daemonize=no", "-n", "--exit-idle-time=-1",
              "--log-target=file:" + str(self.runtime_dir / "pulseaudio.log"),
              "--load=module-native-protocol-unix",
              f"--load={sink} sink_name=speakers sink_properties=device.description=speakers",
@@ -94,10 +100,11 @@ class PulseMic:
              "--load=module-remap-source source_name=earmark_mic master=mic.monitor channels=1 "
              "channel_map=mono source_properties=device.description=earmark-test-mic",
              "--load=module-always-sink"],
-            env=self.env, check=True, timeout=30)
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 10
         while subprocess.run(["pactl", "info"], env=self.env, capture_output=True).returncode != 0:
-            if time.monotonic() > deadline:
+            if self.daemon.poll() is not None or time.monotonic() > deadline:
+                self.close()
                 raise RuntimeError(f"PulseAudio did not start; see {self.runtime_dir / 'pulseaudio.log'}")
             time.sleep(0.1)
         subprocess.run(["pactl", "set-default-sink", "speakers"], env=self.env, check=True)
@@ -109,30 +116,35 @@ class PulseMic:
         self._stop = stop = threading.Event()
 
         def loop() -> None:
-            while not stop.is_set():
-                self._process = subprocess.Popen([PAPLAY or "paplay", "--device=mic", str(wav)], env=self.env)
-                self._process.wait()
+            while True:
+                with self._playing:  # silence() cannot slip between the check and the start
+                    if stop.is_set():
+                        return
+                    process = self._process = subprocess.Popen([PAPLAY or "paplay", "--device=mic", str(wav)],
+                                                               env=self.env)
+                process.wait()
 
         self._player = threading.Thread(target=loop, name="pulse-mic", daemon=True)
         self._player.start()
         time.sleep(0.2)
 
     def silence(self) -> None:
-        self._stop.set()
-        if self._process is not None:
-            self._process.terminate()
-            self._process.wait(timeout=5)
+        with self._playing:
+            self._stop.set()
+            if self._process is not None:
+                self._process.terminate()
+                self._process.wait(timeout=5)
         if self._player is not None:
             self._player.join(timeout=5)
+            if self._player.is_alive():
+                raise RuntimeError("the microphone's player did not stop")
         self._player = self._process = None
 
     def close(self) -> None:
         self.silence()
-        subprocess.run(["pactl", "exit"], env=self.env, capture_output=True, timeout=10)
-        pid_file = self.runtime_dir / "pulse" / "pid"
-        deadline = time.monotonic() + 10
-        while pid_file.exists() and time.monotonic() < deadline:  # the daemon removes it as it exits
-            time.sleep(0.05)
+        if self.daemon is not None:
+            self.daemon.terminate()
+            _stop(self.daemon)
 
 
 class EnginePage(ABC):
@@ -196,23 +208,36 @@ class Firefox:
             [str(FIREFOX), "--headless", "--no-remote", "--profile", str(self.profile),
              f"--remote-debugging-port={port}"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        assert self.process.stderr is not None
-        started = time.monotonic()
-        for line in self.process.stderr:  # it says where it listens once it is ready
-            if "WebDriver BiDi listening" in line:
-                break
-            if time.monotonic() - started > 60:
-                raise RuntimeError("Firefox did not open its WebDriver BiDi port")
-        else:
-            raise RuntimeError(f"Firefox exited with code {self.process.wait()}")
-        threading.Thread(target=_drain, args=(self.process.stderr,), name="firefox-stderr", daemon=True).start()
         self._connection = ExitStack()
-        self.ws: ClientConnection = self._connection.enter_context(
-            connect(f"ws://127.0.0.1:{port}/session", max_size=None))
-        self._next_id = 0
-        self.events: list[dict[str, Any]] = []
-        self.version = self.command("session.new", capabilities={})["capabilities"]["browserVersion"]
-        self.command("session.subscribe", events=["log.entryAdded"])
+        try:
+            self._wait_until_listening()
+            self.ws: ClientConnection = self._connection.enter_context(
+                connect(f"ws://127.0.0.1:{port}/session", max_size=None))
+            self._next_id = 0
+            self.events: list[dict[str, Any]] = []
+            self.version = self.command("session.new", capabilities={})["capabilities"]["browserVersion"]
+            self.command("session.subscribe", events=["log.entryAdded"])
+        except BaseException:
+            self.process.kill()
+            self.close()
+            raise
+
+    def _wait_until_listening(self, timeout: float = 60) -> None:
+        """Firefox says on stderr where it listens once it is ready; the rest of stderr is drained."""
+        ready = threading.Event()
+
+        def read(stream: Any) -> None:
+            for line in stream:
+                if "WebDriver BiDi listening" in line:
+                    ready.set()
+
+        threading.Thread(target=read, args=(self.process.stderr,), name="firefox-stderr", daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while not ready.wait(0.1):
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Firefox exited with code {self.process.returncode}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("Firefox did not open its WebDriver BiDi port")
 
     def command(self, method: str, **params: Any) -> dict[str, Any]:
         self._next_id += 1
@@ -239,16 +264,11 @@ class Firefox:
     def close(self) -> None:
         try:
             self.command("browser.close")
-        except Exception:  # noqa: BLE001 - the socket closes as the browser goes
-            pass
+        except Exception:  # noqa: BLE001 - the socket closes as the browser goes (or never opened)
+            self.process.terminate()
         _stop(self.process)
         self._connection.close()
         shutil.rmtree(self.profile, ignore_errors=True)
-
-
-def _drain(stream: Any) -> None:
-    for _ in stream:
-        pass
 
 
 def _stop(process: subprocess.Popen[Any]) -> None:
@@ -318,6 +338,7 @@ class FirefoxTab(EnginePage):
                              files=[str(p.resolve()) for p in paths])
 
     def errors(self) -> list[str]:
+        self.evaluate("0")  # a round trip: the events the browser sent before it have been read
         return [event["params"].get("text", "") for event in self.browser.events
                 if event.get("method") == "log.entryAdded"
                 and event["params"].get("type") == "javascript"
@@ -350,8 +371,9 @@ class WebKit:
         if not display:
             raise RuntimeError("Xvfb did not start")
         port = _free_port()
+        # its own session: MiniBrowser and WebKit's helper processes go with it in close()
         self.driver = subprocess.Popen([str(WEBKIT_DRIVER), f"--port={port}"], env={**env, "DISPLAY": f":{display}"},
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         self.http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120)
         deadline = time.monotonic() + 30
         while True:
@@ -360,7 +382,8 @@ class WebKit:
                     break
             except httpx.TransportError:
                 pass
-            if time.monotonic() > deadline:
+            if self.driver.poll() is not None or time.monotonic() > deadline:
+                self.close()
                 raise RuntimeError("WebKitWebDriver did not start")
             time.sleep(0.1)
 
@@ -387,7 +410,8 @@ class WebKit:
 
     def close(self) -> None:
         self.http.close()
-        self.driver.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.driver.pid, signal.SIGTERM)
         _stop(self.driver)
         self.xvfb.terminate()
         _stop(self.xvfb)
@@ -440,8 +464,3 @@ class WebKitPage(EnginePage):
 
     def errors(self) -> list[str]:
         return list(self.evaluate("window.__engineErrors || []"))
-
-    def screenshot(self, path: Path) -> None:
-        import base64
-
-        path.write_bytes(base64.b64decode(self._call("GET", "/screenshot")))

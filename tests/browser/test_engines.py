@@ -186,7 +186,7 @@ def test_opens_a_shared_model_and_listens(tab: EnginePage, pulse: PulseMic, mic_
     assert tab.text("#try-name") == demo_model["id"]
     drum = sorted((demo_data_dir() / "train" / "drums").glob("*.ogg"))[0]
     tab.set_files("#try-file", [drum])
-    tab.wait_for("document.querySelector('[data-testid=predict-label]')?.dataset.label", timeout=20)
+    tab.wait_for("document.querySelector('[data-testid=predict-label]')?.dataset.label === 'drums'", timeout=20)
     tab.click("#try-live-start")
     tab.wait_for("document.querySelector('#try-live-label')?.dataset.label === 'bass'", timeout=20)
     tab.click("#try-live-stop")

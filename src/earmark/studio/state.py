@@ -18,6 +18,7 @@ from ..classifier import Classifier
 from ..dataset import BACKGROUND_LABEL, is_background_name
 from ..demo import demo_data_dir
 from ..errors import ConflictError, EarmarkError, NotFoundError, ParameterError
+from ..export import onnx_bytes
 from ..intake import IntakeLimits
 from ..project import PROJECT_FILE, Project, clean_name, free_path
 from .jobs import JobRunner
@@ -27,6 +28,9 @@ __all__ = ["Studio"]
 
 #: Timeline pictures kept for the page (each is made by a predict call and fetched right after).
 _MAX_RESULTS = 100
+
+#: ONNX exports kept in memory (about 1.3 MB each with the default network).
+_MAX_EXPORTS = 8
 
 
 class Studio:
@@ -38,6 +42,7 @@ class Studio:
         self.root.mkdir(parents=True, exist_ok=True)
         self.jobs = JobRunner()
         self._models: dict[tuple[str, int, int], Classifier] = {}
+        self._exports: dict[tuple[str, int, int], bytes] = {}  # ONNX exports, as _models
         self._lock = threading.Lock()
         self._filling: Counter[tuple[str, str]] = Counter()  # (project, class folder): uploads running into it
         self._results = Path(tempfile.mkdtemp(prefix="earmark-studio-"))
@@ -152,6 +157,20 @@ class Studio:
                 self._models = {k: v for k, v in self._models.items() if k[0] != key[0]}
                 self._models[key] = clf
         return clf
+
+    def onnx(self, path: Path) -> bytes:
+        """A model file's ONNX export (see earmark.export), made once and kept while the file is
+        unchanged: a second click on the download does not cost another few seconds."""
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        with self._lock:
+            data = self._exports.get(key)
+        if data is None:
+            data = onnx_bytes(self.classifier(path))
+            with self._lock:
+                kept = [(k, v) for k, v in self._exports.items() if k[0] != key[0]][-(_MAX_EXPORTS - 1):]
+                self._exports = {**dict(kept), key: data}
+        return data
 
     def shared_model(self, token: str) -> tuple[Project, str]:
         """The project and model id a share token names."""

@@ -17,7 +17,6 @@ from starlette.concurrency import run_in_threadpool
 from ...classifier import Classifier
 from ...errors import ParameterError
 from ...evaluate import Comparison, EvaluationReport, evaluate
-from ...export import onnx_bytes
 from ...intake import folder_per_class
 from ...project import Project
 from ..deps import ProjectDep, StudioDep, model_view, sample_base, sample_version
@@ -76,7 +75,7 @@ def download_model(model_id: str, project: ProjectDep) -> FileResponse:
 @router.get("/models/{model_id}/onnx", response_class=Response)
 def export_model(model_id: str, project: ProjectDep, studio: StudioDep) -> Response:
     """The model as one ONNX file for deployment (see earmark.export), made on request (a few seconds)."""
-    data = onnx_bytes(studio.classifier(project.model_path(model_id)))
+    data = studio.onnx(project.model_path(model_id))
     name = f"{project.root.name}-{model_id}.onnx"
     quoted = quote(name)  # as FileResponse names a download: plain when it can be, else RFC 5987
     disposition = f'attachment; filename="{name}"' if quoted == name else f"attachment; filename*=utf-8''{quoted}"
