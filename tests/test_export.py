@@ -203,3 +203,13 @@ def test_exports_at_once_wait_for_each_other(trained_classifier: Classifier) -> 
         thread.join()
     assert all(isinstance(r, bytes) for r in results), results
     assert results[0] == results[1]
+
+
+def test_onnxruntime_loads_the_file_without_a_word(exported: tuple[Classifier, Path],
+                                                   capfd: pytest.CaptureFixture[str]) -> None:
+    """Constants are folded at export: onnxruntime used to warn, on every load, about CastLike
+    nodes it could not fold and initializers nothing used."""
+    _, path = exported
+    capfd.readouterr()
+    ort.InferenceSession(str(path))
+    assert "onnxruntime" not in capfd.readouterr().err

@@ -32,7 +32,7 @@ import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -104,6 +104,19 @@ def _metadata(classifier: Classifier) -> dict[str, str]:
     }
 
 
+def _fold_constants(proto: Any) -> Any:
+    """Constant folding only (not the optimiser's rewrites, see onnx_bytes), then the nodes left
+    unused: without it onnxruntime warns on every load about constants it cannot fold itself."""
+    import onnxscript.optimizer
+    from onnxscript import ir
+    from onnxscript.ir.passes.common import RemoveUnusedNodesPass
+
+    onnxscript.optimizer.fold_constants(proto)
+    model = ir.serde.deserialize_model(proto)
+    RemoveUnusedNodesPass()(model)
+    return ir.serde.serialize_model(model)
+
+
 def onnx_bytes(classifier: Classifier) -> bytes:
     """The ONNX model of ``classifier`` (see the module's docstring), serialised.
 
@@ -142,7 +155,7 @@ def onnx_bytes(classifier: Classifier) -> bytes:
             "the .earmark file itself is fine, and earmark can still use it; please report this") from exc
     if program is None:  # pragma: no cover - only when given a file name
         raise OutputError("the ONNX exporter gave no model")
-    proto = program.model_proto
+    proto = _fold_constants(program.model_proto)
     proto.ir_version = ONNX_IR_VERSION
     proto.producer_name, proto.producer_version = "earmark", __version__
     proto.doc_string = (f"earmark sound classifier: labels {classifier.labels}. Input 'waveform' float32 "
