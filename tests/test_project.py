@@ -99,7 +99,7 @@ def test_classes_add_rename_delete(project: Project) -> None:
     assert project.rename_class("electric bass", to="Electric Bass").name == "Electric Bass"  # case-only rename
     with pytest.raises(ParameterError, match="cannot be renamed"):
         project.rename_class("background", to="noise")
-    assert project.delete_class("Electric Bass") == 1
+    assert project.delete_class("Electric Bass").samples == 1
     assert [c.name for c in project.classes()] == ["background"]
     trashed = list((project.root / ".trash").rglob("a.wav"))
     assert len(trashed) == 1, "a deleted class goes to the project's trash, not away"
@@ -120,6 +120,41 @@ def test_samples_list_move_and_delete(project: Project) -> None:
     project.delete_sample("bass", "take_nohash_001.wav")
     assert project.samples("bass") == []
     assert len(project.samples("background")) == 2
+
+
+def test_a_delete_can_be_undone(project: Project) -> None:
+    project.add_class("bass")
+    tone(project.class_dir("bass") / "a.wav", 0.7)
+    tone(project.class_dir("bass") / "b.wav")
+    undo = project.delete_sample("bass", "a.wav")
+    assert [s.id for s in project.samples("bass")] == ["b.wav"]
+    [back] = project.restore(undo.id)
+    assert (back.class_name, back.id, back.duration_s) == ("bass", "a.wav", 0.7)
+    assert [s.id for s in project.samples("bass")] == ["a.wav", "b.wav"]
+    with pytest.raises(NotFoundError, match="restored already"):
+        project.restore(undo.id)  # once only
+
+    # a sample whose name was taken meanwhile comes back under a free one
+    undo = project.delete_sample("bass", "a.wav")
+    tone(project.class_dir("bass") / "a.wav")
+    [back] = project.restore(undo.id)
+    assert back.id == "a-2.wav" and len(project.samples("bass")) == 3
+
+    # a class comes back whole; if one of that name (in any case) was made since, it joins it
+    gone = project.delete_class("bass")
+    assert gone.samples == 3 and [c.name for c in project.classes()] == ["background"]
+    assert sorted(s.id for s in project.restore(gone.id)) == ["a-2.wav", "a.wav", "b.wav"]
+    assert [c.name for c in project.classes()] == ["background", "bass"]
+    gone = project.delete_class("bass")
+    project.add_class("Bass")
+    assert {s.class_name for s in project.restore(gone.id)} == {"Bass"}
+    assert [(c.name, c.samples) for c in project.classes()] == [("background", 0), ("Bass", 3)]
+
+
+@pytest.mark.parametrize("trash_id", ["../samples", "models", "", "20261127-043000-1", "20261127-043000-000000001"])
+def test_restore_takes_only_what_a_delete_named(project: Project, trash_id: str) -> None:
+    with pytest.raises(NotFoundError, match="nothing to undo"):
+        project.restore(trash_id)
 
 
 @pytest.mark.parametrize("bad_id", ["../../earmark-project.json", "..", "", "/etc/passwd", ".hidden.wav",

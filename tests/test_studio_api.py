@@ -181,10 +181,20 @@ def test_classes_and_uploads(client: TestClient) -> None:
     assert renamed["name"] == "electric bass" and renamed["samples"] == 7
     moved = client.post("/api/projects/band/samples/electric bass/a.wav/move", json={"to": "background"}).json()
     assert moved["class_name"] == "background" and client.get(moved["audio_url"]).status_code == 200
-    assert client.delete(moved["audio_url"].split("?")[0].removesuffix("/audio")).json()["deleted"] == "a.wav"
+    deleted = client.delete(moved["audio_url"].split("?")[0].removesuffix("/audio")).json()
+    assert deleted["deleted"] == "a.wav"
     assert client.get("/api/projects/band/classes/background/samples").json() == {"samples": []}
-    assert client.delete("/api/projects/band/classes/electric bass").json() == {"deleted": "electric bass",
-                                                                                "samples": 6}
+    # Undo: the id the delete answered with puts the sample back, once
+    restored = client.post(f"/api/projects/band/trash/{deleted['undo']}/restore").json()
+    assert [(s["class_name"], s["id"]) for s in restored["restored"]] == [("background", "a.wav")]
+    assert restored["classes"] == ["background"] and client.get(restored["restored"][0]["audio_url"]).status_code == 200
+    assert_error(client.post(f"/api/projects/band/trash/{deleted['undo']}/restore"), 404, "NotFoundError",
+                 "nothing to undo")
+    gone = client.delete("/api/projects/band/classes/electric bass").json()
+    assert gone == {"deleted": "electric bass", "samples": 6, "undo": gone["undo"]}
+    back = client.post(f"/api/projects/band/trash/{gone['undo']}/restore").json()
+    assert back["classes"] == ["electric bass"] and len(back["restored"]) == 6
+    assert client.get("/api/projects/band/classes/electric bass/samples").json()["samples"] == back["restored"]
 
 
 @pytest.mark.parametrize("path", ["/api/projects/band/samples/background/..%2F..%2Fearmark-project.json/audio",

@@ -51,7 +51,8 @@ from .modelfile import read_manifest
 if TYPE_CHECKING:
     from .classifier import Classifier
 
-__all__ = ["NAMING", "PROJECT_FILE", "ClassInfo", "ModelInfo", "Project", "SampleInfo", "clean_name", "free_path"]
+__all__ = ["NAMING", "PROJECT_FILE", "ClassInfo", "ModelInfo", "Project", "SampleInfo", "Trashed", "clean_name",
+           "free_path"]
 
 PROJECT_FILE = "earmark-project.json"
 _FORMAT = "earmark-project"
@@ -126,6 +127,18 @@ class ModelInfo:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Trashed:
+    """What a delete moved to the project's ``.trash``: ``id`` names it for :meth:`Project.restore`."""
+
+    id: str
+    samples: int
+
+
+#: A ``.trash`` folder's name: the time of the delete, then nanoseconds (see Project._to_trash).
+_TRASH_ID = re.compile(r"\d{8}-\d{6}-\d{9}")
 
 
 class Project:
@@ -375,20 +388,60 @@ class Project:
             self._remember("renamed_classes", folder.name, target.name)
         return self.class_info(target.name)
 
-    def delete_class(self, name: str) -> int:
-        """Move class ``name`` (with its samples) to the project's ``.trash``; returns its sample count."""
+    def delete_class(self, name: str) -> Trashed:
+        """Move class ``name`` (with its samples) to the project's ``.trash``; :meth:`restore` undoes it."""
         folder = self.class_dir(name)
         if is_background_name(folder.name):
             raise ParameterError("the Background Noise class cannot be deleted; delete its samples instead")
         count = len(self.samples(folder.name))
-        self._to_trash(folder)
-        return count
+        return Trashed(id=self._to_trash(folder), samples=count)
 
-    def _to_trash(self, path: Path) -> None:
-        trash = self.root / ".trash" / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9}"
-        target = trash / path.relative_to(self.samples_dir)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(path), str(target))
+    def _to_trash(self, path: Path) -> str:
+        """Move ``path`` (under samples/) into a new folder of ``.trash``, keeping its place; that folder's name."""
+        with NAMING:
+            stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
+            target = self.root / ".trash" / stamp / path.relative_to(self.samples_dir)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(path), str(target))
+        return stamp
+
+    def restore(self, trash_id: str) -> list[SampleInfo]:
+        """Put back what one delete moved to ``.trash`` (a sample, or a class with its samples).
+
+        A class deleted whole comes back as a class; if a class of that name (in any case) was
+        made since, the samples join it. A sample whose name is taken meanwhile gets a free one.
+        Returns the samples restored.
+
+        Raises
+        ------
+        NotFoundError
+            If ``trash_id`` names nothing in the trash (restored already, or emptied by hand).
+        """
+        folder = self.root / ".trash" / trash_id
+        if not _TRASH_ID.fullmatch(trash_id) or not folder.is_dir():
+            raise NotFoundError(f"nothing to undo under {trash_id!r}: it was restored already, or the project's "
+                                ".trash folder was emptied")
+        restored: list[SampleInfo] = []
+        with NAMING:
+            for deleted in sorted(folder.iterdir()):  # one class folder per delete
+                class_dir = self._restored_class_dir(deleted.name)
+                for path in sorted(p for p in deleted.rglob("*") if p.is_file()):
+                    target = free_path(class_dir / path.relative_to(deleted))
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    path.rename(target)
+                    if target.suffix.lower() in AUDIO_EXTENSIONS:
+                        restored.append(self.info_of(class_dir, target))
+            shutil.rmtree(folder)
+        return restored
+
+    def _restored_class_dir(self, name: str) -> Path:
+        """The class folder a restored ``name`` goes to: the class of that name, in any case, or a new one."""
+        for candidate in (name, *[n for n in self.class_names() if n.casefold() == name.casefold()]):
+            with contextlib.suppress(NotFoundError):
+                return self.class_dir(candidate)
+        folder = self.samples_dir / name
+        folder.mkdir()
+        return folder
 
     # -- samples -----------------------------------------------------------------------
     def samples(self, class_name: str) -> list[SampleInfo]:
@@ -435,9 +488,9 @@ class Project:
                            f"{target_dir.name}/{target.name}")
         return self.sample_info(target_dir.name, target.name)
 
-    def delete_sample(self, class_name: str, sample_id: str) -> None:
-        """Move a sample to the project's ``.trash``."""
-        self._to_trash(self.sample_path(class_name, sample_id))
+    def delete_sample(self, class_name: str, sample_id: str) -> Trashed:
+        """Move a sample to the project's ``.trash``; :meth:`restore` undoes it."""
+        return Trashed(id=self._to_trash(self.sample_path(class_name, sample_id)), samples=1)
 
     # -- models ------------------------------------------------------------------------
     def models(self) -> list[ModelInfo]:

@@ -194,6 +194,31 @@ def test_classes_add_rename_delete(page: Page, studio, empty_project, page_error
     expect(items).to_have_count(1)
     expect(items.first).to_contain_text("Background Noise")
     assert [c["name"] for c in studio.project(empty_project)["classes"]] == ["background"]
+    # the toast says what went and can put it back
+    undo = page.locator("[data-testid=toast-info]", has_text="Deleted class “lead guitar”")
+    undo.locator("[data-testid=toast-action]").click()
+    expect(items).to_have_count(2)
+    expect(page.locator("[data-testid=toast-info]").last).to_have_text(re.compile("Restored class “lead guitar”\\."))
+    assert [c["name"] for c in studio.project(empty_project)["classes"]] == ["background", "lead guitar"]
+    assert not page_errors
+
+
+def test_a_deleted_sample_comes_back_with_undo(page: Page, studio, empty_project, page_errors) -> None:
+    drums = sorted((demo_data_dir() / "train" / "drums").glob("*.ogg"))[:2]
+    studio.open(page, empty_project)
+    page.set_input_files("#sample-files", [str(p) for p in drums])
+    cards = page.locator("[data-testid=sample-card]")
+    expect(cards).to_have_count(2)
+    gone = cards.first.get_attribute("data-sample")
+    cards.first.locator("[data-action=delete]").click()
+    expect(cards).to_have_count(1)
+    toast = page.locator("[data-testid=toast-info]", has_text=f"Deleted {gone} (kept in the project's .trash folder).")
+    toast.locator("[data-testid=toast-action]").click()
+    expect(page.locator("[data-testid=toast-info]").last).to_have_text(re.compile(f"Restored {re.escape(gone)}\\."))
+    expect(cards).to_have_count(2)
+    expect(page.locator(f"[data-testid=sample-card][data-sample='{gone}']")).to_have_count(1)
+    assert gone in [s["id"] for s in studio.samples(empty_project, "background")]
+    expect(toast).to_have_count(0)  # an Undo runs once: its toast goes
     assert not page_errors
 
 

@@ -29,7 +29,8 @@ def rename_class(class_name: str, body: ClassRename, project: ProjectDep, studio
 @router.delete("/{class_name}")
 def delete_class(class_name: str, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
     studio.check_not_filling(project, class_name, then="delete it")
-    return {"deleted": class_name, "samples": project.delete_class(class_name)}
+    trashed = project.delete_class(class_name)
+    return {"deleted": class_name, "samples": trashed.samples, "undo": trashed.id}
 
 
 @router.get("/{class_name}/samples")

@@ -79,5 +79,5 @@ def move_sample(class_name: str, sample_id: str, body: SampleMove, project: Proj
 
 @router.delete("/{sample_id:path}")
 def delete_sample(class_name: str, sample_id: str, project: ProjectDep) -> dict[str, Any]:
-    project.delete_sample(class_name, sample_id)
-    return {"deleted": sample_id, "class_name": class_name}
+    trashed = project.delete_sample(class_name, sample_id)
+    return {"deleted": sample_id, "class_name": class_name, "undo": trashed.id}

@@ -87,6 +87,7 @@ export const api = {
   addClass: (p, name) => post(apiPath("projects", p, "classes"), { name }),
   renameClass: (p, c, name) => patch(apiPath("projects", p, "classes", c), { name }),
   deleteClass: (p, c) => del(apiPath("projects", p, "classes", c)),
+  restore: (p, undoId) => post(`${apiPath("projects", p, "trash", undoId)}/restore`, {}),
 
   samples: (p, c) => get(apiPath("projects", p, "classes", c, "samples")),
   /** files: [File|Blob] or [[blob, name]], fields: {clip_s, recording} */

@@ -3,8 +3,8 @@
 
 import { api } from "./api.js";
 import { drawHistory } from "./charts.js";
-import { bindModelSelect, on, reloadProject, state } from "./state.js";
-import { $, busy, confusionRows, displayName, h, labelColour, noteList, pct, shortName, showError, toast } from "./ui.js";
+import { bindModelSelect, on, reloadProject, state, undoIn } from "./state.js";
+import { $, busy, confusionRows, deletedToast, displayName, h, labelColour, noteList, pct, shortName, showError, toast } from "./ui.js";
 
 let detail = null; // the selected model's full record (ModelInfo + history + validation)
 let token = 0;
@@ -112,9 +112,9 @@ function clipCard(ref) {
       "aria-label": part ? `Delete the whole recording ${ref.id}` : `Delete ${ref.id}`,
       onclick: (e) => busy(e.currentTarget, async () => {
         if (part && !confirm(`This clip is part of ${ref.id}. Delete the whole recording?`)) return;
-        await api.deleteSample(state.projectId, ref.class_name, ref.id);
+        const result = await api.deleteSample(state.projectId, ref.class_name, ref.id);
         done("deleted");
-        toast(`Deleted ${ref.id}.`);
+        deletedToast(ref.id, result.undo, undoIn(state.projectId));
         await reloadProject();
       }),
     }, part ? "Delete recording" : "Delete"));

@@ -2,8 +2,8 @@
 // (spectrogram, play, move, delete, source recording) and uploads (files, folders, zips, drops).
 
 import { api } from "./api.js";
-import { classInfo, classLabel, on, reloadProject, selectClass, state } from "./state.js";
-import { $, busy, dropZone, filePicker, h, readNumber, secs, shortName, showError, toast } from "./ui.js";
+import { classInfo, classLabel, on, reloadProject, selectClass, state, undoIn } from "./state.js";
+import { $, busy, deletedToast, dropZone, filePicker, h, readNumber, secs, shortName, showError, toast } from "./ui.js";
 
 let loadToken = 0;
 
@@ -56,9 +56,9 @@ export function sampleCard(sample) {
     h("div", { class: "sample-actions" }, move,
       h("button", { type: "button", class: "danger ghost small", "aria-label": `Delete ${sample.id}`, "data-action": "delete",
         onclick: (e) => busy(e.currentTarget, async () => {
-          await api.deleteSample(state.projectId, sample.class_name, sample.id);
+          const result = await api.deleteSample(state.projectId, sample.class_name, sample.id);
           card.remove();
-          toast(`Deleted ${sample.id} (kept in the project's .trash folder).`);
+          deletedToast(sample.id, result.undo, undoIn(state.projectId));
           await reloadProject();
         }) }, "Delete")));
   move.addEventListener("change", () => {
@@ -181,7 +181,8 @@ function initClassForms() {
     busy(e.currentTarget, async () => {
       const result = await api.deleteClass(state.projectId, c.name);
       await reloadProject();
-      toast(`Deleted class “${c.display_name || c.name}”${result.samples ? ` and ${result.samples} samples` : ""}.`);
+      deletedToast(`class “${c.display_name || c.name}”${result.samples ? ` and its ${result.samples} samples` : ""}`,
+        result.undo, undoIn(state.projectId));
     });
   });
 }

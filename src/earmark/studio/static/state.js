@@ -34,6 +34,15 @@ export async function reloadProject() {
   return project;
 }
 
+/** Undo for a delete in project `projectId` (see ui.deletedToast): restore, then show it if still open. */
+export function undoIn(projectId) {
+  return async (undoId) => {
+    const result = await api.restore(projectId, undoId);
+    if (state.projectId === projectId) await reloadProject();
+    return result;
+  };
+}
+
 export function setProject(project) {
   const switched = state.projectId !== project.id;
   state.project = project;

@@ -23,19 +23,35 @@ export const $ = (selector, root = document) => root.querySelector(selector);
 export const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
 
 /** How long a toast stays (ms) unless closed first: errors longer, so they can be read. */
-export const TOAST_MS = { error: 10000, info: 4000 };
+export const TOAST_MS = { error: 10000, info: 4000, undo: 12000 };
 
-/** A toast in the #toasts area, with a close button; it goes by itself after TOAST_MS. */
-export function toast(message, kind = "info") {
+/** A toast in the #toasts area, with a close button; it goes by itself after TOAST_MS.
+ *  `action` ({label, run}) adds a button (e.g. Undo) that runs once and closes the toast. */
+export function toast(message, kind = "info", action = null) {
   const area = $("#toasts");
   const close = h("button", { class: "toast-close", "aria-label": "Dismiss message", type: "button" }, "×");
+  const button = action && h("button", { class: "toast-action", type: "button", "data-testid": "toast-action" },
+    action.label);
   const node = h("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status",
-    "data-testid": `toast-${kind}` }, h("span", { class: "toast-text" }, message), close);
+    "data-testid": `toast-${kind}` }, h("span", { class: "toast-text" }, message), button, close);
   close.addEventListener("click", () => node.remove());
+  if (button) button.addEventListener("click", () => busy(button, async () => { await action.run(); node.remove(); }));
   area.append(node);
   while (area.children.length > 5) area.firstElementChild.remove();
-  setTimeout(() => node.remove(), TOAST_MS[kind] ?? TOAST_MS.info);
+  setTimeout(() => node.remove(), action ? TOAST_MS.undo : TOAST_MS[kind] ?? TOAST_MS.info);
   return node;
+}
+
+/** The toast after deleting `what` ("bass_001.wav", "class “bass” and its 12 samples"), with
+ *  Undo: `restore(undoId)` (the server's `undo` id) puts it back. */
+export function deletedToast(what, undoId, restore) {
+  return toast(`Deleted ${what} (kept in the project's .trash folder).`, "info", undoId && {
+    label: "Undo",
+    run: async () => {
+      await restore(undoId);
+      toast(`Restored ${what}.`);
+    },
+  });
 }
 
 /** Remove every toast (a project switch: the old project's messages no longer apply). */
