@@ -22,6 +22,7 @@ from earmark.audio import (
     as_waveform,
     check_sample_rate,
     frame_windows,
+    is_number,
     load_audio,
     resample,
     resampler,
@@ -723,3 +724,12 @@ def test_resampler_at_equal_rates_passes_chunks_through() -> None:
     np.testing.assert_array_equal(resampler(orig_sr=22050, target_sr=22050)(chunk), chunk)
     with pytest.raises(ParameterError, match="_sr must be 1000 to 768000 Hz, got 0"):
         resampler(orig_sr=0, target_sr=22050)
+
+
+@pytest.mark.parametrize(("value", "number", "whole"), [
+    (3, True, True), (np.int16(3), True, True), (2.5, True, False), (np.float32(0.1), True, False),
+    (True, False, False), (np.bool_(True), False, False), (float("nan"), False, False),
+    (float("inf"), False, False), ("3", False, False), (None, False, False), (3 + 0j, False, False)])
+def test_is_number_is_the_one_test_of_numeric_settings(value: object, number: bool, whole: bool) -> None:
+    assert is_number(value) is number
+    assert is_number(value, whole=True) is whole

@@ -101,6 +101,17 @@ def _describe(source: AudioSource) -> str:
     return str(getattr(source, "name", "<file object>"))
 
 
+def is_number(value: object, *, whole: bool = False) -> bool:
+    """Whether ``value`` is a finite real number (a Python or NumPy int or float), or with
+    ``whole=True`` an integer type: never a bool (``True`` is not 1 s), text, NaN or infinity.
+    The one test behind every numeric setting's check."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, (int, np.integer)):
+        return True
+    return not whole and isinstance(value, (float, np.floating)) and math.isfinite(value)
+
+
 def check_sample_rate(sample_rate: Any, *, name: str = "sample_rate") -> int:
     """``sample_rate`` as an ``int`` if it is a whole number of hertz from :data:`MIN_SAMPLE_RATE`
     to :data:`MAX_SAMPLE_RATE` (``44100.0`` passes; ``True``, ``"44100"``, ``44100.5`` and NaN do not).
@@ -110,10 +121,7 @@ def check_sample_rate(sample_rate: Any, *, name: str = "sample_rate") -> int:
     ParameterError
         Otherwise, saying what was given.
     """
-    whole = isinstance(sample_rate, (int, np.integer)) or (isinstance(sample_rate, (float, np.floating))
-                                                          and math.isfinite(sample_rate)
-                                                          and float(sample_rate).is_integer())
-    if isinstance(sample_rate, (bool, np.bool_)) or not whole:
+    if not (is_number(sample_rate) and float(sample_rate).is_integer()):
         raise ParameterError(f"{name} must be a whole number of hertz (e.g. 44100), got {sample_rate!r}")
     rate = int(sample_rate)
     if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .audio import MAX_SAMPLE_VALUE, MIN_HOP_S, as_waveform, check_sample_rate, resampler
+from .audio import MAX_SAMPLE_VALUE, MIN_HOP_S, as_waveform, check_sample_rate, is_number, resampler
 from .errors import ParameterError
 
 if TYPE_CHECKING:
@@ -41,11 +41,10 @@ class StreamingClassifier:
     def __init__(self, classifier: Classifier, *, sample_rate: int, hop_s: float = 0.1,
                  smoothing: float = 0.0) -> None:
         sample_rate = check_sample_rate(sample_rate)
-        hop_ok = isinstance(hop_s, (int, float)) and MIN_HOP_S <= hop_s <= classifier.window_s
-        if isinstance(hop_s, bool) or not hop_ok:
+        if not (is_number(hop_s) and MIN_HOP_S <= hop_s <= classifier.window_s):
             raise ParameterError(f"hop_s must be {MIN_HOP_S} to {classifier.window_s} seconds (the model's window), "
                                  f"got {hop_s!r}")
-        if isinstance(smoothing, bool) or not (isinstance(smoothing, (int, float)) and 0 <= smoothing < 1):
+        if not (is_number(smoothing) and 0 <= smoothing < 1):
             raise ParameterError(f"smoothing must be in [0, 1), got {smoothing!r}")
         self.classifier = classifier
         self.sample_rate = sample_rate

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
-from .audio import MIN_HOP_S
+from .audio import MIN_HOP_S, is_number
 from .errors import ParameterError
 
 __all__ = ["Segment", "Timeline", "check_timeline_settings", "make_timeline", "timeline_hop"]
@@ -62,10 +61,6 @@ def timeline_hop(hop_s: float | None, *, window_s: float) -> float:
     return min(TIMELINE_HOP_S, window_s) if hop_s is None else hop_s
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-
-
 def check_timeline_settings(*, window_s: float, hop_s: float, smooth_s: float, min_segment_s: float) -> None:
     """Refuse settings that would leave audio unheard or break the smoothing, before any work.
 
@@ -75,13 +70,13 @@ def check_timeline_settings(*, window_s: float, hop_s: float, smooth_s: float, m
         If ``hop_s`` is not between 0.01 s and ``window_s`` (a longer hop skips audio between
         windows), or ``smooth_s`` / ``min_segment_s`` are not between 0 and an hour.
     """
-    if not (_is_number(hop_s) and math.isfinite(hop_s) and MIN_HOP_S <= hop_s <= window_s):
-        too_long = _is_number(hop_s) and hop_s > window_s
+    if not (is_number(hop_s) and MIN_HOP_S <= hop_s <= window_s):
+        too_long = is_number(hop_s) and hop_s > window_s
         why = "; a longer one would leave audio between windows unheard" if too_long else ""
         raise ParameterError(f"the hop must be between {MIN_HOP_S} s and the model's window ({window_s} s), "
                              f"got {hop_s}{why}")
     for name, value in (("smoothing span", smooth_s), ("shortest segment", min_segment_s)):
-        if not (_is_number(value) and math.isfinite(value) and 0 <= value <= MAX_SPAN_S):
+        if not (is_number(value) and 0 <= value <= MAX_SPAN_S):
             raise ParameterError(f"the {name} must be between 0 and {MAX_SPAN_S:.0f} seconds, got {value}")
 
 

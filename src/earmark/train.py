@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from .ambience import synthetic_ambience
-from .audio import MIN_HOP_S
+from .audio import MIN_HOP_S, is_number
 from .augment import MixNoise, Shorten, compose_phrase, crop_or_loop, default_chain, onset_index
 from .backbone import AUTO, NONE, backbone_info, load_backbone, resolve_backbone
 from .classifier import Classifier
@@ -105,12 +105,9 @@ class TrainSettings:
             if value is None and kind.endswith("| None"):
                 continue
             if kind.startswith("int"):
-                ok = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-                want = "a whole number"
+                ok, want = is_number(value, whole=True), "a whole number"
             elif kind.startswith("float"):
-                ok = (isinstance(value, (int, float, np.integer, np.floating))
-                      and not isinstance(value, (bool, np.bool_)) and math.isfinite(value))
-                want = "a number"
+                ok, want = is_number(value), "a number"
             elif kind == "bool":
                 ok, want = isinstance(value, (bool, np.bool_)), "True or False"
             else:
