@@ -98,6 +98,11 @@ class Classifier:
         return self.manifest.window_s
 
     @property
+    def window_samples(self) -> int:
+        """Samples in one window at the model's rate: what the network takes at a time."""
+        return int(round(self.window_s * self.sample_rate))
+
+    @property
     def validation_report(self) -> EvaluationReport | None:
         """The report on the clips held out while training (from the manifest), or ``None``
         for a model that was not trained by :func:`earmark.train`."""

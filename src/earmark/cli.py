@@ -358,8 +358,8 @@ def export(model: Path, out: Path) -> None:
     check_writable(out)
     clf = load(model)
     export_onnx(clf, out)
-    window = int(round(clf.window_s * clf.sample_rate))
-    click.echo(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB): input 'waveform' float32 (batch, {window}), "
+    click.echo(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB): input 'waveform' float32 "
+               f"(batch, {clf.window_samples}), "
                f"mono at {clf.sample_rate} Hz; output 'probabilities' (batch, {len(clf.labels)}): "
                f"{', '.join(clf.labels)}")
 

@@ -95,7 +95,7 @@ def _metadata(classifier: Classifier) -> dict[str, str]:
     return {
         "earmark.labels": json.dumps(classifier.labels, ensure_ascii=False),
         "earmark.sample_rate": str(classifier.sample_rate),
-        "earmark.window_samples": str(int(round(classifier.window_s * classifier.sample_rate))),
+        "earmark.window_samples": str(classifier.window_samples),
         "earmark.window_s": repr(float(manifest.window_s)),
         "earmark.hop_s": repr(float(manifest.hop_s)),
         "earmark.background_label": manifest.background_label or "",
@@ -134,7 +134,7 @@ def onnx_bytes(classifier: Classifier) -> bytes:
         raise DependencyError(f"exporting to ONNX needs the {exc.name} package: pip install onnx onnxscript") from exc
     from . import __version__
 
-    window = int(round(classifier.window_s * classifier.sample_rate))
+    window = classifier.window_samples
     # a copy: tracing swaps the parameters for stand-ins, and the model may be serving predictions
     module = _Probabilities(copy.deepcopy(classifier.model)).eval()
     example = torch.zeros(2, window)

@@ -50,7 +50,7 @@ class StreamingClassifier:
         self.sample_rate = sample_rate
         self.hop_s = hop_s
         self.smoothing = smoothing
-        self._window = int(round(classifier.window_s * classifier.sample_rate))
+        self._window = classifier.window_samples
         self._hop = max(1, int(round(hop_s * classifier.sample_rate)))
         self._clear()
         classifier.score_windows(np.zeros((1, self._window), np.float32))  # warm-up: first call sets up kernels

@@ -191,6 +191,7 @@ class EnginePage(ABC):
                       f"(document.querySelector({json.dumps(selector)}))")
 
     def select(self, selector: str, value: str) -> None:
+        """Choose ``value`` in a ``<select>``: set, then the input and change events a user's pick fires."""
         self.fill(selector, value)
 
 

@@ -157,8 +157,7 @@ def test_listens_live_and_labels_a_file(tab: EnginePage, pulse: PulseMic, mic_wa
                                                 demo_model) -> None:
     pulse.play(mic_wav)  # the demo's bass notes, after a second of silence
     _open(tab, studio, demo_project, "try")
-    tab.evaluate(f"(s => {{ s.value = {json.dumps(demo_model['id'])}; "
-                 "s.dispatchEvent(new Event('change', {bubbles: true})); })(document.querySelector('#live-model'))")
+    tab.select("#live-model", demo_model["id"])
     tab.click("#live-start-btn")
     tab.wait_for(_contains("#live-status", "listening at "))
     tab.wait_for("document.querySelector('#live-label').dataset.label === 'bass'", timeout=20)
@@ -168,8 +167,7 @@ def test_listens_live_and_labels_a_file(tab: EnginePage, pulse: PulseMic, mic_wa
     tab.click("#live-stop-btn")
     tab.wait_for("document.querySelector('#live-status').textContent === 'stopped'")
 
-    tab.evaluate(f"(s => {{ s.value = {json.dumps(demo_model['id'])}; "
-                 "s.dispatchEvent(new Event('change', {bubbles: true})); })(document.querySelector('#predict-model'))")
+    tab.select("#predict-model", demo_model["id"])
     tab.set_files("#predict-file", [demo_data_dir() / "recording.ogg"])
     tab.wait_for("document.querySelector('[data-testid=timeline] canvas[data-drawn=true]')", timeout=30)
     labels = set(tab.evaluate("[...document.querySelectorAll('[data-testid=timeline] .segment')]"

@@ -33,6 +33,13 @@ _MAX_RESULTS = 100
 _MAX_EXPORTS = 8
 
 
+def _file_key(path: Path) -> tuple[str, int, int]:
+    """What a file's cached products are kept under: its path, and its change time and size (a
+    new file under the same name, a model re-saved, is a new key)."""
+    stat = path.stat()
+    return str(path), stat.st_mtime_ns, stat.st_size
+
+
 class Studio:
     """Projects under ``settings.projects_root``, plus what the running server keeps in memory."""
 
@@ -147,8 +154,7 @@ class Studio:
     # -- models ------------------------------------------------------------------------
     def classifier(self, path: Path) -> Classifier:
         """A model file, loaded once and kept while the file is unchanged."""
-        stat = path.stat()
-        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        key = _file_key(path)
         with self._lock:
             clf = self._models.get(key)
         if clf is None:
@@ -161,8 +167,7 @@ class Studio:
     def onnx(self, path: Path) -> bytes:
         """A model file's ONNX export (see earmark.export), made once and kept while the file is
         unchanged: a second click on the download does not cost another few seconds."""
-        stat = path.stat()
-        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        key = _file_key(path)
         with self._lock:
             data = self._exports.get(key)
         if data is None:
