@@ -733,3 +733,8 @@ def test_resampler_at_equal_rates_passes_chunks_through() -> None:
 def test_is_number_is_the_one_test_of_numeric_settings(value: object, number: bool, whole: bool) -> None:
     assert is_number(value) is number
     assert is_number(value, whole=True) is whole
+
+
+def test_a_sample_rate_too_big_for_a_float_is_refused_not_a_crash() -> None:
+    with pytest.raises(ParameterError, match="must be 1000 to 768000 Hz"):
+        check_sample_rate(10**400)  # the live socket takes the rate from a client's JSON

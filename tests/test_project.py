@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -151,7 +152,59 @@ def test_a_delete_can_be_undone(project: Project) -> None:
     assert [(c.name, c.samples) for c in project.classes()] == [("background", 0), ("Bass", 3)]
 
 
-@pytest.mark.parametrize("trash_id", ["../samples", "models", "", "20261127-043000-1", "20261127-043000-000000001"])
+def test_undo_keeps_links_as_links_and_follows_renames(project: Project, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    tone(outside / "e.wav")
+    project.add_class("bass")
+    tone(project.class_dir("bass") / "a.wav")
+    (project.class_dir("bass") / "more").symlink_to(outside, target_is_directory=True)
+    assert [s.id for s in project.samples("bass")] == ["a.wav", "more/e.wav"]
+    gone = project.delete_class("bass")
+    assert sorted(s.id for s in project.restore(gone.id)) == ["a.wav", "more/e.wav"]
+    assert (project.class_dir("bass") / "more").is_symlink() and (outside / "e.wav").is_file()
+
+    # a sample deleted, its class renamed, then Undo: it goes to the class as it is called now
+    one = project.delete_sample("bass", "a.wav")
+    project.rename_class("bass", to="guitar")
+    [back] = project.restore(one.id)
+    assert (back.class_name, back.id) == ("guitar", "a.wav")
+    assert [c.name for c in project.classes()] == ["background", "guitar"]
+    assert project.locate_sample("bass", "more/e.wav") == ("guitar", "more/e.wav")
+
+
+def test_one_undo_restores_once_when_asked_at_once(project: Project) -> None:
+    project.add_class("bass")
+    tone(project.class_dir("bass") / "a.wav")
+    undo = project.delete_sample("bass", "a.wav")
+    outcomes: list[str] = []
+
+    def restore() -> None:
+        try:
+            outcomes.append(f"restored {len(project.restore(undo.id))}")
+        except NotFoundError:
+            outcomes.append("nothing to undo")
+
+    threads = [threading.Thread(target=restore) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["nothing to undo"] * 3 + ["restored 1"]
+
+
+def test_two_deletes_are_two_undos(project: Project) -> None:
+    project.add_class("bass")
+    tone(project.class_dir("bass") / "a.wav")
+    tone(project.class_dir("bass") / "b.wav")
+    first, second = project.delete_sample("bass", "a.wav"), project.delete_sample("bass", "b.wav")
+    assert first.id != second.id
+    assert [s.id for s in project.restore(second.id)] == ["b.wav"]
+    assert [s.id for s in project.samples("bass")] == ["b.wav"]
+
+
+@pytest.mark.parametrize("trash_id", ["../samples", "models", "", "20261127-043000-1", "20261127-043000-000000001",
+                                      "20261127-043000-000000001-1/../x"])
 def test_restore_takes_only_what_a_delete_named(project: Project, trash_id: str) -> None:
     with pytest.raises(NotFoundError, match="nothing to undo"):
         project.restore(trash_id)

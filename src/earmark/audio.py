@@ -121,7 +121,7 @@ def check_sample_rate(sample_rate: Any, *, name: str = "sample_rate") -> int:
     ParameterError
         Otherwise, saying what was given.
     """
-    if not (is_number(sample_rate) and float(sample_rate).is_integer()):
+    if not (is_number(sample_rate, whole=True) or (is_number(sample_rate) and float(sample_rate).is_integer())):
         raise ParameterError(f"{name} must be a whole number of hertz (e.g. 44100), got {sample_rate!r}")
     rate = int(sample_rate)
     if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:

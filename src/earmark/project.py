@@ -138,7 +138,7 @@ class Trashed:
 
 
 #: A ``.trash`` folder's name: the time of the delete, then nanoseconds (see Project._to_trash).
-_TRASH_ID = re.compile(r"\d{8}-\d{6}-\d{9}")
+_TRASH_ID = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9]{9}-[0-9]{1,3}")
 
 
 class Project:
@@ -399,7 +399,13 @@ class Project:
     def _to_trash(self, path: Path) -> str:
         """Move ``path`` (under samples/) into a new folder of ``.trash``, keeping its place; that folder's name."""
         with NAMING:
-            stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
+            base = f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
+            for n in range(1, 1000):  # a coarse clock may give two deletes one stamp: never merge them
+                stamp = f"{base}-{n}"
+                with contextlib.suppress(FileExistsError):
+                    (self.root / ".trash").mkdir(exist_ok=True)
+                    (self.root / ".trash" / stamp).mkdir()
+                    break
             target = self.root / ".trash" / stamp / path.relative_to(self.samples_dir)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(path), str(target))
@@ -408,9 +414,9 @@ class Project:
     def restore(self, trash_id: str) -> list[SampleInfo]:
         """Put back what one delete moved to ``.trash`` (a sample, or a class with its samples).
 
-        A class deleted whole comes back as a class; if a class of that name (in any case) was
-        made since, the samples join it. A sample whose name is taken meanwhile gets a free one.
-        Returns the samples restored.
+        A class deleted whole comes back as it was (subfolders and links included); if a class
+        of that name (in any case, or renamed since) is there now, what it held joins that class.
+        A sample whose name was taken meanwhile gets a free one. Returns the samples restored.
 
         Raises
         ------
@@ -418,30 +424,46 @@ class Project:
             If ``trash_id`` names nothing in the trash (restored already, or emptied by hand).
         """
         folder = self.root / ".trash" / trash_id
-        if not _TRASH_ID.fullmatch(trash_id) or not folder.is_dir():
-            raise NotFoundError(f"nothing to undo under {trash_id!r}: it was restored already, or the project's "
-                                ".trash folder was emptied")
-        restored: list[SampleInfo] = []
+        moved: list[tuple[Path, Path]] = []  # (class folder, what came back into it)
         with NAMING:
-            for deleted in sorted(folder.iterdir()):  # one class folder per delete
+            if not _TRASH_ID.fullmatch(trash_id) or not folder.is_dir():
+                raise NotFoundError(f"nothing to undo under {trash_id!r}: it was restored already, or the "
+                                    "project's .trash folder was emptied")
+            for deleted in sorted(folder.iterdir()):  # the class folder of what was deleted
                 class_dir = self._restored_class_dir(deleted.name)
-                for path in sorted(p for p in deleted.rglob("*") if p.is_file()):
-                    target = free_path(class_dir / path.relative_to(deleted))
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    path.rename(target)
-                    if target.suffix.lower() in AUDIO_EXTENSIONS:
-                        restored.append(self.info_of(class_dir, target))
-            shutil.rmtree(folder)
-        return restored
+                if class_dir is None:  # the class went with the delete: it comes back whole
+                    class_dir = free_path(self.samples_dir / deleted.name)
+                    deleted.rename(class_dir)
+                    moved.append((class_dir, class_dir))
+                    continue
+                if class_dir.name != deleted.name:  # joined under another name: clips follow it
+                    self._remember("renamed_classes", deleted.name, class_dir.name)
+                for entry in sorted(deleted.iterdir()):  # entries as they are: links are not followed
+                    target = free_path(class_dir / entry.name)
+                    entry.rename(target)
+                    moved.append((class_dir, target))
+                deleted.rmdir()
+            folder.rmdir()
+        return [sample for class_dir, path in moved for sample in self._samples_under(class_dir, path)]
 
-    def _restored_class_dir(self, name: str) -> Path:
-        """The class folder a restored ``name`` goes to: the class of that name, in any case, or a new one."""
+    def _samples_under(self, class_dir: Path, path: Path) -> list[SampleInfo]:
+        """The samples of class folder ``class_dir`` at or under ``path``."""
+        if path.is_dir():
+            return [self.info_of(class_dir, p) for p in audio_files(path)]
+        return [self.info_of(class_dir, path)] if path.suffix.lower() in AUDIO_EXTENSIONS else []
+
+    def _restored_class_dir(self, name: str) -> Path | None:
+        """The class a restored ``name`` joins: the class of that name (in any case), or the one it
+        was renamed to since; ``None`` when there is none (the class comes back whole)."""
+        renamed = self._where_now("renamed_classes")
+        for _ in range(len(renamed)):  # bass → guitar → lead guitar, as locate_sample follows them
+            if (self.samples_dir / name).is_dir() or name not in renamed:
+                break
+            name = renamed[name]
         for candidate in (name, *[n for n in self.class_names() if n.casefold() == name.casefold()]):
             with contextlib.suppress(NotFoundError):
                 return self.class_dir(candidate)
-        folder = self.samples_dir / name
-        folder.mkdir()
-        return folder
+        return None
 
     # -- samples -----------------------------------------------------------------------
     def samples(self, class_name: str) -> list[SampleInfo]:

@@ -200,6 +200,7 @@ def test_classes_add_rename_delete(page: Page, studio, empty_project, page_error
     expect(items).to_have_count(2)
     expect(page.locator("[data-testid=toast-info]").last).to_have_text(re.compile("Restored class “lead guitar”\\."))
     assert [c["name"] for c in studio.project(empty_project)["classes"]] == ["background", "lead guitar"]
+    expect(page.locator("#class-title")).to_have_text("lead guitar")  # shown again, as before the delete
     assert not page_errors
 
 

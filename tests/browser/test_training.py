@@ -178,3 +178,18 @@ def test_a_clip_gone_since_training_is_shown_without_fetching_it(page: Page, stu
     mine = f"/samples/{given['class_name']}/{given['id']}/"
     assert not [url for url in asked if mine in url], "the page fetched a clip it was told is gone"
     assert not page_errors
+
+
+def test_a_clip_deleted_from_a_cell_comes_back_with_undo(page: Page, studio, demo_project, demo_model,
+                                                         page_errors) -> None:
+    given, clip = open_cell_clip(page, studio, demo_project, demo_model["id"], lambda ref: None)
+    clip.locator("[data-action=delete]").click()
+    expect(clip).to_have_class(re.compile(r"\bgone\b"))
+    assert given["id"] not in [s["id"] for s in studio.samples(demo_project, given["class_name"])]
+    page.locator("[data-testid=toast-info]", has_text=f"Deleted {given['id']}").locator(
+        "[data-testid=toast-action]").click()
+    card = page.locator(f"[data-testid=cell-clip][data-sample='{given['id']}']").first
+    expect(card.locator("[data-action=delete]")).to_be_visible()  # playable and movable again
+    expect(card).not_to_have_class(re.compile(r"\bgone\b"))
+    assert given["id"] in [s["id"] for s in studio.samples(demo_project, given["class_name"])]
+    assert not page_errors

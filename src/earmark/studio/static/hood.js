@@ -114,7 +114,14 @@ function clipCard(ref) {
         if (part && !confirm(`This clip is part of ${ref.id}. Delete the whole recording?`)) return;
         const result = await api.deleteSample(state.projectId, ref.class_name, ref.id);
         done("deleted");
-        deletedToast(ref.id, result.undo, undoIn(state.projectId));
+        const undo = undoIn(state.projectId);
+        deletedToast(ref.id, result.undo, async (undoId) => {
+          const back = await undo(undoId);
+          const same = back.restored.some((s) => s.class_name === ref.class_name && s.id === ref.id);
+          if (same) card.replaceWith(clipCard(ref)); // playable and movable again
+          else status.textContent = `restored as ${back.restored.map((s) => `${s.class_name}/${s.id}`).join(", ")}`;
+          return back;
+        });
         await reloadProject();
       }),
     }, part ? "Delete recording" : "Delete"));

@@ -181,8 +181,14 @@ function initClassForms() {
     busy(e.currentTarget, async () => {
       const result = await api.deleteClass(state.projectId, c.name);
       await reloadProject();
+      const undo = undoIn(state.projectId);
       deletedToast(`class “${c.display_name || c.name}”${result.samples ? ` and its ${result.samples} samples` : ""}`,
-        result.undo, undoIn(state.projectId));
+        result.undo, async (undoId) => {
+          const back = await undo(undoId);
+          const name = back.classes[0] || c.name; // the class it came back as (or joined)
+          if ((state.project?.classes || []).some((k) => k.name === name)) selectClass(name);
+          return back;
+        });
     });
   });
 }

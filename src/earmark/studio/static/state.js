@@ -1,7 +1,7 @@
 // The page's shared state and a tiny event bus between screens.
 
 import { api, apiPath } from "./api.js";
-import { displayName, h } from "./ui.js";
+import { displayName, h, showError } from "./ui.js";
 
 export const state = {
   projectId: null,
@@ -34,11 +34,12 @@ export async function reloadProject() {
   return project;
 }
 
-/** Undo for a delete in project `projectId` (see ui.deletedToast): restore, then show it if still open. */
+/** Undo for a delete in project `projectId` (see ui.deletedToast): restore, then show it if still
+ *  open. Only the restore can fail the Undo: a reload that fails after it is reported, not retried. */
 export function undoIn(projectId) {
   return async (undoId) => {
     const result = await api.restore(projectId, undoId);
-    if (state.projectId === projectId) await reloadProject();
+    if (state.projectId === projectId) await reloadProject().catch(showError);
     return result;
   };
 }

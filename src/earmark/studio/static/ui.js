@@ -35,7 +35,18 @@ export function toast(message, kind = "info", action = null) {
   const node = h("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status",
     "data-testid": `toast-${kind}` }, h("span", { class: "toast-text" }, message), button, close);
   close.addEventListener("click", () => node.remove());
-  if (button) button.addEventListener("click", () => busy(button, async () => { await action.run(); node.remove(); }));
+  if (button) {
+    button.addEventListener("click", async () => {
+      button.disabled = true; // runs once: a second click would undo nothing and say so
+      try {
+        await action.run();
+        node.remove();
+      } catch (err) {
+        button.disabled = false; // it did not happen (the server said why): it may be tried again
+        showError(err);
+      }
+    });
+  }
   area.append(node);
   while (area.children.length > 5) area.firstElementChild.remove();
   setTimeout(() => node.remove(), action ? TOAST_MS.undo : TOAST_MS[kind] ?? TOAST_MS.info);
@@ -43,7 +54,7 @@ export function toast(message, kind = "info", action = null) {
 }
 
 /** The toast after deleting `what` ("bass_001.wav", "class “bass” and its 12 samples"), with
- *  Undo: `restore(undoId)` (the server's `undo` id) puts it back. */
+ *  Undo: `restore(undoId)` (the server's `undo` id) puts it back; it throws only if that failed. */
 export function deletedToast(what, undoId, restore) {
   return toast(`Deleted ${what} (kept in the project's .trash folder).`, "info", undoId && {
     label: "Undo",
