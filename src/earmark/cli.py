@@ -355,9 +355,8 @@ def export(model: Path, out: Path) -> None:
     from .classifier import load
     from .export import export_onnx
 
-    check_writable(out)
     clf = load(model)
-    export_onnx(clf, out)
+    export_onnx(clf, out)  # checks that it can write `out` before the seconds of work
     click.echo(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB): input 'waveform' float32 "
                f"(batch, {clf.window_samples}), "
                f"mono at {clf.sample_rate} Hz; output 'probabilities' (batch, {len(clf.labels)}): "

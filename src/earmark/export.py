@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from .atomic import atomic_write, check_writable
-from .errors import DependencyError, EarmarkError, OutputError
+from .errors import DependencyError, OutputError
 
 if TYPE_CHECKING:
     from .classifier import Classifier
@@ -146,8 +146,6 @@ def onnx_bytes(classifier: Classifier) -> bytes:
                 module, (example,), dynamo=True, opset_version=ONNX_OPSET, verbose=False, optimize=False,
                 input_names=["waveform"], output_names=["probabilities"],
                 dynamic_shapes=({0: torch.export.Dim("batch")},))
-    except EarmarkError:
-        raise
     except Exception as exc:  # the exporter's own errors (torch.export, onnxscript) vary by version
         raise OutputError(
             f"cannot export this model to ONNX: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "

@@ -398,15 +398,18 @@ class Project:
 
     def _to_trash(self, path: Path) -> str:
         """Move ``path`` (under samples/) into a new folder of ``.trash``, keeping its place; that folder's name."""
+        trash = self.root / ".trash"
         with NAMING:
+            trash.mkdir(exist_ok=True)
             base = f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
             for n in range(1, 1000):  # a coarse clock may give two deletes one stamp: never merge them
                 stamp = f"{base}-{n}"
                 with contextlib.suppress(FileExistsError):
-                    (self.root / ".trash").mkdir(exist_ok=True)
-                    (self.root / ".trash" / stamp).mkdir()
+                    (trash / stamp).mkdir()
                     break
-            target = self.root / ".trash" / stamp / path.relative_to(self.samples_dir)
+            else:
+                raise ConflictError(f"{trash} holds 999 deletes made at {base}; try again")
+            target = trash / stamp / path.relative_to(self.samples_dir)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(path), str(target))
         return stamp
