@@ -3,7 +3,7 @@
 # PyTorch (torch==2.13.0 is installed first so that the plain `torch` requirement does not
 # pull a multi-GB CUDA build), and for the studio's browser tests Debian's Chromium (Playwright
 # drives it; `playwright install` is never run: it downloads from outside), Firefox ESR, WebKitGTK and
-# PulseAudio.
+# PulseAudio, and onnxruntime-web from npm.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.earmark-installed
@@ -14,6 +14,9 @@ STAMP := $(VENV)/.earmark-installed
 BROWSERS := /usr/bin/chromium /usr/bin/firefox-esr /usr/bin/WebKitWebDriver /usr/bin/Xvfb /usr/bin/pulseaudio \
 	/usr/bin/paplay /usr/share/doc/gstreamer1.0-pulseaudio/copyright
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# onnxruntime-web from npm, for the test that runs a web export (`earmark export --web`) in Chromium
+WEB_RUNTIME := tests/browser/web-runtime
+ORT_WEB := $(WEB_RUNTIME)/node_modules/onnxruntime-web/dist/ort.wasm.min.mjs
 
 .PHONY: setup demo studio test lint types pytest screenshots bench clean
 
@@ -36,19 +39,24 @@ $(BROWSERS) &:
 	$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver \
 		firefox-esr webkit2gtk-driver xvfb pulseaudio pulseaudio-utils gstreamer1.0-pulseaudio
 
+$(ORT_WEB): $(WEB_RUNTIME)/package-lock.json
+	command -v npm >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q npm; }
+	npm ci --prefix $(WEB_RUNTIME) --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks scripts
 
 types: setup
 	$(VENV)/bin/mypy
 
-pytest: setup $(BROWSERS)
+pytest: setup $(BROWSERS) $(ORT_WEB)
 	$(PY) -m pytest -q
 
 test: lint types pytest
 
 # rewrite docs/screenshots/*.png from the browser tests (a plain test run writes them to a temp folder)
-screenshots: setup $(BROWSERS)
+screenshots: setup $(BROWSERS) $(ORT_WEB)
 	EARMARK_SCREENSHOTS=1 $(PY) -m pytest -q -m browser tests/browser
 
 bench: setup

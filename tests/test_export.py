@@ -4,10 +4,12 @@ as earmark does; bad paths and a missing exporter get clear errors."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import sys
 import threading
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +23,17 @@ import earmark
 from conftest import LABELS, SR, bass_note, drum_hit, room_noise, untrained_classifier
 from earmark.classifier import Classifier
 from earmark.cli import main
-from earmark.errors import DependencyError, OutputError
-from earmark.export import CLIP_RULE, ONNX_IR_VERSION, export_onnx, onnx_bytes
+from earmark.errors import DependencyError, OutputError, ParameterError
+from earmark.export import (
+    CLIP_RULE,
+    ONNX_IR_VERSION,
+    ORT_WEB_URL,
+    ORT_WEB_VERSION,
+    export_onnx,
+    export_web,
+    onnx_bytes,
+    web_zip,
+)
 from earmark.features import FeatureConfig
 from earmark.model import ArchSpec, build_model
 from earmark.modelfile import Manifest
@@ -213,3 +224,125 @@ def test_onnxruntime_loads_the_file_without_a_word(exported: tuple[Classifier, P
     capfd.readouterr()
     ort.InferenceSession(str(path))
     assert "onnxruntime" not in capfd.readouterr().err
+
+
+# -- the web page (earmark export --web); tests/browser/test_web_export.py runs it in Chromium -------------
+
+WEB_FILES = {"index.html", "earmark.js", "earmark-capture.js", "README.md", "model.json", "model.onnx"}
+
+
+def test_export_web_writes_a_page_with_everything_it_needs(trained_classifier: Classifier, tmp_path: Path) -> None:
+    folder = export_web(trained_classifier, tmp_path / "site" / "bass-drums", name="My band")
+    assert {p.name for p in folder.iterdir()} == WEB_FILES
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]  # no staging folder left
+    info = json.loads((folder / "model.json").read_text())
+    clf = trained_classifier
+    assert info["format"] == "earmark-web" and info["version"] == 1 and info["name"] == "My band"
+    assert info["labels"] == clf.labels and info["background_label"] == "background"
+    assert (info["sample_rate"], info["window_samples"]) == (clf.sample_rate, clf.window_samples)
+    # the hop the library's clip rule uses (earmark.audio's window framing)
+    _, starts = earmark.audio.frame_windows(np.zeros(3 * clf.window_samples, np.float32),
+                                            sample_rate=clf.sample_rate, window_s=clf.window_s,
+                                            hop_s=clf.manifest.hop_s)
+    assert info["hop_samples"] == round((starts[1] - starts[0]) * clf.sample_rate)  # starts in seconds
+    assert ort.InferenceSession(str(folder / info["onnx"])).get_inputs()[0].shape[1] == clf.window_samples
+    html = (folder / "index.html").read_text()
+    importmap = json.loads(re.search(r'<script type="importmap">(.*?)</script>', html).group(1))
+    assert importmap == {"imports": {"onnxruntime-web": ORT_WEB_URL}}
+    for name in ("index.html", "earmark.js", "README.md"):
+        assert "{{" not in (folder / name).read_text(), name
+    assert ORT_WEB_VERSION in (folder / "README.md").read_text()
+    assert (folder / "index.html").stat().st_mode & 0o044 == 0o044  # others can read what a web server serves
+
+
+def test_export_web_pins_the_runtime_the_browser_tests_run() -> None:
+    package = json.loads((ROOT / "tests" / "browser" / "web-runtime" / "package.json").read_text())
+    lock = json.loads((ROOT / "tests" / "browser" / "web-runtime" / "package-lock.json").read_text())
+    assert package["dependencies"]["onnxruntime-web"] == ORT_WEB_VERSION
+    assert lock["packages"]["node_modules/onnxruntime-web"]["version"] == ORT_WEB_VERSION
+    assert f"onnxruntime-web@{ORT_WEB_VERSION}/" in ORT_WEB_URL
+
+
+def test_export_web_can_load_the_runtime_from_beside_the_page(trained_classifier: Classifier, tmp_path: Path) -> None:
+    folder = export_web(trained_classifier, tmp_path / "offline", runtime_url="./ort.wasm.min.mjs")
+    assert '{"onnxruntime-web": "./ort.wasm.min.mjs"}' in (folder / "index.html").read_text()
+
+
+def test_export_web_never_touches_a_folder_with_files(trained_classifier: Classifier, tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "index.html").write_text("my own page")
+    with pytest.raises(OutputError, match="the folder is not empty; give a new folder"):
+        export_web(trained_classifier, folder)
+    assert [p.name for p in folder.iterdir()] == ["index.html"] and (folder / "index.html").read_text() == "my own page"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert {p.name for p in export_web(trained_classifier, empty).iterdir()} == WEB_FILES  # an empty one is fine
+    a_file = tmp_path / "page.html"
+    a_file.write_text("x")
+    with pytest.raises(OutputError, match="page.html"):
+        export_web(trained_classifier, a_file)
+    assert a_file.read_text() == "x"
+    for bad in ["javascript:alert(1)", 'https://x.org/ort.mjs"></script>', "ort.mjs", "", 3]:
+        with pytest.raises(ParameterError, match="runtime address"):
+            export_web(trained_classifier, tmp_path / "never", runtime_url=bad)  # type: ignore[arg-type]
+    assert not (tmp_path / "never").exists()
+
+
+def test_export_web_leaves_nothing_when_it_fails(trained_classifier: Classifier, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure while writing (a full disk) leaves no half-made page and no staging folder."""
+    real = Path.write_bytes
+
+    def full_disk(self: Path, data: bytes) -> int:
+        if self.name == "model.onnx":
+            raise OSError(28, "No space left on device")
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full_disk)
+    with pytest.raises(OutputError, match="No space left on device"):
+        export_web(trained_classifier, tmp_path / "site")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_web_zip_holds_one_folder(trained_classifier: Classifier) -> None:
+    with zipfile.ZipFile(io.BytesIO(web_zip(trained_classifier, name="bass & drums / live"))) as archive:
+        names = archive.namelist()
+        assert {n.split("/", 1)[0] for n in names} == {"bass-drums-live"}
+        assert {n.split("/", 1)[1] for n in names} == WEB_FILES
+        assert json.loads(archive.read("bass-drums-live/model.json"))["name"] == "bass & drums / live"
+
+
+def test_cli_export_web(trained_classifier: Classifier, tmp_path: Path) -> None:
+    model = trained_classifier.save(tmp_path / "bass-drums.earmark")
+    out = tmp_path / "site"
+    result = CliRunner().invoke(main, ["export", str(model), "--web", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "python3 -m http.server -d" in result.stdout
+    assert json.loads((out / "model.json").read_text())["name"] == "bass-drums"  # the model file's name
+    again = CliRunner().invoke(main, ["export", str(model), "--web", str(out), "--name", "x"])
+    assert again.exit_code == 1 and "not empty" in again.stderr and "Traceback" not in again.output
+    for args, message in [([], "give --out FILE.onnx for an ONNX file, or --web FOLDER"),
+                          (["--out", "a.onnx", "--web", "b"], "one of them"),
+                          (["--out", "a.onnx", "--name", "x"], "--name and --runtime-url go with --web")]:
+        result = CliRunner().invoke(main, ["export", str(model), *args])
+        assert result.exit_code == 2 and message in result.stderr, result.stderr
+    assert not (tmp_path / "a.onnx").exists() and not (tmp_path / "b").exists()
+
+
+def test_studio_serves_the_web_page(trained_classifier: Classifier, tmp_path: Path) -> None:
+    root = tmp_path / "projects"
+    project = earmark.Project.create(root / "band")
+    trained_classifier.save(project.models_dir / "first.earmark")
+    with make_client(root) as client:
+        info = client.get("/api/projects/band/models/first").json()
+        assert info["web_url"] == "/api/projects/band/models/first/web"
+        response = client.get(info["web_url"])
+        assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+        assert response.headers["content-disposition"] == 'attachment; filename="band-first-web.zip"'
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            assert {n.split("/", 1)[1] for n in archive.namelist()} == WEB_FILES
+            assert archive.read("band/model.onnx") == client.get(info["onnx_url"]).content
+            assert json.loads(archive.read("band/model.json"))["name"] == "band"
+        missing = client.get("/api/projects/band/models/nope/web")
+        assert missing.status_code == 404 and missing.json()["error"]["type"] == "NotFoundError"

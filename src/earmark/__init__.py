@@ -10,6 +10,7 @@ The library is the product; the ``earmark`` command is a thin shell over it::
     clf.predict(audio.samples, sample_rate=audio.sample_rate).label
     print(earmark.evaluate(clf, "test_sounds/").format())
     earmark.export_onnx(clf, "sounds.onnx")  # for deployment: runs with onnxruntime alone
+    earmark.export_web(clf, "sounds-page")   # a web page that runs it in the browser
 """
 
 from ._version import __version__
@@ -30,7 +31,7 @@ from .errors import (
     ParameterError,
 )
 from .evaluate import Comparison, EvaluationReport, compare, evaluate
-from .export import export_onnx
+from .export import export_onnx, export_web
 from .intake import add_files
 from .live import file_chunks, microphone_chunks
 from .pictures import confusion_png, history_png, spectrogram_png, timeline_png
@@ -70,6 +71,7 @@ __all__ = [
     "confusion_png",
     "evaluate",
     "export_onnx",
+    "export_web",
     "file_chunks",
     "history_png",
     "load",

@@ -344,18 +344,37 @@ def info(model: Path) -> None:
 
 @main.command()
 @click.argument("model", type=click.Path(path_type=Path))
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="The ONNX file to write (.onnx).")
-def export(model: Path, out: Path) -> None:
-    """Export MODEL as one ONNX file for deployment: it runs with onnxruntime, without earmark or PyTorch.
+@click.option("--out", type=click.Path(path_type=Path), help="The ONNX file to write (.onnx).")
+@click.option("--web", type=click.Path(path_type=Path),
+              help="Instead: a new folder for a web page that runs the model in the browser (index.html, earmark.js, "
+                   "model.onnx); serve it over http(s).")
+@click.option("--name", default=None, help="With --web: the page's title (default: the model file's name).")
+@click.option("--runtime-url", default=None,
+              help="With --web: where the page loads onnxruntime-web from (default: the jsDelivr CDN; "
+                   "./ort.wasm.min.mjs for a copy hosted beside it).")
+def export(model: Path, out: Path | None, web: Path | None, name: str | None, runtime_url: str | None) -> None:
+    """Export MODEL for deployment: one ONNX file (--out) that runs with onnxruntime, without earmark or
+    PyTorch, or a web page (--web) that runs it in the browser.
 
     The graph takes windows of mono audio at the model's rate, 'waveform' (batch, window
     samples), and gives 'probabilities' (batch, classes); the file's metadata holds the
     labels, sample rate, window, hop and how earmark labels a whole clip (docs/deploy.md).
     """
     from .classifier import load
-    from .export import export_onnx
+    from .export import ORT_WEB_URL, export_onnx, export_web
 
+    if (out is None) == (web is None):
+        raise click.UsageError("give --out FILE.onnx for an ONNX file, or --web FOLDER for a web page (one of them)")
+    if web is None and (name is not None or runtime_url is not None):
+        raise click.UsageError("--name and --runtime-url go with --web")
     clf = load(model)
+    if web is not None:
+        # checks that it can write the folder before the seconds of work
+        export_web(clf, web, name=model.stem if name is None else name, runtime_url=runtime_url or ORT_WEB_URL)
+        click.echo(f"wrote a web page for {', '.join(clf.labels)} to {web}/ (index.html, earmark.js, model.onnx, "
+                   f"model.json); serve it over http(s), e.g. python3 -m http.server -d {web}")
+        return
+    assert out is not None
     export_onnx(clf, out)  # checks that it can write `out` before the seconds of work
     click.echo(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB): input 'waveform' float32 "
                f"(batch, {clf.window_samples}), "

@@ -17,6 +17,10 @@ averaging their probabilities with weights from their loudness (see
 :func:`earmark.classifier.window_weights`); docs/deploy.md has that rule as a few lines of numpy,
 tested against :meth:`earmark.Classifier.predict`.
 
+:func:`export_web` writes the same graph as a folder for a web page: ``model.onnx``, its
+metadata as ``model.json``, ``earmark.js`` (which runs it with onnxruntime-web and labels clips
+by the same rule) and ``index.html``, a page to try it with the microphone or a file.
+
 The export uses PyTorch's ONNX exporter (``torch.onnx.export(..., dynamo=True)``, which needs
 the ``onnx`` and ``onnxscript`` packages); the file is written atomically.
 """
@@ -25,24 +29,31 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import io
 import json
 import logging
 import os
+import re
+import secrets
+import shutil
 import threading
 import warnings
+import zipfile
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
 
 from .atomic import atomic_write, check_writable
-from .errors import DependencyError, OutputError
+from .errors import DependencyError, OutputError, ParameterError
 
 if TYPE_CHECKING:
     from .classifier import Classifier
 
-__all__ = ["export_onnx", "onnx_bytes", "CLIP_RULE", "ONNX_OPSET", "ONNX_IR_VERSION"]
+__all__ = ["export_onnx", "onnx_bytes", "export_web", "web_files", "web_zip", "CLIP_RULE", "ONNX_OPSET",
+           "ONNX_IR_VERSION", "ORT_WEB_VERSION", "ORT_WEB_URL"]
 
 #: The ONNX operator set the export targets, and the file format version stamped on the file:
 #: the oldest that holds opset 18 (ONNX 1.13), so that onnxruntime 1.14 and later load it. The
@@ -53,6 +64,16 @@ ONNX_IR_VERSION = 8
 
 #: torch.export keeps state in globals, and the exporter's quieting is process-wide: one export at a time.
 _EXPORTING = threading.Lock()
+
+#: The onnxruntime-web release a web export loads, and from where (its WebAssembly build, from the
+#: jsDelivr mirror of npm). The browser tests run the exported page with this release (their
+#: package.json pins the same).
+ORT_WEB_VERSION = "1.30.0"
+ORT_WEB_URL = f"https://cdn.jsdelivr.net/npm/onnxruntime-web@{ORT_WEB_VERSION}/dist/ort.wasm.min.mjs"
+#: What a web export is made of, besides model.onnx and model.json: files shipped in earmark.web.
+_WEB_ASSETS = ("index.html", "earmark.js", "earmark-capture.js", "README.md")
+#: The version of model.json's layout, checked by earmark.js.
+WEB_FORMAT_VERSION = 1
 
 #: How earmark turns window probabilities into a clip's, stored in every export's metadata.
 CLIP_RULE = (
@@ -183,3 +204,103 @@ def export_onnx(classifier: Classifier, path: str | os.PathLike[str]) -> Path:
     with atomic_write(path) as fh:
         fh.write(data)
     return Path(path)
+
+
+def _web_info(classifier: Classifier, name: str) -> dict[str, Any]:
+    """model.json: what earmark.js needs to run the graph and label clips as earmark does."""
+    from . import __version__
+
+    manifest = classifier.manifest
+    return {
+        "format": "earmark-web", "version": WEB_FORMAT_VERSION, "earmark": __version__, "name": name,
+        "onnx": "model.onnx", "labels": classifier.labels, "background_label": manifest.background_label,
+        "sample_rate": classifier.sample_rate, "window_samples": classifier.window_samples,
+        "hop_samples": max(1, int(round(float(manifest.hop_s) * classifier.sample_rate))),
+        "clip_rule": CLIP_RULE,
+    }
+
+
+def _check_runtime_url(url: str) -> str:
+    if not isinstance(url, str) or not re.fullmatch(r"(https?://|\.{0,2}/)[^\s\"<>\\]+", url):
+        raise ParameterError(
+            f"the runtime address must be an http(s) URL or a path starting with ./, ../ or /, without spaces, "
+            f"quotes or angle brackets (where the page finds onnxruntime-web's ort.wasm.min.mjs), got {url!r}")
+    return url
+
+
+def web_files(classifier: Classifier, *, name: str = "", runtime_url: str = ORT_WEB_URL,
+              onnx: bytes | None = None) -> dict[str, bytes]:
+    """The files of a web export (see :func:`export_web`), by name; ``onnx``: the model's
+    :func:`onnx_bytes` when they were made already."""
+    runtime_url = _check_runtime_url(runtime_url)
+    if not isinstance(name, str):
+        raise ParameterError(f"give the model's name as a str, got {type(name).__name__}")
+    files = {"model.onnx": onnx_bytes(classifier) if onnx is None else onnx,
+             "model.json": json.dumps(_web_info(classifier, name.strip()), ensure_ascii=False, indent=1).encode()}
+    assets = resources.files("earmark") / "web"
+    for asset in _WEB_ASSETS:
+        text = (assets / asset).read_text(encoding="utf-8")
+        text = text.replace("{{RUNTIME_URL}}", runtime_url).replace("{{ORT_WEB_VERSION}}", ORT_WEB_VERSION)
+        files[asset] = text.encode()
+    return files
+
+
+def web_zip(classifier: Classifier, *, name: str = "", runtime_url: str = ORT_WEB_URL,
+            onnx: bytes | None = None) -> bytes:
+    """A web export (see :func:`web_files`) as the bytes of a zip holding one folder named after
+    ``name`` (or ``sound-model``)."""
+    folder = re.sub(r"[^\w.-]+", "-", name).strip(".-") or "sound-model"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file, data in web_files(classifier, name=name, runtime_url=runtime_url, onnx=onnx).items():
+            archive.writestr(f"{folder}/{file}", data)
+    return buffer.getvalue()
+
+
+def export_web(classifier: Classifier, folder: str | os.PathLike[str], *, name: str = "",
+               runtime_url: str = ORT_WEB_URL) -> Path:
+    """Write ``classifier`` as a web page that runs it in the browser, into the new folder ``folder``.
+
+    The folder holds ``index.html`` (try the model with the microphone or a file), ``earmark.js``
+    (load and run it from a page of your own), ``earmark-capture.js``, ``model.onnx``,
+    ``model.json`` and a ``README.md``; serve it over http(s). The page loads onnxruntime-web
+    from ``runtime_url`` (by default :data:`ORT_WEB_URL`; give ``"./ort.wasm.min.mjs"`` to host a
+    copy beside it). ``name`` is the page's title. The folder appears whole or not at all.
+
+    Raises
+    ------
+    OutputError
+        If ``folder`` exists and is not empty (nothing in it is touched), is a file, or cannot be
+        written; checked before the export's seconds of work.
+    ParameterError
+        If ``runtime_url`` is not an http(s) URL or a path.
+    DependencyError
+        If the ``onnx`` or ``onnxscript`` package is missing.
+    """
+    target = Path(folder)
+    _check_runtime_url(runtime_url)
+
+    def refuse_existing() -> None:
+        if target.is_dir() and any(target.iterdir()):
+            raise OutputError(f"cannot write the web page into {target}: the folder is not empty; "
+                              "give a new folder (earmark leaves what is there alone)")
+
+    refuse_existing()
+    check_writable(target / "index.html")
+    files = web_files(classifier, name=name, runtime_url=runtime_url)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = target.parent / f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
+        staging.mkdir()  # not mkdtemp: that folder is private, and a web page is for others to read
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}; choose a folder you can write to") from exc
+    try:
+        for file, data in files.items():
+            (staging / file).write_bytes(data)
+        refuse_existing()
+        os.replace(staging, target)  # replaces only an empty folder; a full one stops it here
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target

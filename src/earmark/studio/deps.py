@@ -59,7 +59,7 @@ def sample_urls(project: Project, info: SampleInfo) -> dict[str, object]:
 
 
 def model_view(project: Project, info: ModelInfo) -> dict[str, object]:
-    """A model as the API shows it: its fields plus its download, ONNX export and share links."""
+    """A model as the API shows it: its fields plus its download, ONNX and web-page exports and share links."""
     base = f"/api/projects/{quote(project.root.name, safe='')}/models/{quote(info.id, safe='')}"
     return {**info.to_dict(), "share_url": f"/try/{info.token}", "download_url": f"{base}/download",
-            "onnx_url": f"{base}/onnx"}
+            "onnx_url": f"{base}/onnx", "web_url": f"{base}/web"}

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from ...classifier import Classifier
 from ...errors import ParameterError
 from ...evaluate import Comparison, EvaluationReport, evaluate
+from ...export import web_zip
 from ...intake import folder_per_class
 from ...project import Project
 from ..deps import ProjectDep, StudioDep, model_view, sample_base, sample_version
@@ -72,14 +73,25 @@ def download_model(model_id: str, project: ProjectDep) -> FileResponse:
     return FileResponse(path, media_type="application/octet-stream", filename=f"{project.root.name}-{path.name}")
 
 
+def _attachment(data: bytes, name: str, media_type: str) -> Response:
+    quoted = quote(name)  # as FileResponse names a download: plain when it can be, else RFC 5987
+    disposition = f'attachment; filename="{name}"' if quoted == name else f"attachment; filename*=utf-8''{quoted}"
+    return Response(data, media_type=media_type, headers={"Content-Disposition": disposition})
+
+
 @router.get("/models/{model_id}/onnx", response_class=Response)
 def export_model(model_id: str, project: ProjectDep, studio: StudioDep) -> Response:
     """The model as one ONNX file for deployment (see earmark.export), made on request (a few seconds)."""
     data = studio.onnx(project.model_path(model_id))
-    name = f"{project.root.name}-{model_id}.onnx"
-    quoted = quote(name)  # as FileResponse names a download: plain when it can be, else RFC 5987
-    disposition = f'attachment; filename="{name}"' if quoted == name else f"attachment; filename*=utf-8''{quoted}"
-    return Response(data, media_type="application/octet-stream", headers={"Content-Disposition": disposition})
+    return _attachment(data, f"{project.root.name}-{model_id}.onnx", "application/octet-stream")
+
+
+@router.get("/models/{model_id}/web", response_class=Response)
+def export_web_page(model_id: str, project: ProjectDep, studio: StudioDep) -> Response:
+    """The model as a web page that runs it in the browser (earmark.export.web_zip): a zip of one folder."""
+    path = project.model_path(model_id)
+    data = web_zip(studio.classifier(path), name=project.name, onnx=studio.onnx(path))
+    return _attachment(data, f"{project.root.name}-{model_id}-web.zip", "application/zip")
 
 
 @router.post("/models/import", status_code=201)

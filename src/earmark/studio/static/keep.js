@@ -1,4 +1,4 @@
-// Keep and share: download the model file or its ONNX export, import one, copy or open the share page link.
+// Keep and share: download the model file, its ONNX export or a web page that runs it, import one, copy or open the share page link.
 
 import { api } from "./api.js";
 import { bindModelSelect, modelInfo, on, reloadProject, selectModel, state } from "./state.js";
@@ -18,11 +18,13 @@ function render() {
   download.setAttribute("download", m ? m.file || `${m.id}.earmark` : "");
   download.classList.toggle("disabled", !m);
   download.setAttribute("aria-disabled", String(!m));
-  const onnx = $("#download-onnx-btn");
-  onnx.href = m ? m.onnx_url : "#";
-  onnx.setAttribute("download", m ? `${m.id}.onnx` : "");
-  onnx.classList.toggle("disabled", !m);
-  onnx.setAttribute("aria-disabled", String(!m));
+  for (const [id, url, name] of [["#download-onnx-btn", "onnx_url", ".onnx"], ["#download-web-btn", "web_url", "-web.zip"]]) {
+    const a = $(id);
+    a.href = m ? m[url] : "#";
+    a.setAttribute("download", m ? `${m.id}${name}` : "");
+    a.classList.toggle("disabled", !m);
+    a.setAttribute("aria-disabled", String(!m));
+  }
   $("#keep-info").replaceChildren(m
     ? h("dl", {},
       h("dt", {}, "file"), h("dd", {}, m.file || m.id),
@@ -40,7 +42,7 @@ export function initKeep() {
   bindModelSelect($("#keep-model"));
   on("project", render);
   on("model", render);
-  for (const a of [$("#download-model-btn"), $("#download-onnx-btn"), $("#open-share-btn")]) {
+  for (const a of [$("#download-model-btn"), $("#download-onnx-btn"), $("#download-web-btn"), $("#open-share-btn")]) {
     a.addEventListener("click", (e) => { if (a.classList.contains("disabled")) e.preventDefault(); });
   }
   $("#copy-share-btn").addEventListener("click", async () => {
