@@ -27,6 +27,7 @@ from earmark.errors import DependencyError, OutputError, ParameterError
 from earmark.export import (
     CLIP_RULE,
     ONNX_IR_VERSION,
+    ORT_WEB_FILES,
     ORT_WEB_URL,
     ORT_WEB_VERSION,
     export_onnx,
@@ -251,7 +252,8 @@ def test_export_web_writes_a_page_with_everything_it_needs(trained_classifier: C
     assert importmap == {"imports": {"onnxruntime-web": ORT_WEB_URL}}
     for name in ("index.html", "earmark.js", "README.md"):
         assert "{{" not in (folder / name).read_text(), name
-    assert ORT_WEB_VERSION in (folder / "README.md").read_text()
+    readme = (folder / "README.md").read_text()
+    assert ORT_WEB_VERSION in readme and all(f"`{name}`" in readme for name in ORT_WEB_FILES)  # to host a copy
     assert (folder / "index.html").stat().st_mode & 0o044 == 0o044  # others can read what a web server serves
 
 

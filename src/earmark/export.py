@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from .classifier import Classifier
 
 __all__ = ["export_onnx", "onnx_bytes", "export_web", "web_files", "web_zip", "CLIP_RULE", "ONNX_OPSET",
-           "ONNX_IR_VERSION", "ORT_WEB_VERSION", "ORT_WEB_URL"]
+           "ONNX_IR_VERSION", "ORT_WEB_VERSION", "ORT_WEB_URL", "ORT_WEB_FILES"]
 
 #: The ONNX operator set the export targets, and the file format version stamped on the file:
 #: the oldest that holds opset 18 (ONNX 1.13), so that onnxruntime 1.14 and later load it. The
@@ -70,6 +70,9 @@ _EXPORTING = threading.Lock()
 #: package.json pins the same).
 ORT_WEB_VERSION = "1.30.0"
 ORT_WEB_URL = f"https://cdn.jsdelivr.net/npm/onnxruntime-web@{ORT_WEB_VERSION}/dist/ort.wasm.min.mjs"
+#: The files of onnxruntime-web's dist/ folder that page needs, for hosting a copy beside it
+#: (``runtime_url="./ort.wasm.min.mjs"``); the Firefox and WebKit tests run it so.
+ORT_WEB_FILES = ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
 #: What a web export is made of, besides model.onnx and model.json: files shipped in earmark.web.
 _WEB_ASSETS = ("index.html", "earmark.js", "earmark-capture.js", "README.md")
 #: The version of model.json's layout, checked by earmark.js.
@@ -240,7 +243,9 @@ def web_files(classifier: Classifier, *, name: str = "", runtime_url: str = ORT_
     assets = resources.files("earmark") / "web"
     for asset in _WEB_ASSETS:
         text = (assets / asset).read_text(encoding="utf-8")
-        text = text.replace("{{RUNTIME_URL}}", runtime_url).replace("{{ORT_WEB_VERSION}}", ORT_WEB_VERSION)
+        for key, value in {"RUNTIME_URL": runtime_url, "ORT_WEB_VERSION": ORT_WEB_VERSION,
+                           "ORT_WEB_FILES": ", ".join(f"`{f}`" for f in ORT_WEB_FILES)}.items():
+            text = text.replace(f"{{{{{key}}}}}", value)
         files[asset] = text.encode()
     return files
 

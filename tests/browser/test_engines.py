@@ -1,4 +1,5 @@
-"""The studio in Firefox (Gecko) and WebKit (Safari's engine): record, upload, train, listen live, share.
+"""The studio in Firefox (Gecko) and WebKit (Safari's engine): record, upload, train, listen live, share;
+and a web export (`earmark export --web`) hosted with its own copy of onnxruntime-web.
 
 The other browser tests drive Chromium through Playwright. These drive Debian's firefox-esr over
 WebDriver BiDi and WebKitGTK's MiniBrowser through WebKitWebDriver (tests/browser/engines.py),
@@ -21,8 +22,10 @@ from urllib.parse import quote
 import numpy as np
 import pytest
 
-from earmark.audio import Audio, write_wav
+import earmark
+from earmark.audio import Audio, load_audio, write_wav
 from earmark.demo import demo_data_dir
+from earmark.export import ORT_WEB_FILES, export_web
 
 from .engines import (
     FIREFOX,
@@ -36,6 +39,7 @@ from .engines import (
     PulseMic,
     WebKit,
 )
+from .test_web_export import RUNTIME, served
 
 pytestmark = pytest.mark.browser
 
@@ -214,3 +218,43 @@ def test_trains_and_plays_a_confusion_cell(tab: EnginePage, studio) -> None:
                           "(document.querySelector('[data-testid=cell-clip] audio'))")
     assert played > 0.05
     tab.evaluate("document.querySelector('[data-testid=cell-clip] audio').pause()")
+
+
+def test_runs_a_web_export_hosted_with_its_own_runtime(tab: EnginePage, pulse: PulseMic, mic_wav: Path, studio,
+                                                       demo_project, demo_model, tmp_path: Path) -> None:
+    """`earmark export --web` with onnxruntime-web copied beside the page (the files its README names,
+    --runtime-url ./ort.wasm.min.mjs): the model runs in this engine as earmark runs it, and hears
+    the microphone."""
+    clf = earmark.load(studio.root / demo_project / "models" / demo_model["file"])
+    folder = export_web(clf, tmp_path / "page", runtime_url="./ort.wasm.min.mjs")
+    for name in ORT_WEB_FILES:
+        shutil.copy(RUNTIME / name, folder / name)
+    rate, test_dir = clf.sample_rate, demo_data_dir() / "test"
+    clips = {"bass": load_audio(test_dir / "bass" / "bass_002.ogg", sample_rate=rate).samples,
+             "drums": load_audio(test_dir / "drums" / "drums_004.ogg", sample_rate=rate).samples[: rate // 2]}
+    for name, samples in clips.items():  # the test's own files, beside the page
+        samples.astype("<f4").tofile(folder / f"{name}.f32")
+    pulse.play(mic_wav)  # the demo's bass notes, after a second of silence
+    with served(folder) as url:
+        tab.goto(url)
+        tab.wait_for("document.body.dataset.ready === 'true'", timeout=30)
+        assert tab.text("#error") == "" and tab.text("#name") == "A sound model"
+        got = tab.evaluate("""(async () => {
+            const { loadModel } = await import("./earmark.js");
+            const model = await loadModel("./");
+            const out = {};
+            for (const name of ["bass", "drums"]) {
+              const samples = new Float32Array(await (await fetch(`${name}.f32`)).arrayBuffer());
+              out[name] = (await model.classify(samples, model.sampleRate)).probabilities;
+            }
+            return out;
+        })()""")
+        for name, samples in clips.items():
+            want = clf.predict(samples, sample_rate=rate)
+            assert max(got[name], key=got[name].get) == want.label == name
+            assert got[name] == pytest.approx(want.probabilities, abs=1e-4)
+        tab.click("#listen")
+        tab.wait_for("document.querySelector('#listen').textContent === 'Stop listening'", timeout=20)
+        tab.wait_for("document.querySelector('#live-label').dataset.label === 'bass'", timeout=20)
+        tab.click("#listen")
+        tab.wait_for("document.querySelector('#listen').textContent === 'Start listening'")
