@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from earmark.classifier import Classifier
 from earmark.errors import ConflictError, DatasetError, NotFoundError, ParameterError
-from earmark.project import PROJECT_FILE, Project, clean_name
+from earmark.project import PROJECT_FILE, Project, Restored, clean_name
 
 SR = 22050
 
@@ -129,7 +130,7 @@ def test_a_delete_can_be_undone(project: Project) -> None:
     tone(project.class_dir("bass") / "b.wav")
     undo = project.delete_sample("bass", "a.wav")
     assert [s.id for s in project.samples("bass")] == ["b.wav"]
-    [back] = project.restore(undo.id)
+    [back] = project.restore(undo.id).samples
     assert (back.class_name, back.id, back.duration_s) == ("bass", "a.wav", 0.7)
     assert [s.id for s in project.samples("bass")] == ["a.wav", "b.wav"]
     with pytest.raises(NotFoundError, match="restored already"):
@@ -138,17 +139,17 @@ def test_a_delete_can_be_undone(project: Project) -> None:
     # a sample whose name was taken meanwhile comes back under a free one
     undo = project.delete_sample("bass", "a.wav")
     tone(project.class_dir("bass") / "a.wav")
-    [back] = project.restore(undo.id)
+    [back] = project.restore(undo.id).samples
     assert back.id == "a-2.wav" and len(project.samples("bass")) == 3
 
     # a class comes back whole; if one of that name (in any case) was made since, it joins it
     gone = project.delete_class("bass")
     assert gone.samples == 3 and [c.name for c in project.classes()] == ["background"]
-    assert sorted(s.id for s in project.restore(gone.id)) == ["a-2.wav", "a.wav", "b.wav"]
+    assert sorted(s.id for s in project.restore(gone.id).samples) == ["a-2.wav", "a.wav", "b.wav"]
     assert [c.name for c in project.classes()] == ["background", "bass"]
     gone = project.delete_class("bass")
     project.add_class("Bass")
-    assert {s.class_name for s in project.restore(gone.id)} == {"Bass"}
+    assert {s.class_name for s in project.restore(gone.id).samples} == {"Bass"}
     assert [(c.name, c.samples) for c in project.classes()] == [("background", 0), ("Bass", 3)]
 
 
@@ -161,13 +162,13 @@ def test_undo_keeps_links_as_links_and_follows_renames(project: Project, tmp_pat
     (project.class_dir("bass") / "more").symlink_to(outside, target_is_directory=True)
     assert [s.id for s in project.samples("bass")] == ["a.wav", "more/e.wav"]
     gone = project.delete_class("bass")
-    assert sorted(s.id for s in project.restore(gone.id)) == ["a.wav", "more/e.wav"]
+    assert sorted(s.id for s in project.restore(gone.id).samples) == ["a.wav", "more/e.wav"]
     assert (project.class_dir("bass") / "more").is_symlink() and (outside / "e.wav").is_file()
 
     # a sample deleted, its class renamed, then Undo: it goes to the class as it is called now
     one = project.delete_sample("bass", "a.wav")
     project.rename_class("bass", to="guitar")
-    [back] = project.restore(one.id)
+    [back] = project.restore(one.id).samples
     assert (back.class_name, back.id) == ("guitar", "a.wav")
     assert [c.name for c in project.classes()] == ["background", "guitar"]
     assert project.locate_sample("bass", "more/e.wav") == ("guitar", "more/e.wav")
@@ -181,7 +182,7 @@ def test_one_undo_restores_once_when_asked_at_once(project: Project) -> None:
 
     def restore() -> None:
         try:
-            outcomes.append(f"restored {len(project.restore(undo.id))}")
+            outcomes.append(f"restored {len(project.restore(undo.id).samples)}")
         except NotFoundError:
             outcomes.append("nothing to undo")
 
@@ -193,13 +194,40 @@ def test_one_undo_restores_once_when_asked_at_once(project: Project) -> None:
     assert sorted(outcomes) == ["nothing to undo"] * 3 + ["restored 1"]
 
 
+def test_a_deleted_model_comes_back_with_its_name_and_share_link(project: Project,
+                                                               trained_classifier: Classifier) -> None:
+    trained_classifier.save(project.models_dir / "library.earmark")
+    before = project.model_info("library")
+    gone = project.delete_model("library")
+    assert project.models() == [] and gone.samples == 0
+    assert project.restore(gone.id) == Restored(samples=[], models=["library"])
+    assert project.model_info("library") == before  # the same file, the same share link
+    with pytest.raises(NotFoundError, match="restored already"):
+        project.restore(gone.id)
+
+    # its name was taken meanwhile (a model renamed to it): it comes back under a free one, nothing is overwritten
+    gone = project.delete_model("library")
+    trained_classifier.save(project.models_dir / "library.earmark")
+    assert project.restore(gone.id).models == ["library-2"]
+    assert sorted(m.id for m in project.models()) == ["library", "library-2"]
+
+
+def test_a_class_named_models_is_still_a_class_in_the_trash(project: Project) -> None:
+    """A deleted model waits in the trash beside deleted class folders; a class called "models" is not one."""
+    project.add_class("models")
+    tone(project.class_dir("models") / "a.wav")
+    gone = project.delete_class("models")
+    restored = project.restore(gone.id)
+    assert restored.models == [] and [(s.class_name, s.id) for s in restored.samples] == [("models", "a.wav")]
+
+
 def test_two_deletes_are_two_undos(project: Project) -> None:
     project.add_class("bass")
     tone(project.class_dir("bass") / "a.wav")
     tone(project.class_dir("bass") / "b.wav")
     first, second = project.delete_sample("bass", "a.wav"), project.delete_sample("bass", "b.wav")
     assert first.id != second.id
-    assert [s.id for s in project.restore(second.id)] == ["b.wav"]
+    assert [s.id for s in project.restore(second.id).samples] == ["b.wav"]
     assert [s.id for s in project.samples("bass")] == ["b.wav"]
 
 

@@ -237,6 +237,8 @@ def test_training_job_reports_history_and_writes_a_model(trained: tuple[TestClie
     assert job["state"] == "done" and job["epoch"] == 3 and len(job["history"]) == 3
     assert set(job["history"][0]) >= {"train_loss", "train_accuracy", "val_loss", "val_accuracy"}
     assert [m["id"] for m in project["models"]] == [model_id]
+    assert job["model"] == project["models"][0], "the job's model is shown as the project's models are, links included"
+    assert c.get(job["model"]["download_url"]).status_code == 200
 
 
 def test_a_model_file_that_cannot_be_read_is_listed_with_why(client: TestClient, tmp_path: Path) -> None:
@@ -356,8 +358,15 @@ def test_download_and_import_a_model(trained: tuple[TestClient, str]) -> None:
     c.delete(f"/api/projects/band/models/{again['id']}")
     assert_error(c.post("/api/projects/band/models/import", files={"file": ("x.earmark", b"garbage")}), 422,
                  "ModelFileError", r"^x\.earmark: ")
-    assert c.delete(f"/api/projects/band/models/{info['id']}").json() == {"deleted": info["id"]}
+    gone = c.delete(f"/api/projects/band/models/{info['id']}").json()
+    assert gone == {"deleted": info["id"], "undo": gone["undo"]}
     assert_error(c.get(f"/api/try/{info['token']}"), 404, "NotFoundError", "fresh link")  # deleting ends the link
+    # Undo: the model is back, and so is its link
+    back = c.post(f"/api/projects/band/trash/{gone['undo']}/restore").json()
+    assert back == {"restored": [], "classes": [], "models": [info["id"]]}
+    assert c.get(f"/api/try/{info['token']}").status_code == 200
+    assert info["id"] in {m["id"] for m in c.get("/api/projects/band").json()["models"]}
+    assert_error(c.post(f"/api/projects/band/trash/{gone['undo']}/restore"), 404, "NotFoundError", "nothing to undo")
 
 
 def test_live_preview_over_a_websocket(trained: tuple[TestClient, str]) -> None:

@@ -10,7 +10,7 @@ Layout (a person can read and edit it by hand; ``earmark train PROJECT/samples``
             drums/ ...
         models/  model-20261125-181500.earmark ...
         .cache/  thumbnails (safe to delete)
-        .trash/  deleted samples and classes (nothing a person saved is destroyed by one click)
+        .trash/  deleted samples, classes and models (nothing a person saved is destroyed by one click)
 
 Samples cut from one recording are named ``RECORDING_nohash_N`` (see :mod:`earmark.dataset`),
 so that they stay on one side of the validation split. Adding audio lives in
@@ -51,8 +51,8 @@ from .modelfile import read_manifest
 if TYPE_CHECKING:
     from .classifier import Classifier
 
-__all__ = ["NAMING", "PROJECT_FILE", "ClassInfo", "ModelInfo", "Project", "SampleInfo", "Trashed", "clean_name",
-           "free_path"]
+__all__ = ["NAMING", "PROJECT_FILE", "ClassInfo", "ModelInfo", "Project", "Restored", "SampleInfo", "Trashed",
+           "clean_name", "free_path"]
 
 PROJECT_FILE = "earmark-project.json"
 _FORMAT = "earmark-project"
@@ -135,6 +135,19 @@ class Trashed:
 
     id: str
     samples: int
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What :meth:`Project.restore` put back: samples (of one class, or one sample) or a model (its id)."""
+
+    samples: list[SampleInfo]
+    models: list[str]
+
+
+#: Where a deleted model waits in its ``.trash`` folder (beside the class folders of deleted
+#: samples; no class name starts with a dot).
+_TRASHED_MODELS = ".models"
 
 
 #: A ``.trash`` folder's name: the time of the delete, then nanoseconds (see Project._to_trash).
@@ -397,7 +410,8 @@ class Project:
         return Trashed(id=self._to_trash(folder), samples=count)
 
     def _to_trash(self, path: Path) -> str:
-        """Move ``path`` (under samples/) into a new folder of ``.trash``, keeping its place; that folder's name."""
+        """Move ``path`` (under samples/, keeping its place, or a model file) into a new folder of
+        ``.trash``; that folder's name."""
         trash = self.root / ".trash"
         with NAMING:
             trash.mkdir(exist_ok=True)
@@ -409,17 +423,21 @@ class Project:
                     break
             else:
                 raise ConflictError(f"{trash} holds 999 deletes made at {base}; try again")
-            target = trash / stamp / path.relative_to(self.samples_dir)
+            if path.parent == self.models_dir:
+                target = trash / stamp / _TRASHED_MODELS / path.name
+            else:
+                target = trash / stamp / path.relative_to(self.samples_dir)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(path), str(target))
         return stamp
 
-    def restore(self, trash_id: str) -> list[SampleInfo]:
-        """Put back what one delete moved to ``.trash`` (a sample, or a class with its samples).
+    def restore(self, trash_id: str) -> Restored:
+        """Put back what one delete moved to ``.trash`` (a sample, a class with its samples, a model).
 
         A class deleted whole comes back as it was (subfolders and links included); if a class
         of that name (in any case, or renamed since) is there now, what it held joins that class.
-        A sample whose name was taken meanwhile gets a free one. Returns the samples restored.
+        A sample or model whose name was taken meanwhile gets a free one (a model that keeps its
+        name keeps its share link).
 
         Raises
         ------
@@ -428,11 +446,20 @@ class Project:
         """
         folder = self.root / ".trash" / trash_id
         moved: list[tuple[Path, Path]] = []  # (class folder, what came back into it)
+        models: list[str] = []
         with NAMING:
             if not _TRASH_ID.fullmatch(trash_id) or not folder.is_dir():
                 raise NotFoundError(f"nothing to undo under {trash_id!r}: it was restored already, or the "
                                     "project's .trash folder was emptied")
             for deleted in sorted(folder.iterdir()):  # the class folder of what was deleted
+                if deleted.name == _TRASHED_MODELS:
+                    self.models_dir.mkdir(exist_ok=True)
+                    for model in sorted(deleted.iterdir()):
+                        target = free_path(self.models_dir / model.name)
+                        model.rename(target)
+                        models.append(target.stem)
+                    deleted.rmdir()
+                    continue
                 class_dir = self._restored_class_dir(deleted.name)
                 if class_dir is None:  # the class went with the delete: it comes back whole
                     class_dir = free_path(self.samples_dir / deleted.name)
@@ -447,7 +474,8 @@ class Project:
                     moved.append((class_dir, target))
                 deleted.rmdir()
             folder.rmdir()
-        return [sample for class_dir, path in moved for sample in self._samples_under(class_dir, path)]
+        samples = [sample for class_dir, path in moved for sample in self._samples_under(class_dir, path)]
+        return Restored(samples=samples, models=models)
 
     def _samples_under(self, class_dir: Path, path: Path) -> list[SampleInfo]:
         """The samples of class folder ``class_dir`` at or under ``path``."""
@@ -623,12 +651,9 @@ class Project:
             path.rename(target)
         return self._model_info(target)
 
-    def delete_model(self, model_id: str) -> None:
-        path = self.model_path(model_id)
-        trash = self.root / ".trash" / "models"
-        trash.mkdir(parents=True, exist_ok=True)
-        with NAMING:
-            shutil.move(str(path), str(free_path(trash / path.name)))
+    def delete_model(self, model_id: str) -> Trashed:
+        """Move a model file to the project's ``.trash``; :meth:`restore` undoes it."""
+        return Trashed(id=self._to_trash(self.model_path(model_id)), samples=0)
 
     # -- whole project -----------------------------------------------------------------
     def export_zip(self, dest: Path) -> Path:

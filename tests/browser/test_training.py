@@ -193,3 +193,25 @@ def test_a_clip_deleted_from_a_cell_comes_back_with_undo(page: Page, studio, dem
     expect(card).not_to_have_class(re.compile(r"\bgone\b"))
     assert given["id"] in [s["id"] for s in studio.samples(demo_project, given["class_name"])]
     assert not page_errors
+
+
+def test_a_deleted_model_comes_back_with_undo(page: Page, studio, demo_project, demo_model, page_errors) -> None:
+    """A copy of the demo model (the others use the original): Delete model, then the toast's Undo."""
+    data = studio.client.get(demo_model["download_url"]).content
+    copy = studio.client.post(f"/api/projects/{demo_project}/models/import",
+                              files={"file": ("keeper.earmark", data)}).json()
+    studio.open(page, demo_project, "train")
+    page.select_option("#hood-model", copy["id"])
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#delete-model-btn")
+    toast = page.locator("[data-testid=toast-info]", has_text=f"Deleted model {copy['id']}")
+    expect(toast).to_be_visible()
+    expect(page.locator(f"#hood-model option[value='{copy['id']}']")).to_have_count(0)
+    assert studio.client.get(f"/api/try/{copy['token']}").status_code == 404
+    toast.locator("[data-testid=toast-action]").click()
+    expect(page.locator("[data-testid=toast-info]", has_text=f"Restored model {copy['id']}")).to_be_visible()
+    expect(page.locator("#hood-model")).to_have_value(copy["id"])  # back, and shown
+    expect(page.locator("#keep-model")).to_have_value(copy["id"])
+    assert studio.client.get(f"/api/try/{copy['token']}").status_code == 200  # its share link works again
+    studio.client.delete(f"/api/projects/{demo_project}/models/{copy['id']}").raise_for_status()
+    assert not page_errors

@@ -15,6 +15,7 @@ from typing import Any
 from ..errors import ConflictError, EarmarkError, NotFoundError
 from ..project import Project
 from ..train import EpochRecord, StopTraining, TrainSettings, train
+from .links import model_view
 
 __all__ = ["Job", "JobRunner"]
 
@@ -36,7 +37,7 @@ class Job:
     state: str = "running"  # running | done | failed | cancelled
     history: list[dict[str, float]] = field(default_factory=list)
     error: str | None = None
-    model: dict[str, Any] | None = None
+    model: dict[str, Any] | None = None  # the model it made, as the API shows models (links included)
     cancel_requested: bool = False
     stop_requested: bool = False  # "Stop and keep": end after this epoch, keep the model
 
@@ -121,7 +122,7 @@ class JobRunner:
                 raise _Cancelled
             if not project.samples_dir.is_dir():
                 raise NotFoundError(f"project {project.name!r} was deleted while it trained; the model was not kept")
-            job.model = project.save_model(clf).to_dict()
+            job.model = model_view(project, project.save_model(clf))  # with its links, as the API shows models
             job.state = "done"
         except _Cancelled:
             job.state = "cancelled"

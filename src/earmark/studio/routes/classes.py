@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from ...intake import add_files
-from ..deps import ProjectDep, StudioDep, sample_urls
+from ..deps import ProjectDep, StudioDep
+from ..links import sample_urls
 from ..schemas import ClassCreate, ClassRename
 from ..uploads import read_upload
 

@@ -20,8 +20,9 @@ from ...evaluate import Comparison, EvaluationReport, evaluate
 from ...export import web_zip
 from ...intake import folder_per_class
 from ...project import Project
-from ..deps import ProjectDep, StudioDep, model_view, sample_base, sample_version
+from ..deps import ProjectDep, StudioDep
 from ..inference import live_session, predict_request
+from ..links import model_view, sample_base, sample_version
 from ..schemas import ModelRename
 from ..uploads import Upload, as_upload, read_upload
 
@@ -115,8 +116,8 @@ def rename_model(model_id: str, body: ModelRename, project: ProjectDep) -> dict[
 
 @router.delete("/models/{model_id}")
 def delete_model(model_id: str, project: ProjectDep) -> dict[str, Any]:
-    project.delete_model(model_id)
-    return {"deleted": model_id}
+    trashed = project.delete_model(model_id)
+    return {"deleted": model_id, "undo": trashed.id}
 
 
 @router.post("/models/{model_id}/predict")

@@ -17,7 +17,8 @@ from ...dataset import extract_zip
 from ...errors import ParameterError
 from ...intake import IntakeResult, fill_from_folder, safe_stem
 from ...project import Project
-from ..deps import ProjectDep, StudioDep, model_view, sample_urls
+from ..deps import ProjectDep, StudioDep
+from ..links import model_view, sample_urls
 from ..schemas import ProjectCreate
 from ..uploads import as_upload, read_upload
 
@@ -70,10 +71,10 @@ def delete_project(project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
 
 @router.post("/projects/{project}/trash/{trash_id}/restore")
 def restore(trash_id: str, project: ProjectDep) -> dict[str, Any]:
-    """Undo a delete: the ``undo`` id a delete answered with puts its samples (or class) back."""
+    """Undo a delete: the ``undo`` id a delete answered with puts its samples (or class, or model) back."""
     restored = project.restore(trash_id)
-    return {"restored": [sample_urls(project, s) for s in restored],
-            "classes": sorted({s.class_name for s in restored})}
+    return {"restored": [sample_urls(project, s) for s in restored.samples],
+            "classes": sorted({s.class_name for s in restored.samples}), "models": restored.models}
 
 
 @router.get("/projects/{project}/export", response_class=FileResponse)

@@ -15,7 +15,8 @@ from fastapi.responses import FileResponse
 from ...audio import load_audio
 from ...errors import ParameterError
 from ...pictures import spectrogram_thumbnail_png
-from ..deps import ProjectDep, sample_urls
+from ..deps import ProjectDep
+from ..links import sample_urls
 from ..schemas import SampleMove
 
 router = APIRouter(prefix="/api/projects/{project}/samples/{class_name}", tags=["samples"])

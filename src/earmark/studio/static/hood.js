@@ -3,7 +3,7 @@
 
 import { api } from "./api.js";
 import { drawHistory } from "./charts.js";
-import { bindModelSelect, on, reloadProject, state, undoIn } from "./state.js";
+import { bindModelSelect, on, reloadProject, selectModel, state, undoIn } from "./state.js";
 import { $, busy, confusionRows, deletedToast, displayName, h, labelColour, noteList, pct, shortName, showError, toast } from "./ui.js";
 
 let detail = null; // the selected model's full record (ModelInfo + history + validation)
@@ -219,11 +219,17 @@ export function initHood(options = {}) {
   on("model", () => { shown = state.selectedModel; });
   $("#delete-model-btn").addEventListener("click", (e) => {
     const id = state.selectedModel;
-    if (!id || !confirm(`Delete the model ${id}?`)) return;
+    if (!id || !confirm(`Delete the model ${id}? It is kept in the project's .trash folder.`)) return;
     busy(e.currentTarget, async () => {
-      await api.deleteModel(state.projectId, id);
-      toast(`Deleted ${id}.`);
+      const result = await api.deleteModel(state.projectId, id);
       await reloadProject();
+      const undo = undoIn(state.projectId);
+      deletedToast(`model ${id}`, result.undo, async (undoId) => {
+        const back = await undo(undoId);
+        const [model] = back.models; // its own id, or a free one if the name was taken meanwhile
+        if (model && (state.project?.models || []).some((m) => m.id === model)) selectModel(model);
+        return back;
+      });
     }).catch(showError);
   });
 }
