@@ -19,7 +19,8 @@ def python_example() -> str:
 
 
 def test_the_readme_python_example_runs(tmp_path: Path, small_dataset: Path, small_testset: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+                                        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # whatever else the example writes lands here, never in the checkout
     take, sr = sf.read(small_testset / "bass" / "bass_000.wav", dtype="float32")
     sf.write(tmp_path / "take1.flac", take, sr)
     code = (python_example()
@@ -28,6 +29,7 @@ def test_the_readme_python_example_runs(tmp_path: Path, small_dataset: Path, sma
             .replace('"take1.flac"', repr(str(tmp_path / "take1.flac")))
             .replace('"sounds.earmark"', repr(str(tmp_path / "sounds.earmark")))
             .replace('"sounds.onnx"', repr(str(tmp_path / "sounds.onnx")))
+            .replace('"sounds-page"', repr(str(tmp_path / "sounds-page")))
             .replace("epochs=24", "epochs=2"))  # the same call, fewer passes: seconds, not a minute
     rng = np.random.default_rng(0)
     chunks = [rng.standard_normal(4800).astype(np.float32) * 0.1 for _ in range(15)]  # 1.5 s at 48 kHz
@@ -35,5 +37,6 @@ def test_the_readme_python_example_runs(tmp_path: Path, small_dataset: Path, sma
     out = capsys.readouterr().out
     assert (tmp_path / "sounds.earmark").is_file()
     assert (tmp_path / "sounds.onnx").is_file()
+    assert (tmp_path / "sounds-page" / "index.html").is_file()
     assert "accuracy" in out and "start_s,end_s,label,confidence" in out
     assert len(re.findall(r"^\d+\.\ds (background|bass|drums) ", out, flags=re.MULTILINE)) >= 5
