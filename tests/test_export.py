@@ -277,18 +277,34 @@ def test_export_web_never_touches_a_folder_with_files(trained_classifier: Classi
     with pytest.raises(OutputError, match="the folder is not empty; give a new folder"):
         export_web(trained_classifier, folder)
     assert [p.name for p in folder.iterdir()] == ["index.html"] and (folder / "index.html").read_text() == "my own page"
+    # an empty folder is filled, not replaced: its permissions stay, and so does a shell inside it
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert {p.name for p in export_web(trained_classifier, empty).iterdir()} == WEB_FILES  # an empty one is fine
+    empty.chmod(0o750)
+    before = empty.stat()
+    assert {p.name for p in export_web(trained_classifier, empty).iterdir()} == WEB_FILES
+    after = empty.stat()
+    assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
     a_file = tmp_path / "page.html"
     a_file.write_text("x")
     with pytest.raises(OutputError, match="page.html"):
         export_web(trained_classifier, a_file)
     assert a_file.read_text() == "x"
-    for bad in ["javascript:alert(1)", 'https://x.org/ort.mjs"></script>', "ort.mjs", "", 3]:
+    for bad in ["javascript:alert(1)", 'https://x.org/ort.mjs"></script>', "ort.mjs", "", 3, "./ort\x01.mjs",
+                "//elsewhere.example/ort.mjs", "https:///ort.mjs", "./ört.mjs"]:
         with pytest.raises(ParameterError, match="runtime address"):
             export_web(trained_classifier, tmp_path / "never", runtime_url=bad)  # type: ignore[arg-type]
     assert not (tmp_path / "never").exists()
+
+
+def test_export_web_into_the_working_folder(trained_classifier: Classifier, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """`earmark export M --web .` in an empty folder: "." is that folder, not a name in it."""
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    export_web(trained_classifier, ".")
+    assert {p.name for p in here.iterdir()} == WEB_FILES and [p.name for p in tmp_path.iterdir()] == ["here"]
 
 
 def test_export_web_leaves_nothing_when_it_fails(trained_classifier: Classifier, tmp_path: Path,
@@ -305,6 +321,21 @@ def test_export_web_leaves_nothing_when_it_fails(trained_classifier: Classifier,
     with pytest.raises(OutputError, match="No space left on device"):
         export_web(trained_classifier, tmp_path / "site")
     assert list(tmp_path.iterdir()) == []
+
+    # an empty folder of the user's is filled in place: a failure empties it again
+    real_open = open
+
+    def full_disk_open(path: object, mode: str = "r", *args: object, **kwargs: object) -> object:
+        if str(path).endswith("model.onnx") and "x" in mode:
+            raise OSError(28, "No space left on device")
+        return real_open(path, mode, *args, **kwargs)  # type: ignore[call-overload]
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    monkeypatch.setattr("builtins.open", full_disk_open)
+    with pytest.raises(OutputError, match="No space left on device"):
+        export_web(trained_classifier, mine)
+    assert list(mine.iterdir()) == []
 
 
 def test_web_zip_holds_one_folder(trained_classifier: Classifier) -> None:
@@ -324,6 +355,8 @@ def test_cli_export_web(trained_classifier: Classifier, tmp_path: Path) -> None:
     assert json.loads((out / "model.json").read_text())["name"] == "bass-drums"  # the model file's name
     again = CliRunner().invoke(main, ["export", str(model), "--web", str(out), "--name", "x"])
     assert again.exit_code == 1 and "not empty" in again.stderr and "Traceback" not in again.output
+    blank = CliRunner().invoke(main, ["export", str(model), "--web", str(tmp_path / "x"), "--runtime-url", ""])
+    assert blank.exit_code == 1 and "the runtime address" in blank.stderr  # not quietly the CDN
     for args, message in [([], "give --out FILE.onnx for an ONNX file, or --web FOLDER"),
                           (["--out", "a.onnx", "--web", "b"], "one of them"),
                           (["--out", "a.onnx", "--name", "x"], "--name and --runtime-url go with --web")]:

@@ -370,7 +370,8 @@ def export(model: Path, out: Path | None, web: Path | None, name: str | None, ru
     clf = load(model)
     if web is not None:
         # checks that it can write the folder before the seconds of work
-        export_web(clf, web, name=model.stem if name is None else name, runtime_url=runtime_url or ORT_WEB_URL)
+        export_web(clf, web, name=model.stem if name is None else name,
+                   runtime_url=ORT_WEB_URL if runtime_url is None else runtime_url)
         click.echo(f"wrote a web page for {', '.join(clf.labels)} to {web}/ (index.html, earmark.js, model.onnx, "
                    f"model.json); serve it over http(s), e.g. python3 -m http.server -d {web}")
         return

@@ -224,10 +224,12 @@ def _web_info(classifier: Classifier, name: str) -> dict[str, Any]:
 
 
 def _check_runtime_url(url: str) -> str:
-    if not isinstance(url, str) or not re.fullmatch(r"(https?://|\.{0,2}/)[^\s\"<>\\]+", url):
+    printable = isinstance(url, str) and all("!" <= c <= "~" and c not in "\"<>\\" for c in url)
+    if not (printable and re.match(r"(https?://[^/]|\.{1,2}/|/(?!/))", url)):
         raise ParameterError(
-            f"the runtime address must be an http(s) URL or a path starting with ./, ../ or /, without spaces, "
-            f"quotes or angle brackets (where the page finds onnxruntime-web's ort.wasm.min.mjs), got {url!r}")
+            "the runtime address (where the page finds onnxruntime-web's ort.wasm.min.mjs) must be an http(s) "
+            f"URL, or a path on the page's own site starting with ./, ../ or /, in printable ASCII without quotes, "
+            f"spaces or angle brackets; got {url!r}")
     return url
 
 
@@ -270,7 +272,8 @@ def export_web(classifier: Classifier, folder: str | os.PathLike[str], *, name: 
     (load and run it from a page of your own), ``earmark-capture.js``, ``model.onnx``,
     ``model.json`` and a ``README.md``; serve it over http(s). The page loads onnxruntime-web
     from ``runtime_url`` (by default :data:`ORT_WEB_URL`; give ``"./ort.wasm.min.mjs"`` to host a
-    copy beside it). ``name`` is the page's title. The folder appears whole or not at all.
+    copy beside it). ``name`` is the page's title. A new folder appears whole or not at all; an
+    existing empty one is filled (and emptied again if that fails).
 
     Raises
     ------
@@ -282,7 +285,7 @@ def export_web(classifier: Classifier, folder: str | os.PathLike[str], *, name: 
     DependencyError
         If the ``onnx`` or ``onnxscript`` package is missing.
     """
-    target = Path(folder)
+    target = Path(os.path.abspath(folder))  # "." and "sub/.." name their folder, not a name in it
     _check_runtime_url(runtime_url)
 
     def refuse_existing() -> None:
@@ -291,8 +294,23 @@ def export_web(classifier: Classifier, folder: str | os.PathLike[str], *, name: 
                               "give a new folder (earmark leaves what is there alone)")
 
     refuse_existing()
-    check_writable(target / "index.html")
+    existing = target.is_dir()
+    check_writable(target / "index.html")  # in an existing folder, or where the new one will be
     files = web_files(classifier, name=name, runtime_url=runtime_url)
+    if existing:  # an empty folder (of the user's: its permissions, a shell in it) is filled, not replaced
+        written: list[Path] = []
+        try:
+            refuse_existing()
+            for file, data in files.items():
+                path = target / file
+                with open(path, "xb") as fh:  # never over a file that appeared meanwhile
+                    written.append(path)
+                    fh.write(data)
+        except OSError as exc:
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        return target
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = target.parent / f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
@@ -302,8 +320,7 @@ def export_web(classifier: Classifier, folder: str | os.PathLike[str], *, name: 
     try:
         for file, data in files.items():
             (staging / file).write_bytes(data)
-        refuse_existing()
-        os.replace(staging, target)  # replaces only an empty folder; a full one stops it here
+        os.rename(staging, target)  # a folder with files made meanwhile stops it here (an empty one is replaced)
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
     finally:

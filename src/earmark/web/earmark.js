@@ -15,6 +15,11 @@ import * as ort from "onnxruntime-web";
 
 /** Microphone settings for music: the browser's voice processing off, so the model hears the sound as it is. */
 const RAW_AUDIO = { echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 1 };
+/** Windows scored in one run: memory stays small however long the clip (earmark scores 256 at a time too). */
+const BATCH = 256;
+/** Sample rates a clip may have, in Hz (the range browsers hold audio at). */
+const MIN_RATE = 3000;
+const MAX_RATE = 768000;
 
 /**
  * Load the exported model in the folder at `base` (a URL, relative to the page; "./" by default).
@@ -67,27 +72,29 @@ export class SoundModel {
    * relative to the loudest window (at least 0.05), so a drum hit's silent tail does not outvote it.
    */
   async classify(samples, rate = this.sampleRate) {
+    checkClip(samples, rate);
     if (rate !== this.sampleRate) samples = await resample(samples, rate, this.sampleRate);
-    if (!samples.length) throw new Error("the clip holds no audio");
     const window = this.windowSamples;
-    if (samples.length < window) {
-      const padded = new Float32Array(window);
-      padded.set(samples);
-      samples = padded;
-    }
+    if (samples.length < window) samples = fit(samples, window);
     const starts = [];
     for (let s = 0; s + window <= samples.length; s += this.hopSamples) starts.push(s);
     if (starts[starts.length - 1] + window < samples.length) starts.push(samples.length - window);
-    const windows = new Float32Array(starts.length * window);
-    const loudness = starts.map((s, i) => {
-      const part = samples.subarray(s, s + window);
-      windows.set(part, i * window);
-      let sum = 0;
-      for (const v of part) sum += v * v;
-      return Math.sqrt(sum / window) + 1e-12;
-    });
-    const scores = await this.scoreWindows(windows, starts.length);
-    const loudest = Math.max(...loudness);
+    const loudness = new Float64Array(starts.length);
+    const scores = [];
+    for (let first = 0; first < starts.length; first += BATCH) { // a few at a time: an hour of audio fits
+      const batch = starts.slice(first, first + BATCH);
+      const windows = new Float32Array(batch.length * window);
+      batch.forEach((s, i) => {
+        const part = samples.subarray(s, s + window);
+        windows.set(part, i * window);
+        let sum = 0;
+        for (const v of part) sum += v * v;
+        loudness[first + i] = Math.sqrt(sum / window) + 1e-12;
+      });
+      // copies: the results of one run are reused by the next
+      for (const p of await this.scoreWindows(windows, batch.length)) scores.push(Float32Array.from(p));
+    }
+    const loudest = loudness.reduce((a, b) => Math.max(a, b), 0);
     const mean = new Float64Array(this.labels.length);
     let total = 0;
     scores.forEach((p, i) => {
@@ -118,50 +125,56 @@ export class SoundModel {
    * (browsers start audio only after a gesture). Resolves to a function that stops listening.
    */
   async listen(onResult, { everyS = 0.25, deviceId = "" } = {}) {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      throw new Error("this browser gives no microphone to this page: open it over https, or from localhost");
+    }
     const audio = deviceId ? { ...RAW_AUDIO, deviceId: { exact: deviceId } } : RAW_AUDIO;
     const stream = await navigator.mediaDevices.getUserMedia({ audio });
-    // the context runs at the device's own rate (Firefox refuses another): windows are resampled here
-    const context = new AudioContext();
+    let context = null;
+    let node = null;
+    const stop = () => {
+      if (node) node.port.onmessage = null;
+      for (const track of stream.getTracks()) track.stop();
+      if (context) context.close().catch(() => {});
+    };
     try {
+      // the context runs at the device's own rate (Firefox refuses another): windows are resampled here
+      context = new AudioContext();
       await context.resume();
       await context.audioWorklet.addModule(new URL("./earmark-capture.js", import.meta.url));
+      const rate = context.sampleRate;
+      const span = Math.round((this.windowSamples / this.sampleRate) * rate);
+      const ring = new Float32Array(span);
+      let heard = 0; // samples received
+      let next = Math.round(everyS * rate);
+      let busy = false;
+      node = new AudioWorkletNode(context, "earmark-capture", { numberOfOutputs: 1, outputChannelCount: [1] });
+      const listening = node;
+      node.port.onmessage = ({ data }) => {
+        for (const v of data) ring[heard++ % span] = v;
+        if (heard < next || busy) return;
+        next = heard + Math.round(everyS * rate);
+        const start = heard % span;
+        const last = new Float32Array(span); // the last window, oldest sample first (silence before the first)
+        last.set(ring.subarray(start), 0);
+        last.set(ring.subarray(0, start), span - start);
+        const time = heard / rate;
+        busy = true;
+        resample(last, rate, this.sampleRate)
+          .then((window) => this.scoreWindows(fit(window, this.windowSamples), 1))
+          .then(([p]) => { if (listening.port.onmessage) onResult({ ...this._result(Array.from(p)), time_s: time }); })
+          .catch((err) => console.error("earmark:", err))
+          .finally(() => { busy = false; });
+      };
+      const source = context.createMediaStreamSource(stream);
+      const mute = context.createGain();
+      mute.gain.value = 0; // the graph must reach the speakers to run; nothing is heard
+      source.connect(node).connect(mute).connect(context.destination);
     } catch (err) {
-      for (const track of stream.getTracks()) track.stop();
-      context.close().catch(() => {});
+      stop(); // the microphone goes off again: nothing listens
       throw err;
     }
-    const rate = context.sampleRate;
-    const span = Math.round((this.windowSamples / this.sampleRate) * rate);
-    const ring = new Float32Array(span);
-    let heard = 0; // samples received
-    let next = Math.round(everyS * rate);
-    let busy = false;
-    const node = new AudioWorkletNode(context, "earmark-capture", { numberOfOutputs: 1, outputChannelCount: [1] });
-    node.port.onmessage = ({ data }) => {
-      for (const v of data) ring[heard++ % span] = v;
-      if (heard < next || busy) return;
-      next = heard + Math.round(everyS * rate);
-      const start = heard % span;
-      const last = new Float32Array(span); // the last window, oldest sample first (silence before the first)
-      last.set(ring.subarray(start), 0);
-      last.set(ring.subarray(0, start), span - start);
-      const time = heard / rate;
-      busy = true;
-      resample(last, rate, this.sampleRate)
-        .then((window) => this.scoreWindows(fit(window, this.windowSamples), 1))
-        .then(([p]) => { if (node.port.onmessage) onResult({ ...this._result(Array.from(p)), time_s: time }); })
-        .catch((err) => console.error("earmark: ", err))
-        .finally(() => { busy = false; });
-    };
-    const source = context.createMediaStreamSource(stream);
-    const mute = context.createGain();
-    mute.gain.value = 0; // the graph must reach the speakers to run; nothing is heard
-    source.connect(node).connect(mute).connect(context.destination);
-    return () => {
-      node.port.onmessage = null;
-      for (const track of stream.getTracks()) track.stop();
-      context.close().catch(() => {});
-    };
+    return stop;
   }
 
   _result(probabilities) {
@@ -193,16 +206,39 @@ function fit(samples, length) {
   return out;
 }
 
-/** Mono `samples` at `from` Hz, resampled to `to` Hz by the browser (an offline audio context). */
+/** Refuse what no clip can be, with a message that says so. */
+function checkClip(samples, rate) {
+  if (!(samples instanceof Float32Array)) throw new Error("give the clip as a Float32Array of mono samples");
+  if (!samples.length) throw new Error("the clip holds no audio");
+  if (!Number.isFinite(rate) || rate < MIN_RATE || rate > MAX_RATE) {
+    throw new Error(`the sample rate must be ${MIN_RATE} to ${MAX_RATE} Hz, got ${rate}`);
+  }
+  if (!samples.every(Number.isFinite)) throw new Error("the clip holds NaN or infinite samples; it is not audio a model can hear");
+}
+
+/**
+ * Mono `samples` at `from` Hz, resampled to `to` Hz by the browser's own decoder: they are wrapped
+ * as a float WAV and decoded into a context at `to` Hz, whose resampler filters what the new rate
+ * cannot hold (an audio graph's playback-rate conversion does not: a 15 kHz tone came back at 7 kHz).
+ */
 async function resample(samples, from, to) {
   if (from === to) return samples;
-  const length = Math.max(1, Math.round((samples.length * to) / from));
-  const context = new OfflineAudioContext(1, length, to);
-  const buffer = context.createBuffer(1, samples.length, from);
-  buffer.copyToChannel(samples, 0);
-  const source = context.createBufferSource();
-  source.buffer = buffer;
-  source.connect(context.destination);
-  source.start();
-  return (await context.startRendering()).getChannelData(0);
+  const bytes = new ArrayBuffer(44 + 4 * samples.length);
+  const view = new DataView(bytes);
+  const text = (at, s) => { for (let i = 0; i < s.length; i++) view.setUint8(at + i, s.charCodeAt(i)); };
+  text(0, "RIFF");
+  view.setUint32(4, 36 + 4 * samples.length, true);
+  text(8, "WAVEfmt ");
+  view.setUint32(16, 16, true);
+  view.setUint16(20, 3, true); // IEEE float
+  view.setUint16(22, 1, true); // mono
+  view.setUint32(24, Math.round(from), true);
+  view.setUint32(28, 4 * Math.round(from), true);
+  view.setUint16(32, 4, true);
+  view.setUint16(34, 32, true);
+  text(36, "data");
+  view.setUint32(40, 4 * samples.length, true);
+  new Float32Array(bytes, 44).set(samples);
+  const decoded = await new OfflineAudioContext(1, 1, to).decodeAudioData(bytes);
+  return decoded.getChannelData(0);
 }
