@@ -43,6 +43,17 @@ def ffmpeg(name: str, y: np.ndarray, *, sample_rate: int, args: list[str], layou
     subprocess.run(cmd, input=np.ascontiguousarray(y.T, "<f8").tobytes(), check=True)
 
 
+def phone_video(name: str, y: np.ndarray, *, sample_rate: int, args: list[str]) -> None:
+    """A phone's video: ``y`` (one channel) as AAC beside a tiny black picture, in the container ``name`` names."""
+    duration = y.shape[1] / sample_rate
+    cmd = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+           "-f", "lavfi", "-i", f"color=c=black:s=16x16:r=5:d={duration}",
+           "-f", "f64le", "-ar", str(sample_rate), "-ac", "1", "-i", "-",
+           "-map", "0:v", "-map", "1:a", "-c:v", "mpeg4", "-c:a", "aac", "-b:a", "48k", *args, *BITEXACT,
+           "-flags:v", "+bitexact", str(OUT / name)]
+    subprocess.run(cmd, input=np.ascontiguousarray(y.T, "<f8").tobytes(), check=True)
+
+
 def float32_wav(name: str, y: np.ndarray, *, sample_rate: int) -> None:
     """A plain 44-byte-header IEEE-float WAV (format tag 3), mono, written by hand."""
     data = np.asarray(y, "<f4").tobytes()
@@ -77,6 +88,11 @@ def main() -> int:
     ffmpeg("mono.webm", tones([440.0], [0.5], sample_rate=48000, duration_s=0.5),
            sample_rate=48000, args=["-c:a", "libopus", "-b:a", "32k"])
     ffmpeg("mono.aiff", quarter, sample_rate=16000, args=["-c:a", "pcm_s16be"])
+    # what phones record: a video (QuickTime, as iPhones write) and an old Android 3GP clip
+    phone_video("phone_video.mov", tones([440.0], [0.5], sample_rate=44100, duration_s=0.5), sample_rate=44100,
+                args=[])
+    ffmpeg("mono.3gp", tones([440.0], [0.5], sample_rate=16000, duration_s=0.5),
+           sample_rate=16000, args=["-c:a", "aac", "-b:a", "32k"])
     six = tones([300.0, 400.0, 500.0, 600.0, 700.0, 800.0], [0.3] * 6, sample_rate=8000, duration_s=0.25)
     ffmpeg("surround_6ch.wav", six, sample_rate=8000, args=["-c:a", "pcm_s16le"], layout="5.1")
     ffmpeg("UPPER_CASE.WAV", quarter, sample_rate=16000, args=["-c:a", "pcm_s16le", "-f", "wav"])

@@ -79,6 +79,8 @@ GOOD = [
     Case("stereo.mp3", 44100, 0.5, STEREO_HZ, STEREO_AMPS, lossy=True),
     Case("mono.m4a", 22050, 0.5, lossy=True, decoder="ffmpeg"),
     Case("mono.webm", 48000, 0.5, lossy=True, decoder="ffmpeg"),
+    Case("phone_video.mov", 44100, 0.5, lossy=True, decoder="ffmpeg"),  # with a video track, longer than the sound
+    Case("mono.3gp", 16000, 0.5, lossy=True, decoder="ffmpeg"),
     Case("mono.aiff", 16000, 0.25),
     Case("surround_6ch.wav", 8000, 0.25, SIX_HZ, SIX_AMPS),
     Case("UPPER_CASE.WAV", 16000, 0.25),

@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from earmark.audio import load_audio, probe
 from earmark.dataset import load_dataset, split_by_source
 from earmark.errors import LimitError, ParameterError
 from earmark.intake import IntakeLimits, add_files, safe_stem
 from earmark.project import Project
 
 SR = 44100
+DATA = Path(__file__).parent / "data" / "audio"
 
 
 def tone(path: Path, seconds: float, freq: float = 110.0, sample_rate: int = SR) -> Path:
@@ -36,6 +38,17 @@ def test_a_short_file_is_kept_byte_for_byte(project: Project, tmp_path: Path) ->
     [sample] = result.added
     assert sample.id == "My Riff.wav" and sample.duration_s == 1.0 and sample.sample_rate == SR
     assert (project.class_dir("bass") / sample.id).read_bytes() == src.read_bytes()
+
+
+@pytest.mark.parametrize("name", ["phone_video.mov", "mono.3gp"])
+def test_a_phone_video_gives_its_sound(project: Project, name: str) -> None:
+    """A video filmed with a phone (QuickTime, 3GP): its sound is kept, as WAV, at its own length."""
+    result = add_files(project, "bass", [(name, DATA / name)])
+    [sample] = result.added
+    assert sample.id == f"{Path(name).stem}.wav" and sample.duration_s == 0.5 and result.skipped == []
+    kept = load_audio(project.class_dir("bass") / sample.id)
+    assert kept.sample_rate == probe(DATA / name)[1]
+    np.testing.assert_allclose(kept.samples, load_audio(DATA / name).samples, atol=1 / 32768)  # as 16-bit WAV
 
 
 def test_a_long_file_is_cut_into_clips_that_remember_their_recording(project: Project, tmp_path: Path) -> None:

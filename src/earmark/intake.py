@@ -41,6 +41,9 @@ __all__ = ["DEFAULT_CLIP_S", "IntakeLimits", "IntakeResult", "add_files", "fill_
 #: Files longer than ``LONG_RECORDING_S`` are cut into clips of this length (as training cuts them).
 DEFAULT_CLIP_S = CLIP_S
 _UNSAFE = re.compile(r"[^\w .()+,&'#@-]+")
+#: Containers of a phone's videos that not every browser plays: of these only the sound is kept, as WAV
+#: (the picture is not needed, and would take most of the space).
+_SOUND_ONLY = frozenset({".mov", ".3gp"})
 
 
 @dataclass(frozen=True)
@@ -173,12 +176,15 @@ def _keep(project: Project, folder: Path, name: str, path: Path, audio: Audio, *
             write_wav(target, Audio(clip, audio.sample_rate))
             saved.append(project.info_of(folder, target))
         return saved
-    suffix = Path(name).suffix.lower() or ".wav"
+    suffix = Path(name).suffix.lower()
+    as_wav = not suffix or suffix in _SOUND_ONLY  # unknown container, or a video: keep the decoded sound
+    if as_wav:
+        suffix = ".wav"
     if take is not None:
         target = free_path(folder / f"{take}{NOHASH}{_next_index(folder, take):03d}{suffix}")
     else:
         target = free_path(folder / f"{recording}{suffix}")
-    if not Path(name).suffix:  # unknown container: keep the decoded audio as WAV
+    if as_wav:
         write_wav(target, audio)
     else:
         with path.open("rb") as src, atomic_write(target) as out:
