@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 from urllib.parse import quote
 
 import onnxruntime as ort
 import pytest
+import uvicorn
 from playwright.sync_api import Page, Route, expect
 
 from earmark.demo import demo_data_dir
+from earmark.studio import StudioSettings, create_app
 
 pytestmark = pytest.mark.browser
 
@@ -213,3 +217,39 @@ def test_name_a_model_and_see_how_it_was_trained(page: Page, studio, demo_projec
     expect(page.locator("[data-testid=hood-settings]")).to_contain_text("seed 0")
     studio.client.delete(f"/api/projects/{quote(demo_project)}/models/library%20trained").raise_for_status()
     assert not page_errors
+
+
+def test_the_share_page_on_another_device_says_why_there_is_no_microphone(browser_type, studio, demo_project,
+                                                                          demo_model) -> None:
+    """A phone on the network opens http://HOST:PORT/try/…: not https, not this computer, so the browser
+    gives the page no microphone. The page says so up front and a file still works. (A second
+    Chromium, which resolves phone-test.example to this machine: a real insecure context.)"""
+    settings = StudioSettings(projects_root=studio.root, allowed_hosts=["phone-test.example"])
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive(), "the second server did not start"
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    browser = browser_type.launch(executable_path="/usr/bin/chromium", headless=True,
+                                  args=["--host-resolver-rules=MAP phone-test.example 127.0.0.1", "--disable-gpu"])
+    try:
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"http://phone-test.example:{port}{demo_model['share_url']}")
+        page.wait_for_selector("body[data-ready=true]")
+        assert page.evaluate("window.isSecureContext") is False
+        expect(page.locator("#try-live-status")).to_contain_text(
+            "No microphone here: browsers give the microphone only to https pages and pages on this computer")
+        expect(page.locator("#try-live-status")).to_contain_text(f"this page is at http://phone-test.example:{port}")
+        expect(page.locator("#try-live-start")).to_be_disabled()
+        drum = sorted((demo_data_dir() / "train" / "drums").glob("*.ogg"))[0]
+        page.set_input_files("#try-file", str(drum))
+        expect(page.locator("[data-testid=predict-label]")).to_have_attribute("data-label", "drums", timeout=15000)
+        assert errors == []
+    finally:
+        browser.close()
+        server.should_exit = True
+        thread.join(timeout=10)

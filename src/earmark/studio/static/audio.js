@@ -81,9 +81,8 @@ export class Mic {
 
   async _start(deviceId) {
     this._close(); // another device: its holders still hold the new one
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      throw new Error("this browser gives no microphone access here; open the studio at http://127.0.0.1 or localhost");
-    }
+    const unavailable = micUnavailable();
+    if (unavailable) throw new Error(unavailable);
     const audio = { ...CONSTRAINTS };
     if (deviceId) audio.deviceId = { exact: deviceId };
     let stream;
@@ -150,6 +149,16 @@ export class Mic {
 }
 
 export const mic = new Mic();
+
+/** Why this page can have no microphone (browsers give one only to https pages and pages of
+ *  this computer: http://localhost, http://127.0.0.1), or null when it can ask for one. */
+export function micUnavailable() {
+  if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) return null;
+  return window.isSecureContext
+    ? "this browser gives this page no microphone"
+    : `browsers give the microphone only to https pages and pages on this computer (localhost), ` +
+      `and this page is at ${location.origin}`;
+}
 
 /**
  * An AudioContext with the recorder worklet loaded and the stream as its source. The context

@@ -3,7 +3,7 @@
 // studio's own (preview.js, predict.js).
 
 import { api } from "./api.js";
-import { deviceLine, levelMeter, listInputs, liveSpectrogram, mic } from "./audio.js";
+import { deviceLine, levelMeter, listInputs, liveSpectrogram, mic, micUnavailable } from "./audio.js";
 import { filePredictor } from "./predict.js";
 import { LivePreview } from "./preview.js";
 import { $, displayName, h, labelColour, probabilityBars, showError, wireFileButtons } from "./ui.js";
@@ -44,7 +44,14 @@ async function boot() {
   }, {
     openMic, target: () => ({ url: api.tryLiveUrl(token), labels: info.labels }),
     idleBars: (bars) => probabilityBars(bars, info.labels),
+    canStart: () => !micUnavailable(),
   }).bind();
+  const noMic = micUnavailable(); // e.g. a phone on the network: http, not https
+  if (noMic) {
+    preview.updateStart();
+    $("#try-input-device").disabled = true;
+    $("#try-live-status").textContent = `No microphone here: ${noMic}. Try a sound file below.`;
+  }
   $("#try-input-device").addEventListener("change", () => { if (preview.running) preview.restart(); });
   filePredictor({
     zone: $("#try-drop"), input: $("#try-file"), out: $("#try-result"),
