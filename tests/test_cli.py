@@ -298,6 +298,16 @@ def test_evaluate_json_is_one_object(model: Path, small_testset: Path) -> None:
     assert all(m["true"] != m["predicted"] and m["file"].endswith(".wav") for m in report["misclassified"])
 
 
+def test_evaluate_on_the_training_set_says_so(model: Path, small_dataset: Path, small_testset: Path) -> None:
+    """Scoring a model on what it learnt from: the report names those clips and warns, in text and JSON."""
+    report = json.loads(run("evaluate", model, small_dataset, "--json").stdout)
+    assert report["seen_in_training"] and all(f.endswith(".wav") for f in report["seen_in_training"])
+    assert any("audio the model was trained on" in w for w in report["warnings"])
+    text = run("evaluate", model, small_dataset).stdout
+    assert f"warning: {len(report['seen_in_training'])} of the 36 test clips are audio the model was trained on" in text
+    assert json.loads(run("evaluate", model, small_testset, "--json").stdout)["seen_in_training"] == []
+
+
 def test_evaluate_a_zip_like_its_folder(tmp_path: Path, model: Path, small_testset: Path) -> None:
     archive = make_zip(small_testset, tmp_path / "test.zip")
     from_folder = json.loads(run("evaluate", model, small_testset, "--json").stdout)

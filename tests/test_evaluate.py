@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -119,7 +120,50 @@ def test_evaluate_a_test_folder(trained_classifier: Classifier, small_testset: P
     ds = load_dataset(small_testset, sample_rate=trained_classifier.sample_rate)
     by_hand = report_from_probabilities(trained_classifier.predict_clips([c.samples for c in ds.clips]),
                                         [c.label for c in ds.clips], [c.name for c in ds.clips], labels=LABELS)
+    by_hand.seen_in_training = []  # none of the test clips is a training clip
     assert report.to_dict() == by_hand.to_dict()
+
+
+def test_evaluate_names_the_test_clips_the_model_was_trained_on(trained_classifier: Classifier, small_dataset: Path,
+                                                               small_testset: Path, tmp_path: Path) -> None:
+    """The classic mistake: training files copied into the test set. Found by their sound: a copy, and a
+    FLAC of one, are named; the same file made quieter is other audio, and is not."""
+    test = tmp_path / "test"
+    shutil.copytree(small_testset, test)
+    validation = {Path(c["file"]).name for c in trained_classifier.manifest.metrics["validation_clips"]}
+    bass = sorted((small_dataset / "bass").glob("*.wav"))
+    trained_on = [p for p in bass if p.name not in validation]
+    assert len(trained_on) >= 6 and len(trained_on) < len(bass)  # some bass files were held out to validate
+    for path in bass[:6]:
+        shutil.copy(path, test / "bass" / f"copy_{path.name}")
+    samples, rate = sf.read(trained_on[0], dtype="float32")
+    sf.write(test / "bass" / "as_flac.flac", samples, rate, subtype="PCM_16")
+    sf.write(test / "bass" / "quieter.wav", 0.5 * samples, rate, subtype="PCM_16")
+
+    report = evaluate(trained_classifier, test)
+    expected = sorted([f"bass/copy_{p.name}" for p in bass[:6] if p in trained_on] + ["bass/as_flac.flac"])
+    assert [Path(n).parent.name + "/" + Path(n).name for n in report.seen_in_training] == expected
+    [warning] = [w for w in report.warnings() if "trained on" in w]
+    assert warning.startswith(f"{len(expected)} of the {report.n_clips} test clips are audio the model was trained on")
+    assert "take them out of the test set" in warning
+    d = report.to_dict()
+    assert d["seen_in_training"] == report.seen_in_training and warning in d["warnings"]
+    assert f"warning: {warning}" in report.format()
+    assert EvaluationReport.from_dict(d).seen_in_training == report.seen_in_training
+    # comparing two models on such a set: each one's warning, by name
+    other = Classifier(trained_classifier.model, replace(trained_classifier.manifest, dataset={}))
+    text = compare(trained_classifier, other, test, model_a="mine.earmark", model_b="old.earmark").format()
+    assert f"warning (mine.earmark): {warning}" in text and "warning (old.earmark)" not in text
+
+
+def test_a_model_file_without_fingerprints_does_not_guess(trained_classifier: Classifier, small_dataset: Path) -> None:
+    """Model files from before earmark kept its training clips' fingerprints: not known, not 'none'."""
+    older = Classifier(trained_classifier.model, replace(trained_classifier.manifest, dataset={
+        k: v for k, v in trained_classifier.manifest.dataset.items() if k != "train_fingerprints"}))
+    report = evaluate(older, small_dataset)
+    assert report.seen_in_training is None and report.to_dict()["seen_in_training"] is None
+    assert not [w for w in report.warnings() if "trained on" in w]
+    assert len(evaluate(trained_classifier, small_dataset).seen_in_training or []) > 20  # the training set itself
 
 
 def test_evaluate_reports_skipped_files(trained_classifier: Classifier, small_testset: Path, tmp_path: Path) -> None:

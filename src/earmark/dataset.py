@@ -19,6 +19,7 @@ the order of their names (earmark studio saves recorded and cut takes this way).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import random
@@ -48,6 +49,7 @@ __all__ = [
     "Skipped",
     "audio_files",
     "extract_zip",
+    "fingerprint",
     "is_background_name",
     "load_dataset",
     "recording_of",
@@ -102,12 +104,32 @@ class Clip:
     file_start_s: float | None = None
 
     @property
+    def fingerprint(self) -> str | None:
+        """See :func:`fingerprint`."""
+        return fingerprint(self.samples)
+
+    @property
     def name(self) -> str:
         """The file and offset a person can find this clip at (``take.wav@4.00s``)."""
         if not self.file:
             return self.source if self.start_s == 0 else f"{self.source}@{self.start_s:.2f}s"
         offset = self.file_start_s or 0.0
         return self.file if offset == 0 else f"{self.file}@{offset:.2f}s"
+
+
+#: Quieter clips (peak below this) have no fingerprint: every file of silence is alike.
+_SILENT_PEAK = 1e-3
+
+
+def fingerprint(samples: np.ndarray) -> str | None:
+    """A short hash of a clip's sound, as 16-bit samples: the same audio gives the same
+    fingerprint whatever lossless file it came from (a WAV, its copy, a FLAC of it), at the
+    same rate and cut. A model file keeps its training clips' fingerprints, so an evaluation
+    can say which test clips the model learnt from. ``None`` for a near-silent clip."""
+    if samples.size == 0 or float(np.max(np.abs(samples))) < _SILENT_PEAK:
+        return None
+    pcm = np.clip(np.round(np.asarray(samples, np.float64) * 32767), -32768, 32767).astype("<i2")
+    return hashlib.blake2b(pcm.tobytes(), digest_size=8).hexdigest()
 
 
 @dataclass

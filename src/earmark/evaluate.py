@@ -49,6 +49,9 @@ class EvaluationReport:
     n_clips: int
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
+    #: The scored clips that are audio the model was trained on (see :func:`earmark.dataset.fingerprint`);
+    #: ``None`` when that is not known (a model file from before earmark kept its training clips' fingerprints).
+    seen_in_training: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +63,8 @@ class EvaluationReport:
             "confusion": {"labels": self.labels, "matrix": self.confusion},
             "misclassified": self.misclassified,
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "seen_in_training": self.seen_in_training,
+            "warnings": self.warnings(),
         }
 
     @classmethod
@@ -84,11 +89,23 @@ class EvaluationReport:
                    per_class={k: dict(v) for k, v in data["per_class"].items()},
                    confusion=[list(row) for row in data["confusion"]["matrix"]],
                    misclassified=[dict(m) for m in data["misclassified"]], n_clips=int(data["n_clips"]),
-                   skipped=[Skipped(path=s["path"], reason=s["reason"]) for s in data.get("skipped", [])])
+                   skipped=[Skipped(path=s["path"], reason=s["reason"]) for s in data.get("skipped", [])],
+                   seen_in_training=None if data.get("seen_in_training") is None
+                   else [str(n) for n in data["seen_in_training"]])
+
+    def training_audio_warning(self) -> str | None:
+        """The warning about test clips the model was trained on (``seen_in_training``), or ``None``."""
+        if not self.seen_in_training:
+            return None
+        n, shown = len(self.seen_in_training), ", ".join(self.seen_in_training[:3])
+        verb = "is" if n == 1 else "are"
+        return (f"{n} of the {self.n_clips} test clips {verb} audio the model was trained on "
+                f"({shown}{', …' if n > 3 else ''}): a model knows its training clips, so the scores "
+                "overstate how it does on new recordings; take them out of the test set")
 
     def warnings(self) -> list[str]:
         """What makes these scores weak evidence, in words a person can act on (empty: none)."""
-        out = []
+        out = [seen] if (seen := self.training_audio_warning()) else []
         if self.n_clips < 10:
             out.append(f"Only {self.n_clips} clips were scored: the accuracy is not a reliable figure; "
                        "add more recordings (from different takes) to every class")
@@ -175,7 +192,11 @@ def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, n
 
 
 def evaluate(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> EvaluationReport:
-    """Score ``clf`` on a folder-per-class test set (or zip, or loaded :class:`Dataset`)."""
+    """Score ``clf`` on a folder-per-class test set (or zip, or loaded :class:`Dataset`).
+
+    The report names the test clips that are audio ``clf`` was trained on (``seen_in_training``),
+    and warns about them: their scores say little about new recordings.
+    """
     dataset = _load_test_set(clf, data)
     started = time.perf_counter()
     probs = clf.predict_clips([c.samples for c in dataset.clips])
@@ -183,6 +204,10 @@ def evaluate(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> Evaluat
                                        labels=clf.labels)
     report.skipped = list(dataset.skipped)
     report.seconds = time.perf_counter() - started
+    learnt = clf.manifest.dataset.get("train_fingerprints")
+    if isinstance(learnt, list):  # model files from before earmark kept them have none: not known
+        known = set(learnt)
+        report.seen_in_training = sorted(c.name for c in dataset.clips if c.fingerprint in known)
     return report
 
 
@@ -235,6 +260,9 @@ class Comparison:
             lines += [f"  {name} misses {f}" for f in files[:max_mistakes]]
             if len(files) > max_mistakes:
                 lines.append(f"  … and {len(files) - max_mistakes} more that {name} misses (use --json for all)")
+        for name, report in ((name_a, self.a), (name_b, self.b)):  # a comparison is only as fair as its test set
+            if (seen := report.training_audio_warning()) is not None:
+                lines.append(f"warning ({name}): {seen}")
         return "\n".join(lines)
 
 

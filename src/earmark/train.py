@@ -540,7 +540,9 @@ def _finish(clf: Classifier, dataset: Dataset, train_clips: list[Clip], val_clip
                                                                sample_rate=dataset.sample_rate)}
     clf.manifest.dataset = {"root": Path(dataset.root).name, "counts": dataset.counts(),
                             "seconds": dataset.seconds(), "train_clips": len(train_clips),
-                            "val_clips": len(val_clips), "skipped": [asdict(s) for s in dataset.skipped]}
+                            "val_clips": len(val_clips), "skipped": [asdict(s) for s in dataset.skipped],
+                            # what it learnt from, so that an evaluation can say when a test clip is one of them
+                            "train_fingerprints": sorted({fp for c in train_clips if (fp := c.fingerprint)})}
 
 
 def _clip_outcomes(clips: list[Clip], probs: np.ndarray, labels: list[str], *,

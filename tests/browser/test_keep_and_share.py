@@ -124,6 +124,22 @@ def test_evaluate_a_test_folder_and_compare_two_models(page: Page, studio, demo_
     assert not page_errors
 
 
+def test_evaluating_on_training_audio_says_so(page: Page, studio, demo_project, demo_model, page_errors) -> None:
+    """The demo's own training folder as a "test set": the report says the model was trained on those clips."""
+    studio.open(page, demo_project, "evaluate")
+    page.select_option("#eval-model", demo_model["id"])
+    expect(page.locator("#eval-compare")).not_to_be_checked()
+    page.set_input_files("#eval-folder", str(demo_data_dir() / "train"))
+    warnings = page.locator("[data-testid=report] [data-testid=report-warnings] li")
+    expect(warnings.first).to_contain_text("test clips are audio the model was trained on", timeout=30000)
+    expect(warnings.first).to_contain_text("take them out of the test set")
+    # a test set of other recordings: no such warning
+    page.set_input_files("#eval-folder", str(demo_data_dir() / "test"))
+    expect(page.locator("[data-testid=report-accuracy]")).to_contain_text("%", timeout=30000)
+    expect(page.locator("[data-testid=report] [data-testid=report-warnings]")).not_to_contain_text("trained on")
+    assert not page_errors
+
+
 def test_create_export_import_and_switch_projects(page: Page, studio, demo_project, tmp_path, page_errors) -> None:
     studio.open(page, demo_project)
     page.click("#new-project-btn")

@@ -23,6 +23,8 @@ export function reportView(report, title) {
   const mis = report.misclassified || [];
   return h("div", { class: "report", "data-testid": "report" },
     title ? h("h3", {}, title) : null,
+    // what makes the scores weak evidence: test clips the model was trained on, too few clips…
+    h("ul", { class: "note", "data-testid": "report-warnings" }, ...(report.warnings || []).map((w) => h("li", {}, w))),
     h("div", { class: "big-numbers" },
       h("div", {}, h("strong", { "data-testid": "report-accuracy" }, pct(report.accuracy)), h("span", {}, "accuracy")),
       h("div", {}, h("strong", {}, Number(report.macro_f1).toFixed(2)), h("span", {}, "macro F1"))),
