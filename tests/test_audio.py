@@ -658,9 +658,11 @@ def test_write_wav_round_trips_stereo(tmp_path: Path) -> None:
     assert sorted(p.name for p in target.parent.iterdir()) == ["clip.wav"]
 
 
-def test_write_wav_clips_to_full_scale(tmp_path: Path) -> None:
-    path = write_wav(tmp_path / "loud.wav", Audio(np.array([2.0, -2.0, 0.5] * 400), 8000))
-    np.testing.assert_allclose(load_audio(path).samples[:3], [1.0, -1.0, 0.5], atol=1 / 32768)
+def test_write_wav_keeps_audio_past_full_scale(tmp_path: Path) -> None:
+    """A lossy decode overshoots full scale (a loud AAC track peaks past 1): kept as float, not clipped."""
+    path = write_wav(tmp_path / "loud.wav", Audio(np.array([2.0, -2.0, 0.5] * 400, np.float32), 8000))
+    assert sf.info(str(path)).subtype == "FLOAT"
+    np.testing.assert_array_equal(load_audio(path).samples[:3], [2.0, -2.0, 0.5])
 
 
 def test_write_wav_replaces_whole_file_and_leaves_no_temp(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 import soundfile as sf
@@ -40,15 +41,37 @@ def test_a_short_file_is_kept_byte_for_byte(project: Project, tmp_path: Path) ->
     assert (project.class_dir("bass") / sample.id).read_bytes() == src.read_bytes()
 
 
-@pytest.mark.parametrize("name", ["phone_video.mov", "mono.3gp"])
-def test_a_phone_video_gives_its_sound(project: Project, name: str) -> None:
-    """A video filmed with a phone (QuickTime, 3GP): its sound is kept, as WAV, at its own length."""
-    result = add_files(project, "bass", [(name, DATA / name)])
+@pytest.mark.parametrize("name", ["phone_video.mov", "phone_video.mp4", "mono.3gp"])
+def test_a_phone_video_gives_its_sound(project: Project, name: str, tmp_path: Path) -> None:
+    """A video filmed with a phone (MP4, QuickTime, 3GP): its sound is kept, as WAV, at its own length."""
+    source = DATA / name
+    if name == "phone_video.mp4":  # the same file as an Android phone names it
+        source = tmp_path / name
+        source.write_bytes((DATA / "phone_video.mov").read_bytes())
+    result = add_files(project, "bass", [(name, source)])
     [sample] = result.added
     assert sample.id == f"{Path(name).stem}.wav" and sample.duration_s == 0.5 and result.skipped == []
     kept = load_audio(project.class_dir("bass") / sample.id)
-    assert kept.sample_rate == probe(DATA / name)[1]
-    np.testing.assert_allclose(kept.samples, load_audio(DATA / name).samples, atol=1 / 32768)  # as 16-bit WAV
+    assert kept.sample_rate == probe(source)[1]
+    np.testing.assert_allclose(kept.samples, load_audio(source).samples, atol=1 / 32768)  # as 16-bit WAV
+
+
+def test_a_loud_video_keeps_its_sound_past_full_scale(project: Project, tmp_path: Path) -> None:
+    """AAC decodes past full scale on loud material: the kept WAV holds it (float), not clipped at 1."""
+    loud = tmp_path / "loud.mov"
+    rate = 44100
+    t = np.arange(rate) / rate
+    square = np.sign(np.sin(2 * np.pi * 220 * t)).astype(np.float32)  # full scale: AAC overshoots its edges
+    with av.open(str(loud), "w") as out:  # PyAV's own FFmpeg encodes it
+        stream = out.add_stream("aac", rate=rate, layout="mono")
+        frame = av.AudioFrame.from_ndarray(square[None, :], format="fltp", layout="mono")
+        frame.sample_rate = rate
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    decoded = load_audio(loud).samples
+    assert float(np.max(np.abs(decoded))) > 1.05  # the overshoot is there to keep
+    [sample] = add_files(project, "bass", [("loud.mov", loud)]).added
+    np.testing.assert_array_equal(load_audio(project.class_dir("bass") / sample.id).samples, decoded)
 
 
 def test_a_long_file_is_cut_into_clips_that_remember_their_recording(project: Project, tmp_path: Path) -> None:

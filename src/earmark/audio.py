@@ -562,7 +562,8 @@ def probe(path: str | os.PathLike[str]) -> tuple[float, int]:
 
 
 def write_wav(path: str | os.PathLike[str], audio: Audio) -> Path:
-    """Write ``audio`` as 16-bit PCM WAV, atomically (a crash never leaves half a file).
+    """Write ``audio`` as WAV, atomically (a crash never leaves half a file): 16-bit PCM, or 32-bit
+    float when it goes past full scale (a lossy decode's overshoot is kept, not clipped).
 
     Raises
     ------
@@ -575,6 +576,7 @@ def write_wav(path: str | os.PathLike[str], audio: Audio) -> Path:
         raise ParameterError(f"cannot write {path}: the audio holds NaN or infinite values")
     valid_audio(audio.samples, sample_rate=audio.sample_rate, source=str(path))
     data = audio.samples.T if audio.samples.ndim == 2 else audio.samples
+    loud = data.size > 0 and float(np.max(np.abs(data))) > 1.0
     with atomic_write(path) as fh:
-        sf.write(fh, np.clip(data, -1.0, 1.0), audio.sample_rate, subtype="PCM_16", format="WAV")
+        sf.write(fh, data, audio.sample_rate, subtype="FLOAT" if loud else "PCM_16", format="WAV")
     return Path(path)

@@ -128,7 +128,7 @@ def fingerprint(samples: np.ndarray) -> str | None:
     can say which test clips the model learnt from. ``None`` for a near-silent clip."""
     if samples.size == 0 or float(np.max(np.abs(samples))) < _SILENT_PEAK:
         return None
-    pcm = np.clip(np.round(np.asarray(samples, np.float64) * 32767), -32768, 32767).astype("<i2")
+    pcm = np.clip(np.round(np.asarray(samples, np.float64) * 32768), -32768, 32767).astype("<i2")  # as WAV holds it
     return hashlib.blake2b(pcm.tobytes(), digest_size=8).hexdigest()
 
 

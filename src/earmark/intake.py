@@ -41,9 +41,10 @@ __all__ = ["DEFAULT_CLIP_S", "IntakeLimits", "IntakeResult", "add_files", "fill_
 #: Files longer than ``LONG_RECORDING_S`` are cut into clips of this length (as training cuts them).
 DEFAULT_CLIP_S = CLIP_S
 _UNSAFE = re.compile(r"[^\w .()+,&'#@-]+")
-#: Containers of a phone's videos that not every browser plays: of these only the sound is kept, as WAV
-#: (the picture is not needed, and would take most of the space).
-_SOUND_ONLY = frozenset({".mov", ".3gp"})
+#: Containers of a phone's videos (Android MP4, iPhone QuickTime, old Android 3GP): of these only the
+#: sound is kept, as WAV (the picture is not needed and would take most of the space, and not every
+#: browser plays the container).
+_SOUND_ONLY = frozenset({".mp4", ".mov", ".3gp"})
 
 
 @dataclass(frozen=True)
