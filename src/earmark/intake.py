@@ -2,8 +2,10 @@
 
 Every file is decoded before it is kept, so a file that is not audio, is empty, too short,
 too long or holds NaN is reported by name and skipped while the rest land. Short files are
-kept as they came (no re-encoding). Long ones, and takes sent with ``clip_s``, are cut into
-clips saved as 16-bit WAV at their own sample rate and named ``RECORDING_nohash_NNN.wav``
+kept as they came (no re-encoding), except a phone's videos (MP4, MOV, 3GP), of which only the
+sound is kept, as WAV. Long ones, and takes sent with ``clip_s``, are cut into clips saved as
+WAV (16-bit, or float past full scale: :func:`earmark.audio.write_wav`) at their own sample
+rate and named ``RECORDING_nohash_NNN.wav``
 so that every clip remembers its recording (see :mod:`earmark.dataset`). Nothing is ever
 overwritten: a taken name gets a ``-2`` suffix. Every write is atomic.
 """
