@@ -10,6 +10,7 @@ import re
 import sys
 import threading
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ import onnxruntime as ort
 import pytest
 import torch
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 
 import earmark
 from conftest import LABELS, SR, bass_note, drum_hit, room_noise, untrained_classifier
@@ -182,21 +184,28 @@ def test_cli_export(trained_classifier: Classifier, tmp_path: Path) -> None:
     assert not (tmp_path / "x.onnx").exists()
 
 
-def test_studio_serves_the_onnx_export(trained_classifier: Classifier, tmp_path: Path) -> None:
+@pytest.fixture
+def band_studio(trained_classifier: Classifier, tmp_path: Path) -> Iterator[TestClient]:
+    """A studio (in-process) with a project "band" holding the trained model as "first"."""
     root = tmp_path / "projects"
     project = earmark.Project.create(root / "band")
     trained_classifier.save(project.models_dir / "first.earmark")
     with make_client(root) as client:
-        info = client.get("/api/projects/band/models/first").json()
-        assert info["onnx_url"] == "/api/projects/band/models/first/onnx"
-        response = client.get(info["onnx_url"])
-        assert response.status_code == 200
-        assert response.headers["content-type"] == "application/octet-stream"
-        assert response.headers["content-disposition"] == 'attachment; filename="band-first.onnx"'
-        session = ort.InferenceSession(response.content)
-        assert json.loads(session.get_modelmeta().custom_metadata_map["earmark.labels"]) == list(LABELS)
-        missing = client.get("/api/projects/band/models/nope/onnx")
-        assert missing.status_code == 404 and missing.json()["error"]["type"] == "NotFoundError"
+        yield client
+
+
+def test_studio_serves_the_onnx_export(band_studio: TestClient) -> None:
+    client = band_studio
+    info = client.get("/api/projects/band/models/first").json()
+    assert info["onnx_url"] == "/api/projects/band/models/first/onnx"
+    response = client.get(info["onnx_url"])
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/octet-stream"
+    assert response.headers["content-disposition"] == 'attachment; filename="band-first.onnx"'
+    session = ort.InferenceSession(response.content)
+    assert json.loads(session.get_modelmeta().custom_metadata_map["earmark.labels"]) == list(LABELS)
+    missing = client.get("/api/projects/band/models/nope/onnx")
+    assert missing.status_code == 404 and missing.json()["error"]["type"] == "NotFoundError"
 
 
 def test_exports_at_once_wait_for_each_other(trained_classifier: Classifier) -> None:
@@ -367,19 +376,16 @@ def test_cli_export_web(trained_classifier: Classifier, tmp_path: Path) -> None:
     assert not (tmp_path / "a.onnx").exists() and not (tmp_path / "b").exists()
 
 
-def test_studio_serves_the_web_page(trained_classifier: Classifier, tmp_path: Path) -> None:
-    root = tmp_path / "projects"
-    project = earmark.Project.create(root / "band")
-    trained_classifier.save(project.models_dir / "first.earmark")
-    with make_client(root) as client:
-        info = client.get("/api/projects/band/models/first").json()
-        assert info["web_url"] == "/api/projects/band/models/first/web"
-        response = client.get(info["web_url"])
-        assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
-        assert response.headers["content-disposition"] == 'attachment; filename="band-first-web.zip"'
-        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-            assert {n.split("/", 1)[1] for n in archive.namelist()} == WEB_FILES
-            assert archive.read("band/model.onnx") == client.get(info["onnx_url"]).content
-            assert json.loads(archive.read("band/model.json"))["name"] == "band"
-        missing = client.get("/api/projects/band/models/nope/web")
-        assert missing.status_code == 404 and missing.json()["error"]["type"] == "NotFoundError"
+def test_studio_serves_the_web_page(band_studio: TestClient) -> None:
+    client = band_studio
+    info = client.get("/api/projects/band/models/first").json()
+    assert info["web_url"] == "/api/projects/band/models/first/web"
+    response = client.get(info["web_url"])
+    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    assert response.headers["content-disposition"] == 'attachment; filename="band-first-web.zip"'
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        assert {n.split("/", 1)[1] for n in archive.namelist()} == WEB_FILES
+        assert archive.read("band/model.onnx") == client.get(info["onnx_url"]).content
+        assert json.loads(archive.read("band/model.json"))["name"] == "band"
+    missing = client.get("/api/projects/band/models/nope/web")
+    assert missing.status_code == 404 and missing.json()["error"]["type"] == "NotFoundError"
