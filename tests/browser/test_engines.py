@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -236,9 +237,19 @@ def test_runs_a_web_export_hosted_with_its_own_runtime(tab: EnginePage, pulse: P
         samples.astype("<f4").tofile(folder / f"{name}.f32")
     pulse.play(mic_wav)  # the demo's bass notes, after a second of silence
     with served(folder) as url:
-        tab.goto(url)
-        tab.wait_for("document.body.dataset.ready === 'true'", timeout=30)
-        assert tab.text("#error") == "" and tab.text("#name") == "A sound model"
+        for attempt in (1, 2):
+            tab.goto(url)
+            tab.wait_for("document.body.dataset.ready === 'true'", timeout=30)
+            error = tab.text("#error")
+            # WebKitGTK's WebAssembly once failed to start onnxruntime-web in a whole-suite run (1 in about
+            # 14 runs; never alone, nor under load): a reload, as a visitor would do, is allowed once and
+            # reported, not hidden
+            if attempt == 1 and tab.engine == "webkit" and "Out of bounds memory access" in error:
+                warnings.warn(f"WebKitGTK: onnxruntime-web failed to start ({error}); the page was reloaded",
+                              stacklevel=1)
+                continue
+            break
+        assert error == "" and tab.text("#name") == "A sound model"
         got = tab.evaluate("""(async () => {
             const { loadModel } = await import("./earmark.js");
             const model = await loadModel("./");
