@@ -204,10 +204,9 @@ def evaluate(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> Evaluat
                                        labels=clf.labels)
     report.skipped = list(dataset.skipped)
     report.seconds = time.perf_counter() - started
-    learnt = clf.manifest.dataset.get("train_fingerprints")
-    if isinstance(learnt, list):  # model files from before earmark kept them have none: not known
-        known = set(learnt)
-        report.seen_in_training = sorted(c.name for c in dataset.clips if c.fingerprint in known)
+    learnt = clf.manifest.train_fingerprints
+    if learnt is not None:  # model files from before earmark kept them have none: not known
+        report.seen_in_training = sorted(c.name for c in dataset.clips if c.fingerprint in learnt)
     return report
 
 

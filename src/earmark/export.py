@@ -114,13 +114,6 @@ def _quiet_exporter() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _shareable(manifest: dict[str, Any]) -> dict[str, Any]:
-    """The manifest less the fingerprints of the training clips: a deployment does not need them,
-    and in a public file they would let anyone test whether a recording was trained on."""
-    dataset = {k: v for k, v in manifest.get("dataset", {}).items() if k != "train_fingerprints"}
-    return {**manifest, "dataset": dataset}
-
-
 def _metadata(classifier: Classifier) -> dict[str, str]:
     manifest = classifier.manifest
     return {
@@ -131,7 +124,8 @@ def _metadata(classifier: Classifier) -> dict[str, str]:
         "earmark.hop_s": repr(float(manifest.hop_s)),
         "earmark.background_label": manifest.background_label or "",
         "earmark.clip_rule": CLIP_RULE,
-        "earmark.manifest": json.dumps(_shareable(manifest.to_dict()), ensure_ascii=False),
+        "earmark.manifest": json.dumps({**manifest.to_dict(), "dataset": manifest.shareable_dataset()},
+                                       ensure_ascii=False),
     }
 
 

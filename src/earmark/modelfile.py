@@ -31,13 +31,16 @@ from .errors import ModelFileError, ParameterError
 from .features import FeatureConfig
 from .model import ArchSpec
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "Manifest", "read_manifest", "load_weights", "write_model_file"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "TRAIN_FINGERPRINTS", "Manifest", "read_manifest", "load_weights",
+           "write_model_file"]
 
 FORMAT = "earmark-model"
 # 4: the classifier head may have a hidden layer; 3: the architecture may carry a concept head;
 # 2: it names its pooling (1: frequency-mean)
 FORMAT_VERSION = 4
 _AGAIN = "; train the model again or ask its author for a fresh copy"
+#: The key of ``Manifest.dataset`` that holds the training clips' fingerprints.
+TRAIN_FINGERPRINTS = "train_fingerprints"
 
 
 @dataclass
@@ -60,6 +63,18 @@ class Manifest:
     @property
     def sample_rate(self) -> int:
         return self.features.sample_rate
+
+    @property
+    def train_fingerprints(self) -> frozenset[str] | None:
+        """The fingerprints of the clips the model was trained on (:func:`earmark.dataset.fingerprint`);
+        ``None`` for a model file from before earmark kept them."""
+        found = self.dataset.get(TRAIN_FINGERPRINTS)
+        return frozenset(found) if isinstance(found, list) else None
+
+    def shareable_dataset(self) -> dict[str, Any]:
+        """``dataset`` less the training clips' fingerprints: what a deployment or a page may show.
+        In a public file they would let anyone test whether a recording was trained on."""
+        return {k: v for k, v in self.dataset.items() if k != TRAIN_FINGERPRINTS}
 
     def to_dict(self) -> dict[str, Any]:
         return {

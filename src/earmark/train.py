@@ -37,7 +37,7 @@ from .dataset import BACKGROUND_LABEL, Clip, Dataset, load_dataset, split_by_sou
 from .errors import DatasetError, ParameterError
 from .features import FeatureConfig, LogMel
 from .model import ARCHITECTURES, MAX_HEAD_HIDDEN, ArchSpec, SoundNet, build_model
-from .modelfile import Manifest
+from .modelfile import TRAIN_FINGERPRINTS, Manifest
 
 __all__ = ["TrainSettings", "EpochRecord", "train", "feature_augment", "update_ema", "LEARNING_RATE",
            "LEARNING_RATE_TUNING_BACKBONE", "HEAD_HIDDEN_FROZEN"]
@@ -545,7 +545,7 @@ def _finish(clf: Classifier, dataset: Dataset, train_clips: list[Clip], val_clip
                             "seconds": dataset.seconds(), "train_clips": len(train_clips),
                             "val_clips": len(val_clips), "skipped": [asdict(s) for s in dataset.skipped],
                             # what it learnt from, so that an evaluation can say when a test clip is one of them
-                            "train_fingerprints": sorted({fp for c in train_clips if (fp := c.fingerprint)})}
+                            TRAIN_FINGERPRINTS: sorted({fp for c in train_clips if (fp := c.fingerprint)})}
 
 
 def _clip_outcomes(clips: list[Clip], probs: np.ndarray, labels: list[str], *,

@@ -64,8 +64,7 @@ def get_model(model_id: str, project: ProjectDep, studio: StudioDep) -> dict[str
         warnings = EvaluationReport.from_dict(manifest.metrics["validation"]).warnings()
     return {**model_view(project, project.model_info(model_id)), "history": manifest.metrics.get("history", []),
             "validation": validation or None, "settings": manifest.training,
-            # the training clips' fingerprints stay in the file: the page has no use for them
-            "dataset": {k: v for k, v in manifest.dataset.items() if k != "train_fingerprints"},
+            "dataset": manifest.shareable_dataset(),  # the training clips' fingerprints stay in the file
             "sample_rate": manifest.sample_rate, "window_s": manifest.window_s,
             "train_seconds": manifest.metrics.get("train_seconds"), "warnings": warnings}
 
