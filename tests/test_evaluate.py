@@ -15,6 +15,7 @@ from earmark.classifier import Classifier
 from earmark.dataset import Skipped, load_dataset
 from earmark.errors import DatasetError, ParameterError
 from earmark.evaluate import Comparison, EvaluationReport, compare, evaluate, report_from_probabilities
+from earmark.project import Project
 from earmark.train import TrainSettings, train
 
 LABELS = ["background", "bass", "drums"]
@@ -397,3 +398,26 @@ def test_warnings_say_when_the_scores_are_weak_evidence() -> None:
     good = report_from_probabilities(np.eye(3)[[i % 3 for i in range(30)]], truth, [str(i) for i in range(30)],
                                      labels=labels)
     assert good.warnings() == []
+
+
+def test_a_project_is_scored_on_its_test_set(trained_classifier: Classifier, small_testset: Path,
+                                              tmp_path: Path) -> None:
+    project = Project.create(tmp_path / "band")
+    with pytest.raises(DatasetError, match="has no test set yet"):
+        evaluate(trained_classifier, project.root)
+    for label in LABELS:
+        folder = small_testset / ("_background_noise_" if label == "background" else label)
+        if label != "background":
+            project.add_class(label)
+        shutil.copytree(folder, project.test_dir / project.class_dir(label).name)
+    shutil.copy(small_testset / "bass" / "bass_000.wav", project.class_dir("bass") / "take_nohash_000.wav")
+    shutil.copy(small_testset / "bass" / "bass_001.wav", project.test_dir / "bass" / "take_nohash_001.wav")
+    report = evaluate(trained_classifier, project.root)
+    assert report.n_clips == 19
+    assert report.to_dict()["confusion"]["matrix"] == evaluate(trained_classifier, project.test_dir).confusion
+    assert report.split_recordings == ["bass/take_nohash_001.wav"]
+    assert any("other clips are training samples" in w for w in report.warnings())
+    assert evaluate(trained_classifier, project.test_dir).split_recordings == [], "only a project knows its takes"
+    both = compare(trained_classifier, trained_classifier, project.root)
+    assert both.a.split_recordings == both.b.split_recordings == ["bass/take_nohash_001.wav"]
+    assert EvaluationReport.from_dict(report.to_dict()).split_recordings == report.split_recordings

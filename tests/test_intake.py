@@ -102,6 +102,20 @@ def test_clip_s_cuts_a_take_and_recording_groups_short_samples(project: Project,
         add_files(project, "bass", [("take.wav", take)], clip_s=0.01)
 
 
+def test_uploads_to_the_test_set_land_there_under_names_training_does_not_use(project: Project,
+                                                                              tmp_path: Path) -> None:
+    take = tone(tmp_path / "take.wav", 6.0)
+    trained = add_files(project, "bass", [("take.wav", take)], clip_s=2.0)
+    held = add_files(project, "bass", [("take.wav", take)], clip_s=2.0, test=True)
+    assert all(s.test for s in held.added) and not any(s.test for s in trained.added)
+    assert [s.id for s in project.samples("bass", test=True)] == [f"take-2_nohash_{k:03d}.wav" for k in range(3)]
+    assert [s.id for s in project.samples("bass")] == [f"take_nohash_{k:03d}.wav" for k in range(3)]
+    assert project.test_leaks() == [], "another upload of a take is another recording, not one on both sides"
+    short = add_files(project, "bass", [("one.wav", tone(tmp_path / "one.wav", 1.0))], test=True)
+    assert [(s.id, s.test) for s in short.added] == [("one.wav", True)]
+    assert (project.test_dir / "bass" / "one.wav").is_file()
+
+
 def test_bad_files_are_named_and_skipped_while_the_rest_land(project: Project, tmp_path: Path) -> None:
     good = tone(tmp_path / "good.wav", 1.0)
     broken = tmp_path / "broken.wav"

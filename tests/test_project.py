@@ -299,3 +299,100 @@ def test_a_sweep_clears_what_a_crash_left_behind(project: Project) -> None:
     restored = [c for c in reopened.classes() if c.name.startswith("restored-")]
     assert [c.samples for c in restored] == [1], "the samples of a rename cut short come back as a class"
     assert bass.name in [c.name for c in reopened.classes()]
+
+
+# -- the test set ------------------------------------------------------------------------------------
+
+def test_the_test_set_is_kept_apart_from_the_training_samples(project: Project) -> None:
+    project.add_class("bass")
+    tone(project.class_dir("bass") / "a.wav", 0.5)
+    tone(project.test_dir / "bass" / "a.wav", 0.75)  # the same name in the other set is another file
+    assert [(s.id, s.duration_s, s.test) for s in project.samples("bass")] == [("a.wav", 0.5, False)]
+    assert [(s.id, s.duration_s, s.test) for s in project.samples("bass", test=True)] == [("a.wav", 0.75, True)]
+    assert project.samples("background", test=True) == []  # no test folder yet: none
+    info = project.class_info("bass")
+    assert (info.samples, info.test_samples, info.test_seconds) == (1, 1, 0.75)
+    assert project.to_dict()["test_samples"] == 1
+    assert project.sample_path("bass", "a.wav", test=True) == project.test_dir / "bass" / "a.wav"
+    with pytest.raises(NotFoundError, match="test set of class 'bass'"):
+        project.sample_path("bass", "b.wav", test=True)
+    with pytest.raises(NotFoundError, match="no class 'guitar'"):
+        project.samples("guitar", test=True)
+
+
+def test_a_recording_moves_to_the_test_set_whole_and_back(project: Project) -> None:
+    project.add_class("bass")
+    for i in range(3):
+        tone(project.class_dir("bass") / f"take_nohash_{i:03d}.wav")
+    tone(project.class_dir("bass") / "other_nohash_000.wav")
+    tone(project.class_dir("bass") / "single.wav")
+    moved = project.move_to_test("bass", "take_nohash_001.wav")
+    assert [(s.id, s.test, s.recording) for s in moved] == \
+        [(f"take_nohash_{i:03d}.wav", True, "take") for i in range(3)], "every clip of the take goes"
+    assert [s.id for s in project.samples("bass")] == ["other_nohash_000.wav", "single.wav"]
+    assert project.test_leaks() == []
+    [single] = project.move_to_test("bass", "single.wav")
+    assert single.id == "single.wav" and single.test
+    back = project.move_to_training("bass", "take_nohash_000.wav")
+    assert [s.id for s in back] == [f"take_nohash_{i:03d}.wav" for i in range(3)] and not any(s.test for s in back)
+    assert [s.id for s in project.samples("bass", test=True)] == ["single.wav"]
+
+
+def test_a_take_with_clips_on_both_sides_is_named(project: Project) -> None:
+    project.add_class("bass")
+    tone(project.class_dir("bass") / "take_nohash_000.wav")
+    tone(project.test_dir / "bass" / "take_nohash_001.wav")  # copied there by hand
+    tone(project.test_dir / "bass" / "x.wav")
+    tone(project.class_dir("bass") / "x.wav")  # a whole file of the same name is not a take's clip
+    assert project.test_leaks() == ["bass/take_nohash_001.wav"]
+
+
+def test_test_samples_follow_their_class(project: Project) -> None:
+    project.add_class("bass")
+    tone(project.class_dir("bass") / "a.wav")
+    tone(project.test_dir / "bass" / "t.wav")
+    project.rename_class("bass", to="Bass guitar")
+    assert [s.id for s in project.samples("Bass guitar", test=True)] == ["t.wav"]
+    assert not (project.test_dir / "bass").exists()
+    project.rename_class("Bass guitar", to="bass guitar")  # case only
+    assert [s.class_name for s in project.samples("bass guitar", test=True)] == ["bass guitar"]
+    # moves within the test set, deleted with the class and back with its Undo
+    moved = project.move_sample("bass guitar", "t.wav", to="background", test=True)
+    assert (moved.class_name, moved.test) == ("background", True)
+    project.move_sample("background", "t.wav", to="bass guitar", test=True)
+    gone = project.delete_class("bass guitar")
+    assert gone.samples == 2 and not (project.test_dir / "bass guitar").exists()
+    back = project.restore(gone.id)
+    assert sorted((s.id, s.test) for s in back.samples) == [("a.wav", False), ("t.wav", True)]
+    assert [s.id for s in project.samples("bass guitar", test=True)] == ["t.wav"]
+
+
+def test_a_deleted_test_sample_comes_back_to_the_test_set(project: Project) -> None:
+    project.add_class("bass")
+    tone(project.test_dir / "bass" / "t.wav")
+    undo = project.delete_sample("bass", "t.wav", test=True)
+    assert project.samples("bass", test=True) == []
+    [back] = project.restore(undo.id).samples
+    assert (back.class_name, back.id, back.test) == ("bass", "t.wav", True)
+    # its class deleted meanwhile: the class comes back, to hold it
+    undo = project.delete_sample("bass", "t.wav", test=True)
+    project.delete_class("bass")
+    [back] = project.restore(undo.id).samples
+    assert (back.class_name, back.test) == ("bass", True) and "bass" in project.class_names()
+
+
+def test_a_rename_onto_a_test_folder_by_another_name_is_refused(project: Project) -> None:
+    project.add_class("bass")
+    tone(project.test_dir / "bass" / "t.wav")
+    tone(project.test_dir / "guitar" / "g.wav")  # made by hand, no such class
+    with pytest.raises(ConflictError, match="already taken"):
+        project.rename_class("bass", to="guitar")
+    assert [s.id for s in project.samples("bass", test=True)] == ["t.wav"], "nothing half renamed"
+    assert "bass" in project.class_names()
+
+
+def test_the_project_zip_holds_the_test_set(project: Project, tmp_path: Path) -> None:
+    project.add_class("bass")
+    tone(project.test_dir / "bass" / "t.wav")
+    with zipfile.ZipFile(project.export_zip(tmp_path / "p.zip")) as archive:
+        assert "band/test/bass/t.wav" in archive.namelist()

@@ -1,6 +1,7 @@
 """Honest evaluation: accuracy, macro-F1, per-class precision/recall, confusion, mistakes.
 
-Evaluate on a test set kept apart from training (ideally recorded elsewhere). Each file (or
+Evaluate on a test set kept apart from training (ideally recorded elsewhere): a folder per class,
+a zip of one, or a project (its ``test/`` set, see :mod:`earmark.project`). Each file (or
 each clip of a long recording) gets one prediction: its windows' probabilities averaged with
 weight on the louder windows (see :func:`earmark.classifier.window_weights`).
 """
@@ -20,6 +21,7 @@ from .audio import resample
 from .classifier import Classifier
 from .dataset import Dataset, Skipped, load_dataset
 from .errors import DatasetError, ParameterError
+from .project import PROJECT_FILE, Project
 
 __all__ = ["Comparison", "EvaluationReport", "evaluate", "compare", "finite", "report_from_probabilities"]
 
@@ -52,6 +54,9 @@ class EvaluationReport:
     #: The scored clips that are audio the model was trained on (see :func:`earmark.dataset.fingerprint`);
     #: ``None`` when that is not known (a model file from before earmark kept its training clips' fingerprints).
     seen_in_training: list[str] | None = None
+    #: Scored clips cut from a recording whose other clips are training samples (known for a
+    #: project's test set, see :meth:`earmark.project.Project.test_leaks`): one take on both sides.
+    split_recordings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +69,7 @@ class EvaluationReport:
             "misclassified": self.misclassified,
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "seen_in_training": self.seen_in_training,
+            "split_recordings": self.split_recordings,
             "warnings": self.warnings(),
         }
 
@@ -91,7 +97,8 @@ class EvaluationReport:
                    misclassified=[dict(m) for m in data["misclassified"]], n_clips=int(data["n_clips"]),
                    skipped=[Skipped(path=s["path"], reason=s["reason"]) for s in data.get("skipped", [])],
                    seen_in_training=None if data.get("seen_in_training") is None
-                   else [str(n) for n in data["seen_in_training"]])
+                   else [str(n) for n in data["seen_in_training"]],
+                   split_recordings=[str(n) for n in data.get("split_recordings", [])])
 
     def training_audio_warning(self) -> str | None:
         """The warning about test clips the model was trained on (``seen_in_training``), or ``None``."""
@@ -106,6 +113,12 @@ class EvaluationReport:
     def warnings(self) -> list[str]:
         """What makes these scores weak evidence, in words a person can act on (empty: none)."""
         out = [seen] if (seen := self.training_audio_warning()) else []
+        if self.split_recordings:
+            n, shown = len(self.split_recordings), ", ".join(self.split_recordings[:3])
+            out.append(f"{n} test clip{'s' if n != 1 else ''} ({shown}{', …' if n > 3 else ''}) "
+                       f"{'come' if n != 1 else 'comes'} from recordings whose other clips are training samples: "
+                       "one take on both sides makes the score look better than it is; move each whole "
+                       "recording to one side")
         if self.n_clips < 10:
             out.append(f"Only {self.n_clips} clips were scored: the accuracy is not a reliable figure; "
                        "add more recordings (from different takes) to every class")
@@ -172,7 +185,22 @@ def report_from_probabilities(probs: np.ndarray, true_labels: list[str], names: 
                             confusion=confusion.tolist(), misclassified=mistakes, n_clips=int(len(y)))
 
 
+def _project_test_set(data: str | os.PathLike[str] | Dataset) -> tuple[Path, list[str]] | None:
+    """For a project folder: its test set's folder and the clips in it that :meth:`Project.test_leaks`
+    names; ``None`` for anything else. A project without a test set is an error that says what to do."""
+    if isinstance(data, Dataset) or not (Path(data) / PROJECT_FILE).is_file():
+        return None
+    project = Project.open(Path(data))
+    if not any(project.samples(name, test=True) for name in project.class_names()):
+        raise DatasetError(f"project {project.name!r} has no test set yet: put recordings that training must not "
+                           f"see in {project.test_dir}{os.sep}<class>{os.sep} (in the studio: Samples, then Test), "
+                           "or give a folder with one subfolder per class")
+    return project.test_dir, project.test_leaks()
+
+
 def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, name: str = "the model") -> Dataset:
+    if (found := _project_test_set(data)) is not None:
+        data = found[0]
     dataset = data if isinstance(data, Dataset) else load_dataset(Path(data), sample_rate=clf.sample_rate)
     if dataset.sample_rate != clf.sample_rate:
         # A loaded set at another rate (e.g. shared by ``compare``): bring it to the rate the
@@ -192,12 +220,15 @@ def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, n
 
 
 def evaluate(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> EvaluationReport:
-    """Score ``clf`` on a folder-per-class test set (or zip, or loaded :class:`Dataset`).
+    """Score ``clf`` on a folder-per-class test set (or zip, or loaded :class:`Dataset`, or a
+    project folder: its test set).
 
     The report names the test clips that are audio ``clf`` was trained on (``seen_in_training``),
-    and warns about them: their scores say little about new recordings.
+    and, for a project, those cut from a recording that the training samples hold clips of
+    (``split_recordings``), and warns about them: their scores say little about new recordings.
     """
-    dataset = _load_test_set(clf, data)
+    found = _project_test_set(data)
+    dataset = _load_test_set(clf, data if found is None else found[0])
     started = time.perf_counter()
     probs = clf.predict_clips([c.samples for c in dataset.clips])
     report = report_from_probabilities(probs, [c.label for c in dataset.clips], [c.name for c in dataset.clips],
@@ -207,7 +238,15 @@ def evaluate(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> Evaluat
     learnt = clf.manifest.train_fingerprints
     if learnt is not None:  # model files from before earmark kept them have none: not known
         report.seen_in_training = sorted(c.name for c in dataset.clips if c.fingerprint in learnt)
+    if found is not None:
+        report.split_recordings = _scored(found[1], dataset)
     return report
+
+
+def _scored(names: list[str], dataset: Dataset) -> list[str]:
+    """Those of the files ``names`` that ``dataset`` scores."""
+    scored = {c.file or c.source for c in dataset.clips}
+    return [name for name in names if name in scored]
 
 
 @dataclass
@@ -273,7 +312,11 @@ def compare(a: Classifier, b: Classifier, data: str | os.PathLike[str] | Dataset
     A loaded :class:`Dataset` is resampled from its own clips to each model's rate, so neither
     model hears audio resampled twice.
     """
+    found = _project_test_set(data)
     data_a = _load_test_set(a, data, name=model_a)
     shared = not isinstance(data, Dataset) and a.sample_rate == b.sample_rate
     data_b = _load_test_set(b, data_a if shared else data, name=model_b)
-    return Comparison(evaluate(a, data_a), evaluate(b, data_b), model_a=model_a, model_b=model_b)
+    report_a, report_b = evaluate(a, data_a), evaluate(b, data_b)
+    if found is not None:
+        report_a.split_recordings, report_b.split_recordings = _scored(found[1], data_a), _scored(found[1], data_b)
+    return Comparison(report_a, report_b, model_a=model_a, model_b=model_b)

@@ -80,15 +80,19 @@ def safe_stem(name: str) -> str:
 
 def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path]], *,
               clip_s: float | None = None, recording: str | None = None,
-              limits: IntakeLimits | None = None) -> IntakeResult:
+              limits: IntakeLimits | None = None, test: bool = False) -> IntakeResult:
     """Add audio files (``(name as uploaded, path of its bytes)``) to a class; zips are unpacked.
+    With ``test`` they go to the class's test set (``test/<class>/``), which training never reads.
 
     ``clip_s`` cuts every file longer than it into clips of that length (default: files over
     12 s into 4 s clips). ``recording`` names the take the files belong to (the recorder's
     short samples): they are saved as ``RECORDING_nohash_NNN``.
     """
     limits = limits or IntakeLimits()
-    folder = project.class_dir(class_name)
+    folder = project.set_dir(class_name, test=test)
+    # a recording cut into clips gets a name neither set of the class uses, so that a take's clips
+    # are never taken for another's (Project.test_leaks looks for takes with clips on both sides)
+    both = [folder, project.set_dir(class_name, test=not test)]
     if clip_s is not None and not 0.25 <= clip_s <= 60:
         raise ParameterError(f"clip_s must be between 0.25 and 60 seconds, got {clip_s}")
     take = safe_stem(recording) if recording else None
@@ -118,7 +122,9 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
                                              "audio; upload the rest in another batch"))
                 continue
             with NAMING:  # choosing a free name and writing it is one step for concurrent uploads
-                result.added.extend(_keep(project, folder, name, path, audio, clip_s=clip_s, take=take))
+                folder.mkdir(parents=True, exist_ok=True)
+                result.added.extend(_keep(project, folder, name, path, audio, clip_s=clip_s, take=take, test=test,
+                                          names_in=both))
     return result
 
 
@@ -161,14 +167,15 @@ def _next_index(folder: Path, take: str) -> int:
 
 
 def _keep(project: Project, folder: Path, name: str, path: Path, audio: Audio, *, clip_s: float | None,
-          take: str | None) -> list[SampleInfo]:
-    """Save one decoded upload into ``folder``: as it came, or cut into clips."""
+          take: str | None, test: bool, names_in: list[Path]) -> list[SampleInfo]:
+    """Save one decoded upload into ``folder``: as it came, or cut into clips (named so that no
+    folder of ``names_in`` holds clips of a recording of that name)."""
     cut_at = clip_s if clip_s is not None else (DEFAULT_CLIP_S if audio.duration_s > LONG_RECORDING_S else None)
     recording = take or safe_stem(name)
     if cut_at is not None and audio.duration_s > cut_at * 1.5:
         pieces = cut_recording(audio.samples, sample_rate=audio.sample_rate, clip_s=cut_at, clip_hop_s=cut_at)
         if take is None:  # a new recording: make its name unique in the class
-            while any(p.name.startswith(recording + NOHASH) for p in folder.iterdir()):
+            while any(p.name.startswith(recording + NOHASH) for f in names_in if f.is_dir() for p in f.iterdir()):
                 recording = _bump(recording)
         first = _next_index(folder, recording) if take is not None else 0  # a new recording starts at 0
         saved = []
@@ -177,7 +184,7 @@ def _keep(project: Project, folder: Path, name: str, path: Path, audio: Audio, *
                 continue
             target = free_path(folder / f"{recording}{NOHASH}{first + k:03d}.wav")
             write_wav(target, Audio(clip, audio.sample_rate))
-            saved.append(project.info_of(folder, target))
+            saved.append(project.info_of(folder, target, test=test))
         return saved
     suffix = Path(name).suffix.lower()
     as_wav = not suffix or suffix in _SOUND_ONLY  # unknown container, or a video: keep the decoded sound
@@ -192,7 +199,7 @@ def _keep(project: Project, folder: Path, name: str, path: Path, audio: Audio, *
     else:
         with path.open("rb") as src, atomic_write(target) as out:
             shutil.copyfileobj(src, out)
-    return [project.info_of(folder, target)]
+    return [project.info_of(folder, target, test=test)]
 
 
 def _bump(stem: str) -> str:

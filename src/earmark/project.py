@@ -8,12 +8,17 @@ Layout (a person can read and edit it by hand; ``earmark train PROJECT/samples``
             background/          ← the Background Noise class, always there
             bass/  take-20261125-180102_nohash_000.wav  riff.mp3 ...
             drums/ ...
+        test/                    ← the test set: the same classes, never trained on
+            bass/  other-room_nohash_000.wav ...
         models/  model-20261125-181500.earmark ...
         .cache/  thumbnails (safe to delete)
         .trash/  deleted samples, classes and models (nothing a person saved is destroyed by one click)
 
 Samples cut from one recording are named ``RECORDING_nohash_N`` (see :mod:`earmark.dataset`),
-so that they stay on one side of the validation split. Adding audio lives in
+so that they stay on one side of the validation split. The test set (``test/``) holds recordings
+kept apart from training, to score models on (``earmark evaluate MODEL my-band/test``); a
+recording moves between the two sets whole (:meth:`Project.move_to_test`), so no take has clips
+on both sides. Adding audio lives in
 :mod:`earmark.intake`; this module owns the layout, names, classes, samples and models.
 """
 
@@ -51,8 +56,8 @@ from .modelfile import read_manifest
 if TYPE_CHECKING:
     from .classifier import Classifier
 
-__all__ = ["NAMING", "PROJECT_FILE", "ClassInfo", "ModelInfo", "Project", "Restored", "SampleInfo", "Trashed",
-           "clean_name", "free_path"]
+__all__ = ["NAMING", "PROJECT_FILE", "TEST_DIR", "ClassInfo", "ModelInfo", "Project", "Restored", "SampleInfo",
+           "Trashed", "clean_name", "free_path"]
 
 PROJECT_FILE = "earmark-project.json"
 _FORMAT = "earmark-project"
@@ -93,6 +98,9 @@ class ClassInfo:
     seconds: float
     enough: bool
     hint: str | None
+    #: clips of this class in the project's test set (never trained on)
+    test_samples: int = 0
+    test_seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,13 +108,15 @@ class ClassInfo:
 
 @dataclass(frozen=True)
 class SampleInfo:
-    """One audio file of a class; ``id`` is its path inside the class folder."""
+    """One audio file of a class; ``id`` is its path inside the class folder, ``test`` whether it
+    is in the project's test set (``test/``) rather than its training samples (``samples/``)."""
 
     class_name: str
     id: str
     duration_s: float
     sample_rate: int
     recording: str
+    test: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -148,6 +158,10 @@ class Restored:
 #: Where a deleted model waits in its ``.trash`` folder (beside the class folders of deleted
 #: samples; no class name starts with a dot).
 _TRASHED_MODELS = ".models"
+#: Where deleted test samples wait in a ``.trash`` folder: ``.test/<class>/...``.
+_TRASHED_TEST = ".test"
+#: The project's test set: a folder per class, beside ``samples/``.
+TEST_DIR = "test"
 
 
 #: A ``.trash`` folder's name: the time of the delete, then nanoseconds (see Project._to_trash).
@@ -222,19 +236,21 @@ class Project:
         old, so that a write going on now is left alone. The studio sweeps each project once, when
         it first opens it."""
         cutoff = time.time() - LEFTOVER_AGE_S
-        for folder in (self.samples_dir, self.models_dir, self.cache_dir):
+        for folder in (self.samples_dir, self.test_dir, self.models_dir, self.cache_dir):
             if not folder.is_dir():
                 continue
             for path in folder.rglob(".*.tmp"):
                 with contextlib.suppress(OSError):
                     if path.is_file() and not path.is_symlink() and path.stat().st_mtime < cutoff:
                         path.unlink()
-        if self.samples_dir.is_dir():
-            for step in self.samples_dir.glob(".renaming-*"):
+        for base in (self.samples_dir, self.test_dir):
+            if not base.is_dir():
+                continue
+            for step in base.glob(".renaming-*"):
                 # a class folder half way through a case-only rename: its samples, not trash
                 with contextlib.suppress(OSError):
                     if step.is_dir() and not step.is_symlink() and step.stat().st_mtime < cutoff:
-                        restored = free_path(self.samples_dir / f"restored-{step.name.removeprefix('.renaming-')}")
+                        restored = free_path(base / f"restored-{step.name.removeprefix('.renaming-')}")
                         step.rename(restored)
 
     def _write_meta(self, extra: dict[str, Any]) -> None:
@@ -293,8 +309,19 @@ class Project:
         return self.root / "models"
 
     @property
+    def test_dir(self) -> Path:
+        """The test set: ``test/<class>/``, the same classes as ``samples/``, never trained on."""
+        return self.root / TEST_DIR
+
+    @property
     def cache_dir(self) -> Path:
         return self.root / ".cache"
+
+    def set_dir(self, class_name: str, *, test: bool = False) -> Path:
+        """The folder of class ``class_name``'s training samples, or with ``test`` its test
+        samples (which need not exist yet); :class:`NotFoundError` when there is no such class."""
+        folder = self.class_dir(class_name)
+        return self.test_dir / folder.name if test else folder
 
     # -- classes -----------------------------------------------------------------------
     def _background_folder(self) -> Path | None:
@@ -334,9 +361,13 @@ class Project:
             f"{'Background Noise' if background else repr(folder.name)} has {count} sample"
             f"{'' if count == 1 else 's'}; add at least {MIN_CLIPS_PER_CLASS} to train"
         )
+        test_folder = self.test_dir / folder.name
+        tests = [self.info_of(test_folder, p, test=True) for p in audio_files(test_folder)] \
+            if test_folder.is_dir() else []
         return ClassInfo(name=folder.name, is_background=background,
                          display_name=BACKGROUND_DISPLAY if background else folder.name,
-                         samples=count, seconds=seconds, enough=enough, hint=hint)
+                         samples=count, seconds=seconds, enough=enough, hint=hint, test_samples=len(tests),
+                         test_seconds=round(sum(s.duration_s for s in tests), 2))
 
     def classes(self) -> list[ClassInfo]:
         return [self._class_info(self.samples_dir / name) for name in self.class_names()]
@@ -385,33 +416,34 @@ class Project:
             if cleaned.lower() != folder.name.lower():
                 self._check_new_class(cleaned)
             target = self.samples_dir / cleaned
-            if target.exists() and not (target.is_dir() and target.samefile(folder)):
-                raise ConflictError(f"{cleaned!r} is already taken by a file in {self.samples_dir}; "
-                                    "choose another name or move the file")
-            if target.exists():  # a case-only rename on a case-insensitive disk: go through a free name
-                step = self.samples_dir / f".renaming-{time.time_ns()}"
-                folder.rename(step)
+            test_folder, test_target = self.test_dir / folder.name, self.test_dir / cleaned
+            for old, new in ((folder, target), (test_folder, test_target)):
+                if new.exists() and not (new.is_dir() and old.is_dir() and new.samefile(old)):
+                    raise ConflictError(f"{cleaned!r} is already taken by a file in {new.parent}; "
+                                        "choose another name or move the file")
+            _rename_folder(folder, target)
+            if test_folder.is_dir():  # the test set's class follows, or the class goes back as it was
                 try:
-                    step.rename(target)
+                    _rename_folder(test_folder, test_target)
                 except OSError:
-                    step.rename(folder)
+                    _rename_folder(target, folder)
                     raise
-            else:
-                folder.rename(target)
             self._remember("renamed_classes", folder.name, target.name)
         return self.class_info(target.name)
 
     def delete_class(self, name: str) -> Trashed:
-        """Move class ``name`` (with its samples) to the project's ``.trash``; :meth:`restore` undoes it."""
+        """Move class ``name`` (with its samples, test samples included) to the project's
+        ``.trash``; :meth:`restore` undoes it."""
         folder = self.class_dir(name)
         if is_background_name(folder.name):
             raise ParameterError("the Background Noise class cannot be deleted; delete its samples instead")
-        count = len(self.samples(folder.name))
-        return Trashed(id=self._to_trash(folder), samples=count)
+        count = len(self.samples(folder.name)) + len(self.samples(folder.name, test=True))
+        test_folder = self.test_dir / folder.name
+        return Trashed(id=self._to_trash(folder, *([test_folder] if test_folder.is_dir() else [])), samples=count)
 
-    def _to_trash(self, path: Path) -> str:
-        """Move ``path`` (under samples/, keeping its place, or a model file) into a new folder of
-        ``.trash``; that folder's name."""
+    def _to_trash(self, *paths: Path) -> str:
+        """Move ``paths`` (under samples/ or test/, keeping their place, or model files) into one
+        new folder of ``.trash``; that folder's name."""
         trash = self.root / ".trash"
         with NAMING:
             trash.mkdir(exist_ok=True)
@@ -423,16 +455,20 @@ class Project:
                     break
             else:
                 raise ConflictError(f"{trash} holds 999 deletes made at {base}; try again")
-            if path.parent == self.models_dir:
-                target = trash / stamp / _TRASHED_MODELS / path.name
-            else:
-                target = trash / stamp / path.relative_to(self.samples_dir)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(path), str(target))
+            for path in paths:
+                if path.parent == self.models_dir:
+                    target = trash / stamp / _TRASHED_MODELS / path.name
+                elif path.is_relative_to(self.test_dir):
+                    target = trash / stamp / _TRASHED_TEST / path.relative_to(self.test_dir)
+                else:
+                    target = trash / stamp / path.relative_to(self.samples_dir)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(str(path), str(target))
         return stamp
 
     def restore(self, trash_id: str) -> Restored:
-        """Put back what one delete moved to ``.trash`` (a sample, a class with its samples, a model).
+        """Put back what one delete moved to ``.trash`` (a sample, a class with its samples and test
+        samples, a model).
 
         A class deleted whole comes back as it was (subfolders and links included); if a class
         of that name (in any case, or renamed since) is there now, what it held joins that class.
@@ -446,12 +482,17 @@ class Project:
         """
         folder = self.root / ".trash" / trash_id
         moved: list[tuple[Path, Path]] = []  # (class folder, what came back into it)
+        moved_test: list[tuple[Path, Path]] = []  # the same in test/
         models: list[str] = []
         with NAMING:
             if not _TRASH_ID.fullmatch(trash_id) or not folder.is_dir():
                 raise NotFoundError(f"nothing to undo under {trash_id!r}: it was restored already, or the "
                                     "project's .trash folder was emptied")
-            for deleted in sorted(folder.iterdir()):  # the class folder of what was deleted
+            # test samples last: their class comes back first, when the delete took it
+            for deleted in sorted(folder.iterdir(), key=lambda p: (p.name == _TRASHED_TEST, p.name)):
+                if deleted.name == _TRASHED_TEST:
+                    moved_test.extend(self._restore_test(deleted))
+                    continue
                 if deleted.name == _TRASHED_MODELS:
                     self.models_dir.mkdir(exist_ok=True)
                     for model in sorted(deleted.iterdir()):
@@ -475,13 +516,38 @@ class Project:
                 deleted.rmdir()
             folder.rmdir()
         samples = [sample for class_dir, path in moved for sample in self._samples_under(class_dir, path)]
+        samples += [sample for class_dir, path in moved_test
+                    for sample in self._samples_under(class_dir, path, test=True)]
         return Restored(samples=samples, models=models)
 
-    def _samples_under(self, class_dir: Path, path: Path) -> list[SampleInfo]:
-        """The samples of class folder ``class_dir`` at or under ``path``."""
+    def _restore_test(self, deleted: Path) -> list[tuple[Path, Path]]:
+        """Put back a delete's ``.trash/<id>/.test`` folder: each class's test samples join the test
+        set of the class of that name (renamed since, or made again when it is gone)."""
+        moved: list[tuple[Path, Path]] = []
+        for trashed_class in sorted(deleted.iterdir()):
+            class_dir = self._restored_class_dir(trashed_class.name)
+            if class_dir is None:  # the class went since: it comes back, empty but for its test set
+                class_dir = free_path(self.samples_dir / trashed_class.name)
+                class_dir.mkdir(parents=True)
+            test_dir = self.test_dir / class_dir.name
+            if not test_dir.exists():
+                test_dir.parent.mkdir(parents=True, exist_ok=True)
+                trashed_class.rename(test_dir)
+                moved.append((test_dir, test_dir))
+                continue
+            for entry in sorted(trashed_class.iterdir()):
+                target = free_path(test_dir / entry.name)
+                entry.rename(target)
+                moved.append((test_dir, target))
+            trashed_class.rmdir()
+        deleted.rmdir()
+        return moved
+
+    def _samples_under(self, class_dir: Path, path: Path, *, test: bool = False) -> list[SampleInfo]:
+        """The samples of class folder ``class_dir`` (of the test set with ``test``) at or under ``path``."""
         if path.is_dir():
-            return [self.info_of(class_dir, p) for p in audio_files(path)]
-        return [self.info_of(class_dir, path)] if path.suffix.lower() in AUDIO_EXTENSIONS else []
+            return [self.info_of(class_dir, p, test=test) for p in audio_files(path)]
+        return [self.info_of(class_dir, path, test=test)] if path.suffix.lower() in AUDIO_EXTENSIONS else []
 
     def _restored_class_dir(self, name: str) -> Path | None:
         """The class a restored ``name`` joins: the class of that name (in any case), or the one it
@@ -497,53 +563,94 @@ class Project:
         return None
 
     # -- samples -----------------------------------------------------------------------
-    def samples(self, class_name: str) -> list[SampleInfo]:
-        """Every audio file of a class, sorted by name."""
-        folder = self.class_dir(class_name)
-        return [self.info_of(folder, path) for path in audio_files(folder)]
+    def samples(self, class_name: str, *, test: bool = False) -> list[SampleInfo]:
+        """Every audio file of a class (of its test set with ``test``), sorted by name."""
+        folder = self.set_dir(class_name, test=test)
+        return [self.info_of(folder, path, test=test) for path in audio_files(folder)] if folder.is_dir() else []
 
-    def sample_path(self, class_name: str, sample_id: str) -> Path:
-        """The file of a sample; refuses ids that leave the class folder or are not audio."""
-        folder = self.class_dir(class_name).resolve()
+    def sample_path(self, class_name: str, sample_id: str, *, test: bool = False) -> Path:
+        """The file of a sample (of the test set with ``test``); refuses ids that leave the class
+        folder or are not audio."""
+        where = "the test set of class" if test else "class"
+        folder = self.set_dir(class_name, test=test).resolve()
         parts = sample_id.replace("\\", "/").split("/")
         if not sample_id or "\0" in sample_id or any(p in ("", ".", "..") or p.startswith(".") for p in parts):
-            raise NotFoundError(f"no sample {sample_id!r} in class {class_name!r}")
+            raise NotFoundError(f"no sample {sample_id!r} in {where} {class_name!r}")
         path = folder.joinpath(*parts)
         if not path.resolve().is_relative_to(folder) or not path.is_file() \
                 or path.suffix.lower() not in AUDIO_EXTENSIONS:
-            raise NotFoundError(f"no sample {sample_id!r} in class {class_name!r}; it may have been moved or deleted")
+            raise NotFoundError(f"no sample {sample_id!r} in {where} {class_name!r}; "
+                                "it may have been moved or deleted")
         return path
 
-    def sample_info(self, class_name: str, sample_id: str) -> SampleInfo:
-        return self.info_of(self.class_dir(class_name), self.sample_path(class_name, sample_id))
+    def sample_info(self, class_name: str, sample_id: str, *, test: bool = False) -> SampleInfo:
+        return self.info_of(self.set_dir(class_name, test=test), self.sample_path(class_name, sample_id, test=test),
+                            test=test)
 
     @staticmethod
-    def info_of(folder: Path, path: Path) -> SampleInfo:
-        """The sample at ``path`` (already checked) in the class folder ``folder``."""
+    def info_of(folder: Path, path: Path, *, test: bool = False) -> SampleInfo:
+        """The sample at ``path`` (already checked) in the class folder ``folder`` (a test set's with ``test``)."""
         rel = path.relative_to(folder).as_posix()
         recording = recording_of(rel)
         stat = path.stat()
         duration, rate = _probe_once(str(path), stat.st_mtime_ns, stat.st_size)
         return SampleInfo(class_name=folder.name, id=rel, duration_s=round(duration, 3), sample_rate=rate,
-                          recording=rel.rsplit(".", 1)[0] if recording == rel else recording)
+                          recording=rel.rsplit(".", 1)[0] if recording == rel else recording, test=test)
 
-    def move_sample(self, class_name: str, sample_id: str, *, to: str) -> SampleInfo:
-        """Move a sample to another class (keeping its name, made unique there)."""
-        path = self.sample_path(class_name, sample_id)
-        target_dir = self.class_dir(to)
-        if target_dir == self.class_dir(class_name):
-            return self.sample_info(class_name, sample_id)
+    def move_sample(self, class_name: str, sample_id: str, *, to: str, test: bool = False) -> SampleInfo:
+        """Move a sample to another class (keeping its name, made unique there), within its set:
+        the training samples, or with ``test`` the test set."""
+        path = self.sample_path(class_name, sample_id, test=test)
+        target_dir = self.set_dir(to, test=test)
+        if target_dir == self.set_dir(class_name, test=test):
+            return self.sample_info(class_name, sample_id, test=test)
         with NAMING:
+            target_dir.mkdir(parents=True, exist_ok=True)
             target = free_path(target_dir / path.name)
             path.rename(target)
-            # a model's report still names it where it was: remember where it went
-            self._remember("moved_samples", f"{self.class_dir(class_name).name}/{sample_id}",
-                           f"{target_dir.name}/{target.name}")
-        return self.sample_info(target_dir.name, target.name)
+            if not test:  # a model's report still names it where it was: remember where it went
+                self._remember("moved_samples", f"{self.class_dir(class_name).name}/{sample_id}",
+                               f"{target_dir.name}/{target.name}")
+        return self.sample_info(target_dir.name, target.name, test=test)
 
-    def delete_sample(self, class_name: str, sample_id: str) -> Trashed:
-        """Move a sample to the project's ``.trash``; :meth:`restore` undoes it."""
-        return Trashed(id=self._to_trash(self.sample_path(class_name, sample_id)), samples=1)
+    def delete_sample(self, class_name: str, sample_id: str, *, test: bool = False) -> Trashed:
+        """Move a sample (of the test set with ``test``) to the project's ``.trash``; :meth:`restore` undoes it."""
+        return Trashed(id=self._to_trash(self.sample_path(class_name, sample_id, test=test)), samples=1)
+
+    # -- the test set ------------------------------------------------------------------
+    def move_to_test(self, class_name: str, sample_id: str) -> list[SampleInfo]:
+        """Move a training sample to the test set, with every other clip of its recording (so that
+        no take has clips on both sides); the moved samples, as they are in the test set."""
+        return self._switch_set(class_name, sample_id, test=False)
+
+    def move_to_training(self, class_name: str, sample_id: str) -> list[SampleInfo]:
+        """Move a test sample back to the training samples, with every other clip of its recording."""
+        return self._switch_set(class_name, sample_id, test=True)
+
+    def _switch_set(self, class_name: str, sample_id: str, *, test: bool) -> list[SampleInfo]:
+        path = self.sample_path(class_name, sample_id, test=test)
+        source, target_dir = self.set_dir(class_name, test=test), self.set_dir(class_name, test=not test)
+        rel = path.relative_to(source).as_posix()
+        recording = recording_of(rel)
+        with NAMING:
+            files = [path] if recording == rel else \
+                [p for p in audio_files(source) if recording_of(p.relative_to(source).as_posix()) == recording]
+            moved = []
+            for file in files:
+                target = free_path(target_dir / file.relative_to(source))
+                target.parent.mkdir(parents=True, exist_ok=True)
+                file.rename(target)
+                moved.append(target)
+        return [self.info_of(target_dir, p, test=not test) for p in moved]
+
+    def test_leaks(self) -> list[str]:
+        """Test samples (``class/id``) cut from a recording that the training samples hold clips of
+        too: the windows of one take on both sides make a test score look better than it is."""
+        leaks = []
+        for name in self.class_names():
+            trained = {s.recording for s in self.samples(name) if s.recording != s.id.rsplit(".", 1)[0]}
+            leaks += [f"{name}/{s.id}" for s in self.samples(name, test=True) if s.recording in trained]
+        return leaks
 
     # -- models ------------------------------------------------------------------------
     def models(self) -> list[ModelInfo]:
@@ -657,10 +764,10 @@ class Project:
 
     # -- whole project -----------------------------------------------------------------
     def export_zip(self, dest: Path) -> Path:
-        """The project (its file, samples and models; not the cache or trash) as one zip."""
+        """The project (its file, samples, test set and models; not the cache or trash) as one zip."""
         with atomic_write(dest) as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for path in [self.root / PROJECT_FILE, *sorted(self.samples_dir.rglob("*")),
-                         *sorted(self.models_dir.rglob("*"))]:
+                         *sorted(self.test_dir.rglob("*")), *sorted(self.models_dir.rglob("*"))]:
                 if path.is_file() and not any(p.startswith(".") for p in path.relative_to(self.root).parts):
                     archive.write(path, (Path(self.root.name) / path.relative_to(self.root)).as_posix())
         return dest
@@ -669,13 +776,29 @@ class Project:
         """The project as the studio shows it (classes, hints; its models are :meth:`models`)."""
         infos = self.classes()
         return {"id": self.root.name, "name": self.name, "path": str(self.root),
-                "classes": [c.to_dict() for c in infos], "hints": self.hints(infos)}
+                "classes": [c.to_dict() for c in infos], "hints": self.hints(infos),
+                "test_samples": sum(c.test_samples for c in infos)}
 
 
 @functools.lru_cache(maxsize=100_000)
 def _probe_once(path: str, mtime_ns: int, size: int) -> tuple[float, int]:
     """:func:`earmark.audio.probe`, read once per version of a file (listing a big class stays fast)."""
     return probe(path)
+
+
+def _rename_folder(folder: Path, target: Path) -> None:
+    """Rename ``folder`` to ``target``; a case-only rename on a case-insensitive disk goes through a
+    free name (``.renaming-*``, which :meth:`Project.sweep_crash_leftovers` recovers after a crash)."""
+    if not target.exists():
+        folder.rename(target)
+        return
+    step = folder.parent / f".renaming-{time.time_ns()}"
+    folder.rename(step)
+    try:
+        step.rename(target)
+    except OSError:
+        step.rename(folder)
+        raise
 
 
 def free_path(path: Path) -> Path:
