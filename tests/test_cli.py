@@ -29,6 +29,7 @@ from safetensors.numpy import save_file
 
 import earmark
 from earmark.cli import main
+from earmark.project import Project
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 EARMARK = Path(sys.executable).with_name("earmark")
@@ -314,6 +315,26 @@ def test_evaluate_a_zip_like_its_folder(tmp_path: Path, model: Path, small_tests
     from_zip = json.loads(run("evaluate", model, archive, "--json").stdout)
     assert from_zip["confusion"] == from_folder["confusion"]
     assert from_zip["accuracy"] == from_folder["accuracy"]
+
+
+def test_evaluate_and_compare_a_project_on_its_test_set(tmp_path: Path, model: Path, small_testset: Path) -> None:
+    project = Project.create(tmp_path / "band")
+    assert_clean_error(run("evaluate", model, project.root), "has no test set yet")
+    for label in ("bass", "drums"):
+        project.add_class(label)
+    shutil.copytree(small_testset / "_background_noise_", project.test_dir / "background")
+    for label in ("bass", "drums"):
+        shutil.copytree(small_testset / label, project.test_dir / label)
+    report = json.loads(run("evaluate", model, project.root, "--json").stdout)
+    plain = json.loads(run("evaluate", model, small_testset, "--json").stdout)
+    assert (report["confusion"], report["n_clips"], report["split_recordings"]) == (plain["confusion"], 18, [])
+    shutil.copy(small_testset / "bass" / "bass_000.wav", project.class_dir("bass") / "take_nohash_000.wav")
+    shutil.copy(small_testset / "bass" / "bass_001.wav", project.test_dir / "bass" / "take_nohash_001.wav")
+    text = run("evaluate", model, project.root).stdout
+    assert "1 test clip (bass/take_nohash_001.wav) comes from recordings whose other clips are training samples" \
+        in text
+    both = json.loads(run("compare", model, model, project.root, "--json").stdout)
+    assert [m["split_recordings"] for m in both["models"]] == [["bass/take_nohash_001.wav"]] * 2
 
 
 def test_evaluate_refuses_classes_the_model_does_not_know(tmp_path: Path, model: Path,

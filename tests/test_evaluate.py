@@ -417,7 +417,9 @@ def test_a_project_is_scored_on_its_test_set(trained_classifier: Classifier, sma
     assert report.to_dict()["confusion"]["matrix"] == evaluate(trained_classifier, project.test_dir).confusion
     assert report.split_recordings == ["bass/take_nohash_001.wav"]
     assert any("other clips are training samples" in w for w in report.warnings())
-    assert evaluate(trained_classifier, project.test_dir).split_recordings == [], "only a project knows its takes"
+    assert evaluate(trained_classifier, project.test_dir).split_recordings == report.split_recordings
+    elsewhere = shutil.copytree(project.test_dir, tmp_path / "copy")
+    assert evaluate(trained_classifier, elsewhere).split_recordings == [], "only a project knows its takes"
     both = compare(trained_classifier, trained_classifier, project.root)
     assert both.a.split_recordings == both.b.split_recordings == ["bass/take_nohash_001.wav"]
     assert EvaluationReport.from_dict(report.to_dict()).split_recordings == report.split_recordings

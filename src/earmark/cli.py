@@ -187,12 +187,14 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @_clip_options
 def evaluate(model: Path, test_dir: Path, as_json: bool, clip_s: float | None, clip_hop_s: float | None) -> None:
-    """Score MODEL on TEST_DIR (a folder per class, or a zip)."""
+    """Score MODEL on TEST_DIR (a folder per class, a zip, or a project: its test set)."""
     from .classifier import load
     from .evaluate import evaluate as run_eval
+    from .evaluate import test_set_of
 
     clf = load(model)
-    report = run_eval(clf, _load_set(test_dir, sample_rate=clf.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s))
+    report = run_eval(clf, _load_set(test_set_of(test_dir), sample_rate=clf.sample_rate, clip_s=clip_s,
+                                     clip_hop_s=clip_hop_s))
     if as_json:
         _emit_json({"model": str(model), **report.to_dict()})
     else:
@@ -205,7 +207,7 @@ def evaluate(model: Path, test_dir: Path, as_json: bool, clip_s: float | None, c
 @click.argument("test_dir", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def compare(model_a: Path, model_b: Path, test_dir: Path, as_json: bool) -> None:
-    """Evaluate two models side by side on the same TEST_DIR."""
+    """Evaluate two models side by side on the same TEST_DIR (as for evaluate)."""
     from .classifier import load
     from .evaluate import compare as run_compare
 

@@ -21,9 +21,10 @@ from .audio import resample
 from .classifier import Classifier
 from .dataset import Dataset, Skipped, load_dataset
 from .errors import DatasetError, ParameterError
-from .project import PROJECT_FILE, Project
+from .project import PROJECT_FILE, TEST_DIR, Project
 
-__all__ = ["Comparison", "EvaluationReport", "evaluate", "compare", "finite", "report_from_probabilities"]
+__all__ = ["Comparison", "EvaluationReport", "evaluate", "compare", "finite", "report_from_probabilities",
+           "test_set_of"]
 
 
 def finite(obj: Any) -> Any:
@@ -185,23 +186,32 @@ def report_from_probabilities(probs: np.ndarray, true_labels: list[str], names: 
                             confusion=confusion.tolist(), misclassified=mistakes, n_clips=int(len(y)))
 
 
-def _project_test_set(data: str | os.PathLike[str] | Dataset) -> tuple[Path, list[str]] | None:
-    """For a project folder: its test set's folder and the clips in it that :meth:`Project.test_leaks`
-    names; ``None`` for anything else. A project without a test set is an error that says what to do."""
-    if isinstance(data, Dataset) or not (Path(data) / PROJECT_FILE).is_file():
-        return None
-    project = Project.open(Path(data))
+def test_set_of(path: str | os.PathLike[str]) -> Path:
+    """The test set a path names: a project folder's ``test/`` set, anything else as it is. A
+    project without a test set is an error that says what to do."""
+    path = Path(path)
+    if not (path / PROJECT_FILE).is_file():
+        return path
+    project = Project.open(path)
     if not any(project.samples(name, test=True) for name in project.class_names()):
         raise DatasetError(f"project {project.name!r} has no test set yet: put recordings that training must not "
                            f"see in {project.test_dir}{os.sep}<class>{os.sep} (in the studio: Samples, then Test), "
                            "or give a folder with one subfolder per class")
-    return project.test_dir, project.test_leaks()
+    return project.test_dir
+
+
+def _split_recordings(dataset: Dataset) -> list[str]:
+    """For a project's test set (``PROJECT/test``): its scored clips cut from a recording whose other
+    clips are training samples (:meth:`Project.test_leaks`); for any other set, none."""
+    root = Path(dataset.root)
+    if root.name != TEST_DIR or not (root.parent / PROJECT_FILE).is_file():
+        return []
+    scored = {c.file or c.source for c in dataset.clips}
+    return [name for name in Project.open(root.parent).test_leaks() if name in scored]
 
 
 def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, name: str = "the model") -> Dataset:
-    if (found := _project_test_set(data)) is not None:
-        data = found[0]
-    dataset = data if isinstance(data, Dataset) else load_dataset(Path(data), sample_rate=clf.sample_rate)
+    dataset = data if isinstance(data, Dataset) else load_dataset(test_set_of(data), sample_rate=clf.sample_rate)
     if dataset.sample_rate != clf.sample_rate:
         # A loaded set at another rate (e.g. shared by ``compare``): bring it to the rate the
         # model file asks for, as ``Classifier.predict`` does, instead of scoring it at the wrong speed.
@@ -224,11 +234,10 @@ def evaluate(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> Evaluat
     project folder: its test set).
 
     The report names the test clips that are audio ``clf`` was trained on (``seen_in_training``),
-    and, for a project, those cut from a recording that the training samples hold clips of
-    (``split_recordings``), and warns about them: their scores say little about new recordings.
+    and, for a project's test set, those cut from a recording that the training samples hold clips
+    of (``split_recordings``), and warns about them: their scores say little about new recordings.
     """
-    found = _project_test_set(data)
-    dataset = _load_test_set(clf, data if found is None else found[0])
+    dataset = _load_test_set(clf, data)
     started = time.perf_counter()
     probs = clf.predict_clips([c.samples for c in dataset.clips])
     report = report_from_probabilities(probs, [c.label for c in dataset.clips], [c.name for c in dataset.clips],
@@ -238,15 +247,8 @@ def evaluate(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> Evaluat
     learnt = clf.manifest.train_fingerprints
     if learnt is not None:  # model files from before earmark kept them have none: not known
         report.seen_in_training = sorted(c.name for c in dataset.clips if c.fingerprint in learnt)
-    if found is not None:
-        report.split_recordings = _scored(found[1], dataset)
+    report.split_recordings = _split_recordings(dataset)
     return report
-
-
-def _scored(names: list[str], dataset: Dataset) -> list[str]:
-    """Those of the files ``names`` that ``dataset`` scores."""
-    scored = {c.file or c.source for c in dataset.clips}
-    return [name for name in names if name in scored]
 
 
 @dataclass
@@ -312,11 +314,7 @@ def compare(a: Classifier, b: Classifier, data: str | os.PathLike[str] | Dataset
     A loaded :class:`Dataset` is resampled from its own clips to each model's rate, so neither
     model hears audio resampled twice.
     """
-    found = _project_test_set(data)
     data_a = _load_test_set(a, data, name=model_a)
     shared = not isinstance(data, Dataset) and a.sample_rate == b.sample_rate
     data_b = _load_test_set(b, data_a if shared else data, name=model_b)
-    report_a, report_b = evaluate(a, data_a), evaluate(b, data_b)
-    if found is not None:
-        report_a.split_recordings, report_b.split_recordings = _scored(found[1], data_a), _scored(found[1], data_b)
-    return Comparison(report_a, report_b, model_a=model_a, model_b=model_b)
+    return Comparison(evaluate(a, data_a), evaluate(b, data_b), model_a=model_a, model_b=model_b)
