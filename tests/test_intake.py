@@ -116,6 +116,17 @@ def test_uploads_to_the_test_set_land_there_under_names_training_does_not_use(pr
     assert (project.test_dir / "bass" / "one.wav").is_file()
 
 
+def test_clips_named_as_a_take_stay_one_recording(project: Project, tmp_path: Path) -> None:
+    """An exported project's clips, or Speech Commands files, keep their take: else an import would
+    split one recording's clips between training and validation."""
+    clips = [(f"bass/riff_nohash_{k:03d}.wav", tone(tmp_path / f"c{k}.wav", 1.0)) for k in (0, 1, 5)]
+    added = add_files(project, "bass", clips).added
+    assert [s.id for s in added] == [f"riff_nohash_{k:03d}.wav" for k in range(3)]
+    assert {s.recording for s in added} == {"riff"}
+    more = add_files(project, "bass", [("speaker 1_nohash_0.wav", tone(tmp_path / "s.wav", 1.0))], test=True).added
+    assert [(s.id, s.recording) for s in more] == [("speaker 1_nohash_000.wav", "speaker 1")]
+
+
 def test_bad_files_are_named_and_skipped_while_the_rest_land(project: Project, tmp_path: Path) -> None:
     good = tone(tmp_path / "good.wav", 1.0)
     broken = tmp_path / "broken.wav"

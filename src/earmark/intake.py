@@ -33,9 +33,10 @@ from .dataset import (
     extract_zip,
     files_under,
     is_background_name,
+    recording_of,
 )
 from .errors import AudioDecodeError, DatasetError, EarmarkError, LimitError, ParameterError
-from .project import NAMING, PROJECT_FILE, Project, SampleInfo, clean_name, free_path
+from .project import NAMING, PROJECT_FILE, TEST_DIR, Project, SampleInfo, clean_name, free_path
 
 __all__ = ["DEFAULT_CLIP_S", "IntakeLimits", "IntakeResult", "add_files", "fill_from_folder", "folder_per_class",
            "too_long_message"]
@@ -86,7 +87,9 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
 
     ``clip_s`` cuts every file longer than it into clips of that length (default: files over
     12 s into 4 s clips). ``recording`` names the take the files belong to (the recorder's
-    short samples): they are saved as ``RECORDING_nohash_NNN``.
+    short samples): they are saved as ``RECORDING_nohash_NNN``. Without it, a file named
+    ``NAME_nohash_N`` (a clip of an exported project, a Speech Commands file) joins take ``NAME``,
+    so that the clips of one recording stay together on one side of every split.
     """
     limits = limits or IntakeLimits()
     folder = project.set_dir(class_name, test=test)
@@ -123,9 +126,19 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
                 continue
             with NAMING:  # choosing a free name and writing it is one step for concurrent uploads
                 folder.mkdir(parents=True, exist_ok=True)
-                result.added.extend(_keep(project, folder, name, path, audio, clip_s=clip_s, take=take, test=test,
+                result.added.extend(_keep(project, folder, name, path, audio, clip_s=clip_s,
+                                          take=take if take is not None else _take_in_name(name), test=test,
                                           names_in=both))
     return result
+
+
+def _take_in_name(name: str) -> str | None:
+    """The recording a file's name says it is a clip of (``riff_nohash_003.wav`` → ``riff``), or ``None``."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    recording = recording_of(base)
+    if recording == base:
+        return None
+    return _UNSAFE.sub("_", recording).strip(" ._")[:80] or None
 
 
 def too_long_message(seconds: float, limits: IntakeLimits) -> str:
@@ -231,7 +244,8 @@ def folder_per_class(files: list[tuple[str, Path]], target: Path, *,
 
 
 def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | None = None) -> IntakeResult:
-    """Add an unpacked project (``samples/<class>/``, ``models/``) or folder-per-class set to ``project``.
+    """Add an unpacked project (``samples/<class>/``, ``test/<class>/``, ``models/``) or folder-per-class
+    set to ``project``; a project's test set lands in ``project``'s.
 
     Every class's files go through :func:`add_files` (decoded, cut, named, limited; bad files
     reported), background folder aliases all land in the Background Noise class, system and
@@ -249,18 +263,22 @@ def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | Non
         raise DatasetError("the zip holds no class folders; zip a project exported from earmark, "
                            "or a folder with one subfolder per class")
     result = IntakeResult()
-    for folder in folders:
+    test_root = root / TEST_DIR
+    test_folders = [p for p in sorted(test_root.iterdir()) if p.is_dir() and not _ignored(p.name)] \
+        if is_project and test_root.is_dir() else []
+    for folder, test in [(f, False) for f in folders] + [(f, True) for f in test_folders]:
+        where = f"{TEST_DIR}/{folder.name}" if test else folder.name
         try:
             label = BACKGROUND_LABEL if is_background_name(folder.name) else clean_name(folder.name, what="class")
         except ParameterError as exc:  # one folder's name does not stop the rest from landing
-            result.skipped.append((f"{folder.name}/", f"{exc}; rename the folder and add its files again"))
+            result.skipped.append((f"{where}/", f"{exc}; rename the folder and add its files again"))
             continue
         same = {name.casefold(): name for name in project.class_names()}  # "Bass" beside "bass": one class
         label = same.get(label.casefold(), label)
         if label not in project.class_names() and not is_background_name(label):
             project.add_class(label)
-        files = [(f"{folder.name}/{f.relative_to(folder).as_posix()}", f) for f in files_under(folder, skip=_ignored)]
-        part = add_files(project, label, files, limits=limits)
+        files = [(f"{where}/{f.relative_to(folder).as_posix()}", f) for f in files_under(folder, skip=_ignored)]
+        part = add_files(project, label, files, limits=limits, test=test)
         result.added += part.added
         result.skipped += part.skipped
     for model in sorted((root / "models").glob("*.earmark")) if (root / "models").is_dir() else []:

@@ -28,7 +28,7 @@ from .._version import __version__
 from ..errors import EarmarkError
 from ..evaluate import finite
 from .guard import SameOriginMiddleware, error_body
-from .routes import classes, models, projects, samples, share, training
+from .routes import classes, models, projects, samples, share, testset, training
 from .settings import StudioSettings
 from .state import Studio
 
@@ -128,7 +128,7 @@ def create_app(settings: StudioSettings, *, share_only: bool = False) -> FastAPI
 
     _install_error_handlers(app)
 
-    for module in (share,) if share_only else (projects, classes, samples, training, models, share):
+    for module in (share,) if share_only else (projects, classes, samples, training, models, testset, share):
         app.include_router(module.router)
 
     static = static_dir()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Query
 from starlette.requests import HTTPConnection
 
 from ..project import Project
+from .schemas import SampleSet
 from .state import Studio
 
-__all__ = ["ProjectDep", "StudioDep"]
+__all__ = ["InTestSet", "ProjectDep", "StudioDep"]
 
 
 def get_studio(conn: HTTPConnection) -> Studio:
@@ -26,3 +27,11 @@ def get_project(project: str, studio: StudioDep) -> Project:
 
 
 ProjectDep = Annotated[Project, Depends(get_project)]
+
+
+def in_test_set(sample_set: Annotated[SampleSet, Query(alias="set")] = "training") -> bool:
+    """``?set=test``: the request is about a class's test set, not its training samples (the default)."""
+    return sample_set == "test"
+
+
+InTestSet = Annotated[bool, Depends(in_test_set)]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..train import TrainSettings
 
-__all__ = ["ClassCreate", "ClassRename", "ProjectCreate", "SampleMove", "TrainRequest"]
+__all__ = ["ClassCreate", "ClassRename", "ProjectCreate", "SampleMove", "SampleSet", "TestEvaluate", "TrainRequest"]
 
 _DEFAULTS = TrainSettings()
 
@@ -31,6 +33,15 @@ class ModelRename(BaseModel):
 
 class SampleMove(BaseModel):
     to: str = Field(min_length=1, max_length=64, description="the class to move the sample to")
+
+
+#: Which set of a class a sample is in: its training samples or the project's test set.
+SampleSet = Literal["training", "test"]
+
+
+class TestEvaluate(BaseModel):
+    models: list[str] = Field(default_factory=list, max_length=50,
+                              description="the models to score on the project's test set; none: every model")
 
 
 class TrainRequest(BaseModel):

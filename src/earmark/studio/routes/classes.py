@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from ...intake import add_files
-from ..deps import ProjectDep, StudioDep
+from ..deps import InTestSet, ProjectDep, StudioDep
 from ..links import sample_urls
 from ..schemas import ClassCreate, ClassRename
 from ..uploads import read_upload
@@ -35,18 +36,21 @@ def delete_class(class_name: str, project: ProjectDep, studio: StudioDep) -> dic
 
 
 @router.get("/{class_name}/samples")
-def list_samples(class_name: str, project: ProjectDep) -> dict[str, Any]:
-    return {"samples": [sample_urls(project, s) for s in project.samples(class_name)]}
+def list_samples(class_name: str, project: ProjectDep, test: InTestSet) -> dict[str, Any]:
+    return {"samples": [sample_urls(project, s) for s in project.samples(class_name, test=test)]}
 
 
 @router.post("/{class_name}/samples", status_code=201)
-async def add_samples(class_name: str, request: Request, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
-    """Upload audio files or zips (form field ``files``); optional ``clip_s`` and ``recording``."""
+async def add_samples(class_name: str, request: Request, project: ProjectDep, studio: StudioDep,
+                      test: InTestSet) -> dict[str, Any]:
+    """Upload audio files or zips (form field ``files``); optional ``clip_s`` and ``recording``;
+    ``?set=test`` puts them in the class's test set."""
     project.class_dir(class_name)  # 404 before reading a big upload
     async with read_upload(request, studio.settings) as upload:
         with studio.filling(project, class_name):
-            result = await run_in_threadpool(
+            result = await run_in_threadpool(partial(
                 add_files, project, class_name, upload.all_files("files") + upload.all_files("file"),
-                clip_s=upload.number("clip_s"), recording=upload.fields.get("recording") or None, limits=studio.limits)
+                clip_s=upload.number("clip_s"), recording=upload.fields.get("recording") or None, limits=studio.limits,
+                test=test))
     return {"added": [sample_urls(project, s) for s in result.added],
             "skipped": [{"name": n, "reason": r} for n, r in result.skipped]}

@@ -1,4 +1,5 @@
-"""One sample: its audio, its spectrogram thumbnail, moving and deleting it."""
+"""One sample: its audio, its spectrogram thumbnail, moving and deleting it, and moving its recording
+between the training samples and the test set. ``?set=test`` names a sample of the test set."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from fastapi.responses import FileResponse
 from ...audio import load_audio
 from ...errors import ParameterError
 from ...pictures import spectrogram_thumbnail_png
-from ..deps import ProjectDep
+from ..deps import InTestSet, ProjectDep
 from ..links import sample_urls
 from ..schemas import SampleMove
 
@@ -28,8 +29,8 @@ _DAY_S = 24 * 3600.0  # no sample is longer; this also keeps inf and 1e308 out o
 
 
 @router.get("/{sample_id:path}/audio", response_class=FileResponse)
-def sample_audio(class_name: str, sample_id: str, project: ProjectDep) -> FileResponse:
-    path = project.sample_path(class_name, sample_id)
+def sample_audio(class_name: str, sample_id: str, project: ProjectDep, test: InTestSet) -> FileResponse:
+    path = project.sample_path(class_name, sample_id, test=test)
     media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if path.suffix.lower() == ".wav":
         media = "audio/wav"
@@ -37,12 +38,12 @@ def sample_audio(class_name: str, sample_id: str, project: ProjectDep) -> FileRe
 
 
 @router.get("/{sample_id:path}/spectrogram.png", response_class=FileResponse)
-def sample_spectrogram(class_name: str, sample_id: str, project: ProjectDep,
+def sample_spectrogram(class_name: str, sample_id: str, project: ProjectDep, test: InTestSet,
                        start_s: Annotated[float, Query(ge=0, le=_DAY_S)] = 0.0,
                        end_s: Annotated[float | None, Query(gt=0, le=_DAY_S)] = None) -> FileResponse:
     """A thumbnail (of ``start_s``–``end_s`` of the file, default all of it), drawn once per
     version of the file and kept in the project's ``.cache``."""
-    path = project.sample_path(class_name, sample_id)
+    path = project.sample_path(class_name, sample_id, test=test)
     stat = path.stat()
     key = hashlib.sha1(f"{path}|{stat.st_mtime_ns}|{stat.st_size}|{start_s}|{end_s}".encode()).hexdigest()
     thumb = project.cache_dir / "thumbs" / f"{key}.png"
@@ -74,11 +75,25 @@ def prune_cache(folder: Path, *, keep: int) -> None:
 
 
 @router.post("/{sample_id:path}/move")
-def move_sample(class_name: str, sample_id: str, body: SampleMove, project: ProjectDep) -> dict[str, Any]:
-    return sample_urls(project, project.move_sample(class_name, sample_id, to=body.to))
+def move_sample(class_name: str, sample_id: str, body: SampleMove, project: ProjectDep,
+                test: InTestSet) -> dict[str, Any]:
+    """Move a sample to another class, in its set."""
+    return sample_urls(project, project.move_sample(class_name, sample_id, to=body.to, test=test))
+
+
+@router.post("/{sample_id:path}/to-test")
+def move_to_test(class_name: str, sample_id: str, project: ProjectDep) -> dict[str, Any]:
+    """Move a training sample to the test set, with every other clip of its recording."""
+    return {"moved": [sample_urls(project, s) for s in project.move_to_test(class_name, sample_id)]}
+
+
+@router.post("/{sample_id:path}/to-training")
+def move_to_training(class_name: str, sample_id: str, project: ProjectDep) -> dict[str, Any]:
+    """Move a test sample back to the training samples, with every other clip of its recording."""
+    return {"moved": [sample_urls(project, s) for s in project.move_to_training(class_name, sample_id)]}
 
 
 @router.delete("/{sample_id:path}")
-def delete_sample(class_name: str, sample_id: str, project: ProjectDep) -> dict[str, Any]:
-    trashed = project.delete_sample(class_name, sample_id)
-    return {"deleted": sample_id, "class_name": class_name, "undo": trashed.id}
+def delete_sample(class_name: str, sample_id: str, project: ProjectDep, test: InTestSet) -> dict[str, Any]:
+    trashed = project.delete_sample(class_name, sample_id, test=test)
+    return {"deleted": sample_id, "class_name": class_name, "test": test, "undo": trashed.id}

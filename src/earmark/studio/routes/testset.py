@@ -1,0 +1,76 @@
+"""The project's test set: every model scored on it, side by side, with its mistakes to listen to."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+
+from ...classifier import Classifier
+from ...dataset import CLIP_S, Dataset, load_dataset
+from ...errors import DatasetError, ParameterError
+from ...evaluate import evaluate
+from ...project import Project
+from ..deps import ProjectDep, StudioDep
+from ..links import sample_base, sample_query, sample_version
+from ..schemas import TestEvaluate
+
+router = APIRouter(prefix="/api/projects/{project}/test", tags=["test set"])
+#: A clip of a long file, as :attr:`earmark.dataset.Clip.name` writes it: ``FILE@4.00s``.
+_AT = re.compile(r"(.+)@([0-9]+(?:\.[0-9]+)?)s")
+
+
+@router.post("/evaluate")
+async def evaluate_on_test_set(body: TestEvaluate, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
+    """Score the chosen models (none chosen: every model of the project) on the project's test set.
+
+    Each model gets its report, or an ``error`` when it cannot be scored on this set (a class was
+    added after it was trained); each misclassified clip comes with where to hear and see it.
+    """
+    ids = list(dict.fromkeys(body.models)) or [m.id for m in project.models()]
+    if not ids:
+        raise ParameterError("there is no model to score yet: train one (tab 3), or import one")
+    models = {i: await run_in_threadpool(studio.classifier, project.model_path(i)) for i in ids}
+    return await run_in_threadpool(_score, project, models)
+
+
+def _score(project: Project, models: dict[str, Classifier]) -> dict[str, Any]:
+    if not any(project.samples(name, test=True) for name in project.class_names()):
+        raise DatasetError("the test set is empty: in Samples, switch a class to its test set and record or "
+                           "upload there, or move recordings there with \"Move to test set\"")
+    folder = project.test_dir
+    loaded: dict[int, Dataset] = {}  # decoded once per sample rate
+    results: list[dict[str, Any]] = []
+    for model_id, clf in models.items():
+        if clf.sample_rate not in loaded:
+            loaded[clf.sample_rate] = load_dataset(folder, sample_rate=clf.sample_rate)
+        dataset = loaded[clf.sample_rate]
+        unknown = sorted({c.label for c in dataset.clips} - set(clf.labels))
+        if unknown:
+            results.append({"model": model_id, "error": (
+                f"{model_id} cannot be scored on this test set: it does not know the class"
+                f"{'es' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} (it was trained before "
+                f"{'they were' if len(unknown) > 1 else 'it was'} added); train a new model")})
+            continue
+        report = evaluate(clf, dataset).to_dict()
+        report["misclassified"] = [{**m, **_where(project, str(m["file"]))} for m in report["misclassified"]]
+        results.append({"model": model_id, **report})
+    first = next(iter(loaded.values()))
+    return {"n_clips": len(first.clips), "skipped": [{"path": s.path, "reason": s.reason} for s in first.skipped],
+            "models": results}
+
+
+def _where(project: Project, name: str) -> dict[str, Any]:
+    """Where to hear and see a test clip named as a report names it (``bass/take.wav`` or, for a
+    clip of a long file, ``bass/take.wav@4.00s``)."""
+    cut = _AT.fullmatch(name)
+    file, start = (cut.group(1), float(cut.group(2))) if cut else (name, 0.0)
+    class_name, _, sample_id = file.partition("/")
+    base = sample_base(project, class_name, sample_id)
+    query = sample_query(sample_version(project, class_name, sample_id, test=True), test=True)
+    part = f"#t={start:.3f},{start + CLIP_S:.3f}" if start > 0 else ""
+    picture = f"&start_s={start:.3f}&end_s={start + CLIP_S:.3f}" if start > 0 else ""
+    return {"class_name": class_name, "id": sample_id, "start_s": start,
+            "audio_url": f"{base}/audio{query}{part}", "spectrogram_url": f"{base}/spectrogram.png{query}{picture}"}
