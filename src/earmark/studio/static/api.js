@@ -89,19 +89,26 @@ export const api = {
   deleteClass: (p, c) => del(apiPath("projects", p, "classes", c)),
   restore: (p, undoId) => post(`${apiPath("projects", p, "trash", undoId)}/restore`, {}),
 
-  samples: (p, c) => get(apiPath("projects", p, "classes", c, "samples")),
-  /** files: [File|Blob] or [[blob, name]], fields: {clip_s, recording} */
-  addSamples: (p, c, files, fields = {}) => {
+  /** set: "training" (the default) or "test", the class's test set */
+  samples: (p, c, set = "training") => get(`${apiPath("projects", p, "classes", c, "samples")}${setQuery(set)}`),
+  /** files: [File|Blob] or [[blob, name]], fields: {clip_s, recording}; set as for samples */
+  addSamples: (p, c, files, fields = {}, set = "training") => {
     const form = new FormData();
     for (const f of files) {
       if (Array.isArray(f)) form.append("files", f[0], f[1]);
       else form.append("files", f, f.name);
     }
     for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== null && v !== "") form.append(k, v);
-    return post(apiPath("projects", p, "classes", c, "samples"), form);
+    return post(`${apiPath("projects", p, "classes", c, "samples")}${setQuery(set)}`, form);
   },
-  moveSample: (p, c, id, to) => post(`${apiPath("projects", p, "samples", c)}/${idPath(id)}/move`, { to }),
-  deleteSample: (p, c, id) => del(`${apiPath("projects", p, "samples", c)}/${idPath(id)}`),
+  moveSample: (p, c, id, to, set = "training") =>
+    post(`${apiPath("projects", p, "samples", c)}/${idPath(id)}/move${setQuery(set)}`, { to }),
+  deleteSample: (p, c, id, set = "training") => del(`${apiPath("projects", p, "samples", c)}/${idPath(id)}${setQuery(set)}`),
+  /** Move a sample's whole recording to the test set, or (toTraining) back: {moved: [Sample...]} */
+  toTest: (p, c, id) => post(`${apiPath("projects", p, "samples", c)}/${idPath(id)}/to-test`),
+  toTraining: (p, c, id) => post(`${apiPath("projects", p, "samples", c)}/${idPath(id)}/to-training`),
+  /** Score models (none named: every model) on the project's test set. */
+  evaluateTestSet: (p, models = []) => post(apiPath("projects", p, "test", "evaluate"), { models }),
 
   train: (p, settings) => post(apiPath("projects", p, "train"), settings),
   job: (id) => get(apiPath("jobs", id)),
@@ -138,6 +145,10 @@ export const api = {
   },
   tryLiveUrl: (token) => wsUrl(apiPath("try", token, "live")),
 };
+
+function setQuery(set) {
+  return set === "test" ? "?set=test" : "";
+}
 
 /** Test-set uploads: a zip as is, or files named by their relative path "class/file.wav". */
 function testSetForm(files) {

@@ -1,4 +1,5 @@
-// Evaluate a model on an uploaded test set (zip or folder-per-class), or compare two models on it.
+// Score every model on the project's test set, side by side; or evaluate a model on an uploaded
+// test set (zip or folder-per-class), or compare two models on it.
 
 import { api } from "./api.js";
 import { bindModelSelect, on, state } from "./state.js";
@@ -43,7 +44,9 @@ export function reportView(report, title) {
     mis.length
       ? h("details", {}, h("summary", {}, `${mis.length} misclassified`),
         h("ul", { class: "misclassified" }, ...mis.slice(0, 200).map((m) =>
-          h("li", {}, h("code", {}, m.file), ` ${displayName(m.true)} → ${displayName(m.predicted)} (${pct(m.confidence)})`))))
+          h("li", {}, h("code", {}, m.file), ` ${displayName(m.true)} → ${displayName(m.predicted)} (${pct(m.confidence)}) `,
+            // a clip of the project's test set: hear it where it is
+            m.audio_url ? h("audio", { controls: true, preload: "none", src: m.audio_url, "aria-label": `Play ${m.file}` }) : null))))
       : h("p", { class: "muted" }, "No clip misclassified."));
 }
 
@@ -93,7 +96,56 @@ async function run(files) {
   }
 }
 
+/** Every model's scores on the project's test set in one table (recall per class), then each report. */
+export function sideBySide(result) {
+  const scored = result.models.filter((m) => !m.error);
+  const labels = scored.length ? scored[0].labels : [];
+  const best = Math.max(...scored.map((m) => m.accuracy));
+  const table = h("table", { class: "per-class-table side-by-side", "data-testid": "side-by-side" },
+    h("thead", {}, h("tr", {}, h("th", {}, "model"), h("th", {}, "accuracy"), h("th", {}, "macro F1"),
+      ...labels.map((l) => h("th", {}, `recall ${displayName(l)}`)), h("th", {}, "wrong"))),
+    h("tbody", {}, ...result.models.map((m) => m.error
+      ? h("tr", { "data-model": m.model }, h("td", {}, m.model), h("td", { class: "error-text", colspan: String(labels.length + 3) }, m.error))
+      : h("tr", { "data-model": m.model, class: m.accuracy === best && scored.length > 1 ? "best" : "" },
+        h("td", {}, m.model),
+        h("td", { class: "num", "data-testid": "side-accuracy" }, pct(m.accuracy)),
+        h("td", { class: "num" }, Number(m.macro_f1).toFixed(2)),
+        ...labels.map((l) => h("td", { class: "num" }, m.per_class[l] && m.per_class[l].support ? pct(m.per_class[l].recall) : "–")),
+        h("td", { class: "num" }, String((m.misclassified || []).length))))));
+  return h("div", {},
+    h("p", { class: "muted" }, `${result.n_clips} test clip${result.n_clips === 1 ? "" : "s"}` +
+      `${(result.skipped || []).length ? `; skipped ${result.skipped.length} file(s) that could not be read` : ""}.`),
+    table,
+    ...scored.map((m) => h("details", { class: "model-report", "data-model": m.model },
+      h("summary", {}, `${m.model}: ${pct(m.accuracy)}`), reportView(m))));
+}
+
+function summarizeTestSet() {
+  const classes = (state.project && state.project.classes) || [];
+  const total = (state.project && state.project.test_samples) || 0;
+  const withClips = classes.filter((c) => c.test_samples);
+  $("#testset-summary").textContent = total
+    ? `${total} clip${total === 1 ? "" : "s"}: ${withClips.map((c) => `${c.display_name || c.name} ${c.test_samples}`).join(", ")}. ` +
+      "Never trained on; a recording's clips are all on one side."
+    : "Empty. In 1 · Samples, switch a class to its Test set and record or drop files there, or move recordings " +
+      "there (“Move to test set”). Record it apart from the training samples: another room, day or instrument.";
+  $("#testset-run").disabled = !total || !((state.project && state.project.models) || []).length;
+}
+
+async function scoreTestSet() {
+  const out = $("#testset-result");
+  out.replaceChildren(h("p", { class: "muted" }, h("span", { class: "spinner" }), " Scoring every model on the test set…"));
+  try {
+    out.replaceChildren(sideBySide(await api.evaluateTestSet(state.projectId)));
+  } catch (err) {
+    out.replaceChildren(h("p", { class: "error-text" }, err.message));
+    throw err;
+  }
+}
+
 export function initEvaluate() {
+  on("project", summarizeTestSet);
+  $("#testset-run").addEventListener("click", (e) => busy(e.currentTarget, scoreTestSet));
   bindModelSelect($("#eval-model"));
   const onFiles = (files) => busy($("#eval-drop"), () => run(files));
   dropZone($("#eval-drop"), onFiles);

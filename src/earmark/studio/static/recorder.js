@@ -96,12 +96,13 @@ const unsaved = new Map(); // take id → {id, projectId, className, files, fiel
 
 /** The server's answer to a saved take: the upload result, the status line and a toast. */
 async function saveTake(take) {
-  setStatus(`Saving ${take.files.length} file(s) from ${take.id} to ${take.className}…`);
-  const result = await uploadTo(take.className, take.files, take.fields, take.projectId);
+  const where = `${take.set === "test" ? "the test set of " : ""}${take.className}`;
+  setStatus(`Saving ${take.files.length} file(s) from ${take.id} to ${where}…`);
+  const result = await uploadTo(take.className, take.files, take.fields, take.projectId, take.set);
   const skipped = (result.skipped || []).length;
   setStatus(`Saved ${result.added.length} sample(s) from ${take.id} (${take.rate} Hz)` +
     `${skipped ? `; skipped ${skipped}: ${result.skipped.map((x) => x.reason).join("; ")}` : ""}.`);
-  toast(`Recorded ${result.added.length} sample(s) into ${classLabel(take.className)}.`);
+  toast(`Recorded ${result.added.length} sample(s) into ${take.set === "test" ? "the test set of " : ""}${classLabel(take.className)}.`);
   return result;
 }
 
@@ -120,7 +121,7 @@ function forget(take) {
 /** Keep a take whose upload failed; offer "Retry upload" and "Download the take (WAV)". */
 function keepTake(take, err) {
   const seconds = take.audio.length / take.rate;
-  const what = `${take.id}: ${take.files.length > 1 ? `${take.files.length} samples, ` : ""}${seconds.toFixed(1)} s for ${take.className}`;
+  const what = `${take.id}: ${take.files.length > 1 ? `${take.files.length} samples, ` : ""}${seconds.toFixed(1)} s for ${take.set === "test" ? "the test set of " : ""}${take.className}`;
   if (!take.row) {
     const wav = take.files.length === 1 ? take.files[0][0] : encodeWav(take.audio, take.rate);
     take.url = URL.createObjectURL(wav);
@@ -168,7 +169,8 @@ async function record() {
   const recording = takeId("take");
   const rate = mic.sampleRate;
   const projectId = state.projectId;
-  session = { mode, className, stop: () => {} }; // the take goes to this class, whatever is picked meanwhile
+  const set = state.sampleSet;
+  session = { mode, className, stop: () => {} }; // the take goes to this class and set, whatever is picked meanwhile
   $("#record-btn").disabled = true;
   $("#stop-btn").disabled = false;
   document.body.classList.add("recording");
@@ -189,7 +191,7 @@ async function record() {
       setStatus("Nothing recorded.");
       return;
     }
-    const take = { id: recording, projectId, className, files, fields, audio, rate };
+    const take = { id: recording, projectId, className, set, files, fields, audio, rate };
     try {
       await saveTake(take);
     } catch (err) {

@@ -1,8 +1,9 @@
 // Samples screen: classes (add, rename, delete, counts, hints), the selected class's samples
-// (spectrogram, play, move, delete, source recording) and uploads (files, folders, zips, drops).
+// (spectrogram, play, move, delete, source recording) and uploads (files, folders, zips, drops),
+// in its training samples or its test set (the switch above them: state.sampleSet).
 
 import { api } from "./api.js";
-import { classInfo, classLabel, on, reloadProject, selectClass, state, undoIn } from "./state.js";
+import { classInfo, classLabel, on, reloadProject, selectClass, selectSet, state, undoIn } from "./state.js";
 import { $, busy, deletedToast, dropZone, filePicker, h, readNumber, secs, shortName, showError, toast } from "./ui.js";
 
 let loadToken = 0;
@@ -16,7 +17,8 @@ function renderClasses(project) {
       onclick: () => selectClass(c.name),
     },
     h("span", { class: "class-name", title: c.is_background ? "always there: what your sounds are not" : c.name }, c.display_name || c.name),
-    h("span", { class: "class-count", "data-testid": `count-${c.name}` }, `${c.samples} · ${secs(c.seconds || 0)}`),
+    h("span", { class: "class-count", "data-testid": `count-${c.name}` }, `${c.samples} · ${secs(c.seconds || 0)}`,
+      c.test_samples ? h("span", { class: "test-count", title: "clips in the test set" }, ` · test ${c.test_samples}`) : null),
     c.enough === false ? h("span", { class: "warn-dot", title: c.hint || "too few samples", "aria-label": "too few samples" }, "!") : null);
     return h("li", {}, button);
   }));
@@ -28,7 +30,8 @@ function renderClasses(project) {
 function renderClassHead() {
   const c = classInfo();
   $("#class-title").textContent = c ? c.display_name || c.name : "–";
-  $("#class-stats").textContent = c ? `${c.samples} samples · ${secs(c.seconds || 0)}` : "";
+  $("#class-stats").textContent = c ? `${c.samples} samples · ${secs(c.seconds || 0)}` +
+    (c.test_samples ? ` · test set ${c.test_samples} · ${secs(c.test_seconds || 0)}` : "") : "";
   $("#rename-class-btn").hidden = !c || c.is_background;
   $("#delete-class-btn").hidden = !c || c.is_background;
   $("#rename-class-form").hidden = true;
@@ -37,12 +40,42 @@ function renderClassHead() {
   hint.textContent = c && c.hint ? c.hint : "";
   hint.classList.toggle("warn", Boolean(c && c.enough === false));
   for (const el of document.querySelectorAll("[data-class-name]")) el.textContent = c ? c.display_name || c.name : "";
+  renderSetSwitch();
 }
 
-/** One sample card: spectrogram thumbnail, player, recording, move and delete. The sample's
- *  audio_url and spectrogram_url are used exactly as given (a "?v=" cache key stays on them). */
+/** The switch between the class's training samples and its test set, and the words that say which. */
+function renderSetSwitch() {
+  const c = classInfo();
+  const test = state.sampleSet === "test";
+  $("#set-training").setAttribute("aria-pressed", String(!test));
+  $("#set-test").setAttribute("aria-pressed", String(test));
+  $("#set-training-count").textContent = c ? `(${c.samples})` : "";
+  $("#set-test-count").textContent = c ? `(${c.test_samples || 0})` : "";
+  $("#set-note").hidden = !test;
+  $("#sample-heading").textContent = test ? "Test set" : "Training samples";
+  document.body.classList.toggle("test-set", test);
+  for (const el of document.querySelectorAll("[data-set-name]")) el.textContent = test ? "the test set" : "the training samples";
+}
+
+/** One sample card: spectrogram thumbnail, player, recording, move (to another class, or its
+ *  recording to the other set) and delete. The sample's audio_url and spectrogram_url are used
+ *  exactly as given (a "?v=" cache key, and "set=test" for a test sample, stay on them). */
 export function sampleCard(sample) {
   const classes = (state.project && state.project.classes) || [];
+  const set = sample.test ? "test" : "training";
+  const whole = sample.recording && sample.recording !== sample.id.replace(/\.[^.]*$/, "");
+  const switchSet = h("button", {
+    type: "button", class: "ghost small", "data-action": sample.test ? "to-training" : "to-test",
+    "aria-label": `Move ${sample.id}${whole ? ` and the rest of ${sample.recording}` : ""} to the ${sample.test ? "training samples" : "test set"}`,
+    title: whole ? `moves every clip of the recording ${sample.recording}, so that no take is on both sides` : "",
+    onclick: (e) => busy(e.currentTarget, async () => {
+      const { moved } = sample.test ? await api.toTraining(state.projectId, sample.class_name, sample.id)
+        : await api.toTest(state.projectId, sample.class_name, sample.id);
+      card.remove();
+      toast(`Moved ${moved.length} clip${moved.length === 1 ? "" : "s"}${whole ? ` of ${sample.recording}` : ""} to the ` +
+        `${sample.test ? "training samples" : "test set"} of ${classLabel(sample.class_name)}.`);
+      await reloadProject();
+    }) }, sample.test ? "Move to training" : "Move to test set");
   const move = h("select", { class: "move-select", "aria-label": `Move ${sample.id} to another class` },
     h("option", { value: "" }, "Move to…"),
     ...classes.filter((c) => c.name !== sample.class_name).map((c) => h("option", { value: c.name }, c.display_name || c.name)));
@@ -53,10 +86,10 @@ export function sampleCard(sample) {
       `${(sample.duration_s ?? 0).toFixed(2)} s`,
       sample.recording ? h("span", { class: "recording", title: "the recording this sample was cut from" }, ` · from ${sample.recording}`) : null),
     h("audio", { controls: true, preload: "none", src: sample.audio_url, "aria-label": `Play ${sample.id}` }),
-    h("div", { class: "sample-actions" }, move,
+    h("div", { class: "sample-actions" }, move, switchSet,
       h("button", { type: "button", class: "danger ghost small", "aria-label": `Delete ${sample.id}`, "data-action": "delete",
         onclick: (e) => busy(e.currentTarget, async () => {
-          const result = await api.deleteSample(state.projectId, sample.class_name, sample.id);
+          const result = await api.deleteSample(state.projectId, sample.class_name, sample.id, set);
           card.remove();
           deletedToast(sample.id, result.undo, undoIn(state.projectId));
           await reloadProject();
@@ -65,7 +98,7 @@ export function sampleCard(sample) {
     const to = move.value;
     if (!to) return;
     busy(move, async () => {
-      await api.moveSample(state.projectId, sample.class_name, sample.id, to);
+      await api.moveSample(state.projectId, sample.class_name, sample.id, to, set);
       card.remove();
       toast(`Moved ${sample.id} to ${classLabel(to)}.`);
       await reloadProject();
@@ -77,6 +110,7 @@ export function sampleCard(sample) {
 export async function loadSamples() {
   const grid = $("#sample-grid");
   const name = state.selectedClass;
+  const set = state.sampleSet;
   const token = ++loadToken;
   if (!state.projectId || !name) {
     grid.replaceChildren();
@@ -84,12 +118,13 @@ export async function loadSamples() {
   }
   grid.setAttribute("aria-busy", "true");
   try {
-    const { samples } = await api.samples(state.projectId, name);
+    const { samples } = await api.samples(state.projectId, name, set);
     if (token !== loadToken) return;
     $("#sample-count").textContent = `(${samples.length})`;
-    grid.replaceChildren(...(samples.length
-      ? samples.map((s) => sampleCard(s))
-      : [h("p", { class: "muted empty" }, "No samples yet: record some or drop files above.")]));
+    const empty = set === "test"
+      ? "No test samples yet: record or drop files above, or move recordings here from the training samples (“Move to test set”)."
+      : "No samples yet: record some or drop files above.";
+    grid.replaceChildren(...(samples.length ? samples.map((s) => sampleCard(s)) : [h("p", { class: "muted empty" }, empty)]));
   } catch (err) {
     showError(err);
   } finally {
@@ -110,12 +145,13 @@ export function showUploadResult(result, target = $("#upload-result")) {
 }
 
 /**
- * Add files to a class of `projectId` (the open project by default), then refresh the page.
+ * Add files to a class of `projectId` (the open project by default), to its training samples or
+ * (set "test") its test set, then refresh the page.
  * Throws only when the upload itself failed: once the server kept the files, a failed refresh
  * is shown as an error but the result still comes back (so a take is never sent twice).
  */
-export async function uploadTo(className, files, fields = {}, projectId = state.projectId) {
-  const result = await api.addSamples(projectId, className, files, fields);
+export async function uploadTo(className, files, fields = {}, projectId = state.projectId, set = state.sampleSet) {
+  const result = await api.addSamples(projectId, className, files, fields, set);
   if (projectId === state.projectId) await reloadProject().catch(showError);
   return result;
 }
@@ -124,6 +160,7 @@ function initUploads() {
   const onFiles = (files) => {
     if (!files.length) return;
     const c = state.selectedClass;
+    const set = state.sampleSet; // where the files go, whatever is picked while they upload
     busy([$("#sample-drop")], async () => {
       let clip;
       try {
@@ -132,9 +169,10 @@ function initUploads() {
         $("#upload-result").replaceChildren(h("p", { class: "error-text", "data-testid": "upload-error" }, err.message));
         throw err;
       }
-      $("#upload-result").replaceChildren(h("p", { class: "muted" }, h("span", { class: "spinner" }), ` Uploading ${files.length} file(s) to ${c}…`));
+      $("#upload-result").replaceChildren(h("p", { class: "muted" }, h("span", { class: "spinner" }),
+        ` Uploading ${files.length} file(s) to ${set === "test" ? "the test set of " : ""}${c}…`));
       try {
-        const result = await uploadTo(c, files, { clip_s: clip });
+        const result = await uploadTo(c, files, { clip_s: clip }, state.projectId, set);
         showUploadResult(result);
       } catch (err) {
         $("#upload-result").replaceChildren(h("p", { class: "error-text", "data-testid": "upload-error" }, err.message));
@@ -196,25 +234,27 @@ function initClassForms() {
 export function initSamples() {
   initUploads();
   initClassForms();
-  let shownClass = null;
-  let shownCount = null;
+  let shown = null; // "class|set|count" of the grid on show
+  const key = (c) => c && `${c.name}|${state.sampleSet}|${state.sampleSet === "test" ? c.test_samples : c.samples}`;
   on("project", (project, { switched }) => {
     renderClasses(project);
     renderClassHead();
     const c = classInfo();
-    // reload the grid when the class or its sample count changed (uploads, moves, recordings)
-    if (switched || !c || c.name !== shownClass || c.samples !== shownCount) {
-      shownClass = c && c.name;
-      shownCount = c && c.samples;
+    // reload the grid when the class, the set or its sample count changed (uploads, moves, recordings)
+    if (switched || !c || key(c) !== shown) {
+      shown = key(c);
       loadSamples();
     }
   });
-  on("class", () => {
+  const showAnew = () => {
     renderClasses(state.project);
     renderClassHead();
-    const c = classInfo();
-    shownClass = c && c.name;
-    shownCount = c && c.samples;
+    shown = key(classInfo());
     loadSamples();
-  });
+  };
+  on("class", showAnew);
+  on("set", showAnew);
+  for (const button of document.querySelectorAll(".set-switch button")) {
+    button.addEventListener("click", () => selectSet(button.dataset.set));
+  }
 }

@@ -7,6 +7,7 @@ export const state = {
   projectId: null,
   project: null, // the Project object from the API
   selectedClass: null, // a class name
+  sampleSet: "training", // which samples of the class the Samples screen shows and adds to: "training" or "test"
   selectedModel: null, // a model id
 };
 
@@ -72,6 +73,13 @@ export function selectModel(id) {
 export function selectClass(name) {
   state.selectedClass = name;
   emit("class", name);
+}
+
+/** Show, record and upload into the class's training samples or its test set ("training" | "test"). */
+export function selectSet(set) {
+  if (state.sampleSet === set) return;
+  state.sampleSet = set;
+  emit("set", set);
 }
 
 /**
