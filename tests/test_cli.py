@@ -28,7 +28,9 @@ from click.testing import CliRunner, Result
 from safetensors.numpy import save_file
 
 import earmark
+from conftest import write_dataset
 from earmark.cli import main
+from earmark.dataset import load_dataset
 from earmark.project import Project
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -142,6 +144,22 @@ def test_train_from_a_zip_with_json(tmp_path: Path, small_dataset: Path) -> None
     assert report["validation"]["labels"] == ["background", "bass", "drums"]
     assert len(report["history"]) == 1
     assert out.exists()
+
+
+def test_train_a_project_on_its_samples_never_its_test_set(tmp_path: Path, small_dataset: Path) -> None:
+    project = Project.create(tmp_path / "band")
+    shutil.rmtree(project.samples_dir)
+    shutil.copytree(small_dataset, project.samples_dir)
+    write_dataset(project.test_dir, per_class=2, seed=5)
+    shutil.copytree(project.test_dir / "bass", project.test_dir / "guitar")  # a class only the test set has
+    out = tmp_path / "band.earmark"
+    result = run("train", project.root, "--out", out, "--arch", "tiny", "--epochs", 1, "--steps-per-epoch", 1,
+                 "--batch-size", 8, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["validation"]["labels"] == ["background", "bass", "drums"]
+    seen = earmark.load(out).manifest.train_fingerprints or set()
+    held_out = load_dataset(project.test_dir, sample_rate=earmark.load(out).sample_rate)
+    assert seen and not seen & {c.fingerprint for c in held_out.clips}, "no test clip was trained on"
 
 
 @pytest.mark.slow

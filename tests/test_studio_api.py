@@ -794,8 +794,8 @@ def test_a_file_gone_between_check_and_use_is_a_404_not_a_500(client: TestClient
 
     real = earmark.project.Project.sample_path
 
-    def vanishing(self: earmark.project.Project, class_name: str, sample_id: str) -> Path:
-        path = real(self, class_name, sample_id)
+    def vanishing(self: earmark.project.Project, class_name: str, sample_id: str, *, test: bool = False) -> Path:
+        path = real(self, class_name, sample_id, test=test)
         path.unlink()  # the other request wins the race here
         return path
 

@@ -20,6 +20,7 @@ from earmark.dataset import load_dataset, split_by_source
 from earmark.errors import DatasetError, ParameterError
 from earmark.evaluate import evaluate
 from earmark.features import FeatureConfig, LogMel
+from earmark.project import Project
 from earmark.train import (
     HEAD_HIDDEN_FROZEN,
     EpochRecord,
@@ -331,3 +332,18 @@ def test_training_that_diverges_is_an_error_not_a_model(small_dataset: Path) -> 
                                             for c in ds.clips])
     with pytest.raises(DatasetError, match=r"training diverged in epoch 1 \(the loss is nan\)"):
         train(broken, settings=dataclasses.replace(QUICK, augment=False), progress=False)
+
+
+def test_a_project_trains_on_its_samples_and_is_scored_on_its_test_set(small_dataset: Path, small_testset: Path,
+                                                                       tmp_path: Path) -> None:
+    project = Project.create(tmp_path / "band")
+    shutil.rmtree(project.samples_dir)
+    shutil.copytree(small_dataset, project.samples_dir)
+    shutil.copytree(small_testset, project.test_dir)
+    shutil.copytree(small_testset / "bass", project.test_dir / "guitar")  # were test/ read, a 4th class
+    clf = quick_train(project.root)
+    assert clf.labels == ["background", "bass", "drums"]
+    with pytest.raises(DatasetError, match=r"does not know: \['guitar'\]"):
+        evaluate(clf, project.root)
+    shutil.rmtree(project.test_dir / "guitar")
+    assert evaluate(clf, project.root).n_clips == 18

@@ -143,11 +143,12 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
           window_s: float | None, seed: int | None, arch: str | None, backbone: str | None, tune_backbone: bool,
           head_hidden: int | None, no_augment: bool, allow_no_background: bool, as_json: bool,
           steps_per_epoch: int | None, clip_s: float | None, clip_hop_s: float | None) -> None:
-    """Train a classifier on DATA (a folder per class, or a zip) and write it to --out.
+    """Train a classifier on DATA (a folder per class, a zip, or a project: its samples) and write it to --out.
 
     Ctrl-C once ends training after the current epoch and keeps the model (the file records
     where it stopped); Ctrl-C again aborts and writes nothing.
     """
+    from .project import set_folder
     from .train import TrainSettings
     from .train import train as run_training
 
@@ -158,7 +159,7 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
     settings = TrainSettings(**overrides, augment=not no_augment, require_background=not allow_no_background,
                              freeze_backbone=not tune_backbone)
     check_writable(out)
-    dataset = _load_set(data, sample_rate=settings.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s)
+    dataset = _load_set(set_folder(data), sample_rate=settings.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s)
     dataset.check_trainable(require_background=settings.require_background)
     counts = ", ".join(f"{k} {v}" for k, v in dataset.counts().items())
     click.echo(f"{len(dataset.clips)} clips ({counts}); training {settings.arch} for {settings.epochs} epochs",
@@ -190,10 +191,10 @@ def evaluate(model: Path, test_dir: Path, as_json: bool, clip_s: float | None, c
     """Score MODEL on TEST_DIR (a folder per class, a zip, or a project: its test set)."""
     from .classifier import load
     from .evaluate import evaluate as run_eval
-    from .evaluate import test_set_of
+    from .project import set_folder
 
     clf = load(model)
-    report = run_eval(clf, _load_set(test_set_of(test_dir), sample_rate=clf.sample_rate, clip_s=clip_s,
+    report = run_eval(clf, _load_set(set_folder(test_dir, test=True), sample_rate=clf.sample_rate, clip_s=clip_s,
                                      clip_hop_s=clip_hop_s))
     if as_json:
         _emit_json({"model": str(model), **report.to_dict()})

@@ -21,10 +21,9 @@ from .audio import resample
 from .classifier import Classifier
 from .dataset import Dataset, Skipped, load_dataset
 from .errors import DatasetError, ParameterError
-from .project import PROJECT_FILE, TEST_DIR, Project
+from .project import PROJECT_FILE, TEST_DIR, Project, set_folder
 
-__all__ = ["Comparison", "EvaluationReport", "evaluate", "compare", "finite", "report_from_probabilities",
-           "test_set_of"]
+__all__ = ["Comparison", "EvaluationReport", "evaluate", "compare", "finite", "report_from_probabilities"]
 
 
 def finite(obj: Any) -> Any:
@@ -186,20 +185,6 @@ def report_from_probabilities(probs: np.ndarray, true_labels: list[str], names: 
                             confusion=confusion.tolist(), misclassified=mistakes, n_clips=int(len(y)))
 
 
-def test_set_of(path: str | os.PathLike[str]) -> Path:
-    """The test set a path names: a project folder's ``test/`` set, anything else as it is. A
-    project without a test set is an error that says what to do."""
-    path = Path(path)
-    if not (path / PROJECT_FILE).is_file():
-        return path
-    project = Project.open(path)
-    if not any(project.samples(name, test=True) for name in project.class_names()):
-        raise DatasetError(f"project {project.name!r} has no test set yet: put recordings that training must not "
-                           f"see in {project.test_dir}{os.sep}<class>{os.sep} (in the studio: Samples, then Test), "
-                           "or give a folder with one subfolder per class")
-    return project.test_dir
-
-
 def _split_recordings(dataset: Dataset) -> list[str]:
     """For a project's test set (``PROJECT/test``): its scored clips cut from a recording whose other
     clips are training samples (:meth:`Project.test_leaks`); for any other set, none."""
@@ -211,7 +196,8 @@ def _split_recordings(dataset: Dataset) -> list[str]:
 
 
 def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, name: str = "the model") -> Dataset:
-    dataset = data if isinstance(data, Dataset) else load_dataset(test_set_of(data), sample_rate=clf.sample_rate)
+    dataset = data if isinstance(data, Dataset) \
+        else load_dataset(set_folder(data, test=True), sample_rate=clf.sample_rate)
     if dataset.sample_rate != clf.sample_rate:
         # A loaded set at another rate (e.g. shared by ``compare``): bring it to the rate the
         # model file asks for, as ``Classifier.predict`` does, instead of scoring it at the wrong speed.

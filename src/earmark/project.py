@@ -28,6 +28,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import os
 import re
 import shutil
 import threading
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
     from .classifier import Classifier
 
 __all__ = ["NAMING", "PROJECT_FILE", "TEST_DIR", "ClassInfo", "ModelInfo", "Project", "Restored", "SampleInfo",
-           "Trashed", "clean_name", "free_path"]
+           "Trashed", "clean_name", "free_path", "set_folder"]
 
 PROJECT_FILE = "earmark-project.json"
 _FORMAT = "earmark-project"
@@ -784,6 +785,23 @@ class Project:
 def _probe_once(path: str, mtime_ns: int, size: int) -> tuple[float, int]:
     """:func:`earmark.audio.probe`, read once per version of a file (listing a big class stays fast)."""
     return probe(path)
+
+
+def set_folder(path: str | os.PathLike[str], *, test: bool = False) -> Path:
+    """The folder-per-class set a path names for training (``test=False``) or testing: a project
+    folder's ``samples/`` or ``test/``, any other path as it is. A project whose test set is empty
+    is a :class:`DatasetError` that says how to fill it."""
+    path = Path(path)
+    if not (path / PROJECT_FILE).is_file():
+        return path
+    project = Project.open(path)
+    if not test:
+        return project.samples_dir
+    if not any(project.samples(name, test=True) for name in project.class_names()):
+        raise DatasetError(f"project {project.name!r} has no test set yet: put recordings that training must not "
+                           f"see in {project.test_dir}{os.sep}<class>{os.sep} (in the studio: Samples, then Test set), "
+                           "or give a folder with one subfolder per class")
+    return project.test_dir
 
 
 def _rename_folder(folder: Path, target: Path) -> None:

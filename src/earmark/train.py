@@ -38,6 +38,7 @@ from .errors import DatasetError, ParameterError
 from .features import FeatureConfig, LogMel
 from .model import ARCHITECTURES, MAX_HEAD_HIDDEN, ArchSpec, SoundNet, build_model
 from .modelfile import TRAIN_FINGERPRINTS, Manifest
+from .project import set_folder
 
 __all__ = ["TrainSettings", "EpochRecord", "train", "feature_augment", "update_ema", "LEARNING_RATE",
            "LEARNING_RATE_TUNING_BACKBONE", "HEAD_HIDDEN_FROZEN"]
@@ -336,7 +337,8 @@ def train(
     progress: bool | ProgressCallback = True,
     should_stop: Callable[[], bool] | None = None,
 ) -> Classifier:
-    """Train a classifier on a folder-per-class dataset (a path, a zip, or a loaded :class:`Dataset`).
+    """Train a classifier on a folder-per-class dataset (a path, a zip, a project folder: its
+    ``samples/``, never its test set; or a loaded :class:`Dataset`).
 
     ``settings`` is a :class:`TrainSettings` or a dict of its fields (``{"epochs": 10}``).
     ``progress``: ``True`` for a progress bar, ``False`` for none, or a callable given each
@@ -368,7 +370,7 @@ def train(
 
 def _load_and_split(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
                     sample_rate: int) -> tuple[Dataset, list[Clip], list[Clip]]:
-    dataset = data if isinstance(data, Dataset) else load_dataset(Path(data), sample_rate=sample_rate)
+    dataset = data if isinstance(data, Dataset) else load_dataset(set_folder(data), sample_rate=sample_rate)
     if dataset.sample_rate != sample_rate:
         raise DatasetError(f"the dataset was loaded at {dataset.sample_rate} Hz but training needs {sample_rate} Hz; "
                            f"load it with load_dataset(..., sample_rate={sample_rate})")
