@@ -351,6 +351,8 @@ def test_evaluate_and_compare_a_project_on_its_test_set(tmp_path: Path, model: P
     text = run("evaluate", model, project.root).stdout
     assert "1 test clip (bass/take_nohash_001.wav) comes from recordings whose other clips are training samples" \
         in text
+    assert "warning: 1 test clip (bass/take_nohash_001.wav) comes from recordings" in \
+        run("compare", model, model, project.root).stdout
     both = json.loads(run("compare", model, model, project.root, "--json").stdout)
     assert [m["split_recordings"] for m in both["models"]] == [["bass/take_nohash_001.wav"]] * 2
 

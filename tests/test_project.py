@@ -15,7 +15,7 @@ import soundfile as sf
 
 from earmark.classifier import Classifier
 from earmark.errors import ConflictError, DatasetError, NotFoundError, ParameterError
-from earmark.project import PROJECT_FILE, Project, Restored, clean_name
+from earmark.project import PROJECT_FILE, Project, Restored, clean_name, set_folder
 
 SR = 22050
 
@@ -396,3 +396,89 @@ def test_the_project_zip_holds_the_test_set(project: Project, tmp_path: Path) ->
     tone(project.test_dir / "bass" / "t.wav")
     with zipfile.ZipFile(project.export_zip(tmp_path / "p.zip")) as archive:
         assert "band/test/bass/t.wav" in archive.namelist()
+
+
+def test_a_whole_file_named_like_a_take_is_not_one_of_its_clips(project: Project) -> None:
+    project.add_class("bass")
+    for i in range(2):
+        tone(project.class_dir("bass") / f"riff_nohash_{i:03d}.wav")
+    tone(project.test_dir / "bass" / "riff.wav")  # another recording that happens to share the name
+    assert project.test_leaks() == []
+
+
+def test_undo_puts_a_clip_back_beside_the_rest_of_its_take(project: Project) -> None:
+    project.add_class("bass")
+    for i in range(3):
+        tone(project.class_dir("bass") / f"k_nohash_{i:03d}.wav")
+    undo = project.delete_sample("bass", "k_nohash_000.wav")
+    project.move_to_test("bass", "k_nohash_001.wav")
+    [back] = project.restore(undo.id).samples
+    assert (back.id, back.test) == ("k_nohash_000.wav", True), "the take is in the test set now"
+    assert project.samples("bass") == [] and project.test_leaks() == []
+    undo = project.delete_sample("bass", "k_nohash_002.wav", test=True)
+    project.move_to_training("bass", "k_nohash_000.wav")
+    [back] = project.restore(undo.id).samples
+    assert (back.id, back.test) == ("k_nohash_002.wav", False)
+
+
+def test_a_test_folder_made_by_hand_is_found_in_any_case_or_background_name(tmp_path: Path) -> None:
+    root = tmp_path / "adopted"
+    tone(root / "samples" / "_background_noise_" / "n.wav")
+    tone(root / "samples" / "bass" / "b.wav")
+    tone(root / "test" / "background" / "tn.wav")
+    tone(root / "test" / "Bass" / "tb.wav")
+    project = Project.adopt(root)
+    assert [(c.name, c.test_samples) for c in project.classes()] == [("_background_noise_", 1), ("bass", 1)]
+    assert project.orphan_test_folders() == []
+    assert project.check_test_set() == project.test_dir
+    tone(root / "test" / "guitar" / "g.wav")  # no such class
+    with pytest.raises(DatasetError, match=r"match no class .*\['guitar'\]; rename each"):
+        project.check_test_set()
+
+
+def test_moves_work_in_a_project_reached_through_a_link(project: Project, tmp_path: Path) -> None:
+    project.add_class("bass")
+    tone(project.class_dir("bass") / "riff_nohash_000.wav")
+    link = tmp_path / "link"
+    link.symlink_to(project.root)
+    linked = Project.open(link)
+    [moved] = linked.move_to_test("bass", "riff_nohash_000.wav")
+    assert moved.test and linked.sample_path("bass", moved.id, test=True).parent == link / "test" / "bass"
+    assert linked.delete_sample("bass", moved.id, test=True).samples == 1
+
+
+def test_a_failed_move_leaves_the_take_where_it_was(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    project.add_class("bass")
+    for i in range(3):
+        tone(project.class_dir("bass") / f"k_nohash_{i:03d}.wav")
+    real = Path.rename
+    calls = []
+
+    def failing(self: Path, target: Path) -> Path:  # the disk fills up on the second clip
+        calls.append(self)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(self, target)
+
+    monkeypatch.setattr(Path, "rename", failing)
+    with pytest.raises(OSError, match="No space left"):
+        project.move_to_test("bass", "k_nohash_000.wav")
+    monkeypatch.setattr(Path, "rename", real)
+    assert len(project.samples("bass")) == 3 and project.samples("bass", test=True) == []
+
+
+def test_a_sample_looked_for_in_the_wrong_set_says_where_it_is(project: Project) -> None:
+    project.add_class("bass")
+    tone(project.test_dir / "bass" / "t.wav")
+    with pytest.raises(NotFoundError, match="it is in the test set now"):
+        project.sample_path("bass", "t.wav")
+    with pytest.raises(NotFoundError, match="it may have been moved or deleted"):
+        project.sample_path("bass", "gone.wav", test=True)
+
+
+def test_a_plain_project_folder_trains_on_its_samples(tmp_path: Path) -> None:
+    root = tmp_path / "plain"
+    tone(root / "samples" / "bass" / "b.wav")
+    tone(root / "test" / "bass" / "t.wav")
+    assert set_folder(root) == root / "samples" and set_folder(root, test=True) == root / "test"
+    assert set_folder(root / "samples") == root / "samples", "a folder per class is itself"

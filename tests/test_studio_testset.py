@@ -92,7 +92,7 @@ def test_every_model_is_scored_on_the_test_set(studio: tuple[TestClient, Project
     other = project.save_model(trained_classifier).id
     project.add_class("guitar")
     upload(client, "guitar", ("g.wav", wav_bytes(1.0, freq=330.0)))
-    result = client.post(f"{BASE}/test/evaluate", json={}).json()
+    result = client.post(f"{BASE}/test/evaluate").json()  # no body: every model
     assert result["n_clips"] == 10
     assert {m["model"] for m in result["models"]} == {model_id, other}
     for m in result["models"]:
@@ -128,3 +128,11 @@ def test_the_test_set_travels_with_an_exported_project(studio: tuple[TestClient,
     assert [(s.id, s.recording) for s in copy.samples("bass", test=True)] == \
         [(f"jam_nohash_00{k}.wav", "jam") for k in range(4)], "its clips stay one recording"
     assert copy.samples("bass") == []
+
+
+def test_a_test_folder_of_no_class_is_named(studio: tuple[TestClient, Project, str]) -> None:
+    client, project, _ = studio
+    upload(client, "bass", ("riff.wav", wav_bytes(1.0)))
+    (project.test_dir / "Guitar").mkdir()
+    shutil.copy(project.test_dir / "bass" / "riff.wav", project.test_dir / "Guitar" / "g.wav")
+    assert_error(client.post(f"{BASE}/test/evaluate"), 422, "DatasetError", r"match no class .*\['Guitar'\]")

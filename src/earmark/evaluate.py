@@ -21,7 +21,7 @@ from .audio import resample
 from .classifier import Classifier
 from .dataset import Dataset, Skipped, load_dataset
 from .errors import DatasetError, ParameterError
-from .project import PROJECT_FILE, TEST_DIR, Project, set_folder
+from .project import TEST_DIR, Project, is_project_folder, set_folder
 
 __all__ = ["Comparison", "EvaluationReport", "evaluate", "compare", "finite", "report_from_probabilities"]
 
@@ -189,7 +189,7 @@ def _split_recordings(dataset: Dataset) -> list[str]:
     """For a project's test set (``PROJECT/test``): its scored clips cut from a recording whose other
     clips are training samples (:meth:`Project.test_leaks`); for any other set, none."""
     root = Path(dataset.root)
-    if root.name != TEST_DIR or not (root.parent / PROJECT_FILE).is_file():
+    if root.name != TEST_DIR or not is_project_folder(root.parent):
         return []
     scored = {c.file or c.source for c in dataset.clips}
     return [name for name in Project.open(root.parent).test_leaks() if name in scored]
@@ -286,9 +286,11 @@ class Comparison:
             lines += [f"  {name} misses {f}" for f in files[:max_mistakes]]
             if len(files) > max_mistakes:
                 lines.append(f"  … and {len(files) - max_mistakes} more that {name} misses (use --json for all)")
-        for name, report in ((name_a, self.a), (name_b, self.b)):  # a comparison is only as fair as its test set
-            if (seen := report.training_audio_warning()) is not None:
-                lines.append(f"warning ({name}): {seen}")
+        # a comparison is only as fair as its test set: what weakens both reports once, the rest by model
+        shared = [w for w in self.a.warnings() if w in self.b.warnings()]
+        lines += [f"warning: {w}" for w in shared]
+        for name, report in ((name_a, self.a), (name_b, self.b)):
+            lines += [f"warning ({name}): {w}" for w in report.warnings() if w not in shared]
         return "\n".join(lines)
 
 

@@ -92,10 +92,7 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
     so that the clips of one recording stay together on one side of every split.
     """
     limits = limits or IntakeLimits()
-    folder = project.set_dir(class_name, test=test)
-    # a recording cut into clips gets a name neither set of the class uses, so that a take's clips
-    # are never taken for another's (Project.test_leaks looks for takes with clips on both sides)
-    both = [folder, project.set_dir(class_name, test=not test)]
+    project.set_dir(class_name, test=test)  # no such class: say so before decoding anything
     if clip_s is not None and not 0.25 <= clip_s <= 60:
         raise ParameterError(f"clip_s must be between 0.25 and 60 seconds, got {clip_s}")
     take = safe_stem(recording) if recording else None
@@ -125,7 +122,13 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
                                              "audio; upload the rest in another batch"))
                 continue
             with NAMING:  # choosing a free name and writing it is one step for concurrent uploads
-                folder.mkdir(parents=True, exist_ok=True)
+                # where, asked again here: a class renamed or deleted meanwhile is not made again
+                folder = project.set_dir(class_name, test=test)
+                if test:
+                    folder.mkdir(parents=True, exist_ok=True)
+                # a recording cut into clips gets a name neither set of the class uses, so that a take's
+                # clips are never taken for another's (Project.test_leaks looks for takes on both sides)
+                both = [folder, project.set_dir(class_name, test=not test)]
                 result.added.extend(_keep(project, folder, name, path, audio, clip_s=clip_s,
                                           take=take if take is not None else _take_in_name(name), test=test,
                                           names_in=both))

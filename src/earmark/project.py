@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from .classifier import Classifier
 
 __all__ = ["NAMING", "PROJECT_FILE", "TEST_DIR", "ClassInfo", "ModelInfo", "Project", "Restored", "SampleInfo",
-           "Trashed", "clean_name", "free_path", "set_folder"]
+           "Trashed", "clean_name", "free_path", "is_project_folder", "set_folder"]
 
 PROJECT_FILE = "earmark-project.json"
 _FORMAT = "earmark-project"
@@ -320,9 +320,45 @@ class Project:
 
     def set_dir(self, class_name: str, *, test: bool = False) -> Path:
         """The folder of class ``class_name``'s training samples, or with ``test`` its test
-        samples (which need not exist yet); :class:`NotFoundError` when there is no such class."""
+        samples (which need not exist yet); :class:`NotFoundError` when there is no such class.
+
+        A test folder made by hand may spell the class in another case (``test/Bass`` for
+        ``samples/bass``) or, for the background class, use another of its names (``test/background``
+        beside ``samples/_background_noise_``); the folder of the exact name comes first."""
         folder = self.class_dir(class_name)
-        return self.test_dir / folder.name if test else folder
+        if not test:
+            return folder
+        exact = self.test_dir / folder.name
+        if exact.is_dir() or not self.test_dir.is_dir():
+            return exact
+        for other in sorted(p for p in self.test_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            if other.name.casefold() == folder.name.casefold() or \
+                    (is_background_name(folder.name) and is_background_name(other.name)):
+                return other
+        return exact
+
+    def orphan_test_folders(self) -> list[str]:
+        """Folders of ``test/`` that are no class's test set (made by hand, or left by a crash);
+        evaluation refuses a test set that holds one, saying which."""
+        if not self.test_dir.is_dir():
+            return []
+        claimed = {self.set_dir(name, test=True).name for name in self.class_names()}
+        return sorted(p.name for p in self.test_dir.iterdir()
+                      if p.is_dir() and not p.name.startswith(".") and p.name not in claimed)
+
+    def check_test_set(self) -> Path:
+        """The test set's folder, ready to score on; :class:`DatasetError` saying what to do when it
+        is empty or holds a folder that is no class's."""
+        orphans = self.orphan_test_folders()
+        if orphans:
+            raise DatasetError(f"{self.test_dir} holds folders that match no class of project {self.name!r}: "
+                               f"{orphans}; rename each to its class's folder name ({self.class_names()}), "
+                               "or move it out of test/")
+        if not any(self.samples(name, test=True) for name in self.class_names()):
+            raise DatasetError(f"project {self.name!r} has no test set yet: put recordings that training must not "
+                               f"see in {self.test_dir}{os.sep}<class>{os.sep} (in the studio: Samples, then Test "
+                               "set), or give a folder with one subfolder per class")
+        return self.test_dir
 
     # -- classes -----------------------------------------------------------------------
     def _background_folder(self) -> Path | None:
@@ -362,7 +398,7 @@ class Project:
             f"{'Background Noise' if background else repr(folder.name)} has {count} sample"
             f"{'' if count == 1 else 's'}; add at least {MIN_CLIPS_PER_CLASS} to train"
         )
-        test_folder = self.test_dir / folder.name
+        test_folder = self.set_dir(folder.name, test=True)
         tests = [self.info_of(test_folder, p, test=True) for p in audio_files(test_folder)] \
             if test_folder.is_dir() else []
         return ClassInfo(name=folder.name, is_background=background,
@@ -417,11 +453,11 @@ class Project:
             if cleaned.lower() != folder.name.lower():
                 self._check_new_class(cleaned)
             target = self.samples_dir / cleaned
-            test_folder, test_target = self.test_dir / folder.name, self.test_dir / cleaned
+            test_folder, test_target = self.set_dir(folder.name, test=True), self.test_dir / cleaned
             for old, new in ((folder, target), (test_folder, test_target)):
                 if new.exists() and not (new.is_dir() and old.is_dir() and new.samefile(old)):
-                    raise ConflictError(f"{cleaned!r} is already taken by a file in {new.parent}; "
-                                        "choose another name or move the file")
+                    raise ConflictError(f"{cleaned!r} is already taken by a file or folder in {new.parent}; "
+                                        "choose another name, or move that out of the way")
             _rename_folder(folder, target)
             if test_folder.is_dir():  # the test set's class follows, or the class goes back as it was
                 try:
@@ -439,7 +475,7 @@ class Project:
         if is_background_name(folder.name):
             raise ParameterError("the Background Noise class cannot be deleted; delete its samples instead")
         count = len(self.samples(folder.name)) + len(self.samples(folder.name, test=True))
-        test_folder = self.test_dir / folder.name
+        test_folder = self.set_dir(folder.name, test=True)
         return Trashed(id=self._to_trash(folder, *([test_folder] if test_folder.is_dir() else [])), samples=count)
 
     def _to_trash(self, *paths: Path) -> str:
@@ -456,15 +492,23 @@ class Project:
                     break
             else:
                 raise ConflictError(f"{trash} holds 999 deletes made at {base}; try again")
-            for path in paths:
-                if path.parent == self.models_dir:
-                    target = trash / stamp / _TRASHED_MODELS / path.name
-                elif path.is_relative_to(self.test_dir):
-                    target = trash / stamp / _TRASHED_TEST / path.relative_to(self.test_dir)
-                else:
-                    target = trash / stamp / path.relative_to(self.samples_dir)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(str(path), str(target))
+            moved: list[tuple[Path, Path]] = []
+            try:
+                for path in paths:
+                    if path.parent == self.models_dir:
+                        target = trash / stamp / _TRASHED_MODELS / path.name
+                    elif path.is_relative_to(self.test_dir):
+                        target = trash / stamp / _TRASHED_TEST / path.relative_to(self.test_dir)
+                    else:
+                        target = trash / stamp / path.relative_to(self.samples_dir)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.move(str(path), str(target))
+                    moved.append((path, target))
+            except BaseException:  # all or nothing: what went already comes back
+                for path, target in reversed(moved):
+                    shutil.move(str(target), str(path))
+                shutil.rmtree(trash / stamp, ignore_errors=True)
+                raise
         return stamp
 
     def restore(self, trash_id: str) -> Restored:
@@ -492,7 +536,9 @@ class Project:
             # test samples last: their class comes back first, when the delete took it
             for deleted in sorted(folder.iterdir(), key=lambda p: (p.name == _TRASHED_TEST, p.name)):
                 if deleted.name == _TRASHED_TEST:
-                    moved_test.extend(self._restore_test(deleted))
+                    in_test, in_training = self._restore_test(deleted)
+                    moved_test.extend(in_test)
+                    moved.extend(in_training)
                     continue
                 if deleted.name == _TRASHED_MODELS:
                     self.models_dir.mkdir(exist_ok=True)
@@ -511,6 +557,13 @@ class Project:
                 if class_dir.name != deleted.name:  # joined under another name: clips follow it
                     self._remember("renamed_classes", deleted.name, class_dir.name)
                 for entry in sorted(deleted.iterdir()):  # entries as they are: links are not followed
+                    if self._joins_test(class_dir, entry, test=False):  # its take went to the test set since
+                        test_dir = self.set_dir(class_dir.name, test=True)
+                        test_dir.mkdir(parents=True, exist_ok=True)
+                        target = free_path(test_dir / entry.name)
+                        entry.rename(target)
+                        moved_test.append((test_dir, target))
+                        continue
                     target = free_path(class_dir / entry.name)
                     entry.rename(target)
                     moved.append((class_dir, target))
@@ -521,28 +574,50 @@ class Project:
                     for sample in self._samples_under(class_dir, path, test=True)]
         return Restored(samples=samples, models=models)
 
-    def _restore_test(self, deleted: Path) -> list[tuple[Path, Path]]:
+    def _joins_test(self, class_dir: Path, entry: Path, *, test: bool) -> bool:
+        """Whether a deleted file ``entry`` of class ``class_dir``, from the test set with ``test``,
+        comes back into the test set: where it was, unless it is a clip of a take whose clips are
+        all in the other set now (a take is never on both sides)."""
+        recording = recording_of(entry.name)
+        if not entry.is_file() or recording == entry.name:
+            return test
+
+        def holds(in_test: bool) -> bool:
+            folder = self.set_dir(class_dir.name, test=in_test)
+            return folder.is_dir() and any(recording_of(p.relative_to(folder).as_posix()) == recording
+                                           for p in audio_files(folder))
+
+        return not test if holds(not test) and not holds(test) else test
+
+    def _restore_test(self, deleted: Path) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]]]:
         """Put back a delete's ``.trash/<id>/.test`` folder: each class's test samples join the test
-        set of the class of that name (renamed since, or made again when it is gone)."""
+        set of the class of that name (renamed since, or made again when it is gone); what went
+        back to the training samples instead (:meth:`_joins_test`), second."""
         moved: list[tuple[Path, Path]] = []
+        moved_back: list[tuple[Path, Path]] = []
         for trashed_class in sorted(deleted.iterdir()):
             class_dir = self._restored_class_dir(trashed_class.name)
             if class_dir is None:  # the class went since: it comes back, empty but for its test set
                 class_dir = free_path(self.samples_dir / trashed_class.name)
                 class_dir.mkdir(parents=True)
-            test_dir = self.test_dir / class_dir.name
+            test_dir = self.set_dir(class_dir.name, test=True)
             if not test_dir.exists():
                 test_dir.parent.mkdir(parents=True, exist_ok=True)
                 trashed_class.rename(test_dir)
                 moved.append((test_dir, test_dir))
                 continue
             for entry in sorted(trashed_class.iterdir()):
+                if not self._joins_test(class_dir, entry, test=True):  # its take went back to training since
+                    target = free_path(class_dir / entry.name)
+                    entry.rename(target)
+                    moved_back.append((class_dir, target))
+                    continue
                 target = free_path(test_dir / entry.name)
                 entry.rename(target)
                 moved.append((test_dir, target))
             trashed_class.rmdir()
         deleted.rmdir()
-        return moved
+        return moved, moved_back
 
     def _samples_under(self, class_dir: Path, path: Path, *, test: bool = False) -> list[SampleInfo]:
         """The samples of class folder ``class_dir`` (of the test set with ``test``) at or under ``path``."""
@@ -573,15 +648,18 @@ class Project:
         """The file of a sample (of the test set with ``test``); refuses ids that leave the class
         folder or are not audio."""
         where = "the test set of class" if test else "class"
-        folder = self.set_dir(class_name, test=test).resolve()
+        base = self.set_dir(class_name, test=test)
+        folder = base.resolve()
         parts = sample_id.replace("\\", "/").split("/")
         if not sample_id or "\0" in sample_id or any(p in ("", ".", "..") or p.startswith(".") for p in parts):
             raise NotFoundError(f"no sample {sample_id!r} in {where} {class_name!r}")
-        path = folder.joinpath(*parts)
+        path = base.joinpath(*parts)  # as the project names it (its root may be a link), checked resolved
         if not path.resolve().is_relative_to(folder) or not path.is_file() \
                 or path.suffix.lower() not in AUDIO_EXTENSIONS:
-            raise NotFoundError(f"no sample {sample_id!r} in {where} {class_name!r}; "
-                                "it may have been moved or deleted")
+            other = self.set_dir(class_name, test=not test).joinpath(*parts)
+            hint = ("it is in the test set now" if not test else "it is in the training samples now") \
+                if other.is_file() else "it may have been moved or deleted"
+            raise NotFoundError(f"no sample {sample_id!r} in {where} {class_name!r}; {hint}")
         return path
 
     def sample_info(self, class_name: str, sample_id: str, *, test: bool = False) -> SampleInfo:
@@ -629,28 +707,35 @@ class Project:
         return self._switch_set(class_name, sample_id, test=True)
 
     def _switch_set(self, class_name: str, sample_id: str, *, test: bool) -> list[SampleInfo]:
-        path = self.sample_path(class_name, sample_id, test=test)
-        source, target_dir = self.set_dir(class_name, test=test), self.set_dir(class_name, test=not test)
-        rel = path.relative_to(source).as_posix()
-        recording = recording_of(rel)
-        with NAMING:
+        with NAMING:  # no rename or delete of the class in between; the take moves all or nothing
+            path = self.sample_path(class_name, sample_id, test=test)
+            source, target_dir = self.set_dir(class_name, test=test), self.set_dir(class_name, test=not test)
+            rel = path.relative_to(source).as_posix()
+            recording = recording_of(rel)
             files = [path] if recording == rel else \
                 [p for p in audio_files(source) if recording_of(p.relative_to(source).as_posix()) == recording]
-            moved = []
-            for file in files:
-                target = free_path(target_dir / file.relative_to(source))
-                target.parent.mkdir(parents=True, exist_ok=True)
-                file.rename(target)
-                moved.append(target)
-        return [self.info_of(target_dir, p, test=not test) for p in moved]
+            moved: list[tuple[Path, Path]] = []
+            try:
+                for file in files:
+                    target = free_path(target_dir / file.relative_to(source))
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    file.rename(target)
+                    moved.append((file, target))
+            except BaseException:
+                for file, target in reversed(moved):
+                    target.rename(file)
+                raise
+        return [self.info_of(target_dir, target, test=not test) for _, target in moved]
 
     def test_leaks(self) -> list[str]:
         """Test samples (``class/id``) cut from a recording that the training samples hold clips of
         too: the windows of one take on both sides make a test score look better than it is."""
         leaks = []
-        for name in self.class_names():
-            trained = {s.recording for s in self.samples(name) if s.recording != s.id.rsplit(".", 1)[0]}
-            leaks += [f"{name}/{s.id}" for s in self.samples(name, test=True) if s.recording in trained]
+        for name in self.class_names():  # a take's clips: NAME_nohash_N; a whole file is a recording of its own
+            trained = {s.recording for s in self.samples(name) if recording_of(s.id) != s.id}
+            test_folder = self.set_dir(name, test=True).name
+            leaks += [f"{test_folder}/{s.id}" for s in self.samples(name, test=True)
+                      if recording_of(s.id) != s.id and s.recording in trained]
         return leaks
 
     # -- models ------------------------------------------------------------------------
@@ -792,16 +877,16 @@ def set_folder(path: str | os.PathLike[str], *, test: bool = False) -> Path:
     folder's ``samples/`` or ``test/``, any other path as it is. A project whose test set is empty
     is a :class:`DatasetError` that says how to fill it."""
     path = Path(path)
-    if not (path / PROJECT_FILE).is_file():
+    if not is_project_folder(path):
         return path
     project = Project.open(path)
-    if not test:
-        return project.samples_dir
-    if not any(project.samples(name, test=True) for name in project.class_names()):
-        raise DatasetError(f"project {project.name!r} has no test set yet: put recordings that training must not "
-                           f"see in {project.test_dir}{os.sep}<class>{os.sep} (in the studio: Samples, then Test set), "
-                           "or give a folder with one subfolder per class")
-    return project.test_dir
+    return project.check_test_set() if test else project.samples_dir
+
+
+def is_project_folder(path: Path) -> bool:
+    """A project's folder (``earmark-project.json``, or a ``samples/`` folder of classes, as
+    :meth:`Project.open` adopts), not a folder per class."""
+    return (path / PROJECT_FILE).is_file() or (path / "samples").is_dir()
 
 
 def _rename_folder(folder: Path, target: Path) -> None:

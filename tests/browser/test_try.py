@@ -17,7 +17,9 @@ pytestmark = pytest.mark.browser
 
 def test_live_preview_hears_bass_and_saves_a_misfire(page: Page, studio, demo_project, demo_model, page_errors,
                                                      screenshot) -> None:
-    studio.open(page, demo_project, "try")
+    studio.open(page, demo_project)
+    page.click("#set-test")  # the Samples screen left on a test set: a misfire still goes to training
+    page.click("#tab-try")
     page.select_option("#live-model", demo_model["id"])
     page.click("#live-start-btn")
     expect(page.locator("#live-status")).to_contain_text("listening at 44100 Hz")

@@ -23,13 +23,14 @@ _AT = re.compile(r"(.+)@([0-9]+(?:\.[0-9]+)?)s")
 
 
 @router.post("/evaluate")
-async def evaluate_on_test_set(body: TestEvaluate, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
+async def evaluate_on_test_set(project: ProjectDep, studio: StudioDep,
+                               body: TestEvaluate | None = None) -> dict[str, Any]:
     """Score the chosen models (none chosen: every model of the project) on the project's test set.
 
     Each model gets its report, or an ``error`` when it cannot be scored on this set (a class was
     added after it was trained); each misclassified clip comes with where to hear and see it.
     """
-    ids = list(dict.fromkeys(body.models)) or [m.id for m in project.models()]
+    ids = list(dict.fromkeys(body.models if body else [])) or [m.id for m in project.models()]
     if not ids:
         raise ParameterError("there is no model to score yet: train one (tab 3), or import one")
     models = {i: await run_in_threadpool(studio.classifier, project.model_path(i)) for i in ids}
@@ -40,7 +41,7 @@ def _score(project: Project, models: dict[str, Classifier]) -> dict[str, Any]:
     if not any(project.samples(name, test=True) for name in project.class_names()):
         raise DatasetError("the test set is empty: in Samples, switch a class to its test set and record or "
                            "upload there, or move recordings there with \"Move to test set\"")
-    folder = project.test_dir
+    folder = project.check_test_set()  # a folder in test/ that is no class's: named, with what to do
     loaded: dict[int, Dataset] = {}  # decoded once per sample rate
     results: list[dict[str, Any]] = []
     for model_id, clf in models.items():

@@ -132,19 +132,32 @@ function summarizeTestSet() {
   $("#testset-run").disabled = !total || !((state.project && state.project.models) || []).length;
 }
 
+let scoring = 0; // the latest request: an older one that ends later, or one of another project, is not shown
+
 async function scoreTestSet() {
   const out = $("#testset-result");
+  const projectId = state.projectId;
+  const ticket = ++scoring;
+  const current = () => ticket === scoring && projectId === state.projectId;
   out.replaceChildren(h("p", { class: "muted" }, h("span", { class: "spinner" }), " Scoring every model on the test set…"));
   try {
-    out.replaceChildren(sideBySide(await api.evaluateTestSet(state.projectId)));
+    const result = await api.evaluateTestSet(projectId);
+    if (current()) out.replaceChildren(sideBySide(result));
   } catch (err) {
+    if (!current()) return;
     out.replaceChildren(h("p", { class: "error-text" }, err.message));
     throw err;
   }
 }
 
 export function initEvaluate() {
-  on("project", summarizeTestSet);
+  on("project", (project, { switched }) => {
+    summarizeTestSet();
+    if (switched) { // scores of another project's test set must not stay under this one's
+      scoring += 1;
+      $("#testset-result").replaceChildren();
+    }
+  });
   $("#testset-run").addEventListener("click", (e) => busy(e.currentTarget, scoreTestSet));
   bindModelSelect($("#eval-model"));
   const onFiles = (files) => busy($("#eval-drop"), () => run(files));

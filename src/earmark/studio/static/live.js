@@ -28,7 +28,8 @@ async function saveMisfire() {
   if (audio.length < rate * 0.25) throw new Error("nothing heard yet: wait a moment and try again");
   const className = $("#misfire-class").value;
   const recording = takeId("live");
-  const result = await uploadTo(className, [[encodeWav(audio, rate), `${recording}.wav`]], { recording, clip_s: KEEP_S });
+  const result = await uploadTo(className, [[encodeWav(audio, rate), `${recording}.wav`]], { recording, clip_s: KEEP_S },
+    state.projectId, "training"); // a misfire is for training again, whatever the Samples screen shows
   const n = (result.added || []).length;
   $("#misfire-status").textContent = `Saved ${(audio.length / rate).toFixed(1)} s into ${classLabel(className)} (${n} sample${n === 1 ? "" : "s"}).`;
   toast(`Saved the last ${KEEP_S} s into ${classLabel(className)}.`);

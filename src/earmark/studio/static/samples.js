@@ -145,12 +145,14 @@ export function showUploadResult(result, target = $("#upload-result")) {
 }
 
 /**
- * Add files to a class of `projectId` (the open project by default), to its training samples or
- * (set "test") its test set, then refresh the page.
+ * Add files to a class of `projectId`, to its training samples (set "training") or its test set
+ * ("test"; every caller names it: a take or a misfire must not follow the Samples screen's switch
+ * by accident), then refresh the page.
  * Throws only when the upload itself failed: once the server kept the files, a failed refresh
  * is shown as an error but the result still comes back (so a take is never sent twice).
  */
-export async function uploadTo(className, files, fields = {}, projectId = state.projectId, set = state.sampleSet) {
+export async function uploadTo(className, files, fields, projectId, set) {
+  if (set !== "training" && set !== "test") throw new Error(`uploadTo: set must be "training" or "test", not ${set}`);
   const result = await api.addSamples(projectId, className, files, fields, set);
   if (projectId === state.projectId) await reloadProject().catch(showError);
   return result;
