@@ -107,6 +107,9 @@ def test_projects_create_list_demo_and_delete(client: TestClient) -> None:
     counts = {c["name"]: c["samples"] for c in demo.json()["classes"]}
     assert counts == {n: len(list((demo_data_dir() / "train" / n).iterdir())) for n in counts}
     assert set(counts) == {"background", "bass", "drums"} and demo.json()["hints"] == []
+    # its test set: the demo's test clips, made differently from its training clips
+    tests = {c["name"]: c["test_samples"] for c in demo.json()["classes"]}
+    assert tests == {n: len(list((demo_data_dir() / "test" / n).iterdir())) for n in tests} and min(tests.values())
     listed = client.get("/api/projects").json()
     assert [p["id"] for p in listed["projects"]] == ["band", "demo set"]
     assert client.delete("/api/projects/demo set").json() == {"deleted": "demo set"}

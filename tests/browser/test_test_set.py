@@ -33,28 +33,39 @@ def test_a_test_set_is_filled_and_every_model_scored_on_it(page: Page, studio, t
     test_sets = lambda name: studio.client.get(  # noqa: E731
         f"/api/projects/{project}/classes/{name}/samples?set=test").json()["samples"]
 
-    studio.open(page, project)
-    page.click("[data-testid=class-bass]")
-    cards = page.locator("[data-testid=sample-card]")
-    trained = cards.count()
-    assert trained > 0
+    demo_tests = len(list((demo_data_dir() / "test" / "bass").iterdir()))
+    assert len(test_sets("bass")) == demo_tests, "the demo project comes with the demo's test clips"
 
+    studio.open(page, project)
+    cards = page.locator("[data-testid=sample-card]")
     # the switch: the grid, the headings and where files go all change with it
+    page.fill("#new-class-name", "guitar")
+    page.click("#add-class-btn")
+    expect(page.locator("#class-title")).to_have_text("guitar")
     page.click("#set-test")
     expect(page.locator("#sample-heading")).to_have_text("Test set")
     expect(page.locator("#set-note")).to_be_visible()
     expect(page.locator("#upload-card h3")).to_contain_text("into the test set")
     expect(page.locator("#sample-grid")).to_contain_text("No test samples yet")
-    held_out = sorted((demo_data_dir() / "test" / "bass").glob("*"))[:2]
+    page.click("[data-testid=class-bass]")  # the switch stays on the test set from class to class
+    expect(cards).to_have_count(demo_tests)
+    page.click("#set-training")
+    trained = len(studio.samples(project, "bass"))
+    expect(cards).to_have_count(trained)
+    page.click("#set-test")
+    expect(cards).to_have_count(demo_tests)
+
     drum_hit = sorted((demo_data_dir() / "test" / "drums").glob("*"))[0]
     wrong = tmp_path / "mislabelled-drum.ogg"  # a drum hit put in bass's test set: a mistake to hear
     wrong.write_bytes(drum_hit.read_bytes())
-    page.set_input_files("#sample-files", [str(p) for p in [*held_out, wrong]])
-    expect(page.locator("[data-testid=added-count]")).to_have_text("Added 3 samples.")
-    expect(cards).to_have_count(3)
-    expect(cards.locator("[data-action=to-training]")).to_have_count(3)
-    assert sorted(s["id"] for s in test_sets("bass")) == sorted(p.name for p in [*held_out, wrong])
-    expect(page.locator("[data-testid=count-bass]")).to_contain_text("test 3")
+    other = _long_take(tmp_path / "other-room.wav", seconds=2.0)
+    page.set_input_files("#sample-files", [str(other), str(wrong)])
+    expect(page.locator("[data-testid=added-count]")).to_have_text("Added 2 samples.")
+    expect(cards).to_have_count(demo_tests + 2)
+    expect(cards.locator("[data-action=to-training]")).to_have_count(demo_tests + 2)
+    assert {"other-room.wav", wrong.name} <= {s["id"] for s in test_sets("bass")}
+    assert "other-room.wav" not in {s["id"] for s in studio.samples(project, "bass")}
+    expect(page.locator("[data-testid=count-bass]")).to_contain_text(f"test {demo_tests + 2}")
 
     # a recording made while the switch says "test set" lands there
     page.click("#mic-btn")
@@ -64,7 +75,7 @@ def test_a_test_set_is_filled_and_every_model_scored_on_it(page: Page, studio, t
     page.fill("#rec-length", "1")
     page.click("#record-btn")
     expect(page.locator("#rec-status")).to_contain_text("Saved 1 sample(s)", timeout=15000)
-    expect(cards).to_have_count(4)
+    expect(cards).to_have_count(demo_tests + 3)
     assert any(s["recording"].startswith("take-") for s in test_sets("bass"))
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "test-set")
@@ -82,8 +93,10 @@ def test_a_test_set_is_filled_and_every_model_scored_on_it(page: Page, studio, t
     assert sum(s["recording"] == "jam" for s in test_sets("bass")) == 4
 
     # every model scored on it, side by side, with the mistakes to hear
+    total = sum(c["test_samples"] for c in studio.project(project)["classes"])
     page.click("#tab-evaluate")
-    expect(page.locator("[data-testid=testset-summary]")).to_contain_text("8 clips: bass 8")
+    expect(page.locator("[data-testid=testset-summary]")).to_contain_text(
+        f"{total} clips: Background Noise 10, bass {demo_tests + 7}, drums 10")
     page.click("#testset-run")
     table = page.locator("[data-testid=side-by-side]")
     expect(table.locator("tbody tr")).to_have_count(2, timeout=30000)
@@ -107,5 +120,5 @@ def test_a_test_set_is_filled_and_every_model_scored_on_it(page: Page, studio, t
     page.locator("[data-testid=sample-card][data-sample='jam_nohash_000.wav'] [data-action=to-training]").click()
     expect(page.locator("[data-testid=toast-info] .toast-text").last).to_have_text(
         "Moved 4 clips of jam to the training samples of bass.")
-    expect(cards).to_have_count(4)
+    expect(cards).to_have_count(demo_tests + 3)
     assert not page_errors

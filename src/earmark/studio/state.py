@@ -205,14 +205,17 @@ class Studio:
 
 
 def fill_with_demo(project: Project) -> None:
-    """Copy the built-in bass / drums / background demo set into a project's samples."""
-    source = demo_data_dir() / "train"
-    for folder in sorted(p for p in source.iterdir() if p.is_dir()):
-        name = BACKGROUND_LABEL if is_background_name(folder.name) else folder.name
-        target = project.samples_dir / name
-        target.mkdir(parents=True, exist_ok=True)
-        for file in sorted(folder.iterdir()):
-            if file.is_file():
-                shutil.copy2(file, free_path(target / file.name))
+    """Copy the built-in bass / drums / background demo set into a project: its training clips into
+    the samples, its test clips (made differently: other mixes, tempos, kits and rooms) into the
+    test set, so that a model of the demo can be scored on new recordings at once."""
+    for split, root in (("train", project.samples_dir), ("test", project.test_dir)):
+        source = demo_data_dir() / split
+        for folder in sorted(p for p in source.iterdir() if p.is_dir()) if source.is_dir() else []:
+            name = BACKGROUND_LABEL if is_background_name(folder.name) else folder.name
+            target = root / name
+            target.mkdir(parents=True, exist_ok=True)
+            for file in sorted(folder.iterdir()):
+                if file.is_file():
+                    shutil.copy2(file, free_path(target / file.name))
     if not any(project.samples_dir.iterdir()):
         raise ParameterError("the built-in demo set is missing from this installation; reinstall earmark")
