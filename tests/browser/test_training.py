@@ -25,6 +25,10 @@ def test_train_shows_curves_and_a_clickable_confusion_matrix(page: Page, studio,
     expect(page.locator("#train-status")).to_contain_text(status)
     expect(page.locator("#train-status")).to_have_attribute("data-state", "done", timeout=90000)
     expect(page.locator("#train-status")).to_contain_text("validation accuracy")
+    # and, beside it, the figure on recordings it never heard: the demo project's test set
+    tests = sum(c["test_samples"] for c in studio.project(demo_project)["classes"])
+    expect(page.locator("[data-testid=train-test]")).to_contain_text(
+        re.compile(rf"On the project's test set: \d+\.\d % \({tests} clips it never trained on; validation"))
     expect(page.locator("#loss-chart")).to_have_attribute("data-points", "12")
     expect(page.locator("#acc-chart")).to_have_attribute("data-points", "12")
     expect(page.locator("#train-progress")).to_have_attribute("data-state", "done")

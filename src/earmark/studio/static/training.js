@@ -136,6 +136,30 @@ async function showWarnings(j) {
   }
 }
 
+/** How the new model does on the project's test set (recordings it never heard), beside its
+ *  validation figure; or how to get such a figure when the project has no test set. */
+async function showTestScore(j) {
+  const line = $("#train-test");
+  const project = state.project;
+  if (!ours(j) || !project || project.id !== j.project) return;
+  if (!project.test_samples) {
+    line.textContent = "For a figure on recordings the model never heard, give the project a test set " +
+      "(1 · Samples, then Test set: record it apart, e.g. in another room).";
+    return;
+  }
+  line.textContent = `Scoring ${j.model.id} on the project's test set…`;
+  try {
+    const [scored] = (await api.evaluateTestSet(j.project, [j.model.id])).models;
+    if (!ours(j) || state.projectId !== j.project) return;
+    line.textContent = scored.error ? scored.error
+      : `On the project's test set: ${pct(scored.accuracy)} (${scored.n_clips} clips it never trained on` +
+        `${j.model.val_accuracy != null ? `; validation ${pct(j.model.val_accuracy)}` : ""}). ` +
+        "Every model side by side: 4 · Evaluate.";
+  } catch (err) {
+    if (ours(j)) line.textContent = `Not scored on the test set: ${err.message}`;
+  }
+}
+
 async function finished(j) {
   if (!ours(j)) {
     // another project's run ended: this one may train now; its own page tells how it went
@@ -157,7 +181,10 @@ async function finished(j) {
   } catch (err) {
     showError(err);
   }
-  if (j.state === "done" && j.model) await showWarnings(j);
+  if (j.state === "done" && j.model) {
+    await showWarnings(j);
+    await showTestScore(j);
+  }
 }
 
 function follow(j) {
@@ -180,6 +207,7 @@ export function initTraining() {
         throw err;
       }
       noteList($("#train-warnings"), []);
+      $("#train-test").textContent = "";
       const j = await api.train(state.projectId, chosen);
       follow(j);
     }).then(updateTrainButton);
@@ -203,6 +231,7 @@ export function initTraining() {
     if (switched) {
       resetSettings();
       noteList($("#train-warnings"), []);
+      $("#train-test").textContent = "";
     }
     if (running(t) && (!job || job.id !== t.id || switched)) {
       follow(t);
