@@ -239,6 +239,7 @@ export function initSamples() {
   let shown = null; // "class|set|count" of the grid on show
   const key = (c) => c && `${c.name}|${state.sampleSet}|${state.sampleSet === "test" ? c.test_samples : c.samples}`;
   on("project", (project, { switched }) => {
+    if (switched) state.sampleSet = "training"; // another project opens on its training samples
     renderClasses(project);
     renderClassHead();
     const c = classInfo();
