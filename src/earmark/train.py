@@ -538,7 +538,8 @@ def _finish(clf: Classifier, dataset: Dataset, train_clips: list[Clip], val_clip
                                        labels=clf.labels)
     # what to_dict derives for a person (warnings, test clips seen in training) is left out: it is
     # worked out again from the figures whenever the report is shown, so it never goes stale
-    validation = {k: v for k, v in report.to_dict().items() if k not in ("warnings", "seen_in_training")}
+    validation = {k: v for k, v in report.to_dict().items()
+                  if k not in ("warnings", "seen_in_training", "split_recordings")}
     clf.manifest.metrics = {"validation": validation, "history": [h.to_dict() for h in history],
                             "train_seconds": round(seconds, 2),
                             "validation_clips": _clip_outcomes(val_clips, val_probs, clf.labels,
