@@ -136,3 +136,24 @@ def test_a_test_folder_of_no_class_is_named(studio: tuple[TestClient, Project, s
     (project.test_dir / "Guitar").mkdir()
     shutil.copy(project.test_dir / "bass" / "riff.wav", project.test_dir / "Guitar" / "g.wav")
     assert_error(client.post(f"{BASE}/test/evaluate"), 422, "DatasetError", r"match no class .*\['Guitar'\]")
+
+
+def test_a_validation_clip_moved_to_the_test_set_is_still_heard_under_the_hood(
+        tmp_path: Path, small_dataset: Path, trained_classifier: Classifier) -> None:
+    project = Project.create(tmp_path / "projects" / "band")
+    shutil.rmtree(project.samples_dir)
+    shutil.copytree(small_dataset, project.samples_dir)  # the files the model's validation clips name
+    model_id = project.save_model(trained_classifier).id
+    with make_client(tmp_path / "projects") as client:
+        cells = client.get(f"{BASE}/models/{model_id}").json()["validation"]["cells"]
+        clip = next(c for refs in cells.values() for c in refs)
+        assert clip["exists"] and not clip["test"]
+        client.post(f"{BASE}/samples/{clip['class_name']}/{clip['id']}/to-test").raise_for_status()
+        cells = client.get(f"{BASE}/models/{model_id}").json()["validation"]["cells"]
+        [moved] = [c for refs in cells.values() for c in refs if c["id"] == clip["id"]]
+        assert moved["exists"] and moved["test"] and "set=test" in moved["audio_url"]
+        assert client.get(moved["audio_url"]).status_code == 200
+        client.delete(f"{BASE}/samples/{clip['class_name']}/{clip['id']}?set=test").raise_for_status()
+        cells = client.get(f"{BASE}/models/{model_id}").json()["validation"]["cells"]
+        [gone] = [c for refs in cells.values() for c in refs if c["id"] == clip["id"]]
+        assert not gone["exists"] and not gone["test"]

@@ -184,6 +184,21 @@ def test_a_clip_gone_since_training_is_shown_without_fetching_it(page: Page, stu
     assert not page_errors
 
 
+def test_a_clip_moved_to_the_test_set_plays_from_there(page: Page, studio, demo_project, demo_model,
+                                                       page_errors) -> None:
+    """A validation clip whose recording went to the test set since: the card says so, plays it
+    from the test set (the server's addresses, as given) and offers no training-set actions."""
+    def in_test_set(ref: dict[str, Any]) -> None:
+        ref.update(test=True, audio_url=ref["audio_url"].replace("?v=", "?set=test&v="))
+
+    _, clip = open_cell_clip(page, studio, demo_project, demo_model["id"], in_test_set)
+    expect(clip).to_contain_text("in the test set now")
+    expect(clip.locator("audio")).to_have_attribute("src", re.compile(r"\?set=test&v="))
+    expect(clip.locator("[data-action=delete]")).to_have_count(0)
+    expect(clip.locator("[data-move-to]")).to_have_count(0)
+    assert not page_errors
+
+
 def test_a_clip_deleted_from_a_cell_comes_back_with_undo(page: Page, studio, demo_project, demo_model,
                                                          page_errors) -> None:
     given, clip = open_cell_clip(page, studio, demo_project, demo_model["id"], lambda ref: None)

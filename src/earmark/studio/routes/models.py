@@ -22,7 +22,7 @@ from ...intake import folder_per_class
 from ...project import Project
 from ..deps import ProjectDep, StudioDep
 from ..inference import live_session, predict_request
-from ..links import model_view, sample_base, sample_version
+from ..links import model_view, sample_base, sample_query, sample_version
 from ..schemas import ModelRename
 from ..uploads import Upload, as_upload, read_upload
 
@@ -32,25 +32,29 @@ router = APIRouter(prefix="/api/projects/{project}", tags=["models"])
 def _cells(project: Project, clips: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Validation clips per confusion cell ``"TRUE|PREDICTED"``, with where to hear and see them."""
     cells: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    versions: dict[tuple[str, str], str] = {}
+    versions: dict[tuple[str, str], tuple[str, bool]] = {}
     for clip in clips:
-        # where the clip's file is now: its class renamed or the file moved since training
+        # where the clip's file is now: its class renamed or the file moved since training, or
+        # moved (with its recording) to the test set
         trained_class, _, trained_id = str(clip["file"]).partition("/")
         class_name, sample_id = project.locate_sample(trained_class, trained_id)
         key = (class_name, sample_id)
         if key not in versions:  # several clips may come from one file: look it up once
-            versions[key] = sample_version(project, class_name, sample_id)
-        version = versions[key]
-        exists = version != "gone"
+            version = sample_version(project, class_name, sample_id)
+            in_test = version == "gone" and (version := sample_version(project, class_name, sample_id,
+                                                                       test=True)) != "gone"
+            versions[key] = (version, in_test)
+        version, in_test = versions[key]
         base = sample_base(project, class_name, sample_id)
         # a clip cut from a longer file plays (a media fragment) and shows just its part
         part = f"#t={clip['start_s']:.3f},{clip['end_s']:.3f}" if clip["start_s"] > 0 else ""
         picture = f"&start_s={clip['start_s']:.3f}&end_s={clip['end_s']:.3f}" if clip["start_s"] > 0 else ""
+        query = sample_query(version, test=in_test)
         cells[f"{clip['true']}|{clip['predicted']}"].append({
             "class_name": class_name, "id": sample_id, "start_s": clip["start_s"], "end_s": clip["end_s"],
-            "confidence": clip["confidence"], "exists": exists,
-            "audio_url": f"{base}/audio?v={version}{part}",
-            "spectrogram_url": f"{base}/spectrogram.png?v={version}{picture}"})
+            "confidence": clip["confidence"], "exists": version != "gone", "test": in_test,
+            "audio_url": f"{base}/audio{query}{part}",
+            "spectrogram_url": f"{base}/spectrogram.png{query}{picture}"})
     return dict(cells)
 
 

@@ -73,7 +73,8 @@ export function clipSpan(ref) {
  */
 function clipCard(ref) {
   const classes = (state.project && state.project.classes) || [];
-  const status = h("span", { class: "clip-status" }, ref.exists === false ? "moved or deleted since training" : "");
+  const status = h("span", { class: "clip-status" }, ref.exists === false ? "moved or deleted since training"
+    : ref.test ? "in the test set now (moved there with its recording)" : "");
   const actions = h("div", { class: "clip-actions" });
   const span = clipSpan(ref);
   const gone = ref.exists === false; // nothing to fetch: no broken picture, no player that cannot play
@@ -86,7 +87,7 @@ function clipCard(ref) {
     gone ? "" : h("audio", { controls: true, preload: "none", src: ref.audio_url, "data-testid": "cell-clip-audio",
       "aria-label": `Play ${ref.id}` }),
     actions, status);
-  if (!gone) {
+  if (!gone && !ref.test) { // a clip in the test set now is heard here, and changed in Samples
     const done = (text) => {
       card.classList.add("gone");
       actions.replaceChildren();
