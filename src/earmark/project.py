@@ -536,9 +536,9 @@ class Project:
             # test samples last: their class comes back first, when the delete took it
             for deleted in sorted(folder.iterdir(), key=lambda p: (p.name == _TRASHED_TEST, p.name)):
                 if deleted.name == _TRASHED_TEST:
-                    in_test, in_training = self._restore_test(deleted)
-                    moved_test.extend(in_test)
-                    moved.extend(in_training)
+                    to_test, to_training = self._restore_test(deleted)
+                    moved_test.extend(to_test)
+                    moved.extend(to_training)
                     continue
                 if deleted.name == _TRASHED_MODELS:
                     self.models_dir.mkdir(exist_ok=True)
@@ -557,22 +557,25 @@ class Project:
                 if class_dir.name != deleted.name:  # joined under another name: clips follow it
                     self._remember("renamed_classes", deleted.name, class_dir.name)
                 for entry in sorted(deleted.iterdir()):  # entries as they are: links are not followed
-                    if self._joins_test(class_dir, entry, test=False):  # its take went to the test set since
-                        test_dir = self.set_dir(class_dir.name, test=True)
-                        test_dir.mkdir(parents=True, exist_ok=True)
-                        target = free_path(test_dir / entry.name)
-                        entry.rename(target)
-                        moved_test.append((test_dir, target))
-                        continue
-                    target = free_path(class_dir / entry.name)
-                    entry.rename(target)
-                    moved.append((class_dir, target))
+                    folder_now, target, in_test = self._put_back(entry, class_dir, test=False)
+                    (moved_test if in_test else moved).append((folder_now, target))
                 deleted.rmdir()
             folder.rmdir()
         samples = [sample for class_dir, path in moved for sample in self._samples_under(class_dir, path)]
         samples += [sample for class_dir, path in moved_test
                     for sample in self._samples_under(class_dir, path, test=True)]
         return Restored(samples=samples, models=models)
+
+    def _put_back(self, entry: Path, class_dir: Path, *, test: bool) -> tuple[Path, Path, bool]:
+        """Move a deleted ``entry`` of class ``class_dir`` (from its test set with ``test``) back
+        under a free name, into the set :meth:`_joins_test` says; ``(that set's folder, where it
+        went, whether that is the test set)``."""
+        in_test = self._joins_test(class_dir, entry, test=test)
+        folder = self.set_dir(class_dir.name, test=in_test)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = free_path(folder / entry.name)
+        entry.rename(target)
+        return folder, target, in_test
 
     def _joins_test(self, class_dir: Path, entry: Path, *, test: bool) -> bool:
         """Whether a deleted file ``entry`` of class ``class_dir``, from the test set with ``test``,
@@ -607,14 +610,8 @@ class Project:
                 moved.append((test_dir, test_dir))
                 continue
             for entry in sorted(trashed_class.iterdir()):
-                if not self._joins_test(class_dir, entry, test=True):  # its take went back to training since
-                    target = free_path(class_dir / entry.name)
-                    entry.rename(target)
-                    moved_back.append((class_dir, target))
-                    continue
-                target = free_path(test_dir / entry.name)
-                entry.rename(target)
-                moved.append((test_dir, target))
+                folder_now, target, in_test = self._put_back(entry, class_dir, test=True)
+                (moved if in_test else moved_back).append((folder_now, target))
             trashed_class.rmdir()
         deleted.rmdir()
         return moved, moved_back
