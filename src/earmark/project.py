@@ -355,9 +355,10 @@ class Project:
                                f"{orphans}; rename each to its class's folder name ({self.class_names()}), "
                                "or move it out of test/")
         if not any(self.samples(name, test=True) for name in self.class_names()):
-            raise DatasetError(f"project {self.name!r} has no test set yet: put recordings that training must not "
-                               f"see in {self.test_dir}{os.sep}<class>{os.sep} (in the studio: Samples, then Test "
-                               "set), or give a folder with one subfolder per class")
+            raise DatasetError(f"project {self.name!r} has no test set yet: add recordings that training must not "
+                               "see (in the studio: Samples, switch a class to its Test set, then record, upload, or "
+                               f"\"Move to test set\"; on disk: {self.test_dir}{os.sep}<class>{os.sep}), or give a "
+                               "folder with one subfolder per class")
         return self.test_dir
 
     # -- classes -----------------------------------------------------------------------

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...classifier import Classifier
 from ...dataset import CLIP_S, Dataset, load_dataset
-from ...errors import DatasetError, ParameterError
+from ...errors import ParameterError
 from ...evaluate import evaluate
 from ...project import Project
 from ..deps import ProjectDep, StudioDep
@@ -38,10 +38,7 @@ async def evaluate_on_test_set(project: ProjectDep, studio: StudioDep,
 
 
 def _score(project: Project, models: dict[str, Classifier]) -> dict[str, Any]:
-    if not any(project.samples(name, test=True) for name in project.class_names()):
-        raise DatasetError("the test set is empty: in Samples, switch a class to its test set and record or "
-                           "upload there, or move recordings there with \"Move to test set\"")
-    folder = project.check_test_set()  # a folder in test/ that is no class's: named, with what to do
+    folder = project.check_test_set()  # empty, or a folder in test/ that is no class's: says what to do
     loaded: dict[int, Dataset] = {}  # decoded once per sample rate
     results: list[dict[str, Any]] = []
     for model_id, clf in models.items():
