@@ -158,3 +158,10 @@ def test_a_validation_clip_moved_to_the_test_set_is_still_heard_under_the_hood(
         cells = client.get(f"{BASE}/models/{model_id}").json()["validation"]["cells"]
         [gone] = [c for refs in cells.values() for c in refs if c["id"] == clip["id"]]
         assert not gone["exists"] and not gone["test"]
+
+
+def test_scoring_without_a_model_says_where_to_get_one(tmp_path: Path) -> None:
+    Project.create(tmp_path / "projects" / "band")
+    with make_client(tmp_path / "projects") as client:
+        assert_error(client.post(f"{BASE}/test/evaluate"), 400, "ParameterError",
+                     r"no model to score yet: train one \(2 · Train\), or import one \(5 · Keep & share\)")

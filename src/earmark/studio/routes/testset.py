@@ -32,7 +32,7 @@ async def evaluate_on_test_set(project: ProjectDep, studio: StudioDep,
     """
     ids = list(dict.fromkeys(body.models if body else [])) or [m.id for m in project.models()]
     if not ids:
-        raise ParameterError("there is no model to score yet: train one (tab 3), or import one")
+        raise ParameterError("there is no model to score yet: train one (2 · Train), or import one (5 · Keep & share)")
     models = {i: await run_in_threadpool(studio.classifier, project.model_path(i)) for i in ids}
     return await run_in_threadpool(_score, project, models)
 
