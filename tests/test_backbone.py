@@ -161,7 +161,7 @@ def _run_as_nobody(folder: Path) -> subprocess.CompletedProcess[str]:
 
 def test_a_backbone_for_another_network_is_refused_by_shape(backbone_folder: Path) -> None:
     tiny = build_model(n_classes=3, features=FeatureConfig(), arch=ArchSpec(name="tiny"))
-    tensors = {k: v for k, v in tiny.state_dict().items() if not k.startswith("head.")}
+    tensors = {k: v.contiguous() for k, v in tiny.state_dict().items() if not k.startswith("head.")}
     meta = {"name": "liar", "arch": json.dumps(ArchSpec().to_dict()),
             "features": json.dumps(FeatureConfig().to_dict()), "classes": "[]", "trained_on": "a test",
             "weights_sha256": bb.weights_digest(tensors)}

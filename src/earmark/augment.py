@@ -108,10 +108,10 @@ class Reverb(Transform):
         rt60 = rng.uniform(self.min_rt60_s, self.max_rt60_s)
         n = int(min(rt60, 1.0) * sample_rate)
         t = np.arange(n) / sample_rate
-        ir = rng.standard_normal(n) * np.exp(-6.9 * t / rt60)
+        ir = rng.standard_normal(n, dtype=np.float32) * np.exp(-6.9 * t / rt60).astype(np.float32)
         # Darker tails: a one-pole low-pass on the impulse response.
-        ir = signal.lfilter([1 - (a := rng.uniform(0.0, 0.8))], [1, -a], ir)
-        ir /= np.sqrt(np.sum(ir**2)) + 1e-9
+        ir = signal.lfilter([1 - (a := rng.uniform(0.0, 0.8))], [1, -a], ir).astype(np.float32)
+        ir /= np.sqrt(np.sum(ir**2)) + 1e-9  # single precision throughout: the convolution is the cost
         wet = signal.fftconvolve(y, ir)[: y.shape[0]]
         mix = rng.uniform(0.2, self.max_wet)
         out = (1 - mix) * y + mix * wet * (np.std(y) / (np.std(wet) + 1e-9))
@@ -252,16 +252,25 @@ def compose_phrase(sounds: list[np.ndarray], n: int, *, sample_rate: int,
     step = 60.0 / rng.uniform(60, 200) / rng.choice([1, 2, 4])
     t = rng.uniform(-step, step)
     while t < n / sample_rate:
-        y = sounds[rng.integers(len(sounds))]
-        if rng.random() < 0.5:  # staccato: cut and fade
-            keep = int(rng.uniform(0.05, 0.6) * sample_rate)
-            y = y[:keep] * np.linspace(1.0, 0.0, min(keep, y.shape[0]), dtype=np.float32)
-        start = int(t * sample_rate + rng.normal(0, 0.01) * sample_rate)
-        gain = 10 ** (rng.uniform(-12, 0) / 20)
-        lo, hi = max(start, 0), min(start + y.shape[0], n)
-        if hi > lo:
-            out[lo:hi] += gain * y[lo - start : hi - start]
+        _place(out, sounds[rng.integers(len(sounds))], t, sample_rate=sample_rate, rng=rng)
         if rng.random() < 0.2:
             continue  # an overlapping event at the same time
         t += step * rng.choice([1, 1, 1, 2, 3])
+    if not out.any():  # the first note ended before the window and the next began after it
+        _place(out, sounds[rng.integers(len(sounds))], rng.uniform(0, n / sample_rate / 2), sample_rate=sample_rate,
+               rng=rng)
     return out
+
+
+def _place(out: np.ndarray, y: np.ndarray, t: float, *, sample_rate: int, rng: np.random.Generator) -> None:
+    """Add ``y`` into ``out`` at about ``t`` seconds: left ringing or cut short (staccato), at a
+    random accent, with a little timing jitter."""
+    n = out.shape[0]
+    if rng.random() < 0.5:  # staccato: cut and fade
+        keep = int(rng.uniform(0.05, 0.6) * sample_rate)
+        y = y[:keep] * np.linspace(1.0, 0.0, min(keep, y.shape[0]), dtype=np.float32)
+    start = int(t * sample_rate + rng.normal(0, 0.01) * sample_rate)
+    gain = 10 ** (rng.uniform(-12, 0) / 20)
+    lo, hi = max(start, 0), min(start + y.shape[0], n)
+    if hi > lo:
+        out[lo:hi] += gain * y[lo - start : hi - start]

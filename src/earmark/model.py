@@ -89,9 +89,18 @@ class ArchSpec:
                    head_hidden=int(data.get("head_hidden", 0)))
 
 
+class _Conv2d(nn.Conv2d):
+    """A convolution whose output is channels-last. From one input channel PyTorch gives the usual
+    layout (the two are the same for one channel), and the max pooling after it is then the
+    slowest step of the network: about 16 ms of 45 for a batch of 64 windows on one core."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x).contiguous(memory_format=torch.channels_last)
+
+
 def _block(c_in: int, c_out: int, pool: tuple[int, int]) -> nn.Sequential:
     return nn.Sequential(
-        nn.Conv2d(c_in, c_out, 3, padding=1, bias=False),
+        _Conv2d(c_in, c_out, 3, padding=1, bias=False),
         nn.BatchNorm2d(c_out),
         nn.ReLU(inplace=True),
         nn.MaxPool2d(pool),
@@ -115,7 +124,13 @@ class SoundNet(nn.Module):
         layers.append(nn.Sequential(
             nn.Conv2d(chans[-2], chans[-1], 3, padding=1, bias=False),
             nn.BatchNorm2d(chans[-1]), nn.ReLU(inplace=True)))
+        # Channels-last: on a CPU, PyTorch's max pooling over (batch, channels, rows, frames) is
+        # slower than the convolutions around it; with channels last the body runs in about half
+        # the time. (Model files keep the usual layout: ``modelfile`` makes the weights contiguous.)
         self.body = nn.Sequential(*layers)
+        for weight in self.body.parameters():
+            weight.data = weight.data.contiguous(memory_format=torch.channels_last if weight.dim() == 4 else
+                                                 torch.contiguous_format)
         self.pooling = arch.pooling
         if arch.pooling == "frequency-projection":
             rows = features.n_mels >> (len(chans) - 2)  # each pooled block halves frequency (floor)
@@ -136,7 +151,7 @@ class SoundNet(nn.Module):
 
     def embed_features(self, feats: torch.Tensor) -> torch.Tensor:
         """Pooled embedding of normalised log-mel ``(batch, n_mels, n_frames)``."""
-        h = self.body(feats.unsqueeze(1))  # (batch, channels, rows, frames)
+        h = self.body(feats.unsqueeze(1).contiguous(memory_format=torch.channels_last))  # (batch, chans, rows, frames)
         if self.pooling == "frequency-projection":
             b, c, rows, t = h.shape
             h = torch.relu(self.project(h.reshape(b, c * rows, t)))

@@ -41,7 +41,7 @@ from .modelfile import TRAIN_FINGERPRINTS, Manifest
 from .project import set_folder
 
 __all__ = ["TrainSettings", "EpochRecord", "train", "feature_augment", "update_ema", "LEARNING_RATE",
-           "LEARNING_RATE_TUNING_BACKBONE", "HEAD_HIDDEN_FROZEN"]
+           "LEARNING_RATE_TUNING_BACKBONE", "HEAD_HIDDEN_FROZEN", "MAX_WORKERS"]
 
 #: Peak learning rates when ``TrainSettings.learning_rate`` is left out. Fine-tuning the pretrained
 #: backbone (``freeze_backbone=False``) wants a gentler one: on the cross-domain benchmark 1e-3
@@ -59,6 +59,9 @@ LEARNING_RATE = 3e-3
 #: time. Everywhere else the head stays linear (0): training from scratch, the hidden layer scored
 #: 73.3 / 75.2 % worst / mean cross-domain against 75.7 / 76.5 % without it.
 HEAD_HIDDEN_FROZEN = 128
+
+#: The most processes that may make training examples (``TrainSettings.workers``).
+MAX_WORKERS = 32
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ class TrainSettings:
     n_mels: int = 64
     top_db: float = 60.0
     threads: int = 0
-    workers: int = 1
+    workers: int | None = None
     backbone: str = AUTO
     freeze_backbone: bool = True
     head_hidden: int | None = None
@@ -135,7 +138,8 @@ class TrainSettings:
             (self.steps_per_epoch >= 0, f"steps_per_epoch must be >= 0, got {self.steps_per_epoch}"),
             (self.head_hidden is None or 0 <= self.head_hidden <= MAX_HEAD_HIDDEN,
              f"head_hidden must be 0 (a linear head) to {MAX_HEAD_HIDDEN}, got {self.head_hidden}"),
-            (self.workers in (0, 1), f"workers must be 0 (make examples in this process) or 1, got {self.workers}"),
+            (self.workers is None or 0 <= self.workers <= MAX_WORKERS,
+             f"workers must be 0 (make examples in this process) to {MAX_WORKERS}, got {self.workers}"),
             (0 <= self.threads <= 1024, f"threads must be 0 (as many as the machine has) to 1024, got {self.threads}"),
         ]
         for ok, message in checks:
@@ -164,6 +168,15 @@ class TrainSettings:
         head_hidden = self.head_hidden if self.head_hidden is not None else HEAD_HIDDEN_FROZEN if frozen else 0
         return replace(self, backbone=backbone, learning_rate=learning_rate, freeze_backbone=frozen,
                        head_hidden=head_hidden)
+
+    def example_workers(self) -> int:
+        """Processes that make training examples: ``workers``, or for ``None`` about two thirds of
+        the machine's cores (at least one, at most six). Making examples is most of a run's work
+        (about 70 % on 2 cores with the frozen backbone); the process that trains waits for them
+        otherwise. A run's result does not depend on this number (see :class:`_ExampleMaker`)."""
+        if self.workers is not None:
+            return self.workers
+        return min(6, max(1, math.ceil(2 * (os.cpu_count() or 2) / 3)))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -224,35 +237,40 @@ def sounding_starts(y: np.ndarray, *, window: int, sample_rate: int) -> np.ndarr
 
 
 class _ExampleMaker:
-    """Makes augmented training windows, class-balanced."""
+    """Makes augmented training windows, class-balanced.
+
+    Batch ``i`` draws from its own generator, seeded with ``(seed, 1, i)``: any number of
+    worker processes can make batches side by side, and a seed still gives one exact run.
+    """
 
     def __init__(self, pools: _Pools, *, labels: list[str], window: int, sample_rate: int,
-                 augment: bool, rng: np.random.Generator) -> None:
+                 augment: bool, seed: int) -> None:
         self.pools, self.labels, self.window = pools, labels, window
-        self.sample_rate, self.augment, self.rng = sample_rate, augment, rng
+        self.sample_rate, self.augment, self.seed = sample_rate, augment, seed
         self.chain = default_chain()
         self.noise = MixNoise(p=0.9, min_snr_db=0.0, max_snr_db=35.0, p_synthetic=0.5)
         self.shorten = Shorten(p=0.5)
 
-    def _crop_sound(self, k: int) -> np.ndarray:
+    def _crop_sound(self, k: int, rng: np.random.Generator) -> np.ndarray:
         """A window of one of class ``k``'s clips, placed where it sounds (not in a silent tail)."""
-        i = int(self.rng.integers(len(self.pools.by_class[k])))
+        i = int(rng.integers(len(self.pools.by_class[k])))
         y, starts = self.pools.by_class[k][i], self.pools.starts[k][i]
         n = self.window
         if y.shape[0] <= n:
             out = np.zeros(n, np.float32)
-            offset = int(self.rng.integers(0, n - y.shape[0] + 1)) if self.augment else 0
+            offset = int(rng.integers(0, n - y.shape[0] + 1)) if self.augment else 0
             out[offset : offset + y.shape[0]] = y
             return out
-        start = int(starts[self.rng.integers(len(starts))]) if self.augment else int(starts[0])
+        start = int(starts[rng.integers(len(starts))]) if self.augment else int(starts[0])
         return y[start : start + n]
 
-    def make(self, k: int) -> np.ndarray:
-        sr, rng, n = self.sample_rate, self.rng, self.window
+    def make(self, k: int, rng: np.random.Generator) -> np.ndarray:
+        """One augmented window of class ``k``."""
+        sr, n = self.sample_rate, self.window
         sounds = self.pools.by_class[k]
         is_background = self.labels[k] == BACKGROUND_LABEL
         if not self.augment:
-            return self._crop_sound(k)
+            return self._crop_sound(k, rng)
         if is_background:
             if rng.random() < 0.04:  # digital silence (a muted input, a pause) is "nothing" too
                 return np.zeros(n, np.float32)
@@ -265,7 +283,7 @@ class _ExampleMaker:
             if rng.random() < 0.5:
                 y = compose_phrase(self.pools.trimmed[k], n, sample_rate=sr, rng=rng)
             else:
-                y = self.shorten(self._crop_sound(k), sample_rate=sr, rng=rng)
+                y = self.shorten(self._crop_sound(k, rng), sample_rate=sr, rng=rng)
             y = self.chain(y, sample_rate=sr, rng=rng)[:n]
             if y.shape[0] < n:
                 y = np.pad(y, (0, n - y.shape[0]))
@@ -273,9 +291,11 @@ class _ExampleMaker:
         y = y * np.float32(10 ** (rng.uniform(-30, 0) / 20) / (np.abs(y).max() + 1e-9))
         return y.astype(np.float32)
 
-    def batch(self, size: int) -> tuple[torch.Tensor, torch.Tensor]:
-        ks = self.rng.integers(0, len(self.labels), size=size)
-        x = np.stack([self.make(int(k)) for k in ks])
+    def batch(self, index: int, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Batch number ``index`` of the run: ``size`` windows and their class numbers."""
+        rng = np.random.default_rng([self.seed, 1, index])
+        ks = rng.integers(0, len(self.labels), size=size)
+        x = np.stack([self.make(int(k), rng) for k in ks])
         return torch.from_numpy(x), torch.from_numpy(ks.astype(np.int64))
 
 
@@ -360,8 +380,8 @@ def train(
     threads_before = torch.get_num_threads()
     if settings.threads:
         torch.set_num_threads(settings.threads)
-    elif settings.workers:  # leave a core to the worker that makes examples
-        torch.set_num_threads(max(1, (os.cpu_count() or 2) - settings.workers))
+    elif settings.example_workers():  # leave the workers that make examples their cores
+        torch.set_num_threads(max(1, (os.cpu_count() or 2) - settings.example_workers()))
     try:
         return _train(data, settings=settings, progress=progress, should_stop=should_stop)
     finally:
@@ -438,7 +458,7 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
     window = int(round(settings.window_s * features.sample_rate))
     pools = _Pools.from_clips(train_clips, labels, sample_rate=features.sample_rate, window=window)
     maker = _ExampleMaker(pools, labels=labels, window=window, sample_rate=features.sample_rate,
-                          augment=settings.augment, rng=np.random.default_rng([settings.seed, 1]))
+                          augment=settings.augment, seed=settings.seed)
     frozen = backbone != NONE and settings.freeze_backbone
     info = backbone_info(backbone) if frozen else None
     concepts = info.classes if info is not None and info.has_concepts and BACKGROUND_LABEL in labels else ()
@@ -462,7 +482,8 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
     run = _Run(model=model, ema=ema, optimiser=optimiser,
                schedule=torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=learning_rate,
                                                             total_steps=total, pct_start=0.15),
-               batches=iter(_batches(maker, batch_size=settings.batch_size, count=total, workers=settings.workers)),
+               batches=iter(_batches(maker, batch_size=settings.batch_size, count=total,
+                                     workers=settings.example_workers())),
                rng=np.random.default_rng(settings.seed), settings=settings, frozen=frozen)
     manifest = Manifest(labels=labels, features=features, arch=arch, window_s=settings.window_s,
                         hop_s=float(settings.hop_s or settings.window_s / 2),
@@ -572,20 +593,26 @@ class _BatchStream(torch.utils.data.IterableDataset[tuple[torch.Tensor, torch.Te
         self.maker, self.batch_size, self.count = maker, batch_size, count
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        for _ in range(self.count):
-            yield self.maker.batch(self.batch_size)
+        worker = torch.utils.data.get_worker_info()
+        first, every = (0, 1) if worker is None else (worker.id, worker.num_workers)
+        for index in range(first, self.count, every):
+            yield self.maker.batch(index, self.batch_size)
 
 
 def _batches(maker: _ExampleMaker, *, batch_size: int, count: int,
              workers: int) -> Iterable[tuple[torch.Tensor, torch.Tensor]]:
-    """``count`` training batches, made in a worker process (``workers=1``) while the main
-    process trains on the previous ones, or in this process (``workers=0``). The one worker
-    owns the example generator and its seeded RNG, so a seed still gives one exact run."""
+    """``count`` training batches, made by ``workers`` processes while the main process trains on
+    the previous ones, or in this process (``workers=0``). Worker ``w`` of ``W`` makes batches
+    ``w, w + W, …``; the loader hands them over in turn, so the order is batch 0, 1, 2, … and,
+    each batch having its own seeded generator, the run is the same for any number of workers."""
     stream = _BatchStream(maker, batch_size=batch_size, count=count)
     if workers == 0:
         return stream
-    return torch.utils.data.DataLoader(stream, batch_size=None, num_workers=1, prefetch_factor=4,
-                                       worker_init_fn=_leave_interrupts_to_the_trainer)
+    # A generator of its own: the loader draws its workers' base seed from it, not from torch's
+    # global one, which dropout in the training process uses (else workers=0 and workers=1 differ).
+    return torch.utils.data.DataLoader(stream, batch_size=None, num_workers=workers, prefetch_factor=4,
+                                       worker_init_fn=_leave_interrupts_to_the_trainer,
+                                       generator=torch.Generator().manual_seed(0))
 
 
 def _leave_interrupts_to_the_trainer(_worker: int) -> None:
