@@ -79,6 +79,10 @@ class TrainSettings:
     resolves both; the model file records the resolved values. ``head_hidden`` is the width of the
     classifier head's hidden layer (0: a linear head); ``None`` (the default) means
     :data:`HEAD_HIDDEN_FROZEN` on a frozen backbone, else 0 (:meth:`resolved` fills it in).
+    ``workers`` processes make the training examples while this one trains (``None``, the default:
+    :meth:`example_workers` picks from the cores; 0: this process makes them); a seed gives the
+    same model whatever their number. ``threads`` is torch's for training (0, the default: the
+    cores the workers leave, at least one).
     """
 
     epochs: int = 24

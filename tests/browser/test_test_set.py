@@ -121,4 +121,13 @@ def test_a_test_set_is_filled_and_every_model_scored_on_it(page: Page, studio, t
     expect(page.locator("[data-testid=toast-info] .toast-text").last).to_have_text(
         "Moved 4 clips of jam to the training samples of bass.")
     expect(cards).to_have_count(demo_tests + 3)
+
+    # the scores taken before that move say they are out of date, until taken again
+    page.click("#tab-evaluate")
+    stale = page.locator("[data-testid=testset-stale]")
+    expect(stale).to_contain_text("changed since these scores were taken")
+    expect(table.locator("tbody tr")).to_have_count(2)  # still there to read, marked
+    page.click("#testset-run")
+    expect(table.locator("tbody tr")).to_have_count(2, timeout=30000)
+    expect(stale).to_have_count(0)
     assert not page_errors

@@ -133,16 +133,44 @@ function summarizeTestSet() {
 }
 
 let scoring = 0; // the latest request: an older one that ends later, or one of another project, is not shown
+let scoredOn = null; // what the scores on screen were taken on (testSetState), or null
+
+/** What the test-set scores depend on: the models, and each class's test clips (count and length). */
+function testSetState() {
+  const project = state.project || {};
+  return JSON.stringify([(project.models || []).map((m) => m.id),
+    (project.classes || []).map((c) => [c.name, c.test_samples, c.test_seconds])]);
+}
+
+/** Scores on screen that no longer fit the project (a recording moved, a clip added, a model
+ * trained or deleted) say so, instead of passing for the current test set's. */
+function markStale() {
+  const out = $("#testset-result");
+  const stale = scoredOn !== null && scoredOn !== testSetState();
+  const note = out.querySelector("[data-testid=testset-stale]");
+  if (stale && !note) {
+    out.prepend(h("p", { class: "note", role: "status", "data-testid": "testset-stale" },
+      "The test set or the models have changed since these scores were taken: score again for the current ones."));
+  } else if (!stale && note) {
+    note.remove();
+  }
+}
 
 async function scoreTestSet() {
   const out = $("#testset-result");
   const projectId = state.projectId;
   const ticket = ++scoring;
   const current = () => ticket === scoring && projectId === state.projectId;
+  const taken = testSetState();
+  scoredOn = null;
   out.replaceChildren(h("p", { class: "muted" }, h("span", { class: "spinner" }), " Scoring every model on the test set…"));
   try {
     const result = await api.evaluateTestSet(projectId);
-    if (current()) out.replaceChildren(sideBySide(result));
+    if (current()) {
+      out.replaceChildren(sideBySide(result));
+      scoredOn = taken;
+      markStale();
+    }
   } catch (err) {
     if (!current()) return;
     out.replaceChildren(h("p", { class: "error-text" }, err.message));
@@ -155,8 +183,10 @@ export function initEvaluate() {
     summarizeTestSet();
     if (switched) { // scores of another project's test set must not stay under this one's
       scoring += 1;
+      scoredOn = null;
       $("#testset-result").replaceChildren();
     }
+    markStale();
   });
   $("#testset-run").addEventListener("click", (e) => busy(e.currentTarget, scoreTestSet));
   bindModelSelect($("#eval-model"));
