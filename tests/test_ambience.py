@@ -28,6 +28,18 @@ def test_generators_give_mono_float32_at_unit_level(make: Generator, seed: int) 
 
 
 @pytest.mark.parametrize("make", GENERATORS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("rate", [4000, 48000])
+def test_generators_hold_at_the_lowest_and_a_high_sample_rate(make: Generator, rate: int) -> None:
+    """Filters whose cutoffs are drawn in Hz stay below Nyquist: at 4 kHz an unclamped wind
+    low-pass (up to 2.5 kHz) went unstable and gave NaN, which training reports as bad data. Short
+    clips (0.25 s) too, where a sparse texture could draw no event and a voice only pauses."""
+    for seed in range(60):
+        y = make(rate // 4, sample_rate=rate, rng=np.random.default_rng(seed))
+        assert np.isfinite(y).all(), seed
+        assert np.std(y) == pytest.approx(1.0, abs=0.01), seed  # a voice's first syllable is never a pause
+
+
+@pytest.mark.parametrize("make", GENERATORS, ids=lambda f: f.__name__)
 def test_a_seed_reproduces_the_sound_and_another_changes_it(make: Generator) -> None:
     a = make(2000, sample_rate=SR, rng=np.random.default_rng(5))
     np.testing.assert_array_equal(a, make(2000, sample_rate=SR, rng=np.random.default_rng(5)))

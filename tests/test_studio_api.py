@@ -17,6 +17,7 @@ import pytest
 import soundfile as sf
 from fastapi.testclient import TestClient
 
+import earmark
 from conftest import bass_note, write_dataset
 from earmark.demo import demo_data_dir
 from earmark.project import Project
@@ -245,6 +246,22 @@ def test_training_job_reports_history_and_writes_a_model(trained: tuple[TestClie
     detail = c.get(f"/api/projects/band/models/{model_id}").json()
     assert detail["dataset"]["train_clips"] > 0
     assert "train_fingerprints" not in detail["dataset"]  # they stay in the file
+
+
+def test_training_runs_with_the_studios_threads_and_workers(tmp_path: Path) -> None:
+    """One torch thread (the server keeps working beside it) and the example workers the settings
+    give: here none, so the run makes its examples in the server's own process."""
+    project = Project.create(tmp_path / "band")
+    write_dataset(project.samples_dir, per_class=6, seed=4)
+    with make_client(tmp_path, train_workers=0) as c:
+        job = c.post("/api/projects/band/train", json={"epochs": 1, "batch_size": 16}).json()
+        finished = c.app.state.studio.jobs.wait(job["id"], timeout_s=120)  # type: ignore[attr-defined]
+        assert finished.state == "done", finished.error
+    [path] = (tmp_path / "band" / "models").glob("*.earmark")
+    training = earmark.load(path).manifest.training
+    assert (training["threads"], training["workers"]) == (1, 0)
+    with pytest.raises(ValueError, match="less than or equal to 32"):
+        StudioSettings(projects_root=tmp_path, train_workers=33)
 
 
 def test_a_model_file_that_cannot_be_read_is_listed_with_why(client: TestClient, tmp_path: Path) -> None:

@@ -72,7 +72,7 @@ def _harmonics(f0: float, levels: np.ndarray, phases: np.ndarray, n: int, sample
 def swells(n: int, *, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
     """Wind or passing traffic: low-passed noise under a slow random envelope."""
     y = synthetic_noise(n, sample_rate=sample_rate, rng=rng)
-    y = signal.sosfilt(_lowpass(rng.uniform(150, 2500), sample_rate=sample_rate), y)
+    y = signal.sosfilt(_lowpass(min(rng.uniform(150, 2500), 0.45 * sample_rate), sample_rate=sample_rate), y)
     knots = rng.uniform(0.1, 1.0, size=max(2, int(n / sample_rate * rng.uniform(0.5, 3)) + 2))
     env = np.interp(np.linspace(0, len(knots) - 1, n), np.arange(len(knots)), knots)
     return _unit(y * env)
@@ -98,7 +98,7 @@ def voices(n: int, *, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
                 b, a = _peak(fc, q=rng.uniform(4, 10), sample_rate=sample_rate)
                 y += signal.lfilter(b, a, piece)
             m = min(syllable, n - start)
-            env = np.hanning(m) if rng.random() < 0.8 else np.zeros(m)  # pauses between words
+            env = np.hanning(m) if start == 0 or rng.random() < 0.8 else np.zeros(m)  # pauses between words
             voice[start : start + m] += y[:m] * env
         out += _unit(voice) * rng.uniform(0.3, 1.0)
     return _unit(out)
@@ -107,7 +107,9 @@ def voices(n: int, *, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
 def _lowpass(cutoff: float, *, sample_rate: int) -> np.ndarray:
     """Second-order Butterworth low-pass at ``cutoff`` Hz as one ``sos`` section: what
     ``scipy.signal.butter(2, cutoff, "low", fs=sample_rate, output="sos")`` designs (the bilinear
-    transform with prewarping), without its per-call overhead."""
+    transform with prewarping), without its per-call overhead. ``cutoff`` must be below Nyquist."""
+    if not 0 < cutoff < sample_rate / 2:
+        raise ValueError(f"a low-pass cutoff must be between 0 and {sample_rate / 2} Hz, got {cutoff}")
     k = np.tan(np.pi * cutoff / sample_rate)
     norm = 1.0 / (1.0 + np.sqrt(2.0) * k + k * k)
     b0 = k * k * norm
@@ -126,11 +128,11 @@ def texture(n: int, *, sample_rate: int, rng: np.random.Generator) -> np.ndarray
     """Applause, rain or crackle: many tiny random noise bursts with no pulse."""
     density = rng.uniform(15, 400)  # events per second
     impulses = np.zeros(n, np.float32)
-    count = rng.poisson(density * n / sample_rate)
+    count = max(1, rng.poisson(density * n / sample_rate))
     impulses[rng.integers(0, n, size=count)] = rng.uniform(0.2, 1.0, size=count)
     length = int(sample_rate * rng.uniform(0.003, 0.03))
     kernel = rng.standard_normal(length, dtype=np.float32) * np.exp(-np.arange(length, dtype=np.float32) / (length / 4))
-    lo = rng.uniform(300, 2000)
+    lo = min(rng.uniform(300, 2000), 0.2 * sample_rate)  # the band stays below Nyquist at 4 kHz
     sos = signal.butter(2, [lo, min(lo * rng.uniform(2, 8), sample_rate * 0.45)], "band", fs=sample_rate,
                         output="sos")
     kernel = signal.sosfilt(sos, kernel).astype(np.float32)
@@ -157,7 +159,7 @@ def knocks(n: int, *, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
     impulses[rng.integers(0, n, size=count)] = rng.uniform(0.3, 1.0, size=count)
     length = int(sample_rate * rng.uniform(0.02, 0.15))
     kernel = rng.standard_normal(length) * np.exp(-np.arange(length) / (length / 5))
-    kernel = signal.sosfilt(_lowpass(rng.uniform(200, 1500), sample_rate=sample_rate), kernel)
+    kernel = signal.sosfilt(_lowpass(min(rng.uniform(200, 1500), 0.45 * sample_rate), sample_rate=sample_rate), kernel)
     out = np.zeros(n)
     for at in np.flatnonzero(impulses):  # a few knocks: place each, no need for a convolution
         out[at : at + length] += impulses[at] * kernel[: n - at]

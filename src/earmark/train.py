@@ -80,9 +80,10 @@ class TrainSettings:
     classifier head's hidden layer (0: a linear head); ``None`` (the default) means
     :data:`HEAD_HIDDEN_FROZEN` on a frozen backbone, else 0 (:meth:`resolved` fills it in).
     ``workers`` processes make the training examples while this one trains (``None``, the default:
-    :meth:`example_workers` picks from the cores; 0: this process makes them); a seed gives the
-    same model whatever their number. ``threads`` is torch's for training (0, the default: the
-    cores the workers leave, at least one).
+    :meth:`example_workers` picks from the cores; 0: this process makes them); with ``threads``
+    fixed, a seed gives the same model whatever their number. ``threads`` is torch's for training
+    (0, the default: the cores the workers leave, at least one; another number of threads sums in
+    another order, so the last digits differ).
     """
 
     epochs: int = 24
@@ -614,7 +615,10 @@ def _batches(maker: _ExampleMaker, *, batch_size: int, count: int,
         return stream
     # A generator of its own: the loader draws its workers' base seed from it, not from torch's
     # global one, which dropout in the training process uses (else workers=0 and workers=1 differ).
-    return torch.utils.data.DataLoader(stream, batch_size=None, num_workers=workers, prefetch_factor=4,
+    # Batches queued ahead: four in all with one or two workers, one per worker beyond four (each is
+    # 64 windows of 1 s, ~5.6 MB of shared memory; a container's /dev/shm may hold only 64 MB).
+    return torch.utils.data.DataLoader(stream, batch_size=None, num_workers=workers,
+                                       prefetch_factor=max(1, 4 // workers),
                                        worker_init_fn=_leave_interrupts_to_the_trainer,
                                        generator=torch.Generator().manual_seed(0))
 

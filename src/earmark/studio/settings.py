@@ -6,6 +6,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from ..train import MAX_WORKERS
+
 __all__ = ["StudioSettings"]
 
 
@@ -26,3 +28,8 @@ class StudioSettings(BaseModel):
     allowed_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.1", "localhost", "::1"])
     #: Torch threads a training run may use (the server keeps working beside it).
     train_threads: int = Field(default=1, ge=1)
+    #: Processes that make a training run's examples; ``None``: as the library picks
+    #: (``TrainSettings.example_workers``, two on a 2-core machine). While a run trains with two, the
+    #: API answers in tens of milliseconds (``benchmarks/studio_benchmark.py``); one worker leaves the
+    #: server more room at the cost of slower training.
+    train_workers: int | None = Field(default=None, ge=0, le=MAX_WORKERS)

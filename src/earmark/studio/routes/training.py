@@ -17,7 +17,8 @@ router = APIRouter(prefix="/api", tags=["training"])
 def start_training(project: ProjectDep, studio: StudioDep, body: TrainRequest | None = None) -> dict[str, Any]:
     project.check_trainable()
     body = body or TrainRequest()
-    settings = TrainSettings(**body.model_dump(), threads=studio.settings.train_threads)
+    settings = TrainSettings(**body.model_dump(), threads=studio.settings.train_threads,
+                             workers=studio.settings.train_workers)
     return studio.jobs.start(project, settings).to_dict()
 
 

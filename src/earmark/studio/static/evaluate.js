@@ -2,7 +2,7 @@
 // test set (zip or folder-per-class), or compare two models on it.
 
 import { api } from "./api.js";
-import { bindModelSelect, on, state } from "./state.js";
+import { bindModelSelect, on, reloadProject, state } from "./state.js";
 import { $, busy, confusionRows, displayName, dropZone, filePicker, h, pct } from "./ui.js";
 
 /** Folder uploads arrive as "test/bass/x.wav": drop the common top folder so paths read "bass/x.wav". */
@@ -161,14 +161,17 @@ async function scoreTestSet() {
   const projectId = state.projectId;
   const ticket = ++scoring;
   const current = () => ticket === scoring && projectId === state.projectId;
-  const taken = testSetState();
   scoredOn = null;
   out.replaceChildren(h("p", { class: "muted" }, h("span", { class: "spinner" }), " Scoring every model on the test set…"));
   try {
     const result = await api.evaluateTestSet(projectId);
+    if (!current()) return;
+    out.replaceChildren(sideBySide(result));
+    // The project as the server has it now: a reload still on its way (a model that just finished
+    // training) would otherwise mark these fresh scores out of date.
+    await reloadProject();
     if (current()) {
-      out.replaceChildren(sideBySide(result));
-      scoredOn = taken;
+      scoredOn = testSetState();
       markStale();
     }
   } catch (err) {
