@@ -12,7 +12,7 @@ import soundfile as sf
 from scipy.signal import resample_poly
 
 from conftest import bass_note, drum_hit, room_noise
-from earmark.classifier import Classifier, Prediction
+from earmark.classifier import FOLD_FROM_WINDOWS, FORWARD_WINDOWS, Classifier, Prediction
 from earmark.errors import AudioDecodeError, ParameterError
 
 SR = 22050
@@ -394,3 +394,20 @@ def test_an_untrained_model_still_gives_distributions(make_untrained: MakeClassi
     probs = clf.predict_clips([np.zeros(8000, np.float32), np.ones(40000, np.float32) * 0.1])
     assert probs.shape == (2, 3)
     assert_is_distribution(probs)
+
+
+def test_many_windows_score_as_one_at_a_time(trained_classifier: Classifier) -> None:
+    """A long run of windows goes through the network a few dozen at a time, with the batch norms
+    folded: the same probabilities, to rounding, as each window scored alone with the network as
+    trained."""
+    rng = np.random.default_rng(3)
+    n = 2 * FORWARD_WINDOWS + 7
+    assert n >= FOLD_FROM_WINDOWS
+    clips = [np.resize(sound(("background", "bass", "drums")[k % 3], seed=k), SR) for k in range(n)]
+    windows = np.stack(clips) * rng.uniform(0.2, 1.0, size=(n, 1)).astype(np.float32)
+    together = trained_classifier.score_windows(windows)
+    alone = np.concatenate([trained_classifier.score_windows(w[None]) for w in windows])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+    np.testing.assert_allclose(trained_classifier.score_windows(windows, batch_size=5), together, atol=1e-6)
+    with pytest.raises(ParameterError, match="batch_size must be at least 1"):
+        trained_classifier.score_windows(windows, batch_size=0)

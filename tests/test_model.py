@@ -67,3 +67,29 @@ def test_a_hidden_head_layer_is_built_as_asked_and_older_specs_mean_a_linear_hea
 def test_a_head_width_out_of_range_is_refused(hidden: int) -> None:
     with pytest.raises(ParameterError, match=r"head_hidden must be 0 \(a linear head\) to 4096"):
         ArchSpec(head_hidden=hidden)
+
+
+@pytest.mark.parametrize("arch", ["tiny", "cnn"])
+def test_folding_the_batch_norms_keeps_the_function(arch: str) -> None:
+    """Batch norms with learnt statistics folded into the convolutions before them: the same logits
+    (to rounding), the original network untouched, and no folding of a network still training."""
+    torch.manual_seed(0)
+    model = build_model(n_classes=3, features=FeatureConfig(sample_rate=16000),
+                        arch=ArchSpec(name=arch, concepts=("a", "b"), head_hidden=8))
+    model.train()
+    with torch.no_grad():
+        for _ in range(3):  # running statistics away from their initial 0 and 1
+            model(torch.randn(16, 16000) * 3)
+        for norm in (m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)):
+            norm.weight.uniform_(0.5, 2.0)
+            norm.bias.uniform_(-1.0, 1.0)
+    with pytest.raises(ParameterError, match="eval mode"):
+        model.folded()
+    model.eval()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    folded = model.folded()
+    x = torch.randn(8, 16000)
+    with torch.no_grad():
+        torch.testing.assert_close(folded(x), model(x), atol=1e-4, rtol=1e-4)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())

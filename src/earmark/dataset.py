@@ -128,7 +128,10 @@ def fingerprint(samples: np.ndarray) -> str | None:
     can say which test clips the model learnt from. ``None`` for a near-silent clip."""
     if samples.size == 0 or float(np.max(np.abs(samples))) < _SILENT_PEAK:
         return None
-    pcm = np.clip(np.round(np.asarray(samples, np.float64) * 32768), -32768, 32767).astype("<i2")  # as WAV holds it
+    # As WAV holds it. In single precision for float32 clips: scaling by 2**15 and rounding are exact
+    # there, so the result is the same as in double, in less time.
+    scaled = (samples if samples.dtype == np.float32 else np.asarray(samples, np.float64)) * 32768
+    pcm = np.clip(np.round(scaled), -32768, 32767).astype("<i2")
     return hashlib.blake2b(pcm.tobytes(), digest_size=8).hexdigest()
 
 
