@@ -31,7 +31,7 @@ from .ambience import synthetic_ambience
 from .audio import MIN_HOP_S, is_number
 from .augment import MixNoise, Shorten, compose_phrase, crop_or_loop, default_chain, onset_index
 from .backbone import AUTO, NONE, backbone_info, load_backbone, resolve_backbone
-from .classifier import Classifier
+from .classifier import FORWARD_WINDOWS, Classifier
 from .concepts import concept_map
 from .dataset import BACKGROUND_LABEL, Clip, Dataset, load_dataset, split_by_source
 from .errors import DatasetError, ParameterError
@@ -530,7 +530,7 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
 
 
 def _learn_concept_map(model: SoundNet, pools: _Pools, *, background: int, window: int,
-                       per_clip: int = 8, batch_size: int = 256) -> np.ndarray:
+                       per_clip: int = 8, batch_size: int = FORWARD_WINDOWS) -> np.ndarray:
     """``p(class | concept)`` from the training clips: each clip's concept probabilities are the
     mean over up to ``per_clip`` of its windows that hold sound (see :mod:`earmark.concepts`)."""
     places: list[tuple[np.ndarray, int]] = []  # (clip, start) of each window
