@@ -16,6 +16,8 @@ import numpy as np
 import scipy.fft
 from scipy import signal
 
+from .errors import ParameterError
+
 __all__ = ["synthetic_noise", "synthetic_ambience", "voices", "texture", "chirps", "knocks", "swells"]
 
 
@@ -109,7 +111,7 @@ def _lowpass(cutoff: float, *, sample_rate: int) -> np.ndarray:
     ``scipy.signal.butter(2, cutoff, "low", fs=sample_rate, output="sos")`` designs (the bilinear
     transform with prewarping), without its per-call overhead. ``cutoff`` must be below Nyquist."""
     if not 0 < cutoff < sample_rate / 2:
-        raise ValueError(f"a low-pass cutoff must be between 0 and {sample_rate / 2} Hz, got {cutoff}")
+        raise ParameterError(f"a low-pass cutoff must be between 0 and {sample_rate / 2} Hz, got {cutoff}")
     k = np.tan(np.pi * cutoff / sample_rate)
     norm = 1.0 / (1.0 + np.sqrt(2.0) * k + k * k)
     b0 = k * k * norm

@@ -178,7 +178,8 @@ class TrainSettings:
         """Processes that make training examples: ``workers``, or for ``None`` about two thirds of
         the machine's cores (at least one, at most six). Making examples is most of a run's work
         (about 70 % on 2 cores with the frozen backbone); the process that trains waits for them
-        otherwise. A run's result does not depend on this number (see :class:`_ExampleMaker`)."""
+        otherwise. With ``threads`` fixed, a run's result does not depend on this number (see
+        :class:`_ExampleMaker`)."""
         if self.workers is not None:
             return self.workers
         return min(6, max(1, math.ceil(2 * (os.cpu_count() or 2) / 3)))
