@@ -75,8 +75,13 @@ def safe_stem(name: str) -> str:
     """A file stem safe to save under: the name's last part, unsafe characters replaced."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     stem = base.rsplit(".", 1)[0] if "." in base else base
-    stem = _UNSAFE.sub("_", stem).strip(" ._") or "sample"
-    return stem.replace(NOHASH, "_")[:80]
+    return (_clean(stem) or "sample").replace(NOHASH, "_")[:80]
+
+
+def _clean(stem: str) -> str:
+    """``stem`` with characters unsafe in a file name replaced, and no leading or trailing dots,
+    spaces or underscores (possibly empty)."""
+    return _UNSAFE.sub("_", stem).strip(" ._")
 
 
 def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path]], *,
@@ -141,7 +146,7 @@ def _take_in_name(name: str) -> str | None:
     recording = recording_of(base)
     if recording == base:
         return None
-    return _UNSAFE.sub("_", recording).strip(" ._")[:80] or None
+    return _clean(recording)[:80] or None
 
 
 def too_long_message(seconds: float, limits: IntakeLimits) -> str:
