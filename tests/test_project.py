@@ -15,7 +15,7 @@ import soundfile as sf
 
 from earmark.classifier import Classifier
 from earmark.errors import ConflictError, DatasetError, NotFoundError, ParameterError
-from earmark.project import PROJECT_FILE, Project, Restored, clean_name, set_folder
+from earmark.project import PROJECT_FILE, Project, Restored, clean_name, is_project_folder, set_folder
 
 SR = 22050
 
@@ -474,6 +474,25 @@ def test_a_sample_looked_for_in_the_wrong_set_says_where_it_is(project: Project)
         project.sample_path("bass", "t.wav")
     with pytest.raises(NotFoundError, match="it may have been moved or deleted"):
         project.sample_path("bass", "gone.wav", test=True)
+
+
+def test_a_class_named_samples_does_not_make_a_folder_per_class_a_project(tmp_path: Path) -> None:
+    """``samples/`` beside other class folders, or holding audio itself, is a class called "samples"."""
+    data = tmp_path / "data"
+    for name in ("background", "bass", "samples"):
+        tone(data / name / "a.wav")
+    assert not is_project_folder(data) and set_folder(data) == data and set_folder(data, test=True) == data
+    with pytest.raises(NotFoundError, match="nor a samples/ folder of classes"):
+        Project.open(data)
+    lone = tmp_path / "lone"
+    tone(lone / "samples" / "a.wav")  # audio straight in samples/: a class, not a project's classes
+    assert not is_project_folder(lone)
+    plain = tmp_path / "plain"
+    for sub in ("samples/bass", "test/bass"):
+        tone(plain / sub / "a.wav")
+    (plain / "models").mkdir()
+    (plain / ".trash").mkdir()
+    assert is_project_folder(plain), "a project's own folders beside samples/ keep it a project"
 
 
 def test_a_plain_project_folder_trains_on_its_samples(tmp_path: Path) -> None:

@@ -140,6 +140,16 @@ def test_a_folder_per_class_zip_becomes_a_project(client: TestClient, tmp_path: 
     assert {c["name"]: c["samples"] for c in body["classes"]} == {"background": 2, "bass": 2, "drums": 2}
 
 
+def test_a_zipped_folder_per_class_with_a_class_named_samples_keeps_every_class(client: TestClient) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        for folder in ("background", "bass", "samples"):
+            archive.writestr(f"set/{folder}/take.wav", wav_bytes(0.5))
+    response = client.post("/api/projects/import", files={"file": ("set.zip", buf.getvalue())})
+    assert response.status_code == 201, response.text
+    assert {c["name"]: c["samples"] for c in response.json()["classes"]} == {"background": 1, "bass": 1, "samples": 1}
+
+
 def test_an_import_lands_what_it_can_with_odd_folder_names(client: TestClient) -> None:
     """One folder name that cannot be a class is skipped, not the whole import; "Bass" beside
     "bass" is one class; "café" as macOS writes it (NFD) is the same name as "café"."""

@@ -36,7 +36,7 @@ from .dataset import (
     recording_of,
 )
 from .errors import AudioDecodeError, DatasetError, EarmarkError, LimitError, ParameterError
-from .project import NAMING, PROJECT_FILE, TEST_DIR, Project, SampleInfo, clean_name, free_path
+from .project import NAMING, PROJECT_FILE, TEST_DIR, Project, SampleInfo, clean_name, free_path, is_project_folder
 
 __all__ = ["DEFAULT_CLIP_S", "IntakeLimits", "IntakeResult", "add_files", "fill_from_folder", "folder_per_class",
            "too_long_message"]
@@ -263,7 +263,7 @@ def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | Non
     entries = [p for p in root.iterdir() if not _ignored(p.name)]
     if len(entries) == 1 and (entries[0] / PROJECT_FILE).is_file():  # a zip of one exported project folder
         root = entries[0]
-    is_project = (root / PROJECT_FILE).is_file() or (root / "samples").is_dir()
+    is_project = is_project_folder(root)
     classes_root = root / "samples" if is_project else root
     folders = [p for p in sorted(classes_root.iterdir()) if p.is_dir() and not _ignored(p.name)] \
         if classes_root.is_dir() else []

@@ -207,10 +207,11 @@ class Project:
             if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
                 raise DatasetError(f"{meta_path}: is not an earmark project file; fix or delete it")
             name = str(meta.get("name") or root.name)
-        elif (root / "samples").is_dir():
+        elif is_project_folder(root):
             name = root.name
         else:
-            raise NotFoundError(f"{root} is not an earmark project (no {PROJECT_FILE} or samples/ folder)")
+            raise NotFoundError(f"{root} is not an earmark project (no {PROJECT_FILE}, nor a samples/ folder "
+                                "of classes)")
         project = cls(root, name)
         if meta_path.exists():  # an earmark project: make sure its fixed folders are there
             try:
@@ -883,8 +884,23 @@ def set_folder(path: str | os.PathLike[str], *, test: bool = False) -> Path:
 
 def is_project_folder(path: Path) -> bool:
     """A project's folder (``earmark-project.json``, or a ``samples/`` folder of classes, as
-    :meth:`Project.open` adopts), not a folder per class."""
-    return (path / PROJECT_FILE).is_file() or (path / "samples").is_dir()
+    :meth:`Project.open` adopts), not a folder per class.
+
+    Without the project file, ``samples/`` makes a project only when it holds class folders and no
+    audio of its own, and nothing beside it but ``test/`` and ``models/``: a folder per class with
+    a class named ``samples`` (``background/``, ``bass/``, ``samples/``) stays a folder per class.
+    """
+    if (path / PROJECT_FILE).is_file():
+        return True
+    samples = path / "samples"
+    if not samples.is_dir():
+        return False
+    try:
+        beside = [p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")]
+        own_audio = any(p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS for p in samples.iterdir())
+    except OSError:
+        return False
+    return not own_audio and all(p.name in ("samples", TEST_DIR, "models") for p in beside)
 
 
 def _rename_folder(folder: Path, target: Path) -> None:

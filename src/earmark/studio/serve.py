@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import DependencyError, ParameterError
-from ..project import PROJECT_FILE, Project
+from ..project import PROJECT_FILE, Project, is_project_folder
 from .settings import StudioSettings
 from .state import fill_with_demo
 
@@ -37,7 +37,7 @@ def prepare(project_dir: Path | None, *, echo: Callable[[str], None] = print) ->
         folder = project_dir.expanduser().resolve()
         if folder.exists() and not folder.is_dir():
             raise ParameterError(f"{folder} is a file; give a folder for the project")
-        if (folder / "samples").is_dir() and not (folder / PROJECT_FILE).exists():
+        if is_project_folder(folder) and not (folder / PROJECT_FILE).exists():
             Project.adopt(folder)
             echo(f"opened {folder} as an earmark project (wrote {PROJECT_FILE})")
         elif not (folder / PROJECT_FILE).exists():
