@@ -15,7 +15,9 @@ import soundfile as sf
 
 from earmark.classifier import Classifier
 from earmark.errors import ConflictError, DatasetError, NotFoundError, ParameterError
-from earmark.project import PROJECT_FILE, Project, Restored, clean_name, is_project_folder, set_folder
+from earmark.naming import clean_name
+from earmark.project import PROJECT_FILE, Project, is_project_folder, set_folder
+from earmark.trash import Restored
 
 SR = 22050
 

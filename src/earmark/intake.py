@@ -36,7 +36,8 @@ from .dataset import (
     recording_of,
 )
 from .errors import AudioDecodeError, DatasetError, EarmarkError, LimitError, ParameterError
-from .project import NAMING, PROJECT_FILE, TEST_DIR, Project, SampleInfo, clean_name, free_path, is_project_folder
+from .naming import NAMING, clean_name, free_path
+from .project import PROJECT_FILE, TEST_DIR, Project, SampleInfo, is_project_folder
 
 __all__ = ["DEFAULT_CLIP_S", "IntakeLimits", "IntakeResult", "add_files", "fill_from_folder", "folder_per_class",
            "too_long_message"]

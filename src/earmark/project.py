@@ -31,15 +31,14 @@ import json
 import os
 import re
 import shutil
-import threading
 import time
-import unicodedata
 import zipfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import trash
 from .atomic import atomic_write
 from .audio import AUDIO_EXTENSIONS, probe
 from .dataset import (
@@ -53,39 +52,22 @@ from .dataset import (
 )
 from .errors import ConflictError, DatasetError, EarmarkError, ModelFileError, NotFoundError, ParameterError
 from .modelfile import read_manifest
+from .naming import NAMING, clean_name, free_path, is_clean_name, rename_folder
+from .trash import Restored, Trashed
 
 if TYPE_CHECKING:
     from .classifier import Classifier
 
-__all__ = ["NAMING", "PROJECT_FILE", "TEST_DIR", "ClassInfo", "ModelInfo", "Project", "Restored", "SampleInfo",
-           "Trashed", "clean_name", "free_path", "is_project_folder", "set_folder"]
+__all__ = ["PROJECT_FILE", "TEST_DIR", "ClassInfo", "ModelInfo", "Project", "SampleInfo", "is_project_folder",
+           "set_folder"]
 
 PROJECT_FILE = "earmark-project.json"
 _FORMAT = "earmark-project"
 BACKGROUND_DISPLAY = "Background Noise"
 _STAMPED = re.compile(r"-\d{8}-\d{6}(-\d+)?$")
-_NAME_OK = re.compile(r"^[\w][\w .()+,&'#@-]*$")
 MODEL_SUFFIX = ".earmark"
-#: Held while a free name is chosen and written, so that two requests never pick the same one.
-NAMING = threading.RLock()
 #: Temporary files older than this are a crash's leftovers, not a write going on (Project.sweep_crash_leftovers).
 LEFTOVER_AGE_S = 3600.0
-
-
-def clean_name(name: str, *, what: str) -> str:
-    """A class, project or file name that is safe as one folder name, or :class:`ParameterError`.
-
-    Letters (any script), digits, spaces and ``_ . ( ) + , & ' # @ -`` are allowed; it must
-    start with a letter, digit or ``_``, hold no ``/`` or ``..``, and be 1–64 characters.
-    """
-    # NFC: macOS writes "café" as "cafe" plus a combining accent, which is not a letter alone
-    cleaned = unicodedata.normalize("NFC", " ".join(str(name).split()))
-    if not cleaned or len(cleaned) > 64 or ".." in cleaned or not _NAME_OK.match(cleaned):
-        raise ParameterError(
-            f"{what} name {name!r} cannot be used; use 1–64 letters, digits, spaces or _ . ( ) + , & ' # @ -, "
-            "starting with a letter or digit"
-        )
-    return cleaned
 
 
 @dataclass(frozen=True)
@@ -140,33 +122,8 @@ class ModelInfo:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class Trashed:
-    """What a delete moved to the project's ``.trash``: ``id`` names it for :meth:`Project.restore`."""
-
-    id: str
-    samples: int
-
-
-@dataclass(frozen=True)
-class Restored:
-    """What :meth:`Project.restore` put back: samples (of one class, or one sample) or a model (its id)."""
-
-    samples: list[SampleInfo]
-    models: list[str]
-
-
-#: Where a deleted model waits in its ``.trash`` folder (beside the class folders of deleted
-#: samples; no class name starts with a dot).
-_TRASHED_MODELS = ".models"
-#: Where deleted test samples wait in a ``.trash`` folder: ``.test/<class>/...``.
-_TRASHED_TEST = ".test"
 #: The project's test set: a folder per class, beside ``samples/``.
 TEST_DIR = "test"
-
-
-#: A ``.trash`` folder's name: the time of the delete, then nanoseconds (see Project._to_trash).
-_TRASH_ID = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9]{9}-[0-9]{1,3}")
 
 
 class Project:
@@ -269,17 +226,17 @@ class Project:
             return {}
         return meta if isinstance(meta, dict) else {}
 
-    def _where_now(self, kind: str) -> dict[str, str]:
+    def where_now(self, kind: str) -> dict[str, str]:
         """``renamed_classes`` (old class → new) or ``moved_samples`` ("class/id" → "class/id")."""
         found = self._meta().get(kind)
         return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
-    def _remember(self, kind: str, old: str, new: str) -> None:
+    def remember(self, kind: str, old: str, new: str) -> None:
         """Remember that ``old`` is now ``new`` (see :meth:`locate_sample`)."""
         meta = self._meta()
         if not meta:  # an adopted folder whose project file cannot be read: nothing to keep it in
             return
-        known = {k: (new if v == old else v) for k, v in self._where_now(kind).items() if k != new}
+        known = {k: (new if v == old else v) for k, v in self.where_now(kind).items() if k != new}
         known[old] = new
         meta[kind] = {k: v for k, v in known.items() if k != v}
         self._save_meta(meta)
@@ -289,7 +246,7 @@ class Project:
         the classes renamed and the samples moved since; as given when it is there or gone."""
         if (self.samples_dir / class_name / sample_id).is_file():
             return class_name, sample_id  # the usual case: no need to read the project file
-        renames, moves = self._where_now("renamed_classes"), self._where_now("moved_samples")
+        renames, moves = self.where_now("renamed_classes"), self.where_now("moved_samples")
         for _ in range(len(renames) + len(moves) + 1):
             if (self.samples_dir / class_name / sample_id).is_file():
                 break
@@ -460,14 +417,14 @@ class Project:
                 if new.exists() and not (new.is_dir() and old.is_dir() and new.samefile(old)):
                     raise ConflictError(f"{cleaned!r} is already taken by a file or folder in {new.parent}; "
                                         "choose another name, or move that out of the way")
-            _rename_folder(folder, target)
+            rename_folder(folder, target)
             if test_folder.is_dir():  # the test set's class follows, or the class goes back as it was
                 try:
-                    _rename_folder(test_folder, test_target)
+                    rename_folder(test_folder, test_target)
                 except OSError:
-                    _rename_folder(target, folder)
+                    rename_folder(target, folder)
                     raise
-            self._remember("renamed_classes", folder.name, target.name)
+            self.remember("renamed_classes", folder.name, target.name)
         return self.class_info(target.name)
 
     def delete_class(self, name: str) -> Trashed:
@@ -478,164 +435,11 @@ class Project:
             raise ParameterError("the Background Noise class cannot be deleted; delete its samples instead")
         count = len(self.samples(folder.name)) + len(self.samples(folder.name, test=True))
         test_folder = self.set_dir(folder.name, test=True)
-        return Trashed(id=self._to_trash(folder, *([test_folder] if test_folder.is_dir() else [])), samples=count)
-
-    def _to_trash(self, *paths: Path) -> str:
-        """Move ``paths`` (under samples/ or test/, keeping their place, or model files) into one
-        new folder of ``.trash``; that folder's name."""
-        trash = self.root / ".trash"
-        with NAMING:
-            trash.mkdir(exist_ok=True)
-            base = f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
-            for n in range(1, 1000):  # a coarse clock may give two deletes one stamp: never merge them
-                stamp = f"{base}-{n}"
-                with contextlib.suppress(FileExistsError):
-                    (trash / stamp).mkdir()
-                    break
-            else:
-                raise ConflictError(f"{trash} holds 999 deletes made at {base}; try again")
-            moved: list[tuple[Path, Path]] = []
-            try:
-                for path in paths:
-                    if path.parent == self.models_dir:
-                        target = trash / stamp / _TRASHED_MODELS / path.name
-                    elif path.is_relative_to(self.test_dir):
-                        target = trash / stamp / _TRASHED_TEST / path.relative_to(self.test_dir)
-                    else:
-                        target = trash / stamp / path.relative_to(self.samples_dir)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.move(str(path), str(target))
-                    moved.append((path, target))
-            except BaseException:  # all or nothing: what went already comes back
-                for path, target in reversed(moved):
-                    shutil.move(str(target), str(path))
-                shutil.rmtree(trash / stamp, ignore_errors=True)
-                raise
-        return stamp
+        return Trashed(id=trash.to_trash(self, folder, *([test_folder] if test_folder.is_dir() else [])), samples=count)
 
     def restore(self, trash_id: str) -> Restored:
-        """Put back what one delete moved to ``.trash`` (a sample, a class with its samples and test
-        samples, a model).
-
-        A class deleted whole comes back as it was (subfolders and links included); if a class
-        of that name (in any case, or renamed since) is there now, what it held joins that class.
-        A sample or model whose name was taken meanwhile gets a free one (a model that keeps its
-        name keeps its share link).
-
-        Raises
-        ------
-        NotFoundError
-            If ``trash_id`` names nothing in the trash (restored already, or emptied by hand).
-        """
-        folder = self.root / ".trash" / trash_id
-        moved: list[tuple[Path, Path]] = []  # (class folder, what came back into it)
-        moved_test: list[tuple[Path, Path]] = []  # the same in test/
-        models: list[str] = []
-        with NAMING:
-            if not _TRASH_ID.fullmatch(trash_id) or not folder.is_dir():
-                raise NotFoundError(f"nothing to undo under {trash_id!r}: it was restored already, or the "
-                                    "project's .trash folder was emptied")
-            # test samples last: their class comes back first, when the delete took it
-            for deleted in sorted(folder.iterdir(), key=lambda p: (p.name == _TRASHED_TEST, p.name)):
-                if deleted.name == _TRASHED_TEST:
-                    to_test, to_training = self._restore_test(deleted)
-                    moved_test.extend(to_test)
-                    moved.extend(to_training)
-                    continue
-                if deleted.name == _TRASHED_MODELS:
-                    self.models_dir.mkdir(exist_ok=True)
-                    for model in sorted(deleted.iterdir()):
-                        target = free_path(self.models_dir / model.name)
-                        model.rename(target)
-                        models.append(target.stem)
-                    deleted.rmdir()
-                    continue
-                class_dir = self._restored_class_dir(deleted.name)
-                if class_dir is None:  # the class went with the delete: it comes back whole
-                    class_dir = free_path(self.samples_dir / deleted.name)
-                    deleted.rename(class_dir)
-                    moved.append((class_dir, class_dir))
-                    continue
-                if class_dir.name != deleted.name:  # joined under another name: clips follow it
-                    self._remember("renamed_classes", deleted.name, class_dir.name)
-                for entry in sorted(deleted.iterdir()):  # entries as they are: links are not followed
-                    folder_now, target, in_test = self._put_back(entry, class_dir, test=False)
-                    (moved_test if in_test else moved).append((folder_now, target))
-                deleted.rmdir()
-            folder.rmdir()
-        samples = [sample for class_dir, path in moved for sample in self._samples_under(class_dir, path)]
-        samples += [sample for class_dir, path in moved_test
-                    for sample in self._samples_under(class_dir, path, test=True)]
-        return Restored(samples=samples, models=models)
-
-    def _put_back(self, entry: Path, class_dir: Path, *, test: bool) -> tuple[Path, Path, bool]:
-        """Move a deleted ``entry`` of class ``class_dir`` (from its test set with ``test``) back
-        under a free name, into the set :meth:`_joins_test` says; ``(that set's folder, where it
-        went, whether that is the test set)``."""
-        in_test = self._joins_test(class_dir, entry, test=test)
-        folder = self.set_dir(class_dir.name, test=in_test)
-        folder.mkdir(parents=True, exist_ok=True)
-        target = free_path(folder / entry.name)
-        entry.rename(target)
-        return folder, target, in_test
-
-    def _joins_test(self, class_dir: Path, entry: Path, *, test: bool) -> bool:
-        """Whether a deleted file ``entry`` of class ``class_dir``, from the test set with ``test``,
-        comes back into the test set: where it was, unless it is a clip of a take whose clips are
-        all in the other set now (a take is never on both sides)."""
-        recording = recording_of(entry.name)
-        if not entry.is_file() or recording == entry.name:
-            return test
-
-        def holds(in_test: bool) -> bool:
-            folder = self.set_dir(class_dir.name, test=in_test)
-            return folder.is_dir() and any(recording_of(p.relative_to(folder).as_posix()) == recording
-                                           for p in audio_files(folder))
-
-        return not test if holds(not test) and not holds(test) else test
-
-    def _restore_test(self, deleted: Path) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]]]:
-        """Put back a delete's ``.trash/<id>/.test`` folder: each class's test samples join the test
-        set of the class of that name (renamed since, or made again when it is gone); what went
-        back to the training samples instead (:meth:`_joins_test`), second."""
-        moved: list[tuple[Path, Path]] = []
-        moved_back: list[tuple[Path, Path]] = []
-        for trashed_class in sorted(deleted.iterdir()):
-            class_dir = self._restored_class_dir(trashed_class.name)
-            if class_dir is None:  # the class went since: it comes back, empty but for its test set
-                class_dir = free_path(self.samples_dir / trashed_class.name)
-                class_dir.mkdir(parents=True)
-            test_dir = self.set_dir(class_dir.name, test=True)
-            if not test_dir.exists():
-                test_dir.parent.mkdir(parents=True, exist_ok=True)
-                trashed_class.rename(test_dir)
-                moved.append((test_dir, test_dir))
-                continue
-            for entry in sorted(trashed_class.iterdir()):
-                folder_now, target, in_test = self._put_back(entry, class_dir, test=True)
-                (moved if in_test else moved_back).append((folder_now, target))
-            trashed_class.rmdir()
-        deleted.rmdir()
-        return moved, moved_back
-
-    def _samples_under(self, class_dir: Path, path: Path, *, test: bool = False) -> list[SampleInfo]:
-        """The samples of class folder ``class_dir`` (of the test set with ``test``) at or under ``path``."""
-        if path.is_dir():
-            return [self.info_of(class_dir, p, test=test) for p in audio_files(path)]
-        return [self.info_of(class_dir, path, test=test)] if path.suffix.lower() in AUDIO_EXTENSIONS else []
-
-    def _restored_class_dir(self, name: str) -> Path | None:
-        """The class a restored ``name`` joins: the class of that name (in any case), or the one it
-        was renamed to since; ``None`` when there is none (the class comes back whole)."""
-        renamed = self._where_now("renamed_classes")
-        for _ in range(len(renamed)):  # bass → guitar → lead guitar, as locate_sample follows them
-            if (self.samples_dir / name).is_dir() or name not in renamed:
-                break
-            name = renamed[name]
-        for candidate in (name, *[n for n in self.class_names() if n.casefold() == name.casefold()]):
-            with contextlib.suppress(NotFoundError):
-                return self.class_dir(candidate)
-        return None
+        """Put back what one delete moved to the project's ``.trash`` (see :func:`earmark.trash.restore`)."""
+        return trash.restore(self, trash_id)
 
     # -- samples -----------------------------------------------------------------------
     def samples(self, class_name: str, *, test: bool = False) -> list[SampleInfo]:
@@ -687,13 +491,13 @@ class Project:
             target = free_path(target_dir / path.name)
             path.rename(target)
             if not test:  # a model's report still names it where it was: remember where it went
-                self._remember("moved_samples", f"{self.class_dir(class_name).name}/{sample_id}",
+                self.remember("moved_samples", f"{self.class_dir(class_name).name}/{sample_id}",
                                f"{target_dir.name}/{target.name}")
         return self.sample_info(target_dir.name, target.name, test=test)
 
     def delete_sample(self, class_name: str, sample_id: str, *, test: bool = False) -> Trashed:
         """Move a sample (of the test set with ``test``) to the project's ``.trash``; :meth:`restore` undoes it."""
-        return Trashed(id=self._to_trash(self.sample_path(class_name, sample_id, test=test)), samples=1)
+        return Trashed(id=trash.to_trash(self, self.sample_path(class_name, sample_id, test=test)), samples=1)
 
     # -- the test set ------------------------------------------------------------------
     def move_to_test(self, class_name: str, sample_id: str) -> list[SampleInfo]:
@@ -769,7 +573,7 @@ class Project:
                          size_bytes=path.stat().st_size, token=token)
 
     def model_path(self, model_id: str) -> Path:
-        if not _NAME_OK.match(model_id) or ".." in model_id:
+        if not is_clean_name(model_id):
             raise NotFoundError(f"no model {model_id!r} in project {self.name!r}")
         path = self.models_dir / f"{model_id}{MODEL_SUFFIX}"
         if not path.is_file():
@@ -796,7 +600,7 @@ class Project:
         stem = name[: -len(MODEL_SUFFIX)] if name.endswith(MODEL_SUFFIX) else name
         if stamp:
             stem = _STAMPED.sub("", stem) or "model"  # "model-20261125-181500" gets a fresh stamp, not a second one
-        usable = bool(stem) and bool(_NAME_OK.match(stem)) and ".." not in stem and len(stem) <= 64
+        usable = bool(stem) and is_clean_name(stem) and len(stem) <= 64
         with NAMING:
             if stamp or not usable:
                 target = self.new_model_path(stem if usable else "imported")
@@ -845,7 +649,7 @@ class Project:
 
     def delete_model(self, model_id: str) -> Trashed:
         """Move a model file to the project's ``.trash``; :meth:`restore` undoes it."""
-        return Trashed(id=self._to_trash(self.model_path(model_id)), samples=0)
+        return Trashed(id=trash.to_trash(self, self.model_path(model_id)), samples=0)
 
     # -- whole project -----------------------------------------------------------------
     def export_zip(self, dest: Path) -> Path:
@@ -901,31 +705,6 @@ def is_project_folder(path: Path) -> bool:
     except OSError:
         return False
     return not own_audio and all(p.name in ("samples", TEST_DIR, "models") for p in beside)
-
-
-def _rename_folder(folder: Path, target: Path) -> None:
-    """Rename ``folder`` to ``target``; a case-only rename on a case-insensitive disk goes through a
-    free name (``.renaming-*``, which :meth:`Project.sweep_crash_leftovers` recovers after a crash)."""
-    if not target.exists():
-        folder.rename(target)
-        return
-    step = folder.parent / f".renaming-{time.time_ns()}"
-    folder.rename(step)
-    try:
-        step.rename(target)
-    except OSError:
-        step.rename(folder)
-        raise
-
-
-def free_path(path: Path) -> Path:
-    """``path``, or ``stem-2.ext``, ``stem-3.ext``… when it is taken (never overwrite)."""
-    if not path.exists():
-        return path
-    n = 2
-    while (candidate := path.with_name(f"{path.stem}-{n}{path.suffix}")).exists():
-        n += 1
-    return candidate
 
 
 def _now() -> str:

@@ -20,7 +20,8 @@ from ..demo import demo_data_dir
 from ..errors import ConflictError, EarmarkError, NotFoundError, ParameterError
 from ..export import onnx_bytes
 from ..intake import IntakeLimits
-from ..project import PROJECT_FILE, Project, clean_name, free_path
+from ..naming import clean_name, free_path
+from ..project import PROJECT_FILE, Project
 from .jobs import JobRunner
 from .settings import StudioSettings
 

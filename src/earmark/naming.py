@@ -1,0 +1,64 @@
+"""Names on disk: names that are safe as one folder or file, free names that never overwrite, and
+the lock held while a free name is chosen and written."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import unicodedata
+from pathlib import Path
+
+from .errors import ParameterError
+
+__all__ = ["NAMING", "clean_name", "free_path", "is_clean_name", "rename_folder"]
+
+_NAME_OK = re.compile(r"^[\w][\w .()+,&'#@-]*$")
+#: Held while a free name is chosen and written, so that two requests never pick the same one.
+NAMING = threading.RLock()
+
+
+def clean_name(name: str, *, what: str) -> str:
+    """A class, project or file name that is safe as one folder name, or :class:`ParameterError`.
+
+    Letters (any script), digits, spaces and ``_ . ( ) + , & ' # @ -`` are allowed; it must
+    start with a letter, digit or ``_``, hold no ``/`` or ``..``, and be 1–64 characters.
+    """
+    # NFC: macOS writes "café" as "cafe" plus a combining accent, which is not a letter alone
+    cleaned = unicodedata.normalize("NFC", " ".join(str(name).split()))
+    if not cleaned or len(cleaned) > 64 or ".." in cleaned or not _NAME_OK.match(cleaned):
+        raise ParameterError(
+            f"{what} name {name!r} cannot be used; use 1–64 letters, digits, spaces or _ . ( ) + , & ' # @ -, "
+            "starting with a letter or digit"
+        )
+    return cleaned
+
+
+def is_clean_name(name: str) -> bool:
+    """Whether ``name`` holds only what :func:`clean_name` allows (of any length), as it is."""
+    return ".." not in name and bool(_NAME_OK.match(name))
+
+
+def rename_folder(folder: Path, target: Path) -> None:
+    """Rename ``folder`` to ``target``; a case-only rename on a case-insensitive disk goes through a
+    free name (``.renaming-*``, which :meth:`earmark.project.Project.sweep_crash_leftovers` recovers after a crash)."""
+    if not target.exists():
+        folder.rename(target)
+        return
+    step = folder.parent / f".renaming-{time.time_ns()}"
+    folder.rename(step)
+    try:
+        step.rename(target)
+    except OSError:
+        step.rename(folder)
+        raise
+
+
+def free_path(path: Path) -> Path:
+    """``path``, or ``stem-2.ext``, ``stem-3.ext``… when it is taken (never overwrite)."""
+    if not path.exists():
+        return path
+    n = 2
+    while (candidate := path.with_name(f"{path.stem}-{n}{path.suffix}")).exists():
+        n += 1
+    return candidate

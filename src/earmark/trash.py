@@ -1,0 +1,226 @@
+"""Deleting without losing: a delete moves what it takes into a new folder of a ``.trash`` folder,
+and its undo puts it back.
+
+In a project (:class:`~earmark.project.Project`), a deleted sample, class or model waits in
+``PROJECT/.trash/<id>/``, keeping its place: ``<class>/<file>`` for training samples,
+``.test/<class>/<file>`` for the test set, ``.models/<file>`` for model files. The studio keeps
+a deleted project in ``PROJECTS/.trash/<id>/<project>/``. An ``<id>`` is the time of the delete
+and a counter, so two deletes never share a folder. Nothing in a ``.trash`` folder is ever
+deleted by earmark; a person empties it by hand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .audio import AUDIO_EXTENSIONS
+from .dataset import audio_files, recording_of
+from .errors import ConflictError, NotFoundError
+from .naming import NAMING, free_path
+
+if TYPE_CHECKING:
+    from .project import Project, SampleInfo
+
+__all__ = ["TRASH_DIR", "Restored", "Trashed", "is_entry", "new_entry", "restore", "to_trash"]
+
+#: The folder, in a project or in the studio's projects folder, that deletes go to.
+TRASH_DIR = ".trash"
+#: Where a deleted model waits in its ``.trash`` folder (beside the class folders of deleted
+#: samples; no class name starts with a dot).
+_TRASHED_MODELS = ".models"
+#: Where deleted test samples wait in a ``.trash`` folder: ``.test/<class>/...``.
+_TRASHED_TEST = ".test"
+#: A ``.trash`` folder's name: the time of the delete, then nanoseconds and a counter (:func:`new_entry`).
+_TRASH_ID = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9]{9}-[0-9]{1,3}")
+
+
+@dataclass(frozen=True)
+class Trashed:
+    """What a delete moved to the project's ``.trash``: ``id`` names it for :func:`restore`."""
+
+    id: str
+    samples: int
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What :func:`restore` put back: samples (of one class, or one sample) or a model (its id)."""
+
+    samples: list[SampleInfo]
+    models: list[str]
+
+
+def new_entry(trash: Path) -> str:
+    """Make a new, empty folder in ``trash`` (made if missing) for one delete; its name. Call it
+    holding :data:`~earmark.naming.NAMING`."""
+    trash.mkdir(exist_ok=True)
+    base = f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
+    for n in range(1, 1000):  # a coarse clock may give two deletes one stamp: never merge them
+        stamp = f"{base}-{n}"
+        with contextlib.suppress(FileExistsError):
+            (trash / stamp).mkdir()
+            return stamp
+    raise ConflictError(f"{trash} holds 999 deletes made at {base}; try again")
+
+
+def is_entry(trash: Path, trash_id: str) -> bool:
+    """Whether ``trash_id`` (as a client sent it) names a delete's folder in ``trash`` that is still
+    there; only an id :func:`new_entry` could have made counts, so no path can be smuggled in."""
+    return bool(_TRASH_ID.fullmatch(trash_id)) and (trash / trash_id).is_dir()
+
+
+def to_trash(project: Project, *paths: Path) -> str:
+    """Move ``paths`` (under samples/ or test/, keeping their place, or model files) into one
+    new folder of the project's ``.trash``; that folder's name, the id :func:`restore` takes."""
+    trash = project.root / TRASH_DIR
+    with NAMING:
+        stamp = new_entry(trash)
+        moved: list[tuple[Path, Path]] = []
+        try:
+            for path in paths:
+                if path.parent == project.models_dir:
+                    target = trash / stamp / _TRASHED_MODELS / path.name
+                elif path.is_relative_to(project.test_dir):
+                    target = trash / stamp / _TRASHED_TEST / path.relative_to(project.test_dir)
+                else:
+                    target = trash / stamp / path.relative_to(project.samples_dir)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(str(path), str(target))
+                moved.append((path, target))
+        except BaseException:  # all or nothing: what went already comes back
+            for path, target in reversed(moved):
+                shutil.move(str(target), str(path))
+            shutil.rmtree(trash / stamp, ignore_errors=True)
+            raise
+    return stamp
+
+
+def restore(project: Project, trash_id: str) -> Restored:
+    """Put back what one delete moved to ``.trash`` (a sample, a class with its samples and test
+    samples, a model).
+
+    A class deleted whole comes back as it was (subfolders and links included); if a class
+    of that name (in any case, or renamed since) is there now, what it held joins that class.
+    A sample or model whose name was taken meanwhile gets a free one (a model that keeps its
+    name keeps its share link).
+
+    Raises
+    ------
+    NotFoundError
+        If ``trash_id`` names nothing in the trash (restored already, or emptied by hand).
+    """
+    folder = project.root / TRASH_DIR / trash_id
+    moved: list[tuple[Path, Path]] = []  # (class folder, what came back into it)
+    moved_test: list[tuple[Path, Path]] = []  # the same in test/
+    models: list[str] = []
+    with NAMING:
+        if not is_entry(project.root / TRASH_DIR, trash_id):
+            raise NotFoundError(f"nothing to undo under {trash_id!r}: it was restored already, or the "
+                                "project's .trash folder was emptied")
+        # test samples last: their class comes back first, when the delete took it
+        for deleted in sorted(folder.iterdir(), key=lambda p: (p.name == _TRASHED_TEST, p.name)):
+            if deleted.name == _TRASHED_TEST:
+                to_test, to_training = _restore_test(project, deleted)
+                moved_test.extend(to_test)
+                moved.extend(to_training)
+                continue
+            if deleted.name == _TRASHED_MODELS:
+                project.models_dir.mkdir(exist_ok=True)
+                for model in sorted(deleted.iterdir()):
+                    target = free_path(project.models_dir / model.name)
+                    model.rename(target)
+                    models.append(target.stem)
+                deleted.rmdir()
+                continue
+            class_dir = _restored_class_dir(project, deleted.name)
+            if class_dir is None:  # the class went with the delete: it comes back whole
+                class_dir = free_path(project.samples_dir / deleted.name)
+                deleted.rename(class_dir)
+                moved.append((class_dir, class_dir))
+                continue
+            if class_dir.name != deleted.name:  # joined under another name: clips follow it
+                project.remember("renamed_classes", deleted.name, class_dir.name)
+            for entry in sorted(deleted.iterdir()):  # entries as they are: links are not followed
+                folder_now, target, in_test = _put_back(project, entry, class_dir, test=False)
+                (moved_test if in_test else moved).append((folder_now, target))
+            deleted.rmdir()
+        folder.rmdir()
+    samples = [sample for class_dir, path in moved for sample in _samples_under(project, class_dir, path)]
+    samples += [sample for class_dir, path in moved_test
+                for sample in _samples_under(project, class_dir, path, test=True)]
+    return Restored(samples=samples, models=models)
+
+def _put_back(project: Project, entry: Path, class_dir: Path, *, test: bool) -> tuple[Path, Path, bool]:
+    """Move a deleted ``entry`` of class ``class_dir`` (from its test set with ``test``) back
+    under a free name, into the set :meth:`_joins_test` says; ``(that set's folder, where it
+    went, whether that is the test set)``."""
+    in_test = _joins_test(project, class_dir, entry, test=test)
+    folder = project.set_dir(class_dir.name, test=in_test)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = free_path(folder / entry.name)
+    entry.rename(target)
+    return folder, target, in_test
+
+def _joins_test(project: Project, class_dir: Path, entry: Path, *, test: bool) -> bool:
+    """Whether a deleted file ``entry`` of class ``class_dir``, from the test set with ``test``,
+    comes back into the test set: where it was, unless it is a clip of a take whose clips are
+    all in the other set now (a take is never on both sides)."""
+    recording = recording_of(entry.name)
+    if not entry.is_file() or recording == entry.name:
+        return test
+
+    def holds(in_test: bool) -> bool:
+        folder = project.set_dir(class_dir.name, test=in_test)
+        return folder.is_dir() and any(recording_of(p.relative_to(folder).as_posix()) == recording
+                                       for p in audio_files(folder))
+
+    return not test if holds(not test) and not holds(test) else test
+
+def _restore_test(project: Project, deleted: Path) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]]]:
+    """Put back a delete's ``.trash/<id>/.test`` folder: each class's test samples join the test
+    set of the class of that name (renamed since, or made again when it is gone); what went
+    back to the training samples instead (:meth:`_joins_test`), second."""
+    moved: list[tuple[Path, Path]] = []
+    moved_back: list[tuple[Path, Path]] = []
+    for trashed_class in sorted(deleted.iterdir()):
+        class_dir = _restored_class_dir(project, trashed_class.name)
+        if class_dir is None:  # the class went since: it comes back, empty but for its test set
+            class_dir = free_path(project.samples_dir / trashed_class.name)
+            class_dir.mkdir(parents=True)
+        test_dir = project.set_dir(class_dir.name, test=True)
+        if not test_dir.exists():
+            test_dir.parent.mkdir(parents=True, exist_ok=True)
+            trashed_class.rename(test_dir)
+            moved.append((test_dir, test_dir))
+            continue
+        for entry in sorted(trashed_class.iterdir()):
+            folder_now, target, in_test = _put_back(project, entry, class_dir, test=True)
+            (moved if in_test else moved_back).append((folder_now, target))
+        trashed_class.rmdir()
+    deleted.rmdir()
+    return moved, moved_back
+
+def _samples_under(project: Project, class_dir: Path, path: Path, *, test: bool = False) -> list[SampleInfo]:
+    """The samples of class folder ``class_dir`` (of the test set with ``test``) at or under ``path``."""
+    if path.is_dir():
+        return [project.info_of(class_dir, p, test=test) for p in audio_files(path)]
+    return [project.info_of(class_dir, path, test=test)] if path.suffix.lower() in AUDIO_EXTENSIONS else []
+
+def _restored_class_dir(project: Project, name: str) -> Path | None:
+    """The class a restored ``name`` joins: the class of that name (in any case), or the one it
+    was renamed to since; ``None`` when there is none (the class comes back whole)."""
+    renamed = project.where_now("renamed_classes")
+    for _ in range(len(renamed)):  # bass → guitar → lead guitar, as locate_sample follows them
+        if (project.samples_dir / name).is_dir() or name not in renamed:
+            break
+        name = renamed[name]
+    for candidate in (name, *[n for n in project.class_names() if n.casefold() == name.casefold()]):
+        with contextlib.suppress(NotFoundError):
+            return project.class_dir(candidate)
+    return None
