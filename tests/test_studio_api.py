@@ -113,8 +113,27 @@ def test_projects_create_list_demo_and_delete(client: TestClient) -> None:
     assert tests == {n: len(list((demo_data_dir() / "test" / n).iterdir())) for n in tests} and min(tests.values())
     listed = client.get("/api/projects").json()
     assert [p["id"] for p in listed["projects"]] == ["band", "demo set"]
-    assert client.delete("/api/projects/demo set").json() == {"deleted": "demo set"}
+    gone = client.delete("/api/projects/demo set").json()
+    assert gone == {"deleted": "demo set", "undo": gone["undo"]}
     assert [p["id"] for p in client.get("/api/projects").json()["projects"]] == ["band"]
+
+
+def test_a_deleted_project_comes_back_with_undo_under_a_free_name(client: TestClient, tmp_path: Path) -> None:
+    up = client.post("/api/projects/band/classes/background/samples", files={"files": ("hum.wav", wav_bytes(1.0))})
+    assert up.status_code == 201, up.text
+    trash = tmp_path / "projects" / ".trash"
+    gone = client.delete("/api/projects/band").json()
+    assert [p.name for p in (trash / gone["undo"]).iterdir()] == ["band"], "kept whole in the projects' .trash"
+    assert client.get("/api/projects").json()["projects"] == []
+    client.post("/api/projects", json={"name": "Band"})  # the name is taken meanwhile (in another case)
+    back = client.post(f"/api/trash/{gone['undo']}/restore")
+    assert back.status_code == 200, back.text
+    assert back.json()["id"] == "band-2" and {c["name"]: c["samples"] for c in back.json()["classes"]}["background"] == 1
+    assert [p["id"] for p in client.get("/api/projects").json()["projects"]] == ["Band", "band-2"]
+    assert not (trash / gone["undo"]).exists()
+    assert_error(client.post(f"/api/trash/{gone['undo']}/restore"), 404, "NotFoundError", "restored already")
+    for bad in ("..", "..%2F..%2Fprojects", "20261127-140000-000000000-1"):
+        assert client.post(f"/api/trash/{bad}/restore").status_code == 404, bad
 
 
 def test_project_export_and_import_round_trip(client: TestClient) -> None:

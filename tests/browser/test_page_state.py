@@ -138,3 +138,42 @@ def test_an_unknown_project_in_the_address_opens_the_default(page: Page, studio,
     toast.locator(".toast-close").click()
     expect(toast).to_have_count(0)
     assert not page_errors
+
+
+def test_a_deleted_project_leaves_the_page_and_comes_back_with_undo(page: Page, studio, empty_project,
+                                                                   page_errors) -> None:
+    studio.open(page, empty_project)
+    drums = sorted((demo_data_dir() / "train" / "drums").glob("*.ogg"))[:2]
+    page.set_input_files("#sample-files", [str(p) for p in drums])
+    expect(page.locator("[data-testid=added-count]")).to_have_text("Added 2 samples.")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.click("#delete-project-btn")
+    deleted = page.locator("[data-testid=toast-info]", has_text=f"Deleted the project “{empty_project}”")
+    expect(deleted).to_be_visible()
+    assert re.search(r"with its 2 samples\? It is kept in the \.trash folder", asked[0]), asked
+    expect(_option(page, empty_project)).to_have_count(0)
+    assert empty_project not in [p["id"] for p in studio.client.get("/api/projects").json()["projects"]]
+    assert page.evaluate("document.body.dataset.project") != empty_project
+
+    deleted.locator("[data-testid=toast-action]").click()
+    expect(page.locator("[data-testid=toast-info]").last).to_have_text(
+        re.compile(f"^Restored the project “{re.escape(empty_project)}”\\."))
+    expect(page.locator("#project-select")).to_have_value(empty_project)
+    expect(page.locator("[data-testid=sample-card]")).to_have_count(2)
+    assert sum(c["samples"] for c in studio.project(empty_project)["classes"]) == 2
+    page.reload()  # the Undo was offered once, to the page the delete started
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("[data-testid=toast-info]", has_text="Deleted the project")).to_have_count(0)
+    assert not page_errors
+
+
+def test_a_project_delete_that_is_not_confirmed_deletes_nothing(page: Page, studio, empty_project,
+                                                                page_errors) -> None:
+    studio.open(page, empty_project)
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("#delete-project-btn")
+    page.wait_for_timeout(300)
+    expect(_option(page, empty_project)).to_have_count(1)
+    assert studio.project(empty_project)["id"] == empty_project
+    assert not page_errors

@@ -5,6 +5,7 @@ One :class:`Studio` per app, built by :func:`earmark.studio.create_app` (no impo
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import threading
@@ -20,8 +21,9 @@ from ..demo import demo_data_dir
 from ..errors import ConflictError, EarmarkError, NotFoundError, ParameterError
 from ..export import onnx_bytes
 from ..intake import IntakeLimits
-from ..naming import clean_name, free_path
+from ..naming import NAMING, clean_name, free_path
 from ..project import PROJECT_FILE, Project
+from ..trash import TRASH_DIR, is_entry, new_entry
 from .jobs import JobRunner
 from .settings import StudioSettings
 
@@ -101,22 +103,60 @@ class Studio:
 
     def create_project(self, name: str, *, demo: bool = False, rename_if_taken: bool = False) -> Project:
         """A new project; a taken name is refused, or (``rename_if_taken``: imports) made unique."""
-        folder = self.root / clean_name(name, what="project")
         with self._lock:  # two requests for one name: the second finds it taken
-            # 'Band' beside 'band' is taken too: the two would be one folder on macOS or Windows
-            taken = {p.name.casefold(): p.name for p in self.root.iterdir()} if self.root.is_dir() else {}
-            if folder.name.casefold() in taken:
-                if not rename_if_taken:
-                    raise ConflictError(f"a project named {taken[folder.name.casefold()]!r} already exists; "
-                                        "choose another name")
-                n = 2
-                while f"{folder.name}-{n}".casefold() in taken:
-                    n += 1
-                folder = folder.with_name(f"{folder.name}-{n}")
+            folder = self._free_folder(clean_name(name, what="project"), rename_if_taken=rename_if_taken)
             project = Project.create(folder, name=folder.name)
         if demo:
             fill_with_demo(project)
         return project
+
+    def _free_folder(self, name: str, *, rename_if_taken: bool) -> Path:
+        """``root/name``; when a project is called that, a :class:`ConflictError`, or (``rename_if_taken``)
+        ``name-2``, ``name-3``…; hold ``_lock``."""
+        # 'Band' beside 'band' is taken too: the two would be one folder on macOS or Windows
+        taken = {p.name.casefold(): p.name for p in self.root.iterdir()} if self.root.is_dir() else {}
+        if name.casefold() not in taken:
+            return self.root / name
+        if not rename_if_taken:
+            raise ConflictError(f"a project named {taken[name.casefold()]!r} already exists; choose another name")
+        n = 2
+        while f"{name}-{n}".casefold() in taken:
+            n += 1
+        return self.root / f"{name}-{n}"
+
+    def delete_project(self, project_id: str) -> str:
+        """Move a project to the projects folder's ``.trash`` (not while it trains or an upload fills it);
+        the id :meth:`restore_project` takes to put it back."""
+        project = self.project(project_id)
+        running = self.jobs.running()
+        if running is not None and running.project == project_id:
+            raise ConflictError(f"project {project_id!r} is training; cancel the training first, then delete it")
+        self.check_not_filling(project, None, then="delete the project")
+        trash = self.root / TRASH_DIR
+        with NAMING:
+            entry = new_entry(trash)
+            try:
+                shutil.move(str(project.root), str(trash / entry / project.root.name))
+            except BaseException:
+                shutil.rmtree(trash / entry, ignore_errors=True)  # empty: the move is all or nothing
+                raise
+        self._swept.discard(project_id)
+        return entry
+
+    def restore_project(self, trash_id: str) -> Project:
+        """Put back a project :meth:`delete_project` moved to the trash, under its own name, or
+        ``name-2``… when a project of that name was made since."""
+        trash = self.root / TRASH_DIR
+        with NAMING, self._lock:
+            if not is_entry(trash, trash_id) or not (found := [p for p in (trash / trash_id).iterdir()
+                                                            if (p / PROJECT_FILE).is_file()]):
+                raise NotFoundError(f"no deleted project to undo under {trash_id!r}: it was restored already, "
+                                    f"or {trash} was emptied")
+            folder = self._free_folder(found[0].name, rename_if_taken=True)
+            found[0].rename(folder)
+            with contextlib.suppress(OSError):  # what else was in there stays in the trash
+                (trash / trash_id).rmdir()
+        return self.project(folder.name)
 
     # -- uploads running into a class: it is not deleted or renamed under them --------------
     @contextmanager
@@ -141,16 +181,6 @@ class Studio:
             busy = [c for p, c in self._filling if p == project.root.name and folder in (None, c)]
         if busy:
             raise ConflictError(f"an upload into {busy[0]!r} is still being added; wait for it to finish, then {then}")
-
-    def delete_project(self, project_id: str) -> None:
-        project = self.project(project_id)
-        running = self.jobs.running()
-        if running is not None and running.project == project_id:
-            raise ConflictError(f"project {project_id!r} is training; cancel the training first, then delete it")
-        self.check_not_filling(project, None, then="delete the project")
-        trash = self.root / ".trash"
-        trash.mkdir(exist_ok=True)
-        shutil.move(str(project.root), str(free_path(trash / project.root.name)))
 
     # -- models ------------------------------------------------------------------------
     def classifier(self, path: Path) -> Classifier:

@@ -65,8 +65,14 @@ def get_project(project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
 
 @router.delete("/projects/{project}")
 def delete_project(project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
-    studio.delete_project(project.root.name)
-    return {"deleted": project.root.name}
+    """Move the project to the projects folder's ``.trash``; ``undo`` is the id that puts it back."""
+    return {"deleted": project.root.name, "undo": studio.delete_project(project.root.name)}
+
+
+@router.post("/trash/{trash_id}/restore")
+def restore_project(trash_id: str, studio: StudioDep) -> dict[str, Any]:
+    """Undo a project's delete: it comes back under its own name (``name-2`` if that was taken since)."""
+    return project_view(studio, studio.restore_project(trash_id))
 
 
 @router.post("/projects/{project}/trash/{trash_id}/restore")

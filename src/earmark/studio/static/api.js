@@ -76,6 +76,7 @@ export const api = {
   project: (p) => get(apiPath("projects", p)),
   createProject: (name, demo) => post("/api/projects", { name, demo: Boolean(demo) }),
   deleteProject: (p) => del(apiPath("projects", p)),
+  restoreProject: (undoId) => post(`${apiPath("trash", undoId)}/restore`, {}),
   exportUrl: (p) => apiPath("projects", p, "export"),
   importProject: (file, name) => {
     const form = new FormData();

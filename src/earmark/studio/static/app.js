@@ -44,6 +44,51 @@ async function openProject(id) {
   return project;
 }
 
+/** Where a project's delete leaves its Undo for the page that starts after it (sessionStorage). */
+const DELETED_KEY = "earmark.deletedProject";
+
+/** Delete the open project (to the projects folder's .trash), then start the page again: on the
+ *  most recently changed project left, or on none. That page offers the Undo. */
+async function deleteProject(button) {
+  const p = state.project;
+  if (!p) return;
+  const samples = p.classes.reduce((n, c) => n + c.samples, 0);
+  const what = [`${samples} samples`, p.test_samples ? `${p.test_samples} test samples` : "",
+    p.models.length ? `${p.models.length} models` : ""].filter(Boolean).join(", ");
+  if (!confirm(`Delete the project “${p.name}” with its ${what}? It is kept in the .trash folder of the projects folder.`)) return;
+  await busy(button, async () => {
+    const result = await api.deleteProject(p.id);
+    sessionStorage.setItem(DELETED_KEY, JSON.stringify({ undo: result.undo, name: p.name }));
+    const address = new URL(location.href);
+    address.searchParams.delete("project");
+    location.replace(address);
+  });
+}
+
+/** After a project's delete: say so, with an Undo that brings it back and opens it. */
+function offerUndoOfDelete() {
+  const saved = sessionStorage.getItem(DELETED_KEY);
+  if (!saved) return;
+  sessionStorage.removeItem(DELETED_KEY); // once: a reload does not offer it again
+  let deleted;
+  try {
+    deleted = JSON.parse(saved);
+  } catch {
+    return;
+  }
+  toast(`Deleted the project “${deleted.name}” (kept in the .trash folder of the projects folder).`, "info", deleted.undo && {
+    label: "Undo",
+    run: async () => {
+      const project = await api.restoreProject(deleted.undo);
+      setProject(project);
+      await fillProjects(project.id);
+      $("#new-project-form").hidden = true;
+      $("#new-project-btn").setAttribute("aria-expanded", "false");
+      toast(`Restored the project “${project.name}”.`);
+    },
+  });
+}
+
 function initProjectBar() {
   const form = $("#new-project-form");
   const toggleForm = (open) => {
@@ -86,8 +131,11 @@ function initProjectBar() {
     });
   });
 
+  $("#delete-project-btn").addEventListener("click", (e) => deleteProject(e.currentTarget));
+
   on("project", (project, { switched }) => {
     if (switched) clearToasts(); // the other project's messages no longer apply
+    $("#delete-project-btn").disabled = false;
     // the address names the open project, so a reload or a bookmark comes back to it
     const address = new URL(location.href);
     if (address.searchParams.get("project") !== project.id) {
@@ -143,6 +191,7 @@ async function boot() {
   } catch (err) {
     showError(err);
   }
+  offerUndoOfDelete();
   document.body.dataset.ready = "true";
   state.booted = true;
 }
