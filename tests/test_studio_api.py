@@ -128,7 +128,8 @@ def test_a_deleted_project_comes_back_with_undo_under_a_free_name(client: TestCl
     client.post("/api/projects", json={"name": "Band"})  # the name is taken meanwhile (in another case)
     back = client.post(f"/api/trash/{gone['undo']}/restore")
     assert back.status_code == 200, back.text
-    assert back.json()["id"] == "band-2" and {c["name"]: c["samples"] for c in back.json()["classes"]}["background"] == 1
+    counts = {c["name"]: c["samples"] for c in back.json()["classes"]}
+    assert back.json()["id"] == "band-2" and counts["background"] == 1
     assert [p["id"] for p in client.get("/api/projects").json()["projects"]] == ["Band", "band-2"]
     assert not (trash / gone["undo"]).exists()
     assert_error(client.post(f"/api/trash/{gone['undo']}/restore"), 404, "NotFoundError", "restored already")
