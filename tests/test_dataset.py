@@ -440,6 +440,26 @@ def test_no_recording_lands_on_both_sides() -> None:
         assert 0 < n_val < sum(c.label == label for c in clips)  # each class on both sides
 
 
+def test_a_take_with_clips_in_several_classes_stays_on_one_side(tmp_path: Path) -> None:
+    """Speech Commands' layout: ``SPEAKER_nohash_N`` in every word's folder is one speaker, and a
+    studio take relabelled in part has clips in two classes. Either is one recording: its clips,
+    whatever their class, land on one side of the split."""
+    for k, label in enumerate(("background", "bass", "drums")):
+        for speaker in range(6):
+            for n in range(2):
+                write_tone(tmp_path / label / f"spk{speaker}_nohash_{n}.wav", freq_hz=110.0 * (k + 1) + speaker)
+    write_tone(tmp_path / "bass" / "sub" / "spk0_nohash_0.wav")  # another place: another recording
+    clips = load_dataset(tmp_path, sample_rate=SR).clips
+    sides_seen = set()
+    for seed in range(12):
+        train, val = split_by_source(clips, sample_rate=SR, val_fraction=0.3, seed=seed)
+        speakers = [{Path(c.source).name for c in side if "/sub/" not in c.source} for side in (train, val)]
+        assert speakers[0].isdisjoint(speakers[1]), (seed, speakers)
+        assert {c.label for c in train} == {c.label for c in val} == {"background", "bass", "drums"}
+        sides_seen.add(frozenset(speakers[1]))
+    assert len(sides_seen) > 1, "the seed still chooses which takes are held out"
+
+
 def test_the_split_is_seeded() -> None:
     clips = many_sources()
 

@@ -90,6 +90,16 @@ def test_a_long_file_is_cut_into_clips_that_remember_their_recording(project: Pr
     assert not {c.source for c in train} & {c.source for c in val}
 
 
+def test_a_long_upload_gets_a_take_name_no_other_class_uses(project: Project, tmp_path: Path) -> None:
+    """"recording.m4a" from a phone, uploaded into every class: each is its own recording (a take's
+    clips in several classes are one recording to the split)."""
+    project.add_class("drums")
+    src = tone(tmp_path / "recording.wav", 20.0)
+    first = add_files(project, "background", [("recording.wav", src)]).added
+    other = add_files(project, "drums", [("recording.wav", src)]).added
+    assert {s.recording for s in first} == {"recording"} and {s.recording for s in other} == {"recording-2"}
+
+
 def test_clip_s_cuts_a_take_and_recording_groups_short_samples(project: Project, tmp_path: Path) -> None:
     take = tone(tmp_path / "take.wav", 6.0)
     cut = add_files(project, "bass", [("take.wav", take)], clip_s=2.0)

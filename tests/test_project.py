@@ -349,6 +349,29 @@ def test_a_take_with_clips_on_both_sides_is_named(project: Project) -> None:
     assert project.test_leaks() == ["bass/take_nohash_001.wav"]
 
 
+def test_a_take_relabelled_in_part_is_one_recording_in_every_class(project: Project) -> None:
+    """A long take cut into bass clips, one of which the user moved to Background Noise (it held
+    only the room): moving the take to the test set takes that clip too, and a clip of it left in
+    training under another class is named as a leak."""
+    project.add_class("bass")
+    for i in range(3):
+        tone(project.class_dir("bass") / f"take_nohash_{i:03d}.wav")
+    project.move_sample("bass", "take_nohash_002.wav", to="background")
+    moved = project.move_to_test("bass", "take_nohash_000.wav")
+    assert [(s.class_name, s.id) for s in moved] == [("bass", "take_nohash_000.wav"), ("bass", "take_nohash_001.wav"),
+                                                     ("background", "take_nohash_002.wav")], "the clicked class first"
+    assert project.samples("background") == [] and project.test_leaks() == []
+    back = project.move_to_training("background", "take_nohash_002.wav")
+    assert sorted((s.class_name, s.test) for s in back) == [("background", False)] + [("bass", False)] * 2
+    project.move_sample("background", "take_nohash_002.wav", to="bass")  # the take: all bass, in training
+    tone(project.test_dir / "background" / "take_nohash_003.wav")  # copied there by hand
+    assert project.test_leaks() == ["background/take_nohash_003.wav"]
+    # a deleted clip comes back to the set where the rest of its take is, whatever their class
+    undo = project.delete_sample("background", "take_nohash_003.wav", test=True)
+    [back_one] = project.restore(undo.id).samples
+    assert (back_one.class_name, back_one.test) == ("background", False)
+
+
 def test_test_samples_follow_their_class(project: Project) -> None:
     project.add_class("bass")
     tone(project.class_dir("bass") / "a.wav")

@@ -14,7 +14,9 @@ validation can be split **by recording, never by window**.
 
 Clips already cut from one recording can share it by name, as in Google's Speech Commands
 set: files named ``NAME_nohash_ANYTHING.ext`` in one folder are one recording ``NAME``, in
-the order of their names (earmark studio saves recorded and cut takes this way).
+the order of their names (earmark studio saves recorded and cut takes this way). Files of
+``NAME`` in the same place under other class folders are clips of that recording too (part of a
+take moved to another class; one speaker in Speech Commands): the split keeps them on one side.
 """
 
 from __future__ import annotations
@@ -461,9 +463,12 @@ def split_by_source(
     Whole recordings go to one side. Per class, shuffled recordings go to validation while
     they fit within ``val_fraction`` of the class's clips; when none fits, the one closest in
     size to that share goes. Every class with two or more recordings keeps at least one for
-    training and gives at least one to validation. A class with a single recording is split
-    in time instead: its last clips go to validation and no training clip overlaps them.
-    The same ``seed`` gives the same split.
+    training and gives at least one to validation, unless a take shared with a class split
+    before it decides otherwise. A take's clips (``NAME_nohash_N`` files) in the folders of
+    several classes are one recording (part of a take relabelled; one speaker in Speech Commands):
+    they all go to the side the first class (in name order) puts them on. A class with a single
+    recording is split in time instead: its last clips go to validation and no training clip
+    overlaps them. The same ``seed`` gives the same split.
     """
     if not 0.0 < val_fraction < 1.0:
         raise ParameterError(f"val_fraction must be between 0 and 1, got {val_fraction}")
@@ -472,7 +477,8 @@ def split_by_source(
     val: list[Clip] = []
     by_label: dict[str, dict[str, list[Clip]]] = defaultdict(lambda: defaultdict(list))
     for c in clips:
-        by_label[c.label][c.source].append(c)
+        by_label[c.label][_take_key(c)].append(c)
+    held_out: dict[str, bool] = {}  # a recording's side, once a class has chosen it
     for label in sorted(by_label):
         sources = by_label[label]
         names = sorted(sources)
@@ -481,25 +487,43 @@ def split_by_source(
             train += t
             val += v
             continue
-        rng.shuffle(names)
-        chosen = _pick_validation({n: len(sources[n]) for n in names}, val_fraction=val_fraction)
+        free = [n for n in names if n not in held_out]
+        rng.shuffle(free)
+        chosen = _pick_validation({n: len(sources[n]) for n in free}, val_fraction=val_fraction,
+                                  decided={n: (len(sources[n]), held_out[n]) for n in names if n in held_out})
         for name in names:
-            (val if name in chosen else train).extend(sources[name])
+            held_out.setdefault(name, name in chosen)
+            (val if held_out[name] else train).extend(sources[name])
     return train, val
 
 
-def _pick_validation(sizes: dict[str, int], *, val_fraction: float) -> set[str]:
-    """Sources (in ``sizes``' order, already shuffled) to hold out: at least one, never all."""
-    target = val_fraction * sum(sizes.values())
+def _take_key(clip: Clip) -> str:
+    """The recording ``clip`` is from, whatever its class: a take's clips (files named
+    ``NAME_nohash_N``) are ``NAME`` under any class folder; any other file is its own recording."""
+    if not clip.file:
+        return clip.source
+    _, _, below_class = clip.source.partition("/")
+    return f"take:{below_class or clip.source}"
+
+
+def _pick_validation(sizes: dict[str, int], *, val_fraction: float,
+                     decided: dict[str, tuple[int, bool]] | None = None) -> set[str]:
+    """Recordings (in ``sizes``' order, already shuffled) to hold out: with those ``decided``
+    before (``name: (size, held out)``, takes shared with another class), about ``val_fraction``
+    of the class, at least one held out and never all, where the free recordings allow it."""
+    decided = decided or {}
+    target = val_fraction * (sum(sizes.values()) + sum(size for size, _ in decided.values()))
+    taken = sum(size for size, out in decided.values() if out)
+    kept = sum(not out for _, out in decided.values())
     chosen: set[str] = set()
-    taken = 0
     for name, size in sizes.items():
-        if len(chosen) == len(sizes) - 1:
+        if not kept and len(chosen) == len(sizes) - 1:
             break
         if taken + size <= target:
             chosen.add(name)
             taken += size
-    if not chosen:  # every recording is bigger than the share: take the one nearest to it
+    if sizes and not chosen and not any(out for _, out in decided.values()) and (kept or len(sizes) > 1):
+        # every recording is bigger than the share: take the one nearest to it
         chosen.add(min(sizes, key=lambda n: abs(sizes[n] - target)))
     return chosen
 

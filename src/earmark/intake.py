@@ -132,12 +132,13 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
                 folder = project.set_dir(class_name, test=test)
                 if test:
                     folder.mkdir(parents=True, exist_ok=True)
-                # a recording cut into clips gets a name neither set of the class uses, so that a take's
-                # clips are never taken for another's (Project.test_leaks looks for takes on both sides)
-                both = [folder, project.set_dir(class_name, test=not test)]
+                # a recording cut into clips gets a name no set of any class uses, so that a take's
+                # clips are never taken for another's (a take is one recording in every class: the
+                # split keeps it on one side, Project.test_leaks looks for takes on both)
+                every = [project.set_dir(c, test=t) for c in project.class_names() for t in (False, True)]
                 result.added.extend(_keep(project, folder, name, path, audio, clip_s=clip_s,
                                           take=take if take is not None else _take_in_name(name), test=test,
-                                          names_in=both))
+                                          names_in=every))
     return result
 
 

@@ -501,8 +501,8 @@ class Project:
 
     # -- the test set ------------------------------------------------------------------
     def move_to_test(self, class_name: str, sample_id: str) -> list[SampleInfo]:
-        """Move a training sample to the test set, with every other clip of its recording (so that
-        no take has clips on both sides); the moved samples, as they are in the test set."""
+        """Move a training sample to the test set, with every other clip of its recording, in any
+        class (so that no take has clips on both sides); the moved samples, as they are in the test set."""
         return self._switch_set(class_name, sample_id, test=False)
 
     def move_to_training(self, class_name: str, sample_id: str) -> list[SampleInfo]:
@@ -510,32 +510,39 @@ class Project:
         return self._switch_set(class_name, sample_id, test=True)
 
     def _switch_set(self, class_name: str, sample_id: str, *, test: bool) -> list[SampleInfo]:
-        with NAMING:  # no rename or delete of the class in between; the take moves all or nothing
+        with NAMING:  # no rename or delete of a class in between; the take moves all or nothing
             path = self.sample_path(class_name, sample_id, test=test)
-            source, target_dir = self.set_dir(class_name, test=test), self.set_dir(class_name, test=not test)
+            source = self.set_dir(class_name, test=test)
             rel = path.relative_to(source).as_posix()
             recording = recording_of(rel)
-            files = [path] if recording == rel else \
-                [p for p in audio_files(source) if recording_of(p.relative_to(source).as_posix()) == recording]
-            moved: list[tuple[Path, Path]] = []
+            # (its set's folder, the other set's folder, file): the one file, or a take's clips in every class
+            files = [(source, self.set_dir(class_name, test=not test), path)] if recording == rel else [
+                (folder, self.set_dir(name, test=not test), p)
+                for name in sorted(self.class_names(), key=lambda n: n != class_name)
+                if (folder := self.set_dir(name, test=test)).is_dir()
+                for p in audio_files(folder) if recording_of(p.relative_to(folder).as_posix()) == recording]
+            moved: list[tuple[Path, Path, Path]] = []  # (the other set's folder, file, where it went)
             try:
-                for file in files:
-                    target = free_path(target_dir / file.relative_to(source))
+                for folder, target_dir, file in files:
+                    target = free_path(target_dir / file.relative_to(folder))
                     target.parent.mkdir(parents=True, exist_ok=True)
                     file.rename(target)
-                    moved.append((file, target))
+                    moved.append((target_dir, file, target))
             except BaseException:
-                for file, target in reversed(moved):
+                for _, file, target in reversed(moved):
                     target.rename(file)
                 raise
-        return [self.info_of(target_dir, target, test=not test) for _, target in moved]
+        return [self.info_of(target_dir, target, test=not test) for target_dir, _, target in moved]
 
     def test_leaks(self) -> list[str]:
         """Test samples (``class/id``) cut from a recording that the training samples hold clips of
-        too: the windows of one take on both sides make a test score look better than it is."""
+        too, in any class: the windows of one take on both sides make a test score look better
+        than it is."""
+        names = self.class_names()
+        # a take's clips: NAME_nohash_N; a whole file is a recording of its own
+        trained = {s.recording for name in names for s in self.samples(name) if recording_of(s.id) != s.id}
         leaks = []
-        for name in self.class_names():  # a take's clips: NAME_nohash_N; a whole file is a recording of its own
-            trained = {s.recording for s in self.samples(name) if recording_of(s.id) != s.id}
+        for name in names:
             test_folder = self.set_dir(name, test=True).name
             leaks += [f"{test_folder}/{s.id}" for s in self.samples(name, test=True)
                       if recording_of(s.id) != s.id and s.recording in trained]

@@ -156,36 +156,39 @@ def restore(project: Project, trash_id: str) -> Restored:
                 for sample in _samples_under(project, class_dir, path, test=True)]
     return Restored(samples=samples, models=models)
 
+
 def _put_back(project: Project, entry: Path, class_dir: Path, *, test: bool) -> tuple[Path, Path, bool]:
     """Move a deleted ``entry`` of class ``class_dir`` (from its test set with ``test``) back
-    under a free name, into the set :meth:`_joins_test` says; ``(that set's folder, where it
+    under a free name, into the set :func:`_joins_test` says; ``(that set's folder, where it
     went, whether that is the test set)``."""
-    in_test = _joins_test(project, class_dir, entry, test=test)
+    in_test = _joins_test(project, entry, test=test)
     folder = project.set_dir(class_dir.name, test=in_test)
     folder.mkdir(parents=True, exist_ok=True)
     target = free_path(folder / entry.name)
     entry.rename(target)
     return folder, target, in_test
 
-def _joins_test(project: Project, class_dir: Path, entry: Path, *, test: bool) -> bool:
-    """Whether a deleted file ``entry`` of class ``class_dir``, from the test set with ``test``,
-    comes back into the test set: where it was, unless it is a clip of a take whose clips are
-    all in the other set now (a take is never on both sides)."""
+
+def _joins_test(project: Project, entry: Path, *, test: bool) -> bool:
+    """Whether a deleted file ``entry``, from the test set with ``test``,
+    comes back into the test set: where it was, unless it is a clip of a take whose clips (in any
+    class) are all in the other set now (a take is never on both sides)."""
     recording = recording_of(entry.name)
     if not entry.is_file() or recording == entry.name:
         return test
 
     def holds(in_test: bool) -> bool:
-        folder = project.set_dir(class_dir.name, test=in_test)
-        return folder.is_dir() and any(recording_of(p.relative_to(folder).as_posix()) == recording
-                                       for p in audio_files(folder))
+        folders = [project.set_dir(name, test=in_test) for name in project.class_names()]
+        return any(recording_of(p.relative_to(folder).as_posix()) == recording
+                   for folder in folders if folder.is_dir() for p in audio_files(folder))
 
     return not test if holds(not test) and not holds(test) else test
+
 
 def _restore_test(project: Project, deleted: Path) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]]]:
     """Put back a delete's ``.trash/<id>/.test`` folder: each class's test samples join the test
     set of the class of that name (renamed since, or made again when it is gone); what went
-    back to the training samples instead (:meth:`_joins_test`), second."""
+    back to the training samples instead (:func:`_joins_test`), second."""
     moved: list[tuple[Path, Path]] = []
     moved_back: list[tuple[Path, Path]] = []
     for trashed_class in sorted(deleted.iterdir()):
@@ -206,11 +209,13 @@ def _restore_test(project: Project, deleted: Path) -> tuple[list[tuple[Path, Pat
     deleted.rmdir()
     return moved, moved_back
 
+
 def _samples_under(project: Project, class_dir: Path, path: Path, *, test: bool = False) -> list[SampleInfo]:
     """The samples of class folder ``class_dir`` (of the test set with ``test``) at or under ``path``."""
     if path.is_dir():
         return [project.info_of(class_dir, p, test=test) for p in audio_files(path)]
     return [project.info_of(class_dir, path, test=test)] if path.suffix.lower() in AUDIO_EXTENSIONS else []
+
 
 def _restored_class_dir(project: Project, name: str) -> Path | None:
     """The class a restored ``name`` joins: the class of that name (in any case), or the one it

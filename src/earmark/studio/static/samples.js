@@ -72,8 +72,10 @@ export function sampleCard(sample) {
       const { moved } = sample.test ? await api.toTraining(state.projectId, sample.class_name, sample.id)
         : await api.toTest(state.projectId, sample.class_name, sample.id);
       card.remove();
+      // a take's clips in other classes (part of it relabelled) go with it: say which classes
+      const classes = [...new Set(moved.map((m) => m.class_name || sample.class_name))].map(classLabel);
       toast(`Moved ${moved.length} clip${moved.length === 1 ? "" : "s"}${whole ? ` of ${sample.recording}` : ""} to the ` +
-        `${sample.test ? "training samples" : "test set"} of ${classLabel(sample.class_name)}.`);
+        `${sample.test ? "training samples" : "test set"} of ${classes.join(" and ")}.`);
       await reloadProject();
     }) }, sample.test ? "Move to training" : "Move to test set");
   const move = h("select", { class: "move-select", "aria-label": `Move ${sample.id} to another class` },
