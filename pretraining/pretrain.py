@@ -38,9 +38,10 @@ import earmark
 from earmark import ambience
 from earmark.augment import Shorten, default_chain
 from earmark.backbone import CONCEPT_KEYS, weights_digest
+from earmark.examples import feature_augment
 from earmark.features import FeatureConfig
 from earmark.model import ArchSpec, build_model
-from earmark.train import feature_augment, update_ema
+from earmark.train import update_ema
 
 FAMILIES = ("piano", "chromatic percussion", "organ", "guitar", "bass", "strings", "ensemble", "brass", "reed",
             "pipe", "synth lead", "synth pad", "synth effects", "ethnic", "percussive", "sound effects")
