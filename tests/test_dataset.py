@@ -460,6 +460,44 @@ def test_a_take_with_clips_in_several_classes_stays_on_one_side(tmp_path: Path) 
     assert len(sides_seen) > 1, "the seed still chooses which takes are held out"
 
 
+def test_a_take_no_other_class_shares_splits_as_any_recording_does() -> None:
+    """Takes and whole files mixed in a class (the studio's usual case): with no take shared
+    between classes, the split is what it was before takes were grouped across classes."""
+    def one_class(as_takes: bool) -> list[Clip]:
+        clips = []
+        for label in ("background", "bass"):
+            for i in range(6):
+                name = f"{label}/{label}-take{i}" if i % 2 else f"{label}/file{i}.wav"
+                file = f"{name}_nohash_000.wav" if as_takes and i % 2 else ""
+                clips += [Clip(samples=np.zeros(100, np.float32), label=label, source=name, start_s=k, file=file)
+                          for k in range(1 + i % 3)]
+        return clips
+
+    for seed in range(25):
+        split = [split_by_source(one_class(as_takes), sample_rate=100, val_fraction=0.3, seed=seed)
+                 for as_takes in (True, False)]
+        assert [[c.name.split("@")[0].replace("_nohash_000.wav", "") for c in side] for side in split[0]] == \
+            [[c.source for c in side] for side in split[1]], seed
+
+
+def test_a_class_whose_takes_other_classes_placed_still_trains_and_validates() -> None:
+    """Class b holds two of the eight speakers of class a: whatever a chose for them, b keeps one
+    recording on each side (the smallest goes over for b alone when a put both on one side)."""
+    def take(label: str, speaker: int, n: int) -> Clip:
+        return Clip(samples=np.zeros(100, np.float32), label=label, source=f"{label}/spk{speaker}",
+                    file=f"{label}/spk{speaker}_nohash_{n}.wav", start_s=float(n))
+
+    clips = [take("a", s, n) for s in range(8) for n in range(2)] + [take("b", s, 0) for s in (0, 1)]
+    clips += [take("c", s, n) for s in range(3) for n in range(3)]
+    for seed in range(40):
+        train, val = split_by_source(clips, sample_rate=100, val_fraction=0.25, seed=seed)
+        assert {c.label for c in train} == {c.label for c in val} == {"a", "b", "c"}, seed
+        # c has fewer recordings than a: it chose first, and a follows it for speakers 0-2
+        held = {id(c) for c in val}
+        sides = {(c.label, c.source.split("/")[1]): id(c) in held for c in train + val}
+        assert all(sides[("a", f"spk{s}")] == sides[("c", f"spk{s}")] for s in range(3)), seed
+
+
 def test_the_split_is_seeded() -> None:
     clips = many_sources()
 

@@ -372,6 +372,29 @@ def test_a_take_relabelled_in_part_is_one_recording_in_every_class(project: Proj
     assert (back_one.class_name, back_one.test) == ("background", False)
 
 
+def test_a_delete_that_cannot_rename_copies_nothing_and_loses_nothing(project: Project,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A class folder on another disk (or a mount point) cannot be renamed into the trash: the
+    delete says so and leaves everything where it was, instead of copying it and deleting it."""
+    project.add_class("bass")
+    tone(project.class_dir("bass") / "a.wav")
+    tone(project.test_dir / "bass" / "t.wav")
+    real = os.rename
+
+    def cross_device(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        if Path(src) == project.test_dir / "bass":  # the class folder went; its test set cannot
+            raise OSError(18, "Invalid cross-device link")
+        real(src, dst)
+
+    monkeypatch.setattr(os, "rename", cross_device)
+    with pytest.raises(ConflictError, match=r"cannot be moved into .*\.trash \(Invalid cross-device link\): .*by hand"):
+        project.delete_class("bass")
+    monkeypatch.setattr(os, "rename", real)
+    assert [s.id for s in project.samples("bass")] == ["a.wav"]
+    assert [s.id for s in project.samples("bass", test=True)] == ["t.wav"]
+    assert list((project.root / ".trash").iterdir()) == [], "no half-filled trash folder is left"
+
+
 def test_test_samples_follow_their_class(project: Project) -> None:
     project.add_class("bass")
     tone(project.class_dir("bass") / "a.wav")
@@ -517,7 +540,8 @@ def test_a_class_named_samples_does_not_make_a_folder_per_class_a_project(tmp_pa
         tone(plain / sub / "a.wav")
     (plain / "models").mkdir()
     (plain / ".trash").mkdir()
-    assert is_project_folder(plain), "a project's own folders beside samples/ keep it a project"
+    (plain / "__MACOSX").mkdir()  # unzipped from a zip made on a Mac
+    assert is_project_folder(plain), "a project's own folders (and clutter) beside samples/ keep it a project"
 
 
 def test_a_plain_project_folder_trains_on_its_samples(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 import earmark
 from conftest import bass_note, write_dataset
 from earmark.demo import demo_data_dir
+from earmark.errors import NotFoundError
 from earmark.project import Project
 from earmark.studio import StudioSettings, create_app
 from earmark.studio.app import static_dir
@@ -130,7 +131,8 @@ def test_a_deleted_project_comes_back_with_undo_under_a_free_name(client: TestCl
     assert back.status_code == 200, back.text
     counts = {c["name"]: c["samples"] for c in back.json()["classes"]}
     assert back.json()["id"] == "band-2" and counts["background"] == 1
-    assert [p["id"] for p in client.get("/api/projects").json()["projects"]] == ["Band", "band-2"]
+    listed = client.get("/api/projects").json()["projects"]
+    assert [(p["id"], p["name"]) for p in listed] == [("Band", "Band"), ("band-2", "band-2")]
     assert not (trash / gone["undo"]).exists()
     assert_error(client.post(f"/api/trash/{gone['undo']}/restore"), 404, "NotFoundError", "restored already")
     for bad in ("..", "..%2F..%2Fprojects", "20261127-140000-000000000-1"):
@@ -148,6 +150,25 @@ def test_project_export_and_import_round_trip(client: TestClient) -> None:
     assert body["id"] == "band-2" and {c["name"]: c["samples"] for c in body["classes"]} == {"background": 0, "bass": 1}
     assert_error(client.post("/api/projects/import", files={"file": ("x.wav", wav_bytes())}), 400,
                  "ParameterError", r"send one \.zip")
+
+
+def test_a_project_that_cannot_be_renamed_into_the_trash_stays(client: TestClient, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "projects"
+    real = os.rename
+
+    def mount_point(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        if Path(src) == root / "band":
+            raise OSError(16, "Device or resource busy")
+        real(src, dst)
+
+    monkeypatch.setattr(os, "rename", mount_point)
+    assert_error(client.delete("/api/projects/band"), 409, "ConflictError", r"Device or resource busy.*by hand")
+    monkeypatch.setattr(os, "rename", real)
+    assert (root / "band" / "earmark-project.json").is_file() and list((root / ".trash").iterdir()) == []
+    for bad in ("..", "x/../..", "20261127-140000-000000000-1/..", "20261127-140000-000000000"):
+        with pytest.raises(NotFoundError):
+            client.app.state.studio.restore_project(bad)  # type: ignore[attr-defined]
 
 
 def test_a_folder_per_class_zip_becomes_a_project(client: TestClient, tmp_path: Path) -> None:

@@ -53,6 +53,7 @@ __all__ = [
     "extract_zip",
     "fingerprint",
     "is_background_name",
+    "is_ignored_name",
     "load_dataset",
     "recording_of",
     "scan_folder",
@@ -74,6 +75,12 @@ _MAX_ZIP_FILES = 50_000
 _DRIVE = re.compile(r"^[A-Za-z]:")
 #: Marks clips cut from one recording: ``take1_nohash_003.wav`` belongs to recording ``take1``.
 NOHASH = "_nohash_"
+
+
+def is_ignored_name(name: str) -> bool:
+    """Whether a file or folder called ``name`` is left out of datasets and imports: hidden ones
+    (``.git``, macOS ``._take.wav`` companions) and system clutter (``__MACOSX``, ``Thumbs.db``)."""
+    return bool(_IGNORED.match(name))
 
 
 def is_background_name(name: str) -> bool:
@@ -222,7 +229,7 @@ def files_under(root: Path, *, skip: Callable[[str], bool] = lambda name: False)
 
 def _visible_files(root: Path) -> list[Path]:
     """Every file under ``root``, sorted, leaving out hidden files and system folders."""
-    return files_under(root, skip=lambda name: bool(_IGNORED.match(name)))
+    return files_under(root, skip=is_ignored_name)
 
 
 def _is_audio(path: Path) -> bool:
@@ -463,38 +470,45 @@ def split_by_source(
     Whole recordings go to one side. Per class, shuffled recordings go to validation while
     they fit within ``val_fraction`` of the class's clips; when none fits, the one closest in
     size to that share goes. Every class with two or more recordings keeps at least one for
-    training and gives at least one to validation, unless a take shared with a class split
-    before it decides otherwise. A take's clips (``NAME_nohash_N`` files) in the folders of
-    several classes are one recording (part of a take relabelled; one speaker in Speech Commands):
-    they all go to the side the first class (in name order) puts them on. A class with a single
-    recording is split in time instead: its last clips go to validation and no training clip
-    overlaps them. The same ``seed`` gives the same split.
+    training and gives at least one to validation. A class with a single recording is split
+    in time instead: its last clips go to validation and no training clip overlaps them.
+    The same ``seed`` gives the same split.
+
+    A take's clips (``NAME_nohash_N`` files) under the folders of several classes are one
+    recording (part of a take relabelled; one speaker in Speech Commands): the class with the
+    fewest recordings chooses its side first, and its clips in the other classes follow. Only
+    where that would leave a class with every recording on one side does one of them (the
+    smallest) go to the other side for that class alone.
     """
     if not 0.0 < val_fraction < 1.0:
         raise ParameterError(f"val_fraction must be between 0 and 1, got {val_fraction}")
     rng = random.Random(seed)
-    train: list[Clip] = []
-    val: list[Clip] = []
     by_label: dict[str, dict[str, list[Clip]]] = defaultdict(lambda: defaultdict(list))
     for c in clips:
         by_label[c.label][_take_key(c)].append(c)
-    held_out: dict[str, bool] = {}  # a recording's side, once a class has chosen it
+    # Shuffled in label order, as before takes were shared: a set without shared takes splits as it did.
+    order: dict[str, list[str]] = {}
     for label in sorted(by_label):
-        sources = by_label[label]
-        names = sorted(sources)
+        order[label] = sorted(by_label[label], key=lambda n: by_label[label][n][0].source)
+        if len(order[label]) > 1:
+            rng.shuffle(order[label])
+    split: dict[str, tuple[list[Clip], list[Clip]]] = {}
+    held_out: dict[str, bool] = {}  # a shared take's side, once a class has chosen it
+    for label in sorted(by_label, key=lambda lab: (len(by_label[lab]), lab)):
+        sources, names = by_label[label], order[label]
         if len(names) == 1:
-            t, v = _split_in_time(sources[names[0]], sample_rate=sample_rate, val_fraction=val_fraction)
-            train += t
-            val += v
+            split[label] = _split_in_time(sources[names[0]], sample_rate=sample_rate, val_fraction=val_fraction)
             continue
-        free = [n for n in names if n not in held_out]
-        rng.shuffle(free)
-        chosen = _pick_validation({n: len(sources[n]) for n in free}, val_fraction=val_fraction,
+        chosen = _pick_validation({n: len(sources[n]) for n in names if n not in held_out}, val_fraction=val_fraction,
                                   decided={n: (len(sources[n]), held_out[n]) for n in names if n in held_out})
-        for name in names:
-            held_out.setdefault(name, name in chosen)
-            (val if held_out[name] else train).extend(sources[name])
-    return train, val
+        sides = {n: held_out.setdefault(n, n in chosen) for n in names}
+        if len(set(sides.values())) == 1:  # every recording decided on one side by other classes
+            smallest = min(names, key=lambda n: (len(sources[n]), n))
+            sides[smallest] = not sides[smallest]
+        split[label] = ([c for n in names if not sides[n] for c in sources[n]],
+                        [c for n in names if sides[n] for c in sources[n]])
+    labels = sorted(split)
+    return [c for lab in labels for c in split[lab][0]], [c for lab in labels for c in split[lab][1]]
 
 
 def _take_key(clip: Clip) -> str:

@@ -33,6 +33,7 @@ from .dataset import (
     extract_zip,
     files_under,
     is_background_name,
+    is_ignored_name,
     recording_of,
 )
 from .errors import AudioDecodeError, DatasetError, EarmarkError, LimitError, ParameterError
@@ -170,7 +171,7 @@ def _expand(files: Iterable[tuple[str, Path]], tmp: Path, result: IntakeResult, 
             except DatasetError as exc:
                 result.skipped.append((name, str(exc).replace(str(path), name).removeprefix(f"{name}: ")))
                 continue
-            for inner in files_under(root, skip=_ignored):
+            for inner in files_under(root, skip=is_ignored_name):
                 rel = inner.relative_to(root).as_posix()
                 if inner.suffix.lower() in AUDIO_EXTENSIONS:
                     yield f"{name}/{rel}", inner
@@ -197,7 +198,7 @@ def _keep(project: Project, folder: Path, name: str, path: Path, audio: Audio, *
     recording = take or safe_stem(name)
     if cut_at is not None and audio.duration_s > cut_at * 1.5:
         pieces = cut_recording(audio.samples, sample_rate=audio.sample_rate, clip_s=cut_at, clip_hop_s=cut_at)
-        if take is None:  # a new recording: make its name unique in the class
+        if take is None:  # a new recording: make its name unique in every class and set
             while any(p.name.startswith(recording + NOHASH) for f in names_in if f.is_dir() for p in f.iterdir()):
                 recording = _bump(recording)
         first = _next_index(folder, recording) if take is not None else 0  # a new recording starts at 0
@@ -262,19 +263,19 @@ def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | Non
     hidden folders (``__MACOSX``, ``.git``) are left out, and model files are checked before
     they are kept.
     """
-    entries = [p for p in root.iterdir() if not _ignored(p.name)]
+    entries = [p for p in root.iterdir() if not is_ignored_name(p.name)]
     if len(entries) == 1 and (entries[0] / PROJECT_FILE).is_file():  # a zip of one exported project folder
         root = entries[0]
     is_project = is_project_folder(root)
     classes_root = root / "samples" if is_project else root
-    folders = [p for p in sorted(classes_root.iterdir()) if p.is_dir() and not _ignored(p.name)] \
+    folders = [p for p in sorted(classes_root.iterdir()) if p.is_dir() and not is_ignored_name(p.name)] \
         if classes_root.is_dir() else []
     if not folders and not is_project:
         raise DatasetError("the zip holds no class folders; zip a project exported from earmark, "
                            "or a folder with one subfolder per class")
     result = IntakeResult()
     test_root = root / TEST_DIR
-    test_folders = [p for p in sorted(test_root.iterdir()) if p.is_dir() and not _ignored(p.name)] \
+    test_folders = [p for p in sorted(test_root.iterdir()) if p.is_dir() and not is_ignored_name(p.name)] \
         if is_project and test_root.is_dir() else []
     for folder, test in [(f, False) for f in folders] + [(f, True) for f in test_folders]:
         where = f"{TEST_DIR}/{folder.name}" if test else folder.name
@@ -287,7 +288,7 @@ def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | Non
         label = same.get(label.casefold(), label)
         if label not in project.class_names() and not is_background_name(label):
             project.add_class(label)
-        files = [(f"{where}/{f.relative_to(folder).as_posix()}", f) for f in files_under(folder, skip=_ignored)]
+        files = [(f"{where}/{f.relative_to(folder).as_posix()}", f) for f in files_under(folder, skip=is_ignored_name)]
         part = add_files(project, label, files, limits=limits, test=test)
         result.added += part.added
         result.skipped += part.skipped
@@ -297,7 +298,3 @@ def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | Non
         except EarmarkError as exc:
             result.skipped.append((f"models/{model.name}", str(exc).replace(str(model), model.name)))
     return result
-
-
-def _ignored(name: str) -> bool:
-    return name.startswith(".") or name in ("__MACOSX", "Thumbs.db", "desktop.ini")

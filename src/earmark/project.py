@@ -48,6 +48,7 @@ from .dataset import (
     MIN_CLIPS_PER_CLASS,
     audio_files,
     is_background_name,
+    is_ignored_name,
     recording_of,
 )
 from .errors import ConflictError, DatasetError, EarmarkError, ModelFileError, NotFoundError, ParameterError
@@ -212,6 +213,15 @@ class Project:
                         restored = free_path(base / f"restored-{step.name.removeprefix('.renaming-')}")
                         step.rename(restored)
 
+    def set_name(self, name: str) -> None:
+        """Give the project another name to show; its folder, which names it in links, stays."""
+        self.name = clean_name(name, what="project")
+        meta = self._meta()
+        if meta:
+            self._save_meta({**meta, "name": self.name})
+        else:  # an adopted folder, or a project file that cannot be read: a new one
+            self._write_meta({"created": _now()})
+
     def _write_meta(self, extra: dict[str, Any]) -> None:
         self._save_meta({"format": _FORMAT, "format_version": 1, "name": self.name, **extra})
 
@@ -227,12 +237,14 @@ class Project:
         return meta if isinstance(meta, dict) else {}
 
     def where_now(self, kind: str) -> dict[str, str]:
-        """``renamed_classes`` (old class → new) or ``moved_samples`` ("class/id" → "class/id")."""
+        """``renamed_classes`` (old class → new) or ``moved_samples`` ("class/id" → "class/id"), as the
+        project file keeps them for :meth:`locate_sample` (and :mod:`earmark.trash`, whose undo follows
+        a class renamed since)."""
         found = self._meta().get(kind)
         return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
     def remember(self, kind: str, old: str, new: str) -> None:
-        """Remember that ``old`` is now ``new`` (see :meth:`locate_sample`)."""
+        """Remember in the project file that ``old`` is now ``new`` (see :meth:`where_now`)."""
         meta = self._meta()
         if not meta:  # an adopted folder whose project file cannot be read: nothing to keep it in
             return
@@ -697,9 +709,10 @@ def is_project_folder(path: Path) -> bool:
     """A project's folder (``earmark-project.json``, or a ``samples/`` folder of classes, as
     :meth:`Project.open` adopts), not a folder per class.
 
-    Without the project file, ``samples/`` makes a project only when it holds class folders and no
-    audio of its own, and nothing beside it but ``test/`` and ``models/``: a folder per class with
-    a class named ``samples`` (``background/``, ``bass/``, ``samples/``) stays a folder per class.
+    Without the project file, ``samples/`` makes a project only when it holds no audio of its own
+    and nothing beside it but ``test/``, ``models/`` and what every import leaves out (hidden
+    folders, ``__MACOSX``): a folder per class with a class named ``samples`` (``background/``,
+    ``bass/``, ``samples/``) stays a folder per class.
     """
     if (path / PROJECT_FILE).is_file():
         return True
@@ -707,7 +720,7 @@ def is_project_folder(path: Path) -> bool:
     if not samples.is_dir():
         return False
     try:
-        beside = [p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")]
+        beside = [p for p in path.iterdir() if p.is_dir() and not is_ignored_name(p.name)]
         own_audio = any(p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS for p in samples.iterdir())
     except OSError:
         return False

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,8 @@ from .naming import NAMING, free_path
 if TYPE_CHECKING:
     from .project import Project, SampleInfo
 
-__all__ = ["TRASH_DIR", "Restored", "Trashed", "is_entry", "new_entry", "restore", "to_trash"]
+__all__ = ["TRASH_DIR", "Restored", "Trashed", "cannot_move", "is_entry", "new_entry", "remove_empty_folders",
+           "restore", "to_trash"]
 
 #: The folder, in a project or in the studio's projects folder, that deletes go to.
 TRASH_DIR = ".trash"
@@ -77,7 +77,11 @@ def is_entry(trash: Path, trash_id: str) -> bool:
 
 def to_trash(project: Project, *paths: Path) -> str:
     """Move ``paths`` (under samples/ or test/, keeping their place, or model files) into one
-    new folder of the project's ``.trash``; that folder's name, the id :func:`restore` takes."""
+    new folder of the project's ``.trash``; that folder's name, the id :func:`restore` takes.
+
+    All or nothing, and by renaming only: what cannot be renamed into the trash (a class folder
+    that is a mount point, a file in use on Windows) is never copied and deleted instead, since a
+    copy that fails half way would leave the sound in neither place."""
     trash = project.root / TRASH_DIR
     with NAMING:
         stamp = new_entry(trash)
@@ -91,14 +95,34 @@ def to_trash(project: Project, *paths: Path) -> str:
                 else:
                     target = trash / stamp / path.relative_to(project.samples_dir)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(str(path), str(target))
+                try:
+                    path.rename(target)
+                except FileNotFoundError:  # gone meanwhile (another request): that, as it is
+                    raise
+                except OSError as exc:
+                    raise cannot_move(path, trash, exc) from exc
                 moved.append((path, target))
-        except BaseException:  # all or nothing: what went already comes back
+        except BaseException:  # what went already comes back; the folders made for it go
             for path, target in reversed(moved):
-                shutil.move(str(target), str(path))
-            shutil.rmtree(trash / stamp, ignore_errors=True)
+                target.rename(path)
+            remove_empty_folders(trash / stamp)
             raise
     return stamp
+
+
+def cannot_move(path: Path, trash: Path, exc: OSError) -> ConflictError:
+    """The error for ``path`` that could not be renamed into ``trash``, saying what to do."""
+    return ConflictError(f"{path} cannot be moved into {trash} ({exc.strerror or exc}): it may be on another "
+                         "disk, a mount point, or in use; close what uses it, or move or delete it by hand")
+
+
+def remove_empty_folders(folder: Path) -> None:
+    """Remove ``folder`` and the folders under it, if they hold no file (never a file)."""
+    for sub in sorted((p for p in folder.rglob("*") if p.is_dir() and not p.is_symlink()), reverse=True):
+        with contextlib.suppress(OSError):
+            sub.rmdir()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def restore(project: Project, trash_id: str) -> Restored:
@@ -119,6 +143,7 @@ def restore(project: Project, trash_id: str) -> Restored:
     moved: list[tuple[Path, Path]] = []  # (class folder, what came back into it)
     moved_test: list[tuple[Path, Path]] = []  # the same in test/
     models: list[str] = []
+    takes = _Takes(project)
     with NAMING:
         if not is_entry(project.root / TRASH_DIR, trash_id):
             raise NotFoundError(f"nothing to undo under {trash_id!r}: it was restored already, or the "
@@ -126,7 +151,7 @@ def restore(project: Project, trash_id: str) -> Restored:
         # test samples last: their class comes back first, when the delete took it
         for deleted in sorted(folder.iterdir(), key=lambda p: (p.name == _TRASHED_TEST, p.name)):
             if deleted.name == _TRASHED_TEST:
-                to_test, to_training = _restore_test(project, deleted)
+                to_test, to_training = _restore_test(project, deleted, takes)
                 moved_test.extend(to_test)
                 moved.extend(to_training)
                 continue
@@ -142,12 +167,13 @@ def restore(project: Project, trash_id: str) -> Restored:
             if class_dir is None:  # the class went with the delete: it comes back whole
                 class_dir = free_path(project.samples_dir / deleted.name)
                 deleted.rename(class_dir)
+                takes.forget()
                 moved.append((class_dir, class_dir))
                 continue
             if class_dir.name != deleted.name:  # joined under another name: clips follow it
                 project.remember("renamed_classes", deleted.name, class_dir.name)
             for entry in sorted(deleted.iterdir()):  # entries as they are: links are not followed
-                folder_now, target, in_test = _put_back(project, entry, class_dir, test=False)
+                folder_now, target, in_test = _put_back(project, entry, class_dir, takes, test=False)
                 (moved_test if in_test else moved).append((folder_now, target))
             deleted.rmdir()
         folder.rmdir()
@@ -157,35 +183,61 @@ def restore(project: Project, trash_id: str) -> Restored:
     return Restored(samples=samples, models=models)
 
 
-def _put_back(project: Project, entry: Path, class_dir: Path, *, test: bool) -> tuple[Path, Path, bool]:
+def _put_back(project: Project, entry: Path, class_dir: Path, takes: _Takes, *,
+              test: bool) -> tuple[Path, Path, bool]:
     """Move a deleted ``entry`` of class ``class_dir`` (from its test set with ``test``) back
     under a free name, into the set :func:`_joins_test` says; ``(that set's folder, where it
     went, whether that is the test set)``."""
-    in_test = _joins_test(project, entry, test=test)
+    in_test = _joins_test(takes, entry, test=test)
     folder = project.set_dir(class_dir.name, test=in_test)
     folder.mkdir(parents=True, exist_ok=True)
     target = free_path(folder / entry.name)
     entry.rename(target)
+    if target.is_dir():  # a subfolder of the class, clips and all
+        takes.forget()
+    else:
+        takes.add(recording_of(target.name), test=in_test)
     return folder, target, in_test
 
 
-def _joins_test(project: Project, entry: Path, *, test: bool) -> bool:
-    """Whether a deleted file ``entry``, from the test set with ``test``,
-    comes back into the test set: where it was, unless it is a clip of a take whose clips (in any
-    class) are all in the other set now (a take is never on both sides)."""
+def _joins_test(takes: _Takes, entry: Path, *, test: bool) -> bool:
+    """Whether a deleted file ``entry``, from the test set with ``test``, comes back into the test
+    set: where it was, unless it is a clip of a take whose clips (in any class) are all in the
+    other set now (a take is never on both sides)."""
     recording = recording_of(entry.name)
     if not entry.is_file() or recording == entry.name:
         return test
-
-    def holds(in_test: bool) -> bool:
-        folders = [project.set_dir(name, test=in_test) for name in project.class_names()]
-        return any(recording_of(p.relative_to(folder).as_posix()) == recording
-                   for folder in folders if folder.is_dir() for p in audio_files(folder))
-
-    return not test if holds(not test) and not holds(test) else test
+    there, here = recording in takes.of(test=not test), recording in takes.of(test=test)
+    return not test if there and not here else test
 
 
-def _restore_test(project: Project, deleted: Path) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]]]:
+class _Takes:
+    """The recordings with clips in the training samples and in the test set, in any class: read
+    once per undo (a class of thousands of clips comes back without rereading the project for each),
+    and kept up to date as the undo puts files back."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._sets: dict[bool, set[str]] = {}
+
+    def of(self, *, test: bool) -> set[str]:
+        if test not in self._sets:
+            folders = [self.project.set_dir(name, test=test) for name in self.project.class_names()]
+            self._sets[test] = {recording_of(p.relative_to(folder).as_posix())
+                                for folder in folders if folder.is_dir() for p in audio_files(folder)}
+        return self._sets[test]
+
+    def add(self, recording: str, *, test: bool) -> None:
+        if test in self._sets:
+            self._sets[test].add(recording)
+
+    def forget(self) -> None:
+        """A whole folder came back: read the sets again when next asked."""
+        self._sets.clear()
+
+
+def _restore_test(project: Project, deleted: Path,
+                  takes: _Takes) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]]]:
     """Put back a delete's ``.trash/<id>/.test`` folder: each class's test samples join the test
     set of the class of that name (renamed since, or made again when it is gone); what went
     back to the training samples instead (:func:`_joins_test`), second."""
@@ -200,10 +252,11 @@ def _restore_test(project: Project, deleted: Path) -> tuple[list[tuple[Path, Pat
         if not test_dir.exists():
             test_dir.parent.mkdir(parents=True, exist_ok=True)
             trashed_class.rename(test_dir)
+            takes.forget()
             moved.append((test_dir, test_dir))
             continue
         for entry in sorted(trashed_class.iterdir()):
-            folder_now, target, in_test = _put_back(project, entry, class_dir, test=True)
+            folder_now, target, in_test = _put_back(project, entry, class_dir, takes, test=True)
             (moved if in_test else moved_back).append((folder_now, target))
         trashed_class.rmdir()
     deleted.rmdir()

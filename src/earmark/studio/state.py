@@ -23,7 +23,7 @@ from ..export import onnx_bytes
 from ..intake import IntakeLimits
 from ..naming import NAMING, clean_name, free_path
 from ..project import PROJECT_FILE, Project
-from ..trash import TRASH_DIR, is_entry, new_entry
+from ..trash import TRASH_DIR, cannot_move, is_entry, new_entry, remove_empty_folders
 from .jobs import JobRunner
 from .settings import StudioSettings
 
@@ -135,17 +135,19 @@ class Studio:
         trash = self.root / TRASH_DIR
         with NAMING:
             entry = new_entry(trash)
-            try:
-                shutil.move(str(project.root), str(trash / entry / project.root.name))
-            except BaseException:
-                shutil.rmtree(trash / entry, ignore_errors=True)  # empty: the move is all or nothing
-                raise
+            try:  # a rename or nothing: never a copy and a delete that could stop half way
+                project.root.rename(trash / entry / project.root.name)
+            except OSError as exc:
+                remove_empty_folders(trash / entry)
+                if isinstance(exc, FileNotFoundError):  # deleted meanwhile by another request
+                    raise
+                raise cannot_move(project.root, trash, exc) from exc
         self._swept.discard(project_id)
         return entry
 
     def restore_project(self, trash_id: str) -> Project:
         """Put back a project :meth:`delete_project` moved to the trash, under its own name, or
-        ``name-2``… when a project of that name was made since."""
+        ``name-2``… (folder and name shown) when a project of that name was made since."""
         trash = self.root / TRASH_DIR
         with NAMING, self._lock:
             if not is_entry(trash, trash_id) or not (found := [p for p in (trash / trash_id).iterdir()
@@ -156,7 +158,10 @@ class Studio:
             found[0].rename(folder)
             with contextlib.suppress(OSError):  # what else was in there stays in the trash
                 (trash / trash_id).rmdir()
-        return self.project(folder.name)
+        project = self.project(folder.name)
+        if folder.name != found[0].name:  # back beside another "band": shown as "band-2", as its folder
+            project.set_name(folder.name)
+        return project
 
     # -- uploads running into a class: it is not deleted or renamed under them --------------
     @contextmanager

@@ -52,13 +52,18 @@ const DELETED_KEY = "earmark.deletedProject";
 async function deleteProject(button) {
   const p = state.project;
   if (!p) return;
+  const count = (n, what) => `${n} ${what}${n === 1 ? "" : "s"}`;
   const samples = p.classes.reduce((n, c) => n + c.samples, 0);
-  const what = [`${samples} samples`, p.test_samples ? `${p.test_samples} test samples` : "",
-    p.models.length ? `${p.models.length} models` : ""].filter(Boolean).join(", ");
+  const what = [count(samples, "sample"), p.test_samples ? count(p.test_samples, "test sample") : "",
+    p.models.length ? count(p.models.length, "model") : ""].filter(Boolean).join(", ");
   if (!confirm(`Delete the project “${p.name}” with its ${what}? It is kept in the .trash folder of the projects folder.`)) return;
   await busy(button, async () => {
     const result = await api.deleteProject(p.id);
-    sessionStorage.setItem(DELETED_KEY, JSON.stringify({ undo: result.undo, name: p.name }));
+    try {
+      sessionStorage.setItem(DELETED_KEY, JSON.stringify({ undo: result.undo, name: p.name }));
+    } catch {
+      // no session storage (turned off, full): the page starts again without the Undo
+    }
     const address = new URL(location.href);
     address.searchParams.delete("project");
     location.replace(address);
@@ -67,14 +72,14 @@ async function deleteProject(button) {
 
 /** After a project's delete: say so, with an Undo that brings it back and opens it. */
 function offerUndoOfDelete() {
-  const saved = sessionStorage.getItem(DELETED_KEY);
-  if (!saved) return;
-  sessionStorage.removeItem(DELETED_KEY); // once: a reload does not offer it again
   let deleted;
   try {
+    const saved = sessionStorage.getItem(DELETED_KEY);
+    if (!saved) return;
+    sessionStorage.removeItem(DELETED_KEY); // once: a reload does not offer it again
     deleted = JSON.parse(saved);
   } catch {
-    return;
+    return; // no session storage, or not what this page wrote there
   }
   toast(`Deleted the project “${deleted.name}” (kept in the .trash folder of the projects folder).`, "info", deleted.undo && {
     label: "Undo",
