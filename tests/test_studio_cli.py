@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from conftest import write_dataset
 from earmark.errors import ParameterError
 from earmark.project import PROJECT_FILE
 from earmark.studio.serve import prepare
@@ -40,6 +41,10 @@ def test_a_project_dir_is_opened_or_created(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     with pytest.raises(ParameterError, match="is a file"):
         prepare(tmp_path / "file", echo=lambda _: None)
+    write_dataset(tmp_path / "my sounds", per_class=1, seed=0)  # a folder per class: left as it is
+    with pytest.raises(ParameterError, match=r"holds audio but is not an earmark project .*Import zip.*earmark train"):
+        prepare(tmp_path / "my sounds", echo=lambda _: None)
+    assert not (tmp_path / "my sounds" / PROJECT_FILE).exists()
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 
+from ..dataset import audio_files
 from ..errors import DependencyError, ParameterError
 from ..project import PROJECT_FILE, Project, is_project_folder
 from .settings import StudioSettings
@@ -41,6 +42,11 @@ def prepare(project_dir: Path | None, *, echo: Callable[[str], None] = print) ->
             Project.adopt(folder)
             echo(f"opened {folder} as an earmark project (wrote {PROJECT_FILE})")
         elif not (folder / PROJECT_FILE).exists():
+            if folder.is_dir() and any(audio_files(folder)):
+                raise ParameterError(
+                    f"{folder} holds audio but is not an earmark project (a folder per class?); the studio "
+                    f"leaves it as it is: run `earmark studio` and import it there as a zip (Import zip), "
+                    f"or train on it as it is with `earmark train {folder}`")
             Project.create(folder)
             echo(f"created a new project in {folder}")
         return StudioSettings(projects_root=folder.parent, project=folder.name)
