@@ -11,6 +11,7 @@ import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -117,6 +118,19 @@ def test_projects_create_list_demo_and_delete(client: TestClient) -> None:
     gone = client.delete("/api/projects/demo set").json()
     assert gone == {"deleted": "demo set", "undo": gone["undo"]}
     assert [p["id"] for p in client.get("/api/projects").json()["projects"]] == ["band"]
+
+
+def test_a_project_is_renamed_and_keeps_its_id(client: TestClient) -> None:
+    client.post("/api/projects", json={"name": "other"})
+    renamed = client.patch("/api/projects/band", json={"name": "  my band,  live "})
+    assert renamed.status_code == 200, renamed.text
+    assert (renamed.json()["id"], renamed.json()["name"]) == ("band", "my band, live")
+    listed = client.get("/api/projects").json()["projects"]
+    assert [(p["id"], p["name"]) for p in listed] == [("band", "my band, live"), ("other", "other")]
+    assert_error(client.patch("/api/projects/band", json={"name": "OTHER"}), 409, "ConflictError",
+                 "a project named 'other' already exists")
+    assert_error(client.patch("/api/projects/band", json={"name": "../x"}), 400, "ParameterError", "cannot be used")
+    assert client.patch("/api/projects/band", json={"name": "My Band, live"}).json()["name"] == "My Band, live"
 
 
 def test_a_deleted_project_comes_back_with_undo_under_a_free_name(client: TestClient, tmp_path: Path) -> None:
@@ -873,6 +887,25 @@ def test_a_file_gone_between_check_and_use_is_a_404_not_a_500(client: TestClient
     monkeypatch.setattr(earmark.project.Project, "sample_path", vanishing)
     assert_error(client.delete("/api/projects/band/samples/background/a.wav"), 404, "NotFoundError",
                  "another request moved or deleted it meanwhile")
+
+
+def test_a_thumbnail_drawn_while_its_project_is_deleted_does_not_make_the_project_again(
+        client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page asks for thumbnails as it scrolls; one drawn while the project is deleted must not
+    write its picture into a new, empty folder of the project's name (which took the name from Undo)."""
+    client.post("/api/projects/band/classes/background/samples", files=[("files", ("a.wav", wav_bytes(1.0)))])
+    import earmark.studio.routes.samples as samples_routes
+
+    real = samples_routes.spectrogram_thumbnail_png
+
+    def deleted_meanwhile(*args: Any, **kwargs: Any) -> bytes:
+        client.app.state.studio.delete_project("band")  # type: ignore[attr-defined]
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(samples_routes, "spectrogram_thumbnail_png", deleted_meanwhile)
+    assert_error(client.get("/api/projects/band/samples/background/a.wav/spectrogram.png"), 404, "NotFoundError",
+                 "was deleted meanwhile; reload the page")
+    assert not (tmp_path / "projects" / "band").exists()
 
 
 def test_a_class_receiving_an_upload_is_not_deleted_or_renamed_under_it(client: TestClient) -> None:

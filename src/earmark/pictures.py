@@ -95,9 +95,8 @@ def _draw_spectrogram(ax: Any, samples: np.ndarray, sample_rate: int) -> None:
     ax.set_ylabel("Hz (mel scale)")
 
 
-def spectrogram_thumbnail_png(samples: np.ndarray, *, sample_rate: int, path: str | os.PathLike[str],
-                              n_mels: int = 64) -> Path:
-    """A small full-band mel spectrogram picture (no axes; low notes at the bottom), written as PNG.
+def spectrogram_thumbnail_png(samples: np.ndarray, *, sample_rate: int, n_mels: int = 64) -> bytes:
+    """A small full-band mel spectrogram picture (no axes; low notes at the bottom), as PNG bytes.
 
     One pixel per band and frame (``n_mels`` high, about 43 frames a second at 22.05 kHz):
     cheap enough to draw for every sample a project holds.
@@ -112,9 +111,7 @@ def spectrogram_thumbnail_png(samples: np.ndarray, *, sample_rate: int, path: st
     rgba = colormaps["magma"]((spec - spec.min()) / span, bytes=True)[::-1]
     buf = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(rgba[..., :3])).save(buf, format="PNG")
-    with atomic_write(path) as fh:
-        fh.write(buf.getvalue())
-    return Path(path)
+    return buf.getvalue()
 
 
 def spectrogram_png(samples: np.ndarray, *, sample_rate: int, path: str | os.PathLike[str],

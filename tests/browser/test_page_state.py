@@ -177,3 +177,22 @@ def test_a_project_delete_that_is_not_confirmed_deletes_nothing(page: Page, stud
     expect(_option(page, empty_project)).to_have_count(1)
     assert studio.project(empty_project)["id"] == empty_project
     assert not page_errors
+
+
+def test_a_project_is_renamed_from_the_project_bar(page: Page, studio, empty_project, page_errors) -> None:
+    studio.open(page, empty_project)
+    page.click("#rename-project-btn")
+    expect(page.locator("#rename-project-name")).to_have_value(empty_project)
+    page.fill("#rename-project-name", "gig at the Crown")
+    page.click("#rename-project-save")
+    expect(page.locator("[data-testid=toast-info]").last).to_have_text(
+        re.compile("^Renamed the project to “gig at the Crown”\\."))
+    expect(page.locator("#rename-project-form")).to_be_hidden()
+    expect(_option(page, empty_project)).to_have_text(re.compile(r"^gig at the Crown · 0 samples$"))
+    expect(page).to_have_title("gig at the Crown · earmark studio")
+    assert studio.project(empty_project)["name"] == "gig at the Crown"
+    page.click("#rename-project-btn")
+    page.fill("#rename-project-name", "a/b")
+    page.click("#rename-project-save")
+    expect(page.locator("[data-testid=toast-error]")).to_contain_text("cannot be used")
+    assert not page_errors

@@ -19,6 +19,10 @@ class ProjectCreate(BaseModel):
     demo: bool = False
 
 
+class ProjectRename(BaseModel):
+    name: str = Field(min_length=1, max_length=64, examples=["my band, live"])
+
+
 class ClassCreate(BaseModel):
     name: str = Field(min_length=1, max_length=64, examples=["bass"])
 

@@ -124,6 +124,19 @@ class Studio:
             n += 1
         return self.root / f"{name}-{n}"
 
+    def rename_project(self, project_id: str, name: str) -> Project:
+        """Show a project under another name (its folder, which names it in links, stays); a name
+        another project shows already is refused."""
+        project = self.project(project_id)
+        cleaned = clean_name(name, what="project")
+        with self._lock:
+            good, _ = self.projects()
+            taken = [p.name for p in good if p.root != project.root and p.name.casefold() == cleaned.casefold()]
+            if taken:
+                raise ConflictError(f"a project named {taken[0]!r} already exists; choose another name")
+            project.set_name(cleaned)
+        return project
+
     def delete_project(self, project_id: str) -> str:
         """Move a project to the projects folder's ``.trash`` (not while it trains or an upload fills it);
         the id :meth:`restore_project` takes to put it back."""

@@ -19,7 +19,7 @@ from ...intake import IntakeResult, fill_from_folder, safe_stem
 from ...project import Project
 from ..deps import ProjectDep, StudioDep
 from ..links import model_view, sample_urls
-from ..schemas import ProjectCreate
+from ..schemas import ProjectCreate, ProjectRename
 from ..uploads import as_upload, read_upload
 
 router = APIRouter(prefix="/api", tags=["projects"])
@@ -61,6 +61,12 @@ def create_project(body: ProjectCreate, studio: StudioDep) -> dict[str, Any]:
 @router.get("/projects/{project}")
 def get_project(project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
     return project_view(studio, project)
+
+
+@router.patch("/projects/{project}")
+def rename_project(body: ProjectRename, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
+    """Show the project under another name; its id (its folder, in every link) stays."""
+    return project_view(studio, studio.rename_project(project.root.name, body.name))
 
 
 @router.delete("/projects/{project}")

@@ -75,6 +75,7 @@ export const api = {
   projects: () => get("/api/projects"),
   project: (p) => get(apiPath("projects", p)),
   createProject: (name, demo) => post("/api/projects", { name, demo: Boolean(demo) }),
+  renameProject: (p, name) => patch(apiPath("projects", p), { name }),
   deleteProject: (p) => del(apiPath("projects", p)),
   restoreProject: (undoId) => post(`${apiPath("trash", undoId)}/restore`, {}),
   exportUrl: (p) => apiPath("projects", p, "export"),

@@ -136,11 +136,35 @@ function initProjectBar() {
     });
   });
 
+  const renameForm = $("#rename-project-form");
+  const toggleRename = (open) => {
+    renameForm.hidden = !open;
+    $("#rename-project-btn").setAttribute("aria-expanded", String(open));
+    if (open) {
+      $("#rename-project-name").value = state.project ? state.project.name : "";
+      $("#rename-project-name").select();
+    }
+  };
+  $("#rename-project-btn").addEventListener("click", () => toggleRename(renameForm.hidden));
+  $("#rename-project-cancel").addEventListener("click", () => toggleRename(false));
+  renameForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    busy($("#rename-project-save"), async () => {
+      const project = await api.renameProject(state.projectId, $("#rename-project-name").value.trim());
+      setProject(project);
+      toggleRename(false);
+      toast(`Renamed the project to “${project.name}”.`);
+    });
+  });
+
   $("#delete-project-btn").addEventListener("click", (e) => deleteProject(e.currentTarget));
 
   on("project", (project, { switched }) => {
-    if (switched) clearToasts(); // the other project's messages no longer apply
-    $("#delete-project-btn").disabled = false;
+    if (switched) {
+      clearToasts(); // the other project's messages no longer apply
+      $("#rename-project-form").hidden = true;
+    }
+    $("#delete-project-btn").disabled = $("#rename-project-btn").disabled = false;
     // the address names the open project, so a reload or a bookmark comes back to it
     const address = new URL(location.href);
     if (address.searchParams.get("project") !== project.id) {
