@@ -500,6 +500,28 @@ def test_pictures_refuse_an_unwritable_output(command: str, tmp_path: Path, mode
     assert result.stdout == ""
 
 
+def test_an_output_never_replaces_an_input_or_a_recording(tmp_path: Path, model: Path, recording: Path,
+                                                          small_dataset: Path) -> None:
+    """A swapped or mistyped argument: the model being exported, the recording being drawn, a
+    recording beside them. Each is refused before any work, and left as it was."""
+    own_model = shutil.copy(model, tmp_path / "mine.earmark")
+    take = shutil.copy(recording, tmp_path / "take.wav")
+    other = shutil.copy(recording, tmp_path / "other.ogg.wav")
+    before = {p: Path(p).read_bytes() for p in (own_model, take, other)}
+    cases = [
+        (["export", own_model, "--out", own_model], r"cannot write .*mine\.earmark: it is the input .*another name"),
+        (["spectrogram", take, "--png", take], r"cannot write .*take\.wav: it is the input"),
+        (["timeline", model, take, "--png", take], r"cannot write .*take\.wav: it is the input"),
+        (["train", small_dataset, "--out", other], r"cannot write .*other\.ogg\.wav: it is an audio file"),
+        (["spectrogram", take, "--png", other], r"it is an audio file, which earmark does not replace"),
+    ]
+    for args, match in cases:
+        result = run(*args)
+        assert_clean_error(result, match)
+        assert "training" not in result.stderr
+    assert {p: Path(p).read_bytes() for p in before} == before
+
+
 # -- listen ----------------------------------------------------------------------------------------
 
 

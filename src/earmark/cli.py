@@ -24,7 +24,7 @@ import numpy as np
 
 from ._version import __version__
 from .atomic import check_writable
-from .errors import EarmarkError
+from .errors import EarmarkError, OutputError
 
 if TYPE_CHECKING:
     from .classifier import Prediction
@@ -98,6 +98,23 @@ def main() -> None:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _check_output(out: Path, *inputs: Path) -> None:
+    """Fail before any work if ``out`` cannot be written, is one of the command's ``inputs`` (a
+    swapped argument would replace the model or recording being read), or is an audio file:
+    earmark writes models, pictures and exports, never over a recording."""
+    from .audio import AUDIO_EXTENSIONS
+
+    check_writable(out)
+    for source in inputs:
+        with contextlib.suppress(OSError):
+            if out.exists() and source.exists() and os.path.samefile(out, source):
+                raise OutputError(f"cannot write {out}: it is the input {source}, which writing would replace; "
+                                  "give the output another name")
+    if out.is_file() and out.suffix.lower() in AUDIO_EXTENSIONS:
+        raise OutputError(f"cannot write {out}: it is an audio file, which earmark does not replace with "
+                          "a model or a picture; give the output another name")
+
+
 def _clip_options(command: F) -> F:
     """--clip-s / --clip-hop-s: how recordings longer than 12 s are cut into clips."""
     command = click.option("--clip-hop-s", type=float, default=None,
@@ -158,7 +175,7 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
     overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     settings = TrainSettings(**overrides, augment=not no_augment, require_background=not allow_no_background,
                              freeze_backbone=not tune_backbone)
-    check_writable(out)
+    _check_output(out, data)
     dataset = _load_set(set_folder(data), sample_rate=settings.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s)
     dataset.check_trainable(require_background=settings.require_background)
     counts = ", ".join(f"{k} {v}" for k, v in dataset.counts().items())
@@ -264,7 +281,7 @@ def timeline(model: Path, recording: Path, as_json: bool, png: Path | None, hop_
     hop_s = timeline_hop(hop_s, window_s=clf.window_s)
     check_timeline_settings(window_s=clf.window_s, hop_s=hop_s, smooth_s=smooth_s, min_segment_s=min_segment_s)
     if png is not None:
-        check_writable(png)
+        _check_output(png, model, recording)
     audio = load_audio(recording, sample_rate=clf.sample_rate)
     tl = clf.timeline(audio.samples, sample_rate=audio.sample_rate, hop_s=hop_s, smooth_s=smooth_s,
                       min_segment_s=min_segment_s)
@@ -287,7 +304,7 @@ def spectrogram(file: Path, png: Path) -> None:
     from .audio import load_audio
     from .pictures import spectrogram_png
 
-    check_writable(png)
+    _check_output(png, file)
     audio = load_audio(file)
     spectrogram_png(audio.samples, sample_rate=audio.sample_rate, path=png, title=file.name)
     click.echo(f"spectrogram written to {png}")
@@ -379,6 +396,7 @@ def export(model: Path, out: Path | None, web: Path | None, name: str | None, ru
                    f"model.json); serve it over http(s), e.g. python3 -m http.server -d {web}")
         return
     assert out is not None
+    _check_output(out, model)
     export_onnx(clf, out)  # checks that it can write `out` before the seconds of work
     click.echo(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB): input 'waveform' float32 "
                f"(batch, {clf.window_samples}), "
