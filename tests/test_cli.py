@@ -146,6 +146,20 @@ def test_train_from_a_zip_with_json(tmp_path: Path, small_dataset: Path) -> None
     assert out.exists()
 
 
+def test_train_warns_about_the_same_sound_under_two_classes(tmp_path: Path, small_dataset: Path) -> None:
+    data = shutil.copytree(small_dataset, tmp_path / "data")
+    shutil.copy(data / "bass" / "bass_000.wav", data / "drums" / "copied.wav")
+    out = tmp_path / "m.earmark"
+    result = run("train", data, "--out", out, "--arch", "tiny", "--epochs", 1, "--steps-per-epoch", 1,
+                 "--batch-size", 8)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"warning: 1 sound was trained on under two classes \(bass/bass_000\.wav = drums/copied\.wav\)"
+                     r": .*keep each recording in one class", result.stderr), result.stderr
+    quiet = run("train", small_dataset, "--out", tmp_path / "q.earmark", "--arch", "tiny", "--epochs", 1,
+                "--steps-per-epoch", 1, "--batch-size", 8, "--json")
+    assert json.loads(quiet.stdout)["warnings"] == []
+
+
 def test_train_a_project_on_its_samples_never_its_test_set(tmp_path: Path, small_dataset: Path) -> None:
     project = Project.create(tmp_path / "band")
     shutil.rmtree(project.samples_dir)

@@ -408,7 +408,8 @@ def test_a_good_dataset_passes_the_check() -> None:
     ("counts", "match"),
     [({}, r"found no classes in sounds; add at least two class folders"),
      ({"bass": 9}, r"found only the class 'bass' in sounds; add at least two class folders"),
-     ({"bass": 9, "drums": 9}, r"no background class in sounds: add a folder named 'background'"),
+     ({"bass": 9, "drums": 9}, r"no background class in sounds \(its classes: bass, drums\): add a folder named "
+                               r"'background'"),
      ({"background": 9, "bass": 1}, r"class 'bass' has 1 clip; add at least 5 \(or one longer recording\)"),
      ({"background": 4, "bass": 9}, r"class 'background' has 4 clips; add at least 5")],
 )
@@ -438,6 +439,31 @@ def test_no_recording_lands_on_both_sides() -> None:
     for label in ("background", "bass", "drums"):
         n_val = sum(c.label == label for c in val)
         assert 0 < n_val < sum(c.label == label for c in clips)  # each class on both sides
+
+
+def test_the_same_sound_under_two_classes_is_found(tmp_path: Path) -> None:
+    for k, folder in enumerate(("background", "bass", "drums")):
+        for i in range(2):
+            write_tone(tmp_path / folder / f"{i}.wav", freq_hz=100.0 * (k + 1) + 10 * i)
+    (tmp_path / "drums" / "copy.flac").write_bytes(b"")
+    sf.write(tmp_path / "drums" / "copy.flac", sf.read(tmp_path / "bass" / "1.wav")[0], SR)  # the same sound
+    write_tone(tmp_path / "bass" / "again.wav", freq_hz=200.0)  # a copy of bass/0.wav in its own class: fine
+    (tmp_path / "drums" / "linked").symlink_to(tmp_path / "background")  # a class folder linked into another
+    ds = load_dataset(tmp_path, sample_rate=SR)
+    groups = sorted(sorted(g) for g in ds.same_audio_in_classes())
+    assert groups == [["background/0.wav", "drums/linked/0.wav"], ["background/1.wav", "drums/linked/1.wav"],
+                      ["bass/1.wav", "drums/copy.flac"]]
+
+
+def test_class_folders_that_differ_only_in_case_are_refused(tmp_path: Path) -> None:
+    for folder in ("background", "bass", "Bass", "drums"):
+        write_tone(tmp_path / folder / "a.wav")
+    with pytest.raises(DatasetError, match=r"the class folders 'Bass' and 'bass' differ only in case; .*one folder"):
+        load_dataset(tmp_path, sample_rate=SR)
+    write_tone(tmp_path / "Background Noise" / "b.wav")  # another name of the background class: one class
+    (tmp_path / "Bass" / "a.wav").rename(tmp_path / "bass" / "b.wav")
+    (tmp_path / "Bass").rmdir()
+    assert load_dataset(tmp_path, sample_rate=SR).counts() == {"background": 2, "bass": 2, "drums": 1}
 
 
 def test_a_take_with_clips_in_several_classes_stays_on_one_side(tmp_path: Path) -> None:

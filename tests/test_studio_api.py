@@ -355,6 +355,18 @@ def test_model_details_hold_the_confusion_cells_with_playable_clips(trained: tup
     assert any("clips were scored" in w for w in model["warnings"]) == (validation["n_clips"] < 10)
 
 
+def test_model_details_warn_about_a_sound_trained_on_under_two_classes(trained: tuple[TestClient, str]) -> None:
+    c, model_id = trained
+    project = c.app.state.studio.project("band")  # type: ignore[attr-defined]
+    clf = earmark.load(project.model_path(model_id))
+    assert clf.manifest.dataset["same_audio_in_classes"] == [], "write_dataset's sounds are all different"
+    clf.manifest.dataset["same_audio_in_classes"] = [["bass/a.wav", "drums/a.wav"]]
+    clf.save(project.models_dir / "twice.earmark")
+    warnings = c.get("/api/projects/band/models/twice").json()["warnings"]
+    assert any(w.startswith("1 sound was trained on under two classes (bass/a.wav = drums/a.wav)") for w in warnings)
+    project.delete_model("twice")
+
+
 def test_a_model_can_be_given_a_name(trained: tuple[TestClient, str]) -> None:
     c, model_id = trained
     data = c.get(f"/api/projects/band/models/{model_id}/download").content

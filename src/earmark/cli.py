@@ -166,7 +166,7 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
     where it stopped); Ctrl-C again aborts and writes nothing.
     """
     from .project import set_folder
-    from .train import TrainSettings
+    from .train import TrainSettings, dataset_warnings
     from .train import train as run_training
 
     given = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "window_s": window_s,
@@ -188,14 +188,17 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
     if stopped is not None:
         click.echo(f"stopped after epoch {stopped} of {settings.epochs} (Ctrl-C); keeping the model as it is",
                    err=True)
+    warnings = dataset_warnings(clf.manifest.dataset)
     if as_json:
         _emit_json({"model": str(out), "validation": clf.manifest.metrics["validation"],
-                    "history": clf.manifest.metrics["history"]})
+                    "history": clf.manifest.metrics["history"], "warnings": warnings})
         return
     report = clf.validation_report
     if report is not None:  # train() always writes one
         click.echo(f"\nvalidation (held out by recording, {clf.manifest.dataset['val_clips']} clips):")
         click.echo(report.format())
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"\nmodel written to {out} ({clf.manifest.metrics['train_seconds']:.0f} s of training)")
 
 

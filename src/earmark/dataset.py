@@ -172,6 +172,16 @@ class Dataset:
             total[c.label] += c.samples.shape[-1] / self.sample_rate
         return {label: round(total[label], 2) for label in self.labels}
 
+    def same_audio_in_classes(self) -> list[list[str]]:
+        """Clips that are the same sound (:func:`fingerprint`) under more than one class: a file copied
+        into two class folders, a class folder linked into another. Each group lists the clips'
+        names (``class/file``); they teach the model two answers for one sound."""
+        by_sound: dict[str, list[Clip]] = defaultdict(list)
+        for clip in self.clips:
+            if (fp := clip.fingerprint) is not None:
+                by_sound[fp].append(clip)
+        return [[c.name for c in group] for group in by_sound.values() if len({c.label for c in group}) > 1]
+
     def check_trainable(self, *, require_background: bool = True) -> None:
         """Raise :class:`DatasetError` saying what to add when this set cannot be trained on."""
         counts = self.counts()
@@ -189,8 +199,8 @@ class Dataset:
             raise DatasetError(f"found {have}{where}; add at least two class folders with audio")
         if require_background and BACKGROUND_LABEL not in counts:
             raise DatasetError(
-                f"no background class{where}: add a folder named 'background' holding "
-                "recordings of the room with none of your sounds playing"
+                f"no background class{where} (its classes: {', '.join(counts)}): add a folder named "
+                "'background' holding recordings of the room with none of your sounds playing"
             )
         for label, n in counts.items():
             if n < MIN_CLIPS_PER_CLASS:
@@ -266,6 +276,15 @@ def scan_folder(root: Path) -> tuple[list[tuple[Path, str]], list[Skipped]]:
         folder, *rest = path.relative_to(root).parts
         if rest:
             found.append((path, BACKGROUND_LABEL if is_background_name(folder) else folder))
+    by_case: dict[str, set[str]] = defaultdict(set)
+    for _, label in found:
+        by_case[label.casefold()].add(label)
+    for spellings in by_case.values():
+        if len(spellings) > 1:
+            names = " and ".join(repr(n) for n in sorted(spellings))
+            raise DatasetError(f"{root}: the class folders {names} differ only in case; on macOS and Windows "
+                               "they are one folder, and earmark would learn them as two classes: move their "
+                               "files into one folder")
     listed = {path for path, _ in found}
     skipped: list[Skipped] = []
     for path in _visible_files(root):

@@ -34,8 +34,13 @@ from .model import ARCHITECTURES, MAX_HEAD_HIDDEN, ArchSpec, SoundNet, build_mod
 from .modelfile import TRAIN_FINGERPRINTS, Manifest
 from .project import set_folder
 
-__all__ = ["TrainSettings", "EpochRecord", "train", "update_ema", "LEARNING_RATE",
+__all__ = ["TrainSettings", "EpochRecord", "train", "dataset_warnings", "update_ema", "LEARNING_RATE",
            "LEARNING_RATE_TUNING_BACKBONE", "HEAD_HIDDEN_FROZEN", "MAX_WORKERS"]
+
+#: The manifest's ``dataset`` entry that lists training clips found under two classes, and how
+#: many such groups it keeps (:func:`dataset_warnings`).
+SAME_AUDIO = "same_audio_in_classes"
+MAX_SAME_AUDIO_KEPT = 20
 
 #: Peak learning rates when ``TrainSettings.learning_rate`` is left out. Fine-tuning the pretrained
 #: backbone (``freeze_backbone=False``) wants a gentler one: on the cross-domain benchmark 1e-3
@@ -449,8 +454,23 @@ def _finish(clf: Classifier, dataset: Dataset, train_clips: list[Clip], val_clip
     clf.manifest.dataset = {"root": Path(dataset.root).name, "counts": dataset.counts(),
                             "seconds": dataset.seconds(), "train_clips": len(train_clips),
                             "val_clips": len(val_clips), "skipped": [asdict(s) for s in dataset.skipped],
+                            SAME_AUDIO: dataset.same_audio_in_classes()[:MAX_SAME_AUDIO_KEPT],
                             # what it learnt from, so that an evaluation can say when a test clip is one of them
                             TRAIN_FINGERPRINTS: sorted({fp for c in train_clips if (fp := c.fingerprint)})}
+
+
+def dataset_warnings(dataset: dict[str, Any]) -> list[str]:
+    """What about a model's training set (its manifest's ``dataset``) makes it weaker than it could
+    be, in words a person can act on (empty: nothing)."""
+    same = dataset.get(SAME_AUDIO) or []
+    if not same:
+        return []
+    shown = "; ".join(" = ".join(group[:3]) for group in same[:3])
+    more = "; …" if len(same) > 3 else ""
+    return [f"{len(same)}{'+' if len(same) >= MAX_SAME_AUDIO_KEPT else ''} sound{'s' if len(same) != 1 else ''} "
+            f"{'were' if len(same) != 1 else 'was'} trained on under two classes ({shown}{more}): a copied file or "
+            "a class folder linked into another teaches the model two answers for one sound; keep each "
+            "recording in one class and train again"]
 
 
 def _clip_outcomes(clips: list[Clip], probs: np.ndarray, labels: list[str], *,

@@ -20,6 +20,7 @@ from ...evaluate import Comparison, EvaluationReport, evaluate
 from ...export import web_zip
 from ...intake import folder_per_class
 from ...project import Project
+from ...train import dataset_warnings
 from ..deps import ProjectDep, StudioDep
 from ..inference import live_session, predict_request
 from ..links import model_view, sample_base, sample_query, sample_version
@@ -66,6 +67,7 @@ def get_model(model_id: str, project: ProjectDep, studio: StudioDep) -> dict[str
     if validation:
         validation["cells"] = _cells(project, list(manifest.metrics.get("validation_clips", [])))
         warnings = EvaluationReport.from_dict(manifest.metrics["validation"]).warnings()
+    warnings += dataset_warnings(manifest.dataset)
     return {**model_view(project, project.model_info(model_id)), "history": manifest.metrics.get("history", []),
             "validation": validation or None, "settings": manifest.training,
             "dataset": manifest.shareable_dataset(),  # the training clips' fingerprints stay in the file
