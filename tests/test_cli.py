@@ -205,7 +205,10 @@ def test_train_refuses_an_unknown_or_unfitting_backbone(tmp_path: Path, small_da
     assert_clean_error(result, r"unknown backbone 'imagenet'; choose one of \['auto', 'none', 'gm-families-v4'\]")
     result = run("train", small_dataset, "--out", tmp_path / "m.earmark", "--arch", "tiny",
                  "--backbone", "gm-families-v4")
-    assert_clean_error(result, r"pretrained for the 'cnn' network .* pass backbone='none'")
+    assert_clean_error(result, r"pretrained for the 'cnn' network .* earmark train --backbone none\)")
+    result = run("train", small_dataset, "--out", tmp_path / "m.earmark", "--arch", "tiny", "--tune-backbone")
+    assert_clean_error(result, r"--tune-backbone fine-tunes the pretrained backbone, which this run does not "
+                               r"start from \(the 'tiny' network trains from scratch\); leave it out")
     assert list(tmp_path.iterdir()) == []
 
 

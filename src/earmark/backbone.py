@@ -121,15 +121,15 @@ def resolve_backbone(name: str, *, arch: ArchSpec, features: FeatureConfig) -> s
         default = available_backbones().get(DEFAULT_BACKBONE)
         if default is None:
             raise ModelFileError(f"earmark's pretrained backbone {DEFAULT_BACKBONE!r} is missing from this "
-                                 f"installation ({_folder()}); reinstall earmark, or pass backbone='none' to "
-                                 "train from scratch")
+                                 f"installation ({_folder()}); reinstall earmark, or train from scratch "
+                                 "(backbone='none'; earmark train --backbone none)")
         return DEFAULT_BACKBONE if default.fits(arch, features) else NONE
     info = backbone_info(name)
     if not info.fits(arch, features):
         raise ParameterError(
             f"backbone {name!r} was pretrained for the {info.arch.name!r} network with "
-            f"{info.features.n_mels} mel bands at {info.features.sample_rate} Hz; train that network "
-            f"or pass backbone='none' to start from scratch")
+            f"{info.features.n_mels} mel bands at {info.features.sample_rate} Hz; train that network, "
+            f"or start from scratch (backbone='none'; earmark train --backbone none)")
     return name
 
 
@@ -164,6 +164,6 @@ def load_backbone(model: SoundNet, name: str) -> None:
         tensors = {k: v for k, v in tensors.items() if k not in CONCEPT_KEYS}
     wrong = sorted(set(tensors) ^ body) + [k for k in set(tensors) & body if own[k].shape != tensors[k].shape]
     if wrong:
-        raise ParameterError(f"backbone {name!r} does not fit this network ({wrong[0]!r} differs); pass "
-                             "backbone='none' to train from scratch, or reinstall earmark")
+        raise ParameterError(f"backbone {name!r} does not fit this network ({wrong[0]!r} differs); train "
+                             "from scratch (backbone='none'; earmark train --backbone none), or reinstall earmark")
     model.load_state_dict(tensors, strict=False)

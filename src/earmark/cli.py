@@ -24,7 +24,7 @@ import numpy as np
 
 from ._version import __version__
 from .atomic import check_writable
-from .errors import EarmarkError, OutputError
+from .errors import EarmarkError, OutputError, ParameterError
 
 if TYPE_CHECKING:
     from .classifier import Prediction
@@ -175,6 +175,10 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
     overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     settings = TrainSettings(**overrides, augment=not no_augment, require_background=not allow_no_background,
                              freeze_backbone=not tune_backbone)
+    if tune_backbone and settings.start()[0] == "none":
+        why = "--backbone none" if settings.backbone == "none" else f"the {settings.arch!r} network trains from scratch"
+        raise ParameterError(f"--tune-backbone fine-tunes the pretrained backbone, which this run does not start "
+                             f"from ({why}); leave it out")
     _check_output(out, data)
     dataset = _load_set(set_folder(data), sample_rate=settings.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s)
     dataset.check_trainable(require_background=settings.require_background)
@@ -246,7 +250,11 @@ def compare(model_a: Path, model_b: Path, test_dir: Path, as_json: bool) -> None
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
-    """Label each audio file (folders are searched for audio). Bad files are reported and skipped."""
+    """Label each audio file (folders are searched for audio).
+
+    Bad files are reported on stderr and skipped; the others are labelled. The exit status is then
+    1, so that a script sees that not every file was labelled (0 when all were).
+    """
     from .classifier import load
 
     clf = load(model)
