@@ -411,3 +411,13 @@ def test_many_windows_score_as_one_at_a_time(trained_classifier: Classifier) -> 
     np.testing.assert_allclose(trained_classifier.score_windows(windows, batch_size=5), together, atol=1e-6)
     with pytest.raises(ParameterError, match="batch_size must be at least 1"):
         trained_classifier.score_windows(windows, batch_size=0)
+
+
+def test_audio_shorter_than_50_ms_is_refused_as_the_cli_refuses_it(trained_classifier: Classifier) -> None:
+    short = np.full(int(0.04 * SR), 0.1, np.float32)
+    for call in (lambda: trained_classifier.predict(short, sample_rate=SR),
+                 lambda: trained_classifier.timeline(short, sample_rate=SR),
+                 lambda: trained_classifier.predict_clips([np.full(SR, 0.1, np.float32), short])):
+        with pytest.raises(AudioDecodeError, match=r"is 40 ms long; earmark needs at least 50 ms of sound"):
+            call()
+    assert trained_classifier.predict(np.full(int(0.06 * SR), 0.1, np.float32), sample_rate=SR).label

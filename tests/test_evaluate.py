@@ -430,3 +430,13 @@ def test_a_project_is_scored_on_its_test_set(trained_classifier: Classifier, sma
     both = compare(trained_classifier, trained_classifier, project.root)
     assert both.a.split_recordings == both.b.split_recordings == ["bass/take_nohash_001.wav"]
     assert EvaluationReport.from_dict(report.to_dict()).split_recordings == report.split_recordings
+
+
+def test_a_class_the_test_set_does_not_hold_shows_no_made_up_figures() -> None:
+    """Only bass clips: drums' recall and F1 mean nothing, and so does background's precision when
+    nothing was called background. A 0 % there would read as a failure that did not happen."""
+    probs = np.array([[0.1, 0.8, 0.1], [0.1, 0.2, 0.7], [0.2, 0.7, 0.1]], np.float32)
+    report = report_from_probabilities(probs, ["bass"] * 3, ["a", "b", "c"], labels=["background", "bass", "drums"])
+    rows = {line.split()[0]: line.split()[1:] for line in report.format().splitlines()[3:6]}
+    assert rows == {"background": ["–", "–", "–", "0"], "bass": ["100.0%", "66.7%", "0.800", "3"],
+                    "drums": ["0.0%", "–", "–", "0"]}

@@ -93,7 +93,7 @@ def test_names_keep_letters_of_any_script_and_collapse_spaces() -> None:
 
 def test_classes_add_rename_delete(project: Project) -> None:
     project.add_class("bass")
-    with pytest.raises(ConflictError, match="already exists"):
+    with pytest.raises(ConflictError, match="a class named .bass. already exists"):
         project.add_class("BASS")
     with pytest.raises(ConflictError, match="Background Noise class is always there"):
         project.add_class("Background Noise")

@@ -105,6 +105,7 @@ def test_finish_scores_a_stream_shorter_than_half_a_window(stream: StreamingClas
     assert stream.feed(y) == []
     [last] = stream.finish()
     assert last.time_s == pytest.approx(0.3, abs=1e-3)
+    assert stream.finish() == [], "finishing again adds nothing (and is no error)"
     window = np.concatenate([np.zeros(SR - len(y), np.float32), y])
     np.testing.assert_allclose(list(last.probabilities.values()),
                                stream.classifier.score_windows(window[None])[0], atol=1e-6)

@@ -183,7 +183,8 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
     dataset = _load_set(set_folder(data), sample_rate=settings.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s)
     dataset.check_trainable(require_background=settings.require_background)
     counts = ", ".join(f"{k} {v}" for k, v in dataset.counts().items())
-    click.echo(f"{len(dataset.clips)} clips ({counts}); training {settings.arch} for {settings.epochs} epochs",
+    click.echo(f"{len(dataset.clips)} clips ({counts}); training {settings.arch} for {settings.epochs} "
+               f"epoch{'s' if settings.epochs != 1 else ''}",
                err=True)
     with _FirstInterruptStops() as interrupted:
         clf = run_training(dataset, settings=settings, progress=not as_json, should_stop=interrupted.is_set)
@@ -360,7 +361,8 @@ def listen(model: Path, input_file: Path | None, hop_s: float, seconds: float | 
     else:  # the file ended: its last fraction of a hop is heard too
         show(stream.finish())
     if stream.compute_s:
-        click.echo(f"{len(stream.compute_s)} predictions, median compute "
+        n = len(stream.compute_s)
+        click.echo(f"{n} prediction{'s' if n != 1 else ''}, median compute "
                    f"{1000 * float(np.median(stream.compute_s)):.1f} ms each", err=True)
 
 

@@ -138,10 +138,13 @@ class EvaluationReport:
         width = max(8, *(len(lab) for lab in self.labels))
         lines = [f"accuracy {self.accuracy:.1%}   macro-F1 {self.macro_f1:.3f}   ({self.n_clips} clips)", "",
                  f"{'class':<{width}}  precision  recall     f1  clips"]
-        for lab in self.labels:
+        for i, lab in enumerate(self.labels):
             pc = self.per_class[lab]
-            lines.append(f"{lab:<{width}}  {pc['precision']:>9.1%}  {pc['recall']:>6.1%}  {pc['f1']:>5.3f}  "
-                         f"{int(pc['support']):>5}")
+            # no clip of the class: recall and F1 mean nothing; nothing called it: neither does precision
+            predicted = sum(row[i] for row in self.confusion) if i < len(self.confusion) else 0
+            precision = f"{pc['precision']:>9.1%}" if predicted else f"{'–':>9}"
+            recall, f1 = (f"{pc['recall']:>6.1%}", f"{pc['f1']:>5.3f}") if pc["support"] else (f"{'–':>6}", f"{'–':>5}")
+            lines.append(f"{lab:<{width}}  {precision}  {recall}  {f1}  {int(pc['support']):>5}")
         lines += ["", "confusion (rows = true, columns = predicted)",
                   " " * (width + 2) + "  ".join(f"{lab[:8]:>8}" for lab in self.labels)]
         for lab, row in zip(self.labels, self.confusion):

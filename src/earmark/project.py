@@ -399,8 +399,9 @@ class Project:
         cleaned = clean_name(name, what="class")
         if is_background_name(cleaned):
             raise ConflictError("the Background Noise class is always there; choose another name")
-        if cleaned.lower() in {n.lower() for n in self.class_names()}:
-            raise ConflictError(f"a class named {cleaned!r} already exists; choose another name")
+        same = [n for n in self.class_names() if n.casefold() == cleaned.casefold()]
+        if same:
+            raise ConflictError(f"a class named {same[0]!r} already exists; choose another name")
         return cleaned
 
     def add_class(self, name: str) -> ClassInfo:

@@ -101,8 +101,9 @@ class StreamingClassifier:
         """The input has ended (a file played as if live): flush the resampler and score the
         audio heard since the last prediction if it is half a hop or more, so the end of a file
         gets its prediction, and so does a file shorter than half a window (however short).
-        Call :meth:`reset` to feed again."""
-        self._check_open()
+        Call :meth:`reset` to feed again; calling it again gives no more predictions."""
+        if self._finished:
+            return []
         out = self._take(self._resample(np.zeros(0, np.float32), last=True))
         if self._filled and (2 * self._since_last >= self._hop or not self.compute_s):
             out.append(self._predict())
