@@ -335,6 +335,36 @@ def test_a_truncated_flac_is_refused_as_damaged(tmp_path: Path) -> None:
         load_audio(cut)
 
 
+@pytest.mark.parametrize(("fmt", "subtype", "name"), [("WAV", "PCM_16", "cut.wav"), ("WAV", "FLOAT", "cut.wav"),
+                                                     ("WAVEX", "PCM_24", "cut.wav"), ("AIFF", "PCM_16", "cut.aiff")])
+def test_a_wav_or_aiff_cut_short_is_refused_not_read_in_part(tmp_path: Path, fmt: str, subtype: str,
+                                                             name: str) -> None:
+    """A copy or download broken off: the header says 3 s, the file holds half. Read in part, it
+    would be a shorter recording taken silently (it was, for WAV and AIFF, until now)."""
+    t = np.arange(3 * 22050) / 22050
+    path = tmp_path / name
+    sf.write(path, 0.3 * np.sin(2 * np.pi * 220 * t), 22050, format=fmt, subtype=subtype)
+    assert load_audio(path).duration_s == pytest.approx(3.0)
+    with path.open("r+b") as fh:
+        fh.truncate(path.stat().st_size // 2)
+    with pytest.raises(AudioDecodeError, match=rf"{name}: is damaged or cut short \(it says it holds 3\.00 s but "
+                                               r"ends after 1\.\d\d s\); copy or export it again"):
+        load_audio(path)
+
+
+def test_a_wav_streamed_through_a_pipe_with_no_length_in_its_header_loads_whole(tmp_path: Path) -> None:
+    """A recorder or ``ffmpeg ... -f wav -`` that did not know the length writes 0xFFFFFFFF as the
+    data size: that is no length, and the file is whole."""
+    t = np.arange(22050) / 22050
+    buf = io.BytesIO()
+    sf.write(buf, 0.3 * np.sin(2 * np.pi * 220 * t), 22050, format="WAV", subtype="PCM_16")
+    data = bytearray(buf.getvalue())
+    at = data.index(b"data")
+    data[4:8] = data[at + 4 : at + 8] = b"\xff\xff\xff\xff"
+    (tmp_path / "piped.wav").write_bytes(bytes(data))
+    assert load_audio(tmp_path / "piped.wav").duration_s == pytest.approx(1.0)
+
+
 def test_a_flac_cut_at_a_frame_boundary_is_refused_too(tmp_path: Path) -> None:
     # it decodes without an error, and used to load as a shorter recording without a word
     t = np.arange(3 * 22050) / 22050

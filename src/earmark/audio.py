@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -279,6 +280,28 @@ def _cut_at_a_frame(stated: int, got: int, rate: int) -> bool:
     return 0 < stated <= _MAX_TRUSTED_LENGTH_S * rate and got < stated
 
 
+#: Bytes per sample of the PCM encodings whose WAV or AIFF data chunk can be checked against the file.
+_PCM_BYTES = {"PCM_S8": 1, "PCM_U8": 1, "ULAW": 1, "ALAW": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4,
+              "DOUBLE": 8}
+#: A data chunk stating this many bytes or more is a placeholder (a recorder or a pipe that did not
+#: know the length, ``0xFFFFFFFF``), not a length.
+_PLACEHOLDER_BYTES = 0x7FFF0000
+_STATED_CHUNK = re.compile(r"^\s*(?:data|SSND) : (\d+) \(should be (\d+)\)", re.MULTILINE)
+
+
+def _pcm_frames_stated(f: sf.SoundFile, got: int) -> int | None:
+    """The frames a WAV or AIFF file's data chunk says it holds, when that is more than the file
+    holds (``got`` decoded): the file was cut short (a copy or download broken off). ``None`` when
+    the chunk states no more than is there, or a placeholder, or libsndfile says nothing."""
+    size = _PCM_BYTES.get(f.subtype)
+    found = _STATED_CHUNK.search(f.extra_info) if size and f.format in ("WAV", "WAVEX", "AIFF") else None
+    if found is None:
+        return None
+    stated, there = int(found.group(1)), int(found.group(2))
+    missing = (stated - there) // (size * f.channels)
+    return got + missing if stated < _PLACEHOLDER_BYTES and missing > 0 else None
+
+
 def _cut_short(stated: int, got: int, rate: int) -> _DamagedAudioError:
     return _DamagedAudioError(f"it says it holds {stated / rate:.2f} s but ends after {got / rate:.2f} s")
 
@@ -301,6 +324,8 @@ def _read_soundfile(data: BinaryIO | str, mono: bool) -> tuple[np.ndarray, int]:
             filled += y.shape[1]
         if f.format == "FLAC" and _cut_at_a_frame(f.frames, filled, rate):
             raise _cut_short(f.frames, filled, rate)
+        if (stated := _pcm_frames_stated(f, filled)) is not None:
+            raise _cut_short(stated, filled, rate)
     return out[:, :filled], rate
 
 
@@ -411,7 +436,8 @@ def _decode(source: AudioSource, *, mono: bool = False) -> tuple[np.ndarray, int
             errors.append(reason if isinstance(reason, str) and reason else f"{type(exc).__name__}: {exc}".strip())
     raise AudioDecodeError(
         f"{name}: could not be decoded as audio ({errors[-1][:160]}); "
-        "convert it to WAV, FLAC, OGG, MP3, M4A, WebM or AIFF and try again"
+        "convert it to WAV, FLAC, OGG, MP3, M4A, WebM or AIFF and try again (if it is one already, it is "
+        "damaged: export it again from the original)"
     )
 
 
