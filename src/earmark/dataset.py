@@ -57,6 +57,7 @@ __all__ = [
     "load_dataset",
     "recording_of",
     "scan_folder",
+    "single_recording_classes",
     "split_by_source",
 ]
 
@@ -528,6 +529,15 @@ def split_by_source(
                         [c for n in names if sides[n] for c in sources[n]])
     labels = sorted(split)
     return [c for lab in labels for c in split[lab][0]], [c for lab in labels for c in split[lab][1]]
+
+
+def single_recording_classes(clips: list[Clip]) -> list[str]:
+    """The classes whose clips all come from one recording: :func:`split_by_source` splits them in
+    time, so their validation clips are the end of the very recording they trained on."""
+    recordings: dict[str, set[str]] = defaultdict(set)
+    for c in clips:
+        recordings[c.label].add(_take_key(c))
+    return sorted(label for label, found in recordings.items() if len(found) == 1)
 
 
 def _take_key(clip: Clip) -> str:
