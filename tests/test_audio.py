@@ -352,17 +352,33 @@ def test_a_wav_or_aiff_cut_short_is_refused_not_read_in_part(tmp_path: Path, fmt
         load_audio(path)
 
 
-def test_a_wav_streamed_through_a_pipe_with_no_length_in_its_header_loads_whole(tmp_path: Path) -> None:
-    """A recorder or ``ffmpeg ... -f wav -`` that did not know the length writes 0xFFFFFFFF as the
-    data size: that is no length, and the file is whole."""
+@pytest.mark.parametrize(("fmt", "chunk", "placeholder"), [
+    ("WAV", b"data", b"\xff\xff\xff\xff"),  # ffmpeg -f wav -
+    ("WAV", b"data", (0x7FFFF000).to_bytes(4, "little")),  # sox -t wav -
+    ("AIFF", b"SSND", (0x7F000008).to_bytes(4, "big")),  # sox -t aiff -
+])
+def test_a_file_streamed_through_a_pipe_with_no_length_in_its_header_loads_whole(
+        tmp_path: Path, fmt: str, chunk: bytes, placeholder: bytes) -> None:
+    """A recorder or a pipe that did not know the length writes a placeholder as the data size:
+    that is no length, and the file is whole."""
     t = np.arange(22050) / 22050
     buf = io.BytesIO()
-    sf.write(buf, 0.3 * np.sin(2 * np.pi * 220 * t), 22050, format="WAV", subtype="PCM_16")
+    sf.write(buf, 0.3 * np.sin(2 * np.pi * 220 * t), 22050, format=fmt, subtype="PCM_16")
     data = bytearray(buf.getvalue())
-    at = data.index(b"data")
-    data[4:8] = data[at + 4 : at + 8] = b"\xff\xff\xff\xff"
-    (tmp_path / "piped.wav").write_bytes(bytes(data))
-    assert load_audio(tmp_path / "piped.wav").duration_s == pytest.approx(1.0)
+    at = data.index(chunk)
+    data[at + 4 : at + 8] = placeholder
+    (tmp_path / "piped").write_bytes(bytes(data))
+    assert load_audio(tmp_path / "piped").duration_s == pytest.approx(1.0)
+
+
+def test_a_wav_a_frame_short_of_its_header_loads(tmp_path: Path) -> None:
+    """A writer that counted a frame it did not write: a few bytes short is not a file cut short."""
+    t = np.arange(22050) / 22050
+    path = tmp_path / "nearly.wav"
+    sf.write(path, 0.3 * np.sin(2 * np.pi * 220 * t), 22050, subtype="PCM_16")
+    with path.open("r+b") as fh:
+        fh.truncate(path.stat().st_size - 2)
+    assert load_audio(path).duration_s == pytest.approx(1.0, abs=1e-3)
 
 
 def test_a_flac_cut_at_a_frame_boundary_is_refused_too(tmp_path: Path) -> None:

@@ -131,6 +131,27 @@ def test_a_project_is_renamed_and_keeps_its_id(client: TestClient) -> None:
                  "a project named 'other' already exists")
     assert_error(client.patch("/api/projects/band", json={"name": "../x"}), 400, "ParameterError", "cannot be used")
     assert client.patch("/api/projects/band", json={"name": "My Band, live"}).json()["name"] == "My Band, live"
+    assert_error(client.post("/api/projects", json={"name": "my band, LIVE"}), 409, "ConflictError",
+                 "a project named 'My Band, live' already exists")  # shown so, though its folder is 'band'
+
+
+def test_a_rename_that_loses_the_race_with_a_delete_does_not_make_the_project_again(
+        client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    studio = client.app.state.studio  # type: ignore[attr-defined]
+    real = type(studio).project
+    calls: list[str] = []
+
+    def found_then_deleted(self: Any, project_id: str) -> Project:
+        project = real(self, project_id)
+        calls.append(project_id)
+        if calls == ["band", "band"]:  # the route's lookup, then rename_project's own
+            self.delete_project("band")  # the other request: between finding it and renaming it
+        return project
+
+    monkeypatch.setattr(type(studio), "project", found_then_deleted)
+    assert_error(client.patch("/api/projects/band", json={"name": "x"}), 404, "NotFoundError",
+                 "was deleted meanwhile")
+    assert not (tmp_path / "projects" / "band").exists()
 
 
 def test_a_deleted_project_comes_back_with_undo_under_a_free_name(client: TestClient, tmp_path: Path) -> None:

@@ -284,8 +284,12 @@ def _cut_at_a_frame(stated: int, got: int, rate: int) -> bool:
 _PCM_BYTES = {"PCM_S8": 1, "PCM_U8": 1, "ULAW": 1, "ALAW": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4,
               "DOUBLE": 8}
 #: A data chunk stating this many bytes or more is a placeholder (a recorder or a pipe that did not
-#: know the length, ``0xFFFFFFFF``), not a length.
-_PLACEHOLDER_BYTES = 0x7FFF0000
+#: know the length: ffmpeg writes ``0xFFFFFFFF``, sox ``0x7FFFF000`` in a WAV and ``0x7F000008`` in
+#: an AIFF, less a frame's worth), not a length.
+_PLACEHOLDER_BYTES = 0x7E000000
+#: A file this much shorter than its header says is taken as it is (a writer that counted a pad
+#: byte or a last frame it did not write), not refused as cut short.
+_SHORT_BY_AT_MOST_S = 0.01
 _STATED_CHUNK = re.compile(r"^\s*(?:data|SSND) : (\d+) \(should be (\d+)\)", re.MULTILINE)
 
 
@@ -299,7 +303,7 @@ def _pcm_frames_stated(f: sf.SoundFile, got: int) -> int | None:
         return None
     stated, there = int(found.group(1)), int(found.group(2))
     missing = (stated - there) // (size * f.channels)
-    return got + missing if stated < _PLACEHOLDER_BYTES and missing > 0 else None
+    return got + missing if stated < _PLACEHOLDER_BYTES and missing > _SHORT_BY_AT_MOST_S * f.samplerate else None
 
 
 def _cut_short(stated: int, got: int, rate: int) -> _DamagedAudioError:

@@ -113,8 +113,9 @@ class Studio:
     def _free_folder(self, name: str, *, rename_if_taken: bool) -> Path:
         """``root/name``; when a project is called that, a :class:`ConflictError`, or (``rename_if_taken``)
         ``name-2``, ``name-3``…; hold ``_lock``."""
-        # 'Band' beside 'band' is taken too: the two would be one folder on macOS or Windows
-        taken = {p.name.casefold(): p.name for p in self.root.iterdir()} if self.root.is_dir() else {}
+        # 'Band' beside 'band' is taken too: the two would be one folder on macOS or Windows; and so
+        # is a name a project is shown under (renamed) though its folder is called otherwise
+        taken = self._names_taken()
         if name.casefold() not in taken:
             return self.root / name
         if not rename_if_taken:
@@ -129,13 +130,26 @@ class Studio:
         another project shows already is refused."""
         project = self.project(project_id)
         cleaned = clean_name(name, what="project")
-        with self._lock:
-            good, _ = self.projects()
-            taken = [p.name for p in good if p.root != project.root and p.name.casefold() == cleaned.casefold()]
-            if taken:
-                raise ConflictError(f"a project named {taken[0]!r} already exists; choose another name")
+        # under NAMING: not between a delete's move and nothing (writing the project file would make
+        # the folder again), nor beside another write of the project file (a class renamed)
+        with NAMING, self._lock:
+            if not (project.root / PROJECT_FILE).is_file():
+                raise NotFoundError(f"project {project_id!r} was deleted meanwhile; reload the page")
+            taken = self._names_taken(but=project.root.name)
+            if cleaned.casefold() in taken:
+                raise ConflictError(f"a project named {taken[cleaned.casefold()]!r} already exists; "
+                                    "choose another name")
             project.set_name(cleaned)
         return project
+
+    def _names_taken(self, *, but: str | None = None) -> dict[str, str]:
+        """Folder names and shown names of the projects (case-folded → as written), but ``but``'s;
+        hold ``_lock``."""
+        taken = {p.name.casefold(): p.name for p in self.root.iterdir() if p.name != but} \
+            if self.root.is_dir() else {}
+        good, _ = self.projects()
+        taken.update({p.name.casefold(): p.name for p in good if p.root.name != but})
+        return taken
 
     def delete_project(self, project_id: str) -> str:
         """Move a project to the projects folder's ``.trash`` (not while it trains or an upload fills it);
