@@ -141,3 +141,17 @@ def test_a_name_too_long_or_not_a_path_is_a_clear_error(tmp_path: Path) -> None:
                 atomic_write(bad) as fh:  # type: ignore[arg-type]
             fh.write(b"x")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_write_that_may_not_make_folders_finds_its_folder_gone(tmp_path: Path) -> None:
+    """A write into a project being moved away must not make the project's folder again."""
+    target = tmp_path / "gone" / "cache" / "x.png"
+    with pytest.raises(OutputError, match=r"cannot write .*x\.png") as caught:
+        with atomic_write(target, make_folders=False) as fh:
+            fh.write(b"x")
+    assert isinstance(caught.value.__cause__, FileNotFoundError)
+    assert not (tmp_path / "gone").exists()
+    target.parent.mkdir(parents=True)
+    with atomic_write(target, make_folders=False) as fh:
+        fh.write(b"x")
+    assert target.read_bytes() == b"x"

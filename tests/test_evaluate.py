@@ -84,7 +84,7 @@ def test_macro_f1_averages_the_classes_in_the_test_set() -> None:
     report = report_from_probabilities(one_hot(predicted), true, NAMES[:3], labels=LABELS)
     # F1 bg 1, bass: precision 1, recall 1/2 → 2/3;  macro (1 + 2/3) / 2 = 5/6
     assert report.macro_f1 == pytest.approx(5 / 6)
-    assert report.per_class["drums"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+    assert report.per_class["drums"] == {"precision": 0.0, "recall": None, "f1": None, "support": 0}
 
 
 def test_an_empty_test_set_gives_nan_not_a_crash() -> None:
@@ -440,3 +440,7 @@ def test_a_class_the_test_set_does_not_hold_shows_no_made_up_figures() -> None:
     rows = {line.split()[0]: line.split()[1:] for line in report.format().splitlines()[3:6]}
     assert rows == {"background": ["–", "–", "–", "0"], "bass": ["100.0%", "66.7%", "0.800", "3"],
                     "drums": ["0.0%", "–", "–", "0"]}
+    per_class = report.to_dict()["per_class"]  # --json and the studio: null, not 0
+    assert per_class["background"] == {"precision": None, "recall": None, "f1": None, "support": 0}
+    assert per_class["drums"] == {"precision": 0.0, "recall": None, "f1": None, "support": 0}
+    assert EvaluationReport.from_dict(report.to_dict()).format() == report.format()

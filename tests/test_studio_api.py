@@ -380,11 +380,12 @@ def test_model_details_warn_about_a_sound_trained_on_under_two_classes(trained: 
     c, model_id = trained
     project = c.app.state.studio.project("band")  # type: ignore[attr-defined]
     clf = earmark.load(project.model_path(model_id))
-    assert clf.manifest.dataset["same_audio_in_classes"] == [], "write_dataset's sounds are all different"
-    clf.manifest.dataset["same_audio_in_classes"] = [["bass/a.wav", "drums/a.wav"]]
+    assert clf.manifest.dataset["same_audio_in_classes"] == {"count": 0, "examples": []}, "all sounds differ"
+    clf.manifest.dataset["same_audio_in_classes"] = {"count": 5, "examples": [["bass/a.wav", "drums/a.wav"]]}
     clf.save(project.models_dir / "twice.earmark")
     warnings = c.get("/api/projects/band/models/twice").json()["warnings"]
-    assert any(w.startswith("1 sound was trained on under two classes (bass/a.wav = drums/a.wav)") for w in warnings)
+    assert any(w.startswith("The same sound was trained on under two classes 5 times (bass/a.wav = drums/a.wav; …)")
+               for w in warnings), warnings
     project.delete_model("twice")
 
 
@@ -929,13 +930,13 @@ def test_a_thumbnail_drawn_while_its_project_is_deleted_does_not_make_the_projec
     client.post("/api/projects/band/classes/background/samples", files=[("files", ("a.wav", wav_bytes(1.0)))])
     import earmark.studio.routes.samples as samples_routes
 
-    real = samples_routes.spectrogram_thumbnail_png
+    real = samples_routes.spectrogram_thumbnail
 
     def deleted_meanwhile(*args: Any, **kwargs: Any) -> bytes:
         client.app.state.studio.delete_project("band")  # type: ignore[attr-defined]
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(samples_routes, "spectrogram_thumbnail_png", deleted_meanwhile)
+    monkeypatch.setattr(samples_routes, "spectrogram_thumbnail", deleted_meanwhile)
     assert_error(client.get("/api/projects/band/samples/background/a.wav/spectrogram.png"), 404, "NotFoundError",
                  "was deleted meanwhile; reload the page")
     assert not (tmp_path / "projects" / "band").exists()

@@ -18,9 +18,9 @@ from conftest import LEARNING_SETTINGS, SR, bass_note, drum_hit, room_noise
 from earmark.classifier import Classifier, load
 from earmark.dataset import load_dataset, split_by_source
 from earmark.errors import DatasetError, ParameterError
-from earmark.evaluate import evaluate
+from earmark.evaluate import evaluate, training_warnings
 from earmark.project import Project
-from earmark.train import HEAD_HIDDEN_FROZEN, EpochRecord, StopTraining, TrainSettings, dataset_warnings, train
+from earmark.train import HEAD_HIDDEN_FROZEN, EpochRecord, StopTraining, TrainSettings, train
 
 QUICK = TrainSettings(arch="tiny", epochs=2, steps_per_epoch=3, batch_size=16, window_s=1.0, sample_rate=SR)
 
@@ -87,12 +87,13 @@ def test_one_long_recording_per_class_is_split_in_time(tmp_path: Path) -> None:
     clf = quick_train(tmp_path)
     assert clf.manifest.dataset["counts"] == {"background": 8, "bass": 8, "drums": 8}
     assert (clf.manifest.dataset["train_clips"], clf.manifest.dataset["val_clips"]) == (18, 6)
-    [warning] = dataset_warnings(clf.manifest.dataset)  # and the report says what that validation is worth
-    assert warning.startswith("Classes 'background', 'bass', 'drums' have only one recording: its validation clips "
-                              "are the end of that recording")
+    [warning] = training_warnings(clf.manifest.dataset)  # and the report says what that validation is worth
+    assert warning.startswith("Classes 'background', 'bass', 'drums' have only one recording each: validation used "
+                              "the end of each, after training on the rest")
     (tmp_path / "bass" / "take.wav").rename(tmp_path / "bass" / "take1.wav")
     shutil.copy(tmp_path / "drums" / "take.wav", tmp_path / "drums" / "other.wav")
-    assert dataset_warnings(quick_train(tmp_path).manifest.dataset)[-1].startswith("Classes 'background', 'bass' have")
+    warnings = training_warnings(quick_train(tmp_path).manifest.dataset)
+    assert warnings[-1].startswith("Classes 'background', 'bass' have only one recording each")
 
 
 def test_the_same_seed_gives_identical_weights(small_dataset: Path) -> None:

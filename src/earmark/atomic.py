@@ -79,11 +79,14 @@ def _not_a_folder(target: Path) -> Path | None:
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+def atomic_write(path: str | os.PathLike[str], *, make_folders: bool = True) -> Iterator[BinaryIO]:
     """Open a temporary file beside ``path`` for binary writing; on success rename it over ``path``.
 
     If the block raises, ``path`` is left as it was and the temporary file is removed. A
     symbolic link is written through (the file it points to is replaced, the link stays).
+    ``make_folders=False``: the folder must be there already (a write into a folder that is being
+    moved away must not make it again); its absence is an ``OutputError`` caused by a
+    ``FileNotFoundError``.
 
     Raises
     ------
@@ -113,7 +116,8 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
             f"cannot write {target}: {blocker} is a file, not a folder; choose a folder you can write to"
         )
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if make_folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
         raise OutputError(

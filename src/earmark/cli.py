@@ -110,9 +110,17 @@ def _check_output(out: Path, *inputs: Path) -> None:
             if out.exists() and source.exists() and os.path.samefile(out, source):
                 raise OutputError(f"cannot write {out}: it is the input {source}, which writing would replace; "
                                   "give the output another name")
-    if out.is_file() and out.suffix.lower() in AUDIO_EXTENSIONS:
+    if out.is_file() and out.suffix.lower() in AUDIO_EXTENSIONS and _holds_audio(out):
         raise OutputError(f"cannot write {out}: it is an audio file, which earmark does not replace with "
                           "a model or a picture; give the output another name")
+
+
+def _holds_audio(path: Path) -> bool:
+    """Whether ``path`` decodes as audio (from its header): a model once written as ``model.wav``
+    may be written again."""
+    from .audio import probe
+
+    return probe(path)[1] > 0  # (0.0, 0): not audio
 
 
 def _clip_options(command: F) -> F:
@@ -165,8 +173,9 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
     Ctrl-C once ends training after the current epoch and keeps the model (the file records
     where it stopped); Ctrl-C again aborts and writes nothing.
     """
+    from .evaluate import training_warnings
     from .project import set_folder
-    from .train import TrainSettings, dataset_warnings
+    from .train import TrainSettings, warning_facts
     from .train import train as run_training
 
     given = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "window_s": window_s,
@@ -183,6 +192,9 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
     dataset = _load_set(set_folder(data), sample_rate=settings.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s)
     dataset.check_trainable(require_background=settings.require_background)
     counts = ", ".join(f"{k} {v}" for k, v in dataset.counts().items())
+    warnings = training_warnings(warning_facts(dataset))  # before the minutes of training: Ctrl-C and fix
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"{len(dataset.clips)} clips ({counts}); training {settings.arch} for {settings.epochs} "
                f"epoch{'s' if settings.epochs != 1 else ''}",
                err=True)
@@ -193,7 +205,6 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
     if stopped is not None:
         click.echo(f"stopped after epoch {stopped} of {settings.epochs} (Ctrl-C); keeping the model as it is",
                    err=True)
-    warnings = dataset_warnings(clf.manifest.dataset)
     if as_json:
         _emit_json({"model": str(out), "validation": clf.manifest.metrics["validation"],
                     "history": clf.manifest.metrics["history"], "warnings": warnings})
@@ -202,8 +213,6 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
     if report is not None:  # train() always writes one
         click.echo(f"\nvalidation (held out by recording, {clf.manifest.dataset['val_clips']} clips):")
         click.echo(report.format())
-    for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
     click.echo(f"\nmodel written to {out} ({clf.manifest.metrics['train_seconds']:.0f} s of training)")
 
 

@@ -21,6 +21,7 @@ take moved to another class; one speaker in Speech Commands): the split keeps th
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import os
@@ -113,9 +114,9 @@ class Clip:
     file: str = ""
     file_start_s: float | None = None
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str | None:
-        """See :func:`fingerprint`."""
+        """See :func:`fingerprint` (worked out once per clip)."""
         return fingerprint(self.samples)
 
     @property
@@ -277,15 +278,6 @@ def scan_folder(root: Path) -> tuple[list[tuple[Path, str]], list[Skipped]]:
         folder, *rest = path.relative_to(root).parts
         if rest:
             found.append((path, BACKGROUND_LABEL if is_background_name(folder) else folder))
-    by_case: dict[str, set[str]] = defaultdict(set)
-    for _, label in found:
-        by_case[label.casefold()].add(label)
-    for spellings in by_case.values():
-        if len(spellings) > 1:
-            names = " and ".join(repr(n) for n in sorted(spellings))
-            raise DatasetError(f"{root}: the class folders {names} differ only in case; on macOS and Windows "
-                               "they are one folder, and earmark would learn them as two classes: move their "
-                               "files into one folder")
     listed = {path for path, _ in found}
     skipped: list[Skipped] = []
     for path in _visible_files(root):

@@ -21,9 +21,11 @@ from .audio import resample
 from .classifier import Classifier
 from .dataset import Dataset, Skipped, load_dataset
 from .errors import DatasetError, ParameterError
+from .modelfile import SAME_AUDIO, SPLIT_IN_TIME
 from .project import TEST_DIR, Project, is_project_folder, set_folder
 
-__all__ = ["Comparison", "EvaluationReport", "evaluate", "compare", "finite", "report_from_probabilities"]
+__all__ = ["Comparison", "EvaluationReport", "evaluate", "compare", "finite", "report_from_probabilities",
+           "training_warnings"]
 
 
 def finite(obj: Any) -> Any:
@@ -45,7 +47,8 @@ class EvaluationReport:
     labels: list[str]
     accuracy: float
     macro_f1: float
-    per_class: dict[str, dict[str, float]]
+    #: precision, recall, f1 (``None`` where a figure means nothing) and support of each class
+    per_class: dict[str, dict[str, float | None]]
     confusion: list[list[int]]
     misclassified: list[dict[str, Any]]
     n_clips: int
@@ -127,7 +130,7 @@ class EvaluationReport:
             out.append(f"The model is barely better than guessing ({self.accuracy:.0%}, guessing gives {chance:.0%}); "
                        "add more and more varied recordings, or train longer")
         for lab in self.labels:
-            support = int(self.per_class[lab]["support"])
+            support = int(self.per_class[lab]["support"] or 0)
             if 0 < support < 3:
                 out.append(f"Class {lab!r} has only {support} clip{'s' if support != 1 else ''} to be scored on; "
                            "its accuracy says little")
@@ -138,13 +141,11 @@ class EvaluationReport:
         width = max(8, *(len(lab) for lab in self.labels))
         lines = [f"accuracy {self.accuracy:.1%}   macro-F1 {self.macro_f1:.3f}   ({self.n_clips} clips)", "",
                  f"{'class':<{width}}  precision  recall     f1  clips"]
-        for i, lab in enumerate(self.labels):
+        for lab in self.labels:
             pc = self.per_class[lab]
-            # no clip of the class: recall and F1 mean nothing; nothing called it: neither does precision
-            predicted = sum(row[i] for row in self.confusion) if i < len(self.confusion) else 0
-            precision = f"{pc['precision']:>9.1%}" if predicted else f"{'–':>9}"
-            recall, f1 = (f"{pc['recall']:>6.1%}", f"{pc['f1']:>5.3f}") if pc["support"] else (f"{'–':>6}", f"{'–':>5}")
-            lines.append(f"{lab:<{width}}  {precision}  {recall}  {f1}  {int(pc['support']):>5}")
+            lines.append(f"{lab:<{width}}  {_shown(pc.get('precision'), 9, '.1%')}  "
+                         f"{_shown(pc.get('recall'), 6, '.1%')}  {_shown(pc.get('f1'), 5, '.3f')}  "
+                         f"{int(pc['support'] or 0):>5}")
         lines += ["", "confusion (rows = true, columns = predicted)",
                   " " * (width + 2) + "  ".join(f"{lab[:8]:>8}" for lab in self.labels)]
         for lab, row in zip(self.labels, self.confusion):
@@ -161,6 +162,15 @@ class EvaluationReport:
         return "\n".join(lines)
 
 
+def _shown(x: float | None, width: int, spec: str) -> str:
+    """A score for a text table, or – where it means nothing (``None``)."""
+    return f"{'–':>{width}}" if x is None else f"{x:>{width}{spec}}"
+
+
+def _rounded(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 4)
+
+
 def report_from_probabilities(probs: np.ndarray, true_labels: list[str], names: list[str], *,
                               labels: list[str]) -> EvaluationReport:
     """Build a report from clip probabilities ``(n_clips, n_classes)`` in ``labels`` order."""
@@ -169,17 +179,22 @@ def report_from_probabilities(probs: np.ndarray, true_labels: list[str], names: 
     pred = probs.argmax(axis=1) if len(probs) else np.zeros(0, int)
     confusion = np.zeros((k, k), dtype=int)
     np.add.at(confusion, (y, pred), 1)
-    per_class: dict[str, dict[str, float]] = {}
+    per_class: dict[str, dict[str, float | None]] = {}
     f1s = []
     for i, lab in enumerate(labels):
         tp = confusion[i, i]
-        precision = tp / confusion[:, i].sum() if confusion[:, i].sum() else 0.0
-        recall = tp / confusion[i, :].sum() if confusion[i, :].sum() else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_class[lab] = {"precision": round(float(precision), 4), "recall": round(float(recall), 4),
-                          "f1": round(float(f1), 4), "support": int(confusion[i, :].sum())}
-        if confusion[i, :].sum():
+        called, support = int(confusion[:, i].sum()), int(confusion[i, :].sum())
+        # None where a figure means nothing: precision when nothing was called this class, recall
+        # and F1 when the set holds no clip of it (a 0 there would read as a failure that did not happen)
+        precision = tp / called if called else None
+        recall = tp / support if support else None
+        f1 = None
+        if recall is not None:
+            p = precision or 0.0
+            f1 = 2 * p * recall / (p + recall) if p + recall else 0.0
             f1s.append(f1)
+        per_class[lab] = {"precision": _rounded(precision), "recall": _rounded(recall), "f1": _rounded(f1),
+                          "support": support}
     mistakes = [{"file": names[j], "true": true_labels[j], "predicted": labels[int(pred[j])],
                  "confidence": round(float(probs[j, pred[j]]), 4)}
                 for j in np.flatnonzero(pred != y)]
@@ -279,7 +294,7 @@ class Comparison:
                  f"{'macro-F1':<{first}}{self.a.macro_f1:>{w}.3f}  {self.b.macro_f1:>{w}.3f}"]
         def recall(report: EvaluationReport, label: str) -> str:
             row = report.per_class.get(label, {})
-            return f"{row['recall']:>{w}.1%}" if row.get("support") else f"{'n/a':>{w}}"  # no clips of it
+            return _shown(row.get("recall") if row.get("support") else None, w, ".1%")  # no clips of it: –
 
         for lab in self.a.labels:
             lines.append(f"{'recall ' + lab:<{first}}{recall(self.a, lab)}  {recall(self.b, lab)}")
@@ -309,3 +324,31 @@ def compare(a: Classifier, b: Classifier, data: str | os.PathLike[str] | Dataset
     shared = not isinstance(data, Dataset) and a.sample_rate == b.sample_rate
     data_b = _load_test_set(b, data_a if shared else data, name=model_b)
     return Comparison(evaluate(a, data_a), evaluate(b, data_b), model_a=model_a, model_b=model_b)
+
+
+def training_warnings(dataset: dict[str, Any]) -> list[str]:
+    """What about a training set (a model file's ``dataset``, or :func:`earmark.train.warning_facts`)
+    makes the model, or its validation figure, weaker than it could be, in words a person can act
+    on (empty: nothing)."""
+    out = []
+    by_case: dict[str, list[str]] = {}
+    for label in dataset.get("counts") or {}:
+        by_case.setdefault(label.casefold(), []).append(label)
+    for spellings in (v for v in by_case.values() if len(v) > 1):
+        out.append(f"The classes {' and '.join(repr(n) for n in sorted(spellings))} differ only in case: on macOS "
+                   "and Windows their folders would be one; if they are one class, move their files into one folder")
+    same = dataset.get(SAME_AUDIO) or {}
+    if same.get("count"):
+        n, examples = int(same["count"]), same.get("examples") or []
+        shown = "; ".join(" = ".join(group[:3]) for group in examples[:3]) + ("; …" if n > 3 else "")
+        out.append(f"The same sound was trained on under two classes {'once' if n == 1 else f'{n} times'} "
+                   f"({shown}): a copied file or a class folder linked into another teaches the model two "
+                   "answers for one sound; keep each recording in one class and train again")
+    one = dataset.get(SPLIT_IN_TIME) or []
+    if one:
+        names = ", ".join(repr(label) for label in one)
+        which = f"Class {names} has only one recording: validation used its end" if len(one) == 1 else \
+            f"Classes {names} have only one recording each: validation used the end of each"
+        out.append(f"{which}, after training on the rest, so the validation figure says little about new "
+                   "recordings; add recordings from other takes")
+    return out

@@ -41,6 +41,11 @@ FORMAT_VERSION = 4
 _AGAIN = "; train the model again or ask its author for a fresh copy"
 #: The key of ``Manifest.dataset`` that holds the training clips' fingerprints.
 TRAIN_FINGERPRINTS = "train_fingerprints"
+#: The key of ``Manifest.dataset`` for the sounds trained on under two classes:
+#: ``{"count": groups, "examples": [[clip names], ...]}`` (the first few).
+SAME_AUDIO = "same_audio_in_classes"
+#: The key of ``Manifest.dataset`` for the classes of one recording, validated on its end.
+SPLIT_IN_TIME = "split_in_time"
 
 
 @dataclass

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .evaluate import EvaluationReport
     from .timeline import Timeline
 
-__all__ = ["spectrogram_thumbnail_png", "spectrogram_png", "timeline_png", "history_png", "confusion_png"]
+__all__ = ["spectrogram_thumbnail", "spectrogram_png", "timeline_png", "history_png", "confusion_png"]
 
 _COLOURS = ["#8c8c8c", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#bcbd22"]
 
@@ -95,7 +95,7 @@ def _draw_spectrogram(ax: Any, samples: np.ndarray, sample_rate: int) -> None:
     ax.set_ylabel("Hz (mel scale)")
 
 
-def spectrogram_thumbnail_png(samples: np.ndarray, *, sample_rate: int, n_mels: int = 64) -> bytes:
+def spectrogram_thumbnail(samples: np.ndarray, *, sample_rate: int, n_mels: int = 64) -> bytes:
     """A small full-band mel spectrogram picture (no axes; low notes at the bottom), as PNG bytes.
 
     One pixel per band and frame (``n_mels`` high, about 43 frames a second at 22.05 kHz):

@@ -31,18 +31,14 @@ from .errors import DatasetError, ParameterError
 from .examples import ExampleMaker, Pools, batches, feature_augment
 from .features import FeatureConfig, LogMel
 from .model import ARCHITECTURES, MAX_HEAD_HIDDEN, ArchSpec, SoundNet, build_model
-from .modelfile import TRAIN_FINGERPRINTS, Manifest
+from .modelfile import SAME_AUDIO, SPLIT_IN_TIME, TRAIN_FINGERPRINTS, Manifest
 from .project import set_folder
 
-__all__ = ["TrainSettings", "EpochRecord", "train", "dataset_warnings", "update_ema", "LEARNING_RATE",
+__all__ = ["TrainSettings", "EpochRecord", "train", "warning_facts", "update_ema", "LEARNING_RATE",
            "LEARNING_RATE_TUNING_BACKBONE", "HEAD_HIDDEN_FROZEN", "MAX_WORKERS"]
 
-#: The manifest's ``dataset`` entry that lists training clips found under two classes, and how
-#: many such groups it keeps (:func:`dataset_warnings`).
-SAME_AUDIO = "same_audio_in_classes"
-#: The manifest's ``dataset`` entry that lists classes of one recording, validated on its end.
-SPLIT_IN_TIME = "split_in_time"
-MAX_SAME_AUDIO_KEPT = 20
+#: Groups of sounds trained on under two classes that a model file names (it counts them all).
+_SAME_AUDIO_KEPT = 20
 
 #: Peak learning rates when ``TrainSettings.learning_rate`` is left out. Fine-tuning the pretrained
 #: backbone (``freeze_backbone=False``) wants a gentler one: on the cross-domain benchmark 1e-3
@@ -456,31 +452,17 @@ def _finish(clf: Classifier, dataset: Dataset, train_clips: list[Clip], val_clip
     clf.manifest.dataset = {"root": Path(dataset.root).name, "counts": dataset.counts(),
                             "seconds": dataset.seconds(), "train_clips": len(train_clips),
                             "val_clips": len(val_clips), "skipped": [asdict(s) for s in dataset.skipped],
-                            SAME_AUDIO: dataset.same_audio_in_classes()[:MAX_SAME_AUDIO_KEPT],
-                            SPLIT_IN_TIME: single_recording_classes(dataset.clips),
+                            **warning_facts(dataset),
                             # what it learnt from, so that an evaluation can say when a test clip is one of them
                             TRAIN_FINGERPRINTS: sorted({fp for c in train_clips if (fp := c.fingerprint)})}
 
 
-def dataset_warnings(dataset: dict[str, Any]) -> list[str]:
-    """What about a model's training set (its manifest's ``dataset``) makes it weaker than it could
-    be, in words a person can act on (empty: nothing)."""
-    out = []
-    same = dataset.get(SAME_AUDIO) or []
-    if same:
-        shown = "; ".join(" = ".join(group[:3]) for group in same[:3])
-        more = "; …" if len(same) > 3 else ""
-        out.append(f"{len(same)}{'+' if len(same) >= MAX_SAME_AUDIO_KEPT else ''} sound{'s' if len(same) != 1 else ''} "
-                   f"{'were' if len(same) != 1 else 'was'} trained on under two classes ({shown}{more}): a copied file "
-                   "or a class folder linked into another teaches the model two answers for one sound; keep each "
-                   "recording in one class and train again")
-    one = dataset.get(SPLIT_IN_TIME) or []
-    if one:
-        names = ", ".join(repr(label) for label in one)
-        out.append(f"{'Class' if len(one) == 1 else 'Classes'} {names} {'has' if len(one) == 1 else 'have'} only one "
-                   "recording: its validation clips are the end of that recording, which it trained on the rest of, "
-                   "so its validation figure says little about new recordings; add recordings from other takes")
-    return out
+def warning_facts(dataset: Dataset) -> dict[str, Any]:
+    """What :func:`earmark.evaluate.training_warnings` reads about a training set (kept in the model
+    file's ``dataset``): its classes, the sounds found under two of them, the classes of one recording."""
+    same = dataset.same_audio_in_classes()
+    return {"counts": dataset.counts(), SAME_AUDIO: {"count": len(same), "examples": same[:_SAME_AUDIO_KEPT]},
+            SPLIT_IN_TIME: single_recording_classes(dataset.clips)}
 
 
 def _clip_outcomes(clips: list[Clip], probs: np.ndarray, labels: list[str], *,

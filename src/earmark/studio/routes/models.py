@@ -16,11 +16,10 @@ from starlette.concurrency import run_in_threadpool
 
 from ...classifier import Classifier
 from ...errors import ParameterError
-from ...evaluate import Comparison, EvaluationReport, evaluate
+from ...evaluate import Comparison, EvaluationReport, evaluate, training_warnings
 from ...export import web_zip
 from ...intake import folder_per_class
 from ...project import Project
-from ...train import dataset_warnings
 from ..deps import ProjectDep, StudioDep
 from ..inference import live_session, predict_request
 from ..links import model_view, sample_base, sample_query, sample_version
@@ -67,7 +66,7 @@ def get_model(model_id: str, project: ProjectDep, studio: StudioDep) -> dict[str
     if validation:
         validation["cells"] = _cells(project, list(manifest.metrics.get("validation_clips", [])))
         warnings = EvaluationReport.from_dict(manifest.metrics["validation"]).warnings()
-    warnings += dataset_warnings(manifest.dataset)
+    warnings += training_warnings(manifest.dataset)
     return {**model_view(project, project.model_info(model_id)), "history": manifest.metrics.get("history", []),
             "validation": validation or None, "settings": manifest.training,
             "dataset": manifest.shareable_dataset(),  # the training clips' fingerprints stay in the file

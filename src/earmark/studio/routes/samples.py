@@ -15,9 +15,8 @@ from fastapi.responses import FileResponse
 
 from ...atomic import atomic_write
 from ...audio import load_audio
-from ...errors import NotFoundError, ParameterError
-from ...naming import NAMING
-from ...pictures import spectrogram_thumbnail_png
+from ...errors import NotFoundError, OutputError, ParameterError
+from ...pictures import spectrogram_thumbnail
 from ..deps import InTestSet, ProjectDep
 from ..links import sample_urls
 from ..schemas import SampleMove
@@ -57,15 +56,18 @@ def sample_spectrogram(class_name: str, sample_id: str, project: ProjectDep, tes
         part = audio.samples[int(start_s * _THUMB_RATE): None if end_s is None else int(end_s * _THUMB_RATE)]
         if part.shape[-1] < _THUMB_RATE // 20:
             raise ParameterError(f"{start_s}–{end_s} s is not inside {sample_id} ({audio.duration_s:.2f} s long)")
-        png = spectrogram_thumbnail_png(part, sample_rate=audio.sample_rate)
-        with NAMING:  # Studio.delete_project moves the project under this lock: a thumbnail never makes it again
-            try:
-                project.cache_dir.mkdir(exist_ok=True)  # never its parents (the project's own folder)
-                thumb.parent.mkdir(exist_ok=True)
-            except FileNotFoundError as exc:
-                raise NotFoundError(f"project {project.name!r} was deleted meanwhile; reload the page") from exc
-            with atomic_write(thumb) as fh:
+        png = spectrogram_thumbnail(part, sample_rate=audio.sample_rate)
+        # No folder above .cache is ever made here: a project deleted (moved away) meanwhile is not
+        # made again by its thumbnail; the write finds its folder gone, and says so.
+        try:
+            project.cache_dir.mkdir(exist_ok=True)
+            thumb.parent.mkdir(exist_ok=True)
+            with atomic_write(thumb, make_folders=False) as fh:
                 fh.write(png)
+        except (FileNotFoundError, OutputError) as exc:
+            if isinstance(exc, OutputError) and not isinstance(exc.__cause__, FileNotFoundError):
+                raise
+            raise NotFoundError(f"project {project.name!r} was deleted meanwhile; reload the page") from exc
         prune_cache(thumb.parent, keep=THUMB_CACHE_FILES)
     # the page asks with ?v=<version of the file>, so a long cache never shows a stale picture
     return FileResponse(thumb, media_type="image/png", headers={"Cache-Control": "max-age=86400"})

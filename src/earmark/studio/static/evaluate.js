@@ -34,7 +34,7 @@ export function reportView(report, title) {
       h("tbody", {}, ...labels.map((l) => {
         const r = report.per_class[l] || {};
         return h("tr", {}, h("td", {}, displayName(l)), h("td", { class: "num" }, pct(r.precision)),
-          h("td", { class: "num" }, pct(r.recall)), h("td", { class: "num" }, Number(r.f1 ?? 0).toFixed(2)),
+          h("td", { class: "num" }, pct(r.recall)), h("td", { class: "num" }, r.f1 === null || r.f1 === undefined ? "–" : Number(r.f1).toFixed(2)),
           h("td", { class: "num" }, String(r.support ?? "")));
       }))),
     h("table", { class: "confusion small" },
