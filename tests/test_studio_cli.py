@@ -42,9 +42,14 @@ def test_a_project_dir_is_opened_or_created(tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match="is a file"):
         prepare(tmp_path / "file", echo=lambda _: None)
     write_dataset(tmp_path / "my sounds", per_class=1, seed=0)  # a folder per class: left as it is
-    with pytest.raises(ParameterError, match=r"holds audio but is not an earmark project .*Import zip.*earmark train"):
+    with pytest.raises(ParameterError, match=r"holds audio but is not an earmark project .*zip it and use Import "
+                                             r"zip.*earmark train '.*my sounds' --out model\.earmark$"):
         prepare(tmp_path / "my sounds", echo=lambda _: None)
     assert not (tmp_path / "my sounds" / PROJECT_FILE).exists()
+    with pytest.raises(ParameterError, match=r"holds earmark projects \(gig\); open one: earmark studio .*gig$"):
+        prepare(tmp_path, echo=lambda _: None)
+    with pytest.raises(ParameterError, match=r"is part of the project .*gig; open the project: earmark studio"):
+        prepare(tmp_path / "gig" / "samples", echo=lambda _: None)
 
 
 @contextlib.contextmanager

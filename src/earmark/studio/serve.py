@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import shlex
 import socket
 import threading
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 
-from ..dataset import audio_files
+from ..audio import AUDIO_EXTENSIONS
 from ..errors import DependencyError, ParameterError
 from ..project import PROJECT_FILE, Project, is_project_folder
 from .settings import StudioSettings
@@ -42,11 +44,8 @@ def prepare(project_dir: Path | None, *, echo: Callable[[str], None] = print) ->
             Project.adopt(folder)
             echo(f"opened {folder} as an earmark project (wrote {PROJECT_FILE})")
         elif not (folder / PROJECT_FILE).exists():
-            if folder.is_dir() and any(audio_files(folder)):
-                raise ParameterError(
-                    f"{folder} holds audio but is not an earmark project (a folder per class?); the studio "
-                    f"leaves it as it is: run `earmark studio` and import it there as a zip (Import zip), "
-                    f"or train on it as it is with `earmark train {folder}`")
+            if folder.is_dir():
+                _check_not_other_data(folder)
             Project.create(folder)
             echo(f"created a new project in {folder}")
         return StudioSettings(projects_root=folder.parent, project=folder.name)
@@ -58,6 +57,24 @@ def prepare(project_dir: Path | None, *, echo: Callable[[str], None] = print) ->
         fill_with_demo(project)
         echo(f"created the demo project (bass / drums / background) in {project.root}")
     return StudioSettings(projects_root=root, project=None if has_projects else DEMO_PROJECT)
+
+
+def _check_not_other_data(folder: Path) -> None:
+    """A :class:`ParameterError` that says what to do when ``folder`` (not a project) holds
+    projects, is part of one, or holds audio: the studio makes a project only where none of that is."""
+    projects = sorted(p.name for p in folder.iterdir() if (p / PROJECT_FILE).is_file())
+    if projects:
+        raise ParameterError(f"{folder} holds earmark projects ({', '.join(projects[:3])}); open one: "
+                             f"earmark studio {shlex.quote(str(folder / projects[0]))}")
+    if is_project_folder(folder.parent):
+        raise ParameterError(f"{folder} is part of the project {folder.parent}; open the project: "
+                             f"earmark studio {shlex.quote(str(folder.parent))}")
+    near = itertools.chain.from_iterable(folder.glob(depth) for depth in ("*", "*/*", "*/*/*"))  # not all of ~
+    if next((p for p in near if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file()), None):
+        raise ParameterError(
+            f"{folder} holds audio but is not an earmark project (a folder per class?), and the studio leaves "
+            "it as it is: zip it and use Import zip in the studio (earmark studio), or train on it as it is: "
+            f"earmark train {shlex.quote(str(folder))} --out model.earmark")
 
 
 def free_port(host: str) -> int:
