@@ -177,9 +177,8 @@ def as_waveform(samples: Any, *, source: str = "audio") -> np.ndarray:
     return out
 
 
-def valid_audio(samples: np.ndarray, *, sample_rate: int, source: str = "audio", min_duration_s: float = 0.0) -> None:
-    """Check that ``samples`` is usable audio (at least ``min_duration_s`` long), raising a message
-    that names ``source``.
+def valid_audio(samples: np.ndarray, *, sample_rate: int, source: str = "audio") -> None:
+    """Check that ``samples`` is usable audio, raising a message that names ``source``.
 
     Raises
     ------
@@ -188,7 +187,7 @@ def valid_audio(samples: np.ndarray, *, sample_rate: int, source: str = "audio",
         ``samples`` is not an array of shape ``(samples,)`` or ``(channels, samples)`` with fewer
         channels than samples (a ``(samples, channels)`` array is refused, not misread).
     AudioDecodeError
-        If the audio is empty, shorter than ``min_duration_s``, or holds NaN or infinite values.
+        If the audio is empty or holds NaN or infinite values.
     """
     check_sample_rate(sample_rate)
     if not isinstance(samples, np.ndarray):
@@ -196,9 +195,6 @@ def valid_audio(samples: np.ndarray, *, sample_rate: int, source: str = "audio",
     _check_shape(samples, source)
     if samples.size == 0:
         raise AudioDecodeError(f"{source}: holds no audio samples; record or export it again")
-    if samples.shape[-1] < min_duration_s * sample_rate:
-        raise AudioDecodeError(f"{source}: is {_length(samples.shape[-1], sample_rate)} long; earmark needs at "
-                               f"least {min_duration_s * 1000:.0f} ms of sound")
     if not np.all(np.isfinite(samples)):
         raise AudioDecodeError(
             f"{source}: holds NaN or infinite sample values; re-export it as 16-bit or float PCM"

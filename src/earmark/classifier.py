@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from .audio import MIN_DURATION_S, _window_view, as_waveform, load_audio, resample, to_mono, valid_audio
+from .audio import _window_view, as_waveform, load_audio, resample, to_mono, valid_audio
 from .errors import AudioDecodeError, ModelFileError, ParameterError
 from .model import SoundNet, build_model
 from .modelfile import Manifest, load_weights, read_manifest, write_model_file
@@ -127,7 +127,7 @@ class Classifier:
     def _prepare(self, samples: np.ndarray, sample_rate: int, source: str) -> np.ndarray:
         """Checked mono audio at the model's rate (integer PCM scaled to ±1; see :func:`~earmark.audio.as_waveform`)."""
         y = as_waveform(samples, source=source)
-        valid_audio(y, sample_rate=sample_rate, source=source, min_duration_s=MIN_DURATION_S)
+        valid_audio(y, sample_rate=sample_rate, source=source)
         return resample(to_mono(y), orig_sr=sample_rate, target_sr=self.sample_rate)
 
     def score_windows(self, windows: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
@@ -187,7 +187,7 @@ class Classifier:
         if y.ndim != 1:
             raise ParameterError(f"clip {k}: predict_clips takes mono clips at the model's rate, got shape "
                                  f"{y.shape}; mix with earmark.audio.to_mono (or use predict)")
-        valid_audio(y, sample_rate=self.sample_rate, source=f"clip {k}", min_duration_s=MIN_DURATION_S)
+        valid_audio(y, sample_rate=self.sample_rate, source=f"clip {k}")
         return y
 
     def _window_batches(self, clips: Iterable[np.ndarray], batch_size: int,
