@@ -133,13 +133,8 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
                 folder = project.set_dir(class_name, test=test)
                 if test:
                     folder.mkdir(parents=True, exist_ok=True)
-                # a recording cut into clips gets a name no set of any class uses, so that a take's
-                # clips are never taken for another's (a take is one recording in every class: the
-                # split keeps it on one side, Project.test_leaks looks for takes on both)
-                every = [project.set_dir(c, test=t) for c in project.class_names() for t in (False, True)]
                 result.added.extend(_keep(project, folder, name, path, audio, clip_s=clip_s,
-                                          take=take if take is not None else _take_in_name(name), test=test,
-                                          names_in=every))
+                                          take=take if take is not None else _take_in_name(name), test=test))
     return result
 
 
@@ -191,14 +186,17 @@ def _next_index(folder: Path, take: str) -> int:
 
 
 def _keep(project: Project, folder: Path, name: str, path: Path, audio: Audio, *, clip_s: float | None,
-          take: str | None, test: bool, names_in: list[Path]) -> list[SampleInfo]:
+          take: str | None, test: bool) -> list[SampleInfo]:
     """Save one decoded upload into ``folder``: as it came, or cut into clips (named so that no
-    folder of ``names_in`` holds clips of a recording of that name)."""
+    class's training samples or test set hold clips of a recording of that name)."""
     cut_at = clip_s if clip_s is not None else (DEFAULT_CLIP_S if audio.duration_s > LONG_RECORDING_S else None)
     recording = take or safe_stem(name)
     if cut_at is not None and audio.duration_s > cut_at * 1.5:
         pieces = cut_recording(audio.samples, sample_rate=audio.sample_rate, clip_s=cut_at, clip_hop_s=cut_at)
         if take is None:  # a new recording: make its name unique in every class and set
+            # (a take is one recording in every class: the split keeps it on one side, and
+            # Project.test_leaks looks for takes on both; another upload's name must not join it)
+            names_in = [project.set_dir(c, test=t) for c in project.class_names() for t in (False, True)]
             while any(p.name.startswith(recording + NOHASH) for f in names_in if f.is_dir() for p in f.iterdir()):
                 recording = _bump(recording)
         first = _next_index(folder, recording) if take is not None else 0  # a new recording starts at 0
