@@ -386,6 +386,34 @@ def test_a_failed_recording_upload_keeps_the_take(page: Page, studio, empty_proj
     assert not page_errors
 
 
+def test_leaving_the_page_mid_take_asks_first(page: Page, studio, empty_project, page_errors) -> None:
+    """Reloading or closing the tab while a take is recorded would lose it: the page asks first
+    (a beforeunload dialog), and stops asking once the take is saved."""
+    asked: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()  # stay on the page
+
+    page.on("dialog", answer)
+    studio.open(page, empty_project)
+    page.check("#mode-long")
+    page.click("#record-btn")
+    expect(page.locator("#rec-status")).to_contain_text("Recording into", timeout=15000)
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"] and not page.is_closed()
+    expect(page.locator("#rec-status")).to_contain_text("Recording into")  # still recording
+
+    page.click("#stop-btn")
+    expect(page.locator("#rec-status")).to_contain_text("Saved", timeout=15000)
+    with page.expect_event("close"):
+        page.close(run_before_unload=True)
+    assert asked == ["beforeunload"]
+    assert len(studio.samples(empty_project, "background")) >= 1
+    assert not page_errors
+
+
 def test_sample_urls_are_used_as_given(page: Page, studio, demo_project, page_errors) -> None:
     """Whatever query the server puts on a sample's URLs (a "?v=" cache key) stays on them: the page
     never rebuilds a URL. Here one more parameter is added to each, and must reach the page as is."""

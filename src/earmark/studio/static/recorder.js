@@ -240,8 +240,9 @@ export function initRecorder() {
     if (session) session.stop();
   });
   window.addEventListener("beforeunload", (e) => {
-    if (!unsaved.size) return;
-    e.preventDefault(); // a take that was not saved: ask before leaving the page
+    // a take being recorded, one still being saved, or one whose upload failed: ask before leaving
+    if (!session && !unsaved.size) return;
+    e.preventDefault();
     e.returnValue = "";
   });
   listInputs($("#input-device")).catch(() => {});
