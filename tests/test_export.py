@@ -355,6 +355,9 @@ def test_web_zip_holds_one_folder(trained_classifier: Classifier) -> None:
         assert {n.split("/", 1)[0] for n in names} == {"bass-drums-live"}
         assert {n.split("/", 1)[1] for n in names} == WEB_FILES
         assert json.loads(archive.read("bass-drums-live/model.json"))["name"] == "bass & drums / live"
+    with zipfile.ZipFile(io.BytesIO(web_zip(trained_classifier, name="band", folder="band-first/web"))) as archive:
+        assert {n.split("/", 1)[0] for n in archive.namelist()} == {"band-first-web"}
+        assert json.loads(archive.read("band-first-web/model.json"))["name"] == "band"
 
 
 def test_cli_export_web(trained_classifier: Classifier, tmp_path: Path) -> None:
@@ -385,7 +388,9 @@ def test_studio_serves_the_web_page(band_studio: TestClient) -> None:
     assert response.headers["content-disposition"] == 'attachment; filename="band-first-web.zip"'
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
         assert {n.split("/", 1)[1] for n in archive.namelist()} == WEB_FILES
-        assert archive.read("band/model.onnx") == client.get(info["onnx_url"]).content
-        assert json.loads(archive.read("band/model.json"))["name"] == "band"
+        # the folder inside is named as the zip, after the model: two models unpack side by side
+        assert {n.split("/", 1)[0] for n in archive.namelist()} == {"band-first-web"}
+        assert archive.read("band-first-web/model.onnx") == client.get(info["onnx_url"]).content
+        assert json.loads(archive.read("band-first-web/model.json"))["name"] == "band"
     missing = client.get("/api/projects/band/models/nope/web")
     assert missing.status_code == 404 and missing.json()["error"]["type"] == "NotFoundError"

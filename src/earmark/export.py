@@ -254,10 +254,11 @@ def web_files(classifier: Classifier, *, name: str = "", runtime_url: str = ORT_
 
 
 def web_zip(classifier: Classifier, *, name: str = "", runtime_url: str = ORT_WEB_URL,
-            onnx: bytes | None = None) -> bytes:
-    """A web export (see :func:`web_files`) as the bytes of a zip holding one folder named after
-    ``name`` (or ``sound-model``)."""
-    folder = re.sub(r"[^\w.-]+", "-", name).strip(".-") or "sound-model"
+            onnx: bytes | None = None, folder: str = "") -> bytes:
+    """A web export (see :func:`web_files`) as the bytes of a zip holding one folder named
+    ``folder``, else after ``name`` (or ``sound-model``); give each model its own ``folder`` so
+    that two downloads do not unpack into the same place."""
+    folder = re.sub(r"[^\w.-]+", "-", folder or name).strip(".-") or "sound-model"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for file, data in web_files(classifier, name=name, runtime_url=runtime_url, onnx=onnx).items():

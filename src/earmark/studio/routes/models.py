@@ -95,10 +95,12 @@ def export_model(model_id: str, project: ProjectDep, studio: StudioDep) -> Respo
 
 @router.get("/models/{model_id}/web", response_class=Response)
 def export_web_page(model_id: str, project: ProjectDep, studio: StudioDep) -> Response:
-    """The model as a web page that runs it in the browser (earmark.export.web_zip): a zip of one folder."""
+    """The model as a web page that runs it in the browser (earmark.export.web_zip): a zip of one
+    folder, both named after the model (two models of a project unpack side by side)."""
     path = project.model_path(model_id)
-    data = web_zip(studio.classifier(path), name=project.name, onnx=studio.onnx(path))
-    return _attachment(data, f"{project.root.name}-{model_id}-web.zip", "application/zip")
+    stem = f"{project.root.name}-{model_id}-web"
+    data = web_zip(studio.classifier(path), name=project.name, onnx=studio.onnx(path), folder=stem)
+    return _attachment(data, f"{stem}.zip", "application/zip")
 
 
 @router.post("/models/import", status_code=201)
