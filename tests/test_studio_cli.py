@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -111,3 +112,17 @@ def test_earmark_share_refuses_a_file_that_is_not_a_model(tmp_path: Path) -> Non
     done = subprocess.run([sys.executable, "-m", "earmark.cli", "share", str(tmp_path / "x.earmark"), "--no-browser"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and done.stderr.startswith("Error: ") and "Traceback" not in done.stderr
+
+
+def test_earmark_studio_on_a_port_in_use_says_so_in_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "EARMARK_HOME": str(tmp_path / "home")}
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "earmark.cli", "studio", str(tmp_path / "gig"), "--port", str(port),
+                               "--no-browser"], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 1, done
+    assert done.stderr == (f"Error: port {port} is in use (another earmark studio?); pick another with --port, "
+                           "or --port 0 for any free port\n")
+    assert "http://" not in done.stdout  # no address printed for a server that never started

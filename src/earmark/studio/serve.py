@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import itertools
 import os
 import shlex
@@ -12,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..audio import AUDIO_EXTENSIONS
-from ..errors import DependencyError, ParameterError
+from ..errors import ConflictError, DependencyError, ParameterError
 from ..project import PROJECT_FILE, Project, is_project_folder
 from .settings import StudioSettings
 from .state import fill_with_demo
@@ -77,10 +79,30 @@ def _check_not_other_data(folder: Path) -> None:
             f"earmark train {shlex.quote(str(folder))} --out model.earmark")
 
 
-def free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host``:``port`` (``port`` 0: any free one), for the server to serve on;
+    bound before anything is printed, so that a port in use is one clear error, not a server that dies.
+
+    Raises
+    ------
+    ConflictError
+        If the port is in use.
+    ParameterError
+        If ``host`` cannot be listened on (not this computer's address, a port below 1024, …).
+    """
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: a port left in TIME_WAIT is free
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConflictError(f"port {port} is in use (another earmark studio?); pick another with --port, "
+                                "or --port 0 for any free port") from None
+        raise ParameterError(f"cannot listen on {host} port {port}: {exc.strerror or exc}; pick another --host "
+                             "or --port (127.0.0.1 and --port 0 always work)") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def prepare_share(model_files: list[Path], *, folder: Path) -> tuple[StudioSettings, list[str]]:
@@ -107,7 +129,8 @@ def serve(settings: StudioSettings, *, host: str = "127.0.0.1", port: int = 0, o
     elif host not in settings.allowed_hosts:
         settings = settings.model_copy(update={"allowed_hosts": [*settings.allowed_hosts, host]})
     app = create_app(settings, share_only=share_tokens is not None)
-    port = port or free_port(host)
+    sock = listen(host, port)
+    port = int(sock.getsockname()[1])
     shown = socket.gethostname() if host in ("0.0.0.0", "::") else host
     url = f"http://{shown}:{port}/"
     if share_tokens is None:
@@ -120,4 +143,6 @@ def serve(settings: StudioSettings, *, host: str = "127.0.0.1", port: int = 0, o
         url = f"{url}try/{share_tokens[0]}"
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    with contextlib.suppress(KeyboardInterrupt), sock:  # Ctrl+C stops it, as it says
+        server.run(sockets=[sock])
