@@ -274,7 +274,8 @@ def test_export_zip_holds_samples_models_and_project_file_but_not_cache_or_trash
     (project.cache_dir / "thumbs" / "x.png").write_bytes(b"png")
     out = project.export_zip(project.root.parent / "out.zip")
     names = set(zipfile.ZipFile(out).namelist())
-    assert names == {"band/earmark-project.json", "band/samples/bass/a.wav"}
+    assert names == {"band/earmark-project.json", "band/samples/bass/a.wav",
+                     "band/samples/background/.keep"}  # an empty class is kept as its folder
 
 
 def test_a_sweep_clears_what_a_crash_left_behind(project: Project) -> None:

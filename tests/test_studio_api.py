@@ -187,6 +187,16 @@ def test_project_export_and_import_round_trip(client: TestClient) -> None:
                  "ParameterError", r"send one \.zip")
 
 
+def test_export_and_import_keep_classes_with_no_samples(client: TestClient) -> None:
+    for name in ("bass", "snare"):
+        client.post("/api/projects/band/classes", json={"name": name})
+    client.post("/api/projects/band/classes/bass/samples", files=[("files", ("a.wav", wav_bytes()))])
+    exported = client.get("/api/projects/band/export").content
+    imported = client.post("/api/projects/import", files={"file": ("band.zip", exported)}).json()
+    assert {c["name"]: c["samples"] for c in imported["classes"]} == {"background": 0, "bass": 1, "snare": 0}
+    assert imported["skipped"] == []
+
+
 def test_a_project_that_cannot_be_renamed_into_the_trash_stays(client: TestClient, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "projects"
@@ -381,10 +391,14 @@ def test_model_details_warn_about_a_sound_trained_on_under_two_classes(trained: 
     project = c.app.state.studio.project("band")  # type: ignore[attr-defined]
     clf = earmark.load(project.model_path(model_id))
     assert clf.manifest.dataset["same_audio_in_classes"] == {"count": 0, "examples": []}, "all sounds differ"
+    assert clf.manifest.dataset["same_audio_in_one_class"] == {"count": 0, "examples": []}
     clf.manifest.dataset["same_audio_in_classes"] = {"count": 5, "examples": [["bass/a.wav", "drums/a.wav"]]}
+    clf.manifest.dataset["same_audio_in_one_class"] = {"count": 1, "examples": [["bass/b-2.wav", "bass/b.wav"]]}
     clf.save(project.models_dir / "twice.earmark")
     warnings = c.get("/api/projects/band/models/twice").json()["warnings"]
     assert any(w.startswith("The same sound was trained on under two classes 5 times (bass/a.wav = drums/a.wav; …)")
+               for w in warnings), warnings
+    assert any(w.startswith("The same sound twice in one class, once (bass/b-2.wav = bass/b.wav): ")
                for w in warnings), warnings
     project.delete_model("twice")
 

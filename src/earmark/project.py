@@ -673,12 +673,19 @@ class Project:
 
     # -- whole project -----------------------------------------------------------------
     def export_zip(self, dest: Path) -> Path:
-        """The project (its file, samples, test set and models; not the cache or trash) as one zip."""
+        """The project (its file, samples, test set and models; not the cache or trash) as one zip.
+
+        A class with no samples yet is kept as its folder with an empty ``.keep`` file in it (zips
+        of files alone have no empty folders, and every import leaves hidden files out)."""
+        top = Path(self.root.name)
         with atomic_write(dest) as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for path in [self.root / PROJECT_FILE, *sorted(self.samples_dir.rglob("*")),
                          *sorted(self.test_dir.rglob("*")), *sorted(self.models_dir.rglob("*"))]:
                 if path.is_file() and not any(p.startswith(".") for p in path.relative_to(self.root).parts):
-                    archive.write(path, (Path(self.root.name) / path.relative_to(self.root)).as_posix())
+                    archive.write(path, (top / path.relative_to(self.root)).as_posix())
+            for name in self.class_names():
+                if not any(p.is_file() and not p.name.startswith(".") for p in (self.samples_dir / name).rglob("*")):
+                    archive.writestr((top / "samples" / name / ".keep").as_posix(), b"")
         return dest
 
     def to_dict(self) -> dict[str, Any]:
