@@ -105,6 +105,10 @@ def test_stop_and_keep_saves_the_model_learnt_so_far(page: Page, studio, demo_pr
     expect(page.locator("#stop-train-btn")).to_be_hidden()
     [kept] = [m["id"] for m in studio.project(demo_project)["models"] if m["id"] not in before]
     expect(page.locator("#hood-model")).to_have_value(kept)
+    stopped = studio.client.get(f"/api/projects/{quote(demo_project)}/models/{kept}").json()["stopped_at_epoch"]
+    assert 1 <= stopped < 200
+    expect(page.locator("[data-testid=hood-settings]")).to_contain_text(f"Stopped at epoch {stopped} of 200 · batch ")
+    expect(page.locator("[data-testid=hood-settings]")).not_to_contain_text("200 epochs")
     studio.client.delete(f"/api/projects/{quote(demo_project)}/models/{kept}").raise_for_status()
     assert not page_errors
 

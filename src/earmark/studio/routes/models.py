@@ -68,6 +68,7 @@ def get_model(model_id: str, project: ProjectDep, studio: StudioDep) -> dict[str
         warnings = EvaluationReport.from_dict(manifest.metrics["validation"]).warnings()
     warnings += training_warnings(manifest.dataset)
     return {**model_view(project, project.model_info(model_id)), "history": manifest.metrics.get("history", []),
+            "stopped_at_epoch": manifest.metrics.get("stopped_at_epoch"),  # "Stop and keep": the last epoch run
             "validation": validation or None, "settings": manifest.training,
             "dataset": manifest.shareable_dataset(),  # the training clips' fingerprints stay in the file
             "sample_rate": manifest.sample_rate, "window_s": manifest.window_s,

@@ -146,12 +146,15 @@ function openCell(key, button) {
       : h("p", { class: "muted" }, "No clips are listed for this cell."));
 }
 
-/** "Trained with 24 epochs · batch 64 · …" from a model's training settings (what its file records). */
-export function settingsLine(settings) {
+/** "Trained with 24 epochs · batch 64 · …" from a model's training settings (what its file records);
+ * a run stopped early ("Stop and keep") says "Stopped at epoch 3 of 24 · batch 64 · …". */
+export function settingsLine(settings, stoppedAtEpoch) {
   if (!settings || typeof settings !== "object" || !Object.keys(settings).length) return "";
   const s = settings;
   const parts = [];
-  if (s.epochs != null) parts.push(`${s.epochs} epochs`);
+  const stopped = stoppedAtEpoch != null;
+  if (stopped) parts.push(`Stopped at epoch ${stoppedAtEpoch}${s.epochs != null ? ` of ${s.epochs}` : ""}`);
+  else if (s.epochs != null) parts.push(`${s.epochs} epochs`);
   if (s.batch_size != null) parts.push(`batch ${s.batch_size}`);
   if (s.learning_rate != null) parts.push(`learning rate ${Number(s.learning_rate).toPrecision(2)}`);
   if (s.window_s != null) parts.push(`${Number(s.window_s).toFixed(2).replace(/\.?0+$/, "")} s windows`);
@@ -159,7 +162,8 @@ export function settingsLine(settings) {
   if (s.backbone) parts.push(s.backbone === "none" ? "no pretrained backbone"
     : `backbone ${s.backbone}${s.freeze_backbone ? " (frozen)" : " (fine-tuned)"}`);
   if (s.seed != null) parts.push(`seed ${s.seed}`);
-  return parts.length ? `Trained with ${parts.join(" · ")}.` : "";
+  if (!parts.length) return "";
+  return stopped ? `${parts.join(" · ")}.` : `Trained with ${parts.join(" · ")}.`;
 }
 
 async function loadDetail() {
@@ -189,7 +193,7 @@ async function loadDetail() {
       ? `${d.id}: ${pct(v.accuracy)} of ${v.n_clips ?? ds.val_clips ?? ""} validation clips right, macro F1 ${Number(v.macro_f1).toFixed(2)}` +
         `${size ? ` · trained on ${size} clips` : ""}${d.train_seconds ? ` in ${Number(d.train_seconds).toFixed(0)} s` : ""}`
       : `${d.id}: no validation report in this model (imported?) · labels ${d.labels.map(displayName).join(", ")}`;
-    $("#hood-settings").textContent = settingsLine(d.settings);
+    $("#hood-settings").textContent = settingsLine(d.settings, d.stopped_at_epoch);
     noteList($("#hood-warnings"), Array.isArray(d.warnings) ? d.warnings : []); // "only 3 validation clips…"
     if (v) {
       renderPerClass(v);
