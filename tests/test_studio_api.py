@@ -104,6 +104,18 @@ def test_a_taken_project_name_is_refused_but_an_import_gets_a_new_one(client: Te
     assert again["id"] == "BAND-2-2", "band-2 is taken, whatever the case"
 
 
+def test_a_name_taken_by_a_folder_that_is_not_a_project_says_so(client: TestClient) -> None:
+    root = client.app.state.studio.root  # type: ignore[attr-defined]
+    (root / "files").mkdir()
+    (root / "notes.txt").write_text("mine")
+    assert_error(client.post("/api/projects", json={"name": "Files"}), 409, "ConflictError",
+                 rf"there is already a folder 'files' in {re.escape(str(root))} that is not an earmark project; "
+                 "choose another name, or move it out of that folder")
+    assert_error(client.patch("/api/projects/band", json={"name": "notes.txt"}), 409, "ConflictError",
+                 "already a file 'notes.txt' .* not an earmark project")
+    assert client.post("/api/projects", json={"name": "files 2"}).status_code == 201
+
+
 def test_projects_create_list_demo_and_delete(client: TestClient) -> None:
     demo = client.post("/api/projects", json={"name": "demo set", "demo": True})
     assert demo.status_code == 201

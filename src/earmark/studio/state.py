@@ -119,7 +119,7 @@ class Studio:
         if name.casefold() not in taken:
             return self.root / name
         if not rename_if_taken:
-            raise ConflictError(f"a project named {taken[name.casefold()]!r} already exists; choose another name")
+            raise ConflictError(taken[name.casefold()])
         n = 2
         while f"{name}-{n}".casefold() in taken:
             n += 1
@@ -137,18 +137,26 @@ class Studio:
                 raise NotFoundError(f"project {project_id!r} was deleted meanwhile; reload the page")
             taken = self._names_taken(but=project.root.name)
             if cleaned.casefold() in taken:
-                raise ConflictError(f"a project named {taken[cleaned.casefold()]!r} already exists; "
-                                    "choose another name")
+                raise ConflictError(taken[cleaned.casefold()])
             project.set_name(cleaned)
         return project
 
     def _names_taken(self, *, but: str | None = None) -> dict[str, str]:
-        """Folder names and shown names of the projects (case-folded → as written), but ``but``'s;
-        hold ``_lock``."""
-        taken = {p.name.casefold(): p.name for p in self.root.iterdir() if p.name != but} \
-            if self.root.is_dir() else {}
+        """The names in the projects folder (its entries' and the projects' shown names), but
+        ``but``'s: case-folded → why a new project cannot be called that; hold ``_lock``."""
+        taken = {}
+        for entry in self.root.iterdir() if self.root.is_dir() else []:
+            if entry.name == but:
+                continue
+            if (entry / PROJECT_FILE).is_file():
+                why = f"a project named {entry.name!r} already exists; choose another name"
+            else:  # a folder (or file) of the user's that only happens to be there
+                why = (f"there is already a {'folder' if entry.is_dir() else 'file'} {entry.name!r} in {self.root} "
+                       "that is not an earmark project; choose another name, or move it out of that folder")
+            taken[entry.name.casefold()] = why
         good, _ = self.projects()
-        taken.update({p.name.casefold(): p.name for p in good if p.root.name != but})
+        taken.update({p.name.casefold(): f"a project named {p.name!r} already exists; choose another name"
+                      for p in good if p.root.name != but})
         return taken
 
     def delete_project(self, project_id: str) -> str:
