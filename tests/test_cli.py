@@ -149,6 +149,7 @@ def test_train_from_a_zip_with_json(tmp_path: Path, small_dataset: Path) -> None
 def test_train_warns_about_the_same_sound_under_two_classes(tmp_path: Path, small_dataset: Path) -> None:
     data = shutil.copytree(small_dataset, tmp_path / "data")
     shutil.copy(data / "bass" / "bass_000.wav", data / "drums" / "copied.wav")
+    shutil.copy(data / "drums" / "drums_003.wav", data / "drums" / "drums_003-2.wav")  # uploaded twice
     out = tmp_path / "m.earmark"
     result = run("train", data, "--out", out, "--arch", "tiny", "--epochs", 1, "--steps-per-epoch", 1,
                  "--batch-size", 8)
@@ -156,6 +157,8 @@ def test_train_warns_about_the_same_sound_under_two_classes(tmp_path: Path, smal
     warning = re.search(r"warning: The same sound was trained on under two classes once \(bass/bass_000\.wav = "
                         r"drums/copied\.wav\): .*keep each recording in one class", result.stderr)
     assert warning and warning.start() < result.stderr.index("training tiny"), "said before the training"
+    assert re.search(r"warning: The same sound twice in one class, once \(drums/drums_003-2\.wav = "
+                     r"drums/drums_003\.wav\): .*delete the copies", result.stderr), result.stderr
     quiet = run("train", small_dataset, "--out", tmp_path / "q.earmark", "--arch", "tiny", "--epochs", 1,
                 "--steps-per-epoch", 1, "--batch-size", 8, "--json")
     assert json.loads(quiet.stdout)["warnings"] == []

@@ -525,6 +525,74 @@ def test_a_class_whose_takes_other_classes_placed_still_trains_and_validates() -
         assert all(sides[("a", f"spk{s}")] == sides[("c", f"spk{s}")] for s in range(3)), seed
 
 
+def test_copies_of_one_sound_in_a_class_stay_on_one_side_and_are_warned_about(tmp_path: Path) -> None:
+    """A file uploaded to a class twice (``bass1.wav``, ``bass1-2.wav``) or copied in its folder is
+    one recording: validation never scores a copy of a training clip, and training warns."""
+    for k, label in enumerate(("background", "bass", "drums")):
+        for i in range(6):
+            write_tone(tmp_path / label / f"{label}{i}.wav", freq_hz=100.0 * (k + 1) + 7 * i)
+            write_tone(tmp_path / label / f"{label}{i}-2.wav", freq_hz=100.0 * (k + 1) + 7 * i)  # the same sound
+    write_tone(tmp_path / "drums" / "only.wav", freq_hz=990.0)
+    ds = load_dataset(tmp_path, sample_rate=SR)
+    for seed in range(10):
+        train, val = split_by_source(ds.clips, sample_rate=SR, val_fraction=0.2, seed=seed)
+        assert sorted(map(id, train + val)) == sorted(map(id, ds.clips))  # every clip exactly once
+        learnt = {(c.label, c.fingerprint) for c in train}
+        assert val and not [c.name for c in val if (c.label, c.fingerprint) in learnt], seed
+        assert {c.label for c in train} == {c.label for c in val} == set(ds.labels), seed
+    groups = ds.same_audio_in_one_class()
+    assert len(groups) == 18 and ["bass/bass0-2.wav", "bass/bass0.wav"] in groups
+    assert ds.same_audio_in_classes() == []
+    [warning] = [w for w in training_warnings(warning_facts(ds)) if "one class" in w]
+    assert warning.startswith("The same sound twice in one class, 18 times (background/background0-2.wav = "
+                              "background/background0.wav; ")
+    assert "; …): a file added twice is still one recording" in warning and warning.endswith("delete the copies")
+
+
+def test_a_class_of_one_sound_copied_is_a_class_of_one_recording(tmp_path: Path) -> None:
+    """Two copies of one take are one recording: the class is split in time, and said to be."""
+    rng = np.random.default_rng(3)
+    for name in ("background/take.wav", "bass/take.wav", "bass/other.wav"):  # noise: no two 4 s clips alike
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        sf.write(tmp_path / name, (0.1 * rng.standard_normal(13 * SR)).astype(np.float32), SR, subtype="PCM_16")
+    for label in ("background", "bass"):
+        (tmp_path / label / "take-2.wav").write_bytes((tmp_path / label / "take.wav").read_bytes())
+    ds = load_dataset(tmp_path, sample_rate=SR)
+    assert warning_facts(ds)["split_in_time"] == ["background"]
+    assert warning_facts(ds)["same_audio_in_one_class"]["count"] == 6  # three clips of each copied take
+    train, val = split_by_source(ds.clips, sample_rate=SR, val_fraction=0.25, seed=0)
+    background_val = [c for c in val if c.label == "background"]
+    assert background_val and all(c.start_s == 8.0 for c in background_val)  # the end of the take, both copies
+    assert sorted(c.start_s for c in train if c.label == "background") == [0.0, 0.0, 4.0, 4.0]  # none overlaps it
+
+
+def test_a_set_without_copies_in_a_class_splits_as_before_copies_were_joined() -> None:
+    """Joining copies of a sound changes nothing where a class has none: distinct sounds split as
+    silent clips do (silence has no fingerprint, so nothing can join), also with a sound shared by
+    two classes (that is a mislabelling, warned about, not one recording)."""
+    rng = np.random.default_rng(0)
+
+    def clips(*, audible: bool) -> list[Clip]:
+        out = []
+        for label in ("background", "bass", "drums"):
+            for i in range(7):
+                name = f"{label}/{label}-take{i}" if i % 3 == 0 else f"{label}/file{i}.wav"
+                file = f"{name}_nohash_000.wav" if i % 3 == 0 else ""
+                for k in range(1 + i % 3):
+                    noise = rng.standard_normal(100).astype(np.float32) * 0.1
+                    if label == "drums" and i == 1:  # the same sound as bass/file1.wav
+                        noise = out[7 + 1].samples
+                    out.append(Clip(samples=noise if audible else np.zeros(100, np.float32), label=label,
+                                    source=name, start_s=k, file=file))
+        return out
+
+    for seed in range(25):
+        audible, silent = (split_by_source(clips(audible=a), sample_rate=100, val_fraction=0.3, seed=seed)
+                           for a in (True, False))
+        assert [[(c.source, c.start_s) for c in side] for side in audible] == \
+            [[(c.source, c.start_s) for c in side] for side in silent], seed
+
+
 def test_the_split_is_seeded() -> None:
     clips = many_sources()
 

@@ -79,7 +79,7 @@ def test_a_long_file_is_cut_into_clips_that_remember_their_recording(project: Pr
     result = add_files(project, "bass", [("jam.wav", src)])
     assert [s.id for s in result.added] == [f"jam_nohash_{k:03d}.wav" for k in range(5)]
     assert {s.recording for s in result.added} == {"jam"} and all(s.duration_s == 4.0 for s in result.added)
-    again = add_files(project, "bass", [("jam.wav", src)])
+    again = add_files(project, "bass", [("jam.wav", tone(tmp_path / "jam2.wav", 20.0, freq=97.0))])
     assert again.added[0].id == "jam-2_nohash_000.wav", "a second upload of the same name is a new recording"
     # the dataset reads the clips as one recording each, in order, and the split keeps them together
     dataset = load_dataset(project.samples_dir, sample_rate=22050)

@@ -91,7 +91,8 @@ def test_one_long_recording_per_class_is_split_in_time(tmp_path: Path) -> None:
     assert warning.startswith("Classes 'background', 'bass', 'drums' have only one recording each: validation used "
                               "the end of each, after training on the rest")
     (tmp_path / "bass" / "take.wav").rename(tmp_path / "bass" / "take1.wav")
-    shutil.copy(tmp_path / "drums" / "take.wav", tmp_path / "drums" / "other.wav")
+    # another recording (a copy of the take would be the same recording: the split keeps copies together)
+    sf.write(tmp_path / "drums" / "other.wav", makers["drums"](), SR, subtype="PCM_16")
     warnings = training_warnings(quick_train(tmp_path).manifest.dataset)
     assert warnings[-1].startswith("Classes 'background', 'bass' have only one recording each")
 
@@ -323,9 +324,10 @@ def test_hop_follows_the_window_unless_given() -> None:
 def test_training_that_diverges_is_an_error_not_a_model(small_dataset: Path) -> None:
     """A loss that is not finite must stop training with a message, never give a model of NaNs.
     Files with absurd values are refused when read; a Dataset built in Python is not read, so
-    here every clip holds 1e30, which overflows the spectrogram's power."""
+    here every clip is scaled by 1e30, which overflows the spectrogram's power (scaled, not filled
+    with 1e30: clips all alike would be copies of one sound, one recording to the split)."""
     ds = load_dataset(small_dataset, sample_rate=SR)
-    broken = dataclasses.replace(ds, clips=[dataclasses.replace(c, samples=np.full_like(c.samples, 1e30))
+    broken = dataclasses.replace(ds, clips=[dataclasses.replace(c, samples=c.samples * np.float32(1e30))
                                             for c in ds.clips])
     with pytest.raises(DatasetError, match=r"training diverged in epoch 1 \(the loss is nan\)"):
         train(broken, settings=dataclasses.replace(QUICK, augment=False), progress=False)

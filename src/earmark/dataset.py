@@ -17,6 +17,7 @@ set: files named ``NAME_nohash_ANYTHING.ext`` in one folder are one recording ``
 the order of their names (earmark studio saves recorded and cut takes this way). Files of
 ``NAME`` in the same place under other class folders are clips of that recording too (part of a
 take moved to another class; one speaker in Speech Commands): the split keeps them on one side.
+So does a class's copies of one sound (a file added twice): they are one recording.
 """
 
 from __future__ import annotations
@@ -183,6 +184,17 @@ class Dataset:
             if (fp := clip.fingerprint) is not None:
                 by_sound[fp].append(clip)
         return [[c.name for c in group] for group in by_sound.values() if len({c.label for c in group}) > 1]
+
+    def same_audio_in_one_class(self) -> list[list[str]]:
+        """Clips of one class that are the same sound (:func:`fingerprint`) from different recordings:
+        a file uploaded twice (``bass1.wav``, ``bass1-2.wav``), a duplicate file in a class folder.
+        Each group lists the clips' names; :func:`split_by_source` keeps them on one side, but the
+        sound counts once for every copy in training."""
+        by_sound: dict[tuple[str, str], list[Clip]] = defaultdict(list)
+        for clip in self.clips:
+            if (fp := clip.fingerprint) is not None:
+                by_sound[(clip.label, fp)].append(clip)
+        return [[c.name for c in group] for group in by_sound.values() if len({_take_key(c) for c in group}) > 1]
 
     def check_trainable(self, *, require_background: bool = True) -> None:
         """Raise :class:`DatasetError` saying what to add when this set cannot be trained on."""
@@ -491,13 +503,15 @@ def split_by_source(
     fewest recordings chooses its side first, and its clips in the other classes follow. Only
     where that would leave a class with every recording on one side does one of them (the
     smallest) go to the other side for that class alone.
+
+    Copies of one sound in a class (:func:`fingerprint`: a file uploaded twice, a duplicate file)
+    are one recording too, so validation never scores a copy of a training clip; a set without
+    copies splits as it did before copies were joined.
     """
     if not 0.0 < val_fraction < 1.0:
         raise ParameterError(f"val_fraction must be between 0 and 1, got {val_fraction}")
     rng = random.Random(seed)
-    by_label: dict[str, dict[str, list[Clip]]] = defaultdict(lambda: defaultdict(list))
-    for c in clips:
-        by_label[c.label][_take_key(c)].append(c)
+    by_label = _recordings(clips)
     # Shuffled in label order, as before takes were shared: a set without shared takes splits as it did.
     order: dict[str, list[str]] = {}
     for label in sorted(by_label):
@@ -511,9 +525,14 @@ def split_by_source(
         if len(names) == 1:
             split[label] = _split_in_time(sources[names[0]], sample_rate=sample_rate, val_fraction=val_fraction)
             continue
-        chosen = _pick_validation({n: len(sources[n]) for n in names if n not in held_out}, val_fraction=val_fraction,
-                                  decided={n: (len(sources[n]), held_out[n]) for n in names if n in held_out})
-        sides = {n: held_out.setdefault(n, n in chosen) for n in names}
+        takes = {n: {_take_key(c) for c in sources[n]} for n in names}  # more than one: copies of one sound
+        decided = {n: held_out[min(takes[n] & held_out.keys())] for n in names if takes[n] & held_out.keys()}
+        chosen = _pick_validation({n: len(sources[n]) for n in names if n not in decided}, val_fraction=val_fraction,
+                                  decided={n: (len(sources[n]), side) for n, side in decided.items()})
+        sides = {n: decided.get(n, n in chosen) for n in names}
+        for n in names:
+            for take in takes[n]:
+                held_out.setdefault(take, sides[n])
         if len(set(sides.values())) == 1:  # every recording decided on one side by other classes
             smallest = min(names, key=lambda n: (len(sources[n]), n))
             sides[smallest] = not sides[smallest]
@@ -526,10 +545,41 @@ def split_by_source(
 def single_recording_classes(clips: list[Clip]) -> list[str]:
     """The classes whose clips all come from one recording: :func:`split_by_source` splits them in
     time, so their validation clips are the end of the very recording they trained on."""
-    recordings: dict[str, set[str]] = defaultdict(set)
+    return sorted(label for label, found in _recordings(clips).items() if len(found) == 1)
+
+
+def _recordings(clips: list[Clip]) -> dict[str, dict[str, list[Clip]]]:
+    """Each class's recordings (``name: clips``), as :func:`split_by_source` keeps them together:
+    a take's clips (:func:`_take_key`), and files of one sound (:func:`fingerprint`: a file added to
+    a class twice, a duplicate in its folder), which are one recording named as the first of them."""
+    by_label: dict[str, dict[str, list[Clip]]] = defaultdict(lambda: defaultdict(list))
     for c in clips:
-        recordings[c.label].add(_take_key(c))
-    return sorted(label for label, found in recordings.items() if len(found) == 1)
+        by_label[c.label][_take_key(c)].append(c)
+    return {label: _join_same_sound(takes) for label, takes in by_label.items()}
+
+
+def _join_same_sound(takes: dict[str, list[Clip]]) -> dict[str, list[Clip]]:
+    """``takes`` (of one class) with those that share a sound joined into one (in ``takes``' order,
+    under the name that sorts first); ``takes`` itself when none do."""
+    lead = {name: name for name in takes}
+
+    def leader(name: str) -> str:
+        while lead[name] != name:
+            name = lead[name]
+        return name
+
+    first_with: dict[str, str] = {}
+    for name, clips in takes.items():
+        for c in clips:
+            if (fp := c.fingerprint) is not None:
+                a, b = leader(first_with.setdefault(fp, name)), leader(name)
+                lead[max(a, b)] = min(a, b)
+    if all(lead[name] == name for name in takes):
+        return takes
+    joined: dict[str, list[Clip]] = defaultdict(list)
+    for name, clips in takes.items():
+        joined[leader(name)].extend(clips)
+    return joined
 
 
 def _take_key(clip: Clip) -> str:

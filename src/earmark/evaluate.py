@@ -21,7 +21,7 @@ from .audio import resample
 from .classifier import Classifier
 from .dataset import Dataset, Skipped, load_dataset
 from .errors import DatasetError, ParameterError
-from .modelfile import SAME_AUDIO, SPLIT_IN_TIME
+from .modelfile import SAME_AUDIO, SAME_AUDIO_IN_CLASS, SPLIT_IN_TIME
 from .project import TEST_DIR, Project, is_project_folder, set_folder
 
 __all__ = ["Comparison", "EvaluationReport", "evaluate", "compare", "finite", "report_from_probabilities",
@@ -340,10 +340,15 @@ def training_warnings(dataset: dict[str, Any]) -> list[str]:
     same = dataset.get(SAME_AUDIO) or {}
     if same.get("count"):
         n, examples = int(same["count"]), same.get("examples") or []
-        shown = "; ".join(" = ".join(group[:3]) for group in examples[:3]) + ("; …" if n > 3 else "")
         out.append(f"The same sound was trained on under two classes {'once' if n == 1 else f'{n} times'} "
-                   f"({shown}): a copied file or a class folder linked into another teaches the model two "
-                   "answers for one sound; keep each recording in one class and train again")
+                   f"({_groups_shown(examples, n)}): a copied file or a class folder linked into another teaches "
+                   "the model two answers for one sound; keep each recording in one class and train again")
+    twice = dataset.get(SAME_AUDIO_IN_CLASS) or {}
+    if twice.get("count"):
+        n, examples = int(twice["count"]), twice.get("examples") or []
+        out.append(f"The same sound twice in one class, {'once' if n == 1 else f'{n} times'} "
+                   f"({_groups_shown(examples, n)}): a file added twice is still one recording (validation "
+                   "keeps its copies on one side), but training hears it once per copy; delete the copies")
     one = dataset.get(SPLIT_IN_TIME) or []
     if one:
         names = ", ".join(repr(label) for label in one)
@@ -352,3 +357,8 @@ def training_warnings(dataset: dict[str, Any]) -> list[str]:
         out.append(f"{which}, after training on the rest, so the validation figure says little about new "
                    "recordings; add recordings from other takes")
     return out
+
+
+def _groups_shown(examples: list[list[str]], n: int) -> str:
+    """A few of ``n`` groups of clips that are one sound, as a warning names them."""
+    return "; ".join(" = ".join(group[:3]) for group in examples[:3]) + ("; …" if n > 3 else "")

@@ -44,6 +44,9 @@ TRAIN_FINGERPRINTS = "train_fingerprints"
 #: The key of ``Manifest.dataset`` for the sounds trained on under two classes:
 #: ``{"count": groups, "examples": [[clip names], ...]}`` (the first few).
 SAME_AUDIO = "same_audio_in_classes"
+#: The key of ``Manifest.dataset`` for the sounds a class holds more than once (a file added twice),
+#: as ``SAME_AUDIO``: ``{"count": groups, "examples": [[clip names], ...]}``.
+SAME_AUDIO_IN_CLASS = "same_audio_in_one_class"
 #: The key of ``Manifest.dataset`` for the classes of one recording, validated on its end.
 SPLIT_IN_TIME = "split_in_time"
 

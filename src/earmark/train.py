@@ -31,7 +31,7 @@ from .errors import DatasetError, ParameterError
 from .examples import ExampleMaker, Pools, batches, feature_augment
 from .features import FeatureConfig, LogMel
 from .model import ARCHITECTURES, MAX_HEAD_HIDDEN, ArchSpec, SoundNet, build_model
-from .modelfile import SAME_AUDIO, SPLIT_IN_TIME, TRAIN_FINGERPRINTS, Manifest
+from .modelfile import SAME_AUDIO, SAME_AUDIO_IN_CLASS, SPLIT_IN_TIME, TRAIN_FINGERPRINTS, Manifest
 from .project import set_folder
 
 __all__ = ["TrainSettings", "EpochRecord", "train", "warning_facts", "update_ema", "LEARNING_RATE",
@@ -459,9 +459,11 @@ def _finish(clf: Classifier, dataset: Dataset, train_clips: list[Clip], val_clip
 
 def warning_facts(dataset: Dataset) -> dict[str, Any]:
     """What :func:`earmark.evaluate.training_warnings` reads about a training set (kept in the model
-    file's ``dataset``): its classes, the sounds found under two of them, the classes of one recording."""
-    same = dataset.same_audio_in_classes()
+    file's ``dataset``): its classes, the sounds found under two of them or twice in one, the classes of
+    one recording."""
+    same, twice = dataset.same_audio_in_classes(), dataset.same_audio_in_one_class()
     return {"counts": dataset.counts(), SAME_AUDIO: {"count": len(same), "examples": same[:_SAME_AUDIO_KEPT]},
+            SAME_AUDIO_IN_CLASS: {"count": len(twice), "examples": twice[:_SAME_AUDIO_KEPT]},
             SPLIT_IN_TIME: single_recording_classes(dataset.clips)}
 
 
