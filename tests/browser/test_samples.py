@@ -204,6 +204,28 @@ def test_classes_add_rename_delete(page: Page, studio, empty_project, page_error
     assert not page_errors
 
 
+def test_deleting_a_class_counts_its_test_clips_in_the_dialog_and_the_toast(page: Page, studio, empty_project,
+                                                                            page_errors) -> None:
+    bass = sorted((demo_data_dir() / "train" / "bass").glob("*.ogg"))[:3]
+    base = f"/api/projects/{empty_project}/classes"
+    studio.client.post(base, json={"name": "bass"}).raise_for_status()
+    for path, query in [(bass[0], ""), (bass[1], ""), (bass[2], "?set=test")]:
+        studio.client.post(f"{base}/bass/samples{query}",
+                           files=[("files", (path.name, path.read_bytes()))]).raise_for_status()
+    asked: list[str] = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    studio.open(page, empty_project)
+    page.click("[data-testid=class-bass]")
+    expect(page.locator("#class-title")).to_have_text("bass")
+    page.click("#delete-class-btn")
+    expect(page.locator("#class-list .class-item")).to_have_count(1)
+    assert asked == ["Delete the class “bass” and its 2 samples and 1 test clip? "
+                     "They are kept in the project's .trash folder."]
+    expect(page.locator("[data-testid=toast-info]", has_text="Deleted class “bass”")).to_contain_text(
+        "Deleted class “bass” and its 2 samples and 1 test clip")
+    assert not page_errors
+
+
 def test_a_deleted_sample_comes_back_with_undo(page: Page, studio, empty_project, page_errors) -> None:
     drums = sorted((demo_data_dir() / "train" / "drums").glob("*.ogg"))[:2]
     studio.open(page, empty_project)

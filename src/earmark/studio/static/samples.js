@@ -219,12 +219,18 @@ function initClassForms() {
   $("#delete-class-btn").addEventListener("click", (e) => {
     const c = classInfo();
     if (!c) return;
-    if (c.samples > 0 && !confirm(`Delete the class “${c.name}” and its ${c.samples} samples? They are kept in the project's .trash folder.`)) return;
+    // its samples and its test set's clips go together: the dialog and the toast count both alike
+    const count = (n, what) => `${n} ${what}${n === 1 ? "" : "s"}`;
+    const tests = c.test_samples || 0;
+    const its = [c.samples ? count(c.samples, "sample") : "", tests ? count(tests, "test clip") : ""].filter(Boolean).join(" and ");
+    const label = `class “${c.display_name || c.name}”`;
+    if (its && !confirm(`Delete the ${label} and its ${its}? They are kept in the project's .trash folder.`)) return;
     busy(e.currentTarget, async () => {
       const result = await api.deleteClass(state.projectId, c.name);
       await reloadProject();
       const undo = undoIn(state.projectId);
-      deletedToast(`class “${c.display_name || c.name}”${result.samples ? ` and its ${result.samples} samples` : ""}`,
+      const gone = result.samples === c.samples + tests ? its : result.samples ? count(result.samples, "sample") : "";
+      deletedToast(`${label}${gone ? ` and its ${gone}` : ""}`,
         result.undo, async (undoId) => {
           const back = await undo(undoId);
           const name = back.classes[0] || c.name; // the class it came back as (or joined)
