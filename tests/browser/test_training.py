@@ -238,3 +238,20 @@ def test_a_deleted_model_comes_back_with_undo(page: Page, studio, demo_project, 
     assert studio.client.get(f"/api/try/{copy['token']}").status_code == 200  # its share link works again
     studio.client.delete(f"/api/projects/{demo_project}/models/{copy['id']}").raise_for_status()
     assert not page_errors
+
+
+def test_chart_axes_have_round_ticks(page: Page, studio, demo_project, page_errors) -> None:
+    """A loss that peaks at 0.89 is drawn on 0 0.2 … 1, not on 0.00 0.49 0.98."""
+    studio.open(page, demo_project, "train")
+    ticks = page.evaluate("""async () => {
+        const { drawChart } = await import('/static/charts.js');
+        const draw = (values, options) => {
+            const canvas = document.createElement('canvas');
+            drawChart(canvas, [{ label: 'train', values, colour: '#000' }], options);
+            return canvas.dataset.ticks;
+        };
+        return [draw([0.89, 0.4]), draw([2.3, 1.2]), draw([0.012, 0.004]), draw([0.9, 0.5], { yMax: 1, percent: true })];
+    }""")
+    assert ticks == ["0 0.2 0.4 0.6 0.8 1", "0 0.5 1 1.5 2 2.5", "0 0.0025 0.005 0.0075 0.01 0.0125",
+                     "0% 20% 40% 60% 80% 100%"]
+    assert not page_errors

@@ -3,6 +3,16 @@
 
 import { $ } from "./ui.js";
 
+/** The y axis up to `max`: round ticks (a step of 1, 2, 2.5 or 5 times a power of ten, 3 to 5
+ *  of them above 0) and the top tick at or just above `max`, e.g. 0.89 → 0 0.2 0.4 0.6 0.8 1. */
+export function axis(max) {
+  const most = Number.isFinite(max) && max > 0 ? max : 1;
+  const power = 10 ** Math.floor(Math.log10(most / 4));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => most / s <= 5);
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9) + (step / power === 2.5 ? 1 : 0));
+  return { top: Math.ceil(most / step - 1e-9) * step, step, decimals };
+}
+
 /** Draw one chart: series [{label, values, colour, dashed}] over epochs 1..n. */
 export function drawChart(canvas, series, { yMax = null, percent = false } = {}) {
   const g = canvas.getContext("2d");
@@ -15,22 +25,26 @@ export function drawChart(canvas, series, { yMax = null, percent = false } = {})
   series = series.map((s) => ({ ...s, values: s.values.map((v) => (v === null || v === undefined ? NaN : Number(v))) }));
   const values = series.flatMap((s) => s.values).filter((v) => Number.isFinite(v));
   const n = Math.max(2, ...series.map((s) => s.values.length));
-  const top = yMax ?? (values.length ? Math.max(...values) * 1.1 : 1);
+  const { top, step, decimals } = axis(yMax ?? (values.length ? Math.max(...values) : 1));
   const x = (i) => pad.left + (i / (n - 1)) * (width - pad.left - pad.right);
   const y = (v) => height - pad.bottom - (v / (top || 1)) * (height - pad.top - pad.bottom);
   g.strokeStyle = "#e3e6ec";
   g.fillStyle = "#6b7280";
   g.font = "11px system-ui, sans-serif";
   g.lineWidth = 1;
-  for (let k = 0; k <= 4; k++) {
-    const v = (top * k) / 4;
+  const ticks = [];
+  for (let k = 0; k * step <= top * (1 + 1e-9); k++) {
+    const v = k * step;
+    const label = percent ? `${Math.round(v * 100)}%` : String(Number(v.toFixed(decimals))); // 0.5, not 0.50
+    ticks.push(label);
     g.beginPath();
     g.moveTo(pad.left, y(v));
     g.lineTo(width - pad.right, y(v));
     g.stroke();
     g.textAlign = "right";
-    g.fillText(percent ? `${Math.round(v * 100)}%` : v.toFixed(v < 1 ? 2 : 1), pad.left - 6, y(v) + 4);
+    g.fillText(label, pad.left - 6, y(v) + 4);
   }
+  canvas.dataset.ticks = ticks.join(" ");
   g.textAlign = "center";
   const every = Math.max(1, Math.ceil(n / 10));
   for (let i = 0; i < n; i += every) g.fillText(String(i + 1), x(i), height - 8);
