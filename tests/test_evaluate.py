@@ -189,6 +189,31 @@ def test_a_test_class_the_model_does_not_know_is_an_error(
         compare(trained_classifier, trained_classifier, folder, model_a="a.earmark", model_b="b.earmark")
 
 
+def test_a_test_folder_named_in_another_case_is_the_model_class(
+    trained_classifier: Classifier, small_testset: Path, tmp_path: Path
+) -> None:
+    """``Bass/`` and ``DRUMS/`` are the model's ``bass`` and ``drums`` (class names are one name whatever
+    their case, as the studio's are); a name that matches none, or two classes alike, is still refused."""
+    folder = shutil.copytree(small_testset, tmp_path / "test")
+    expected = evaluate(trained_classifier, folder)
+    (folder / "bass").rename(folder / "Bass")
+    (folder / "drums").rename(folder / "DRUMS")
+    report = evaluate(trained_classifier, folder)
+    assert report.labels == ["background", "bass", "drums"] and report.n_clips == 18
+    assert report.confusion == expected.confusion
+    assert compare(trained_classifier, trained_classifier, folder).a.confusion == expected.confusion
+    (folder / "Guitar").mkdir()
+    shutil.copy(folder / "Bass" / "bass_000.wav", folder / "Guitar" / "strum.wav")
+    with pytest.raises(DatasetError, match=r"classes the model does not know: \['Guitar'\]"):
+        evaluate(trained_classifier, folder)
+    shutil.rmtree(folder / "Guitar")
+    (folder / "Bass").rename(folder / "BASS")
+    twins = Classifier(trained_classifier.model,  # refused before any scoring: the labels are what matters
+                       replace(trained_classifier.manifest, labels=["background", "Bass", "bass", "drums"]))
+    with pytest.raises(DatasetError, match=r"the test set has classes the model does not know: \['BASS'\]"):
+        evaluate(twins, folder)
+
+
 def test_a_test_set_without_audio_is_an_error(trained_classifier: Classifier, tmp_path: Path) -> None:
     (tmp_path / "bass").mkdir()
     (tmp_path / "bass" / "notes.txt").write_text("-")

@@ -224,6 +224,7 @@ def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, n
         dataset = replace(dataset, clips=clips, sample_rate=clf.sample_rate)
     if not dataset.clips:
         raise DatasetError(f"{dataset.root}: holds no usable audio; it needs one subfolder per class with audio files")
+    dataset = _as_model_labels(dataset, clf.labels)
     unknown = sorted({c.label for c in dataset.clips} - set(clf.labels))
     if unknown:
         raise DatasetError(
@@ -231,6 +232,19 @@ def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, n
             "Rename the folders to match, or remove them"
         )
     return dataset
+
+
+def _as_model_labels(dataset: Dataset, labels: list[str]) -> Dataset:
+    """``dataset`` with each class the model does not know by name given the model's label that differs
+    from it only in case (a test folder ``Bass/`` for the model's ``bass``), where just one does."""
+    by_case: dict[str, list[str]] = {}
+    for label in labels:
+        by_case.setdefault(label.casefold(), []).append(label)
+    renamed = {found: by_case[found.casefold()][0] for found in {c.label for c in dataset.clips}
+               if found not in labels and len(by_case.get(found.casefold(), [])) == 1}
+    if not renamed:
+        return dataset
+    return replace(dataset, clips=[replace(c, label=renamed.get(c.label, c.label)) for c in dataset.clips])
 
 
 def evaluate(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> EvaluationReport:
