@@ -130,6 +130,22 @@ def test_model_warnings_show_under_the_summary(page: Page, studio, demo_project,
     assert not page_errors
 
 
+def test_a_reload_comes_back_to_the_class_the_user_was_in(page: Page, studio, demo_project, page_errors) -> None:
+    studio.open(page, demo_project)
+    expect(page.locator("#class-title")).to_have_text("bass")  # the page opens on the first class of one's own
+    page.click("[data-testid=class-drums]")
+    expect(page.locator("#class-title")).to_have_text("drums")
+    page.reload()
+    page.wait_for_selector(f"body[data-ready=true][data-project='{demo_project}']")
+    expect(page.locator("#class-title")).to_have_text("drums")
+    expect(page.locator("[data-testid=class-drums]")).to_have_attribute("aria-pressed", "true")
+    # a class the project no longer has (renamed elsewhere, a stale link) opens the default one
+    page.goto(f"{studio.url}/?project={demo_project}&class=gone#samples")
+    page.wait_for_selector(f"body[data-ready=true][data-project='{demo_project}']")
+    expect(page.locator("#class-title")).to_have_text("bass")
+    assert not page_errors
+
+
 def test_an_unknown_project_in_the_address_opens_the_default(page: Page, studio, demo_project, page_errors) -> None:
     page.goto(f"{studio.url}/?project=nope#samples")
     page.wait_for_selector("body[data-ready=true][data-project]")

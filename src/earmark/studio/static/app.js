@@ -37,9 +37,9 @@ async function fillProjects(current) {
   return projects;
 }
 
-async function openProject(id) {
+async function openProject(id, { className = null } = {}) {
   const project = await api.project(id);
-  setProject(project);
+  setProject(project, { className });
   await fillProjects(project.id);
   return project;
 }
@@ -66,6 +66,7 @@ async function deleteProject(button) {
     }
     const address = new URL(location.href);
     address.searchParams.delete("project");
+    address.searchParams.delete("class");
     location.replace(address);
   });
 }
@@ -166,13 +167,10 @@ function initProjectBar() {
     }
     $("#delete-project-btn").disabled = $("#rename-project-btn").disabled = false;
     // the address names the open project, so a reload or a bookmark comes back to it
-    const address = new URL(location.href);
-    if (address.searchParams.get("project") !== project.id) {
-      address.searchParams.set("project", project.id);
-      history.replaceState(null, "", address);
-    }
+    const sameProject = new URL(location.href).searchParams.get("project") === project.id;
+    rememberPlace();
     // a reload (samples recorded, uploaded, moved, deleted; a model trained): fresh counts
-    else fillProjects(project.id).catch(showError);
+    if (sameProject) fillProjects(project.id).catch(showError);
     const url = api.exportUrl(project.id);
     for (const a of [$("#export-project-btn"), $("#export-project-btn-2")]) {
       a.href = url;
@@ -188,6 +186,15 @@ function initProjectBar() {
   });
 }
 
+/** Keep the open project and class in the address (?project=…&class=…): a reload comes back to them. */
+function rememberPlace() {
+  const address = new URL(location.href);
+  if (state.projectId) address.searchParams.set("project", state.projectId);
+  if (state.selectedClass) address.searchParams.set("class", state.selectedClass);
+  else address.searchParams.delete("class");
+  if (address.href !== location.href) history.replaceState(null, "", address);
+}
+
 async function boot() {
   wireFileButtons();
   for (const tab of $$(".tabs [role=tab]")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
@@ -199,16 +206,18 @@ async function boot() {
   initTryFile();
   initEvaluate();
   initKeep();
+  on("class", rememberPlace);
   const wanted = location.hash.slice(1);
   showTab(["samples", "train", "try", "evaluate", "keep"].includes(wanted) ? wanted : "samples");
   try {
     const status = await api.status();
     const { projects, current } = await api.projects();
-    const asked = new URLSearchParams(location.search).get("project");
+    const params = new URLSearchParams(location.search);
+    const asked = params.get("project");
     const known = (id) => projects.some((p) => p.id === id);
     const id = (known(asked) && asked) || current || status.current || (projects[0] && projects[0].id);
     if (id) {
-      await openProject(id);
+      await openProject(id, { className: id === asked ? params.get("class") : null }); // where a reload was
       if (asked && !known(asked)) {
         toast(`There is no project '${asked}': opened “${state.project.name}” instead.`, "error");
       }

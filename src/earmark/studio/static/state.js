@@ -45,12 +45,14 @@ export function undoIn(projectId) {
   };
 }
 
-export function setProject(project) {
+/** Show `project`; `className`: the class to open it on (the one a reloaded page was in), when it has it. */
+export function setProject(project, { className = null } = {}) {
   const switched = state.projectId !== project.id;
   state.project = project;
   state.projectId = project.id;
   const names = project.classes.map((c) => c.name);
-  if (switched || !names.includes(state.selectedClass)) {
+  if (switched && names.includes(className)) state.selectedClass = className;
+  else if (switched || !names.includes(state.selectedClass)) {
     const firstOwn = project.classes.find((c) => !c.is_background);
     state.selectedClass = (firstOwn || project.classes[0] || {}).name || null;
   }
