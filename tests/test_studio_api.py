@@ -428,6 +428,13 @@ def test_a_model_can_be_given_a_name(trained: tuple[TestClient, str]) -> None:
                  "ConflictError", "already has a model called")
     assert_error(c.patch("/api/projects/band/models/library%20trained", json={"name": "../up"}), 400,
                  "ParameterError", "model name '../up' cannot be used")
+    # one letter's case apart is the same name, as for classes; its own name in another case is fine
+    assert_error(c.patch(f"/api/projects/band/models/{model_id}", json={"name": "Library Trained"}), 409,
+                 "ConflictError", "already has a model called 'library trained'; choose another name")
+    assert c.get(f"/api/projects/band/models/{model_id}").status_code == 200
+    recased = c.patch("/api/projects/band/models/library%20trained", json={"name": "Library Trained"}).json()
+    assert recased["id"] == "Library Trained"
+    c.patch("/api/projects/band/models/Library%20Trained", json={"name": "library trained"}).raise_for_status()
     assert c.delete("/api/projects/band/models/library%20trained").status_code == 200
 
 
@@ -732,6 +739,27 @@ def test_predict_refuses_recordings_over_the_duration_limit(tmp_path: Path,
     with make_client(root, max_file_minutes=0.05) as small:
         assert_error(small.post("/api/projects/band/models/m/predict", files={"file": ("long.wav", wav_bytes(5.0))}),
                      413, "LimitError", "long.wav is 0.1 min long, more than the limit")
+
+
+def test_a_folder_of_classes_uploaded_to_one_class_is_refused(client: TestClient) -> None:
+    """QA: a zip of bass/, drums/, background/ uploaded to class "con" was added as 15 "con" samples."""
+    for name in ("bass", "drums", "con"):
+        client.post("/api/projects/band/classes", json={"name": name})
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        for k, folder in enumerate(("bass", "drums", "background")):
+            for i in range(5):
+                archive.writestr(f"{folder}/{folder}{i}.wav", wav_bytes(0.5, freq=100.0 + 30 * k + 5 * i))
+    refused = client.post("/api/projects/band/classes/con/samples", files=[("files", ("mine.zip", buf.getvalue()))])
+    assert_error(refused, 422, "DatasetError", r"^mine\.zip holds a folder per class \(background/, bass/, drums/\): "
+                 r"added to class 'con', .* “Import zip” at the top of the studio")
+    picked = [("files", (f"mine/{folder}/x.wav", wav_bytes(0.5, freq=f))) for folder, f in (("bass", 90), ("drums", 99))]
+    assert_error(client.post("/api/projects/band/classes/con/samples", files=picked), 422, "DatasetError",
+                 r"^these files are a folder per class \(bass/, drums/\)")
+    assert client.get("/api/projects/band/classes/con/samples").json()["samples"] == []
+    takes = [("files", (f"con/take{i}/x.wav", wav_bytes(0.5, freq=200.0 + i))) for i in (1, 2)]
+    added = client.post("/api/projects/band/classes/con/samples", files=takes)
+    assert added.status_code == 201 and len(added.json()["added"]) == 2, added.text
 
 
 def test_a_project_zip_goes_through_intake(client: TestClient) -> None:

@@ -664,6 +664,12 @@ class Project:
             target = self.models_dir / f"{cleaned}{MODEL_SUFFIX}"
             if target.exists() and not target.samefile(path):
                 raise ConflictError(f"this project already has a model called {cleaned!r}; choose another name")
+            # 'Library-Trained' beside 'library-trained' is taken too (as for classes): the two
+            # would be one file on macOS or Windows, and one name to a person
+            twins = [p.stem for p in self.models_dir.glob(f"*{MODEL_SUFFIX}")
+                     if p.stem.casefold() == cleaned.casefold() and p.stem != model_id]
+            if twins:
+                raise ConflictError(f"this project already has a model called {twins[0]!r}; choose another name")
             path.rename(target)
         return self._model_info(target)
 
