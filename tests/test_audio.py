@@ -294,6 +294,26 @@ def test_bad_bytes_raise_too(name: str, says: str) -> None:
         load_audio((DATA / name).read_bytes())
 
 
+def test_a_video_with_no_sound_says_so(tmp_path: Path) -> None:
+    """Not "could not be decoded … if it is audio already, it is damaged": it has no sound track."""
+    import av
+
+    path = tmp_path / "silent-film.mp4"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mpeg4", rate=10)
+        stream.width = stream.height = 32
+        stream.pix_fmt = "yuv420p"
+        for shade in range(0, 250, 50):
+            frame = av.VideoFrame.from_ndarray(np.full((32, 32, 3), shade, np.uint8), format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    with pytest.raises(AudioDecodeError, match=re.escape(f"{path}: holds no sound track (a video with no sound); "
+                                                         "give a recording that has sound")):
+        load_audio(path)
+
+
 def test_min_duration_can_be_lowered() -> None:
     assert MIN_DURATION_S == 0.05
     audio = load_audio(DATA / "ten_ms.wav", min_duration_s=0.005)

@@ -269,6 +269,10 @@ class _DamagedAudioError(AudioDecodeError):
     """Inside the decoders: audio that began to decode and then broke off."""
 
 
+class _NoSoundError(AudioDecodeError):
+    """Inside the decoders: a file FFmpeg reads (a video) that has no sound track at all."""
+
+
 def _cut_at_a_frame(stated: int, got: int, rate: int) -> bool:
     """Whether a FLAC decoded to ``got`` samples though its header says ``stated``: a file cut at a
     frame boundary decodes without an error, and used to load as a shorter recording without a word.
@@ -339,7 +343,7 @@ def _read_ffmpeg(data: BinaryIO | str, mono: bool) -> tuple[np.ndarray, int]:
 
     with av.open(data, mode="r") as container:
         if not container.streams.audio:
-            raise AudioDecodeError("no audio stream")
+            raise _NoSoundError("a video with no sound" if container.streams.video else "no sound track")
         stream = container.streams.audio[0]
         rate = int(stream.rate or stream.codec_context.sample_rate or 0)
         chunks: list[np.ndarray] = []
@@ -425,6 +429,8 @@ def _decode(source: AudioSource, *, mono: bool = False) -> tuple[np.ndarray, int
                 f"{name}: is too long to decode in this machine's memory ({exc}); "
                 "cut it into shorter recordings (e.g. ten minutes each) and try again"
             ) from exc
+        except _NoSoundError as exc:
+            raise AudioDecodeError(f"{name}: holds no sound track ({exc}); give a recording that has sound") from exc
         except _DamagedAudioError as exc:
             raise AudioDecodeError(f"{name}: is damaged or cut short ({exc}); "
                                    "copy or export it again from the original") from exc
