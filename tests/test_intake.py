@@ -12,7 +12,7 @@ import soundfile as sf
 
 from earmark.audio import load_audio, probe
 from earmark.dataset import load_dataset, split_by_source
-from earmark.errors import LimitError, ParameterError
+from earmark.errors import DatasetError, LimitError, ParameterError
 from earmark.intake import IntakeLimits, add_files, safe_stem
 from earmark.project import Project
 
@@ -188,3 +188,44 @@ def test_safe_stem() -> None:
     assert safe_stem("C:\\Users\\me\\take 1.wav") == "take 1"
     assert safe_stem("a_nohash_1.wav") == "a_1"
     assert safe_stem("....wav") == "sample"
+
+
+def test_a_folder_of_classes_added_to_one_class_is_refused_before_anything_lands(
+        project: Project, tmp_path: Path) -> None:
+    """A zip or folder holding ``bass/``, ``drums/``, ``background/`` dropped onto one class would make
+    every file that class: refused, saying to import it; nothing is written."""
+    project.add_class("drums")
+    project.add_class("con")
+    notes = {name: tone(tmp_path / f"{k}.wav", 0.5, freq=100.0 + 20 * k) for k, name in enumerate(
+        ["bass/b1.wav", "bass/b2.wav", "drums/d1.wav", "background/room.wav"])}
+    archive = tmp_path / "sounds.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name, path in notes.items():
+            zf.write(path, f"sounds/{name}")
+    with pytest.raises(DatasetError, match=r"^sounds\.zip holds a folder per class \(background/, bass/, drums/\): "
+                                           r"added to class 'con', every file would become 'con'\. To bring in a "
+                                           r"folder of classes, zip it and open it with “Import zip”"):
+        add_files(project, "con", [("sounds.zip", archive)])
+    picked = [(f"dupset/{name}", path) for name, path in notes.items()]  # "Choose a folder": the folder's name first
+    with pytest.raises(DatasetError, match=r"^these files are a folder per class \(background/, bass/, drums/\)"):
+        add_files(project, "con", picked, test=True)
+    dropped = [(name, path) for name, path in notes.items() if not name.startswith("background")]  # two dropped
+    with pytest.raises(DatasetError, match=r"\(bass/, drums/\): added to class 'con'"):
+        add_files(project, "con", dropped)
+    exported = [(f"band/samples/{name}", path) for name, path in notes.items()]  # a project's folder
+    with pytest.raises(DatasetError, match=r"a folder per class \(background/, bass/, drums/\)"):
+        add_files(project, "con", [*exported, ("band/test/bass/t.wav", notes["bass/b1.wav"])])
+    assert project.samples("con") == project.samples("con", test=True) == []
+    assert not (project.test_dir / "con").exists()
+
+
+def test_folders_inside_one_class_are_that_class(project: Project, tmp_path: Path) -> None:
+    """Takes in subfolders (``take1/``, ``take2/``), a class's own folder beside another, or one folder
+    of any name: what a person means as one class is added to it."""
+    project.add_class("drums")
+    a, b = tone(tmp_path / "a.wav", 0.5), tone(tmp_path / "b.wav", 0.5, freq=220.0)
+    takes = add_files(project, "bass", [("bass/take1/a.wav", a), ("bass/take2/b.wav", b)]).added
+    assert [s.id for s in takes] == ["a.wav", "b.wav"]
+    assert len(add_files(project, "bass", [("riffs/bass/a.wav", a), ("riffs/session2/b.wav", b)]).added) == 2
+    assert len(add_files(project, "bass", [("drums/a.wav", a), ("drums/b.wav", b)]).added) == 2  # one folder, chosen
+    assert len(add_files(project, "bass", [("x/background/a.wav", a), ("x/background/b.wav", b)]).added) == 2

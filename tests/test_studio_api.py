@@ -753,7 +753,8 @@ def test_a_folder_of_classes_uploaded_to_one_class_is_refused(client: TestClient
     refused = client.post("/api/projects/band/classes/con/samples", files=[("files", ("mine.zip", buf.getvalue()))])
     assert_error(refused, 422, "DatasetError", r"^mine\.zip holds a folder per class \(background/, bass/, drums/\): "
                  r"added to class 'con', .* “Import zip” at the top of the studio")
-    picked = [("files", (f"mine/{folder}/x.wav", wav_bytes(0.5, freq=f))) for folder, f in (("bass", 90), ("drums", 99))]
+    picked = [("files", (f"mine/{folder}/x.wav", wav_bytes(0.5, freq=f)))  # "Choose a folder"
+              for folder, f in (("bass", 90), ("drums", 99))]
     assert_error(client.post("/api/projects/band/classes/con/samples", files=picked), 422, "DatasetError",
                  r"^these files are a folder per class \(bass/, drums/\)")
     assert client.get("/api/projects/band/classes/con/samples").json()["samples"] == []

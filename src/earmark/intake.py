@@ -88,9 +88,15 @@ def _clean(stem: str) -> str:
 
 def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path]], *,
               clip_s: float | None = None, recording: str | None = None,
-              limits: IntakeLimits | None = None, test: bool = False) -> IntakeResult:
+              limits: IntakeLimits | None = None, test: bool = False, one_class: bool = True) -> IntakeResult:
     """Add audio files (``(name as uploaded, path of its bytes)``) to a class; zips are unpacked.
     With ``test`` they go to the class's test set (``test/<class>/``), which training never reads.
+
+    A folder (or zip) of classes is refused before anything is written (:class:`DatasetError`): two
+    or more subfolders with audio, one of them named as the background class or as another class of
+    the project (``bass/``, ``drums/``, ``background/``), or a project's ``samples/``, would all
+    become ``class_name``. Other nesting (``take1/``, ``take2/``) is one class's own, and is added.
+    ``one_class=False`` leaves that to the caller (an import that has placed each class's folder).
 
     ``clip_s`` cuts every file longer than it into clips of that length (default: files over
     12 s into 4 s clips). ``recording`` names the take the files belong to (the recorder's
@@ -105,7 +111,10 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
     take = safe_stem(recording) if recording else None
     result = IntakeResult()
     with tempfile.TemporaryDirectory(prefix="earmark-intake-") as tmp:
-        entries = list(_expand(files, Path(tmp), result, max_unpacked_bytes=limits.max_unpacked_bytes))
+        grouped = list(_expand(files, Path(tmp), result, max_unpacked_bytes=limits.max_unpacked_bytes))
+        if one_class:
+            _refuse_classes(project, class_name, grouped)
+        entries = [(name, path) for _, name, path in grouped]
         if len(entries) > limits.max_files:
             raise LimitError(f"{len(entries)} files in one upload is more than the limit of {limits.max_files}; "
                              "upload them in smaller batches")
@@ -153,9 +162,45 @@ def too_long_message(seconds: float, limits: IntakeLimits) -> str:
             "cut it into shorter files")
 
 
+def _refuse_classes(project: Project, class_name: str, entries: list[tuple[str, str, Path]]) -> None:
+    """Raise :class:`DatasetError` when the upload (``(zip or "", name, path)`` from :func:`_expand`) to
+    ``class_name`` holds a folder of classes (see :func:`add_files`), saying to import it instead."""
+    groups: dict[str, list[str]] = {}
+    for zip_name, name, _ in entries:
+        groups.setdefault(zip_name, []).append(name[len(zip_name) + 1:] if zip_name else name)
+    others = {c.casefold() for c in project.class_names() if c.casefold() != class_name.casefold()}
+    for zip_name, names in groups.items():
+        folders = _class_folders(names)
+        named = [f for f in folders if f.casefold() in others
+                 or (is_background_name(f) and not is_background_name(class_name))]
+        if len(folders) >= 2 and named:
+            what = f"{zip_name} holds" if zip_name else "these files are"
+            listed = ", ".join(f"{f}/" for f in folders[:4]) + (", …" if len(folders) > 4 else "")
+            raise DatasetError(
+                f"{what} a folder per class ({listed}): added to class {class_name!r}, every file would become "
+                f"{class_name!r}. To bring in a folder of classes, zip it and open it with “Import zip” at the "
+                f"top of the studio (it becomes a project); to add to {class_name!r}, upload one class's files")
+
+
+def _class_folders(names: list[str]) -> list[str]:
+    """The folders that would be classes if the files named ``names`` (``a/b/file.wav``, as uploaded)
+    were a folder-per-class set: the subfolders (with audio below) of the one folder all of them are
+    in, if any, or of a project's ``samples/``; sorted. Hidden and system folders are left out."""
+    paths = [parts for name in names
+             if (parts := [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")])
+             and not any(is_ignored_name(p) for p in parts)]
+    if paths and all(len(p) > 1 for p in paths) and len({p[0] for p in paths}) == 1:
+        paths = [p[1:] for p in paths]  # the folder picked or dropped
+    tops = {p[0] for p in paths if len(p) > 1}
+    if "samples" in tops and tops <= {"samples", TEST_DIR, "models"}:  # a project (see is_project_folder)
+        paths = [p[1:] for p in paths if p[0] == "samples"]
+    return sorted({p[0] for p in paths if len(p) > 1})
+
+
 def _expand(files: Iterable[tuple[str, Path]], tmp: Path, result: IntakeResult, *,
-            max_unpacked_bytes: int) -> Iterable[tuple[str, Path]]:
-    """Audio files among ``files``, with zips unpacked (safely) into ``tmp``; the rest reported."""
+            max_unpacked_bytes: int) -> Iterable[tuple[str, str, Path]]:
+    """Audio files among ``files`` (``(zip it came from or "", name, path)``), with zips unpacked
+    (safely) into ``tmp``; the rest reported."""
     for n, (name, path) in enumerate(files):
         suffix = Path(name).suffix.lower()
         if suffix == ".zip":
@@ -169,11 +214,11 @@ def _expand(files: Iterable[tuple[str, Path]], tmp: Path, result: IntakeResult, 
             for inner in files_under(root, skip=is_ignored_name):
                 rel = inner.relative_to(root).as_posix()
                 if inner.suffix.lower() in AUDIO_EXTENSIONS:
-                    yield f"{name}/{rel}", inner
+                    yield name, f"{name}/{rel}", inner
                 else:
                     result.skipped.append((f"{name}/{rel}", f"not an audio file ({inner.suffix or 'no extension'})"))
         elif suffix in AUDIO_EXTENSIONS or not suffix:
-            yield name, path  # no extension: let the decoder decide
+            yield "", name, path  # no extension: let the decoder decide
         else:
             result.skipped.append((name, f"not an audio file ({suffix}); earmark reads "
                                          f"{', '.join(sorted(e.lstrip('.') for e in AUDIO_EXTENSIONS))} and .zip"))
@@ -287,7 +332,7 @@ def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | Non
         if label not in project.class_names() and not is_background_name(label):
             project.add_class(label)
         files = [(f"{where}/{f.relative_to(folder).as_posix()}", f) for f in files_under(folder, skip=is_ignored_name)]
-        part = add_files(project, label, files, limits=limits, test=test)
+        part = add_files(project, label, files, limits=limits, test=test, one_class=False)
         result.added += part.added
         result.skipped += part.skipped
     for model in sorted((root / "models").glob("*.earmark")) if (root / "models").is_dir() else []:
