@@ -120,8 +120,9 @@ def test_earmark_studio_on_a_port_in_use_says_so_in_one_line(tmp_path: Path) -> 
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run([sys.executable, "-m", "earmark.cli", "studio", str(tmp_path / "gig"), "--port", str(port),
-                               "--no-browser"], capture_output=True, text=True, timeout=60, env=env)
+        args = ["studio", str(tmp_path / "gig"), "--port", str(port), "--no-browser"]
+        done = subprocess.run([sys.executable, "-m", "earmark.cli", *args], capture_output=True, text=True,
+                              timeout=60, env=env)
     assert done.returncode == 1, done
     assert done.stderr == (f"Error: port {port} is in use (another earmark studio?); pick another with --port, "
                            "or --port 0 for any free port\n")

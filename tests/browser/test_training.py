@@ -250,7 +250,8 @@ def test_chart_axes_have_round_ticks(page: Page, studio, demo_project, page_erro
             drawChart(canvas, [{ label: 'train', values, colour: '#000' }], options);
             return canvas.dataset.ticks;
         };
-        return [draw([0.89, 0.4]), draw([2.3, 1.2]), draw([0.012, 0.004]), draw([0.9, 0.5], { yMax: 1, percent: true })];
+        return [draw([0.89, 0.4]), draw([2.3, 1.2]), draw([0.012, 0.004]),
+                draw([0.9, 0.5], { yMax: 1, percent: true })];
     }""")
     assert ticks == ["0 0.2 0.4 0.6 0.8 1", "0 0.5 1 1.5 2 2.5", "0 0.0025 0.005 0.0075 0.01 0.0125",
                      "0% 20% 40% 60% 80% 100%"]
