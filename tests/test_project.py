@@ -481,7 +481,7 @@ def test_a_test_folder_made_by_hand_is_found_in_any_case_or_background_name(tmp_
     assert project.orphan_test_folders() == []
     assert project.check_test_set() == project.test_dir
     tone(root / "test" / "guitar" / "g.wav")  # no such class
-    with pytest.raises(DatasetError, match=r"match no class .*\['guitar'\]; rename each"):
+    with pytest.raises(DatasetError, match=r"match no class .*: 'guitar'; rename each"):
         project.check_test_set()
 
 

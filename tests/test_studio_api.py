@@ -90,6 +90,17 @@ def test_openapi_documents_the_routes(client: TestClient) -> None:
 
 
 # -- projects -------------------------------------------------------------------------------------------
+def test_messages_list_names_readably(client: TestClient) -> None:
+    """Names in quotes, comma-separated and as written: no Python list, no doubled backslashes."""
+    client.post("/api/projects", json={"name": "band demo"}).raise_for_status()
+    missing = client.get("/api/projects/nope").json()["error"]["message"]
+    assert missing == "no project 'nope'; the projects are 'band', 'band demo'"
+    bad = client.post("/api/projects", json={"name": "a\\b"}).json()["error"]["message"]
+    assert bad.startswith("project name 'a\\b' cannot be used;"), bad
+    gone = client.get("/api/projects/band/classes/bass/samples").json()["error"]["message"]
+    assert gone == "no class 'bass' in project 'band'; the classes are 'background'"
+
+
 def test_a_taken_project_name_is_refused_but_an_import_gets_a_new_one(client: TestClient) -> None:
     assert_error(client.post("/api/projects", json={"name": "band"}), 409, "ConflictError", "already exists")
     exported = client.get("/api/projects/band/export").content

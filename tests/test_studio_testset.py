@@ -136,7 +136,7 @@ def test_a_test_folder_of_no_class_is_named(studio: tuple[TestClient, Project, s
     upload(client, "bass", ("riff.wav", wav_bytes(1.0)))
     (project.test_dir / "Guitar").mkdir()
     shutil.copy(project.test_dir / "bass" / "riff.wav", project.test_dir / "Guitar" / "g.wav")
-    assert_error(client.post(f"{BASE}/test/evaluate"), 422, "DatasetError", r"match no class .*\['Guitar'\]")
+    assert_error(client.post(f"{BASE}/test/evaluate"), 422, "DatasetError", r"match no class .*: 'Guitar'; rename")
 
 
 def test_a_validation_clip_moved_to_the_test_set_is_still_heard_under_the_hood(

@@ -7,15 +7,27 @@ import re
 import threading
 import time
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import ParameterError
 
-__all__ = ["NAMING", "clean_name", "free_path", "is_clean_name", "rename_folder"]
+__all__ = ["NAMING", "clean_name", "free_path", "is_clean_name", "quoted", "quoted_list", "rename_folder"]
 
 _NAME_OK = re.compile(r"^[\w][\w .()+,&'#@-]*$")
 #: Held while a free name is chosen and written, so that two requests never pick the same one.
 NAMING = threading.RLock()
+
+
+def quoted(name: object) -> str:
+    """A name as a message shows it: in quotes, as written (one backslash stays one, where
+    ``repr`` doubles it and JSON doubles it again); only characters that cannot be printed are escaped."""
+    return "'" + "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(name)) + "'"
+
+
+def quoted_list(names: Iterable[object], *, none: str = "none") -> str:
+    """Names as a message lists them: ``'band demo', 'proj1'`` (not a Python list); ``none`` when empty."""
+    return ", ".join(quoted(n) for n in names) or none
 
 
 def clean_name(name: str, *, what: str) -> str:
@@ -28,7 +40,7 @@ def clean_name(name: str, *, what: str) -> str:
     cleaned = unicodedata.normalize("NFC", " ".join(str(name).split()))
     if not cleaned or len(cleaned) > 64 or ".." in cleaned or not _NAME_OK.match(cleaned):
         raise ParameterError(
-            f"{what} name {name!r} cannot be used; use 1–64 letters, digits, spaces or _ . ( ) + , & ' # @ -, "
+            f"{what} name {quoted(name)} cannot be used; use 1–64 letters, digits, spaces or _ . ( ) + , & ' # @ -, "
             "starting with a letter or digit"
         )
     return cleaned

@@ -53,7 +53,7 @@ from .dataset import (
 )
 from .errors import ConflictError, DatasetError, EarmarkError, ModelFileError, NotFoundError, ParameterError
 from .modelfile import read_manifest
-from .naming import NAMING, clean_name, free_path, is_clean_name, rename_folder
+from .naming import NAMING, clean_name, free_path, is_clean_name, quoted, quoted_list, rename_folder
 from .trash import Restored, Trashed
 
 if TYPE_CHECKING:
@@ -321,8 +321,9 @@ class Project:
         is empty or holds a folder that is no class's."""
         orphans = self.orphan_test_folders()
         if orphans:
-            raise DatasetError(f"{self.test_dir} holds folders that match no class of project {self.name!r}: "
-                               f"{orphans}; rename each to its class's folder name ({self.class_names()}), "
+            raise DatasetError(f"{self.test_dir} holds folders that match no class of project {quoted(self.name)}: "
+                               f"{quoted_list(orphans)}; rename each to its class's folder name "
+                               f"({quoted_list(self.class_names())}), "
                                "or move it out of test/")
         if not any(self.samples(name, test=True) for name in self.class_names()):
             raise DatasetError(f"project {self.name!r} has no test set yet: add recordings that training must not "
@@ -352,7 +353,8 @@ class Project:
             return self.samples_dir / name
         if is_background_name(name) and (folder := self._background_folder()) is not None:
             return folder
-        raise NotFoundError(f"no class {name!r} in project {self.name!r}; the classes are {self.class_names()}")
+        raise NotFoundError(f"no class {quoted(name)} in project {quoted(self.name)}; "
+                            f"the classes are {quoted_list(self.class_names())}")
 
     def class_info(self, name: str) -> ClassInfo:
         return self._class_info(self.class_dir(name))

@@ -21,7 +21,7 @@ from ..demo import demo_data_dir
 from ..errors import ConflictError, EarmarkError, NotFoundError, ParameterError
 from ..export import onnx_bytes
 from ..intake import IntakeLimits
-from ..naming import NAMING, clean_name, free_path
+from ..naming import NAMING, clean_name, free_path, quoted, quoted_list
 from ..project import PROJECT_FILE, Project
 from ..trash import TRASH_DIR, cannot_move, is_entry, new_entry, remove_empty_folders
 from .jobs import JobRunner
@@ -94,7 +94,7 @@ class Studio:
         folder = self.root / project_id
         if "/" in project_id or "\\" in project_id or project_id.startswith(".") or \
                 not (folder / PROJECT_FILE).is_file():
-            raise NotFoundError(f"no project {project_id!r}; the projects are {self.project_ids()}")
+            raise NotFoundError(f"no project {quoted(project_id)}; the projects are {quoted_list(self.project_ids())}")
         project = Project.open(folder)
         if project_id not in self._swept:  # once per project and process: it walks every file
             self._swept.add(project_id)
