@@ -229,3 +229,50 @@ def test_folders_inside_one_class_are_that_class(project: Project, tmp_path: Pat
     assert len(add_files(project, "bass", [("riffs/bass/a.wav", a), ("riffs/session2/b.wav", b)]).added) == 2
     assert len(add_files(project, "bass", [("drums/a.wav", a), ("drums/b.wav", b)]).added) == 2  # one folder, chosen
     assert len(add_files(project, "bass", [("x/background/a.wav", a), ("x/background/b.wav", b)]).added) == 2
+
+
+def alac(path: Path, ints: np.ndarray, *, bits: int, sample_rate: int = SR) -> Path:
+    """Apple Lossless in an .m4a, as a Mac's Music app saves it (PyAV's own FFmpeg encodes it)."""
+    fmt = "s16p" if bits == 16 else "s32p"  # FFmpeg's encoder keeps 24 of s32p's bits
+    with av.open(str(path), "w", format="ipod") as out:
+        stream = out.add_stream("alac", rate=sample_rate, layout="stereo")
+        stream.codec_context.format = fmt
+        data = ints.astype(np.int16) if bits == 16 else ints.astype(np.int32) << 8
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format=fmt, layout="stereo")
+        frame.sample_rate = sample_rate
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    return path
+
+
+@pytest.mark.parametrize(("name", "bits", "kept"), [("take.aiff", 16, "PCM_16"), ("Take 2.aif", 24, "PCM_24"),
+                                                     ("take.m4a", 16, "PCM_16"), ("take.m4a", 24, "PCM_24")])
+def test_aiff_and_apple_lossless_are_kept_as_flac_bit_for_bit(project: Project, tmp_path: Path, name: str,
+                                                              bits: int, kept: str) -> None:
+    """Chromium and Firefox play neither AIFF nor Apple Lossless: the sample is a FLAC of the same
+    depth, channels and rate under the file's own name, holding exactly the samples it did."""
+    ints = np.random.default_rng(bits).integers(-(2 ** (bits - 1)), 2 ** (bits - 1), size=(2, SR // 2))
+    source = tmp_path / name
+    if name.endswith(".m4a"):
+        alac(source, ints, bits=bits)
+        assert av.open(str(source)).streams.audio[0].codec_context.name == "alac"
+    else:
+        sf.write(source, ints.T.astype(np.int32) << (32 - bits), SR, subtype=f"PCM_{bits}", format="AIFF")
+    [sample] = add_files(project, "bass", [(name, source)]).added
+    assert sample.id == f"{Path(name).stem}.flac" and sample.duration_s == 0.5
+    stored = project.class_dir("bass") / sample.id
+    assert (sf.info(stored).format, sf.info(stored).subtype, sf.info(stored).channels) == ("FLAC", kept, 2)
+    np.testing.assert_array_equal(load_audio(stored, mono=False).samples, load_audio(source, mono=False).samples)
+    np.testing.assert_array_equal(sf.read(stored, dtype="int32")[0].T >> (32 - bits), ints)
+
+
+def test_float_aiff_is_kept_as_float_wav_and_other_m4a_as_it_came(project: Project, tmp_path: Path) -> None:
+    """An AIFF of float samples (AIFC) has no FLAC: a float WAV keeps it; an AAC .m4a plays everywhere."""
+    rng = np.random.default_rng(0)
+    floats = (0.3 * rng.standard_normal(SR // 2)).astype(np.float32)
+    sf.write(tmp_path / "soft.aifc", floats, SR, subtype="FLOAT", format="AIFF")
+    [sample] = add_files(project, "bass", [("soft.aifc", tmp_path / "soft.aifc")]).added
+    assert sample.id == "soft.wav" and sf.info(project.class_dir("bass") / "soft.wav").subtype == "FLOAT"
+    np.testing.assert_array_equal(load_audio(project.class_dir("bass") / "soft.wav").samples, floats)
+    [aac] = add_files(project, "bass", [("phone.m4a", DATA / "mono.m4a")]).added
+    assert (project.class_dir("bass") / aac.id).read_bytes() == (DATA / "mono.m4a").read_bytes()

@@ -3,9 +3,10 @@
 Every file is decoded before it is kept, so a file that is not audio, is empty, too short,
 too long or holds NaN is reported by name and skipped while the rest land. Short files are
 kept as they came (no re-encoding), except a phone's videos (MP4, MOV, 3GP), of which only the
-sound is kept, as WAV. Long ones, and takes sent with ``clip_s``, are cut into clips saved as
-WAV (16-bit, or float past full scale: :func:`earmark.audio.write_wav`) at their own sample
-rate and named ``RECORDING_nohash_NNN.wav``
+sound is kept, as WAV, and AIFF and Apple Lossless files, which only Safari plays: they are kept
+as FLAC (or WAV: :func:`earmark.audio.encode_lossless`) under their own name, bit for bit. Long
+ones, and takes sent with ``clip_s``, are cut into clips saved as WAV (16-bit, or float past full
+scale: :func:`earmark.audio.write_wav`) at their own sample rate and named ``RECORDING_nohash_NNN.wav``
 so that every clip remembers its recording (see :mod:`earmark.dataset`). Nothing is ever
 overwritten: a taken name gets a ``-2`` suffix. Every write is atomic.
 """
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .atomic import atomic_write
-from .audio import AUDIO_EXTENSIONS, Audio, load_audio, probe, write_wav
+from .audio import AUDIO_EXTENSIONS, Audio, browsers_play, encode_lossless, load_audio, probe, write_wav
 from .dataset import (
     BACKGROUND_LABEL,
     CLIP_S,
@@ -254,14 +255,20 @@ def _keep(project: Project, folder: Path, name: str, path: Path, audio: Audio, *
             saved.append(project.info_of(folder, target, test=test))
         return saved
     suffix = Path(name).suffix.lower()
-    as_wav = not suffix or suffix in _SOUND_ONLY  # unknown container, or a video: keep the decoded sound
+    lossless: bytes | None = None
+    if suffix and not browsers_play(path, name=name):  # AIFF, Apple Lossless: only Safari plays them
+        lossless, suffix = encode_lossless(load_audio(path, mono=False))
+    as_wav = lossless is None and (not suffix or suffix in _SOUND_ONLY)  # unknown container, or a video
     if as_wav:
         suffix = ".wav"
     if take is not None:
         target = free_path(folder / f"{take}{NOHASH}{_next_index(folder, take):03d}{suffix}")
     else:
         target = free_path(folder / f"{recording}{suffix}")
-    if as_wav:
+    if lossless is not None:
+        with atomic_write(target) as out:
+            out.write(lossless)
+    elif as_wav:
         write_wav(target, audio)
     else:
         with path.open("rb") as src, atomic_write(target) as out:

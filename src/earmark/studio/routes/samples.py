@@ -14,9 +14,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 
 from ...atomic import atomic_write
-from ...audio import load_audio
+from ...audio import browsers_play, encode_lossless, load_audio
 from ...errors import NotFoundError, OutputError, ParameterError
 from ...pictures import spectrogram_thumbnail
+from ...project import Project
 from ..deps import InTestSet, ProjectDep
 from ..links import sample_urls
 from ..schemas import SampleMove
@@ -29,13 +30,52 @@ THUMB_CACHE_FILES = 4000
 _DAY_S = 24 * 3600.0  # no sample is longer; this also keeps inf and 1e308 out of the slicing below
 
 
+#: Copies of samples that only Safari plays (AIFF, Apple Lossless) kept per project, each a whole
+#: sample as FLAC: uploads are stored so today, these are for files from before (or put in by hand).
+PLAYABLE_CACHE_FILES = 200
+_MEDIA = {".wav": "audio/wav", ".flac": "audio/flac"}
+
+
 @router.get("/{sample_id:path}/audio", response_class=FileResponse)
 def sample_audio(class_name: str, sample_id: str, project: ProjectDep, test: InTestSet) -> FileResponse:
+    """The sample's file, or for one that only Safari plays, a lossless copy every browser plays."""
     path = project.sample_path(class_name, sample_id, test=test)
-    media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    if path.suffix.lower() == ".wav":
-        media = "audio/wav"
+    if not browsers_play(path):
+        path = _playable_copy(project, path)
+    media = _MEDIA.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return FileResponse(path, media_type=media)
+
+
+def _playable_copy(project: Project, path: Path) -> Path:
+    """A FLAC (or WAV) copy of ``path``, made once per version of the file and kept in ``.cache``."""
+    stat = path.stat()
+    key = hashlib.sha1(f"{path}|{stat.st_mtime_ns}|{stat.st_size}".encode()).hexdigest()
+    folder = project.cache_dir / "playable"
+    for kept in (folder / f"{key}.flac", folder / f"{key}.wav"):
+        if kept.exists():
+            with contextlib.suppress(OSError):
+                os.utime(kept)  # recently played: kept longest
+            return kept
+    data, suffix = encode_lossless(load_audio(path, mono=False))
+    copy = folder / f"{key}{suffix}"
+    _write_cached(project, copy, data)
+    prune_cache(folder, keep=PLAYABLE_CACHE_FILES)
+    return copy
+
+
+def _write_cached(project: Project, target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` in a folder of the project's ``.cache``. No folder above ``.cache`` is
+    ever made: a project deleted (moved away) meanwhile is not made again; the write finds its folder
+    gone, and says so."""
+    try:
+        project.cache_dir.mkdir(exist_ok=True)
+        target.parent.mkdir(exist_ok=True)
+        with atomic_write(target, make_folders=False) as fh:
+            fh.write(data)
+    except (FileNotFoundError, OutputError) as exc:
+        if isinstance(exc, OutputError) and not isinstance(exc.__cause__, FileNotFoundError):
+            raise
+        raise NotFoundError(f"project {project.name!r} was deleted meanwhile; reload the page") from exc
 
 
 @router.get("/{sample_id:path}/spectrogram.png", response_class=FileResponse)
@@ -56,18 +96,7 @@ def sample_spectrogram(class_name: str, sample_id: str, project: ProjectDep, tes
         part = audio.samples[int(start_s * _THUMB_RATE): None if end_s is None else int(end_s * _THUMB_RATE)]
         if part.shape[-1] < _THUMB_RATE // 20:
             raise ParameterError(f"{start_s}–{end_s} s is not inside {sample_id} ({audio.duration_s:.2f} s long)")
-        png = spectrogram_thumbnail(part, sample_rate=audio.sample_rate)
-        # No folder above .cache is ever made here: a project deleted (moved away) meanwhile is not
-        # made again by its thumbnail; the write finds its folder gone, and says so.
-        try:
-            project.cache_dir.mkdir(exist_ok=True)
-            thumb.parent.mkdir(exist_ok=True)
-            with atomic_write(thumb, make_folders=False) as fh:
-                fh.write(png)
-        except (FileNotFoundError, OutputError) as exc:
-            if isinstance(exc, OutputError) and not isinstance(exc.__cause__, FileNotFoundError):
-                raise
-            raise NotFoundError(f"project {project.name!r} was deleted meanwhile; reload the page") from exc
+        _write_cached(project, thumb, spectrogram_thumbnail(part, sample_rate=audio.sample_rate))
         prune_cache(thumb.parent, keep=THUMB_CACHE_FILES)
     # the page asks with ?v=<version of the file>, so a long cache never shows a stale picture
     return FileResponse(thumb, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
