@@ -109,6 +109,28 @@ def test_every_model_is_scored_on_the_test_set(studio: tuple[TestClient, Project
     assert_error(client.post(f"{BASE}/test/evaluate", json={"models": ["nope"]}), 404, "NotFoundError", "no model")
 
 
+def test_a_model_trained_before_a_class_was_renamed_is_scored_under_the_new_name(
+        studio: tuple[TestClient, Project, str], tmp_path: Path) -> None:
+    client, project, model_id = studio
+    data = write_dataset(tmp_path / "held-out", per_class=2, seed=12)
+    for label in ("background", "bass", "drums"):
+        upload(client, label, *[(f.name, f.read_bytes()) for f in sorted((data / label).glob("*.wav"))])
+    before = client.post(f"{BASE}/test/evaluate", json={"models": [model_id]}).json()["models"][0]
+    assert client.patch(f"{BASE}/classes/bass", json={"name": "electric bass"}).status_code == 200
+    [after] = client.post(f"{BASE}/test/evaluate", json={"models": [model_id]}).json()["models"]
+    assert "error" not in after, after
+    renamed = [lab.replace("bass", "electric bass") for lab in before["confusion"]["labels"]]
+    assert after["confusion"]["labels"] == renamed
+    assert after["confusion"]["matrix"] == before["confusion"]["matrix"], "the same model scores the same clips"
+    assert {m["file"].split("/")[0] for m in after["misclassified"]} <= {"background", "electric bass", "drums"}
+    # a new class under the old name is that class, not the renamed one: the old model's "bass" is
+    # the new class's, and it does not know "electric bass"
+    project.add_class("bass")
+    upload(client, "bass", ("new.wav", wav_bytes(1.0)))
+    [again] = client.post(f"{BASE}/test/evaluate", json={"models": [model_id]}).json()["models"]
+    assert "'electric bass' (added, or given a name another class had, after it was trained)" in again["error"]
+
+
 def test_the_report_names_a_take_with_clips_on_both_sides(studio: tuple[TestClient, Project, str]) -> None:
     client, project, model_id = studio
     upload(client, "bass", ("jam.wav", wav_bytes(14.0)), test=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter
@@ -12,6 +13,7 @@ from ...classifier import Classifier
 from ...dataset import CLIP_S, Dataset, load_dataset
 from ...errors import ParameterError
 from ...evaluate import evaluate
+from ...naming import quoted_list
 from ...project import Project
 from ..deps import ProjectDep, StudioDep
 from ..links import sample_base, sample_query, sample_version
@@ -42,6 +44,7 @@ def _score(project: Project, models: dict[str, Classifier]) -> dict[str, Any]:
     loaded: dict[int, Dataset] = {}  # decoded once per sample rate
     results: list[dict[str, Any]] = []
     for model_id, clf in models.items():
+        clf = _as_named_now(project, clf)
         if clf.sample_rate not in loaded:
             loaded[clf.sample_rate] = load_dataset(folder, sample_rate=clf.sample_rate)
         dataset = loaded[clf.sample_rate]
@@ -49,8 +52,8 @@ def _score(project: Project, models: dict[str, Classifier]) -> dict[str, Any]:
         if unknown:
             results.append({"model": model_id, "error": (
                 f"{model_id} cannot be scored on this test set: it does not know the class"
-                f"{'es' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} (it was trained before "
-                f"{'they were' if len(unknown) > 1 else 'it was'} added); train a new model")})
+                f"{'es' if len(unknown) > 1 else ''} {quoted_list(unknown)} (added, or given a name another "
+                f"class had, after it was trained); train a new model")})
             continue
         report = evaluate(clf, dataset).to_dict()
         report["misclassified"] = [{**m, **_where(project, str(m["file"]))} for m in report["misclassified"]]
@@ -58,6 +61,17 @@ def _score(project: Project, models: dict[str, Classifier]) -> dict[str, Any]:
     first = next(iter(loaded.values()))
     return {"n_clips": len(first.clips), "skipped": [{"path": s.path, "reason": s.reason} for s in first.skipped],
             "models": results}
+
+
+def _as_named_now(project: Project, clf: Classifier) -> Classifier:
+    """``clf`` with its classes under the names the project gives them now (renamed since it was
+    trained), so that a rename does not stop an older model being scored on the test set."""
+    names = project.class_names_now(clf.labels)
+    if names == clf.labels:
+        return clf
+    background = clf.manifest.background_label
+    return Classifier(clf.model, replace(clf.manifest, labels=names, background_label=(
+        None if background is None else names[clf.labels.index(background)])))
 
 
 def _where(project: Project, name: str) -> dict[str, Any]:
