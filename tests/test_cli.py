@@ -382,7 +382,7 @@ def test_evaluate_refuses_classes_the_model_does_not_know(tmp_path: Path, model:
                                                           small_testset: Path) -> None:
     data = tmp_path / "test"
     shutil.copytree(small_testset / "bass", data / "guitar")
-    assert_clean_error(run("evaluate", model, data), r"classes the model does not know: \['guitar'\]")
+    assert_clean_error(run("evaluate", model, data), r"classes the model does not know: 'guitar';")
 
 
 def test_compare_two_models(tmp_path: Path, model: Path, small_testset: Path) -> None:

@@ -22,6 +22,7 @@ from .classifier import Classifier
 from .dataset import Dataset, Skipped, load_dataset
 from .errors import DatasetError, ParameterError
 from .modelfile import SAME_AUDIO, SAME_AUDIO_IN_CLASS, SPLIT_IN_TIME
+from .naming import quoted, quoted_list
 from .project import TEST_DIR, Project, is_project_folder, set_folder
 
 __all__ = ["Comparison", "EvaluationReport", "evaluate", "compare", "finite", "report_from_probabilities",
@@ -129,12 +130,31 @@ class EvaluationReport:
         if self.n_clips and self.accuracy < chance + 0.15:
             out.append(f"The model is barely better than guessing ({self.accuracy:.0%}, guessing gives {chance:.0%}); "
                        "add more and more varied recordings, or train longer")
+        if uneven := self._uneven_warning():
+            out.append(uneven)
         for lab in self.labels:
             support = int(self.per_class[lab]["support"] or 0)
             if 0 < support < 3:
                 out.append(f"Class {lab!r} has only {support} clip{'s' if support != 1 else ''} to be scored on; "
                            "its accuracy says little")
         return out
+
+    def _uneven_warning(self) -> str | None:
+        """A warning when the overall accuracy hides a class the model mostly gets wrong: most
+        scored clips are of the classes it knows (e.g. 30 of 37 are background), so the figure is
+        high while another class's recall is under half."""
+        support = {lab: int(self.per_class[lab]["support"] or 0) for lab in self.labels}
+        recall = {lab: r for lab in self.labels
+                  if support[lab] and (r := self.per_class[lab].get("recall")) is not None}
+        weak = [lab for lab, r in recall.items() if r < 0.5]
+        if not weak or len(recall) < 2 or self.accuracy - float(np.mean(list(recall.values()))) < 0.1:
+            return None
+        most = max(recall, key=lambda lab: support[lab])
+        return (f"{self.accuracy:.0%} of the clips are right, but not in every class: "
+                + ", ".join(f"{quoted(lab)} {recall[lab]:.0%}" for lab in weak)
+                + f". {support[most]} of the {self.n_clips} clips are {quoted(most)}, so the overall figure mostly "
+                "shows how the model does on that class; judge it by each class's accuracy, and add recordings "
+                "(from other takes) to the classes it gets wrong")
 
     def format(self, *, max_mistakes: int = 20) -> str:
         """A plain-text report for terminals."""
@@ -228,8 +248,8 @@ def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, n
     unknown = sorted({c.label for c in dataset.clips} - set(clf.labels))
     if unknown:
         raise DatasetError(
-            f"the test set has classes {name} does not know: {unknown}; it knows {clf.labels}. "
-            "Rename the folders to match, or remove them"
+            f"the test set has classes {name} does not know: {quoted_list(unknown)}; "
+            f"it knows {quoted_list(clf.labels)}. Rename the folders to match, or remove them"
         )
     return dataset
 

@@ -130,6 +130,29 @@ def test_model_warnings_show_under_the_summary(page: Page, studio, demo_project,
     assert not page_errors
 
 
+def test_the_summary_names_a_class_the_model_mostly_gets_wrong(page: Page, studio, demo_project, demo_model,
+                                                                page_errors) -> None:
+    def with_a_weak_class(route: Route) -> None:
+        response = route.fetch()
+        body = response.json()
+        validation = body["validation"]
+        per_class = {lab: {**r, "recall": 0.0 if lab == "drums" else r["recall"], "support": r["support"] or 1}
+                     for lab, r in validation["per_class"].items()}
+        route.fulfill(response=response, json={**body, "validation": {**validation, "per_class": per_class}})
+
+    page.route(re.compile(rf"/models/{re.escape(demo_model['id'])}$"), with_a_weak_class)
+    studio.open(page, demo_project, "train")
+    page.select_option("#hood-model", demo_model["id"])
+    expect(page.locator("#hood-summary")).to_contain_text("validation clips right (but only 0.0 % of drums)")
+    page.unroute(re.compile(rf"/models/{re.escape(demo_model['id'])}$"))
+    page.reload()
+    page.click("#tab-train")
+    page.select_option("#hood-model", demo_model["id"])
+    expect(page.locator("#hood-summary")).to_contain_text("validation clips right")
+    expect(page.locator("#hood-summary")).not_to_contain_text("but only")  # the demo model knows every class
+    assert not page_errors
+
+
 def test_a_reload_comes_back_to_the_class_the_user_was_in(page: Page, studio, demo_project, page_errors) -> None:
     studio.open(page, demo_project)
     expect(page.locator("#class-title")).to_have_text("bass")  # the page opens on the first class of one's own

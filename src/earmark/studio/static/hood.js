@@ -190,7 +190,7 @@ async function loadDetail() {
     const ds = d.dataset || {};
     const size = ds.train_clips;
     $("#hood-summary").textContent = v
-      ? `${d.id}: ${pct(v.accuracy)} of ${v.n_clips ?? ds.val_clips ?? ""} validation clips right, macro F1 ${Number(v.macro_f1).toFixed(2)}` +
+      ? `${d.id}: ${pct(v.accuracy)} of ${v.n_clips ?? ds.val_clips ?? ""} validation clips right${weakest(v)}, macro F1 ${Number(v.macro_f1).toFixed(2)}` +
         `${size ? ` · trained on ${size} clips` : ""}${d.train_seconds ? ` in ${Number(d.train_seconds).toFixed(0)} s` : ""}`
       : `${d.id}: no validation report in this model (imported?) · labels ${d.labels.map(displayName).join(", ")}`;
     $("#hood-settings").textContent = settingsLine(d.settings, d.stopped_at_epoch);
@@ -210,6 +210,15 @@ async function loadDetail() {
 }
 
 /** options.trainingRunning(): whether a training run is drawing the charts now. */
+// The overall figure can hide a class the model mostly gets wrong (30 of 37 clips background):
+// name the worst class beside it when it is under half right.
+function weakest(report) {
+  const scored = Object.entries(report.per_class || {}).filter(([, r]) => r.support > 0 && r.recall != null);
+  if (scored.length < 2) return "";
+  const [label, r] = scored.reduce((a, b) => (b[1].recall < a[1].recall ? b : a));
+  return r.recall < 0.5 ? ` (but only ${pct(r.recall)} of ${displayName(label)})` : "";
+}
+
 export function initHood(options = {}) {
   if (options.trainingRunning) trainingRunning = options.trainingRunning;
   bindModelSelect($("#hood-model"));
