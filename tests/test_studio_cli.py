@@ -114,6 +114,20 @@ def test_earmark_share_refuses_a_file_that_is_not_a_model(tmp_path: Path) -> Non
     assert done.returncode == 1 and done.stderr.startswith("Error: ") and "Traceback" not in done.stderr
 
 
+def test_two_studios_started_at_once_cannot_both_have_the_port() -> None:
+    from earmark.errors import ConflictError
+    from earmark.studio.serve import listen
+
+    first = listen("127.0.0.1", 0)  # neither is served yet: both only bound, as two starting studios are
+    try:
+        port = first.getsockname()[1]
+        with pytest.raises(ConflictError, match=f"port {port} is in use"):
+            listen("127.0.0.1", port).close()
+    finally:
+        first.close()
+    listen("127.0.0.1", port).close()  # free again once the first is closed
+
+
 def test_earmark_studio_on_a_port_in_use_says_so_in_one_line(tmp_path: Path) -> None:
     env = {**os.environ, "EARMARK_HOME": str(tmp_path / "home")}
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:

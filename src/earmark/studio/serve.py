@@ -8,6 +8,7 @@ import itertools
 import os
 import shlex
 import socket
+import sys
 import threading
 import webbrowser
 from collections.abc import Callable
@@ -91,9 +92,13 @@ def listen(host: str, port: int) -> socket.socket:
         If ``host`` cannot be listened on (not this computer's address, a port below 1024, …).
     """
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: a port left in TIME_WAIT is free
+    if sys.platform == "win32":  # there SO_REUSEADDR would let two servers share the port
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)  # type: ignore[attr-defined,unused-ignore]
+    else:  # as uvicorn: a port left in TIME_WAIT is free
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen(2048)  # listening now: a second studio started at the same moment cannot bind it too
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
