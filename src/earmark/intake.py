@@ -4,7 +4,7 @@ Every file is decoded before it is kept, so a file that is not audio, is empty, 
 too long or holds NaN is reported by name and skipped while the rest land. Short files are
 kept as they came (no re-encoding), except a phone's videos (MP4, MOV, 3GP), of which only the
 sound is kept, as WAV, and AIFF and Apple Lossless files, which only Safari plays: they are kept
-as FLAC (or WAV: :func:`earmark.audio.encode_lossless`) under their own name, bit for bit. Long
+as FLAC (or WAV: :func:`earmark.playable.encode_lossless`) under their own name, bit for bit. Long
 ones, and takes sent with ``clip_s``, are cut into clips saved as WAV (16-bit, or float past full
 scale: :func:`earmark.audio.write_wav`) at their own sample rate and named ``RECORDING_nohash_NNN.wav``
 so that every clip remembers its recording (see :mod:`earmark.dataset`). Nothing is ever
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .atomic import atomic_write
-from .audio import AUDIO_EXTENSIONS, Audio, browsers_play, encode_lossless, load_audio, probe, write_wav
+from .audio import AUDIO_EXTENSIONS, Audio, load_audio, probe, write_wav
 from .dataset import (
     BACKGROUND_LABEL,
     CLIP_S,
@@ -39,6 +39,7 @@ from .dataset import (
 )
 from .errors import AudioDecodeError, DatasetError, EarmarkError, LimitError, ParameterError
 from .naming import NAMING, clean_name, free_path
+from .playable import browsers_play, encode_lossless
 from .project import PROJECT_FILE, TEST_DIR, Project, SampleInfo, is_project_folder
 
 __all__ = ["DEFAULT_CLIP_S", "IntakeLimits", "IntakeResult", "add_files", "fill_from_folder", "folder_per_class",

@@ -14,9 +14,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 
 from ...atomic import atomic_write
-from ...audio import browsers_play, encode_lossless, load_audio
+from ...audio import load_audio
 from ...errors import NotFoundError, OutputError, ParameterError
 from ...pictures import spectrogram_thumbnail
+from ...playable import browsers_play, encode_lossless
 from ...project import Project
 from ..deps import InTestSet, ProjectDep
 from ..links import sample_urls
