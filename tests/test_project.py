@@ -15,7 +15,7 @@ import soundfile as sf
 
 from earmark.classifier import Classifier
 from earmark.errors import ConflictError, DatasetError, NotFoundError, ParameterError
-from earmark.naming import clean_name
+from earmark.naming import clean_name, free_path
 from earmark.project import PROJECT_FILE, Project, is_project_folder, set_folder
 from earmark.trash import Restored
 
@@ -483,6 +483,23 @@ def test_a_test_folder_made_by_hand_is_found_in_any_case_or_background_name(tmp_
     tone(root / "test" / "guitar" / "g.wav")  # no such class
     with pytest.raises(DatasetError, match=r"match no class .*: 'guitar'; rename each"):
         project.check_test_set()
+
+
+def test_a_name_taken_in_another_case_is_taken(project: Project, trained_classifier, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "names"
+    folder.mkdir()
+    (folder / "bass.wav").write_bytes(b"x")
+    assert free_path(folder / "Bass.wav") == folder / "Bass-2.wav"  # one file on macOS and Windows
+    (folder / "BASS-2.wav").write_bytes(b"x")
+    assert free_path(folder / "Bass.wav") == folder / "Bass-3.wav"
+    assert free_path(folder / "guitar.wav") == folder / "guitar.wav"
+    assert free_path(tmp_path / "nowhere" / "a.wav") == tmp_path / "nowhere" / "a.wav"
+    # earmark share keeps a model file's name: a twin in another case gets a number instead
+    trained_classifier.save(tmp_path / "library-trained.earmark")
+    trained_classifier.save(tmp_path / "Library-Trained.earmark")
+    first = project.import_model(tmp_path / "library-trained.earmark", name="library-trained", stamp=False)
+    second = project.import_model(tmp_path / "Library-Trained.earmark", name="Library-Trained", stamp=False)
+    assert (first.id, second.id) == ("library-trained", "Library-Trained-2")
 
 
 def test_moves_work_in_a_project_reached_through_a_link(project: Project, tmp_path: Path) -> None:

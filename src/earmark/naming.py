@@ -67,10 +67,20 @@ def rename_folder(folder: Path, target: Path) -> None:
 
 
 def free_path(path: Path) -> Path:
-    """``path``, or ``stem-2.ext``, ``stem-3.ext``… when it is taken (never overwrite)."""
-    if not path.exists():
+    """``path``, or ``stem-2.ext``, ``stem-3.ext``… when it is taken (never overwrite). A name taken
+    in another case counts as taken (``Bass.wav`` beside ``bass.wav``): on macOS and Windows, and in
+    a zip unpacked there, the two would be one file."""
+    try:
+        taken = {p.name.casefold() for p in path.parent.iterdir()}
+    except OSError:  # no folder yet: nothing in it is taken
+        taken = set()
+
+    def free(candidate: Path) -> bool:
+        return candidate.name.casefold() not in taken and not candidate.exists()
+
+    if free(path):
         return path
     n = 2
-    while (candidate := path.with_name(f"{path.stem}-{n}{path.suffix}")).exists():
+    while not free(candidate := path.with_name(f"{path.stem}-{n}{path.suffix}")):
         n += 1
     return candidate

@@ -149,13 +149,14 @@ class Studio:
             if entry.name == but:
                 continue
             if (entry / PROJECT_FILE).is_file():
-                why = f"a project named {entry.name!r} already exists; choose another name"
+                why = f"a project named {quoted(entry.name)} already exists; choose another name"
             else:  # a folder (or file) of the user's that only happens to be there
-                why = (f"there is already a {'folder' if entry.is_dir() else 'file'} {entry.name!r} in {self.root} "
-                       "that is not an earmark project; choose another name, or move it out of that folder")
+                kind = "folder" if entry.is_dir() else "file"
+                why = (f"there is already a {kind} {quoted(entry.name)} in {self.root} that is not an earmark "
+                       "project; choose another name, or move it out of that folder")
             taken[entry.name.casefold()] = why
         good, _ = self.projects()
-        taken.update({p.name.casefold(): f"a project named {p.name!r} already exists; choose another name"
+        taken.update({p.name.casefold(): f"a project named {quoted(p.name)} already exists; choose another name"
                       for p in good if p.root.name != but})
         return taken
 
