@@ -162,10 +162,12 @@ def test_a_reload_comes_back_to_the_class_the_user_was_in(page: Page, studio, de
     page.wait_for_selector(f"body[data-ready=true][data-project='{demo_project}']")
     expect(page.locator("#class-title")).to_have_text("drums")
     expect(page.locator("[data-testid=class-drums]")).to_have_attribute("aria-pressed", "true")
-    # a class the project no longer has (renamed elsewhere, a stale link) opens the default one
+    expect(page.locator("[data-testid=toast-error]")).to_have_count(0)
+    # a class the project no longer has (renamed elsewhere, a stale link) opens the default one, and says so
     page.goto(f"{studio.url}/?project={demo_project}&class=gone#samples")
     page.wait_for_selector(f"body[data-ready=true][data-project='{demo_project}']")
     expect(page.locator("#class-title")).to_have_text("bass")
+    expect(page.locator("[data-testid=toast-error]")).to_contain_text("no class 'gone'")
     assert not page_errors
 
 

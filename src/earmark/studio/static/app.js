@@ -9,7 +9,7 @@ import { initSamples } from "./samples.js";
 import { emit, on, setProject, state } from "./state.js";
 import { initTraining } from "./training.js";
 import { initTryFile } from "./tryfile.js";
-import { $, $$, busy, clearToasts, h, showError, toast, wireFileButtons } from "./ui.js";
+import { $, $$, busy, clearToasts, displayName, h, showError, toast, wireFileButtons } from "./ui.js";
 
 function showTab(name) {
   for (const tab of $$(".tabs [role=tab]")) {
@@ -217,9 +217,12 @@ async function boot() {
     const known = (id) => projects.some((p) => p.id === id);
     const id = (known(asked) && asked) || current || status.current || (projects[0] && projects[0].id);
     if (id) {
-      await openProject(id, { className: id === asked ? params.get("class") : null }); // where a reload was
+      const askedClass = id === asked ? params.get("class") : null;
+      await openProject(id, { className: askedClass }); // where a reload was
       if (asked && !known(asked)) {
         toast(`There is no project '${asked}': opened “${state.project.name}” instead.`, "error");
+      } else if (askedClass && state.selectedClass !== askedClass) {
+        toast(`There is no class '${askedClass}' in “${state.project.name}” any more: opened “${displayName(state.selectedClass)}” instead.`, "error");
       }
     } else {
       await fillProjects(null);
