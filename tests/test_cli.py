@@ -259,6 +259,21 @@ def test_train_refuses_an_empty_class_folder(tmp_path: Path, small_dataset: Path
     assert not out.exists()
 
 
+def test_train_refuses_a_class_that_is_one_sound_copied(tmp_path: Path, small_dataset: Path) -> None:
+    """Six copies of one clap reach the clip count but teach one sound: refused before training (not
+    warned about and then refused as 'too little audio'), saying to add different recordings."""
+    data = shutil.copytree(small_dataset, tmp_path / "data")
+    (data / "clap").mkdir()
+    clap = (0.3 * np.random.default_rng(5).standard_normal(4000) * np.exp(-np.arange(4000) / 400)).astype(np.float32)
+    sf.write(data / "clap" / "clap.wav", clap, 16000, subtype="PCM_16")
+    for i in range(1, 6):
+        shutil.copy(data / "clap" / "clap.wav", data / "clap" / f"clap-{i}.wav")
+    out = tmp_path / "models" / "m.earmark"
+    assert_clean_error(_train_quick(data, out), r"^Error: class 'clap' is one sound copied 6 times; add at least 5 "
+                                                r"different recordings \(or one longer recording\)")
+    assert not (tmp_path / "models").exists()
+
+
 def test_train_refuses_bad_dataset_paths(tmp_path: Path, small_testset: Path) -> None:
     out = tmp_path / "models" / "m.earmark"
     assert_clean_error(_train_quick(tmp_path / "nowhere", out), r"nowhere: no such folder; check the path")

@@ -566,6 +566,79 @@ def test_a_class_of_one_sound_copied_is_a_class_of_one_recording(tmp_path: Path)
     assert sorted(c.start_s for c in train if c.label == "background") == [0.0, 0.0, 4.0, 4.0]  # none overlaps it
 
 
+def noise(seed: int, n: int = 100) -> np.ndarray:
+    """A clip's samples that no other seed's are alike (so they have their own fingerprint)."""
+    return (0.1 * np.random.default_rng(seed).standard_normal(n)).astype(np.float32)
+
+
+def test_a_class_of_one_recording_puts_every_clip_on_exactly_one_side() -> None:
+    """A class split in time drops no clip from both sides, whether its one recording is a sound
+    copied six times (every copy starts at 0 s), a take cut into six clips, or a take copied twice."""
+    copies = [Clip(samples=noise(1), label="clap", source=f"clap/clap{'' if i == 0 else f'-{i}'}.wav")
+              for i in range(6)]
+    take = [Clip(samples=noise(10 + i), label="bass", source="bass/take.wav", start_s=float(i)) for i in range(6)]
+    twice = [Clip(samples=noise(20 + i), label="drums", source=f"drums/{name}", start_s=float(i))
+             for name in ("take.wav", "take-2.wav") for i in range(3)]
+    for clips in (copies, take, twice):
+        for fraction in (0.2, 0.5):
+            train, val = split_by_source(clips, sample_rate=100, val_fraction=fraction, seed=0)
+            assert sorted(map(id, train + val)) == sorted(map(id, clips)), (clips[0].label, fraction)
+            assert not {c.fingerprint for c in train} & {c.fingerprint for c in val}  # no copy on both sides
+    assert split_by_source(copies, sample_rate=100, val_fraction=0.2, seed=0) == (copies, [])
+    train, val = split_by_source(twice, sample_rate=100, val_fraction=0.3, seed=0)
+    assert [c.start_s for c in train] == [0.0, 0.0, 1.0, 1.0] and [c.start_s for c in val] == [2.0, 2.0]
+
+
+def test_a_class_that_is_one_sound_copied_is_refused_with_what_to_add(tmp_path: Path) -> None:
+    """Six copies of ``clap.wav`` reach the clip count, but are one sound: training is refused before
+    it starts, saying to add different recordings; five sounds and a copy train (with a warning)."""
+    for k, label in enumerate(("background", "bass")):
+        for i in range(5):
+            write_tone(tmp_path / label / f"{label}{i}.wav", freq_hz=100.0 * (k + 1) + 7 * i)
+    for i in range(6):
+        write_tone(tmp_path / "clap" / f"clap{'' if i == 0 else f'-{i}'}.wav", freq_hz=880.0)
+    with pytest.raises(DatasetError, match=r"^class 'clap' is one sound copied 6 times; add at least 5 different "
+                                           r"recordings \(or one longer recording\): copies of a file teach"):
+        load_dataset(tmp_path, sample_rate=SR).check_trainable()
+    write_tone(tmp_path / "clap" / "clap-1.wav", freq_hz=990.0)
+    with pytest.raises(DatasetError, match=r"^class 'clap' has 6 clips but only 2 different sounds \(the rest are "
+                                           r"copies of them\); add at least 5 different recordings"):
+        load_dataset(tmp_path, sample_rate=SR).check_trainable()
+    for i in range(2, 5):
+        write_tone(tmp_path / "clap" / f"clap-{i}.wav", freq_hz=900.0 + 10 * i)
+    assert load_dataset(tmp_path, sample_rate=SR).check_trainable() is None  # 5 sounds, one of them twice
+
+
+def test_a_take_joined_by_a_copy_stays_on_one_side_in_every_class() -> None:
+    """Class a holds a copy of one sound in takes spk1 and spk2, which classes b and c hold clips of:
+    the copy joins the two takes in every class, so each take (and the copy) is on one side everywhere,
+    whatever sides b and c would have chosen alone."""
+    def take(label: str, speaker: int, seed: int) -> Clip:
+        return Clip(samples=noise(seed), label=label, source=f"{label}/spk{speaker}",
+                    file=f"{label}/spk{speaker}_nohash_0.wav")
+
+    clips = [take("a", 1, 1), take("a", 2, 1)]  # the same sound in both takes
+    clips += [Clip(samples=noise(100 + i), label="a", source=f"a/own{i}.wav") for i in range(8)]
+    for label, speaker in (("b", 1), ("c", 2)):
+        clips += [take(label, speaker, 10 + speaker)]
+        clips += [Clip(samples=noise(200 + 10 * speaker + i), label=label, source=f"{label}/own{i}.wav")
+                  for i in range(4)]
+    opposite = 0
+    for seed in range(30):
+        train, val = split_by_source(clips, sample_rate=100, val_fraction=0.3, seed=seed)
+        assert sorted(map(id, train + val)) == sorted(map(id, clips))
+        held = {id(c) for c in val}
+        sides: dict[str, set[bool]] = {"spk1": set(), "spk2": set()}
+        for c in clips:
+            if c.file:
+                sides[c.source.split("/")[1]].add(id(c) in held)
+        assert sides["spk1"] == sides["spk2"] and len(sides["spk1"]) == 1, seed
+        alone = [[c.label for c in side if c.file] for side in split_by_source(
+            [c for c in clips if c.label != "a"], sample_rate=100, val_fraction=0.3, seed=seed)]
+        opposite += "b" in alone[0] and "c" in alone[1] or "b" in alone[1] and "c" in alone[0]
+    assert opposite  # some seeds: b and c alone put the two takes on opposite sides
+
+
 def test_a_set_without_copies_in_a_class_splits_as_before_copies_were_joined() -> None:
     """Joining copies of a sound changes nothing where a class has none: distinct sounds split as
     silent clips do (silence has no fingerprint, so nothing can join), also with a sound shared by

@@ -222,6 +222,21 @@ class Dataset:
                     f"class {label!r} has {n} clip{'s' if n != 1 else ''}; "
                     f"add at least {MIN_CLIPS_PER_CLASS} (or one longer recording)"
                 )
+        self._check_not_copies(counts)
+
+    def _check_not_copies(self, counts: dict[str, int]) -> None:
+        """Refuse a class whose clips reach the minimum only with copies of one sound (a file added
+        several times): the copies teach nothing new, and validation cannot hold one out honestly."""
+        sounds: dict[str, set[object]] = defaultdict(set)
+        for k, clip in enumerate(self.clips):
+            sounds[clip.label].add(clip.fingerprint or k)  # a near-silent clip has no fingerprint: its own
+        for label, n in counts.items():
+            if (distinct := len(sounds[label])) >= MIN_CLIPS_PER_CLASS:
+                continue
+            what = f"is one sound copied {n} times" if distinct == 1 else \
+                f"has {n} clips but only {distinct} different sounds (the rest are copies of them)"
+            raise DatasetError(f"class {label!r} {what}; add at least {MIN_CLIPS_PER_CLASS} different recordings "
+                               "(or one longer recording): copies of a file teach the model nothing new")
 
 
 def files_under(root: Path, *, skip: Callable[[str], bool] = lambda name: False) -> list[Path]:
@@ -505,8 +520,10 @@ def split_by_source(
     smallest) go to the other side for that class alone.
 
     Copies of one sound in a class (:func:`fingerprint`: a file uploaded twice, a duplicate file)
-    are one recording too, so validation never scores a copy of a training clip; a set without
-    copies splits as it did before copies were joined.
+    are one recording too, and so are their takes in every other class: validation never scores a
+    copy of a training clip, and a take stays on one side everywhere. A class of one recording keeps
+    clips that start together (its copies) on one side. A set without copies splits as it did
+    before copies were joined.
     """
     if not 0.0 < val_fraction < 1.0:
         raise ParameterError(f"val_fraction must be between 0 and 1, got {val_fraction}")
@@ -519,20 +536,15 @@ def split_by_source(
         if len(order[label]) > 1:
             rng.shuffle(order[label])
     split: dict[str, tuple[list[Clip], list[Clip]]] = {}
-    held_out: dict[str, bool] = {}  # a shared take's side, once a class has chosen it
+    held_out: dict[str, bool] = {}  # a shared recording's side, once a class has chosen it
     for label in sorted(by_label, key=lambda lab: (len(by_label[lab]), lab)):
         sources, names = by_label[label], order[label]
         if len(names) == 1:
             split[label] = _split_in_time(sources[names[0]], sample_rate=sample_rate, val_fraction=val_fraction)
             continue
-        takes = {n: {_take_key(c) for c in sources[n]} for n in names}  # more than one: copies of one sound
-        decided = {n: held_out[min(takes[n] & held_out.keys())] for n in names if takes[n] & held_out.keys()}
-        chosen = _pick_validation({n: len(sources[n]) for n in names if n not in decided}, val_fraction=val_fraction,
-                                  decided={n: (len(sources[n]), side) for n, side in decided.items()})
-        sides = {n: decided.get(n, n in chosen) for n in names}
-        for n in names:
-            for take in takes[n]:
-                held_out.setdefault(take, sides[n])
+        chosen = _pick_validation({n: len(sources[n]) for n in names if n not in held_out}, val_fraction=val_fraction,
+                                  decided={n: (len(sources[n]), held_out[n]) for n in names if n in held_out})
+        sides = {n: held_out.setdefault(n, n in chosen) for n in names}
         if len(set(sides.values())) == 1:  # every recording decided on one side by other classes
             smallest = min(names, key=lambda n: (len(sources[n]), n))
             sides[smallest] = not sides[smallest]
@@ -550,36 +562,40 @@ def single_recording_classes(clips: list[Clip]) -> list[str]:
 
 def _recordings(clips: list[Clip]) -> dict[str, dict[str, list[Clip]]]:
     """Each class's recordings (``name: clips``), as :func:`split_by_source` keeps them together:
-    a take's clips (:func:`_take_key`), and files of one sound (:func:`fingerprint`: a file added to
-    a class twice, a duplicate in its folder), which are one recording named as the first of them."""
+    a take's clips (:func:`_take_key`), and takes joined by copies of one sound (:func:`_copy_groups`)."""
     by_label: dict[str, dict[str, list[Clip]]] = defaultdict(lambda: defaultdict(list))
     for c in clips:
         by_label[c.label][_take_key(c)].append(c)
-    return {label: _join_same_sound(takes) for label, takes in by_label.items()}
+    group = _copy_groups(by_label)
+    if all(group.get(name, name) == name for takes in by_label.values() for name in takes):
+        return by_label
+    joined: dict[str, dict[str, list[Clip]]] = defaultdict(lambda: defaultdict(list))
+    for label, takes in by_label.items():
+        for name, found in takes.items():
+            joined[label][group.get(name, name)].extend(found)
+    return joined
 
 
-def _join_same_sound(takes: dict[str, list[Clip]]) -> dict[str, list[Clip]]:
-    """``takes`` (of one class) with those that share a sound joined into one (in ``takes``' order,
-    under the name that sorts first); ``takes`` itself when none do."""
-    lead = {name: name for name in takes}
+def _copy_groups(by_label: dict[str, dict[str, list[Clip]]]) -> dict[str, str]:
+    """The group (``take: name``, the name that sorts first) of every take with copies of a sound
+    (:func:`fingerprint`: a file added to a class twice, a duplicate in its folder) in the same class
+    as another take. A group is one recording in every class, so a take shared by classes is never
+    on two sides, and copies never are either; a sound under two classes joins nothing (a mislabelling)."""
+    lead: dict[str, str] = {}
 
     def leader(name: str) -> str:
-        while lead[name] != name:
+        while lead.get(name, name) != name:
             name = lead[name]
         return name
 
-    first_with: dict[str, str] = {}
-    for name, clips in takes.items():
-        for c in clips:
-            if (fp := c.fingerprint) is not None:
-                a, b = leader(first_with.setdefault(fp, name)), leader(name)
-                lead[max(a, b)] = min(a, b)
-    if all(lead[name] == name for name in takes):
-        return takes
-    joined: dict[str, list[Clip]] = defaultdict(list)
-    for name, clips in takes.items():
-        joined[leader(name)].extend(clips)
-    return joined
+    for takes in by_label.values():
+        first_with: dict[str, str] = {}
+        for name, found in takes.items():
+            for c in found:
+                if (fp := c.fingerprint) is not None:
+                    a, b = leader(first_with.setdefault(fp, name)), leader(name)
+                    lead[max(a, b)] = lead[min(a, b)] = min(a, b)
+    return {name: leader(name) for name in lead}
 
 
 def _take_key(clip: Clip) -> str:
@@ -616,13 +632,17 @@ def _pick_validation(sizes: dict[str, int], *, val_fraction: float,
 def _split_in_time(
     clips: list[Clip], *, sample_rate: int, val_fraction: float
 ) -> tuple[list[Clip], list[Clip]]:
-    ordered = sorted(clips, key=lambda c: c.start_s)
-    # At least one clip on each side (when there are two or more).
-    n_val = min(max(1, int(round(len(ordered) * val_fraction))), len(ordered) - 1)
-    val = ordered[len(ordered) - n_val :]
-    if not val:
-        return ordered, []
-    boundary = val[0].start_s
-    train = [c for c in ordered[: len(ordered) - n_val]
-             if c.start_s + c.samples.shape[-1] / sample_rate <= boundary + 1e-6]
-    return train, val
+    """A class of one recording: its last clips to validation, the earlier ones that end before
+    them to training. Clips that start together (copies of the recording) are one block, on one side."""
+    blocks: dict[float, list[Clip]] = defaultdict(list)
+    for c in sorted(clips, key=lambda c: c.start_s):
+        blocks[c.start_s].append(c)
+    starts = list(blocks)
+    # At least one block on each side (when there are two or more).
+    n_val = min(max(1, int(round(len(starts) * val_fraction))), len(starts) - 1)
+    if n_val < 1:
+        return [c for s in starts for c in blocks[s]], []
+    boundary = starts[-n_val]
+    train = [c for s in starts[:-n_val] for c in blocks[s]
+             if c.start_s + c.samples.shape[-1] / sample_rate <= boundary + 1e-6]  # none overlaps validation
+    return train, [c for s in starts[-n_val:] for c in blocks[s]]
