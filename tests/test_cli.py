@@ -146,6 +146,17 @@ def test_train_from_a_zip_with_json(tmp_path: Path, small_dataset: Path) -> None
     assert out.exists()
 
 
+def test_train_on_a_studio_project_export(tmp_path: Path, small_dataset: Path, small_testset: Path) -> None:
+    """``earmark train band.zip`` on the studio's export trains on its samples, as on the project folder."""
+    project = Project.create(tmp_path / "band")
+    shutil.copytree(small_dataset, project.samples_dir, dirs_exist_ok=True)
+    shutil.copytree(small_testset / "bass", project.test_dir / "bass")
+    archive = project.export_zip(tmp_path / "band.zip")
+    result = _train_quick(archive, tmp_path / "m.earmark")
+    assert result.exit_code == 0, result.output
+    assert "36 clips (background 12, bass 12, drums 12); training tiny" in result.stderr
+
+
 def test_train_warns_about_the_same_sound_under_two_classes(tmp_path: Path, small_dataset: Path) -> None:
     data = shutil.copytree(small_dataset, tmp_path / "data")
     shutil.copy(data / "bass" / "bass_000.wav", data / "drums" / "copied.wav")

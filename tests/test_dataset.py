@@ -27,6 +27,7 @@ from earmark.dataset import (
 )
 from earmark.errors import DatasetError, ParameterError
 from earmark.evaluate import training_warnings
+from earmark.project import Project
 from earmark.train import warning_facts
 
 SR = 22050
@@ -260,6 +261,24 @@ def test_a_zip_reads_like_its_folder_and_leaves_nothing_behind(
     np.testing.assert_array_equal(from_zip.clips[5].samples, from_folder.clips[5].samples)
     assert from_zip.root == str(archive)
     assert list(private_tmp.iterdir()) == []
+
+
+def test_a_zip_of_an_exported_project_reads_its_training_samples(tmp_path: Path) -> None:
+    """The studio's export (``band/earmark-project.json``, ``band/samples/<class>/``, ``band/test/<class>/``)
+    reads as its project folder trains: its classes, not ``samples`` and ``test``; the test set left out."""
+    project = Project.create(tmp_path / "band")
+    for k, label in enumerate(("background", "bass")):
+        for i in range(3):
+            write_tone(project.samples_dir / label / f"{label}{i}.wav", freq_hz=200.0 * (k + 1) + 9 * i)
+        write_tone(project.test_dir / label / f"held{label}.wav", freq_hz=150.0 * (k + 1))
+    (project.samples_dir / "drums").mkdir()  # a class with no samples yet
+    ds = load_dataset(project.export_zip(tmp_path / "band.zip"), sample_rate=SR)
+    assert ds.labels == ["background", "bass"] and ds.folders == ["background", "bass", "drums"]
+    assert sorted(c.source for c in ds.clips) == sorted(
+        f"{label}/{label}{i}.wav" for label in ("background", "bass") for i in range(3))
+    assert ds.root == str(tmp_path / "band.zip") and ds.skipped == []
+    with pytest.raises(DatasetError, match=r"class 'drums' has no usable audio in .*band\.zip"):
+        ds.check_trainable()
 
 
 def test_a_zip_of_one_folder_and_a_readme_beside_it_is_unwrapped(small_dataset: Path, tmp_path: Path) -> None:

@@ -438,6 +438,10 @@ def load_dataset(
     Files that cannot be decoded are skipped and listed in ``Dataset.skipped`` (and passed to
     ``on_skip``); the rest load. Recordings longer than ``long_recording_s`` are cut into
     ``clip_s`` clips every ``clip_hop_s`` (default: ``clip_s``, no overlap).
+
+    A zip of an earmark project (the studio's export: ``earmark-project.json``, ``samples/``,
+    ``test/``, ``models/``) reads as the project folder trains: its ``samples/`` classes, never
+    its test set.
     """
     if not (math.isfinite(clip_s) and 0 < clip_s <= long_recording_s):
         raise ParameterError(f"the clip length must be more than 0 and at most the long-recording length "
@@ -449,11 +453,18 @@ def load_dataset(
     if root.is_file() and root.suffix.lower() == ".zip":
         # Every clip is decoded into memory, so the extracted files are removed afterwards.
         with tempfile.TemporaryDirectory(prefix="earmark-zip-") as tmp:
-            folder = extract_zip(root, Path(tmp))
+            folder = _training_set_of(extract_zip(root, Path(tmp)))
             return _read_folder(folder, root=root, sample_rate=sample_rate, long_recording_s=long_recording_s,
                                 clip_s=clip_s, clip_hop_s=hop_s, on_skip=on_skip)
     return _read_folder(root, root=root, sample_rate=sample_rate, long_recording_s=long_recording_s,
                         clip_s=clip_s, clip_hop_s=hop_s, on_skip=on_skip)
+
+
+def _training_set_of(folder: Path) -> Path:
+    """The folder-per-class set an unpacked zip trains on: a project's ``samples/``, else the folder."""
+    from .project import is_project_folder  # project builds on this module: imported when used
+
+    return folder / "samples" if is_project_folder(folder) else folder
 
 
 def _read_folder(
