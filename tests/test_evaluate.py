@@ -210,8 +210,29 @@ def test_a_test_folder_named_in_another_case_is_the_model_class(
     (folder / "Bass").rename(folder / "BASS")
     twins = Classifier(trained_classifier.model,  # refused before any scoring: the labels are what matters
                        replace(trained_classifier.manifest, labels=["background", "Bass", "bass", "drums"]))
-    with pytest.raises(DatasetError, match=r"the test set has classes the model does not know: 'BASS';"):
+    with pytest.raises(DatasetError, match=r"^the test set's folder 'BASS' matches the model's classes 'Bass' and "
+                                           r"'bass', which differ only in case; rename it to the one its clips"):
         evaluate(twins, folder)
+
+
+def test_test_folders_that_differ_only_in_case_are_not_merged_silently(
+    trained_classifier: Classifier, small_testset: Path, tmp_path: Path
+) -> None:
+    """``Bass/`` beside ``bass/`` would both be the model's ``bass``: refused, naming both folders
+    and what to do; once they are one folder, it scores as ``bass``."""
+    folder = shutil.copytree(small_testset, tmp_path / "test")
+    (folder / "Bass").mkdir()
+    shutil.move(folder / "bass" / "bass_000.wav", folder / "Bass" / "bass_000.wav")
+    with pytest.raises(DatasetError, match=r"^the test set's folders 'Bass' and 'bass' differ only in case, and each "
+                                           r"would be the model's class 'bass'; move their files into one folder "
+                                           r"named 'bass'"):
+        evaluate(trained_classifier, folder)
+    (folder / "bass").rename(folder / "BASS")
+    with pytest.raises(DatasetError, match=r"folders 'BASS' and 'Bass' differ only in case"):
+        compare(trained_classifier, trained_classifier, folder)
+    shutil.move(folder / "Bass" / "bass_000.wav", folder / "BASS" / "bass_000.wav")
+    shutil.rmtree(folder / "Bass")
+    assert evaluate(trained_classifier, folder).per_class["bass"]["support"] == 6  # one folder: the model's bass
 
 
 def test_a_test_set_without_audio_is_an_error(trained_classifier: Classifier, tmp_path: Path) -> None:

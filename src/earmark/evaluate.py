@@ -256,12 +256,29 @@ def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, n
 
 def _as_model_labels(dataset: Dataset, labels: list[str]) -> Dataset:
     """``dataset`` with each class the model does not know by name given the model's label that differs
-    from it only in case (a test folder ``Bass/`` for the model's ``bass``), where just one does."""
+    from it only in case (a test folder ``Bass/`` for the model's ``bass``), where just one does.
+
+    A :class:`DatasetError` names the folders when that is not clear: a folder that matches two of the
+    model's classes (``BASS/`` for ``Bass`` and ``bass``), or folders that would become one class
+    (``Bass/`` and ``bass/`` for ``bass``)."""
     by_case: dict[str, list[str]] = {}
     for label in labels:
         by_case.setdefault(label.casefold(), []).append(label)
-    renamed = {found: by_case[found.casefold()][0] for found in {c.label for c in dataset.clips}
-               if found not in labels and len(by_case.get(found.casefold(), [])) == 1}
+    found = sorted({c.label for c in dataset.clips})
+    for name in found:
+        if name not in labels and len(twins := by_case.get(name.casefold(), [])) > 1:
+            raise DatasetError(f"the test set's folder {quoted(name)} matches the model's classes "
+                               f"{' and '.join(quoted(t) for t in sorted(twins))}, which differ only in case; "
+                               "rename it to the one its clips belong to")
+    renamed = {name: by_case[name.casefold()][0] for name in found if name not in labels and name.casefold() in by_case}
+    merged: dict[str, list[str]] = {}
+    for name in found:
+        merged.setdefault(renamed.get(name, name), []).append(name)
+    for label, names in merged.items():
+        if len(names) > 1:
+            raise DatasetError(f"the test set's folders {' and '.join(quoted(n) for n in names)} differ only in case, "
+                               f"and each would be the model's class {quoted(label)}; move their files into one "
+                               f"folder named {quoted(label)}")
     if not renamed:
         return dataset
     return replace(dataset, clips=[replace(c, label=renamed.get(c.label, c.label)) for c in dataset.clips])
