@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import importlib.util
+import io
+import re
+import struct
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
+import av
 import numpy as np
 import pytest
 import soundfile as sf
 import torch
+from fastapi.testclient import TestClient
 
 from earmark.classifier import Classifier
 from earmark.features import FeatureConfig
 from earmark.model import ArchSpec, build_model
 from earmark.modelfile import Manifest
+from earmark.studio import StudioSettings, create_app
 from earmark.train import TrainSettings, train
 
 SR = 22050
@@ -148,3 +154,84 @@ def check_seeded_normalised_audio(make: Callable[[np.random.Generator, float, in
     assert np.abs(a).max() == pytest.approx(1.0, abs=peak_tolerance)
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
+
+
+# -- files in formats only Safari plays, and the studio in-process ------------------------------------------
+
+def alac(path: Path, ints: np.ndarray, *, bits: int, sample_rate: int = SR) -> Path:
+    """Apple Lossless in an .m4a, as a Mac's Music app saves it (PyAV's own FFmpeg encodes it): ``ints``
+    ``(2, samples)`` of ``bits`` (16 or 24) bits."""
+    fmt = "s16p" if bits == 16 else "s32p"  # FFmpeg's encoder keeps 24 of s32p's bits
+    with av.open(str(path), "w", format="ipod") as out:
+        stream = out.add_stream("alac", rate=sample_rate, layout="stereo")
+        stream.codec_context.format = fmt
+        data = ints.astype(np.int16) if bits == 16 else ints.astype(np.int32) << 8
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format=fmt, layout="stereo")
+        frame.sample_rate = sample_rate
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    return path
+
+
+def full_scale_noise(dtype: str, *, channels: int = 2, n: int = SR // 4, seed: int = 0) -> np.ndarray:
+    """Noise that uses every bit of ``dtype`` (an integer or float type), ``(n, channels)`` as soundfile writes."""
+    rng = np.random.default_rng(seed)
+    if dtype.startswith("float"):
+        return rng.uniform(-1, 1, size=(n, channels)).astype(dtype)
+    info = np.iinfo(dtype)
+    return rng.integers(info.min, info.max, size=(n, channels), endpoint=True, dtype=dtype)
+
+
+def _descriptor(tag: int, body: bytes) -> bytes:
+    return bytes([tag, len(body)]) + body
+
+
+def aac_in_caf(path: Path, samples: np.ndarray, *, sample_rate: int = SR) -> Path:
+    """Mono AAC in a Core Audio file, as a Mac's ``afconvert -f caff -d aac`` writes it (FFmpeg encodes
+    the AAC but writes no such CAF): ``desc``, the ``kuki`` cookie (an MP4 ES descriptor), ``pakt``, ``data``."""
+    codec = av.CodecContext.create("aac", "w")
+    codec.sample_rate, codec.layout, codec.format = sample_rate, "mono", "fltp"  # type: ignore[attr-defined]
+    frame = av.AudioFrame.from_ndarray(samples.astype(np.float32)[np.newaxis], format="fltp", layout="mono")
+    frame.sample_rate = sample_rate
+    packets = [bytes(p) for p in [*codec.encode(frame), *codec.encode(None)]]  # type: ignore[attr-defined]
+    config = _descriptor(0x04, bytes([0x40, 0x15]) + bytes(11) + _descriptor(0x05, bytes(codec.extradata or b"")))
+    cookie = bytes(4) + _descriptor(0x03, bytes(3) + config + _descriptor(0x06, b"\x02"))
+    sizes = b"".join(_ber(len(p)) for p in packets)
+    chunks = [(b"desc", struct.pack(">dIIIIII", sample_rate, int.from_bytes(b"aac ", "big"), 2, 0, 1024, 1, 0)),
+              (b"kuki", cookie), (b"pakt", struct.pack(">qqii", len(packets), samples.size, 1024, 0) + sizes),
+              (b"data", bytes(4) + b"".join(packets))]
+    path.write_bytes(b"caff" + struct.pack(">HH", 1, 0)
+                     + b"".join(kind + struct.pack(">q", len(body)) + body for kind, body in chunks))
+    return path
+
+
+def _ber(n: int) -> bytes:
+    """``n`` as CAF's packet table writes a size: 7 bits a byte, most significant first."""
+    out = [n & 0x7F]
+    while n := n >> 7:
+        out.append(0x80 | (n & 0x7F))
+    return bytes(reversed(out))
+
+
+def wav_bytes(seconds: float = 1.0, freq: float = 110.0, sample_rate: int = SR) -> bytes:
+    """A 16-bit WAV of a sine at ``freq``, in memory (an upload's bytes)."""
+    t = np.arange(int(sample_rate * seconds)) / sample_rate
+    buf = io.BytesIO()
+    sf.write(buf, (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32), sample_rate, format="WAV",
+             subtype="PCM_16")
+    return buf.getvalue()
+
+
+def make_client(root: Path, **settings: object) -> TestClient:
+    """The studio over projects in ``root``, in-process."""
+    settings.setdefault("allowed_hosts", ["testserver"])
+    return TestClient(create_app(StudioSettings(projects_root=root, **settings)))  # type: ignore[arg-type]
+
+
+def assert_error(response, status: int, kind: str, pattern: str) -> None:  # type: ignore[no-untyped-def]
+    """``response`` is the studio's one JSON error shape, of ``status`` and ``kind``, matching ``pattern``."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"status", "type", "message"}
+    assert body["error"]["status"] == status and body["error"]["type"] == kind
+    assert re.search(pattern, body["error"]["message"]), body["error"]["message"]

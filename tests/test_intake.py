@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from conftest import alac, full_scale_noise
 from earmark.audio import load_audio, probe
 from earmark.dataset import load_dataset, split_by_source
 from earmark.errors import DatasetError, LimitError, ParameterError
@@ -231,20 +232,6 @@ def test_folders_inside_one_class_are_that_class(project: Project, tmp_path: Pat
     assert len(add_files(project, "bass", [("x/background/a.wav", a), ("x/background/b.wav", b)]).added) == 2
 
 
-def alac(path: Path, ints: np.ndarray, *, bits: int, sample_rate: int = SR) -> Path:
-    """Apple Lossless in an .m4a, as a Mac's Music app saves it (PyAV's own FFmpeg encodes it)."""
-    fmt = "s16p" if bits == 16 else "s32p"  # FFmpeg's encoder keeps 24 of s32p's bits
-    with av.open(str(path), "w", format="ipod") as out:
-        stream = out.add_stream("alac", rate=sample_rate, layout="stereo")
-        stream.codec_context.format = fmt
-        data = ints.astype(np.int16) if bits == 16 else ints.astype(np.int32) << 8
-        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format=fmt, layout="stereo")
-        frame.sample_rate = sample_rate
-        for packet in [*stream.encode(frame), *stream.encode(None)]:
-            out.mux(packet)
-    return path
-
-
 @pytest.mark.parametrize(("name", "bits", "kept"), [("take.aiff", 16, "PCM_16"), ("Take 2.aif", 24, "PCM_24"),
                                                      ("take.m4a", 16, "PCM_16"), ("take.m4a", 24, "PCM_24")])
 def test_aiff_and_apple_lossless_are_kept_as_flac_bit_for_bit(project: Project, tmp_path: Path, name: str,
@@ -254,7 +241,7 @@ def test_aiff_and_apple_lossless_are_kept_as_flac_bit_for_bit(project: Project, 
     ints = np.random.default_rng(bits).integers(-(2 ** (bits - 1)), 2 ** (bits - 1), size=(2, SR // 2))
     source = tmp_path / name
     if name.endswith(".m4a"):
-        alac(source, ints, bits=bits)
+        alac(source, ints, bits=bits, sample_rate=SR)
         assert av.open(str(source)).streams.audio[0].codec_context.name == "alac"
     else:
         sf.write(source, ints.T.astype(np.int32) << (32 - bits), SR, subtype=f"PCM_{bits}", format="AIFF")
@@ -276,3 +263,21 @@ def test_float_aiff_is_kept_as_float_wav_and_other_m4a_as_it_came(project: Proje
     np.testing.assert_array_equal(load_audio(project.class_dir("bass") / "soft.wav").samples, floats)
     [aac] = add_files(project, "bass", [("phone.m4a", DATA / "mono.m4a")]).added
     assert (project.class_dir("bass") / aac.id).read_bytes() == (DATA / "mono.m4a").read_bytes()
+
+
+@pytest.mark.parametrize(("subtype", "dtype", "suffix"), [
+    ("PCM_S8", "int16", ".flac"), ("PCM_16", "int16", ".flac"), ("PCM_24", "int32", ".flac"),
+    ("PCM_32", "int32", ".wav"), ("FLOAT", "float32", ".wav"), ("DOUBLE", "float64", ".aiff")])
+def test_an_aiff_of_any_depth_is_kept_bit_for_bit(project: Project, tmp_path: Path, subtype: str, dtype: str,
+                                                  suffix: str) -> None:
+    """Integers and float32 go to a file every browser plays holding the very same samples (32-bit
+    integers as 32-bit WAV: FLAC stops at 24); float64 finer than float32, which no playable format
+    holds, is kept as it came (the studio plays a float32 copy of it)."""
+    source = tmp_path / "take.aiff"
+    sf.write(source, full_scale_noise("int32" if subtype == "PCM_24" else dtype), SR, subtype=subtype, format="AIFF")
+    [sample] = add_files(project, "bass", [("take.aiff", source)]).added
+    stored = project.class_dir("bass") / sample.id
+    assert sample.id == f"take{suffix}" and sf.info(stored).channels == 2
+    np.testing.assert_array_equal(sf.read(stored, dtype=dtype)[0], sf.read(source, dtype=dtype)[0])
+    if suffix == ".aiff":
+        assert stored.read_bytes() == source.read_bytes()

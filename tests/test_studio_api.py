@@ -19,7 +19,7 @@ import soundfile as sf
 from fastapi.testclient import TestClient
 
 import earmark
-from conftest import bass_note, write_dataset
+from conftest import assert_error, bass_note, make_client, wav_bytes, write_dataset
 from earmark.demo import demo_data_dir
 from earmark.errors import NotFoundError
 from earmark.project import Project
@@ -29,32 +29,11 @@ from earmark.studio.app import static_dir
 SR = 22050
 
 
-def wav_bytes(seconds: float = 1.0, freq: float = 110.0, sample_rate: int = SR) -> bytes:
-    t = np.arange(int(sample_rate * seconds)) / sample_rate
-    buf = io.BytesIO()
-    sf.write(buf, (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32), sample_rate, format="WAV",
-             subtype="PCM_16")
-    return buf.getvalue()
-
-
-def make_client(root: Path, **settings: object) -> TestClient:
-    settings.setdefault("allowed_hosts", ["testserver"])
-    return TestClient(create_app(StudioSettings(projects_root=root, **settings)))  # type: ignore[arg-type]
-
-
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
     with make_client(tmp_path / "projects") as c:
         c.post("/api/projects", json={"name": "band"})
         yield c
-
-
-def assert_error(response, status: int, kind: str, pattern: str) -> None:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"status", "type", "message"}
-    assert body["error"]["status"] == status and body["error"]["type"] == kind
-    assert re.search(pattern, body["error"]["message"]), body["error"]["message"]
 
 
 # -- one error shape ------------------------------------------------------------------------------------

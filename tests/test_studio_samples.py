@@ -11,10 +11,9 @@ import pytest
 import soundfile as sf
 from fastapi.testclient import TestClient
 
+from conftest import alac, make_client, wav_bytes
 from earmark.audio import load_audio
 from earmark.project import Project
-from test_intake import alac
-from test_studio_api import make_client, wav_bytes
 
 SR = 22050
 BASE = "/api/projects/band"

@@ -3,8 +3,9 @@
 Every file is decoded before it is kept, so a file that is not audio, is empty, too short,
 too long or holds NaN is reported by name and skipped while the rest land. Short files are
 kept as they came (no re-encoding), except a phone's videos (MP4, MOV, 3GP), of which only the
-sound is kept, as WAV, and AIFF and Apple Lossless files, which only Safari plays: they are kept
-as FLAC (or WAV: :func:`earmark.playable.encode_lossless`) under their own name, bit for bit. Long
+sound is kept, as WAV, and AIFF, CAF and Apple Lossless files, which only Safari plays: they are kept
+as FLAC, WAV or M4A (:func:`earmark.playable.playable_copy`) under their own name, bit for bit (a float64
+AIFF that float32 cannot hold exactly is kept as it came). Long
 ones, and takes sent with ``clip_s``, are cut into clips saved as WAV (16-bit, or float past full
 scale: :func:`earmark.audio.write_wav`) at their own sample rate and named ``RECORDING_nohash_NNN.wav``
 so that every clip remembers its recording (see :mod:`earmark.dataset`). Nothing is ever
@@ -39,7 +40,7 @@ from .dataset import (
 )
 from .errors import AudioDecodeError, DatasetError, EarmarkError, LimitError, ParameterError
 from .naming import NAMING, clean_name, free_path
-from .playable import browsers_play, encode_lossless
+from .playable import browsers_play, playable_copy
 from .project import PROJECT_FILE, TEST_DIR, Project, SampleInfo, is_project_folder
 
 __all__ = ["DEFAULT_CLIP_S", "IntakeLimits", "IntakeResult", "add_files", "fill_from_folder", "folder_per_class",
@@ -258,7 +259,9 @@ def _keep(project: Project, folder: Path, name: str, path: Path, audio: Audio, *
     suffix = Path(name).suffix.lower()
     lossless: bytes | None = None
     if suffix and not browsers_play(path, name=name):  # AIFF, Apple Lossless: only Safari plays them
-        lossless, suffix = encode_lossless(load_audio(path, mono=False))
+        copy = playable_copy(path)
+        if copy.exact:  # else (finer than float32) kept as it came: the studio plays a copy of it
+            lossless, suffix = copy.data, copy.suffix
     as_wav = lossless is None and (not suffix or suffix in _SOUND_ONLY)  # unknown container, or a video
     if as_wav:
         suffix = ".wav"

@@ -17,7 +17,7 @@ from ...atomic import atomic_write
 from ...audio import load_audio
 from ...errors import NotFoundError, OutputError, ParameterError
 from ...pictures import spectrogram_thumbnail
-from ...playable import browsers_play, encode_lossless
+from ...playable import browsers_play, playable_copy
 from ...project import Project
 from ..deps import InTestSet, ProjectDep
 from ..links import sample_urls
@@ -34,7 +34,7 @@ _DAY_S = 24 * 3600.0  # no sample is longer; this also keeps inf and 1e308 out o
 #: Copies of samples that only Safari plays (AIFF, Apple Lossless) kept per project, each a whole
 #: sample as FLAC: uploads are stored so today, these are for files from before (or put in by hand).
 PLAYABLE_CACHE_FILES = 200
-_MEDIA = {".wav": "audio/wav", ".flac": "audio/flac"}
+_MEDIA = {".wav": "audio/wav", ".flac": "audio/flac", ".m4a": "audio/mp4"}
 
 
 @router.get("/{sample_id:path}/audio", response_class=FileResponse)
@@ -52,14 +52,14 @@ def _playable_copy(project: Project, path: Path) -> Path:
     stat = path.stat()
     key = hashlib.sha1(f"{path}|{stat.st_mtime_ns}|{stat.st_size}".encode()).hexdigest()
     folder = project.cache_dir / "playable"
-    for kept in (folder / f"{key}.flac", folder / f"{key}.wav"):
+    for kept in (folder / f"{key}.flac", folder / f"{key}.wav", folder / f"{key}.m4a"):
         if kept.exists():
             with contextlib.suppress(OSError):
                 os.utime(kept)  # recently played: kept longest
             return kept
-    data, suffix = encode_lossless(load_audio(path, mono=False))
-    copy = folder / f"{key}{suffix}"
-    _write_cached(project, copy, data)
+    made = playable_copy(path)
+    copy = folder / f"{key}{made.suffix}"
+    _write_cached(project, copy, made.data)
     prune_cache(folder, keep=PLAYABLE_CACHE_FILES)
     return copy
 
