@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,11 +12,13 @@ import pytest
 import soundfile as sf
 from fastapi.testclient import TestClient
 
-from conftest import alac, make_client, wav_bytes
+from conftest import aac_in_caf, alac, make_client, wav_bytes
 from earmark.audio import load_audio
 from earmark.project import Project
+from earmark.studio.routes.samples import prune_cache
 
 SR = 22050
+DATA = Path(__file__).parent / "data" / "audio"
 BASE = "/api/projects/band"
 
 
@@ -64,8 +67,10 @@ def test_an_aiff_or_apple_lossless_sample_from_before_plays_from_a_flac_copy(
     assert first.status_code == 200 and first.headers["content-type"] == "audio/flac"
     np.testing.assert_array_equal(sf.read(io.BytesIO(first.content), dtype="int16")[0].T, ints)
     [copy] = (project.cache_dir / "playable").iterdir()
-    made = copy.stat().st_mtime_ns
-    assert client.get(sample["audio_url"]).content == first.content and copy.stat().st_mtime_ns >= made
+    os.utime(copy, ns=(10**18, 10**18))  # as if last played long ago
+    made = copy.stat().st_ino
+    assert client.get(sample["audio_url"]).content == first.content
+    assert copy.stat().st_ino == made and copy.stat().st_mtime_ns > 10**18 + 10**9, "played: marked recently used"
     assert list((project.cache_dir / "playable").iterdir()) == [copy], "made once"
     assert stored.read_bytes() == original, "the sample itself is not touched"
     np.testing.assert_array_equal(load_audio(io.BytesIO(first.content)).samples, load_audio(stored).samples)
@@ -77,3 +82,59 @@ def test_a_wav_sample_is_served_as_it_is(studio: tuple[TestClient, Project]) -> 
     audio = client.get(sample["audio_url"])
     assert audio.headers["content-type"] == "audio/wav" and audio.content == wav_bytes()
     assert not (project.cache_dir / "playable").exists()
+
+
+def test_a_replaced_sample_plays_as_it_is_now(studio: tuple[TestClient, Project]) -> None:
+    """A sample file replaced in place (same name and size, or an Apple Lossless .m4a by an AAC one) is
+    served as it is now, not from the copy, or the answer about the codec, of the file before."""
+    client, project = studio
+    stored = project.class_dir("bass") / "old.aiff"
+    first, second = (np.random.default_rng(seed).integers(-(2**15), 2**15, size=(1, SR // 2)) for seed in (3, 4))
+    sf.write(stored, first.T.astype(np.int16), SR, subtype="PCM_16", format="AIFF")
+    [sample] = client.get(f"{BASE}/classes/bass/samples").json()["samples"]
+    np.testing.assert_array_equal(sf.read(io.BytesIO(client.get(sample["audio_url"]).content), dtype="int16")[0],
+                                  first[0])
+    before = stored.stat().st_mtime_ns
+    sf.write(stored, second.T.astype(np.int16), SR, subtype="PCM_16", format="AIFF")
+    os.utime(stored, ns=(before + 10**9, before + 10**9))  # a coarse clock must not hide the change
+    np.testing.assert_array_equal(sf.read(io.BytesIO(client.get(sample["audio_url"]).content), dtype="int16")[0],
+                                  second[0])
+    m4a = project.class_dir("bass") / "memo.m4a"
+    alac(m4a, first.repeat(2, axis=0), bits=16)
+    url = f"{BASE}/samples/bass/memo.m4a/audio"
+    assert client.get(url).headers["content-type"] == "audio/flac"
+    m4a.write_bytes((DATA / "mono.m4a").read_bytes())
+    again = client.get(url)
+    assert again.headers["content-type"] == "audio/mp4" and again.content == m4a.read_bytes()
+
+
+def test_aac_in_a_caf_plays_as_the_same_aac(studio: tuple[TestClient, Project]) -> None:
+    """A voice memo's CAF of AAC: the copy is the same AAC in an .m4a, not a float WAV many times its size."""
+    client, project = studio
+    stored = aac_in_caf(project.class_dir("bass") / "memo.caf", 0.3 * np.sin(np.arange(SR) / SR * 2 * np.pi * 220))
+    [sample] = client.get(f"{BASE}/classes/bass/samples").json()["samples"]
+    audio = client.get(sample["audio_url"])
+    assert audio.status_code == 200 and audio.headers["content-type"] == "audio/mp4"
+    assert len(audio.content) < 2 * stored.stat().st_size
+
+
+def test_the_cache_keeps_its_limits_on_files_and_bytes(tmp_path: Path) -> None:
+    """The least recently used go first; the newest stays even when it alone is over the bytes."""
+    def fill(sizes: list[int]) -> None:
+        for n, size in enumerate(sizes):
+            (tmp_path / f"{n}.bin").write_bytes(bytes(size))
+            os.utime(tmp_path / f"{n}.bin", ns=(10**18 + n * 10**9,) * 2)
+
+    def left() -> list[str]:
+        return sorted(p.name for p in tmp_path.iterdir())
+
+    fill([100] * 5)
+    prune_cache(tmp_path, keep=3)
+    assert left() == ["2.bin", "3.bin", "4.bin"]
+    prune_cache(tmp_path, keep=3, max_bytes=250)
+    assert left() == ["3.bin", "4.bin"]
+    prune_cache(tmp_path, keep=3, max_bytes=200)
+    assert left() == ["3.bin", "4.bin"], "at the limit: nothing goes"
+    fill([10, 10, 10, 10, 500])
+    prune_cache(tmp_path, keep=10, max_bytes=200)
+    assert left() == ["4.bin"]

@@ -4,6 +4,7 @@ between the training samples and the test set. ``?set=test`` names a sample of t
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import mimetypes
 import os
@@ -31,28 +32,38 @@ THUMB_CACHE_FILES = 4000
 _DAY_S = 24 * 3600.0  # no sample is longer; this also keeps inf and 1e308 out of the slicing below
 
 
-#: Copies of samples that only Safari plays (AIFF, Apple Lossless) kept per project, each a whole
-#: sample as FLAC: uploads are stored so today, these are for files from before (or put in by hand).
+#: Copies of samples that only Safari plays (AIFF, CAF, Apple Lossless) kept per project, each a whole
+#: sample (FLAC, WAV or M4A: :func:`earmark.playable.playable_copy`): uploads are stored so today, these
+#: are for files from before (or put in by hand). At most this many, and this many bytes in all.
 PLAYABLE_CACHE_FILES = 200
+PLAYABLE_CACHE_BYTES = 500 * 2**20
 _MEDIA = {".wav": "audio/wav", ".flac": "audio/flac", ".m4a": "audio/mp4"}
+_PLAYABLE_SUFFIXES = (".flac", ".wav", ".m4a")
 
 
 @router.get("/{sample_id:path}/audio", response_class=FileResponse)
 def sample_audio(class_name: str, sample_id: str, project: ProjectDep, test: InTestSet) -> FileResponse:
-    """The sample's file, or for one that only Safari plays, a lossless copy every browser plays."""
+    """The sample's file, or for one that only Safari plays, a copy every browser plays."""
     path = project.sample_path(class_name, sample_id, test=test)
-    if not browsers_play(path):
-        path = _playable_copy(project, path)
+    stat = path.stat()
+    if not _browsers_play(str(path), stat.st_mtime_ns, stat.st_size):
+        path = _playable_copy(project, path, stat)
     media = _MEDIA.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return FileResponse(path, media_type=media)
 
 
-def _playable_copy(project: Project, path: Path) -> Path:
-    """A FLAC (or WAV) copy of ``path``, made once per version of the file and kept in ``.cache``."""
-    stat = path.stat()
+@functools.lru_cache(maxsize=4096)
+def _browsers_play(path: str, mtime_ns: int, size: int) -> bool:
+    """:func:`earmark.playable.browsers_play`, asked once per version of a file (an ``.m4a`` is opened to
+    see its codec; a page asks for one sample's audio in many Range requests)."""
+    return browsers_play(path)
+
+
+def _playable_copy(project: Project, path: Path, stat: os.stat_result) -> Path:
+    """A copy of ``path`` every browser plays, made once per version of the file and kept in ``.cache``."""
     key = hashlib.sha1(f"{path}|{stat.st_mtime_ns}|{stat.st_size}".encode()).hexdigest()
     folder = project.cache_dir / "playable"
-    for kept in (folder / f"{key}.flac", folder / f"{key}.wav", folder / f"{key}.m4a"):
+    for kept in (folder / f"{key}{suffix}" for suffix in _PLAYABLE_SUFFIXES):
         if kept.exists():
             with contextlib.suppress(OSError):
                 os.utime(kept)  # recently played: kept longest
@@ -60,7 +71,7 @@ def _playable_copy(project: Project, path: Path) -> Path:
     made = playable_copy(path)
     copy = folder / f"{key}{made.suffix}"
     _write_cached(project, copy, made.data)
-    prune_cache(folder, keep=PLAYABLE_CACHE_FILES)
+    prune_cache(folder, keep=PLAYABLE_CACHE_FILES, max_bytes=PLAYABLE_CACHE_BYTES)
     return copy
 
 
@@ -103,17 +114,26 @@ def sample_spectrogram(class_name: str, sample_id: str, project: ProjectDep, tes
     return FileResponse(thumb, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
 
 
-def prune_cache(folder: Path, *, keep: int) -> None:
-    """Delete all but the ``keep`` most recently used files in ``folder`` (a file another request
-    deletes meanwhile is no matter: it is a cache)."""
+def prune_cache(folder: Path, *, keep: int, max_bytes: int | None = None) -> None:
+    """Delete all but the ``keep`` most recently used files in ``folder``, and, with ``max_bytes``, the
+    least recently used past that many bytes in all; the newest file always stays (it is the one just
+    made, about to be sent). A file another request deletes meanwhile is no matter: it is a cache."""
+    files: list[tuple[int, int, str]] = []
     with os.scandir(folder) as entries:
-        files = [e for e in entries if e.is_file(follow_symlinks=False)]
-    if len(files) <= keep:
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=False):
+                    stat = entry.stat(follow_symlinks=False)
+                    files.append((stat.st_mtime_ns, stat.st_size, entry.path))
+    if len(files) <= keep and (max_bytes is None or sum(size for _, size, _ in files) <= max_bytes):
         return
-    files.sort(key=lambda e: e.stat(follow_symlinks=False).st_mtime_ns)
-    for entry in files[: len(files) - keep]:
-        with contextlib.suppress(OSError):
-            os.unlink(entry.path)
+    files.sort(reverse=True)  # newest first
+    total = 0
+    for n, (_, size, path) in enumerate(files):
+        total += size
+        if n and (n >= keep or (max_bytes is not None and total > max_bytes)):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
 
 @router.post("/{sample_id:path}/move")
