@@ -166,6 +166,16 @@ def test_upload_files_folder_and_zip_skips_bad_files(page: Page, studio, empty_p
     first.locator("select.move-select").select_option("background")
     expect(page.locator("[data-testid=count-background]")).to_contain_text("1 ·")
     assert [s["id"] for s in studio.samples(empty_project, "background")] == [name]
+    # a move can be undone from its message, as a delete can
+    moved = page.locator("[data-testid=toast-info]", has_text=f"Moved {name} to")
+    moved.locator("[data-testid=toast-action]").click()
+    expect(page.locator("[data-testid=toast-info]", has_text=f"Moved {name} back.")).to_be_visible()
+    expect(page.locator(f"[data-testid=sample-card][data-sample='{name}']")).to_have_count(1)
+    assert studio.samples(empty_project, "background") == []
+    assert name in [s["id"] for s in studio.samples(empty_project, "drums")]
+    page.locator(f"[data-testid=sample-card][data-sample='{name}'] select.move-select").select_option("background")
+    expect(page.locator("[data-testid=count-background]")).to_contain_text("1 ·")
+    assert [s["id"] for s in studio.samples(empty_project, "background")] == [name]
     page.locator("[data-testid=sample-card] [data-action=delete]").first.click()
     expect(page.locator("[data-testid=sample-card]")).to_have_count(5)
     assert len(studio.samples(empty_project, "drums")) == 5

@@ -68,8 +68,12 @@ def test_train_shows_curves_and_a_clickable_confusion_matrix(page: Page, studio,
     first.locator(f"[data-move-to={target}]").click()
     expect(first).to_contain_text(f"moved to {'Background Noise' if target == 'background' else target}")
     assert refs[0]["id"] in [s["id"] for s in studio.samples(demo_project, target)]
-    studio.client.post(f"/api/projects/{demo_project}/samples/{target}/{refs[0]['id']}/move",
-                       json={"to": refs[0]["class_name"]}).raise_for_status()
+    # and the message's Undo moves it back, where it can be moved again
+    page.locator("[data-testid=toast-info]", has_text=f"Moved {refs[0]['id']} to").locator(
+        "[data-testid=toast-action]").click()
+    expect(page.locator("[data-testid=toast-info]", has_text=f"Moved {refs[0]['id']} back.")).to_be_visible()
+    expect(first.locator(f"[data-move-to={target}]")).to_be_visible()
+    assert refs[0]["id"] in [s["id"] for s in studio.samples(demo_project, refs[0]["class_name"])]
     assert not page_errors
 
 

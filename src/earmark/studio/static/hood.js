@@ -3,8 +3,8 @@
 
 import { api } from "./api.js";
 import { drawHistory } from "./charts.js";
-import { bindModelSelect, on, reloadProject, selectModel, state, undoIn } from "./state.js";
-import { $, busy, confusionRows, deletedToast, displayName, h, labelColour, noteList, pct, shortName, showError, toast } from "./ui.js";
+import { bindModelSelect, moveBackIn, on, reloadProject, selectModel, state, undoIn } from "./state.js";
+import { $, busy, confusionRows, deletedToast, displayName, h, labelColour, movedToast, noteList, pct, shortName, showError } from "./ui.js";
 
 let detail = null; // the selected model's full record (ModelInfo + history + validation)
 let token = 0;
@@ -98,9 +98,15 @@ function clipCard(ref) {
       actions.append(h("button", {
         type: "button", class: "small", "data-move-to": c.name, "aria-label": `Move ${ref.id} to ${c.display_name || c.name}`,
         onclick: (e) => busy(e.currentTarget, async () => {
-          await api.moveSample(state.projectId, ref.class_name, ref.id, c.name);
+          const moved = await api.moveSample(state.projectId, ref.class_name, ref.id, c.name);
           done(`moved to ${c.display_name || c.name}`);
-          toast(`Moved ${ref.id} to ${c.display_name || c.name}.`);
+          const moveBack = moveBackIn(state.projectId);
+          movedToast(ref.id, c.display_name || c.name, async () => {
+            const back = await moveBack(moved, ref.class_name);
+            if (back.class_name === ref.class_name && back.id === ref.id) card.replaceWith(clipCard(ref)); // movable again
+            else status.textContent = `moved back as ${back.class_name}/${back.id}`;
+            return back;
+          });
           await reloadProject();
         }),
       }, `→ ${c.display_name || c.name}`));

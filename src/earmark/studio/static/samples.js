@@ -3,8 +3,8 @@
 // in its training samples or its test set (the switch above them: state.sampleSet).
 
 import { api } from "./api.js";
-import { classInfo, classLabel, on, reloadProject, selectClass, selectSet, state, undoIn } from "./state.js";
-import { $, busy, deletedToast, dropZone, filePicker, h, readNumber, secs, shortName, showError, toast } from "./ui.js";
+import { classInfo, classLabel, moveBackIn, on, reloadProject, selectClass, selectSet, state, undoIn } from "./state.js";
+import { $, busy, deletedToast, dropZone, filePicker, h, movedToast, readNumber, secs, shortName, showError, toast } from "./ui.js";
 
 let loadToken = 0;
 
@@ -100,9 +100,10 @@ export function sampleCard(sample) {
     const to = move.value;
     if (!to) return;
     busy(move, async () => {
-      await api.moveSample(state.projectId, sample.class_name, sample.id, to, set);
+      const moved = await api.moveSample(state.projectId, sample.class_name, sample.id, to, set);
       card.remove();
-      toast(`Moved ${sample.id} to ${classLabel(to)}.`);
+      const moveBack = moveBackIn(state.projectId);
+      movedToast(sample.id, classLabel(to), () => moveBack(moved, sample.class_name, set));
       await reloadProject();
     });
   });

@@ -45,6 +45,18 @@ export function undoIn(projectId) {
   };
 }
 
+/**
+ * The Undo of a move in `projectId`: `(moved, fromClass, set)` moves the sample as the move answered
+ * it (`moved`: its class and id now) back to `fromClass`, then shows the project again (if still open).
+ */
+export function moveBackIn(projectId) {
+  return async (moved, fromClass, set = "training") => {
+    const back = await api.moveSample(projectId, moved.class_name, moved.id, fromClass, set);
+    if (state.projectId === projectId) await reloadProject().catch(showError);
+    return back;
+  };
+}
+
 /** Show `project`; `className`: the class to open it on (the one a reloaded page was in), when it has it. */
 export function setProject(project, { className = null } = {}) {
   const switched = state.projectId !== project.id;

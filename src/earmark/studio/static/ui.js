@@ -65,6 +65,17 @@ export function deletedToast(what, undoId, restore) {
   });
 }
 
+/** "Moved X to Y." with an Undo: `undo()` moves it back and returns where it is then ({class_name, id}). */
+export function movedToast(what, where, undo) {
+  return toast(`Moved ${what} to ${where}.`, "info", {
+    label: "Undo",
+    run: async () => {
+      const back = await undo();
+      toast(back.id === what ? `Moved ${what} back.` : `Moved ${what} back, as ${back.id} (its name was taken meanwhile).`);
+    },
+  });
+}
+
 /** Remove every toast (a project switch: the old project's messages no longer apply). */
 export function clearToasts() {
   $("#toasts").replaceChildren();
