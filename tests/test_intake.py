@@ -204,11 +204,13 @@ def test_a_folder_of_classes_added_to_one_class_is_refused_before_anything_lands
         for name, path in notes.items():
             zf.write(path, f"sounds/{name}")
     with pytest.raises(DatasetError, match=r"^sounds\.zip holds a folder per class \(background/, bass/, drums/\): "
-                                           r"added to class 'con', every file would become 'con'\. To bring in a "
-                                           r"folder of classes, zip it and open it with “Import zip”"):
+                                           r"added to class 'con', every file would become 'con'\. To add them to "
+                                           r"this project, upload each class's folder onto its class; to make a "
+                                           r"new project of them, open it with “Import zip” at the top"):
         add_files(project, "con", [("sounds.zip", archive)])
     picked = [(f"dupset/{name}", path) for name, path in notes.items()]  # "Choose a folder": the folder's name first
-    with pytest.raises(DatasetError, match=r"^these files are a folder per class \(background/, bass/, drums/\)"):
+    with pytest.raises(DatasetError, match=r"^these files are a folder per class \(background/, bass/, drums/\).* "
+                                           r"new project of them, zip the folder and open it with “Import zip”"):
         add_files(project, "con", picked, test=True)
     dropped = [(name, path) for name, path in notes.items() if not name.startswith("background")]  # two dropped
     with pytest.raises(DatasetError, match=r"\(bass/, drums/\): added to class 'con'"):
@@ -218,6 +220,47 @@ def test_a_folder_of_classes_added_to_one_class_is_refused_before_anything_lands
         add_files(project, "con", [*exported, ("band/test/bass/t.wav", notes["bass/b1.wav"])])
     assert project.samples("con") == project.samples("con", test=True) == []
     assert not (project.test_dir / "con").exists()
+
+
+@pytest.mark.parametrize(("target", "names", "refused"), [
+    ("background", ["my_sounds/background/a.wav", "my_sounds/bass/b.wav", "my_sounds/drums/c.wav"],
+     r"\(background/, bass/, drums/\): added to class 'background'.*\(make class 'drums' first\)"),
+    ("bass", ["my_sounds/bass/a.wav", "my_sounds/drums/b.wav", "my_sounds/guitar/c.wav"],
+     r"\(bass/, drums/, guitar/\): added to class 'bass'.*\(make classes 'drums', 'guitar' first\)"),
+    ("bass", ["x/kitchen/a.wav", "x/background/b.wav"], r"\(background/, kitchen/\)"),
+    ("bass", ["x/speech/a.wav", "x/noise/b.wav"], r"\(noise/, speech/\): added to class 'bass'.*\(make class "
+                                                  r"'speech' first\)"),
+])
+def test_a_new_projects_folder_of_classes_is_refused(tmp_path: Path, target: str, names: list[str],
+                                                     refused: str) -> None:
+    """A new project has only background (and here bass, noise): a folder of classes dropped onto one of
+    them is refused, the message saying which classes to make before uploading each folder onto its own."""
+    project = Project.create(tmp_path / "new")
+    project.add_class("bass")
+    project.add_class("noise")
+    a = tone(tmp_path / "a.wav", 0.5)
+    with pytest.raises(DatasetError, match=refused):
+        add_files(project, target, [(name, a) for name in names])
+    assert all(project.samples(c) == [] for c in project.class_names())
+
+
+def test_a_class_own_folder_holds_its_parts_whatever_their_names(project: Project, tmp_path: Path) -> None:
+    """``speech/`` dropped onto speech: its subfolders (speakers, a ``noise/`` of noisy takes) are speech's
+    own, even when the project has a class ``noise``; likewise a ``background/`` of places onto background,
+    and a zip named for the class."""
+    project.add_class("speech")
+    project.add_class("noise")
+    a, b = tone(tmp_path / "a.wav", 0.5), tone(tmp_path / "b.wav", 0.5, freq=220.0)
+    assert len(add_files(project, "speech", [("speech/alice/a.wav", a), ("speech/noise/b.wav", b)]).added) == 2
+    assert len(add_files(project, "background", [("Background/kitchen/a.wav", a),
+                                                 ("Background/street/b.wav", b)]).added) == 2
+    archive = tmp_path / "speech.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(a, "alice/a.wav")
+        zf.write(b, "noise/b.wav")
+    assert len(add_files(project, "speech", [("speech.zip", archive)]).added) == 2
+    with pytest.raises(DatasetError, match=r"^voices\.zip holds a folder per class \(alice/, noise/\)"):
+        add_files(project, "speech", [("voices.zip", archive.rename(tmp_path / "voices.zip"))])  # named otherwise
 
 
 def test_folders_inside_one_class_are_that_class(project: Project, tmp_path: Path) -> None:

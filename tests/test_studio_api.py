@@ -742,12 +742,20 @@ def test_a_folder_of_classes_uploaded_to_one_class_is_refused(client: TestClient
                 archive.writestr(f"{folder}/{folder}{i}.wav", wav_bytes(0.5, freq=100.0 + 30 * k + 5 * i))
     refused = client.post("/api/projects/band/classes/con/samples", files=[("files", ("mine.zip", buf.getvalue()))])
     assert_error(refused, 422, "DatasetError", r"^mine\.zip holds a folder per class \(background/, bass/, drums/\): "
-                 r"added to class 'con', .* “Import zip” at the top of the studio")
+                 r"added to class 'con', .*upload each class's folder onto its class; to make a new project of "
+                 r"them, open it with “Import zip” at the top of the studio$")
     picked = [("files", (f"mine/{folder}/x.wav", wav_bytes(0.5, freq=f)))  # "Choose a folder"
               for folder, f in (("bass", 90), ("drums", 99))]
     assert_error(client.post("/api/projects/band/classes/con/samples", files=picked), 422, "DatasetError",
                  r"^these files are a folder per class \(bass/, drums/\)")
     assert client.get("/api/projects/band/classes/con/samples").json()["samples"] == []
+    client.post("/api/projects", json={"name": "fresh"})  # a new project: background only
+    mine = [("files", (f"my_sounds/{folder}/x.wav", wav_bytes(0.5, freq=f)))
+            for folder, f in (("background", 90), ("bass", 99), ("drums", 120))]
+    assert_error(client.post("/api/projects/fresh/classes/background/samples", files=mine), 422, "DatasetError",
+                 r"^these files are a folder per class \(background/, bass/, drums/\): added to class 'background'"
+                 r".*\(make classes 'bass', 'drums' first\); .*zip the folder and open it with “Import zip”")
+    assert client.get("/api/projects/fresh/classes/background/samples").json()["samples"] == []
     takes = [("files", (f"con/take{i}/x.wav", wav_bytes(0.5, freq=200.0 + i))) for i in (1, 2)]
     added = client.post("/api/projects/band/classes/con/samples", files=takes)
     assert added.status_code == 201 and len(added.json()["added"]) == 2, added.text

@@ -39,7 +39,7 @@ from .dataset import (
     recording_of,
 )
 from .errors import AudioDecodeError, DatasetError, EarmarkError, LimitError, ParameterError
-from .naming import NAMING, clean_name, free_path
+from .naming import NAMING, clean_name, free_path, quoted_list
 from .playable import browsers_play, playable_copy
 from .project import PROJECT_FILE, TEST_DIR, Project, SampleInfo, is_project_folder
 
@@ -96,10 +96,12 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
     With ``test`` they go to the class's test set (``test/<class>/``), which training never reads.
 
     A folder (or zip) of classes is refused before anything is written (:class:`DatasetError`): two
-    or more subfolders with audio, one of them named as the background class or as another class of
-    the project (``bass/``, ``drums/``, ``background/``), or a project's ``samples/``, would all
-    become ``class_name``. Other nesting (``take1/``, ``take2/``) is one class's own, and is added.
-    ``one_class=False`` leaves that to the caller (an import that has placed each class's folder).
+    or more subfolders with audio (of the folder dropped, or a project's ``samples/``), one of them
+    named as the background class or as another class of the project (``bass/``, ``drums/``,
+    ``background/``), or one named as ``class_name`` beside a word-named one (``bass/`` beside
+    ``guitar/``), would all become ``class_name``. Other nesting (``take1/``, ``take2/``; anything in a
+    folder named as ``class_name`` itself) is one class's own, and is added. ``one_class=False`` leaves
+    that to the caller (an import that has placed each class's folder).
 
     ``clip_s`` cuts every file longer than it into clips of that length (default: files over
     12 s into 4 s clips). ``recording`` names the take the files belong to (the recorder's
@@ -167,37 +169,59 @@ def too_long_message(seconds: float, limits: IntakeLimits) -> str:
 
 def _refuse_classes(project: Project, class_name: str, entries: list[tuple[str, str, Path]]) -> None:
     """Raise :class:`DatasetError` when the upload (``(zip or "", name, path)`` from :func:`_expand`) to
-    ``class_name`` holds a folder of classes (see :func:`add_files`), saying to import it instead."""
+    ``class_name`` holds a folder of classes (see :func:`add_files`), saying how to bring them in."""
     groups: dict[str, list[str]] = {}
     for zip_name, name, _ in entries:
         groups.setdefault(zip_name, []).append(name[len(zip_name) + 1:] if zip_name else name)
-    others = {c.casefold() for c in project.class_names() if c.casefold() != class_name.casefold()}
     for zip_name, names in groups.items():
-        folders = _class_folders(names)
-        named = [f for f in folders if f.casefold() in others
-                 or (is_background_name(f) and not is_background_name(class_name))]
-        if len(folders) >= 2 and named:
-            what = f"{zip_name} holds" if zip_name else "these files are"
-            listed = ", ".join(f"{f}/" for f in folders[:4]) + (", …" if len(folders) > 4 else "")
-            raise DatasetError(
-                f"{what} a folder per class ({listed}): added to class {class_name!r}, every file would become "
-                f"{class_name!r}. To bring in a folder of classes, zip it and open it with “Import zip” at the "
-                f"top of the studio (it becomes a project); to add to {class_name!r}, upload one class's files")
+        root, folders = _class_folders(names)
+        if not _are_classes(project, class_name, folders, root=root or (Path(zip_name).stem if zip_name else None)):
+            continue
+        what = f"{zip_name} holds" if zip_name else "these files are"
+        listed = ", ".join(f"{f}/" for f in folders[:4]) + (", …" if len(folders) > 4 else "")
+        known = {c.casefold() for c in project.class_names()}
+        missing = [f for f in folders if f.casefold() not in known and not is_background_name(f)]
+        first = f" (make {'class' if len(missing) == 1 else 'classes'} {quoted_list(missing)} first)" if missing else ""
+        new = "open it with “Import zip”" if zip_name else "zip the folder and open it with “Import zip”"
+        raise DatasetError(
+            f"{what} a folder per class ({listed}): added to class {class_name!r}, every file would become "
+            f"{class_name!r}. To add them to this project, upload each class's folder onto its class{first}; "
+            f"to make a new project of them, {new} at the top of the studio")
 
 
-def _class_folders(names: list[str]) -> list[str]:
-    """The folders that would be classes if the files named ``names`` (``a/b/file.wav``, as uploaded)
-    were a folder-per-class set: the subfolders (with audio below) of the one folder all of them are
-    in, if any, or of a project's ``samples/``; sorted. Hidden and system folders are left out."""
+def _are_classes(project: Project, class_name: str, folders: list[str], *, root: str | None) -> bool:
+    """Whether ``folders`` (the audio subfolders of the folder ``root`` dropped onto ``class_name``) are
+    classes rather than that class's own takes: two or more, and one of them named as the background
+    class or as another class of the project, or one named as ``class_name`` beside a folder named like
+    a class (a word: no digits, unlike ``take1/``, ``2024-06-01/``). A folder named as ``class_name``
+    itself (``speech/`` onto speech) holds that class's own parts, whatever their names."""
+    if len(folders) < 2:
+        return False
+    target = class_name.casefold()
+    if root is not None and (root.casefold() == target or is_background_name(root) and is_background_name(class_name)):
+        return False
+    others = {c.casefold() for c in project.class_names()} - {target}
+    if any(is_background_name(f) or f.casefold() in others for f in folders):
+        return True
+    return any(f.casefold() == target for f in folders) and any(
+        f.casefold() != target and not any(ch.isdigit() for ch in f) for f in folders)
+
+
+def _class_folders(names: list[str]) -> tuple[str | None, list[str]]:
+    """The folder dropped or picked (the one all files named ``names``, ``a/b/file.wav`` as uploaded, are
+    in, if any) and the folders that would be classes if they were a folder-per-class set: its subfolders
+    with audio below, or a project's ``samples/``'s; sorted. Hidden and system folders are left out."""
     paths = [parts for name in names
              if (parts := [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")])
              and not any(is_ignored_name(p) for p in parts)]
+    root = None
     if paths and all(len(p) > 1 for p in paths) and len({p[0] for p in paths}) == 1:
+        root = paths[0][0]
         paths = [p[1:] for p in paths]  # the folder picked or dropped
     tops = {p[0] for p in paths if len(p) > 1}
     if "samples" in tops and tops <= {"samples", TEST_DIR, "models"}:  # a project (see is_project_folder)
-        paths = [p[1:] for p in paths if p[0] == "samples"]
-    return sorted({p[0] for p in paths if len(p) > 1})
+        root, paths = "samples", [p[1:] for p in paths if p[0] == "samples"]
+    return root, sorted({p[0] for p in paths if len(p) > 1})
 
 
 def _expand(files: Iterable[tuple[str, Path]], tmp: Path, result: IntakeResult, *,
