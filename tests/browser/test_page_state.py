@@ -171,6 +171,20 @@ def test_a_reload_comes_back_to_the_class_the_user_was_in(page: Page, studio, de
     assert not page_errors
 
 
+def test_a_tab_looked_at_again_shows_what_changed_meanwhile(page: Page, studio, empty_project, page_errors) -> None:
+    studio.open(page, empty_project)
+    items = page.locator("#class-list .class-item")
+    expect(items).to_have_count(1)
+    # another tab (here: the API) adds a class while this one is in the background
+    studio.client.post(f"/api/projects/{empty_project}/classes", json={"name": "cowbell"}).raise_for_status()
+    page.wait_for_timeout(2100)
+    expect(items).to_have_count(1)  # nothing is polled while no one looks
+    page.evaluate("window.dispatchEvent(new Event('focus'))")  # the user comes back to this window
+    expect(items).to_have_count(2)
+    expect(items.nth(1)).to_contain_text("cowbell")
+    assert not page_errors
+
+
 def test_an_unknown_project_in_the_address_opens_the_default(page: Page, studio, demo_project, page_errors) -> None:
     page.goto(f"{studio.url}/?project=nope#samples")
     page.wait_for_selector("body[data-ready=true][data-project]")

@@ -6,7 +6,7 @@ import { initKeep } from "./keep.js";
 import { initLive } from "./live.js";
 import { initRecorder } from "./recorder.js";
 import { initSamples } from "./samples.js";
-import { emit, on, setProject, state } from "./state.js";
+import { emit, on, reloadProject, setProject, state } from "./state.js";
 import { initTraining } from "./training.js";
 import { initTryFile } from "./tryfile.js";
 import { $, $$, busy, clearToasts, displayName, h, showError, toast, wireFileButtons } from "./ui.js";
@@ -186,6 +186,22 @@ function initProjectBar() {
   });
 }
 
+/**
+ * A tab left open behind another shows what changed meanwhile (a class deleted in another tab, a
+ * training run started from one) when it is looked at again: the project is fetched anew on
+ * coming back to the tab or the window, at most every few seconds.
+ */
+function refreshWhenLookedAt() {
+  let last = Date.now();
+  const refresh = () => {
+    if (document.visibilityState !== "visible" || !state.projectId || Date.now() - last < 2000) return;
+    last = Date.now();
+    reloadProject().catch(showError); // a project deleted meanwhile says so
+  };
+  document.addEventListener("visibilitychange", refresh);
+  window.addEventListener("focus", refresh);
+}
+
 /** Keep the open project and class in the address (?project=…&class=…): a reload comes back to them. */
 function rememberPlace() {
   const address = new URL(location.href);
@@ -207,6 +223,7 @@ async function boot() {
   initEvaluate();
   initKeep();
   on("class", rememberPlace);
+  refreshWhenLookedAt();
   const wanted = location.hash.slice(1);
   showTab(["samples", "train", "try", "evaluate", "keep"].includes(wanted) ? wanted : "samples");
   try {
