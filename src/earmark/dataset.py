@@ -530,11 +530,9 @@ def split_by_source(
     where that would leave a class with every recording on one side does one of them (the
     smallest) go to the other side for that class alone.
 
-    Copies of one sound in a class (:func:`fingerprint`: a file uploaded twice, a duplicate file)
-    are one recording too, and so are their takes in every other class: validation never scores a
-    copy of a training clip, and a take stays on one side everywhere. A class of one recording keeps
-    clips that start together (its copies) on one side. A set without copies splits as it did
-    before copies were joined.
+    Copies of one sound in a class (:func:`fingerprint`: a file added twice) are one recording, with
+    their takes in every class (:func:`_copy_groups`), and a class of one recording keeps its copies
+    together; a set without copies splits as it did before copies were joined.
     """
     if not 0.0 < val_fraction < 1.0:
         raise ParameterError(f"val_fraction must be between 0 and 1, got {val_fraction}")
