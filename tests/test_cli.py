@@ -155,6 +155,11 @@ def test_train_on_a_studio_project_export(tmp_path: Path, small_dataset: Path, s
     result = _train_quick(archive, tmp_path / "m.earmark")
     assert result.exit_code == 0, result.output
     assert "36 clips (background 12, bass 12, drums 12); training tiny" in result.stderr
+    # and earmark evaluate on the same zip scores its test set (the 3 bass test clips), not its samples
+    scored = run("evaluate", tmp_path / "m.earmark", archive, "--json")
+    assert scored.exit_code == 0, scored.output
+    report = json.loads(scored.stdout)
+    assert report["n_clips"] == len(list((project.test_dir / "bass").iterdir())) and report["seen_in_training"] == []
 
 
 def test_train_warns_about_the_same_sound_under_two_classes(tmp_path: Path, small_dataset: Path) -> None:

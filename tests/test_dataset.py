@@ -279,6 +279,13 @@ def test_a_zip_of_an_exported_project_reads_its_training_samples(tmp_path: Path)
     assert ds.root == str(tmp_path / "band.zip") and ds.skipped == []
     with pytest.raises(DatasetError, match=r"class 'drums' has no usable audio in .*band\.zip"):
         ds.check_trainable()
+    # evaluation reads its test set instead, and only that
+    held = load_dataset(tmp_path / "band.zip", sample_rate=SR, test=True)
+    assert sorted(c.source for c in held.clips) == ["background/heldbackground.wav", "bass/heldbass.wav"]
+    for label in ("background", "bass"):
+        (project.test_dir / label / f"held{label}.wav").unlink()
+    with pytest.raises(DatasetError, match="has no test set yet"):
+        load_dataset(project.export_zip(tmp_path / "empty.zip"), sample_rate=SR, test=True)
 
 
 def test_a_zip_of_one_folder_and_a_readme_beside_it_is_unwrapped(small_dataset: Path, tmp_path: Path) -> None:

@@ -131,12 +131,14 @@ def _clip_options(command: F) -> F:
                         help="Length of the clips long recordings (> 12 s) are cut into [4.0].")(command)
 
 
-def _load_set(path: Path, *, sample_rate: int, clip_s: float | None, clip_hop_s: float | None) -> Dataset:
-    """Load a dataset, reporting skipped files on stderr as they are found."""
+def _load_set(path: Path, *, sample_rate: int, clip_s: float | None, clip_hop_s: float | None,
+              test: bool = False) -> Dataset:
+    """Load a dataset (``test``: a project's test set), reporting skipped files on stderr as they are found."""
     from .dataset import load_dataset
+    from .project import set_folder
 
-    return load_dataset(path, sample_rate=sample_rate, clip_s=4.0 if clip_s is None else clip_s,
-                        clip_hop_s=clip_hop_s,
+    return load_dataset(set_folder(path, test=test), sample_rate=sample_rate, test=test,
+                        clip_s=4.0 if clip_s is None else clip_s, clip_hop_s=clip_hop_s,
                         on_skip=lambda s: click.echo(f"skipped {s.path}: {s.reason}", err=True))
 
 
@@ -174,7 +176,6 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
     where it stopped); Ctrl-C again aborts and writes nothing.
     """
     from .evaluate import training_warnings
-    from .project import set_folder
     from .train import TrainSettings, warning_facts
     from .train import train as run_training
 
@@ -189,7 +190,7 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
         raise ParameterError(f"--tune-backbone fine-tunes the pretrained backbone, which this run does not start "
                              f"from ({why}); leave it out")
     _check_output(out, data)
-    dataset = _load_set(set_folder(data), sample_rate=settings.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s)
+    dataset = _load_set(data, sample_rate=settings.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s)
     dataset.check_trainable(require_background=settings.require_background)
     counts = ", ".join(f"{k} {v}" for k, v in dataset.counts().items())
     warnings = training_warnings(warning_facts(dataset))  # before the minutes of training: Ctrl-C and fix
@@ -225,11 +226,10 @@ def evaluate(model: Path, test_dir: Path, as_json: bool, clip_s: float | None, c
     """Score MODEL on TEST_DIR (a folder per class, a zip, or a project: its test set)."""
     from .classifier import load
     from .evaluate import evaluate as run_eval
-    from .project import set_folder
 
     clf = load(model)
-    report = run_eval(clf, _load_set(set_folder(test_dir, test=True), sample_rate=clf.sample_rate, clip_s=clip_s,
-                                     clip_hop_s=clip_hop_s))
+    report = run_eval(clf, _load_set(test_dir, sample_rate=clf.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s,
+                                     test=True))
     if as_json:
         _emit_json({"model": str(model), **report.to_dict()})
     else:

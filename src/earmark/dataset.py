@@ -432,6 +432,7 @@ def load_dataset(
     clip_s: float = CLIP_S,
     clip_hop_s: float | None = None,
     on_skip: Callable[[Skipped], None] | None = None,
+    test: bool = False,
 ) -> Dataset:
     """Read a folder-per-class dataset (or a zip of one), decoding every file at ``sample_rate``.
 
@@ -441,7 +442,8 @@ def load_dataset(
 
     A zip of an earmark project (the studio's export: ``earmark-project.json``, ``samples/``,
     ``test/``, ``models/``) reads as the project folder trains: its ``samples/`` classes, never
-    its test set.
+    its test set; with ``test=True`` (evaluation) its test set instead, checked as
+    :meth:`earmark.project.Project.check_test_set` checks a project's.
     """
     if not (math.isfinite(clip_s) and 0 < clip_s <= long_recording_s):
         raise ParameterError(f"the clip length must be more than 0 and at most the long-recording length "
@@ -453,18 +455,19 @@ def load_dataset(
     if root.is_file() and root.suffix.lower() == ".zip":
         # Every clip is decoded into memory, so the extracted files are removed afterwards.
         with tempfile.TemporaryDirectory(prefix="earmark-zip-") as tmp:
-            folder = _training_set_of(extract_zip(root, Path(tmp)))
+            folder = _set_of(extract_zip(root, Path(tmp)), test=test)
             return _read_folder(folder, root=root, sample_rate=sample_rate, long_recording_s=long_recording_s,
                                 clip_s=clip_s, clip_hop_s=hop_s, on_skip=on_skip)
     return _read_folder(root, root=root, sample_rate=sample_rate, long_recording_s=long_recording_s,
                         clip_s=clip_s, clip_hop_s=hop_s, on_skip=on_skip)
 
 
-def _training_set_of(folder: Path) -> Path:
-    """The folder-per-class set an unpacked zip trains on: a project's ``samples/``, else the folder."""
-    from .project import is_project_folder  # project builds on this module: imported when used
+def _set_of(folder: Path, *, test: bool) -> Path:
+    """The folder-per-class set an unpacked zip trains on (a project's ``samples/``) or, with
+    ``test``, is scored on (its ``test/``); any other folder as it is."""
+    from .project import set_folder  # project builds on this module: imported when used
 
-    return folder / "samples" if is_project_folder(folder) else folder
+    return set_folder(folder, test=test)
 
 
 def _read_folder(

@@ -235,7 +235,7 @@ def _split_recordings(dataset: Dataset) -> list[str]:
 
 def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, name: str = "the model") -> Dataset:
     dataset = data if isinstance(data, Dataset) \
-        else load_dataset(set_folder(data, test=True), sample_rate=clf.sample_rate)
+        else load_dataset(set_folder(data, test=True), sample_rate=clf.sample_rate, test=True)
     if dataset.sample_rate != clf.sample_rate:
         # A loaded set at another rate (e.g. shared by ``compare``): bring it to the rate the
         # model file asks for, as ``Classifier.predict`` does, instead of scoring it at the wrong speed.
