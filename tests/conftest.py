@@ -19,6 +19,7 @@ import torch
 from fastapi.testclient import TestClient
 
 from earmark.classifier import Classifier
+from earmark.dataset import Clip
 from earmark.features import FeatureConfig
 from earmark.model import ArchSpec, build_model
 from earmark.modelfile import Manifest
@@ -26,6 +27,19 @@ from earmark.studio import StudioSettings, create_app
 from earmark.train import TrainSettings, train
 
 SR = 22050
+
+
+def write_tone(path: Path, *, duration_s: float = 0.5, freq_hz: float = 220.0, sample_rate: int = SR) -> Path:
+    """A sine tone written as 16-bit WAV (folders made)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    t = np.arange(int(duration_s * sample_rate)) / sample_rate
+    sf.write(path, (0.3 * np.sin(2 * np.pi * freq_hz * t)).astype(np.float32), sample_rate, subtype="PCM_16")
+    return path
+
+
+def clip(label: str, source: str, *, start_s: float = 0.0, duration_s: float = 1.0) -> Clip:
+    """A silent clip at 100 Hz, for tests of the split that only look at names and times."""
+    return Clip(samples=np.zeros(int(duration_s * 100), np.float32), label=label, source=source, start_s=start_s)
 
 
 def bass_note(rng: np.random.Generator, *, sample_rate: int = SR, duration_s: float = 1.2) -> np.ndarray:

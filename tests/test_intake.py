@@ -12,10 +12,11 @@ import soundfile as sf
 
 from conftest import alac, full_scale_noise
 from earmark.audio import load_audio, probe
-from earmark.dataset import load_dataset, split_by_source
+from earmark.dataset import load_dataset
 from earmark.errors import DatasetError, LimitError, ParameterError
 from earmark.intake import IntakeLimits, add_files, safe_stem
 from earmark.project import Project
+from earmark.split import split_by_source
 
 SR = 44100
 DATA = Path(__file__).parent / "data" / "audio"

@@ -16,10 +16,11 @@ from safetensors import safe_open
 
 from conftest import LEARNING_SETTINGS, SR, bass_note, drum_hit, room_noise
 from earmark.classifier import Classifier, load
-from earmark.dataset import load_dataset, split_by_source
+from earmark.dataset import load_dataset
 from earmark.errors import DatasetError, ParameterError
 from earmark.evaluate import evaluate, training_warnings
 from earmark.project import Project
+from earmark.split import split_by_source
 from earmark.train import HEAD_HIDDEN_FROZEN, EpochRecord, StopTraining, TrainSettings, train
 
 QUICK = TrainSettings(arch="tiny", epochs=2, steps_per_epoch=3, batch_size=16, window_s=1.0, sample_rate=SR)

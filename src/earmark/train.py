@@ -26,13 +26,14 @@ from .audio import MIN_HOP_S, is_number
 from .backbone import AUTO, NONE, backbone_info, load_backbone, resolve_backbone
 from .classifier import FORWARD_WINDOWS, Classifier
 from .concepts import concept_map
-from .dataset import BACKGROUND_LABEL, Clip, Dataset, load_dataset, single_recording_classes, split_by_source
+from .dataset import BACKGROUND_LABEL, Clip, Dataset, load_dataset
 from .errors import DatasetError, ParameterError
 from .examples import ExampleMaker, Pools, batches, feature_augment
 from .features import FeatureConfig, LogMel
 from .model import ARCHITECTURES, MAX_HEAD_HIDDEN, ArchSpec, SoundNet, build_model
 from .modelfile import SAME_AUDIO, SAME_AUDIO_IN_CLASS, SPLIT_IN_TIME, TRAIN_FINGERPRINTS, Manifest
 from .project import set_folder
+from .split import single_recording_classes, split_by_source
 
 __all__ = ["TrainSettings", "EpochRecord", "train", "warning_facts", "update_ema", "LEARNING_RATE",
            "LEARNING_RATE_TUNING_BACKBONE", "HEAD_HIDDEN_FROZEN", "MAX_WORKERS"]
