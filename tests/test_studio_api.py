@@ -1005,13 +1005,17 @@ def test_a_class_receiving_an_upload_is_not_deleted_or_renamed_under_it(client: 
     assert client.post("/api/projects/band/classes", json={"name": "bass"}).status_code == 201
     studio = client.app.state.studio  # type: ignore[attr-defined]
     project = studio.project("band")
+    assert client.get("/api/projects/band").json()["uploading"] == []
     with studio.filling(project, "bass"):
+        # the project says which class is still filling (a page reloaded mid-upload shows it)
+        assert client.get("/api/projects/band").json()["uploading"] == ["bass"]
         assert_error(client.delete("/api/projects/band/classes/bass"), 409, "ConflictError",
                      r"an upload into 'bass' is still being added; wait for it to finish, then delete it")
         assert_error(client.patch("/api/projects/band/classes/bass", json={"name": "low"}), 409, "ConflictError",
                      r"then rename it")
         assert_error(client.delete("/api/projects/band"), 409, "ConflictError", r"then delete the project")
         assert client.delete("/api/projects/band/classes/background").status_code != 409  # other classes are free
+    assert client.get("/api/projects/band").json()["uploading"] == []
     assert client.patch("/api/projects/band/classes/bass", json={"name": "low"}).status_code == 200
 
 

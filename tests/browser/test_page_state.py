@@ -4,6 +4,7 @@ done yet (hints, no model), model warnings and unknown projects in the address."
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Page, Route, expect
@@ -182,6 +183,37 @@ def test_a_tab_looked_at_again_shows_what_changed_meanwhile(page: Page, studio, 
     page.evaluate("window.dispatchEvent(new Event('focus'))")  # the user comes back to this window
     expect(items).to_have_count(2)
     expect(items.nth(1)).to_contain_text("cowbell")
+    assert not page_errors
+
+
+def test_a_class_an_upload_is_still_filling_says_so_and_fills_in(page: Page, studio, demo_project,
+                                                                   page_errors) -> None:
+    """A page reloaded mid-upload: the server goes on adding the files; the page says so on the class,
+    and shows the project again every 2 s until the upload is done."""
+    filling = {"on": True}
+    asked: list[str] = []
+
+    def still_uploading(route: Route) -> None:
+        response = route.fetch()
+        asked.append(route.request.url)
+        route.fulfill(response=response, json={**response.json(), "uploading": ["bass"] if filling["on"] else []})
+
+    page.route(re.compile(rf"/api/projects/{re.escape(quote(demo_project))}$"), still_uploading)
+    studio.open(page, demo_project)
+    expect(page.locator("#class-title")).to_have_text("bass")
+    expect(page.locator("[data-testid=class-uploading]")).to_be_visible()
+    page.click("[data-testid=class-drums]")  # another class is not filling
+    expect(page.locator("[data-testid=class-uploading]")).to_be_hidden()
+    page.click("[data-testid=class-bass]")
+    expect(page.locator("[data-testid=class-uploading]")).to_be_visible()
+    before = len(asked)
+    page.wait_for_timeout(2500)
+    assert len(asked) > before, "the project is shown again while an upload fills a class"
+    filling["on"] = False
+    expect(page.locator("[data-testid=class-uploading]")).to_be_hidden(timeout=5000)
+    settled = len(asked)
+    page.wait_for_timeout(2500)
+    assert len(asked) == settled, "no more polling once nothing is filling"
     assert not page_errors
 
 

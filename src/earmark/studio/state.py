@@ -214,6 +214,12 @@ class Studio:
                 if not self._filling[key]:
                     del self._filling[key]
 
+    def filling_classes(self, project: Project) -> list[str]:
+        """The folders of ``project``'s classes that an upload is adding files to now (a page
+        reloaded mid-upload shows them filling)."""
+        with self._lock:
+            return sorted(c for p, c in self._filling if p == project.root.name)
+
     def check_not_filling(self, project: Project, class_name: str | None, *, then: str) -> None:
         """:class:`ConflictError` if an upload is still adding files to the class (or, with
         ``class_name=None``, to any class of the project)."""

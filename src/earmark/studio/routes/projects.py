@@ -29,7 +29,8 @@ def project_view(studio: StudioDep, project: Project) -> dict[str, Any]:
     job = studio.jobs.latest(project.root.name)
     return {**project.to_dict(), "models": [model_view(project, m) for m in project.models()],
             "unreadable_models": [{"file": name, "reason": reason} for name, reason in project.unreadable_models()],
-            "training": job.to_dict() if job else None}
+            "training": job.to_dict() if job else None,
+            "uploading": studio.filling_classes(project)}  # classes an upload is still adding files to
 
 
 @router.get("/status")

@@ -242,6 +242,20 @@ function initClassForms() {
   });
 }
 
+let uploadsTimer = null;
+
+/** While an upload (this page's, or one a reload left going on the server) is still adding files,
+ *  say so on its class and show the project again every 2 s, so its samples appear as they land. */
+function followUploads(project) {
+  const filling = project.uploading || [];
+  $("#class-uploading").hidden = !filling.includes(state.selectedClass);
+  clearTimeout(uploadsTimer);
+  if (filling.length) {
+    const id = project.id;
+    uploadsTimer = setTimeout(() => { if (state.projectId === id) reloadProject().catch(() => {}); }, 2000);
+  }
+}
+
 export function initSamples() {
   initUploads();
   initClassForms();
@@ -251,6 +265,7 @@ export function initSamples() {
     if (switched) state.sampleSet = "training"; // another project opens on its training samples
     renderClasses(project);
     renderClassHead();
+    followUploads(project);
     const c = classInfo();
     // reload the grid when the class, the set or its sample count changed (uploads, moves, recordings)
     if (switched || !c || key(c) !== shown) {
@@ -265,6 +280,7 @@ export function initSamples() {
     loadSamples();
   };
   on("class", showAnew);
+  on("class", () => { if (state.project) $("#class-uploading").hidden = !(state.project.uploading || []).includes(state.selectedClass); });
   on("set", showAnew);
   for (const button of document.querySelectorAll(".set-switch button")) {
     button.addEventListener("click", () => selectSet(button.dataset.set));
