@@ -66,14 +66,20 @@ def rename_folder(folder: Path, target: Path) -> None:
         raise
 
 
-def free_path(path: Path) -> Path:
-    """``path``, or ``stem-2.ext``, ``stem-3.ext``… when it is taken (never overwrite). A name taken
-    in another case counts as taken (``Bass.wav`` beside ``bass.wav``): on macOS and Windows, and in
-    a zip unpacked there, the two would be one file."""
-    try:
-        taken = {p.name.casefold() for p in path.parent.iterdir()}
-    except OSError:  # no folder yet: nothing in it is taken
-        taken = set()
+def free_path(path: Path, *, any_case: bool = False) -> Path:
+    """``path``, or ``stem-2.ext``, ``stem-3.ext``… when it is taken (never overwrite).
+
+    With ``any_case=True`` a name taken in another case counts as taken too (``Bass.wav`` beside
+    ``bass.wav``: on macOS and Windows, and in a zip unpacked there, the two would be one file).
+    That lists the whole folder, so use it only where names are few and chosen by a person (model
+    files); the default checks only the candidate names, and stays fast in a folder of thousands of clips.
+    """
+    taken: set[str] = set()
+    if any_case:
+        try:
+            taken = {p.name.casefold() for p in path.parent.iterdir()}
+        except OSError:  # no folder yet: nothing in it is taken
+            pass
 
     def free(candidate: Path) -> bool:
         return candidate.name.casefold() not in taken and not candidate.exists()

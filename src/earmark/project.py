@@ -616,7 +616,7 @@ class Project:
     def new_model_path(self, stem: str = "model") -> Path:
         """A free model file name, ``model-YYYYMMDD-HHMMSS[-N].earmark``."""
         return free_path(self.models_dir / f"{clean_name(stem, what='model')}-{time.strftime('%Y%m%d-%H%M%S')}"
-                         f"{MODEL_SUFFIX}")
+                         f"{MODEL_SUFFIX}", any_case=True)
 
     def import_model(self, source: Path, *, name: str = "imported", stamp: bool = True) -> ModelInfo:
         """Copy a model file into the project after checking it is one (manifest and weights).
@@ -635,7 +635,7 @@ class Project:
             if stamp or not usable:
                 target = self.new_model_path(stem if usable else "imported")
             else:
-                target = free_path(self.models_dir / f"{stem}{MODEL_SUFFIX}")
+                target = free_path(self.models_dir / f"{stem}{MODEL_SUFFIX}", any_case=True)
             with source.open("rb") as src, atomic_write(target) as out:
                 shutil.copyfileobj(src, out)
         return self._model_info(target)
