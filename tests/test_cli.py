@@ -407,6 +407,12 @@ def test_evaluate_and_compare_a_project_on_its_test_set(tmp_path: Path, model: P
         run("compare", model, model, project.root).stdout
     both = json.loads(run("compare", model, model, project.root, "--json").stdout)
     assert [m["split_recordings"] for m in both["models"]] == [["bass/take_nohash_001.wav"]] * 2
+    # a class renamed since the model was trained is scored under its new name
+    project.rename_class("bass", to="electric bass")
+    renamed = json.loads(run("evaluate", model, project.root, "--json").stdout)
+    assert renamed["confusion"]["labels"] == ["background", "electric bass", "drums"]
+    assert renamed["confusion"]["matrix"] == json.loads(run("compare", model, model, project.root, "--json").stdout)[
+        "models"][0]["confusion"]["matrix"]
 
 
 def test_evaluate_refuses_classes_the_model_does_not_know(tmp_path: Path, model: Path,

@@ -496,6 +496,31 @@ def test_a_project_is_scored_on_its_test_set(trained_classifier: Classifier, sma
     assert EvaluationReport.from_dict(report.to_dict()).split_recordings == report.split_recordings
 
 
+def test_classes_renamed_since_training_are_scored_under_their_names_now(trained_classifier: Classifier,
+                                                                         small_testset: Path, tmp_path: Path) -> None:
+    project = Project.create(tmp_path / "band")
+    for label in LABELS:
+        if label != "background":
+            project.add_class(label)
+        folder = small_testset / ("_background_noise_" if label == "background" else label)
+        shutil.copytree(folder, project.test_dir / project.class_dir(label).name)
+    before = evaluate(trained_classifier, project.root)
+    project.rename_class("bass", to="electric bass")
+    after = evaluate(trained_classifier, project.root)
+    assert after.labels == ["background", "electric bass", "drums"] and after.confusion == before.confusion
+    both = compare(trained_classifier, trained_classifier, project.root)
+    assert both.a.labels == after.labels and both.b.confusion == before.confusion
+    with pytest.raises(DatasetError, match="does not know: 'electric bass'"):
+        evaluate(trained_classifier, project.test_dir)  # not a project: no renames to follow
+    # drums deleted, then bass's class renamed to "drums": the clips under "drums" are the old bass
+    # clips, scored as the model's bass; the model's own drums class is gone
+    project.delete_class("drums")
+    project.rename_class("electric bass", to="drums")
+    third = evaluate(trained_classifier, project.root)
+    assert third.labels == ["background", "drums", "drums (deleted)"]
+    assert third.confusion[:2] == before.confusion[:2] and sum(third.confusion[2]) == 0
+
+
 def test_a_class_the_test_set_does_not_hold_shows_no_made_up_figures() -> None:
     """Only bass clips: drums' recall and F1 mean nothing, and so does background's precision when
     nothing was called background. A 0 % there would read as a failure that did not happen."""

@@ -225,9 +225,10 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
 def evaluate(model: Path, test_dir: Path, as_json: bool, clip_s: float | None, clip_hop_s: float | None) -> None:
     """Score MODEL on TEST_DIR (a folder per class, a zip, or a project: its test set)."""
     from .classifier import load
+    from .evaluate import as_named_now
     from .evaluate import evaluate as run_eval
 
-    clf = load(model)
+    clf = as_named_now(load(model), test_dir)  # a project's classes renamed since training: their names now
     report = run_eval(clf, _load_set(test_dir, sample_rate=clf.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s,
                                      test=True))
     if as_json:

@@ -8,6 +8,7 @@ weight on the louder windows (see :func:`earmark.classifier.window_weights`).
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import time
@@ -25,8 +26,8 @@ from .modelfile import SAME_AUDIO, SAME_AUDIO_IN_CLASS, SPLIT_IN_TIME
 from .naming import quoted, quoted_list
 from .project import TEST_DIR, Project, is_project_folder, set_folder
 
-__all__ = ["Comparison", "EvaluationReport", "evaluate", "compare", "finite", "report_from_probabilities",
-           "training_warnings"]
+__all__ = ["Comparison", "EvaluationReport", "as_named_now", "evaluate", "compare", "finite",
+           "report_from_probabilities", "training_warnings"]
 
 
 def finite(obj: Any) -> Any:
@@ -284,14 +285,57 @@ def _as_model_labels(dataset: Dataset, labels: list[str]) -> Dataset:
     return replace(dataset, clips=[replace(c, label=renamed.get(c.label, c.label)) for c in dataset.clips])
 
 
+def as_named_now(clf: Classifier, where: Project | str | os.PathLike[str] | Dataset) -> Classifier:
+    """``clf`` with its classes under the names the project ``where`` (a :class:`Project`, or a
+    project folder) gives them now: a class renamed since the model was trained (``bass`` →
+    ``electric bass``) is scored under its new name, so a rename does not stop an older model
+    being scored on the project's test set. A class of the model that the project has deleted,
+    and whose name another class was then renamed to, is shown as ``NAME (deleted)``: the clips
+    now under that name are the other class's. ``clf`` itself when ``where`` is no project or no
+    name changed.
+
+    Raises
+    ------
+    DatasetError
+        If the names no longer say which class is which (two of the model's classes would be one).
+    """
+    if not isinstance(where, Project):
+        if isinstance(where, Dataset) or not is_project_folder(Path(where)):
+            return clf
+        where = Project.open(Path(where))
+    names = where.class_names()
+    renames = where.where_now("renamed_classes")
+    moved = {label: renames[label] for label in clf.labels if label not in names and renames.get(label) in names}
+    taken = {new.casefold() for new in moved.values()}
+    now = [moved[label] if label in moved else _deleted_name(label, names) if label.casefold() in taken else label
+           for label in clf.labels]  # a label in ``taken``: its class was deleted, and another renamed to its name
+    if now == clf.labels:
+        return clf
+    if len({n.casefold() for n in now}) < len(now):
+        raise DatasetError(f"the classes of project {quoted(where.name)} were renamed since the model was trained "
+                           f"so that its classes {quoted_list(clf.labels)} no longer say which is which; "
+                           "train a new model")
+    background = clf.manifest.background_label
+    return Classifier(clf.model, replace(clf.manifest, labels=now, background_label=(
+        None if background is None else now[clf.labels.index(background)])))
+
+
+def _deleted_name(label: str, names: list[str]) -> str:
+    """``label (deleted)`` (``label (deleted 2)`` …): a name for a model's class the project no longer has."""
+    return next(name for k in itertools.count(1)
+                if (name := f"{label} (deleted{'' if k == 1 else f' {k}'})") not in names)
+
+
 def evaluate(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> EvaluationReport:
     """Score ``clf`` on a folder-per-class test set (or zip, or loaded :class:`Dataset`, or a
-    project folder: its test set).
+    project folder: its test set, with the model's classes under the names the project gives them
+    now, see :func:`as_named_now`).
 
     The report names the test clips that are audio ``clf`` was trained on (``seen_in_training``),
     and, for a project's test set, those cut from a recording that the training samples hold clips
     of (``split_recordings``), and warns about them: their scores say little about new recordings.
     """
+    clf = as_named_now(clf, data)
     dataset = _load_test_set(clf, data)
     started = time.perf_counter()
     probs = clf.predict_clips([c.samples for c in dataset.clips])
@@ -371,6 +415,7 @@ def compare(a: Classifier, b: Classifier, data: str | os.PathLike[str] | Dataset
     A loaded :class:`Dataset` is resampled from its own clips to each model's rate, so neither
     model hears audio resampled twice.
     """
+    a, b = as_named_now(a, data), as_named_now(b, data)
     data_a = _load_test_set(a, data, name=model_a)
     shared = not isinstance(data, Dataset) and a.sample_rate == b.sample_rate
     data_b = _load_test_set(b, data_a if shared else data, name=model_b)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter
@@ -11,8 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from ...classifier import Classifier
 from ...dataset import CLIP_S, Dataset, load_dataset
-from ...errors import ParameterError
-from ...evaluate import evaluate
+from ...errors import DatasetError, ParameterError
+from ...evaluate import as_named_now, evaluate
 from ...naming import quoted_list
 from ...project import Project
 from ..deps import ProjectDep, StudioDep
@@ -43,8 +42,12 @@ def _score(project: Project, models: dict[str, Classifier]) -> dict[str, Any]:
     folder = project.check_test_set()  # empty, or a folder in test/ that is no class's: says what to do
     loaded: dict[int, Dataset] = {}  # decoded once per sample rate
     results: list[dict[str, Any]] = []
-    for model_id, clf in models.items():
-        clf = _as_named_now(project, clf)
+    for model_id, trained in models.items():
+        try:
+            clf = as_named_now(trained, project)
+        except DatasetError as exc:
+            results.append({"model": model_id, "error": f"{model_id} cannot be scored on this test set: {exc}"})
+            continue
         if clf.sample_rate not in loaded:
             loaded[clf.sample_rate] = load_dataset(folder, sample_rate=clf.sample_rate)
         dataset = loaded[clf.sample_rate]
@@ -61,17 +64,6 @@ def _score(project: Project, models: dict[str, Classifier]) -> dict[str, Any]:
     first = next(iter(loaded.values()))
     return {"n_clips": len(first.clips), "skipped": [{"path": s.path, "reason": s.reason} for s in first.skipped],
             "models": results}
-
-
-def _as_named_now(project: Project, clf: Classifier) -> Classifier:
-    """``clf`` with its classes under the names the project gives them now (renamed since it was
-    trained), so that a rename does not stop an older model being scored on the test set."""
-    names = project.class_names_now(clf.labels)
-    if names == clf.labels:
-        return clf
-    background = clf.manifest.background_label
-    return Classifier(clf.model, replace(clf.manifest, labels=names, background_label=(
-        None if background is None else names[clf.labels.index(background)])))
 
 
 def _where(project: Project, name: str) -> dict[str, Any]:

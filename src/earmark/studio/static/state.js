@@ -29,8 +29,10 @@ export function emit(event, ...args) {
 
 /** Reload the current project from the server and tell every screen ("project"). */
 export async function reloadProject() {
-  if (!state.projectId) return null;
-  const project = await api.project(state.projectId);
+  const id = state.projectId;
+  if (!id) return null;
+  const project = await api.project(id);
+  if (state.projectId !== id) return null; // another project was opened while this one was fetched
   setProject(project);
   return project;
 }
