@@ -201,6 +201,27 @@ def test_a_class_that_is_one_sound_copied_is_refused_with_what_to_add(tmp_path: 
     assert load_dataset(tmp_path, sample_rate=SR).check_trainable() is None  # 5 sounds, one of them twice
 
 
+def test_a_class_of_one_long_recording_of_a_repeating_sound_is_not_copies(tmp_path: Path) -> None:
+    """A metronome recorded for 40 s is cut into 4 s clips that are all alike: they are moments of one
+    recording, not copies of a file, and the class trains; six copies of one short file are still refused."""
+    t = np.arange(SR) / SR
+    beat = 0.5 * np.sin(2 * np.pi * 1500 * t) * np.exp(-t * 40)  # a tick a second
+    rng = np.random.default_rng(5)
+    for label, audio in (("metronome", np.tile(beat, 40)), ("background", 0.05 * rng.standard_normal(40 * SR))):
+        (tmp_path / label).mkdir()
+        sf.write(tmp_path / label / f"{label}.wav", audio.astype(np.float32), SR, subtype="PCM_16")
+    ds = load_dataset(tmp_path, sample_rate=SR)
+    ticks = [c for c in ds.clips if c.label == "metronome"]
+    assert len(ticks) >= 5 and len({c.fingerprint for c in ticks}) == 1  # every clip the same sound
+    assert ds.check_trainable() is None
+    (tmp_path / "metronome" / "metronome-2.wav").write_bytes((tmp_path / "metronome" / "metronome.wav").read_bytes())
+    assert load_dataset(tmp_path, sample_rate=SR).check_trainable() is None  # a copy of it adds nothing, takes nothing
+    for i in range(6):
+        write_tone(tmp_path / "clap" / f"clap{'' if i == 0 else f'-{i}'}.wav", freq_hz=880.0)
+    with pytest.raises(DatasetError, match=r"^class 'clap' is one sound copied 6 times; add at least 5 different"):
+        load_dataset(tmp_path, sample_rate=SR).check_trainable()
+
+
 def test_a_take_joined_by_a_copy_stays_on_one_side_in_every_class() -> None:
     """Class a holds a copy of one sound in takes spk1 and spk2, which classes b and c hold clips of:
     the copy joins the two takes in every class, so each take (and the copy) is on one side everywhere,

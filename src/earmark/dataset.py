@@ -224,12 +224,19 @@ class Dataset:
 
     def _check_not_copies(self, counts: dict[str, int]) -> None:
         """Refuse a class whose clips reach the minimum only with copies of one sound (a file added
-        several times): the copies teach nothing new, and validation cannot hold one out honestly."""
-        sounds: dict[str, set[object]] = defaultdict(set)
+        several times): the copies teach nothing new, and validation cannot hold one out honestly.
+
+        A copy is the same sound in another recording (:func:`take_key`): clips of one recording that
+        are alike (a steady tone, a metronome, a loop cut into clips) are different moments of it."""
+        repeats: dict[tuple[str, object], Counter[str]] = defaultdict(Counter)
         for k, clip in enumerate(self.clips):
-            sounds[clip.label].add(clip.fingerprint or k)  # a near-silent clip has no fingerprint: its own
+            # a near-silent clip has no fingerprint: it is its own sound
+            repeats[(clip.label, clip.fingerprint or k)][take_key(clip)] += 1
+        sounds: Counter[str] = Counter()
+        for (label, _), in_takes in repeats.items():
+            sounds[label] += max(in_takes.values())  # copies in other recordings add nothing
         for label, n in counts.items():
-            if (distinct := len(sounds[label])) >= MIN_CLIPS_PER_CLASS:
+            if (distinct := sounds[label]) >= MIN_CLIPS_PER_CLASS:
                 continue
             what = f"is one sound copied {n} times" if distinct == 1 else \
                 f"has {n} clips but only {distinct} different sounds (the rest are copies of them)"
