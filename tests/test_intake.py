@@ -205,13 +205,17 @@ def test_a_folder_of_classes_added_to_one_class_is_refused_before_anything_lands
         for name, path in notes.items():
             zf.write(path, f"sounds/{name}")
     with pytest.raises(DatasetError, match=r"^sounds\.zip holds a folder per class \(background/, bass/, drums/\): "
-                                           r"added to class 'con', every file would become 'con'\. To add them to "
+                                           r"added to class 'con', every file would become 'con'\. To add them all "
+                                           r"to 'con', unzip it and drop each subfolder onto it; to add them to "
                                            r"this project, upload each class's folder onto its class; to make a "
-                                           r"new project of them, open it with “Import zip” at the top"):
+                                           r"new project of them, open it with “Import zip” at the top of the "
+                                           r"studio$"):
         add_files(project, "con", [("sounds.zip", archive)])
     picked = [(f"dupset/{name}", path) for name, path in notes.items()]  # "Choose a folder": the folder's name first
-    with pytest.raises(DatasetError, match=r"^these files are a folder per class \(background/, bass/, drums/\).* "
-                                           r"new project of them, zip the folder and open it with “Import zip”"):
+    with pytest.raises(DatasetError, match=r"^these files are a folder per class \(background/, bass/, drums/\): "
+                                           r"added to class 'con', every file would become 'con'\. To add them all "
+                                           r"to 'con', drop each subfolder onto it; .* new project of them, zip the "
+                                           r"folder and open it with “Import zip”"):
         add_files(project, "con", picked, test=True)
     dropped = [(name, path) for name, path in notes.items() if not name.startswith("background")]  # two dropped
     with pytest.raises(DatasetError, match=r"\(bass/, drums/\): added to class 'con'"):
@@ -243,6 +247,24 @@ def test_a_new_projects_folder_of_classes_is_refused(tmp_path: Path, target: str
     with pytest.raises(DatasetError, match=refused):
         add_files(project, target, [(name, a) for name in names])
     assert all(project.samples(c) == [] for c in project.class_names())
+
+
+def test_a_refused_folder_of_classes_says_how_to_add_it_all_to_the_class(tmp_path: Path) -> None:
+    """``recordings/bass/`` beside ``recordings/bass_old/`` dropped onto bass looks like two classes: the
+    message also says how to add them all to bass anyway, and doing so works; names are quoted as written."""
+    project = Project.create(tmp_path / "new")
+    project.add_class("bass")
+    project.add_class("d'n'b")
+    a, b = tone(tmp_path / "a.wav", 0.5), tone(tmp_path / "b.wav", 0.5, freq=220.0)
+    with pytest.raises(DatasetError, match=r"^these files are a folder per class \(bass/, bass_old/\): added to "
+                                           r"class 'bass', every file would become 'bass'\. To add them all to "
+                                           r"'bass', drop each subfolder onto it; to add them to this project"):
+        add_files(project, "bass", [("recordings/bass/a.wav", a), ("recordings/bass_old/b.wav", b)])
+    assert len(add_files(project, "bass", [("bass/a.wav", a)]).added) == 1
+    assert len(add_files(project, "bass", [("bass_old/b.wav", b)]).added) == 1
+    with pytest.raises(DatasetError, match=r"added to class 'd'n'b', every file would become 'd'n'b'\. To add "
+                                           r"them all to 'd'n'b', drop each subfolder onto it; "):
+        add_files(project, "d'n'b", [("x/d'n'b/a.wav", a), ("x/chill/b.wav", b)])
 
 
 def test_a_class_own_folder_holds_its_parts_whatever_their_names(project: Project, tmp_path: Path) -> None:

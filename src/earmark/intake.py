@@ -39,7 +39,7 @@ from .dataset import (
     recording_of,
 )
 from .errors import AudioDecodeError, DatasetError, EarmarkError, LimitError, ParameterError
-from .naming import NAMING, clean_name, free_path, quoted_list
+from .naming import NAMING, clean_name, free_path, quoted, quoted_list
 from .playable import browsers_play, playable_copy
 from .project import PROJECT_FILE, TEST_DIR, Project, SampleInfo, is_project_folder
 
@@ -183,10 +183,12 @@ def _refuse_classes(project: Project, class_name: str, entries: list[tuple[str, 
         missing = [f for f in folders if f.casefold() not in known and not is_background_name(f)]
         first = f" (make {'class' if len(missing) == 1 else 'classes'} {quoted_list(missing)} first)" if missing else ""
         new = "open it with “Import zip”" if zip_name else "zip the folder and open it with “Import zip”"
+        each = "unzip it and drop each subfolder onto it" if zip_name else "drop each subfolder onto it"
+        target = quoted(class_name)
         raise DatasetError(
-            f"{what} a folder per class ({listed}): added to class {class_name!r}, every file would become "
-            f"{class_name!r}. To add them to this project, upload each class's folder onto its class{first}; "
-            f"to make a new project of them, {new} at the top of the studio")
+            f"{what} a folder per class ({listed}): added to class {target}, every file would become "
+            f"{target}. To add them all to {target}, {each}; to add them to this project, upload each "
+            f"class's folder onto its class{first}; to make a new project of them, {new} at the top of the studio")
 
 
 def _are_classes(project: Project, class_name: str, folders: list[str], *, root: str | None) -> bool:
