@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from fastapi.testclient import TestClient
 from conftest import aac_in_caf, alac, make_client, wav_bytes
 from earmark.audio import load_audio
 from earmark.project import Project
-from earmark.studio.routes.samples import prune_cache
+from earmark.studio.routes.samples import IN_USE_S, prune_cache
 
 SR = 22050
 DATA = Path(__file__).parent / "data" / "audio"
@@ -138,3 +139,38 @@ def test_the_cache_keeps_its_limits_on_files_and_bytes(tmp_path: Path) -> None:
     fill([10, 10, 10, 10, 500])
     prune_cache(tmp_path, keep=10, max_bytes=200)
     assert left() == ["4.bin"]
+
+
+def test_the_cache_never_prunes_a_file_used_in_the_last_minute(tmp_path: Path) -> None:
+    """A burst of new copies: one returned to a request a moment ago, and not yet sent (a FileResponse
+    opens its file later), stays however far over its limits the folder is; older ones go."""
+    now = time.time()
+    for n, age_s in enumerate([3 * IN_USE_S, 2 * IN_USE_S, IN_USE_S / 2, IN_USE_S / 4, 1.0]):
+        (tmp_path / f"{n}.bin").write_bytes(bytes(100))
+        os.utime(tmp_path / f"{n}.bin", (now - age_s, now - age_s))
+    prune_cache(tmp_path, keep=1, max_bytes=100, in_use_s=IN_USE_S)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2.bin", "3.bin", "4.bin"]
+    old = now - 2 * IN_USE_S
+    os.utime(tmp_path / "2.bin", (old, old))  # its minute is up
+    prune_cache(tmp_path, keep=1, max_bytes=100, in_use_s=IN_USE_S)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["3.bin", "4.bin"]
+
+
+def test_playable_copies_sent_in_a_burst_all_stay_for_a_minute(studio: tuple[TestClient, Project],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over the cache's limit, a copy just returned to one request is not deleted by the next one's
+    pruning before it is sent; once its minute is up, it goes."""
+    client, project = studio
+    monkeypatch.setattr("earmark.studio.routes.samples.PLAYABLE_CACHE_FILES", 1)
+    for seed in range(3):
+        ints = np.random.default_rng(seed).integers(-(2**15), 2**15, size=(SR // 4,))
+        sf.write(project.class_dir("bass") / f"old{seed}.aiff", ints.astype(np.int16), SR, subtype="PCM_16")
+    for seed in range(3):
+        assert client.get(f"{BASE}/samples/bass/old{seed}.aiff/audio").status_code == 200
+    copies = sorted((project.cache_dir / "playable").iterdir())
+    assert len(copies) == 3
+    for copy in copies:
+        os.utime(copy, ns=(10**18, 10**18))  # as if last played long ago
+    (project.class_dir("bass") / "old0.aiff").touch()  # a new version: a new copy, and a pruning
+    assert client.get(f"{BASE}/samples/bass/old0.aiff/audio").status_code == 200
+    assert len(list((project.cache_dir / "playable").iterdir())) == 1

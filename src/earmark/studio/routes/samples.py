@@ -8,6 +8,7 @@ import functools
 import hashlib
 import mimetypes
 import os
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -64,15 +65,27 @@ def _playable_copy(project: Project, path: Path, stat: os.stat_result) -> Path:
     key = hashlib.sha1(f"{path}|{stat.st_mtime_ns}|{stat.st_size}".encode()).hexdigest()
     folder = project.cache_dir / "playable"
     for kept in (folder / f"{key}{suffix}" for suffix in _PLAYABLE_SUFFIXES):
-        if kept.exists():
-            with contextlib.suppress(OSError):
-                os.utime(kept)  # recently played: kept longest
+        if _touch(kept):
             return kept
+    # Two first requests for one sample may both make its copy: each writes it whole (atomic_write),
+    # so either file is right; rare enough not to lock for.
     made = playable_copy(path)
     copy = folder / f"{key}{made.suffix}"
     _write_cached(project, copy, made.data)
-    prune_cache(folder, keep=PLAYABLE_CACHE_FILES, max_bytes=PLAYABLE_CACHE_BYTES)
+    prune_cache(folder, keep=PLAYABLE_CACHE_FILES, max_bytes=PLAYABLE_CACHE_BYTES, in_use_s=IN_USE_S)
     return copy
+
+
+def _touch(cached: Path) -> bool:
+    """Mark a cached file used now, so that it is kept longest (and a playable copy is not pruned while
+    it is being sent: :data:`IN_USE_S`); False when there is no such file (not made yet, or pruned just now)."""
+    try:
+        os.utime(cached)
+    except FileNotFoundError:
+        return False
+    except OSError:  # there, but not ours to touch
+        return cached.is_file()
+    return True
 
 
 def _write_cached(project: Project, target: Path, data: bytes) -> None:
@@ -100,10 +113,7 @@ def sample_spectrogram(class_name: str, sample_id: str, project: ProjectDep, tes
     stat = path.stat()
     key = hashlib.sha1(f"{path}|{stat.st_mtime_ns}|{stat.st_size}|{start_s}|{end_s}".encode()).hexdigest()
     thumb = project.cache_dir / "thumbs" / f"{key}.png"
-    if thumb.exists():
-        with contextlib.suppress(OSError):
-            os.utime(thumb)  # recently shown: kept longest
-    else:
+    if not _touch(thumb):  # not drawn yet (or pruned just now)
         audio = load_audio(path, sample_rate=_THUMB_RATE)
         part = audio.samples[int(start_s * _THUMB_RATE): None if end_s is None else int(end_s * _THUMB_RATE)]
         if part.shape[-1] < _THUMB_RATE // 20:
@@ -114,10 +124,17 @@ def sample_spectrogram(class_name: str, sample_id: str, project: ProjectDep, tes
     return FileResponse(thumb, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
 
 
-def prune_cache(folder: Path, *, keep: int, max_bytes: int | None = None) -> None:
+#: A playable copy used (made or played) this recently is never pruned: a request may have returned it
+#: and not yet opened it (a FileResponse opens its file when it sends it).
+IN_USE_S = 60.0
+
+
+def prune_cache(folder: Path, *, keep: int, max_bytes: int | None = None, in_use_s: float = 0.0) -> None:
     """Delete all but the ``keep`` most recently used files in ``folder``, and, with ``max_bytes``, the
-    least recently used past that many bytes in all; the newest file always stays (it is the one just
-    made, about to be sent). A file another request deletes meanwhile is no matter: it is a cache."""
+    least recently used past that many bytes in all. The newest file always stays (the one just made,
+    about to be sent), and so does any used in the last ``in_use_s`` seconds (another request may be
+    about to send it): a burst can go over the limits for that long. A file another request deletes
+    meanwhile is no matter: it is a cache."""
     files: list[tuple[int, int, str]] = []
     with os.scandir(folder) as entries:
         for entry in entries:
@@ -133,7 +150,8 @@ def prune_cache(folder: Path, *, keep: int, max_bytes: int | None = None) -> Non
         total += size
         if n and (n >= keep or (max_bytes is not None and total > max_bytes)):
             with contextlib.suppress(OSError):
-                os.unlink(path)
+                if not in_use_s or time.time() - os.stat(path).st_mtime >= in_use_s:  # used since it was listed?
+                    os.unlink(path)
 
 
 @router.post("/{sample_id:path}/move")
