@@ -215,16 +215,20 @@ async function loadDetail() {
   }
 }
 
-/** options.trainingRunning(): whether a training run is drawing the charts now. */
-// The overall figure can hide a class the model mostly gets wrong (30 of 37 clips background):
-// name the worst class beside it when it is under half right.
+/** The overall figure can hide a class the model mostly gets wrong (30 of 37 clips background): the
+ * worst class, named beside it when it is under half right and the accuracy is at least 0.1 above the
+ * mean of the scored classes' recalls (the rule of EvaluationReport._uneven_warning in evaluate.py).
+ * A balanced set where every class is as poor says nothing here: the figure itself shows it. */
 function weakest(report) {
   const scored = Object.entries(report.per_class || {}).filter(([, r]) => r.support > 0 && r.recall != null);
   if (scored.length < 2) return "";
   const [label, r] = scored.reduce((a, b) => (b[1].recall < a[1].recall ? b : a));
-  return r.recall < 0.5 ? ` (but only ${pct(r.recall)} of ${displayName(label)})` : "";
+  const meanRecall = scored.reduce((sum, [, c]) => sum + c.recall, 0) / scored.length;
+  if (!(r.recall < 0.5) || !(Number(report.accuracy) - meanRecall >= 0.1)) return "";
+  return ` (but only ${pct(r.recall)} of ${displayName(label)})`;
 }
 
+/** options.trainingRunning(): whether a training run is drawing the charts now. */
 export function initHood(options = {}) {
   if (options.trainingRunning) trainingRunning = options.trainingRunning;
   bindModelSelect($("#hood-model"));
