@@ -267,8 +267,15 @@ def test_a_zip_of_an_exported_project_reads_its_training_samples(tmp_path: Path)
     assert sorted(c.source for c in held.clips) == ["background/heldbackground.wav", "bass/heldbass.wav"]
     for label in ("background", "bass"):
         (project.test_dir / label / f"held{label}.wav").unlink()
-    with pytest.raises(DatasetError, match="has no test set yet"):
+    # the project folder itself reads the same way
+    (project.test_dir / "background" / "again.wav").write_bytes(
+        (project.samples_dir / "background" / "background0.wav").read_bytes())
+    assert load_dataset(project.root, sample_rate=SR).labels == ["background", "bass"]
+    assert [c.source for c in load_dataset(project.root, sample_rate=SR, test=True).clips] == ["background/again.wav"]
+    (project.test_dir / "background" / "again.wav").unlink()
+    with pytest.raises(DatasetError, match="has no test set yet") as refused:
         load_dataset(project.export_zip(tmp_path / "empty.zip"), sample_rate=SR, test=True)
+    assert str(tmp_path / "empty.zip") in str(refused.value) and "earmark-zip-" not in str(refused.value)
 
 
 def test_a_zip_of_one_folder_and_a_readme_beside_it_is_unwrapped(small_dataset: Path, tmp_path: Path) -> None:

@@ -135,9 +135,8 @@ def _load_set(path: Path, *, sample_rate: int, clip_s: float | None, clip_hop_s:
               test: bool = False) -> Dataset:
     """Load a dataset (``test``: a project's test set), reporting skipped files on stderr as they are found."""
     from .dataset import load_dataset
-    from .project import set_folder
 
-    return load_dataset(set_folder(path, test=test), sample_rate=sample_rate, test=test,
+    return load_dataset(path, sample_rate=sample_rate, test=test,
                         clip_s=4.0 if clip_s is None else clip_s, clip_hop_s=clip_hop_s,
                         on_skip=lambda s: click.echo(f"skipped {s.path}: {s.reason}", err=True))
 

@@ -430,7 +430,7 @@ def cut_recording(
 
 
 def load_dataset(
-    path: str | Path,
+    path: str | os.PathLike[str],
     *,
     sample_rate: int,
     long_recording_s: float = LONG_RECORDING_S,
@@ -445,9 +445,9 @@ def load_dataset(
     ``on_skip``); the rest load. Recordings longer than ``long_recording_s`` are cut into
     ``clip_s`` clips every ``clip_hop_s`` (default: ``clip_s``, no overlap).
 
-    A zip of an earmark project (the studio's export: ``earmark-project.json``, ``samples/``,
-    ``test/``, ``models/``) reads as the project folder trains: its ``samples/`` classes, never
-    its test set; with ``test=True`` (evaluation) its test set instead, checked as
+    A project folder, or a zip of one (the studio's export: ``earmark-project.json``,
+    ``samples/``, ``test/``, ``models/``), reads as the project trains: its ``samples/`` classes,
+    never its test set; with ``test=True`` (evaluation) its test set instead, checked as
     :meth:`earmark.project.Project.check_test_set` checks a project's.
     """
     if not (math.isfinite(clip_s) and 0 < clip_s <= long_recording_s):
@@ -460,16 +460,20 @@ def load_dataset(
     if root.is_file() and root.suffix.lower() == ".zip":
         # Every clip is decoded into memory, so the extracted files are removed afterwards.
         with tempfile.TemporaryDirectory(prefix="earmark-zip-") as tmp:
-            folder = _set_of(extract_zip(root, Path(tmp)), test=test)
+            try:
+                folder = _set_of(extract_zip(root, Path(tmp)), test=test)
+            except DatasetError as exc:  # about the project in the zip: name the zip, not a folder gone soon
+                raise DatasetError(str(exc).replace(str(Path(tmp)), str(root))) from None
             return _read_folder(folder, root=root, sample_rate=sample_rate, long_recording_s=long_recording_s,
                                 clip_s=clip_s, clip_hop_s=hop_s, on_skip=on_skip)
-    return _read_folder(root, root=root, sample_rate=sample_rate, long_recording_s=long_recording_s,
+    folder = _set_of(root, test=test)
+    return _read_folder(folder, root=folder, sample_rate=sample_rate, long_recording_s=long_recording_s,
                         clip_s=clip_s, clip_hop_s=hop_s, on_skip=on_skip)
 
 
 def _set_of(folder: Path, *, test: bool) -> Path:
-    """The folder-per-class set an unpacked zip trains on (a project's ``samples/``) or, with
-    ``test``, is scored on (its ``test/``); any other folder as it is."""
+    """The folder-per-class set a folder (or an unpacked zip) trains on (a project's ``samples/``)
+    or, with ``test``, is scored on (its ``test/``); any other folder as it is."""
     from .project import set_folder  # project builds on this module: imported when used
 
     return set_folder(folder, test=test)

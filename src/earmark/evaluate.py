@@ -24,7 +24,7 @@ from .dataset import Dataset, Skipped, load_dataset
 from .errors import DatasetError, ParameterError
 from .modelfile import SAME_AUDIO, SAME_AUDIO_IN_CLASS, SPLIT_IN_TIME
 from .naming import quoted, quoted_list
-from .project import TEST_DIR, Project, is_project_folder, set_folder
+from .project import TEST_DIR, Project, is_project_folder
 
 __all__ = ["Comparison", "EvaluationReport", "as_named_now", "evaluate", "compare", "finite",
            "report_from_probabilities", "training_warnings"]
@@ -236,7 +236,7 @@ def _split_recordings(dataset: Dataset) -> list[str]:
 
 def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, name: str = "the model") -> Dataset:
     dataset = data if isinstance(data, Dataset) \
-        else load_dataset(set_folder(data, test=True), sample_rate=clf.sample_rate, test=True)
+        else load_dataset(data, sample_rate=clf.sample_rate, test=True)
     if dataset.sample_rate != clf.sample_rate:
         # A loaded set at another rate (e.g. shared by ``compare``): bring it to the rate the
         # model file asks for, as ``Classifier.predict`` does, instead of scoring it at the wrong speed.

@@ -253,14 +253,6 @@ class Project:
         meta[kind] = {k: v for k, v in known.items() if k != v}
         self._save_meta(meta)
 
-    def class_names_now(self, labels: list[str]) -> list[str]:
-        """A model's ``labels`` as this project calls those classes now: a class renamed since the
-        model was trained gets its new name (one that is no class any more is followed to where it
-        went, as :meth:`locate_sample` does). Unchanged when that would give two labels one name."""
-        renames = self.where_now("renamed_classes")
-        now = [renames.get(label, label) if not (self.samples_dir / label).is_dir() else label for label in labels]
-        return now if len({n.casefold() for n in now}) == len(now) else list(labels)
-
     def locate_sample(self, class_name: str, sample_id: str) -> tuple[str, str]:
         """Where sample ``class_name/sample_id`` (as a model's report names it) is now, following
         the classes renamed and the samples moved since; as given when it is there or gone."""

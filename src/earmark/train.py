@@ -32,7 +32,6 @@ from .examples import ExampleMaker, Pools, batches, feature_augment
 from .features import FeatureConfig, LogMel
 from .model import ARCHITECTURES, MAX_HEAD_HIDDEN, ArchSpec, SoundNet, build_model
 from .modelfile import SAME_AUDIO, SAME_AUDIO_IN_CLASS, SPLIT_IN_TIME, TRAIN_FINGERPRINTS, Manifest
-from .project import set_folder
 from .split import single_recording_classes, split_by_source
 
 __all__ = ["TrainSettings", "EpochRecord", "train", "warning_facts", "update_ema", "LEARNING_RATE",
@@ -275,7 +274,7 @@ def train(
 
 def _load_and_split(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
                     sample_rate: int) -> tuple[Dataset, list[Clip], list[Clip]]:
-    dataset = data if isinstance(data, Dataset) else load_dataset(set_folder(data), sample_rate=sample_rate)
+    dataset = data if isinstance(data, Dataset) else load_dataset(data, sample_rate=sample_rate)
     if dataset.sample_rate != sample_rate:
         raise DatasetError(f"the dataset was loaded at {dataset.sample_rate} Hz but training needs {sample_rate} Hz; "
                            f"load it with load_dataset(..., sample_rate={sample_rate})")
