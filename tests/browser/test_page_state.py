@@ -228,6 +228,14 @@ def test_a_class_an_upload_is_still_filling_says_so_and_fills_in(page: Page, stu
     before = len(asked)
     page.wait_for_timeout(2500)
     assert len(asked) > before, "the project is shown again while an upload fills a class"
+    # while the user types (here: a new class's name), the page is left alone, and what they typed stays
+    page.fill("#new-class-name", "guit")
+    typing = len(asked)
+    page.wait_for_timeout(2500)
+    assert len(asked) == typing and page.input_value("#new-class-name") == "guit"
+    page.locator("#class-title").click()  # done typing: it catches up
+    page.wait_for_timeout(2500)
+    assert len(asked) > typing and page.input_value("#new-class-name") == "guit"
     filling["on"] = False
     expect(page.locator("[data-testid=class-uploading]")).to_be_hidden(timeout=5000)
     settled = len(asked)

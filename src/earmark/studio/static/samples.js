@@ -250,10 +250,22 @@ function followUploads(project) {
   const filling = project.uploading || [];
   $("#class-uploading").hidden = !filling.includes(state.selectedClass);
   clearTimeout(uploadsTimer);
-  if (filling.length) {
-    const id = project.id;
-    uploadsTimer = setTimeout(() => { if (state.projectId === id) reloadProject().catch(() => {}); }, 2000);
+  if (filling.length) uploadsTimer = setTimeout(() => pollUploads(project.id), 2000);
+}
+
+/** One look at a project an upload is filling, unless the user is busy with the page: typing in a
+ *  field, or listening to a sample (a reload would redraw them). Those, a hidden tab (looked at
+ *  again, it catches up: app.js) and a failed fetch just wait for the next turn. */
+function pollUploads(id) {
+  if (state.projectId !== id) return;
+  const typing = (document.activeElement && document.activeElement.matches("input, textarea, select"))
+    || !$("#rename-class-form").hidden;
+  const listening = [...document.querySelectorAll("audio")].some((a) => !a.paused);
+  if (document.hidden || typing || listening) {
+    uploadsTimer = setTimeout(() => pollUploads(id), 2000);
+    return;
   }
+  reloadProject().catch(() => { uploadsTimer = setTimeout(() => pollUploads(id), 2000); });
 }
 
 export function initSamples() {

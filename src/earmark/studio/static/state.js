@@ -28,11 +28,15 @@ export function emit(event, ...args) {
 }
 
 /** Reload the current project from the server and tell every screen ("project"). */
+let reloads = 0;
+
 export async function reloadProject() {
   const id = state.projectId;
   if (!id) return null;
+  const mine = ++reloads;
   const project = await api.project(id);
-  if (state.projectId !== id) return null; // another project was opened while this one was fetched
+  // another project opened, or a later reload asked, while this one was fetched: its answer is older
+  if (state.projectId !== id || mine !== reloads) return null;
   setProject(project);
   return project;
 }
