@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import replace
@@ -15,7 +16,7 @@ from earmark.classifier import Classifier
 from earmark.dataset import Skipped, load_dataset
 from earmark.errors import DatasetError, ParameterError
 from earmark.evaluate import Comparison, EvaluationReport, compare, evaluate, report_from_probabilities
-from earmark.project import Project
+from earmark.project import PROJECT_FILE, RENAME_LOG, Project
 from earmark.train import TrainSettings, train
 
 LABELS = ["background", "bass", "drums"]
@@ -519,6 +520,31 @@ def test_classes_renamed_since_training_are_scored_under_their_names_now(trained
     third = evaluate(trained_classifier, project.root)
     assert third.labels == ["background", "drums", "drums (deleted)"]
     assert third.confusion[:2] == before.confusion[:2] and sum(third.confusion[2]) == 0
+
+
+def test_two_classes_that_swapped_names_are_scored_each_under_its_name_now(trained_classifier: Classifier,
+                                                                           small_testset: Path, tmp_path: Path) -> None:
+    """bass → tmp, drums → bass, tmp → drums: the project's map of names keeps only tmp → drums, so the
+    renames are followed from the project file's log, in order."""
+    project = Project.create(tmp_path / "band")
+    for label in LABELS:
+        if label != "background":
+            project.add_class(label)
+        folder = small_testset / ("_background_noise_" if label == "background" else label)
+        shutil.copytree(folder, project.test_dir / project.class_dir(label).name)
+    before = evaluate(trained_classifier, project.root)
+    project.rename_class("bass", to="tmp")
+    project.rename_class("drums", to="bass")
+    project.rename_class("tmp", to="drums")
+    assert project.where_now("renamed_classes") == {"tmp": "drums"}  # the map alone has lost the swap
+    swapped = evaluate(trained_classifier, project.root)
+    assert swapped.labels == ["background", "drums", "bass"]
+    assert swapped.confusion == before.confusion, "each class's clips scored as the model's own class"
+    # a project file from before the log was kept: the map alone cannot tell, and names stay as they are
+    meta = json.loads((project.root / PROJECT_FILE).read_text())
+    del meta[RENAME_LOG]
+    (project.root / PROJECT_FILE).write_text(json.dumps(meta))
+    assert evaluate(trained_classifier, project.root).labels == LABELS
 
 
 def test_a_class_the_test_set_does_not_hold_shows_no_made_up_figures() -> None:

@@ -304,11 +304,8 @@ def as_named_now(clf: Classifier, where: Project | str | os.PathLike[str] | Data
             return clf
         where = Project.open(Path(where))
     names = where.class_names()
-    renames = where.where_now("renamed_classes")
-    moved = {label: renames[label] for label in clf.labels if label not in names and renames.get(label) in names}
-    taken = {new.casefold() for new in moved.values()}
-    now = [moved[label] if label in moved else _deleted_name(label, names) if label.casefold() in taken else label
-           for label in clf.labels]  # a label in ``taken``: its class was deleted, and another renamed to its name
+    log = where.renames_since(clf.manifest.created)
+    now = _renamed_by_log(clf.labels, log, names) if log is not None else _renamed_by_map(clf.labels, where, names)
     if now == clf.labels:
         return clf
     if len({n.casefold() for n in now}) < len(now):
@@ -318,6 +315,29 @@ def as_named_now(clf: Classifier, where: Project | str | os.PathLike[str] | Data
     background = clf.manifest.background_label
     return Classifier(clf.model, replace(clf.manifest, labels=now, background_label=(
         None if background is None else now[clf.labels.index(background)])))
+
+
+def _renamed_by_log(labels: list[str], log: list[tuple[str, str]], names: list[str]) -> list[str]:
+    """``labels`` after the renames of ``log``, in order (a swap through a third name included). A
+    label whose name another class is renamed to had its own class deleted before: ``NAME (deleted)``."""
+    now, gone = list(labels), set()
+    for old, new in log:
+        renamed = [i for i, n in enumerate(now) if n == old and i not in gone]
+        if renamed:
+            gone |= {j for j, n in enumerate(now) if n.casefold() == new.casefold() and j not in renamed}
+            for i in renamed:
+                now[i] = new
+    return [_deleted_name(labels[i], names) if i in gone else n for i, n in enumerate(now)]
+
+
+def _renamed_by_map(labels: list[str], project: Project, names: list[str]) -> list[str]:
+    """``labels`` as a project file without a rename log says (each old name → its name now), for
+    projects made before the log was kept."""
+    renames = project.where_now("renamed_classes")
+    moved = {label: renames[label] for label in labels if label not in names and renames.get(label) in names}
+    taken = {new.casefold() for new in moved.values()}
+    return [moved[label] if label in moved else _deleted_name(label, names) if label.casefold() in taken else label
+            for label in labels]  # a label in ``taken``: its class was deleted, and another renamed to its name
 
 
 def _deleted_name(label: str, names: list[str]) -> str:

@@ -63,6 +63,9 @@ __all__ = ["PROJECT_FILE", "TEST_DIR", "ClassInfo", "ModelInfo", "Project", "Sam
            "set_folder"]
 
 PROJECT_FILE = "earmark-project.json"
+#: The project file's log of class renames (``[{"from", "to", "at"}]``), for models made before them.
+RENAME_LOG = "class_renames"
+_MAX_RENAMES = 1000
 _FORMAT = "earmark-project"
 BACKGROUND_DISPLAY = "Background Noise"
 _STAMPED = re.compile(r"-\d{8}-\d{6}(-\d+)?$")
@@ -251,7 +254,21 @@ class Project:
         known = {k: (new if v == old else v) for k, v in self.where_now(kind).items() if k != new}
         known[old] = new
         meta[kind] = {k: v for k, v in known.items() if k != v}
+        if kind == "renamed_classes":  # and in order, with when: a model follows the renames made since it
+            found = meta.get(RENAME_LOG)
+            log: list[Any] = found if isinstance(found, list) else []
+            meta[RENAME_LOG] = [*log, {"from": old, "to": new,
+                                       "at": datetime.now(UTC).isoformat(timespec="seconds")}][-_MAX_RENAMES:]
         self._save_meta(meta)
+
+    def renames_since(self, when: str) -> list[tuple[str, str]] | None:
+        """The class renames (``(old, new)``, in order) made at or after ``when`` (an ISO time, as a model
+        file's ``created``); ``None`` for a project whose file keeps no such log (made before it did)."""
+        log = self._meta().get(RENAME_LOG)
+        if not isinstance(log, list):
+            return None
+        return [(str(e["from"]), str(e["to"])) for e in log
+                if isinstance(e, dict) and {"from", "to", "at"} <= set(e) and str(e["at"]) >= when]
 
     def locate_sample(self, class_name: str, sample_id: str) -> tuple[str, str]:
         """Where sample ``class_name/sample_id`` (as a model's report names it) is now, following
