@@ -497,14 +497,20 @@ def test_a_project_is_scored_on_its_test_set(trained_classifier: Classifier, sma
     assert EvaluationReport.from_dict(report.to_dict()).split_recordings == report.split_recordings
 
 
-def test_classes_renamed_since_training_are_scored_under_their_names_now(trained_classifier: Classifier,
-                                                                         small_testset: Path, tmp_path: Path) -> None:
+def _band_with_a_test_set(tmp_path: Path, small_testset: Path) -> Project:
+    """A project with bass and drums classes whose test set is ``small_testset``."""
     project = Project.create(tmp_path / "band")
     for label in LABELS:
         if label != "background":
             project.add_class(label)
         folder = small_testset / ("_background_noise_" if label == "background" else label)
         shutil.copytree(folder, project.test_dir / project.class_dir(label).name)
+    return project
+
+
+def test_classes_renamed_since_training_are_scored_under_their_names_now(trained_classifier: Classifier,
+                                                                         small_testset: Path, tmp_path: Path) -> None:
+    project = _band_with_a_test_set(tmp_path, small_testset)
     before = evaluate(trained_classifier, project.root)
     project.rename_class("bass", to="electric bass")
     after = evaluate(trained_classifier, project.root)
@@ -526,12 +532,7 @@ def test_two_classes_that_swapped_names_are_scored_each_under_its_name_now(train
                                                                            small_testset: Path, tmp_path: Path) -> None:
     """bass → tmp, drums → bass, tmp → drums: the project's map of names keeps only tmp → drums, so the
     renames are followed from the project file's log, in order."""
-    project = Project.create(tmp_path / "band")
-    for label in LABELS:
-        if label != "background":
-            project.add_class(label)
-        folder = small_testset / ("_background_noise_" if label == "background" else label)
-        shutil.copytree(folder, project.test_dir / project.class_dir(label).name)
+    project = _band_with_a_test_set(tmp_path, small_testset)
     before = evaluate(trained_classifier, project.root)
     project.rename_class("bass", to="tmp")
     project.rename_class("drums", to="bass")
