@@ -477,9 +477,9 @@ def test_a_flac_whose_header_states_an_absurd_length_still_loads() -> None:
 
 def test_long_wav_reads_in_blocks_to_the_same_samples(tmp_path: Path) -> None:
     """A file longer than one read block comes out whole and in order, mono or not."""
-    import earmark.audio
+    import earmark.decode
 
-    y = np.random.default_rng(0).uniform(-0.5, 0.5, (3, earmark.audio._BLOCK_FRAMES + 12345)).astype(np.float32)
+    y = np.random.default_rng(0).uniform(-0.5, 0.5, (3, earmark.decode._BLOCK_FRAMES + 12345)).astype(np.float32)
     sf.write(tmp_path / "long.wav", y.T, 8000, subtype="FLOAT")
     np.testing.assert_array_equal(load_audio(tmp_path / "long.wav", mono=False).samples, y)
     np.testing.assert_allclose(load_audio(tmp_path / "long.wav").samples, y.mean(axis=0), atol=1e-6)
@@ -808,3 +808,17 @@ def test_is_number_is_the_one_test_of_numeric_settings(value: object, number: bo
 def test_a_sample_rate_too_big_for_a_float_is_refused_not_a_crash() -> None:
     with pytest.raises(ParameterError, match="must be 1000 to 768000 Hz"):
         check_sample_rate(10**400)  # the live socket takes the rate from a client's JSON
+
+
+def test_names_moved_out_of_audio_are_still_importable_from_it() -> None:
+    """Decoding lives in earmark.decode and waveform work in earmark.waveform; code that imports
+    them from earmark.audio (the library's own modules, users' scripts) keeps working."""
+    import earmark.audio
+    import earmark.decode
+    import earmark.waveform
+
+    for module in (earmark.waveform, earmark.decode):
+        for name in module.__all__:
+            if name not in ("decode", "source_name"):
+                assert getattr(earmark.audio, name) is getattr(module, name), name
+    assert earmark.audio._window_view is earmark.waveform._window_view  # earmark.classifier's import

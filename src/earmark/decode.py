@@ -1,0 +1,255 @@
+"""Decoding: audio files (a path, bytes or a binary file object) to float32 samples and their rate.
+
+Decoding goes through libsndfile (``soundfile``: WAV, RF64, W64, FLAC, OGG/Vorbis, Opus, MP3, AIFF)
+and falls back to FFmpeg (``av``, which ships its own FFmpeg) for everything else (M4A/AAC,
+WebM, …). A file cut short is found where its format says how long it is: a lossless one
+(WAV, AIFF, FLAC) is refused, since a fragment taken silently would be worse than none; a
+compressed one (MP3, M4A, WebM, Matroska, Ogg) is read as far as it goes, with an
+AudioWarning naming the file. :func:`earmark.audio.load_audio` is the way in.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import soundfile as sf
+
+from .errors import AudioDecodeError, ParameterError
+from .waveform import to_mono
+
+__all__ = ["AudioSource", "decode", "probe", "source_name"]
+
+AudioSource = str | os.PathLike[str] | BinaryIO | bytes | bytearray | memoryview
+
+
+def source_name(source: AudioSource) -> str:
+    """How messages name ``source``: its path, a file object's name, or ``<bytes>``."""
+    if isinstance(source, (str, os.PathLike)):
+        return str(source)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return "<bytes>"
+    return str(getattr(source, "name", "<file object>"))
+
+
+#: Most samples of codec padding (AAC/Vorbis end padding) trimmed from an FFmpeg decode
+#: that runs past the length the container states; a bigger excess is left alone.
+_MAX_CODEC_PADDING = 4096
+_BLOCK_FRAMES = 1 << 20  # a long file is read (and mixed to mono) this many frames at a time
+#: A FLAC header stating more than this is not believed either way (a header left unfinished, a
+#: stream that did not know its length): the audio it holds is what it holds.
+_MAX_TRUSTED_LENGTH_S = 24 * 3600.0
+_MAX_PREALLOCATED_FRAMES = 1 << 24  # a header's stated length is trusted this far (~6 min at 44.1 kHz), then grown
+
+
+class _DamagedAudioError(AudioDecodeError):
+    """Inside the decoders: audio that began to decode and then broke off."""
+
+
+class _NoSoundError(AudioDecodeError):
+    """Inside the decoders: a file FFmpeg reads (a video) that has no sound track at all."""
+
+
+def _cut_at_a_frame(stated: int, got: int, rate: int) -> bool:
+    """Whether a FLAC decoded to ``got`` samples though its header says ``stated``: a file cut at a
+    frame boundary decodes without an error, and used to load as a shorter recording without a word.
+    FLAC states its length exactly (0: unknown); past a day it is not believed."""
+    return 0 < stated <= _MAX_TRUSTED_LENGTH_S * rate and got < stated
+
+
+#: Bytes per sample of the PCM encodings whose WAV or AIFF data chunk can be checked against the file.
+_PCM_BYTES = {"PCM_S8": 1, "PCM_U8": 1, "ULAW": 1, "ALAW": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4,
+              "DOUBLE": 8}
+#: A data chunk stating this many bytes or more is a placeholder (a recorder or a pipe that did not
+#: know the length: ffmpeg writes ``0xFFFFFFFF``, sox ``0x7FFFF000`` in a WAV and ``0x7F000008`` in
+#: an AIFF, less a frame's worth), not a length.
+_PLACEHOLDER_BYTES = 0x7E000000
+#: A file this much shorter than its header says is taken as it is (a writer that counted a pad
+#: byte or a last frame it did not write), not refused as cut short.
+_SHORT_BY_AT_MOST_S = 0.01
+_STATED_CHUNK = re.compile(r"^\s*(?:data|SSND) : (\d+) \(should be (\d+)\)", re.MULTILINE)
+
+
+def _pcm_frames_stated(f: sf.SoundFile, got: int) -> int | None:
+    """The frames a WAV or AIFF file's data chunk says it holds, when that is more than the file
+    holds (``got`` decoded): the file was cut short (a copy or download broken off). ``None`` when
+    the chunk states no more than is there, or a placeholder, or libsndfile says nothing."""
+    size = _PCM_BYTES.get(f.subtype)
+    found = _STATED_CHUNK.search(f.extra_info) if size and f.format in ("WAV", "WAVEX", "AIFF") else None
+    if found is None:
+        return None
+    stated, there = int(found.group(1)), int(found.group(2))
+    missing = (stated - there) // (size * f.channels)
+    return got + missing if stated < _PLACEHOLDER_BYTES and missing > _SHORT_BY_AT_MOST_S * f.samplerate else None
+
+
+def _cut_short(stated: int, got: int, rate: int) -> _DamagedAudioError:
+    return _DamagedAudioError(f"it says it holds {stated / rate:.2f} s but ends after {got / rate:.2f} s")
+
+
+def _read_soundfile(data: BinaryIO | str, mono: bool) -> tuple[np.ndarray, int]:
+    """Decode with libsndfile, a block at a time, keeping only the frames each read returned: a
+    header may state more frames than the file holds (a cut-short MP3 or WAV) or absurdly many."""
+    with sf.SoundFile(data) as f:
+        rate, channels = int(f.samplerate), (1 if mono else f.channels)
+        out = np.empty((channels, min(max(f.frames, 0), _MAX_PREALLOCATED_FRAMES)), np.float32)
+        buffer = np.empty((_BLOCK_FRAMES, f.channels), np.float32)
+        filled = 0
+        while (block := f.read(_BLOCK_FRAMES, dtype="float32", always_2d=True, out=buffer)).shape[0]:
+            y = to_mono(block.T)[np.newaxis] if mono else block.T
+            if filled + y.shape[1] > out.shape[1]:  # longer than preallocated: grow geometrically
+                grown = np.empty((channels, max(filled + y.shape[1], 2 * out.shape[1])), np.float32)
+                grown[:, :filled] = out[:, :filled]
+                out = grown
+            out[:, filled : filled + y.shape[1]] = y
+            filled += y.shape[1]
+        if f.format == "FLAC" and _cut_at_a_frame(f.frames, filled, rate):
+            raise _cut_short(f.frames, filled, rate)
+        if (stated := _pcm_frames_stated(f, filled)) is not None:
+            raise _cut_short(stated, filled, rate)
+    return out[:, :filled], rate
+
+
+def _read_ffmpeg(data: BinaryIO | str, mono: bool) -> tuple[np.ndarray, int]:
+    """Decode with FFmpeg. Frames come out as packed float32 (PyAV's planar conversion crashes
+    on 8-channel audio), mixed to mono frame by frame when ``mono`` (a long multichannel file
+    never sits in memory at full width). A stream that breaks off after some audio decoded
+    (a truncated or damaged FLAC or M4A) is refused, saying how far it got: a fragment of the
+    recording, taken silently, would be worse than none."""
+    import av  # FFmpeg bindings; imported lazily, only for formats libsndfile lacks
+
+    with av.open(data, mode="r") as container:
+        if not container.streams.audio:
+            raise _NoSoundError("a video with no sound" if container.streams.video else "no sound track")
+        stream = container.streams.audio[0]
+        rate = int(stream.rate or stream.codec_context.sample_rate or 0)
+        chunks: list[np.ndarray] = []
+        layout = stream.codec_context.layout.name if stream.codec_context.layout else "mono"
+        resampler = av.AudioResampler(format="flt", layout=layout, rate=rate or None)
+
+        def keep(frames: list[Any]) -> None:
+            nonlocal rate
+            for out in frames:
+                channels = len(out.layout.channels)
+                y = out.to_ndarray().reshape(-1, channels).T  # packed: one row of interleaved samples
+                chunks.append(to_mono(y)[np.newaxis] if mono and channels > 1 else np.array(y, np.float32))
+                rate = out.sample_rate
+
+        try:
+            for frame in container.decode(stream):
+                keep(resampler.resample(frame))
+        except av.FFmpegError as exc:
+            if not chunks:
+                raise
+            heard = sum(c.shape[1] for c in chunks) / rate
+            reason = exc.strerror or exc
+            raise _DamagedAudioError(f"the decoder stopped after {heard:.2f} s of audio: {reason}") from exc
+        keep(resampler.resample(None))
+        stated = _stated_samples(stream, rate)
+        codec = stream.codec_context.name
+    if not chunks:
+        return np.zeros((1, 0), np.float32), max(rate, 1)
+    samples = np.concatenate(chunks, axis=1)
+    if codec == "flac" and stated is not None and _cut_at_a_frame(stated, samples.shape[1], rate):
+        raise _cut_short(stated, samples.shape[1], rate)
+    if stated is not None and 0 < samples.shape[1] - stated <= _MAX_CODEC_PADDING:
+        samples = samples[:, :stated]  # FFmpeg keeps AAC's end padding; the container knows
+    return samples, rate
+
+
+def _stated_samples(stream: Any, rate: int) -> int | None:
+    """The stream's length in samples as its container states it, or ``None``."""
+    if not stream.duration or not stream.time_base or rate <= 0:
+        return None
+    return round(float(stream.duration * stream.time_base) * rate)
+
+
+def decode(source: AudioSource, *, mono: bool = False) -> tuple[np.ndarray, int]:
+    name = source_name(source)
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.exists():
+            raise AudioDecodeError(f"{name}: no such file; check the path")
+        if path.is_dir():
+            raise AudioDecodeError(f"{name}: is a folder, not an audio file; give a file's path")
+        try:
+            with path.open("rb"):
+                empty = path.stat().st_size == 0
+        except OSError as exc:
+            raise AudioDecodeError(
+                f"{name}: cannot be read ({exc.strerror or exc}); check its permissions"
+            ) from exc
+        # Each decoder reads the file from disk as it needs it: a huge file that is not audio
+        # (a zip of zeros, unpacked) is refused from its first bytes, never loaded whole.
+        def opened() -> BinaryIO:
+            return path.open("rb")
+    else:
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            data = bytes(source)
+        else:
+            data = source.read()
+            if not isinstance(data, (bytes, bytearray)):
+                raise ParameterError(f"{name}: read text, not bytes; open the file with mode 'rb'")
+        empty = not data
+
+        def opened() -> BinaryIO:
+            return io.BytesIO(data)
+    if empty:
+        raise AudioDecodeError(f"{name}: the file is empty (0 bytes); record or export it again")
+    errors: list[str] = []
+    for reader in (_read_soundfile, _read_ffmpeg):
+        try:
+            with opened() as stream:
+                return reader(stream, mono)
+        except MemoryError as exc:
+            raise AudioDecodeError(
+                f"{name}: is too long to decode in this machine's memory ({exc}); "
+                "cut it into shorter recordings (e.g. ten minutes each) and try again"
+            ) from exc
+        except _NoSoundError as exc:
+            raise AudioDecodeError(f"{name}: holds no sound track ({exc}); give a recording that has sound") from exc
+        except _DamagedAudioError as exc:
+            raise AudioDecodeError(f"{name}: is damaged or cut short ({exc}); "
+                                   "copy or export it again from the original") from exc
+        except AudioDecodeError as exc:
+            errors.append(str(exc))
+        except Exception as exc:  # noqa: BLE001 - decoders raise many types; we report them
+            # FFmpeg's own words ("Invalid data found when processing input"), not its errno
+            reason = getattr(exc, "strerror", None)
+            errors.append(reason if isinstance(reason, str) and reason else f"{type(exc).__name__}: {exc}".strip())
+    raise AudioDecodeError(
+        f"{name}: could not be decoded as audio ({errors[-1][:160]}); "
+        "convert it to WAV, FLAC, OGG, MP3, M4A, WebM or AIFF and try again (if it is one already, it is "
+        "damaged: export it again from the original)"
+    )
+
+
+def probe(path: str | os.PathLike[str]) -> tuple[float, int]:
+    """Duration (s) and sample rate (Hz) of an audio file, from its header where it has one.
+
+    Returns ``(0.0, 0)`` for a file that cannot be read (listing a folder never fails on one
+    bad file; decoding it later says what is wrong).
+    """
+    try:
+        info = sf.info(str(path))
+        return float(info.frames) / float(info.samplerate), int(info.samplerate)
+    except (sf.LibsndfileError, RuntimeError, OSError):
+        pass
+    try:
+        import av
+
+        with av.open(str(path)) as container:
+            stream = container.streams.audio[0]
+            rate = int(stream.rate or stream.codec_context.sample_rate or 0)
+            if stream.duration is not None and stream.time_base is not None:
+                return float(stream.duration * stream.time_base), rate
+            if container.duration is not None:
+                return float(container.duration) / 1_000_000, rate
+            return 0.0, rate
+    except (OSError, IndexError, ValueError, av.error.FFmpegError):
+        return 0.0, 0
+
