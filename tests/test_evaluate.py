@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import zipfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -546,6 +547,31 @@ def test_two_classes_that_swapped_names_are_scored_each_under_its_name_now(train
     del meta[RENAME_LOG]
     (project.root / PROJECT_FILE).write_text(json.dumps(meta))
     assert evaluate(trained_classifier, project.root).labels == LABELS
+
+
+def test_a_projects_export_zip_is_scored_under_the_class_names_now(trained_classifier: Classifier,
+                                                                   small_testset: Path, tmp_path: Path) -> None:
+    """The export zip keeps the project file and its log: renames since training are followed as on
+    the project folder (a swap, which only the log can tell)."""
+    project = _band_with_a_test_set(tmp_path, small_testset)
+    before = evaluate(trained_classifier, project.root)
+    project.rename_class("bass", to="tmp")
+    project.rename_class("drums", to="bass")
+    project.rename_class("tmp", to="drums")
+    archive = project.export_zip(tmp_path / "band.zip")
+    swapped = evaluate(trained_classifier, archive)
+    assert swapped.labels == ["background", "drums", "bass"] and swapped.confusion == before.confusion
+    both = compare(trained_classifier, trained_classifier, str(archive))
+    assert both.a.labels == both.b.labels == swapped.labels and both.b.confusion == before.confusion
+    # the project file at the zip's top, not in a folder: the same
+    flat = tmp_path / "flat.zip"
+    with zipfile.ZipFile(archive) as source, zipfile.ZipFile(flat, "w") as target:
+        for member in source.infolist():
+            target.writestr(member.filename.removeprefix("band/"), source.read(member))
+    assert evaluate(trained_classifier, flat).confusion == before.confusion
+    # a zip of the test set alone is no project: its folders' names are taken as they are
+    alone = evaluate(trained_classifier, shutil.make_archive(str(tmp_path / "alone"), "zip", project.test_dir))
+    assert alone.labels == LABELS and alone.confusion != before.confusion
 
 
 def test_a_class_the_test_set_does_not_hold_shows_no_made_up_figures() -> None:

@@ -56,9 +56,11 @@ __all__ = [
     "is_background_name",
     "is_ignored_name",
     "load_dataset",
+    "member_parts",
     "recording_of",
     "scan_folder",
     "take_key",
+    "zip_root",
 ]
 
 #: The canonical label of the background-noise class, whatever its folder is called.
@@ -330,7 +332,7 @@ def _member_destination(path: Path, name: str, target: Path) -> Path:
         "folder); re-create the zip from the dataset folder"
     )
     posix = name.replace("\\", "/")
-    parts = [p for p in posix.split("/") if p not in ("", ".")]
+    parts = member_parts(name)
     if not parts or posix.startswith("/") or _DRIVE.match(posix) or ".." in parts:
         raise unsafe
     dest = target.joinpath(*parts)
@@ -387,15 +389,32 @@ def extract_zip(path: Path, target: Path, *, max_bytes: int | None = None) -> Pa
                 raise DatasetError(f"{path}: cannot unpack member {member.filename!r} to {target} "
                                    f"({exc.strerror or exc}); check there is free disk space, or unzip it yourself "
                                    "and give the folder") from exc
-    # A zip of one top folder ("my_sounds/bass/...") is unwrapped to that folder; loose
-    # non-audio files beside it (a README) do not stop that, loose audio does.
-    entries = [p for p in target.iterdir() if not _IGNORED.match(p.name)]
-    folders = [p for p in entries if p.is_dir()]
-    if len(folders) == 1 and not any(_is_audio(p) for p in entries if p.is_file()):
-        inner = [p for p in folders[0].iterdir() if p.is_dir() and not _IGNORED.match(p.name)]
-        if inner:
-            return folders[0]
-    return target
+    return target.joinpath(*zip_root([member.filename for member in members]))
+
+
+def member_parts(name: str) -> tuple[str, ...]:
+    """A zip member's name as the folders and file it unpacks to (``\\`` is a separator too)."""
+    return tuple(p for p in name.replace("\\", "/").split("/") if p not in ("", "."))
+
+
+def zip_root(names: list[str]) -> tuple[str, ...]:
+    """Where the dataset is in a zip of files ``names``: ``("my_sounds",)`` for a zip of one top
+    folder (``my_sounds/bass/...``), which :func:`extract_zip` unwraps, else ``()``. Loose
+    non-audio files beside that folder (a README) do not stop that, loose audio does."""
+    tops: dict[str, set[str]] = {}  # each top folder: the folders in it
+    loose_audio = False
+    for parts in map(member_parts, names):
+        if not parts or _IGNORED.match(parts[0]):
+            continue
+        if len(parts) == 1:
+            loose_audio |= _is_audio(Path(parts[0]))
+            continue
+        inner = tops.setdefault(parts[0], set())
+        if len(parts) > 2 and not _IGNORED.match(parts[1]):
+            inner.add(parts[1])
+    if len(tops) == 1 and not loose_audio and next(iter(tops.values())):
+        return (next(iter(tops)),)
+    return ()
 
 
 def recording_of(path: str) -> str:

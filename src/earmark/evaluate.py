@@ -8,7 +8,6 @@ weight on the louder windows (see :func:`earmark.classifier.window_weights`).
 
 from __future__ import annotations
 
-import itertools
 import math
 import os
 import time
@@ -25,6 +24,7 @@ from .errors import DatasetError, ParameterError
 from .modelfile import SAME_AUDIO, SAME_AUDIO_IN_CLASS, SPLIT_IN_TIME
 from .naming import quoted, quoted_list
 from .project import TEST_DIR, Project, is_project_folder
+from .projectfile import ClassHistory, zipped_history
 
 __all__ = ["Comparison", "EvaluationReport", "as_named_now", "evaluate", "compare", "finite",
            "report_from_probabilities", "training_warnings"]
@@ -286,64 +286,46 @@ def _as_model_labels(dataset: Dataset, labels: list[str]) -> Dataset:
 
 
 def as_named_now(clf: Classifier, where: Project | str | os.PathLike[str] | Dataset) -> Classifier:
-    """``clf`` with its classes under the names the project ``where`` (a :class:`Project`, or a
-    project folder) gives them now: a class renamed since the model was trained (``bass`` →
-    ``electric bass``) is scored under its new name, so a rename does not stop an older model
-    being scored on the project's test set. A class of the model that the project has deleted,
-    and whose name another class was then renamed to, is shown as ``NAME (deleted)``: the clips
-    now under that name are the other class's. ``clf`` itself when ``where`` is no project or no
-    name changed.
+    """``clf`` with its classes under the names the project ``where`` (a :class:`Project`, a
+    project folder, or a project's export zip) gives them now: a class renamed since the model was
+    trained (``bass`` → ``electric bass``) is scored under its new name, so a rename does not stop
+    an older model being scored on the project's test set. A class of the model that the project
+    has deleted, and whose name another class was then renamed to, is shown as ``NAME (deleted)``:
+    the clips now under that name are the other class's. ``clf`` itself when ``where`` is no
+    project or no name changed.
 
     Raises
     ------
     DatasetError
         If the names no longer say which class is which (two of the model's classes would be one).
     """
-    if not isinstance(where, Project):
-        if isinstance(where, Dataset) or not is_project_folder(Path(where)):
-            return clf
-        where = Project.open(Path(where))
-    names = where.class_names()
-    log = where.renames_since(clf.manifest.created)
-    now = _renamed_by_log(clf.labels, log, names) if log is not None else _renamed_by_map(clf.labels, where, names)
+    history = _class_history(where)
+    if history is None:
+        return clf
+    now = history.labels_now(clf.labels, since=clf.manifest.created)
     if now == clf.labels:
         return clf
     if len({n.casefold() for n in now}) < len(now):
-        raise DatasetError(f"the classes of project {quoted(where.name)} were renamed since the model was trained "
-                           f"so that its classes {quoted_list(clf.labels)} no longer say which is which; "
+        raise DatasetError(f"the classes of project {quoted(history.project)} were renamed since the model was "
+                           f"trained so that its classes {quoted_list(clf.labels)} no longer say which is which; "
                            "train a new model")
     background = clf.manifest.background_label
     return Classifier(clf.model, replace(clf.manifest, labels=now, background_label=(
         None if background is None else now[clf.labels.index(background)])))
 
 
-def _renamed_by_log(labels: list[str], log: list[tuple[str, str]], names: list[str]) -> list[str]:
-    """``labels`` after the renames of ``log``, in order (a swap through a third name included). A
-    label whose name another class is renamed to had its own class deleted before: ``NAME (deleted)``."""
-    now, gone = list(labels), set()
-    for old, new in log:
-        renamed = [i for i, n in enumerate(now) if n == old and i not in gone]
-        if renamed:
-            gone |= {j for j, n in enumerate(now) if n.casefold() == new.casefold() and j not in renamed}
-            for i in renamed:
-                now[i] = new
-    return [_deleted_name(labels[i], names) if i in gone else n for i, n in enumerate(now)]
-
-
-def _renamed_by_map(labels: list[str], project: Project, names: list[str]) -> list[str]:
-    """``labels`` as a project file without a rename log says (each old name → its name now), for
-    projects made before the log was kept."""
-    renames = project.where_now("renamed_classes")
-    moved = {label: renames[label] for label in labels if label not in names and renames.get(label) in names}
-    taken = {new.casefold() for new in moved.values()}
-    return [moved[label] if label in moved else _deleted_name(label, names) if label.casefold() in taken else label
-            for label in labels]  # a label in ``taken``: its class was deleted, and another renamed to its name
-
-
-def _deleted_name(label: str, names: list[str]) -> str:
-    """``label (deleted)`` (``label (deleted 2)`` …): a name for a model's class the project no longer has."""
-    return next(name for k in itertools.count(1)
-                if (name := f"{label} (deleted{'' if k == 1 else f' {k}'})") not in names)
+def _class_history(where: Project | str | os.PathLike[str] | Dataset) -> ClassHistory | None:
+    """The class history of the project ``where`` names (see :func:`as_named_now`), or ``None``."""
+    if isinstance(where, Project):
+        return where.class_history()
+    if isinstance(where, Dataset):
+        return None
+    path = Path(where)
+    if is_project_folder(path):
+        return Project.open(path).class_history()
+    if path.is_file() and path.suffix.lower() == ".zip":
+        return zipped_history(path)
+    return None
 
 
 def evaluate(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> EvaluationReport:

@@ -54,6 +54,7 @@ from .dataset import (
 from .errors import ConflictError, DatasetError, EarmarkError, ModelFileError, NotFoundError, ParameterError
 from .modelfile import read_manifest
 from .naming import NAMING, clean_name, free_path, is_clean_name, quoted, quoted_list, rename_folder
+from .projectfile import PROJECT_FILE, RENAME_LOG, ClassHistory, class_log
 from .trash import Restored, Trashed
 
 if TYPE_CHECKING:
@@ -62,9 +63,6 @@ if TYPE_CHECKING:
 __all__ = ["PROJECT_FILE", "TEST_DIR", "ClassInfo", "ModelInfo", "Project", "SampleInfo", "is_project_folder",
            "set_folder"]
 
-PROJECT_FILE = "earmark-project.json"
-#: The project file's log of class renames (``[{"from", "to", "at"}]``), for models made before them.
-RENAME_LOG = "class_renames"
 _MAX_RENAMES = 1000
 _FORMAT = "earmark-project"
 BACKGROUND_DISPLAY = "Background Noise"
@@ -264,11 +262,13 @@ class Project:
     def renames_since(self, when: str) -> list[tuple[str, str]] | None:
         """The class renames (``(old, new)``, in order) made at or after ``when`` (an ISO time, as a model
         file's ``created``); ``None`` for a project whose file keeps no such log (made before it did)."""
-        log = self._meta().get(RENAME_LOG)
-        if not isinstance(log, list):
-            return None
-        return [(str(e["from"]), str(e["to"])) for e in log
-                if isinstance(e, dict) and {"from", "to", "at"} <= set(e) and str(e["at"]) >= when]
+        log = class_log(self._meta())
+        return None if log is None else [(c.name, c.to) for c in log if c.at >= when]
+
+    def class_history(self) -> ClassHistory:
+        """What the project file says of the classes' past, with the classes now: a model's classes
+        under the names they have now (:meth:`~earmark.projectfile.ClassHistory.labels_now`)."""
+        return ClassHistory.of(self._meta(), project=self.name, classes=self.class_names())
 
     def locate_sample(self, class_name: str, sample_id: str) -> tuple[str, str]:
         """Where sample ``class_name/sample_id`` (as a model's report names it) is now, following
