@@ -5,7 +5,7 @@ and falls back to FFmpeg (``av``, which ships its own FFmpeg) for everything els
 WebM, …). A file cut short is found where its format says how long it is: a lossless one
 (WAV, AIFF, FLAC) is refused, since a fragment taken silently would be worse than none; a
 compressed one (MP3, M4A, WebM, Matroska, Ogg) is read as far as it goes, with an
-AudioWarning naming the file. :func:`earmark.audio.load_audio` is the way in.
+:class:`AudioWarning` naming the file. :func:`earmark.audio.load_audio` is the way in.
 """
 
 from __future__ import annotations
@@ -13,16 +13,20 @@ from __future__ import annotations
 import io
 import os
 import re
+import warnings
+from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
 import soundfile as sf
 
+from .containers import mp3_states_length, ogg_ends_whole, with_sizes_filled
 from .errors import AudioDecodeError, ParameterError
 from .waveform import to_mono
 
-__all__ = ["AudioSource", "decode", "probe", "source_name"]
+__all__ = ["AudioSource", "AudioWarning", "decode", "probe", "source_name"]
 
 AudioSource = str | os.PathLike[str] | BinaryIO | bytes | bytearray | memoryview
 
@@ -44,6 +48,17 @@ _BLOCK_FRAMES = 1 << 20  # a long file is read (and mixed to mono) this many fra
 #: stream that did not know its length): the audio it holds is what it holds.
 _MAX_TRUSTED_LENGTH_S = 24 * 3600.0
 _MAX_PREALLOCATED_FRAMES = 1 << 24  # a header's stated length is trusted this far (~6 min at 44.1 kHz), then grown
+
+
+class AudioWarning(UserWarning):
+    """Audio that loads, with something about it a person should know: a file that may be cut short."""
+
+
+class _Decoded(NamedTuple):
+    samples: np.ndarray
+    rate: int
+    #: How a compressed file falls short of its stated length, to follow "ends after 3.2 s"; ``None``: it does not.
+    short_of: str | None = None
 
 
 class _DamagedAudioError(AudioDecodeError):
@@ -71,105 +86,168 @@ _PLACEHOLDER_BYTES = 0x7E000000
 #: A file this much shorter than its header says is taken as it is (a writer that counted a pad
 #: byte or a last frame it did not write), not refused as cut short.
 _SHORT_BY_AT_MOST_S = 0.01
-_STATED_CHUNK = re.compile(r"^\s*(?:data|SSND) : (\d+) \(should be (\d+)\)", re.MULTILINE)
+#: A compressed file (MP3, M4A, WebM) this much shorter than its header says is taken as whole: a codec
+#: frame or an encoder's rounding, not a file cut short.
+_COMPRESSED_SHORT_BY_AT_MOST_S = 0.1
+#: How libsndfile says a header states more than the file holds: a WAV's or AIFF's data chunk, a W64's
+#: riff chunk (its data chunk is not checked), an RF64's frame count.
+_STATED_CHUNK = re.compile(r"^\s*(?:data|SSND|riff) : (\d+) \(should be (\d+)\)", re.MULTILINE)
+_STATED_DS64 = re.compile(r"frame count (\d+) does not match value from 'ds64' chunk of (\d+)")
 
 
 def _pcm_frames_stated(f: sf.SoundFile, got: int) -> int | None:
-    """The frames a WAV or AIFF file's data chunk says it holds, when that is more than the file
-    holds (``got`` decoded): the file was cut short (a copy or download broken off). ``None`` when
-    the chunk states no more than is there, or a placeholder, or libsndfile says nothing."""
+    """The frames a WAV, RF64, W64 or AIFF file's header says it holds, when that is more than the
+    file holds (``got`` decoded): the file was cut short (a copy or download broken off). ``None``
+    when the header states no more than is there, or a placeholder, or libsndfile says nothing."""
     size = _PCM_BYTES.get(f.subtype)
-    found = _STATED_CHUNK.search(f.extra_info) if size and f.format in ("WAV", "WAVEX", "AIFF") else None
-    if found is None:
+    if not size or f.format not in ("WAV", "WAVEX", "AIFF", "RF64", "W64"):
         return None
-    stated, there = int(found.group(1)), int(found.group(2))
-    missing = (stated - there) // (size * f.channels)
-    return got + missing if stated < _PLACEHOLDER_BYTES and missing > _SHORT_BY_AT_MOST_S * f.samplerate else None
+    if (ds64 := _STATED_DS64.search(f.extra_info)) is not None:  # RF64 states its frames
+        missing = int(ds64.group(2)) - int(ds64.group(1))
+    elif (found := _STATED_CHUNK.search(f.extra_info)) is not None:
+        stated, there = int(found.group(1)), int(found.group(2))
+        if stated >= _PLACEHOLDER_BYTES:
+            return None
+        missing = (stated - there) // (size * f.channels)
+    else:
+        return None
+    return got + missing if missing > _SHORT_BY_AT_MOST_S * f.samplerate else None
+
+
+def _promised(stated: int | None, got: int, rate: int) -> str | None:
+    """How a compressed file that decoded to ``got`` samples falls short of the ``stated`` its header
+    promises (to follow "ends after 3.2 s"), or ``None`` if it does not, or no more than
+    :data:`_COMPRESSED_SHORT_BY_AT_MOST_S`, or by more than a day (a header left unfinished)."""
+    if stated is None or stated > _MAX_TRUSTED_LENGTH_S * rate or stated - got <= _COMPRESSED_SHORT_BY_AT_MOST_S * rate:
+        return None
+    return f"of the {stated / rate:.1f} s its header promises"
 
 
 def _cut_short(stated: int, got: int, rate: int) -> _DamagedAudioError:
     return _DamagedAudioError(f"it says it holds {stated / rate:.2f} s but ends after {got / rate:.2f} s")
 
 
-def _read_soundfile(data: BinaryIO | str, mono: bool) -> tuple[np.ndarray, int]:
-    """Decode with libsndfile, a block at a time, keeping only the frames each read returned: a
+def _read_blocks(f: sf.SoundFile, mono: bool) -> np.ndarray:
+    """Every frame of ``f``, a block at a time, keeping only the frames each read returned: a
     header may state more frames than the file holds (a cut-short MP3 or WAV) or absurdly many."""
-    with sf.SoundFile(data) as f:
-        rate, channels = int(f.samplerate), (1 if mono else f.channels)
-        out = np.empty((channels, min(max(f.frames, 0), _MAX_PREALLOCATED_FRAMES)), np.float32)
-        buffer = np.empty((_BLOCK_FRAMES, f.channels), np.float32)
-        filled = 0
-        while (block := f.read(_BLOCK_FRAMES, dtype="float32", always_2d=True, out=buffer)).shape[0]:
-            y = to_mono(block.T)[np.newaxis] if mono else block.T
-            if filled + y.shape[1] > out.shape[1]:  # longer than preallocated: grow geometrically
-                grown = np.empty((channels, max(filled + y.shape[1], 2 * out.shape[1])), np.float32)
-                grown[:, :filled] = out[:, :filled]
-                out = grown
-            out[:, filled : filled + y.shape[1]] = y
-            filled += y.shape[1]
-        if f.format == "FLAC" and _cut_at_a_frame(f.frames, filled, rate):
-            raise _cut_short(f.frames, filled, rate)
-        if (stated := _pcm_frames_stated(f, filled)) is not None:
-            raise _cut_short(stated, filled, rate)
-    return out[:, :filled], rate
+    channels = 1 if mono else f.channels
+    out = np.empty((channels, min(max(f.frames, 0), _MAX_PREALLOCATED_FRAMES)), np.float32)
+    buffer = np.empty((_BLOCK_FRAMES, f.channels), np.float32)
+    filled = 0
+    while (block := f.read(_BLOCK_FRAMES, dtype="float32", always_2d=True, out=buffer)).shape[0]:
+        y = to_mono(block.T)[np.newaxis] if mono else block.T
+        if filled + y.shape[1] > out.shape[1]:  # longer than preallocated: grow geometrically
+            grown = np.empty((channels, max(filled + y.shape[1], 2 * out.shape[1])), np.float32)
+            grown[:, :filled] = out[:, :filled]
+            out = grown
+        out[:, filled : filled + y.shape[1]] = y
+        filled += y.shape[1]
+    return out[:, :filled]
 
 
-def _read_ffmpeg(data: BinaryIO | str, mono: bool) -> tuple[np.ndarray, int]:
-    """Decode with FFmpeg. Frames come out as packed float32 (PyAV's planar conversion crashes
-    on 8-channel audio), mixed to mono frame by frame when ``mono`` (a long multichannel file
-    never sits in memory at full width). A stream that breaks off after some audio decoded
-    (a truncated or damaged FLAC or M4A) is refused, saying how far it got: a fragment of the
-    recording, taken silently, would be worse than none."""
+def _read_soundfile(data: BinaryIO, mono: bool) -> _Decoded:
+    """Decode with libsndfile. A lossless file cut short is refused; an MP3 or Ogg file cut short
+    is read as far as it goes, and says so."""
+    with sf.SoundFile(with_sizes_filled(data)) as f:
+        samples = _read_blocks(f, mono)
+        rate, got, kind, frames = int(f.samplerate), samples.shape[1], f.format, f.frames
+        if kind == "FLAC" and _cut_at_a_frame(frames, got, rate):
+            raise _cut_short(frames, got, rate)
+        if (stated := _pcm_frames_stated(f, got)) is not None:
+            raise _cut_short(stated, got, rate)
+    short_of = None
+    if kind == "MP3" and mp3_states_length(data):
+        short_of = _promised(frames, got, rate)
+    elif kind == "OGG" and not ogg_ends_whole(data):
+        short_of = "without the end-of-stream mark an Ogg file closes with"
+    return _Decoded(samples, rate, short_of)
+
+
+def _collect(container: Any, stream: Any, *, mono: bool, end: int) -> tuple[list[np.ndarray], int, bool]:
+    """Decode ``stream`` with FFmpeg: its frames as packed float32 (PyAV's planar conversion crashes
+    on 8-channel audio), mixed to mono frame by frame when ``mono`` (a long multichannel file never
+    sits in memory at full width); the rate; and whether the last packet broke off with the file
+    (``end`` bytes long). A stream that breaks off inside, after some audio decoded (a damaged FLAC
+    or M4A), is refused, saying how far it got: a fragment of the recording, taken silently, would
+    be worse than none."""
     import av  # FFmpeg bindings; imported lazily, only for formats libsndfile lacks
 
+    rate = int(stream.rate or stream.codec_context.sample_rate or 0)
+    chunks: list[np.ndarray] = []
+    layout = stream.codec_context.layout.name if stream.codec_context.layout else "mono"
+    resampler = av.AudioResampler(format="flt", layout=layout, rate=rate or None)
+
+    def keep(frames: list[Any]) -> None:
+        nonlocal rate
+        for out in frames:
+            channels = len(out.layout.channels)
+            y = out.to_ndarray().reshape(-1, channels).T  # packed: one row of interleaved samples
+            chunks.append(to_mono(y)[np.newaxis] if mono and channels > 1 else np.array(y, np.float32))
+            rate = out.sample_rate
+
+    packet, broken_off = None, False
+    try:
+        for packet in container.demux(stream):
+            for frame in packet.decode():
+                keep(resampler.resample(frame))
+    except av.FFmpegError as exc:
+        if not chunks:
+            raise
+        if not (packet is not None and packet.is_corrupt and (packet.pos or 0) + packet.size >= end):
+            heard = sum(c.shape[1] for c in chunks) / rate
+            reason = exc.strerror or exc
+            raise _DamagedAudioError(f"the decoder stopped after {heard:.2f} s of audio: {reason}") from exc
+        broken_off = True  # the last packet, cut off with the file: what came before is whole
+    keep(resampler.resample(None))
+    return chunks, rate, broken_off
+
+
+def _read_ffmpeg(data: BinaryIO, mono: bool) -> _Decoded:
+    """Decode with FFmpeg (see :func:`_collect`). AAC's end padding, which FFmpeg keeps, is trimmed
+    to the length the container states; a file that ends short of it is read as far as it goes, and
+    says so (a FLAC is refused)."""
+    import av
+
+    end = data.seek(0, io.SEEK_END)
+    data.seek(0)
     with av.open(data, mode="r") as container:
         if not container.streams.audio:
             raise _NoSoundError("a video with no sound" if container.streams.video else "no sound track")
         stream = container.streams.audio[0]
-        rate = int(stream.rate or stream.codec_context.sample_rate or 0)
-        chunks: list[np.ndarray] = []
-        layout = stream.codec_context.layout.name if stream.codec_context.layout else "mono"
-        resampler = av.AudioResampler(format="flt", layout=layout, rate=rate or None)
-
-        def keep(frames: list[Any]) -> None:
-            nonlocal rate
-            for out in frames:
-                channels = len(out.layout.channels)
-                y = out.to_ndarray().reshape(-1, channels).T  # packed: one row of interleaved samples
-                chunks.append(to_mono(y)[np.newaxis] if mono and channels > 1 else np.array(y, np.float32))
-                rate = out.sample_rate
-
-        try:
-            for frame in container.decode(stream):
-                keep(resampler.resample(frame))
-        except av.FFmpegError as exc:
-            if not chunks:
-                raise
-            heard = sum(c.shape[1] for c in chunks) / rate
-            reason = exc.strerror or exc
-            raise _DamagedAudioError(f"the decoder stopped after {heard:.2f} s of audio: {reason}") from exc
-        keep(resampler.resample(None))
-        stated = _stated_samples(stream, rate)
+        chunks, rate, broken_off = _collect(container, stream, mono=mono, end=end)
+        stated = _stated_samples(stream.duration, stream.time_base, rate)
+        promised = stated
+        if promised is None and len(container.streams) == 1:  # a video's container lasts as long as its picture
+            promised = _stated_samples(container.duration, Fraction(1, av.time_base), rate)  # WebM states only this
         codec = stream.codec_context.name
     if not chunks:
-        return np.zeros((1, 0), np.float32), max(rate, 1)
+        return _Decoded(np.zeros((1, 0), np.float32), max(rate, 1))
     samples = np.concatenate(chunks, axis=1)
     if codec == "flac" and stated is not None and _cut_at_a_frame(stated, samples.shape[1], rate):
         raise _cut_short(stated, samples.shape[1], rate)
     if stated is not None and 0 < samples.shape[1] - stated <= _MAX_CODEC_PADDING:
         samples = samples[:, :stated]  # FFmpeg keeps AAC's end padding; the container knows
-    return samples, rate
+    short_of = _promised(promised, samples.shape[1], rate)
+    if short_of is None and broken_off:
+        short_of = "in a packet the file breaks off in"
+    return _Decoded(samples, rate, short_of)
 
 
-def _stated_samples(stream: Any, rate: int) -> int | None:
-    """The stream's length in samples as its container states it, or ``None``."""
-    if not stream.duration or not stream.time_base or rate <= 0:
+def _stated_samples(duration: int | None, time_base: Any, rate: int) -> int | None:
+    """A length a container states (``duration`` in ``time_base`` units) in samples, or ``None``."""
+    if not duration or not time_base or rate <= 0:
         return None
-    return round(float(stream.duration * stream.time_base) * rate)
+    return round(float(duration * time_base) * rate)
 
 
-def decode(source: AudioSource, *, mono: bool = False) -> tuple[np.ndarray, int]:
-    name = source_name(source)
+def _opener(source: AudioSource, name: str) -> Callable[[], BinaryIO]:
+    """A function that opens ``source`` for reading, again each time it is called.
+
+    Raises
+    ------
+    AudioDecodeError
+        If it is missing, a folder, unreadable or empty.
+    """
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.exists():
@@ -185,8 +263,7 @@ def decode(source: AudioSource, *, mono: bool = False) -> tuple[np.ndarray, int]
             ) from exc
         # Each decoder reads the file from disk as it needs it: a huge file that is not audio
         # (a zip of zeros, unpacked) is refused from its first bytes, never loaded whole.
-        def opened() -> BinaryIO:
-            return path.open("rb")
+        opened: Callable[[], BinaryIO] = lambda: path.open("rb")  # noqa: E731
     else:
         if isinstance(source, (bytes, bytearray, memoryview)):
             data = bytes(source)
@@ -195,16 +272,30 @@ def decode(source: AudioSource, *, mono: bool = False) -> tuple[np.ndarray, int]
             if not isinstance(data, (bytes, bytearray)):
                 raise ParameterError(f"{name}: read text, not bytes; open the file with mode 'rb'")
         empty = not data
-
-        def opened() -> BinaryIO:
-            return io.BytesIO(data)
+        opened = lambda: io.BytesIO(data)  # noqa: E731
     if empty:
         raise AudioDecodeError(f"{name}: the file is empty (0 bytes); record or export it again")
+    return opened
+
+
+def decode(source: AudioSource, *, mono: bool = False) -> tuple[np.ndarray, int]:
+    """The samples (float32, ``(channels, samples)``, or ``(1, samples)`` with ``mono``) and sample
+    rate of an audio file: a path, bytes or a binary file object. A compressed file that ends short
+    of the length its header states, or an Ogg file with no end-of-stream mark, is read as far as it
+    goes, with an :class:`AudioWarning` naming it.
+
+    Raises
+    ------
+    AudioDecodeError
+        If it is missing, empty, not audio, damaged, a lossless file cut short, or too long for memory.
+    """
+    name = source_name(source)
+    opened = _opener(source, name)
     errors: list[str] = []
     for reader in (_read_soundfile, _read_ffmpeg):
         try:
             with opened() as stream:
-                return reader(stream, mono)
+                decoded = reader(stream, mono)
         except MemoryError as exc:
             raise AudioDecodeError(
                 f"{name}: is too long to decode in this machine's memory ({exc}); "
@@ -221,6 +312,12 @@ def decode(source: AudioSource, *, mono: bool = False) -> tuple[np.ndarray, int]
             # FFmpeg's own words ("Invalid data found when processing input"), not its errno
             reason = getattr(exc, "strerror", None)
             errors.append(reason if isinstance(reason, str) and reason else f"{type(exc).__name__}: {exc}".strip())
+        else:
+            if decoded.short_of and decoded.samples.shape[-1]:
+                warnings.warn(f"{name}: ends after {decoded.samples.shape[-1] / decoded.rate:.1f} s "
+                              f"{decoded.short_of}; the file may be cut short (a download or copy broken off): "
+                              "re-export or re-copy it to use all of it", AudioWarning, stacklevel=3)
+            return decoded.samples, decoded.rate
     raise AudioDecodeError(
         f"{name}: could not be decoded as audio ({errors[-1][:160]}); "
         "convert it to WAV, FLAC, OGG, MP3, M4A, WebM or AIFF and try again (if it is one already, it is "
@@ -235,8 +332,8 @@ def probe(path: str | os.PathLike[str]) -> tuple[float, int]:
     bad file; decoding it later says what is wrong).
     """
     try:
-        info = sf.info(str(path))
-        return float(info.frames) / float(info.samplerate), int(info.samplerate)
+        with open(path, "rb") as fh, sf.SoundFile(with_sizes_filled(fh)) as f:
+            return float(f.frames) / float(f.samplerate), int(f.samplerate)
     except (sf.LibsndfileError, RuntimeError, OSError):
         pass
     try:

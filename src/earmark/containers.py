@@ -1,0 +1,145 @@
+"""What a container's own bytes say about its length, where the decoders do not tell.
+
+Three small readers of file headers and tails, for :mod:`earmark.decode`:
+
+* :func:`mp3_states_length`: whether an MP3 opens with a Xing/Info or VBRI header, which
+  counts its frames; only then is the length libsndfile reports a promise (without one it
+  is estimated from the file's size, so a file cut short would seem whole).
+* :func:`ogg_ends_whole`: whether an Ogg file (Vorbis, Opus) ends with a whole page marked
+  end-of-stream. Ogg states no length up front: its decoders report what is there.
+* :func:`with_sizes_filled`: an RF64 WAV written to a pipe (``ffmpeg -rf64 always … -``) leaves
+  its sizes 0, as it could not go back to fill them in; libsndfile and FFmpeg then read no
+  samples at all. A W64 written to a pipe states placeholders, which libsndfile reads but seeks
+  to (printing errors). This gives libsndfile the file with sizes from the file's length.
+
+Each reads a few kilobytes (at most one Ogg page, 64 KiB, from the end) and leaves the
+file's position where it was.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import BinaryIO, cast
+
+__all__ = ["mp3_states_length", "ogg_ends_whole", "with_sizes_filled"]
+
+#: An Ogg page is at most this long: a 27-byte header, 255 lacing values, 255 segments of 255 bytes.
+_OGG_MAX_PAGE = 27 + 255 + 255 * 255
+_OGG_END_OF_STREAM = 0x04
+#: The frame-counting headers an encoder writes at the start of an MP3 (LAME/FFmpeg, Fraunhofer).
+_MP3_LENGTH_TAGS = (b"Xing", b"Info", b"VBRI")
+#: A W64 riff size this big is a placeholder, not a size (FFmpeg writes 2**64 - 1 to a pipe).
+_W64_PLACEHOLDER = 1 << 62
+
+
+def _size(stream: BinaryIO) -> int:
+    at = stream.tell()
+    size = stream.seek(0, io.SEEK_END)
+    stream.seek(at)
+    return size
+
+
+def _read_at(stream: BinaryIO, offset: int, n: int) -> bytes:
+    at = stream.tell()
+    stream.seek(offset)
+    data = stream.read(n)
+    stream.seek(at)
+    return data
+
+
+def mp3_states_length(stream: BinaryIO) -> bool:
+    """Whether the MP3 in ``stream`` counts its frames in a Xing/Info or VBRI header (in its first
+    frame, after any ID3v2 tag)."""
+    tag = _read_at(stream, 0, 10)
+    start = 0
+    if len(tag) == 10 and tag[:3] == b"ID3":
+        start = 10 + (tag[6] << 21 | tag[7] << 14 | tag[8] << 7 | tag[9]) + (10 if tag[5] & 0x10 else 0)
+    first_frame = _read_at(stream, start, 64)  # the tag sits 13 to 36 bytes into the frame
+    return any(t in first_frame for t in _MP3_LENGTH_TAGS)
+
+
+def ogg_ends_whole(stream: BinaryIO) -> bool:
+    """Whether the Ogg file in ``stream`` ends with a whole page that closes its stream. A copy or
+    download broken off ends in part of a page, or (cut between pages) on one that does not."""
+    tail = _read_at(stream, max(0, _size(stream) - _OGG_MAX_PAGE), _OGG_MAX_PAGE)
+    at = tail.rfind(b"OggS")
+    while at >= 0:  # the last page that ends where the file does ("OggS" may occur inside a packet)
+        header = tail[at : at + 27]
+        if len(header) == 27 and header[4] == 0:  # stream structure version 0
+            lacing = tail[at + 27 : at + 27 + header[26]]
+            if at + 27 + len(lacing) + sum(lacing) == len(tail) and len(lacing) == header[26]:
+                return bool(header[5] & _OGG_END_OF_STREAM)
+        at = tail.rfind(b"OggS", 0, at)
+    return False
+
+
+class _PatchedHead(io.RawIOBase):
+    """``raw`` read through, with its first ``len(head)`` bytes replaced by ``head``."""
+
+    def __init__(self, raw: BinaryIO, head: bytes) -> None:
+        super().__init__()
+        self._raw, self._head = raw, head
+        self.name = getattr(raw, "name", "<file object>")
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        at = self._raw.tell()
+        data = self._raw.read(len(buffer))
+        if at < len(self._head):
+            patch = self._head[at : at + len(data)]
+            data = patch + data[len(patch) :]
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _rf64_sized(head: bytearray, size: int) -> bool:
+    """Fill in the sizes of an RF64 ``head`` whose ``ds64`` chunk states 0; whether it was one."""
+    if head[:4] != b"RF64" or head[12:16] != b"ds64" or any(head[20:36]):
+        return False
+    at = 12
+    while at + 8 <= len(head) and head[at : at + 4] != b"data":  # walk the chunks to the data
+        at += 8 + int.from_bytes(head[at + 4 : at + 8], "little") + (head[at + 4] & 1)
+    if head[at : at + 4] != b"data":
+        return False
+    head[20:28] = (size - 8).to_bytes(8, "little")  # the RIFF size
+    head[28:36] = (size - at - 8).to_bytes(8, "little")  # the data size
+    return True
+
+
+def _w64_sized(head: bytearray, size: int) -> bool:
+    """Fill in the sizes of a W64 ``head`` whose riff chunk states a placeholder (FFmpeg's ``-1``, written
+    to a pipe; libsndfile reads the file but seeks to the placeholder on the way); whether it was one."""
+    if head[:4] != b"riff" or int.from_bytes(head[16:24], "little") < _W64_PLACEHOLDER:
+        return False
+    at = 40  # past riff's GUID and size and wave's GUID; each chunk: a GUID, its size with the header, 8-aligned
+    while at + 24 <= len(head) and head[at : at + 4] != b"data":
+        chunk = int.from_bytes(head[at + 16 : at + 24], "little")
+        if chunk < 24:
+            return False
+        at += (chunk + 7) & ~7
+    if head[at : at + 4] != b"data":
+        return False
+    head[16:24] = size.to_bytes(8, "little")
+    head[at + 16 : at + 24] = (size - at).to_bytes(8, "little")
+    return True
+
+
+def with_sizes_filled(stream: BinaryIO) -> BinaryIO:
+    """``stream``, or where it is an RF64 or W64 file written to a pipe (its sizes 0 or a placeholder),
+    a view of it whose header states the sizes the file's length gives."""
+    head = bytearray(_read_at(stream, 0, 4096))
+    size = _size(stream)
+    if not (_rf64_sized(head, size) or _w64_sized(head, size)):
+        return stream
+    return cast(BinaryIO, io.BufferedReader(_PatchedHead(stream, bytes(head))))
