@@ -549,6 +549,33 @@ def test_two_classes_that_swapped_names_are_scored_each_under_its_name_now(train
     assert evaluate(trained_classifier, project.root).labels == LABELS
 
 
+def test_a_class_deleted_then_made_anew_is_not_the_class_the_model_knew(trained_classifier: Classifier,
+                                                                        small_testset: Path, tmp_path: Path) -> None:
+    """The project file logs deletes: a model trained before one shows its class as 'NAME (deleted)',
+    and is not scored on the clips of a new class of that name; undoing the delete gives it back."""
+    project = _band_with_a_test_set(tmp_path, small_testset)
+    before = evaluate(trained_classifier, project.root)
+    undo = project.delete_class("drums")
+    project.add_class("drums")
+    shutil.copytree(small_testset / "bass", project.test_dir / "drums")  # the new drums: other sounds
+    refused = r"does not know: 'drums'; it knows 'background', 'bass', 'drums \(deleted\)'"
+    with pytest.raises(DatasetError, match=refused):
+        evaluate(trained_classifier, project.root)
+    with pytest.raises(DatasetError, match=refused):  # its export zip keeps the log too
+        evaluate(trained_classifier, project.export_zip(tmp_path / "band.zip"))
+    shutil.rmtree(project.test_dir / "drums")
+    gone = evaluate(trained_classifier, project.root)
+    assert gone.labels == ["background", "bass", "drums (deleted)"]
+    assert gone.per_class["drums (deleted)"]["support"] == 0
+    # the undo puts the model's drums back (its clips join the new class of its name)
+    project.restore(undo.id)
+    back = evaluate(trained_classifier, project.root)
+    assert back.labels == LABELS and back.confusion == before.confusion
+    # undone straight away: the class as it was
+    project.restore(project.delete_class("drums").id)
+    assert evaluate(trained_classifier, project.root).confusion == before.confusion
+
+
 def test_a_projects_export_zip_is_scored_under_the_class_names_now(trained_classifier: Classifier,
                                                                    small_testset: Path, tmp_path: Path) -> None:
     """The export zip keeps the project file and its log: renames since training are followed as on

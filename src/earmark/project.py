@@ -54,16 +54,15 @@ from .dataset import (
 from .errors import ConflictError, DatasetError, EarmarkError, ModelFileError, NotFoundError, ParameterError
 from .modelfile import read_manifest
 from .naming import NAMING, clean_name, free_path, is_clean_name, quoted, quoted_list, rename_folder
-from .projectfile import PROJECT_FILE, RENAME_LOG, ClassHistory, class_log
+from .projectfile import PROJECT_FILE, RENAME_LOG, ClassChange, ClassHistory, class_log, with_change
 from .trash import Restored, Trashed
 
 if TYPE_CHECKING:
     from .classifier import Classifier
 
-__all__ = ["PROJECT_FILE", "TEST_DIR", "ClassInfo", "ModelInfo", "Project", "SampleInfo", "is_project_folder",
-           "set_folder"]
+__all__ = ["PROJECT_FILE", "RENAME_LOG", "TEST_DIR", "ClassInfo", "ModelInfo", "Project", "SampleInfo",
+           "is_project_folder", "set_folder"]
 
-_MAX_RENAMES = 1000
 _FORMAT = "earmark-project"
 BACKGROUND_DISPLAY = "Background Noise"
 _STAMPED = re.compile(r"-\d{8}-\d{6}(-\d+)?$")
@@ -253,11 +252,14 @@ class Project:
         known[old] = new
         meta[kind] = {k: v for k, v in known.items() if k != v}
         if kind == "renamed_classes":  # and in order, with when: a model follows the renames made since it
-            found = meta.get(RENAME_LOG)
-            log: list[Any] = found if isinstance(found, list) else []
-            meta[RENAME_LOG] = [*log, {"from": old, "to": new,
-                                       "at": datetime.now(UTC).isoformat(timespec="seconds")}][-_MAX_RENAMES:]
+            meta = with_change(meta, ClassChange("renamed", old, _now(), to=new))
         self._save_meta(meta)
+
+    def _log_change(self, change: ClassChange) -> None:
+        """Add ``change`` to the project file's class log (see :mod:`earmark.projectfile`)."""
+        meta = self._meta()
+        if meta:  # an adopted folder whose project file cannot be read: nothing to keep it in
+            self._save_meta(with_change(meta, change))
 
     def renames_since(self, when: str) -> list[tuple[str, str]] | None:
         """The class renames (``(old, new)``, in order) made at or after ``when`` (an ISO time, as a model
@@ -467,11 +469,38 @@ class Project:
             raise ParameterError("the Background Noise class cannot be deleted; delete its samples instead")
         count = len(self.samples(folder.name)) + len(self.samples(folder.name, test=True))
         test_folder = self.set_dir(folder.name, test=True)
-        return Trashed(id=trash.to_trash(self, folder, *([test_folder] if test_folder.is_dir() else [])), samples=count)
+        with NAMING:  # logged as it goes: a class made anew under its name is not the one a model knew
+            trash_id = trash.to_trash(self, folder, *([test_folder] if test_folder.is_dir() else []))
+            self._log_change(ClassChange("deleted", folder.name, _now(), trash=trash_id))
+        return Trashed(id=trash_id, samples=count)
 
     def restore(self, trash_id: str) -> Restored:
-        """Put back what one delete moved to the project's ``.trash`` (see :func:`earmark.trash.restore`)."""
-        return trash.restore(self, trash_id)
+        """Put back what one delete moved to the project's ``.trash`` (see :func:`earmark.trash.restore`).
+
+        The undo of a class's delete is logged with the class it came back as (or joined), so a
+        model trained before the delete knows that class again."""
+        with NAMING:
+            deleted = [c.name for c in class_log(self._meta()) or [] if c.kind == "deleted" and c.trash == trash_id]
+            before = set(self.class_names())
+            restored = trash.restore(self, trash_id)
+            for name in deleted:
+                if (to := self._restored_as(name, before, restored)) is not None:
+                    self._log_change(ClassChange("restored", name, _now(), to=to, trash=trash_id))
+        return restored
+
+    def _restored_as(self, name: str, before: set[str], restored: Restored) -> str | None:
+        """The class that deleted class ``name`` came back as, or joined, in ``restored``: the class
+        the undo made, else the one its samples went to, else the class of its name in any case."""
+        names = self.class_names()
+        made = [n for n in names if n not in before]
+        if len(made) == 1:
+            return made[0]
+        by_case = {n.casefold(): n for n in names}
+        joined = {by_case[c] for s in restored.samples if (c := s.class_name.casefold()) in by_case}
+        if len(joined) == 1:
+            return joined.pop()
+        same = [n for n in names if n.casefold() == name.casefold()]
+        return same[0] if len(same) == 1 else None
 
     # -- samples -----------------------------------------------------------------------
     def samples(self, class_name: str, *, test: bool = False) -> list[SampleInfo]:

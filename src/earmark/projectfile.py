@@ -3,9 +3,10 @@ classes' past, so that what was made before a change still finds its way.
 
 It keeps where classes were renamed to and samples moved to (``renamed_classes``,
 ``moved_samples``: old → new, for a model's report and an undo), and a log, in order, of the
-class renames (:data:`RENAME_LOG`), from which a model trained before them is scored under
-the names the classes have now (:meth:`ClassHistory.labels_now`). A project exported as a zip
-keeps the file, and is read from the zip the same way (:func:`zipped_history`).
+class renames, deletes and undone deletes (:data:`RENAME_LOG`), from which a model trained
+before them is scored under the names the classes have now (:meth:`ClassHistory.labels_now`):
+a class deleted, then made anew under its old name, is not the class the model knew. A project
+exported as a zip keeps the file, and is read from the zip the same way (:func:`zipped_history`).
 """
 
 from __future__ import annotations
@@ -16,25 +17,56 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .dataset import member_parts, zip_root
 
-__all__ = ["PROJECT_FILE", "RENAME_LOG", "ClassChange", "ClassHistory", "zipped_history"]
+__all__ = ["PROJECT_FILE", "RENAME_LOG", "ClassChange", "ClassHistory", "class_log", "remembered", "with_change",
+           "zipped_history"]
 
 PROJECT_FILE = "earmark-project.json"
-#: The project file's log of class renames (``[{"from", "to", "at"}]``), for models made before them.
+#: The project file's log of class renames, deletes and their undos (:class:`ClassChange`), in
+#: order, for models made before them; named for the renames, which it logged first.
 RENAME_LOG = "class_renames"
+#: The most entries the class log keeps (the oldest go first).
+MAX_LOG = 1000
 PROJECT_FORMAT = "earmark-project"
 
 
 @dataclass(frozen=True)
 class ClassChange:
-    """One entry of a project's class log: class ``name`` renamed ``to`` another, at ``at`` (ISO time)."""
+    """One entry of a project's class log, made at ``at`` (an ISO time): class ``name`` renamed
+    ``to`` another name (``kind`` ``"renamed"``), deleted into the project's trash folder ``trash``
+    (``"deleted"``), or put back from there ``to`` a class (``"restored"``, the delete's undo)."""
 
+    kind: Literal["renamed", "deleted", "restored"]
     name: str
-    to: str
     at: str
+    to: str = ""
+    trash: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        """The entry as the project file keeps it (a rename as ``{"from", "to", "at"}``, as
+        earmark kept renames before it kept deletes)."""
+        if self.kind == "renamed":
+            return {"from": self.name, "to": self.to, "at": self.at}
+        if self.kind == "deleted":
+            return {"deleted": self.name, "trash": self.trash, "at": self.at}
+        return {"restored": self.name, "to": self.to, "trash": self.trash, "at": self.at}
+
+    @classmethod
+    def from_dict(cls, entry: object) -> ClassChange | None:
+        """The change a log entry records; ``None`` for one it cannot read."""
+        if not isinstance(entry, dict) or "at" not in entry:
+            return None
+        at, trash = str(entry["at"]), str(entry.get("trash", ""))
+        if {"from", "to"} <= set(entry):
+            return cls("renamed", str(entry["from"]), at, to=str(entry["to"]))
+        if "deleted" in entry:
+            return cls("deleted", str(entry["deleted"]), at, trash=trash)
+        if {"restored", "to"} <= set(entry):
+            return cls("restored", str(entry["restored"]), at, to=str(entry["to"]), trash=trash)
+        return None
 
 
 def class_log(meta: dict[str, Any]) -> list[ClassChange] | None:
@@ -43,8 +75,15 @@ def class_log(meta: dict[str, Any]) -> list[ClassChange] | None:
     log = meta.get(RENAME_LOG)
     if not isinstance(log, list):
         return None
-    return [ClassChange(name=str(e["from"]), to=str(e["to"]), at=str(e["at"]))
-            for e in log if isinstance(e, dict) and {"from", "to", "at"} <= set(e)]
+    return [change for entry in log if (change := ClassChange.from_dict(entry)) is not None]
+
+
+def with_change(meta: dict[str, Any], change: ClassChange) -> dict[str, Any]:
+    """A project file's contents ``meta`` with ``change`` added to its class log (the last
+    :data:`MAX_LOG` entries are kept)."""
+    found = meta.get(RENAME_LOG)
+    log: list[Any] = found if isinstance(found, list) else []
+    return {**meta, RENAME_LOG: [*log, change.to_dict()][-MAX_LOG:]}
 
 
 def remembered(meta: dict[str, Any], kind: str) -> dict[str, str]:
@@ -77,21 +116,35 @@ class ClassHistory:
     def labels_now(self, labels: list[str], *, since: str) -> list[str]:
         """A model's ``labels`` (trained at ``since``, an ISO time as a model file's ``created``)
         under the names the project gives those classes now. A class of the model the project has
-        deleted, and whose name another class was then renamed to, is ``NAME (deleted)``."""
+        deleted (and not put back) is ``NAME (deleted)``, even where another class has its name now."""
         if self.log is None:
             return _renamed_by_map(labels, self.renamed, self.classes)
         return _renamed_by_log(labels, [c for c in self.log if c.at >= since], self.classes)
 
 
 def _renamed_by_log(labels: list[str], log: list[ClassChange], names: list[str]) -> list[str]:
-    """``labels`` after the renames of ``log``, in order (a swap through a third name included). A
-    label whose name another class is renamed to had its own class deleted before: ``NAME (deleted)``."""
-    now, gone = list(labels), set()
+    """``labels`` after the changes of ``log``, in order (a swap through a third name included).
+
+    A label whose class was deleted is ``NAME (deleted)``, whatever class is given its name later,
+    until that delete is undone; so is a label whose name another class is renamed to (its class
+    was deleted before deletes were logged)."""
+    now = list(labels)
+    gone: dict[int, str] = {}  # label → the trash folder of the delete that took its class ("": not known)
     for change in log:
-        renamed = [i for i, n in enumerate(now) if n == change.name and i not in gone]
-        if renamed:
-            gone |= {j for j, n in enumerate(now) if n.casefold() == change.to.casefold() and j not in renamed}
-            for i in renamed:
+        live = [i for i in range(len(now)) if i not in gone]
+        if change.kind == "renamed":
+            renamed = [i for i in live if now[i] == change.name]
+            if renamed:
+                gone |= {j: "" for j in live if now[j].casefold() == change.to.casefold() and j not in renamed}
+                for i in renamed:
+                    now[i] = change.to
+        elif change.kind == "deleted":
+            gone |= {i: change.trash for i in live if now[i] == change.name}
+        elif not any(now[j].casefold() == change.to.casefold() for j in live):
+            # restored: what that delete took is back, in class ``to`` (unless the model knows that
+            # class as another of its own: the clips there are then mostly that one's)
+            for i in [i for i, trash in gone.items() if trash and trash == change.trash]:
+                del gone[i]
                 now[i] = change.to
     return [_deleted_name(labels[i], names) if i in gone else n for i, n in enumerate(now)]
 

@@ -1,0 +1,104 @@
+"""Tests for earmark.projectfile: the class log a project file keeps, and a model's classes named
+from it as the project names them now (end to end through evaluation: test_evaluate.py)."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+from earmark.projectfile import (
+    PROJECT_FILE,
+    RENAME_LOG,
+    ClassChange,
+    ClassHistory,
+    class_log,
+    with_change,
+    zipped_history,
+)
+
+LABELS = ["background", "bass", "drums"]
+TRAINED = "2026-01-01T10:00:00+00:00"
+
+
+def renamed(old: str, new: str, at: str = "2026-01-02T00:00:00+00:00") -> ClassChange:
+    return ClassChange("renamed", old, at, to=new)
+
+
+def deleted(name: str, trash: str) -> ClassChange:
+    return ClassChange("deleted", name, "2026-01-02T00:00:00+00:00", trash=trash)
+
+
+def restored(name: str, to: str, trash: str) -> ClassChange:
+    return ClassChange("restored", name, "2026-01-02T00:00:00+00:00", to=to, trash=trash)
+
+
+def now(*log: ClassChange, classes: tuple[str, ...] = ("background", "bass", "drums")) -> list[str]:
+    return ClassHistory("band", list(classes), list(log)).labels_now(LABELS, since=TRAINED)
+
+
+def test_a_deleted_class_stays_deleted_whatever_class_gets_its_name_until_its_delete_is_undone() -> None:
+    assert now(deleted("drums", "t1")) == ["background", "bass", "drums (deleted)"]
+    # made anew, deleted again, that second delete undone: still not the class the model knew
+    assert now(deleted("drums", "t1"), deleted("drums", "t2"), restored("drums", "drums", "t2")) == \
+        ["background", "bass", "drums (deleted)"]
+    assert now(deleted("drums", "t1"), restored("drums", "drums-2", "t1")) == ["background", "bass", "drums-2"]
+    # another class renamed to its name: that one is the model's bass; the undo that joins it keeps drums deleted
+    taken = [deleted("drums", "t1"), renamed("bass", "drums")]
+    assert now(*taken) == ["background", "drums", "drums (deleted)"]
+    assert now(*taken, restored("drums", "drums", "t1")) == ["background", "drums", "drums (deleted)"]
+    # "drums (deleted)" taken by a class of that name: the next free name
+    assert now(deleted("drums", "t1"), classes=("background", "bass", "drums (deleted)")) == \
+        ["background", "bass", "drums (deleted 2)"]
+
+
+def test_changes_before_the_model_was_trained_are_not_its_own() -> None:
+    before = "2025-12-31T00:00:00+00:00"
+    assert now(ClassChange("deleted", "drums", before, trash="t0"), renamed("bass", "drums", at=before)) == LABELS
+
+
+def test_a_log_from_before_deletes_were_logged_still_tells_a_class_taken_by_a_rename() -> None:
+    meta = {RENAME_LOG: [{"from": "bass", "to": "drums", "at": "2026-01-02T00:00:00+00:00"}, {"odd": 1}, "junk"]}
+    assert class_log(meta) == [renamed("bass", "drums")], "what it cannot read is left out"
+    history = ClassHistory.of(meta, project="band", classes=["background", "drums"])
+    assert history.labels_now(LABELS, since=TRAINED) == ["background", "drums", "drums (deleted)"]
+
+
+def test_the_log_keeps_renames_as_earlier_earmark_wrote_them_and_round_trips() -> None:
+    changes = [renamed("bass", "tmp"), deleted("drums", "t1"), restored("drums", "drums", "t1")]
+    meta: dict[str, object] = {"format": "earmark-project"}
+    for change in changes:
+        meta = with_change(meta, change)
+    assert meta[RENAME_LOG] == [{"from": "bass", "to": "tmp", "at": "2026-01-02T00:00:00+00:00"},
+                                {"deleted": "drums", "trash": "t1", "at": "2026-01-02T00:00:00+00:00"},
+                                {"restored": "drums", "to": "drums", "trash": "t1", "at": "2026-01-02T00:00:00+00:00"}]
+    assert class_log(json.loads(json.dumps(meta))) == changes
+
+
+def test_a_zip_without_a_readable_project_file_has_no_history(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.zip"
+    with zipfile.ZipFile(plain, "w") as archive:
+        archive.writestr("bass/a.wav", b"")
+    assert zipped_history(plain) is None
+    broken = tmp_path / "broken.zip"
+    with zipfile.ZipFile(broken, "w") as archive:
+        archive.writestr(f"band/{PROJECT_FILE}", "{not json")
+        archive.writestr("band/samples/bass/a.wav", b"")
+    assert zipped_history(broken) is None
+    (tmp_path / "damaged.zip").write_bytes(b"PK\x03\x04 not really")
+    assert zipped_history(tmp_path / "damaged.zip") is None
+    # beside another top folder the project is not where reading the zip finds it: no history either
+    with zipfile.ZipFile(tmp_path / "two.zip", "w") as archive:
+        archive.writestr(f"band/{PROJECT_FILE}", json.dumps({"format": "earmark-project"}))
+        archive.writestr("band/samples/bass/a.wav", b"")
+        archive.writestr("other/bass/b.wav", b"")
+    assert zipped_history(tmp_path / "two.zip") is None
+    good = tmp_path / "good.zip"
+    with zipfile.ZipFile(good, "w") as archive:
+        archive.writestr(f"band/{PROJECT_FILE}", json.dumps({"format": "earmark-project", "name": "My band"}))
+        archive.writestr("band/samples/bass/a.wav", b"")
+        archive.writestr("band/samples/drums/.keep", b"")
+        archive.writestr("band/samples/.hidden/x.wav", b"")
+    history = zipped_history(good)
+    assert history is not None and (history.project, history.classes, history.log) == ("My band", ["bass", "drums"],
+                                                                                      None)
