@@ -229,7 +229,7 @@ def _read_ffmpeg(data: BinaryIO, mono: bool) -> _Decoded:
         samples = samples[:, :stated]  # FFmpeg keeps AAC's end padding; the container knows
     short_of = _promised(promised, samples.shape[1], rate)
     if short_of is None and broken_off:
-        short_of = "in a packet the file breaks off in"
+        short_of = "partway through a packet"
     return _Decoded(samples, rate, short_of)
 
 
