@@ -278,6 +278,25 @@ def test_a_zip_of_an_exported_project_reads_its_training_samples(tmp_path: Path)
     assert str(tmp_path / "empty.zip") in str(refused.value) and "earmark-zip-" not in str(refused.value)
 
 
+def test_a_zipped_projects_test_set_is_named_by_the_zip_and_the_folder_in_it(tmp_path: Path) -> None:
+    """Not a path on disk through the zip (``…/band.zip/band/test/<class>``): the zip, and its folder."""
+    project = Project.create(tmp_path / "band")
+    write_tone(project.samples_dir / "background" / "room.wav")
+    archive = project.export_zip(tmp_path / "band.zip")
+    with pytest.raises(DatasetError) as refused:
+        load_dataset(archive, sample_rate=SR, test=True)
+    assert str(refused.value) == (
+        f"project 'band' ({archive}) has no test set yet: add recordings that training must not see (in the "
+        "studio: import the zip, then Samples, switch a class to its Test set, then record, upload, or \"Move to "
+        "test set\"; in the zip: its folder band/test/<class>/), or give a folder with one subfolder per class")
+    with pytest.raises(DatasetError, match=r"; on disk: .*band[/\\]test[/\\]<class>[/\\]\), or give"):
+        load_dataset(project.root, sample_rate=SR, test=True)  # the folder itself: on disk
+    write_tone(project.test_dir / "guitar" / "riff.wav")
+    with pytest.raises(DatasetError, match=rf"^{re.escape(str(archive))}: its folder band/test holds folders that "
+                                           r"match no class of project 'band': 'guitar'; rename each"):
+        load_dataset(project.export_zip(archive), sample_rate=SR, test=True)
+
+
 def test_a_zip_of_one_folder_and_a_readme_beside_it_is_unwrapped(small_dataset: Path, tmp_path: Path) -> None:
     archive = zip_folder(small_dataset, tmp_path / "sounds.zip", top="my_sounds")
     with zipfile.ZipFile(archive, "a") as zf:

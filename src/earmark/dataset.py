@@ -480,7 +480,7 @@ def load_dataset(
         # Every clip is decoded into memory, so the extracted files are removed afterwards.
         with tempfile.TemporaryDirectory(prefix="earmark-zip-") as tmp:
             try:
-                folder = _set_of(extract_zip(root, Path(tmp)), test=test)
+                folder = _set_of(extract_zip(root, Path(tmp)), test=test, in_zip=(root, Path(tmp)))
             except DatasetError as exc:  # about the project in the zip: name the zip, not a folder gone soon
                 raise DatasetError(str(exc).replace(str(Path(tmp)), str(root))) from None
             return _read_folder(folder, root=root, sample_rate=sample_rate, long_recording_s=long_recording_s,
@@ -490,12 +490,12 @@ def load_dataset(
                         clip_s=clip_s, clip_hop_s=hop_s, on_skip=on_skip)
 
 
-def _set_of(folder: Path, *, test: bool) -> Path:
-    """The folder-per-class set a folder (or an unpacked zip) trains on (a project's ``samples/``)
-    or, with ``test``, is scored on (its ``test/``); any other folder as it is."""
+def _set_of(folder: Path, *, test: bool, in_zip: tuple[Path, Path] | None = None) -> Path:
+    """The folder-per-class set a folder (or a zip unpacked: ``in_zip``, the zip and where) trains
+    on (a project's ``samples/``) or, with ``test``, is scored on (its ``test/``); any other folder as it is."""
     from .project import set_folder  # project builds on this module: imported when used
 
-    return set_folder(folder, test=test)
+    return set_folder(folder, test=test, in_zip=in_zip)
 
 
 def _read_folder(

@@ -335,20 +335,26 @@ class Project:
         return sorted(p.name for p in self.test_dir.iterdir()
                       if p.is_dir() and not p.name.startswith(".") and p.name not in claimed)
 
-    def check_test_set(self) -> Path:
+    def check_test_set(self, *, in_zip: tuple[Path, Path] | None = None) -> Path:
         """The test set's folder, ready to score on; :class:`DatasetError` saying what to do when it
-        is empty or holds a folder that is no class's."""
+        is empty or holds a folder that is no class's. ``in_zip``: ``(the zip, the folder it was
+        unpacked to)`` for a project read from a zip (its export): messages name the zip and the
+        folder in it, not a temporary folder."""
         orphans = self.orphan_test_folders()
+        inside = None if in_zip is None else self.test_dir.relative_to(in_zip[1]).as_posix()
         if orphans:
-            raise DatasetError(f"{self.test_dir} holds folders that match no class of project {quoted(self.name)}: "
+            where = str(self.test_dir) if in_zip is None else f"{in_zip[0]}: its folder {inside}"
+            raise DatasetError(f"{where} holds folders that match no class of project {quoted(self.name)}: "
                                f"{quoted_list(orphans)}; rename each to its class's folder name "
                                f"({quoted_list(self.class_names())}), "
                                "or move it out of test/")
         if not any(self.samples(name, test=True) for name in self.class_names()):
-            raise DatasetError(f"project {self.name!r} has no test set yet: add recordings that training must not "
-                               "see (in the studio: Samples, switch a class to its Test set, then record, upload, or "
-                               f"\"Move to test set\"; on disk: {self.test_dir}{os.sep}<class>{os.sep}), or give a "
-                               "folder with one subfolder per class")
+            project, studio, files = (quoted(self.name), "", f"on disk: {self.test_dir}{os.sep}<class>{os.sep}") \
+                if in_zip is None else (f"{quoted(self.name)} ({in_zip[0]})", "import the zip, then ",
+                                        f"in the zip: its folder {inside}/<class>/")
+            raise DatasetError(f"project {project} has no test set yet: add recordings that training must not see "
+                               f"(in the studio: {studio}Samples, switch a class to its Test set, then record, upload, "
+                               f"or \"Move to test set\"; {files}), or give a folder with one subfolder per class")
         return self.test_dir
 
     # -- classes -----------------------------------------------------------------------
@@ -756,15 +762,15 @@ def _probe_once(path: str, mtime_ns: int, size: int) -> tuple[float, int]:
     return probe(path)
 
 
-def set_folder(path: str | os.PathLike[str], *, test: bool = False) -> Path:
+def set_folder(path: str | os.PathLike[str], *, test: bool = False, in_zip: tuple[Path, Path] | None = None) -> Path:
     """The folder-per-class set a path names for training (``test=False``) or testing: a project
     folder's ``samples/`` or ``test/``, any other path as it is. A project whose test set is empty
-    is a :class:`DatasetError` that says how to fill it."""
+    is a :class:`DatasetError` that says how to fill it (``in_zip``: see :meth:`Project.check_test_set`)."""
     path = Path(path)
     if not is_project_folder(path):
         return path
     project = Project.open(path)
-    return project.check_test_set() if test else project.samples_dir
+    return project.check_test_set(in_zip=in_zip) if test else project.samples_dir
 
 
 def is_project_folder(path: Path) -> bool:
