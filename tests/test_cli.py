@@ -495,6 +495,26 @@ def test_predict_reports_a_bad_file_and_predicts_the_rest(tmp_path: Path, model:
     assert_clean_error(result, rf"^skipped {re.escape(str(bad))}: could not be decoded as audio")
 
 
+def test_predict_names_every_file_cut_short_in_one_warning_line_each(tmp_path: Path, model: Path,
+                                                                     small_testset: Path) -> None:
+    """A compressed file that ends before its stream says it does is labelled, with a ``warning:`` line
+    naming it (not Python's warning format with a source line), for every such file, not only the first."""
+    cut = []
+    for name in ("a.ogg", "b.ogg"):
+        y = np.random.default_rng(len(name)).standard_normal(22050 * 6).astype(np.float32) * 0.1
+        whole = tmp_path / f"whole_{name}"
+        sf.write(whole, y, 22050, format="OGG", subtype="VORBIS")
+        (tmp_path / name).write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+        cut.append(tmp_path / name)
+    result = run("predict", model, *cut, small_testset / "bass" / "bass_000.wav", "--json")
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)["predictions"]) == 3
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2, result.stderr
+    for line, path in zip(lines, cut, strict=True):
+        assert re.match(rf"^warning: {re.escape(str(path))}: ends after \d+\.\d s without the end-of-stream mark", line)
+
+
 def test_predict_an_empty_folder(tmp_path: Path, model: Path) -> None:
     result = run("predict", model, tmp_path)
     assert_clean_error(result, rf"^skipped {re.escape(str(tmp_path))}: holds no audio files; give audio files or "

@@ -19,6 +19,7 @@ from .classifier import Classifier, Prediction, load
 from .dataset import Dataset, load_dataset
 from .errors import (
     AudioDecodeError,
+    AudioWarning,
     ConflictError,
     DatasetError,
     DependencyError,
@@ -44,6 +45,7 @@ __all__ = [
     "__version__",
     "Audio",
     "AudioDecodeError",
+    "AudioWarning",
     "Classifier",
     "Comparison",
     "ConflictError",

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -24,7 +25,7 @@ import numpy as np
 
 from ._version import __version__
 from .atomic import check_writable
-from .errors import EarmarkError, OutputError, ParameterError
+from .errors import AudioWarning, EarmarkError, OutputError, ParameterError
 
 if TYPE_CHECKING:
     from .classifier import Prediction
@@ -33,10 +34,26 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """Warnings earmark issues (:class:`~earmark.errors.AudioWarning`) as one ``warning:`` line, like
+    training's; any other warning as Python shows it."""
+    if issubclass(category, AudioWarning):
+        click.echo(f"warning: {' '.join(str(message).split())}", err=True)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
+_python_show_warning = warnings.showwarning
+
+
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", AudioWarning)  # every file cut short is named, not only the first
+                warnings.showwarning = _show_warning
+                return super().invoke(ctx)
         except EarmarkError as exc:
             message = " ".join(str(exc).split())  # always one line
             click.secho(f"Error: {message}", fg="red", err=True)

@@ -23,7 +23,7 @@ import numpy as np
 import soundfile as sf
 
 from .containers import mp3_states_length, ogg_ends_whole, with_sizes_filled
-from .errors import AudioDecodeError, ParameterError
+from .errors import AudioDecodeError, AudioWarning, ParameterError
 from .waveform import to_mono
 
 __all__ = ["AudioSource", "AudioWarning", "decode", "probe", "source_name"]
@@ -48,10 +48,6 @@ _BLOCK_FRAMES = 1 << 20  # a long file is read (and mixed to mono) this many fra
 #: stream that did not know its length): the audio it holds is what it holds.
 _MAX_TRUSTED_LENGTH_S = 24 * 3600.0
 _MAX_PREALLOCATED_FRAMES = 1 << 24  # a header's stated length is trusted this far (~6 min at 44.1 kHz), then grown
-
-
-class AudioWarning(UserWarning):
-    """Audio that loads, with something about it a person should know: a file that may be cut short."""
 
 
 class _Decoded(NamedTuple):

@@ -23,6 +23,7 @@ __all__ = [
     "NotFoundError",
     "ConflictError",
     "LimitError",
+    "AudioWarning",
 ]
 
 
@@ -89,3 +90,8 @@ class LimitError(EarmarkError):
     """An upload is over a limit (size, number of files, duration)."""
 
     http_status = 413
+
+
+class AudioWarning(UserWarning):
+    """Audio that loads, with something about it a person should know (a file that may be cut
+    short). Issued through :mod:`warnings`; the CLI prints it as one ``warning:`` line."""
