@@ -1,9 +1,11 @@
-"""The studio serves every sample in a format every browser plays (in-process API; real files)."""
+"""The studio's sample routes (in-process API; real files): every sample served in a format every browser
+plays, from a bounded cache of copies made once; and the Undo of a move, through renames and deletes."""
 
 from __future__ import annotations
 
 import io
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +15,7 @@ import pytest
 import soundfile as sf
 from fastapi.testclient import TestClient
 
-from conftest import aac_in_caf, alac, make_client, wav_bytes
+from conftest import aac_in_caf, alac, assert_error, make_client, wav_bytes
 from earmark.audio import load_audio
 from earmark.project import Project
 from earmark.studio.routes.samples import IN_USE_S, prune_cache
@@ -174,3 +176,103 @@ def test_playable_copies_sent_in_a_burst_all_stay_for_a_minute(studio: tuple[Tes
     (project.class_dir("bass") / "old0.aiff").touch()  # a new version: a new copy, and a pruning
     assert client.get(f"{BASE}/samples/bass/old0.aiff/audio").status_code == 200
     assert len(list((project.cache_dir / "playable").iterdir())) == 1
+
+
+# -- the Undo of a move (?undo=true): it follows renames, and says what to do when a class is gone ----------
+
+def _moved(client: TestClient, project: Project, *, test: bool = False) -> dict[str, object]:
+    """a.wav moved from bass to a new class drums (in the test set with ``test``), as the move answered it."""
+    project.add_class("drums")
+    query = "?set=test" if test else ""
+    client.post(f"{BASE}/classes/bass/samples{query}", files=[("files", ("a.wav", wav_bytes()))]).raise_for_status()
+    moved = client.post(f"{BASE}/samples/bass/a.wav/move{query}", json={"to": "drums"})
+    assert moved.status_code == 200, moved.text
+    return dict(moved.json())
+
+
+def _undo(client: TestClient, moved: dict[str, object], *, to: str = "bass", test: bool = False):  # type: ignore[no-untyped-def]
+    """The page's Undo: the sample as the move answered it, back to the class it came from (as then named)."""
+    query = "?set=test&undo=true" if test else "?undo=true"
+    return client.post(f"{BASE}/samples/{moved['class_name']}/{moved['id']}/move{query}", json={"to": to})
+
+
+@pytest.mark.parametrize("test", [False, True])
+def test_the_undo_of_a_move_follows_both_classes_through_renames(studio: tuple[TestClient, Project],
+                                                                 test: bool) -> None:
+    """QA: Undo after the class was renamed (in this tab or another) answered "no class 'bass'". It goes
+    back to the class as it is called now, through a chain of renames, wherever the sample's class went too."""
+    client, project = studio
+    moved = _moved(client, project, test=test)
+    for old, new in [("bass", "guitar"), ("guitar", "lead guitar"), ("drums", "kit")]:
+        assert client.patch(f"{BASE}/classes/{old}", json={"name": new}).status_code == 200
+    plain = client.post(f"{BASE}/samples/drums/a.wav/move{'?set=test' if test else ''}", json={"to": "bass"})
+    assert_error(plain, 404, "NotFoundError", "no class 'drums'")  # a plain move names classes as they are
+    back = _undo(client, moved, test=test)
+    assert back.status_code == 200, back.text
+    assert (back.json()["class_name"], back.json()["id"], back.json()["test"]) == ("lead guitar", "a.wav", test)
+    assert [s.id for s in project.samples("lead guitar", test=test)] == ["a.wav"]
+    assert project.samples("kit", test=test) == []
+
+
+def test_the_undo_of_a_move_goes_to_a_class_of_that_very_name_first(studio: tuple[TestClient, Project]) -> None:
+    """As a delete's Undo: bass renamed to guitar, then a new bass: the sample goes to the bass there is."""
+    client, project = studio
+    moved = _moved(client, project)
+    project.rename_class("bass", to="guitar")
+    project.add_class("bass")
+    assert _undo(client, moved).json()["class_name"] == "bass"
+
+
+def test_the_undo_of_a_move_to_a_deleted_class_says_where_it_waits(studio: tuple[TestClient, Project]) -> None:
+    """The class it came from was deleted since: the message says so, where the class waits in the trash,
+    that the sample stayed, and what to do; once the class is restored, Undo works."""
+    client, project = studio
+    moved = _moved(client, project)
+    undo_id = client.delete(f"{BASE}/classes/bass").json()["undo"]
+    assert_error(_undo(client, moved), 409, "ConflictError",
+                 rf"^cannot move 'a\.wav' back to class 'bass': that class was deleted since \(it waits in the "
+                 rf"project's \.trash/{undo_id}/bass\)\. 'a\.wav' stays in class 'drums': to undo the move, restore "
+                 r"it first \(the Undo of its delete, or put that folder back in samples/\), then Undo again; or "
+                 r"move 'a\.wav' to another class by hand$")
+    assert [s.id for s in project.samples("drums")] == ["a.wav"]
+    assert client.post(f"{BASE}/trash/{undo_id}/restore").status_code == 200
+    assert _undo(client, moved).json()["class_name"] == "bass"
+
+
+def test_the_undo_of_a_move_after_a_class_went_outside_the_studio(studio: tuple[TestClient, Project]) -> None:
+    """Deleted by hand (not in the trash): the message says the class is not there, and what helps."""
+    client, project = studio
+    moved = _moved(client, project)
+    shutil.rmtree(project.class_dir("bass"))
+    assert_error(_undo(client, moved), 409, "ConflictError",
+                 r"that class is not in the project now \(deleted or renamed outside the studio since\)\. "
+                 r"'a\.wav' stays in class 'drums': to undo the move, add a class 'bass' again first, then Undo again")
+    project.add_class("bass")
+    assert _undo(client, moved).json()["class_name"] == "bass"
+
+
+def test_the_undo_of_a_move_out_of_a_deleted_class_says_the_sample_went_with_it(
+        studio: tuple[TestClient, Project]) -> None:
+    client, project = studio
+    moved = _moved(client, project)
+    undo_id = client.delete(f"{BASE}/classes/drums").json()["undo"]
+    assert_error(_undo(client, moved), 409, "ConflictError",
+                 rf"class 'drums', where the move put it, was deleted since \(it waits in the project's "
+                 rf"\.trash/{undo_id}/drums\), with 'a\.wav' in it\. To undo the move, restore it first")
+
+
+def test_the_undo_of_a_move_to_a_class_renamed_then_deleted_names_both(studio: tuple[TestClient, Project]) -> None:
+    """bass renamed guitar, then guitar deleted: the message names the trash folder under its last name."""
+    client, project = studio
+    moved = _moved(client, project)
+    project.rename_class("bass", to="guitar")
+    project.rename_class("drums", to="kit")
+    undo_id = client.delete(f"{BASE}/classes/guitar").json()["undo"]
+    assert_error(_undo(client, moved), 409, "ConflictError",
+                 rf"^cannot move 'a\.wav' back to class 'bass': that class, later renamed 'guitar', was deleted since "
+                 rf"\(it waits in the project's \.trash/{undo_id}/guitar\)\. 'a\.wav' stays in class 'kit': ")
+    undo_id = client.delete(f"{BASE}/classes/kit").json()["undo"]
+    project.add_class("guitar")
+    assert_error(_undo(client, moved), 409, "ConflictError",
+                 r"class 'drums', later renamed 'kit', where the move put it, was deleted since \(it waits in the "
+                 rf"project's \.trash/{undo_id}/kit\), with 'a\.wav' in it\. To undo the move, restore it first")

@@ -17,10 +17,12 @@ from fastapi.responses import FileResponse
 
 from ...atomic import atomic_write
 from ...audio import load_audio
-from ...errors import NotFoundError, OutputError, ParameterError
+from ...errors import ConflictError, NotFoundError, OutputError, ParameterError
+from ...naming import quoted
 from ...pictures import spectrogram_thumbnail
 from ...playable import browsers_play, playable_copy
 from ...project import Project
+from ...trash import TRASH_DIR
 from ..deps import InTestSet, ProjectDep
 from ..links import sample_urls
 from ..schemas import SampleMove
@@ -154,11 +156,73 @@ def prune_cache(folder: Path, *, keep: int, max_bytes: int | None = None, in_use
                     os.unlink(path)
 
 
+#: ``?undo=true`` on a move: it is the Undo of one (see :func:`move_sample`).
+UndoFlag = Annotated[bool, Query(description="the Undo of a move: its classes are followed through renames since")]
+
+
 @router.post("/{sample_id:path}/move")
-def move_sample(class_name: str, sample_id: str, body: SampleMove, project: ProjectDep,
-                test: InTestSet) -> dict[str, Any]:
-    """Move a sample to another class, in its set."""
-    return sample_urls(project, project.move_sample(class_name, sample_id, to=body.to, test=test))
+def move_sample(class_name: str, sample_id: str, body: SampleMove, project: ProjectDep, test: InTestSet,
+                undo: UndoFlag = False) -> dict[str, Any]:
+    """Move a sample to another class, in its set. With ``?undo=true`` it is the Undo of a move (the page's
+    toast: the sample goes back to the class ``to`` it came from): both classes are followed through the
+    renames made since, as a delete's Undo follows them, and a class deleted since is named as such, with
+    where it waits in the trash and what to do."""
+    to = body.to
+    if undo:
+        (back_to, there), (now_in, here) = _class_now(project, to), _class_now(project, class_name)
+        if not (there and here):
+            raise _cannot_move_back(project, sample_id, back_to=to, now_in=now_in,
+                                    gone=(to, back_to) if not there else (class_name, now_in))
+        to, class_name = back_to, now_in
+    return sample_urls(project, project.move_sample(class_name, sample_id, to=to, test=test))
+
+
+def _class_now(project: Project, name: str) -> tuple[str, bool]:
+    """What class ``name`` is called now: itself, or the class it was renamed to since (bass → guitar → lead
+    guitar, as the project file remembers them, and as a delete's Undo follows them; a class of that very
+    name comes first); and whether there is such a class now (not when it was deleted since, or renamed
+    outside earmark: then the last name it had)."""
+    renamed = project.where_now("renamed_classes")
+    for _ in range(len(renamed) + 1):
+        with contextlib.suppress(NotFoundError):
+            return project.class_dir(name).name, True
+        if name not in renamed:
+            break
+        name = renamed.pop(name)
+    return name, False
+
+
+def _cannot_move_back(project: Project, sample_id: str, *, back_to: str, now_in: str,
+                      gone: tuple[str, str]) -> ConflictError:
+    """Why the Undo of a move of ``sample_id`` (from class ``back_to`` to class ``now_in``, as it is called now)
+    cannot be done: class ``gone`` (one of the two: its name then and the last name it had) is not there now.
+    Says where it waits, where the sample is, and what to do."""
+    (then, last), sample = gone, quoted(sample_id)
+    trashed = _in_trash(project, last)
+    head = f"cannot move {sample} back to class {quoted(back_to)}"
+    renamed = f", later renamed {quoted(last)}," if last != then else ""
+    deleted = f"was deleted since (it waits in the project's {trashed})"
+    restore = "restore it first (the Undo of its delete, or put that folder back in samples/), then Undo again"
+    outside = "is not in the project now (deleted or renamed outside the studio since)"
+    if then == back_to:
+        again = restore if trashed else f"add a class {quoted(last)} again first, then Undo again"
+        return ConflictError(f"{head}: that class{renamed} {deleted if trashed else outside}. {sample} stays in "
+                             f"class {quoted(now_in)}: to undo the move, {again}; or move {sample} to another "
+                             "class by hand")
+    where = f"class {quoted(then)}{renamed or ','} where the move put it,"
+    if trashed:
+        return ConflictError(f"{head}: {where} {deleted}, with {sample} in it. To undo the move, {restore}")
+    return ConflictError(f"{head}: {where} {outside}, and {sample} with it")
+
+
+def _in_trash(project: Project, name: str) -> str | None:
+    """``.trash/<id>/<name>``: the newest delete in the project's trash that holds a class folder ``name``."""
+    trash = project.root / TRASH_DIR
+    with contextlib.suppress(OSError):
+        entries = sorted((e.name for e in trash.iterdir() if (e / name).is_dir()), reverse=True)
+        if entries:
+            return f"{TRASH_DIR}/{entries[0]}/{name}"
+    return None
 
 
 @router.post("/{sample_id:path}/to-test")

@@ -1,6 +1,6 @@
 // The page's shared state and a tiny event bus between screens.
 
-import { api, apiPath } from "./api.js";
+import { api, apiPath, idPath, post } from "./api.js";
 import { displayName, h, showError } from "./ui.js";
 
 export const state = {
@@ -54,12 +54,22 @@ export function undoIn(projectId) {
 /**
  * The Undo of a move in `projectId`: `(moved, fromClass, set)` moves the sample as the move answered
  * it (`moved`: its class and id now) back to `fromClass`, then shows the project again (if still open).
+ * The server follows both classes through renames made since, in this tab or another (`?undo=true`),
+ * and says what to do when one was deleted. Answers where the sample is now ({class_name, id, ...}),
+ * with `class_label` (how the page names that class) and `renamed_from` (`fromClass`, when the sample
+ * went back to the class it was renamed to; else null).
  */
 export function moveBackIn(projectId) {
   return async (moved, fromClass, set = "training") => {
-    const back = await api.moveSample(projectId, moved.class_name, moved.id, fromClass, set);
-    if (state.projectId === projectId) await reloadProject().catch(showError);
-    return back;
+    const path = `${apiPath("projects", projectId, "samples", moved.class_name)}/${idPath(moved.id)}/move`;
+    const back = await post(`${path}?${set === "test" ? "set=test&" : ""}undo=true`, { to: fromClass });
+    const renamed = back.class_name !== fromClass;
+    if (state.projectId === projectId) {
+      // the page shows the class it came from under its old name (renamed in another tab): show it as it is now
+      if (renamed && state.selectedClass === fromClass) state.selectedClass = back.class_name;
+      await reloadProject().catch(showError);
+    }
+    return { ...back, class_label: classLabel(back.class_name), renamed_from: renamed ? classLabel(fromClass) : null };
   };
 }
 

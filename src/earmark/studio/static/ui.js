@@ -65,13 +65,17 @@ export function deletedToast(what, undoId, restore) {
   });
 }
 
-/** "Moved X to Y." with an Undo: `undo()` moves it back and returns where it is then ({class_name, id}). */
+/** "Moved X to Y." with an Undo: `undo()` moves it back and returns where it is then ({class_name, id},
+ *  and from state.moveBackIn `class_label` and `renamed_from`: the class's old name, when it was renamed since). */
 export function movedToast(what, where, undo) {
   return toast(`Moved ${what} to ${where}.`, "info", {
     label: "Undo",
     run: async () => {
       const back = await undo();
-      toast(back.id === what ? `Moved ${what} back.` : `Moved ${what} back, as ${back.id} (its name was taken meanwhile).`);
+      const to = back.renamed_from
+        ? ` to ${back.class_label || back.class_name} (its class “${back.renamed_from}” was renamed meanwhile)` : "";
+      const as = back.id === what ? "" : `, as ${back.id} (its name was taken meanwhile)`;
+      toast(`Moved ${what} back${to}${as}.`);
     },
   });
 }
