@@ -557,6 +557,7 @@ def test_a_class_deleted_then_made_anew_is_not_the_class_the_model_knew(trained_
     before = evaluate(trained_classifier, project.root)
     undo = project.delete_class("drums")
     project.add_class("drums")
+    assert project.renames_since("") == [], "a delete is no rename"
     shutil.copytree(small_testset / "bass", project.test_dir / "drums")  # the new drums: other sounds
     refused = r"does not know: 'drums'; it knows 'background', 'bass', 'drums \(deleted\)'"
     with pytest.raises(DatasetError, match=refused):

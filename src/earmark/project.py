@@ -27,14 +27,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import json
 import os
 import re
 import shutil
 import time
 import zipfile
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +52,7 @@ from .dataset import (
 from .errors import ConflictError, DatasetError, EarmarkError, ModelFileError, NotFoundError, ParameterError
 from .modelfile import read_manifest
 from .naming import NAMING, clean_name, free_path, is_clean_name, quoted, quoted_list, rename_folder
-from .projectfile import PROJECT_FILE, RENAME_LOG, ClassChange, ClassHistory, class_log, with_change
+from .projectfile import PROJECT_FILE, RENAME_LOG, ClassChange, ClassHistory, ProjectFile, class_log, now
 from .trash import Restored, Trashed
 
 if TYPE_CHECKING:
@@ -63,7 +61,6 @@ if TYPE_CHECKING:
 __all__ = ["PROJECT_FILE", "RENAME_LOG", "TEST_DIR", "ClassInfo", "ModelInfo", "Project", "SampleInfo",
            "is_project_folder", "set_folder"]
 
-_FORMAT = "earmark-project"
 BACKGROUND_DISPLAY = "Background Noise"
 _STAMPED = re.compile(r"-\d{8}-\d{6}(-\d+)?$")
 MODEL_SUFFIX = ".earmark"
@@ -147,7 +144,7 @@ class Project:
         (root / "samples" / BACKGROUND_LABEL).mkdir(parents=True, exist_ok=True)
         (root / "models").mkdir(exist_ok=True)
         project = cls(root, display)
-        project._write_meta({"created": _now()})
+        project.file.write_new(name=display, created=now())
         return project
 
     @classmethod
@@ -158,13 +155,7 @@ class Project:
             raise NotFoundError(f"no project at {root}; create it first")
         meta_path = root / PROJECT_FILE
         if meta_path.exists():
-            try:
-                meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise DatasetError(f"{meta_path}: cannot be read ({exc}); fix or delete the file") from exc
-            if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
-                raise DatasetError(f"{meta_path}: is not an earmark project file; fix or delete it")
-            name = str(meta.get("name") or root.name)
+            name = str(ProjectFile(meta_path).read_checked().get("name") or root.name)
         elif is_project_folder(root):
             name = root.name
         else:
@@ -186,7 +177,7 @@ class Project:
         """Make a folder-per-class folder (``root/samples/<class>/``) an earmark project, in place."""
         project = cls.open(root)
         if not (project.root / PROJECT_FILE).exists():
-            project._write_meta({"created": _now(), "adopted": True})
+            project.file.write_new(name=project.name, created=now(), adopted=True)
         return cls.open(root)
 
     def sweep_crash_leftovers(self) -> None:
@@ -213,64 +204,40 @@ class Project:
                         restored = free_path(base / f"restored-{step.name.removeprefix('.renaming-')}")
                         step.rename(restored)
 
+    @property
+    def file(self) -> ProjectFile:
+        """The project file (``earmark-project.json``): its name, and what it remembers of its classes."""
+        return ProjectFile(self.root / PROJECT_FILE)
+
     def set_name(self, name: str) -> None:
         """Give the project another name to show; its folder, which names it in links, stays."""
         self.name = clean_name(name, what="project")
-        meta = self._meta()
+        meta = self.file.read()
         if meta:
-            self._save_meta({**meta, "name": self.name})
+            self.file.write({**meta, "name": self.name})
         else:  # an adopted folder, or a project file that cannot be read: a new one
-            self._write_meta({"created": _now()})
-
-    def _write_meta(self, extra: dict[str, Any]) -> None:
-        self._save_meta({"format": _FORMAT, "format_version": 1, "name": self.name, **extra})
-
-    def _save_meta(self, meta: dict[str, Any]) -> None:
-        with atomic_write(self.root / PROJECT_FILE) as fh:
-            fh.write(json.dumps(meta, indent=2).encode())
-
-    def _meta(self) -> dict[str, Any]:
-        try:
-            meta = json.loads((self.root / PROJECT_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return meta if isinstance(meta, dict) else {}
+            self.file.write_new(name=self.name, created=now())
 
     def where_now(self, kind: str) -> dict[str, str]:
         """``renamed_classes`` (old class → new) or ``moved_samples`` ("class/id" → "class/id"), as the
         project file keeps them for :meth:`locate_sample` (and :mod:`earmark.trash`, whose undo follows
         a class renamed since)."""
-        found = self._meta().get(kind)
-        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+        return self.file.where_now(kind)
 
     def remember(self, kind: str, old: str, new: str) -> None:
         """Remember in the project file that ``old`` is now ``new`` (see :meth:`where_now`)."""
-        meta = self._meta()
-        if not meta:  # an adopted folder whose project file cannot be read: nothing to keep it in
-            return
-        known = {k: (new if v == old else v) for k, v in self.where_now(kind).items() if k != new}
-        known[old] = new
-        meta[kind] = {k: v for k, v in known.items() if k != v}
-        if kind == "renamed_classes":  # and in order, with when: a model follows the renames made since it
-            meta = with_change(meta, ClassChange("renamed", old, _now(), to=new))
-        self._save_meta(meta)
-
-    def _log_change(self, change: ClassChange) -> None:
-        """Add ``change`` to the project file's class log (see :mod:`earmark.projectfile`)."""
-        meta = self._meta()
-        if meta:  # an adopted folder whose project file cannot be read: nothing to keep it in
-            self._save_meta(with_change(meta, change))
+        self.file.remember(kind, old, new)
 
     def renames_since(self, when: str) -> list[tuple[str, str]] | None:
         """The class renames (``(old, new)``, in order) made at or after ``when`` (an ISO time, as a model
         file's ``created``); ``None`` for a project whose file keeps no such log (made before it did)."""
-        log = class_log(self._meta())
-        return None if log is None else [(c.name, c.to) for c in log if c.at >= when]
+        log = class_log(self.file.read())
+        return None if log is None else [(c.name, c.to) for c in log if c.kind == "renamed" and c.at >= when]
 
     def class_history(self) -> ClassHistory:
         """What the project file says of the classes' past, with the classes now: a model's classes
         under the names they have now (:meth:`~earmark.projectfile.ClassHistory.labels_now`)."""
-        return ClassHistory.of(self._meta(), project=self.name, classes=self.class_names())
+        return ClassHistory.of(self.file.read(), project=self.name, classes=self.class_names())
 
     def locate_sample(self, class_name: str, sample_id: str) -> tuple[str, str]:
         """Where sample ``class_name/sample_id`` (as a model's report names it) is now, following
@@ -477,7 +444,7 @@ class Project:
         test_folder = self.set_dir(folder.name, test=True)
         with NAMING:  # logged as it goes: a class made anew under its name is not the one a model knew
             trash_id = trash.to_trash(self, folder, *([test_folder] if test_folder.is_dir() else []))
-            self._log_change(ClassChange("deleted", folder.name, _now(), trash=trash_id))
+            self.file.log(ClassChange("deleted", folder.name, now(), trash=trash_id))
         return Trashed(id=trash_id, samples=count)
 
     def restore(self, trash_id: str) -> Restored:
@@ -486,12 +453,12 @@ class Project:
         The undo of a class's delete is logged with the class it came back as (or joined), so a
         model trained before the delete knows that class again."""
         with NAMING:
-            deleted = [c.name for c in class_log(self._meta()) or [] if c.kind == "deleted" and c.trash == trash_id]
+            deleted = [c.name for c in class_log(self.file.read()) or [] if c.kind == "deleted" and c.trash == trash_id]
             before = set(self.class_names())
             restored = trash.restore(self, trash_id)
             for name in deleted:
                 if (to := self._restored_as(name, before, restored)) is not None:
-                    self._log_change(ClassChange("restored", name, _now(), to=to, trash=trash_id))
+                    self.file.log(ClassChange("restored", name, now(), to=to, trash=trash_id))
         return restored
 
     def _restored_as(self, name: str, before: set[str], restored: Restored) -> str | None:
@@ -793,7 +760,3 @@ def is_project_folder(path: Path) -> bool:
     except OSError:
         return False
     return not own_audio and all(p.name in ("samples", TEST_DIR, "models") for p in beside)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -16,13 +16,16 @@ import json
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from .atomic import atomic_write
 from .dataset import member_parts, zip_root
+from .errors import DatasetError
 
-__all__ = ["PROJECT_FILE", "RENAME_LOG", "ClassChange", "ClassHistory", "class_log", "remembered", "with_change",
-           "zipped_history"]
+__all__ = ["PROJECT_FILE", "RENAME_LOG", "ClassChange", "ClassHistory", "ProjectFile", "class_log", "now",
+           "remembered", "with_change", "zipped_history"]
 
 PROJECT_FILE = "earmark-project.json"
 #: The project file's log of class renames, deletes and their undos (:class:`ClassChange`), in
@@ -91,6 +94,68 @@ def remembered(meta: dict[str, Any], kind: str) -> dict[str, str]:
     project file's contents ``meta``."""
     found = meta.get(kind)
     return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+class ProjectFile:
+    """A project's ``earmark-project.json``, read and written whole (atomically); an adopted
+    folder may have none, or one that cannot be read, and keeps nothing then."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read(self) -> dict[str, Any]:
+        """What the file holds; empty when it is missing or cannot be read."""
+        try:
+            meta = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return meta if isinstance(meta, dict) else {}
+
+    def read_checked(self) -> dict[str, Any]:
+        """What the file holds, or :class:`DatasetError` saying what to do when it cannot be read or
+        is not an earmark project file."""
+        try:
+            meta = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise DatasetError(f"{self.path}: cannot be read ({exc}); fix or delete the file") from exc
+        if not isinstance(meta, dict) or meta.get("format") != PROJECT_FORMAT:
+            raise DatasetError(f"{self.path}: is not an earmark project file; fix or delete it")
+        return meta
+
+    def write(self, meta: dict[str, Any]) -> None:
+        with atomic_write(self.path) as fh:
+            fh.write(json.dumps(meta, indent=2).encode())
+
+    def write_new(self, *, name: str, **extra: Any) -> None:
+        """Write a new project file for a project called ``name``, with ``extra`` fields."""
+        self.write({"format": PROJECT_FORMAT, "format_version": 1, "name": name, **extra})
+
+    def where_now(self, kind: str) -> dict[str, str]:
+        """``renamed_classes`` or ``moved_samples`` as the file keeps them (:func:`remembered`)."""
+        return remembered(self.read(), kind)
+
+    def remember(self, kind: str, old: str, new: str) -> None:
+        """Remember that ``old`` is now ``new`` (see :func:`remembered`); a class rename is logged too."""
+        meta = self.read()
+        if not meta:
+            return
+        known = {k: (new if v == old else v) for k, v in remembered(meta, kind).items() if k != new}
+        known[old] = new
+        meta[kind] = {k: v for k, v in known.items() if k != v}
+        if kind == "renamed_classes":  # and in order, with when: a model follows the renames made since it
+            meta = with_change(meta, ClassChange("renamed", old, now(), to=new))
+        self.write(meta)
+
+    def log(self, change: ClassChange) -> None:
+        """Add ``change`` to the class log."""
+        meta = self.read()
+        if meta:
+            self.write(with_change(meta, change))
+
+
+def now() -> str:
+    """The time now as the project file and model files write it (ISO, UTC, in seconds)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
