@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from fastapi.testclient import TestClient
 from conftest import aac_in_caf, alac, assert_error, make_client, wav_bytes
 from earmark.audio import load_audio
 from earmark.project import Project
-from earmark.studio.routes.samples import IN_USE_S, prune_cache
+from earmark.studio.routes.samples import IN_USE_S, PLAYABLE_COPIES, CopyLocks, prune_cache
 
 SR = 22050
 DATA = Path(__file__).parent / "data" / "audio"
@@ -176,6 +177,58 @@ def test_playable_copies_sent_in_a_burst_all_stay_for_a_minute(studio: tuple[Tes
     (project.class_dir("bass") / "old0.aiff").touch()  # a new version: a new copy, and a pruning
     assert client.get(f"{BASE}/samples/bass/old0.aiff/audio").status_code == 200
     assert len(list((project.cache_dir / "playable").iterdir())) == 1
+
+
+def test_concurrent_first_requests_for_one_old_aiff_make_its_copy_once(studio: tuple[TestClient, Project]) -> None:
+    """Four requests at once for a sample that has no playable copy yet: one encodes it, the others wait
+    and are sent that copy; a copy of another sample meanwhile is made by a request of its own."""
+    client, project = studio
+    rng = np.random.default_rng(5)
+    for name in ("long.aiff", "other.aiff"):  # long enough that the requests overlap while it is encoded
+        sf.write(project.class_dir("bass") / name, rng.integers(-(2**23), 2**23, size=(20 * SR, 2)).astype(np.int32)
+                 << 8, SR, subtype="PCM_24", format="AIFF")
+    urls = [f"{BASE}/samples/bass/long.aiff/audio"] * 4 + [f"{BASE}/samples/bass/other.aiff/audio"]
+    before = PLAYABLE_COPIES.made
+    start = threading.Barrier(len(urls))
+    answers: list[tuple[str, bytes]] = []
+
+    def fetch(url: str) -> None:
+        start.wait()
+        response = client.get(url)
+        assert response.status_code == 200, response.text
+        answers.append((url, response.content))
+
+    threads = [threading.Thread(target=fetch, args=(url,)) for url in urls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert PLAYABLE_COPIES.made - before == 2, "one copy per sample"
+    assert len(answers) == 5 and len({content for url, content in answers if "long" in url}) == 1
+    assert len(list((project.cache_dir / "playable").iterdir())) == 2 and len(PLAYABLE_COPIES) == 0
+
+
+def test_copies_of_different_samples_are_not_made_one_after_another() -> None:
+    """The lock is per copy: while one copy is made, another is not held up; a second request for the
+    same copy waits until the first is done."""
+    locks = CopyLocks()
+    entered: list[str] = []
+
+    def make(key: str) -> None:
+        with locks.making(key):
+            entered.append(key)
+
+    with locks.making("a"):
+        other = threading.Thread(target=make, args=("b",))
+        other.start()
+        other.join(timeout=5)
+        assert entered == ["b"], "another copy went ahead"
+        same = threading.Thread(target=make, args=("a",))
+        same.start()
+        same.join(timeout=0.3)
+        assert same.is_alive() and entered == ["b"], "the same copy waits"
+    same.join(timeout=5)
+    assert entered == ["b", "a"] and len(locks) == 0
 
 
 # -- the Undo of a move (?undo=true): it follows renames, and says what to do when a class is gone ----------

@@ -8,7 +8,9 @@ import functools
 import hashlib
 import mimetypes
 import os
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -62,20 +64,71 @@ def _browsers_play(path: str, mtime_ns: int, size: int) -> bool:
     return browsers_play(path)
 
 
+class CopyLocks:
+    """The playable copies being made now, one lock per copy (per version of a sample): concurrent first
+    requests for one sample encode it once (the others wait, then find the copy), while copies of different
+    samples are made side by side. A lock lives only while a request holds or waits for it. ``made`` counts
+    the copies this process has made (encoded). Another process serving the same project may still make
+    the same copy at the same time: each writes it whole (atomic_write), so only time is lost."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, tuple[threading.Lock, int]] = {}  # key → (its lock, requests holding or waiting)
+        self.made = 0
+
+    def __len__(self) -> int:
+        """How many copies are being made (or waited for) now."""
+        return len(self._locks)
+
+    @contextlib.contextmanager
+    def making(self, key: str) -> Iterator[None]:
+        """Hold the lock of the copy ``key`` (waiting while another request makes it)."""
+        with self._guard:
+            lock, users = self._locks.get(key, (threading.Lock(), 0))
+            self._locks[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                users = self._locks[key][1] - 1
+                if users:
+                    self._locks[key] = (lock, users)
+                else:
+                    del self._locks[key]
+
+    def count_made(self) -> None:
+        with self._guard:
+            self.made += 1
+
+
+#: The playable copies being made by this process (see :class:`CopyLocks`).
+PLAYABLE_COPIES = CopyLocks()
+
+
 def _playable_copy(project: Project, path: Path, stat: os.stat_result) -> Path:
     """A copy of ``path`` every browser plays, made once per version of the file and kept in ``.cache``."""
     key = hashlib.sha1(f"{path}|{stat.st_mtime_ns}|{stat.st_size}".encode()).hexdigest()
     folder = project.cache_dir / "playable"
+    if (kept := _kept_copy(folder, key)) is not None:
+        return kept
+    with PLAYABLE_COPIES.making(key):  # a request that waited here finds the copy the first one made
+        if (kept := _kept_copy(folder, key)) is not None:
+            return kept
+        made = playable_copy(path)
+        PLAYABLE_COPIES.count_made()
+        copy = folder / f"{key}{made.suffix}"
+        _write_cached(project, copy, made.data)
+    prune_cache(folder, keep=PLAYABLE_CACHE_FILES, max_bytes=PLAYABLE_CACHE_BYTES, in_use_s=IN_USE_S)
+    return copy
+
+
+def _kept_copy(folder: Path, key: str) -> Path | None:
+    """The playable copy ``key`` in ``folder``, marked used now; None when there is none (yet)."""
     for kept in (folder / f"{key}{suffix}" for suffix in _PLAYABLE_SUFFIXES):
         if _touch(kept):
             return kept
-    # Two first requests for one sample may both make its copy: each writes it whole (atomic_write),
-    # so either file is right; rare enough not to lock for.
-    made = playable_copy(path)
-    copy = folder / f"{key}{made.suffix}"
-    _write_cached(project, copy, made.data)
-    prune_cache(folder, keep=PLAYABLE_CACHE_FILES, max_bytes=PLAYABLE_CACHE_BYTES, in_use_s=IN_USE_S)
-    return copy
+    return None
 
 
 def _touch(cached: Path) -> bool:
