@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from conftest import alac, full_scale_noise
 from earmark.audio import load_audio, probe
 from earmark.dataset import load_dataset
 from earmark.errors import DatasetError, LimitError, ParameterError
-from earmark.intake import IntakeLimits, add_files, safe_stem
+from earmark.intake import IntakeLimits, add_files, fill_from_folder, folder_per_class, safe_stem
 from earmark.project import Project
 from earmark.split import split_by_source
 
@@ -347,3 +348,72 @@ def test_an_aiff_of_any_depth_is_kept_bit_for_bit(project: Project, tmp_path: Pa
     np.testing.assert_array_equal(sf.read(stored, dtype=dtype)[0], sf.read(source, dtype=dtype)[0])
     if suffix == ".aiff":
         assert stored.read_bytes() == source.read_bytes()
+
+
+def _nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+def test_no_two_samples_of_a_class_share_a_name_ignoring_case(project: Project, tmp_path: Path) -> None:
+    """On macOS and Windows (and in a copy or zip of the project unpacked there) ``Bass.wav`` and
+    ``bass.wav`` are one file: names arriving together, or beside samples already there, stay apart."""
+    one = tone(tmp_path / "one.wav", 0.5)
+    first = add_files(project, "bass", [("Kick.wav", one), ("kick.wav", one), ("Snare.wav", one)]).added
+    later = add_files(project, "bass", [("KICK.wav", one), ("snare.WAV", one)]).added
+    assert [s.id for s in first + later] == ["Kick.wav", "kick-2.wav", "Snare.wav", "KICK-3.wav", "snare-2.wav"]
+    held = add_files(project, "bass", [("t.wav", one), ("T.wav", one)], test=True).added
+    assert [s.id for s in held] == ["t.wav", "T-2.wav"]
+    names = [p.name.casefold() for p in project.class_dir("bass").iterdir()]
+    assert len(names) == len(set(names)) == 5
+
+
+def test_a_name_from_a_mac_is_the_same_name(project: Project, tmp_path: Path) -> None:
+    """macOS writes "café" decomposed (NFD: "cafe" and a combining accent): saved composed (NFC), as
+    the same name typed elsewhere, and never beside it (a Mac would hold the two as one file)."""
+    one = tone(tmp_path / "one.wav", 0.5)
+    (project.class_dir("bass") / f"{_nfd('Noël')}.wav").write_bytes(one.read_bytes())  # a project copied from a Mac
+    added = add_files(project, "bass", [(f"{_nfd('café')}.wav", one), ("café.wav", one), ("noël.wav", one)]).added
+    assert [s.id for s in added] == ["café.wav", "café-2.wav", "noël-2.wav"]
+    assert all(s.id == unicodedata.normalize("NFC", s.id) for s in added)
+
+
+@pytest.mark.parametrize("name", ["हिंदी", "தமிழ்", "ภาษาไทย", _nfd("résumé")])
+def test_a_name_in_any_script_is_kept(project: Project, tmp_path: Path, name: str) -> None:
+    """Hindi's and Tamil's vowel signs (and accents a Mac writes apart) are combining marks: kept."""
+    [sample] = add_files(project, "bass", [(f"{name}.wav", tone(tmp_path / "one.wav", 0.5))]).added
+    assert sample.id == f"{unicodedata.normalize('NFC', name)}.wav"
+
+
+def test_takes_and_recordings_stay_apart_from_names_in_another_case(project: Project, tmp_path: Path) -> None:
+    """A take's clips continue its numbers in any case; a long upload named as another recording in
+    another case is a new recording (``Jam-2``), not ``Jam_nohash_000.wav`` beside ``jam_nohash_000.wav``."""
+    one = tone(tmp_path / "one.wav", 0.5)
+    riffs = add_files(project, "bass", [("riff_nohash_0.wav", one), ("RIFF_nohash_0.wav", one)]).added
+    assert [s.id for s in riffs] == ["riff_nohash_000.wav", "RIFF_nohash_001.wav"]
+    jam = tone(tmp_path / "jam.wav", 20.0)
+    first = add_files(project, "bass", [("jam.wav", jam)]).added
+    second = add_files(project, "bass", [("Jam.wav", jam)]).added
+    assert {s.recording for s in first} == {"jam"} and {s.recording for s in second} == {"Jam-2"}
+    taken = add_files(project, "bass", [("x.wav", tone(tmp_path / "take.wav", 6.0))], clip_s=2.0,
+                      recording="JAM").added
+    assert [s.id for s in taken] == [f"JAM_nohash_{k:03d}.wav" for k in (5, 6, 7)]
+
+
+def test_a_folder_from_a_mac_named_as_a_class_is_that_class(project: Project, tmp_path: Path) -> None:
+    """A folder of classes is told apart by its folders' names, however macOS wrote them."""
+    project.add_class("café")
+    project.add_class("drums")
+    one = tone(tmp_path / "one.wav", 0.5)
+    with pytest.raises(DatasetError, match=r"a folder per class \(café/, take1/\): added to class 'drums'"):
+        add_files(project, "drums", [(f"x/{_nfd('café')}/a.wav", one), ("x/take1/b.wav", one)])
+    testset = folder_per_class([(f"{_nfd('café')}/a.wav", one), ("drums/b.wav", one)], tmp_path / "set")
+    assert sorted(p.name for p in testset.iterdir()) == ["café", "drums"]
+
+
+def test_a_folder_of_a_class_named_in_any_script_is_imported(project: Project, tmp_path: Path) -> None:
+    root = tmp_path / "sounds"
+    for name in ["हिंदी", "bass"]:
+        (root / name).mkdir(parents=True)
+        tone(root / name / "a.wav", 0.5)
+    result = fill_from_folder(project, root)
+    assert result.skipped == [] and sorted(s.class_name for s in result.added) == ["bass", "हिंदी"]

@@ -8,8 +8,11 @@ as FLAC, WAV or M4A (:func:`earmark.playable.playable_copy`) under their own nam
 AIFF that float32 cannot hold exactly is kept as it came). Long
 ones, and takes sent with ``clip_s``, are cut into clips saved as WAV (16-bit, or float past full
 scale: :func:`earmark.audio.write_wav`) at their own sample rate and named ``RECORDING_nohash_NNN.wav``
-so that every clip remembers its recording (see :mod:`earmark.dataset`). Nothing is ever
-overwritten: a taken name gets a ``-2`` suffix. Every write is atomic.
+so that every clip remembers its recording (see :mod:`earmark.dataset`). Names keep their
+letters in any script, composed (NFC, as a name typed elsewhere; macOS writes them decomposed). Nothing
+is ever overwritten: a taken name gets a ``-2`` suffix, and a name taken in another case or Unicode
+form counts as taken (``Bass.wav`` beside ``bass.wav`` would be one file on macOS and Windows, and
+in a copy of the project unpacked there). Every write is atomic.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +43,7 @@ from .dataset import (
     recording_of,
 )
 from .errors import AudioDecodeError, DatasetError, EarmarkError, LimitError, ParameterError
-from .naming import NAMING, clean_name, free_path, quoted, quoted_list
+from .naming import NAMING, clean_name, name_key, names_in, new_file, quoted, quoted_list
 from .playable import browsers_play, playable_copy
 from .project import PROJECT_FILE, TEST_DIR, Project, SampleInfo, is_project_folder
 
@@ -86,7 +90,16 @@ def safe_stem(name: str) -> str:
 def _clean(stem: str) -> str:
     """``stem`` with characters unsafe in a file name replaced, and no leading or trailing dots,
     spaces or underscores (possibly empty)."""
-    return _UNSAFE.sub("_", stem).strip(" ._")
+    # NFC: macOS writes "café" as "cafe" plus a combining accent; the same name must be the same file
+    return _UNSAFE.sub(_unsafe_run, unicodedata.normalize("NFC", stem)).strip(" ._")
+
+
+def _unsafe_run(match: re.Match[str]) -> str:
+    """A run of characters unsafe in a file name as one ``_``, keeping the combining marks in it (an
+    accent no precomposed letter holds, Hindi's and Tamil's vowel signs: part of a letter, though not a
+    word character to ``re``)."""
+    kept = "".join(c if unicodedata.category(c).startswith("M") else "_" for c in match.group())
+    return re.sub("_+", "_", kept)
 
 
 def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path]], *,
@@ -115,27 +128,14 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
         raise ParameterError(f"clip_s must be between 0.25 and 60 seconds, got {clip_s}")
     take = safe_stem(recording) if recording else None
     result = IntakeResult()
+    numbers = _ClipNumbers()
     with tempfile.TemporaryDirectory(prefix="earmark-intake-") as tmp:
-        grouped = list(_expand(files, Path(tmp), result, max_unpacked_bytes=limits.max_unpacked_bytes))
-        if one_class:
-            _refuse_classes(project, class_name, grouped)
-        entries = [(name, path) for _, name, path in grouped]
-        if len(entries) > limits.max_files:
-            raise LimitError(f"{len(entries)} files in one upload is more than the limit of {limits.max_files}; "
-                             "upload them in smaller batches")
         total_s = 0.0
-        for name, path in entries:
-            stated_s, _ = probe(path)  # from the header: refuse hours of audio before decoding them
-            if stated_s > limits.max_file_s:
-                result.skipped.append((name, too_long_message(stated_s, limits)))
-                continue
-            try:
-                audio = load_audio(path)
-            except AudioDecodeError as exc:  # the reason, without the file's name (it has its own field)
-                result.skipped.append((name, str(exc).replace(str(path), name).removeprefix(f"{name}: ")))
-                continue
-            if audio.duration_s > limits.max_file_s:
-                result.skipped.append((name, too_long_message(audio.duration_s, limits)))
+        for name, path in _audio_entries(project, class_name, files, Path(tmp), result, limits=limits,
+                                         one_class=one_class):
+            audio = _decode(name, path, limits=limits)
+            if isinstance(audio, str):
+                result.skipped.append((name, audio))
                 continue
             total_s += audio.duration_s
             if total_s > limits.max_total_s:
@@ -147,9 +147,37 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
                 folder = project.set_dir(class_name, test=test)
                 if test:
                     folder.mkdir(parents=True, exist_ok=True)
-                result.added.extend(_keep(project, folder, name, path, audio, clip_s=clip_s,
+                result.added.extend(_keep(project, folder, name, path, audio, clip_s=clip_s, numbers=numbers,
                                           take=take if take is not None else _take_in_name(name), test=test))
     return result
+
+
+def _audio_entries(project: Project, class_name: str, files: Iterable[tuple[str, Path]], tmp: Path,
+                   result: IntakeResult, *, limits: IntakeLimits, one_class: bool) -> list[tuple[str, Path]]:
+    """The audio files of an upload (``(name, path)``), zips unpacked into ``tmp`` and the rest reported
+    in ``result``; :class:`DatasetError` for a folder of classes (with ``one_class``), :class:`LimitError`
+    for too many files."""
+    grouped = list(_expand(files, tmp, result, max_unpacked_bytes=limits.max_unpacked_bytes))
+    if one_class:
+        _refuse_classes(project, class_name, grouped)
+    if len(grouped) > limits.max_files:
+        raise LimitError(f"{len(grouped)} files in one upload is more than the limit of {limits.max_files}; "
+                         "upload them in smaller batches")
+    return [(name, path) for _, name, path in grouped]
+
+
+def _decode(name: str, path: Path, *, limits: IntakeLimits) -> Audio | str:
+    """The upload ``name`` (at ``path``) decoded, or why it is skipped (too long, not audio)."""
+    stated_s, _ = probe(path)  # from the header: refuse hours of audio before decoding them
+    if stated_s > limits.max_file_s:
+        return too_long_message(stated_s, limits)
+    try:
+        audio = load_audio(path)
+    except AudioDecodeError as exc:  # the reason, without the file's name (it has its own field)
+        return str(exc).replace(str(path), name).removeprefix(f"{name}: ")
+    if audio.duration_s > limits.max_file_s:
+        return too_long_message(audio.duration_s, limits)
+    return audio
 
 
 def _take_in_name(name: str) -> str | None:
@@ -175,7 +203,8 @@ def _refuse_classes(project: Project, class_name: str, entries: list[tuple[str, 
         groups.setdefault(zip_name, []).append(name[len(zip_name) + 1:] if zip_name else name)
     for zip_name, names in groups.items():
         root, folders = _class_folders(names)
-        if not _are_classes(project, class_name, folders, root=root or (Path(zip_name).stem if zip_name else None)):
+        zip_stem = unicodedata.normalize("NFC", Path(zip_name).stem) if zip_name else None
+        if not _are_classes(project, class_name, folders, root=root or zip_stem):
             continue
         what = f"{zip_name} holds" if zip_name else "these files are"
         listed = ", ".join(f"{f}/" for f in folders[:4]) + (", …" if len(folders) > 4 else "")
@@ -213,8 +242,9 @@ def _class_folders(names: list[str]) -> tuple[str | None, list[str]]:
     """The folder dropped or picked (the one all files named ``names``, ``a/b/file.wav`` as uploaded, are
     in, if any) and the folders that would be classes if they were a folder-per-class set: its subfolders
     with audio below, or a project's ``samples/``'s; sorted. Hidden and system folders are left out."""
-    paths = [parts for name in names
-             if (parts := [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")])
+    paths = [parts for name in names  # NFC: a folder from macOS is named as the class it matches
+             if (parts := [p for p in unicodedata.normalize("NFC", name).replace("\\", "/").split("/")
+                           if p not in ("", ".")])
              and not any(is_ignored_name(p) for p in parts)]
     root = None
     if paths and all(len(p) > 1 for p in paths) and len({p[0] for p in paths}) == 1:
@@ -253,35 +283,37 @@ def _expand(files: Iterable[tuple[str, Path]], tmp: Path, result: IntakeResult, 
                                          f"{', '.join(sorted(e.lstrip('.') for e in AUDIO_EXTENSIONS))} and .zip"))
 
 
-def _next_index(folder: Path, take: str) -> int:
-    pattern = re.compile(re.escape(take) + re.escape(NOHASH) + r"(\d+)")
-    found = [int(m.group(1)) for p in folder.iterdir() if (m := pattern.match(p.name))]
-    return max(found, default=-1) + 1
+class _ClipNumbers:
+    """The number the next clip of each take gets in a folder (one more than its highest there), for
+    one upload: read once from the folder's names, then counted on as clips are written (a batch of
+    thousands of clips does not read the folder for each)."""
+
+    def __init__(self) -> None:
+        self._next: dict[tuple[Path, str], int] = {}
+
+    def next(self, folder: Path, take: str) -> int:
+        key = (folder, name_key(take))
+        if key not in self._next:
+            pattern = re.compile(re.escape(name_key(take + NOHASH)) + r"(\d+)")
+            with NAMING:
+                found = [int(m.group(1)) for name in names_in(folder) if (m := pattern.match(name))]
+            self._next[key] = max(found, default=-1) + 1
+        return self._next[key]
+
+    def wrote(self, folder: Path, take: str, index: int) -> None:
+        key = (folder, name_key(take))
+        self._next[key] = max(self._next.get(key, 0), index + 1)
 
 
 def _keep(project: Project, folder: Path, name: str, path: Path, audio: Audio, *, clip_s: float | None,
-          take: str | None, test: bool) -> list[SampleInfo]:
-    """Save one decoded upload into ``folder``: as it came, or cut into clips (named so that no
-    class's training samples or test set hold clips of a recording of that name)."""
+          take: str | None, numbers: _ClipNumbers, test: bool) -> list[SampleInfo]:
+    """Save one decoded upload into ``folder`` (holding :data:`NAMING`): as it came, or cut into
+    clips. Its name is free in any case (:func:`earmark.naming.new_file`)."""
     cut_at = clip_s if clip_s is not None else (DEFAULT_CLIP_S if audio.duration_s > LONG_RECORDING_S else None)
-    recording = take or safe_stem(name)
     if cut_at is not None and audio.duration_s > cut_at * 1.5:
-        pieces = cut_recording(audio.samples, sample_rate=audio.sample_rate, clip_s=cut_at, clip_hop_s=cut_at)
-        if take is None:  # a new recording: make its name unique in every class and set
-            # (a take is one recording in every class: the split keeps it on one side, and
-            # Project.test_leaks looks for takes on both; another upload's name must not join it)
-            names_in = [project.set_dir(c, test=t) for c in project.class_names() for t in (False, True)]
-            while any(p.name.startswith(recording + NOHASH) for f in names_in if f.is_dir() for p in f.iterdir()):
-                recording = _bump(recording)
-        first = _next_index(folder, recording) if take is not None else 0  # a new recording starts at 0
-        saved = []
-        for k, (_, clip) in enumerate(pieces):
-            if clip.shape[-1] < 0.1 * audio.sample_rate or not np.any(clip):
-                continue
-            target = free_path(folder / f"{recording}{NOHASH}{first + k:03d}.wav")
-            write_wav(target, Audio(clip, audio.sample_rate))
-            saved.append(project.info_of(folder, target, test=test))
-        return saved
+        recording = take or _new_recording(project, safe_stem(name))
+        return _keep_clips(project, folder, audio, recording=recording, clip_s=cut_at, test=test,
+                           first=numbers.next(folder, recording) if take is not None else 0, numbers=numbers)
     suffix = Path(name).suffix.lower()
     lossless: bytes | None = None
     if suffix and not browsers_play(path, name=name):  # AIFF, Apple Lossless: only Safari plays them
@@ -291,19 +323,49 @@ def _keep(project: Project, folder: Path, name: str, path: Path, audio: Audio, *
     as_wav = lossless is None and (not suffix or suffix in _SOUND_ONLY)  # unknown container, or a video
     if as_wav:
         suffix = ".wav"
+    index = numbers.next(folder, take) if take is not None else 0
+    stem = f"{take}{NOHASH}{index:03d}" if take is not None else safe_stem(name)
+    with new_file(folder / f"{stem}{suffix}") as target:
+        if lossless is not None:
+            with atomic_write(target) as out:
+                out.write(lossless)
+        elif as_wav:
+            write_wav(target, audio)
+        else:
+            with path.open("rb") as src, atomic_write(target) as out:
+                shutil.copyfileobj(src, out)
     if take is not None:
-        target = free_path(folder / f"{take}{NOHASH}{_next_index(folder, take):03d}{suffix}")
-    else:
-        target = free_path(folder / f"{recording}{suffix}")
-    if lossless is not None:
-        with atomic_write(target) as out:
-            out.write(lossless)
-    elif as_wav:
-        write_wav(target, audio)
-    else:
-        with path.open("rb") as src, atomic_write(target) as out:
-            shutil.copyfileobj(src, out)
+        numbers.wrote(folder, take, index)
     return [project.info_of(folder, target, test=test)]
+
+
+def _new_recording(project: Project, recording: str) -> str:
+    """``recording``, or ``recording-2``…: a take name no class's training samples or test set use in
+    any case (a take is one recording in every class: the split keeps it on one side, and
+    Project.test_leaks looks for takes on both; another upload's name must not join it)."""
+    folders = [project.set_dir(c, test=t) for c in project.class_names() for t in (False, True)]
+    with NAMING:
+        while True:
+            prefix = name_key(recording + NOHASH)
+            if not any(key.startswith(prefix) for folder in folders for key in names_in(folder)):
+                return recording
+            recording = _bump(recording)
+
+
+def _keep_clips(project: Project, folder: Path, audio: Audio, *, recording: str, clip_s: float, first: int,
+                numbers: _ClipNumbers, test: bool) -> list[SampleInfo]:
+    """Cut ``audio`` into clips of ``clip_s`` saved as WAV, ``RECORDING_nohash_NNN.wav`` from ``first`` on
+    (silent and very short ones left out)."""
+    pieces = cut_recording(audio.samples, sample_rate=audio.sample_rate, clip_s=clip_s, clip_hop_s=clip_s)
+    saved = []
+    for k, (_, clip) in enumerate(pieces):
+        if clip.shape[-1] < 0.1 * audio.sample_rate or not np.any(clip):
+            continue
+        with new_file(folder / f"{recording}{NOHASH}{first + k:03d}.wav") as target:
+            write_wav(target, Audio(clip, audio.sample_rate))
+        numbers.wrote(folder, recording, first + k)
+        saved.append(project.info_of(folder, target, test=test))
+    return saved
 
 
 def _bump(stem: str) -> str:
@@ -326,7 +388,8 @@ def folder_per_class(files: list[tuple[str, Path]], target: Path, *,
         folder = target / safe_stem(parts[-2])
         folder.mkdir(parents=True, exist_ok=True)
         # the file's own name, so a report names the files as the user knows them (x-2.wav beside a second x.wav)
-        shutil.copyfile(path, free_path(folder / f"{safe_stem(parts[-1])}{Path(parts[-1]).suffix.lower()}"))
+        with new_file(folder / f"{safe_stem(parts[-1])}{Path(parts[-1]).suffix.lower()}") as copy:
+            shutil.copyfile(path, copy)
         placed += 1
     if not placed:
         raise DatasetError("the set needs one folder per class: upload a zip of it, or pick the folder "

@@ -3,16 +3,22 @@ the lock held while a free name is chosen and written."""
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ParameterError
 
-__all__ = ["NAMING", "clean_name", "free_path", "is_clean_name", "quoted", "quoted_list", "rename_folder"]
+__all__ = ["NAMING", "clean_name", "free_path", "is_clean_name", "name_key", "names_in", "new_file", "quoted",
+           "quoted_list", "rename_folder"]
 
 _NAME_OK = re.compile(r"^[\w][\w .()+,&'#@-]*$")
 #: Held while a free name is chosen and written, so that two requests never pick the same one.
@@ -33,12 +39,13 @@ def quoted_list(names: Iterable[object], *, none: str = "none") -> str:
 def clean_name(name: str, *, what: str) -> str:
     """A class, project or file name that is safe as one folder name, or :class:`ParameterError`.
 
-    Letters (any script), digits, spaces and ``_ . ( ) + , & ' # @ -`` are allowed; it must
-    start with a letter, digit or ``_``, hold no ``/`` or ``..``, and be 1–64 characters.
+    Letters (any script, with their combining marks: Hindi's and Tamil's vowel signs, accents),
+    digits, spaces and ``_ . ( ) + , & ' # @ -`` are allowed; it must start with a letter, digit or
+    ``_``, hold no ``/`` or ``..``, and be 1–64 characters.
     """
     # NFC: macOS writes "café" as "cafe" plus a combining accent, which is not a letter alone
     cleaned = unicodedata.normalize("NFC", " ".join(str(name).split()))
-    if not cleaned or len(cleaned) > 64 or ".." in cleaned or not _NAME_OK.match(cleaned):
+    if not cleaned or len(cleaned) > 64 or not is_clean_name(cleaned):
         raise ParameterError(
             f"{what} name {quoted(name)} cannot be used; use 1–64 letters, digits, spaces or _ . ( ) + , & ' # @ -, "
             "starting with a letter or digit"
@@ -48,7 +55,9 @@ def clean_name(name: str, *, what: str) -> str:
 
 def is_clean_name(name: str) -> bool:
     """Whether ``name`` holds only what :func:`clean_name` allows (of any length), as it is."""
-    return ".." not in name and bool(_NAME_OK.match(name))
+    # a combining mark after the first character is part of a letter (\w leaves marks out)
+    letters = "".join("a" if k and unicodedata.category(c).startswith("M") else c for k, c in enumerate(name))
+    return ".." not in name and bool(_NAME_OK.match(letters))
 
 
 def rename_folder(folder: Path, target: Path) -> None:
@@ -66,27 +75,100 @@ def rename_folder(folder: Path, target: Path) -> None:
         raise
 
 
+def name_key(name: str) -> str:
+    """``name`` as a case- and normalisation-insensitive disk compares it: ``Bass.wav``, ``bass.wav``
+    and ``BASS.WAV`` have one key, as do ``café.wav`` written precomposed (NFC, as Linux and Windows
+    usually write it) and decomposed (NFD, as macOS writes it). Two names with one key are one file on
+    macOS, and (case) on Windows, and in a zip or copy of a project unpacked there."""
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", name).casefold())
+
+
+@dataclass
+class _Listing:
+    """The keys (:func:`name_key`) of the names in a folder, as of ``stamp``."""
+
+    stamp: tuple[int, int] | None
+    keys: set[str]
+    #: per name key, the first ``-N`` worth trying: every lower one was taken when the listing was read
+    next_n: dict[str, int] = field(default_factory=dict)
+
+
+#: The folders whose names were listed lately, most recent last: every name chosen under :data:`NAMING`
+#: is added, so a folder is listed again only when something else changed it.
+_LISTINGS: OrderedDict[Path, _Listing] = OrderedDict()
+_LISTINGS_KEPT = 256
+
+
+def _stamp(folder: Path) -> tuple[int, int] | None:
+    """What changes when a folder's names do: its inode (a folder made anew) and modification time."""
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
+def _listing(folder: Path) -> _Listing:
+    """The names in ``folder``, listed again only when it changed since last seen (hold :data:`NAMING`)."""
+    stamp = _stamp(folder)  # before listing: a name added meanwhile makes the next call list again
+    listing = _LISTINGS.get(folder)
+    if listing is None or listing.stamp != stamp:
+        try:
+            keys = {name_key(name) for name in os.listdir(folder)}
+        except OSError:  # no folder yet: nothing in it is taken
+            keys = set()
+        listing = _Listing(stamp, keys)
+    _LISTINGS[folder] = listing
+    _LISTINGS.move_to_end(folder)
+    while len(_LISTINGS) > _LISTINGS_KEPT:
+        _LISTINGS.popitem(last=False)
+    return listing
+
+
+def names_in(folder: Path) -> AbstractSet[str]:
+    """The keys (:func:`name_key`) of the names in ``folder`` and of the names chosen for it by
+    :func:`free_path` and :func:`new_file`; empty when there is no such folder. Cheap after the first
+    call while nothing else changes the folder. Hold :data:`NAMING` while using them: they are the
+    listing itself, which names chosen meanwhile join."""
+    with NAMING:
+        return _listing(folder).keys
+
+
 def free_path(path: Path, *, any_case: bool = False) -> Path:
     """``path``, or ``stem-2.ext``, ``stem-3.ext``… when it is taken (never overwrite).
 
-    With ``any_case=True`` a name taken in another case counts as taken too (``Bass.wav`` beside
-    ``bass.wav``: on macOS and Windows, and in a zip unpacked there, the two would be one file).
-    That lists the whole folder, so use it only where names are few and chosen by a person (model
-    files); the default checks only the candidate names, and stays fast in a folder of thousands of clips.
+    With ``any_case=True`` a name taken in another case or Unicode normalisation counts as taken too
+    (``Bass.wav`` beside ``bass.wav``, see :func:`name_key`). The folder is listed once and the listing
+    kept while nothing but :data:`NAMING`'s holders change it, so naming thousands of files into one
+    folder stays fast; to name a file and write it, use :func:`new_file`, which keeps the listing
+    current after the write.
     """
-    taken: set[str] = set()
-    if any_case:
-        try:
-            taken = {p.name.casefold() for p in path.parent.iterdir()}
-        except OSError:  # no folder yet: nothing in it is taken
-            pass
+    with NAMING:
+        listing = _listing(path.parent) if any_case else _LISTINGS.get(path.parent)
+        taken: AbstractSet[str] = listing.keys if any_case and listing is not None else frozenset()
+        key = name_key(path.name)
+        chosen, chosen_key, n = path, key, listing.next_n.get(key, 2) if listing is not None else 2
+        while chosen_key in taken or os.path.lexists(chosen):  # lexists: a link, even one to nothing, is taken
+            chosen = path.with_name(f"{path.stem}-{n}{path.suffix}")
+            chosen_key, n = name_key(chosen.name), n + 1
+        if listing is not None:  # a name chosen is taken, whether or not it was asked with any_case
+            listing.keys.add(chosen_key)
+            listing.next_n[key] = n
+        return chosen
 
-    def free(candidate: Path) -> bool:
-        return candidate.name.casefold() not in taken and not candidate.exists()
 
-    if free(path):
-        return path
-    n = 2
-    while not free(candidate := path.with_name(f"{path.stem}-{n}{path.suffix}")):
-        n += 1
-    return candidate
+@contextmanager
+def new_file(path: Path) -> Iterator[Path]:
+    """A free name for ``path`` in any case (:func:`free_path` with ``any_case``), held under
+    :data:`NAMING` while the body writes it. Afterwards the folder's listing is marked current, so
+    the next name chosen in it needs no new listing.
+
+    A program writing into the folder without :data:`NAMING` (another process) is seen by the
+    folder's modification time; only a write in the same tick of the clock as this one (a few
+    milliseconds) could go unseen.
+    """
+    with NAMING:
+        target = free_path(path, any_case=True)
+        yield target
+        if (listing := _LISTINGS.get(target.parent)) is not None:
+            listing.stamp = _stamp(target.parent)
