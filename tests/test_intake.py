@@ -158,6 +158,17 @@ def test_bad_files_are_named_and_skipped_while_the_rest_land(project: Project, t
     assert "not an audio file (.txt)" in reasons["notes.txt"]
 
 
+def test_a_folders_hidden_and_system_files_are_left_out(project: Project, tmp_path: Path) -> None:
+    """A folder picked on a Mac holds ``.DS_Store``, and on a USB stick ``._take.wav`` beside each
+    take: left out, as from a zip, not reported as files that could not be decoded."""
+    junk = tmp_path / "junk"
+    junk.write_bytes(b"\x00\x05\x16\x07junk")
+    result = add_files(project, "bass", [("takes/take.wav", tone(tmp_path / "take.wav", 0.5)),
+                                         ("takes/._take.wav", junk), ("takes/.DS_Store", junk),
+                                         ("takes/Thumbs.db", junk), ("takes/__MACOSX/a.wav", junk)])
+    assert [s.id for s in result.added] == ["take.wav"] and result.skipped == []
+
+
 def test_zips_are_unpacked_safely(project: Project, tmp_path: Path) -> None:
     a = tone(tmp_path / "a.wav", 1.0)
     z = tmp_path / "set.zip"
@@ -191,6 +202,24 @@ def test_safe_stem() -> None:
     assert safe_stem("C:\\Users\\me\\take 1.wav") == "take 1"
     assert safe_stem("a_nohash_1.wav") == "a_1"
     assert safe_stem("....wav") == "sample"
+
+
+def test_a_stem_is_a_name_windows_can_hold() -> None:
+    """Windows drops a name's trailing dot or space, and keeps CON, AUX, COM1… for devices: a project
+    holding such a name could not be unzipped or copied there whole."""
+    assert safe_stem("a" * 79 + " b.wav") == "a" * 79, "cut at 80 characters, no space left at the end"
+    assert [safe_stem(n) for n in ["CON.wav", "aux.take.wav", "Com1", "console.wav"]] == [
+        "CON_", "aux_.take", "Com1_", "console"]
+
+
+def test_a_long_name_in_any_script_lands(project: Project, tmp_path: Path) -> None:
+    """80 Chinese characters are 240 bytes of a file name's 255, to which a clip's number, a ``-2`` and
+    the temporary name of an atomic write add: cut shorter, every file lands."""
+    one, jam, name = tone(tmp_path / "one.wav", 0.5), tone(tmp_path / "jam.wav", 20.0), "漢" * 100
+    result = add_files(project, "bass", [(f"{name}.wav", one), (f"{name}.wav", one), (f"{name}.wav", jam),
+                                         (f"{name}.wav", jam), (f"{name}_nohash_1.wav", one)])
+    assert len(result.added) == 2 + 5 + 5 + 1 and result.skipped == []
+    assert result.added[0].id == "漢" * 53 + ".wav" and all(len(s.id.encode()) < 200 for s in result.added)
 
 
 def test_a_folder_of_classes_added_to_one_class_is_refused_before_anything_lands(

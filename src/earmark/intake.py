@@ -53,6 +53,11 @@ __all__ = ["DEFAULT_CLIP_S", "IntakeLimits", "IntakeResult", "add_files", "fill_
 #: Files longer than ``LONG_RECORDING_S`` are cut into clips of this length (as training cuts them).
 DEFAULT_CLIP_S = CLIP_S
 _UNSAFE = re.compile(r"[^\w .()+,&'#@-]+")
+#: Names Windows keeps for devices, alone or before a dot: no file ``CON.wav`` can be made there.
+_WINDOWS_DEVICE = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(?=\.|$)", re.IGNORECASE)
+#: The most UTF-8 bytes a stem keeps: a file name holds 255 on most disks, and a clip's number, a
+#: ``-2`` and :func:`earmark.atomic.atomic_write`'s temporary name (14 more) are added to it.
+_STEM_BYTES = 160
 #: Containers of a phone's videos (Android MP4, iPhone QuickTime, old Android 3GP): of these only the
 #: sound is kept, as WAV (the picture is not needed and would take most of the space, and not every
 #: browser plays the container).
@@ -84,7 +89,16 @@ def safe_stem(name: str) -> str:
     """A file stem safe to save under: the name's last part, unsafe characters replaced."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     stem = base.rsplit(".", 1)[0] if "." in base else base
-    return (_clean(stem) or "sample").replace(NOHASH, "_")[:80]
+    return _fit((_clean(stem) or "sample").replace(NOHASH, "_")) or "sample"
+
+
+def _fit(stem: str) -> str:
+    """``stem`` cut to 80 characters and ``_STEM_BYTES`` (80 Chinese characters are 240 bytes), ending
+    in no dot or space (Windows drops them), and not a device's name on Windows (``CON`` → ``CON_``)."""
+    stem = stem[:80]
+    while len(stem.encode()) > _STEM_BYTES:
+        stem = stem[:-1]
+    return _WINDOWS_DEVICE.sub(r"\1_", stem.rstrip(" ._"))
 
 
 def _clean(stem: str) -> str:
@@ -186,7 +200,7 @@ def _take_in_name(name: str) -> str | None:
     recording = recording_of(base)
     if recording == base:
         return None
-    return _clean(recording)[:80] or None
+    return _fit(_clean(recording)) or None
 
 
 def too_long_message(seconds: float, limits: IntakeLimits) -> str:
@@ -259,9 +273,12 @@ def _class_folders(names: list[str]) -> tuple[str | None, list[str]]:
 def _expand(files: Iterable[tuple[str, Path]], tmp: Path, result: IntakeResult, *,
             max_unpacked_bytes: int) -> Iterable[tuple[str, str, Path]]:
     """Audio files among ``files`` (``(zip it came from or "", name, path)``), with zips unpacked
-    (safely) into ``tmp``; the rest reported."""
+    (safely) into ``tmp``; the rest reported, but for hidden and system files (``.DS_Store``, a Mac's
+    ``._take.wav`` companions, ``Thumbs.db``), which a folder picked holds as a zip does: left out."""
     for n, (name, path) in enumerate(files):
         suffix = Path(name).suffix.lower()
+        if any(is_ignored_name(part) for part in name.replace("\\", "/").split("/")):
+            continue
         if suffix == ".zip":
             target = tmp / f"zip{n}"
             target.mkdir()
