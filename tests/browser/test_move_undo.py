@@ -1,5 +1,6 @@
-"""A move's Undo (its toast, in Samples and under the hood) after the class it came from was renamed or
-deleted, in this tab or another: it follows the rename, or says what happened and what to do."""
+"""Moves after classes changed: a move's Undo (its toast, in Samples and under the hood) after the class it
+came from was renamed or deleted, in this tab or another, follows the rename or says what happened and what
+to do; a confusion cell's clips follow a rename; a failed move leaves its card as it was."""
 
 from __future__ import annotations
 
@@ -125,11 +126,14 @@ def test_undo_of_a_move_under_the_hood_follows_a_rename_and_names_a_delete(page:
     for card in (first, second):
         card.locator(f"[data-move-to={target}]").click()
         expect(card).to_contain_text("moved to")
+    page.wait_for_load_state("networkidle")  # the page has shown the moves (a rename in between is another test)
     studio.client.patch(f"/api/projects/{project}/classes/{home}", json={"name": f"{home} 2"}).raise_for_status()
     _undo_of(page, f"Moved {refs[0]['id']} to").click()
     expect(page.locator("[data-testid=toast-info]", has_text=f"Moved {refs[0]['id']} back")).to_have_text(
         re.compile(re.escape(f"Moved {refs[0]['id']} back to {home} 2 (its class “{home}” was renamed meanwhile).")))
-    expect(first).to_contain_text(f"moved back as {home} 2/{refs[0]['id']}")
+    # the page saw the rename: the open cell is shown again, the clip in its class as named now, movable again
+    expect(first).to_contain_text(f"in {home} 2")
+    expect(first.locator(f"[data-move-to={target}]")).to_be_visible()
     assert refs[0]["id"] in [s["id"] for s in studio.samples(project, f"{home} 2")]
 
     studio.client.delete(f"/api/projects/{project}/classes/{home} 2").raise_for_status()
@@ -138,4 +142,52 @@ def test_undo_of_a_move_under_the_hood_follows_a_rename_and_names_a_delete(page:
         f"cannot move '{refs[1]['id']}' back to class '{home}': that class, later renamed '{home} 2', was deleted "
         f"since (it waits in the project's .trash/")
     assert refs[1]["id"] in [s["id"] for s in studio.samples(project, target)]
+    assert not page_errors
+
+
+def test_clips_under_the_hood_follow_a_class_renamed_in_the_samples_screen(page: Page, studio, page_errors) -> None:
+    """QA: after a rename in Samples, a confusion cell's clips still named the old class, and moving one
+    answered "no class". The open cell is shown again with the classes as they are now, and moves work."""
+    project = studio.create_project("hood rename", demo=True)
+    model = studio.train(project, epochs=1, seed=0)
+    cells = studio.client.get(f"/api/projects/{project}/models/{model['id']}").json()["validation"]["cells"]
+    key, refs = max(((k, v) for k, v in cells.items() if v and not k.startswith("background|")),
+                    key=lambda kv: len(kv[1]))
+    home = refs[0]["class_name"]
+    target = next(c for c in ("bass", "drums") if c != home)
+    studio.open(page, project, "train")
+    page.locator(f"[data-testid=cell-{key.replace('|', '-')}]").click()
+    clips = page.locator("[data-testid=cell-clip]")
+    expect(clips.first).to_contain_text(f"in {home}")
+
+    page.click("#tab-samples")
+    page.click(f"[data-testid=class-{home}]")
+    page.click("#rename-class-btn")
+    page.fill("#rename-class-name", f"{home} 2")
+    page.click("#rename-class-save")
+    expect(page.locator("#class-title")).to_have_text(f"{home} 2")
+    page.click("#tab-train")
+    expect(page.locator("#cell-clips")).to_be_visible()  # the cell stays open
+    expect(clips).to_have_count(len(refs))
+    expect(clips.first).to_contain_text(f"in {home} 2")
+    clips.first.locator(f"[data-move-to={target}]").click()
+    expect(clips.first).to_contain_text(f"moved to {target}")
+    assert refs[0]["id"] in [s["id"] for s in studio.samples(project, target)]
+    expect(page.locator("[data-testid=toast-error]")).to_have_count(0)
+    assert not page_errors
+
+
+def test_a_failed_move_leaves_the_card_saying_move_to(page: Page, studio, empty_project, page_errors) -> None:
+    """A move the server refuses (its class deleted in another tab): the error says why, and the card's
+    select says "Move to…" again, not the class the sample is not in."""
+    _fill(studio, empty_project, {"bass": 1, "drums": 0})
+    studio.open(page, empty_project)
+    page.click("[data-testid=class-bass]")
+    select = page.locator("[data-testid=sample-card] select.move-select")
+    studio.client.delete(f"/api/projects/{empty_project}/classes/drums").raise_for_status()
+    select.select_option("drums")
+    expect(page.locator("[data-testid=toast-error]")).to_contain_text("no class 'drums'")
+    expect(select).to_be_enabled()
+    expect(select).to_have_value("")
+    assert len(studio.samples(empty_project, "bass")) == 1
     assert not page_errors

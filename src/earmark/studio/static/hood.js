@@ -172,10 +172,14 @@ export function settingsLine(settings, stoppedAtEpoch) {
   return stopped ? `${parts.join(" · ")}.` : `Trained with ${parts.join(" · ")}.`;
 }
 
-async function loadDetail() {
+/** Load the selected model's record and show it. `keepCell`: the clips of the cell open now are shown
+ *  again from the new record (a class renamed, added or deleted: its clips are named as they are now). */
+async function loadDetail({ keepCell = false } = {}) {
   const id = state.selectedModel;
   const mine = ++token;
-  $("#cell-clips").hidden = true;
+  const open = keepCell && !$("#cell-clips").hidden ? $("#confusion .cell.open") : null;
+  const openKey = open && open.dataset.cell;
+  if (!openKey) $("#cell-clips").hidden = true;
   $("#delete-model-btn").disabled = !id;
   noteList($("#hood-warnings"), []);
   if (!id || !state.projectId) {
@@ -204,7 +208,11 @@ async function loadDetail() {
     if (v) {
       renderPerClass(v);
       renderConfusion(v);
+      const cell = openKey && [...document.querySelectorAll("#confusion .cell")].find((b) => b.dataset.cell === openKey);
+      if (cell) openCell(openKey, cell);
+      else $("#cell-clips").hidden = true;
     } else {
+      $("#cell-clips").hidden = true;
       $("#per-class").replaceChildren();
       $("#confusion").replaceChildren();
     }
@@ -234,10 +242,18 @@ export function initHood(options = {}) {
   bindModelSelect($("#hood-model"));
   on("model", loadDetail);
   let shown = null;
+  let classes = null; // the project's class names when its model was last shown
   on("project", (project, { switched }) => {
+    const now = project.classes.map((c) => c.name).join("\n");
+    const changed = classes !== null && now !== classes;
+    classes = now;
     if (switched || shown !== state.selectedModel) {
       shown = state.selectedModel;
       loadDetail();
+    } else if (changed) {
+      // a class renamed, added or deleted (here or in another tab): the clips' classes and the classes
+      // they can be moved to are the server's again, or a move would name a class that is gone
+      loadDetail({ keepCell: true });
     }
   });
   on("model", () => { shown = state.selectedModel; });

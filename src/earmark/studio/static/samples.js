@@ -96,16 +96,19 @@ export function sampleCard(sample) {
           deletedToast(sample.id, result.undo, undoIn(state.projectId));
           await reloadProject();
         }) }, "Delete")));
-  move.addEventListener("change", () => {
+  move.addEventListener("change", async () => {
     const to = move.value;
     if (!to) return;
-    busy(move, async () => {
+    await busy(move, async () => {
       const moved = await api.moveSample(state.projectId, sample.class_name, sample.id, to, set);
       card.remove();
       const moveBack = moveBackIn(state.projectId);
       movedToast(sample.id, classLabel(to), () => moveBack(moved, sample.class_name, set));
       await reloadProject();
     });
+    // a move that failed (the error says why) left the sample where it is: the select says "Move to…"
+    // again, not a class it is not in, and the same class can be picked again
+    move.value = "";
   });
   return card;
 }
