@@ -13,6 +13,7 @@ from earmark.projectfile import (
     ClassChange,
     ClassHistory,
     class_log,
+    renames_after,
     with_change,
     zipped_history,
 )
@@ -55,6 +56,19 @@ def test_a_deleted_class_stays_deleted_whatever_class_gets_its_name_until_its_de
 def test_changes_before_the_model_was_trained_are_not_its_own() -> None:
     before = "2025-12-31T00:00:00+00:00"
     assert now(ClassChange("deleted", "drums", before, trash="t0"), renamed("bass", "drums", at=before)) == LABELS
+
+
+def test_an_undo_follows_the_renames_after_its_delete_placed_by_the_log_or_else_by_time() -> None:
+    at = "2026-01-02T00:00:00+00:00"
+    log = [renamed("drums", "perc", at="2026-01-01T12:00:00+00:00"), deleted("drums", "t1"), renamed("drums", "kit"),
+           renamed("bass", "drums", at="2026-01-03T00:00:00+00:00")]
+    assert renames_after(log, "t1", at="") == [("drums", "kit"), ("bass", "drums")], "after its entry in the log"
+    # a delete the log does not hold (a sample's): by its time, a rename in the same second counting as after
+    assert renames_after(log, "t2", at=at) == [("drums", "kit"), ("bass", "drums")]
+    assert renames_after(log, "t2", at="2026-01-02T00:00:01+00:00") == [("bass", "drums")]
+    # before the log's first entry (or no time known): the log does not tell
+    assert renames_after(log, "t2", at="2025-12-31T00:00:00+00:00") is None
+    assert renames_after(log, "t2", at="") is None
 
 
 def test_a_log_from_before_deletes_were_logged_still_tells_a_class_taken_by_a_rename() -> None:

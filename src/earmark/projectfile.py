@@ -25,7 +25,7 @@ from .dataset import member_parts, zip_root
 from .errors import DatasetError
 
 __all__ = ["PROJECT_FILE", "RENAME_LOG", "ClassChange", "ClassHistory", "ProjectFile", "class_log", "now",
-           "remembered", "with_change", "zipped_history"]
+           "remembered", "renames_after", "with_change", "zipped_history"]
 
 PROJECT_FILE = "earmark-project.json"
 #: The project file's log of class renames, deletes and their undos (:class:`ClassChange`), in
@@ -81,6 +81,23 @@ def class_log(meta: dict[str, Any]) -> list[ClassChange] | None:
     return [change for entry in log if (change := ClassChange.from_dict(entry)) is not None]
 
 
+def renames_after(log: list[ClassChange], trash_id: str, *, at: str) -> list[tuple[str, str]] | None:
+    """The class renames (``(old, new)``, in order) of ``log`` made after the delete whose trash
+    folder is ``trash_id``, as its Undo follows them: those after its entry, where the log holds it
+    (a class's delete), else those made at or after ``at``, the delete's time (an ISO time as the
+    log writes them; a sample's delete is not logged; a rename in the same second counts as after).
+    ``None`` when the log does not reach back to the delete (it began, or lost its oldest entries,
+    since): the renames the project file remembers without order are all there is then."""
+    logged = [i for i, change in enumerate(log) if change.kind == "deleted" and change.trash == trash_id]
+    if logged:
+        after = log[logged[-1] + 1:]
+    elif at and log and log[0].at <= at:
+        after = [change for change in log if change.at >= at]
+    else:
+        return None
+    return [(change.name, change.to) for change in after if change.kind == "renamed"]
+
+
 def with_change(meta: dict[str, Any], change: ClassChange) -> dict[str, Any]:
     """A project file's contents ``meta`` with ``change`` added to its class log (the last
     :data:`MAX_LOG` entries are kept)."""
@@ -134,17 +151,24 @@ class ProjectFile:
         """``renamed_classes`` or ``moved_samples`` as the file keeps them (:func:`remembered`)."""
         return remembered(self.read(), kind)
 
-    def remember(self, kind: str, old: str, new: str) -> None:
-        """Remember that ``old`` is now ``new`` (see :func:`remembered`); a class rename is logged too."""
+    def remember(self, kind: str, old: str, new: str, *, logged: bool = True) -> None:
+        """Remember that ``old`` is now ``new`` (see :func:`remembered`); a class rename is logged too,
+        unless not ``logged`` (no rename: an Undo's samples joined a class by another name)."""
         meta = self.read()
         if not meta:
             return
         known = {k: (new if v == old else v) for k, v in remembered(meta, kind).items() if k != new}
         known[old] = new
         meta[kind] = {k: v for k, v in known.items() if k != v}
-        if kind == "renamed_classes":  # and in order, with when: a model follows the renames made since it
+        if kind == "renamed_classes" and logged:  # and in order, with when: a model follows the renames made since it
             meta = with_change(meta, ClassChange("renamed", old, now(), to=new))
         self.write(meta)
+
+    def renames_after(self, trash_id: str, *, at: str) -> list[tuple[str, str]] | None:
+        """The class renames made after a delete, as its Undo follows them (:func:`renames_after`);
+        ``None`` for a project file that keeps no class log."""
+        log = class_log(self.read())
+        return None if log is None else renames_after(log, trash_id, at=at)
 
     def log(self, change: ClassChange) -> None:
         """Add ``change`` to the class log."""

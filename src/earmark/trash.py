@@ -15,6 +15,7 @@ import contextlib
 import re
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -130,7 +131,8 @@ def restore(project: Project, trash_id: str) -> Restored:
     samples, a model).
 
     A class deleted whole comes back as it was (subfolders and links included); if a class
-    of that name (in any case, or renamed since) is there now, what it held joins that class.
+    of that name (in any case) is there now, or the class of that name renamed after the delete
+    (a rename before it is of another class), what it held joins that class.
     A sample or model whose name was taken meanwhile gets a free one (a model that keeps its
     name keeps its share link).
 
@@ -148,10 +150,11 @@ def restore(project: Project, trash_id: str) -> Restored:
         if not is_entry(project.root / TRASH_DIR, trash_id):
             raise NotFoundError(f"nothing to undo under {trash_id!r}: it was restored already, or the "
                                 "project's .trash folder was emptied")
+        renames = project.file.renames_after(trash_id, at=_deleted_at(trash_id))
         # test samples last: their class comes back first, when the delete took it
         for deleted in sorted(folder.iterdir(), key=lambda p: (p.name == _TRASHED_TEST, p.name)):
             if deleted.name == _TRASHED_TEST:
-                to_test, to_training = _restore_test(project, deleted, takes)
+                to_test, to_training = _restore_test(project, deleted, takes, renames)
                 moved_test.extend(to_test)
                 moved.extend(to_training)
                 continue
@@ -163,15 +166,15 @@ def restore(project: Project, trash_id: str) -> Restored:
                     models.append(target.stem)
                 deleted.rmdir()
                 continue
-            class_dir = _restored_class_dir(project, deleted.name)
+            class_dir = _restored_class_dir(project, deleted.name, renames)
             if class_dir is None:  # the class went with the delete: it comes back whole
                 class_dir = free_path(project.samples_dir / deleted.name)
                 deleted.rename(class_dir)
                 takes.forget()
                 moved.append((class_dir, class_dir))
                 continue
-            if class_dir.name != deleted.name:  # joined under another name: clips follow it
-                project.remember("renamed_classes", deleted.name, class_dir.name)
+            if class_dir.name != deleted.name:  # joined under another name: clips follow it (no rename to log)
+                project.file.remember("renamed_classes", deleted.name, class_dir.name, logged=False)
             for entry in sorted(deleted.iterdir()):  # entries as they are: links are not followed
                 folder_now, target, in_test = _put_back(project, entry, class_dir, takes, test=False)
                 (moved_test if in_test else moved).append((folder_now, target))
@@ -236,15 +239,15 @@ class _Takes:
         self._sets.clear()
 
 
-def _restore_test(project: Project, deleted: Path,
-                  takes: _Takes) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]]]:
+def _restore_test(project: Project, deleted: Path, takes: _Takes,
+                  renames: list[tuple[str, str]] | None) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]]]:
     """Put back a delete's ``.trash/<id>/.test`` folder: each class's test samples join the test
     set of the class of that name (renamed since, or made again when it is gone); what went
     back to the training samples instead (:func:`_joins_test`), second."""
     moved: list[tuple[Path, Path]] = []
     moved_back: list[tuple[Path, Path]] = []
     for trashed_class in sorted(deleted.iterdir()):
-        class_dir = _restored_class_dir(project, trashed_class.name)
+        class_dir = _restored_class_dir(project, trashed_class.name, renames)
         if class_dir is None:  # the class went since: it comes back, empty but for its test set
             class_dir = free_path(project.samples_dir / trashed_class.name)
             class_dir.mkdir(parents=True)
@@ -270,15 +273,32 @@ def _samples_under(project: Project, class_dir: Path, path: Path, *, test: bool 
     return [project.info_of(class_dir, path, test=test)] if path.suffix.lower() in AUDIO_EXTENSIONS else []
 
 
-def _restored_class_dir(project: Project, name: str) -> Path | None:
-    """The class a restored ``name`` joins: the class of that name (in any case), or the one it
-    was renamed to since; ``None`` when there is none (the class comes back whole)."""
-    renamed = project.where_now("renamed_classes")
-    for _ in range(len(renamed)):  # bass → guitar → lead guitar, as locate_sample follows them
-        if (project.samples_dir / name).is_dir() or name not in renamed:
+def _restored_class_dir(project: Project, name: str, renames: list[tuple[str, str]] | None) -> Path | None:
+    """The class a restored ``name`` joins: the class of that name (in any case), or the one that
+    class was renamed to after the delete (``renames``, in order; ``None``: the renames the project
+    file remembers, in no order); ``None`` when there is none (the class comes back whole)."""
+    # followed (bass → guitar → lead guitar) until a class has the name, as locate_sample follows them
+    if renames is None:
+        renamed = project.where_now("renamed_classes")
+        for _ in range(len(renamed)):
+            if (project.samples_dir / name).is_dir() or name not in renamed:
+                break
+            name = renamed[name]
+    for old, new in renames or []:
+        if (project.samples_dir / name).is_dir():
             break
-        name = renamed[name]
+        if old == name:
+            name = new
     for candidate in (name, *[n for n in project.class_names() if n.casefold() == name.casefold()]):
         with contextlib.suppress(NotFoundError):
             return project.class_dir(candidate)
     return None
+
+
+def _deleted_at(trash_id: str) -> str:
+    """When the delete ``trash_id`` names was made, as the class log writes times (ISO, UTC, see
+    :func:`earmark.projectfile.now`): its id starts with the local time (:func:`new_entry`)."""
+    try:
+        return datetime.strptime(trash_id[:15], "%Y%m%d-%H%M%S").astimezone(UTC).isoformat(timespec="seconds")
+    except ValueError:
+        return ""  # not an id new_entry made: not known
