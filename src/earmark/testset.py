@@ -1,0 +1,157 @@
+"""A project's test set, ``PROJECT/test/<class>/``: recordings kept apart from training, to score
+models on (``earmark evaluate MODEL my-band``). :class:`~earmark.project.Project` is built on
+:class:`ProjectTestSet`, so these are a project's own methods (``project.move_to_test(...)``).
+
+The test set has the same classes as ``samples/`` (a folder made by hand may spell one in another
+case); a recording moves between the two sets whole (:meth:`ProjectTestSet.move_to_test`), so no
+take has clips on both sides, and :meth:`ProjectTestSet.test_leaks` names the clips of a take
+that is on both sides all the same (put there by hand, or by an import).
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .dataset import audio_files, is_background_name, recording_of
+from .errors import DatasetError
+from .naming import NAMING, free_path, quoted, quoted_list
+
+if TYPE_CHECKING:
+    from .project import SampleInfo
+
+__all__ = ["TEST_DIR", "ProjectTestSet"]
+
+#: The project's test set: a folder per class, beside ``samples/``.
+TEST_DIR = "test"
+
+
+class ProjectTestSet(ABC):
+    """A project's test set (its ``test/`` folder): the part of :class:`~earmark.project.Project`
+    that keeps it, built on the project's classes and samples (the abstract methods, which
+    :class:`~earmark.project.Project` has)."""
+
+    root: Path
+    name: str
+
+    @abstractmethod
+    def class_names(self) -> list[str]: ...
+
+    @abstractmethod
+    def class_dir(self, name: str) -> Path: ...
+
+    @abstractmethod
+    def samples(self, class_name: str, *, test: bool = False) -> list[SampleInfo]: ...
+
+    @abstractmethod
+    def sample_path(self, class_name: str, sample_id: str, *, test: bool = False) -> Path: ...
+
+    @staticmethod
+    @abstractmethod
+    def info_of(folder: Path, path: Path, *, test: bool = False) -> SampleInfo: ...
+
+    @property
+    def test_dir(self) -> Path:
+        """The test set: ``test/<class>/``, the same classes as ``samples/``, never trained on."""
+        return self.root / TEST_DIR
+
+    def set_dir(self, class_name: str, *, test: bool = False) -> Path:
+        """The folder of class ``class_name``'s training samples, or with ``test`` its test
+        samples (which need not exist yet); :class:`NotFoundError` when there is no such class.
+
+        A test folder made by hand may spell the class in another case (``test/Bass`` for
+        ``samples/bass``) or, for the background class, use another of its names (``test/background``
+        beside ``samples/_background_noise_``); the folder of the exact name comes first."""
+        folder = self.class_dir(class_name)
+        if not test:
+            return folder
+        exact = self.test_dir / folder.name
+        if exact.is_dir() or not self.test_dir.is_dir():
+            return exact
+        for other in sorted(p for p in self.test_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            if other.name.casefold() == folder.name.casefold() or \
+                    (is_background_name(folder.name) and is_background_name(other.name)):
+                return other
+        return exact
+
+    def orphan_test_folders(self) -> list[str]:
+        """Folders of ``test/`` that are no class's test set (made by hand, or left by a crash);
+        evaluation refuses a test set that holds one, saying which."""
+        if not self.test_dir.is_dir():
+            return []
+        claimed = {self.set_dir(name, test=True).name for name in self.class_names()}
+        return sorted(p.name for p in self.test_dir.iterdir()
+                      if p.is_dir() and not p.name.startswith(".") and p.name not in claimed)
+
+    def check_test_set(self, *, in_zip: tuple[Path, Path] | None = None) -> Path:
+        """The test set's folder, ready to score on; :class:`DatasetError` saying what to do when it
+        is empty or holds a folder that is no class's. ``in_zip``: ``(the zip, the folder it was
+        unpacked to)`` for a project read from a zip (its export): messages name the zip and the
+        folder in it, not a temporary folder."""
+        orphans = self.orphan_test_folders()
+        inside = None if in_zip is None else self.test_dir.relative_to(in_zip[1]).as_posix()
+        if orphans:
+            where = str(self.test_dir) if in_zip is None else f"{in_zip[0]}: its folder {inside}"
+            raise DatasetError(f"{where} holds folders that match no class of project {quoted(self.name)}: "
+                               f"{quoted_list(orphans)}; rename each to its class's folder name "
+                               f"({quoted_list(self.class_names())}), "
+                               "or move it out of test/")
+        if not any(self.samples(name, test=True) for name in self.class_names()):
+            project, studio, files = (quoted(self.name), "", f"on disk: {self.test_dir}{os.sep}<class>{os.sep}") \
+                if in_zip is None else (f"{quoted(self.name)} ({in_zip[0]})", "import the zip, then ",
+                                        f"in the zip: its folder {inside}/<class>/")
+            raise DatasetError(f"project {project} has no test set yet: add recordings that training must not see "
+                               f"(in the studio: {studio}Samples, switch a class to its Test set, then record, upload, "
+                               f"or \"Move to test set\"; {files}), or give a folder with one subfolder per class")
+        return self.test_dir
+
+    # -- moving recordings between the sets ---------------------------------------------
+    def move_to_test(self, class_name: str, sample_id: str) -> list[SampleInfo]:
+        """Move a training sample to the test set, with every other clip of its recording, in any
+        class (so that no take has clips on both sides); the moved samples, as they are in the test set."""
+        return self._switch_set(class_name, sample_id, test=False)
+
+    def move_to_training(self, class_name: str, sample_id: str) -> list[SampleInfo]:
+        """Move a test sample back to the training samples, with every other clip of its recording."""
+        return self._switch_set(class_name, sample_id, test=True)
+
+    def _switch_set(self, class_name: str, sample_id: str, *, test: bool) -> list[SampleInfo]:
+        with NAMING:  # no rename or delete of a class in between; the take moves all or nothing
+            path = self.sample_path(class_name, sample_id, test=test)
+            source = self.set_dir(class_name, test=test)
+            rel = path.relative_to(source).as_posix()
+            recording = recording_of(rel)
+            # (its set's folder, the other set's folder, file): the one file, or a take's clips in every class
+            files = [(source, self.set_dir(class_name, test=not test), path)] if recording == rel else [
+                (folder, self.set_dir(name, test=not test), p)
+                for name in sorted(self.class_names(), key=lambda n: n != class_name)
+                if (folder := self.set_dir(name, test=test)).is_dir()
+                for p in audio_files(folder) if recording_of(p.relative_to(folder).as_posix()) == recording]
+            moved: list[tuple[Path, Path, Path]] = []  # (the other set's folder, file, where it went)
+            try:
+                for folder, target_dir, file in files:
+                    target = free_path(target_dir / file.relative_to(folder))
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    file.rename(target)
+                    moved.append((target_dir, file, target))
+            except BaseException:
+                for _, file, target in reversed(moved):
+                    target.rename(file)
+                raise
+        return [self.info_of(target_dir, target, test=not test) for target_dir, _, target in moved]
+
+    def test_leaks(self) -> list[str]:
+        """Test samples (``class/id``) cut from a recording that the training samples hold clips of
+        too, in any class: the windows of one take on both sides make a test score look better
+        than it is."""
+        names = self.class_names()
+        # a take's clips: NAME_nohash_N; a whole file is a recording of its own
+        trained = {s.recording for name in names for s in self.samples(name) if recording_of(s.id) != s.id}
+        leaks = []
+        for name in names:
+            test_folder = self.set_dir(name, test=True).name
+            leaks += [f"{test_folder}/{s.id}" for s in self.samples(name, test=True)
+                      if recording_of(s.id) != s.id and s.recording in trained]
+        return leaks
