@@ -95,11 +95,11 @@ class _Listing:
 
 #: The folders whose names were listed lately, most recent last: every name chosen under :data:`NAMING`
 #: is added, so a folder is listed again only when something else changed it.
-_LISTINGS: OrderedDict[Path, _Listing] = OrderedDict()
+_LISTINGS: OrderedDict[str, _Listing] = OrderedDict()  # by the folder's path as a string: quicker than Path
 _LISTINGS_KEPT = 256
 
 
-def _stamp(folder: Path) -> tuple[int, int] | None:
+def _stamp(folder: str) -> tuple[int, int] | None:
     """What changes when a folder's names do: its inode (a folder made anew) and modification time."""
     try:
         st = os.stat(folder)
@@ -108,7 +108,7 @@ def _stamp(folder: Path) -> tuple[int, int] | None:
     return st.st_ino, st.st_mtime_ns
 
 
-def _listing(folder: Path) -> _Listing:
+def _listing(folder: str) -> _Listing:
     """The names in ``folder``, listed again only when it changed since last seen (hold :data:`NAMING`)."""
     stamp = _stamp(folder)  # before listing: a name added meanwhile makes the next call list again
     listing = _LISTINGS.get(folder)
@@ -131,7 +131,7 @@ def names_in(folder: Path) -> AbstractSet[str]:
     call while nothing else changes the folder. Hold :data:`NAMING` while using them: they are the
     listing itself, which names chosen meanwhile join."""
     with NAMING:
-        return _listing(folder).keys
+        return _listing(str(folder)).keys
 
 
 def free_path(path: Path, *, any_case: bool = False) -> Path:
@@ -144,7 +144,8 @@ def free_path(path: Path, *, any_case: bool = False) -> Path:
     current after the write.
     """
     with NAMING:
-        listing = _listing(path.parent) if any_case else _LISTINGS.get(path.parent)
+        folder = str(path.parent)
+        listing = _listing(folder) if any_case else _LISTINGS.get(folder)
         taken: AbstractSet[str] = listing.keys if any_case and listing is not None else frozenset()
         key = name_key(path.name)
         chosen, chosen_key, n = path, key, listing.next_n.get(key, 2) if listing is not None else 2
@@ -170,5 +171,6 @@ def new_file(path: Path) -> Iterator[Path]:
     with NAMING:
         target = free_path(path, any_case=True)
         yield target
-        if (listing := _LISTINGS.get(target.parent)) is not None:
-            listing.stamp = _stamp(target.parent)
+        folder = str(target.parent)
+        if (listing := _LISTINGS.get(folder)) is not None:
+            listing.stamp = _stamp(folder)
