@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from click.testing import CliRunner, Result
 
 from earmark.classifier import Classifier
 from earmark.cli import main
+from earmark.evaluate import evaluate
 from earmark.project import Project
 
 LABELS = ["background", "bass", "drums"]
@@ -64,3 +66,22 @@ def test_evaluate_and_compare_follow_the_renames_kept_in_an_export_zip(band: Pro
     assert [m["labels"] for m in compared["models"]] == [report["labels"]] * 2
     text = run("evaluate", model, archive)
     assert text.exit_code == 0 and re.search(r"^drums +100\.0% +100\.0%", text.stdout, re.MULTILINE), text.stdout
+
+
+def test_a_zip_names_the_test_clips_whose_take_has_training_samples(band: Project, model: Path, tmp_path: Path,
+                                                                    small_testset: Path) -> None:
+    take = sorted((small_testset / "bass").iterdir())
+    shutil.copy(take[0], band.class_dir("drums") / "take_nohash_000.wav")  # the take, relabelled in part
+    shutil.copy(take[1], band.test_dir / "bass" / "take_nohash_001.wav")
+    shutil.copy(take[2], band.test_dir / "bass" / "jam_nohash_001.wav")
+    archive = band.export_zip(tmp_path / "band.zip")
+    with zipfile.ZipFile(archive, "a") as zipped:  # a hidden folder, and a Mac's beside the project: no samples
+        zipped.writestr("band/samples/.old/jam_nohash_000.wav", b"")
+        zipped.writestr("__MACOSX/band/samples/bass/jam_nohash_000.wav", b"")
+    report = _scored("evaluate", model, archive)
+    assert report["split_recordings"] == ["bass/take_nohash_001.wav"]
+    assert any("other clips are training samples" in w for w in report["warnings"])
+    assert report == _scored("evaluate", model, band.root), "as on the project folder"
+    compared = _scored("compare", model, model, archive)
+    assert [m["split_recordings"] for m in compared["models"]] == [["bass/take_nohash_001.wav"]] * 2
+    assert evaluate(Classifier.load(model), archive).split_recordings == ["bass/take_nohash_001.wav"]

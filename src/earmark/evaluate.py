@@ -25,6 +25,7 @@ from .modelfile import SAME_AUDIO, SAME_AUDIO_IN_CLASS, SPLIT_IN_TIME
 from .naming import quoted, quoted_list
 from .project import TEST_DIR, Project, is_project_folder
 from .projectfile import ClassHistory, zipped_history
+from .testset import zipped_test_leaks
 
 __all__ = ["Comparison", "EvaluationReport", "as_named_now", "evaluate", "compare", "finite",
            "report_from_probabilities", "training_warnings"]
@@ -60,7 +61,8 @@ class EvaluationReport:
     #: ``None`` when that is not known (a model file from before earmark kept its training clips' fingerprints).
     seen_in_training: list[str] | None = None
     #: Scored clips cut from a recording whose other clips are training samples (known for a
-    #: project's test set, see :meth:`earmark.project.Project.test_leaks`): one take on both sides.
+    #: project's test set, or its export zip, see :meth:`earmark.project.Project.test_leaks`): one
+    #: take on both sides.
     split_recordings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -225,13 +227,18 @@ def report_from_probabilities(probs: np.ndarray, true_labels: list[str], names: 
 
 
 def _split_recordings(dataset: Dataset) -> list[str]:
-    """For a project's test set (``PROJECT/test``): its scored clips cut from a recording whose other
-    clips are training samples (:meth:`Project.test_leaks`); for any other set, none."""
+    """For a project's test set (``PROJECT/test``, or a project's export zip): its scored clips cut
+    from a recording whose other clips are training samples (:meth:`Project.test_leaks`); for any
+    other set, none."""
     root = Path(dataset.root)
-    if root.name != TEST_DIR or not is_project_folder(root.parent):
+    if root.name == TEST_DIR and is_project_folder(root.parent):
+        leaks = Project.open(root.parent).test_leaks()
+    elif root.suffix.lower() == ".zip" and root.is_file():
+        leaks = zipped_test_leaks(root)
+    else:
         return []
     scored = {c.file or c.source for c in dataset.clips}
-    return [name for name in Project.open(root.parent).test_leaks() if name in scored]
+    return [name for name in leaks if name in scored]
 
 
 def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, name: str = "the model") -> Dataset:
@@ -334,8 +341,9 @@ def evaluate(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> Evaluat
     now, see :func:`as_named_now`).
 
     The report names the test clips that are audio ``clf`` was trained on (``seen_in_training``),
-    and, for a project's test set, those cut from a recording that the training samples hold clips
-    of (``split_recordings``), and warns about them: their scores say little about new recordings.
+    and, for a project's test set (its folder or export zip), those cut from a recording that the
+    training samples hold clips of (``split_recordings``), and warns about them: their scores say
+    little about new recordings.
     """
     clf = as_named_now(clf, data)
     dataset = _load_test_set(clf, data)

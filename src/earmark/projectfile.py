@@ -24,8 +24,8 @@ from .atomic import atomic_write
 from .dataset import member_parts, zip_root
 from .errors import DatasetError
 
-__all__ = ["PROJECT_FILE", "RENAME_LOG", "ClassChange", "ClassHistory", "ProjectFile", "class_log", "now",
-           "remembered", "renames_after", "with_change", "zipped_history"]
+__all__ = ["PROJECT_FILE", "RENAME_LOG", "ClassChange", "ClassHistory", "ProjectFile", "ZippedProject", "class_log",
+           "now", "remembered", "renames_after", "with_change", "zipped_history", "zipped_project"]
 
 PROJECT_FILE = "earmark-project.json"
 #: The project file's log of class renames, deletes and their undos (:class:`ClassChange`), in
@@ -253,10 +253,23 @@ def _deleted_name(label: str, names: list[str]) -> str:
                 if (name := f"{label} (deleted{'' if k == 1 else f' {k}'})") not in names)
 
 
-def zipped_history(path: Path) -> ClassHistory | None:
-    """The class history of a project exported as the zip ``path`` (the studio's export: its
-    project file and ``samples/`` class folders), read without unpacking it; ``None`` when the
-    zip holds no readable project file where :func:`earmark.dataset.load_dataset` finds it."""
+@dataclass(frozen=True)
+class ZippedProject:
+    """A project exported as a zip (the studio's export), read without unpacking it."""
+
+    #: what its project file holds
+    meta: dict[str, Any]
+    #: its files, each as the folders and name below the project's folder in the zip
+    #: (``("samples", "bass", "a.wav")``)
+    files: list[tuple[str, ...]]
+    #: the project's folder in the zip (``("band",)``; ``()``: the zip's top)
+    top: tuple[str, ...]
+
+
+def zipped_project(path: Path) -> ZippedProject | None:
+    """The project exported as the zip ``path`` (its project file and where its files are);
+    ``None`` when the zip holds no readable project file where :func:`earmark.dataset.load_dataset`
+    finds it."""
     try:
         with zipfile.ZipFile(path) as archive:
             members = {member_parts(m.filename): m for m in archive.infolist() if not m.is_dir()}
@@ -268,8 +281,17 @@ def zipped_history(path: Path) -> ClassHistory | None:
     if not isinstance(meta, dict) or meta.get("format") != PROJECT_FORMAT:
         return None
     depth = len(top)
-    classes = sorted({parts[depth + 1] for parts in members
-                      if len(parts) > depth + 2 and parts[:depth] == top and parts[depth] == "samples"
-                      and not parts[depth + 1].startswith(".")})
-    name = str(meta.get("name") or (top[-1] if top else path.stem))
-    return ClassHistory.of(meta, project=name, classes=classes)
+    return ZippedProject(meta=meta, files=[parts[depth:] for parts in members if parts[:depth] == top], top=top)
+
+
+def zipped_history(path: Path) -> ClassHistory | None:
+    """The class history of a project exported as the zip ``path`` (the studio's export: its
+    project file and ``samples/`` class folders), read without unpacking it; ``None`` when the
+    zip holds no readable project file (see :func:`zipped_project`)."""
+    project = zipped_project(path)
+    if project is None:
+        return None
+    classes = sorted({parts[1] for parts in project.files
+                      if len(parts) > 2 and parts[0] == "samples" and not parts[1].startswith(".")})
+    name = str(project.meta.get("name") or (project.top[-1] if project.top else path.stem))
+    return ClassHistory.of(project.meta, project=name, classes=classes)

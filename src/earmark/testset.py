@@ -15,14 +15,16 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .dataset import audio_files, is_background_name, recording_of
+from .audio import AUDIO_EXTENSIONS
+from .dataset import audio_files, is_background_name, is_ignored_name, recording_of
 from .errors import DatasetError
 from .naming import NAMING, free_path, quoted, quoted_list
+from .projectfile import zipped_project
 
 if TYPE_CHECKING:
     from .project import SampleInfo
 
-__all__ = ["TEST_DIR", "ProjectTestSet"]
+__all__ = ["TEST_DIR", "ProjectTestSet", "zipped_test_leaks"]
 
 #: The project's test set: a folder per class, beside ``samples/``.
 TEST_DIR = "test"
@@ -145,13 +147,33 @@ class ProjectTestSet(ABC):
     def test_leaks(self) -> list[str]:
         """Test samples (``class/id``) cut from a recording that the training samples hold clips of
         too, in any class: the windows of one take on both sides make a test score look better
-        than it is."""
+        than it is. (Of a project's export zip: :func:`zipped_test_leaks`.)"""
         names = self.class_names()
-        # a take's clips: NAME_nohash_N; a whole file is a recording of its own
-        trained = {s.recording for name in names for s in self.samples(name) if recording_of(s.id) != s.id}
-        leaks = []
-        for name in names:
-            test_folder = self.set_dir(name, test=True).name
-            leaks += [f"{test_folder}/{s.id}" for s in self.samples(name, test=True)
-                      if recording_of(s.id) != s.id and s.recording in trained]
-        return leaks
+        training = [p.relative_to(folder).as_posix() for name in names
+                    if (folder := self.set_dir(name)).is_dir() for p in audio_files(folder)]
+        test = [(folder.name, p.relative_to(folder).as_posix()) for name in names
+                if (folder := self.set_dir(name, test=True)).is_dir() for p in audio_files(folder)]
+        return _takes_on_both_sides(training, test)
+
+
+def zipped_test_leaks(path: Path) -> list[str]:
+    """:meth:`ProjectTestSet.test_leaks` of a project exported as the zip ``path``, read without
+    unpacking it; none when the zip holds no project (see :func:`~earmark.projectfile.zipped_project`)."""
+    project = zipped_project(path)
+    if project is None:
+        return []
+    sets: dict[str, list[tuple[str, str]]] = {"samples": [], TEST_DIR: []}  # (class folder, sample id)
+    for parts in project.files:
+        if len(parts) > 2 and parts[0] in sets and not any(is_ignored_name(p) for p in parts[1:]) \
+                and Path(parts[-1]).suffix.lower() in AUDIO_EXTENSIONS:
+            sets[parts[0]].append((parts[1], "/".join(parts[2:])))
+    return _takes_on_both_sides([sample_id for _, sample_id in sets["samples"]], sets[TEST_DIR])
+
+
+def _takes_on_both_sides(training: list[str], test: list[tuple[str, str]]) -> list[str]:
+    """The test samples ``test`` (``(test folder, id)``) cut from a take that the training samples
+    (``training``: their ids in their class, any class) hold clips of too, as ``folder/id``. A take's
+    clips are ``NAME_nohash_N`` (:func:`~earmark.dataset.recording_of`); a whole file is a recording of its own."""
+    trained = {take for sample_id in training if (take := recording_of(sample_id)) != sample_id}
+    return [f"{folder}/{sample_id}" for folder, sample_id in test
+            if (take := recording_of(sample_id)) != sample_id and take in trained]
