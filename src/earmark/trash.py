@@ -131,8 +131,9 @@ def restore(project: Project, trash_id: str) -> Restored:
     samples, a model).
 
     A class deleted whole comes back as it was (subfolders and links included); if a class
-    of that name (in any case) is there now, or the class of that name renamed after the delete
-    (a rename before it is of another class), what it held joins that class.
+    of that name (in any case) is there now, or one that took the name after the delete and was
+    renamed since, what it held joins that class (a class renamed away from the name before the
+    delete is another class: it is not followed).
     A sample or model whose name was taken meanwhile gets a free one (a model that keeps its
     name keeps its share link).
 
