@@ -20,7 +20,9 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import threading
 import unicodedata
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +44,7 @@ from .dataset import (
     is_ignored_name,
     recording_of,
 )
-from .errors import AudioDecodeError, DatasetError, EarmarkError, LimitError, ParameterError
+from .errors import AudioDecodeError, AudioWarning, DatasetError, EarmarkError, LimitError, ParameterError
 from .naming import NAMING, clean_name, name_key, names_in, new_file, quoted, quoted_list
 from .playable import browsers_play, playable_copy
 from .project import PROJECT_FILE, TEST_DIR, Project, SampleInfo, is_project_folder
@@ -62,6 +64,9 @@ _STEM_BYTES = 160
 #: sound is kept, as WAV (the picture is not needed and would take most of the space, and not every
 #: browser plays the container).
 _SOUND_ONLY = frozenset({".mp4", ".mov", ".3gp"})
+#: Held while a decode's warnings are caught: :func:`warnings.catch_warnings` swaps the warnings module's
+#: state for every thread, and the studio decodes uploads in several (see :func:`_load_noting`).
+_CATCHING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -79,10 +84,14 @@ class IntakeLimits:
 class IntakeResult:
     added: list[SampleInfo] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    #: ``(name, message)`` for files kept though something is wrong with them (one cut short, its
+    #: :class:`~earmark.errors.AudioWarning`): the user may want to copy them again
+    warnings: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"added": [s.to_dict() for s in self.added],
-                "skipped": [{"name": n, "reason": r} for n, r in self.skipped]}
+                "skipped": [{"name": n, "reason": r} for n, r in self.skipped],
+                "warnings": [{"name": n, "message": m} for n, m in self.warnings]}
 
 
 def safe_stem(name: str) -> str:
@@ -147,7 +156,8 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
         total_s = 0.0
         for name, path in _audio_entries(project, class_name, files, Path(tmp), result, limits=limits,
                                          one_class=one_class):
-            audio = _decode(name, path, limits=limits)
+            noted: list[tuple[str, str]] = []
+            audio = _decode(name, path, limits=limits, noted=noted)
             if isinstance(audio, str):
                 result.skipped.append((name, audio))
                 continue
@@ -163,6 +173,7 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
                     folder.mkdir(parents=True, exist_ok=True)
                 result.added.extend(_keep(project, folder, name, path, audio, clip_s=clip_s, numbers=numbers,
                                           take=take if take is not None else _take_in_name(name), test=test))
+            result.warnings += noted
     return result
 
 
@@ -180,18 +191,42 @@ def _audio_entries(project: Project, class_name: str, files: Iterable[tuple[str,
     return [(name, path) for _, name, path in grouped]
 
 
-def _decode(name: str, path: Path, *, limits: IntakeLimits) -> Audio | str:
-    """The upload ``name`` (at ``path``) decoded, or why it is skipped (too long, not audio)."""
+def _decode(name: str, path: Path, *, limits: IntakeLimits, noted: list[tuple[str, str]]) -> Audio | str:
+    """The upload ``name`` (at ``path``) decoded, or why it is skipped (too long, not audio); what
+    the decoder warns of (a file cut short) is added to ``noted`` as ``(name, message)``."""
     stated_s, _ = probe(path)  # from the header: refuse hours of audio before decoding them
     if stated_s > limits.max_file_s:
         return too_long_message(stated_s, limits)
     try:
-        audio = load_audio(path)
+        audio, said = _load_noting(path)
     except AudioDecodeError as exc:  # the reason, without the file's name (it has its own field)
         return str(exc).replace(str(path), name).removeprefix(f"{name}: ")
+    noted.extend((name, message.replace(str(path), name).removeprefix(f"{name}: ")) for message in said)
     if audio.duration_s > limits.max_file_s:
         return too_long_message(audio.duration_s, limits)
     return audio
+
+
+def _load_noting(path: Path) -> tuple[Audio, list[str]]:
+    """``path`` decoded, and the :class:`~earmark.errors.AudioWarning` messages that name it (each
+    one, not only the first of its kind).
+
+    :func:`warnings.catch_warnings` changes the warnings module for every thread, so one decode at a
+    time catches (:data:`_CATCHING`; the studio decodes uploads in threads); a warning another thread
+    issues meanwhile is caught too, and is issued again as it came once the decode is done.
+    """
+    with _CATCHING:
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", AudioWarning)
+                audio = load_audio(path)
+        finally:  # also when it does not decode: another thread's warnings are not lost
+            ours = [w for w in caught
+                    if issubclass(w.category, AudioWarning) and str(w.message).startswith(f"{path}: ")]
+            for w in caught:
+                if w not in ours:  # another thread's: issued again as it came, now that nothing catches it
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    return audio, [str(w.message) for w in ours]
 
 
 def _take_in_name(name: str) -> str | None:
@@ -452,6 +487,7 @@ def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | Non
         part = add_files(project, label, files, limits=limits, test=test, one_class=False)
         result.added += part.added
         result.skipped += part.skipped
+        result.warnings += part.warnings
     for model in sorted((root / "models").glob("*.earmark")) if (root / "models").is_dir() else []:
         try:
             project.import_model(model, name=model.name)

@@ -53,4 +53,5 @@ async def add_samples(class_name: str, request: Request, project: ProjectDep, st
                 clip_s=upload.number("clip_s"), recording=upload.fields.get("recording") or None, limits=studio.limits,
                 test=test))
     return {"added": [sample_urls(project, s) for s in result.added],
-            "skipped": [{"name": n, "reason": r} for n, r in result.skipped]}
+            "skipped": [{"name": n, "reason": r} for n, r in result.skipped],
+            "warnings": [{"name": n, "message": m} for n, m in result.warnings]}

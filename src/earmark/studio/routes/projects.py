@@ -111,7 +111,8 @@ async def import_project(request: Request, studio: StudioDep) -> dict[str, Any]:
                                            path, Path(tmp))
             project, result = await run_in_threadpool(_import, studio, root,
                                                       upload.fields.get("name") or safe_stem(name))
-    return {**project_view(studio, project), "skipped": [{"name": n, "reason": r} for n, r in result.skipped]}
+    return {**project_view(studio, project), "skipped": [{"name": n, "reason": r} for n, r in result.skipped],
+            "warnings": [{"name": n, "message": m} for n, m in result.warnings]}
 
 
 def _import(studio: StudioDep, root: Path, name: str) -> tuple[Project, IntakeResult]:

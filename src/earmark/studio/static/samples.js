@@ -138,15 +138,19 @@ export async function loadSamples() {
   }
 }
 
-/** Show what an upload added and what it skipped (each skipped file with its reason). */
+/** Show what an upload added and what it skipped (each skipped file with its reason), and the files
+ *  it kept though they may be cut short (each with what the decoder found). */
 export function showUploadResult(result, target = $("#upload-result")) {
   const added = result.added || [];
   const skipped = result.skipped || [];
+  const warned = result.warnings || [];
   target.replaceChildren(...[
     h("p", { class: added.length ? "ok" : "muted", "data-testid": "added-count" },
       `Added ${added.length} sample${added.length === 1 ? "" : "s"}${skipped.length ? `, skipped ${skipped.length}` : ""}.`),
     skipped.length ? h("ul", { class: "skipped", "data-testid": "skipped-list" },
       ...skipped.map((s) => h("li", {}, h("strong", {}, s.name), `: ${s.reason}`))) : null,
+    warned.length ? h("ul", { class: "skipped warned", "data-testid": "warned-list" },
+      ...warned.map((w) => h("li", {}, h("strong", {}, w.name), ` (kept): ${w.message}`))) : null,
   ].filter(Boolean));
 }
 
@@ -178,7 +182,7 @@ function initUploads() {
         throw err;
       }
       $("#upload-result").replaceChildren(h("p", { class: "muted" }, h("span", { class: "spinner" }),
-        ` Uploading ${files.length} file(s) to ${set === "test" ? "the test set of " : ""}${c}…`));
+        ` Uploading ${files.length} file(s) to ${set === "test" ? "the test set of " : ""}${classLabel(c)}…`));
       try {
         const result = await uploadTo(c, files, { clip_s: clip }, state.projectId, set);
         showUploadResult(result);
