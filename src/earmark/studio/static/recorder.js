@@ -96,7 +96,7 @@ const unsaved = new Map(); // take id → {id, projectId, className, files, fiel
 
 /** The server's answer to a saved take: the upload result, the status line and a toast. */
 async function saveTake(take) {
-  const where = `${take.set === "test" ? "the test set of " : ""}${take.className}`;
+  const where = `${take.set === "test" ? "the test set of " : ""}${classLabel(take.className)}`;
   setStatus(`Saving ${take.files.length} file(s) from ${take.id} to ${where}…`);
   const result = await uploadTo(take.className, take.files, take.fields, take.projectId, take.set);
   const skipped = (result.skipped || []).length;

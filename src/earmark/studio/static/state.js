@@ -1,6 +1,6 @@
 // The page's shared state and a tiny event bus between screens.
 
-import { api, apiPath, idPath, post } from "./api.js";
+import { api, apiPath } from "./api.js";
 import { displayName, h, showError } from "./ui.js";
 
 export const state = {
@@ -61,8 +61,7 @@ export function undoIn(projectId) {
  */
 export function moveBackIn(projectId) {
   return async (moved, fromClass, set = "training") => {
-    const path = `${apiPath("projects", projectId, "samples", moved.class_name)}/${idPath(moved.id)}/move`;
-    const back = await post(`${path}?${set === "test" ? "set=test&" : ""}undo=true`, { to: fromClass });
+    const back = await api.moveBack(projectId, moved.class_name, moved.id, fromClass, set);
     const renamed = back.class_name !== fromClass;
     if (state.projectId === projectId) {
       // the page shows the class it came from under its old name (renamed in another tab): show it as it is now
