@@ -21,7 +21,7 @@ from ..demo import demo_data_dir
 from ..errors import ConflictError, EarmarkError, NotFoundError, ParameterError
 from ..export import onnx_bytes
 from ..intake import IntakeLimits
-from ..naming import NAMING, clean_name, free_path, quoted, quoted_list
+from ..naming import NAMING, clean_name, new_file, quoted, quoted_list
 from ..project import PROJECT_FILE, Project
 from ..trash import TRASH_DIR, cannot_move, is_entry, new_entry, remove_empty_folders
 from .jobs import JobRunner
@@ -293,7 +293,8 @@ def fill_with_demo(project: Project) -> None:
             target = root / name
             target.mkdir(parents=True, exist_ok=True)
             for file in sorted(folder.iterdir()):
-                if file.is_file():
-                    shutil.copy2(file, free_path(target / file.name))
+                if file.is_file():  # a name free in any case: no twin of a file already there (Bass.ogg, bass.ogg)
+                    with new_file(target / file.name) as copy:
+                        shutil.copy2(file, copy)
     if not any(project.samples_dir.iterdir()):
         raise ParameterError("the built-in demo set is missing from this installation; reinstall earmark")
