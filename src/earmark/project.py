@@ -48,7 +48,7 @@ from .dataset import (
     recording_of,
 )
 from .errors import ConflictError, DatasetError, NotFoundError, ParameterError
-from .naming import NAMING, clean_name, free_path, quoted, quoted_list, rename_folder
+from .naming import NAMING, clean_name, free_path, name_key, new_file, quoted, quoted_list, rename_folder
 from .projectfile import PROJECT_FILE, RENAME_LOG, ClassChange, ClassHistory, ProjectFile, class_log, now
 from .projectmodels import ModelInfo, ProjectModels
 from .testset import TEST_DIR, ProjectTestSet
@@ -174,7 +174,7 @@ class Project(ProjectModels, ProjectTestSet):
                 # a class folder half way through a case-only rename: its samples, not trash
                 with contextlib.suppress(OSError):
                     if step.is_dir() and not step.is_symlink() and step.stat().st_mtime < cutoff:
-                        restored = free_path(base / f"restored-{step.name.removeprefix('.renaming-')}")
+                        restored = free_path(base / f"restored-{step.name.removeprefix('.renaming-')}", any_case=True)
                         step.rename(restored)
 
     @property
@@ -307,7 +307,7 @@ class Project(ProjectModels, ProjectTestSet):
         cleaned = clean_name(name, what="class")
         if is_background_name(cleaned):
             raise ConflictError("the Background Noise class is always there; choose another name")
-        same = [n for n in self.class_names() if n.casefold() == cleaned.casefold()]
+        same = [n for n in self.class_names() if name_key(n) == name_key(cleaned)]  # no case or Unicode-form twins
         if same:
             raise ConflictError(f"a class named {same[0]!r} already exists; choose another name")
         return cleaned
@@ -330,7 +330,7 @@ class Project(ProjectModels, ProjectTestSet):
         if cleaned == folder.name:
             return self.class_info(folder.name)
         with NAMING:
-            if cleaned.lower() != folder.name.lower():
+            if name_key(cleaned) != name_key(folder.name):  # not a case-only (or Unicode-form-only) rename
                 self._check_new_class(cleaned)
             target = self.samples_dir / cleaned
             test_folder, test_target = self.set_dir(folder.name, test=True), self.test_dir / cleaned
@@ -428,7 +428,7 @@ class Project(ProjectModels, ProjectTestSet):
                           recording=rel.rsplit(".", 1)[0] if recording == rel else recording, test=test)
 
     def move_sample(self, class_name: str, sample_id: str, *, to: str, test: bool = False) -> SampleInfo:
-        """Move a sample to another class (keeping its name, made unique there), within its set:
+        """Move a sample to another class (keeping its name, made unique there in any case), within its set:
         the training samples, or with ``test`` the test set."""
         path = self.sample_path(class_name, sample_id, test=test)
         target_dir = self.set_dir(to, test=test)
@@ -436,8 +436,8 @@ class Project(ProjectModels, ProjectTestSet):
             return self.sample_info(class_name, sample_id, test=test)
         with NAMING:
             target_dir.mkdir(parents=True, exist_ok=True)
-            target = free_path(target_dir / path.name)
-            path.rename(target)
+            with new_file(target_dir / path.name) as target:  # free in any case: no `Bass.wav` beside `bass.wav`
+                path.rename(target)
             if not test:  # a model's report still names it where it was: remember where it went
                 self.remember("moved_samples", f"{self.class_dir(class_name).name}/{sample_id}",
                                f"{target_dir.name}/{target.name}")

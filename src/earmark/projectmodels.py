@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .atomic import atomic_write
 from .errors import ConflictError, EarmarkError, ModelFileError, NotFoundError
 from .modelfile import read_manifest
-from .naming import NAMING, clean_name, free_path, is_clean_name
+from .naming import NAMING, clean_name, free_path, is_clean_name, name_key
 
 if TYPE_CHECKING:
     from .classifier import Classifier
@@ -160,7 +160,7 @@ class ProjectModels:
             # 'Library-Trained' beside 'library-trained' is taken too (as for classes): the two
             # would be one file on macOS or Windows, and one name to a person
             twins = [p.stem for p in self.models_dir.glob(f"*{MODEL_SUFFIX}")
-                     if p.stem.casefold() == cleaned.casefold() and p.stem != model_id]
+                     if name_key(p.stem) == name_key(cleaned) and p.stem != model_id]
             if twins:
                 raise ConflictError(f"this project already has a model called {twins[0]!r}; choose another name")
             path.rename(target)

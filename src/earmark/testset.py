@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from .audio import AUDIO_EXTENSIONS
 from .dataset import audio_files, is_background_name, is_ignored_name, recording_of
 from .errors import DatasetError
-from .naming import NAMING, free_path, quoted, quoted_list
+from .naming import NAMING, name_key, new_file, quoted, quoted_list
 from .projectfile import zipped_project
 
 if TYPE_CHECKING:
@@ -134,9 +134,10 @@ class ProjectTestSet(ABC):
             moved: list[tuple[Path, Path, Path]] = []  # (the other set's folder, file, where it went)
             try:
                 for folder, target_dir, file in files:
-                    target = free_path(target_dir / file.relative_to(folder))
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    file.rename(target)
+                    place = _folder_in(target_dir, file.parent.relative_to(folder).parts)
+                    place.mkdir(parents=True, exist_ok=True)
+                    with new_file(place / file.name) as target:  # free in any case: no `take.wav` beside `Take.wav`
+                        file.rename(target)
                     moved.append((target_dir, file, target))
             except BaseException:
                 for _, file, target in reversed(moved):
@@ -154,6 +155,18 @@ class ProjectTestSet(ABC):
         test = [(folder.name, p.relative_to(folder).as_posix()) for name in names
                 if (folder := self.set_dir(name, test=True)).is_dir() for p in audio_files(folder)]
         return _takes_on_both_sides(training, test)
+
+
+def _folder_in(base: Path, parts: tuple[str, ...]) -> Path:
+    """The folder ``base/parts...``, each part as a folder already there spells it in another case
+    or Unicode form (see :func:`~earmark.naming.name_key`), if one is: a clip of ``Session/`` joins
+    a ``session/`` folder rather than making its twin."""
+    for part in parts:
+        if not (base / part).is_dir() and base.is_dir():
+            key = name_key(part)
+            part = next((p.name for p in sorted(base.iterdir()) if p.is_dir() and name_key(p.name) == key), part)
+        base = base / part
+    return base
 
 
 def zipped_test_leaks(path: Path) -> list[str]:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from .audio import AUDIO_EXTENSIONS
 from .dataset import audio_files, recording_of
 from .errors import ConflictError, NotFoundError
-from .naming import NAMING, free_path
+from .naming import NAMING, free_path, name_key, new_file
 
 if TYPE_CHECKING:
     from .project import Project, SampleInfo
@@ -134,8 +134,8 @@ def restore(project: Project, trash_id: str) -> Restored:
     of that name (in any case) is there now, or one that took the name after the delete and was
     renamed since, what it held joins that class (a class renamed away from the name before the
     delete is another class: it is not followed).
-    A sample or model whose name was taken meanwhile gets a free one (a model that keeps its
-    name keeps its share link).
+    A sample or model whose name was taken meanwhile, in any case or Unicode form (``take.wav``
+    for ``Take.wav``), gets a free one (a model that keeps its name keeps its share link).
 
     Raises
     ------
@@ -162,14 +162,14 @@ def restore(project: Project, trash_id: str) -> Restored:
             if deleted.name == _TRASHED_MODELS:
                 project.models_dir.mkdir(exist_ok=True)
                 for model in sorted(deleted.iterdir()):
-                    target = free_path(project.models_dir / model.name)
+                    target = free_path(project.models_dir / model.name, any_case=True)
                     model.rename(target)
                     models.append(target.stem)
                 deleted.rmdir()
                 continue
             class_dir = _restored_class_dir(project, deleted.name, renames)
             if class_dir is None:  # the class went with the delete: it comes back whole
-                class_dir = free_path(project.samples_dir / deleted.name)
+                class_dir = free_path(project.samples_dir / deleted.name, any_case=True)
                 deleted.rename(class_dir)
                 takes.forget()
                 moved.append((class_dir, class_dir))
@@ -195,8 +195,8 @@ def _put_back(project: Project, entry: Path, class_dir: Path, takes: _Takes, *,
     in_test = _joins_test(takes, entry, test=test)
     folder = project.set_dir(class_dir.name, test=in_test)
     folder.mkdir(parents=True, exist_ok=True)
-    target = free_path(folder / entry.name)
-    entry.rename(target)
+    with new_file(folder / entry.name) as target:  # free in any case: no `Take.wav` beside `take.wav`
+        entry.rename(target)
     if target.is_dir():  # a subfolder of the class, clips and all
         takes.forget()
     else:
@@ -250,7 +250,7 @@ def _restore_test(project: Project, deleted: Path, takes: _Takes,
     for trashed_class in sorted(deleted.iterdir()):
         class_dir = _restored_class_dir(project, trashed_class.name, renames)
         if class_dir is None:  # the class went since: it comes back, empty but for its test set
-            class_dir = free_path(project.samples_dir / trashed_class.name)
+            class_dir = free_path(project.samples_dir / trashed_class.name, any_case=True)
             class_dir.mkdir(parents=True)
         test_dir = project.set_dir(class_dir.name, test=True)
         if not test_dir.exists():
@@ -275,7 +275,7 @@ def _samples_under(project: Project, class_dir: Path, path: Path, *, test: bool 
 
 
 def _restored_class_dir(project: Project, name: str, renames: list[tuple[str, str]] | None) -> Path | None:
-    """The class a restored ``name`` joins: the class of that name (in any case), or the one that
+    """The class a restored ``name`` joins: the class of that name (in any case or Unicode form), or the one that
     class was renamed to after the delete (``renames``, in order; ``None``: the renames the project
     file remembers, in no order); ``None`` when there is none (the class comes back whole)."""
     # followed (bass → guitar → lead guitar) until a class has the name, as locate_sample follows them
@@ -290,7 +290,7 @@ def _restored_class_dir(project: Project, name: str, renames: list[tuple[str, st
             break
         if old == name:
             name = new
-    for candidate in (name, *[n for n in project.class_names() if n.casefold() == name.casefold()]):
+    for candidate in (name, *[n for n in project.class_names() if name_key(n) == name_key(name)]):
         with contextlib.suppress(NotFoundError):
             return project.class_dir(candidate)
     return None
