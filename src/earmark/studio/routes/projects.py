@@ -17,6 +17,7 @@ from ...dataset import extract_zip
 from ...errors import ParameterError
 from ...intake import IntakeResult, fill_from_folder, safe_stem
 from ...project import Project
+from ...projectfile import class_log
 from ..deps import ProjectDep, StudioDep
 from ..links import model_view, sample_urls
 from ..schemas import ProjectCreate, ProjectRename
@@ -24,13 +25,25 @@ from ..uploads import as_upload, read_upload
 
 router = APIRouter(prefix="/api", tags=["projects"])
 
+#: How many of a project's latest class renames its view carries (a page follows the class it shows
+#: through the ones it had not seen: a rename in another tab between two looks).
+RECENT_RENAMES = 20
+
 
 def project_view(studio: StudioDep, project: Project) -> dict[str, Any]:
     job = studio.jobs.latest(project.root.name)
     return {**project.to_dict(), "models": [model_view(project, m) for m in project.models()],
             "unreadable_models": [{"file": name, "reason": reason} for name, reason in project.unreadable_models()],
             "training": job.to_dict() if job else None,
-            "uploading": studio.filling_classes(project)}  # classes an upload is still adding files to
+            "uploading": studio.filling_classes(project),  # classes an upload is still adding files to
+            "recent_renames": recent_renames(project)}
+
+
+def recent_renames(project: Project) -> list[dict[str, str]]:
+    """The project's last :data:`RECENT_RENAMES` class renames, oldest first, as the project file logs
+    them (``{"from", "to", "at"}``); none for a project whose file keeps no log."""
+    renames = [change.to_dict() for change in class_log(project.file.read()) or [] if change.kind == "renamed"]
+    return renames[-RECENT_RENAMES:]
 
 
 @router.get("/status")

@@ -75,10 +75,14 @@ export function moveBackIn(projectId) {
 /** Show `project`; `className`: the class to open it on (the one a reloaded page was in), when it has it. */
 export function setProject(project, { className = null } = {}) {
   const switched = state.projectId !== project.id;
+  const before = state.project;
   state.project = project;
   state.projectId = project.id;
   const names = project.classes.map((c) => c.name);
+  // the class shown was renamed since the page last looked (in another tab): show it under its new name
+  const renamed = switched ? null : renamedSince(before, project, state.selectedClass);
   if (switched && names.includes(className)) state.selectedClass = className;
+  else if (renamed && !names.includes(state.selectedClass) && names.includes(renamed)) state.selectedClass = renamed;
   else if (switched || !names.includes(state.selectedClass)) {
     const firstOwn = project.classes.find((c) => !c.is_background);
     state.selectedClass = (firstOwn || project.classes[0] || {}).name || null;
@@ -86,6 +90,23 @@ export function setProject(project, { className = null } = {}) {
   const models = project.models.map((m) => m.id);
   if (switched || !models.includes(state.selectedModel)) state.selectedModel = newestModel(project);
   emit("project", project, { switched });
+}
+
+/** What class `name` of project view `before` is called in the later view `after`: followed through the
+ *  renames `after` logs since the last one `before` had seen (`recent_renames`, oldest first); `name`
+ *  when none of them renamed it. Only renames made since count: a class "bass" renamed "guitar" long
+ *  ago, and a new "bass" deleted now, is not shown as "guitar". */
+export function renamedSince(before, after, name) {
+  const seen = (before && before.recent_renames) || [];
+  const now = after.recent_renames || [];
+  const same = (a, b) => a.from === b.from && a.to === b.to && a.at === b.at;
+  const last = seen[seen.length - 1];
+  // where the renames this page had not seen begin: after the last one it had (all, when it saw none,
+  // or when more than the view carries were made since)
+  const at = last ? now.findLastIndex((r) => same(r, last)) + 1 : 0;
+  let current = name;
+  for (const r of now.slice(at)) if (r.from === current) current = r.to;
+  return current;
 }
 
 export function newestModel(project) {
