@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import SR, clip, write_tone
-from earmark import dataset as dataset_module
+from earmark import archive as archive_module
 from earmark.dataset import (
     MIN_CLIPS_PER_CLASS,
     Dataset,
@@ -373,7 +373,7 @@ def test_a_zip_over_the_limits_says_to_split_it(
         zf.writestr("bass/a.wav", b"x" * 100)
         zf.writestr("bass/b.wav", b"x" * 100)
         zf.writestr("drums/c.wav", b"x" * 1848)
-    monkeypatch.setattr(dataset_module, limit, value)
+    monkeypatch.setattr(archive_module, limit, value)
     with pytest.raises(DatasetError, match=match):
         load_dataset(archive, sample_rate=SR)
     assert list(private_tmp.iterdir()) == []

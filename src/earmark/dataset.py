@@ -26,11 +26,7 @@ import functools
 import hashlib
 import math
 import os
-import re
-import shutil
 import tempfile
-import zipfile
-import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .archive import extract_zip, is_ignored_name, member_parts, zip_root
 from .audio import AUDIO_EXTENSIONS, MIN_HOP_S, load_audio
 from .errors import AudioDecodeError, DatasetError, ParameterError
 
@@ -72,18 +69,8 @@ LONG_RECORDING_S = 12.0
 CLIP_S = 4.0
 #: Fewer clips than this in a class cannot be learnt from (or validated) honestly.
 MIN_CLIPS_PER_CLASS = 5
-_IGNORED = re.compile(r"^(\.|__MACOSX$|Thumbs\.db$|desktop\.ini$)", re.IGNORECASE)
-_MAX_ZIP_BYTES = 4 * 1024**3
-_MAX_ZIP_FILES = 50_000
-_DRIVE = re.compile(r"^[A-Za-z]:")
 #: Marks clips cut from one recording: ``take1_nohash_003.wav`` belongs to recording ``take1``.
 NOHASH = "_nohash_"
-
-
-def is_ignored_name(name: str) -> bool:
-    """Whether a file or folder called ``name`` is left out of datasets and imports: hidden ones
-    (``.git``, macOS ``._take.wav`` companions) and system clutter (``__MACOSX``, ``Thumbs.db``)."""
-    return bool(_IGNORED.match(name))
 
 
 def is_background_name(name: str) -> bool:
@@ -325,98 +312,6 @@ def scan_folder(root: Path) -> tuple[list[tuple[Path, str]], list[Skipped]]:
     return found, skipped
 
 
-def _member_destination(path: Path, name: str, target: Path) -> Path:
-    """Where zip member ``name`` goes under the (resolved) folder ``target``; refuses names that leave it."""
-    unsafe = DatasetError(
-        f"{path}: unsafe member name {name!r}; refusing to extract (it would land outside the zip's "
-        "folder); re-create the zip from the dataset folder"
-    )
-    posix = name.replace("\\", "/")
-    parts = member_parts(name)
-    if not parts or posix.startswith("/") or _DRIVE.match(posix) or ".." in parts:
-        raise unsafe
-    dest = target.joinpath(*parts)
-    if not dest.resolve().is_relative_to(target):
-        raise unsafe
-    return dest
-
-
-def _human_size(n_bytes: int) -> str:
-    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("kB", 1024)):
-        if n_bytes >= scale:
-            return f"{n_bytes / scale:.1f} {unit}"
-    return f"{n_bytes} bytes"
-
-
-def extract_zip(path: Path, target: Path, *, max_bytes: int | None = None) -> Path:
-    """Extract a dataset zip safely (no paths outside ``target``, at most ``max_bytes`` unpacked,
-    4 GiB by default); return the dataset folder.
-
-    ``target`` should be a fresh temporary folder: on an error it may hold part of the zip.
-    """
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise DatasetError(f"{path}: not a readable zip file ({exc}); re-create the zip") from exc
-    with archive:
-        members = [m for m in archive.infolist() if not m.is_dir()]
-        if len(members) > _MAX_ZIP_FILES:
-            raise DatasetError(f"{path}: holds {len(members)} files, more than the limit of {_MAX_ZIP_FILES}; "
-                               "split the zip into smaller ones, or give the unpacked folder")
-        size = sum(m.file_size for m in members)
-        max_bytes = _MAX_ZIP_BYTES if max_bytes is None else max_bytes
-        if size > max_bytes:
-            raise DatasetError(f"{path}: unpacks to {_human_size(size)}, more than the limit of "
-                               f"{_human_size(max_bytes)}; split the zip into smaller ones, "
-                               "or give the unpacked folder")
-        root = target.resolve()
-        # Every name is checked before anything is written.
-        planned = [(member, _member_destination(path, member.filename, root)) for member in members]
-        for member, dest in planned:
-            try:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                # ZipFile reads at most the member's declared size (and checks its CRC),
-                # so the size limit above holds however the data is compressed.
-                with archive.open(member) as src, open(dest, "wb") as out:
-                    shutil.copyfileobj(src, out)
-            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-                raise DatasetError(f"{path}: member {member.filename!r} is damaged ({exc}); "
-                                   "re-create the zip") from exc
-            except (RuntimeError, NotImplementedError) as exc:  # encrypted, or an unknown compression
-                raise DatasetError(f"{path}: cannot unpack member {member.filename!r} ({exc}); "
-                                   "re-create the zip without a password, using plain (deflate) compression") from exc
-            except OSError as exc:
-                raise DatasetError(f"{path}: cannot unpack member {member.filename!r} to {target} "
-                                   f"({exc.strerror or exc}); check there is free disk space, or unzip it yourself "
-                                   "and give the folder") from exc
-    return target.joinpath(*zip_root([member.filename for member in members]))
-
-
-def member_parts(name: str) -> tuple[str, ...]:
-    """A zip member's name as the folders and file it unpacks to (``\\`` is a separator too)."""
-    return tuple(p for p in name.replace("\\", "/").split("/") if p not in ("", "."))
-
-
-def zip_root(names: list[str]) -> tuple[str, ...]:
-    """Where the dataset is in a zip of files ``names``: ``("my_sounds",)`` for a zip of one top
-    folder (``my_sounds/bass/...``), which :func:`extract_zip` unwraps, else ``()``. Loose
-    non-audio files beside that folder (a README) do not stop that, loose audio does."""
-    tops: dict[str, set[str]] = {}  # each top folder: the folders in it
-    loose_audio = False
-    for parts in map(member_parts, names):
-        if not parts or _IGNORED.match(parts[0]):
-            continue
-        if len(parts) == 1:
-            loose_audio |= _is_audio(Path(parts[0]))
-            continue
-        inner = tops.setdefault(parts[0], set())
-        if len(parts) > 2 and not _IGNORED.match(parts[1]):
-            inner.add(parts[1])
-    if len(tops) == 1 and not loose_audio and next(iter(tops.values())):
-        return (next(iter(tops)),)
-    return ()
-
-
 def recording_of(path: str) -> str:
     """The recording a file belongs to: ``bass/take1_nohash_003.wav`` → ``bass/take1``; else the path itself."""
     folder, _, name = path.rpartition("/")
@@ -539,7 +434,7 @@ def _read_folder(
                               file_start_s=start) for start, y in pieces)
             elapsed[source] = offset + audio.duration_s
     folders = sorted({BACKGROUND_LABEL if is_background_name(p.name) else p.name
-                      for p in folder.iterdir() if p.is_dir() and not _IGNORED.match(p.name)})
+                      for p in folder.iterdir() if p.is_dir() and not is_ignored_name(p.name)})
     return Dataset(clips=clips, sample_rate=sample_rate, root=str(root), skipped=skipped, folders=folders)
 
 

@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from .archive import zip_members, zip_root
 from .atomic import atomic_write
-from .dataset import member_parts, zip_root
 from .errors import DatasetError
 
 __all__ = ["PROJECT_FILE", "RENAME_LOG", "ClassChange", "ClassHistory", "ProjectFile", "ZippedProject", "class_log",
@@ -272,8 +272,9 @@ def zipped_project(path: Path) -> ZippedProject | None:
     finds it."""
     try:
         with zipfile.ZipFile(path) as archive:
-            members = {member_parts(m.filename): m for m in archive.infolist() if not m.is_dir()}
-            top = zip_root([m.filename for m in members.values()])
+            # as extract_zip unpacks them: its names read as their zipper meant them, no case twins
+            members = {m.parts: m.info for m in zip_members(archive)}
+            top = zip_root(["/".join(parts) for parts in members])
             found = members.get((*top, PROJECT_FILE))
             meta = json.loads(archive.read(found)) if found is not None else None
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError, NotImplementedError):

@@ -1,0 +1,196 @@
+"""Zips of datasets and projects: the names their files unpack to, and unpacking them safely.
+
+A zip unpacks the same wherever it is unpacked, and no file in it is lost:
+
+- a name that its zipper wrote in UTF-8 without saying so (macOS's and Linux's zippers often
+  leave the flag out) reads as UTF-8, not as the old DOS code page Python assumes (``cafÃ©``);
+- every name is NFC (a Mac writes ``café`` decomposed), as :func:`earmark.naming.clean_name` makes a class name;
+- a folder spelt in another case or Unicode form than one before it (``Bass/`` after ``bass/``) is
+  that folder, as it is when the zip is unpacked on macOS or Windows;
+- a file whose name another file of its folder has (in any case, or ``a\\b.wav`` beside
+  ``a/b.wav``) gets a free name (``b-2.wav``) rather than overwriting it, unless it holds the same
+  bytes (then the two are one file).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import unicodedata
+import zipfile
+import zlib
+from pathlib import Path, PurePosixPath
+from typing import NamedTuple
+
+from .audio import AUDIO_EXTENSIONS
+from .errors import DatasetError
+from .naming import name_key
+
+__all__ = ["ZipMember", "extract_zip", "is_ignored_name", "member_name", "member_parts", "zip_members", "zip_root"]
+
+IGNORED = re.compile(r"^(\.|__MACOSX$|Thumbs\.db$|desktop\.ini$)", re.IGNORECASE)
+_MAX_ZIP_BYTES = 4 * 1024**3
+_MAX_ZIP_FILES = 50_000
+_DRIVE = re.compile(r"^[A-Za-z]:")
+#: The general-purpose flag a zipper sets when it wrote a member's name in UTF-8.
+_UTF8_NAME = 0x800
+
+
+def is_ignored_name(name: str) -> bool:
+    """Whether a file or folder called ``name`` is left out of datasets and imports: hidden ones
+    (``.git``, macOS ``._take.wav`` companions) and system clutter (``__MACOSX``, ``Thumbs.db``)."""
+    return bool(IGNORED.match(name))
+
+
+class ZipMember(NamedTuple):
+    """A file of a zip, and where it unpacks to (see :func:`zip_members`)."""
+
+    info: zipfile.ZipInfo
+    #: its name as its zipper meant it (:func:`member_name`)
+    name: str
+    #: the folders and file it unpacks to, below the zip's top
+    parts: tuple[str, ...]
+
+
+def member_name(info: zipfile.ZipInfo) -> str:
+    """A zip member's name as its zipper meant it: a name stored without the UTF-8 flag is read as
+    UTF-8 where its bytes are UTF-8 (Python's zipfile reads it as the DOS code page, cp437)."""
+    if info.flag_bits & _UTF8_NAME:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except UnicodeError:  # a DOS or Windows zipper's own code page: cp437 is the zip format's default
+        return info.filename
+
+
+def member_parts(name: str) -> tuple[str, ...]:
+    """A zip member's name as the folders and file it unpacks to (``\\`` is a separator too)."""
+    return tuple(p for p in name.replace("\\", "/").split("/") if p not in ("", "."))
+
+
+def zip_members(archive: zipfile.ZipFile) -> list[ZipMember]:
+    """The files of ``archive`` (not its folder entries), each with the folders and name it unpacks
+    to: names as :func:`member_name` reads them, NFC, a folder's other spellings joined to its
+    first, free names for files of one name (see the module's notes). Names are not checked here:
+    :func:`extract_zip` refuses those that would land outside its folder."""
+    files = []
+    for info in archive.infolist():
+        name = member_name(info)
+        if not info.is_dir() and not name.endswith(("/", "\\")):
+            files.append((info, name, tuple(unicodedata.normalize("NFC", p) for p in member_parts(name))))
+    folders: dict[tuple[tuple[str, ...], str], str] = {}  # (folder it is in, its name_key): its name
+    for _, _, parts in files:
+        where: tuple[str, ...] = ()
+        for part in parts[:-1]:
+            where = (*where, folders.setdefault((where, name_key(part)), part))
+    taken: dict[tuple[tuple[str, ...], str], zipfile.ZipInfo] = {}  # (folder, name_key): the file named so
+    members = []
+    for info, name, parts in files:
+        where = ()
+        for part in parts[:-1]:
+            where = (*where, folders[(where, name_key(part))])
+        file = parts[-1] if parts else ""
+        first = taken.get((where, name_key(file)))
+        if first is not None and (first.CRC, first.file_size) == (info.CRC, info.file_size):
+            continue  # the same bytes under the same name: one file
+        if first is not None or (where, name_key(file)) in folders:
+            path, n = PurePosixPath(file), 2
+            while (where, name_key(file)) in taken or (where, name_key(file)) in folders:
+                file, n = f"{path.stem}-{n}{path.suffix}", n + 1
+        taken[(where, name_key(file))] = info
+        members.append(ZipMember(info, name, (*where, file) if parts else ()))
+    return members
+
+
+def zip_root(names: list[str]) -> tuple[str, ...]:
+    """Where the dataset is in a zip of files ``names``: ``("my_sounds",)`` for a zip of one top
+    folder (``my_sounds/bass/...``), which :func:`extract_zip` unwraps, else ``()``. Loose
+    non-audio files beside that folder (a README) do not stop that, loose audio does."""
+    tops: dict[str, set[str]] = {}  # each top folder: the folders in it
+    loose_audio = False
+    for parts in map(member_parts, names):
+        if not parts or IGNORED.match(parts[0]):
+            continue
+        if len(parts) == 1:
+            loose_audio |= Path(parts[0]).suffix.lower() in AUDIO_EXTENSIONS
+            continue
+        inner = tops.setdefault(parts[0], set())
+        if len(parts) > 2 and not IGNORED.match(parts[1]):
+            inner.add(parts[1])
+    if len(tops) == 1 and not loose_audio and next(iter(tops.values())):
+        return (next(iter(tops)),)
+    return ()
+
+
+def _member_destination(path: Path, member: ZipMember, target: Path) -> Path:
+    """Where ``member`` goes under the (resolved) folder ``target``; refuses names that leave it."""
+    unsafe = DatasetError(
+        f"{path}: unsafe member name {member.name!r}; refusing to extract (it would land outside the zip's "
+        "folder); re-create the zip from the dataset folder"
+    )
+    posix = member.name.replace("\\", "/")
+    if not member.parts or posix.startswith("/") or _DRIVE.match(posix) or ".." in member.parts:
+        raise unsafe
+    dest = target.joinpath(*member.parts)
+    if not dest.resolve().is_relative_to(target):
+        raise unsafe
+    return dest
+
+
+def _human_size(n_bytes: int) -> str:
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("kB", 1024)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:.1f} {unit}"
+    return f"{n_bytes} bytes"
+
+
+def extract_zip(path: Path, target: Path, *, max_bytes: int | None = None) -> Path:
+    """Extract a dataset zip safely (no paths outside ``target``, at most ``max_bytes`` unpacked,
+    4 GiB by default, no file overwriting another: see the module's notes); return the dataset folder.
+
+    ``target`` should be a fresh temporary folder: on an error it may hold part of the zip.
+    """
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DatasetError(f"{path}: not a readable zip file ({exc}); re-create the zip") from exc
+    with archive:
+        members = zip_members(archive)
+        if len(members) > _MAX_ZIP_FILES:
+            raise DatasetError(f"{path}: holds {len(members)} files, more than the limit of {_MAX_ZIP_FILES}; "
+                               "split the zip into smaller ones, or give the unpacked folder")
+        size = sum(m.info.file_size for m in members)
+        max_bytes = _MAX_ZIP_BYTES if max_bytes is None else max_bytes
+        if size > max_bytes:
+            raise DatasetError(f"{path}: unpacks to {_human_size(size)}, more than the limit of "
+                               f"{_human_size(max_bytes)}; split the zip into smaller ones, "
+                               "or give the unpacked folder")
+        root = target.resolve()
+        # Every name is checked before anything is written.
+        planned = [(member, _member_destination(path, member, root)) for member in members]
+        for member, dest in planned:
+            _unpack(archive, member, dest, path=path, target=target)
+    return target.joinpath(*zip_root(["/".join(member.parts) for member in members]))
+
+
+def _unpack(archive: zipfile.ZipFile, member: ZipMember, dest: Path, *, path: Path, target: Path) -> None:
+    """Write ``member`` of ``archive`` (the zip ``path``) to ``dest`` under ``target``, never over a file there."""
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        # ZipFile reads at most the member's declared size (and checks its CRC),
+        # so the size limit above holds however the data is compressed.
+        with archive.open(member.info) as src, open(dest, "xb") as out:
+            shutil.copyfileobj(src, out)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise DatasetError(f"{path}: member {member.name!r} is damaged ({exc}); re-create the zip") from exc
+    except (RuntimeError, NotImplementedError) as exc:  # encrypted, or an unknown compression
+        raise DatasetError(f"{path}: cannot unpack member {member.name!r} ({exc}); "
+                           "re-create the zip without a password, using plain (deflate) compression") from exc
+    except FileExistsError as exc:  # a disk that folds names further than name_key does: never overwrite
+        raise DatasetError(f"{path}: cannot unpack member {member.name!r}: {exc.filename} is there already, "
+                           "under a name this disk takes for the same; rename one of the two in the zip, "
+                           "or unzip it yourself and give the folder") from exc
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot unpack member {member.name!r} to {target} "
+                           f"({exc.strerror or exc}); check there is free disk space, or unzip it yourself "
+                           "and give the folder") from exc

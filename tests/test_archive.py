@@ -1,0 +1,126 @@
+"""Tests for earmark.archive: a zip's names read as its zipper meant them, and no file of it lost
+to another of the same name (in any case, or with ``\\`` for ``/``), wherever it is unpacked.
+(Unsafe names, limits and damaged zips: test_dataset.py.)"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+import warnings
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import SR, wav_bytes
+from earmark.archive import extract_zip, zip_members
+from earmark.dataset import load_dataset
+from earmark.naming import name_key
+from earmark.projectfile import PROJECT_FILE, zipped_project
+
+NFD_CAFE = unicodedata.normalize("NFD", "café")
+
+
+def make_zip(path: Path, members: list[tuple[str, bytes]]) -> Path:
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "w") as zf:
+        warnings.simplefilter("ignore", UserWarning)  # "Duplicate name": what these zips are made of
+        for name, data in members:
+            zf.writestr(name, data)
+    return path
+
+
+def without_utf8_flag(path: Path) -> Path:
+    """Clear the flag that says a member's name is UTF-8, in its local header and in the central
+    directory, keeping its bytes: as macOS's and Linux's zippers write names. (zipfile sets the flag
+    for every name that is not ASCII, and a ZipInfo's ``flag_bits`` cannot clear it.)"""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        offsets = [info.header_offset for info in zf.infolist()]
+    for offset in offsets:
+        assert data[offset:offset + 4] == b"PK\x03\x04"
+        data[offset + 7] &= ~0x08  # bit 11 of the flags at offset 6
+    end = data.rindex(b"PK\x05\x06")
+    entry = int.from_bytes(data[end + 16:end + 20], "little")
+    for _ in offsets:
+        assert data[entry:entry + 4] == b"PK\x01\x02"
+        data[entry + 9] &= ~0x08  # the flags at offset 8
+        entry += 46 + sum(int.from_bytes(data[entry + k:entry + k + 2], "little") for k in (28, 30, 32))
+    path.write_bytes(bytes(data))
+    return path
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` by its path, checked to have no twin a case-insensitive disk would merge."""
+    found = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    assert len({name_key(n) for n in found}) == len(found), f"twins: {list(found)}"
+    return found
+
+
+@pytest.mark.parametrize("second", ["bass/a.wav", "bass\\a.wav", "bass/A.wav", f"bass/{NFD_CAFE}.wav"])
+def test_a_second_file_of_one_name_is_kept_under_a_free_name(tmp_path: Path, second: str) -> None:
+    first = "bass/café.wav" if "caf" in second else "bass/a.wav"
+    archive = make_zip(tmp_path / "sounds.zip", [(first, b"first"), (second, b"second"), ("drums/b.wav", b"b")])
+    root = extract_zip(archive, tmp_path / "out")
+    stem = "café" if "caf" in second else second[5]
+    assert files(root) == {first: b"first", f"bass/{stem}-2.wav": b"second", "drums/b.wav": b"b"}
+
+
+def test_the_same_bytes_twice_under_one_name_are_one_file(tmp_path: Path) -> None:
+    archive = make_zip(tmp_path / "sounds.zip", [("bass/a.wav", b"same"), ("bass/A.wav", b"same"),
+                                                 ("bass/a.wav", b"other")])
+    assert files(extract_zip(archive, tmp_path / "out")) == {"bass/a.wav": b"same", "bass/a-2.wav": b"other"}
+
+
+def test_a_file_named_as_a_folder_beside_it_gets_a_free_name(tmp_path: Path) -> None:
+    archive = make_zip(tmp_path / "sounds.zip", [("bass", b"a file"), ("Bass/a.wav", b"a")])
+    assert files(extract_zip(archive, tmp_path / "out")) == {"Bass/a.wav": b"a", "bass-2": b"a file"}
+
+
+def test_class_folders_spelt_in_two_cases_are_one_class_with_every_file(tmp_path: Path) -> None:
+    """As the zip unpacks on macOS or Windows, where the two are one folder, but no file is lost."""
+    members = [(f"{folder}/{name}.wav", wav_bytes(0.5, freq=110 * (k + 1)))
+               for k, (folder, name) in enumerate([("Bass", "x"), ("bass", "x"), ("bass", "y"), ("BASS", "z"),
+                                                   ("background", "room"), (f"{NFD_CAFE}", "a"), ("café", "b")])]
+    archive = make_zip(tmp_path / "sounds.zip", members)
+    root = extract_zip(archive, tmp_path / "out")
+    assert sorted(files(root)) == ["Bass/x-2.wav", "Bass/x.wav", "Bass/y.wav", "Bass/z.wav", "background/room.wav",
+                                   "café/a.wav", "café/b.wav"]
+    assert load_dataset(archive, sample_rate=SR).counts() == {"background": 1, "Bass": 4, "café": 2}
+
+
+def test_a_zip_of_one_folder_spelt_in_two_cases_is_unwrapped(tmp_path: Path) -> None:
+    archive = make_zip(tmp_path / "sounds.zip", [("My Sounds/bass/a.wav", wav_bytes(0.5)),
+                                                 ("my sounds/background/b.wav", wav_bytes(0.5, freq=220))])
+    root = extract_zip(archive, tmp_path / "out")
+    assert root == tmp_path / "out" / "My Sounds"
+    assert load_dataset(archive, sample_rate=SR).counts() == {"background": 1, "bass": 1}
+
+
+def test_names_written_in_utf8_without_the_flag_read_as_utf8(tmp_path: Path) -> None:
+    """macOS's and Linux's zippers often write UTF-8 names (macOS's decomposed) without the flag
+    that says so; a name that is not UTF-8 is a DOS zipper's, in cp437 (0x82 is é there)."""
+    archive = make_zip(tmp_path / "sounds.zip", [(f"{NFD_CAFE}/Grüße ♪.wav", wav_bytes(0.5)),
+                                                 ("background/room.wav", wav_bytes(0.5, freq=220))])
+    without_utf8_flag(archive)
+    with zipfile.ZipFile(archive) as zf:  # what Python's zipfile makes of it
+        assert zf.namelist()[0] == f"{NFD_CAFE}/Grüße ♪.wav".encode().decode("cp437")
+    assert files(extract_zip(archive, tmp_path / "out")) == {"background/room.wav": wav_bytes(0.5, freq=220),
+                                                             "café/Grüße ♪.wav": wav_bytes(0.5)}
+    assert [c.source for c in load_dataset(archive, sample_rate=SR).clips] == \
+        ["background/room.wav", "café/Grüße ♪.wav"]
+
+    dos = make_zip(tmp_path / "dos.zip", [("cafX/a.wav", b"a")])
+    dos.write_bytes(dos.read_bytes().replace(b"cafX/", b"caf\x82/"))  # in its headers and central directory
+    with zipfile.ZipFile(dos) as zf:
+        assert [m.name for m in zip_members(zf)] == ["café/a.wav"]
+
+
+def test_a_project_zip_is_read_with_the_names_it_unpacks_to(tmp_path: Path) -> None:
+    meta = {"format": "earmark-project", "name": "band"}
+    archive = make_zip(tmp_path / "band.zip", [(f"band/{PROJECT_FILE}", json.dumps(meta).encode()),
+                                               (f"band/samples/{NFD_CAFE}/a.wav", b"a"),
+                                               ("band/samples/café/a.wav", b"b")])
+    without_utf8_flag(archive)
+    project = zipped_project(archive)
+    assert project is not None and project.top == ("band",)
+    assert sorted(project.files) == [(PROJECT_FILE,), ("samples", "café", "a-2.wav"), ("samples", "café", "a.wav")]
