@@ -144,6 +144,10 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
     short samples): they are saved as ``RECORDING_nohash_NNN``. Without it, a file named
     ``NAME_nohash_N`` (a clip of an exported project, a Speech Commands file) joins take ``NAME``,
     so that the clips of one recording stay together on one side of every split.
+
+    A file kept though the decoder warns of it (a compressed file cut short: its
+    :class:`~earmark.errors.AudioWarning`) is named in the result's ``warnings``, which hold those
+    warnings instead of issuing them.
     """
     limits = limits or IntakeLimits()
     project.set_dir(class_name, test=test)  # no such class: say so before decoding anything
