@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import unicodedata
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -410,6 +411,33 @@ def test_a_corrupt_zip_is_an_error_saying_to_recreate_it(tmp_path: Path) -> None
 def dataset(counts: dict[str, int]) -> Dataset:
     return Dataset(clips=[clip(lab, f"{lab}/{i}.wav") for lab, n in counts.items() for i in range(n)],
                    sample_rate=100, root="sounds")
+
+
+def test_a_class_folder_named_on_a_mac_is_the_class_its_name_reads_as(tmp_path: Path) -> None:
+    """A Mac writes ``café`` decomposed (``cafe`` and an accent): the class is ``café`` as typed
+    (composed), the one its zip gives, and one class with a folder of that name written composed."""
+    decomposed = unicodedata.normalize("NFD", "café")
+    write_tone(tmp_path / "sounds" / decomposed / "a.wav", freq_hz=220)
+    write_tone(tmp_path / "sounds" / "café" / "b.wav", freq_hz=330)
+    write_tone(tmp_path / "sounds" / "background" / "room.wav", freq_hz=110)
+    (tmp_path / "sounds" / unicodedata.normalize("NFD", "Ünused")).mkdir()
+    ds = load_dataset(tmp_path / "sounds", sample_rate=SR)
+    assert ds.counts() == {"background": 1, "café": 2}
+    assert ds.folders == ["background", "café", "Ünused"]
+    assert sorted(c.source for c in ds.clips) == ["background/room.wav", f"{decomposed}/a.wav", "café/b.wav"]
+    archive = zip_folder(tmp_path / "sounds", tmp_path / "sounds.zip")
+    assert load_dataset(archive, sample_rate=SR).counts() == ds.counts()
+
+
+def test_a_link_to_a_recording_that_is_not_there_is_reported(tmp_path: Path) -> None:
+    """A class folder's link to a recording on a disk not connected now: named among the skipped
+    files, not left out without a word."""
+    write_tone(tmp_path / "sounds" / "bass" / "a.wav")
+    gone = tmp_path / "external" / "take.wav"
+    (tmp_path / "sounds" / "bass" / "take.wav").symlink_to(gone)
+    ds = load_dataset(tmp_path / "sounds", sample_rate=SR)
+    assert [c.source for c in ds.clips] == ["bass/a.wav"]
+    assert ds.skipped == [Skipped("bass/take.wav", f"a link to {gone}, which is not there (on a disk not connected?)")]
 
 
 def test_class_folders_are_listed_even_without_audio(tmp_path: Path) -> None:

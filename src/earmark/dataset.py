@@ -27,6 +27,7 @@ import hashlib
 import math
 import os
 import tempfile
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ __all__ = [
     "fingerprint",
     "is_background_name",
     "is_ignored_name",
+    "label_of",
     "load_dataset",
     "member_parts",
     "recording_of",
@@ -76,6 +78,14 @@ NOHASH = "_nohash_"
 def is_background_name(name: str) -> bool:
     """True for folder names that mean the background-noise class."""
     return name.strip().lower() in _BACKGROUND_NAMES
+
+
+def label_of(folder: str) -> str:
+    """The class a class folder called ``folder`` holds: :data:`BACKGROUND_LABEL` for a background
+    folder, else its name, composed (NFC), as :func:`earmark.naming.clean_name` writes a class name:
+    a folder named on a Mac (decomposed, ``cafe`` and an accent) is the class its name reads as,
+    the same one as its zip and as a folder of that name beside it."""
+    return BACKGROUND_LABEL if is_background_name(folder) else unicodedata.normalize("NFC", folder)
 
 
 @dataclass(frozen=True)
@@ -233,11 +243,13 @@ class Dataset:
                                "(or one longer recording): copies of a file teach the model nothing new")
 
 
-def files_under(root: Path, *, skip: Callable[[str], bool] = lambda name: False) -> list[Path]:
+def files_under(root: Path, *, skip: Callable[[str], bool] = lambda name: False,
+                missed: list[tuple[Path, str]] | None = None) -> list[Path]:
     """Every file below ``root``, sorted, leaving out files and folders whose name ``skip``
     matches. Symlinked folders are followed (a class folder may be a link to where the
     recordings live, and two classes may link to the same place); a link back to a folder the
-    path already passed through is a loop, and is not followed."""
+    path already passed through is a loop, and is not followed. What cannot be read (a folder, a
+    link to nothing) is added to ``missed``, with why, when it is given."""
     found: list[Path] = []
 
     def walk(folder: Path, ancestors: frozenset[str]) -> None:
@@ -246,7 +258,9 @@ def files_under(root: Path, *, skip: Callable[[str], bool] = lambda name: False)
             return
         try:
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-        except OSError:  # unreadable, or gone since it was listed
+        except OSError as exc:  # unreadable, or gone since it was listed
+            if missed is not None:
+                missed.append((folder, f"the folder cannot be read ({exc.strerror or exc})"))
             return
         for entry in entries:
             if skip(entry.name):
@@ -255,6 +269,9 @@ def files_under(root: Path, *, skip: Callable[[str], bool] = lambda name: False)
                 walk(folder / entry.name, ancestors | {real})
             elif entry.is_file():
                 found.append(folder / entry.name)
+            elif missed is not None and entry.is_symlink():
+                missed.append((folder / entry.name, f"a link to {os.readlink(entry.path)}, which is not there "
+                                                    "(on a disk not connected?)"))
 
     walk(root, frozenset())
     return sorted(found)
@@ -293,15 +310,17 @@ def audio_files(root: Path) -> list[Path]:
 
 def scan_folder(root: Path) -> tuple[list[tuple[Path, str]], list[Skipped]]:
     """List ``(audio_path, label)`` pairs under a folder-per-class ``root``, and what was skipped."""
-    audio = audio_files(root)
+    _check_folder(root)
+    missed: list[tuple[Path, str]] = []
+    visible = files_under(root, skip=is_ignored_name, missed=missed)
     found: list[tuple[Path, str]] = []
-    for path in audio:
+    for path in visible:
         folder, *rest = path.relative_to(root).parts
-        if rest:
-            found.append((path, BACKGROUND_LABEL if is_background_name(folder) else folder))
+        if rest and _is_audio(path):
+            found.append((path, label_of(folder)))
     listed = {path for path, _ in found}
-    skipped: list[Skipped] = []
-    for path in _visible_files(root):
+    skipped = [Skipped(str(path.relative_to(root)), why) for path, why in missed]
+    for path in visible:
         if path in listed:
             continue
         rel = path.relative_to(root)
@@ -433,7 +452,7 @@ def _read_folder(
             clips.extend(Clip(samples=y, label=label, source=source, start_s=offset + start, file=rel,
                               file_start_s=start) for start, y in pieces)
             elapsed[source] = offset + audio.duration_s
-    folders = sorted({BACKGROUND_LABEL if is_background_name(p.name) else p.name
+    folders = sorted({label_of(p.name)
                       for p in folder.iterdir() if p.is_dir() and not is_ignored_name(p.name)})
     return Dataset(clips=clips, sample_rate=sample_rate, root=str(root), skipped=skipped, folders=folders)
 
