@@ -13,10 +13,14 @@ The library is the product; the ``earmark`` command is a thin shell over it::
     earmark.export_web(clf, "sounds-page")   # a web page that runs it in the browser
 """
 
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .audio import Audio, load_audio, resample
-from .classifier import Classifier, Prediction, load
-from .dataset import Dataset, load_dataset
 from .errors import (
     AudioDecodeError,
     AudioWarning,
@@ -31,15 +35,63 @@ from .errors import (
     OutputError,
     ParameterError,
 )
-from .evaluate import Comparison, EvaluationReport, compare, evaluate
-from .export import export_onnx, export_web
-from .intake import add_files
-from .live import file_chunks, microphone_chunks
-from .pictures import confusion_png, history_png, spectrogram_png, timeline_png
-from .project import Project
-from .stream import StreamingClassifier
-from .timeline import Segment, Timeline
-from .train import EpochRecord, StopTraining, TrainSettings, train
+
+if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editors
+    from .audio import Audio, load_audio, resample
+    from .classifier import Classifier, Prediction, load
+    from .dataset import Dataset, load_dataset
+    from .evaluate import Comparison, EvaluationReport, compare, evaluate
+    from .export import export_onnx, export_web
+    from .intake import add_files
+    from .live import file_chunks, microphone_chunks
+    from .pictures import confusion_png, history_png, spectrogram_png, timeline_png
+    from .project import Project
+    from .stream import StreamingClassifier
+    from .timeline import Segment, Timeline
+    from .train import EpochRecord, StopTraining, TrainSettings, train
+
+# Imported on first use (PEP 562), so that ``import earmark`` -- and the ``earmark`` command's
+# ``--help`` and Ctrl-C handling -- do not wait seconds for PyTorch: name -> the module holding it.
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(["Audio", "load_audio", "resample"], "audio"),
+    **dict.fromkeys(["Classifier", "Prediction", "load"], "classifier"),
+    **dict.fromkeys(["Dataset", "load_dataset"], "dataset"),
+    **dict.fromkeys(["Comparison", "EvaluationReport", "compare", "evaluate"], "evaluate"),
+    **dict.fromkeys(["export_onnx", "export_web"], "export"),
+    "add_files": "intake",
+    **dict.fromkeys(["file_chunks", "microphone_chunks"], "live"),
+    **dict.fromkeys(["confusion_png", "history_png", "spectrogram_png", "timeline_png"], "pictures"),
+    "Project": "project",
+    "StreamingClassifier": "stream",
+    **dict.fromkeys(["Segment", "Timeline"], "timeline"),
+    **dict.fromkeys(["EpochRecord", "StopTraining", "TrainSettings", "train"], "train"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'earmark' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # the next look-up is an ordinary one
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
+class _Package(types.ModuleType):
+    """``train`` and ``evaluate`` name a function and the submodule that holds it. Importing the
+    submodule sets the package's attribute to the module; the package keeps the function instead."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _LAZY.get(name) == name:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "__version__",

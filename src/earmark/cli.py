@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import numpy as np
 
 from ._version import __version__
 from .atomic import check_writable
@@ -80,26 +79,68 @@ def _emit_json(obj: Any) -> None:
 
 class _FirstInterruptStops:
     """While training: a first Ctrl-C (SIGINT) asks to stop after this epoch and keep the model;
-    a second one interrupts as usual. The handler before it comes back afterwards."""
+    a second one aborts: KeyboardInterrupt, and nothing is written. The handler before it comes
+    back afterwards.
+
+    Presses are counted from a wakeup pipe, which gets one byte per signal: Python runs a handler
+    once for two signals that arrive while the main thread is inside one long call (a torch
+    operation), and a KeyboardInterrupt raised where Python only reports it (a ``__del__``, such
+    as a data loader's shutting down its workers) is lost. So the count is also checked on the
+    way out, and a second press aborts even then."""
 
     def __init__(self) -> None:
         self._event = threading.Event()
         self._previous: Any = None
+        self._previous_fd = -1
+        self._previous_hook = sys.unraisablehook
+        self._pipe: tuple[int, int] | None = None
+        self.presses = 0
+
+    def _count(self) -> int:
+        """Ctrl-C presses since the last count, from the bytes (signal numbers) in the pipe."""
+        if self._pipe is None:
+            return 0
+        seen = b""
+        with contextlib.suppress(BlockingIOError, InterruptedError):
+            while chunk := os.read(self._pipe[0], 512):
+                seen += chunk
+        return seen.count(bytes([signal.SIGINT]))
 
     def _handle(self, signum: int, frame: Any) -> None:
-        if self._event.is_set():
+        self.presses += max(1, self._count())  # this call's signal is in the pipe already
+        if self.presses >= 2:
             raise KeyboardInterrupt
         self._event.set()
         click.echo("\nCtrl-C: stopping after this epoch and keeping the model (Ctrl-C again to abort)", err=True)
 
     def __enter__(self) -> threading.Event:
         if threading.current_thread() is threading.main_thread():  # signals reach only the main thread
+            self._pipe = os.pipe()
+            for fd in self._pipe:
+                os.set_blocking(fd, False)
+            self._previous_fd = signal.set_wakeup_fd(self._pipe[1], warn_on_full_buffer=False)
             self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._previous_hook = sys.unraisablehook
+            sys.unraisablehook = self._unraisable
         return self._event
 
-    def __exit__(self, *exc: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+    def _unraisable(self, info: Any) -> None:
+        """A second press that lands in a ``__del__`` is counted, not shown as a traceback."""
+        if not isinstance(info.exc_value, KeyboardInterrupt):
+            self._previous_hook(info)
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if self._pipe is None:
+            return
+        self.presses += self._count()  # presses whose handler has not run yet, or whose interrupt was lost
+        signal.signal(signal.SIGINT, self._previous)
+        signal.set_wakeup_fd(self._previous_fd)
+        sys.unraisablehook = self._previous_hook
+        for fd in self._pipe:
+            os.close(fd)
+        self._pipe = None
+        if self.presses >= 2 and exc_type is None:
+            raise KeyboardInterrupt
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -360,6 +401,8 @@ def spectrogram(file: Path, png: Path) -> None:
 def listen(model: Path, input_file: Path | None, hop_s: float, seconds: float | None, fast: bool,
            as_json: bool) -> None:
     """Classify live audio from the microphone (or --input FILE), printing every --hop-s."""
+    import numpy as np
+
     from .classifier import load
     from .live import file_chunks, microphone_chunks
 

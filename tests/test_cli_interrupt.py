@@ -1,0 +1,128 @@
+"""Ctrl-C and the ``earmark`` command: one ``interrupted`` line and exit status 130 at any moment
+(while Python imports PyTorch too), and while training: one press keeps the model, two abort,
+however the two presses arrive."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from earmark.cli import _FirstInterruptStops
+
+EARMARK = Path(sys.executable).with_name("earmark")
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "NO_COLOR": "1"}
+
+
+@pytest.mark.parametrize("after_s", [0.8, 2.0])
+def test_ctrl_c_while_the_command_starts_prints_one_line(small_dataset: Path, tmp_path: Path,
+                                                         after_s: float) -> None:
+    """Early on, `earmark train` is importing PyTorch or reading the data: no traceback either way."""
+    out = tmp_path / "m.earmark"
+    process = subprocess.Popen([str(EARMARK), "train", str(small_dataset), "--out", str(out), "--arch", "tiny"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, text=True)
+    time.sleep(after_s)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert stderr.splitlines()[-1] == "interrupted"
+    assert not out.exists()
+
+
+def test_help_does_not_import_torch() -> None:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-X", "importtime", str(EARMARK), "train", "--help"],
+                          capture_output=True, text=True, env=ENV, timeout=60)
+    assert done.returncode == 0 and "--out" in done.stdout
+    assert "| torch\n" not in done.stderr
+    assert time.perf_counter() - started < 5  # it took ~5 s with PyTorch; ~0.3 s without
+
+
+def _train(data: Path, out: Path) -> tuple[subprocess.Popen[bytes], list[bytes]]:
+    """`earmark train` with long epochs, once its first one is done."""
+    process = subprocess.Popen([str(EARMARK), "train", str(data), "--out", str(out), "--arch", "tiny",
+                                "--epochs", "200", "--steps-per-epoch", "60", "--batch-size", "16"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+    err: list[bytes] = []
+    assert process.stderr is not None
+    reader = threading.Thread(target=lambda: err.extend(iter(lambda: process.stderr.read1(4096), b"")), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 120
+    while b"epoch=1" not in b"".join(err):
+        assert process.poll() is None and time.monotonic() < deadline, b"".join(err).decode()
+        time.sleep(0.05)
+    return process, err
+
+
+def test_two_quick_presses_to_the_trainer_alone_abort_training(small_dataset: Path, tmp_path: Path) -> None:
+    """As `kill -INT` twice (not the process group, as a terminal would): nothing is written."""
+    out = tmp_path / "aborted.earmark"
+    process, err = _train(small_dataset, out)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=120) == 130, b"".join(err).decode()
+    stderr = b"".join(err).decode()
+    assert "interrupted" in stderr and "Traceback" not in stderr, stderr[-1500:]
+    assert list(tmp_path.iterdir()) == []
+
+
+def _long_c_call() -> None:
+    """A second or so inside one C call that does not look at signals (as a PyTorch operation)."""
+    hashlib.sha256(bytes(800_000_000)).digest()
+
+
+def _press_twice() -> None:
+    for _ in range(2):  # apart: the kernel merges a signal sent while the same one is still pending
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.2)
+
+
+def test_two_presses_during_one_long_call_count_twice() -> None:
+    """Python runs the handler once for both presses, after the call: it still aborts."""
+    kill = threading.Timer(0.05, _press_twice)
+    with pytest.raises(KeyboardInterrupt), _FirstInterruptStops():
+        kill.start()
+        _long_c_call()
+        kill.join()
+        time.sleep(0.05)  # the handler runs here, once
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_second_press_lost_in_a_del_still_aborts() -> None:
+    """A KeyboardInterrupt raised in a ``__del__`` (a data loader shutting its workers down) is only
+    reported by Python; the press still aborts, on the way out, and is not shown as a traceback."""
+    reported: list[object] = []
+
+    class ShutsDown:
+        def __del__(self) -> None:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.01)
+
+    hook = sys.unraisablehook
+    sys.unraisablehook = reported.append
+    try:
+        with pytest.raises(KeyboardInterrupt), _FirstInterruptStops() as stop:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.01)
+            assert stop.is_set()
+            ShutsDown()
+    finally:
+        sys.unraisablehook = hook
+    assert reported == []
+
+
+def test_one_press_only_asks_to_stop() -> None:
+    with _FirstInterruptStops() as stop:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.01)
+    assert stop.is_set()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
