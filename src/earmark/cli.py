@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+import unicodedata
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -320,6 +321,10 @@ def compare(model_a: Path, model_b: Path, test_dir: Path, as_json: bool) -> None
 def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
     """Label each audio file (folders are searched for audio).
 
+    Prints one line per file, tab-separated: the file, its label, and the classes'
+    probabilities ("bass 0.93  drums 0.07"). A backslash, tab, newline or other control
+    character in a name is written as \\\\, \\t, \\n, \\xNN (--json gives the names as they are).
+
     Bad files are reported on stderr and skipped; the others are labelled. The exit status is then
     1, so that a script sees that not every file was labelled (0 when all were).
     """
@@ -332,12 +337,24 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
                     "errors": [{"file": f, "error": e} for f, e in failed]})
     else:
         for p in predictions:
-            probs = "  ".join(f"{k} {v:.2f}" for k, v in p.probabilities.items())
-            click.echo(f"{p.source}\t{p.label}\t{probs}")
+            probs = "  ".join(f"{_tsv(k)} {v:.2f}" for k, v in p.probabilities.items())
+            click.echo(f"{_tsv(p.source)}\t{_tsv(p.label)}\t{probs}")
     for f, e in failed:  # the reason names the file already
         click.secho(f"skipped {e if e.startswith(f) else f'{f}: {e}'}", fg="yellow", err=True)
     if failed:
         sys.exit(1)
+
+
+_TSV_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _tsv(text: str) -> str:
+    """``text`` as one field of a tab-separated line: a backslash, tab, newline or other control
+    character (a class or file may be named with one) escaped as \\\\, \\t, \\n, \\xNN."""
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(_TSV_ESCAPES.get(c) or (f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c)
+                   for c in text)
 
 
 @main.command()
