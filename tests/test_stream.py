@@ -1,7 +1,7 @@
 """Tests for earmark.stream.StreamingClassifier: chunks in, a prediction every hop out.
 
 The model in these tests has 1 s windows at 22050 Hz. With ``hop_s=0.1`` (2205 samples) the
-first prediction comes once half a window is heard (0.5 s), then one every 0.1 s of audio.
+first prediction comes at the first hop once 0.25 s is heard (0.3 s), then one every 0.1 s of audio.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from scipy.signal import resample_poly
 from conftest import bass_note, drum_hit, room_noise
 from earmark.classifier import Classifier, Prediction
 from earmark.errors import ParameterError
-from earmark.stream import StreamingClassifier
+from earmark.stream import MIN_HEARD_S, StreamingClassifier
 
 SR = 22050
 
@@ -53,9 +53,9 @@ def stream(trained_classifier: Classifier) -> StreamingClassifier:
 @pytest.mark.parametrize("size", [1000, 2205, 777, 5000, 3 * SR])
 def test_a_prediction_every_hop_whatever_the_chunk_size(stream: StreamingClassifier, size: int) -> None:
     preds = feed_all(stream, recording(), size)
-    # hops end at 0.1, 0.2, ..., 3.0 s; the first four come before half a window is heard
-    assert [p.time_s for p in preds] == pytest.approx([k / 10 for k in range(5, 31)])
-    assert len(stream.compute_s) == len(preds) == 26
+    # hops end at 0.1, 0.2, ..., 3.0 s; the first two come before MIN_HEARD_S is heard
+    assert [p.time_s for p in preds] == pytest.approx([k / 10 for k in range(3, 31)])
+    assert len(stream.compute_s) == len(preds) == 28
 
 
 def test_chunk_size_does_not_change_the_predictions(trained_classifier: Classifier) -> None:
@@ -63,7 +63,7 @@ def test_chunk_size_does_not_change_the_predictions(trained_classifier: Classifi
     reference = probs(feed_all(trained_classifier.stream(sample_rate=SR, hop_s=0.1), y, 2205))
     for size in (1, 441, 1000, 10_000):
         if size == 1:
-            y1 = y[: SR // 2 + 2205]  # one sample at a time is slow: only the first two predictions
+            y1 = y[: 4 * 2205]  # one sample at a time is slow: only the first two predictions
             got = probs(feed_all(trained_classifier.stream(sample_rate=SR, hop_s=0.1), y1, 1))
             np.testing.assert_array_equal(got, reference[:2])
         else:
@@ -80,9 +80,12 @@ def test_a_full_window_is_scored_like_the_classifier_scores_it(
     assert at_2s.time_s == pytest.approx(2.0)
     expected = trained_classifier.score_windows(y[None, SR : 2 * SR])[0]  # the last second heard
     np.testing.assert_allclose(list(at_2s.probabilities.values()), expected, atol=1e-6)
-    half = preds[0]  # at 0.5 s: half a window of silence, then the first half second
-    window = np.concatenate([np.zeros(SR - SR // 2, np.float32), y[: SR // 2]])
-    np.testing.assert_allclose(list(half.probabilities.values()),
+    first = preds[0]  # at 0.3 s: the first 0.3 s, repeated to fill the window (never silence)
+    heard = y[: 3 * 2205]
+    window = np.tile(heard, 4)[-SR:]
+    assert first.time_s == pytest.approx(0.3)
+    np.testing.assert_array_equal(window[-heard.size :], heard)  # it ends with what was heard last
+    np.testing.assert_allclose(list(first.probabilities.values()),
                                trained_classifier.score_windows(window[None])[0], atol=1e-6)
 
 
@@ -94,19 +97,21 @@ def test_time_s_counts_the_audio_received(stream: StreamingClassifier) -> None:
     assert stream.time_s == pytest.approx(1 + 1000 / SR)
 
 
-def test_nothing_before_half_a_window(stream: StreamingClassifier) -> None:
-    assert stream.feed(np.zeros(SR // 2 - 1, np.float32)) == []
+def test_nothing_before_min_heard_s(stream: StreamingClassifier) -> None:
+    assert MIN_HEARD_S == 0.25
+    assert stream.feed(np.zeros(3 * 2205 - 1, np.float32)) == []  # 0.3 s: the first hop after 0.25 s
     assert stream.compute_s == []
+    assert len(stream.feed(np.zeros(1, np.float32))) == 1
 
 
-def test_finish_scores_a_stream_shorter_than_half_a_window(stream: StreamingClassifier) -> None:
-    """A 0.3 s file gives no prediction while it plays; when it ends, it gets one."""
-    y = recording()[SR + 2000 : SR + 2000 + int(0.3 * SR)]  # part of the bass note
+def test_finish_scores_a_stream_shorter_than_min_heard_s(stream: StreamingClassifier) -> None:
+    """A 0.2 s file gives no prediction while it plays; when it ends, it gets one."""
+    y = recording()[SR + 2000 : SR + 2000 + int(0.2 * SR)]  # part of the bass note
     assert stream.feed(y) == []
     [last] = stream.finish()
-    assert last.time_s == pytest.approx(0.3, abs=1e-3)
+    assert last.time_s == pytest.approx(0.2, abs=1e-3)
     assert stream.finish() == [], "finishing again adds nothing (and is no error)"
-    window = np.concatenate([np.zeros(SR - len(y), np.float32), y])
+    window = np.tile(y, 5)[-SR:]  # looped, not padded with silence
     np.testing.assert_allclose(list(last.probabilities.values()),
                                stream.classifier.score_windows(window[None])[0], atol=1e-6)
 
@@ -140,7 +145,7 @@ def test_a_finished_stream_must_be_reset_before_feeding_again(stream: StreamingC
 
 
 def test_finish_adds_nothing_when_the_last_hop_was_scored(stream: StreamingClassifier) -> None:
-    assert len(stream.feed(np.zeros(SR, np.float32))) == 6  # 0.5, 0.6, ... 1.0 s
+    assert len(stream.feed(np.zeros(SR, np.float32))) == 8  # 0.3, 0.4, ... 1.0 s
     assert stream.finish() == []
 
 
@@ -163,9 +168,9 @@ def test_microphone_rates_are_resampled_as_they_stream(trained_classifier: Class
     s = trained_classifier.stream(sample_rate=rate, hop_s=0.1)
     preds = feed_all(s, y, 1024)  # 1024-sample chunks: a typical audio callback
     # the streaming resampler holds back about 26 ms, so the last hop is still pending
-    assert 25 <= len(preds) <= 26
+    assert 27 <= len(preds) <= 28
     times = np.array([p.time_s for p in preds])
-    np.testing.assert_allclose(times, np.arange(5, 5 + len(preds)) / 10, atol=1e-9)
+    np.testing.assert_allclose(times, np.arange(3, 3 + len(preds)) / 10, atol=1e-9)
     assert 2.95 < s.time_s <= 3.0  # time_s counts model-rate audio out of the resampler
     at_model_rate = probs(feed_all(trained_classifier.stream(sample_rate=SR, hop_s=0.1), recording(), 1024))
     # measured: mean difference 0.003, largest 0.035 to 0.062 (by CPU), every label the same
@@ -235,7 +240,7 @@ def test_reset_keeps_the_model_warm(stream: StreamingClassifier, monkeypatch: py
                         lambda windows, **kw: scored.append(len(windows)) or score(windows, **kw))
     stream.reset()
     assert scored == []
-    feed_all(stream, recording()[: SR // 2], 2205)  # half a window: exactly one prediction
+    feed_all(stream, recording()[: 3 * 2205], 2205)  # 0.3 s: exactly one prediction
     assert scored == [1] and len(stream.compute_s) == 1
 
 
@@ -297,3 +302,31 @@ def test_integer_chunks_are_scaled_like_predict_scales_them(trained_classifier: 
     a = probs(feed_all(trained_classifier.stream(sample_rate=SR, hop_s=0.5), as_int16, 4096))
     b = probs(feed_all(trained_classifier.stream(sample_rate=SR, hop_s=0.5), y, 4096))
     np.testing.assert_allclose(a, b, atol=1e-3)
+
+
+# -- the start of a stream ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_room_tone_is_background_from_the_first_prediction(trained_classifier: Classifier, seed: int) -> None:
+    """A stream of plain room tone is background from its first prediction on. It once started
+    from a window of digital silence: the step into sound was heard as a drum hit, so the first
+    half second was "drums" (up to 0.99) before it turned to background."""
+    y = room_noise(np.random.default_rng(seed), duration_s=1.5) * np.float32(10 ** (-20 / 20))
+    preds = feed_all(trained_classifier.stream(sample_rate=SR, hop_s=0.1), y, 1024)
+    assert [p.label for p in preds] == ["background"] * len(preds), [(p.time_s, p.label) for p in preds]
+    # measured: 0.96-0.97 from the first prediction on (with zero-padding: 0.4-0.6 until 0.9 s)
+    assert min(p.confidence for p in preds) > 0.9
+    assert preds[0].time_s == pytest.approx(0.3)
+
+
+def test_drums_from_the_start_are_drums(trained_classifier: Classifier) -> None:
+    """Looping what was heard does not turn a groove into something else."""
+    rng = np.random.default_rng(7)
+    groove = np.zeros(int(1.5 * SR), np.float32)
+    for at in np.arange(0, 1.5, 0.25):  # a hit every 0.25 s
+        hit = drum_hit(rng, duration_s=0.12)
+        i = int(at * SR)
+        groove[i : i + hit.size] += hit[: groove.size - i]
+    preds = feed_all(trained_classifier.stream(sample_rate=SR, hop_s=0.1), groove, 1024)
+    assert [p.label for p in preds] == ["drums"] * len(preds), [(p.time_s, p.label) for p in preds]
