@@ -338,7 +338,7 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
     else:
         for p in predictions:
             probs = "  ".join(f"{_tsv(k)} {v:.2f}" for k, v in p.probabilities.items())
-            click.echo(f"{_tsv(p.source)}\t{_tsv(p.label)}\t{probs}")
+            click.echo(f"{_tsv(str(p.source))}\t{_tsv(p.label)}\t{probs}")
     for f, e in failed:  # the reason names the file already
         click.secho(f"skipped {e if e.startswith(f) else f'{f}: {e}'}", fg="yellow", err=True)
     if failed:
