@@ -5,9 +5,11 @@ to another of the same name (in any case, or with ``\\`` for ``/``), wherever it
 from __future__ import annotations
 
 import json
+import struct
 import unicodedata
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -113,6 +115,27 @@ def test_names_written_in_utf8_without_the_flag_read_as_utf8(tmp_path: Path) -> 
     dos.write_bytes(dos.read_bytes().replace(b"cafX/", b"caf\x82/"))  # in its headers and central directory
     with zipfile.ZipFile(dos) as zf:
         assert [m.name for m in zip_members(zf)] == ["café/a.wav"]
+
+
+def unicode_path(name: str, *, for_name: bytes) -> bytes:
+    """Info-ZIP's Unicode Path extra field: ``name`` in UTF-8, for the member named ``for_name``."""
+    utf8 = name.encode()
+    return struct.pack("<HHBL", 0x7075, 5 + len(utf8), 1, zlib.crc32(for_name)) + utf8
+
+
+def test_a_name_in_another_code_page_reads_as_the_utf8_name_kept_beside_it(tmp_path: Path) -> None:
+    """A Windows zipper writes ``бас`` in its own code page (cp866), which is not UTF-8 and reads
+    as nonsense in cp437; the UTF-8 name it keeps beside it counts, where it was made for that name."""
+    archive = tmp_path / "sounds.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for placeholder, real, stale in [("XYZ/a.wav", "бас/a.wav", False), ("XYZ/b.wav", "бас/b.wav", True)]:
+            info = zipfile.ZipInfo(placeholder)
+            info.extra = unicode_path("stale/b.wav" if stale else real, for_name=b"other" if stale else
+                                      real.encode("cp866"))
+            zf.writestr(info, b"a")
+    archive.write_bytes(archive.read_bytes().replace(b"XYZ/", "бас/".encode("cp866")))
+    with zipfile.ZipFile(archive) as zf:
+        assert [m.name for m in zip_members(zf)] == ["бас/a.wav", "бас/b.wav".encode("cp866").decode("cp437")]
 
 
 def test_a_project_zip_is_read_with_the_names_it_unpacks_to(tmp_path: Path) -> None:

@@ -3,7 +3,8 @@
 A zip unpacks the same wherever it is unpacked, and no file in it is lost:
 
 - a name that its zipper wrote in UTF-8 without saying so (macOS's and Linux's zippers often
-  leave the flag out) reads as UTF-8, not as the old DOS code page Python assumes (``cafÃ©``);
+  leave the flag out) reads as UTF-8, not as the old DOS code page Python assumes (``cafÃ©``),
+  and a name in another code page reads as the UTF-8 name kept beside it, where there is one;
 - every name is NFC (a Mac writes ``café`` decomposed), as :func:`earmark.naming.clean_name` makes a class name;
 - a folder spelt in another case or Unicode form than one before it (``Bass/`` after ``bass/``) is
   that folder, as it is when the zip is unpacked on macOS or Windows;
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import struct
 import unicodedata
 import zipfile
 import zlib
@@ -34,6 +36,8 @@ _MAX_ZIP_FILES = 50_000
 _DRIVE = re.compile(r"^[A-Za-z]:")
 #: The general-purpose flag a zipper sets when it wrote a member's name in UTF-8.
 _UTF8_NAME = 0x800
+#: Info-ZIP's extra field for a member's name in UTF-8, beside a name in another code page.
+_UNICODE_PATH = 0x7075
 
 
 def is_ignored_name(name: str) -> bool:
@@ -54,13 +58,32 @@ class ZipMember(NamedTuple):
 
 def member_name(info: zipfile.ZipInfo) -> str:
     """A zip member's name as its zipper meant it: a name stored without the UTF-8 flag is read as
-    UTF-8 where its bytes are UTF-8 (Python's zipfile reads it as the DOS code page, cp437)."""
+    the UTF-8 name the zipper kept beside it (Info-ZIP's Unicode Path field, for that name), else
+    as UTF-8 where its bytes are UTF-8; Python's zipfile reads it as the DOS code page, cp437."""
     if info.flag_bits & _UTF8_NAME:
         return info.filename
+    if (kept := _unicode_path(info)) is not None:
+        return kept
     try:
         return info.filename.encode("cp437").decode("utf-8")
     except UnicodeError:  # a DOS or Windows zipper's own code page: cp437 is the zip format's default
         return info.filename
+
+
+def _unicode_path(info: zipfile.ZipInfo) -> str | None:
+    """The UTF-8 name in ``info``'s Info-ZIP Unicode Path extra field (0x7075), where it is there and
+    was written for the name the member has (its CRC-32 says so); else ``None``."""
+    extra = info.extra
+    while len(extra) >= 4:
+        tag, size = struct.unpack("<HH", extra[:4])
+        body, extra = extra[4:4 + size], extra[4 + size:]
+        if tag == _UNICODE_PATH and len(body) > 5 and body[0] == 1 \
+                and struct.unpack("<L", body[1:5])[0] == zlib.crc32(info.orig_filename.encode("cp437")):
+            try:
+                return body[5:].decode("utf-8").split("\0")[0]
+            except UnicodeDecodeError:
+                return None
+    return None
 
 
 def member_parts(name: str) -> tuple[str, ...]:
