@@ -270,11 +270,19 @@ def files_under(root: Path, *, skip: Callable[[str], bool] = lambda name: False,
             elif entry.is_file():
                 found.append(folder / entry.name)
             elif missed is not None and entry.is_symlink():
-                missed.append((folder / entry.name, f"a link to {os.readlink(entry.path)}, which is not there "
+                missed.append((folder / entry.name, f"a link to {_link_target(entry.path)}, which is not there "
                                                     "(on a disk not connected?)"))
 
     walk(root, frozenset())
     return sorted(found)
+
+
+def _link_target(path: str) -> str:
+    """Where the link ``path`` points, as it is written; ``?`` when it is gone meanwhile."""
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "?"
 
 
 def _visible_files(root: Path) -> list[Path]:
