@@ -446,3 +446,38 @@ def test_a_folder_of_a_class_named_in_any_script_is_imported(project: Project, t
         tone(root / name / "a.wav", 0.5)
     result = fill_from_folder(project, root)
     assert result.skipped == [] and sorted(s.class_name for s in result.added) == ["bass", "हिंदी"]
+
+
+def test_plain_paths_are_added_under_their_own_names(project: Project, tmp_path: Path) -> None:
+    riff = tone(tmp_path / "riff.wav", 1.0)
+    hum = tone(tmp_path / "hum.wav", 1.0, freq=55.0)
+    result = add_files(project, "bass", [str(riff), hum])  # a str and a Path
+    assert [s.id for s in result.added] == ["riff.wav", "hum.wav"] and not result.skipped
+    assert add_files(project, "bass", str(riff)).added[0].id == "riff-2.wav"  # one path, not a list of characters
+    assert add_files(project, "bass", [("named.wav", str(hum))]).added[0].id == "named.wav"  # (name, str)
+
+
+def test_a_folder_path_adds_its_files_as_a_folder_dropped(project: Project, tmp_path: Path) -> None:
+    takes = tmp_path / "takes"
+    (takes / "deep").mkdir(parents=True)
+    tone(takes / "one.wav", 1.0)
+    tone(takes / "deep" / "two.wav", 1.0)
+    (takes / "notes.txt").write_text("hi")
+    result = add_files(project, "bass", [takes])
+    assert sorted(s.id for s in result.added) == ["one.wav", "two.wav"]
+    assert [name for name, _ in result.skipped] == ["takes/notes.txt"]
+
+
+@pytest.mark.parametrize("files, bad", [
+    (["ok.wav", ("a",)], r"files\[1\] is \('a',\)"),
+    ([3], r"files\[0\] is 3"),
+    ([b"a.wav"], r"files\[0\] is b'a.wav'"),
+    ([("", "a.wav")], r"files\[0\] is \(''"),
+    ([("a.wav", 7)], r"files\[0\] is \('a.wav', 7\)"),
+    (5, "files must be a list of files, got int 5"),
+    ({"a.wav": "a.wav"}, "files must be a list of files, got dict"),
+])
+def test_files_of_another_shape_are_refused_by_item(project: Project, files: object, bad: str) -> None:
+    with pytest.raises(ParameterError, match=bad + r".*a path \(str or pathlib.Path.*\(name, path\) tuple"):
+        add_files(project, "bass", files)  # type: ignore[arg-type]
+    assert not project.samples("bass")

@@ -17,6 +17,7 @@ in a copy of the project unpacked there). Every write is atomic.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -26,7 +27,7 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
@@ -125,10 +126,20 @@ def _unsafe_run(match: re.Match[str]) -> str:
     return re.sub("_+", "_", kept)
 
 
-def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path]], *,
+#: A file for :func:`add_files`: its path (``str`` or :class:`os.PathLike`), or ``(name, path)``.
+FileArg: TypeAlias = "str | os.PathLike[str] | tuple[str, str | os.PathLike[str]]"
+_SHAPES = ("a path (str or pathlib.Path; a folder adds the files in it) or a (name, path) tuple, "
+           "e.g. add_files(project, 'bass', ['riff.wav']) or [('riff.wav', Path('/tmp/upload-1'))]")
+
+
+def add_files(project: Project, class_name: str, files: Iterable[FileArg] | str | os.PathLike[str], *,
               clip_s: float | None = None, recording: str | None = None,
               limits: IntakeLimits | None = None, test: bool = False, one_class: bool = True) -> IntakeResult:
-    """Add audio files (``(name as uploaded, path of its bytes)``) to a class; zips are unpacked.
+    """Add audio files to a class; zips are unpacked. Each of ``files`` is a path (``str`` or
+    :class:`os.PathLike`, named by its own file name; a folder's files are added as if it had been
+    dropped, named ``FOLDER/…``), or ``(name, path)``: the name as uploaded (which decides how the
+    file is read and kept: ``take.wav``, ``takes.zip``, ``take1/a.wav``) and where its bytes are. One
+    path alone may be given instead of a list. Anything else is a :class:`ParameterError`.
     With ``test`` they go to the class's test set (``test/<class>/``), which training never reads.
 
     A folder (or zip) of classes is refused before anything is written (:class:`DatasetError`): two
@@ -150,6 +161,7 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
     warnings instead of issuing them.
     """
     limits = limits or IntakeLimits()
+    entries = _as_entries(files)
     project.set_dir(class_name, test=test)  # no such class: say so before decoding anything
     if clip_s is not None and not 0.25 <= clip_s <= 60:
         raise ParameterError(f"clip_s must be between 0.25 and 60 seconds, got {clip_s}")
@@ -158,7 +170,7 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
     numbers = _ClipNumbers()
     with tempfile.TemporaryDirectory(prefix="earmark-intake-") as tmp:
         total_s = 0.0
-        for name, path in _audio_entries(project, class_name, files, Path(tmp), result, limits=limits,
+        for name, path in _audio_entries(project, class_name, entries, Path(tmp), result, limits=limits,
                                          one_class=one_class):
             noted: list[tuple[str, str]] = []
             audio = _decode(name, path, limits=limits, noted=noted)
@@ -179,6 +191,35 @@ def add_files(project: Project, class_name: str, files: Iterable[tuple[str, Path
                                           take=take if take is not None else _take_in_name(name), test=test))
             result.warnings += noted
     return result
+
+
+def _as_entries(files: object) -> list[tuple[str, Path]]:
+    """``files`` as :func:`add_files` takes them, as ``(name, path)``; :class:`ParameterError` naming the
+    first item of another shape (a bare ``str`` is one path, not its characters)."""
+    if isinstance(files, (str, os.PathLike)):
+        files = [files]
+    if not isinstance(files, Iterable) or isinstance(files, (bytes, dict)):
+        raise ParameterError(f"files must be a list of files, got {type(files).__name__} {files!r:.80}; "
+                             f"each one {_SHAPES}")
+    entries: list[tuple[str, Path]] = []
+    for n, item in enumerate(files):
+        if isinstance(item, (str, os.PathLike)) and os.fspath(item):
+            entries += _path_entries(Path(item))
+        elif (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str) and item[0]
+              and isinstance(item[1], (str, os.PathLike)) and os.fspath(item[1])):
+            entries.append((item[0], Path(item[1])))
+        else:
+            raise ParameterError(f"files[{n}] is {item!r:.80}, which is not a file; each file is {_SHAPES}")
+    return entries
+
+
+def _path_entries(path: Path) -> list[tuple[str, Path]]:
+    """A path given alone as ``(its name, path)``; a folder's files as ``(FOLDER/…, path)``, as a folder
+    dropped in the studio arrives (what is not audio is reported as it would be)."""
+    if not path.is_dir():
+        return [(path.name or str(path), path)]
+    top = path.resolve().name or "folder"
+    return [(f"{top}/{f.relative_to(path).as_posix()}", f) for f in files_under(path, skip=is_ignored_name)]
 
 
 def _audio_entries(project: Project, class_name: str, files: Iterable[tuple[str, Path]], tmp: Path,
