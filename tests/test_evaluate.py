@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import replace
@@ -614,3 +615,39 @@ def test_a_class_the_test_set_does_not_hold_shows_no_made_up_figures() -> None:
     assert per_class["background"] == {"precision": None, "recall": None, "f1": None, "support": 0}
     assert per_class["drums"] == {"precision": 0.0, "recall": None, "f1": None, "support": 0}
     assert EvaluationReport.from_dict(report.to_dict()).format() == report.format()
+
+
+def _columns(line: str) -> int:
+    """Terminal columns of ``line``: combining accents take none."""
+    return sum(not unicodedata.combining(c) for c in line)
+
+
+def test_confusion_table_names_every_column_in_full() -> None:
+    """Columns as wide as their names: 'acoustic1' and 'acoustic2' stay apart, 'background' whole, and
+    a name written with a combining accent (NFD, as macOS names folders) lines up."""
+    cafe = unicodedata.normalize("NFD", "café")
+    labels = ["acoustic1", "acoustic2", "background", cafe]
+    probs = np.eye(4, dtype=np.float32)[[0, 1, 1, 2, 3]]
+    text = report_from_probabilities(probs, ["acoustic1", "acoustic1", "acoustic2", "background", cafe],
+                                     [f"c{i}.wav" for i in range(5)], labels=labels).format()
+    table = text.split("confusion (rows = true, columns = predicted)\n")[1].splitlines()[:5]
+    assert table == [
+        f"            acoustic1  acoustic2  background  {cafe}",
+        "acoustic1           1          1           0     0",
+        "acoustic2           0          1           0     0",
+        "background          0          0           1     0",
+        f"{cafe}                0          0           0     1",
+    ]
+    assert len({_columns(line) for line in table}) == 1
+    rows = text.splitlines()[3:7]  # the per-class table lines up too
+    assert len({_columns(line) for line in rows}) == 1
+
+
+def test_confusion_table_numbers_columns_when_names_are_too_wide() -> None:
+    labels = [f"a rather long name for class number {i}" for i in range(4)]
+    text = report_from_probabilities(np.eye(4, dtype=np.float32), labels, ["a", "b", "c", "d"],
+                                     labels=labels).format()
+    table = text.split("confusion (rows = true, columns = predicted, numbered as the rows)\n")[1].splitlines()[:5]
+    assert table[0].split() == ["1", "2", "3", "4"]
+    assert table[1] == "1 a rather long name for class number 0  1  0  0  0"
+    assert all(len(line) <= 100 for line in table)

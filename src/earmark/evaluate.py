@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import time
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -161,18 +162,15 @@ class EvaluationReport:
 
     def format(self, *, max_mistakes: int = 20) -> str:
         """A plain-text report for terminals."""
-        width = max(8, *(len(lab) for lab in self.labels))
+        width = max(8, *(_width(lab) for lab in self.labels))
         lines = [f"accuracy {self.accuracy:.1%}   macro-F1 {self.macro_f1:.3f}   ({self.n_clips} clips)", "",
                  f"{'class':<{width}}  precision  recall     f1  clips"]
         for lab in self.labels:
             pc = self.per_class[lab]
-            lines.append(f"{lab:<{width}}  {_shown(pc.get('precision'), 9, '.1%')}  "
+            lines.append(f"{_left(lab, width)}  {_shown(pc.get('precision'), 9, '.1%')}  "
                          f"{_shown(pc.get('recall'), 6, '.1%')}  {_shown(pc.get('f1'), 5, '.3f')}  "
                          f"{int(pc['support'] or 0):>5}")
-        lines += ["", "confusion (rows = true, columns = predicted)",
-                  " " * (width + 2) + "  ".join(f"{lab[:8]:>8}" for lab in self.labels)]
-        for lab, row in zip(self.labels, self.confusion):
-            lines.append(f"{lab:<{width}}  " + "  ".join(f"{v:>8}" for v in row))
+        lines += ["", *_confusion_table(self.labels, self.confusion)]
         if self.misclassified:
             lines += ["", f"misclassified ({len(self.misclassified)}):"]
             for m in self.misclassified[:max_mistakes]:
@@ -183,6 +181,41 @@ class EvaluationReport:
             lines.append(f"skipped {s.path}: {s.reason}")
         lines += [f"warning: {w}" for w in self.warnings()]
         return "\n".join(lines)
+
+
+TABLE_WIDTH = 100
+"""Characters a confusion table may take before its columns are numbered instead of named."""
+
+
+def _confusion_table(labels: list[str], confusion: list[list[int]]) -> list[str]:
+    """The confusion matrix as text, a column as wide as its class's name (or its largest count);
+    where the names make it wider than :data:`TABLE_WIDTH`, columns are numbered as the rows."""
+    counts = [[str(v) for v in row] for row in confusion]
+    numbered = _width("  ".join(labels)) + max((_width(lab) for lab in labels), default=0) + 2 > TABLE_WIDTH
+    heads = [str(i) for i in range(1, len(labels) + 1)] if numbered else labels
+    rows = [f"{i} {lab}" for i, lab in zip(heads, labels)] if numbered else labels
+    first = max([8, *(_width(r) for r in rows)])
+    cols = [max(_width(head), *(len(row[j]) for row in counts)) for j, head in enumerate(heads)]
+    title = "confusion (rows = true, columns = predicted" + (", numbered as the rows)" if numbered else ")")
+    lines = [title, " " * (first + 2) + "  ".join(_right(h, c) for h, c in zip(heads, cols))]
+    for name, row in zip(rows, counts):
+        lines.append(_left(name, first) + "  " + "  ".join(_right(v, c) for v, c in zip(row, cols)))
+    return lines
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: none for a combining accent (a name in NFD), two for a
+    wide (East Asian) character."""
+    return sum(0 if unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf")
+               else 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def _left(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def _right(text: str, width: int) -> str:
+    return " " * max(0, width - _width(text)) + text
 
 
 def _shown(x: float | None, width: int, spec: str) -> str:
@@ -393,7 +426,7 @@ class Comparison:
         if name_a == name_b:  # same file name in two folders: only the whole names tell them apart
             name_a, name_b = self.model_a, self.model_b
         w = max(12, len(name_a), len(name_b))
-        first = max(16, *(len(lab) + 9 for lab in self.a.labels))  # "recall " + label + 2 spaces
+        first = max(16, *(_width(lab) + 9 for lab in self.a.labels))  # "recall " + label + 2 spaces
         lines = [f"{'':<{first}}{name_a:>{w}}  {name_b:>{w}}",
                  f"{'accuracy':<{first}}{self.a.accuracy:>{w}.1%}  {self.b.accuracy:>{w}.1%}",
                  f"{'macro-F1':<{first}}{self.a.macro_f1:>{w}.3f}  {self.b.macro_f1:>{w}.3f}"]
@@ -402,7 +435,7 @@ class Comparison:
             return _shown(row.get("recall") if row.get("support") else None, w, ".1%")  # no clips of it: –
 
         for lab in self.a.labels:
-            lines.append(f"{'recall ' + lab:<{first}}{recall(self.a, lab)}  {recall(self.b, lab)}")
+            lines.append(f"{_left('recall ' + lab, first)}{recall(self.a, lab)}  {recall(self.b, lab)}")
         only_a, only_b = self.wrong_only_with_a, self.wrong_only_with_b
         lines += ["", f"wrong only with {name_a}: {len(only_a)}   wrong only with {name_b}: {len(only_b)}"]
         for name, files in ((name_a, only_a), (name_b, only_b)):
