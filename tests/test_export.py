@@ -366,7 +366,11 @@ def test_cli_export_web(trained_classifier: Classifier, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["export", str(model), "--web", str(out)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "python3 -m http.server -d" in result.stdout
+    listed = re.search(r"/ \(([^)]*)\)", result.stdout)  # the message names every file written, and only those
+    assert listed is not None and sorted(listed[1].split(", ")) == sorted(p.name for p in out.iterdir())
     assert json.loads((out / "model.json").read_text())["name"] == "bass-drums"  # the model file's name
+    help_text = " ".join(CliRunner().invoke(main, ["export", "--help"]).stdout.split())
+    assert all(file.replace("-", "- ") in help_text or file in help_text for file in listed[1].split(", "))
     again = CliRunner().invoke(main, ["export", str(model), "--web", str(out), "--name", "x"])
     assert again.exit_code == 1 and "not empty" in again.stderr and "Traceback" not in again.output
     blank = CliRunner().invoke(main, ["export", str(model), "--web", str(tmp_path / "x"), "--runtime-url", ""])

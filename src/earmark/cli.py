@@ -26,6 +26,7 @@ import click
 from ._version import __version__
 from .atomic import check_writable
 from .errors import AudioWarning, EarmarkError, OutputError, ParameterError
+from .export import WEB_FILES
 
 if TYPE_CHECKING:
     from .classifier import Prediction
@@ -465,8 +466,8 @@ def info(model: Path) -> None:
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), help="The ONNX file to write (.onnx).")
 @click.option("--web", type=click.Path(path_type=Path),
-              help="Instead: a new folder for a web page that runs the model in the browser (index.html, earmark.js, "
-                   "model.onnx); serve it over http(s).")
+              help=f"Instead: a new folder for a web page that runs the model in the browser ({', '.join(WEB_FILES)}); "
+                   "serve it over http(s).")
 @click.option("--name", default=None, help="With --web: the page's title (default: the model file's name).")
 @click.option("--runtime-url", default=None,
               help="With --web: where the page loads onnxruntime-web from (default: the jsDelivr CDN; "
@@ -491,8 +492,8 @@ def export(model: Path, out: Path | None, web: Path | None, name: str | None, ru
         # checks that it can write the folder before the seconds of work
         export_web(clf, web, name=model.stem if name is None else name,
                    runtime_url=ORT_WEB_URL if runtime_url is None else runtime_url)
-        click.echo(f"wrote a web page for {', '.join(clf.labels)} to {web}/ (index.html, earmark.js, model.onnx, "
-                   f"model.json); serve it over http(s), e.g. python3 -m http.server -d {web}")
+        click.echo(f"wrote a web page for {', '.join(clf.labels)} to {web}/ ({', '.join(WEB_FILES)}); "
+                   f"serve it over http(s), e.g. python3 -m http.server -d {web}")
         return
     assert out is not None
     _check_output(out, model)

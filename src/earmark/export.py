@@ -44,12 +44,12 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import torch
-
 from .atomic import atomic_write, check_writable
 from .errors import DependencyError, OutputError, ParameterError
 
 if TYPE_CHECKING:
+    import torch
+
     from .classifier import Classifier
 
 __all__ = ["export_onnx", "onnx_bytes", "export_web", "web_files", "web_zip", "CLIP_RULE", "ONNX_OPSET",
@@ -73,8 +73,10 @@ ORT_WEB_URL = f"https://cdn.jsdelivr.net/npm/onnxruntime-web@{ORT_WEB_VERSION}/d
 #: The files of onnxruntime-web's dist/ folder that page needs, for hosting a copy beside it
 #: (``runtime_url="./ort.wasm.min.mjs"``); the Firefox and WebKit tests run it so.
 ORT_WEB_FILES = ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
-#: What a web export is made of, besides model.onnx and model.json: files shipped in earmark.web.
-_WEB_ASSETS = ("index.html", "earmark.js", "earmark-capture.js", "README.md")
+#: The files of a web export (:func:`export_web`, :func:`web_files`).
+WEB_FILES = ("index.html", "earmark.js", "earmark-capture.js", "model.onnx", "model.json", "README.md")
+#: Those shipped in earmark.web; the model's two are made from it.
+_WEB_ASSETS = tuple(f for f in WEB_FILES if f not in ("model.onnx", "model.json"))
 #: The version of model.json's layout, checked by earmark.js.
 WEB_FORMAT_VERSION = 1
 
@@ -88,15 +90,20 @@ CLIP_RULE = (
 )
 
 
-class _Probabilities(torch.nn.Module):
-    """The network with the softmax that turns its scores into the probabilities earmark reports."""
+def _with_probabilities(network: torch.nn.Module) -> torch.nn.Module:
+    """The network with the softmax that turns its scores into the probabilities earmark reports
+    (PyTorch is imported here, so that listing what an export writes does not wait for it)."""
+    import torch
 
-    def __init__(self, network: torch.nn.Module) -> None:
-        super().__init__()
-        self.network = network
+    class Probabilities(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.network = network
 
-    def forward(self, waveform: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(self.network(waveform), dim=-1)
+        def forward(self, waveform: torch.Tensor) -> torch.Tensor:
+            return torch.softmax(self.network(waveform), dim=-1)
+
+    return Probabilities()
 
 
 @contextlib.contextmanager
@@ -161,7 +168,9 @@ def onnx_bytes(classifier: Classifier) -> bytes:
 
     window = classifier.window_samples
     # a copy: tracing swaps the parameters for stand-ins, and the model may be serving predictions
-    module = _Probabilities(copy.deepcopy(classifier.model)).eval()
+    import torch
+
+    module = _with_probabilities(copy.deepcopy(classifier.model)).eval()
     example = torch.zeros(2, window)
     try:
         with _EXPORTING, _quiet_exporter(), torch.inference_mode(False), torch.no_grad():
