@@ -1,10 +1,13 @@
 """What the page says about an upload: the class by the name it shows (not its folder's), and the files
-kept though they are cut short (a download or copy broken off), beside the files skipped."""
+kept though they are cut short (a download or copy broken off), beside the files skipped; and the same
+lists for a project imported from a zip."""
 
 from __future__ import annotations
 
 import io
 import re
+import zipfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -62,4 +65,61 @@ def test_an_upload_of_whole_files_lists_no_warnings(page: Page, studio, empty_pr
     page.set_input_files("#sample-files", [{"name": "whole.mp3", "mimeType": "audio/mpeg", "buffer": _mp3(keep=1.0)}])
     expect(page.locator("[data-testid=added-count]")).to_have_text("Added 1 sample.")
     expect(page.locator("[data-testid=warned-list]")).to_have_count(0)
+    assert not page_errors
+
+
+def _wav() -> bytes:
+    buf = io.BytesIO()
+    sf.write(buf, (0.3 * np.sin(2 * np.pi * 110 * np.arange(SR) / SR)).astype(np.float32), SR, format="WAV")
+    return buf.getvalue()
+
+
+def _zip(tmp_path: Path, name: str, files: dict[str, bytes]) -> Path:
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w") as archive:
+        for inner, data in files.items():
+            archive.writestr(inner, data)
+    return path
+
+
+def test_an_import_lists_the_files_it_skipped_and_kept_with_warnings(page: Page, studio, empty_project, tmp_path,
+                                                                      page_errors) -> None:
+    band = _zip(tmp_path, "band.zip", {"bass/low.wav": _wav(), "bass/cut.mp3": _mp3(keep=0.5),
+                                       "bass/notes.txt": b"not audio", "drums/hit.wav": _wav()})
+    studio.open(page, empty_project)
+    page.set_input_files("#import-project-input", str(band))
+    report = page.locator("[data-testid=import-result]")
+    expect(report.locator("[data-testid=import-count]")).to_have_text(
+        "Project “band” imported: 3 samples, skipped 1 file, 1 kept with a warning.")
+    expect(report.locator("[data-testid=skipped-list]")).to_contain_text("bass/notes.txt: not an audio file (.txt)")
+    expect(report.locator("[data-testid=warned-list]")).to_have_text(re.compile(
+        r"^bass/cut\.mp3 \(kept\): ends after \d\.\d s of the 10\.0 s its header promises"))
+    expect(report.locator("[data-testid=import-empty]")).to_have_count(0)
+    expect(page.locator("#project-select")).to_have_value(re.compile("band"))
+    page.click("#import-result-close")
+    expect(report).to_be_hidden()
+    assert not page_errors
+
+
+def test_an_import_of_nothing_usable_says_so_and_what_to_do(page: Page, studio, empty_project, tmp_path,
+                                                            page_errors) -> None:
+    broken = _zip(tmp_path, "broken.zip", {"bass/a.wav": b"RIFF not really", "bass/readme.md": b"# hi"})
+    studio.open(page, empty_project)
+    page.set_input_files("#import-project-input", str(broken))
+    report = page.locator("[data-testid=import-result]")
+    expect(report.locator("[data-testid=import-count]")).to_have_text(
+        "Project “broken” imported: 0 samples, skipped 2 files.")
+    expect(report.locator("[data-testid=import-empty]")).to_contain_text("None of its files could be used")
+    expect(report.locator("[data-testid=skipped-list] li")).to_have_count(2)
+    page.select_option("#project-select", empty_project)  # another project: the report is about this one no more
+    expect(report).to_be_hidden()
+    assert not page_errors
+
+
+def test_an_import_with_nothing_wrong_only_says_so(page: Page, studio, empty_project, tmp_path, page_errors) -> None:
+    good = _zip(tmp_path, "good.zip", {"bass/low.wav": _wav(), "drums/hit.wav": _wav()})
+    studio.open(page, empty_project)
+    page.set_input_files("#import-project-input", str(good))
+    expect(page.locator("[data-testid=toast-info]").last).to_contain_text("Project “good” imported: 2 samples.")
+    expect(page.locator("[data-testid=import-result]")).to_be_hidden()
     assert not page_errors

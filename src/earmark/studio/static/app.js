@@ -5,7 +5,7 @@ import { initEvaluate } from "./evaluate.js";
 import { initKeep } from "./keep.js";
 import { initLive } from "./live.js";
 import { initRecorder } from "./recorder.js";
-import { initSamples } from "./samples.js";
+import { fileNotes, initSamples } from "./samples.js";
 import { emit, on, reloadProject, setProject, state } from "./state.js";
 import { initTraining } from "./training.js";
 import { initTryFile } from "./tryfile.js";
@@ -42,6 +42,37 @@ async function openProject(id, { className = null } = {}) {
   setProject(project, { className });
   await fillProjects(project.id);
   return project;
+}
+
+/** What an import (`project`, as POST /api/projects/import answers) brought in: a toast when every file
+ *  landed; else, under the top bar until dismissed or another project is opened, the files skipped and
+ *  those kept with warnings, listed as an upload lists them. `null` hides it. */
+function showImportResult(project) {
+  const box = $("#import-result");
+  if (!project) {
+    box.hidden = true;
+    $("#import-result-body").replaceChildren();
+    delete box.dataset.project;
+    return;
+  }
+  const skipped = project.skipped || [];
+  const warned = project.warnings || [];
+  const samples = project.classes.reduce((n, c) => n + c.samples + c.test_samples, 0);
+  const summary = `Project “${project.name}” imported: ${samples} sample${samples === 1 ? "" : "s"}`
+    + `${skipped.length ? `, skipped ${skipped.length} file${skipped.length === 1 ? "" : "s"}` : ""}`
+    + `${warned.length ? `, ${warned.length} kept with a warning` : ""}.`;
+  if (!skipped.length && !warned.length) {
+    toast(samples ? summary : `${summary.slice(0, -1)} yet: record some or drop audio files onto its classes.`);
+    return;
+  }
+  const none = samples ? null : h("p", { class: "error-text", "data-testid": "import-empty" },
+    "None of its files could be used (why, below). Fix them and import the zip again, or drop audio files onto "
+    + "the classes; a zip to import holds a project exported from earmark, or one folder of audio per class.");
+  $("#import-result-body").replaceChildren(
+    ...[h("p", { class: samples ? "ok" : "muted", "data-testid": "import-count" }, summary), none].filter(Boolean),
+    ...fileNotes(project));
+  box.dataset.project = project.id;
+  box.hidden = false;
 }
 
 /** Where a project's delete leaves its Undo for the page that starts after it (sessionStorage). */
@@ -129,12 +160,17 @@ function initProjectBar() {
     const file = e.target.files[0];
     e.target.value = "";
     if (!file) return;
+    showImportResult(null);
     await busy($("#import-project-btn"), async () => {
       const project = await api.importProject(file);
       setProject(project);
       await fillProjects(project.id);
-      toast(`Project “${project.name}” imported.`);
+      showImportResult(project);
     });
+  });
+  $("#import-result-close").addEventListener("click", () => showImportResult(null));
+  on("project", (project, { switched }) => {
+    if (switched && project.id !== $("#import-result").dataset.project) showImportResult(null);
   });
 
   const renameForm = $("#rename-project-form");

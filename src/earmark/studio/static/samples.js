@@ -143,15 +143,23 @@ export async function loadSamples() {
 export function showUploadResult(result, target = $("#upload-result")) {
   const added = result.added || [];
   const skipped = result.skipped || [];
-  const warned = result.warnings || [];
-  target.replaceChildren(...[
+  target.replaceChildren(
     h("p", { class: added.length ? "ok" : "muted", "data-testid": "added-count" },
       `Added ${added.length} sample${added.length === 1 ? "" : "s"}${skipped.length ? `, skipped ${skipped.length}` : ""}.`),
+    ...fileNotes(result));
+}
+
+/** The lists under an upload's or an import's summary: each file skipped with its reason, and each
+ *  kept though something is wrong with it (`result.skipped`, `result.warnings`); none when empty. */
+export function fileNotes(result) {
+  const skipped = result.skipped || [];
+  const warned = result.warnings || [];
+  return [
     skipped.length ? h("ul", { class: "skipped", "data-testid": "skipped-list" },
       ...skipped.map((s) => h("li", {}, h("strong", {}, s.name), `: ${s.reason}`))) : null,
     warned.length ? h("ul", { class: "skipped warned", "data-testid": "warned-list" },
       ...warned.map((w) => h("li", {}, h("strong", {}, w.name), ` (kept): ${w.message}`))) : null,
-  ].filter(Boolean));
+  ].filter(Boolean);
 }
 
 /**
