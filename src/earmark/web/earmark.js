@@ -17,6 +17,11 @@ import * as ort from "onnxruntime-web";
 const RAW_AUDIO = { echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 1 };
 /** Windows scored in one run: memory stays small however long the clip (earmark scores 256 at a time too). */
 const BATCH = 256;
+/**
+ * Seconds of sound `listen` hears before its first result (or the model's window, if shorter); until
+ * a whole window is heard, what was heard is repeated to fill it, as earmark's StreamingClassifier does.
+ */
+export const MIN_HEARD_S = 0.25;
 /** Sample rates a clip may have, in Hz (the range browsers hold audio at). */
 const MIN_RATE = 3000;
 const MAX_RATE = 768000;
@@ -121,7 +126,9 @@ export class SoundModel {
 
   /**
    * Listen to the microphone: `onResult(result)` with each new result (`result.time_s`: seconds since
-   * it started), every `everyS` seconds, on the last window of sound. Call from a click handler
+   * it started), every `everyS` seconds, on the last window of sound. The first comes once MIN_HEARD_S
+   * is heard; until a whole window is heard, the sound heard so far is repeated to fill it (never
+   * silence: the step from silence into sound sounds like a drum hit). Call from a click handler
    * (browsers start audio only after a gesture). Resolves to a function that stops listening.
    */
   async listen(onResult, { everyS = 0.25, deviceId = "" } = {}) {
@@ -146,7 +153,7 @@ export class SoundModel {
       const span = Math.round((this.windowSamples / this.sampleRate) * rate);
       const ring = new Float32Array(span);
       let heard = 0; // samples received
-      let next = Math.round(everyS * rate);
+      let next = Math.max(Math.round(everyS * rate), Math.min(span, Math.round(MIN_HEARD_S * rate)));
       let busy = false;
       node = new AudioWorkletNode(context, "earmark-capture", { numberOfOutputs: 1, outputChannelCount: [1] });
       const listening = node;
@@ -154,10 +161,7 @@ export class SoundModel {
         for (const v of data) ring[heard++ % span] = v;
         if (heard < next || busy) return;
         next = heard + Math.round(everyS * rate);
-        const start = heard % span;
-        const last = new Float32Array(span); // the last window, oldest sample first (silence before the first)
-        last.set(ring.subarray(start), 0);
-        last.set(ring.subarray(0, start), span - start);
+        const last = lastWindow(ring, heard);
         const time = heard / rate;
         busy = true;
         resample(last, rate, this.sampleRate)
@@ -196,6 +200,27 @@ function mixDown(buffer) {
     for (let i = 0; i < out.length; i++) out[i] += channel[i] / buffer.numberOfChannels;
   }
   return out;
+}
+
+/**
+ * The last window in the ring buffer `ring` after `heard` samples, oldest sample first. Before a whole
+ * window is heard, the samples heard so far, repeated to fill it and ending with the latest one.
+ */
+export function lastWindow(ring, heard) {
+  const span = ring.length;
+  const last = new Float32Array(span);
+  if (heard >= span) {
+    const start = heard % span;
+    last.set(ring.subarray(start), 0);
+    last.set(ring.subarray(0, start), span - start);
+    return last;
+  }
+  const part = ring.subarray(0, heard);
+  for (let end = span; end > 0; end -= heard) {
+    const from = Math.max(0, end - heard);
+    last.set(part.subarray(heard - (end - from)), from);
+  }
+  return last;
 }
 
 /** Exactly `length` samples: cut or zero-padded at the end. */
