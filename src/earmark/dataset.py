@@ -112,6 +112,12 @@ class Clip:
     file: str = ""
     file_start_s: float | None = None
 
+    @property
+    def silent(self) -> bool:
+        """True when the clip holds no sound: its peak is below -60 dBFS (digital silence, a muted
+        microphone, an unplugged cable), or it has no samples."""
+        return is_silent(self.samples)
+
     @functools.cached_property
     def fingerprint(self) -> str | None:
         """See :func:`fingerprint` (worked out once per clip)."""
@@ -126,8 +132,16 @@ class Clip:
         return self.file if offset == 0 else f"{self.file}@{offset:.2f}s"
 
 
-#: Quieter clips (peak below this) have no fingerprint: every file of silence is alike.
+#: Quieter clips (peak below this, -60 dBFS) hold no sound: they have no fingerprint (every file of
+#: silence is alike), and a class of them is refused.
 _SILENT_PEAK = 1e-3
+#: How many files a message about silent clips names.
+_SILENT_NAMED = 3
+
+
+def is_silent(samples: np.ndarray) -> bool:
+    """True for audio with no sound in it: no samples, or a peak below -60 dBFS."""
+    return samples.size == 0 or float(np.max(np.abs(samples))) < _SILENT_PEAK
 
 
 def fingerprint(samples: np.ndarray) -> str | None:
@@ -135,7 +149,7 @@ def fingerprint(samples: np.ndarray) -> str | None:
     fingerprint whatever lossless file it came from (a WAV, its copy, a FLAC of it), at the
     same rate and cut. A model file keeps its training clips' fingerprints, so an evaluation
     can say which test clips the model learnt from. ``None`` for a near-silent clip."""
-    if samples.size == 0 or float(np.max(np.abs(samples))) < _SILENT_PEAK:
+    if is_silent(samples):
         return None
     # As WAV holds it. In single precision for float32 clips: scaling by 2**15 and rounding are exact
     # there, so the result is the same as in double, in less time.
@@ -193,6 +207,32 @@ class Dataset:
                 by_sound[(clip.label, fp)].append(clip)
         return [[c.name for c in group] for group in by_sound.values() if len({take_key(c) for c in group}) > 1]
 
+    def silent_clips(self) -> dict[str, list[Clip]]:
+        """Each class's clips that hold no sound (:attr:`Clip.silent`), for the classes that have any."""
+        found: dict[str, list[Clip]] = defaultdict(list)
+        for c in self.clips:
+            if c.silent:
+                found[c.label].append(c)
+        return {label: found[label] for label in self.labels if found[label]}
+
+    def silence_warnings(self) -> list[str]:
+        """What a person should know about the silent clips a class trains on, in words they can act
+        on: a background of digital silence (a real room never is), some silent clips in a class. A class
+        other than background that is nothing but silence is refused by :meth:`check_trainable`."""
+        out = []
+        counts = self.counts()
+        for label, quiet in self.silent_clips().items():
+            n, total, files = len(quiet), counts[label], _files_named(quiet)
+            if label == BACKGROUND_LABEL:
+                which = f"all {n} of its clips" if n == total else f"{n} of its {total} clips"
+                out.append(f"The background class is digital silence ({which}: {files}): a real room is never "
+                           "silent, so the model will not learn what your room sounds like; record the room as it is "
+                           "while none of your sounds play, with the microphone the model will listen with")
+            elif n < total:
+                out.append(f"{n} of the {total} clips of class {label!r} are silent ({files}): they teach the model "
+                           f"that silence is {label!r}; delete them, or record them again with the microphone on")
+        return out
+
     def check_trainable(self, *, require_background: bool = True) -> None:
         """Raise :class:`DatasetError` saying what to add when this set cannot be trained on."""
         counts = self.counts()
@@ -205,6 +245,7 @@ class Dataset:
                 f"{which} no usable audio{where}: the folder is empty or none of its files could be read; "
                 f"add at least {MIN_CLIPS_PER_CLASS} recordings, or remove the folder"
             )
+        self._check_sound(where)
         if len(counts) < 2:
             have = f"only the class {next(iter(counts))!r}" if counts else "no classes"
             raise DatasetError(f"found {have}{where}; add at least two class folders with audio")
@@ -220,6 +261,19 @@ class Dataset:
                     f"add at least {MIN_CLIPS_PER_CLASS} (or one longer recording)"
                 )
         self._check_not_copies(counts)
+
+    def _check_sound(self, where: str) -> None:
+        """Refuse a class (other than background) whose every clip is silent: recorded with the
+        microphone muted or unplugged, or the level at zero. It would teach the model that silence is it."""
+        counts = self.counts()
+        for label, quiet in self.silent_clips().items():
+            if label == BACKGROUND_LABEL or len(quiet) < counts[label]:
+                continue
+            n = len({_file_of(c) for c in quiet})
+            which = "its file is" if n == 1 else f"all {n} of its files are"
+            raise DatasetError(f"class {label!r} holds no sound{where}: {which} silent ({_files_named(quiet)}); "
+                               "check that the microphone was on and connected and its recording level up, then "
+                               "record them again (or remove the folder)")
 
     def _check_not_copies(self, counts: dict[str, int]) -> None:
         """Refuse a class whose clips reach the minimum only with copies of one sound (a file added
@@ -241,6 +295,18 @@ class Dataset:
                 f"has {n} clips but only {distinct} different sounds (the rest are copies of them)"
             raise DatasetError(f"class {label!r} {what}; add at least {MIN_CLIPS_PER_CLASS} different recordings "
                                "(or one longer recording): copies of a file teach the model nothing new")
+
+
+def _file_of(clip: Clip) -> str:
+    """The file ``clip`` was read from, as a person finds it."""
+    return clip.file or clip.source
+
+
+def _files_named(clips: list[Clip]) -> str:
+    """The files ``clips`` come from, a few of them named (``bass/a.wav, bass/b.wav and 4 more``)."""
+    files = list(dict.fromkeys(_file_of(c) for c in clips))
+    shown = ", ".join(files[:_SILENT_NAMED])
+    return shown if len(files) <= _SILENT_NAMED else f"{shown} and {len(files) - _SILENT_NAMED} more"
 
 
 def files_under(root: Path, *, skip: Callable[[str], bool] = lambda name: False,
@@ -432,6 +498,7 @@ def _read_folder(
 ) -> Dataset:
     """Decode every audio file under a folder-per-class ``folder`` (see :func:`load_dataset`)."""
     files, skipped = scan_folder(folder)
+    _check_class_names(folder, root=root)
     for s in skipped:
         if on_skip:
             on_skip(s)
@@ -463,6 +530,25 @@ def _read_folder(
     folders = sorted({label_of(p.name)
                       for p in folder.iterdir() if p.is_dir() and not is_ignored_name(p.name)})
     return Dataset(clips=clips, sample_rate=sample_rate, root=str(root), skipped=skipped, folders=folders)
+
+
+#: Characters a class name cannot hold: control characters (a tab, a newline) and line or paragraph
+#: separators break the lines and tab-separated columns class names are written in.
+_NOT_IN_NAMES = ("Cc", "Zl", "Zp")
+
+
+def _check_class_names(folder: Path, *, root: Path) -> None:
+    """Refuse a class folder under ``folder`` (``root`` as the user gave it) whose name holds a
+    control character: its class could not be written one to a line, or in a column of a table."""
+    for path in sorted(folder.iterdir()):
+        if not path.is_dir() or is_ignored_name(path.name):
+            continue
+        bad = sorted({ch for ch in path.name if unicodedata.category(ch) in _NOT_IN_NAMES})
+        if bad:
+            shown = ", ".join(repr(ch) for ch in bad)
+            raise DatasetError(f"the class folder {path.name!r} in {root} has a control character in its name "
+                               f"({shown}); a class name is written one to a line and in columns, which it would "
+                               "break: rename the folder")
 
 
 def take_key(clip: Clip) -> str:

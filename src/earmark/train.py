@@ -13,6 +13,7 @@ import math
 import os
 import random
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -27,7 +28,7 @@ from .backbone import AUTO, NONE, backbone_info, load_backbone, resolve_backbone
 from .classifier import FORWARD_WINDOWS, Classifier
 from .concepts import concept_map
 from .dataset import BACKGROUND_LABEL, Clip, Dataset, load_dataset
-from .errors import DatasetError, ParameterError
+from .errors import AudioWarning, DatasetError, ParameterError
 from .examples import ExampleMaker, Pools, batches, feature_augment
 from .features import FeatureConfig, LogMel
 from .model import ARCHITECTURES, MAX_HEAD_HIDDEN, ArchSpec, SoundNet, build_model
@@ -279,6 +280,8 @@ def _load_and_split(data: str | os.PathLike[str] | Dataset, *, settings: TrainSe
         raise DatasetError(f"the dataset was loaded at {dataset.sample_rate} Hz but training needs {sample_rate} Hz; "
                            f"load it with load_dataset(..., sample_rate={sample_rate})")
     dataset.check_trainable(require_background=settings.require_background)
+    for note in dataset.silence_warnings():
+        warnings.warn(note, AudioWarning, stacklevel=3)
     train_clips, val_clips = split_by_source(dataset.clips, sample_rate=dataset.sample_rate,
                                              val_fraction=settings.val_fraction, seed=settings.seed)
     missing = sorted(set(dataset.labels) - {c.label for c in train_clips})
