@@ -16,7 +16,7 @@ from earmark.audio import load_audio, probe
 from earmark.dataset import load_dataset
 from earmark.errors import DatasetError, LimitError, ParameterError
 from earmark.intake import IntakeLimits, add_files, fill_from_folder, folder_per_class, safe_stem
-from earmark.project import Project
+from earmark.project import TEST_DIR, Project
 from earmark.split import split_by_source
 
 SR = 44100
@@ -481,3 +481,33 @@ def test_files_of_another_shape_are_refused_by_item(project: Project, files: obj
     with pytest.raises(ParameterError, match=bad + r".*a path \(str or pathlib.Path.*\(name, path\) tuple"):
         add_files(project, "bass", files)  # type: ignore[arg-type]
     assert not project.samples("bass")
+
+
+def test_an_import_names_the_audio_in_no_class_folder(tmp_path: Path) -> None:
+    (tmp_path / "set" / "bass").mkdir(parents=True)
+    tone(tmp_path / "set" / "bass" / "low.wav", 1.0)
+    tone(tmp_path / "set" / "stray.wav", 1.0)
+    (tmp_path / "set" / "README.txt").write_text("my sounds")  # not audio: not a sample anyone misses
+    result = fill_from_folder(Project.create(tmp_path / "new"), tmp_path / "set")
+    assert [s.id for s in result.added] == ["low.wav"]
+    assert result.skipped == [("stray.wav", "in no class's folder, so in no class: put it in the folder of its class "
+                                            "and import again, or drop it onto its class")]
+
+
+def test_a_project_import_names_the_audio_beside_its_class_folders(project: Project, tmp_path: Path) -> None:
+    tone(project.set_dir("bass") / "low.wav", 1.0)
+    tone(project.root / "samples" / "stray.wav", 1.0)
+    (project.root / TEST_DIR).mkdir(exist_ok=True)
+    tone(project.root / TEST_DIR / "lost.wav", 1.0)
+    result = fill_from_folder(Project.create(tmp_path / "copy"), project.root)
+    assert [s.id for s in result.added] == ["low.wav"]
+    assert [name for name, _ in result.skipped] == ["samples/stray.wav", "test/lost.wav"]
+
+
+def test_an_import_of_loose_audio_says_to_put_it_in_class_folders(tmp_path: Path) -> None:
+    (tmp_path / "set").mkdir()
+    for name in ("a.wav", "b.wav", "c.wav", "d.wav"):
+        tone(tmp_path / "set" / name, 0.5)
+    with pytest.raises(DatasetError, match=r"holds audio files \('a.wav', 'b.wav', 'c.wav', …\) but no class "
+                                           r"folders;.*one subfolder of audio per class \(bass/, drums/, …\)"):
+        fill_from_folder(Project.create(tmp_path / "new"), tmp_path / "set")

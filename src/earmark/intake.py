@@ -510,13 +510,19 @@ def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | Non
     classes_root = root / "samples" if is_project else root
     folders = [p for p in sorted(classes_root.iterdir()) if p.is_dir() and not is_ignored_name(p.name)] \
         if classes_root.is_dir() else []
+    loose = _loose_files(root, "") if is_project else []
+    loose += _loose_files(classes_root, "samples/" if is_project else "")
     if not folders and not is_project:
-        raise DatasetError("the zip holds no class folders; zip a project exported from earmark, "
-                           "or a folder with one subfolder per class")
-    result = IntakeResult()
+        held = f"audio files ({quoted_list([n for n, _ in loose][:3])}{', …' if len(loose) > 3 else ''}) but " \
+            if loose else ""
+        raise DatasetError(f"the zip holds {held}no class folders; zip a project exported from earmark, or a folder "
+                           "with one subfolder of audio per class (bass/, drums/, …); or make a project and drop "
+                           "the files onto a class")
+    result = IntakeResult(skipped=loose)
     test_root = root / TEST_DIR
     test_folders = [p for p in sorted(test_root.iterdir()) if p.is_dir() and not is_ignored_name(p.name)] \
         if is_project and test_root.is_dir() else []
+    result.skipped += _loose_files(test_root, f"{TEST_DIR}/") if is_project else []
     for folder, test in [(f, False) for f in folders] + [(f, True) for f in test_folders]:
         where = f"{TEST_DIR}/{folder.name}" if test else folder.name
         try:
@@ -539,3 +545,14 @@ def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | Non
         except EarmarkError as exc:
             result.skipped.append((f"models/{model.name}", str(exc).replace(str(model), model.name)))
     return result
+
+
+def _loose_files(folder: Path, where: str) -> list[tuple[str, str]]:
+    """The audio files and zips right in ``folder`` (the top of an import, a project's ``samples/`` or
+    ``test/``), named ``where`` + name: in no class's folder, so in no class; each with what to do."""
+    if not folder.is_dir():
+        return []
+    return [(f"{where}{p.name}", "in no class's folder, so in no class: put it in the folder of its class "
+                                 "and import again, or drop it onto its class")
+            for p in sorted(folder.iterdir(), key=lambda p: p.name)
+            if p.is_file() and not is_ignored_name(p.name) and p.suffix.lower() in AUDIO_EXTENSIONS | {".zip"}]
