@@ -598,8 +598,8 @@ def test_an_output_never_replaces_an_input_or_a_recording(tmp_path: Path, model:
         assert_clean_error(result, match)
         assert "training" not in result.stderr
     assert {p: Path(p).read_bytes() for p in before} == before
-    (tmp_path / "notes.wav").write_text("not audio: a file named .wav may be replaced")
-    assert run("spectrogram", take, "--png", tmp_path / "notes.wav").exit_code == 0
+    (tmp_path / "notes.wav").write_text("not audio, but a PNG is not named .wav either")
+    assert_clean_error(run("spectrogram", take, "--png", tmp_path / "notes.wav"), r"must end in \.png")
 
 
 # -- listen ----------------------------------------------------------------------------------------

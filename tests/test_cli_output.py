@@ -3,6 +3,7 @@ one line per file with three fields when a class or file is named with a tab or 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -46,3 +47,49 @@ def test_predict_escapes_tabs_and_newlines_in_names(tmp_path: Path, odd_model: P
     assert all(_unescape(f[1]) in ODD_LABELS for f in fields)
     assert "tab\\there" in fields[0][2] and "new\\nline" in fields[0][2] and "back\\\\slash" in fields[0][2]
     assert fields[3][0].endswith("bell\\x07.wav")
+
+
+@pytest.mark.parametrize(("command", "name", "suffix"), [
+    ("export", "m1.txt", ".onnx"),
+    ("export", "m1", ".onnx"),
+    ("spectrogram", "s.svg", ".png"),
+    ("spectrogram", "s.jpg", ".png"),
+    ("timeline", "t.jpg", ".png"),
+    ("train", "model.onnx", ".earmark"),
+])
+def test_an_output_is_named_for_what_is_written(tmp_path: Path, odd_model: Path, small_dataset: Path,
+                                                command: str, name: str, suffix: str) -> None:
+    """An ONNX file named m1.txt, a PNG named s.svg: refused before any work, saying what to name it."""
+    take = write_tone(tmp_path / "take.wav")
+    out = tmp_path / name
+    args = {"export": [odd_model, "--out", out], "spectrogram": [take, "--png", out],
+            "timeline": [odd_model, take, "--png", out], "train": [small_dataset, "--out", out]}[command]
+    result = CliRunner().invoke(main, [command, *map(str, args)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    stem = Path(name).stem
+    assert re.fullmatch(rf"Error: cannot write .*{re.escape(name)}: --\w+ writes an? [\w ]+, so its name must end in "
+                        rf"{re.escape(suffix)}; give a name such as {re.escape(stem + suffix)}\n", result.stderr)
+    assert not out.exists() and "training" not in result.stderr
+
+
+def test_an_output_suffix_may_be_upper_case(tmp_path: Path) -> None:
+    take = write_tone(tmp_path / "take.wav")
+    result = CliRunner().invoke(main, ["spectrogram", str(take), "--png", str(tmp_path / "S.PNG")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "S.PNG").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_compare_cuts_long_recordings_by_clip_options(tmp_path: Path,
+                                                      make_untrained: Callable[..., Classifier]) -> None:
+    """As evaluate: a test recording longer than 12 s is cut into clips of --clip-s every --clip-hop-s."""
+    models = [make_untrained(seed=seed).save(tmp_path / f"m{seed}.earmark") for seed in (0, 1)]
+    (tmp_path / "test" / "bass").mkdir(parents=True)
+    write_tone(tmp_path / "test" / "bass" / "long.wav", duration_s=16.0)
+    counts = {}
+    for args in (["--clip-s", "2"], ["--clip-s", "4"], ["--clip-s", "4", "--clip-hop-s", "2"], []):
+        result = run("compare", *models, tmp_path / "test", "--json", *args)
+        assert result.exit_code == 0, result.output
+        reports = json.loads(result.stdout)["models"]
+        assert reports[0]["n_clips"] == reports[1]["n_clips"]
+        counts[" ".join(args)] = reports[0]["n_clips"]
+    assert counts == {"--clip-s 2": 8, "--clip-s 4": 4, "--clip-s 4 --clip-hop-s 2": 7, "": 4}

@@ -158,10 +158,15 @@ def main() -> None:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _check_output(out: Path, *inputs: Path) -> None:
+#: The suffix of each kind of file the command writes, and what it is, for the message.
+_SUFFIXES = {".earmark": "an earmark model", ".onnx": "an ONNX model", ".png": "a PNG picture"}
+
+
+def _check_output(out: Path, *inputs: Path, suffix: str, option: str = "--out") -> None:
     """Fail before any work if ``out`` cannot be written, is one of the command's ``inputs`` (a
-    swapped argument would replace the model or recording being read), or is an audio file:
-    earmark writes models, pictures and exports, never over a recording."""
+    swapped argument would replace the model or recording being read), is an audio file
+    (earmark writes models, pictures and exports, never over a recording), or is not named with
+    the ``suffix`` of what is written there (a PNG named s.svg, an ONNX file named m.txt)."""
     from .audio import AUDIO_EXTENSIONS
 
     check_writable(out)
@@ -173,6 +178,9 @@ def _check_output(out: Path, *inputs: Path) -> None:
     if out.is_file() and out.suffix.lower() in AUDIO_EXTENSIONS and _holds_audio(out):
         raise OutputError(f"cannot write {out}: it is an audio file, which earmark does not replace with "
                           "a model or a picture; give the output another name")
+    if out.suffix.lower() != suffix:
+        raise OutputError(f"cannot write {out}: {option} writes {_SUFFIXES[suffix]}, so its name must end in "
+                          f"{suffix}; give a name such as {out.with_suffix(suffix).name if out.stem else 'x' + suffix}")
 
 
 def _holds_audio(path: Path) -> bool:
@@ -203,7 +211,8 @@ def _load_set(path: Path, *, sample_rate: int, clip_s: float | None, clip_hop_s:
 
 @main.command()
 @click.argument("data", type=click.Path(path_type=Path))
-@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Model file to write.")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="Model file to write (.earmark).")
 @click.option("--epochs", type=int, default=None, help="Passes over the data [24].")
 @click.option("--batch-size", type=int, default=None, help="Examples per step [64].")
 @click.option("--learning-rate", type=float, default=None,
@@ -248,7 +257,7 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
         why = "--backbone none" if settings.backbone == "none" else f"the {settings.arch!r} network trains from scratch"
         raise ParameterError(f"--tune-backbone fine-tunes the pretrained backbone, which this run does not start "
                              f"from ({why}); leave it out")
-    _check_output(out, data)
+    _check_output(out, data, suffix=".earmark")
     dataset = _load_set(data, sample_rate=settings.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s)
     dataset.check_trainable(require_background=settings.require_background)
     counts = ", ".join(f"{k} {v}" for k, v in dataset.counts().items())
@@ -301,12 +310,21 @@ def evaluate(model: Path, test_dir: Path, as_json: bool, clip_s: float | None, c
 @click.argument("model_b", type=click.Path(path_type=Path))
 @click.argument("test_dir", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def compare(model_a: Path, model_b: Path, test_dir: Path, as_json: bool) -> None:
+@_clip_options
+def compare(model_a: Path, model_b: Path, test_dir: Path, as_json: bool, clip_s: float | None,
+            clip_hop_s: float | None) -> None:
     """Evaluate two models side by side on the same TEST_DIR (as for evaluate)."""
     from .classifier import load
+    from .dataset import load_dataset
+    from .evaluate import as_named_now
     from .evaluate import compare as run_compare
 
-    comparison = run_compare(load(model_a), load(model_b), test_dir, model_a=str(model_a), model_b=str(model_b))
+    a, b = (as_named_now(load(m), test_dir) for m in (model_a, model_b))
+    data: Path | Dataset = test_dir
+    if clip_s is not None or clip_hop_s is not None:  # cut once, at the higher rate: neither model hears it thinned
+        data = load_dataset(test_dir, sample_rate=max(a.sample_rate, b.sample_rate), test=True,
+                            clip_s=4.0 if clip_s is None else clip_s, clip_hop_s=clip_hop_s)
+    comparison = run_compare(a, b, data, model_a=str(model_a), model_b=str(model_b))
     for skipped in comparison.a.skipped:  # both models scored the same files
         click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
     if as_json:
@@ -362,7 +380,8 @@ def _tsv(text: str) -> str:
 @click.argument("model", type=click.Path(path_type=Path))
 @click.argument("recording", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (segments) instead of CSV.")
-@click.option("--png", type=click.Path(path_type=Path), default=None, help="Also draw spectrogram + label track.")
+@click.option("--png", type=click.Path(path_type=Path), default=None,
+              help="Also draw spectrogram + label track, as a picture (.png).")
 @click.option("--hop-s", type=float, default=None,
               help="Seconds between windows [0.25, or the model's window if shorter].")
 @click.option("--smooth-s", type=float, default=1.0, show_default=True, help="Smoothing span in seconds.")
@@ -378,7 +397,7 @@ def timeline(model: Path, recording: Path, as_json: bool, png: Path | None, hop_
     hop_s = timeline_hop(hop_s, window_s=clf.window_s)
     check_timeline_settings(window_s=clf.window_s, hop_s=hop_s, smooth_s=smooth_s, min_segment_s=min_segment_s)
     if png is not None:
-        _check_output(png, model, recording)
+        _check_output(png, model, recording, suffix=".png", option="--png")
     audio = load_audio(recording, sample_rate=clf.sample_rate)
     tl = clf.timeline(audio.samples, sample_rate=audio.sample_rate, hop_s=hop_s, smooth_s=smooth_s,
                       min_segment_s=min_segment_s)
@@ -395,13 +414,13 @@ def timeline(model: Path, recording: Path, as_json: bool, png: Path | None, hop_
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--png", type=click.Path(path_type=Path), required=True, help="Picture to write.")
+@click.option("--png", type=click.Path(path_type=Path), required=True, help="Picture to write (.png).")
 def spectrogram(file: Path, png: Path) -> None:
     """Draw the full-band mel spectrogram of FILE."""
     from .audio import load_audio
     from .pictures import spectrogram_png
 
-    _check_output(png, file)
+    _check_output(png, file, suffix=".png", option="--png")
     audio = load_audio(file)
     spectrogram_png(audio.samples, sample_rate=audio.sample_rate, path=png, title=file.name)
     click.echo(f"spectrogram written to {png}")
@@ -496,7 +515,7 @@ def export(model: Path, out: Path | None, web: Path | None, name: str | None, ru
                    f"serve it over http(s), e.g. python3 -m http.server -d {web}")
         return
     assert out is not None
-    _check_output(out, model)
+    _check_output(out, model, suffix=".onnx")
     export_onnx(clf, out)  # checks that it can write `out` before the seconds of work
     click.echo(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB): input 'waveform' float32 "
                f"(batch, {clf.window_samples}), "
