@@ -123,6 +123,26 @@ def test_an_ogg_file_cut_between_or_inside_pages_says_so(tmp_path: Path, where: 
         load_audio(cut)
 
 
+ID3V1_TAG = b"TAG" + b"earmark test".ljust(30, b"\0") + bytes(95)  # 128 bytes, as taggers append to any file
+
+
+@pytest.mark.parametrize("name", ["cut.ogg", "cut.opus"])
+def test_a_whole_ogg_file_with_a_tag_appended_gives_no_warning(tmp_path: Path, name: str) -> None:
+    """Some taggers append an ID3v1 tag to Ogg files too: the bytes after the last page are no page,
+    and the page before them closes the stream, so the file is whole."""
+    whole = tmp_path / f"tagged{Path(name).suffix}"
+    COMPRESSED[name](whole)
+    whole.write_bytes(whole.read_bytes() + ID3V1_TAG)
+    assert len(_no_warning(whole)) / load_audio(whole).sample_rate == pytest.approx(SECONDS, abs=0.03)
+
+
+def test_an_ogg_file_cut_short_with_a_tag_appended_still_says_so(tmp_path: Path) -> None:
+    _, cut = _whole_and_cut(tmp_path, "cut.opus", 0.6)
+    cut.write_bytes(cut.read_bytes() + ID3V1_TAG)
+    with pytest.warns(AudioWarning, match=r"cut\.opus: ends after \d\.\d s without the end-of-stream mark"):
+        load_audio(cut)
+
+
 def test_a_webm_cut_after_its_header_loads_as_far_as_it_goes(tmp_path: Path) -> None:
     _, cut = _whole_and_cut(tmp_path, "cut.webm", 0.9)
     with pytest.warns(AudioWarning, match=r"cut\.webm: ends after [89]\.\d s of the 10\.0 s"):

@@ -63,14 +63,40 @@ def ogg_ends_whole(stream: BinaryIO) -> bool:
     download broken off ends in part of a page, or (cut between pages) on one that does not."""
     tail = _read_at(stream, max(0, _size(stream) - _OGG_MAX_PAGE), _OGG_MAX_PAGE)
     at = tail.rfind(b"OggS")
-    while at >= 0:  # the last page that ends where the file does ("OggS" may occur inside a packet)
+    while at >= 0:  # the last whole page ("OggS" may occur inside a packet)
         header = tail[at : at + 27]
         if len(header) == 27 and header[4] == 0:  # stream structure version 0
             lacing = tail[at + 27 : at + 27 + header[26]]
-            if at + 27 + len(lacing) + sum(lacing) == len(tail) and len(lacing) == header[26]:
+            end = at + 27 + len(lacing) + sum(lacing)
+            if len(lacing) == header[26] and end == len(tail):  # it ends where the file does
+                return bool(header[5] & _OGG_END_OF_STREAM)
+            if len(lacing) == header[26] and end < len(tail) and not tail.startswith(b"OggS", end) \
+                    and _ogg_crc(tail[at:end]) == int.from_bytes(header[22:26], "little"):
+                # a whole page followed by bytes that are no page: a tag a tagger appended (ID3v1, APE)
                 return bool(header[5] & _OGG_END_OF_STREAM)
         at = tail.rfind(b"OggS", 0, at)
     return False
+
+
+def _ogg_crc_table() -> list[int]:
+    table = []
+    for byte in range(256):
+        crc = byte << 24
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x04C11DB7) if crc & 0x80000000 else crc << 1
+        table.append(crc & 0xFFFFFFFF)
+    return table
+
+
+_OGG_CRC_TABLE = _ogg_crc_table()
+
+
+def _ogg_crc(page: bytes) -> int:
+    """An Ogg page's checksum (CRC-32, polynomial 0x04C11DB7, not reflected), its own field as zeros."""
+    crc = 0
+    for byte in page[:22] + b"\0\0\0\0" + page[26:]:
+        crc = ((crc << 8) & 0xFFFFFFFF) ^ _OGG_CRC_TABLE[(crc >> 24) ^ byte]
+    return crc
 
 
 class _PatchedHead(io.RawIOBase):
