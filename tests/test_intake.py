@@ -511,3 +511,16 @@ def test_an_import_of_loose_audio_says_to_put_it_in_class_folders(tmp_path: Path
     with pytest.raises(DatasetError, match=r"holds audio files \('a.wav', 'b.wav', 'c.wav', …\) but no class "
                                            r"folders;.*one subfolder of audio per class \(bass/, drums/, …\)"):
         fill_from_folder(Project.create(tmp_path / "new"), tmp_path / "set")
+
+
+@pytest.mark.parametrize("members", [[], ["__MACOSX/._a.wav", "takes/.DS_Store"]])
+def test_a_zip_with_no_files_to_add_is_named_with_what_to_do(project: Project, tmp_path: Path,
+                                                               members: list[str]) -> None:
+    empty = tmp_path / "takes.zip"
+    with zipfile.ZipFile(empty, "w") as archive:
+        for member in members:
+            archive.writestr(member, b"x")
+    result = add_files(project, "bass", [empty])
+    assert not result.added
+    assert result.skipped == [("takes.zip", "holds no files to add (hidden and system files, such as .DS_Store and "
+                                            "__MACOSX/, are left out); zip the folder of recordings again")]

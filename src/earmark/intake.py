@@ -367,7 +367,11 @@ def _expand(files: Iterable[tuple[str, Path]], tmp: Path, result: IntakeResult, 
             except DatasetError as exc:
                 result.skipped.append((name, str(exc).replace(str(path), name).removeprefix(f"{name}: ")))
                 continue
-            for inner in files_under(root, skip=is_ignored_name):
+            inside = files_under(root, skip=is_ignored_name)
+            if not inside:
+                result.skipped.append((name, "holds no files to add (hidden and system files, such as .DS_Store and "
+                                             "__MACOSX/, are left out); zip the folder of recordings again"))
+            for inner in inside:
                 rel = inner.relative_to(root).as_posix()
                 if inner.suffix.lower() in AUDIO_EXTENSIONS:
                     yield name, f"{name}/{rel}", inner

@@ -123,3 +123,15 @@ def test_an_import_with_nothing_wrong_only_says_so(page: Page, studio, empty_pro
     expect(page.locator("[data-testid=toast-info]").last).to_contain_text("Project “good” imported: 2 samples.")
     expect(page.locator("[data-testid=import-result]")).to_be_hidden()
     assert not page_errors
+
+
+def test_an_upload_of_only_system_files_says_what_to_choose(page: Page, studio, empty_project, page_errors) -> None:
+    studio.open(page, empty_project)
+    page.click("[data-testid=class-background]")
+    page.set_input_files("#sample-files", [{"name": ".DS_Store", "mimeType": "application/octet-stream",
+                                            "buffer": b"\0\0\0\1Bud1"}])
+    expect(page.locator("[data-testid=added-count]")).to_have_text(
+        "Added no samples: the upload held only hidden or system files (such as .DS_Store), which are left out. "
+        "Choose the audio files, or the folder that holds them.")
+    expect(page.locator("[data-testid=skipped-list]")).to_have_count(0)
+    assert not page_errors

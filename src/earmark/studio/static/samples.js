@@ -143,9 +143,12 @@ export async function loadSamples() {
 export function showUploadResult(result, target = $("#upload-result")) {
   const added = result.added || [];
   const skipped = result.skipped || [];
+  const nothing = !added.length && !skipped.length && !(result.warnings || []).length; // only .DS_Store and the like
   target.replaceChildren(
-    h("p", { class: added.length ? "ok" : "muted", "data-testid": "added-count" },
-      `Added ${added.length} sample${added.length === 1 ? "" : "s"}${skipped.length ? `, skipped ${skipped.length}` : ""}.`),
+    h("p", { class: added.length ? "ok" : "muted", "data-testid": "added-count" }, nothing
+      ? "Added no samples: the upload held only hidden or system files (such as .DS_Store), which are left out. "
+        + "Choose the audio files, or the folder that holds them."
+      : `Added ${added.length} sample${added.length === 1 ? "" : "s"}${skipped.length ? `, skipped ${skipped.length}` : ""}.`),
     ...fileNotes(result));
 }
 
