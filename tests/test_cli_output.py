@@ -93,3 +93,23 @@ def test_compare_cuts_long_recordings_by_clip_options(tmp_path: Path,
         assert reports[0]["n_clips"] == reports[1]["n_clips"]
         counts[" ".join(args)] = reports[0]["n_clips"]
     assert counts == {"--clip-s 2": 8, "--clip-s 4": 4, "--clip-s 4 --clip-hop-s 2": 7, "": 4}
+
+
+def test_predict_names_what_a_folder_holds_besides_audio(tmp_path: Path, odd_model: Path) -> None:
+    """As train: a file that is not audio is named (a note: the exit status stays 0); a link to
+    nothing may be a recording on a disk not connected: named, and the exit status is 1."""
+    folder = tmp_path / "takes"
+    folder.mkdir()
+    write_tone(folder / "one.wav")
+    (folder / "notes.txt").write_text("what I played")
+    result = run("predict", odd_model, folder)
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == 1
+    assert result.stderr == f"skipped {folder / 'notes.txt'}: not an audio file (.txt)\n"
+    (folder / "gone.wav").symlink_to(tmp_path / "elsewhere.wav")
+    result = run("predict", odd_model, folder)
+    assert result.exit_code == 1
+    assert len(result.stdout.splitlines()) == 1
+    gone = re.escape(str(folder / "gone.wav"))
+    assert re.search(rf"skipped {gone}: a link to .*elsewhere\.wav, which is not there", result.stderr)
+    assert "notes.txt: not an audio file" in result.stderr

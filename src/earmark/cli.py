@@ -344,13 +344,17 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
     probabilities ("bass 0.93  drums 0.07"). A backslash, tab, newline or other control
     character in a name is written as \\\\, \\t, \\n, \\xNN (--json gives the names as they are).
 
-    Bad files are reported on stderr and skipped; the others are labelled. The exit status is then
-    1, so that a script sees that not every file was labelled (0 when all were).
+    Bad files (and links to nothing) are reported on stderr and skipped; the others are labelled.
+    The exit status is then 1, so that a script sees that not every file was labelled (0 when all
+    were). Files in a folder that are not audio (by extension) are named on stderr too, as train
+    does, but do not change the exit status.
     """
     from .classifier import load
 
     clf = load(model)
+    not_audio = _not_audio(files)
     predictions, failed = clf.predict_files(files)
+    failed += [(str(path), f"{path}: {why}") for path, why in not_audio if why is not None]
     if as_json:
         _emit_json({"model": str(model), "labels": clf.labels, "predictions": [p.to_dict() for p in predictions],
                     "errors": [{"file": f, "error": e} for f, e in failed]})
@@ -360,8 +364,28 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
             click.echo(f"{_tsv(str(p.source))}\t{_tsv(p.label)}\t{probs}")
     for f, e in failed:  # the reason names the file already
         click.secho(f"skipped {e if e.startswith(f) else f'{f}: {e}'}", fg="yellow", err=True)
+    for path, why in not_audio:
+        if why is None:
+            click.echo(f"skipped {path}: not an audio file ({path.suffix or 'no extension'})", err=True)
     if failed:
         sys.exit(1)
+
+
+def _not_audio(paths: tuple[Path, ...]) -> list[tuple[Path, str | None]]:
+    """What the folders among ``paths`` hold besides audio: files that are not audio (why: None),
+    and links to nothing or unreadable folders (why: the reason)."""
+    from .archive import is_ignored_name
+    from .audio import AUDIO_EXTENSIONS
+    from .dataset import files_under
+
+    found: list[tuple[Path, str | None]] = []
+    for folder in paths:
+        if folder.is_dir():
+            missed: list[tuple[Path, str]] = []
+            found += [(p, None) for p in files_under(folder, skip=is_ignored_name, missed=missed)
+                      if p.suffix.lower() not in AUDIO_EXTENSIONS]
+            found += [(p, why) for p, why in missed]
+    return found
 
 
 _TSV_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
