@@ -148,7 +148,6 @@ def test_a_zipped_class_folder_named_with_a_tab_is_refused_naming_the_zip(tmp_pa
 # -- labels compared composed -------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="evaluate._as_model_labels compares labels as written, not composed")
 def test_a_model_trained_on_decomposed_labels_scores_a_composed_test_set(tmp_path: Path) -> None:
     """A model from before class names were read composed knows ``Bässe é`` decomposed (a Mac's
     folder name); a test folder of that name, read composed, is that class, not an unknown one."""

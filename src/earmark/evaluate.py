@@ -295,23 +295,30 @@ def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, n
     return dataset
 
 
+def _label_key(label: str) -> str:
+    """A class name as a model's label is matched to it: composed (NFC) and case-folded, so a Mac's
+    decomposed ``Bässe`` and a typed ``BÄSSE`` are the model's ``bässe``."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", label).casefold())
+
+
 def _as_model_labels(dataset: Dataset, labels: list[str]) -> Dataset:
     """``dataset`` with each class the model does not know by name given the model's label that differs
-    from it only in case (a test folder ``Bass/`` for the model's ``bass``), where just one does.
+    from it only in case or in composition (NFC; a test folder ``Bass/`` for the model's ``bass``), where just one does.
 
     A :class:`DatasetError` names the folders when that is not clear: a folder that matches two of the
     model's classes (``BASS/`` for ``Bass`` and ``bass``), or folders that would become one class
     (``Bass/`` and ``bass/`` for ``bass``)."""
     by_case: dict[str, list[str]] = {}
     for label in labels:
-        by_case.setdefault(label.casefold(), []).append(label)
+        by_case.setdefault(_label_key(label), []).append(label)
     found = sorted({c.label for c in dataset.clips})
     for name in found:
-        if name not in labels and len(twins := by_case.get(name.casefold(), [])) > 1:
+        if name not in labels and len(twins := by_case.get(_label_key(name), [])) > 1:
             raise DatasetError(f"the test set's folder {quoted(name)} matches the model's classes "
                                f"{' and '.join(quoted(t) for t in sorted(twins))}, which differ only in case; "
                                "rename it to the one its clips belong to")
-    renamed = {name: by_case[name.casefold()][0] for name in found if name not in labels and name.casefold() in by_case}
+    renamed = {name: by_case[_label_key(name)][0] for name in found
+               if name not in labels and _label_key(name) in by_case}
     merged: dict[str, list[str]] = {}
     for name in found:
         merged.setdefault(renamed.get(name, name), []).append(name)
