@@ -398,3 +398,18 @@ def test_studio_serves_the_web_page(band_studio: TestClient) -> None:
         assert json.loads(archive.read("band-first-web/model.json"))["name"] == "band"
     missing = client.get("/api/projects/band/models/nope/web")
     assert missing.status_code == 404 and missing.json()["error"]["type"] == "NotFoundError"
+
+
+def test_a_full_disk_says_to_free_space(trained_classifier: Classifier, tmp_path: Path) -> None:
+    """/dev/full answers every write with ENOSPC, as a full disk does."""
+    from earmark.export import _cannot_write
+
+    try:
+        with open("/dev/full", "wb") as fh:
+            fh.write(b"x")
+            fh.flush()
+    except OSError as exc:
+        full = exc
+    error = _cannot_write(tmp_path / "site", full)
+    assert re.fullmatch(r"cannot write .*site: No space left on device; free some space on that disk, or choose "
+                        r"another folder", str(error))
