@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from earmark.audio import AudioWarning, load_audio, probe
+from earmark.audio import AudioWarning, collecting_warnings, load_audio, probe
 from earmark.errors import AudioDecodeError
 
 SECONDS = 10.0
@@ -209,3 +209,42 @@ def test_an_rf64_or_w64_cut_short_is_refused_as_a_wav_is(tmp_path: Path, fmt: st
     with pytest.raises(AudioDecodeError, match=rf"cut\.{fmt.lower()}: is damaged or cut short \(it says it holds "
                                                r"3\.00 s but ends after 1\.\d\d s\)"):
         load_audio(path)
+
+
+def test_collecting_warnings_keeps_a_threads_own_and_leaves_other_threads_alone(tmp_path: Path) -> None:
+    """A collector catches its own thread's cut-short messages, whatever another thread does with the
+    warnings module meanwhile (``catch_warnings`` swaps it for every thread), and changes nothing for
+    other threads: theirs still go through :mod:`warnings`."""
+    import threading
+
+    _, cut = _whole_and_cut(tmp_path, "cut.opus", 0.6)
+    entered, leave = threading.Event(), threading.Event()
+
+    def other_thread_swapping_filters() -> None:  # as torch or an exporter does with catch_warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            entered.set()
+            leave.wait(10)
+
+    other = threading.Thread(target=other_thread_swapping_filters)
+    with collecting_warnings() as messages:
+        other.start()
+        assert entered.wait(10)
+        load_audio(cut)  # inside the other thread's catch_warnings: a warnings.warn here would be ignored
+        leave.set()
+        other.join()
+    assert len(messages) == 1 and messages[0].startswith(f"{cut}: ends after ")
+
+    seen: list[list[str]] = []
+    worker = threading.Thread(target=lambda: seen.append(_warned_in_thread(cut)))
+    with collecting_warnings() as mine:
+        worker.start()
+        worker.join()
+    assert mine == [] and len(seen[0]) == 1  # the worker's went through warnings, not into this collector
+
+
+def _warned_in_thread(path: Path) -> list[str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AudioWarning)
+        load_audio(path)
+    return [str(w.message) for w in caught if issubclass(w.category, AudioWarning)]

@@ -18,7 +18,7 @@ import numpy as np
 import soundfile as sf
 
 from .atomic import atomic_write
-from .decode import AudioSource, AudioWarning, decode, probe, source_name
+from .decode import AudioSource, AudioWarning, collecting_warnings, decode, probe, source_name
 from .errors import AudioDecodeError, ParameterError
 from .waveform import (
     MAX_SAMPLE_RATE,
@@ -47,6 +47,7 @@ __all__ = [
     "Audio",
     "AudioSource",
     "AudioWarning",
+    "collecting_warnings",
     "Resampler",
     "as_waveform",
     "check_sample_rate",

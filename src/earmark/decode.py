@@ -10,11 +10,13 @@ compressed one (MP3, M4A, WebM, Matroska, Ogg) is read as far as it goes, with a
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import io
 import os
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
@@ -26,9 +28,40 @@ from .containers import mp3_states_length, ogg_ends_whole, with_sizes_filled
 from .errors import AudioDecodeError, AudioWarning, ParameterError
 from .waveform import to_mono
 
-__all__ = ["AudioSource", "AudioWarning", "decode", "probe", "source_name"]
+__all__ = ["AudioSource", "AudioWarning", "collecting_warnings", "decode", "probe", "source_name"]
 
 AudioSource = str | os.PathLike[str] | BinaryIO | bytes | bytearray | memoryview
+
+
+#: Where :class:`AudioWarning` messages go while :func:`collecting_warnings` runs in this thread or task;
+#: ``None``: to :func:`warnings.warn`, as usual.
+_COLLECTOR: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("earmark_audio_warnings", default=None)
+
+
+@contextlib.contextmanager
+def collecting_warnings() -> Iterator[list[str]]:
+    """Collect the :class:`AudioWarning` messages of the decodes in this block, in this thread (or
+    asyncio task) only, instead of issuing them through :mod:`warnings`. Unlike
+    :func:`warnings.catch_warnings`, it changes nothing for other threads, so uploads decoded side by
+    side each get their own.
+
+    >>> with collecting_warnings() as messages:
+    ...     audio = load_audio("take.ogg")   # doctest: +SKIP
+    """
+    messages: list[str] = []
+    token = _COLLECTOR.set(messages)
+    try:
+        yield messages
+    finally:
+        _COLLECTOR.reset(token)
+
+
+def _warn(message: str) -> None:
+    collector = _COLLECTOR.get()
+    if collector is None:
+        warnings.warn(message, AudioWarning, stacklevel=4)
+    else:
+        collector.append(message)
 
 
 def source_name(source: AudioSource) -> str:
@@ -310,9 +343,9 @@ def decode(source: AudioSource, *, mono: bool = False) -> tuple[np.ndarray, int]
             errors.append(reason if isinstance(reason, str) and reason else f"{type(exc).__name__}: {exc}".strip())
         else:
             if decoded.short_of and decoded.samples.shape[-1]:
-                warnings.warn(f"{name}: ends after {decoded.samples.shape[-1] / decoded.rate:.1f} s "
-                              f"{decoded.short_of}; the file may be cut short (a download or copy broken off): "
-                              "re-export or re-copy it to use all of it", AudioWarning, stacklevel=3)
+                _warn(f"{name}: ends after {decoded.samples.shape[-1] / decoded.rate:.1f} s "
+                      f"{decoded.short_of}; the file may be cut short (a download or copy broken off): "
+                      "re-export or re-copy it to use all of it")
             return decoded.samples, decoded.rate
     raise AudioDecodeError(
         f"{name}: could not be decoded as audio ({errors[-1][:160]}); "
