@@ -34,7 +34,6 @@ import numpy as np
 from .atomic import atomic_write
 from .audio import AUDIO_EXTENSIONS, Audio, load_audio, probe, write_wav
 from .dataset import (
-    BACKGROUND_LABEL,
     CLIP_S,
     LONG_RECORDING_S,
     NOHASH,
@@ -45,13 +44,12 @@ from .dataset import (
     is_ignored_name,
     recording_of,
 )
-from .errors import AudioDecodeError, AudioWarning, DatasetError, EarmarkError, LimitError, ParameterError
-from .naming import NAMING, clean_name, name_key, names_in, new_file, quoted, quoted_list
+from .errors import AudioDecodeError, AudioWarning, DatasetError, LimitError, ParameterError
+from .naming import NAMING, name_key, names_in, new_file, quoted, quoted_list
 from .playable import browsers_play, playable_copy
-from .project import PROJECT_FILE, TEST_DIR, Project, SampleInfo, is_project_folder
+from .project import TEST_DIR, Project, SampleInfo
 
-__all__ = ["DEFAULT_CLIP_S", "IntakeLimits", "IntakeResult", "add_files", "fill_from_folder", "folder_per_class",
-           "too_long_message"]
+__all__ = ["DEFAULT_CLIP_S", "IntakeLimits", "IntakeResult", "add_files", "too_long_message"]
 
 #: Files longer than ``LONG_RECORDING_S`` are cut into clips of this length (as training cuts them).
 DEFAULT_CLIP_S = CLIP_S
@@ -472,91 +470,3 @@ def _keep_clips(project: Project, folder: Path, audio: Audio, *, recording: str,
 def _bump(stem: str) -> str:
     m = re.match(r"^(.*)-(\d+)$", stem)
     return f"{m.group(1)}-{int(m.group(2)) + 1}" if m else f"{stem}-2"
-
-
-def folder_per_class(files: list[tuple[str, Path]], target: Path, *,
-                     max_unpacked_bytes: int = IntakeLimits.max_unpacked_bytes) -> Path:
-    """A folder-per-class set (e.g. a test set) from uploaded files: one zip of it (unpacking to
-    at most ``max_unpacked_bytes``), or files named ``CLASS/FILE`` (any depth; the folder
-    holding a file is its class), laid out in ``target``."""
-    if len(files) == 1 and files[0][0].lower().endswith(".zip"):
-        return extract_zip(files[0][1], target, max_bytes=max_unpacked_bytes)
-    placed = 0
-    for name, path in files:
-        parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".", "..")]
-        if len(parts) < 2 or Path(parts[-1]).suffix.lower() not in AUDIO_EXTENSIONS:
-            continue
-        folder = target / safe_stem(parts[-2])
-        folder.mkdir(parents=True, exist_ok=True)
-        # the file's own name, so a report names the files as the user knows them (x-2.wav beside a second x.wav)
-        with new_file(folder / f"{safe_stem(parts[-1])}{Path(parts[-1]).suffix.lower()}") as copy:
-            shutil.copyfile(path, copy)
-        placed += 1
-    if not placed:
-        raise DatasetError("the set needs one folder per class: upload a zip of it, or pick the folder "
-                           "(files must arrive as CLASS/FILE)")
-    return target
-
-
-def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | None = None) -> IntakeResult:
-    """Add an unpacked project (``samples/<class>/``, ``test/<class>/``, ``models/``) or folder-per-class
-    set to ``project``; a project's test set lands in ``project``'s.
-
-    Every class's files go through :func:`add_files` (decoded, cut, named, limited; bad files
-    reported), background folder aliases all land in the Background Noise class, system and
-    hidden folders (``__MACOSX``, ``.git``) are left out, and model files are checked before
-    they are kept.
-    """
-    entries = [p for p in root.iterdir() if not is_ignored_name(p.name)]
-    if len(entries) == 1 and (entries[0] / PROJECT_FILE).is_file():  # a zip of one exported project folder
-        root = entries[0]
-    is_project = is_project_folder(root)
-    classes_root = root / "samples" if is_project else root
-    folders = [p for p in sorted(classes_root.iterdir()) if p.is_dir() and not is_ignored_name(p.name)] \
-        if classes_root.is_dir() else []
-    loose = _loose_files(root, "") if is_project else []
-    loose += _loose_files(classes_root, "samples/" if is_project else "")
-    if not folders and not is_project:
-        held = f"audio files ({quoted_list([n for n, _ in loose][:3])}{', …' if len(loose) > 3 else ''}) but " \
-            if loose else ""
-        raise DatasetError(f"the zip holds {held}no class folders; zip a project exported from earmark, or a folder "
-                           "with one subfolder of audio per class (bass/, drums/, …); or make a project and drop "
-                           "the files onto a class")
-    result = IntakeResult(skipped=loose)
-    test_root = root / TEST_DIR
-    test_folders = [p for p in sorted(test_root.iterdir()) if p.is_dir() and not is_ignored_name(p.name)] \
-        if is_project and test_root.is_dir() else []
-    result.skipped += _loose_files(test_root, f"{TEST_DIR}/") if is_project else []
-    for folder, test in [(f, False) for f in folders] + [(f, True) for f in test_folders]:
-        where = f"{TEST_DIR}/{folder.name}" if test else folder.name
-        try:
-            label = BACKGROUND_LABEL if is_background_name(folder.name) else clean_name(folder.name, what="class")
-        except ParameterError as exc:  # one folder's name does not stop the rest from landing
-            result.skipped.append((f"{where}/", f"{exc}; rename the folder and add its files again"))
-            continue
-        same = {name.casefold(): name for name in project.class_names()}  # "Bass" beside "bass": one class
-        label = same.get(label.casefold(), label)
-        if label not in project.class_names() and not is_background_name(label):
-            project.add_class(label)
-        files = [(f"{where}/{f.relative_to(folder).as_posix()}", f) for f in files_under(folder, skip=is_ignored_name)]
-        part = add_files(project, label, files, limits=limits, test=test, one_class=False)
-        result.added += part.added
-        result.skipped += part.skipped
-        result.warnings += part.warnings
-    for model in sorted((root / "models").glob("*.earmark")) if (root / "models").is_dir() else []:
-        try:
-            project.import_model(model, name=model.name)
-        except EarmarkError as exc:
-            result.skipped.append((f"models/{model.name}", str(exc).replace(str(model), model.name)))
-    return result
-
-
-def _loose_files(folder: Path, where: str) -> list[tuple[str, str]]:
-    """The audio files and zips right in ``folder`` (the top of an import, a project's ``samples/`` or
-    ``test/``), named ``where`` + name: in no class's folder, so in no class; each with what to do."""
-    if not folder.is_dir():
-        return []
-    return [(f"{where}{p.name}", "in no class's folder, so in no class: put it in the folder of its class "
-                                 "and import again, or drop it onto its class")
-            for p in sorted(folder.iterdir(), key=lambda p: p.name)
-            if p.is_file() and not is_ignored_name(p.name) and p.suffix.lower() in AUDIO_EXTENSIONS | {".zip"}]

@@ -18,7 +18,7 @@ from ...classifier import Classifier
 from ...errors import ParameterError
 from ...evaluate import Comparison, EvaluationReport, evaluate, training_warnings
 from ...export import web_zip
-from ...intake import folder_per_class
+from ...importer import folder_per_class
 from ...project import Project
 from ..deps import ProjectDep, StudioDep
 from ..inference import live_session, predict_request

@@ -15,7 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from ..._version import __version__
 from ...dataset import extract_zip
 from ...errors import ParameterError
-from ...intake import IntakeResult, fill_from_folder, safe_stem
+from ...importer import fill_from_folder
+from ...intake import IntakeResult, safe_stem
 from ...project import Project
 from ...projectfile import class_log
 from ..deps import ProjectDep, StudioDep

@@ -1,0 +1,67 @@
+"""Tests for earmark.importer: a folder-per-class set or an exported project brought into a project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from earmark.errors import DatasetError
+from earmark.importer import fill_from_folder
+from earmark.project import TEST_DIR, Project
+
+SR = 44100
+
+
+def tone(path: Path, seconds: float, freq: float = 110.0) -> Path:
+    t = np.arange(int(SR * seconds)) / SR
+    sf.write(path, (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32), SR, subtype="PCM_16")
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    p = Project.create(tmp_path / "band")
+    p.add_class("bass")
+    return p
+
+
+def test_a_folder_of_a_class_named_in_any_script_is_imported(project: Project, tmp_path: Path) -> None:
+    root = tmp_path / "sounds"
+    for name in ["हिंदी", "bass"]:
+        (root / name).mkdir(parents=True)
+        tone(root / name / "a.wav", 0.5)
+    result = fill_from_folder(project, root)
+    assert result.skipped == [] and sorted(s.class_name for s in result.added) == ["bass", "हिंदी"]
+
+
+def test_an_import_names_the_audio_in_no_class_folder(tmp_path: Path) -> None:
+    (tmp_path / "set" / "bass").mkdir(parents=True)
+    tone(tmp_path / "set" / "bass" / "low.wav", 1.0)
+    tone(tmp_path / "set" / "stray.wav", 1.0)
+    (tmp_path / "set" / "README.txt").write_text("my sounds")  # not audio: not a sample anyone misses
+    result = fill_from_folder(Project.create(tmp_path / "new"), tmp_path / "set")
+    assert [s.id for s in result.added] == ["low.wav"]
+    assert result.skipped == [("stray.wav", "in no class's folder, so in no class: put it in the folder of its class "
+                                            "and import again, or drop it onto its class")]
+
+
+def test_a_project_import_names_the_audio_beside_its_class_folders(project: Project, tmp_path: Path) -> None:
+    tone(project.set_dir("bass") / "low.wav", 1.0)
+    tone(project.root / "samples" / "stray.wav", 1.0)
+    (project.root / TEST_DIR).mkdir(exist_ok=True)
+    tone(project.root / TEST_DIR / "lost.wav", 1.0)
+    result = fill_from_folder(Project.create(tmp_path / "copy"), project.root)
+    assert [s.id for s in result.added] == ["low.wav"]
+    assert [name for name, _ in result.skipped] == ["samples/stray.wav", "test/lost.wav"]
+
+
+def test_an_import_of_loose_audio_says_to_put_it_in_class_folders(tmp_path: Path) -> None:
+    (tmp_path / "set").mkdir()
+    for name in ("a.wav", "b.wav", "c.wav", "d.wav"):
+        tone(tmp_path / "set" / name, 0.5)
+    with pytest.raises(DatasetError, match=r"holds audio files \('a.wav', 'b.wav', 'c.wav', …\) but no class "
+                                           r"folders;.*one subfolder of audio per class \(bass/, drums/, …\)"):
+        fill_from_folder(Project.create(tmp_path / "new"), tmp_path / "set")
