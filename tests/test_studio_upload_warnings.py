@@ -87,3 +87,40 @@ def test_concurrent_uploads_each_name_only_their_own_files_cut_short(tmp_path: P
         t.join()
     for k, result in results.items():
         assert sorted(n for n, _ in result.warnings) == [n for n, _ in sources[k]]
+
+
+def test_an_upload_keeps_its_warnings_when_another_thread_catches_warnings_meanwhile(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Other code catches warnings too (the ONNX export, torch) in threads beside uploads, and
+    ``catch_warnings`` is one state for every thread: another thread that enters its own block before
+    an upload's decode and leaves it during the decode must neither lose the upload's warning nor be
+    left with the upload's filters (the real decode runs; it only waits for its cue)."""
+    import warnings
+
+    import earmark.intake as intake
+
+    project = Project.create(tmp_path / "band")
+    project.add_class("bass")
+    cut = tmp_path / "cut.mp3"
+    cut.write_bytes(compressed("MP3", None, keep=0.5, seconds=4.0))
+    decoding, go_on = threading.Event(), threading.Event()
+    real_load = intake.load_audio
+
+    def load_on_cue(path: Path, **kwargs: object) -> object:
+        if Path(path).name == "cut.mp3":
+            decoding.set()
+            assert go_on.wait(10)
+        return real_load(path, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(intake, "load_audio", load_on_cue)
+    results = []
+    upload = threading.Thread(target=lambda: results.append(add_files(project, "bass", [("cut.mp3", cut)])))
+    before = list(warnings.filters)
+    with warnings.catch_warnings():  # as an export does, in the studio's thread pool
+        warnings.simplefilter("ignore")
+        upload.start()
+        assert decoding.wait(10)
+    go_on.set()  # the other thread has left its block: the upload decodes now
+    upload.join()
+    assert [n for n, _ in results[0].warnings] == ["cut.mp3"]
+    assert warnings.filters == before

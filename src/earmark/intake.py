@@ -21,9 +21,7 @@ import os
 import re
 import shutil
 import tempfile
-import threading
 import unicodedata
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +30,7 @@ from typing import Any, TypeAlias
 import numpy as np
 
 from .atomic import atomic_write
-from .audio import AUDIO_EXTENSIONS, Audio, load_audio, probe, write_wav
+from .audio import AUDIO_EXTENSIONS, Audio, collecting_warnings, load_audio, probe, write_wav
 from .dataset import (
     CLIP_S,
     LONG_RECORDING_S,
@@ -44,7 +42,7 @@ from .dataset import (
     is_ignored_name,
     recording_of,
 )
-from .errors import AudioDecodeError, AudioWarning, DatasetError, LimitError, ParameterError
+from .errors import AudioDecodeError, DatasetError, LimitError, ParameterError
 from .naming import NAMING, name_key, names_in, new_file, quoted, quoted_list
 from .playable import browsers_play, playable_copy
 from .project import TEST_DIR, Project, SampleInfo
@@ -63,9 +61,6 @@ _STEM_BYTES = 160
 #: sound is kept, as WAV (the picture is not needed and would take most of the space, and not every
 #: browser plays the container).
 _SOUND_ONLY = frozenset({".mp4", ".mov", ".3gp"})
-#: Held while a decode's warnings are caught: :func:`warnings.catch_warnings` swaps the warnings module's
-#: state for every thread, and the studio decodes uploads in several (see :func:`_load_noting`).
-_CATCHING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -251,25 +246,12 @@ def _decode(name: str, path: Path, *, limits: IntakeLimits, noted: list[tuple[st
 
 
 def _load_noting(path: Path) -> tuple[Audio, list[str]]:
-    """``path`` decoded, and the :class:`~earmark.errors.AudioWarning` messages that name it (each
-    one, not only the first of its kind).
-
-    :func:`warnings.catch_warnings` changes the warnings module for every thread, so one decode at a
-    time catches (:data:`_CATCHING`; the studio decodes uploads in threads); a warning another thread
-    issues meanwhile is caught too, and is issued again as it came once the decode is done.
-    """
-    with _CATCHING:
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", AudioWarning)
-                audio = load_audio(path)
-        finally:  # also when it does not decode: another thread's warnings are not lost
-            ours = [w for w in caught
-                    if issubclass(w.category, AudioWarning) and str(w.message).startswith(f"{path}: ")]
-            for w in caught:
-                if w not in ours:  # another thread's: issued again as it came, now that nothing catches it
-                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
-    return audio, [str(w.message) for w in ours]
+    """``path`` decoded, and the :class:`~earmark.errors.AudioWarning` messages about it (each one,
+    not only the first of its kind), collected for this thread alone: uploads decoded side by side
+    in the studio's threads each get their own, and nothing else's warnings are touched."""
+    with collecting_warnings() as said:
+        audio = load_audio(path)
+    return audio, said
 
 
 def _take_in_name(name: str) -> str | None:
