@@ -581,3 +581,33 @@ def test_a_plain_project_folder_trains_on_its_samples(tmp_path: Path) -> None:
     tone(root / "test" / "bass" / "t.wav")
     assert set_folder(root) == root / "samples" and set_folder(root, test=True) == root / "test"
     assert set_folder(root / "samples") == root / "samples", "a folder per class is itself"
+
+
+def test_a_moves_undo_follows_only_the_renames_made_after_the_move(project: Project) -> None:
+    for name in ("drums", "bass"):
+        project.add_class(name)
+    project.rename_class("drums", to="perc")  # long ago: the old drums is perc now
+    project.add_class("drums")  # a new, different class named drums
+    tone(project.class_dir("drums") / "hit.wav")
+    since = project.log_position()  # as the page keeps it with the move's Undo
+    project.move_sample("drums", "hit.wav", to="bass")
+    project.delete_class("drums")
+    assert project.class_now("drums", since=since) == ("drums", False), "deleted since, not perc"
+    assert project.class_now("bass", since=since) == ("bass", True)
+    project.rename_class("bass", to="low")
+    assert project.class_now("bass", since=since) == ("low", True), "renamed after the move: followed"
+    assert project.class_now("drums") == ("perc", True), "without a place in the log: the renames remembered"
+
+
+def test_renaming_a_project_whose_file_cannot_be_read_is_an_error_not_a_new_file(project: Project) -> None:
+    project.add_class("drums")
+    project.rename_class("drums", to="perc")
+    path = project.root / PROJECT_FILE
+    kept = path.read_text(encoding="utf-8")[:-5]  # cut short (a crash of another program, an edit by hand)
+    path.write_text(kept, encoding="utf-8")
+    with pytest.raises(DatasetError, match="cannot be read.*fix or delete the file"):
+        project.set_name("Band")
+    assert path.read_text(encoding="utf-8") == kept, "its class log and renames are not written over"
+    path.unlink()  # an adopted folder's first project file
+    project.set_name("Band")
+    assert Project.open(project.root).name == "Band"

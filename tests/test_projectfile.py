@@ -4,14 +4,17 @@ from it as the project names them now (end to end through evaluation: test_evalu
 from __future__ import annotations
 
 import json
+import unicodedata
 import zipfile
 from pathlib import Path
 
 from earmark.projectfile import (
+    MAX_LOG,
     PROJECT_FILE,
     RENAME_LOG,
     ClassChange,
     ClassHistory,
+    ProjectFile,
     class_log,
     renames_after,
     with_change,
@@ -116,3 +119,33 @@ def test_a_zip_without_a_readable_project_file_has_no_history(tmp_path: Path) ->
     history = zipped_history(good)
     assert history is not None and (history.project, history.classes, history.log) == ("My band", ["bass", "drums"],
                                                                                       None)
+
+
+def test_the_class_log_is_read_in_nfc_as_a_models_labels_are() -> None:
+    nfd, nfc = unicodedata.normalize("NFD", "café"), unicodedata.normalize("NFC", "café")
+    renamed = ClassHistory(project="p", classes=["coffee", "tea"],
+                           log=[ClassChange("renamed", nfd, "2026-11-27T10:00:00+00:00", to="coffee")])
+    assert renamed.labels_now([nfc, "tea"], since="2026-11-27T09:00:00+00:00") == ["coffee", "tea"]
+    deleted = ClassHistory(project="p", classes=[nfd, "tea"],
+                           log=[ClassChange("deleted", nfd, "2026-11-27T10:00:00+00:00", trash="x")])
+    assert deleted.labels_now([nfc, "tea"], since="2026-11-27T09:00:00+00:00") == [f"{nfc} (deleted)", "tea"]
+    assert ClassChange.from_dict({"from": nfd, "to": "x", "at": "t"}) == ClassChange("renamed", nfc, "t", to="x")
+    assert ClassChange("renamed", "x", "t", to=nfd).to_dict()["to"] == nfc
+
+
+def test_a_place_in_the_class_log_is_kept_as_its_oldest_entries_go(tmp_path: Path) -> None:
+    file = ProjectFile(tmp_path / "earmark-project.json")
+    file.write_new(name="p")
+    assert file.position() == 0 and file.renames_from(0) is None, "no log yet"
+    file.remember("renamed_classes", "a", "b")
+    mark = file.position()
+    file.remember("renamed_classes", "b", "c")
+    assert file.renames_from(mark) == [("b", "c")] and file.renames_from(0) == [("a", "b"), ("b", "c")]
+    assert file.renames_from(None) is None
+    meta = file.read()
+    for n in range(MAX_LOG):
+        meta = with_change(meta, ClassChange("renamed", f"x{n}", "t", to=f"y{n}"))
+    file.write(meta)
+    assert file.position() == MAX_LOG + 2
+    assert file.renames_from(mark) is None, "the log lost that place: not known"
+    assert file.renames_from(MAX_LOG + 1) == [(f"x{MAX_LOG - 1}", f"y{MAX_LOG - 1}")]

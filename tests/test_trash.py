@@ -4,6 +4,7 @@ classes and models in general: test_project.py.)"""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -135,3 +136,26 @@ def test_an_undo_of_a_delete_made_before_the_log_began_follows_the_renames_the_f
     shift_log(project, minutes=1)
     [back] = project.restore(one.id).samples
     assert (back.class_name, back.id) == ("perc", "a.wav")
+
+
+def test_a_samples_undo_does_not_follow_a_rename_made_in_the_same_second_before_its_delete(project: Project) -> None:
+    # no time shifting: a sample's delete is placed in the class log by where the log was, not by its time
+    while time.time() % 1 > 0.5:  # early in a second, so that the steps share it
+        time.sleep(0.05)
+    with_samples(project, "drums", "old.wav")
+    project.rename_class("drums", to="perc")
+    with_samples(project, "drums", "hit.wav")  # another class, under the name the first one had
+    gone = project.delete_sample("drums", "hit.wav")
+    project.delete_class("drums")
+    assert [(s.class_name, s.id) for s in project.restore(gone.id).samples] == [("drums", "hit.wav")]
+    assert held(project) == {"background": [], "drums": ["hit.wav"], "perc": ["old.wav"]}
+    assert not (project.root / ".trash" / gone.id).exists(), "its folder goes, the file keeping its place included"
+
+
+def test_a_samples_undo_follows_a_rename_made_in_the_same_second_after_its_delete(project: Project) -> None:
+    while time.time() % 1 > 0.5:
+        time.sleep(0.05)
+    with_samples(project, "drums", "hit.wav", "kick.wav")
+    gone = project.delete_sample("drums", "hit.wav")
+    project.rename_class("drums", to="perc")
+    assert [(s.class_name, s.id) for s in project.restore(gone.id).samples] == [("perc", "hit.wav")]

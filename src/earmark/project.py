@@ -184,12 +184,14 @@ class Project(ProjectModels, ProjectTestSet):
 
     def set_name(self, name: str) -> None:
         """Give the project another name to show; its folder, which names it in links, stays."""
-        self.name = clean_name(name, what="project")
-        meta = self.file.read()
-        if meta:
-            self.file.write({**meta, "name": self.name})
-        else:  # an adopted folder, or a project file that cannot be read: a new one
-            self.file.write_new(name=self.name, created=now())
+        cleaned = clean_name(name, what="project")
+        with NAMING:  # as the class log is written: neither write loses the other's
+            meta = self.file.read_or_missing()  # one that cannot be read now is an error, not made anew
+            if meta:
+                self.file.write({**meta, "name": cleaned})
+            else:  # an adopted folder: its first project file
+                self.file.write_new(name=cleaned, created=now())
+        self.name = cleaned
 
     def where_now(self, kind: str) -> dict[str, str]:
         """``renamed_classes`` (old class → new) or ``moved_samples`` ("class/id" → "class/id"), as the
@@ -217,18 +219,50 @@ class Project(ProjectModels, ProjectTestSet):
         the classes renamed and the samples moved since; as given when it is there or gone."""
         if (self.samples_dir / class_name / sample_id).is_file():
             return class_name, sample_id  # the usual case: no need to read the project file
-        renames, moves = self.where_now("renamed_classes"), self.where_now("moved_samples")
-        for _ in range(len(renames) + len(moves) + 1):
+        moves = self.where_now("moved_samples")
+        for _ in range(len(moves) + 2):
             if (self.samples_dir / class_name / sample_id).is_file():
                 break
             key = f"{class_name}/{sample_id}"
             if key in moves:
                 class_name, _, sample_id = moves.pop(key).partition("/")
-            elif class_name in renames and not (self.samples_dir / class_name).is_dir():
-                class_name = renames.pop(class_name)
+            elif (now_in := self.follow_renames(class_name, None)[0]) != class_name:
+                class_name = now_in
             else:
                 break
         return class_name, sample_id
+
+    def class_now(self, name: str, *, since: int | None = None) -> tuple[str, bool]:
+        """What class ``name`` is called now, and whether there is such a class: followed through the
+        class renames logged since the class log was at ``since`` (a :meth:`log_position`, as a move
+        or delete kept it), in order; without ``since`` (or when the log does not reach back to it),
+        through the renames the project file remembers in no order (:meth:`follow_renames`)."""
+        return self.follow_renames(name, self.file.renames_from(since))
+
+    def log_position(self) -> int:
+        """Where the class log is now: what a move or delete keeps for its Undo (:meth:`class_now`)."""
+        return self.file.position()
+
+    def follow_renames(self, name: str, renames: list[tuple[str, str]] | None) -> tuple[str, bool]:
+        """Class ``name`` followed through ``renames`` (``(old, new)``, in order; ``None``: those the
+        project file remembers, bass → guitar → lead guitar), stopping at a class there is now (one of
+        that very name, in any case or Unicode form, comes first: a class renamed away from ``name``
+        before a class of that name was made is another class); its name and whether there is one."""
+        names = self.class_names()
+        if renames is None:
+            remembered = self.where_now("renamed_classes")
+            for _ in range(len(remembered)):
+                if _class_named(name, names) is not None or name not in remembered:
+                    break
+                name = remembered.pop(name)
+        else:
+            for old, new in renames:
+                if _class_named(name, names) is not None:
+                    break
+                if name_key(old) == name_key(name):
+                    name = new
+        there = _class_named(name, names)
+        return (there, True) if there is not None else (name, False)
 
     @property
     def samples_dir(self) -> Path:
@@ -475,6 +509,16 @@ class Project(ProjectModels, ProjectTestSet):
         return {"id": self.root.name, "name": self.name, "path": str(self.root),
                 "classes": [c.to_dict() for c in infos], "hints": self.hints(infos),
                 "test_samples": sum(c.test_samples for c in infos)}
+
+
+def _class_named(name: str, names: list[str]) -> str | None:
+    """The class of ``names`` that ``name`` names: itself, the background class by any of its names,
+    or one of that name in another case or Unicode form; ``None`` when there is none."""
+    if name in names:
+        return name
+    if is_background_name(name) and names and is_background_name(names[0]):
+        return names[0]
+    return next((n for n in names if name_key(n) == name_key(name)), None)
 
 
 @functools.lru_cache(maxsize=100_000)

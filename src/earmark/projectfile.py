@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from .atomic import atomic_write
 from .errors import DatasetError
 
 __all__ = ["PROJECT_FILE", "RENAME_LOG", "ClassChange", "ClassHistory", "ProjectFile", "ZippedProject", "class_log",
-           "now", "remembered", "renames_after", "with_change", "zipped_history", "zipped_project"]
+           "log_count", "now", "remembered", "renames_after", "with_change", "zipped_history", "zipped_project"]
 
 PROJECT_FILE = "earmark-project.json"
 #: The project file's log of class renames, deletes and their undos (:class:`ClassChange`), in
@@ -33,6 +34,9 @@ PROJECT_FILE = "earmark-project.json"
 RENAME_LOG = "class_renames"
 #: The most entries the class log keeps (the oldest go first).
 MAX_LOG = 1000
+#: How many entries were ever added to the class log (the oldest may be gone: :data:`MAX_LOG`), so that
+#: a place in the log (:func:`log_count`, taken by a delete or a move) still finds it as it grows.
+LOG_COUNT = "class_log_count"
 PROJECT_FORMAT = "earmark-project"
 
 
@@ -47,6 +51,10 @@ class ClassChange:
     at: str
     to: str = ""
     trash: str = ""
+
+    def __post_init__(self) -> None:  # as a model's labels: a folder adopted from a Mac is named in NFD
+        object.__setattr__(self, "name", _nfc(self.name))
+        object.__setattr__(self, "to", _nfc(self.to))
 
     def to_dict(self) -> dict[str, str]:
         """The entry as the project file keeps it (a rename as ``{"from", "to", "at"}``, as
@@ -81,16 +89,35 @@ def class_log(meta: dict[str, Any]) -> list[ClassChange] | None:
     return [change for entry in log if (change := ClassChange.from_dict(entry)) is not None]
 
 
-def renames_after(log: list[ClassChange], trash_id: str, *, at: str) -> list[tuple[str, str]] | None:
+def _nfc(name: str) -> str:
+    return unicodedata.normalize("NFC", name)
+
+
+def log_count(meta: dict[str, Any]) -> int:
+    """How many entries were ever added to the class log of a project file's contents ``meta``: the
+    place in the log of the next one (:data:`LOG_COUNT`; the log's length, for a file that keeps none)."""
+    found, log = meta.get(LOG_COUNT), meta.get(RENAME_LOG)
+    length = len(log) if isinstance(log, list) else 0
+    return found if isinstance(found, int) and not isinstance(found, bool) and found >= length else length
+
+
+def renames_after(log: list[ClassChange], trash_id: str, *, at: str,
+                  since: int | None = None) -> list[tuple[str, str]] | None:
     """The class renames (``(old, new)``, in order) of ``log`` made after the delete whose trash
     folder is ``trash_id``, as its Undo follows them: those after its entry, where the log holds it
-    (a class's delete), else those made at or after ``at``, the delete's time (an ISO time as the
-    log writes them; a sample's delete is not logged; a rename in the same second counts as after).
-    ``None`` when the log does not reach back to the delete (it began, or lost its oldest entries,
-    since): the renames the project file remembers without order are all there is then."""
+    (a class's delete), else those from index ``since`` on (where the log ended when the delete was
+    made, as its trash folder keeps it), else, for a delete made before earmark kept that, those made
+    at or after ``at``, the delete's time (an ISO time as the log writes them; a rename in the same
+    second counts as after). ``None`` when the log does not reach back to the delete (it began, or
+    lost its oldest entries, since: ``since`` below 0): the renames the project file remembers
+    without order are all there is then."""
     logged = [i for i, change in enumerate(log) if change.kind == "deleted" and change.trash == trash_id]
     if logged:
         after = log[logged[-1] + 1:]
+    elif since is not None:
+        if since < 0:
+            return None
+        after = log[since:]
     elif at and log and log[0].at <= at:
         after = [change for change in log if change.at >= at]
     else:
@@ -103,7 +130,7 @@ def with_change(meta: dict[str, Any], change: ClassChange) -> dict[str, Any]:
     :data:`MAX_LOG` entries are kept)."""
     found = meta.get(RENAME_LOG)
     log: list[Any] = found if isinstance(found, list) else []
-    return {**meta, RENAME_LOG: [*log, change.to_dict()][-MAX_LOG:]}
+    return {**meta, RENAME_LOG: [*log, change.to_dict()][-MAX_LOG:], LOG_COUNT: log_count(meta) + 1}
 
 
 def remembered(meta: dict[str, Any], kind: str) -> dict[str, str]:
@@ -127,6 +154,13 @@ class ProjectFile:
         except (OSError, ValueError):
             return {}
         return meta if isinstance(meta, dict) else {}
+
+    def read_or_missing(self) -> dict[str, Any]:
+        """What the file holds; empty only when there is none (an adopted folder), else what
+        :meth:`read_checked` says of one that cannot be read (never read as empty, and written over)."""
+        if not self.path.exists() and not self.path.is_symlink():
+            return {}
+        return self.read_checked()
 
     def read_checked(self) -> dict[str, Any]:
         """What the file holds, or :class:`DatasetError` saying what to do when it cannot be read or
@@ -164,17 +198,41 @@ class ProjectFile:
             meta = with_change(meta, ClassChange("renamed", old, now(), to=new))
         self.write(meta)
 
-    def renames_after(self, trash_id: str, *, at: str) -> list[tuple[str, str]] | None:
-        """The class renames made after a delete, as its Undo follows them (:func:`renames_after`);
-        ``None`` for a project file that keeps no class log."""
-        log = class_log(self.read())
-        return None if log is None else renames_after(log, trash_id, at=at)
+    def renames_after(self, trash_id: str, *, at: str, mark: int | None = None) -> list[tuple[str, str]] | None:
+        """The class renames made after a delete, as its Undo follows them (:func:`renames_after`;
+        ``mark``: the :meth:`position` the log had at the delete); ``None`` for a project file that
+        keeps no class log."""
+        meta = self.read()
+        log = class_log(meta)
+        return None if log is None else renames_after(log, trash_id, at=at, since=_index_of(meta, mark))
+
+    def renames_from(self, mark: int | None) -> list[tuple[str, str]] | None:
+        """The class renames (``(old, new)``, in order) logged since the log was at :meth:`position`
+        ``mark``; ``None`` when not known (no ``mark``, no log, or the log lost its oldest entries since)."""
+        meta = self.read()
+        log, since = class_log(meta), _index_of(meta, mark)
+        return None if log is None or since is None else renames_after(log, "", at="", since=since)
+
+    def position(self) -> int:
+        """Where the class log is now (how many entries were ever added to it): what a delete or a move
+        keeps, so that its Undo follows the class renames made after it (:meth:`renames_from`)."""
+        return log_count(self.read())
 
     def log(self, change: ClassChange) -> None:
         """Add ``change`` to the class log."""
         meta = self.read()
         if meta:
             self.write(with_change(meta, change))
+
+
+def _index_of(meta: dict[str, Any], mark: int | None) -> int | None:
+    """The index in :func:`class_log` of ``meta`` of the entry at :meth:`ProjectFile.position` ``mark``
+    (below 0: the log lost it; ``None``: no ``mark``)."""
+    raw = meta.get(RENAME_LOG)
+    if mark is None or not isinstance(raw, list):
+        return None
+    start = mark - (log_count(meta) - len(raw))
+    return -1 if start < 0 else len(class_log({RENAME_LOG: raw[:start]}) or [])
 
 
 def now() -> str:
@@ -208,7 +266,8 @@ class ClassHistory:
         deleted (and not put back) is ``NAME (deleted)``, even where another class has its name now."""
         if self.log is None:
             return _renamed_by_map(labels, self.renamed, self.classes)
-        return _renamed_by_log(labels, [c for c in self.log if c.at >= since], self.classes)
+        return _renamed_by_log([_nfc(label) for label in labels], [c for c in self.log if c.at >= since],
+                               [_nfc(name) for name in self.classes])
 
 
 def _renamed_by_log(labels: list[str], log: list[ClassChange], names: list[str]) -> list[str]:

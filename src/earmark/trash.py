@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from .audio import AUDIO_EXTENSIONS
 from .dataset import audio_files, recording_of
 from .errors import ConflictError, NotFoundError
-from .naming import NAMING, free_path, name_key, new_file
+from .naming import NAMING, free_path, new_file
 
 if TYPE_CHECKING:
     from .project import Project, SampleInfo
@@ -37,6 +37,9 @@ TRASH_DIR = ".trash"
 _TRASHED_MODELS = ".models"
 #: Where deleted test samples wait in a ``.trash`` folder: ``.test/<class>/...``.
 _TRASHED_TEST = ".test"
+#: The file in a project delete's ``.trash`` folder that keeps where the class log was at the delete
+#: (:meth:`~earmark.project.Project.log_position`), so that its undo follows the renames made after it.
+_LOG_MARK = ".class-log-position"
 #: A ``.trash`` folder's name: the time of the delete, then nanoseconds and a counter (:func:`new_entry`).
 _TRASH_ID = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9]{9}-[0-9]{1,3}")
 
@@ -108,6 +111,8 @@ def to_trash(project: Project, *paths: Path) -> str:
                 target.rename(path)
             remove_empty_folders(trash / stamp)
             raise
+        with contextlib.suppress(OSError):  # without it, the undo places the delete by its time
+            (trash / stamp / _LOG_MARK).write_text(str(project.log_position()), encoding="utf-8")
     return stamp
 
 
@@ -151,9 +156,11 @@ def restore(project: Project, trash_id: str) -> Restored:
         if not is_entry(project.root / TRASH_DIR, trash_id):
             raise NotFoundError(f"nothing to undo under {trash_id!r}: it was restored already, or the "
                                 "project's .trash folder was emptied")
-        renames = project.file.renames_after(trash_id, at=_deleted_at(trash_id))
+        renames = project.file.renames_after(trash_id, at=_deleted_at(trash_id), mark=_log_mark(folder))
         # test samples last: their class comes back first, when the delete took it
         for deleted in sorted(folder.iterdir(), key=lambda p: (p.name == _TRASHED_TEST, p.name)):
+            if deleted.name == _LOG_MARK:
+                continue
             if deleted.name == _TRASHED_TEST:
                 to_test, to_training = _restore_test(project, deleted, takes, renames)
                 moved_test.extend(to_test)
@@ -180,6 +187,7 @@ def restore(project: Project, trash_id: str) -> Restored:
                 folder_now, target, in_test = _put_back(project, entry, class_dir, takes, test=False)
                 (moved_test if in_test else moved).append((folder_now, target))
             deleted.rmdir()
+        (folder / _LOG_MARK).unlink(missing_ok=True)
         folder.rmdir()
     samples = [sample for class_dir, path in moved for sample in _samples_under(project, class_dir, path)]
     samples += [sample for class_dir, path in moved_test
@@ -277,23 +285,19 @@ def _samples_under(project: Project, class_dir: Path, path: Path, *, test: bool 
 def _restored_class_dir(project: Project, name: str, renames: list[tuple[str, str]] | None) -> Path | None:
     """The class a restored ``name`` joins: the class of that name (in any case or Unicode form), or the one that
     class was renamed to after the delete (``renames``, in order; ``None``: the renames the project
-    file remembers, in no order); ``None`` when there is none (the class comes back whole)."""
-    # followed (bass → guitar → lead guitar) until a class has the name, as locate_sample follows them
-    if renames is None:
-        renamed = project.where_now("renamed_classes")
-        for _ in range(len(renamed)):
-            if (project.samples_dir / name).is_dir() or name not in renamed:
-                break
-            name = renamed[name]
-    for old, new in renames or []:
-        if (project.samples_dir / name).is_dir():
-            break
-        if old == name:
-            name = new
-    for candidate in (name, *[n for n in project.class_names() if name_key(n) == name_key(name)]):
-        with contextlib.suppress(NotFoundError):
-            return project.class_dir(candidate)
-    return None
+    file remembers, in no order; see :meth:`~earmark.project.Project.follow_renames`); ``None`` when
+    there is none (the class comes back whole)."""
+    now_in, there = project.follow_renames(name, renames)
+    return project.class_dir(now_in) if there else None
+
+
+def _log_mark(folder: Path) -> int | None:
+    """Where the class log was when the delete of trash folder ``folder`` was made; ``None`` when not
+    known (a delete made before earmark kept that)."""
+    try:
+        return int((folder / _LOG_MARK).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _deleted_at(trash_id: str) -> str:
