@@ -7,7 +7,7 @@ clicks), keeps the last ``window_s`` of audio in a ring buffer, and scores it ev
 
 The start of a stream: the first prediction comes at the first hop once :data:`MIN_HEARD_S` of
 audio is in (0.3 s with ``hop_s=0.1``). Until a whole window is heard, the window scored is the
-audio heard so far, repeated to fill it (as earmark loops short background clips in training),
+audio heard so far, repeated to fill it (:func:`earmark.classifier.loop_to`, as for a short clip),
 never padded with digital silence: the step from silence into sound sounds like a drum hit, so a
 zero-padded start called plain room tone "drums" for its first half second. On the demo model
 and the benchmark test clips (background, bass riffs, drum grooves), the predictions of the
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .audio import MAX_SAMPLE_VALUE, MIN_HOP_S, as_waveform, check_sample_rate, is_number, resampler
+from .classifier import loop_to
 from .errors import ParameterError
 
 if TYPE_CHECKING:
@@ -160,7 +161,7 @@ class StreamingClassifier:
         """The window to score: the buffer once a window is heard; before, what was heard, looped to fill it."""
         if self._filled >= self._window:
             return self._buffer
-        return _loop_to(self._buffer[self._window - self._filled :], self._window)
+        return loop_to(self._buffer[self._window - self._filled :], self._window)
 
     def _predict(self) -> Prediction:
         start = time.perf_counter()
@@ -170,8 +171,3 @@ class StreamingClassifier:
             probs = self.smoothing * self._smoothed + (1 - self.smoothing) * probs
         self._smoothed = probs
         return self.classifier._to_prediction(probs, time_s=self.time_s)
-
-
-def _loop_to(y: np.ndarray, n: int) -> np.ndarray:
-    """``y`` (1 to ``n`` samples) repeated to ``n`` samples, ending with its last sample."""
-    return np.tile(y, -(-n // y.shape[0]))[-n:]

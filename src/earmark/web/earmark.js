@@ -73,14 +73,15 @@ export class SoundModel {
   /**
    * Label a clip: mono Float32Array `samples` at `rate` Hz (resampled here when it is not the model's).
    * The clip rule of earmark: windows every hop while they fit, plus one ending with the clip; a
-   * short clip is zero-padded; the windows' probabilities averaged, each weighted by its loudness
+   * short clip is repeated to fill a window (as earmark's loop_to: never padded with silence, which
+   * the model hears as a hit); the windows' probabilities averaged, each weighted by its loudness
    * relative to the loudest window (at least 0.05), so a drum hit's silent tail does not outvote it.
    */
   async classify(samples, rate = this.sampleRate) {
     checkClip(samples, rate);
     if (rate !== this.sampleRate) samples = await resample(samples, rate, this.sampleRate);
     const window = this.windowSamples;
-    if (samples.length < window) samples = fit(samples, window);
+    if (samples.length < window) samples = loopTo(samples, window);
     const starts = [];
     for (let s = 0; s + window <= samples.length; s += this.hopSamples) starts.push(s);
     if (starts[starts.length - 1] + window < samples.length) starts.push(samples.length - window);
@@ -208,19 +209,23 @@ function mixDown(buffer) {
  */
 export function lastWindow(ring, heard) {
   const span = ring.length;
+  if (heard < span) return loopTo(ring.subarray(0, heard), span);
   const last = new Float32Array(span);
-  if (heard >= span) {
-    const start = heard % span;
-    last.set(ring.subarray(start), 0);
-    last.set(ring.subarray(0, start), span - start);
-    return last;
-  }
-  const part = ring.subarray(0, heard);
-  for (let end = span; end > 0; end -= heard) {
-    const from = Math.max(0, end - heard);
-    last.set(part.subarray(heard - (end - from)), from);
-  }
+  const start = heard % span;
+  last.set(ring.subarray(start), 0);
+  last.set(ring.subarray(0, start), span - start);
   return last;
+}
+
+/** `samples` (fewer than `length`, at least one) repeated to `length` samples, ending with the last one. */
+function loopTo(samples, length) {
+  const out = new Float32Array(length);
+  const n = samples.length;
+  for (let end = length; end > 0; end -= n) {
+    const from = Math.max(0, end - n);
+    out.set(samples.subarray(n - (end - from)), from);
+  }
+  return out;
 }
 
 /** Exactly `length` samples: cut or zero-padded at the end. */
