@@ -19,7 +19,8 @@ so that they stay on one side of the validation split. The test set (``test/``) 
 kept apart from training, to score models on (``earmark evaluate MODEL my-band/test``); it is
 kept by :mod:`earmark.testset`, and the project's model files by :mod:`earmark.projectmodels`
 (both bases of :class:`Project`); what the project file remembers of the classes' past, by
-:mod:`earmark.projectfile`. Adding audio lives in :mod:`earmark.intake`; this module owns the
+:mod:`earmark.projectfile`, and where that says a class or sample is now, by
+:mod:`earmark.projecthistory`. Adding audio lives in :mod:`earmark.intake`; this module owns the
 layout, names, classes and samples.
 """
 
@@ -49,7 +50,8 @@ from .dataset import (
 )
 from .errors import ConflictError, DatasetError, NotFoundError, ParameterError
 from .naming import NAMING, clean_name, free_path, name_key, new_file, quoted, quoted_list, rename_folder
-from .projectfile import PROJECT_FILE, RENAME_LOG, ClassChange, ClassHistory, ProjectFile, class_log, now
+from .projectfile import PROJECT_FILE, RENAME_LOG, ClassChange, ProjectFile, class_log, now
+from .projecthistory import ProjectHistory
 from .projectmodels import ModelInfo, ProjectModels
 from .testset import TEST_DIR, ProjectTestSet
 from .trash import Restored, Trashed
@@ -97,7 +99,7 @@ class SampleInfo:
         return asdict(self)
 
 
-class Project(ProjectModels, ProjectTestSet):
+class Project(ProjectHistory, ProjectModels, ProjectTestSet):
     """A project folder. Build with :meth:`create` or :meth:`open`."""
 
     def __init__(self, root: Path, name: str) -> None:
@@ -177,11 +179,6 @@ class Project(ProjectModels, ProjectTestSet):
                         restored = free_path(base / f"restored-{step.name.removeprefix('.renaming-')}", any_case=True)
                         step.rename(restored)
 
-    @property
-    def file(self) -> ProjectFile:
-        """The project file (``earmark-project.json``): its name, and what it remembers of its classes."""
-        return ProjectFile(self.root / PROJECT_FILE)
-
     def set_name(self, name: str) -> None:
         """Give the project another name to show; its folder, which names it in links, stays."""
         cleaned = clean_name(name, what="project")
@@ -192,77 +189,6 @@ class Project(ProjectModels, ProjectTestSet):
             else:  # an adopted folder: its first project file
                 self.file.write_new(name=cleaned, created=now())
         self.name = cleaned
-
-    def where_now(self, kind: str) -> dict[str, str]:
-        """``renamed_classes`` (old class → new) or ``moved_samples`` ("class/id" → "class/id"), as the
-        project file keeps them for :meth:`locate_sample` (and :mod:`earmark.trash`, whose undo follows
-        a class renamed since)."""
-        return self.file.where_now(kind)
-
-    def remember(self, kind: str, old: str, new: str) -> None:
-        """Remember in the project file that ``old`` is now ``new`` (see :meth:`where_now`)."""
-        self.file.remember(kind, old, new)
-
-    def renames_since(self, when: str) -> list[tuple[str, str]] | None:
-        """The class renames (``(old, new)``, in order) made at or after ``when`` (an ISO time, as a model
-        file's ``created``); ``None`` for a project whose file keeps no such log (made before it did)."""
-        log = class_log(self.file.read())
-        return None if log is None else [(c.name, c.to) for c in log if c.kind == "renamed" and c.at >= when]
-
-    def class_history(self) -> ClassHistory:
-        """What the project file says of the classes' past, with the classes now: a model's classes
-        under the names they have now (:meth:`~earmark.projectfile.ClassHistory.labels_now`)."""
-        return ClassHistory.of(self.file.read(), project=self.name, classes=self.class_names())
-
-    def locate_sample(self, class_name: str, sample_id: str) -> tuple[str, str]:
-        """Where sample ``class_name/sample_id`` (as a model's report names it) is now, following
-        the classes renamed and the samples moved since; as given when it is there or gone."""
-        if (self.samples_dir / class_name / sample_id).is_file():
-            return class_name, sample_id  # the usual case: no need to read the project file
-        moves = self.where_now("moved_samples")
-        for _ in range(len(moves) + 2):
-            if (self.samples_dir / class_name / sample_id).is_file():
-                break
-            key = f"{class_name}/{sample_id}"
-            if key in moves:
-                class_name, _, sample_id = moves.pop(key).partition("/")
-            elif (now_in := self.follow_renames(class_name, None)[0]) != class_name:
-                class_name = now_in
-            else:
-                break
-        return class_name, sample_id
-
-    def class_now(self, name: str, *, since: int | None = None) -> tuple[str, bool]:
-        """What class ``name`` is called now, and whether there is such a class: followed through the
-        class renames logged since the class log was at ``since`` (a :meth:`log_position`, as a move
-        or delete kept it), in order; without ``since`` (or when the log does not reach back to it),
-        through the renames the project file remembers in no order (:meth:`follow_renames`)."""
-        return self.follow_renames(name, self.file.renames_from(since))
-
-    def log_position(self) -> int:
-        """Where the class log is now: what a move or delete keeps for its Undo (:meth:`class_now`)."""
-        return self.file.position()
-
-    def follow_renames(self, name: str, renames: list[tuple[str, str]] | None) -> tuple[str, bool]:
-        """Class ``name`` followed through ``renames`` (``(old, new)``, in order; ``None``: those the
-        project file remembers, bass → guitar → lead guitar), stopping at a class there is now (one of
-        that very name, in any case or Unicode form, comes first: a class renamed away from ``name``
-        before a class of that name was made is another class); its name and whether there is one."""
-        names = self.class_names()
-        if renames is None:
-            remembered = self.where_now("renamed_classes")
-            for _ in range(len(remembered)):
-                if _class_named(name, names) is not None or name not in remembered:
-                    break
-                name = remembered.pop(name)
-        else:
-            for old, new in renames:
-                if _class_named(name, names) is not None:
-                    break
-                if name_key(old) == name_key(name):
-                    name = new
-        there = _class_named(name, names)
-        return (there, True) if there is not None else (name, False)
 
     @property
     def samples_dir(self) -> Path:
@@ -416,11 +342,11 @@ class Project(ProjectModels, ProjectTestSet):
         made = [n for n in names if n not in before]
         if len(made) == 1:
             return made[0]
-        by_case = {n.casefold(): n for n in names}
-        joined = {by_case[c] for s in restored.samples if (c := s.class_name.casefold()) in by_case}
+        by_key = {name_key(n): n for n in names}
+        joined = {by_key[k] for s in restored.samples if (k := name_key(s.class_name)) in by_key}
         if len(joined) == 1:
             return joined.pop()
-        same = [n for n in names if n.casefold() == name.casefold()]
+        same = [n for n in names if name_key(n) == name_key(name)]  # the log's names are NFC, a Mac's folders NFD
         return same[0] if len(same) == 1 else None
 
     # -- samples -----------------------------------------------------------------------
@@ -509,16 +435,6 @@ class Project(ProjectModels, ProjectTestSet):
         return {"id": self.root.name, "name": self.name, "path": str(self.root),
                 "classes": [c.to_dict() for c in infos], "hints": self.hints(infos),
                 "test_samples": sum(c.test_samples for c in infos)}
-
-
-def _class_named(name: str, names: list[str]) -> str | None:
-    """The class of ``names`` that ``name`` names: itself, the background class by any of its names,
-    or one of that name in another case or Unicode form; ``None`` when there is none."""
-    if name in names:
-        return name
-    if is_background_name(name) and names and is_background_name(names[0]):
-        return names[0]
-    return next((n for n in names if name_key(n) == name_key(name)), None)
 
 
 @functools.lru_cache(maxsize=100_000)

@@ -167,32 +167,50 @@ def restore(project: Project, trash_id: str) -> Restored:
                 moved.extend(to_training)
                 continue
             if deleted.name == _TRASHED_MODELS:
-                project.models_dir.mkdir(exist_ok=True)
-                for model in sorted(deleted.iterdir()):
-                    target = free_path(project.models_dir / model.name, any_case=True)
-                    model.rename(target)
-                    models.append(target.stem)
-                deleted.rmdir()
+                models.extend(_restore_models(project, deleted))
                 continue
-            class_dir = _restored_class_dir(project, deleted.name, renames)
-            if class_dir is None:  # the class went with the delete: it comes back whole
-                class_dir = free_path(project.samples_dir / deleted.name, any_case=True)
-                deleted.rename(class_dir)
-                takes.forget()
-                moved.append((class_dir, class_dir))
-                continue
-            if class_dir.name != deleted.name:  # joined under another name: clips follow it (no rename to log)
-                project.file.remember("renamed_classes", deleted.name, class_dir.name, logged=False)
-            for entry in sorted(deleted.iterdir()):  # entries as they are: links are not followed
-                folder_now, target, in_test = _put_back(project, entry, class_dir, takes, test=False)
-                (moved_test if in_test else moved).append((folder_now, target))
-            deleted.rmdir()
+            to_training, to_test = _restore_class(project, deleted, takes, renames)
+            moved.extend(to_training)
+            moved_test.extend(to_test)
         (folder / _LOG_MARK).unlink(missing_ok=True)
         folder.rmdir()
     samples = [sample for class_dir, path in moved for sample in _samples_under(project, class_dir, path)]
     samples += [sample for class_dir, path in moved_test
                 for sample in _samples_under(project, class_dir, path, test=True)]
     return Restored(samples=samples, models=models)
+
+
+def _restore_class(project: Project, deleted: Path, takes: _Takes,
+                   renames: list[tuple[str, str]] | None) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]]]:
+    """Put back a delete's ``.trash/<id>/<class>`` folder: whole, when the class went with the delete,
+    else into the class it joins (:func:`_restored_class_dir`); ``(class folder, what came back into
+    it)`` of the training samples, then of the test set (:func:`_joins_test`)."""
+    class_dir = _restored_class_dir(project, deleted.name, renames)
+    if class_dir is None:  # the class went with the delete: it comes back whole
+        class_dir = free_path(project.samples_dir / deleted.name, any_case=True)
+        deleted.rename(class_dir)
+        takes.forget()
+        return [(class_dir, class_dir)], []
+    if class_dir.name != deleted.name:  # joined under another name: clips follow it (no rename to log)
+        project.file.remember("renamed_classes", deleted.name, class_dir.name, logged=False)
+    moved: dict[bool, list[tuple[Path, Path]]] = {False: [], True: []}
+    for entry in sorted(deleted.iterdir()):  # entries as they are: links are not followed
+        folder_now, target, in_test = _put_back(project, entry, class_dir, takes, test=False)
+        moved[in_test].append((folder_now, target))
+    deleted.rmdir()
+    return moved[False], moved[True]
+
+
+def _restore_models(project: Project, deleted: Path) -> list[str]:
+    """Put back a delete's ``.trash/<id>/.models`` folder, each model under a free name; their ids."""
+    project.models_dir.mkdir(exist_ok=True)
+    models = []
+    for model in sorted(deleted.iterdir()):
+        target = free_path(project.models_dir / model.name, any_case=True)
+        model.rename(target)
+        models.append(target.stem)
+    deleted.rmdir()
+    return models
 
 
 def _put_back(project: Project, entry: Path, class_dir: Path, takes: _Takes, *,
