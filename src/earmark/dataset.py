@@ -216,24 +216,6 @@ class Dataset:
                 found[c.label].append(c)
         return {label: found[label] for label in self.labels if found[label]}
 
-    def silence_warnings(self) -> list[str]:
-        """What a person should know about the silent clips a class trains on, in words they can act
-        on: a background of digital silence (a real room never is), some silent clips in a class. A class
-        other than background that is nothing but silence is refused by :meth:`check_trainable`."""
-        out = []
-        counts = self.counts()
-        for label, quiet in self.silent_clips().items():
-            n, total, files = len(quiet), counts[label], _files_named(quiet)
-            if label == BACKGROUND_LABEL:
-                which = f"all {n} of its clips" if n == total else f"{n} of its {total} clips"
-                out.append(f"The background class is digital silence ({which}: {files}): a real room is never "
-                           "silent, so the model will not learn what your room sounds like; record the room as it is "
-                           "while none of your sounds play, with the microphone the model will listen with")
-            elif n < total:
-                out.append(f"{n} of the {total} clips of class {label!r} are silent ({files}): they teach the model "
-                           f"that silence is {label!r}; delete them, or record them again with the microphone on")
-        return out
-
     def check_trainable(self, *, require_background: bool = True) -> None:
         """Raise :class:`DatasetError` saying what to add when this set cannot be trained on."""
         counts = self.counts()

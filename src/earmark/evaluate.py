@@ -20,9 +20,9 @@ import numpy as np
 
 from .audio import resample
 from .classifier import Classifier
-from .dataset import Dataset, Skipped, load_dataset
+from .dataset import BACKGROUND_LABEL, Dataset, Skipped, load_dataset
 from .errors import DatasetError, ParameterError
-from .modelfile import SAME_AUDIO, SAME_AUDIO_IN_CLASS, SPLIT_IN_TIME
+from .modelfile import SAME_AUDIO, SAME_AUDIO_IN_CLASS, SILENT_CLIPS, SPLIT_IN_TIME
 from .naming import quoted, quoted_list
 from .project import TEST_DIR, Project, is_project_folder
 from .projectfile import ClassHistory, zipped_history
@@ -502,6 +502,31 @@ def training_warnings(dataset: dict[str, Any]) -> list[str]:
             f"Classes {names} have only one recording each: validation used the end of each"
         out.append(f"{which}, after training on the rest, so the validation figure says little about new "
                    "recordings; add recordings from other takes")
+    return out + _silence_warnings(dataset.get(SILENT_CLIPS) or {})
+
+
+#: How many files a warning about silent clips names.
+_SILENT_NAMED = 3
+
+
+def _silence_warnings(silent: dict[str, Any]) -> list[str]:
+    """The words for a training set's silent clips (:data:`earmark.modelfile.SILENT_CLIPS`): a
+    background of digital silence (a real room never is), some silent clips in a class. A class
+    other than background that is nothing but silence never trains (``Dataset.check_trainable``)."""
+    out = []
+    for label, facts in silent.items():
+        n, total = int(facts.get("count", 0)), int(facts.get("clips", 0))
+        listed = [str(f) for f in facts.get("files") or []][:_SILENT_NAMED]
+        more = int(facts.get("file_count", len(listed))) - len(listed)
+        files = ", ".join(listed) + (f" and {more} more" if more > 0 else "")
+        if label == BACKGROUND_LABEL:
+            which = f"all {n} of its clips" if n == total else f"{n} of its {total} clips"
+            out.append(f"The background class is digital silence ({which}: {files}): a real room is never "
+                       "silent, so the model will not learn what your room sounds like; record the room as it is "
+                       "while none of your sounds play, with the microphone the model will listen with")
+        elif 0 < n < total:
+            out.append(f"{n} of the {total} clips of class {label!r} are silent ({files}): they teach the model "
+                       f"that silence is {label!r}; delete them, or record them again with the microphone on")
     return out
 
 

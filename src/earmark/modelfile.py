@@ -31,8 +31,8 @@ from .errors import ModelFileError, ParameterError
 from .features import FeatureConfig
 from .model import ArchSpec
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "TRAIN_FINGERPRINTS", "Manifest", "read_manifest", "load_weights",
-           "write_model_file"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "SILENT_CLIPS", "TRAIN_FINGERPRINTS", "Manifest", "read_manifest",
+           "load_weights", "write_model_file"]
 
 FORMAT = "earmark-model"
 # 4: the classifier head may have a hidden layer; 3: the architecture may carry a concept head;
@@ -49,6 +49,10 @@ SAME_AUDIO = "same_audio_in_classes"
 SAME_AUDIO_IN_CLASS = "same_audio_in_one_class"
 #: The key of ``Manifest.dataset`` for the classes of one recording, validated on its end.
 SPLIT_IN_TIME = "split_in_time"
+#: The key of ``Manifest.dataset`` for each class's silent clips (absent in a file from before
+#: earmark kept them): ``{label: {"count": silent clips, "clips": all its clips, "files": [the
+#: first few files], "file_count": files}}``.
+SILENT_CLIPS = "silent_clips"
 
 
 @dataclass

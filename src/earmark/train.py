@@ -13,7 +13,6 @@ import math
 import os
 import random
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -28,11 +27,11 @@ from .backbone import AUTO, NONE, backbone_info, load_backbone, resolve_backbone
 from .classifier import FORWARD_WINDOWS, Classifier
 from .concepts import concept_map
 from .dataset import BACKGROUND_LABEL, Clip, Dataset, load_dataset
-from .errors import AudioWarning, DatasetError, ParameterError
+from .errors import DatasetError, ParameterError
 from .examples import ExampleMaker, Pools, batches, feature_augment
 from .features import FeatureConfig, LogMel
 from .model import ARCHITECTURES, MAX_HEAD_HIDDEN, ArchSpec, SoundNet, build_model
-from .modelfile import SAME_AUDIO, SAME_AUDIO_IN_CLASS, SPLIT_IN_TIME, TRAIN_FINGERPRINTS, Manifest
+from .modelfile import SAME_AUDIO, SAME_AUDIO_IN_CLASS, SILENT_CLIPS, SPLIT_IN_TIME, TRAIN_FINGERPRINTS, Manifest
 from .split import single_recording_classes, split_by_source
 
 __all__ = ["TrainSettings", "EpochRecord", "train", "warning_facts", "update_ema", "LEARNING_RATE",
@@ -280,8 +279,6 @@ def _load_and_split(data: str | os.PathLike[str] | Dataset, *, settings: TrainSe
         raise DatasetError(f"the dataset was loaded at {dataset.sample_rate} Hz but training needs {sample_rate} Hz; "
                            f"load it with load_dataset(..., sample_rate={sample_rate})")
     dataset.check_trainable(require_background=settings.require_background)
-    for note in dataset.silence_warnings():
-        warnings.warn(note, AudioWarning, stacklevel=3)
     train_clips, val_clips = split_by_source(dataset.clips, sample_rate=dataset.sample_rate,
                                              val_fraction=settings.val_fraction, seed=settings.seed)
     missing = sorted(set(dataset.labels) - {c.label for c in train_clips})
@@ -463,11 +460,22 @@ def _finish(clf: Classifier, dataset: Dataset, train_clips: list[Clip], val_clip
 def warning_facts(dataset: Dataset) -> dict[str, Any]:
     """What :func:`earmark.evaluate.training_warnings` reads about a training set (kept in the model
     file's ``dataset``): its classes, the sounds found under two of them or twice in one, the classes of
-    one recording."""
+    one recording, each class's silent clips."""
     same, twice = dataset.same_audio_in_classes(), dataset.same_audio_in_one_class()
     return {"counts": dataset.counts(), SAME_AUDIO: {"count": len(same), "examples": same[:_SAME_AUDIO_KEPT]},
             SAME_AUDIO_IN_CLASS: {"count": len(twice), "examples": twice[:_SAME_AUDIO_KEPT]},
-            SPLIT_IN_TIME: single_recording_classes(dataset.clips)}
+            SPLIT_IN_TIME: single_recording_classes(dataset.clips), SILENT_CLIPS: _silent_facts(dataset)}
+
+
+def _silent_facts(dataset: Dataset) -> dict[str, dict[str, Any]]:
+    """Each class's silent clips as :data:`earmark.modelfile.SILENT_CLIPS` keeps them: how many, of
+    how many, and the files they come from (the first few named)."""
+    counts, out = dataset.counts(), {}
+    for label, quiet in dataset.silent_clips().items():
+        files = list(dict.fromkeys(c.file or c.source for c in quiet))
+        out[label] = {"count": len(quiet), "clips": counts[label], "files": files[:_SAME_AUDIO_KEPT],
+                      "file_count": len(files)}
+    return out
 
 
 def _clip_outcomes(clips: list[Clip], probs: np.ndarray, labels: list[str], *,
