@@ -149,3 +149,9 @@ def test_a_place_in_the_class_log_is_kept_as_its_oldest_entries_go(tmp_path: Pat
     assert file.position() == MAX_LOG + 2
     assert file.renames_from(mark) is None, "the log lost that place: not known"
     assert file.renames_from(MAX_LOG + 1) == [(f"x{MAX_LOG - 1}", f"y{MAX_LOG - 1}")]
+
+
+def test_the_renames_remembered_without_a_log_are_read_in_nfc_too() -> None:
+    nfd, nfc = unicodedata.normalize("NFD", "café"), unicodedata.normalize("NFC", "café")
+    history = ClassHistory(project="p", classes=["coffee", "tea"], log=None, renamed={nfd: "coffee"})
+    assert history.labels_now([nfc, "tea"], since=TRAINED) == ["coffee", "tea"]

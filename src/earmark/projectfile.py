@@ -264,10 +264,10 @@ class ClassHistory:
         """A model's ``labels`` (trained at ``since``, an ISO time as a model file's ``created``)
         under the names the project gives those classes now. A class of the model the project has
         deleted (and not put back) is ``NAME (deleted)``, even where another class has its name now."""
+        labels, names = [_nfc(label) for label in labels], [_nfc(name) for name in self.classes]  # a Mac's folders: NFD
         if self.log is None:
-            return _renamed_by_map(labels, self.renamed, self.classes)
-        return _renamed_by_log([_nfc(label) for label in labels], [c for c in self.log if c.at >= since],
-                               [_nfc(name) for name in self.classes])
+            return _renamed_by_map(labels, {_nfc(k): _nfc(v) for k, v in self.renamed.items()}, names)
+        return _renamed_by_log(labels, [c for c in self.log if c.at >= since], names)
 
 
 def _renamed_by_log(labels: list[str], log: list[ClassChange], names: list[str]) -> list[str]:
