@@ -3,7 +3,8 @@ and its undo puts it back.
 
 In a project (:class:`~earmark.project.Project`), a deleted sample, class or model waits in
 ``PROJECT/.trash/<id>/``, keeping its place: ``<class>/<file>`` for training samples,
-``.test/<class>/<file>`` for the test set, ``.models/<file>`` for model files. The studio keeps
+``.test/<class>/<file>`` for the test set, ``.models/<file>`` for model files, beside a small
+``.class-log-position`` file (where the class log was, for the undo). The studio keeps
 a deleted project in ``PROJECTS/.trash/<id>/<project>/``. An ``<id>`` is the time of the delete
 and a counter, so two deletes never share a folder. Nothing in a ``.trash`` folder is ever
 deleted by earmark; a person empties it by hand.
