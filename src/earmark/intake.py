@@ -22,6 +22,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,7 @@ from .dataset import (
     recording_of,
 )
 from .errors import AudioDecodeError, DatasetError, LimitError, ParameterError
-from .naming import NAMING, name_key, names_in, new_file, quoted, quoted_list
+from .naming import NAMING, name_key, names_in, place_file, quoted, quoted_list
 from .playable import browsers_play, playable_copy
 from .project import TEST_DIR, Project, SampleInfo
 
@@ -175,13 +176,8 @@ def add_files(project: Project, class_name: str, files: Iterable[FileArg] | str 
                 result.skipped.append((name, f"the upload holds more than {limits.max_total_s / 3600:.0f} h of "
                                              "audio; upload the rest in another batch"))
                 continue
-            with NAMING:  # choosing a free name and writing it is one step for concurrent uploads
-                # where, asked again here: a class renamed or deleted meanwhile is not made again
-                folder = project.set_dir(class_name, test=test)
-                if test:
-                    folder.mkdir(parents=True, exist_ok=True)
-                result.added.extend(_keep(project, folder, name, path, audio, clip_s=clip_s, numbers=numbers,
-                                          take=take if take is not None else _take_in_name(name), test=test))
+            result.added.extend(_keep(_Target(project, class_name, test=test), name, path, audio, clip_s=clip_s,
+                                      numbers=numbers, take=take if take is not None else _take_in_name(name)))
             result.warnings += noted
     return result
 
@@ -386,15 +382,46 @@ class _ClipNumbers:
         self._next[key] = max(self._next.get(key, 0), index + 1)
 
 
-def _keep(project: Project, folder: Path, name: str, path: Path, audio: Audio, *, clip_s: float | None,
-          take: str | None, numbers: _ClipNumbers, test: bool) -> list[SampleInfo]:
-    """Save one decoded upload into ``folder`` (holding :data:`NAMING`): as it came, or cut into
-    clips. Its name is free in any case (:func:`earmark.naming.new_file`)."""
+class _Target:
+    """The class folder an upload goes to, asked again each time a file is placed in it: a class renamed
+    or deleted meanwhile is not made again (:class:`~earmark.errors.NotFoundError`)."""
+
+    def __init__(self, project: Project, class_name: str, *, test: bool) -> None:
+        self.project, self.class_name, self.test = project, class_name, test
+
+    def folder(self) -> Path:
+        folder = self.project.set_dir(self.class_name, test=self.test)
+        if self.test:
+            folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def staged(self, folder: Path) -> Path:
+        """A hidden name to write a file under before it is placed: beside the class folder (in
+        ``samples/`` or ``test/``, on the same disk, where a rename or delete of the class does not
+        carry it off), named as :func:`earmark.atomic.atomic_write`'s temporary files are, which no
+        listing counts as a sample and :meth:`~earmark.project.Project.sweep_crash_leftovers` removes
+        when a crash leaves one behind."""
+        return folder.parent / f".intake-{uuid.uuid4().hex}.tmp"
+
+    def place(self, staged: Path, name: str) -> SampleInfo:
+        """Move the written file ``staged`` to a free name for ``name`` in the class folder (holding
+        :data:`NAMING` for that alone, not for the write before it)."""
+        with NAMING:
+            folder = self.folder()
+            target = place_file(staged, folder / name)
+        return self.project.info_of(folder, target, test=self.test)
+
+
+def _keep(into: _Target, name: str, path: Path, audio: Audio, *, clip_s: float | None,
+          take: str | None, numbers: _ClipNumbers) -> list[SampleInfo]:
+    """Save one decoded upload into its class: as it came, or cut into clips. Each file is written (encoded,
+    converted, copied) under a hidden name first, and only then, under :data:`NAMING`, given a name free in any
+    case (:func:`earmark.naming.place_file`)."""
+    folder = into.folder()
     cut_at = clip_s if clip_s is not None else (DEFAULT_CLIP_S if audio.duration_s > LONG_RECORDING_S else None)
     if cut_at is not None and audio.duration_s > cut_at * 1.5:
-        recording = take or _new_recording(project, safe_stem(name))
-        return _keep_clips(project, folder, audio, recording=recording, clip_s=cut_at, test=test,
-                           first=numbers.next(folder, recording) if take is not None else 0, numbers=numbers)
+        return _keep_clips(into, folder, audio, take=take, stem=safe_stem(name), clip_s=cut_at,
+                           first=numbers.next(folder, take) if take is not None else 0, numbers=numbers)
     suffix = Path(name).suffix.lower()
     lossless: bytes | None = None
     if suffix and not browsers_play(path, name=name):  # AIFF, Apple Lossless: only Safari plays them
@@ -404,20 +431,24 @@ def _keep(project: Project, folder: Path, name: str, path: Path, audio: Audio, *
     as_wav = lossless is None and (not suffix or suffix in _SOUND_ONLY)  # unknown container, or a video
     if as_wav:
         suffix = ".wav"
-    index = numbers.next(folder, take) if take is not None else 0
-    stem = f"{take}{NOHASH}{index:03d}" if take is not None else safe_stem(name)
-    with new_file(folder / f"{stem}{suffix}") as target:
+    staged = into.staged(folder)
+    try:
         if lossless is not None:
-            with atomic_write(target) as out:
+            with atomic_write(staged) as out:
                 out.write(lossless)
         elif as_wav:
-            write_wav(target, audio)
+            write_wav(staged, audio)
         else:
-            with path.open("rb") as src, atomic_write(target) as out:
+            with path.open("rb") as src, atomic_write(staged) as out:
                 shutil.copyfileobj(src, out)
+        index = numbers.next(folder, take) if take is not None else 0
+        stem = f"{take}{NOHASH}{index:03d}" if take is not None else safe_stem(name)
+        info = into.place(staged, f"{stem}{suffix}")
+    finally:
+        staged.unlink(missing_ok=True)
     if take is not None:
         numbers.wrote(folder, take, index)
-    return [project.info_of(folder, target, test=test)]
+    return [info]
 
 
 def _new_recording(project: Project, recording: str) -> str:
@@ -433,19 +464,27 @@ def _new_recording(project: Project, recording: str) -> str:
             recording = _bump(recording)
 
 
-def _keep_clips(project: Project, folder: Path, audio: Audio, *, recording: str, clip_s: float, first: int,
-                numbers: _ClipNumbers, test: bool) -> list[SampleInfo]:
+def _keep_clips(into: _Target, folder: Path, audio: Audio, *, take: str | None, stem: str, clip_s: float,
+                first: int, numbers: _ClipNumbers) -> list[SampleInfo]:
     """Cut ``audio`` into clips of ``clip_s`` saved as WAV, ``RECORDING_nohash_NNN.wav`` from ``first`` on
-    (silent and very short ones left out)."""
+    (silent and very short ones left out). ``RECORDING`` is ``take``, or without one a new take named for
+    ``stem`` (:func:`_new_recording`), chosen as the first clip is placed, in one hold of :data:`NAMING`:
+    an upload of the same name meanwhile does not join it."""
     pieces = cut_recording(audio.samples, sample_rate=audio.sample_rate, clip_s=clip_s, clip_hop_s=clip_s)
     saved = []
+    recording = take
     for k, (_, clip) in enumerate(pieces):
         if clip.shape[-1] < 0.1 * audio.sample_rate or not np.any(clip):
             continue
-        with new_file(folder / f"{recording}{NOHASH}{first + k:03d}.wav") as target:
-            write_wav(target, Audio(clip, audio.sample_rate))
+        staged = into.staged(folder)
+        try:
+            write_wav(staged, Audio(clip, audio.sample_rate))
+            with NAMING:
+                recording = recording or _new_recording(into.project, stem)
+                saved.append(into.place(staged, f"{recording}{NOHASH}{first + k:03d}.wav"))
+        finally:
+            staged.unlink(missing_ok=True)
         numbers.wrote(folder, recording, first + k)
-        saved.append(project.info_of(folder, target, test=test))
     return saved
 
 

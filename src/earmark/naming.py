@@ -17,8 +17,8 @@ from pathlib import Path
 
 from .errors import ParameterError
 
-__all__ = ["NAMING", "clean_name", "free_path", "is_clean_name", "name_key", "names_in", "new_file", "quoted",
-           "quoted_list", "rename_folder"]
+__all__ = ["NAMING", "clean_name", "free_path", "is_clean_name", "name_key", "names_in", "new_file", "place_file",
+           "quoted", "quoted_list", "rename_folder"]
 
 _NAME_OK = re.compile(r"^[\w][\w .()+,&'#@-]*$")
 #: Held while a free name is chosen and written, so that two requests never pick the same one.
@@ -171,6 +171,37 @@ def new_file(path: Path) -> Iterator[Path]:
     with NAMING:
         target = free_path(path, any_case=True)
         yield target
-        folder = str(target.parent)
-        if (listing := _LISTINGS.get(folder)) is not None:
-            listing.stamp = _stamp(folder)
+        _mark_current(target.parent)
+
+
+def place_file(staged: Path, path: Path) -> Path:
+    """Give the finished file ``staged`` (written beforehand, on the same disk, under a hidden name no
+    listing counts) a free name for ``path`` in any case (:func:`free_path` with ``any_case``), and
+    return that name. :data:`NAMING` is held only to choose the name and move the file there, so a slow
+    write (an encode, a copy of a big file) done before keeps no one else's rename or upload waiting;
+    the file appears under its name whole, or not at all. A hard link is made first, which fails
+    rather than replace a file another program made meanwhile; a disk without hard links (FAT)
+    renames instead.
+    """
+    with NAMING:
+        while True:
+            target = free_path(path, any_case=True)
+            try:
+                os.link(staged, target)
+            except FileExistsError:  # made by another program since the listing: take the next name
+                continue
+            except OSError:  # no hard links on this disk
+                os.replace(staged, target)
+            else:
+                staged.unlink()
+            break
+        _mark_current(target.parent)
+        return target
+
+
+def _mark_current(folder_path: Path) -> None:
+    """Mark the listing of ``folder_path`` current after a name chosen under :data:`NAMING` was written
+    (hold :data:`NAMING`): the next name chosen in it needs no new listing."""
+    folder = str(folder_path)
+    if (listing := _LISTINGS.get(folder)) is not None:
+        listing.stamp = _stamp(folder)
