@@ -267,6 +267,30 @@ def test_the_undo_of_a_move_follows_both_classes_through_renames(studio: tuple[T
     assert project.samples("kit", test=test) == []
 
 
+def test_the_undo_of_a_move_follows_only_renames_made_after_the_move(studio: tuple[TestClient, Project]) -> None:
+    """Review: drums renamed to perc long ago, then a new drums; a sample moved out of the new drums,
+    which is then deleted: the Undo followed the old rename and put the sample in perc. With the move's
+    ``log_position`` (the page sends it back as ``since``) only renames made after the move are followed,
+    so the Undo says the class was deleted; one renamed after the move is still followed."""
+    client, project = studio
+    project.add_class("drums")
+    project.rename_class("drums", to="perc")
+    project.add_class("drums")
+    client.post(f"{BASE}/classes/drums/samples", files=[("files", ("hit.wav", wav_bytes()))]).raise_for_status()
+    moved = client.post(f"{BASE}/samples/drums/hit.wav/move", json={"to": "bass"}).json()
+    assert isinstance(moved["log_position"], int)
+    client.delete(f"{BASE}/classes/drums").raise_for_status()
+    since = f"?undo=true&since={moved['log_position']}"
+    back = client.post(f"{BASE}/samples/{moved['class_name']}/{moved['id']}/move{since}", json={"to": "drums"})
+    assert_error(back, 409, "ConflictError", r"^cannot move 'hit\.wav' back to class 'drums': that class was deleted")
+    assert project.samples("perc") == [] and [s.id for s in project.samples("bass")] == ["hit.wav"]
+    project.rename_class("bass", to="low end")  # after the move: followed
+    project.add_class("drums")  # a class of that very name comes first, as for a delete's Undo
+    back = client.post(f"{BASE}/samples/bass/hit.wav/move{since}", json={"to": "drums"})
+    assert back.status_code == 200, back.text
+    assert back.json()["class_name"] == "drums" and [s.id for s in project.samples("drums")] == ["hit.wav"]
+
+
 def test_the_undo_of_a_move_goes_to_a_class_of_that_very_name_first(studio: tuple[TestClient, Project]) -> None:
     """As a delete's Undo: bass renamed to guitar, then a new bass: the sample goes to the bass there is."""
     client, project = studio

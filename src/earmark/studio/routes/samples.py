@@ -211,38 +211,30 @@ def prune_cache(folder: Path, *, keep: int, max_bytes: int | None = None, in_use
 
 #: ``?undo=true`` on a move: it is the Undo of one (see :func:`move_sample`).
 UndoFlag = Annotated[bool, Query(description="the Undo of a move: its classes are followed through renames since")]
+#: ``?since=N`` on a move's Undo: the ``log_position`` its move answered (the renames after it are followed).
+SinceMark = Annotated[int | None, Query(description="the Undo of a move: the log_position the move answered")]
 
 
 @router.post("/{sample_id:path}/move")
 def move_sample(class_name: str, sample_id: str, body: SampleMove, project: ProjectDep, test: InTestSet,
-                undo: UndoFlag = False) -> dict[str, Any]:
-    """Move a sample to another class, in its set. With ``?undo=true`` it is the Undo of a move (the page's
-    toast: the sample goes back to the class ``to`` it came from): both classes are followed through the
-    renames made since, as a delete's Undo follows them, and a class deleted since is named as such, with
-    where it waits in the trash and what to do."""
+                undo: UndoFlag = False, since: SinceMark = None) -> dict[str, Any]:
+    """Move a sample to another class, in its set; the answer's ``log_position`` is where the project's
+    class log was before the move. With ``?undo=true`` it is the Undo of a move (the page's toast: the
+    sample goes back to the class ``to`` it came from): both classes are followed through the renames made
+    since ``?since=`` (that move's ``log_position``; without it, through the renames the project remembers),
+    as a delete's Undo follows them, and a class deleted since is named as such, with where it waits in the
+    trash and what to do."""
     to = body.to
     if undo:
-        (back_to, there), (now_in, here) = _class_now(project, to), _class_now(project, class_name)
+        (back_to, there), (now_in, here) = project.class_now(to, since=since), project.class_now(class_name,
+                                                                                                  since=since)
         if not (there and here):
             raise _cannot_move_back(project, sample_id, back_to=to, now_in=now_in,
                                     gone=(to, back_to) if not there else (class_name, now_in))
         to, class_name = back_to, now_in
-    return sample_urls(project, project.move_sample(class_name, sample_id, to=to, test=test))
-
-
-def _class_now(project: Project, name: str) -> tuple[str, bool]:
-    """What class ``name`` is called now: itself, or the class it was renamed to since (bass → guitar → lead
-    guitar, as the project file remembers them, and as a delete's Undo follows them; a class of that very
-    name comes first); and whether there is such a class now (not when it was deleted since, or renamed
-    outside earmark: then the last name it had)."""
-    renamed = project.where_now("renamed_classes")
-    for _ in range(len(renamed) + 1):
-        with contextlib.suppress(NotFoundError):
-            return project.class_dir(name).name, True
-        if name not in renamed:
-            break
-        name = renamed.pop(name)
-    return name, False
+    mark = project.log_position()  # before the move: a rename after it is followed by its Undo
+    return {**sample_urls(project, project.move_sample(class_name, sample_id, to=to, test=test)),
+            "log_position": mark}
 
 
 def _cannot_move_back(project: Project, sample_id: str, *, back_to: str, now_in: str,

@@ -106,9 +106,10 @@ export const api = {
   moveSample: (p, c, id, to, set = "training") =>
     post(`${apiPath("projects", p, "samples", c)}/${idPath(id)}/move${setQuery(set)}`, { to }),
   /** A move's Undo: the sample (in class `c` as `id`, as the move answered) back to `to`, following
-   *  renames of both classes made since (docs/studio-api.md, `?undo=true`). */
-  moveBack: (p, c, id, to, set = "training") =>
-    post(`${apiPath("projects", p, "samples", c)}/${idPath(id)}/move${setQuery(set)}${set === "test" ? "&" : "?"}undo=true`, { to }),
+   *  renames of both classes made since the move (`since`: the `log_position` it answered;
+   *  docs/studio-api.md, `?undo=true`). */
+  moveBack: (p, c, id, to, set = "training", since = null) =>
+    post(`${apiPath("projects", p, "samples", c)}/${idPath(id)}/move${setQuery(set)}${set === "test" ? "&" : "?"}undo=true${since == null ? "" : `&since=${encodeURIComponent(since)}`}`, { to }),
   deleteSample: (p, c, id, set = "training") => del(`${apiPath("projects", p, "samples", c)}/${idPath(id)}${setQuery(set)}`),
   /** Move a sample's whole recording to the test set, or (toTraining) back: {moved: [Sample...]} */
   toTest: (p, c, id) => post(`${apiPath("projects", p, "samples", c)}/${idPath(id)}/to-test`),

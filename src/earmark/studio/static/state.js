@@ -54,14 +54,15 @@ export function undoIn(projectId) {
 /**
  * The Undo of a move in `projectId`: `(moved, fromClass, set)` moves the sample as the move answered
  * it (`moved`: its class and id now) back to `fromClass`, then shows the project again (if still open).
- * The server follows both classes through renames made since, in this tab or another (`?undo=true`),
+ * The server follows both classes through renames made since the move (its `log_position`), in this tab or
+ * another (`?undo=true&since=`),
  * and says what to do when one was deleted. Answers where the sample is now ({class_name, id, ...}),
  * with `class_label` (how the page names that class) and `renamed_from` (`fromClass`, when the sample
  * went back to the class it was renamed to; else null).
  */
 export function moveBackIn(projectId) {
   return async (moved, fromClass, set = "training") => {
-    const back = await api.moveBack(projectId, moved.class_name, moved.id, fromClass, set);
+    const back = await api.moveBack(projectId, moved.class_name, moved.id, fromClass, set, moved.log_position);
     const renamed = back.class_name !== fromClass;
     if (state.projectId === projectId) {
       // the page shows the class it came from under its old name (renamed in another tab): show it as it is now
