@@ -55,6 +55,11 @@ SPLIT_IN_TIME = "split_in_time"
 SILENT_CLIPS = "silent_clips"
 
 
+def stamp() -> str:
+    """Now, as a model file's ``created`` holds it (ISO 8601, UTC, to the second)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 @dataclass
 class Manifest:
     """Everything a model file says about itself."""
@@ -69,7 +74,10 @@ class Manifest:
     metrics: dict[str, Any] = field(default_factory=dict)
     dataset: dict[str, Any] = field(default_factory=dict)
     earmark_version: str = __version__
-    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    #: When the model was made, as an ISO time to the second: :func:`earmark.train.train` stamps the
+    #: moment it began to read its data, so that a project's class renames from then on (while
+    #: training) are ones the model has not seen (:func:`earmark.evaluate.as_named_now`).
+    created: str = field(default_factory=stamp)
     weights_sha256: str = ""
 
     @property

@@ -31,7 +31,7 @@ from .errors import DatasetError, ParameterError
 from .examples import ExampleMaker, Pools, batches, feature_augment
 from .features import FeatureConfig, LogMel
 from .model import ARCHITECTURES, MAX_HEAD_HIDDEN, ArchSpec, SoundNet, build_model
-from .modelfile import SAME_AUDIO, SAME_AUDIO_IN_CLASS, SILENT_CLIPS, SPLIT_IN_TIME, TRAIN_FINGERPRINTS, Manifest
+from .modelfile import SAME_AUDIO, SAME_AUDIO_IN_CLASS, SILENT_CLIPS, SPLIT_IN_TIME, TRAIN_FINGERPRINTS, Manifest, stamp
 from .split import single_recording_classes, split_by_source
 
 __all__ = ["TrainSettings", "EpochRecord", "train", "warning_facts", "update_ema", "LEARNING_RATE",
@@ -336,6 +336,7 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
     features = settings.features()
     backbone, learning_rate = settings.start()
     settings = settings.resolved()  # what the model file records
+    read_at = stamp()  # a class renamed while the data loads is renamed since the model was trained
     dataset, train_clips, val_clips = _load_and_split(data, settings=settings, sample_rate=features.sample_rate)
     labels = dataset.labels
     _seed_everything(settings.seed)
@@ -372,7 +373,7 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
     manifest = Manifest(labels=labels, features=features, arch=arch, window_s=settings.window_s,
                         hop_s=float(settings.hop_s or settings.window_s / 2),
                         background_label=BACKGROUND_LABEL if BACKGROUND_LABEL in labels else None,
-                        training=settings.to_dict())
+                        training=settings.to_dict(), created=read_at)
     clf = Classifier(ema, manifest)
     history: list[EpochRecord] = []
     bar = _progress_bar(total) if progress is True else None

@@ -1,0 +1,43 @@
+"""A model's ``created`` is when training began to read its data, not when it had read it: the
+studio lets a person rename a class while a model trains, and a rename made while the data loads
+is one the model has not seen (``as_named_now`` follows the renames from ``created`` on)."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from conftest import SR
+from earmark.dataset import load_dataset
+from earmark.modelfile import stamp
+from earmark.train import TrainSettings, train
+
+QUICK = TrainSettings(arch="tiny", epochs=1, steps_per_epoch=1, batch_size=8, augment=False, sample_rate=SR)
+
+
+def slow_to_load(root: Path) -> Path:
+    """Three classes of 600 short files each: reading them takes seconds, as a real project's might."""
+    rng = np.random.default_rng(0)
+    for label in ("background", "bass", "drums"):
+        (root / label).mkdir(parents=True)
+        for i in range(600):
+            sf.write(root / label / f"{i}.wav", (0.1 * rng.standard_normal(8000)).astype(np.float32), 16000)
+    return root
+
+
+@pytest.mark.slow
+def test_created_is_stamped_before_the_data_is_read(tmp_path: Path) -> None:
+    data = slow_to_load(tmp_path / "sounds")
+    began = time.perf_counter()
+    load_dataset(data, sample_rate=SR)
+    if time.perf_counter() - began < 2:
+        pytest.skip("this machine read the data in under 2 s: too fast to tell a stamp before from one after")
+    before = datetime.fromisoformat(stamp())
+    clf = train(data, settings=QUICK, progress=False)
+    created = datetime.fromisoformat(clf.manifest.created)
+    assert before <= created <= before + timedelta(seconds=1), (before, created)  # not after the reading
