@@ -16,7 +16,7 @@ from earmark.audio import load_audio, probe
 from earmark.dataset import load_dataset
 from earmark.errors import DatasetError, LimitError, ParameterError
 from earmark.importer import folder_per_class
-from earmark.intake import IntakeLimits, add_files, safe_stem
+from earmark.intake import FolderOfClassesError, IntakeLimits, add_files, safe_stem
 from earmark.project import Project
 from earmark.split import split_by_source
 
@@ -235,18 +235,21 @@ def test_a_folder_of_classes_added_to_one_class_is_refused_before_anything_lands
     with zipfile.ZipFile(archive, "w") as zf:
         for name, path in notes.items():
             zf.write(path, f"sounds/{name}")
-    with pytest.raises(DatasetError, match=r"^sounds\.zip holds a folder per class \(background/, bass/, drums/\): "
-                                           r"added to class 'con', every file would become 'con'\. To add them all "
-                                           r"to 'con', unzip it and drop each subfolder onto it; to add them to "
-                                           r"this project, upload each class's folder onto its class; to make a "
-                                           r"new project of them, open it with “Import zip” at the top of the "
-                                           r"studio$"):
+    with pytest.raises(FolderOfClassesError, match=(
+            r"^sounds\.zip holds a folder per class \(background/, bass/, drums/\): added to class 'con', every "
+            r"file would become 'con'\. To add them all to 'con', unzip it and give each subfolder alone, "
+            r"add_files\(project, 'con', SUBFOLDER\); to add them to this project, add each class's folder to its "
+            r"class, add_files\(project, CLASS, FOLDER\); to make a new project of them, unzip it and import the "
+            r"whole set with earmark\.importer\.fill_from_folder\(Project\.create\(NEW_FOLDER\), FOLDER\)$"),
+    ) as refused:
         add_files(project, "con", [("sounds.zip", archive)])
+    assert (refused.value.zip_name, refused.value.folders) == ("sounds.zip", ["background", "bass", "drums"])
     picked = [(f"dupset/{name}", path) for name, path in notes.items()]  # "Choose a folder": the folder's name first
     with pytest.raises(DatasetError, match=r"^these files are a folder per class \(background/, bass/, drums/\): "
                                            r"added to class 'con', every file would become 'con'\. To add them all "
-                                           r"to 'con', drop each subfolder onto it; .* new project of them, zip the "
-                                           r"folder and open it with “Import zip”"):
+                                           r"to 'con', give each subfolder alone, add_files\(project, 'con', "
+                                           r"SUBFOLDER\); .* new project of them, import the whole set with "
+                                           r"earmark\.importer\.fill_from_folder\("):
         add_files(project, "con", picked, test=True)
     dropped = [(name, path) for name, path in notes.items() if not name.startswith("background")]  # two dropped
     with pytest.raises(DatasetError, match=r"\(bass/, drums/\): added to class 'con'"):
@@ -289,12 +292,14 @@ def test_a_refused_folder_of_classes_says_how_to_add_it_all_to_the_class(tmp_pat
     a, b = tone(tmp_path / "a.wav", 0.5), tone(tmp_path / "b.wav", 0.5, freq=220.0)
     with pytest.raises(DatasetError, match=r"^these files are a folder per class \(bass/, bass_old/\): added to "
                                            r"class 'bass', every file would become 'bass'\. To add them all to "
-                                           r"'bass', drop each subfolder onto it; to add them to this project"):
+                                           r"'bass', give each subfolder alone, add_files\(project, 'bass', "
+                                           r"SUBFOLDER\); to add them to this project"):
         add_files(project, "bass", [("recordings/bass/a.wav", a), ("recordings/bass_old/b.wav", b)])
     assert len(add_files(project, "bass", [("bass/a.wav", a)]).added) == 1
     assert len(add_files(project, "bass", [("bass_old/b.wav", b)]).added) == 1
     with pytest.raises(DatasetError, match=r"added to class 'd'n'b', every file would become 'd'n'b'\. To add "
-                                           r"them all to 'd'n'b', drop each subfolder onto it; "):
+                                           r"them all to 'd'n'b', give each subfolder alone, "
+                                           r"add_files\(project, \"d'n'b\", SUBFOLDER\); "):
         add_files(project, "d'n'b", [("x/d'n'b/a.wav", a), ("x/chill/b.wav", b)])
 
 

@@ -48,7 +48,7 @@ from .naming import NAMING, name_key, names_in, place_file, quoted, quoted_list
 from .playable import browsers_play, playable_copy
 from .project import TEST_DIR, Project, SampleInfo
 
-__all__ = ["DEFAULT_CLIP_S", "IntakeLimits", "IntakeResult", "add_files", "too_long_message"]
+__all__ = ["DEFAULT_CLIP_S", "FolderOfClassesError", "IntakeLimits", "IntakeResult", "add_files", "too_long_message"]
 
 #: Files longer than ``LONG_RECORDING_S`` are cut into clips of this length (as training cuts them).
 DEFAULT_CLIP_S = CLIP_S
@@ -276,18 +276,38 @@ def _refuse_classes(project: Project, class_name: str, entries: list[tuple[str, 
         zip_stem = unicodedata.normalize("NFC", Path(zip_name).stem) if zip_name else None
         if not _are_classes(project, class_name, folders, root=root or zip_stem):
             continue
-        what = f"{zip_name} holds" if zip_name else "these files are"
-        listed = ", ".join(f"{f}/" for f in folders[:4]) + (", …" if len(folders) > 4 else "")
         known = {c.casefold() for c in project.class_names()}
         missing = [f for f in folders if f.casefold() not in known and not is_background_name(f)]
-        first = f" (make {'class' if len(missing) == 1 else 'classes'} {quoted_list(missing)} first)" if missing else ""
-        new = "open it with “Import zip”" if zip_name else "zip the folder and open it with “Import zip”"
-        each = "unzip it and drop each subfolder onto it" if zip_name else "drop each subfolder onto it"
-        target = quoted(class_name)
-        raise DatasetError(
-            f"{what} a folder per class ({listed}): added to class {target}, every file would become "
-            f"{target}. To add them all to {target}, {each}; to add them to this project, upload each "
-            f"class's folder onto its class{first}; to make a new project of them, {new} at the top of the studio")
+        raise FolderOfClassesError(class_name=class_name, zip_name=zip_name or None, folders=folders, missing=missing)
+
+
+class FolderOfClassesError(DatasetError):
+    """A folder (or zip) of classes given to :func:`add_files` for one class: its files would all become
+    that class. ``folders`` are its class folders, ``missing`` those the project has no class for yet,
+    ``zip_name`` the zip they came in (``None``: files or a folder); the message says how to bring them
+    in from Python (the studio words it for its page)."""
+
+    def __init__(self, *, class_name: str, zip_name: str | None, folders: list[str], missing: list[str]) -> None:
+        self.class_name, self.zip_name, self.folders, self.missing = class_name, zip_name, folders, missing
+        target, code = quoted(class_name), repr(class_name)
+        unzip = "unzip it and " if zip_name else ""
+        super().__init__(
+            f"{self.found()}: added to class {target}, every file would become {target}. To add them all to "
+            f"{target}, {unzip}give each subfolder alone, add_files(project, {code}, SUBFOLDER); to add them to "
+            f"this project, add each class's folder to its class, add_files(project, CLASS, FOLDER){self.first()}; "
+            f"to make a new project of them, {unzip}import the whole set with "
+            "earmark.importer.fill_from_folder(Project.create(NEW_FOLDER), FOLDER)")
+
+    def found(self) -> str:
+        """What was given, as a message begins: ``takes.zip holds a folder per class (bass/, drums/)``."""
+        listed = ", ".join(f"{f}/" for f in self.folders[:4]) + (", …" if len(self.folders) > 4 else "")
+        return f"{self.zip_name + ' holds' if self.zip_name else 'these files are'} a folder per class ({listed})"
+
+    def first(self) -> str:
+        """`` (make class 'x' first)`` when the project has no class for some of the folders, else ``""``."""
+        if not self.missing:
+            return ""
+        return f" (make {'class' if len(self.missing) == 1 else 'classes'} {quoted_list(self.missing)} first)"
 
 
 def _are_classes(project: Project, class_name: str, folders: list[str], *, root: str | None) -> bool:

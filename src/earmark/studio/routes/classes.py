@@ -8,7 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from ...intake import add_files
+from ...errors import DatasetError
+from ...intake import FolderOfClassesError, add_files
+from ...naming import quoted
 from ..deps import InTestSet, ProjectDep, StudioDep
 from ..links import sample_urls
 from ..schemas import ClassCreate, ClassRename
@@ -48,10 +50,24 @@ async def add_samples(class_name: str, request: Request, project: ProjectDep, st
     project.class_dir(class_name)  # 404 before reading a big upload
     async with read_upload(request, studio.settings) as upload:
         with studio.filling(project, class_name):
-            result = await run_in_threadpool(partial(
-                add_files, project, class_name, upload.all_files("files") + upload.all_files("file"),
-                clip_s=upload.number("clip_s"), recording=upload.fields.get("recording") or None, limits=studio.limits,
-                test=test))
+            try:
+                result = await run_in_threadpool(partial(
+                    add_files, project, class_name, upload.all_files("files") + upload.all_files("file"),
+                    clip_s=upload.number("clip_s"), recording=upload.fields.get("recording") or None,
+                    limits=studio.limits, test=test))
+            except FolderOfClassesError as exc:
+                raise DatasetError(_as_the_page_says(exc)) from exc
     return {"added": [sample_urls(project, s) for s in result.added],
             "skipped": [{"name": n, "reason": r} for n, r in result.skipped],
             "warnings": [{"name": n, "message": m} for n, m in result.warnings]}
+
+
+def _as_the_page_says(exc: FolderOfClassesError) -> str:
+    """The refusal of a folder of classes dropped onto one class, saying what to do in the page (the
+    library's message names the Python calls)."""
+    target = quoted(exc.class_name)
+    each = "unzip it and drop each subfolder onto it" if exc.zip_name else "drop each subfolder onto it"
+    new = "open it with “Import zip”" if exc.zip_name else "zip the folder and open it with “Import zip”"
+    return (f"{exc.found()}: added to class {target}, every file would become {target}. To add them all to "
+            f"{target}, {each}; to add them to this project, upload each class's folder onto its class"
+            f"{exc.first()}; to make a new project of them, {new} at the top of the studio")
