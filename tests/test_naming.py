@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from earmark.errors import ParameterError
-from earmark.naming import clean_name, free_path, name_key, new_file
+from earmark.naming import clean_name, free_path, name_key, new_file, place_file
 
 NFD_CAFE = unicodedata.normalize("NFD", "café")
 
@@ -70,3 +70,19 @@ def test_names_in_scripts_with_combining_marks_are_clean(name: str) -> None:
 def test_unsafe_names_are_still_refused(name: str) -> None:
     with pytest.raises(ParameterError, match="cannot be used; use 1–64 letters"):
         clean_name(name, what="class")
+
+
+def test_place_file_moves_a_written_file_to_a_free_name_without_overwriting(tmp_path: Path) -> None:
+    """A file written under a hidden name beside the folder lands whole under a name free in any case
+    (``Bass.wav`` is there: ``bass-2.wav``), and its hidden name is gone."""
+    folder = tmp_path / "bass"
+    folder.mkdir()
+    (folder / "Bass.wav").write_bytes(b"old")
+    staged = tmp_path / ".intake-1.tmp"
+    staged.write_bytes(b"new")
+    placed = place_file(staged, folder / "bass.wav")
+    assert placed == folder / "bass-2.wav"
+    assert (folder / "Bass.wav").read_bytes() == b"old" and placed.read_bytes() == b"new"
+    assert not staged.exists()
+    staged.write_bytes(b"newer")  # the listing kept by place_file is current: the next name is the next one
+    assert place_file(staged, folder / "BASS.wav").name == "BASS-3.wav"
