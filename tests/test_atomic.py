@@ -155,3 +155,25 @@ def test_a_write_that_may_not_make_folders_finds_its_folder_gone(tmp_path: Path)
     with atomic_write(target, make_folders=False) as fh:
         fh.write(b"x")
     assert target.read_bytes() == b"x"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full, a device that is always full")
+def test_a_full_disk_says_to_free_space_and_leaves_the_old_file(tmp_path: Path) -> None:
+    """The kernel's own ENOSPC (writing to /dev/full, as a full disk answers a write) says what to do."""
+    target = tmp_path / "model.earmark"
+    target.write_bytes(b"old")
+    expected = (f"cannot write {target}: No space left on device; free some space on that disk, "
+                "or choose another folder")
+    with pytest.raises(OutputError, match=f"^{re.escape(expected)}$"), atomic_write(target) as fh:
+        fh.write(b"new")
+        with open("/dev/full", "wb") as full:  # the write that finds no space
+            full.write(b"x")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.earmark"]
+
+
+def test_a_write_that_fails_otherwise_says_to_choose_a_folder(tmp_path: Path) -> None:
+    target = tmp_path / "gone" / "model.earmark"
+    with pytest.raises(OutputError, match=r"^cannot write .*model\.earmark: No such file or directory; choose a "
+                                          r"folder you can write to$"), atomic_write(target, make_folders=False) as fh:
+        fh.write(b"x")

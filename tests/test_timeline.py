@@ -174,7 +174,8 @@ def test_probabilities_must_match_the_labels_and_starts() -> None:
 @pytest.mark.parametrize("hop_s", [0.0, -0.25, float("nan"), float("inf"), 0.001, "0.25", None])
 def test_hop_must_be_a_sensible_fraction_of_the_window(hop_s: float) -> None:
     probs, starts = windows("bass", "drums")
-    with pytest.raises(ParameterError, match=r"the hop must be between 0\.01 s and the model's window \(1\.0 s\)"):
+    with pytest.raises(ParameterError, match=r"^the hop must be between 0\.01 s and the model's window \(1\.0 s\): "
+                                             r"give --hop-s \(hop_s from Python\) from 0\.01 to 1\.0, got "):
         make_timeline(probs, starts, labels=LABELS, window_s=1.0, hop_s=hop_s, duration_s=1.5, smooth_s=1.0,
                       min_segment_s=0.0)
 

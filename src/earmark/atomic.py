@@ -11,6 +11,7 @@ umask); a replaced file keeps the permissions it had.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -21,7 +22,7 @@ from typing import BinaryIO
 
 from .errors import OutputError, ParameterError
 
-__all__ = ["atomic_write", "check_writable"]
+__all__ = ["atomic_write", "cannot_write", "check_writable"]
 
 #: Where Linux reports the process umask without changing it.
 _PROC_STATUS = Path("/proc/self/status")
@@ -120,9 +121,7 @@ def atomic_write(path: str | os.PathLike[str], *, make_folders: bool = True) -> 
             target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
-        raise OutputError(
-            f"cannot write {target}: {exc.strerror or exc}; choose a folder you can write to"
-        ) from exc
+        raise cannot_write(target, exc) from exc
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -135,11 +134,19 @@ def atomic_write(path: str | os.PathLike[str], *, make_folders: bool = True) -> 
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise cannot_write(target, exc) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     _fsync_folder(target.parent)
+
+
+def cannot_write(path: str | os.PathLike[str], exc: OSError) -> OutputError:
+    """The error for ``exc`` met writing ``path``, saying what to do: free some space where the
+    disk is full (or the user's quota spent), else choose a folder that can be written to."""
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    todo = "free some space on that disk, or choose another folder" if full else "choose a folder you can write to"
+    return OutputError(f"cannot write {path}: {exc.strerror or exc}; {todo}")
 
 
 def check_writable(path: str | os.PathLike[str]) -> None:
@@ -162,4 +169,4 @@ def check_writable(path: str | os.PathLike[str]) -> None:
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}; choose a folder you can write to") from exc
+        raise cannot_write(path, exc) from exc

@@ -73,8 +73,8 @@ def check_timeline_settings(*, window_s: float, hop_s: float, smooth_s: float, m
     if not (is_number(hop_s) and MIN_HOP_S <= hop_s <= window_s):
         too_long = is_number(hop_s) and hop_s > window_s
         why = "; a longer one would leave audio between windows unheard" if too_long else ""
-        raise ParameterError(f"the hop must be between {MIN_HOP_S} s and the model's window ({window_s} s), "
-                             f"got {hop_s}{why}")
+        raise ParameterError(f"the hop must be between {MIN_HOP_S} s and the model's window ({window_s} s): give "
+                             f"--hop-s (hop_s from Python) from {MIN_HOP_S} to {window_s}, got {hop_s}{why}")
     for name, value in (("smoothing span", smooth_s), ("shortest segment", min_segment_s)):
         if not (is_number(value) and 0 <= value <= MAX_SPAN_S):
             raise ParameterError(f"the {name} must be between 0 and {MAX_SPAN_S:.0f} seconds, got {value}")
