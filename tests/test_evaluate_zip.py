@@ -64,6 +64,9 @@ def test_evaluate_and_compare_follow_the_renames_kept_in_an_export_zip(band: Pro
     assert report == _scored("evaluate", model, band.root), "as on the project folder"
     compared = _scored("compare", model, model, archive)
     assert [m["labels"] for m in compared["models"]] == [report["labels"]] * 2
+    for where in (archive, band.root):  # cut at other lengths: the renames are followed once, not twice
+        compared = _scored("compare", model, model, where, "--clip-s", "2")
+        assert [m["labels"] for m in compared["models"]] == [report["labels"]] * 2, where
     text = run("evaluate", model, archive)
     assert text.exit_code == 0 and re.search(r"^drums +100\.0% +100\.0%", text.stdout, re.MULTILINE), text.stdout
 

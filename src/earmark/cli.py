@@ -319,9 +319,10 @@ def compare(model_a: Path, model_b: Path, test_dir: Path, as_json: bool, clip_s:
     from .evaluate import as_named_now
     from .evaluate import compare as run_compare
 
-    a, b = (as_named_now(load(m), test_dir) for m in (model_a, model_b))
-    data: Path | Dataset = test_dir
+    a, b = load(model_a), load(model_b)
+    data: Path | Dataset = test_dir  # compare() names a project's classes as they are now
     if clip_s is not None or clip_hop_s is not None:  # cut once, at the higher rate: neither model hears it thinned
+        a, b = as_named_now(a, test_dir), as_named_now(b, test_dir)  # a loaded set names no project
         data = load_dataset(test_dir, sample_rate=max(a.sample_rate, b.sample_rate), test=True,
                             clip_s=4.0 if clip_s is None else clip_s, clip_hop_s=clip_hop_s)
     comparison = run_compare(a, b, data, model_a=str(model_a), model_b=str(model_b))
