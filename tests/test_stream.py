@@ -270,7 +270,8 @@ def test_smoothing_blends_each_prediction_with_the_last(trained_classifier: Clas
      ({"sample_rate": 1e-3}, r"sample_rate must be a whole number of hertz \(e.g. 44100\), got 0.001"),
      ({"sample_rate": float("nan")}, r"sample_rate must be a whole number of hertz"),  # once hung for good
      ({"sample_rate": 44100.5}, r"sample_rate must be a whole number of hertz"),
-     ({"hop_s": 0.0}, r"hop_s must be 0.01 to 1.0 seconds \(the model's window\), got 0\.0"),
+     ({"hop_s": 0.0}, r"hop_s must be 0.01 to 1.0 seconds \(the model's window\), got 0\.0; give a hop in that "
+                      r"range \(--hop-s for earmark listen\), e\.g\. 0\.1$"),
      ({"hop_s": 1e-6}, r"hop_s must be 0.01 to 1.0 seconds"),  # a million predictions a second
      ({"hop_s": 1.5}, r"hop_s must be 0.01 to 1.0 seconds \(the model's window\), got 1\.5"),
      ({"hop_s": float("nan")}, r"hop_s must be 0.01 to 1.0 seconds"),

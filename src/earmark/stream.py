@@ -65,7 +65,7 @@ class StreamingClassifier:
         sample_rate = check_sample_rate(sample_rate)
         if not (is_number(hop_s) and MIN_HOP_S <= hop_s <= classifier.window_s):
             raise ParameterError(f"hop_s must be {MIN_HOP_S} to {classifier.window_s} seconds (the model's window), "
-                                 f"got {hop_s!r}")
+                                 f"got {hop_s!r}; give a hop in that range (--hop-s for earmark listen), e.g. 0.1")
         if not (is_number(smoothing) and 0 <= smoothing < 1):
             raise ParameterError(f"smoothing must be in [0, 1), got {smoothing!r}")
         self.classifier = classifier
