@@ -375,11 +375,29 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
                         background_label=BACKGROUND_LABEL if BACKGROUND_LABEL in labels else None,
                         training=settings.to_dict(), created=read_at)
     clf = Classifier(ema, manifest)
-    history: list[EpochRecord] = []
     bar = _progress_bar(total) if progress is True else None
     started = time.perf_counter()
+    try:  # closed however training ends: a Ctrl-C's "interrupted" goes on a line of its own
+        history, val_probs = _epochs(run, clf, val_clips, steps=steps, bar=bar, progress=progress,
+                                     should_stop=should_stop)
+    finally:
+        if bar is not None:
+            bar.close()
+    _finish(clf, dataset, train_clips, val_clips, val_probs, history, seconds=time.perf_counter() - started)
+    if len(history) < settings.epochs:
+        clf.manifest.metrics["stopped_at_epoch"] = len(history)
+    return clf
+
+
+def _epochs(run: _Run, clf: Classifier, val_clips: list[Clip], *, steps: int, bar: Any,
+            progress: bool | ProgressCallback,
+            should_stop: Callable[[], bool] | None) -> tuple[list[EpochRecord], np.ndarray]:
+    """Train epoch after epoch until the last, a :class:`StopTraining` or ``should_stop``; returns the
+    history and the last validation probabilities."""
+    history: list[EpochRecord] = []
+    labels = clf.labels
     val_probs = np.zeros((0, len(labels)))
-    for epoch in range(1, settings.epochs + 1):
+    for epoch in range(1, run.settings.epochs + 1):
         t0 = time.perf_counter()
         train_loss, train_acc = run.epoch(steps, bar)
         if not np.isfinite(train_loss):  # a model that learnt nothing must not be saved as trained
@@ -401,12 +419,7 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
                 break
         if should_stop is not None and should_stop():
             break
-    if bar is not None:
-        bar.close()
-    _finish(clf, dataset, train_clips, val_clips, val_probs, history, seconds=time.perf_counter() - started)
-    if len(history) < settings.epochs:
-        clf.manifest.metrics["stopped_at_epoch"] = len(history)
-    return clf
+    return history, val_probs
 
 
 def _learn_concept_map(model: SoundNet, pools: Pools, *, background: int, window: int,
