@@ -1,8 +1,8 @@
 """A trained classifier: predict a clip, a file, many files; make timelines and streams.
 
 A clip is cut into the model's windows (``window_s`` every ``hop_s``, plus one ending with
-the clip; see :func:`earmark.audio.frame_windows`; a clip shorter than a window is repeated to
-fill one, see :func:`loop_to`), every window is scored, and the clip's
+the clip; see :func:`earmark.audio.frame_windows`; a clip shorter than a window is zero-padded
+to one), every window is scored, and the clip's
 probabilities are its windows' probabilities averaged with weights from their loudness
 (:func:`window_weights`), so a hit's silent tail does not outvote the hit. Audio at another
 rate is resampled to the model's rate (read from the model file) in :func:`earmark.audio.resample`.
@@ -71,12 +71,13 @@ def loop_to(y: np.ndarray, n: int) -> np.ndarray:
     """Mono ``y`` repeated to ``n`` samples, ending with its last sample; ``y`` itself when it
     holds ``n`` or more (or no samples at all).
 
-    How earmark fills a window it has less sound for (a clip shorter than the model's window, the
-    start of a live stream), as training fills short background clips. Never with digital silence:
-    the step from silence into sound sounds like a drum hit, so a 0.3 s clip of room tone padded
-    with zeros was "drums" (0.85 on the demo model). On the benchmark test clips cut to 0.3 s,
-    four models were right on 56-75 % of them zero-padded, 72-87 % looped (background 17-52 % →
-    86-98 %; bass, whose cut note repeats, 67-93 % → 57-81 %).
+    How a live stream fills its window before a whole window is heard
+    (:class:`~earmark.stream.StreamingClassifier`): never with digital silence, since the step from
+    silence into sound sounds like a drum hit, so a stream of room tone started as "drums". A
+    clip shorter than a window given to :meth:`Classifier.predict` is zero-padded instead: it is
+    usually a one-shot, and training shows one-shots so. Looped, the benchmark's lmms drum hits
+    labelled right fell from 100 % to 82-84 % and its bass one-shots on one seed from 87 % to 80 %
+    (a hit repeated is a roll); padded, 0.3 s of plain room tone can read as drums.
     """
     if y.shape[0] >= n or y.shape[0] == 0:
         return y
@@ -176,7 +177,7 @@ class Classifier:
         Windows are copied out of a strided view ``batch_size`` at a time, so an hour-long
         recording never exists as one array of overlapping windows.
         """
-        y = loop_to(self._prepare(samples, sample_rate, "audio"), self.window_samples)
+        y = self._prepare(samples, sample_rate, "audio")
         view, starts = _window_view(y, sample_rate=self.sample_rate, window_s=self.window_s,
                                     hop_s=hop_s or self.manifest.hop_s)
         probs = [self.score_windows(view[starts[i : i + batch_size]], batch_size=batch_size)
@@ -215,7 +216,7 @@ class Classifier:
         pieces: list[np.ndarray] = []
         count = 0
         for k, clip in enumerate(clips):
-            y = loop_to(clip if checked else self._checked_clip(clip, k), self.window_samples)
+            y = clip if checked else self._checked_clip(clip, k)
             view, starts = _window_view(y, sample_rate=self.sample_rate, window_s=self.window_s,
                                         hop_s=self.manifest.hop_s)
             pos = 0
@@ -235,7 +236,7 @@ class Classifier:
 
         Each clip's row is the mean of its windows' probabilities weighted by
         :func:`window_weights` (louder windows count more), scored ``batch_size`` windows at a time.
-        A clip shorter than a window is repeated to fill one (:func:`loop_to`).
+        A clip shorter than a window is zero-padded to one (a one-shot, as training shows them).
 
         Raises
         ------

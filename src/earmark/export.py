@@ -12,8 +12,7 @@ with ``onnxruntime.InferenceSession(path).get_modelmeta().custom_metadata_map``:
   and ``earmark.manifest`` (the model file's whole manifest, JSON).
 
 The graph scores one window. earmark labels a longer clip by scoring its windows (every
-``hop_s``, plus one ending with the clip; a clip shorter than a window is repeated to fill one,
-ending with its last sample) and
+``hop_s``, plus one ending with the clip; a clip shorter than a window is zero-padded) and
 averaging their probabilities with weights from their loudness (see
 :func:`earmark.classifier.window_weights`); docs/deploy.md has that rule as a few lines of numpy,
 tested against :meth:`earmark.Classifier.predict`.
@@ -86,9 +85,9 @@ WEB_FORMAT_VERSION = 1
 CLIP_RULE = (
     "Cut the clip (mono, at sample_rate) into windows of window_samples starting every hop_s seconds "
     "while they fit, plus one window ending with the clip if it runs on past the last; a clip shorter "
-    "than a window is repeated to fill one window, ending with its last sample. Weight each window by its "
-    "RMS divided by the loudest window's RMS, clipped to [0.05, 1]; the clip's probabilities are the "
-    "weighted mean of its windows' probabilities."
+    "than a window is one window, zero-padded at the end. Weight each window by its RMS divided by the "
+    "loudest window's RMS, clipped to [0.05, 1]; the clip's probabilities are the weighted mean of its "
+    "windows' probabilities."
 )
 
 

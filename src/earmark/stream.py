@@ -7,7 +7,7 @@ clicks), keeps the last ``window_s`` of audio in a ring buffer, and scores it ev
 
 The start of a stream: the first prediction comes at the first hop once :data:`MIN_HEARD_S` of
 audio is in (0.3 s with ``hop_s=0.1``). Until a whole window is heard, the window scored is the
-audio heard so far, repeated to fill it (:func:`earmark.classifier.loop_to`, as for a short clip),
+audio heard so far, repeated to fill it (:func:`earmark.classifier.loop_to`),
 never padded with digital silence: the step from silence into sound sounds like a drum hit, so a
 zero-padded start called plain room tone "drums" for its first half second. On the demo model
 and the benchmark test clips (background, bass riffs, drum grooves), the predictions of the

@@ -73,15 +73,15 @@ export class SoundModel {
   /**
    * Label a clip: mono Float32Array `samples` at `rate` Hz (resampled here when it is not the model's).
    * The clip rule of earmark: windows every hop while they fit, plus one ending with the clip; a
-   * short clip is repeated to fill a window (as earmark's loop_to: never padded with silence, which
-   * the model hears as a hit); the windows' probabilities averaged, each weighted by its loudness
+   * short clip is zero-padded (a one-shot, as training shows them); the windows' probabilities
+   * averaged, each weighted by its loudness
    * relative to the loudest window (at least 0.05), so a drum hit's silent tail does not outvote it.
    */
   async classify(samples, rate = this.sampleRate) {
     checkClip(samples, rate);
     if (rate !== this.sampleRate) samples = await resample(samples, rate, this.sampleRate);
     const window = this.windowSamples;
-    if (samples.length < window) samples = loopTo(samples, window);
+    if (samples.length < window) samples = fit(samples, window);
     const starts = [];
     for (let s = 0; s + window <= samples.length; s += this.hopSamples) starts.push(s);
     if (starts[starts.length - 1] + window < samples.length) starts.push(samples.length - window);
