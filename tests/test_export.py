@@ -402,7 +402,7 @@ def test_studio_serves_the_web_page(band_studio: TestClient) -> None:
 
 def test_a_full_disk_says_to_free_space(trained_classifier: Classifier, tmp_path: Path) -> None:
     """/dev/full answers every write with ENOSPC, as a full disk does."""
-    from earmark.export import _cannot_write
+    from earmark.atomic import cannot_write  # what export_web raises its write errors with
 
     try:
         with open("/dev/full", "wb") as fh:
@@ -410,6 +410,6 @@ def test_a_full_disk_says_to_free_space(trained_classifier: Classifier, tmp_path
             fh.flush()
     except OSError as exc:
         full = exc
-    error = _cannot_write(tmp_path / "site", full)
+    error = cannot_write(tmp_path / "site", full)
     assert re.fullmatch(r"cannot write .*site: No space left on device; free some space on that disk, or choose "
                         r"another folder", str(error))

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import errno
 import io
 import json
 import logging
@@ -45,7 +44,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .atomic import atomic_write, check_writable
+from .atomic import atomic_write, cannot_write, check_writable
 from .errors import DependencyError, OutputError, ParameterError
 
 if TYPE_CHECKING:
@@ -263,13 +262,6 @@ def web_files(classifier: Classifier, *, name: str = "", runtime_url: str = ORT_
     return files
 
 
-def _cannot_write(target: Path, exc: OSError) -> OutputError:
-    """Why a web page could not be written, and what to do: free space where the disk is full."""
-    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
-    todo = "free some space on that disk, or choose another folder" if full else "choose a folder you can write to"
-    return OutputError(f"cannot write {target}: {exc.strerror or exc}; {todo}")
-
-
 def web_zip(classifier: Classifier, *, name: str = "", runtime_url: str = ORT_WEB_URL,
             onnx: bytes | None = None, folder: str = "") -> bytes:
     """A web export (see :func:`web_files`) as the bytes of a zip holding one folder named
@@ -328,7 +320,7 @@ def export_web(classifier: Classifier, folder: str | os.PathLike[str], *, name: 
         except OSError as exc:
             for path in written:
                 path.unlink(missing_ok=True)
-            raise _cannot_write(target, exc) from exc
+            raise cannot_write(target, exc) from exc
         return target
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -341,7 +333,7 @@ def export_web(classifier: Classifier, folder: str | os.PathLike[str], *, name: 
             (staging / file).write_bytes(data)
         os.rename(staging, target)  # a folder with files made meanwhile stops it here (an empty one is replaced)
     except OSError as exc:
-        raise _cannot_write(target, exc) from exc
+        raise cannot_write(target, exc) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
