@@ -23,7 +23,7 @@ from .classifier import Classifier
 from .dataset import BACKGROUND_LABEL, Dataset, Skipped, load_dataset
 from .errors import DatasetError, ParameterError
 from .modelfile import SAME_AUDIO, SAME_AUDIO_IN_CLASS, SILENT_CLIPS, SPLIT_IN_TIME
-from .naming import quoted, quoted_list
+from .naming import name_key, quoted, quoted_list
 from .project import TEST_DIR, Project, is_project_folder
 from .projectfile import ClassHistory, zipped_history
 from .testset import zipped_test_leaks
@@ -295,12 +295,6 @@ def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, n
     return dataset
 
 
-def _label_key(label: str) -> str:
-    """A class name as a model's label is matched to it: composed (NFC) and case-folded, so a Mac's
-    decomposed ``Bässe`` and a typed ``BÄSSE`` are the model's ``bässe``."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", label).casefold())
-
-
 def _as_model_labels(dataset: Dataset, labels: list[str]) -> Dataset:
     """``dataset`` with each class the model does not know by name given the model's label that differs
     from it only in case or in composition (NFC; a test folder ``Bass/`` for the model's ``bass``), where just one does.
@@ -310,15 +304,15 @@ def _as_model_labels(dataset: Dataset, labels: list[str]) -> Dataset:
     (``Bass/`` and ``bass/`` for ``bass``)."""
     by_case: dict[str, list[str]] = {}
     for label in labels:
-        by_case.setdefault(_label_key(label), []).append(label)
+        by_case.setdefault(name_key(label), []).append(label)
     found = sorted({c.label for c in dataset.clips})
     for name in found:
-        if name not in labels and len(twins := by_case.get(_label_key(name), [])) > 1:
+        if name not in labels and len(twins := by_case.get(name_key(name), [])) > 1:
             raise DatasetError(f"the test set's folder {quoted(name)} matches the model's classes "
                                f"{' and '.join(quoted(t) for t in sorted(twins))}, which differ only in case; "
                                "rename it to the one its clips belong to")
-    renamed = {name: by_case[_label_key(name)][0] for name in found
-               if name not in labels and _label_key(name) in by_case}
+    renamed = {name: by_case[name_key(name)][0] for name in found
+               if name not in labels and name_key(name) in by_case}
     merged: dict[str, list[str]] = {}
     for name in found:
         merged.setdefault(renamed.get(name, name), []).append(name)
