@@ -73,6 +73,14 @@ def test_the_same_bytes_twice_under_one_name_are_one_file(tmp_path: Path) -> Non
     assert files(extract_zip(archive, tmp_path / "out")) == {"bass/a.wav": b"same", "bass/a-2.wav": b"other"}
 
 
+def test_a_free_name_never_takes_a_later_files_own_name(tmp_path: Path) -> None:
+    """``bass/a-2.wav`` keeps its name though ``Bass/a.wav`` came first and needed a free one."""
+    archive = make_zip(tmp_path / "sounds.zip", [("bass/a.wav", b"first"), ("Bass/a.wav", b"second"),
+                                                 ("bass/a-2.wav", b"third")])
+    assert files(extract_zip(archive, tmp_path / "out")) == {"bass/a.wav": b"first", "bass/a-3.wav": b"second",
+                                                             "bass/a-2.wav": b"third"}
+
+
 def test_a_file_named_as_a_folder_beside_it_gets_a_free_name(tmp_path: Path) -> None:
     archive = make_zip(tmp_path / "sounds.zip", [("bass", b"a file"), ("Bass/a.wav", b"a")])
     assert files(extract_zip(archive, tmp_path / "out")) == {"Bass/a.wav": b"a", "bass-2": b"a file"}

@@ -106,19 +106,24 @@ def zip_members(archive: zipfile.ZipFile) -> list[ZipMember]:
         where: tuple[str, ...] = ()
         for part in parts[:-1]:
             where = (*where, folders.setdefault((where, name_key(part)), part))
-    taken: dict[tuple[tuple[str, ...], str], zipfile.ZipInfo] = {}  # (folder, name_key): the file named so
-    members = []
+    placed = []
     for info, name, parts in files:
         where = ()
         for part in parts[:-1]:
             where = (*where, folders[(where, name_key(part))])
-        file = parts[-1] if parts else ""
+        placed.append((info, name, parts, where, parts[-1] if parts else ""))
+    # Every file's own name is kept for it, so a free name given to a clash never takes a later file's
+    # (``a.wav``, ``A.wav``, ``a-2.wav`` unpack as ``a.wav``, ``A-3.wav``... never ``a-2-2.wav``).
+    own = {(where, name_key(file)) for _, _, _, where, file in placed}
+    taken: dict[tuple[tuple[str, ...], str], zipfile.ZipInfo] = {}  # (folder, name_key): the file named so
+    members = []
+    for info, name, parts, where, file in placed:
         first = taken.get((where, name_key(file)))
         if first is not None and (first.CRC, first.file_size) == (info.CRC, info.file_size):
             continue  # the same bytes under the same name: one file
         if first is not None or (where, name_key(file)) in folders:
             path, n = PurePosixPath(file), 2
-            while (where, name_key(file)) in taken or (where, name_key(file)) in folders:
+            while (key := (where, name_key(file))) in taken or key in folders or key in own:
                 file, n = f"{path.stem}-{n}{path.suffix}", n + 1
         taken[(where, name_key(file))] = info
         members.append(ZipMember(info, name, (*where, file) if parts else ()))
