@@ -124,3 +124,23 @@ def test_an_upload_keeps_its_warnings_when_another_thread_catches_warnings_meanw
     upload.join()
     assert [n for n, _ in results[0].warnings] == ["cut.mp3"]
     assert warnings.filters == before
+
+
+def test_drawing_a_kept_file_cut_short_warns_no_more(tmp_path: Path) -> None:
+    """The upload named the file; its thumbnail is drawn from what there is, with no warning per draw
+    (each one was a line in the studio's log)."""
+    import warnings
+
+    from earmark.errors import AudioWarning
+
+    Project.create(tmp_path / "projects" / "band").add_class("bass")
+    with make_client(tmp_path / "projects") as client:
+        r = client.post(f"{BASE}/classes/bass/samples",
+                        files=[("files", ("cut.mp3", compressed("MP3", None, keep=0.6), "audio/mpeg"))])
+        assert r.status_code == 201, r.text
+        assert r.json()["warnings"]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            picture = client.get(f"{BASE}/samples/bass/cut.mp3/spectrogram.png")
+    assert picture.status_code == 200 and picture.content.startswith(b"\x89PNG")
+    assert [w for w in caught if issubclass(w.category, AudioWarning)] == []

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 
 from ...atomic import atomic_write
-from ...audio import load_audio
+from ...audio import collecting_warnings, load_audio
 from ...errors import ConflictError, NotFoundError, OutputError, ParameterError
 from ...naming import quoted
 from ...pictures import spectrogram_thumbnail
@@ -169,7 +169,8 @@ def sample_spectrogram(class_name: str, sample_id: str, project: ProjectDep, tes
     key = hashlib.sha1(f"{path}|{stat.st_mtime_ns}|{stat.st_size}|{start_s}|{end_s}".encode()).hexdigest()
     thumb = project.cache_dir / "thumbs" / f"{key}.png"
     if not _touch(thumb):  # not drawn yet (or pruned just now)
-        audio = load_audio(path, sample_rate=_THUMB_RATE)
+        with collecting_warnings():  # a file cut short was named when it came in: the picture draws what there is
+            audio = load_audio(path, sample_rate=_THUMB_RATE)
         part = audio.samples[int(start_s * _THUMB_RATE): None if end_s is None else int(end_s * _THUMB_RATE)]
         if part.shape[-1] < _THUMB_RATE // 20:
             raise ParameterError(f"{start_s}–{end_s} s is not inside {sample_id} ({audio.duration_s:.2f} s long)")
