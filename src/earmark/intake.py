@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import tempfile
 import unicodedata
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,14 +37,15 @@ from .dataset import (
     cut_recording,
     extract_zip,
     files_under,
-    is_background_name,
     is_ignored_name,
     recording_of,
 )
 from .errors import AudioDecodeError, DatasetError, LimitError, ParameterError
-from .naming import NAMING, name_key, names_in, place_file, quoted, quoted_list
+from .naming import NAMING, name_key, names_in, place_file
 from .playable import browsers_play, playable_copy
-from .project import TEST_DIR, Project, SampleInfo
+from .project import Project, SampleInfo
+from .staging import copy_file, staged
+from .uploadlayout import FolderOfClassesError, refuse_classes
 
 __all__ = ["DEFAULT_CLIP_S", "FolderOfClassesError", "IntakeLimits", "IntakeResult", "add_files", "too_long_message"]
 
@@ -218,7 +217,7 @@ def _audio_entries(project: Project, class_name: str, files: Iterable[tuple[str,
     for too many files."""
     grouped = list(_expand(files, tmp, result, max_unpacked_bytes=limits.max_unpacked_bytes))
     if one_class:
-        _refuse_classes(project, class_name, grouped)
+        refuse_classes(project, class_name, grouped)
     if len(grouped) > limits.max_files:
         raise LimitError(f"{len(grouped)} files in one upload is more than the limit of {limits.max_files}; "
                          "upload them in smaller batches")
@@ -264,86 +263,6 @@ def too_long_message(seconds: float, limits: IntakeLimits) -> str:
     return (f"{seconds / 60:.1f} min long, more than the limit of {limits.max_file_s / 60:.1f} min; "
             "cut it into shorter files")
 
-
-def _refuse_classes(project: Project, class_name: str, entries: list[tuple[str, str, Path]]) -> None:
-    """Raise :class:`DatasetError` when the upload (``(zip or "", name, path)`` from :func:`_expand`) to
-    ``class_name`` holds a folder of classes (see :func:`add_files`), saying how to bring them in."""
-    groups: dict[str, list[str]] = {}
-    for zip_name, name, _ in entries:
-        groups.setdefault(zip_name, []).append(name[len(zip_name) + 1:] if zip_name else name)
-    for zip_name, names in groups.items():
-        root, folders = _class_folders(names)
-        zip_stem = unicodedata.normalize("NFC", Path(zip_name).stem) if zip_name else None
-        if not _are_classes(project, class_name, folders, root=root or zip_stem):
-            continue
-        known = {c.casefold() for c in project.class_names()}
-        missing = [f for f in folders if f.casefold() not in known and not is_background_name(f)]
-        raise FolderOfClassesError(class_name=class_name, zip_name=zip_name or None, folders=folders, missing=missing)
-
-
-class FolderOfClassesError(DatasetError):
-    """A folder (or zip) of classes given to :func:`add_files` for one class: its files would all become
-    that class. ``folders`` are its class folders, ``missing`` those the project has no class for yet,
-    ``zip_name`` the zip they came in (``None``: files or a folder); the message says how to bring them
-    in from Python (the studio words it for its page)."""
-
-    def __init__(self, *, class_name: str, zip_name: str | None, folders: list[str], missing: list[str]) -> None:
-        self.class_name, self.zip_name, self.folders, self.missing = class_name, zip_name, folders, missing
-        target, code = quoted(class_name), repr(class_name)
-        unzip = "unzip it and " if zip_name else ""
-        super().__init__(
-            f"{self.found()}: added to class {target}, every file would become {target}. To add them all to "
-            f"{target}, {unzip}give each subfolder alone, add_files(project, {code}, SUBFOLDER); to add them to "
-            f"this project, add each class's folder to its class, add_files(project, CLASS, FOLDER){self.first()}; "
-            f"to make a new project of them, {unzip}import the whole set with "
-            "earmark.importer.fill_from_folder(Project.create(NEW_FOLDER), FOLDER)")
-
-    def found(self) -> str:
-        """What was given, as a message begins: ``takes.zip holds a folder per class (bass/, drums/)``."""
-        listed = ", ".join(f"{f}/" for f in self.folders[:4]) + (", …" if len(self.folders) > 4 else "")
-        return f"{self.zip_name + ' holds' if self.zip_name else 'these files are'} a folder per class ({listed})"
-
-    def first(self) -> str:
-        """`` (make class 'x' first)`` when the project has no class for some of the folders, else ``""``."""
-        if not self.missing:
-            return ""
-        return f" (make {'class' if len(self.missing) == 1 else 'classes'} {quoted_list(self.missing)} first)"
-
-
-def _are_classes(project: Project, class_name: str, folders: list[str], *, root: str | None) -> bool:
-    """Whether ``folders`` (the audio subfolders of the folder ``root`` dropped onto ``class_name``) are
-    classes rather than that class's own takes: two or more, and one of them named as the background
-    class or as another class of the project, or one named as ``class_name`` beside a folder named like
-    a class (a word: no digits, unlike ``take1/``, ``2024-06-01/``). A folder named as ``class_name``
-    itself (``speech/`` onto speech) holds that class's own parts, whatever their names."""
-    if len(folders) < 2:
-        return False
-    target = class_name.casefold()
-    if root is not None and (root.casefold() == target or is_background_name(root) and is_background_name(class_name)):
-        return False
-    others = {c.casefold() for c in project.class_names()} - {target}
-    if any(is_background_name(f) or f.casefold() in others for f in folders):
-        return True
-    return any(f.casefold() == target for f in folders) and any(
-        f.casefold() != target and not any(ch.isdigit() for ch in f) for f in folders)
-
-
-def _class_folders(names: list[str]) -> tuple[str | None, list[str]]:
-    """The folder dropped or picked (the one all files named ``names``, ``a/b/file.wav`` as uploaded, are
-    in, if any) and the folders that would be classes if they were a folder-per-class set: its subfolders
-    with audio below, or a project's ``samples/``'s; sorted. Hidden and system folders are left out."""
-    paths = [parts for name in names  # NFC: a folder from macOS is named as the class it matches
-             if (parts := [p for p in unicodedata.normalize("NFC", name).replace("\\", "/").split("/")
-                           if p not in ("", ".")])
-             and not any(is_ignored_name(p) for p in parts)]
-    root = None
-    if paths and all(len(p) > 1 for p in paths) and len({p[0] for p in paths}) == 1:
-        root = paths[0][0]
-        paths = [p[1:] for p in paths]  # the folder picked or dropped
-    tops = {p[0] for p in paths if len(p) > 1}
-    if "samples" in tops and tops <= {"samples", TEST_DIR, "models"}:  # a project (see is_project_folder)
-        root, paths = "samples", [p[1:] for p in paths if p[0] == "samples"]
-    return root, sorted({p[0] for p in paths if len(p) > 1})
 
 
 def _expand(files: Iterable[tuple[str, Path]], tmp: Path, result: IntakeResult, *,
@@ -415,20 +334,12 @@ class _Target:
             folder.mkdir(parents=True, exist_ok=True)
         return folder
 
-    def staged(self, folder: Path) -> Path:
-        """A hidden name to write a file under before it is placed: beside the class folder (in
-        ``samples/`` or ``test/``, on the same disk, where a rename or delete of the class does not
-        carry it off), named as :func:`earmark.atomic.atomic_write`'s temporary files are, which no
-        listing counts as a sample and :meth:`~earmark.project.Project.sweep_crash_leftovers` removes
-        when a crash leaves one behind."""
-        return folder.parent / f".intake-{uuid.uuid4().hex}.tmp"
-
-    def place(self, staged: Path, name: str) -> SampleInfo:
-        """Move the written file ``staged`` to a free name for ``name`` in the class folder (holding
-        :data:`NAMING` for that alone, not for the write before it)."""
+    def place(self, hidden: Path, name: str) -> SampleInfo:
+        """Move the written file ``hidden`` (:func:`earmark.staging.staged`) to a free name for ``name`` in the
+        class folder (holding :data:`NAMING` for that alone, not for the write before it)."""
         with NAMING:
             folder = self.folder()
-            target = place_file(staged, folder / name)
+            target = place_file(hidden, folder / name)
         return self.project.info_of(folder, target, test=self.test)
 
 
@@ -451,21 +362,17 @@ def _keep(into: _Target, name: str, path: Path, audio: Audio, *, clip_s: float |
     as_wav = lossless is None and (not suffix or suffix in _SOUND_ONLY)  # unknown container, or a video
     if as_wav:
         suffix = ".wav"
-    staged = into.staged(folder)
-    try:
+    with staged(folder.parent) as hidden:  # beside the class folder (see staging.staged)
         if lossless is not None:
-            with atomic_write(staged) as out:
+            with atomic_write(hidden) as out:
                 out.write(lossless)
         elif as_wav:
-            write_wav(staged, audio)
+            write_wav(hidden, audio)
         else:
-            with path.open("rb") as src, atomic_write(staged) as out:
-                shutil.copyfileobj(src, out)
+            copy_file(path, hidden)
         index = numbers.next(folder, take) if take is not None else 0
         stem = f"{take}{NOHASH}{index:03d}" if take is not None else safe_stem(name)
-        info = into.place(staged, f"{stem}{suffix}")
-    finally:
-        staged.unlink(missing_ok=True)
+        info = into.place(hidden, f"{stem}{suffix}")
     if take is not None:
         numbers.wrote(folder, take, index)
     return [info]
@@ -496,14 +403,11 @@ def _keep_clips(into: _Target, folder: Path, audio: Audio, *, take: str | None, 
     for k, (_, clip) in enumerate(pieces):
         if clip.shape[-1] < 0.1 * audio.sample_rate or not np.any(clip):
             continue
-        staged = into.staged(folder)
-        try:
-            write_wav(staged, Audio(clip, audio.sample_rate))
+        with staged(folder.parent) as hidden:
+            write_wav(hidden, Audio(clip, audio.sample_rate))
             with NAMING:
                 recording = recording or _new_recording(into.project, stem)
-                saved.append(into.place(staged, f"{recording}{NOHASH}{first + k:03d}.wav"))
-        finally:
-            staged.unlink(missing_ok=True)
+                saved.append(into.place(hidden, f"{recording}{NOHASH}{first + k:03d}.wav"))
         numbers.wrote(folder, recording, first + k)
     return saved
 
