@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
+import earmark.importer as importer
 from earmark.errors import DatasetError
-from earmark.importer import fill_from_folder
+from earmark.importer import fill_from_folder, folder_per_class
 from earmark.project import TEST_DIR, Project
 
 SR = 44100
@@ -65,3 +68,38 @@ def test_an_import_of_loose_audio_says_to_put_it_in_class_folders(tmp_path: Path
     with pytest.raises(DatasetError, match=r"holds audio files \('a.wav', 'b.wav', 'c.wav', …\) but no class "
                                            r"folders;.*one subfolder of audio per class \(bass/, drums/, …\)"):
         fill_from_folder(Project.create(tmp_path / "new"), tmp_path / "set")
+
+
+def test_a_rename_finishes_while_a_test_set_is_being_copied(project: Project, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test set's files are copied under a hidden name with no lock held (earmark.naming.NAMING is
+    taken only to name each one): the real copy, only paused until a class is renamed (or 10 s, had
+    the rename to wait for it)."""
+    copying, renamed = threading.Event(), threading.Event()
+    real = importer.copy_file
+    waited: list[bool] = []
+
+    def paused_copy(source: Path, target: Path) -> None:
+        copying.set()
+        waited.append(renamed.wait(timeout=10))
+        real(source, target)
+
+    monkeypatch.setattr(importer, "copy_file", paused_copy)
+    one = tone(tmp_path / "one.wav", 0.5)
+    laid_out: list[Path] = []
+    copy = threading.Thread(target=lambda: laid_out.append(
+        folder_per_class([("set/drums/a.wav", one), ("set/drums/A.wav", one)], tmp_path / "set")))
+    copy.start()
+    assert copying.wait(timeout=30)
+    start = time.monotonic()
+    project.rename_class("bass", to="Bass guitar")
+    renamed.set()
+    took_s = time.monotonic() - start
+    copy.join(timeout=60)
+    assert waited == [True, True], "the rename waited for the test set's copy"
+    assert took_s < 5
+    assert laid_out == [tmp_path / "set"]
+    # every file under its own name, free in any case, and no hidden copy left beside them
+    assert sorted(p.relative_to(tmp_path / "set").as_posix() for p in (tmp_path / "set").rglob("*")) == [
+        "drums", "drums/A-2.wav", "drums/a.wav"]
+    assert (tmp_path / "set" / "drums" / "A-2.wav").read_bytes() == one.read_bytes()

@@ -5,15 +5,15 @@ out from uploaded files. Audio in no class's folder is named among the skipped, 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from .audio import AUDIO_EXTENSIONS
 from .dataset import BACKGROUND_LABEL, extract_zip, files_under, is_background_name, is_ignored_name
 from .errors import DatasetError, EarmarkError, ParameterError
 from .intake import IntakeLimits, IntakeResult, add_files, safe_stem
-from .naming import clean_name, new_file, quoted_list
+from .naming import clean_name, place_file, quoted_list
 from .project import PROJECT_FILE, TEST_DIR, Project, is_project_folder
+from .staging import copy_file, staged
 
 __all__ = ["fill_from_folder", "folder_per_class"]
 
@@ -22,7 +22,9 @@ def folder_per_class(files: list[tuple[str, Path]], target: Path, *,
                      max_unpacked_bytes: int = IntakeLimits.max_unpacked_bytes) -> Path:
     """A folder-per-class set (e.g. a test set) from uploaded files: one zip of it (unpacking to
     at most ``max_unpacked_bytes``), or files named ``CLASS/FILE`` (any depth; the folder
-    holding a file is its class), laid out in ``target``."""
+    holding a file is its class), laid out in ``target``. Each file is copied under a hidden name in
+    ``target`` first, with no lock held, and only then named (:func:`earmark.naming.place_file`), so a
+    big set keeps no rename, move or upload in any project waiting."""
     if len(files) == 1 and files[0][0].lower().endswith(".zip"):
         return extract_zip(files[0][1], target, max_bytes=max_unpacked_bytes)
     placed = 0
@@ -32,9 +34,10 @@ def folder_per_class(files: list[tuple[str, Path]], target: Path, *,
             continue
         folder = target / safe_stem(parts[-2])
         folder.mkdir(parents=True, exist_ok=True)
-        # the file's own name, so a report names the files as the user knows them (x-2.wav beside a second x.wav)
-        with new_file(folder / f"{safe_stem(parts[-1])}{Path(parts[-1]).suffix.lower()}") as copy:
-            shutil.copyfile(path, copy)
+        with staged(target) as hidden:
+            copy_file(path, hidden)
+            # the file's own name, so a report names the files as the user knows them (x-2.wav beside a second x.wav)
+            place_file(hidden, folder / f"{safe_stem(parts[-1])}{Path(parts[-1]).suffix.lower()}")
         placed += 1
     if not placed:
         raise DatasetError("the set needs one folder per class: upload a zip of it, or pick the folder "
