@@ -6,22 +6,13 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
-import soundfile as sf
 
 import earmark.importer as importer
+from conftest import write_tone
 from earmark.errors import DatasetError
 from earmark.importer import fill_from_folder, folder_per_class
 from earmark.project import TEST_DIR, Project
-
-SR = 44100
-
-
-def tone(path: Path, seconds: float, freq: float = 110.0) -> Path:
-    t = np.arange(int(SR * seconds)) / SR
-    sf.write(path, (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32), SR, subtype="PCM_16")
-    return path
 
 
 @pytest.fixture
@@ -35,15 +26,15 @@ def test_a_folder_of_a_class_named_in_any_script_is_imported(project: Project, t
     root = tmp_path / "sounds"
     for name in ["हिंदी", "bass"]:
         (root / name).mkdir(parents=True)
-        tone(root / name / "a.wav", 0.5)
+        write_tone(root / name / "a.wav", duration_s=0.5)
     result = fill_from_folder(project, root)
     assert result.skipped == [] and sorted(s.class_name for s in result.added) == ["bass", "हिंदी"]
 
 
 def test_an_import_names_the_audio_in_no_class_folder(tmp_path: Path) -> None:
     (tmp_path / "set" / "bass").mkdir(parents=True)
-    tone(tmp_path / "set" / "bass" / "low.wav", 1.0)
-    tone(tmp_path / "set" / "stray.wav", 1.0)
+    write_tone(tmp_path / "set" / "bass" / "low.wav", duration_s=1.0)
+    write_tone(tmp_path / "set" / "stray.wav", duration_s=1.0)
     (tmp_path / "set" / "README.txt").write_text("my sounds")  # not audio: not a sample anyone misses
     result = fill_from_folder(Project.create(tmp_path / "new"), tmp_path / "set")
     assert [s.id for s in result.added] == ["low.wav"]
@@ -52,10 +43,10 @@ def test_an_import_names_the_audio_in_no_class_folder(tmp_path: Path) -> None:
 
 
 def test_a_project_import_names_the_audio_beside_its_class_folders(project: Project, tmp_path: Path) -> None:
-    tone(project.set_dir("bass") / "low.wav", 1.0)
-    tone(project.root / "samples" / "stray.wav", 1.0)
+    write_tone(project.set_dir("bass") / "low.wav", duration_s=1.0)
+    write_tone(project.root / "samples" / "stray.wav", duration_s=1.0)
     (project.root / TEST_DIR).mkdir(exist_ok=True)
-    tone(project.root / TEST_DIR / "lost.wav", 1.0)
+    write_tone(project.root / TEST_DIR / "lost.wav", duration_s=1.0)
     result = fill_from_folder(Project.create(tmp_path / "copy"), project.root)
     assert [s.id for s in result.added] == ["low.wav"]
     assert [name for name, _ in result.skipped] == ["samples/stray.wav", "test/lost.wav"]
@@ -64,7 +55,7 @@ def test_a_project_import_names_the_audio_beside_its_class_folders(project: Proj
 def test_an_import_of_loose_audio_says_to_put_it_in_class_folders(tmp_path: Path) -> None:
     (tmp_path / "set").mkdir()
     for name in ("a.wav", "b.wav", "c.wav", "d.wav"):
-        tone(tmp_path / "set" / name, 0.5)
+        write_tone(tmp_path / "set" / name, duration_s=0.5)
     with pytest.raises(DatasetError, match=r"holds audio files \('a.wav', 'b.wav', 'c.wav', …\) but no class "
                                            r"folders;.*one subfolder of audio per class \(bass/, drums/, …\)"):
         fill_from_folder(Project.create(tmp_path / "new"), tmp_path / "set")
@@ -85,7 +76,7 @@ def test_a_rename_finishes_while_a_test_set_is_being_copied(project: Project, tm
         real(source, target)
 
     monkeypatch.setattr(importer, "copy_file", paused_copy)
-    one = tone(tmp_path / "one.wav", 0.5)
+    one = write_tone(tmp_path / "one.wav", duration_s=0.5)
     laid_out: list[Path] = []
     copy = threading.Thread(target=lambda: laid_out.append(
         folder_per_class([("set/drums/a.wav", one), ("set/drums/A.wav", one)], tmp_path / "set")))
