@@ -40,15 +40,17 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editor
     from .audio import Audio, load_audio, resample
     from .classifier import Classifier, Prediction, load
     from .dataset import Dataset, load_dataset
-    from .evaluate import Comparison, EvaluationReport, compare, evaluate
+    from .evaluate import compare, evaluate
     from .export import export_onnx, export_web
     from .intake import add_files
     from .live import file_chunks, microphone_chunks
     from .pictures import confusion_png, history_png, spectrogram_png, timeline_png
     from .project import Project
+    from .report import Comparison, EvaluationReport
     from .stream import StreamingClassifier
     from .timeline import Segment, Timeline
-    from .train import EpochRecord, StopTraining, TrainSettings, train
+    from .train import EpochRecord, StopTraining, train
+    from .trainsettings import TrainSettings
 
 # Imported on first use (PEP 562), so that ``import earmark`` -- and the ``earmark`` command's
 # ``--help`` and Ctrl-C handling -- do not wait seconds for PyTorch: name -> the module holding it.
@@ -56,7 +58,8 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(["Audio", "load_audio", "resample"], "audio"),
     **dict.fromkeys(["Classifier", "Prediction", "load"], "classifier"),
     **dict.fromkeys(["Dataset", "load_dataset"], "dataset"),
-    **dict.fromkeys(["Comparison", "EvaluationReport", "compare", "evaluate"], "evaluate"),
+    **dict.fromkeys(["Comparison", "EvaluationReport"], "report"),
+    **dict.fromkeys(["compare", "evaluate"], "evaluate"),
     **dict.fromkeys(["export_onnx", "export_web"], "export"),
     "add_files": "intake",
     **dict.fromkeys(["file_chunks", "microphone_chunks"], "live"),
@@ -64,7 +67,8 @@ _LAZY: dict[str, str] = {
     "Project": "project",
     "StreamingClassifier": "stream",
     **dict.fromkeys(["Segment", "Timeline"], "timeline"),
-    **dict.fromkeys(["EpochRecord", "StopTraining", "TrainSettings", "train"], "train"),
+    **dict.fromkeys(["EpochRecord", "StopTraining", "train"], "train"),
+    "TrainSettings": "trainsettings",
 }
 
 

@@ -29,7 +29,7 @@ from .model import SoundNet, build_model
 from .modelfile import Manifest, load_weights, read_manifest, write_model_file
 
 if TYPE_CHECKING:
-    from .evaluate import EvaluationReport
+    from .report import EvaluationReport
     from .stream import StreamingClassifier
     from .timeline import Timeline
 
@@ -132,7 +132,7 @@ class Classifier:
     def validation_report(self) -> EvaluationReport | None:
         """The report on the clips held out while training (from the manifest), or ``None``
         for a model that was not trained by :func:`earmark.train`."""
-        from .evaluate import EvaluationReport
+        from .report import EvaluationReport
 
         validation = self.manifest.metrics.get("validation")
         return None if validation is None else EvaluationReport.from_dict(validation)

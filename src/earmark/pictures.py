@@ -16,7 +16,7 @@ from .features import FeatureConfig, _hz_to_mel, log_mel
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from .evaluate import EvaluationReport
+    from .report import EvaluationReport
     from .timeline import Timeline
 
 __all__ = ["spectrogram_thumbnail", "spectrogram_png", "timeline_png", "history_png", "confusion_png"]

@@ -1,0 +1,307 @@
+"""What an evaluation reports: scores, per-class figures, confusion, mistakes and the warnings
+they call for, as a dict for JSON and as plain text for terminals (:class:`EvaluationReport`),
+and two models' reports side by side (:class:`Comparison`).
+
+:func:`earmark.evaluate.evaluate` makes a report from a test set; training makes one from its
+validation clips (:func:`report_from_probabilities`).
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .dataset import Skipped
+from .errors import ParameterError
+from .naming import quoted
+
+__all__ = ["Comparison", "EvaluationReport", "finite", "report_from_probabilities"]
+
+
+def finite(obj: Any) -> Any:
+    """``obj`` with NaN and infinities as ``None``: a score that does not exist (no clips of a
+    class) is ``null`` in JSON, which has no spelling for NaN."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite(v) for v in obj]
+    return obj
+
+
+@dataclass
+class EvaluationReport:
+    """Scores of one model on one labelled set. ``confusion[i][j]``: true ``labels[i]`` predicted ``labels[j]``."""
+
+    labels: list[str]
+    accuracy: float
+    macro_f1: float
+    #: precision, recall, f1 (``None`` where a figure means nothing) and support of each class
+    per_class: dict[str, dict[str, float | None]]
+    confusion: list[list[int]]
+    misclassified: list[dict[str, Any]]
+    n_clips: int
+    skipped: list[Skipped] = field(default_factory=list)
+    seconds: float = 0.0
+    #: The scored clips that are audio the model was trained on (see :func:`earmark.dataset.fingerprint`);
+    #: ``None`` when that is not known (a model file from before earmark kept its training clips' fingerprints).
+    seen_in_training: list[str] | None = None
+    #: Scored clips cut from a recording whose other clips are training samples (known for a
+    #: project's test set, or its export zip, see :meth:`earmark.project.Project.test_leaks`): one
+    #: take on both sides.
+    split_recordings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "accuracy": round(self.accuracy, 4),
+            "macro_f1": round(self.macro_f1, 4),
+            "n_clips": self.n_clips,
+            "labels": self.labels,
+            "per_class": self.per_class,
+            "confusion": {"labels": self.labels, "matrix": self.confusion},
+            "misclassified": self.misclassified,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "seen_in_training": self.seen_in_training,
+            "split_recordings": self.split_recordings,
+            "warnings": self.warnings(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EvaluationReport:
+        """The report :meth:`to_dict` wrote (scores rounded as there; ``null`` scores read as NaN).
+
+        Raises
+        ------
+        ParameterError
+            If a field is missing; the message names it.
+        """
+        missing = sorted({"accuracy", "macro_f1", "n_clips", "labels", "per_class", "confusion",
+                          "misclassified"} - set(data))
+        if missing:
+            raise ParameterError(f"not an evaluation report: it lacks {missing}; "
+                                 "give a dict written by EvaluationReport.to_dict")
+
+        def score(value: float | None) -> float:
+            return float("nan") if value is None else float(value)
+
+        return cls(labels=list(data["labels"]), accuracy=score(data["accuracy"]), macro_f1=score(data["macro_f1"]),
+                   per_class={k: dict(v) for k, v in data["per_class"].items()},
+                   confusion=[list(row) for row in data["confusion"]["matrix"]],
+                   misclassified=[dict(m) for m in data["misclassified"]], n_clips=int(data["n_clips"]),
+                   skipped=[Skipped(path=s["path"], reason=s["reason"]) for s in data.get("skipped", [])],
+                   seen_in_training=None if data.get("seen_in_training") is None
+                   else [str(n) for n in data["seen_in_training"]],
+                   split_recordings=[str(n) for n in data.get("split_recordings", [])])
+
+    def training_audio_warning(self) -> str | None:
+        """The warning about test clips the model was trained on (``seen_in_training``), or ``None``."""
+        if not self.seen_in_training:
+            return None
+        n, shown = len(self.seen_in_training), ", ".join(self.seen_in_training[:3])
+        verb = "is" if n == 1 else "are"
+        return (f"{n} of the {self.n_clips} test clips {verb} audio the model was trained on "
+                f"({shown}{', …' if n > 3 else ''}): a model knows its training clips, so the scores "
+                "overstate how it does on new recordings; take them out of the test set")
+
+    def warnings(self) -> list[str]:
+        """What makes these scores weak evidence, in words a person can act on (empty: none)."""
+        out = [seen] if (seen := self.training_audio_warning()) else []
+        if self.split_recordings:
+            n, shown = len(self.split_recordings), ", ".join(self.split_recordings[:3])
+            out.append(f"{n} test clip{'s' if n != 1 else ''} ({shown}{', …' if n > 3 else ''}) "
+                       f"{'come' if n != 1 else 'comes'} from recordings whose other clips are training samples: "
+                       "one take on both sides makes the score look better than it is; move each whole "
+                       "recording to one side")
+        if self.n_clips < 10:
+            out.append(f"Only {self.n_clips} clips were scored: the accuracy is not a reliable figure; "
+                       "add more recordings (from different takes) to every class")
+        chance = 1.0 / max(1, len(self.labels))
+        if self.n_clips and self.accuracy < chance + 0.15:
+            out.append(f"The model is barely better than guessing ({self.accuracy:.0%}, guessing gives {chance:.0%}); "
+                       "add more and more varied recordings, or train longer")
+        if uneven := self._uneven_warning():
+            out.append(uneven)
+        for lab in self.labels:
+            support = int(self.per_class[lab]["support"] or 0)
+            if 0 < support < 3:
+                out.append(f"Class {lab!r} has only {support} clip{'s' if support != 1 else ''} to be scored on; "
+                           "its accuracy says little")
+        return out
+
+    def _uneven_warning(self) -> str | None:
+        """A warning when the overall accuracy hides a class the model mostly gets wrong: most
+        scored clips are of the classes it knows (e.g. 30 of 37 are background), so the figure is
+        high while another class's recall is under half."""
+        support = {lab: int(self.per_class[lab]["support"] or 0) for lab in self.labels}
+        recall = {lab: r for lab in self.labels
+                  if support[lab] and (r := self.per_class[lab].get("recall")) is not None}
+        weak = [lab for lab, r in recall.items() if r < 0.5]
+        if not weak or len(recall) < 2 or self.accuracy - float(np.mean(list(recall.values()))) < 0.1:
+            return None
+        most = max(recall, key=lambda lab: support[lab])
+        return (f"{self.accuracy:.0%} of the clips are right, but not in every class: "
+                + ", ".join(f"{quoted(lab)} {recall[lab]:.0%}" for lab in weak)
+                + f". {support[most]} of the {self.n_clips} clips are {quoted(most)}, so the overall figure mostly "
+                "shows how the model does on that class; judge it by each class's accuracy, and add recordings "
+                "(from other takes) to the classes it gets wrong")
+
+    def format(self, *, max_mistakes: int = 20) -> str:
+        """A plain-text report for terminals."""
+        width = max(8, *(_width(lab) for lab in self.labels))
+        lines = [f"accuracy {self.accuracy:.1%}   macro-F1 {self.macro_f1:.3f}   ({self.n_clips} clips)", "",
+                 f"{'class':<{width}}  precision  recall     f1  clips"]
+        for lab in self.labels:
+            pc = self.per_class[lab]
+            lines.append(f"{_left(lab, width)}  {_shown(pc.get('precision'), 9, '.1%')}  "
+                         f"{_shown(pc.get('recall'), 6, '.1%')}  {_shown(pc.get('f1'), 5, '.3f')}  "
+                         f"{int(pc['support'] or 0):>5}")
+        lines += ["", *_confusion_table(self.labels, self.confusion)]
+        if self.misclassified:
+            lines += ["", f"misclassified ({len(self.misclassified)}):"]
+            for m in self.misclassified[:max_mistakes]:
+                lines.append(f"  {m['file']}: {m['true']} → {m['predicted']} ({m['confidence']:.0%})")
+            if len(self.misclassified) > max_mistakes:
+                lines.append(f"  … and {len(self.misclassified) - max_mistakes} more (use --json for all)")
+        for s in self.skipped:
+            lines.append(f"skipped {s.path}: {s.reason}")
+        lines += [f"warning: {w}" for w in self.warnings()]
+        return "\n".join(lines)
+
+
+TABLE_WIDTH = 100
+"""Characters a confusion table may take before its columns are numbered instead of named."""
+
+
+def _confusion_table(labels: list[str], confusion: list[list[int]]) -> list[str]:
+    """The confusion matrix as text, a column as wide as its class's name (or its largest count);
+    where the names make it wider than :data:`TABLE_WIDTH`, columns are numbered as the rows."""
+    counts = [[str(v) for v in row] for row in confusion]
+    numbered = _width("  ".join(labels)) + max((_width(lab) for lab in labels), default=0) + 2 > TABLE_WIDTH
+    heads = [str(i) for i in range(1, len(labels) + 1)] if numbered else labels
+    rows = [f"{i} {lab}" for i, lab in zip(heads, labels)] if numbered else labels
+    first = max([8, *(_width(r) for r in rows)])
+    cols = [max(_width(head), *(len(row[j]) for row in counts)) for j, head in enumerate(heads)]
+    title = "confusion (rows = true, columns = predicted" + (", numbered as the rows)" if numbered else ")")
+    lines = [title, " " * (first + 2) + "  ".join(_right(h, c) for h, c in zip(heads, cols))]
+    for name, row in zip(rows, counts):
+        lines.append(_left(name, first) + "  " + "  ".join(_right(v, c) for v, c in zip(row, cols)))
+    return lines
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: none for a combining accent (a name in NFD), two for a
+    wide (East Asian) character."""
+    return sum(0 if unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf")
+               else 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def _left(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def _right(text: str, width: int) -> str:
+    return " " * max(0, width - _width(text)) + text
+
+
+def _shown(x: float | None, width: int, spec: str) -> str:
+    """A score for a text table, or – where it means nothing (``None``)."""
+    return f"{'–':>{width}}" if x is None else f"{x:>{width}{spec}}"
+
+
+def _rounded(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 4)
+
+
+def report_from_probabilities(probs: np.ndarray, true_labels: list[str], names: list[str], *,
+                              labels: list[str]) -> EvaluationReport:
+    """Build a report from clip probabilities ``(n_clips, n_classes)`` in ``labels`` order."""
+    k = len(labels)
+    y = np.array([labels.index(t) for t in true_labels], dtype=int)
+    pred = probs.argmax(axis=1) if len(probs) else np.zeros(0, int)
+    confusion = np.zeros((k, k), dtype=int)
+    np.add.at(confusion, (y, pred), 1)
+    per_class: dict[str, dict[str, float | None]] = {}
+    f1s = []
+    for i, lab in enumerate(labels):
+        tp = confusion[i, i]
+        called, support = int(confusion[:, i].sum()), int(confusion[i, :].sum())
+        # None where a figure means nothing: precision when nothing was called this class, recall
+        # and F1 when the set holds no clip of it (a 0 there would read as a failure that did not happen)
+        precision = tp / called if called else None
+        recall = tp / support if support else None
+        f1 = None
+        if recall is not None:
+            p = precision or 0.0
+            f1 = 2 * p * recall / (p + recall) if p + recall else 0.0
+            f1s.append(f1)
+        per_class[lab] = {"precision": _rounded(precision), "recall": _rounded(recall), "f1": _rounded(f1),
+                          "support": support}
+    mistakes = [{"file": names[j], "true": true_labels[j], "predicted": labels[int(pred[j])],
+                 "confidence": round(float(probs[j, pred[j]]), 4)}
+                for j in np.flatnonzero(pred != y)]
+    return EvaluationReport(labels=labels, accuracy=float(np.mean(pred == y)) if len(y) else float("nan"),
+                            macro_f1=float(np.mean(f1s)) if f1s else float("nan"), per_class=per_class,
+                            confusion=confusion.tolist(), misclassified=mistakes, n_clips=int(len(y)))
+
+
+@dataclass
+class Comparison:
+    """Two models' reports on the same test set, and the clips only one of them gets wrong.
+
+    ``model_a`` and ``model_b`` name the models (e.g. their paths) in :meth:`to_dict`;
+    :meth:`format` shortens them to file names when those differ.
+    """
+
+    a: EvaluationReport
+    b: EvaluationReport
+    model_a: str = "A"
+    model_b: str = "B"
+
+    @property
+    def wrong_only_with_a(self) -> list[str]:
+        """Clips model A gets wrong and model B right, sorted."""
+        return sorted({m["file"] for m in self.a.misclassified} - {m["file"] for m in self.b.misclassified})
+
+    @property
+    def wrong_only_with_b(self) -> list[str]:
+        """Clips model B gets wrong and model A right, sorted."""
+        return sorted({m["file"] for m in self.b.misclassified} - {m["file"] for m in self.a.misclassified})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"models": [{"model": self.model_a, **self.a.to_dict()}, {"model": self.model_b, **self.b.to_dict()}],
+                "wrong_only_with_a": self.wrong_only_with_a, "wrong_only_with_b": self.wrong_only_with_b}
+
+    def format(self, *, max_mistakes: int = 10) -> str:
+        """A side-by-side table (accuracy, macro-F1, recall per class) and the clips only one gets wrong."""
+        name_a, name_b = Path(self.model_a).name, Path(self.model_b).name
+        if name_a == name_b:  # same file name in two folders: only the whole names tell them apart
+            name_a, name_b = self.model_a, self.model_b
+        w = max(12, len(name_a), len(name_b))
+        first = max(16, *(_width(lab) + 9 for lab in self.a.labels))  # "recall " + label + 2 spaces
+        lines = [f"{'':<{first}}{name_a:>{w}}  {name_b:>{w}}",
+                 f"{'accuracy':<{first}}{self.a.accuracy:>{w}.1%}  {self.b.accuracy:>{w}.1%}",
+                 f"{'macro-F1':<{first}}{self.a.macro_f1:>{w}.3f}  {self.b.macro_f1:>{w}.3f}"]
+        def recall(report: EvaluationReport, label: str) -> str:
+            row = report.per_class.get(label, {})
+            return _shown(row.get("recall") if row.get("support") else None, w, ".1%")  # no clips of it: –
+
+        for lab in self.a.labels:
+            lines.append(f"{_left('recall ' + lab, first)}{recall(self.a, lab)}  {recall(self.b, lab)}")
+        only_a, only_b = self.wrong_only_with_a, self.wrong_only_with_b
+        lines += ["", f"wrong only with {name_a}: {len(only_a)}   wrong only with {name_b}: {len(only_b)}"]
+        for name, files in ((name_a, only_a), (name_b, only_b)):
+            lines += [f"  {name} misses {f}" for f in files[:max_mistakes]]
+            if len(files) > max_mistakes:
+                lines.append(f"  … and {len(files) - max_mistakes} more that {name} misses (use --json for all)")
+        # a comparison is only as fair as its test set: what weakens both reports once, the rest by model
+        shared = [w for w in self.a.warnings() if w in self.b.warnings()]
+        lines += [f"warning: {w}" for w in shared]
+        for name, report in ((name_a, self.a), (name_b, self.b)):
+            lines += [f"warning ({name}): {w}" for w in report.warnings() if w not in shared]
+        return "\n".join(lines)
