@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from earmark.cli import _FirstInterruptStops
+from earmark.cli.runtime import FirstInterruptStops
 
 EARMARK = Path(sys.executable).with_name("earmark")
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "NO_COLOR": "1"}
@@ -89,7 +89,7 @@ def _press_twice() -> None:
 def test_two_presses_during_one_long_call_count_twice() -> None:
     """Python runs the handler once for both presses, after the call: it still aborts."""
     kill = threading.Timer(0.05, _press_twice)
-    with pytest.raises(KeyboardInterrupt), _FirstInterruptStops():
+    with pytest.raises(KeyboardInterrupt), FirstInterruptStops():
         kill.start()
         _long_c_call()
         kill.join()
@@ -110,7 +110,7 @@ def test_a_second_press_lost_in_a_del_still_aborts() -> None:
     hook = sys.unraisablehook
     sys.unraisablehook = reported.append
     try:
-        with pytest.raises(KeyboardInterrupt), _FirstInterruptStops() as stop:
+        with pytest.raises(KeyboardInterrupt), FirstInterruptStops() as stop:
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(0.01)
             assert stop.is_set()
@@ -121,7 +121,7 @@ def test_a_second_press_lost_in_a_del_still_aborts() -> None:
 
 
 def test_one_press_only_asks_to_stop() -> None:
-    with _FirstInterruptStops() as stop:
+    with FirstInterruptStops() as stop:
         os.kill(os.getpid(), signal.SIGINT)
         time.sleep(0.01)
     assert stop.is_set()

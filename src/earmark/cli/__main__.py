@@ -1,0 +1,5 @@
+"""``python -m earmark.cli``: the ``earmark`` command."""
+
+from . import main
+
+main()

@@ -1,0 +1,129 @@
+"""How the ``earmark`` command runs: the command group that turns library errors into one line,
+the ``warning:`` lines, JSON output, and Ctrl-C while training."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sys
+import threading
+import warnings
+from typing import Any
+
+import click
+
+from ..errors import AudioWarning, EarmarkError
+
+__all__ = ["FirstInterruptStops", "Group", "emit_json", "show_warning"]
+
+
+def show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: Any = None, line: str | None = None) -> None:
+    """Warnings earmark issues (:class:`~earmark.errors.AudioWarning`) as one ``warning:`` line, like
+    training's; any other warning as Python shows it."""
+    if issubclass(category, AudioWarning):
+        click.echo(f"warning: {' '.join(str(message).split())}", err=True)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
+_python_show_warning = warnings.showwarning
+
+
+class Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", AudioWarning)  # every file cut short is named, not only the first
+                warnings.showwarning = show_warning
+                return super().invoke(ctx)
+        except EarmarkError as exc:
+            message = " ".join(str(exc).split())  # always one line
+            click.secho(f"Error: {message}", fg="red", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+        except BrokenPipeError:  # the reader went away (`earmark listen … | head`): stop quietly
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(1)
+
+
+def emit_json(obj: Any) -> None:
+    from ..evaluate import finite
+
+    text = json.dumps(finite(obj), indent=2, ensure_ascii=False, allow_nan=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a file name with bytes that are not UTF-8: escape it, so the output stays JSON
+        text = json.dumps(finite(obj), indent=2, ensure_ascii=True, allow_nan=False)
+    click.echo(text)
+
+
+class FirstInterruptStops:
+    """While training: a first Ctrl-C (SIGINT) asks to stop after this epoch and keep the model;
+    a second one aborts: KeyboardInterrupt, and nothing is written. The handler before it comes
+    back afterwards.
+
+    Presses are counted from a wakeup pipe, which gets one byte per signal: Python runs a handler
+    once for two signals that arrive while the main thread is inside one long call (a torch
+    operation), and a KeyboardInterrupt raised where Python only reports it (a ``__del__``, such
+    as a data loader's shutting down its workers) is lost. So the count is also checked on the
+    way out, and a second press aborts even then."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._previous: Any = None
+        self._previous_fd = -1
+        self._previous_hook = sys.unraisablehook
+        self._pipe: tuple[int, int] | None = None
+        self.presses = 0
+
+    def _count(self) -> int:
+        """Ctrl-C presses since the last count, from the bytes (signal numbers) in the pipe."""
+        if self._pipe is None:
+            return 0
+        seen = b""
+        with contextlib.suppress(BlockingIOError, InterruptedError):
+            while chunk := os.read(self._pipe[0], 512):
+                seen += chunk
+        return seen.count(bytes([signal.SIGINT]))
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.presses += max(1, self._count())  # this call's signal is in the pipe already
+        if self.presses >= 2:
+            raise KeyboardInterrupt
+        self._event.set()
+        click.echo("\nCtrl-C: stopping after this epoch and keeping the model (Ctrl-C again to abort)", err=True)
+
+    def __enter__(self) -> threading.Event:
+        if threading.current_thread() is threading.main_thread():  # signals reach only the main thread
+            self._pipe = os.pipe()
+            for fd in self._pipe:
+                os.set_blocking(fd, False)
+            self._previous_fd = signal.set_wakeup_fd(self._pipe[1], warn_on_full_buffer=False)
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._previous_hook = sys.unraisablehook
+            sys.unraisablehook = self._unraisable
+        return self._event
+
+    def _unraisable(self, info: Any) -> None:
+        """A second press that lands in a ``__del__`` is counted, not shown as a traceback."""
+        if not isinstance(info.exc_value, KeyboardInterrupt):
+            self._previous_hook(info)
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if self._pipe is None:
+            return
+        self.presses += self._count()  # presses whose handler has not run yet, or whose interrupt was lost
+        signal.signal(signal.SIGINT, self._previous)
+        signal.set_wakeup_fd(self._previous_fd)
+        sys.unraisablehook = self._previous_hook
+        for fd in self._pipe:
+            os.close(fd)
+        self._pipe = None
+        if self.presses >= 2 and exc_type is None:
+            raise KeyboardInterrupt

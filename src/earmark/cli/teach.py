@@ -1,0 +1,157 @@
+"""The commands that teach a model and test it: ``train``, ``evaluate``, ``compare``, and ``demo``,
+which does both on the built-in demo set."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..errors import ParameterError
+from .options import check_output, clip_options, load_set
+from .runtime import FirstInterruptStops, emit_json
+
+if TYPE_CHECKING:
+    from ..dataset import Dataset
+
+__all__ = ["compare", "demo", "evaluate", "train"]
+
+
+@click.command()
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="Model file to write (.earmark).")
+@click.option("--epochs", type=int, default=None, help="Passes over the data [24].")
+@click.option("--batch-size", type=int, default=None, help="Examples per step [64].")
+@click.option("--learning-rate", type=float, default=None,
+              help="Peak learning rate [0.003; 0.001 with --tune-backbone].")
+@click.option("--window-s", type=float, default=None, help="Seconds of audio the model hears at once [1.0].")
+@click.option("--seed", type=int, default=None, help="Random seed [0].")
+@click.option("--arch", type=click.Choice(["cnn", "tiny"]), default=None, help="Network size [cnn].")
+@click.option("--backbone", default=None, metavar="NAME",
+              help="Where training starts: auto (earmark's pretrained backbone where it fits the network), "
+                   "none (random weights) or a shipped backbone's name [auto].")
+@click.option("--tune-backbone", is_flag=True,
+              help="Fine-tune the backbone's weights too (default: keep them frozen, train the classifier on "
+                   "top, and keep the backbone's concept head; see 'How it learns' in the README).")
+@click.option("--head-hidden", type=int, default=None, metavar="N",
+              help="Hidden units in the classifier head, 0 for a linear head [128 on a frozen backbone, else 0].")
+@click.option("--no-augment", is_flag=True, help="Train on the clips as they are (not recommended).")
+@click.option("--allow-no-background", is_flag=True, help="Train without a background-noise class.")
+@click.option("--json", "as_json", is_flag=True, help="Print the validation report as one JSON object.")
+@click.option("--steps-per-epoch", type=int, default=None, hidden=True,
+              help="Optimiser steps per epoch (0: from the dataset size); for tests and quick checks.")
+@clip_options
+def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, learning_rate: float | None,
+          window_s: float | None, seed: int | None, arch: str | None, backbone: str | None, tune_backbone: bool,
+          head_hidden: int | None, no_augment: bool, allow_no_background: bool, as_json: bool,
+          steps_per_epoch: int | None, clip_s: float | None, clip_hop_s: float | None) -> None:
+    """Train a classifier on DATA (a folder per class, a zip, or a project: its samples) and write it to --out.
+
+    Ctrl-C once ends training after the current epoch and keeps the model (the file records
+    where it stopped); Ctrl-C again aborts and writes nothing.
+    """
+    from ..evaluate import training_warnings
+    from ..train import TrainSettings, warning_facts
+    from ..train import train as run_training
+
+    given = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "window_s": window_s,
+             "seed": seed, "arch": arch, "steps_per_epoch": steps_per_epoch, "backbone": backbone,
+             "head_hidden": head_hidden}
+    overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    settings = TrainSettings(**overrides, augment=not no_augment, require_background=not allow_no_background,
+                             freeze_backbone=not tune_backbone)
+    if tune_backbone and settings.start()[0] == "none":
+        why = "--backbone none" if settings.backbone == "none" else f"the {settings.arch!r} network trains from scratch"
+        raise ParameterError(f"--tune-backbone fine-tunes the pretrained backbone, which this run does not start "
+                             f"from ({why}); leave it out")
+    check_output(out, data, suffix=".earmark")
+    dataset = load_set(data, sample_rate=settings.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s)
+    dataset.check_trainable(require_background=settings.require_background)
+    counts = ", ".join(f"{k} {v}" for k, v in dataset.counts().items())
+    warnings = training_warnings(warning_facts(dataset))  # before the minutes of training: Ctrl-C and fix
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"{len(dataset.clips)} clips ({counts}); training {settings.arch} for {settings.epochs} "
+               f"epoch{'s' if settings.epochs != 1 else ''}",
+               err=True)
+    with FirstInterruptStops() as interrupted:
+        clf = run_training(dataset, settings=settings, progress=not as_json, should_stop=interrupted.is_set)
+    clf.save(out)
+    stopped = clf.manifest.metrics.get("stopped_at_epoch")
+    if stopped is not None:
+        click.echo(f"stopped after epoch {stopped} of {settings.epochs} (Ctrl-C); keeping the model as it is",
+                   err=True)
+    if as_json:
+        emit_json({"model": str(out), "validation": clf.manifest.metrics["validation"],
+                    "history": clf.manifest.metrics["history"], "warnings": warnings})
+        return
+    report = clf.validation_report
+    if report is not None:  # train() always writes one
+        click.echo(f"\nvalidation (held out by recording, {clf.manifest.dataset['val_clips']} clips):")
+        click.echo(report.format())
+    click.echo(f"\nmodel written to {out} ({clf.manifest.metrics['train_seconds']:.0f} s of training)")
+
+
+@click.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("test_dir", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@clip_options
+def evaluate(model: Path, test_dir: Path, as_json: bool, clip_s: float | None, clip_hop_s: float | None) -> None:
+    """Score MODEL on TEST_DIR (a folder per class, a zip, or a project: its test set)."""
+    from ..classifier import load
+    from ..evaluate import as_named_now
+    from ..evaluate import evaluate as run_eval
+
+    clf = as_named_now(load(model), test_dir)  # a project's classes renamed since training: their names now
+    report = run_eval(clf, load_set(test_dir, sample_rate=clf.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s,
+                                     test=True))
+    if as_json:
+        emit_json({"model": str(model), **report.to_dict()})
+    else:
+        click.echo(report.format())
+
+
+@click.command()
+@click.argument("model_a", type=click.Path(path_type=Path))
+@click.argument("model_b", type=click.Path(path_type=Path))
+@click.argument("test_dir", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@clip_options
+def compare(model_a: Path, model_b: Path, test_dir: Path, as_json: bool, clip_s: float | None,
+            clip_hop_s: float | None) -> None:
+    """Evaluate two models side by side on the same TEST_DIR (as for evaluate)."""
+    from ..classifier import load
+    from ..dataset import load_dataset
+    from ..evaluate import as_named_now
+    from ..evaluate import compare as run_compare
+
+    a, b = load(model_a), load(model_b)
+    data: Path | Dataset = test_dir  # compare() names a project's classes as they are now
+    if clip_s is not None or clip_hop_s is not None:  # cut once, at the higher rate: neither model hears it thinned
+        a, b = as_named_now(a, test_dir), as_named_now(b, test_dir)  # a loaded set names no project
+        data = load_dataset(test_dir, sample_rate=max(a.sample_rate, b.sample_rate), test=True,
+                            clip_s=4.0 if clip_s is None else clip_s, clip_hop_s=clip_hop_s)
+    comparison = run_compare(a, b, data, model_a=str(model_a), model_b=str(model_b))
+    for skipped in comparison.a.skipped:  # both models scored the same files
+        click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
+    if as_json:
+        emit_json({"test_set": str(test_dir), **comparison.to_dict()})
+    else:
+        click.echo(comparison.format())
+
+
+@click.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("earmark-demo-output"), show_default=True,
+              help="Folder for the model, report and pictures.")
+@click.option("--epochs", type=int, default=None, help="Override the demo's epochs.")
+def demo(out: Path, epochs: int | None) -> None:
+    """Train a bass / drums / background classifier on the built-in demo set and show what it learnt."""
+    from ..demo import run_demo
+
+    started = time.perf_counter()
+    run_demo(out, epochs=epochs, echo=click.echo)
+    click.echo(f"\ndemo finished in {time.perf_counter() - started:.0f} s")

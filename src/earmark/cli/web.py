@@ -1,0 +1,47 @@
+"""The commands that serve pages in the browser: ``studio``, the whole web studio, and ``share``,
+only the try page of some models."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+
+__all__ = ["share", "studio"]
+
+
+@click.command()
+@click.argument("project_dir", required=False, type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it local).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port; 0 picks a free one.  [default: 0]")
+@click.option("--no-browser", is_flag=True, help="Do not open the browser.")
+def studio(project_dir: Path | None, host: str, port: int, no_browser: bool) -> None:
+    """Start the web studio: record, upload, train, inspect and try a classifier in the browser.
+
+    PROJECT_DIR is opened (and created when missing); without it, projects live in
+    $EARMARK_HOME or ~/earmark-projects, and a first start makes a ready demo project.
+    """
+    from ..studio.serve import prepare, serve
+
+    serve(prepare(project_dir, echo=click.echo), host=host, port=port, open_browser=not no_browser,
+          echo=click.echo)
+
+
+@click.command()
+@click.argument("models", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 lets others on your network open the page.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port; 0 picks a free one.  [default: 0]")
+@click.option("--no-browser", is_flag=True, help="Do not open the browser.")
+def share(models: tuple[Path, ...], host: str, port: int, no_browser: bool) -> None:
+    """Serve only the try page of MODELS (microphone or a file), for others to use.
+
+    Nothing of a project is served: just the page, the models' labels and their predictions.
+    Prints one link per model.
+    """
+    from ..studio.serve import prepare_share, serve
+
+    with tempfile.TemporaryDirectory(prefix="earmark-share-") as tmp:
+        settings, tokens = prepare_share(list(models), folder=Path(tmp))
+        serve(settings, host=host, port=port, open_browser=not no_browser, echo=click.echo, share_tokens=tokens)
