@@ -55,3 +55,32 @@ def test_a_class_renamed_in_another_tab_stays_shown_under_its_new_name(page: Pag
     expect(page.locator("#class-title")).to_have_text("bass")
     other.close()
     assert not page_errors
+
+
+def test_samples_of_a_class_renamed_in_another_tab_are_found_not_an_error(page: Page, studio, empty_project,
+                                                                          page_errors) -> None:
+    """A fetch of a class's samples that another tab renamed before this page looked again (here: the
+    page switches to the test set) found no class and said so in an error; the page now shows the
+    class under its new name, and says nothing."""
+    base = f"/api/projects/{empty_project}/classes"
+    notes = sorted((demo_data_dir() / "train" / "bass").glob("*.ogg"))
+    for name, files in (("bass", notes[:2]), ("drums", notes[2:3])):
+        studio.client.post(base, json={"name": name}).raise_for_status()
+        studio.client.post(f"{base}/{name}/samples",
+                           files=[("files", (p.name, p.read_bytes())) for p in files]).raise_for_status()
+    studio.open(page, empty_project)
+    page.click("[data-testid=class-drums]")
+    expect(page.locator("[data-testid=sample-card]")).to_have_count(1)
+    studio.client.patch(f"{base}/drums", json={"name": "percussion"}).raise_for_status()
+    page.click("#set-test")  # the page still thinks it shows "drums"
+    expect(page.locator("#class-title")).to_have_text("percussion")
+    expect(page.locator("#set-test")).to_have_attribute("aria-pressed", "true")
+    page.click("#set-training")
+    expect(page.locator("[data-testid=sample-card]")).to_have_count(1)
+    expect(page.locator("[data-testid=toast-error]")).to_have_count(0)
+    # deleted in another tab: the page goes to a class there is, without an error
+    studio.client.delete(f"{base}/percussion").raise_for_status()
+    page.click("#set-test")
+    expect(page.locator("#class-title")).to_have_text("bass")
+    expect(page.locator("[data-testid=toast-error]")).to_have_count(0)
+    assert not page_errors

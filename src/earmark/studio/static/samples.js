@@ -132,10 +132,27 @@ export async function loadSamples() {
       : "No samples yet: record some or drop files above.";
     grid.replaceChildren(...(samples.length ? samples.map((s) => sampleCard(s)) : [h("p", { class: "muted empty" }, empty)]));
   } catch (err) {
+    if (token !== loadToken) return;
+    if (err.status === 404 && await renamedOrDeletedElsewhere(name)) return;
     showError(err);
   } finally {
     if (token === loadToken) grid.removeAttribute("aria-busy");
   }
+}
+
+/** Whether class `name`, whose samples were not found, was renamed or deleted in another tab since this
+ *  page last looked: then the project is shown as it is now (under the class's new name, or another class),
+ *  which is all the page has to say. A reload that fails says why itself (the project deleted meanwhile).
+ *  Else (the class is still there) the caller shows its own error. */
+async function renamedOrDeletedElsewhere(name) {
+  let project;
+  try {
+    project = await reloadProject();
+  } catch (err) {
+    showError(err);
+    return true;
+  }
+  return project === null || !project.classes.some((c) => c.name === name);
 }
 
 /** Show what an upload added and what it skipped (each skipped file with its reason), and the files
