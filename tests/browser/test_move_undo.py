@@ -145,6 +145,38 @@ def test_undo_of_a_move_under_the_hood_follows_a_rename_and_names_a_delete(page:
     assert not page_errors
 
 
+def test_undo_under_the_hood_after_the_cell_was_shown_again_shows_where_the_clip_is(page: Page, studio,
+                                                                                 page_errors) -> None:
+    """The page saw a rename made in another tab (the cell is drawn again from the model's record, the moved
+    clip in the class it was moved to) before the move's Undo: the Undo used to change a card no longer on
+    the page, and the cell still showed the clip where it was moved. (Under load, a reload in flight made
+    this happen in test_undo_of_a_move_under_the_hood_follows_a_rename_and_names_a_delete.)"""
+    project = studio.create_project("hood redrawn", demo=True)
+    model = studio.train(project, epochs=1, seed=0)
+    cells = studio.client.get(f"/api/projects/{project}/models/{model['id']}").json()["validation"]["cells"]
+    key, refs = max(((k, v) for k, v in cells.items() if v and not k.startswith("background|")),
+                    key=lambda kv: len(kv[1]))
+    home = refs[0]["class_name"]
+    target = next(c for c in ("background", "bass", "drums") if c != home)
+    studio.open(page, project, "train")
+    page.locator(f"[data-testid=cell-{key.replace('|', '-')}]").click()
+    card = page.locator("[data-testid=cell-clip]").nth(0)
+    card.locator(f"[data-move-to={target}]").click()
+    expect(card).to_contain_text("moved to")
+    page.wait_for_load_state("networkidle")
+    studio.client.patch(f"/api/projects/{project}/classes/{home}", json={"name": f"{home} 2"}).raise_for_status()
+    page.wait_for_timeout(2100)  # the tab looked at again (at most every 2 s) fetches the project anew
+    page.evaluate("window.dispatchEvent(new Event('focus'))")
+    moved = page.locator(f"[data-testid=cell-clip][data-sample='{refs[0]['id']}']")
+    shown = next(c.get("display_name") or c["name"] for c in studio.project(project)["classes"] if c["name"] == target)
+    expect(moved).to_contain_text(f"in {shown}")  # drawn again: the clip where it was moved
+    _undo_of(page, f"Moved {refs[0]['id']} to").click()
+    expect(page.locator("[data-testid=toast-info]", has_text=f"Moved {refs[0]['id']} back")).to_be_visible()
+    expect(moved).to_contain_text(f"in {home} 2")
+    expect(moved.locator(f"[data-move-to={target}]")).to_be_visible()
+    assert not page_errors
+
+
 def test_clips_under_the_hood_follow_a_class_renamed_in_the_samples_screen(page: Page, studio, page_errors) -> None:
     """QA: after a rename in Samples, a confusion cell's clips still named the old class, and moving one
     answered "no class". The open cell is shown again with the classes as they are now, and moves work."""

@@ -103,7 +103,10 @@ function clipCard(ref) {
           const moveBack = moveBackIn(state.projectId);
           movedToast(ref.id, c.display_name || c.name, async () => {
             const back = await moveBack(moved, ref.class_name);
-            if (back.class_name === ref.class_name && back.id === ref.id) card.replaceWith(clipCard(ref)); // movable again
+            // the cell was shown again meanwhile (a class renamed in another tab), from a record made before this
+            // Undo: show it from a fresh one, which says where the clip is now
+            if (!card.isConnected) await loadDetail({ keepCell: true });
+            else if (back.class_name === ref.class_name && back.id === ref.id) card.replaceWith(clipCard(ref)); // movable again
             else status.textContent = `moved back as ${back.class_name}/${back.id}`;
             return back;
           });
@@ -125,7 +128,8 @@ function clipCard(ref) {
         deletedToast(ref.id, result.undo, async (undoId) => {
           const back = await undo(undoId);
           const same = back.restored.some((s) => s.class_name === ref.class_name && s.id === ref.id);
-          if (same) card.replaceWith(clipCard(ref)); // playable and movable again
+          if (!card.isConnected) await loadDetail({ keepCell: true }); // shown again meanwhile, as for a move's Undo
+          else if (same) card.replaceWith(clipCard(ref)); // playable and movable again
           else status.textContent = `restored as ${back.restored.map((s) => `${s.class_name}/${s.id}`).join(", ")}`;
           return back;
         });
