@@ -17,14 +17,20 @@ def _look_again(page: Page) -> None:
     page.evaluate("window.dispatchEvent(new Event('focus'))")
 
 
-def test_a_class_renamed_in_another_tab_stays_shown_under_its_new_name(page: Page, studio, empty_project,
-                                                                       page_errors) -> None:
-    base = f"/api/projects/{empty_project}/classes"
+def _bass_and_drums(studio, project: str) -> str:  # type: ignore[no-untyped-def]
+    """Classes "bass" (two demo notes) and "drums" (one) in ``project``; answers its classes' API address."""
+    base = f"/api/projects/{project}/classes"
     notes = sorted((demo_data_dir() / "train" / "bass").glob("*.ogg"))
     for name, files in (("bass", notes[:2]), ("drums", notes[2:3])):
         studio.client.post(base, json={"name": name}).raise_for_status()
         studio.client.post(f"{base}/{name}/samples",
                            files=[("files", (p.name, p.read_bytes())) for p in files]).raise_for_status()
+    return base
+
+
+def test_a_class_renamed_in_another_tab_stays_shown_under_its_new_name(page: Page, studio, empty_project,
+                                                                       page_errors) -> None:
+    base = _bass_and_drums(studio, empty_project)
     studio.open(page, empty_project)
     page.click("[data-testid=class-drums]")
     expect(page.locator("#class-title")).to_have_text("drums")
@@ -62,12 +68,7 @@ def test_samples_of_a_class_renamed_in_another_tab_are_found_not_an_error(page: 
     """A fetch of a class's samples that another tab renamed before this page looked again (here: the
     page switches to the test set) found no class and said so in an error; the page now shows the
     class under its new name, and says nothing."""
-    base = f"/api/projects/{empty_project}/classes"
-    notes = sorted((demo_data_dir() / "train" / "bass").glob("*.ogg"))
-    for name, files in (("bass", notes[:2]), ("drums", notes[2:3])):
-        studio.client.post(base, json={"name": name}).raise_for_status()
-        studio.client.post(f"{base}/{name}/samples",
-                           files=[("files", (p.name, p.read_bytes())) for p in files]).raise_for_status()
+    base = _bass_and_drums(studio, empty_project)
     studio.open(page, empty_project)
     page.click("[data-testid=class-drums]")
     expect(page.locator("[data-testid=sample-card]")).to_have_count(1)
