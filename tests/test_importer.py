@@ -67,15 +67,15 @@ def test_a_rename_finishes_while_a_test_set_is_being_copied(project: Project, tm
     taken only to name each one): the real copy, only paused until a class is renamed (or 10 s, had
     the rename to wait for it)."""
     copying, renamed = threading.Event(), threading.Event()
-    real = importer.copy_file
+    real = importer.atomic_copy
     waited: list[bool] = []
 
-    def paused_copy(source: Path, target: Path) -> None:
+    def paused_copy(source: Path, *, target: Path) -> None:
         copying.set()
         waited.append(renamed.wait(timeout=10))
-        real(source, target)
+        real(source, target=target)
 
-    monkeypatch.setattr(importer, "copy_file", paused_copy)
+    monkeypatch.setattr(importer, "atomic_copy", paused_copy)
     one = write_tone(tmp_path / "one.wav", duration_s=0.5)
     laid_out: list[Path] = []
     copy = threading.Thread(target=lambda: laid_out.append(

@@ -84,7 +84,7 @@ def test_a_class_renamed_during_the_encode_is_not_made_again(project: Project, t
 
 def test_a_staged_file_is_no_sample_and_is_swept_once_old(project: Project, tmp_path: Path) -> None:
     add_files(project, "bass", aiff(tmp_path / "take.aiff", 1.0))
-    orphan = project.samples_dir / ".intake-0123456789abcdef.tmp"  # a crash between the write and its naming
+    orphan = project.samples_dir / ".staged-0123456789abcdef.tmp"  # a crash between the write and its naming
     orphan.write_bytes((tmp_path / "take.aiff").read_bytes())
     assert project.class_names() == ["background", "bass", "drums"]
     assert [s.id for s in project.samples("bass")] == ["take.flac"]

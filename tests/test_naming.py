@@ -78,7 +78,7 @@ def test_place_file_moves_a_written_file_to_a_free_name_without_overwriting(tmp_
     folder = tmp_path / "bass"
     folder.mkdir()
     (folder / "Bass.wav").write_bytes(b"old")
-    staged = tmp_path / ".intake-1.tmp"
+    staged = tmp_path / ".staged-1.tmp"
     staged.write_bytes(b"new")
     placed = place_file(staged, folder / "bass.wav")
     assert placed == folder / "bass-2.wav"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import stat
 import tempfile
 import threading
@@ -22,7 +23,7 @@ from typing import BinaryIO
 
 from .errors import OutputError, ParameterError
 
-__all__ = ["atomic_write", "cannot_write", "check_writable"]
+__all__ = ["atomic_copy", "atomic_write", "cannot_write", "check_writable"]
 
 #: Where Linux reports the process umask without changing it.
 _PROC_STATUS = Path("/proc/self/status")
@@ -139,6 +140,12 @@ def atomic_write(path: str | os.PathLike[str], *, make_folders: bool = True) -> 
         tmp.unlink(missing_ok=True)
         raise
     _fsync_folder(target.parent)
+
+
+def atomic_copy(source: str | os.PathLike[str], *, target: str | os.PathLike[str]) -> None:
+    """The bytes of ``source`` written to ``target`` whole, or not at all (:func:`atomic_write`)."""
+    with open(source, "rb") as src, atomic_write(target) as out:
+        shutil.copyfileobj(src, out)
 
 
 def cannot_write(path: str | os.PathLike[str], exc: OSError) -> OutputError:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .atomic import atomic_copy
 from .audio import AUDIO_EXTENSIONS
 from .dataset import BACKGROUND_LABEL, extract_zip, files_under, is_background_name, is_ignored_name
 from .errors import DatasetError, EarmarkError, ParameterError
 from .intake import IntakeLimits, IntakeResult, add_files, safe_stem
-from .naming import clean_name, place_file, quoted_list
+from .naming import clean_name, place_file, quoted_list, staged
 from .project import PROJECT_FILE, TEST_DIR, Project, is_project_folder
-from .staging import copy_file, staged
 
 __all__ = ["fill_from_folder", "folder_per_class"]
 
@@ -35,7 +35,7 @@ def folder_per_class(files: list[tuple[str, Path]], target: Path, *,
         folder = target / safe_stem(parts[-2])
         folder.mkdir(parents=True, exist_ok=True)
         with staged(target) as hidden:
-            copy_file(path, hidden)
+            atomic_copy(path, target=hidden)
             # the file's own name, so a report names the files as the user knows them (x-2.wav beside a second x.wav)
             place_file(hidden, folder / f"{safe_stem(parts[-1])}{Path(parts[-1]).suffix.lower()}")
         placed += 1

@@ -28,7 +28,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from .atomic import atomic_write
+from .atomic import atomic_copy, atomic_write
 from .audio import AUDIO_EXTENSIONS, Audio, collecting_warnings, load_audio, probe, write_wav
 from .dataset import (
     CLIP_S,
@@ -41,10 +41,9 @@ from .dataset import (
     recording_of,
 )
 from .errors import AudioDecodeError, DatasetError, LimitError, ParameterError
-from .naming import NAMING, name_key, names_in, place_file
+from .naming import NAMING, name_key, names_in, place_file, staged
 from .playable import browsers_play, playable_copy
 from .project import Project, SampleInfo
-from .staging import copy_file, staged
 from .uploadlayout import FolderOfClassesError, refuse_classes
 
 __all__ = ["DEFAULT_CLIP_S", "FolderOfClassesError", "IntakeLimits", "IntakeResult", "add_files", "too_long_message"]
@@ -217,7 +216,7 @@ def _audio_entries(project: Project, class_name: str, files: Iterable[tuple[str,
     for too many files."""
     grouped = list(_expand(files, tmp, result, max_unpacked_bytes=limits.max_unpacked_bytes))
     if one_class:
-        refuse_classes(project, class_name, grouped)
+        refuse_classes(project, class_name=class_name, entries=grouped)
     if len(grouped) > limits.max_files:
         raise LimitError(f"{len(grouped)} files in one upload is more than the limit of {limits.max_files}; "
                          "upload them in smaller batches")
@@ -335,7 +334,7 @@ class _Target:
         return folder
 
     def place(self, hidden: Path, name: str) -> SampleInfo:
-        """Move the written file ``hidden`` (:func:`earmark.staging.staged`) to a free name for ``name`` in the
+        """Move the written file ``hidden`` (:func:`earmark.naming.staged`) to a free name for ``name`` in the
         class folder (holding :data:`NAMING` for that alone, not for the write before it)."""
         with NAMING:
             folder = self.folder()
@@ -362,14 +361,14 @@ def _keep(into: _Target, name: str, path: Path, audio: Audio, *, clip_s: float |
     as_wav = lossless is None and (not suffix or suffix in _SOUND_ONLY)  # unknown container, or a video
     if as_wav:
         suffix = ".wav"
-    with staged(folder.parent) as hidden:  # beside the class folder (see staging.staged)
+    with staged(folder.parent) as hidden:  # beside the class folder (see naming.staged)
         if lossless is not None:
             with atomic_write(hidden) as out:
                 out.write(lossless)
         elif as_wav:
             write_wav(hidden, audio)
         else:
-            copy_file(path, hidden)
+            atomic_copy(path, target=hidden)
         index = numbers.next(folder, take) if take is not None else 0
         stem = f"{take}{NOHASH}{index:03d}" if take is not None else safe_stem(name)
         info = into.place(hidden, f"{stem}{suffix}")

@@ -8,6 +8,7 @@ import re
 import threading
 import time
 import unicodedata
+import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
@@ -18,7 +19,7 @@ from pathlib import Path
 from .errors import ParameterError
 
 __all__ = ["NAMING", "clean_name", "free_path", "is_clean_name", "name_key", "names_in", "new_file", "place_file",
-           "quoted", "quoted_list", "rename_folder"]
+           "quoted", "quoted_list", "rename_folder", "staged"]
 
 _NAME_OK = re.compile(r"^[\w][\w .()+,&'#@-]*$")
 #: Held while a free name is chosen and written, so that two requests never pick the same one.
@@ -172,6 +173,22 @@ def new_file(path: Path) -> Iterator[Path]:
         target = free_path(path, any_case=True)
         yield target
         _mark_current(target.parent)
+
+
+@contextmanager
+def staged(beside: Path) -> Iterator[Path]:
+    """A hidden name in the folder ``beside`` to write a file under before :func:`place_file` names it,
+    removed afterwards unless it was placed. A slow write (an encode, a copy) is done there holding no
+    lock. ``beside`` is the folder above the one the file goes to (a project's ``samples/`` or ``test/``,
+    a test set's folder): on the same disk, where a rename or delete of the class does not carry it off.
+    The name is as :func:`earmark.atomic.atomic_write`'s temporary files are named, which no listing
+    counts as a sample and :meth:`~earmark.project.Project.sweep_crash_leftovers` removes when a crash
+    leaves one behind."""
+    path = beside / f".staged-{uuid.uuid4().hex}.tmp"
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def place_file(staged: Path, path: Path) -> Path:

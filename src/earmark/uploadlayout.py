@@ -16,7 +16,7 @@ from .project import TEST_DIR, Project
 __all__ = ["FolderOfClassesError", "refuse_classes"]
 
 
-def refuse_classes(project: Project, class_name: str, entries: list[tuple[str, str, Path]]) -> None:
+def refuse_classes(project: Project, *, class_name: str, entries: list[tuple[str, str, Path]]) -> None:
     """Raise :class:`FolderOfClassesError` when the upload (``(zip or "", name, path)``: the zip each file
     came in, or ``""``) to ``class_name`` holds a folder of classes (see :func:`earmark.intake.add_files`),
     saying how to bring them in."""
