@@ -20,7 +20,8 @@ from .audio import load_audio
 from .errors import OutputError
 from .evaluate import evaluate
 from .pictures import confusion_png, history_png, spectrogram_png, timeline_png
-from .train import TrainSettings, train
+from .train import train
+from .trainsettings import TrainSettings
 
 __all__ = ["demo_data_dir", "run_demo"]
 

@@ -31,7 +31,8 @@ def main() -> None:
     """
 
 
-# In the order of the workflow, which is the order of `earmark --help` and docs/cli.md.
+# In the order of the workflow, which is the order of docs/cli.md (`earmark --help` sorts them).
 for _command in (teach.train, teach.evaluate, teach.compare, use.predict, use.timeline, use.spectrogram,
                  use.listen, use.info, use.export, teach.demo, web.studio, web.share):
     main.add_command(_command)
+del _command

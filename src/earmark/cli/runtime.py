@@ -53,7 +53,7 @@ class Group(click.Group):
 
 
 def emit_json(obj: Any) -> None:
-    from ..evaluate import finite
+    from ..report import finite
 
     text = json.dumps(finite(obj), indent=2, ensure_ascii=False, allow_nan=False)
     try:

@@ -54,8 +54,9 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
     where it stopped); Ctrl-C again aborts and writes nothing.
     """
     from ..evaluate import training_warnings
-    from ..train import TrainSettings, warning_facts
     from ..train import train as run_training
+    from ..train import warning_facts
+    from ..trainsettings import TrainSettings
 
     given = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "window_s": window_s,
              "seed": seed, "arch": arch, "steps_per_epoch": steps_per_epoch, "backbone": backbone,

@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
 from ..errors import EarmarkError
-from ..evaluate import finite
+from ..report import finite
 from .guard import SameOriginMiddleware, error_body
 from .routes import classes, models, projects, samples, share, testset, training
 from .settings import StudioSettings

@@ -19,9 +19,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..audio import check_sample_rate, load_audio, probe
 from ..classifier import Classifier
 from ..errors import EarmarkError, LimitError, ParameterError
-from ..evaluate import finite
 from ..intake import too_long_message
 from ..pictures import timeline_png
+from ..report import finite
 from .guard import error_body
 from .state import Studio
 from .uploads import as_upload, read_upload

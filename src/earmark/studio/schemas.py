@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..train import TrainSettings
+from ..trainsettings import TrainSettings
 
 __all__ = ["ClassCreate", "ClassRename", "ProjectCreate", "SampleMove", "SampleSet", "TestEvaluate", "TrainRequest"]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from ..train import MAX_WORKERS
+from ..trainsettings import MAX_WORKERS
 
 __all__ = ["StudioSettings"]
 

@@ -16,10 +16,11 @@ from starlette.concurrency import run_in_threadpool
 
 from ...classifier import Classifier
 from ...errors import ParameterError
-from ...evaluate import Comparison, EvaluationReport, evaluate, training_warnings
+from ...evaluate import evaluate, training_warnings
 from ...export import web_zip
 from ...importer import folder_per_class
 from ...project import Project
+from ...report import Comparison, EvaluationReport
 from ..deps import ProjectDep, StudioDep
 from ..inference import live_session, predict_request
 from ..links import model_view, sample_base, sample_query, sample_version

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from ...train import TrainSettings
+from ...trainsettings import TrainSettings
 from ..deps import ProjectDep, StudioDep
 from ..schemas import TrainRequest
 

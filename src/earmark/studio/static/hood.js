@@ -229,7 +229,7 @@ async function loadDetail({ keepCell = false } = {}) {
 
 /** The overall figure can hide a class the model mostly gets wrong (30 of 37 clips background): the
  * worst class, named beside it when it is under half right and the accuracy is at least 0.1 above the
- * mean of the scored classes' recalls (the rule of EvaluationReport._uneven_warning in evaluate.py).
+ * mean of the scored classes' recalls (the rule of EvaluationReport._uneven_warning in report.py).
  * A balanced set where every class is as poor says nothing here: the figure itself shows it. */
 function weakest(report) {
   const scored = Object.entries(report.per_class || {}).filter(([, r]) => r.support > 0 && r.recall != null);

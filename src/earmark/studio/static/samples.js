@@ -134,6 +134,7 @@ export async function loadSamples() {
   } catch (err) {
     if (token !== loadToken) return;
     if (err.status === 404 && await renamedOrDeletedElsewhere(name)) return;
+    if (token !== loadToken) return; // the reload showed the project again, and loaded its samples anew
     showError(err);
   } finally {
     if (token === loadToken) grid.removeAttribute("aria-busy");
@@ -152,7 +153,9 @@ async function renamedOrDeletedElsewhere(name) {
     showError(err);
     return true;
   }
-  return project === null || !project.classes.some((c) => c.name === name);
+  // null: a later reload superseded this one; the project the page holds is at least as new
+  const now = project || state.project;
+  return !now || !now.classes.some((c) => c.name === name);
 }
 
 /** Show what an upload added and what it skipped (each skipped file with its reason), and the files
