@@ -81,8 +81,11 @@ class PulseMic:
 
     @property
     def env(self) -> dict[str, str]:
-        """The environment a program needs to use this sound server."""
-        return {**os.environ, "XDG_RUNTIME_DIR": str(self.runtime_dir), "PULSE_SERVER": self.server}
+        """The environment a program needs to use this sound server, with folders of its own for the browsers'
+        caches, data and settings: two test processes side by side (pytest-xdist) each start a WebKitGTK and a
+        Firefox, which must not share (and lock) one user's WebKit caches and storage."""
+        private = {f"XDG_{kind.upper()}_HOME": str(self.runtime_dir / kind) for kind in ("cache", "config", "data")}
+        return {**os.environ, **private, "XDG_RUNTIME_DIR": str(self.runtime_dir), "PULSE_SERVER": self.server}
 
     def start(self) -> None:
         assert PULSEAUDIO and PAPLAY

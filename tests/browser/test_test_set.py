@@ -7,12 +7,15 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile as sf
 from playwright.sync_api import Page, expect
 
 from earmark.demo import demo_data_dir
 
 from .conftest import DEMO_EPOCHS
+
+pytestmark = pytest.mark.browser
 
 
 def _long_take(path: Path, seconds: float = 14.0, rate: int = 22050) -> Path:
