@@ -13,8 +13,10 @@ random SNR. In the feature domain a random EQ curve and SpecAugment masks follow
 from __future__ import annotations
 
 import signal
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from types import TracebackType
 
 import numpy as np
 import torch
@@ -179,5 +181,17 @@ def batches(maker: ExampleMaker, *, batch_size: int, count: int,
 def _leave_interrupts_to_the_trainer(_worker: int) -> None:
     """In the worker: ignore Ctrl-C, which a terminal sends to the whole process group. The
     process that trains decides (``earmark train`` finishes the epoch and keeps the model; a
-    second Ctrl-C, or any other program's KeyboardInterrupt, shuts the worker down as usual)."""
+    second Ctrl-C, or any other program's KeyboardInterrupt, shuts the worker down as usual).
+
+    A batch reaches the trainer as file descriptors that a thread of the worker hands over
+    (:mod:`multiprocessing.resource_sharer`); when the trainer is aborted in the middle of taking
+    one, that thread's connection is reset and it printed a traceback under ``interrupted``. A
+    connection the trainer dropped is no error of the worker's: it is not shown."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    shown = sys.excepthook
+
+    def hide_dropped_connections(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        if not issubclass(kind, (ConnectionError, EOFError)):
+            shown(kind, value, tb)
+
+    sys.excepthook = hide_dropped_connections
