@@ -31,6 +31,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -169,6 +170,10 @@ class Dataset:
     skipped: list[Skipped] = field(default_factory=list)
     #: The label of every class folder found, including folders with no usable audio.
     folders: list[str] = field(default_factory=list)
+    #: When :func:`load_dataset` began reading it (ISO 8601, UTC, to the second, as a model file's
+    #: ``created``): a model trained on it is stamped then, so a class renamed since is followed.
+    #: ``None`` for a dataset made by hand: training stamps its own start.
+    read_at: str | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -373,7 +378,17 @@ def load_dataset(
     hop_s = clip_s if clip_hop_s is None else clip_hop_s
     if not (math.isfinite(hop_s) and hop_s >= MIN_HOP_S):
         raise ParameterError(f"the hop between clips must be at least {MIN_HOP_S} seconds, got {hop_s}")
-    root = Path(path)
+    began = datetime.now(UTC).isoformat(timespec="seconds")
+    dataset = _load(Path(path), sample_rate=sample_rate, long_recording_s=long_recording_s, clip_s=clip_s,
+                    clip_hop_s=hop_s, on_skip=on_skip, test=test)
+    dataset.read_at = began
+    return dataset
+
+
+def _load(root: Path, *, sample_rate: int, long_recording_s: float, clip_s: float, clip_hop_s: float,
+          on_skip: Callable[[Skipped], None] | None, test: bool) -> Dataset:
+    """:func:`load_dataset` of a folder or a zip, its settings checked."""
+    hop_s = clip_hop_s
     if root.is_file() and root.suffix.lower() == ".zip":
         # Every clip is decoded into memory, so the extracted files are removed afterwards.
         with tempfile.TemporaryDirectory(prefix="earmark-zip-") as tmp:

@@ -194,6 +194,7 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
     settings = settings.resolved()  # what the model file records
     read_at = stamp()  # a class renamed while the data loads is renamed since the model was trained
     dataset, train_clips, val_clips = _load_and_split(data, settings=settings, sample_rate=features.sample_rate)
+    read_at = dataset.read_at or read_at  # a dataset loaded beforehand: when it was read
     labels = dataset.labels
     _seed_everything(settings.seed)
     window = int(round(settings.window_s * features.sample_rate))
