@@ -46,8 +46,9 @@ def test_help_does_not_import_torch() -> None:
     assert time.perf_counter() - started < 5  # it took ~5 s with PyTorch; ~0.3 s without
 
 
-def _train(data: Path, out: Path) -> tuple[subprocess.Popen[bytes], list[bytes]]:
-    """`earmark train` with long epochs, once its first one is done."""
+def _train(data: Path, out: Path) -> tuple[subprocess.Popen[bytes], list[bytes], threading.Thread]:
+    """`earmark train` with long epochs, once its first one is done; what it writes to stderr, and the
+    thread that reads it (joined, all of it once the process has ended)."""
     process = subprocess.Popen([str(EARMARK), "train", str(data), "--out", str(out), "--arch", "tiny",
                                 "--epochs", "200", "--steps-per-epoch", "60", "--batch-size", "16"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
@@ -59,13 +60,13 @@ def _train(data: Path, out: Path) -> tuple[subprocess.Popen[bytes], list[bytes]]
     while b"epoch=1" not in b"".join(err):
         assert process.poll() is None and time.monotonic() < deadline, b"".join(err).decode()
         time.sleep(0.05)
-    return process, err
+    return process, err, reader
 
 
 def test_two_quick_presses_to_the_trainer_alone_abort_training(small_dataset: Path, tmp_path: Path) -> None:
     """As `kill -INT` twice (not the process group, as a terminal would): nothing is written."""
     out = tmp_path / "aborted.earmark"
-    process, err = _train(small_dataset, out)
+    process, err, _ = _train(small_dataset, out)
     process.send_signal(signal.SIGINT)
     time.sleep(0.3)
     process.send_signal(signal.SIGINT)
@@ -73,6 +74,25 @@ def test_two_quick_presses_to_the_trainer_alone_abort_training(small_dataset: Pa
     stderr = b"".join(err).decode()
     assert "interrupted" in stderr and "Traceback" not in stderr, stderr[-1500:]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_an_aborted_training_closes_its_progress_bar_before_saying_interrupted(small_dataset: Path,
+                                                                                tmp_path: Path) -> None:
+    """Two presses while `earmark train` draws its progress bar: the bar is closed first, so
+    ``interrupted`` is a line of its own and the bar is not drawn again after it."""
+    out = tmp_path / "aborted.earmark"
+    process, err, reader = _train(small_dataset, out)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=120) == 130, b"".join(err).decode()
+    reader.join(timeout=10)
+    stderr = b"".join(err).decode()
+    assert stderr.endswith("\ninterrupted\n"), repr(stderr[-300:])  # not "…val_acc=0.33]interrupted", nor a bar after
+    bar = stderr[: -len("interrupted\n")].rsplit("\r", 1)[-1]
+    assert bar.startswith("training:") and bar.endswith("]\n"), repr(bar)  # the bar's last drawing, closed
+    assert not out.exists()
 
 
 def _long_c_call() -> None:

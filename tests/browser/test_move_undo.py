@@ -106,19 +106,26 @@ def test_undo_of_a_move_to_a_deleted_class_says_what_to_do(page: Page, studio, e
     assert not page_errors
 
 
+def _open_biggest_cell(page: Page, studio: Any, name: str, *, min_clips: int = 1) -> tuple[str, list[dict[str, Any]]]:
+    """A demo project ``name`` with a model trained for one epoch, open under the hood on the biggest cell of a
+    class that can be renamed (not the background) with ``min_clips`` clips or more: the project and the
+    cell's clips, as the model's record lists them."""
+    project = studio.create_project(name, demo=True)
+    model = studio.train(project, epochs=1, seed=0)
+    cells = studio.client.get(f"/api/projects/{project}/models/{model['id']}").json()["validation"]["cells"]
+    key, refs = max(((k, v) for k, v in cells.items() if len(v) >= min_clips and not k.startswith("background|")),
+                    key=lambda kv: len(kv[1]))
+    studio.open(page, project, "train")
+    page.locator(f"[data-testid=cell-{key.replace('|', '-')}]").click()
+    return project, refs
+
+
 def test_undo_of_a_move_under_the_hood_follows_a_rename_and_names_a_delete(page: Page, studio, page_errors) -> None:
     """The confusion matrix's clips: moved to another class, their class renamed (another tab), Undo puts
     them back in it as it is called now; their class deleted, Undo says so and what to do."""
-    project = studio.create_project("hood undo", demo=True)
-    model = studio.train(project, epochs=1, seed=0)
-    cells = studio.client.get(f"/api/projects/{project}/models/{model['id']}").json()["validation"]["cells"]
-    # the biggest cell of a class that can be renamed (not the background), with two clips or more
-    key, refs = max(((k, v) for k, v in cells.items() if len(v) >= 2 and not k.startswith("background|")),
-                    key=lambda kv: len(kv[1]))
+    project, refs = _open_biggest_cell(page, studio, "hood undo", min_clips=2)
     home = refs[0]["class_name"]
     target = next(c for c in ("background", "bass", "drums") if c != home)
-    studio.open(page, project, "train")
-    page.locator(f"[data-testid=cell-{key.replace('|', '-')}]").click()
     clips = page.locator("[data-testid=cell-clip]")
     expect(clips).to_have_count(len(refs))
 
@@ -151,15 +158,9 @@ def test_undo_under_the_hood_after_the_cell_was_shown_again_shows_where_the_clip
     clip in the class it was moved to) before the move's Undo: the Undo used to change a card no longer on
     the page, and the cell still showed the clip where it was moved. (Under load, a reload in flight made
     this happen in test_undo_of_a_move_under_the_hood_follows_a_rename_and_names_a_delete.)"""
-    project = studio.create_project("hood redrawn", demo=True)
-    model = studio.train(project, epochs=1, seed=0)
-    cells = studio.client.get(f"/api/projects/{project}/models/{model['id']}").json()["validation"]["cells"]
-    key, refs = max(((k, v) for k, v in cells.items() if v and not k.startswith("background|")),
-                    key=lambda kv: len(kv[1]))
+    project, refs = _open_biggest_cell(page, studio, "hood redrawn")
     home = refs[0]["class_name"]
     target = next(c for c in ("background", "bass", "drums") if c != home)
-    studio.open(page, project, "train")
-    page.locator(f"[data-testid=cell-{key.replace('|', '-')}]").click()
     card = page.locator("[data-testid=cell-clip]").nth(0)
     card.locator(f"[data-move-to={target}]").click()
     expect(card).to_contain_text("moved to")
@@ -180,15 +181,9 @@ def test_undo_under_the_hood_after_the_cell_was_shown_again_shows_where_the_clip
 def test_clips_under_the_hood_follow_a_class_renamed_in_the_samples_screen(page: Page, studio, page_errors) -> None:
     """QA: after a rename in Samples, a confusion cell's clips still named the old class, and moving one
     answered "no class". The open cell is shown again with the classes as they are now, and moves work."""
-    project = studio.create_project("hood rename", demo=True)
-    model = studio.train(project, epochs=1, seed=0)
-    cells = studio.client.get(f"/api/projects/{project}/models/{model['id']}").json()["validation"]["cells"]
-    key, refs = max(((k, v) for k, v in cells.items() if v and not k.startswith("background|")),
-                    key=lambda kv: len(kv[1]))
+    project, refs = _open_biggest_cell(page, studio, "hood rename")
     home = refs[0]["class_name"]
     target = next(c for c in ("bass", "drums") if c != home)
-    studio.open(page, project, "train")
-    page.locator(f"[data-testid=cell-{key.replace('|', '-')}]").click()
     clips = page.locator("[data-testid=cell-clip]")
     expect(clips.first).to_contain_text(f"in {home}")
 
