@@ -388,7 +388,6 @@ def load_dataset(
 def _load(root: Path, *, sample_rate: int, long_recording_s: float, clip_s: float, clip_hop_s: float,
           on_skip: Callable[[Skipped], None] | None, test: bool) -> Dataset:
     """:func:`load_dataset` of a folder or a zip, its settings checked."""
-    hop_s = clip_hop_s
     if root.is_file() and root.suffix.lower() == ".zip":
         # Every clip is decoded into memory, so the extracted files are removed afterwards.
         with tempfile.TemporaryDirectory(prefix="earmark-zip-") as tmp:
@@ -397,10 +396,10 @@ def _load(root: Path, *, sample_rate: int, long_recording_s: float, clip_s: floa
             except DatasetError as exc:  # about the project in the zip: name the zip, not a folder gone soon
                 raise DatasetError(str(exc).replace(str(Path(tmp)), str(root))) from None
             return _read_folder(folder, root=root, sample_rate=sample_rate, long_recording_s=long_recording_s,
-                                clip_s=clip_s, clip_hop_s=hop_s, on_skip=on_skip)
+                                clip_s=clip_s, clip_hop_s=clip_hop_s, on_skip=on_skip)
     folder = _set_of(root, test=test)
     return _read_folder(folder, root=folder, sample_rate=sample_rate, long_recording_s=long_recording_s,
-                        clip_s=clip_s, clip_hop_s=hop_s, on_skip=on_skip)
+                        clip_s=clip_s, clip_hop_s=clip_hop_s, on_skip=on_skip)
 
 
 def _set_of(folder: Path, *, test: bool, in_zip: tuple[Path, Path] | None = None) -> Path:
