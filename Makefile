@@ -18,7 +18,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 WEB_RUNTIME := tests/browser/web-runtime
 ORT_WEB := $(WEB_RUNTIME)/node_modules/onnxruntime-web/dist/ort.wasm.min.mjs
 
-.PHONY: setup demo studio test lint types pytest screenshots bench clean
+.PHONY: setup demo studio test test-oldest lint types pytest screenshots bench clean
 
 setup: $(STAMP)
 
@@ -62,6 +62,17 @@ pytest: setup $(BROWSERS) $(ORT_WEB)
 
 test: lint types pytest
 
+# The tests without a browser against the oldest release of each dependency that pyproject.toml allows
+# (scripts/oldest_deps.py), in a virtual environment of their own: the floors stay versions that were run.
+# Not part of `make test` (3 more minutes, and a second environment to install); run it when a floor moves.
+OLDEST := .venv-oldest
+test-oldest:
+	test -x $(OLDEST)/bin/python || python3 -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install -q --disable-pip-version-check torch==2.13.0
+	$(OLDEST)/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]' $$(python3 scripts/oldest_deps.py)
+	$(OLDEST)/bin/python -m pip list --format=freeze | grep -i -E '^(numpy|scipy|soundfile|av|soxr|safetensors|torch|click|tqdm|matplotlib|onnx|onnxscript|fastapi|uvicorn|python-multipart)=='
+	$(OLDEST)/bin/python -m pytest -q -n 2 --dist worksteal --ignore=tests/browser tests
+
 # rewrite docs/screenshots/*.png from the browser tests (a plain test run writes them to a temp folder)
 screenshots: setup $(BROWSERS) $(ORT_WEB)
 	EARMARK_SCREENSHOTS=1 $(PY) -m pytest -q -m browser tests/browser
@@ -70,4 +81,4 @@ bench: setup
 	$(PY) benchmarks/run_benchmark.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache earmark-demo-output
+	rm -rf $(VENV) $(OLDEST) .pytest_cache .mypy_cache .ruff_cache earmark-demo-output

@@ -277,6 +277,9 @@ def test_classes_and_uploads(client: TestClient) -> None:
     assert sample["recording"] == "long take"
     audio = client.get(sample["audio_url"])
     assert audio.headers["content-type"] == "audio/wav" and sf.info(io.BytesIO(audio.content)).duration == 4.0
+    part = client.get(sample["audio_url"], headers={"Range": "bytes=100-199"})  # a player seeking ("#t=0.2,0.7")
+    assert part.status_code == 206 and part.content == audio.content[100:200], part.status_code
+    assert part.headers["content-range"] == f"bytes 100-199/{len(audio.content)}"
     png = client.get(sample["spectrogram_url"])
     assert png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
     renamed = client.patch("/api/projects/band/classes/bass", json={"name": "electric bass"}).json()
