@@ -69,8 +69,8 @@ OLDEST := .venv-oldest
 test-oldest:
 	test -x $(OLDEST)/bin/python || python3 -m venv $(OLDEST)
 	$(OLDEST)/bin/python -m pip install -q --disable-pip-version-check torch==2.13.0
-	$(OLDEST)/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]' $$(python3 scripts/oldest_deps.py)
-	$(OLDEST)/bin/python -m pip list --format=freeze | grep -i -E '^(numpy|scipy|soundfile|av|soxr|safetensors|torch|click|tqdm|matplotlib|onnx|onnxscript|fastapi|uvicorn|python-multipart)=='
+	$(OLDEST)/bin/python -m pip install -q --disable-pip-version-check --prefer-binary -e '.[dev]' $$(python3 scripts/oldest_deps.py)
+	$(OLDEST)/bin/python -m pip list --format=freeze | grep -i -E '^(numpy|scipy|soundfile|av|soxr|safetensors|torch|click|tqdm|matplotlib|onnx|onnxscript|fastapi|starlette|uvicorn|python-multipart)=='
 	$(OLDEST)/bin/python -m pytest -q -n 2 --dist worksteal --ignore=tests/browser tests
 
 # rewrite docs/screenshots/*.png from the browser tests (a plain test run writes them to a temp folder)
