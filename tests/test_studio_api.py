@@ -228,6 +228,23 @@ def test_a_folder_per_class_zip_becomes_a_project(client: TestClient, tmp_path: 
     assert {c["name"]: c["samples"] for c in body["classes"]} == {"background": 2, "bass": 2, "drums": 2}
 
 
+def test_an_imported_zip_is_named_after_its_file_even_when_the_file_name_is_no_project_name(
+        client: TestClient) -> None:
+    """The page sends no name: a zip called "(1) take.zip", "v1..v2.zip" or longer than 64 characters
+    becomes a project named as near its file as a project may be, not a refusal of a name the user never gave."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr("bass/take.wav", wav_bytes(0.5))
+    long = "Field recordings from the summer trip to the coast, birds and waves, take 2"
+    for filename, expected in (("(1) take.zip", "take"), ("v1..v2.zip", "v1.v2"), ("-dash.zip", "dash"),
+                               (f"{long}.zip", long[:64])):
+        response = client.post("/api/projects/import", files={"file": (filename, buf.getvalue())})
+        assert response.status_code == 201, response.text
+        assert response.json()["name"] == expected
+    assert_error(client.post("/api/projects/import", files={"file": ("a.zip", buf.getvalue())}, data={"name": "(1)"}),
+                 400, "ParameterError", r"^project name '\(1\)' cannot be used")  # a name the user gave is checked
+
+
 def test_a_zipped_folder_per_class_with_a_class_named_samples_keeps_every_class(client: TestClient) -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as archive:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from functools import partial
@@ -17,6 +18,7 @@ from ...dataset import extract_zip
 from ...errors import ParameterError
 from ...importer import fill_from_folder
 from ...intake import IntakeResult, safe_stem
+from ...naming import is_clean_name
 from ...project import Project
 from ...projectfile import class_log
 from ..deps import ProjectDep, StudioDep
@@ -124,9 +126,18 @@ async def import_project(request: Request, studio: StudioDep) -> dict[str, Any]:
             root = await run_in_threadpool(partial(extract_zip, max_bytes=studio.limits.max_unpacked_bytes),
                                            path, Path(tmp))
             project, result = await run_in_threadpool(_import, studio, root,
-                                                      upload.fields.get("name") or safe_stem(name))
+                                                      upload.fields.get("name") or _name_of_zip(name))
     return {**project_view(studio, project), "skipped": [{"name": n, "reason": r} for n, r in result.skipped],
             "warnings": [{"name": n, "message": m} for n, m in result.warnings]}
+
+
+def _name_of_zip(filename: str) -> str:
+    """A project name for a zip imported without one: its file name, made a name a project may have
+    (``(1) take.zip``, ``v1..v2.zip`` and an 80-character name would otherwise be refused, though the user
+    chose no name); ``imported`` if nothing of it is left."""
+    stem = re.sub(r"\.{2,}", ".", safe_stem(filename))
+    stem = re.sub(r"^(?:\([^)]*\)|\W)+", "", stem)[:64].rstrip(" .")  # "(1) take" → "take"
+    return stem if stem and is_clean_name(stem) else "imported"
 
 
 def _import(studio: StudioDep, root: Path, name: str) -> tuple[Project, IntakeResult]:
