@@ -272,6 +272,20 @@ def test_an_import_lands_what_it_can_with_odd_folder_names(client: TestClient) -
 
 
 # -- classes and samples --------------------------------------------------------------------------------
+def test_an_upload_without_files_is_refused_not_answered_as_nothing_added(client: TestClient, tmp_path: Path) -> None:
+    """A form whose files are in another field, or a multipart body cut off before its first file, says
+    so (the page would otherwise say the upload held only hidden files); nothing is written."""
+    url = "/api/projects/band/classes/background/samples"
+    assert_error(client.post(url, files={"audio": ("take.wav", wav_bytes())}), 400, "ParameterError",
+                 r"^the upload holds no files \(it holds the field 'audio'\); send the audio files or zips in the "
+                 r"form field 'files'")
+    assert_error(client.post(url, content=b"--xx\r\nContent-Disp",
+                             headers={"content-type": "multipart/form-data; boundary=xx"}),
+                 400, "ParameterError", r"^the upload holds no files; .*if it was cut off, upload again")
+    assert not list((tmp_path / "projects" / "band" / "samples" / "background").iterdir())
+    assert client.post(url, files={"files": ("take.wav", wav_bytes())}).status_code == 201
+
+
 def test_classes_and_uploads(client: TestClient) -> None:
     assert client.post("/api/projects/band/classes", json={"name": "bass"}).status_code == 201
     assert_error(client.post("/api/projects/band/classes", json={"name": "Bass"}), 409, "ConflictError",

@@ -8,13 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from ...errors import DatasetError
+from ...errors import DatasetError, ParameterError
 from ...intake import FolderOfClassesError, add_files
-from ...naming import quoted
+from ...naming import quoted, quoted_list
 from ..deps import InTestSet, ProjectDep, StudioDep
 from ..links import sample_urls
 from ..schemas import ClassCreate, ClassRename
-from ..uploads import read_upload
+from ..uploads import Upload, read_upload
 
 router = APIRouter(prefix="/api/projects/{project}/classes", tags=["classes"])
 
@@ -49,10 +49,13 @@ async def add_samples(class_name: str, request: Request, project: ProjectDep, st
     ``?set=test`` puts them in the class's test set."""
     project.class_dir(class_name)  # 404 before reading a big upload
     async with read_upload(request, studio.settings) as upload:
+        files = upload.all_files("files") + upload.all_files("file")
+        if not files:  # a form without them, or an upload cut off: not "added nothing" (only hidden files)
+            raise ParameterError(_no_files(upload))
         with studio.filling(project, class_name):
             try:
                 result = await run_in_threadpool(partial(
-                    add_files, project, class_name, upload.all_files("files") + upload.all_files("file"),
+                    add_files, project, class_name, files,
                     clip_s=upload.number("clip_s"), recording=upload.fields.get("recording") or None,
                     limits=studio.limits, test=test))
             except FolderOfClassesError as exc:
@@ -60,6 +63,14 @@ async def add_samples(class_name: str, request: Request, project: ProjectDep, st
     return {"added": [sample_urls(project, s) for s in result.added],
             "skipped": [{"name": n, "reason": r} for n, r in result.skipped],
             "warnings": [{"name": n, "message": m} for n, m in result.warnings]}
+
+
+def _no_files(upload: Upload) -> str:
+    """Why an upload that holds no files in ``files`` (or ``file``) is refused, naming what it held instead."""
+    held = f" (it holds the field{'s' if len(upload.files) + len(upload.fields) > 1 else ''} " \
+        f"{quoted_list([*upload.files, *upload.fields])})" if upload.files or upload.fields else ""
+    return (f"the upload holds no files{held}; send the audio files or zips in the form field 'files' "
+            "(if it was cut off, upload again)")
 
 
 def _as_the_page_says(exc: FolderOfClassesError) -> str:
