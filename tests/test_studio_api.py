@@ -46,6 +46,9 @@ def test_every_error_has_one_json_shape(client: TestClient) -> None:
                  r"^name must not be empty; fix the value and try again$")
     assert_error(client.post("/api/projects/band/classes", json={"name": "../etc"}), 400, "ParameterError",
                  r"cannot be used")
+    assert_error(client.post("/api/projects/band/classes", content=b"not json",
+                             headers={"content-type": "application/json"}), 400, "ParameterError",
+                 r"^the request body is not valid JSON \(JSON decode error at character 0\); send a JSON object$")
     assert_error(client.post("/api/projects/band/classes/background/samples", content=b"x",
                              headers={"content-type": "text/plain"}), 400, "ParameterError", "multipart")
     assert_error(client.post("/api/projects/band/train"), 422, "DatasetError",

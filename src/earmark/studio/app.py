@@ -46,6 +46,9 @@ def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")) or "request"
+        if err.get("type") == "json_invalid":  # the body itself, at a character offset: not a field's value
+            return (f"the request body is not valid JSON ({err.get('msg', 'invalid')} at character {where}); "
+                    "send a JSON object")
         if err.get("type") == "string_too_short" and (err.get("ctx") or {}).get("min_length") == 1:
             parts.append(f"{where} must not be empty")
         else:
