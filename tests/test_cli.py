@@ -724,6 +724,14 @@ def test_bad_model_files_are_named_in_one_line(case: str, command: str, tmp_path
     assert not (tmp_path / "t.png").exists()
 
 
+@pytest.mark.parametrize("command", ["predict", "timeline"])
+def test_a_recording_given_before_the_model_says_the_order(command: str, model: Path, recording: Path) -> None:
+    """`earmark predict take.wav model.earmark`: the arguments swapped, not a model to train again."""
+    result = run(command, recording, model)
+    assert_clean_error(result, "^Error: " + re.escape(str(recording)) +
+                       r": is an audio file, not an earmark model; give the model file first \(e\.g\. earmark predict")
+
+
 # -- info ------------------------------------------------------------------------------------------
 
 

@@ -26,7 +26,7 @@ from safetensors.numpy import save as st_save
 
 from ._version import __version__
 from .atomic import atomic_write
-from .audio import MIN_HOP_S
+from .audio import AUDIO_EXTENSIONS, MIN_HOP_S
 from .errors import ModelFileError, ParameterError
 from .features import FeatureConfig
 from .model import ArchSpec
@@ -183,6 +183,9 @@ def _header(path: Path) -> dict[str, str]:
         with safe_open(str(path), framework="numpy") as f:
             meta = f.metadata() or {}
     except Exception as exc:  # noqa: BLE001 - safetensors raises several types for bad headers
+        if path.suffix.lower() in AUDIO_EXTENSIONS:  # `earmark predict take.wav model.earmark`: swapped, not bad
+            raise ModelFileError(f"{path}: is an audio file, not an earmark model; give the model file first "
+                                 "(e.g. earmark predict model.earmark take.wav)") from exc
         raise ModelFileError(
             f"{path}: is not an earmark model file or is corrupted ({type(exc).__name__}); "
             "train it again or ask for a fresh copy"
