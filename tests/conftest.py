@@ -147,7 +147,12 @@ def trained_classifier(small_dataset: Path) -> Classifier:
 
 def load_pretraining_module(name: str) -> ModuleType:
     """Import ``pretraining/<name>.py`` (a script folder, not a package) under ``name``."""
-    path = Path(__file__).resolve().parents[1] / "pretraining" / f"{name}.py"
+    return load_script("pretraining", name)
+
+
+def load_script(folder: str, name: str) -> ModuleType:
+    """Import ``<folder>/<name>.py`` of the checkout (a folder of scripts, not a package) under ``name``."""
+    path = Path(__file__).resolve().parents[1] / folder / f"{name}.py"
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

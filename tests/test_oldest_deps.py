@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import load_script
 
 
 @pytest.fixture(scope="module")
 def oldest() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("oldest_deps", ROOT / "scripts" / "oldest_deps.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("scripts", "oldest_deps")
 
 
 def test_every_floor_of_the_project_becomes_a_pin(oldest: ModuleType) -> None:
