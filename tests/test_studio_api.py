@@ -140,6 +140,25 @@ def test_a_project_is_renamed_and_keeps_its_id(client: TestClient) -> None:
                  "a project named 'My Band, live' already exists")  # shown so, though its folder is 'band'
 
 
+def test_the_name_a_renamed_project_left_is_free_again(client: TestClient) -> None:
+    """QA: 'a' renamed 'zed' kept its folder 'a', and a new project 'a' was refused as existing."""
+    client.post("/api/projects", json={"name": "a"}).raise_for_status()
+    assert client.patch("/api/projects/a", json={"name": "zed"}).status_code == 200
+    made = client.post("/api/projects", json={"name": "A"})
+    assert made.status_code == 201, made.text
+    assert (made.json()["id"], made.json()["name"]) == ("A-2", "A"), "a folder of its own, shown as asked"
+    assert_error(client.post("/api/projects", json={"name": "a"}), 409, "ConflictError",
+                 "^a project named 'A' already exists; choose another name$")
+    client.delete("/api/projects/A-2").raise_for_status()
+    renamed = client.patch("/api/projects/band", json={"name": "a"})  # another project may take it too
+    assert renamed.status_code == 200 and renamed.json()["name"] == "a", renamed.text
+    listed = client.get("/api/projects").json()["projects"]
+    assert [(p["id"], p["name"]) for p in listed] == [("a", "zed"), ("band", "a")]
+    imported = client.post("/api/projects/import", files={"file": ("zed.zip", client.get(
+        "/api/projects/band/export").content)}).json()
+    assert (imported["id"], imported["name"]) == ("zed-2", "zed-2"), "a name shown is taken as before"
+
+
 def test_a_rename_that_loses_the_race_with_a_delete_does_not_make_the_project_again(
         client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     studio = client.app.state.studio  # type: ignore[attr-defined]

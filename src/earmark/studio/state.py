@@ -6,6 +6,7 @@ One :class:`Studio` per app, built by :func:`earmark.studio.create_app` (no impo
 from __future__ import annotations
 
 import contextlib
+import itertools
 import shutil
 import tempfile
 import threading
@@ -104,26 +105,25 @@ class Studio:
     def create_project(self, name: str, *, demo: bool = False, rename_if_taken: bool = False) -> Project:
         """A new project; a taken name is refused, or (``rename_if_taken``: imports) made unique."""
         with self._lock:  # two requests for one name: the second finds it taken
-            folder = self._free_folder(clean_name(name, what="project"), rename_if_taken=rename_if_taken)
-            project = Project.create(folder, name=folder.name)
+            folder, shown = self._free_folder(clean_name(name, what="project"), rename_if_taken=rename_if_taken)
+            project = Project.create(folder, name=shown)
         if demo:
             fill_with_demo(project)
         return project
 
-    def _free_folder(self, name: str, *, rename_if_taken: bool) -> Path:
-        """``root/name``; when a project is called that, a :class:`ConflictError`, or (``rename_if_taken``)
-        ``name-2``, ``name-3``…; hold ``_lock``."""
-        # 'Band' beside 'band' is taken too: the two would be one folder on macOS or Windows; and so
-        # is a name a project is shown under (renamed) though its folder is called otherwise
+    def _free_folder(self, name: str, *, rename_if_taken: bool) -> tuple[Path, str]:
+        """A new project's folder and the name it is shown under: ``name``, unless a project is shown
+        under that name, or something not a project is there: then a :class:`ConflictError`, or
+        (``rename_if_taken``) ``name-2``, ``name-3``…; hold ``_lock``. A folder of a project shown under
+        another name (renamed) does not take the name: the new project gets the next free folder."""
+        # 'Band' beside 'band' is taken too: the two would be one folder on macOS or Windows
         taken = self._names_taken()
-        if name.casefold() not in taken:
-            return self.root / name
-        if not rename_if_taken:
+        if name.casefold() in taken and not rename_if_taken:
             raise ConflictError(taken[name.casefold()])
-        n = 2
-        while f"{name}-{n}".casefold() in taken:
-            n += 1
-        return self.root / f"{name}-{n}"
+        shown = next(c for c in _numbered(name) if c.casefold() not in taken)
+        folders = {entry.name.casefold() for entry in self.root.iterdir()} | set(taken)
+        folder = next(c for c in itertools.chain([shown], _numbered(name)) if c.casefold() not in folders)
+        return self.root / folder, shown
 
     def rename_project(self, project_id: str, name: str) -> Project:
         """Show a project under another name (its folder, which names it in links, stays); a name
@@ -142,11 +142,15 @@ class Studio:
         return project
 
     def _names_taken(self, *, but: str | None = None) -> dict[str, str]:
-        """The names in the projects folder (its entries' and the projects' shown names), but
-        ``but``'s: case-folded → why a new project cannot be called that; hold ``_lock``."""
+        """The names no other project may be shown under, but ``but``'s (a project folder):
+        case-folded → why. They are the names the projects are shown under, the folders of projects
+        that do not open (their names are unknown), and anything else in the projects folder (the
+        user's own); the folder of a project shown under another name (renamed) is not one. Hold ``_lock``."""
+        good, _ = self.projects()
+        shown = {p.root.name: p.name for p in good if p.root.name != but}
         taken = {}
         for entry in self.root.iterdir() if self.root.is_dir() else []:
-            if entry.name == but:
+            if entry.name == but or entry.name in shown:  # an open project's name is the one it shows
                 continue
             if (entry / PROJECT_FILE).is_file():
                 why = f"a project named {quoted(entry.name)} already exists; choose another name"
@@ -155,9 +159,8 @@ class Studio:
                 why = (f"there is already a {kind} {quoted(entry.name)} in {self.root} that is not an earmark "
                        "project; choose another name, or move it out of that folder")
             taken[entry.name.casefold()] = why
-        good, _ = self.projects()
-        taken.update({p.name.casefold(): f"a project named {quoted(p.name)} already exists; choose another name"
-                      for p in good if p.root.name != but})
+        taken.update({name.casefold(): f"a project named {quoted(name)} already exists; choose another name"
+                      for name in shown.values()})
         return taken
 
     def delete_project(self, project_id: str) -> str:
@@ -190,13 +193,13 @@ class Studio:
                                                             if (p / PROJECT_FILE).is_file()]):
                 raise NotFoundError(f"no deleted project to undo under {trash_id!r}: it was restored already, "
                                     f"or {trash} was emptied")
-            folder = self._free_folder(found[0].name, rename_if_taken=True)
+            folder, shown = self._free_folder(found[0].name, rename_if_taken=True)
             found[0].rename(folder)
             with contextlib.suppress(OSError):  # what else was in there stays in the trash
                 (trash / trash_id).rmdir()
         project = self.project(folder.name)
-        if folder.name != found[0].name:  # back beside another "band": shown as "band-2", as its folder
-            project.set_name(folder.name)
+        if folder.name != found[0].name:  # back beside another "band": shown as "band-2" (or as "band"
+            project.set_name(shown)       # when only the folder of a project renamed since is called so)
         return project
 
     # -- uploads running into a class: it is not deleted or renamed under them --------------
@@ -280,6 +283,13 @@ class Studio:
         if "/" in name or name.startswith(".") or not path.is_file():
             raise NotFoundError(f"no result {name!r}; results last as long as the studio runs")
         return path
+
+
+def _numbered(name: str) -> Iterator[str]:
+    """``name``, ``name-2``, ``name-3``…: the names tried for a new project when ``name`` is taken."""
+    yield name
+    for n in itertools.count(2):
+        yield f"{name}-{n}"
 
 
 def fill_with_demo(project: Project) -> None:
