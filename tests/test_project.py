@@ -555,6 +555,24 @@ def test_a_sample_looked_for_in_the_wrong_set_says_where_it_is(project: Project)
         project.sample_path("bass", "gone.wav", test=True)
 
 
+def test_a_sample_moved_to_another_class_says_which(project: Project) -> None:
+    """QA: a card of a sample that another tab moved to 'drums' said 'it may have been moved or deleted'."""
+    for name in ("bass", "drums"):
+        project.add_class(name)
+    tone(project.samples_dir / "bass" / "hit.wav")
+    project.move_sample("bass", "hit.wav", to="drums")
+    with pytest.raises(NotFoundError, match=r"^no sample 'hit.wav' in class 'bass'; it is in class 'drums' now$"):
+        project.sample_path("bass", "hit.wav")
+    tone(project.test_dir / "drums" / "t.wav")
+    with pytest.raises(NotFoundError, match=r"^no sample 't.wav' in the test set of class 'bass'; "
+                                            r"it is in the test set of class 'drums' now$"):
+        project.sample_path("bass", "t.wav", test=True)
+    with pytest.raises(NotFoundError, match="it is in the test set now"):  # its own test set comes first
+        project.sample_path("drums", "t.wav")
+    with pytest.raises(NotFoundError, match="it may have been moved or deleted"):  # not in the other set's classes
+        project.sample_path("bass", "hit.wav", test=True)
+
+
 def test_a_class_named_samples_does_not_make_a_folder_per_class_a_project(tmp_path: Path) -> None:
     """``samples/`` beside other class folders, or holding audio itself, is a class called "samples"."""
     data = tmp_path / "data"

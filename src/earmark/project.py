@@ -367,11 +367,23 @@ class Project(ProjectHistory, ProjectModels, ProjectTestSet):
         path = base.joinpath(*parts)  # as the project names it (its root may be a link), checked resolved
         if not path.resolve().is_relative_to(folder) or not path.is_file() \
                 or path.suffix.lower() not in AUDIO_EXTENSIONS:
-            other = self.set_dir(class_name, test=not test).joinpath(*parts)
-            hint = ("it is in the test set now" if not test else "it is in the training samples now") \
-                if other.is_file() else "it may have been moved or deleted"
-            raise NotFoundError(f"no sample {sample_id!r} in {where} {class_name!r}; {hint}")
+            raise NotFoundError(f"no sample {sample_id!r} in {where} {class_name!r}; "
+                                f"{self._where_now(class_name, parts, test=test)}")
         return path
+
+    def _where_now(self, class_name: str, parts: list[str], *, test: bool) -> str:
+        """Where the sample ``parts`` (its id, split) of class ``class_name`` that is not there went, as
+        a hint: the class's other set (moved with its recording), another class in the same set (moved
+        there from another tab), else nowhere known. One look per class, no listing of files."""
+        if self.set_dir(class_name, test=not test).joinpath(*parts).is_file():
+            return "it is in the training samples now" if test else "it is in the test set now"
+        if Path(parts[-1]).suffix.lower() in AUDIO_EXTENSIONS:
+            here = self.set_dir(class_name, test=test).name
+            for name in self.class_names():
+                folder = self.set_dir(name, test=test)
+                if folder.name != here and folder.joinpath(*parts).is_file():
+                    return f"it is in {'the test set of class' if test else 'class'} {quoted(name)} now"
+        return "it may have been moved or deleted"
 
     def sample_info(self, class_name: str, sample_id: str, *, test: bool = False) -> SampleInfo:
         return self.info_of(self.set_dir(class_name, test=test), self.sample_path(class_name, sample_id, test=test),
