@@ -574,6 +574,18 @@ def test_download_and_import_a_model(trained: tuple[TestClient, str]) -> None:
     assert_error(c.post(f"/api/projects/band/trash/{gone['undo']}/restore"), 404, "NotFoundError", "nothing to undo")
 
 
+def test_a_model_download_answers_head_and_a_conditional_get(trained: tuple[TestClient, str]) -> None:
+    """QA: HEAD on a model's download got 405; a GET with the ETag it had got the whole file again."""
+    c, model_id = trained
+    url = f"/api/projects/band/models/{model_id}/download"
+    full, head = c.get(url), c.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(full.content)) and head.headers["etag"] == full.headers["etag"]
+    assert head.headers["content-disposition"] == full.headers["content-disposition"]
+    same = c.get(url, headers={"If-None-Match": full.headers["etag"]})
+    assert same.status_code == 304 and same.content == b""
+
+
 def test_live_preview_over_a_websocket(trained: tuple[TestClient, str]) -> None:
     c, model_id = trained
     rng = np.random.default_rng(0)

@@ -88,6 +88,48 @@ def test_a_wav_sample_is_served_as_it_is(studio: tuple[TestClient, Project]) -> 
     assert not (project.cache_dir / "playable").exists()
 
 
+def test_a_range_the_audio_route_cannot_serve_is_answered_in_json(studio: tuple[TestClient, Project]) -> None:
+    """QA: a malformed or unsatisfiable Range got Starlette's plain-text 400 or 416, not the studio's JSON."""
+    client, _ = studio
+    [sample] = client.post(f"{BASE}/classes/bass/samples", files=[("files", ("a.wav", wav_bytes()))]).json()["added"]
+    size = len(wav_bytes())
+    for asked in ("bytes=abc", "items=0-9", "bytes=9-5"):
+        assert_error(client.get(sample["audio_url"], headers={"Range": asked}), 400, "ParameterError",
+                     rf"^the Range header '{asked}' cannot be read \(the file has {size} bytes: 0 to {size - 1}\); "
+                     r"send one like 'bytes=0-1023', or send no Range header for the whole file$")
+    past = client.get(sample["audio_url"], headers={"Range": f"bytes={size}-"})
+    assert_error(past, 416, "HTTPError", rf"^the Range header 'bytes={size}-' asks for bytes past the end \(the file "
+                 rf"has {size} bytes: 0 to {size - 1}\); ask for a range inside it, or send no Range header for the "
+                 r"whole file$")
+    assert past.headers["content-range"] == f"bytes */{size}"
+    assert client.get(sample["audio_url"], headers={"Range": "bytes=0-9"}).content == wav_bytes()[:10]
+
+
+@pytest.mark.parametrize(("name", "route"), [("a.wav", "audio_url"), ("a.wav", "spectrogram_url"),
+                                            ("a.aiff", "audio_url")])  # the last one sent from a FLAC copy
+def test_head_and_a_conditional_get_of_a_samples_audio_and_picture(studio: tuple[TestClient, Project],
+                                                                    name: str, route: str) -> None:
+    """QA: HEAD (curl -I, a browser asking for the headers) got 405; a GET with the ETag it had got the file again.
+    A picture or copy kept in .cache keeps its ETag though it is marked used each time it is sent."""
+    client, project = studio
+    sf.write(project.class_dir("bass") / name, np.zeros(SR, dtype=np.float32), SR, subtype="PCM_16")
+    [sample] = client.get(f"{BASE}/classes/bass/samples").json()["samples"]
+    full = client.get(sample[route])
+    assert full.status_code == 200, full.text
+    head = client.head(sample[route])
+    assert head.status_code == 200 and head.content == b"", head.text
+    assert {k: v for k, v in head.headers.items() if k != "date"} == \
+        {k: v for k, v in full.headers.items() if k != "date"}, "the headers a GET sends"
+    same = client.get(sample[route], headers={"If-None-Match": full.headers["etag"]})
+    assert same.status_code == 304 and same.content == b"" and same.headers["etag"] == full.headers["etag"]
+    assert client.get(sample[route], headers={"If-None-Match": f'"other", W/{full.headers["etag"]}'}).status_code == 304
+    assert client.head(sample[route], headers={"If-None-Match": full.headers["etag"]}).status_code == 304
+    assert client.get(sample[route], headers={"If-None-Match": '"other"'}).content == full.content
+    assert client.get(sample[route], headers={"If-Modified-Since": full.headers["last-modified"]}).status_code == 304
+    gone = client.head(sample[route].replace(name, "gone.wav"))
+    assert gone.status_code == 404 and gone.headers["content-type"] == "application/json"
+
+
 def test_a_replaced_sample_plays_as_it_is_now(studio: tuple[TestClient, Project]) -> None:
     """A sample file replaced in place (same name and size, or an Apple Lossless .m4a by an AAC one) is
     served as it is now, not from the copy, or the answer about the codec, of the file before."""

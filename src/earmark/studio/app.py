@@ -75,7 +75,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = "no such page or API route; see /docs" if exc.status_code == 404 else str(exc.detail)
-        return StudioJSONResponse(error_body(exc.status_code, "HTTPError", message), status_code=exc.status_code)
+        return StudioJSONResponse(error_body(exc.status_code, "HTTPError", message), status_code=exc.status_code,
+                                  headers=exc.headers)  # a 416's Content-Range, a 405's Allow
 
     @app.exception_handler(FileNotFoundError)
     async def gone(_: Request, exc: FileNotFoundError) -> JSONResponse:

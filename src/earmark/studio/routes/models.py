@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, WebSocket
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ...classifier import Classifier
@@ -22,6 +22,7 @@ from ...importer import folder_per_class
 from ...project import Project
 from ...report import Comparison, EvaluationReport
 from ..deps import ProjectDep, StudioDep
+from ..files import StudioFileResponse
 from ..inference import live_session, predict_request
 from ..links import model_view, sample_base, sample_query, sample_version
 from ..schemas import ModelRename
@@ -76,10 +77,12 @@ def get_model(model_id: str, project: ProjectDep, studio: StudioDep) -> dict[str
             "train_seconds": manifest.metrics.get("train_seconds"), "warnings": warnings}
 
 
-@router.get("/models/{model_id}/download", response_class=FileResponse)
-def download_model(model_id: str, project: ProjectDep) -> FileResponse:
+@router.head("/models/{model_id}/download", include_in_schema=False)
+@router.get("/models/{model_id}/download", response_class=StudioFileResponse)
+def download_model(model_id: str, project: ProjectDep) -> StudioFileResponse:
     path = project.model_path(model_id)
-    return FileResponse(path, media_type="application/octet-stream", filename=f"{project.root.name}-{path.name}")
+    return StudioFileResponse(path, media_type="application/octet-stream",
+                              filename=f"{project.root.name}-{path.name}")
 
 
 def _attachment(data: bytes, name: str, media_type: str) -> Response:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import FileResponse
 
 from ...atomic import atomic_write
 from ...audio import collecting_warnings, load_audio
@@ -26,6 +25,7 @@ from ...playable import browsers_play, playable_copy
 from ...project import Project
 from ...trash import TRASH_DIR
 from ..deps import InTestSet, ProjectDep
+from ..files import StudioFileResponse, version_headers
 from ..links import sample_urls
 from ..schemas import SampleMove
 
@@ -46,15 +46,18 @@ _MEDIA = {".wav": "audio/wav", ".flac": "audio/flac", ".m4a": "audio/mp4"}
 _PLAYABLE_SUFFIXES = (".flac", ".wav", ".m4a")
 
 
-@router.get("/{sample_id:path}/audio", response_class=FileResponse)
-def sample_audio(class_name: str, sample_id: str, project: ProjectDep, test: InTestSet) -> FileResponse:
+@router.head("/{sample_id:path}/audio", include_in_schema=False)  # a player or curl -I asking for its headers
+@router.get("/{sample_id:path}/audio", response_class=StudioFileResponse)
+def sample_audio(class_name: str, sample_id: str, project: ProjectDep, test: InTestSet) -> StudioFileResponse:
     """The sample's file, or for one that only Safari plays, a copy every browser plays."""
     path = project.sample_path(class_name, sample_id, test=test)
     stat = path.stat()
+    headers: dict[str, str] = {}
     if not _browsers_play(str(path), stat.st_mtime_ns, stat.st_size):
-        path = _playable_copy(project, path, stat)
+        path = _playable_copy(project, path, stat)  # named <its key>.<suffix>
+        headers = version_headers(path.stem, modified_s=stat.st_mtime)
     media = _MEDIA.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return FileResponse(path, media_type=media)
+    return StudioFileResponse(path, media_type=media, headers=headers)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -158,10 +161,11 @@ def _write_cached(project: Project, target: Path, data: bytes) -> None:
         raise NotFoundError(f"project {project.name!r} was deleted meanwhile; reload the page") from exc
 
 
-@router.get("/{sample_id:path}/spectrogram.png", response_class=FileResponse)
+@router.head("/{sample_id:path}/spectrogram.png", include_in_schema=False)
+@router.get("/{sample_id:path}/spectrogram.png", response_class=StudioFileResponse)
 def sample_spectrogram(class_name: str, sample_id: str, project: ProjectDep, test: InTestSet,
                        start_s: Annotated[float, Query(ge=0, le=_DAY_S)] = 0.0,
-                       end_s: Annotated[float | None, Query(gt=0, le=_DAY_S)] = None) -> FileResponse:
+                       end_s: Annotated[float | None, Query(gt=0, le=_DAY_S)] = None) -> StudioFileResponse:
     """A thumbnail (of ``start_s``–``end_s`` of the file, default all of it), drawn once per
     version of the file and kept in the project's ``.cache``."""
     path = project.sample_path(class_name, sample_id, test=test)
@@ -177,7 +181,8 @@ def sample_spectrogram(class_name: str, sample_id: str, project: ProjectDep, tes
         _write_cached(project, thumb, spectrogram_thumbnail(part, sample_rate=audio.sample_rate))
         prune_cache(thumb.parent, keep=THUMB_CACHE_FILES)
     # the page asks with ?v=<version of the file>, so a long cache never shows a stale picture
-    return FileResponse(thumb, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
+    headers = {"Cache-Control": "max-age=86400", **version_headers(key, modified_s=stat.st_mtime)}
+    return StudioFileResponse(thumb, media_type="image/png", headers=headers)
 
 
 #: A playable copy used (made or played) this recently is never pruned: a request may have returned it
