@@ -522,7 +522,10 @@ def test_predict_a_clip_and_a_long_recording(trained: tuple[TestClient, str]) ->
     recording = (demo_data_dir() / "recording.ogg").read_bytes()
     long = c.post(f"/api/projects/band/models/{model_id}/predict", files={"file": ("rec.ogg", recording)}).json()
     assert long["timeline"]["segments"] and long["duration_s"] > 10
-    assert c.get(long["timeline_url"]).content[:4] == b"\x89PNG"
+    picture = c.get(long["timeline_url"])
+    assert picture.content[:4] == b"\x89PNG"
+    assert c.head(long["timeline_url"]).headers["content-length"] == str(len(picture.content))
+    assert c.get(long["timeline_url"], headers={"If-None-Match": picture.headers["etag"]}).status_code == 304
     assert_error(c.post(f"/api/projects/band/models/{model_id}/predict", files={"file": ("x.wav", b"nope")}),
                  422, "AudioDecodeError", "could not be decoded")
 
@@ -622,6 +625,8 @@ def test_the_share_routes_show_the_model_and_nothing_of_the_project(trained: tup
 def test_the_page_needs_nothing_from_the_internet(client: TestClient) -> None:
     index = client.get("/")
     assert index.status_code == 200 and "<html" in index.text.lower()
+    assert client.head("/").status_code == 200  # a health check or curl -I
+    assert client.get("/", headers={"If-None-Match": index.headers["etag"]}).status_code == 304  # no-cache revalidates
     files = [p for p in static_dir().rglob("*") if p.is_file()]
     assert {p.name for p in files} >= {"index.html", "try.html", "recorder-worklet.js"}
     for path in files:

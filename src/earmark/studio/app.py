@@ -20,13 +20,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
 from ..errors import EarmarkError
 from ..report import finite
+from .files import StudioFileResponse
 from .guard import SameOriginMiddleware, error_body
 from .routes import classes, models, projects, samples, share, testset, training
 from .settings import StudioSettings
@@ -140,12 +141,12 @@ def create_app(settings: StudioSettings, *, share_only: bool = False) -> FastAPI
     _offline_api_docs(app)
 
     if not share_only:
-        @app.get("/", include_in_schema=False)
-        def index() -> FileResponse:
-            return FileResponse(static / "index.html", headers={"Cache-Control": "no-cache"})
+        @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+        def index() -> StudioFileResponse:
+            return StudioFileResponse(static / "index.html", headers={"Cache-Control": "no-cache"})
 
-    @app.get("/try/{token}", include_in_schema=False)
-    def try_page(token: str) -> FileResponse:
-        return FileResponse(static / "try.html", headers={"Cache-Control": "no-cache"})
+    @app.api_route("/try/{token}", methods=["GET", "HEAD"], include_in_schema=False)
+    def try_page(token: str) -> StudioFileResponse:
+        return StudioFileResponse(static / "try.html", headers={"Cache-Control": "no-cache"})
 
     return app

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket
-from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from ...classifier import Classifier
 from ..deps import StudioDep
+from ..files import StudioFileResponse
 from ..inference import live_session, predict_request
 
 router = APIRouter(tags=["share"])
@@ -44,7 +44,8 @@ async def shared_live(websocket: WebSocket, token: str, studio: StudioDep) -> No
     await live_session(websocket, model)
 
 
-@router.get("/api/results/{name}", response_class=FileResponse)
-def result_file(name: str, studio: StudioDep) -> FileResponse:
+@router.head("/api/results/{name}", include_in_schema=False)
+@router.get("/api/results/{name}", response_class=StudioFileResponse)
+def result_file(name: str, studio: StudioDep) -> StudioFileResponse:
     """A timeline picture made by a predict call (the newest 100 are kept while the studio runs)."""
-    return FileResponse(studio.result_file(name))
+    return StudioFileResponse(studio.result_file(name))
