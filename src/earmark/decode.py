@@ -5,7 +5,9 @@ and falls back to FFmpeg (``av``, which ships its own FFmpeg) for everything els
 WebM, …). A file cut short is found where its format says how long it is: a lossless one
 (WAV, AIFF, FLAC) is refused, since a fragment taken silently would be worse than none; a
 compressed one (MP3, M4A, WebM, Matroska, Ogg) is read as far as it goes, with an
-:class:`AudioWarning` naming the file. :func:`earmark.audio.load_audio` is the way in.
+:class:`AudioWarning` naming the file. A file that is not audio at all (an earmark model, a zip, a
+picture: :func:`earmark.containers.other_held`) is named for what it is, not called damaged.
+:func:`earmark.audio.load_audio` is the way in.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any, BinaryIO, NamedTuple
 import numpy as np
 import soundfile as sf
 
-from .containers import mp3_states_length, ogg_ends_whole, with_sizes_filled
+from .containers import mp3_states_length, ogg_ends_whole, other_held, with_sizes_filled
 from .errors import AudioDecodeError, AudioWarning, ParameterError
 from .waveform import to_mono
 
@@ -307,6 +309,28 @@ def _opener(source: AudioSource, name: str) -> Callable[[], BinaryIO]:
     return opened
 
 
+#: What a file that is not audio is, and what to do, by :func:`earmark.containers.other_held`'s kind.
+_NOT_AUDIO = {
+    "earmark model": "is an earmark model, not audio; give a recording here (a model goes where a command "
+                     "takes MODEL, first: earmark predict model.earmark take.wav)",
+    "safetensors": "is a safetensors file (a model's weights), not audio; give a recording here",
+    "zip": "is a zip archive, not audio; unpack it and give a recording from it (a dataset's zip goes to "
+           "earmark train, evaluate or compare as it is)",
+    "gzip": "is a gzip archive, not audio; unpack it and give a recording from it",
+    "png": "is a PNG picture, not audio; give a recording here",
+    "jpeg": "is a JPEG picture, not audio; give a recording here",
+    "gif": "is a GIF picture, not audio; give a recording here",
+    "pdf": "is a PDF document, not audio; give a recording here",
+}
+
+
+def _other_held(opened: Callable[[], BinaryIO]) -> str | None:
+    """What the file is and what to do, when its first bytes say it is something that is not audio."""
+    with opened() as stream:
+        other = other_held(stream)
+    return None if other is None else _NOT_AUDIO[other]
+
+
 def decode(source: AudioSource, *, mono: bool = False) -> tuple[np.ndarray, int]:
     """The samples (float32, ``(channels, samples)``, or ``(1, samples)`` with ``mono``) and sample
     rate of an audio file: a path, bytes or a binary file object. A compressed file that ends short
@@ -331,6 +355,8 @@ def decode(source: AudioSource, *, mono: bool = False) -> tuple[np.ndarray, int]
                 "cut it into shorter recordings (e.g. ten minutes each) and try again"
             ) from exc
         except _NoSoundError as exc:
+            if (other := _other_held(opened)) is not None:  # FFmpeg opens a picture as a video
+                raise AudioDecodeError(f"{name}: {other}") from exc
             raise AudioDecodeError(f"{name}: holds no sound track ({exc}); give a recording that has sound") from exc
         except _DamagedAudioError as exc:
             raise AudioDecodeError(f"{name}: is damaged or cut short ({exc}); "
@@ -347,6 +373,8 @@ def decode(source: AudioSource, *, mono: bool = False) -> tuple[np.ndarray, int]
                       f"{decoded.short_of}; the file may be cut short (a download or copy broken off): "
                       "re-export or re-copy it to use all of it")
             return decoded.samples, decoded.rate
+    if (other := _other_held(opened)) is not None:  # not audio at all: say what it is, not "damaged"
+        raise AudioDecodeError(f"{name}: {other}")
     raise AudioDecodeError(
         f"{name}: could not be decoded as audio ({errors[-1][:160]}); "
         "convert it to WAV, FLAC, OGG, MP3, M4A, WebM or AIFF and try again (if it is one already, it is "

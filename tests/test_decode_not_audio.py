@@ -1,0 +1,76 @@
+"""Tests for earmark.decode on files that are not audio at all: a model file, a zip, a picture, given where
+a recording goes (``earmark predict model.earmark model.earmark``) are named for what they are, not "damaged"."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from safetensors.numpy import save_file
+
+from conftest import untrained_classifier, write_tone
+from earmark.audio import load_audio
+from earmark.errors import AudioDecodeError
+
+_MODEL_SAYS = (r"is an earmark model, not audio; give a recording here \(a model goes where a command takes MODEL, "
+               r"first: earmark predict model\.earmark take\.wav\)$")
+
+
+def _model(path: Path) -> None:
+    untrained_classifier().save(path)
+
+
+def _model_cut_short(path: Path) -> None:
+    _model(path)
+    path.write_bytes(path.read_bytes()[:3000])  # inside its header
+
+
+def _zip(path: Path) -> None:
+    take = write_tone(path.parent / "take-in-zip.wav")
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.write(take, "takes/take.wav")
+
+
+def _png(path: Path) -> None:
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+
+
+def _weights(path: Path) -> None:
+    save_file({"weight": np.zeros(3, np.float32)}, str(path))
+
+
+NOT_AUDIO: dict[str, tuple[Callable[[Path], None], str]] = {
+    "model.earmark": (_model, _MODEL_SAYS),
+    "model-as.wav": (_model, _MODEL_SAYS),
+    "cut.earmark": (_model_cut_short, _MODEL_SAYS),
+    "set.zip": (_zip, r"is a zip archive, not audio; unpack it and give a recording from it \(a dataset's zip "
+                      r"goes to earmark train, evaluate or compare as it is\)$"),
+    "zip-as.mp3": (_zip, r"is a zip archive, not audio; unpack it"),
+    "spectrogram.wav": (_png, r"is a PNG picture, not audio; give a recording here$"),
+    "weights.safetensors": (_weights,
+                            r"is a safetensors file \(a model's weights\), not audio; give a recording here$"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_AUDIO))
+def test_a_file_that_is_not_audio_is_named_for_what_it_is(tmp_path: Path, name: str) -> None:
+    make, says = NOT_AUDIO[name]
+    path = tmp_path / name
+    make(path)
+    with pytest.raises(AudioDecodeError, match=f"^{path}: {says}") as caught:
+        load_audio(path)
+    assert "damaged" not in str(caught.value)
+    with pytest.raises(AudioDecodeError, match=f"^<bytes>: {says}"):  # by its bytes, whatever its name
+        load_audio(path.read_bytes())
+    with pytest.raises(AudioDecodeError, match=says):
+        load_audio(io.BytesIO(path.read_bytes()))
+
+
+def test_text_is_still_not_decoded_with_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "notes.wav").write_text("this is a text file\n")
+    with pytest.raises(AudioDecodeError, match=r"could not be decoded as audio .*convert it to WAV"):
+        load_audio(tmp_path / "notes.wav")
