@@ -5,7 +5,9 @@ too long or holds NaN is reported by name and skipped while the rest land. Short
 kept as they came (no re-encoding), except a phone's videos (MP4, MOV, 3GP), of which only the
 sound is kept, as WAV, and AIFF, CAF and Apple Lossless files, which only Safari plays: they are kept
 as FLAC, WAV or M4A (:func:`earmark.playable.playable_copy`) under their own name, bit for bit (a float64
-AIFF that float32 cannot hold exactly is kept as it came). Long
+AIFF that float32 cannot hold exactly is kept as it came). A file is kept under the suffix of what
+its bytes are, not of its name (``x.mp3`` that holds WAV is kept as ``x.wav``, as it came, and the
+result's ``warnings`` say so): the studio serves a file as its suffix says. Long
 ones, and takes sent with ``clip_s``, are cut into clips saved as WAV (16-bit, or float past full
 scale: :func:`earmark.audio.write_wav`) at their own sample rate and named ``RECORDING_nohash_NNN.wav``
 so that every clip remembers its recording (see :mod:`earmark.dataset`). Names keep their
@@ -30,6 +32,7 @@ import numpy as np
 
 from .atomic import atomic_copy, atomic_write
 from .audio import AUDIO_EXTENSIONS, Audio, collecting_warnings, load_audio, probe, write_wav
+from .containers import Held, audio_held
 from .dataset import (
     CLIP_S,
     LONG_RECORDING_S,
@@ -78,7 +81,8 @@ class IntakeResult:
     added: list[SampleInfo] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     #: ``(name, message)`` for files kept though something is wrong with them (one cut short, its
-    #: :class:`~earmark.errors.AudioWarning`): the user may want to copy them again
+    #: :class:`~earmark.errors.AudioWarning`: the user may want to copy them again; one named for
+    #: another format than it holds, which is kept under the right suffix)
     warnings: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -175,7 +179,8 @@ def add_files(project: Project, class_name: str, files: Iterable[FileArg] | str 
                                              "audio; upload the rest in another batch"))
                 continue
             result.added.extend(_keep(_Target(project, class_name, test=test), name, path, audio, clip_s=clip_s,
-                                      numbers=numbers, take=take if take is not None else _take_in_name(name)))
+                                      numbers=numbers, take=take if take is not None else _take_in_name(name),
+                                      noted=noted))
             result.warnings += noted
     return result
 
@@ -343,18 +348,22 @@ class _Target:
 
 
 def _keep(into: _Target, name: str, path: Path, audio: Audio, *, clip_s: float | None,
-          take: str | None, numbers: _ClipNumbers) -> list[SampleInfo]:
+          take: str | None, numbers: _ClipNumbers, noted: list[tuple[str, str]]) -> list[SampleInfo]:
     """Save one decoded upload into its class: as it came, or cut into clips. Each file is written (encoded,
     converted, copied) under a hidden name first, and only then, under :data:`NAMING`, given a name free in any
-    case (:func:`earmark.naming.place_file`)."""
+    case (:func:`earmark.naming.place_file`). A file whose name ends in another format's suffix than its bytes
+    are (``x.mp3`` that holds WAV) is kept under the suffix of what it is, and that is added to ``noted``."""
     folder = into.folder()
     cut_at = clip_s if clip_s is not None else (DEFAULT_CLIP_S if audio.duration_s > LONG_RECORDING_S else None)
     if cut_at is not None and audio.duration_s > cut_at * 1.5:
         return _keep_clips(into, folder, audio, take=take, stem=safe_stem(name), clip_s=cut_at,
                            first=numbers.next(folder, take) if take is not None else 0, numbers=numbers)
-    suffix = Path(name).suffix.lower()
+    suffix = named = Path(name).suffix.lower()
+    held = _held(path) if suffix else None
+    if held is not None and suffix not in held.suffixes:  # served and played by its suffix: it must say what it is
+        suffix = held.suffix
     lossless: bytes | None = None
-    if suffix and not browsers_play(path, name=name):  # AIFF, Apple Lossless: only Safari plays them
+    if suffix and not browsers_play(path, name=f"x{suffix}"):  # AIFF, Apple Lossless: only Safari plays them
         copy = playable_copy(path)
         if copy.exact:  # else (finer than float32) kept as it came: the studio plays a copy of it
             lossless, suffix = copy.data, copy.suffix
@@ -374,7 +383,18 @@ def _keep(into: _Target, name: str, path: Path, audio: Audio, *, clip_s: float |
         info = into.place(hidden, f"{stem}{suffix}")
     if take is not None:
         numbers.wrote(folder, take, index)
+    if held is not None and named not in held.suffixes:
+        noted.append((name, f"holds {held.kind} audio, though named {named}; saved as {Path(info.id).name}"))
     return [info]
+
+
+def _held(path: Path) -> Held | None:
+    """The audio container the file at ``path`` is, by its first bytes (:func:`earmark.containers.audio_held`)."""
+    try:
+        with path.open("rb") as stream:
+            return audio_held(stream)
+    except OSError:
+        return None  # it decoded a moment ago: kept by its name, as before
 
 
 def _new_recording(project: Project, recording: str) -> str:

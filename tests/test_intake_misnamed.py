@@ -1,0 +1,59 @@
+"""Tests for earmark.intake with uploads whose name says another format than their bytes are (a WAV sent as
+``x.mp3``): each is kept under the suffix of what it is, as it came, and the result says so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from earmark.intake import add_files
+from earmark.project import Project
+
+DATA = Path(__file__).parent / "data" / "audio"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    p = Project.create(tmp_path / "band")
+    p.add_class("bass")
+    return p
+
+
+@pytest.mark.parametrize(("name", "source", "kept", "kind"), [
+    ("x.mp3", "mono_int16_8k.wav", "x.wav", "WAV"),
+    ("x.wav", "stereo.flac", "x.flac", "FLAC"),
+    ("x.wav", "stereo.mp3", "x.mp3", "MP3"),
+    ("x.aac", "mono.m4a", "x.m4a", "M4A"),  # an M4A named as raw AAC
+    ("x.mp3", "mono.webm", "x.webm", "WebM"),
+])
+def test_an_upload_named_for_another_format_is_kept_as_what_it_is(project: Project, name: str, source: str,
+                                                                    kept: str, kind: str) -> None:
+    result = add_files(project, "bass", [(name, DATA / source)])
+    [sample] = result.added
+    assert sample.id == kept and result.skipped == []
+    assert (project.class_dir("bass") / kept).read_bytes() == (DATA / source).read_bytes()  # as it came
+    assert result.warnings == [(name, f"holds {kind} audio, though named {Path(name).suffix}; saved as {kept}")]
+
+
+def test_a_name_taken_is_said_as_the_file_was_saved(project: Project) -> None:
+    add_files(project, "bass", [("x.wav", DATA / "mono_int16_8k.wav")])
+    result = add_files(project, "bass", [("x.mp3", DATA / "mono_int16_8k.wav")])
+    assert [s.id for s in result.added] == ["x-2.wav"]
+    assert result.warnings == [("x.mp3", "holds WAV audio, though named .mp3; saved as x-2.wav")]
+
+
+def test_an_aiff_named_wav_is_made_playable_as_an_aiff_is(project: Project) -> None:
+    result = add_files(project, "bass", [("x.wav", DATA / "mono.aiff")])
+    [sample] = result.added
+    assert sample.id == "x.flac"  # browsers other than Safari do not play AIFF: kept as FLAC, bit for bit
+    assert result.warnings == [("x.wav", "holds AIFF audio, though named .wav; saved as x.flac")]
+
+
+@pytest.mark.parametrize(("name", "source"), [("x.ogg", "mono.opus"), ("x.opus", "mono.ogg"),
+                                              ("x.WAV", "mono_int16_8k.wav"), ("x.mp4", "mono.m4a"),
+                                              ("x.mka", "mono.webm")])
+def test_a_name_of_the_same_family_is_kept_without_a_word(project: Project, name: str, source: str) -> None:
+    result = add_files(project, "bass", [(name, DATA / source)])
+    assert result.warnings == []
+    assert [Path(s.id).suffix for s in result.added] == [".wav" if name == "x.mp4" else Path(name).suffix.lower()]
