@@ -28,7 +28,7 @@ from click.testing import CliRunner, Result
 from safetensors.numpy import save_file
 
 import earmark
-from conftest import write_dataset
+from conftest import untrained_classifier, write_dataset
 from earmark.cli import main
 from earmark.dataset import load_dataset
 from earmark.project import Project
@@ -423,17 +423,37 @@ def test_evaluate_refuses_classes_the_model_does_not_know(tmp_path: Path, model:
 
 
 def test_compare_two_models(tmp_path: Path, model: Path, small_testset: Path) -> None:
-    other = shutil.copy(model, tmp_path / "other.earmark")
+    other = untrained_classifier(labels=("background", "bass", "drums")).save(tmp_path / "other.earmark")
     text = run("compare", model, other, small_testset)
     assert text.exit_code == 0, text.output
     assert re.search(r"^\s+tiny\.earmark\s+other\.earmark$", text.stdout, re.MULTILINE)
-    assert "wrong only with tiny.earmark: 0   wrong only with other.earmark: 0" in text.stdout
+    assert re.search(r"^wrong only with tiny\.earmark: \d+   wrong only with other\.earmark: \d+$", text.stdout,
+                     re.MULTILINE)
+    assert "same model" not in text.stdout
     as_json = json.loads(run("compare", model, other, small_testset, "--json").stdout)
     assert as_json["test_set"] == str(small_testset)
     a, b = as_json["models"]
     assert (a["model"], b["model"]) == (str(model), str(other))
-    assert a["confusion"] == b["confusion"]
-    assert as_json["wrong_only_with_a"] == as_json["wrong_only_with_b"] == []
+    assert as_json["same_model"] is False
+
+
+@pytest.mark.parametrize("how", ["twice", "a copy"])
+def test_compare_a_model_with_itself_says_so_and_scores_it_once(how: str, tmp_path: Path, model: Path,
+                                                                small_testset: Path) -> None:
+    """`earmark compare M M TEST_DIR` (or M and a copy of it) printed two equal columns and ended in
+    'wrong only with M: 0   wrong only with M: 0'."""
+    other = model if how == "twice" else shutil.copy(model, tmp_path / "copy.earmark")
+    result = run("compare", model, other, small_testset)
+    assert result.exit_code == 0, result.output
+    said = (f"{model} is given twice" if how == "twice" else
+            f"{model} and {other} are the same model (their weights are identical)")
+    first, blank, *report = result.stdout.splitlines()
+    assert first == (f"{said}: there is nothing to compare; give two different models. "
+                     "Its scores on this test set, as earmark evaluate prints them:")
+    assert blank == "" and "wrong only with" not in result.stdout
+    assert "\n".join(report) == run("evaluate", model, small_testset).stdout.rstrip("\n")
+    as_json = json.loads(run("compare", model, other, small_testset, "--json").stdout)
+    assert as_json["same_model"] is True and as_json["wrong_only_with_a"] == as_json["wrong_only_with_b"] == []
 
 
 def test_json_stays_utf8_json_for_a_file_name_that_is_not_utf8(tmp_path: Path, model: Path, recording: Path) -> None:
@@ -673,6 +693,57 @@ def test_bad_audio_is_named_in_one_line(command: str, bad_audio: tuple[Path, str
     assert list(out.iterdir()) == []
 
 
+NOT_AUDIO = {
+    "model": r"is an earmark model, not audio; give a recording here \(a model goes where a command takes MODEL, "
+             r"first: earmark predict model\.earmark take\.wav\)$",
+    "zip": r"is a zip archive, not audio; unpack it and give a recording from it \(a dataset's zip goes to "
+           r"earmark train, evaluate or compare as it is\)$",
+}
+
+
+@pytest.mark.parametrize("command", ["predict", "timeline", "spectrogram", "listen"])
+@pytest.mark.parametrize(("what", "name"), [("model", "model.earmark"), ("model", "cut.earmark"),
+                                            ("model", "named.wav"), ("zip", "set.zip"), ("zip", "zipped.ogg")])
+def test_a_model_or_zip_given_as_audio_says_what_it_is(command: str, what: str, name: str, model: Path,
+                                                       small_testset: Path, tmp_path: Path) -> None:
+    """`earmark predict model.earmark model.earmark` said the audio was damaged."""
+    path = tmp_path / name
+    if what == "zip":
+        make_zip(small_testset, path)
+    else:
+        path.write_bytes(model.read_bytes()[: 2000 if name == "cut.earmark" else None])
+    out = tmp_path / "out"
+    out.mkdir()
+    args = {
+        "predict": ["predict", model, path],
+        "timeline": ["timeline", model, path, "--png", out / "t.png"],
+        "spectrogram": ["spectrogram", path, "--png", out / "s.png"],
+        "listen": ["listen", model, "--input", path, "--fast"],
+    }[command]
+    result = run(*args)
+    assert_clean_error(result, ("^skipped " if command == "predict" else "^Error: ") + re.escape(str(path)) + ": "
+                       + NOT_AUDIO[what])
+    assert result.stdout == "" and list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize(("option", "value", "says"), [
+    ("--hop-s", "0", r"hop_s must be 0\.01 to 1\.0 seconds \(the model's window\), got 0\.0; give a hop in that "
+                     r"range \(--hop-s for earmark listen\), e\.g\. 0\.1"),
+    ("--hop-s", "nan", r"hop_s must be 0\.01 to 1\.0 seconds .*got nan"),
+    ("--hop-s", "inf", r"hop_s must be 0\.01 to 1\.0 seconds .*got inf"),
+    ("--seconds", "nan", r"Invalid value for '--seconds': nan is not a number of seconds above 0; give e\.g\. 10"),
+])
+def test_listen_refuses_a_hop_or_duration_that_is_not_one(option: str, value: str, says: str, model: Path,
+                                                          recording: Path) -> None:
+    """--hop-s 0 blamed an inner name ('chunk_s must be …'), inf ended in a traceback, and --seconds nan ran."""
+    result = run("listen", model, "--input", recording, "--fast", option, value)
+    if option == "--seconds":  # a usage error: click's usage lines, then the message
+        assert result.exit_code == 2 and re.search(f"^Error: {says}$", result.stderr, re.MULTILINE), result.output
+    else:
+        assert_clean_error(result, says)
+    assert result.stdout == ""
+
+
 def _plain_safetensors(path: Path, model: Path) -> None:
     save_file({"weight": np.zeros((3, 3), np.float32)}, str(path))
 
@@ -703,7 +774,7 @@ BAD_MODELS = {
 }
 
 
-@pytest.mark.parametrize("command", ["info", "evaluate", "predict", "timeline", "listen"])
+@pytest.mark.parametrize("command", ["info", "evaluate", "predict", "timeline", "listen", "export"])
 @pytest.mark.parametrize("case", sorted(BAD_MODELS))
 def test_bad_model_files_are_named_in_one_line(case: str, command: str, tmp_path: Path, model: Path,
                                                small_testset: Path, recording: Path) -> None:
@@ -717,11 +788,12 @@ def test_bad_model_files_are_named_in_one_line(case: str, command: str, tmp_path
         "predict": ["predict", path, recording],
         "timeline": ["timeline", path, recording, "--png", tmp_path / "t.png"],
         "listen": ["listen", path, "--input", recording, "--fast"],
+        "export": ["export", path, "--out", tmp_path / "m.onnx"],
     }[command]
     result = run(*args)
     assert_clean_error(result, "^Error: " + re.escape(str(path)) + ": " + match)
     assert result.stdout == ""
-    assert not (tmp_path / "t.png").exists()
+    assert not (tmp_path / "t.png").exists() and not (tmp_path / "m.onnx").exists()
 
 
 @pytest.mark.parametrize("command", ["predict", "timeline"])

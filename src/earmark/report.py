@@ -255,13 +255,16 @@ class Comparison:
     """Two models' reports on the same test set, and the clips only one of them gets wrong.
 
     ``model_a`` and ``model_b`` name the models (e.g. their paths) in :meth:`to_dict`;
-    :meth:`format` shortens them to file names when those differ.
+    :meth:`format` shortens them to file names when those differ. ``same_model``: the two are one
+    model (one file given twice, or a copy: the same weights), which :meth:`format` says instead of
+    showing two equal columns.
     """
 
     a: EvaluationReport
     b: EvaluationReport
     model_a: str = "A"
     model_b: str = "B"
+    same_model: bool = False
 
     @property
     def wrong_only_with_a(self) -> list[str]:
@@ -275,10 +278,17 @@ class Comparison:
 
     def to_dict(self) -> dict[str, Any]:
         return {"models": [{"model": self.model_a, **self.a.to_dict()}, {"model": self.model_b, **self.b.to_dict()}],
-                "wrong_only_with_a": self.wrong_only_with_a, "wrong_only_with_b": self.wrong_only_with_b}
+                "wrong_only_with_a": self.wrong_only_with_a, "wrong_only_with_b": self.wrong_only_with_b,
+                "same_model": self.same_model}
 
     def format(self, *, max_mistakes: int = 10) -> str:
-        """A side-by-side table (accuracy, macro-F1, recall per class) and the clips only one gets wrong."""
+        """A side-by-side table (accuracy, macro-F1, recall per class) and the clips only one gets wrong;
+        for one model given twice (``same_model``), that said, and its report once."""
+        if self.same_model:
+            said = (f"{self.model_a} is given twice" if self.model_a == self.model_b else
+                    f"{self.model_a} and {self.model_b} are the same model (their weights are identical)")
+            return (f"{said}: there is nothing to compare; give two different models. "
+                    f"Its scores on this test set, as earmark evaluate prints them:\n\n{self.a.format()}")
         name_a, name_b = Path(self.model_a).name, Path(self.model_b).name
         if name_a == name_b:  # same file name in two folders: only the whole names tell them apart
             name_a, name_b = self.model_a, self.model_b

@@ -137,6 +137,9 @@ def compare(model_a: Path, model_b: Path, test_dir: Path, as_json: bool, clip_s:
         data = load_dataset(test_dir, sample_rate=max(a.sample_rate, b.sample_rate), test=True,
                             clip_s=4.0 if clip_s is None else clip_s, clip_hop_s=clip_hop_s)
     comparison = run_compare(a, b, data, model_a=str(model_a), model_b=str(model_b))
+    # one file given twice, or a copy of it: say so, not two equal columns
+    comparison.same_model = bool(a.manifest.weights_sha256) and a.labels == b.labels \
+        and a.manifest.weights_sha256 == b.manifest.weights_sha256
     for skipped in comparison.a.skipped:  # both models scored the same files
         click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
     if as_json:

@@ -138,12 +138,19 @@ def spectrogram(file: Path, png: Path) -> None:
     click.echo(f"spectrogram written to {png}")
 
 
+def _above_zero(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """``value`` if it is above 0: ``nan`` passes a float range."""
+    if value is not None and not value > 0:
+        raise click.BadParameter(f"{value} is not a number of seconds above 0; give e.g. 10")
+    return value
+
+
 @click.command()
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--input", "input_file", type=click.Path(path_type=Path), default=None,
               help="Play this file as if it were live, instead of the microphone.")
 @click.option("--hop-s", type=float, default=0.1, show_default=True, help="Seconds between predictions.")
-@click.option("--seconds", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--seconds", type=click.FloatRange(min=0, min_open=True), default=None, callback=_above_zero,
               help="Stop after this many seconds.")
 @click.option("--fast", is_flag=True, help="With --input: do not wait in real time.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
@@ -158,6 +165,7 @@ def listen(model: Path, input_file: Path | None, hop_s: float, seconds: float | 
     if fast and input_file is None:
         raise click.UsageError("--fast only applies with --input FILE; a microphone runs in real time")
     clf = load(model)
+    clf.stream(sample_rate=clf.sample_rate, hop_s=hop_s)  # --hop-s checked against the model before any audio
     if input_file is not None:
         chunks, rate = file_chunks(input_file, chunk_s=hop_s, realtime=not fast)
     else:

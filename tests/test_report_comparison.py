@@ -1,0 +1,40 @@
+"""Tests for earmark.report's Comparison text when the two models are one (``earmark compare M M TEST_DIR``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from earmark.report import Comparison, EvaluationReport, report_from_probabilities
+
+LABELS = ["background", "bass"]
+
+
+def _report() -> EvaluationReport:
+    probs = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
+    return report_from_probabilities(probs, ["background", "bass", "bass"], ["a.wav", "b.wav", "c.wav"],
+                                     labels=LABELS)
+
+
+def test_one_model_given_twice_is_said_and_scored_once() -> None:
+    report = _report()
+    text = Comparison(report, report, model_a="m/x.earmark", model_b="m/x.earmark", same_model=True).format()
+    said, blank, *rest = text.splitlines()
+    assert said == ("m/x.earmark is given twice: there is nothing to compare; give two different models. "
+                    "Its scores on this test set, as earmark evaluate prints them:")
+    assert blank == "" and "\n".join(rest) == report.format()
+    assert "wrong only with" not in text
+
+
+def test_a_copy_is_said_to_be_the_same_model() -> None:
+    report = _report()
+    comparison = Comparison(report, report, model_a="a.earmark", model_b="b.earmark", same_model=True)
+    assert comparison.format().startswith("a.earmark and b.earmark are the same model (their weights are identical): "
+                                          "there is nothing to compare")
+    assert comparison.to_dict()["same_model"] is True
+
+
+def test_two_models_are_still_side_by_side() -> None:
+    report = _report()
+    comparison = Comparison(report, report, model_a="a.earmark", model_b="b.earmark")
+    assert "wrong only with a.earmark: 0   wrong only with b.earmark: 0" in comparison.format().splitlines()
+    assert comparison.to_dict()["same_model"] is False
