@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,17 @@ def test_a_name_of_the_same_family_is_kept_without_a_word(project: Project, name
     result = add_files(project, "bass", [(name, DATA / source)])
     assert result.warnings == []
     assert [Path(s.id).suffix for s in result.added] == [".wav" if name == "x.mp4" else Path(name).suffix.lower()]
+
+
+@pytest.mark.parametrize("name", ["takes.wav", "takes"])
+def test_a_zip_named_as_audio_is_unpacked_as_a_zip_is(project: Project, tmp_path: Path, name: str) -> None:
+    """A zip sent as take.wav (or with no ending) was skipped as 'could not be decoded as audio'."""
+    archive = tmp_path / "upload"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(DATA / "mono_int16_8k.wav", "takes/one.wav")
+        zf.write(DATA / "stereo.flac", "takes/two.flac")
+    result = add_files(project, "bass", [(name, archive)])
+    assert sorted(s.id for s in result.added) == ["one.wav", "two.flac"] and result.skipped == []
+    ending = ".wav" if name.endswith(".wav") else "with no ending"
+    assert result.warnings == [(name, f"is a zip archive, though named {ending}; unpacked, and its recordings "
+                                      "added as a zip's are")]

@@ -32,7 +32,7 @@ import numpy as np
 
 from .atomic import atomic_copy, atomic_write
 from .audio import AUDIO_EXTENSIONS, Audio, collecting_warnings, load_audio, probe, write_wav
-from .containers import Held, audio_held
+from .containers import Held, audio_held, other_held
 from .dataset import (
     CLIP_S,
     LONG_RECORDING_S,
@@ -278,7 +278,7 @@ def _expand(files: Iterable[tuple[str, Path]], tmp: Path, result: IntakeResult, 
         suffix = Path(name).suffix.lower()
         if any(is_ignored_name(part) for part in name.replace("\\", "/").split("/")):
             continue
-        if suffix == ".zip":
+        if suffix == ".zip" or ((suffix in AUDIO_EXTENSIONS or not suffix) and _holds_zip(path)):
             target = tmp / f"zip{n}"
             target.mkdir()
             try:
@@ -286,6 +286,9 @@ def _expand(files: Iterable[tuple[str, Path]], tmp: Path, result: IntakeResult, 
             except DatasetError as exc:
                 result.skipped.append((name, str(exc).replace(str(path), name).removeprefix(f"{name}: ")))
                 continue
+            if suffix != ".zip":  # a zip sent as take.wav: what it holds is what was meant
+                result.warnings.append((name, f"is a zip archive, though named {suffix or 'with no ending'}; "
+                                              "unpacked, and its recordings added as a zip's are"))
             inside = files_under(root, skip=is_ignored_name)
             if not inside:
                 result.skipped.append((name, "holds no files to add (hidden and system files, such as .DS_Store and "
@@ -386,6 +389,15 @@ def _keep(into: _Target, name: str, path: Path, audio: Audio, *, clip_s: float |
     if held is not None and named not in held.suffixes:
         noted.append((name, f"holds {held.kind} audio, though named {named}; saved as {Path(info.id).name}"))
     return [info]
+
+
+def _holds_zip(path: Path) -> bool:
+    """Whether the file at ``path`` is a zip archive, by its first bytes, whatever its name says."""
+    try:
+        with path.open("rb") as stream:
+            return other_held(stream) == "zip"
+    except OSError:
+        return False  # the decoder says what is wrong with it
 
 
 def _held(path: Path) -> Held | None:
