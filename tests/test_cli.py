@@ -694,10 +694,8 @@ def test_bad_audio_is_named_in_one_line(command: str, bad_audio: tuple[Path, str
 
 
 NOT_AUDIO = {
-    "model": r"is an earmark model, not audio; give a recording here \(a model goes where a command takes MODEL, "
-             r"first: earmark predict model\.earmark take\.wav\)$",
-    "zip": r"is a zip archive, not audio; unpack it and give a recording from it \(a dataset's zip goes to "
-           r"earmark train, evaluate or compare as it is\)$",
+    "model": r"is an earmark model, not audio; give a recording here$",
+    "zip": r"is a zip archive, not audio; unpack it and give its folder or a recording from it$",
 }
 
 
@@ -761,12 +759,19 @@ def _tampered(path: Path, model: Path) -> None:
 
 BAD_MODELS = {
     "truncated": (lambda p, m: p.write_bytes(m.read_bytes()[: m.stat().st_size // 2]),
-                  r"is not an earmark model file or is corrupted .*train it again"),
+                  r"is an earmark model file cut short or damaged; copy it again, or train it again"),
     "tampered": (_tampered, r"its weights do not match their checksum, the file is corrupted"),
     "random_bytes": (lambda p, m: p.write_bytes(np.random.default_rng(0).bytes(4096)),
                      r"is not an earmark model file or is corrupted"),
     "pytorch_checkpoint": (lambda p, m: torch.save({"weight": torch.zeros(3)}, p),
-                           r"is not an earmark model file or is corrupted"),
+                           r"is a PyTorch checkpoint, not an earmark model; earmark reads the model files it writes"),
+    "zip": (lambda p, m: zipfile.ZipFile(p, "w").close(),
+            r"is a zip archive, not an earmark model; give the model file"),
+    "picture": (lambda p, m: p.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100)),
+                r"is a PNG picture, not an earmark model; give the model file"),
+    "empty": (lambda p, m: p.write_bytes(b""), r"is empty \(0 bytes\), not an earmark model"),
+    "audio_named_earmark": (lambda p, m: sf.write(p, np.zeros(4410, dtype=np.float32), 44100, format="WAV"),
+                            r"is an audio file, not an earmark model; give the model file first"),
     "plain_safetensors": (_plain_safetensors, r"is a safetensors file but not an earmark model"),
     "newer_format": (_newer_format, r"was made by a newer earmark .*pip install -U earmark"),
     "missing": (None, r"no such model file; check the path"),

@@ -16,8 +16,7 @@ from conftest import untrained_classifier, write_tone
 from earmark.audio import load_audio
 from earmark.errors import AudioDecodeError
 
-_MODEL_SAYS = (r"is an earmark model, not audio; give a recording here \(a model goes where a command takes MODEL, "
-               r"first: earmark predict model\.earmark take\.wav\)$")
+_MODEL_SAYS = r"is an earmark model, not audio; give a recording here$"
 
 
 def _model(path: Path) -> None:
@@ -47,8 +46,7 @@ NOT_AUDIO: dict[str, tuple[Callable[[Path], None], str]] = {
     "model.earmark": (_model, _MODEL_SAYS),
     "model-as.wav": (_model, _MODEL_SAYS),
     "cut.earmark": (_model_cut_short, _MODEL_SAYS),
-    "set.zip": (_zip, r"is a zip archive, not audio; unpack it and give a recording from it \(a dataset's zip "
-                      r"goes to earmark train, evaluate or compare as it is\)$"),
+    "set.zip": (_zip, r"is a zip archive, not audio; unpack it and give its folder or a recording from it$"),
     "zip-as.mp3": (_zip, r"is a zip archive, not audio; unpack it"),
     "spectrogram.wav": (_png, r"is a PNG picture, not audio; give a recording here$"),
     "weights.safetensors": (_weights,

@@ -109,17 +109,21 @@ def test_read_manifest_does_not_need_the_weights(model_path: Path) -> None:
 # -- damaged, foreign and future files ------------------------------------------------------------
 
 CORRUPT = r"is not an earmark model file or is corrupted \(\w+\); train it again or ask for a fresh copy"
+CUT = r"is an earmark model file cut short or damaged; copy it again, or train it again"
+EMPTY = r"is empty \(0 bytes\), not an earmark model; give the model file that 'earmark train' wrote"
 
 
 @pytest.mark.parametrize(
-    "damage",
-    [lambda b: b[: len(b) // 2], lambda b: b[:-10], lambda b: b[:4], lambda b: b"",
-     lambda b: np.random.default_rng(0).bytes(len(b)), lambda b: b"\x00" * 8 + b[8:]],
+    ("damage", "says"),
+    [(lambda b: b[: len(b) // 2], CUT), (lambda b: b[:-10], CUT), (lambda b: b[:4], CORRUPT), (lambda b: b"", EMPTY),
+     (lambda b: np.random.default_rng(0).bytes(len(b)), CORRUPT), (lambda b: b"\x00" * 8 + b[8:], CORRUPT)],
     ids=["truncated-half", "truncated-end", "truncated-header", "empty", "random-bytes", "zeroed-length"],
 )
-def test_a_damaged_file_is_refused(model_path: Path, damage: Callable[[bytes], bytes]) -> None:
+def test_a_damaged_file_is_refused(model_path: Path, damage: Callable[[bytes], bytes], says: str) -> None:
+    """A model whose header is whole but whose weights are cut off is named for what it is (a download or
+    copy broken off); one with nothing recognisable left is 'not a model or corrupted'."""
     model_path.write_bytes(damage(model_path.read_bytes()))
-    with pytest.raises(ModelFileError, match=CORRUPT):
+    with pytest.raises(ModelFileError, match=says):
         earmark.load(model_path)
 
 

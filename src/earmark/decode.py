@@ -311,11 +311,9 @@ def _opener(source: AudioSource, name: str) -> Callable[[], BinaryIO]:
 
 #: What a file that is not audio is, and what to do, by :func:`earmark.containers.other_held`'s kind.
 _NOT_AUDIO = {
-    "earmark model": "is an earmark model, not audio; give a recording here (a model goes where a command "
-                     "takes MODEL, first: earmark predict model.earmark take.wav)",
+    "earmark model": "is an earmark model, not audio; give a recording here",
     "safetensors": "is a safetensors file (a model's weights), not audio; give a recording here",
-    "zip": "is a zip archive, not audio; unpack it and give a recording from it (a dataset's zip goes to "
-           "earmark train, evaluate or compare as it is)",
+    "zip": "is a zip archive, not audio; unpack it and give its folder or a recording from it",
     "gzip": "is a gzip archive, not audio; unpack it and give a recording from it",
     "png": "is a PNG picture, not audio; give a recording here",
     "jpeg": "is a JPEG picture, not audio; give a recording here",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ from safetensors.numpy import save as st_save
 from ._version import __version__
 from .atomic import atomic_write
 from .audio import AUDIO_EXTENSIONS, MIN_HOP_S
+from .containers import audio_held, other_held
 from .errors import ModelFileError, ParameterError
 from .features import FeatureConfig
 from .model import ArchSpec
@@ -183,14 +185,52 @@ def _header(path: Path) -> dict[str, str]:
         with safe_open(str(path), framework="numpy") as f:
             meta = f.metadata() or {}
     except Exception as exc:  # noqa: BLE001 - safetensors raises several types for bad headers
-        if path.suffix.lower() in AUDIO_EXTENSIONS:  # `earmark predict take.wav model.earmark`: swapped, not bad
-            raise ModelFileError(f"{path}: is an audio file, not an earmark model; give the model file first "
-                                 "(e.g. earmark predict model.earmark take.wav)") from exc
-        raise ModelFileError(
-            f"{path}: is not an earmark model file or is corrupted ({type(exc).__name__}); "
-            "train it again or ask for a fresh copy"
-        ) from exc
+        raise ModelFileError(f"{path}: {_what_else(path) or _corrupted(exc)}") from exc
     return meta
+
+
+#: Files that are not models, by :func:`earmark.containers.other_held`'s kind, as a person names them.
+_OTHER_FILES = {"zip": "a zip archive", "gzip": "a gzip archive", "png": "a PNG picture", "jpeg": "a JPEG picture",
+                "gif": "a GIF picture", "pdf": "a PDF document"}
+
+
+def _what_else(path: Path) -> str | None:
+    """What the file at ``path``, which is no safetensors file, is instead, by its bytes (its name when
+    they say nothing), and what to do; ``None`` for a file that only looks damaged."""
+    try:
+        with path.open("rb") as stream:
+            held, other = audio_held(stream), other_held(stream)
+            empty = stream.seek(0, os.SEEK_END) == 0
+    except OSError:
+        return None  # safetensors could not read it either: its message says why
+    if empty:
+        return "is empty (0 bytes), not an earmark model; give the model file that 'earmark train' wrote"
+    if held is not None or (other is None and path.suffix.lower() in AUDIO_EXTENSIONS):
+        # `earmark predict take.wav model.earmark`: swapped, not bad
+        return "is an audio file, not an earmark model; give the model file first (e.g. earmark predict " \
+               "model.earmark take.wav)"
+    if other == "zip" and _is_torch_checkpoint(path):
+        return "is a PyTorch checkpoint, not an earmark model; earmark reads the model files it writes " \
+               "(.earmark, from 'earmark train' or Classifier.save)"
+    if other == "earmark model":  # its header is there, the rest is not: a copy or download broken off
+        return "is an earmark model file cut short or damaged; copy it again, or train it again"
+    if other in _OTHER_FILES:
+        return f"is {_OTHER_FILES[other]}, not an earmark model; give the model file (e.g. model.earmark)"
+    return None
+
+
+def _is_torch_checkpoint(path: Path) -> bool:
+    """Whether the zip at ``path`` is what ``torch.save`` writes (a pickle under ``*/data.pkl``)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(name.endswith("/data.pkl") or name == "data.pkl" for name in archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _corrupted(exc: Exception) -> str:
+    return (f"is not an earmark model file or is corrupted ({type(exc).__name__}); train it again or ask for a "
+            "fresh copy")
 
 
 def read_manifest(path: str | os.PathLike[str]) -> Manifest:
