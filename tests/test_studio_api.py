@@ -952,6 +952,8 @@ def test_share_only_app_serves_the_try_page_and_nothing_of_a_project(tmp_path: P
         assert shared.post(f"/api/try/{token}/predict", files={"file": ("a.wav", wav_bytes())}).json()["label"]
         for path in ("/", "/api/projects", "/api/projects/shared", "/api/status"):
             assert shared.get(path).status_code == 404, path
+        assert_error(shared.get("/"), 404, "NotFoundError", r"shares earmark models by their links only \(/try/…\); "
+                                                            "open the link you were given")
         assert shared.delete("/api/projects/shared").status_code in (404, 405)
 
 

@@ -25,7 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
-from ..errors import EarmarkError
+from ..errors import EarmarkError, NotFoundError
 from ..report import finite
 from .files import StudioFileResponse
 from .guard import SameOriginMiddleware, error_body
@@ -144,6 +144,11 @@ def create_app(settings: StudioSettings, *, share_only: bool = False) -> FastAPI
         @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
         def index() -> StudioFileResponse:
             return StudioFileResponse(static / "index.html", headers={"Cache-Control": "no-cache"})
+    else:
+        @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+        def nothing_shared_here() -> None:  # the links name their model; this server lists none
+            raise NotFoundError("this server shares earmark models by their links only (/try/…); open the link "
+                                "you were given, or ask its sender for it")
 
     @app.api_route("/try/{token}", methods=["GET", "HEAD"], include_in_schema=False)
     def try_page(token: str) -> StudioFileResponse:
