@@ -11,7 +11,7 @@ import click
 
 from ..errors import ParameterError
 from .options import check_output, clip_options, load_set
-from .runtime import FirstInterruptStops, emit_json
+from .runtime import EngineCommand, FirstInterruptStops, emit_json
 
 if TYPE_CHECKING:
     from ..dataset import Dataset
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["compare", "demo", "evaluate", "train"]
 
 
-@click.command()
+@click.command(cls=EngineCommand)
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True,
               help="Model file to write (.earmark).")
@@ -96,7 +96,7 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
     click.echo(f"\nmodel written to {out} ({clf.manifest.metrics['train_seconds']:.0f} s of training)")
 
 
-@click.command()
+@click.command(cls=EngineCommand)
 @click.argument("model", type=click.Path(path_type=Path))
 @click.argument("test_dir", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
@@ -116,7 +116,7 @@ def evaluate(model: Path, test_dir: Path, as_json: bool, clip_s: float | None, c
         click.echo(report.format())
 
 
-@click.command()
+@click.command(cls=EngineCommand)
 @click.argument("model_a", type=click.Path(path_type=Path))
 @click.argument("model_b", type=click.Path(path_type=Path))
 @click.argument("test_dir", type=click.Path(path_type=Path))
@@ -148,7 +148,7 @@ def compare(model_a: Path, model_b: Path, test_dir: Path, as_json: bool, clip_s:
         click.echo(comparison.format())
 
 
-@click.command()
+@click.command(cls=EngineCommand)
 @click.option("--out", type=click.Path(path_type=Path), default=Path("earmark-demo-output"), show_default=True,
               help="Folder for the model, report and pictures.")
 @click.option("--epochs", type=int, default=None, help="Override the demo's epochs.")

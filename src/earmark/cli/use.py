@@ -13,7 +13,7 @@ import click
 
 from ..export import WEB_FILES
 from .options import check_output
-from .runtime import emit_json
+from .runtime import EngineCommand, emit_json
 
 if TYPE_CHECKING:
     from ..classifier import Prediction
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["export", "info", "listen", "predict", "spectrogram", "timeline"]
 
 
-@click.command()
+@click.command(cls=EngineCommand)
 @click.argument("model", type=click.Path(path_type=Path))
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
@@ -88,7 +88,7 @@ def _tsv(text: str) -> str:
                    for c in text)
 
 
-@click.command()
+@click.command(cls=EngineCommand)
 @click.argument("model", type=click.Path(path_type=Path))
 @click.argument("recording", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (segments) instead of CSV.")
@@ -124,7 +124,7 @@ def timeline(model: Path, recording: Path, as_json: bool, png: Path | None, hop_
         click.echo(tl.to_csv(), nl=False)
 
 
-@click.command()
+@click.command(cls=EngineCommand)
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--png", type=click.Path(path_type=Path), required=True, help="Picture to write (.png).")
 def spectrogram(file: Path, png: Path) -> None:
@@ -145,7 +145,7 @@ def _above_zero(ctx: click.Context, param: click.Parameter, value: float | None)
     return value
 
 
-@click.command()
+@click.command(cls=EngineCommand)
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--input", "input_file", type=click.Path(path_type=Path), default=None,
               help="Play this file as if it were live, instead of the microphone.")
@@ -192,7 +192,7 @@ def listen(model: Path, input_file: Path | None, hop_s: float, seconds: float | 
                    f"{1000 * float(np.median(stream.compute_s)):.1f} ms each", err=True)
 
 
-@click.command()
+@click.command(cls=EngineCommand)
 @click.argument("model", type=click.Path(path_type=Path))
 def info(model: Path) -> None:
     """Check a model file and print its manifest (labels, settings, metrics) as JSON."""
@@ -201,7 +201,7 @@ def info(model: Path) -> None:
     emit_json(load(model).manifest.to_dict())
 
 
-@click.command()
+@click.command(cls=EngineCommand)
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), help="The ONNX file to write (.onnx).")
 @click.option("--web", type=click.Path(path_type=Path),

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import click
 
+from .runtime import EngineCommand
+
 __all__ = ["share", "studio"]
 
 
-@click.command()
+@click.command(cls=EngineCommand)
 @click.argument("project_dir", required=False, type=click.Path(path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it local).")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port; 0 picks a free one.  [default: 0]")
@@ -28,7 +30,7 @@ def studio(project_dir: Path | None, host: str, port: int, no_browser: bool) -> 
           echo=click.echo)
 
 
-@click.command()
+@click.command(cls=EngineCommand)
 @click.argument("models", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; 0.0.0.0 lets others on your network open the page.")
