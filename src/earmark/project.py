@@ -373,16 +373,17 @@ class Project(ProjectHistory, ProjectModels, ProjectTestSet):
 
     def _where_now(self, class_name: str, parts: list[str], *, test: bool) -> str:
         """Where the sample ``parts`` (its id, split) of class ``class_name`` that is not there went, as
-        a hint: the class's other set (moved with its recording), another class in the same set (moved
-        there from another tab), else nowhere known. One look per class, no listing of files."""
+        a hint: the class's other set (moved with its recording), or, for a training sample, where the
+        project's record of moves puts it (another tab moved it; :meth:`locate_sample`), under its new
+        name. A file of the same name in another class is no sign: class folders often share names."""
         if self.set_dir(class_name, test=not test).joinpath(*parts).is_file():
             return "it is in the training samples now" if test else "it is in the test set now"
-        if Path(parts[-1]).suffix.lower() in AUDIO_EXTENSIONS:
-            here = self.set_dir(class_name, test=test).name
-            for name in self.class_names():
-                folder = self.set_dir(name, test=test)
-                if folder.name != here and folder.joinpath(*parts).is_file():
-                    return f"it is in {'the test set of class' if test else 'class'} {quoted(name)} now"
+        if not test:
+            sample_id = "/".join(parts)
+            now_in, now_id = self.locate_sample(class_name, sample_id)
+            if (now_in, now_id) != (class_name, sample_id) and (self.samples_dir / now_in / now_id).is_file():
+                renamed = f", as {quoted(now_id)}" if now_id != sample_id else ""
+                return f"it is in class {quoted(now_in)} now{renamed}"
         return "it may have been moved or deleted"
 
     def sample_info(self, class_name: str, sample_id: str, *, test: bool = False) -> SampleInfo:
