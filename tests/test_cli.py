@@ -766,12 +766,13 @@ BAD_MODELS = {
     "pytorch_checkpoint": (lambda p, m: torch.save({"weight": torch.zeros(3)}, p),
                            r"is a PyTorch checkpoint, not an earmark model; earmark reads the model files it writes"),
     "zip": (lambda p, m: zipfile.ZipFile(p, "w").close(),
-            r"is a zip archive, not an earmark model; give the model file"),
+            r"is a zip archive, not an earmark model; give an earmark model file \(\.earmark\)$"),
     "picture": (lambda p, m: p.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100)),
-                r"is a PNG picture, not an earmark model; give the model file"),
+                r"is a PNG picture, not an earmark model; give an earmark model file \(\.earmark\)$"),
     "empty": (lambda p, m: p.write_bytes(b""), r"is empty \(0 bytes\), not an earmark model"),
     "audio_named_earmark": (lambda p, m: sf.write(p, np.zeros(4410, dtype=np.float32), 44100, format="WAV"),
-                            r"is an audio file, not an earmark model; give the model file first"),
+                            r"is an audio file, not an earmark model; give an earmark model file \(\.earmark\) here; "
+                            r"the model goes first \(e\.g\. earmark predict model\.earmark take\.wav\)$"),
     "plain_safetensors": (_plain_safetensors, r"is a safetensors file but not an earmark model"),
     "newer_format": (_newer_format, r"was made by a newer earmark .*pip install -U earmark"),
     "missing": (None, r"no such model file; check the path"),
@@ -806,7 +807,8 @@ def test_a_recording_given_before_the_model_says_the_order(command: str, model: 
     """`earmark predict take.wav model.earmark`: the arguments swapped, not a model to train again."""
     result = run(command, recording, model)
     assert_clean_error(result, "^Error: " + re.escape(str(recording)) +
-                       r": is an audio file, not an earmark model; give the model file first \(e\.g\. earmark predict")
+                       r": is an audio file, not an earmark model; give an earmark model file \(\.earmark\) here; "
+                       r"the model goes first \(e\.g\. earmark predict model\.earmark take\.wav\)$")
 
 
 # -- info ------------------------------------------------------------------------------------------

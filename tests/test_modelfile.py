@@ -110,7 +110,7 @@ def test_read_manifest_does_not_need_the_weights(model_path: Path) -> None:
 
 CORRUPT = r"is not an earmark model file or is corrupted \(\w+\); train it again or ask for a fresh copy"
 CUT = r"is an earmark model file cut short or damaged; copy it again, or train it again"
-EMPTY = r"is empty \(0 bytes\), not an earmark model; give the model file that 'earmark train' wrote"
+EMPTY = r"is empty \(0 bytes\), not an earmark model; give a model file that earmark wrote"
 
 
 @pytest.mark.parametrize(
@@ -264,3 +264,15 @@ def test_save_creates_missing_folders_and_replaces_an_old_model(
     assert newer.save(path) == path
     np.testing.assert_array_equal(earmark.load(path).window_probabilities(signal, sample_rate=22050)[0],
                                   newer.window_probabilities(signal, sample_rate=22050)[0])
+
+
+def test_audio_given_as_the_model_is_named_without_the_cli_in_the_message(tmp_path: Path) -> None:
+    """The studio's model import shows the message alone: it must not speak of arguments' order; the
+    ``earmark`` command adds that from ``cli_hint`` (`earmark predict take.wav model.earmark`)."""
+    path = tmp_path / "take.wav"
+    sf.write(path, np.zeros(4410, dtype=np.float32), 44100)
+    with pytest.raises(ModelFileError) as caught:
+        earmark.load(path)
+    assert str(caught.value) == f"{path}: is an audio file, not an earmark model; give an earmark model file " \
+                                "(.earmark) here"
+    assert caught.value.cli_hint == "the model goes first (e.g. earmark predict model.earmark take.wav)"

@@ -28,10 +28,18 @@ __all__ = [
 
 
 class EarmarkError(Exception):
-    """Root of every error earmark raises on purpose."""
+    """Root of every error earmark raises on purpose. ``cli_hint`` is what to do worded for the
+    ``earmark`` command, which adds it to the message (the studio and Python callers get the
+    message alone, which says what to do in any setting)."""
 
     #: HTTP status for a JSON API that reports this error.
     http_status: int = 400
+    cli_hint: str | None = None
+
+    def __init__(self, *args: object, cli_hint: str | None = None) -> None:
+        super().__init__(*args)
+        if cli_hint is not None:
+            self.cli_hint = cli_hint
 
 
 class ParameterError(EarmarkError, ValueError):

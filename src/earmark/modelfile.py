@@ -185,7 +185,8 @@ def _header(path: Path) -> dict[str, str]:
         with safe_open(str(path), framework="numpy") as f:
             meta = f.metadata() or {}
     except Exception as exc:  # noqa: BLE001 - safetensors raises several types for bad headers
-        raise ModelFileError(f"{path}: {_what_else(path) or _corrupted(exc)}") from exc
+        message, cli_hint = _what_else(path) or (_corrupted(exc), None)
+        raise ModelFileError(f"{path}: {message}", cli_hint=cli_hint) from exc
     return meta
 
 
@@ -194,28 +195,29 @@ _OTHER_FILES = {"zip": "a zip archive", "gzip": "a gzip archive", "png": "a PNG 
                 "gif": "a GIF picture", "pdf": "a PDF document"}
 
 
-def _what_else(path: Path) -> str | None:
+def _what_else(path: Path) -> tuple[str, str | None] | None:
     """What the file at ``path``, which is no safetensors file, is instead, by its bytes (its name when
-    they say nothing), and what to do; ``None`` for a file that only looks damaged."""
+    they say nothing), and what to do, with a hint for the ``earmark`` command; ``None`` for a file that
+    only looks damaged."""
     try:
         with path.open("rb") as stream:
-            held, other = audio_held(stream), other_held(stream)
+            other, held = other_held(stream), audio_held(stream)
             empty = stream.seek(0, os.SEEK_END) == 0
     except OSError:
         return None  # safetensors could not read it either: its message says why
     if empty:
-        return "is empty (0 bytes), not an earmark model; give the model file that 'earmark train' wrote"
-    if held is not None or (other is None and path.suffix.lower() in AUDIO_EXTENSIONS):
-        # `earmark predict take.wav model.earmark`: swapped, not bad
-        return "is an audio file, not an earmark model; give the model file first (e.g. earmark predict " \
-               "model.earmark take.wav)"
-    if other == "zip" and _is_torch_checkpoint(path):
-        return "is a PyTorch checkpoint, not an earmark model; earmark reads the model files it writes " \
-               "(.earmark, from 'earmark train' or Classifier.save)"
+        return "is empty (0 bytes), not an earmark model; give a model file that earmark wrote", None
     if other == "earmark model":  # its header is there, the rest is not: a copy or download broken off
-        return "is an earmark model file cut short or damaged; copy it again, or train it again"
+        return "is an earmark model file cut short or damaged; copy it again, or train it again", None
+    if other is None and (held is not None or path.suffix.lower() in AUDIO_EXTENSIONS):
+        # `earmark predict take.wav model.earmark`: swapped, not bad
+        return ("is an audio file, not an earmark model; give an earmark model file (.earmark) here",
+                "the model goes first (e.g. earmark predict model.earmark take.wav)")
+    if other == "zip" and _is_torch_checkpoint(path):
+        return ("is a PyTorch checkpoint, not an earmark model; earmark reads the model files it writes "
+                "(.earmark, from 'earmark train' or Classifier.save)", None)
     if other in _OTHER_FILES:
-        return f"is {_OTHER_FILES[other]}, not an earmark model; give the model file (e.g. model.earmark)"
+        return f"is {_OTHER_FILES[other]}, not an earmark model; give an earmark model file (.earmark)", None
     return None
 
 

@@ -41,7 +41,7 @@ class Group(click.Group):
                 warnings.showwarning = show_warning
                 return super().invoke(ctx)
         except EarmarkError as exc:
-            message = " ".join(str(exc).split())  # always one line
+            message = " ".join(f"{exc}; {exc.cli_hint}".split() if exc.cli_hint else str(exc).split())  # one line
             click.secho(f"Error: {message}", fg="red", err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
