@@ -40,6 +40,9 @@ class StudioFileResponse(FileResponse):
         if scope["method"] in ("GET", "HEAD") and self._not_modified(asked):
             await NotModifiedResponse(self.headers)(scope, receive, send)
             return
+        if scope["method"] == "HEAD" and "range" in asked:  # Range is defined for GET only (RFC 9110 §14.2)
+            scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k.lower() != b"range"]}
+            asked = Headers(scope=scope)
         size = self.stat_result.st_size
 
         async def send_or_refuse(message: Message) -> None:

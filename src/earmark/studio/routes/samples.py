@@ -55,7 +55,7 @@ def sample_audio(class_name: str, sample_id: str, project: ProjectDep, test: InT
     headers: dict[str, str] = {}
     if not _browsers_play(str(path), stat.st_mtime_ns, stat.st_size):
         path = _playable_copy(project, path, stat)  # named <its key>.<suffix>
-        headers = version_headers(path.stem, modified_s=stat.st_mtime)
+        headers = version_headers(path.name, modified_s=stat.st_mtime)  # a FLAC and a WAV copy differ
     media = _MEDIA.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return StudioFileResponse(path, media_type=media, headers=headers)
 
