@@ -24,6 +24,7 @@ from ..export import onnx_bytes
 from ..intake import IntakeLimits
 from ..naming import NAMING, clean_name, new_file, quoted, quoted_list
 from ..project import PROJECT_FILE, Project
+from ..projectfile import ProjectFile
 from ..trash import TRASH_DIR, cannot_move, is_entry, new_entry, remove_empty_folders
 from .jobs import JobRunner
 from .settings import StudioSettings
@@ -68,7 +69,7 @@ class Studio:
     # -- projects ----------------------------------------------------------------------
     def project_ids(self) -> list[str]:
         """Folders under the projects folder that hold an ``earmark-project.json`` (nothing else is touched)."""
-        return sorted(p.name for p in self.root.iterdir()
+        return sorted(p.name for p in (self.root.iterdir() if self.root.is_dir() else [])
                       if p.is_dir() and not p.name.startswith(".") and (p / PROJECT_FILE).is_file())
 
     def projects(self) -> tuple[list[Project], list[tuple[str, str]]]:
@@ -121,9 +122,14 @@ class Studio:
         if name.casefold() in taken and not rename_if_taken:
             raise ConflictError(taken[name.casefold()])
         shown = next(c for c in _numbered(name) if c.casefold() not in taken)
-        folders = {entry.name.casefold() for entry in self.root.iterdir()} | set(taken)
-        folder = next(c for c in itertools.chain([shown], _numbered(name)) if c.casefold() not in folders)
-        return self.root / folder, shown
+        return self._folder_for(shown, name, taken=taken), shown
+
+    def _folder_for(self, first: str, name: str, *, taken: dict[str, str]) -> Path:
+        """``root/first``, else ``root/name-2``, ``name-3``…: the first that is nothing in the projects
+        folder nor a name in ``taken`` (:meth:`_names_taken`); hold ``_lock``."""
+        folders = {entry.name.casefold() for entry in self.root.iterdir()} if self.root.is_dir() else set()
+        folders |= set(taken)
+        return self.root / next(c for c in itertools.chain([first], _numbered(name)) if c.casefold() not in folders)
 
     def rename_project(self, project_id: str, name: str) -> Project:
         """Show a project under another name (its folder, which names it in links, stays); a name
@@ -185,21 +191,25 @@ class Studio:
         return entry
 
     def restore_project(self, trash_id: str) -> Project:
-        """Put back a project :meth:`delete_project` moved to the trash, under its own name, or
-        ``name-2``… (folder and name shown) when a project of that name was made since."""
+        """Put back a project :meth:`delete_project` moved to the trash, in its own folder and under
+        the name it was shown under; each, when taken since, becomes ``…-2``, ``…-3``… on its own
+        (a new project in its folder leaves its shown name alone, and the other way round)."""
         trash = self.root / TRASH_DIR
         with NAMING, self._lock:
             if not is_entry(trash, trash_id) or not (found := [p for p in (trash / trash_id).iterdir()
                                                             if (p / PROJECT_FILE).is_file()]):
                 raise NotFoundError(f"no deleted project to undo under {trash_id!r}: it was restored already, "
                                     f"or {trash} was emptied")
-            folder, shown = self._free_folder(found[0].name, rename_if_taken=True)
+            stored = _shown_name(found[0])
+            taken = self._names_taken()
+            shown = next(c for c in _numbered(stored) if c.casefold() not in taken)
+            folder = self._folder_for(found[0].name, found[0].name, taken=taken)
             found[0].rename(folder)
             with contextlib.suppress(OSError):  # what else was in there stays in the trash
                 (trash / trash_id).rmdir()
         project = self.project(folder.name)
-        if folder.name != found[0].name:  # back beside another "band": shown as "band-2" (or as "band"
-            project.set_name(shown)       # when only the folder of a project renamed since is called so)
+        if project.name != shown:  # a project shown as "zed" was made since: this one is "zed-2"
+            project.set_name(shown)
         return project
 
     # -- uploads running into a class: it is not deleted or renamed under them --------------
@@ -283,6 +293,15 @@ class Studio:
         if "/" in name or name.startswith(".") or not path.is_file():
             raise NotFoundError(f"no result {name!r}; results last as long as the studio runs")
         return path
+
+
+def _shown_name(folder: Path) -> str:
+    """The name a project folder's project file says it is shown under; its folder's name when the
+    file does not say or cannot be read (:meth:`Studio.project` then says what is wrong with it)."""
+    try:
+        return str(ProjectFile(folder / PROJECT_FILE).read_checked().get("name") or folder.name)
+    except EarmarkError:
+        return folder.name
 
 
 def _numbered(name: str) -> Iterator[str]:
