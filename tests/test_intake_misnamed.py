@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import soundfile as sf
 
 from earmark.intake import add_files
 from earmark.project import Project
@@ -48,7 +49,9 @@ def test_an_aiff_named_wav_is_made_playable_as_an_aiff_is(project: Project) -> N
     result = add_files(project, "bass", [("x.wav", DATA / "mono.aiff")])
     [sample] = result.added
     assert sample.id == "x.flac"  # browsers other than Safari do not play AIFF: kept as FLAC, bit for bit
-    assert result.warnings == [("x.wav", "holds AIFF audio, though named .wav; saved as x.flac")]
+    assert result.warnings == [("x.wav", "holds AIFF audio, though named .wav; converted without loss to FLAC, "
+                                         "which every browser plays, and saved as x.flac")]
+    assert sf.info(project.class_dir("bass") / "x.flac").format == "FLAC"
 
 
 @pytest.mark.parametrize(("name", "source"), [("x.ogg", "mono.opus"), ("x.opus", "mono.ogg"),
@@ -57,7 +60,27 @@ def test_an_aiff_named_wav_is_made_playable_as_an_aiff_is(project: Project) -> N
 def test_a_name_of_the_same_family_is_kept_without_a_word(project: Project, name: str, source: str) -> None:
     result = add_files(project, "bass", [(name, DATA / source)])
     assert result.warnings == []
-    assert [Path(s.id).suffix for s in result.added] == [".wav" if name == "x.mp4" else Path(name).suffix.lower()]
+    assert [Path(s.id).suffix for s in result.added] == [Path(name).suffix.lower()]
+
+
+def test_an_m4a_named_mp4_is_kept_as_it_came_not_taken_for_a_video(project: Project) -> None:
+    result = add_files(project, "bass", [("x.mp4", DATA / "mono.m4a")])
+    assert [s.id for s in result.added] == ["x.mp4"] and result.warnings == []
+    assert (project.class_dir("bass") / "x.mp4").read_bytes() == (DATA / "mono.m4a").read_bytes()
+
+
+@pytest.mark.parametrize(("name", "kept", "warning"), [
+    ("x.wav", "x.wav", "is a QuickTime video, though named .wav; its sound was saved as x.wav"),
+    # .m4a names the MPEG-4 family, as .mov does: the video was kept whole, picture and all, without a word
+    ("y.m4a", "y.wav", "is a QuickTime video, though named .m4a; its sound was saved as y.wav"),
+    ("z.mp4", "z.wav", None),  # named as a video: its sound kept, as of any video
+])
+def test_of_a_video_under_any_name_only_its_sound_is_kept(project: Project, name: str, kept: str,
+                                                          warning: str | None) -> None:
+    result = add_files(project, "bass", [(name, DATA / "phone_video.mov")])
+    assert [s.id for s in result.added] == [kept] and result.skipped == []
+    assert sf.info(project.class_dir("bass") / kept).format == "WAV"
+    assert result.warnings == ([] if warning is None else [(name, warning)])
 
 
 @pytest.mark.parametrize("name", ["takes.wav", "takes"])

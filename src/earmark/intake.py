@@ -2,9 +2,10 @@
 
 Every file is decoded before it is kept, so a file that is not audio, is empty, too short,
 too long or holds NaN is reported by name and skipped while the rest land. Short files are
-kept as they came (no re-encoding), except a phone's videos (MP4, MOV, 3GP), of which only the
-sound is kept, as WAV, and AIFF, CAF and Apple Lossless files, which only Safari plays: they are kept
-as FLAC, WAV or M4A (:func:`earmark.playable.playable_copy`) under their own name, bit for bit (a float64
+kept as they came (no re-encoding), except a phone's videos (MP4, MOV, 3GP, told by their bytes: a
+``.mov`` sent as ``x.m4a`` is one), of which only the sound is kept, as WAV, and AIFF, CAF and Apple
+Lossless files, which only Safari plays: they are kept as FLAC, WAV or M4A
+(:func:`earmark.playable.playable_copy`) under their own name, bit for bit (a float64
 AIFF that float32 cannot hold exactly is kept as it came). A file is kept under the suffix of what
 its bytes are, not of its name (``x.mp3`` that holds WAV is kept as ``x.wav``, as it came, and the
 result's ``warnings`` say so): the studio serves a file as its suffix says. Long
@@ -365,12 +366,14 @@ def _keep(into: _Target, name: str, path: Path, audio: Audio, *, clip_s: float |
     held = _held(path) if suffix else None
     if held is not None and suffix not in held.suffixes:  # served and played by its suffix: it must say what it is
         suffix = held.suffix
+    # a video by what its bytes are: a phone's .mov sent as x.m4a (one MPEG-4 family) is one too
+    video = suffix in _SOUND_ONLY if held is None else held.suffix in _SOUND_ONLY
     lossless: bytes | None = None
     if suffix and not browsers_play(path, name=f"x{suffix}"):  # AIFF, Apple Lossless: only Safari plays them
         copy = playable_copy(path)
         if copy.exact:  # else (finer than float32) kept as it came: the studio plays a copy of it
             lossless, suffix = copy.data, copy.suffix
-    as_wav = lossless is None and (not suffix or suffix in _SOUND_ONLY)  # unknown container, or a video
+    as_wav = lossless is None and (not suffix or video)  # unknown container, or a video
     if as_wav:
         suffix = ".wav"
     with staged(folder.parent) as hidden:  # beside the class folder (see naming.staged)
@@ -386,9 +389,27 @@ def _keep(into: _Target, name: str, path: Path, audio: Audio, *, clip_s: float |
         info = into.place(hidden, f"{stem}{suffix}")
     if take is not None:
         numbers.wrote(folder, take, index)
-    if held is not None and named not in held.suffixes:
-        noted.append((name, f"holds {held.kind} audio, though named {named}; saved as {Path(info.id).name}"))
+    if held is not None and (note := _misnamed(held, named=named, video=video, saved=Path(info.id).name)):
+        noted.append((name, note))
     return [info]
+
+
+def _misnamed(held: Held, *, named: str, video: bool, saved: str) -> str | None:
+    """What to tell of an upload named ``x{named}`` whose bytes are ``held``, kept as ``saved``; ``None``
+    when its name is right (a video named as a video, whose sound is saved as WAV, goes without a word)."""
+    if video:
+        if named in _SOUND_ONLY:
+            return None
+        article = "an" if held.kind[:1] in "AEIMO" else "a"  # an MPEG-4, a QuickTime, a 3GP
+        return f"is {article} {held.kind} video, though named {named}; its sound was saved as {saved}"
+    if named in held.suffixes:
+        return None
+    kept = Path(saved).suffix.lower()
+    if kept in held.suffixes:  # as it came
+        return f"holds {held.kind} audio, though named {named}; saved as {saved}"
+    # converted: AIFF, CAF and Apple Lossless only Safari plays
+    return (f"holds {held.kind} audio, though named {named}; converted without loss to "
+            f"{kept.lstrip('.').upper()}, which every browser plays, and saved as {saved}")
 
 
 def _holds_zip(path: Path) -> bool:
