@@ -6,6 +6,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import av
+import numpy as np
 import pytest
 import soundfile as sf
 
@@ -95,3 +97,38 @@ def test_a_zip_named_as_audio_is_unpacked_as_a_zip_is(project: Project, tmp_path
     ending = ".wav" if name.endswith(".wav") else "with no ending"
     assert result.warnings == [(name, f"is a zip archive, though named {ending}; unpacked, and its recordings "
                                       "added as a zip's are")]
+
+
+def _mpeg4(path: Path, *, picture: bool) -> Path:
+    """Half a second of a 220 Hz tone as AAC in a plain MPEG-4 (brand ``isom``, as Android writes), with a
+    16×16 black picture beside it or not."""
+    with av.open(str(path), "w", format="mp4") as out:
+        sound = out.add_stream("aac", rate=22050)
+        sound.layout = "mono"
+        if picture:
+            video = out.add_stream("mpeg4", rate=10)
+            video.width = video.height = 16
+            video.pix_fmt = "yuv420p"
+            for i in range(5):
+                frame = av.VideoFrame.from_ndarray(np.zeros((16, 16, 3), np.uint8), format="rgb24")
+                frame.pts = i
+                out.mux(video.encode(frame))
+            out.mux(video.encode())
+        t = np.arange(11025) / 22050
+        chunk = av.AudioFrame.from_ndarray((0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)[None],
+                                           format="fltp", layout="mono")
+        chunk.sample_rate = 22050
+        out.mux(sound.encode(chunk))
+        out.mux(sound.encode())
+    return path
+
+
+def test_a_plain_mpeg4_is_a_video_only_with_a_picture(project: Project, tmp_path: Path) -> None:
+    heard = _mpeg4(tmp_path / "recorder", picture=False)  # an Android recorder's take.m4a: audio only
+    result = add_files(project, "bass", [("take.m4a", heard)])
+    assert [s.id for s in result.added] == ["take.m4a"] and result.warnings == []
+    assert (project.class_dir("bass") / "take.m4a").read_bytes() == heard.read_bytes()  # as it came
+    filmed = _mpeg4(tmp_path / "camera", picture=True)
+    result = add_files(project, "bass", [("film.m4a", filmed)])
+    assert [s.id for s in result.added] == ["film.wav"]
+    assert result.warnings == [("film.m4a", "is an MPEG-4 video, though named .m4a; its sound was saved as film.wav")]

@@ -366,8 +366,10 @@ def _keep(into: _Target, name: str, path: Path, audio: Audio, *, clip_s: float |
     held = _held(path) if suffix else None
     if held is not None and suffix not in held.suffixes:  # served and played by its suffix: it must say what it is
         suffix = held.suffix
-    # a video by what its bytes are: a phone's .mov sent as x.m4a (one MPEG-4 family) is one too
-    video = suffix in _SOUND_ONLY if held is None else held.suffix in _SOUND_ONLY
+    # a video by what its bytes are: a phone's .mov sent as x.m4a (one MPEG-4 family) is one too; a plain
+    # MPEG-4 only with a picture (an Android recorder's x.m4a is one without: every browser plays it)
+    video = suffix in _SOUND_ONLY if held is None else held.suffix in _SOUND_ONLY and (
+        held.suffix != ".mp4" or _has_picture(path))
     lossless: bytes | None = None
     if suffix and not browsers_play(path, name=f"x{suffix}"):  # AIFF, Apple Lossless: only Safari plays them
         copy = playable_copy(path)
@@ -428,6 +430,17 @@ def _held(path: Path) -> Held | None:
             return audio_held(stream)
     except OSError:
         return None  # it decoded a moment ago: kept by its name, as before
+
+
+def _has_picture(path: Path) -> bool:
+    """Whether the file at ``path`` (that decoded as audio a moment ago) holds a video stream too."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            return bool(container.streams.video)
+    except (OSError, ValueError, av.error.FFmpegError):
+        return False  # it decoded a moment ago: kept as an audio file
 
 
 def _new_recording(project: Project, recording: str) -> str:
