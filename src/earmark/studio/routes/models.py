@@ -19,6 +19,7 @@ from ...errors import ParameterError
 from ...evaluate import evaluate, training_warnings
 from ...export import web_zip
 from ...importer import folder_per_class
+from ...intake import safe_stem
 from ...project import Project
 from ...report import Comparison, EvaluationReport
 from ..deps import ProjectDep, StudioDep
@@ -82,7 +83,14 @@ def get_model(model_id: str, project: ProjectDep, studio: StudioDep) -> dict[str
 def download_model(model_id: str, project: ProjectDep) -> StudioFileResponse:
     path = project.model_path(model_id)
     return StudioFileResponse(path, media_type="application/octet-stream",
-                              filename=f"{project.root.name}-{path.name}")
+                              filename=f"{_download_stem(project, path.stem)}{path.suffix}")
+
+
+def _download_stem(project: Project, what: str) -> str:
+    """A download's file name before its suffix: the project as it is shown (not its folder, which may be
+    ``a-2`` while another project is shown as ``a``), then ``what``, made safe to save under (the
+    suffix given to :func:`safe_stem` is one for it to take off, so a dot in a name stays: ``v1.2``)."""
+    return safe_stem(f"{project.name}-{what}.download")
 
 
 def _attachment(data: bytes, name: str, media_type: str) -> Response:
@@ -95,7 +103,7 @@ def _attachment(data: bytes, name: str, media_type: str) -> Response:
 def export_model(model_id: str, project: ProjectDep, studio: StudioDep) -> Response:
     """The model as one ONNX file for deployment (see earmark.export), made on request (a few seconds)."""
     data = studio.onnx(project.model_path(model_id))
-    return _attachment(data, f"{project.root.name}-{model_id}.onnx", "application/octet-stream")
+    return _attachment(data, f"{_download_stem(project, model_id)}.onnx", "application/octet-stream")
 
 
 @router.get("/models/{model_id}/web", response_class=Response)
@@ -103,7 +111,7 @@ def export_web_page(model_id: str, project: ProjectDep, studio: StudioDep) -> Re
     """The model as a web page that runs it in the browser (earmark.export.web_zip): a zip of one
     folder, both named after the model (two models of a project unpack side by side)."""
     path = project.model_path(model_id)
-    stem = f"{project.root.name}-{model_id}-web"
+    stem = _download_stem(project, f"{model_id}-web")
     data = web_zip(studio.classifier(path), name=project.name, onnx=studio.onnx(path), folder=stem)
     return _attachment(data, f"{stem}.zip", "application/zip")
 

@@ -109,7 +109,8 @@ def restore(trash_id: str, project: ProjectDep) -> dict[str, Any]:
 @router.get("/projects/{project}/export", response_class=FileResponse)
 def export_project(project: ProjectDep, background: BackgroundTasks) -> FileResponse:
     folder = Path(tempfile.mkdtemp(prefix="earmark-export-"))
-    path = project.export_zip(folder / f"{project.root.name}.zip")
+    # named as the project is shown (its folder may be a-2 while another is shown as a), made file-safe
+    path = project.export_zip(folder / f"{safe_stem(f'{project.name}.zip')}.zip")
     background.add_task(shutil.rmtree, folder, True)
     return FileResponse(path, media_type="application/zip", filename=path.name)
 
