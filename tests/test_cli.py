@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -454,6 +455,20 @@ def test_compare_a_model_with_itself_says_so_and_scores_it_once(how: str, tmp_pa
     assert "\n".join(report) == run("evaluate", model, small_testset).stdout.rstrip("\n")
     as_json = json.loads(run("compare", model, other, small_testset, "--json").stdout)
     assert as_json["same_model"] is True and as_json["wrong_only_with_a"] == as_json["wrong_only_with_b"] == []
+
+
+@pytest.mark.parametrize("clip", [[], ["--clip-s", "1"]])
+def test_compare_asks_the_library_whether_two_files_are_one_model(clip: list[str], tmp_path: Path, model: Path,
+                                                                  small_testset: Path) -> None:
+    """The CLI decided 'same model' itself, by weights and labels alone: a copy with another window was
+    'the same model'. The library decides now (before scoring the second), with or without --clip-s."""
+    said = f"{model} is given twice: there is nothing to compare; give two different models."
+    assert run("compare", model, model, small_testset, *clip).stdout.startswith(said)
+    loaded = earmark.load(model)
+    other = earmark.Classifier(loaded.model, replace(loaded.manifest, window_s=0.5)).save(tmp_path / "half.earmark")
+    result = run("compare", model, other, small_testset, *clip)
+    assert result.exit_code == 0, result.output
+    assert "same model" not in result.stdout and "wrong only with tiny.earmark: " in result.stdout
 
 
 def test_json_stays_utf8_json_for_a_file_name_that_is_not_utf8(tmp_path: Path, model: Path, recording: Path) -> None:

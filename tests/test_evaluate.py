@@ -17,7 +17,7 @@ import soundfile as sf
 from earmark.classifier import Classifier
 from earmark.dataset import Skipped, load_dataset
 from earmark.errors import DatasetError, ParameterError
-from earmark.evaluate import Comparison, EvaluationReport, compare, evaluate, report_from_probabilities
+from earmark.evaluate import Comparison, EvaluationReport, compare, evaluate, report_from_probabilities, same_model
 from earmark.project import PROJECT_FILE, RENAME_LOG, Project
 from earmark.train import TrainSettings, train
 
@@ -350,6 +350,49 @@ def test_compare_scores_two_models_on_the_same_clips(
     assert [m["model"] for m in d["models"]] == ["runs/good.earmark", "runs/random.earmark"]
     assert d["models"][0] == {"model": "runs/good.earmark", **a.to_dict()}
     assert (d["wrong_only_with_a"], d["wrong_only_with_b"]) == (result.wrong_only_with_a, result.wrong_only_with_b)
+
+
+def test_one_model_given_twice_is_said_and_scored_once(
+    make_untrained: MakeClassifier, small_testset: Path, tmp_path: Path
+) -> None:
+    """compare(M, M) gave two equal columns (only the CLI said they were one model, after scoring both):
+    one file given twice, two loads of it, or a copy re-stamped, is one model, scored once."""
+    path = make_untrained(seed=4).save(tmp_path / "m.earmark")
+    expected = evaluate(Classifier.load(path), small_testset).to_dict()
+    by_path = compare(path, str(path), small_testset)
+    assert by_path.same_model and by_path.a is by_path.b, "scored once: one report for both"
+    assert (by_path.model_a, by_path.model_b) == (str(path), str(path))
+    assert by_path.a.to_dict() == expected and by_path.to_dict()["same_model"] is True
+    loaded = Classifier.load(path)
+    restamped = Classifier(loaded.model, replace(loaded.manifest, created="2020-01-01T00:00:00", metrics={},
+                                                 dataset={})).save(tmp_path / "copy.earmark")
+    for other in (Classifier.load(path), Classifier.load(restamped), loaded):
+        both = compare(loaded, other, small_testset, model_a="a.earmark", model_b="b.earmark")
+        assert both.same_model and both.a is both.b and both.a.to_dict() == expected
+        assert same_model(loaded, other)
+
+
+@pytest.mark.parametrize("change", [{"window_s": 0.5}, {"hop_s": 0.25}, {"background_label": None},
+                                    {"labels": ["background", "drums", "bass"]}])
+def test_the_same_weights_that_hear_otherwise_are_two_models(
+    change: dict[str, object], make_untrained: MakeClassifier, small_testset: Path, tmp_path: Path
+) -> None:
+    """Same weights, another window, hop, background class or label order: two models, side by side."""
+    path = make_untrained(seed=4).save(tmp_path / "m.earmark")
+    loaded = Classifier.load(path)
+    other = Classifier(loaded.model, replace(loaded.manifest, **change)).save(tmp_path / "other.earmark")
+    assert Classifier.load(other).manifest.weights_sha256 == loaded.manifest.weights_sha256
+    assert not same_model(loaded, Classifier.load(other))
+    both = compare(path, other, small_testset)
+    assert not both.same_model and both.a is not both.b and both.to_dict()["same_model"] is False
+    assert "wrong only with m.earmark" in both.format()
+
+
+def test_two_models_never_saved_are_one_only_when_they_are_one_object(make_untrained: MakeClassifier) -> None:
+    """A model not saved has no weights digest: equal manifests alone do not make two models one."""
+    first, second = make_untrained(seed=1), make_untrained(seed=2)
+    second = Classifier(second.model, replace(first.manifest))
+    assert not first.manifest.weights_sha256 and not same_model(first, second) and same_model(first, first)
 
 
 def _report(predicted: list[str], names: list[str] = NAMES) -> EvaluationReport:

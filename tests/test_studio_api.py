@@ -19,7 +19,7 @@ import soundfile as sf
 from fastapi.testclient import TestClient
 
 import earmark
-from conftest import assert_error, bass_note, make_client, wav_bytes, write_dataset
+from conftest import assert_error, bass_note, make_client, untrained_classifier, wav_bytes, write_dataset
 from earmark.demo import demo_data_dir
 from earmark.errors import NotFoundError
 from earmark.project import Project
@@ -550,6 +550,28 @@ def test_evaluate_and_compare_on_an_uploaded_test_set(trained: tuple[TestClient,
                 for _, (name, data) in files]  # folders named as a person might: the model's classes still
     again = c.post(f"/api/projects/band/models/{model_id}/evaluate", files=capitals).json()
     assert again["n_clips"] == 9 and again["confusion"] == report["confusion"], again
+
+
+def test_compare_says_when_the_two_models_are_one(client: TestClient, tmp_path: Path) -> None:
+    """The compare route answered two equal columns for a model and its copy; it now passes on the
+    library's ``same_model`` (one report, scored once), and two models are still side by side."""
+    ids = []
+    for name, seed in (("m.earmark", 1), ("copy.earmark", 1), ("other.earmark", 2)):
+        data = untrained_classifier(seed=seed).save(tmp_path / f"s{seed}.earmark").read_bytes()
+        made = client.post("/api/projects/band/models/import", files={"file": (name, data)})
+        assert made.status_code == 201, made.text
+        ids.append(made.json()["id"])
+    test = write_dataset(tmp_path / "test", per_class=2, seed=9)
+    files = [("files", (f"test/{f.relative_to(test).as_posix()}", f.read_bytes())) for f in sorted(test.rglob("*.wav"))]
+    keys = {"model_a", "model_b", "a", "b", "wrong_only_with_a", "wrong_only_with_b", "same_model"}
+    for b, same in ((ids[0], True), (ids[1], True), (ids[2], False)):
+        comparison = client.post("/api/projects/band/compare", data={"model_a": ids[0], "model_b": b},
+                                 files=files).json()
+        assert set(comparison) == keys and comparison["same_model"] is same, comparison
+        assert (comparison["model_a"], comparison["model_b"]) == (ids[0], b)
+        assert comparison["a"]["n_clips"] == comparison["b"]["n_clips"] == 6
+        if same:
+            assert comparison["a"] == comparison["b"]
 
 
 def test_download_and_import_a_model(trained: tuple[TestClient, str]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from .testset import zipped_test_leaks
 # Comparison, EvaluationReport, finite and report_from_probabilities live in earmark.report;
 # they stay importable from here, where they were first.
 __all__ = ["Comparison", "EvaluationReport", "as_named_now", "evaluate", "compare", "finite",
-           "report_from_probabilities", "training_warnings"]
+           "report_from_probabilities", "same_model", "training_warnings"]
 
 
 def _split_recordings(dataset: Dataset) -> list[str]:
@@ -167,19 +167,52 @@ def evaluate(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> Evaluat
     return report
 
 
-def compare(a: Classifier, b: Classifier, data: str | os.PathLike[str] | Dataset, *, model_a: str = "A",
-            model_b: str = "B") -> Comparison:
-    """Evaluate two models on the same test set; ``model_a`` and ``model_b`` name them in the result.
+def compare(a: Classifier | str | os.PathLike[str], b: Classifier | str | os.PathLike[str],
+            data: str | os.PathLike[str] | Dataset, *, model_a: str | None = None,
+            model_b: str | None = None) -> Comparison:
+    """Evaluate two models (each a :class:`Classifier` or a model file's path) on the same test set;
+    ``model_a`` and ``model_b`` name them in the result (by default the paths given, else ``A`` and ``B``).
 
     A folder or zip is decoded once when both models share a sample rate, else once per rate.
     A loaded :class:`Dataset` is resampled from its own clips to each model's rate, so neither
     model hears audio resampled twice.
+
+    Two that are one model (:func:`same_model`: one file given twice, or a copy of it) are scored
+    once, and the result says so (``same_model``, both reports the one report).
     """
-    a, b = as_named_now(a, data), as_named_now(b, data)
-    data_a = _load_test_set(a, data, name=model_a)
-    shared = not isinstance(data, Dataset) and a.sample_rate == b.sample_rate
-    data_b = _load_test_set(b, data_a if shared else data, name=model_b)
-    return Comparison(evaluate(a, data_a), evaluate(b, data_b), model_a=model_a, model_b=model_b)
+    name_a = model_a if model_a is not None else "A" if isinstance(a, Classifier) else str(a)
+    name_b = model_b if model_b is not None else "B" if isinstance(b, Classifier) else str(b)
+    one_file = not isinstance(a, Classifier) and not isinstance(b, Classifier) \
+        and Path(a).resolve() == Path(b).resolve()
+    first = a if isinstance(a, Classifier) else Classifier.load(a)
+    second = first if one_file else b if isinstance(b, Classifier) else Classifier.load(b)
+    if same_model(first, second):
+        named = as_named_now(first, data)
+        report = evaluate(named, _load_test_set(named, data, name=name_a))
+        return Comparison(report, report, model_a=name_a, model_b=name_b, same_model=True)
+    first, second = as_named_now(first, data), as_named_now(second, data)
+    data_a = _load_test_set(first, data, name=name_a)
+    shared = not isinstance(data, Dataset) and first.sample_rate == second.sample_rate
+    data_b = _load_test_set(second, data_a if shared else data, name=name_b)
+    return Comparison(evaluate(first, data_a), evaluate(second, data_b), model_a=name_a, model_b=name_b)
+
+
+#: What two model files may differ in and still be one model: when it was made, and what training
+#: measured and kept about its data (a copy re-stamped, or its metrics trimmed, hears the same).
+_NOT_THE_MODEL = frozenset({"created", "metrics", "dataset"})
+
+
+def same_model(a: Classifier, b: Classifier) -> bool:
+    """Whether ``a`` and ``b`` are one model: the same object, or the same weights (by the digest a
+    model file keeps) under the same manifest apart from when it was made, its metrics and its
+    training set's facts. Two that share weights but hear differently (another ``window_s``,
+    ``hop_s``, feature settings or background class) are two models."""
+    if a is b:
+        return True
+    digest = a.manifest.weights_sha256
+    return bool(digest) and digest == b.manifest.weights_sha256 and all(
+        getattr(a.manifest, f.name) == getattr(b.manifest, f.name)
+        for f in fields(a.manifest) if f.name not in _NOT_THE_MODEL)
 
 
 def training_warnings(dataset: dict[str, Any]) -> list[str]:

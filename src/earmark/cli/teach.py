@@ -14,6 +14,7 @@ from .options import check_output, clip_options, load_set
 from .runtime import EngineCommand, FirstInterruptStops, emit_json
 
 if TYPE_CHECKING:
+    from ..classifier import Classifier
     from ..dataset import Dataset
 
 __all__ = ["compare", "demo", "evaluate", "train"]
@@ -130,16 +131,15 @@ def compare(model_a: Path, model_b: Path, test_dir: Path, as_json: bool, clip_s:
     from ..evaluate import as_named_now
     from ..evaluate import compare as run_compare
 
-    a, b = load(model_a), load(model_b)
+    a: Path | Classifier = model_a
+    b: Path | Classifier = model_b  # compare() loads a file given twice once, and says it is one model
     data: Path | Dataset = test_dir  # compare() names a project's classes as they are now
     if clip_s is not None or clip_hop_s is not None:  # cut once, at the higher rate: neither model hears it thinned
-        a, b = as_named_now(a, test_dir), as_named_now(b, test_dir)  # a loaded set names no project
+        # a loaded set names no project: the models take its names now first
+        a, b = as_named_now(load(model_a), test_dir), as_named_now(load(model_b), test_dir)
         data = load_dataset(test_dir, sample_rate=max(a.sample_rate, b.sample_rate), test=True,
                             clip_s=4.0 if clip_s is None else clip_s, clip_hop_s=clip_hop_s)
     comparison = run_compare(a, b, data, model_a=str(model_a), model_b=str(model_b))
-    # one file given twice, or a copy of it: say so, not two equal columns
-    comparison.same_model = bool(a.manifest.weights_sha256) and a.labels == b.labels \
-        and a.manifest.weights_sha256 == b.manifest.weights_sha256
     for skipped in comparison.a.skipped:  # both models scored the same files
         click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
     if as_json:

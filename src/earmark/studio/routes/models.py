@@ -5,23 +5,23 @@ from __future__ import annotations
 
 import tempfile
 from collections import defaultdict
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ...classifier import Classifier
 from ...errors import ParameterError
-from ...evaluate import evaluate, training_warnings
+from ...evaluate import compare, evaluate, training_warnings
 from ...export import web_zip
 from ...importer import folder_per_class
 from ...intake import safe_stem
 from ...project import Project
-from ...report import Comparison, EvaluationReport
+from ...report import EvaluationReport
 from ..deps import ProjectDep, StudioDep
 from ..files import StudioFileResponse
 from ..inference import live_session, predict_request
@@ -30,6 +30,9 @@ from ..schemas import ModelRename
 from ..uploads import Upload, as_upload, read_upload
 
 router = APIRouter(prefix="/api/projects/{project}", tags=["models"])
+
+#: What a test set uploaded to be scored gives: a report, or a comparison.
+_Scored = TypeVar("_Scored")
 
 
 def _cells(project: Project, clips: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -147,21 +150,21 @@ async def predict(model_id: str, request: Request, project: ProjectDep, studio: 
     return await predict_request(request, studio, clf)
 
 
-async def _evaluate_upload(upload: Upload, models: list[Classifier], studio: StudioDep) -> list[EvaluationReport]:
-    """Each model's report on the folder-per-class set an upload holds (decoded off the event loop)."""
+async def _score_upload(upload: Upload, studio: StudioDep, score: Callable[[Path], _Scored]) -> _Scored:
+    """``score`` run on the folder-per-class set an upload holds (decoded, and scored, off the event loop)."""
     with tempfile.TemporaryDirectory(prefix="earmark-testset-") as tmp:
         with as_upload("the test set", Path(tmp)):
             folder = await run_in_threadpool(
                 partial(folder_per_class, max_unpacked_bytes=studio.limits.max_unpacked_bytes),
                 upload.all_files("files") + upload.all_files("file"), Path(tmp))
-            return [await run_in_threadpool(evaluate, clf, folder) for clf in models]
+            return await run_in_threadpool(score, folder)
 
 
 @router.post("/models/{model_id}/evaluate")
 async def evaluate_model(model_id: str, request: Request, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
     clf = await run_in_threadpool(studio.classifier, project.model_path(model_id))
     async with read_upload(request, studio.settings) as upload:
-        [report] = await _evaluate_upload(upload, [clf], studio)
+        report = await _score_upload(upload, studio, partial(evaluate, clf))
     return {"model": model_id, **report.to_dict()}
 
 
@@ -171,11 +174,11 @@ async def compare_models(request: Request, project: ProjectDep, studio: StudioDe
         ids = [upload.fields.get("model_a", ""), upload.fields.get("model_b", "")]
         if not all(ids):
             raise ParameterError("choose two models (form fields 'model_a' and 'model_b')")
-        models = [await run_in_threadpool(studio.classifier, project.model_path(i)) for i in ids]
-        report_a, report_b = await _evaluate_upload(upload, models, studio)
-    comparison = Comparison(report_a, report_b, model_a=ids[0], model_b=ids[1])
-    return {"model_a": ids[0], "model_b": ids[1], "a": report_a.to_dict(), "b": report_b.to_dict(),
-            "wrong_only_with_a": comparison.wrong_only_with_a, "wrong_only_with_b": comparison.wrong_only_with_b}
+        a, b = [await run_in_threadpool(studio.classifier, project.model_path(i)) for i in ids]
+        comparison = await _score_upload(upload, studio, partial(compare, a, b, model_a=ids[0], model_b=ids[1]))
+    return {"model_a": ids[0], "model_b": ids[1], "a": comparison.a.to_dict(), "b": comparison.b.to_dict(),
+            "wrong_only_with_a": comparison.wrong_only_with_a, "wrong_only_with_b": comparison.wrong_only_with_b,
+            "same_model": comparison.same_model}
 
 
 @router.websocket("/models/{model_id}/live")
