@@ -690,19 +690,23 @@ def test_listen_fast_needs_input(model: Path) -> None:
 # -- the bad input matrix --------------------------------------------------------------------------
 
 
+def _given_audio(command: str, model: Path, path: Path, *, out: Path) -> list[object]:
+    """The arguments of ``command`` run on the audio file ``path``, any picture written into ``out``."""
+    return {
+        "predict": ["predict", model, path],
+        "timeline": ["timeline", model, path, "--png", out / "t.png"],
+        "spectrogram": ["spectrogram", path, "--png", out / "s.png"],
+        "listen": ["listen", model, "--input", path, "--fast"],
+    }[command]
+
+
 @pytest.mark.parametrize("command", ["predict", "timeline", "spectrogram", "listen"])
 def test_bad_audio_is_named_in_one_line(command: str, bad_audio: tuple[Path, str], model: Path,
                                         tmp_path: Path) -> None:
     path, match = bad_audio
     out = tmp_path / "out"
     out.mkdir()
-    args = {
-        "predict": ["predict", model, path],
-        "timeline": ["timeline", model, path, "--png", out / "t.png"],
-        "spectrogram": ["spectrogram", path, "--png", out / "s.png"],
-        "listen": ["listen", model, "--input", path, "--fast"],
-    }[command]
-    result = run(*args)
+    result = run(*_given_audio(command, model, path, out=out))
     assert_clean_error(result, re.escape(str(path)) + ": " + match)
     assert result.stdout == ""
     assert list(out.iterdir()) == []
@@ -727,13 +731,7 @@ def test_a_model_or_zip_given_as_audio_says_what_it_is(command: str, what: str, 
         path.write_bytes(model.read_bytes()[: 2000 if name == "cut.earmark" else None])
     out = tmp_path / "out"
     out.mkdir()
-    args = {
-        "predict": ["predict", model, path],
-        "timeline": ["timeline", model, path, "--png", out / "t.png"],
-        "spectrogram": ["spectrogram", path, "--png", out / "s.png"],
-        "listen": ["listen", model, "--input", path, "--fast"],
-    }[command]
-    result = run(*args)
+    result = run(*_given_audio(command, model, path, out=out))
     assert_clean_error(result, ("^skipped " if command == "predict" else "^Error: ") + re.escape(str(path)) + ": "
                        + NOT_AUDIO[what])
     assert result.stdout == "" and list(out.iterdir()) == []
