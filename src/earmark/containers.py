@@ -56,14 +56,19 @@ def _read_at(stream: BinaryIO, offset: int, n: int) -> bytes:
     return data
 
 
+def _after_id3(head: bytes) -> int:
+    """Where the audio starts after the ID3v2 tag that ``head`` (a file's first bytes) opens with: its
+    10-byte header, its size (four 7-bit bytes) and a footer when flagged; 0 without a tag."""
+    if len(head) < 10 or head[:3] != b"ID3":
+        return 0
+    return 10 + (head[6] << 21 | head[7] << 14 | head[8] << 7 | head[9]) + (10 if head[5] & 0x10 else 0)
+
+
 def mp3_states_length(stream: BinaryIO) -> bool:
     """Whether the MP3 in ``stream`` counts its frames in a Xing/Info or VBRI header (in its first
     frame, after any ID3v2 tag)."""
-    tag = _read_at(stream, 0, 10)
-    start = 0
-    if len(tag) == 10 and tag[:3] == b"ID3":
-        start = 10 + (tag[6] << 21 | tag[7] << 14 | tag[8] << 7 | tag[9]) + (10 if tag[5] & 0x10 else 0)
-    first_frame = _read_at(stream, start, 64)  # the tag sits 13 to 36 bytes into the frame
+    # the tag sits 13 to 36 bytes into the frame
+    first_frame = _read_at(stream, _after_id3(_read_at(stream, 0, 10)), 64)
     return any(t in first_frame for t in _MP3_LENGTH_TAGS)
 
 
@@ -223,8 +228,7 @@ def audio_held(stream: BinaryIO) -> Held | None:
     where they are none that earmark knows. It says what the bytes claim to be, not that they decode."""
     head = _read_at(stream, 0, 64)
     if len(head) >= 10 and head[:3] == b"ID3":  # a tag, then the audio: MP3, or now and then FLAC or AAC
-        end = 10 + (head[6] << 21 | head[7] << 14 | head[8] << 7 | head[9]) + (10 if head[5] & 0x10 else 0)
-        after = _read_at(stream, end, 4)
+        after = _read_at(stream, _after_id3(head), 4)
         return _held("FLAC", ".flac") if after == b"fLaC" else _mpeg_frame(after) or _held("MP3", ".mp3")
     four, kind = head[:4], head[8:12]
     found = {b"fLaC": _held("FLAC", ".flac"), b"caff": _held("CAF", ".caf"), b".snd": _held("AU", ".au", ".snd")}
