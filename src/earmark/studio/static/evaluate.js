@@ -68,6 +68,17 @@ function fillModelB() {
   select.value = models.some((m) => m.id === before) ? before : other ? other.id : "";
 }
 
+/** Two entries that are one model (same weights and settings): the server scored it once; say so. */
+function sameModelView(result, a, b) {
+  const nameA = result.model_a || a;
+  const nameB = result.model_b || b;
+  return h("div", { class: "compare-same", "data-testid": "compare-same" },
+    h("p", { class: "note", role: "status", "data-testid": "compare-same-note" },
+      `A and B are one model (the same weights and settings): scored once. ` +
+      `“${nameA}” and “${nameB}” are copies of each other; pick a model trained apart to compare.`),
+    reportView(result.a, `A · ${nameA} = B · ${nameB}`));
+}
+
 async function run(files) {
   const out = $("#eval-result");
   const a = state.selectedModel;
@@ -84,6 +95,10 @@ async function run(files) {
       return;
     }
     const result = await api.compare(state.projectId, a, b, prepared);
+    if (result.same_model) { // a file and its copy: one report, not two equal columns
+      out.replaceChildren(sameModelView(result, a, b));
+      return;
+    }
     out.replaceChildren(
       h("div", { class: "compare", "data-testid": "compare" },
         reportView(result.a, `A · ${result.model_a || a}`), reportView(result.b, `B · ${result.model_b || b}`)),
