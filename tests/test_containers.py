@@ -43,7 +43,7 @@ def test_containers_libsndfile_writes_are_known(fmt: str, kind: str, suffix: str
     (b"\x00\x00\x00\x1cftypisom\x00\x00\x02\x00", ".mp4"),  # not an audio brand: a video's sound, kept as WAV
     (b"\x00\x00\x00\x14ftypqt  \x00\x00\x02\x00", ".mov"),
     (b"\xff\xf1\x50\x80", ".aac"),  # ADTS
-    (b"\xff\xfb\x90\x64", ".mp3"),  # an MPEG-1 layer III frame
+    ((b"\xff\xfb\x90\x64" + bytes(413)) * 2, ".mp3"),  # two MPEG-1 layer III frames (128 kb/s, 44.1 kHz)
     (b"ID3\x04\x00\x00\x00\x00\x00\x00fLaC", ".flac"),  # a tag before FLAC
     (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x88matroska", ".mka"),
 ])
@@ -68,3 +68,82 @@ def test_a_safetensors_file_is_an_earmark_model_only_with_an_earmark_header() ->
     assert other_held(io.BytesIO(model[:40])) == "safetensors"  # cut before it says whose it is
     other = model.replace(b"earmark-model", b"something-els")
     assert other_held(io.BytesIO(other)) == "safetensors"
+
+
+# --- MP3: two frame headers in a row, not one sync word -------------------------------------------
+
+
+def _mpeg_audio(codec: str = "libmp3lame", rate: int = 44100, *, seconds: float = 0.5, **options: str) -> bytes:
+    """A tone encoded with PyAV (its own FFmpeg) as MPEG audio (``libmp3lame``: MP3; ``mp2``: layer II, raw
+    frames), with the mp3 muxer's ``options`` (``id3v2_version="0"``: no tag, ``write_xing="0"``: no Xing header)."""
+    import av
+
+    pcm = (0.3 * np.sin(2 * np.pi * 440 * np.arange(int(seconds * rate)) / rate) * 32767).astype(np.int16)
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp2" if codec == "mp2" else "mp3", options=options) as out:
+        stream = out.add_stream(codec, rate=rate, layout="mono")
+        for i in range(0, len(pcm), 1152):
+            frame = av.AudioFrame.from_ndarray(pcm[np.newaxis, i : i + 1152], format="s16", layout="mono")
+            frame.rate = rate
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return buffer.getvalue()
+
+
+def _held(data: bytes) -> str | None:
+    held = audio_held(io.BytesIO(data))
+    return None if held is None else held.kind
+
+
+@pytest.mark.parametrize("rate", [44100, 48000, 32000, 22050, 8000])
+@pytest.mark.parametrize("options", [{}, {"id3v2_version": "0"}, {"id3v2_version": "0", "write_xing": "0"}],
+                         ids=["id3v2-and-xing", "no-tag", "no-tag-no-xing"])
+def test_an_mp3_at_any_rate_is_known_by_its_frames(rate: int, options: dict[str, str]) -> None:
+    """MPEG-1, -2 and -2.5 (8 kHz) layer III, with an ID3v2 tag before the frames or none."""
+    data = _mpeg_audio(rate=rate, **options)
+    assert data.startswith(b"ID3") != bool(options)
+    assert _held(data) == "MP3"
+
+
+@pytest.mark.parametrize("rate", [44100, 24000])
+def test_mpeg_layer_ii_is_known_by_its_frames(rate: int) -> None:
+    data = _mpeg_audio("mp2", rate)
+    assert data[:2] == b"\xff\xfd" if rate == 44100 else data[:2] == b"\xff\xf5"  # MPEG-1 / -2 layer II
+    assert _held(data) == "MP3"
+
+
+@pytest.mark.parametrize("text", ["hello, this is text", "ünïcödé ♪ notes\nsecond line\n" * 40])
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_text_file_is_no_mp3(text: str, encoding: str) -> None:
+    """UTF-16's mark (FF FE) reads as an MPEG sync word with a valid layer; no second frame follows."""
+    data = ("\ufeff" if encoding != "utf-16" else "") + text
+    assert _held(data.encode(encoding)) is None
+
+
+def test_random_bytes_after_an_mp3_sync_word_are_no_mp3() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        data = b"\xff\xfb" + rng.integers(0, 256, int(rng.integers(2, 5000)), np.uint8).tobytes()
+        assert _held(data) is None
+
+
+def _first_frames(n: int) -> bytes:
+    """The first ``n`` frames of an MP3 without a tag or a Xing header, where FFmpeg's demuxer finds them."""
+    import av
+
+    data = _mpeg_audio(id3v2_version="0", write_xing="0")
+    with av.open(io.BytesIO(data)) as container:
+        packets = [(p.pos, p.size) for p in container.demux(container.streams.audio[0]) if p.size]
+    assert packets[0][0] == 0
+    return data[: packets[n - 1][0] + packets[n - 1][1]]
+
+
+def test_a_very_short_mp3_is_known_where_its_frames_end_with_the_file() -> None:
+    """Decided: one whole frame, alone or before an ID3v1 tag, is an MP3 (nothing else could follow it);
+    one frame cut short (nothing to check it against) is not known: it is kept by its name."""
+    one, two = _first_frames(1), _first_frames(2)
+    assert _held(one) == _held(two) == _held(one + b"TAG" + bytes(125)) == "MP3"
+    assert _held(one[:-1]) is None and _held(one + b"\0") is None
+    assert _held(two[:-100]) == "MP3"  # the second frame's header is there: a file cut short is still one

@@ -15,7 +15,7 @@ Three small readers of file headers and tails, for :mod:`earmark.decode`:
 And two that say what a file is, from its first bytes, whatever its name says:
 
 * :func:`audio_held`: the audio container a file is (RIFF/WAVE, fLaC, OggS, FORM/AIFF, an MP3's
-  ID3 tag or frame sync, MP4's ``ftyp``, Matroska's EBML, …), to keep an upload named ``x.mp3``
+  ID3 tag or two frame headers in a row, MP4's ``ftyp``, Matroska's EBML, …), to keep an upload named ``x.mp3``
   that holds WAV as ``x.wav``.
 * :func:`other_held`: what a file that is not audio is (an earmark model, a zip archive, a
   picture), to say so instead of "damaged".
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import BinaryIO, cast
+from typing import BinaryIO, NamedTuple, cast
 
 __all__ = ["Held", "audio_held", "mp3_states_length", "ogg_ends_whole", "other_held", "with_sizes_filled"]
 
@@ -39,6 +39,8 @@ _OGG_END_OF_STREAM = 0x04
 _MP3_LENGTH_TAGS = (b"Xing", b"Info", b"VBRI")
 #: A W64 riff size this big is a placeholder, not a size (FFmpeg writes 2**64 - 1 to a pipe).
 _W64_PLACEHOLDER = 1 << 62
+#: An ID3v1 tag: "TAG" and 125 bytes, appended to the end of a file.
+_ID3V1_SIZE = 128
 
 
 def _size(stream: BinaryIO) -> int:
@@ -62,6 +64,58 @@ def _after_id3(head: bytes) -> int:
     if len(head) < 10 or head[:3] != b"ID3":
         return 0
     return 10 + (head[6] << 21 | head[7] << 14 | head[8] << 7 | head[9]) + (10 if head[5] & 0x10 else 0)
+
+
+#: Kilobits per second by bitrate index (1-14), for MPEG-1 layers I, II, III and MPEG-2/2.5 layers I, II/III.
+_MP3_KBPS = {
+    (1, 1): (32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
+    (1, 2): (32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
+    (1, 3): (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    (2, 1): (32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
+    (2, 2): (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+#: Sample rates by version bits (MPEG-2.5, MPEG-2, MPEG-1; 1 is reserved) and rate index (3 is reserved).
+_MP3_RATES = {0: (11025, 12000, 8000), 2: (22050, 24000, 16000), 3: (44100, 48000, 32000)}
+#: The longest MPEG audio frame (layer II, 384 kb/s at 32 kHz, padded): 1729 bytes.
+_MP3_MAX_FRAME = 1729
+
+
+class _Mp3Frame(NamedTuple):
+    stream: int  #: the bits a stream keeps in every frame: version, layer, sample rate
+    length: int  #: bytes, header included
+
+
+def _mp3_frame(header: bytes) -> _Mp3Frame | None:
+    """The MPEG audio frame (MP1/2/3) whose 4-byte ``header`` this is, or ``None`` where it is none: no sync,
+    or a reserved version, layer, bitrate, sample rate or emphasis, or a free-format bitrate (no length)."""
+    if len(header) < 4 or header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
+        return None
+    version, layer = header[1] >> 3 & 3, 4 - (header[1] >> 1 & 3)  # layer 4: reserved
+    bitrate, rate, padding = header[2] >> 4, header[2] >> 2 & 3, header[2] >> 1 & 1
+    if version == 1 or layer == 4 or bitrate in (0, 15) or rate == 3 or header[3] & 3 == 2:
+        return None
+    kbps = _MP3_KBPS[(1, layer) if version == 3 else (2, min(layer, 2))][bitrate - 1]
+    hz = _MP3_RATES[version][rate]
+    if layer == 1:
+        length = (12 * kbps * 1000 // hz + padding) * 4
+    else:  # layer III at MPEG-2/2.5 holds half the samples per frame
+        length = (72 if layer == 3 and version != 3 else 144) * kbps * 1000 // hz + padding
+    return _Mp3Frame((header[1] & 0xFE) << 8 | header[2] & 0x0C, length)
+
+
+def _mp3_at(stream: BinaryIO, offset: int) -> bool:
+    """Whether an MP3's frames (MP1/2/3) start at ``offset`` of ``stream``: a valid frame header and, at the
+    length it gives, a second one of the same stream (version, layer, sample rate), as FFmpeg's sniffer
+    asks. A file of a single frame has none: it counts where the frame ends with the
+    file (or where an ID3v1 tag follows it). One sync word alone (``FF FE``, a UTF-16 text's mark) is no MP3."""
+    data = _read_at(stream, offset, _MP3_MAX_FRAME + 4)
+    first = _mp3_frame(data[:4])
+    if first is None:
+        return False
+    if (second := _mp3_frame(data[first.length : first.length + 4])) is not None:
+        return second.stream == first.stream
+    left = _size(stream) - offset - first.length
+    return left == 0 or (left == _ID3V1_SIZE and data[first.length : first.length + 3] == b"TAG")
 
 
 def mp3_states_length(stream: BinaryIO) -> bool:
@@ -205,13 +259,9 @@ _MP4_FAMILY = (".m4a", ".mp4", ".mov", ".3gp")
 _ASF_GUID = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
 
 
-def _mpeg_frame(head: bytes) -> Held | None:
-    """An MPEG audio frame's sync word at the start of ``head``: ADTS (AAC) or MP1/2/3."""
-    if len(head) < 2 or head[0] != 0xFF or head[1] & 0xE0 != 0xE0:
-        return None
-    if head[1] & 0xF6 == 0xF0:  # MPEG-2/4 sync, layer 0: ADTS
-        return _held("AAC", ".aac")
-    return _held("MP3", ".mp3") if head[1] & 0x06 else None
+def _adts(head: bytes) -> Held | None:
+    """AAC in ADTS frames, by the sync word at the start of ``head`` (MPEG-2/4 sync, layer 0)."""
+    return _held("AAC", ".aac") if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0 else None
 
 
 def _mp4_held(brand: bytes) -> Held:
@@ -229,7 +279,7 @@ def audio_held(stream: BinaryIO) -> Held | None:
     head = _read_at(stream, 0, 64)
     if len(head) >= 10 and head[:3] == b"ID3":  # a tag, then the audio: MP3, or now and then FLAC or AAC
         after = _read_at(stream, _after_id3(head), 4)
-        return _held("FLAC", ".flac") if after == b"fLaC" else _mpeg_frame(after) or _held("MP3", ".mp3")
+        return _held("FLAC", ".flac") if after == b"fLaC" else _adts(after) or _held("MP3", ".mp3")
     four, kind = head[:4], head[8:12]
     found = {b"fLaC": _held("FLAC", ".flac"), b"caff": _held("CAF", ".caf"), b".snd": _held("AU", ".au", ".snd")}
     if four in found:
@@ -250,7 +300,7 @@ def audio_held(stream: BinaryIO) -> Held | None:
         return _held("WebM" if webm else "Matroska", ".webm" if webm else ".mka", ".webm", ".mka")
     if head[:16] == _ASF_GUID:
         return _held("WMA", ".wma")
-    return _mpeg_frame(head)
+    return _adts(head) or (_held("MP3", ".mp3") if _mp3_at(stream, 0) else None)
 
 
 #: The most of a safetensors header read to look for an earmark manifest in it.
