@@ -430,8 +430,15 @@ class Project(ProjectHistory, ProjectModels, ProjectTestSet):
         """The project (its file, samples, test set and models; not the cache or trash) as one zip.
 
         A class with no samples yet is kept as its folder with an empty ``.keep`` file in it (zips
-        of files alone have no empty folders, and every import leaves hidden files out)."""
-        top = Path(self.root.name)
+        of files alone have no empty folders, and every import leaves hidden files out).
+
+        Its one top folder is named as the project is shown, made file-safe as the studio names the
+        download (``zed.zip`` unpacks to ``zed/``, though the project's folder is ``a``)."""
+        from .intake import safe_stem  # intake builds on this module
+
+        stem = safe_stem(f"{self.name}.zip")  # the suffix is cut off, not a dot in the name ("v1.2")
+        # a top folder every import would leave out as clutter ("Thumbs.db", "desktop.ini") gets a "_"
+        top = Path(f"{stem}_" if is_ignored_name(stem) else stem)
         with atomic_write(dest) as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for path in [self.root / PROJECT_FILE, *sorted(self.samples_dir.rglob("*")),
                          *sorted(self.test_dir.rglob("*")), *sorted(self.models_dir.rglob("*"))]:
