@@ -16,8 +16,9 @@ import pytest
 import soundfile as sf
 from fastapi.testclient import TestClient
 
-from conftest import aac_in_caf, alac, assert_error, make_client, wav_bytes
+from conftest import aac_in_caf, alac, assert_error, make_client, untrained_classifier, wav_bytes
 from earmark.audio import load_audio
+from earmark.errors import ParameterError, RangeNotSatisfiableError
 from earmark.project import Project
 from earmark.studio.routes.samples import IN_USE_S, PLAYABLE_COPIES, CopyLocks, prune_cache
 
@@ -98,11 +99,24 @@ def test_a_range_the_audio_route_cannot_serve_is_answered_in_json(studio: tuple[
                      rf"^the Range header '{asked}' cannot be read \(the file has {size} bytes: 0 to {size - 1}\); "
                      r"send one like 'bytes=0-1023', or send no Range header for the whole file$")
     past = client.get(sample["audio_url"], headers={"Range": f"bytes={size}-"})
-    assert_error(past, 416, "HTTPError", rf"^the Range header 'bytes={size}-' asks for bytes past the end \(the file "
-                 rf"has {size} bytes: 0 to {size - 1}\); ask for a range inside it, or send no Range header for the "
-                 r"whole file$")
+    # a type of its own in the error hierarchy (a ParameterError, as the unreadable Range's 400 is), not
+    # the HTTPError of a route that is not there
+    assert_error(past, 416, "RangeNotSatisfiableError", rf"^the Range header 'bytes={size}-' asks for bytes past the "
+                 rf"end \(the file has {size} bytes: 0 to {size - 1}\); ask for a range inside it, or send no Range "
+                 r"header for the whole file$")
     assert past.headers["content-range"] == f"bytes */{size}"
     assert client.get(sample["audio_url"], headers={"Range": "bytes=0-9"}).content == wav_bytes()[:10]
+
+
+def test_a_range_past_the_end_of_a_model_download_is_a_range_not_satisfiable_error(
+        studio: tuple[TestClient, Project], tmp_path: Path) -> None:
+    client, project = studio
+    model = project.import_model(untrained_classifier().save(tmp_path / "m.earmark"), name="m.earmark")
+    size = project.model_path(model.id).stat().st_size
+    past = client.get(f"{BASE}/models/{model.id}/download", headers={"Range": f"bytes={size + 10}-{size + 20}"})
+    assert_error(past, 416, "RangeNotSatisfiableError", rf"asks for bytes past the end \(the file has {size} bytes")
+    assert past.headers["content-range"] == f"bytes */{size}"
+    assert issubclass(RangeNotSatisfiableError, ParameterError) and RangeNotSatisfiableError.http_status == 416
 
 
 @pytest.mark.parametrize(("name", "route"), [("a.wav", "audio_url"), ("a.wav", "spectrogram_url"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 __all__ = [
     "EarmarkError",
     "ParameterError",
+    "RangeNotSatisfiableError",
     "AudioDecodeError",
     "DatasetError",
     "ModelFileError",
@@ -44,6 +45,17 @@ class EarmarkError(Exception):
 
 class ParameterError(EarmarkError, ValueError):
     """A setting or argument has a value earmark cannot use."""
+
+
+class RangeNotSatisfiableError(ParameterError):
+    """A request for part of a file (an HTTP ``Range``) asks for bytes past its end; ``size`` is
+    the file's length in bytes (the studio answers 416 with ``Content-Range: bytes */SIZE``)."""
+
+    http_status = 416
+
+    def __init__(self, *args: object, size: int, cli_hint: str | None = None) -> None:
+        super().__init__(*args, cli_hint=cli_hint)
+        self.size = size
 
 
 class AudioDecodeError(EarmarkError):

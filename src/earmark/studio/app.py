@@ -25,7 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
-from ..errors import EarmarkError, NotFoundError
+from ..errors import EarmarkError, NotFoundError, RangeNotSatisfiableError
 from ..report import finite
 from .files import StudioFileResponse
 from .guard import SameOriginMiddleware, error_body
@@ -69,6 +69,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         return StudioJSONResponse(error_body(exc.http_status, type(exc).__name__, str(exc)),
                                   status_code=exc.http_status)
 
+    @app.exception_handler(RangeNotSatisfiableError)
+    async def range_not_satisfiable(_: Request, exc: RangeNotSatisfiableError) -> JSONResponse:
+        # a 416 says how long the file is (RFC 9110 §15.5.17), for the client to ask again within it
+        return StudioJSONResponse(error_body(exc.http_status, type(exc).__name__, str(exc)),
+                                  status_code=exc.http_status, headers={"Content-Range": f"bytes */{exc.size}"})
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         return StudioJSONResponse(error_body(400, "ParameterError", _validation_message(exc)), status_code=400)
@@ -77,7 +83,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = "no such page or API route; see /docs" if exc.status_code == 404 else str(exc.detail)
         return StudioJSONResponse(error_body(exc.status_code, "HTTPError", message), status_code=exc.status_code,
-                                  headers=exc.headers)  # a 416's Content-Range, a 405's Allow
+                                  headers=exc.headers)  # a 405's Allow
 
     @app.exception_handler(FileNotFoundError)
     async def gone(_: Request, exc: FileNotFoundError) -> JSONResponse:

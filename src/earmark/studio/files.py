@@ -10,12 +10,11 @@ from email.utils import formatdate, parsedate_to_datetime
 
 import anyio.to_thread
 from starlette.datastructures import Headers
-from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse
 from starlette.staticfiles import NotModifiedResponse
 from starlette.types import Message, Receive, Scope, Send
 
-from ..errors import ParameterError
+from ..errors import ParameterError, RangeNotSatisfiableError
 from ..naming import quoted
 
 __all__ = ["StudioFileResponse", "version_headers"]
@@ -74,12 +73,12 @@ def version_headers(tag: str, *, modified_s: float) -> dict[str, str]:
     return {"ETag": f'"{tag}"', "Last-Modified": formatdate(modified_s, usegmt=True)}
 
 
-def _range_refused(status: int, asked: str, *, size: int) -> Exception:
+def _range_refused(status: int, asked: str, *, size: int) -> ParameterError:
     """The error for a ``Range`` header Starlette refused with ``status`` (400 or 416), for a file of ``size`` bytes."""
     shown = quoted(asked if len(asked) <= _SHOWN_RANGE else asked[:_SHOWN_RANGE] + "…")
     span = f"the file has {size} bytes: 0 to {size - 1}" if size else "the file is empty"
     whole = "or send no Range header for the whole file"
     if status == 416:
-        return HTTPException(416, f"the Range header {shown} asks for bytes past the end ({span}); ask for a range "
-                                  f"inside it, {whole}", headers={"Content-Range": f"bytes */{size}"})
+        return RangeNotSatisfiableError(f"the Range header {shown} asks for bytes past the end ({span}); ask for a "
+                                        f"range inside it, {whole}", size=size)
     return ParameterError(f"the Range header {shown} cannot be read ({span}); send one like 'bytes=0-1023', {whole}")
