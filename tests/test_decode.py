@@ -151,8 +151,8 @@ def test_a_webm_cut_after_its_header_loads_as_far_as_it_goes(tmp_path: Path) -> 
 
 def test_a_whole_mp3_without_a_xing_header_gives_no_warning(tmp_path: Path) -> None:
     """Without a header that counts its frames, an MP3's length is estimated from its size (a
-    little over what decodes): that is no promise, and the file is whole. (So an MP3 without one,
-    cut short, cannot be told: it loads as what it holds, as before.)"""
+    little over what decodes): that is no promise, and the file is whole. (Cut short, such an MP3 is
+    told by its last frame, which runs past the end: see test_decode_cut_mp3.py.)"""
     path = tmp_path / "cbr.mp3"
     _pyav("libmp3lame", 44100, write_xing="0")(path)
     assert b"Xing" not in path.read_bytes()[:4096] and b"Info" not in path.read_bytes()[:4096]

@@ -1,10 +1,12 @@
 """What a container's own bytes say about its length, where the decoders do not tell.
 
-Three small readers of file headers and tails, for :mod:`earmark.decode`:
+Four small readers of file headers and tails, for :mod:`earmark.decode`:
 
 * :func:`mp3_states_length`: whether an MP3 opens with a Xing/Info or VBRI header, which
   counts its frames; only then is the length libsndfile reports a promise (without one it
   is estimated from the file's size, so a file cut short would seem whole).
+* :func:`mp3_ends_in_a_frame`: whether an MP3's last frame runs past the end of the file (before
+  the tags taggers append): cut short, with or without such a header.
 * :func:`ogg_ends_whole`: whether an Ogg file (Vorbis, Opus) ends with a whole page marked
   end-of-stream. Ogg states no length up front: its decoders report what is there.
 * :func:`with_sizes_filled`: an RF64 WAV written to a pipe (``ffmpeg -rf64 always … -``) leaves
@@ -30,7 +32,8 @@ import io
 from dataclasses import dataclass
 from typing import BinaryIO, NamedTuple, cast
 
-__all__ = ["Held", "audio_held", "mp3_states_length", "ogg_ends_whole", "other_held", "with_sizes_filled"]
+__all__ = ["Held", "audio_held", "mp3_ends_in_a_frame", "mp3_states_length", "ogg_ends_whole", "other_held",
+           "with_sizes_filled"]
 
 #: An Ogg page is at most this long: a 27-byte header, 255 lacing values, 255 segments of 255 bytes.
 _OGG_MAX_PAGE = 27 + 255 + 255 * 255
@@ -124,6 +127,75 @@ def mp3_states_length(stream: BinaryIO) -> bool:
     # the tag sits 13 to 36 bytes into the frame
     first_frame = _read_at(stream, _after_id3(_read_at(stream, 0, 10)), 64)
     return any(t in first_frame for t in _MP3_LENGTH_TAGS)
+
+
+#: An Enhanced TAG ("TAG+", 227 bytes), which some players write before an ID3v1 tag.
+_ID3V1_EXTENDED_SIZE = 227
+#: A Lyrics3 v1 tag is at most this long, "LYRICSBEGIN" to "LYRICSEND".
+_LYRICS3V1_MAX = 5100
+#: An APE tag's footer (and header): "APETAGEX", version, size, item count, flags, 8 reserved bytes.
+_APE_FOOTER = 32
+
+
+def _tags_start(stream: BinaryIO, end: int) -> int:
+    """Where the tags that taggers append to an MP3 begin (ID3v1 and its "TAG+", Lyrics3 v1 and v2, APE,
+    an ID3v2.4 tag found by its footer; in any order), in a file whose audio and tags end at ``end``."""
+    for _ in range(8):  # a tag or two, now and then three
+        tail = _read_at(stream, max(0, end - _APE_FOOTER), _APE_FOOTER)
+        if end >= _ID3V1_SIZE and _read_at(stream, end - _ID3V1_SIZE, 3) == b"TAG":
+            end -= _ID3V1_SIZE
+            if end >= _ID3V1_EXTENDED_SIZE and _read_at(stream, end - _ID3V1_EXTENDED_SIZE, 4) == b"TAG+":
+                end -= _ID3V1_EXTENDED_SIZE
+        elif tail.startswith(b"APETAGEX") and int.from_bytes(tail[12:16], "little") >= _APE_FOOTER:
+            # its size counts the items and this footer, not the header that may come first
+            end -= int.from_bytes(tail[12:16], "little") + (_APE_FOOTER if tail[23] & 0x80 else 0)
+        elif tail.endswith(b"LYRICS200") and tail[-15:-9].isdigit():  # the size of what comes before these 15 bytes
+            end -= 15 + int(tail[-15:-9])
+        elif tail.endswith(b"LYRICSEND") and (at := _read_at(stream, max(0, end - _LYRICS3V1_MAX),
+                                                             _LYRICS3V1_MAX).rfind(b"LYRICSBEGIN")) >= 0:
+            end = max(0, end - _LYRICS3V1_MAX) + at
+        elif len(tail) >= 10 and tail[-10:-7] == b"3DI":  # an ID3v2 tag's footer: header, tag, footer
+            end -= 20 + (tail[-4] << 21 | tail[-3] << 14 | tail[-2] << 7 | tail[-1])
+        else:
+            break
+    return max(end, 0)
+
+
+def _frames_from(data: bytes, at: int) -> tuple[int, int, int]:
+    """How many MP3 frames of one stream follow each other in ``data`` from ``at``, where the last ends
+    (past ``len(data)`` where it runs past the end) and the bits their headers share (:class:`_Mp3Frame`)."""
+    first, frames, walked = _mp3_frame(data[at : at + 4]), 0, at
+    while first is not None and (frame := _mp3_frame(data[walked : walked + 4])) is not None \
+            and frame.stream == first.stream:
+        frames, walked = frames + 1, walked + frame.length
+    return frames, walked, 0 if first is None else first.stream
+
+
+def mp3_ends_in_a_frame(stream: BinaryIO) -> bool:
+    """Whether the MP3 in ``stream`` ends partway through a frame: its last frame's header states more
+    bytes than the file holds (before any tags appended to it), as where a copy or download broke off.
+    The frames are walked over the last few kilobytes, from the first place where three headers in a
+    row agree. A file cut between two frames cannot be told, nor one whose last bytes are not frames."""
+    size = _size(stream)
+    end = _tags_start(stream, size)
+    start = max(_after_id3(_read_at(stream, 0, 10)), end - 8 * _MP3_MAX_FRAME)
+    if end - start < 4:
+        return False
+    # with a frame's worth past the tags' start: a "TAG" that is a frame's data is found to be one
+    data = _read_at(stream, start, min(size, end + _MP3_MAX_FRAME) - start)
+    audio = data[: end - start]
+    at = audio.find(b"\xff")
+    while at >= 0:
+        frames, walked, stream_bits = _frames_from(audio, at)
+        if frames >= 3:  # the file's own frames, not a sync word in a frame's data
+            if _frames_from(data, at)[1] == size - start:  # frames to the last byte: no tags after all
+                return False
+            left = audio[walked:]
+            # past the end; or cut inside the next header (what is there begins as the frames' headers do)
+            return walked > len(audio) or (0 < len(left) < 4 and left[0] == 0xFF
+                                           and (len(left) == 1 or left[1] & 0xFE == stream_bits >> 8))
+        at = audio.find(b"\xff", at + 1)
+    return False
 
 
 def ogg_ends_whole(stream: BinaryIO) -> bool:

@@ -26,7 +26,7 @@ from typing import Any, BinaryIO, NamedTuple
 import numpy as np
 import soundfile as sf
 
-from .containers import mp3_states_length, ogg_ends_whole, other_held, with_sizes_filled
+from .containers import mp3_ends_in_a_frame, mp3_states_length, ogg_ends_whole, other_held, with_sizes_filled
 from .errors import AudioDecodeError, AudioWarning, ParameterError
 from .waveform import to_mono
 
@@ -187,8 +187,10 @@ def _read_soundfile(data: BinaryIO, mono: bool) -> _Decoded:
         if (stated := _pcm_frames_stated(f, got)) is not None:
             raise _cut_short(stated, got, rate)
     short_of = None
-    if kind == "MP3" and mp3_states_length(data):
-        short_of = _promised(frames, got, rate)
+    if kind == "MP3":  # a header that counts the frames promises a length; without one, the last frame tells
+        short_of = _promised(frames, got, rate) if mp3_states_length(data) else None
+        if short_of is None and mp3_ends_in_a_frame(data):
+            short_of = "partway through an MP3 frame"
     elif kind == "OGG" and not ogg_ends_whole(data):
         short_of = "without the end-of-stream mark an Ogg file closes with"
     return _Decoded(samples, rate, short_of)
@@ -332,8 +334,8 @@ def _other_held(opened: Callable[[], BinaryIO]) -> str | None:
 def decode(source: AudioSource, *, mono: bool = False) -> tuple[np.ndarray, int]:
     """The samples (float32, ``(channels, samples)``, or ``(1, samples)`` with ``mono``) and sample
     rate of an audio file: a path, bytes or a binary file object. A compressed file that ends short
-    of the length its header states, or an Ogg file with no end-of-stream mark, is read as far as it
-    goes, with an :class:`AudioWarning` naming it.
+    of the length its header states, an MP3 that ends partway through a frame, or an Ogg file with no
+    end-of-stream mark, is read as far as it goes, with an :class:`AudioWarning` naming it.
 
     Raises
     ------
