@@ -20,6 +20,7 @@ __all__ = [
     "ModelFileError",
     "OutputError",
     "DependencyError",
+    "InstallError",
     "DeviceError",
     "NotFoundError",
     "ConflictError",
@@ -86,6 +87,12 @@ class DependencyError(EarmarkError):
     """An optional dependency needed for this feature is not installed."""
 
     http_status = 501
+
+
+class InstallError(EarmarkError):
+    """earmark's own files (the studio's pages) are missing from its install: reinstall earmark."""
+
+    http_status = 500
 
 
 class DeviceError(EarmarkError):

@@ -25,7 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
-from ..errors import EarmarkError, NotFoundError, RangeNotSatisfiableError
+from ..errors import EarmarkError, InstallError, NotFoundError, RangeNotSatisfiableError
 from ..report import finite
 from .files import StudioFileResponse
 from .guard import SameOriginMiddleware, error_body
@@ -59,6 +59,30 @@ def _validation_message(exc: RequestValidationError) -> str:
 
 def static_dir() -> Path:
     return Path(str(resources.files("earmark.studio") / "static"))
+
+
+def check_install(*, share_only: bool = False) -> None:
+    """An :class:`InstallError` when a page the studio serves (``index.html``; ``try.html``, all
+    ``share_only`` serves) is missing from earmark's install, so that it refuses to start."""
+    static = static_dir()
+    for name in ("try.html",) if share_only else ("index.html", "try.html"):
+        if not (static / name).is_file():
+            raise _broken_install(static / name)
+
+
+def _broken_install(path: Path) -> InstallError:
+    """The error for a file of earmark's own that is not there (not a user's file: those are 404s)."""
+    return InstallError(f"earmark studio's own files are missing: {path} is not there (the install of earmark is "
+                        "broken, or was changed while the studio ran; your projects are untouched); reinstall "
+                        "earmark: pip install --force-reinstall --no-deps earmark, then start earmark studio again")
+
+
+def _page(path: Path) -> StudioFileResponse:
+    """One of the studio's pages; missing, an :class:`InstallError` (500), not the 404 of a user's file
+    another request deleted."""
+    if not path.is_file():
+        raise _broken_install(path)
+    return StudioFileResponse(path, headers={"Cache-Control": "no-cache"})
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -143,13 +167,15 @@ def create_app(settings: StudioSettings, *, share_only: bool = False) -> FastAPI
         app.include_router(module.router)
 
     static = static_dir()
+    if not static.is_dir():  # StaticFiles would refuse it with a RuntimeError that names no remedy
+        raise _broken_install(static)
     app.mount("/static", StaticFiles(directory=static), name="static")
     _offline_api_docs(app)
 
     if not share_only:
         @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
         def index() -> StudioFileResponse:
-            return StudioFileResponse(static / "index.html", headers={"Cache-Control": "no-cache"})
+            return _page(static / "index.html")
     else:
         @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
         def nothing_shared_here() -> None:  # the links name their model; this server lists none
@@ -158,6 +184,6 @@ def create_app(settings: StudioSettings, *, share_only: bool = False) -> FastAPI
 
     @app.api_route("/try/{token}", methods=["GET", "HEAD"], include_in_schema=False)
     def try_page(token: str) -> StudioFileResponse:
-        return StudioFileResponse(static / "try.html", headers={"Cache-Control": "no-cache"})
+        return _page(static / "try.html")
 
     return app

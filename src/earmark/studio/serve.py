@@ -37,8 +37,12 @@ def prepare(project_dir: Path | None, *, echo: Callable[[str], None] = print) ->
     or adopting a folder that holds ``samples/<class>/``) and lists the earmark projects beside
     it (folders with an ``earmark-project.json``; nothing else there is touched). Without one, it
     uses the default projects folder and, when that holds no project yet, fills a ready ``demo``
-    project with the built-in bass / drums / background set.
+    project with the built-in bass / drums / background set. A broken install (the studio's page
+    missing) is an :class:`~earmark.errors.InstallError` before anything is made.
     """
+    from .app import check_install
+
+    check_install()
     if project_dir is not None:
         folder = project_dir.expanduser().resolve()
         if folder.exists() and not folder.is_dir():
@@ -127,8 +131,9 @@ def serve(settings: StudioSettings, *, host: str = "127.0.0.1", port: int = 0, o
         import uvicorn
     except ImportError as exc:
         raise DependencyError("the studio needs its web server: pip install 'earmark[studio]'") from exc
-    from .app import create_app
+    from .app import check_install, create_app
 
+    check_install(share_only=share_tokens is not None)  # refuse to start, rather than serve a 500 for the page
     if host in ("0.0.0.0", "::"):
         settings = settings.model_copy(update={"allowed_hosts": ["*"]})
     elif host not in settings.allowed_hosts:
