@@ -1,12 +1,14 @@
 """What a container's own bytes say about its length, where the decoders do not tell.
 
-Four small readers of file headers and tails, for :mod:`earmark.decode`:
+Five small readers of file headers and tails, for :mod:`earmark.decode`:
 
 * :func:`mp3_states_length`: whether an MP3 opens with a Xing/Info or VBRI header, which
   counts its frames; only then is the length libsndfile reports a promise (without one it
   is estimated from the file's size, so a file cut short would seem whole).
 * :func:`mp3_ends_in_a_frame`: whether an MP3's last frame runs past the end of the file (before
   the tags taggers append): cut short, with or without such a header.
+* :func:`matroska_ends_in_an_element`: whether a Matroska or WebM file ends inside an element after
+  its last audio block, for a browser's recordings, which state no duration.
 * :func:`ogg_ends_whole`: whether an Ogg file (Vorbis, Opus) ends with a whole page marked
   end-of-stream. Ogg states no length up front: its decoders report what is there.
 * :func:`with_sizes_filled`: an RF64 WAV written to a pipe (``ffmpeg -rf64 always … -``) leaves
@@ -32,8 +34,8 @@ import io
 from dataclasses import dataclass
 from typing import BinaryIO, NamedTuple, cast
 
-__all__ = ["Held", "audio_held", "mp3_ends_in_a_frame", "mp3_states_length", "ogg_ends_whole", "other_held",
-           "with_sizes_filled"]
+__all__ = ["Held", "audio_held", "matroska_ends_in_an_element", "mp3_ends_in_a_frame", "mp3_states_length",
+           "ogg_ends_whole", "other_held", "with_sizes_filled"]
 
 #: An Ogg page is at most this long: a 27-byte header, 255 lacing values, 255 segments of 255 bytes.
 _OGG_MAX_PAGE = 27 + 255 + 255 * 255
@@ -196,6 +198,45 @@ def mp3_ends_in_a_frame(stream: BinaryIO) -> bool:
                                            and (len(left) == 1 or left[1] & 0xFE == stream_bits >> 8))
         at = audio.find(b"\xff", at + 1)
     return False
+
+
+#: The most read from a Matroska file's last audio block to its end (a video's blocks may come after it).
+_MATROSKA_TAIL = 1 << 20
+
+
+def _ebml_vint(data: bytes, at: int) -> tuple[int, int] | None:
+    """The EBML variable-length number at ``at`` of ``data``: its length in bytes (which its first byte
+    says, up to 8) and its value (-1 for "unknown", all ones); ``None`` where no number starts there."""
+    if at >= len(data) or data[at] == 0:
+        return None
+    n = 9 - data[at].bit_length()
+    value = int.from_bytes(data[at : at + n], "big") & ((1 << 7 * n) - 1)
+    return n, -1 if value == (1 << 7 * n) - 1 else value
+
+
+def matroska_ends_in_an_element(stream: BinaryIO, *, block_at: int, block_size: int) -> bool:
+    """Whether the Matroska (WebM) file in ``stream`` ends partway through an element after its last audio
+    block (whose data FFmpeg's demuxer says starts at ``block_at``, ``block_size`` bytes of a frame): one
+    whose stated size runs past the end, as where a copy or download broke off in the next block or
+    cluster. The elements are walked one after another (stepping into those of unknown size, as a
+    browser writes its clusters); a file whose bytes there are no elements is not told."""
+    size = _size(stream)
+    data = _read_at(stream, block_at, min(size - block_at, _MATROSKA_TAIL))
+    track = _ebml_vint(data, 0)
+    if size - block_at > _MATROSKA_TAIL or track is None or len(data) < track[0] + 3 or data[track[0] + 2] & 0x06:
+        return False  # far from the end, or laced frames: where the block ends is not known from here
+    at = track[0] + 3 + block_size  # past the track number, timecode, flags and the frame
+    while at < len(data):
+        element = _ebml_vint(data, at)  # an ID is read as a number: 1 to 4 bytes
+        if element is None or element[0] > 4:
+            return False
+        if at + element[0] >= len(data):
+            return True  # cut inside the element's ID
+        length = _ebml_vint(data, at + element[0])
+        if length is None:
+            return False
+        at += element[0] + length[0] + max(length[1], 0)  # into an element of unknown size, over any other
+    return at > len(data)
 
 
 def ogg_ends_whole(stream: BinaryIO) -> bool:

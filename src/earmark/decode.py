@@ -26,7 +26,14 @@ from typing import Any, BinaryIO, NamedTuple
 import numpy as np
 import soundfile as sf
 
-from .containers import mp3_ends_in_a_frame, mp3_states_length, ogg_ends_whole, other_held, with_sizes_filled
+from .containers import (
+    matroska_ends_in_an_element,
+    mp3_ends_in_a_frame,
+    mp3_states_length,
+    ogg_ends_whole,
+    other_held,
+    with_sizes_filled,
+)
 from .errors import AudioDecodeError, AudioWarning, ParameterError
 from .waveform import to_mono
 
@@ -196,13 +203,13 @@ def _read_soundfile(data: BinaryIO, mono: bool) -> _Decoded:
     return _Decoded(samples, rate, short_of)
 
 
-def _collect(container: Any, stream: Any, *, mono: bool, end: int) -> tuple[list[np.ndarray], int, bool]:
+def _collect(container: Any, stream: Any, *, mono: bool, end: int) -> tuple[list[np.ndarray], int, bool, Any]:
     """Decode ``stream`` with FFmpeg: its frames as packed float32 (PyAV's planar conversion crashes
     on 8-channel audio), mixed to mono frame by frame when ``mono`` (a long multichannel file never
-    sits in memory at full width); the rate; and whether the last packet broke off with the file
-    (``end`` bytes long). A stream that breaks off inside, after some audio decoded (a damaged FLAC
-    or M4A), is refused, saying how far it got: a fragment of the recording, taken silently, would
-    be worse than none."""
+    sits in memory at full width); the rate; whether the last packet broke off with the file
+    (``end`` bytes long); and the last packet that held data (``None``: none did). A stream that
+    breaks off inside, after some audio decoded (a damaged FLAC or M4A), is refused, saying how far
+    it got: a fragment of the recording, taken silently, would be worse than none."""
     import av  # FFmpeg bindings; imported lazily, only for formats libsndfile lacks
 
     rate = int(stream.rate or stream.codec_context.sample_rate or 0)
@@ -218,9 +225,10 @@ def _collect(container: Any, stream: Any, *, mono: bool, end: int) -> tuple[list
             chunks.append(to_mono(y)[np.newaxis] if mono and channels > 1 else np.array(y, np.float32))
             rate = out.sample_rate
 
-    packet, broken_off = None, False
+    packet, broken_off, last = None, False, None
     try:
         for packet in container.demux(stream):
+            last = packet if packet.size else last
             for frame in packet.decode():
                 keep(resampler.resample(frame))
     except av.FFmpegError as exc:
@@ -232,7 +240,7 @@ def _collect(container: Any, stream: Any, *, mono: bool, end: int) -> tuple[list
             raise _DamagedAudioError(f"the decoder stopped after {heard:.2f} s of audio: {reason}") from exc
         broken_off = True  # the last packet, cut off with the file: what came before is whole
     keep(resampler.resample(None))
-    return chunks, rate, broken_off
+    return chunks, rate, broken_off, last
 
 
 def _read_ffmpeg(data: BinaryIO, mono: bool) -> _Decoded:
@@ -247,7 +255,10 @@ def _read_ffmpeg(data: BinaryIO, mono: bool) -> _Decoded:
         if not container.streams.audio:
             raise _NoSoundError("a video with no sound" if container.streams.video else "no sound track")
         stream = container.streams.audio[0]
-        chunks, rate, broken_off = _collect(container, stream, mono=mono, end=end)
+        chunks, rate, broken_off, last = _collect(container, stream, mono=mono, end=end)
+        # Matroska/WebM: the demuxer drops a block the file ends in; the elements after the last one read tell
+        broken_off = broken_off or ("matroska" in container.format.name and last is not None and last.pos is not None
+                                    and matroska_ends_in_an_element(data, block_at=last.pos, block_size=last.size))
         stated = _stated_samples(stream.duration, stream.time_base, rate)
         promised = stated
         if promised is None and len(container.streams) == 1:  # a video's container lasts as long as its picture
