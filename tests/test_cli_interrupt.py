@@ -150,3 +150,40 @@ def test_one_press_only_asks_to_stop() -> None:
         time.sleep(0.01)
     assert stop.is_set()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+#: A command like ``earmark train``: a first press stops it, and it ends; then the process takes its
+#: time to end (an exit function, as PyTorch's and multiprocessing's), and the second press comes then.
+_LATE_SECOND_PRESS = """
+import atexit, os, signal, sys, time
+import click
+from earmark.cli.runtime import FirstInterruptStops, Group
+
+@click.group(cls=Group)
+def cli() -> None: ...
+
+@cli.command()
+def train() -> None:
+    with FirstInterruptStops() as stop:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)
+    assert stop.is_set()
+    atexit.register(time.sleep, 1.5)  # a slow exit function
+    click.echo("model written", err=True)
+
+cli(["train"])
+"""
+
+
+def test_a_second_press_while_the_process_ends_is_interrupted_too() -> None:
+    """It was a KeyboardInterrupt traceback in an exit function (status 0), or, once Python had begun to
+    tear itself down and had put back the system's default action for Ctrl-C, status -2 and no line."""
+    process = subprocess.Popen([sys.executable, "-c", _LATE_SECOND_PRESS], stderr=subprocess.PIPE, text=True, env=ENV)
+    assert process.stderr is not None
+    said = "".join(iter(process.stderr.readline, "model written\n"))
+    assert said.strip().endswith("(Ctrl-C again to abort)"), said
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    stderr = process.stderr.read()
+    assert process.wait(timeout=30) == 130, stderr
+    assert stderr == "interrupted\n"

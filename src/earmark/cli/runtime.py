@@ -3,6 +3,7 @@ the ``warning:`` lines, JSON output, and Ctrl-C while training."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -34,6 +35,24 @@ _python_show_warning = warnings.showwarning
 
 
 class Group(click.Group):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """As the ``earmark`` program (tests call :meth:`main`): once a Ctrl-C has stopped training, a
+        second one, at any moment until the process is gone, ends it with ``interrupted`` and status 130
+        (see :class:`_PressesAtExit`)."""
+        atexit.register(_AT_EXIT.leave)  # registered before PyTorch's and multiprocessing's: run after them
+        status: Any = 0
+        try:
+            return self.main(*args, **kwargs)
+        except SystemExit as exc:
+            status = exc.code
+            raise
+        except KeyboardInterrupt:  # a press in click's own code, after the command returned
+            click.echo("interrupted", err=True)
+            status = 130
+            raise SystemExit(130) from None
+        finally:
+            _AT_EXIT.hold(status=status)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             with warnings.catch_warnings():
@@ -157,5 +176,56 @@ class FirstInterruptStops:
         for fd in self._pipe:
             os.close(fd)
         self._pipe = None
+        if self.presses:
+            _AT_EXIT.armed = True
         if self.presses >= 2 and exc_type is None:
             raise KeyboardInterrupt
+
+
+class _PressesAtExit:
+    """A second Ctrl-C after a first one stopped training, arriving while the process ends. Python's
+    own handler would raise KeyboardInterrupt in an exit function (a traceback under the report), and
+    once Python has begun to tear itself down (a second or so with PyTorch loaded) it puts back the
+    system's default action, which kills the process (status -2, no ``interrupted``). So, once armed
+    by :class:`FirstInterruptStops`: from the end of the command on, a press is only counted (in a
+    wakeup pipe); after every other exit function, Ctrl-C is ignored, a press counted meanwhile is
+    reported as ``interrupted`` (status 130), and the process ends there, without the teardown."""
+
+    def __init__(self) -> None:
+        self.armed = False
+        self._status = 0
+        self._pipe: tuple[int, int] | None = None
+
+    def hold(self, *, status: Any) -> None:
+        """The command is done (``status``: its exit status): count presses from now on, raise none."""
+        if not self.armed or threading.current_thread() is not threading.main_thread():
+            return
+        self._status = status if isinstance(status, int) else 0 if status is None else 1
+        self._pipe = os.pipe()
+        for fd in self._pipe:
+            os.set_blocking(fd, False)
+        signal.set_wakeup_fd(self._pipe[1], warn_on_full_buffer=False)
+        signal.signal(signal.SIGINT, lambda signum, frame: None)
+
+    def leave(self) -> None:
+        """The last exit function: end the process with the command's status, or 130 after a press."""
+        if self._pipe is None:
+            return
+        sys.unraisablehook = lambda info: None  # 'Signal 2 ignored due to race condition': it is counted below
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        seen = b""
+        with contextlib.suppress(BlockingIOError, InterruptedError):
+            while chunk := os.read(self._pipe[0], 512):
+                seen += chunk
+        status = self._status
+        if bytes([signal.SIGINT]) in seen and status != 130:
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.write("interrupted\n")
+            status = 130
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(status)
+
+
+_AT_EXIT = _PressesAtExit()
