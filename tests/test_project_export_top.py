@@ -89,8 +89,6 @@ def test_the_zip_unpacks_to_the_shown_name_and_imports_again(name: str, tmp_path
             assert _contents(other, body["id"]) == before, zip_name
 
 
-@pytest.mark.xfail(strict=True, reason="a taken 64-character name gets '-2' and is then too long: "
-                                       "earmark.studio.state's _free_folder should shorten the name to fit it")
 def test_a_64_character_project_imported_beside_itself(tmp_path: Path, model_file: Path) -> None:
     with make_client(tmp_path / "projects") as client:
         _shown_as(client, "x" * 64, model_file)

@@ -18,9 +18,11 @@ from pathlib import Path
 
 from .errors import ParameterError
 
-__all__ = ["NAMING", "clean_name", "free_path", "is_clean_name", "name_key", "names_in", "new_file", "place_file",
-           "quoted", "quoted_list", "rename_folder", "staged"]
+__all__ = ["MAX_NAME_LENGTH", "NAMING", "clean_name", "free_path", "is_clean_name", "name_key", "names_in", "new_file",
+           "place_file", "quoted", "quoted_list", "rename_folder", "staged"]
 
+#: the longest class, project or file name :func:`clean_name` allows
+MAX_NAME_LENGTH = 64
 _NAME_OK = re.compile(r"^[\w][\w .()+,&'#@-]*$")
 #: Held while a free name is chosen and written, so that two requests never pick the same one.
 NAMING = threading.RLock()
@@ -46,7 +48,7 @@ def clean_name(name: str, *, what: str) -> str:
     """
     # NFC: macOS writes "café" as "cafe" plus a combining accent, which is not a letter alone
     cleaned = unicodedata.normalize("NFC", " ".join(str(name).split()))
-    if not cleaned or len(cleaned) > 64 or not is_clean_name(cleaned):
+    if not cleaned or len(cleaned) > MAX_NAME_LENGTH or not is_clean_name(cleaned):
         raise ParameterError(
             f"{what} name {quoted(name)} cannot be used; use 1–64 letters, digits, spaces or _ . ( ) + , & ' # @ -, "
             "starting with a letter or digit"

@@ -16,6 +16,8 @@ from playwright.sync_api import Page, Route, expect
 from earmark.demo import demo_data_dir
 from earmark.studio import StudioSettings, create_app
 
+from .conftest import DEMO_EPOCHS
+
 pytestmark = pytest.mark.browser
 
 
@@ -101,10 +103,8 @@ def test_evaluate_a_test_folder_and_compare_two_models(page: Page, studio, demo_
                                                        page_errors, screenshot) -> None:
     models = studio.project(demo_project)["models"]
     other = next((m["id"] for m in models if m["id"] != demo_model["id"]), None)
-    if other is None:  # a model is not compared with itself: a copy stands in for a second one
-        data = studio.client.get(f"/api/projects/{quote(demo_project)}/models/{demo_model['id']}/download").content
-        other = studio.client.post(f"/api/projects/{quote(demo_project)}/models/import",
-                                   files={"file": ("second.earmark", data)}).json()["id"]
+    if other is None:  # a copy of the model would be scored once (test_compare_same_model): train another
+        other = studio.train(demo_project, epochs=DEMO_EPOCHS, seed=1)["id"]
     studio.open(page, demo_project, "evaluate")
     page.select_option("#eval-model", demo_model["id"])
     page.set_input_files("#eval-folder", str(demo_data_dir() / "test"))

@@ -22,7 +22,7 @@ from ..demo import demo_data_dir
 from ..errors import ConflictError, EarmarkError, NotFoundError, ParameterError
 from ..export import onnx_bytes
 from ..intake import IntakeLimits
-from ..naming import NAMING, clean_name, new_file, quoted, quoted_list
+from ..naming import MAX_NAME_LENGTH, NAMING, clean_name, new_file, quoted, quoted_list
 from ..project import PROJECT_FILE, Project
 from ..projectfile import ProjectFile
 from ..trash import TRASH_DIR, cannot_move, is_entry, new_entry, remove_empty_folders
@@ -305,10 +305,12 @@ def _shown_name(folder: Path) -> str:
 
 
 def _numbered(name: str) -> Iterator[str]:
-    """``name``, ``name-2``, ``name-3``…: the names tried for a new project when ``name`` is taken."""
+    """``name``, ``name-2``, ``name-3``…: the names tried for a new project when ``name`` is taken; a
+    long name is shortened to leave room for its number, so every one is a name a project may have."""
     yield name
     for n in itertools.count(2):
-        yield f"{name}-{n}"
+        suffix = f"-{n}"
+        yield f"{name[:MAX_NAME_LENGTH - len(suffix)].rstrip()}{suffix}"
 
 
 def fill_with_demo(project: Project) -> None:
