@@ -29,11 +29,13 @@ from .errors import (
     DependencyError,
     DeviceError,
     EarmarkError,
+    InstallError,
     LimitError,
     ModelFileError,
     NotFoundError,
     OutputError,
     ParameterError,
+    RangeNotSatisfiableError,
 )
 
 if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editors
@@ -112,6 +114,7 @@ __all__ = [
     "EarmarkError",
     "EpochRecord",
     "EvaluationReport",
+    "InstallError",
     "LimitError",
     "ModelFileError",
     "NotFoundError",
@@ -119,6 +122,7 @@ __all__ = [
     "ParameterError",
     "Prediction",
     "Project",
+    "RangeNotSatisfiableError",
     "Segment",
     "StopTraining",
     "StreamingClassifier",
