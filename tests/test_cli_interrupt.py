@@ -187,3 +187,34 @@ def test_a_second_press_while_the_process_ends_is_interrupted_too() -> None:
     stderr = process.stderr.read()
     assert process.wait(timeout=30) == 130, stderr
     assert stderr == "interrupted\n"
+
+
+def _press_with_the_byte_after_the_handler() -> None:
+    """A press as it goes when the signal lands in another thread: CPython's C handler asks for the
+    Python one, then writes the signal's byte to the wakeup pipe, and the main thread can run the Python
+    handler in between. Done here in that order: the handler, as Python calls it, then the byte."""
+    wakeup = signal.set_wakeup_fd(-1)
+    signal.set_wakeup_fd(wakeup, warn_on_full_buffer=False)
+    handler = signal.getsignal(signal.SIGINT)
+    assert callable(handler)
+    handler(signal.SIGINT, None)
+    os.write(wakeup, bytes([signal.SIGINT]))
+
+
+def test_a_press_whose_byte_comes_after_its_handler_counts_once() -> None:
+    """It counted twice (once in the handler, once for the byte on the way out): one press aborted
+    training instead of stopping it and keeping the model."""
+    try:
+        with FirstInterruptStops() as stop:
+            _press_with_the_byte_after_the_handler()
+    except KeyboardInterrupt:  # not let through: it would stop pytest as a whole
+        pytest.fail("one press aborted")
+    assert stop.is_set()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_two_presses_whose_bytes_come_after_their_handlers_abort() -> None:
+    with pytest.raises(KeyboardInterrupt), FirstInterruptStops():
+        _press_with_the_byte_after_the_handler()
+        _press_with_the_byte_after_the_handler()  # the second handler raises
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -123,7 +123,10 @@ class FirstInterruptStops:
     once for two signals that arrive while the main thread is inside one long call (a torch
     operation), and a KeyboardInterrupt raised where Python only reports it (a ``__del__``, such
     as a data loader's shutting down its workers) is lost. So the count is also checked on the
-    way out, and a second press aborts even then."""
+    way out, and a second press aborts even then. A press is counted once however it arrives:
+    CPython writes the byte after it asks for the handler, so when the signal lands in another
+    thread the handler can run before its byte is in the pipe. The presses are therefore the
+    larger of the handler's runs and the bytes read, not their sum."""
 
     def __init__(self) -> None:
         self._event = threading.Event()
@@ -131,10 +134,12 @@ class FirstInterruptStops:
         self._previous_fd = -1
         self._previous_hook = sys.unraisablehook
         self._pipe: tuple[int, int] | None = None
+        self._handled = 0  # runs of the handler
+        self._written = 0  # SIGINT bytes read from the pipe
         self.presses = 0
 
     def _count(self) -> int:
-        """Ctrl-C presses since the last count, from the bytes (signal numbers) in the pipe."""
+        """Ctrl-C presses written to the pipe since the last count (their bytes: signal numbers)."""
         if self._pipe is None:
             return 0
         seen = b""
@@ -144,7 +149,9 @@ class FirstInterruptStops:
         return seen.count(bytes([signal.SIGINT]))
 
     def _handle(self, signum: int, frame: Any) -> None:
-        self.presses += max(1, self._count())  # this call's signal is in the pipe already
+        self._handled += 1
+        self._written += self._count()  # this call's byte may not be written yet: max, not sum
+        self.presses = max(self._handled, self._written)
         if self.presses >= 2:
             raise KeyboardInterrupt
         self._event.set()
@@ -169,7 +176,8 @@ class FirstInterruptStops:
     def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         if self._pipe is None:
             return
-        self.presses += self._count()  # presses whose handler has not run yet, or whose interrupt was lost
+        self._written += self._count()  # presses whose handler has not run yet, or whose byte came after it
+        self.presses = max(self._handled, self._written)  # a lost interrupt's handler has run: it is in _handled
         signal.signal(signal.SIGINT, self._previous)
         signal.set_wakeup_fd(self._previous_fd)
         sys.unraisablehook = self._previous_hook
