@@ -7,6 +7,8 @@ import { classInfo, classLabel, moveBackIn, on, reloadProject, selectClass, sele
 import { $, busy, deletedToast, dropZone, filePicker, h, movedToast, readNumber, secs, shortName, showError, toast } from "./ui.js";
 
 let loadToken = 0;
+/** The class the Rename form is open for ({ project, className }), or null while it is closed. */
+let renaming = null;
 
 function renderClasses(project) {
   const list = $("#class-list");
@@ -34,13 +36,23 @@ function renderClassHead() {
     (c.test_samples ? ` · test set ${c.test_samples} · ${secs(c.test_seconds || 0)}` : "") : "";
   $("#rename-class-btn").hidden = !c || c.is_background;
   $("#delete-class-btn").hidden = !c || c.is_background;
-  $("#rename-class-form").hidden = true;
+  // a redraw of the class it was opened for (a reload: an upload still filling a class, a change in
+  // another tab) leaves the Rename form open, with what is typed in it; another class, or this one
+  // deleted or renamed elsewhere (the page then shows it under its new name), closes it
+  if (!c || c.is_background || !renaming || renaming.project !== state.projectId || renaming.className !== c.name) {
+    closeRename();
+  }
   const hint = $("#class-hint");
   hint.hidden = !c || !c.hint;
   hint.textContent = c && c.hint ? c.hint : "";
   hint.classList.toggle("warn", Boolean(c && c.enough === false));
   for (const el of document.querySelectorAll("[data-class-name]")) el.textContent = c ? c.display_name || c.name : "";
   renderSetSwitch();
+}
+
+function closeRename() {
+  renaming = null;
+  $("#rename-class-form").hidden = true;
 }
 
 /** The switch between the class's training samples and its test set, and the words that say which. */
@@ -241,15 +253,17 @@ function initClassForms() {
     });
   });
   $("#rename-class-btn").addEventListener("click", () => {
+    renaming = { project: state.projectId, className: state.selectedClass };
     $("#rename-class-form").hidden = false;
     $("#rename-class-name").value = state.selectedClass;
     $("#rename-class-name").select();
   });
-  $("#rename-class-cancel").addEventListener("click", () => { $("#rename-class-form").hidden = true; });
+  $("#rename-class-cancel").addEventListener("click", closeRename);
   $("#rename-class-form").addEventListener("submit", (e) => {
     e.preventDefault();
     busy($("#rename-class-save"), async () => {
       const info = await api.renameClass(state.projectId, state.selectedClass, $("#rename-class-name").value.trim());
+      closeRename();
       state.selectedClass = info.name;
       await reloadProject();
       toast(`Renamed to “${info.display_name || info.name}”.`);
