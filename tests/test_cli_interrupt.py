@@ -218,3 +218,30 @@ def test_two_presses_whose_bytes_come_after_their_handlers_abort() -> None:
         _press_with_the_byte_after_the_handler()
         _press_with_the_byte_after_the_handler()  # the second handler raises
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+_CRASH_AFTER_A_PRESS = """
+import os, signal, time
+import click
+from earmark.cli.runtime import FirstInterruptStops, Group
+
+@click.group(cls=Group)
+def cli() -> None: ...
+
+@cli.command()
+def train() -> None:
+    with FirstInterruptStops():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)
+    raise RuntimeError("writing the model failed")
+
+cli(["train"])
+"""
+
+
+def test_an_error_after_a_press_stopped_training_still_fails_the_command() -> None:
+    """The exit function that ends the process after a first press took an unexpected error's status as 0."""
+    done = subprocess.run([sys.executable, "-c", _CRASH_AFTER_A_PRESS], capture_output=True, text=True, env=ENV,
+                          timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.rstrip().endswith("RuntimeError: writing the model failed"), done.stderr

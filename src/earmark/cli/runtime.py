@@ -50,6 +50,9 @@ class Group(click.Group):
             click.echo("interrupted", err=True)
             status = 130
             raise SystemExit(130) from None
+        except BaseException:  # an error earmark did not expect: Python shows it, and the status is 1
+            status = 1
+            raise
         finally:
             _AT_EXIT.hold(status=status)
 
