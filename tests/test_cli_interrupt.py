@@ -245,3 +245,28 @@ def test_an_error_after_a_press_stopped_training_still_fails_the_command() -> No
                           timeout=60)
     assert done.returncode == 1, done.stderr
     assert done.stderr.rstrip().endswith("RuntimeError: writing the model failed"), done.stderr
+
+
+def test_a_press_in_an_earlier_call_does_not_hold_ctrl_c_after_the_next_command() -> None:
+    """A press seen in one in-process call (as a test's) leaves the next command's end as it was:
+    Ctrl-C still raises, and nothing waits to end the process at exit."""
+    from earmark.cli import runtime
+
+    with pytest.raises(KeyboardInterrupt), FirstInterruptStops():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.01)
+    try:
+        with pytest.raises(SystemExit):
+            main(["--version"])
+        assert runtime._AT_EXIT._pipe is None
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:  # undo what a failing run left, or pytest itself would end at exit with the command's status
+        if runtime._AT_EXIT._pipe is not None:
+            for fd in runtime._AT_EXIT._pipe:
+                os.close(fd)
+            runtime._AT_EXIT._pipe = None
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        runtime._AT_EXIT.armed = False

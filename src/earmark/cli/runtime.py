@@ -40,6 +40,7 @@ class Group(click.Group):
         second one, at any moment until the process is gone, ends it with ``interrupted`` and status 130
         (see :class:`_PressesAtExit`)."""
         atexit.register(_AT_EXIT.leave)  # registered before PyTorch's and multiprocessing's: run after them
+        _AT_EXIT.armed = False  # only a press during this command arms it (not one in an earlier call in-process)
         status: Any = 0
         try:
             return self.main(*args, **kwargs)
