@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import soundfile as sf
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import Message
@@ -21,14 +22,24 @@ from ..classifier import Classifier
 from ..errors import EarmarkError, LimitError, ParameterError
 from ..intake import too_long_message
 from ..pictures import timeline_png
+from ..playable import browsers_play
 from ..report import finite
 from .guard import error_body
+from .routes.samples import IN_USE_S, prune_cache
 from .state import Studio
 from .uploads import as_upload, read_upload
 
 __all__ = ["predict_request", "predict_upload", "live_session"]
 
 _MAX_LIVE_MESSAGE_S = 2.0  # seconds of PCM in one live message
+#: Endings of the formats Chromium, Firefox and Safari all play as they are (but Apple Lossless in an
+#: ``.m4a``: :func:`earmark.playable.browsers_play`); a tried file of any other (AIFF, CAF, WMA…) gets a copy.
+_BROWSERS_PLAY = frozenset({".wav", ".wave", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".webm", ".m4a", ".mp4",
+                            ".aac"})
+#: The results' folder (timeline pictures, copies to play) is pruned past this many bytes when a copy is made.
+_MAX_COPIES_BYTES = 2 * 1024**3
+#: ...and past this many files (as :meth:`Studio.result_path` keeps them).
+_MAX_RESULT_FILES = 100
 
 
 def predict_upload(studio: Studio, clf: Classifier, name: str, path: Path) -> dict[str, Any]:
@@ -40,7 +51,13 @@ def predict_upload(studio: Studio, clf: Classifier, name: str, path: Path) -> di
         audio = load_audio(path, sample_rate=clf.sample_rate)
     prediction = clf.predict(audio.samples, sample_rate=audio.sample_rate)
     out: dict[str, Any] = {**prediction.to_dict(), "file": name, "duration_s": round(audio.duration_s, 3),
-                           "timeline": None, "timeline_url": None}
+                           "timeline": None, "timeline_url": None, "audio_url": None}
+    if Path(name).suffix.lower() not in _BROWSERS_PLAY or not browsers_play(path, name=name):
+        copy_name, copy = studio.result_path(".flac")
+        if _listening_copy(path, target=copy):
+            out["audio_url"] = f"/api/results/{copy_name}"
+            # the newest copies stay, the results' folder under _MAX_COPIES_BYTES (a 30 min copy is ~150 MB)
+            prune_cache(copy.parent, keep=_MAX_RESULT_FILES, max_bytes=_MAX_COPIES_BYTES, in_use_s=IN_USE_S)
     if audio.duration_s >= 2 * clf.window_s:
         timeline = clf.timeline(audio.samples, sample_rate=audio.sample_rate)
         picture_name, picture = studio.result_path(".png")
@@ -48,6 +65,33 @@ def predict_upload(studio: Studio, clf: Classifier, name: str, path: Path) -> di
         out["timeline"] = timeline.to_dict()
         out["timeline_url"] = f"/api/results/{picture_name}"
     return out
+
+
+def _listening_copy(path: Path, *, target: Path) -> bool:
+    """Write a 16-bit FLAC of the audio file at ``path`` (its rate kept; mono, or stereo from two or more
+    channels) to ``target``, for a browser to play and draw a tried file it cannot (AIFF, CAF, Apple
+    Lossless, WMA). Decoded and written a frame at a time, so a long recording costs no memory; the
+    copy is about half the size of 16-bit PCM and goes with the results (:meth:`Studio.result_path`).
+    False when FFmpeg cannot make it (the page then says that the file cannot be played there)."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.audio[0]
+            rate = int(stream.codec_context.sample_rate)
+            channels = 2 if stream.codec_context.channels >= 2 else 1
+            resampler = av.AudioResampler(format="s16", layout="stereo" if channels == 2 else "mono", rate=rate)
+            with sf.SoundFile(target, "w", samplerate=rate, channels=channels, format="FLAC",
+                              subtype="PCM_16") as out:
+                for frame in container.decode(stream):
+                    for packed in resampler.resample(frame):
+                        out.write(packed.to_ndarray().reshape(-1, channels))
+                for packed in resampler.resample(None):  # what the resampler still holds
+                    out.write(packed.to_ndarray().reshape(-1, channels))
+    except (OSError, ValueError, RuntimeError, IndexError, av.error.FFmpegError):
+        target.unlink(missing_ok=True)
+        return False
+    return True
 
 
 async def predict_request(request: Request, studio: Studio, clf: Classifier) -> dict[str, Any]:

@@ -6,14 +6,21 @@ import { decodeFile, drawSpectrogram } from "./spectrum.js";
 import { displayName, h, labelColour, pct, probabilityBars } from "./ui.js";
 
 /**
- * Render a prediction ({label, confidence, probabilities, duration_s, timeline, spectrogram_url})
- * of `file` into `container`. Used by the studio and by the share page.
+ * Render a prediction ({label, confidence, probabilities, duration_s, timeline, timeline_url, audio_url})
+ * of `file` into `container`. Used by the studio and by the share page. The player plays (and the
+ * timeline draws) the server's copy (`audio_url`) of a file browsers do not play (AIFF, CAF, Apple
+ * Lossless, WMA), else the file itself; when it cannot, a note under it says so and why.
  */
 export function renderPrediction(container, result, file, labels) {
   const names = labels && labels.length ? labels : Object.keys(result.probabilities || {});
   const bars = h("div", { class: "bars" });
-  const audioUrl = URL.createObjectURL(file);
-  const audio = h("audio", { controls: true, src: audioUrl, "data-testid": "predict-audio", preload: "metadata" });
+  const audio = h("audio", { controls: true, src: result.audio_url || URL.createObjectURL(file),
+    "data-testid": "predict-audio", preload: "metadata" });
+  const note = h("p", { class: "muted small", "data-testid": "predict-audio-note", hidden: true });
+  audio.addEventListener("error", () => {
+    note.textContent = cannotPlay(file.name || "the recording", Boolean(result.audio_url));
+    note.hidden = false;
+  });
   const parts = [
     h("div", { class: "predict-head" },
       h("span", { class: "predict-file" }, file.name || "recording"),
@@ -24,25 +31,35 @@ export function renderPrediction(container, result, file, labels) {
   ];
   const picture = result.timeline_url || result.spectrogram_url;
   if (result.timeline && result.timeline.segments && result.timeline.segments.length) {
-    parts.push(timelineView(result.timeline, file, audio, names));
+    parts.push(timelineView(result.timeline, file, audio, names, result.audio_url), note);
     if (picture) {
       parts.push(h("details", { class: "timeline-details" }, h("summary", {}, "Probabilities over time (picture)"),
         h("img", { class: "predict-spectro", src: picture, alt: "Timeline picture with class probabilities" })));
     }
   } else {
-    parts.push(audio);
+    parts.push(audio, note);
   }
   container.replaceChildren(...parts);
   probabilityBars(bars, names)(result.probabilities || {});
 }
 
+/** Why the player cannot play `name`: its copy from the server failed, or the browser does not play its kind. */
+function cannotPlay(name, copied) {
+  if (copied) return `This page cannot play ${name}: the copy made to play it here did not load (the studio keeps `
+    + "copies only while it runs, and only the newest); try the file again. The label above is right.";
+  const kind = /\.[^.]+$/.exec(name);
+  return `This browser cannot play ${name}${kind ? ` (it does not play ${kind[0].toUpperCase().slice(1)} files)` : ""}, `
+    + "and the server made no copy that it can. The label above is right; to listen here, convert the file to WAV, FLAC or MP3.";
+}
+
 /**
  * The timeline: the file's spectrogram (drawn here, so time spans the picture exactly), the label
- * track under it, a time axis, the player and a cursor in step with the player. Zoom in, out and
+ * track under it, a time axis, the player and a cursor in step with the player. The picture is drawn
+ * from `audioUrl` (the server's playable copy) when there is one, else from `file`. Zoom in, out and
  * pan (buttons, or + - ← → on the focused timeline) to read a long recording; while it plays
  * zoomed in, the view turns the page with the cursor.
  */
-export function timelineView(timeline, file, audio, labels) {
+export function timelineView(timeline, file, audio, labels, audioUrl = null) {
   const duration = Number(timeline.duration_s) || Math.max(...timeline.segments.map((s) => s.end_s));
   const view = { t0: 0, t1: duration };
   const span = () => view.t1 - view.t0;
@@ -58,7 +75,9 @@ export function timelineView(timeline, file, audio, labels) {
     drawSpectrogram(canvas, samples.subarray(from, to), sampleRate);
     canvas.dataset.drawn = "true";
   };
-  decodeFile(file).then((d) => {
+  const source = audioUrl ? fetch(audioUrl).then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r; })
+    : Promise.resolve(file);
+  source.then(decodeFile).then((d) => {
     decoded = d;
     drawPicture();
   }).catch(() => {
