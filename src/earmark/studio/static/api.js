@@ -39,6 +39,17 @@ async function errorFrom(response) {
   return new ApiError(message, { status: response.status, type });
 }
 
+/**
+ * Who stopped answering, and what to do, for "cannot reach …" and a live view cut off: the share page's
+ * visitor never started a server, the studio's user did.
+ */
+export function serverGone() {
+  return location.pathname.startsWith("/try/")
+    ? "the computer sharing this model: it stopped serving it (or the network dropped); ask its owner to "
+      + "start it again (earmark share, or earmark studio), then reload this page"
+    : 'the studio: it stopped (or the network dropped); start "earmark studio" again, then reload this page';
+}
+
 /** fetch + JSON; `body` may be a plain object (sent as JSON) or FormData. */
 export async function request(method, path, body) {
   const init = { method, headers: {} };
@@ -52,7 +63,7 @@ export async function request(method, path, body) {
   try {
     response = await fetch(path, init);
   } catch (err) {
-    throw new ApiError(`cannot reach the studio server (${err.message}); is "earmark studio" still running?`);
+    throw new ApiError(`cannot reach ${serverGone()}`);
   }
   if (!response.ok) throw await errorFrom(response);
   const text = await response.text();

@@ -1,6 +1,7 @@
 // Streaming the microphone to a live-classification WebSocket: one JSON message with the
 // sample rate, then little-endian float32 mono PCM about every 50 ms; the last 2 s are kept.
 
+import { serverGone } from "./api.js";
 import { concat, mic, RingBuffer } from "./audio.js";
 import { showError } from "./ui.js";
 
@@ -17,6 +18,7 @@ export function streamToSocket(url, { onResult, onClose, onOpen }) {
   const ring = new RingBuffer(KEEP_S, mic.sampleRate);
   let pending = [];
   let closedByUs = false;
+  let serverError = null; // the server's error message, sent just before it closes (code 1008)
   const unlisten = mic.listen((frame) => {
     ring.push(frame);
     pending.push(frame);
@@ -40,7 +42,8 @@ export function streamToSocket(url, { onResult, onClose, onOpen }) {
       return;
     }
     if (msg.error) {
-      showError(new Error(msg.error.message || String(msg.error)));
+      serverError = msg.error.message || String(msg.error);
+      if (!onClose) showError(new Error(serverError)); // else it is the reason onClose is given
       return;
     }
     if (msg.probabilities) onResult(msg); // the first reply only says {"ready": true, ...}
@@ -51,7 +54,10 @@ export function streamToSocket(url, { onResult, onClose, onOpen }) {
   };
   ws.addEventListener("close", (event) => {
     cleanup();
-    if (!closedByUs && onClose) onClose(event.reason || (event.code === 1000 ? "closed" : `connection lost (code ${event.code})`));
+    if (closedByUs || !onClose) return;
+    // the server's words when it gave some; else the server is gone (1012: it shut down, 1006: the line dropped)
+    onClose(event.reason || serverError || (event.code === 1000 ? "the server closed the connection"
+      : `lost the connection (code ${event.code}) to ${serverGone()}`));
   });
   return {
     ring,
