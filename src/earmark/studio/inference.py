@@ -45,8 +45,10 @@ _MAX_RESULT_FILES = 100
 def predict_upload(studio: Studio, clf: Classifier, name: str, path: Path) -> dict[str, Any]:
     """Label one uploaded file; a recording longer than two windows also gets a timeline and its picture."""
     stated_s, _ = probe(path)
-    if stated_s > studio.limits.max_file_s:
-        raise LimitError(f"{name} is {too_long_message(stated_s, studio.limits)}")
+    if stated_s > studio.limits.max_file_s:  # as for samples: the whole file is decoded in memory, here and in the page
+        raise LimitError(f"{name} is {too_long_message(stated_s, studio.limits)}, or label it whole with "
+                         "`earmark timeline MODEL FILE` (on a computer with earmark and the model file), which "
+                         "takes a recording of any length")
     with as_upload(name, path):
         audio = load_audio(path, sample_rate=clf.sample_rate)
     prediction = clf.predict(audio.samples, sample_rate=audio.sample_rate)
