@@ -70,6 +70,26 @@ export async function request(method, path, body) {
   return text ? JSON.parse(text) : null;
 }
 
+/** The file name a Content-Disposition header gives (RFC 5987 `filename*=utf-8''…` or `filename="…"`); "" if none. */
+export function attachmentName(disposition) {
+  const encoded = /filename\*=utf-8''([^;]+)/i.exec(disposition || "");
+  if (encoded) return decodeURIComponent(encoded[1]);
+  const plain = /filename="([^"]*)"/i.exec(disposition || "");
+  return plain ? plain[1] : "";
+}
+
+/** A download fetched rather than followed: {blob, name} (name as the server gives it), or an ApiError. */
+export async function fetchFile(path) {
+  let response;
+  try {
+    response = await fetch(path);
+  } catch {
+    throw new ApiError(`cannot reach ${serverGone()}`);
+  }
+  if (!response.ok) throw await errorFrom(response);
+  return { blob: await response.blob(), name: attachmentName(response.headers.get("Content-Disposition")) };
+}
+
 export const get = (path) => request("GET", path);
 export const post = (path, body) => request("POST", path, body);
 export const patch = (path, body) => request("PATCH", path, body);

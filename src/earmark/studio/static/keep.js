@@ -1,6 +1,6 @@
 // Keep and share: download the model file, its ONNX export or a web page that runs it, import one, copy or open the share page link.
 
-import { api } from "./api.js";
+import { api, fetchFile } from "./api.js";
 import { bindModelSelect, modelInfo, on, reloadProject, selectModel, state } from "./state.js";
 import { $, busy, bytes, displayName, h, pct, toast } from "./ui.js";
 
@@ -38,12 +38,31 @@ function render() {
   $("#rename-model-btn").disabled = !m;
 }
 
+/** Fetch the download `a` links to, then save it under the server's name for it (else the link's). */
+async function saveDownload(a) {
+  const { blob, name } = await fetchFile(a.href);
+  const url = URL.createObjectURL(blob);
+  const save = h("a", { href: url, download: name || a.getAttribute("download"), hidden: true });
+  document.body.append(save);
+  save.click();
+  save.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000); // the browser has the file by then
+}
+
 export function initKeep() {
   bindModelSelect($("#keep-model"));
   on("project", render);
   on("model", render);
   for (const a of [$("#download-model-btn"), $("#download-onnx-btn"), $("#download-web-btn"), $("#open-share-btn")]) {
     a.addEventListener("click", (e) => { if (a.classList.contains("disabled")) e.preventDefault(); });
+  }
+  // the ONNX file and the web page are made when asked (seconds, the first time): the link spins meanwhile
+  for (const a of [$("#download-onnx-btn"), $("#download-web-btn")]) {
+    a.addEventListener("click", (e) => {
+      e.preventDefault();
+      if (a.classList.contains("disabled") || a.classList.contains("is-busy")) return;
+      busy(a, () => saveDownload(a));
+    });
   }
   $("#copy-share-btn").addEventListener("click", async () => {
     const input = $("#share-url");
