@@ -4,6 +4,7 @@ no bare close code. A second server over the shared projects folder is started a
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -77,4 +78,24 @@ def test_the_studio_says_to_start_it_again(page: Page, demo_project, demo_model,
     expect(page.locator("#predict-result .error-text")).to_have_text(
         'cannot reach the studio: it stopped (or the network dropped); start "earmark studio" again, then reload '
         "this page", timeout=15000)
+    assert not page_errors
+
+
+def test_a_live_error_from_the_server_is_told_once_in_its_words(page: Page, studio, demo_model, page_errors) -> None:
+    """The server's error, then close code 1008: one message, the server's, not also a close code."""
+
+    def refuse(ws) -> None:  # as live_session answers a model gone meanwhile
+        ws.on_message(lambda _message: (ws.send('{"error": {"type": "NotFoundError", "message": "no shared model '
+                                                'with that link; ask its owner for a fresh link"}}'),
+                                        ws.close(code=1008)))
+
+    page.route_web_socket(re.compile(r"/api/try/[^/]+/live$"), refuse)
+    page.goto(f"{studio.url}/try/{demo_model['token']}")
+    page.wait_for_selector("body[data-ready=true]")
+    page.click("#try-live-start")
+    expect(page.locator("#try-live-status")).to_have_text(
+        "stopped: no shared model with that link; ask its owner for a fresh link", timeout=15000)
+    toasts = page.locator("[data-testid=toast-error]")
+    expect(toasts).to_have_count(1)
+    expect(toasts).to_contain_text("Listening stopped: no shared model with that link")
     assert not page_errors
