@@ -1,0 +1,40 @@
+"""Trying a file whose format browsers do not play (AIFF, WMA…): the predict answer's ``audio_url`` is a
+FLAC copy of it to play and draw; a file browsers play has none (the page plays the file itself)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from conftest import make_client
+from earmark import Classifier
+from earmark.project import Project
+
+
+@pytest.mark.parametrize(("name", "kind", "subtype", "copied"), [("bounce.aiff", "AIFF", "PCM_24", True),
+                                                                 ("take.caf", "CAF", "PCM_16", True),
+                                                                 ("take.wav", "WAV", "PCM_16", False),
+                                                                 ("take.flac", "FLAC", "PCM_16", False)])
+def test_a_file_browsers_do_not_play_gets_a_flac_copy(tmp_path: Path, trained_classifier: Classifier, name: str,
+                                                       kind: str, subtype: str, copied: bool) -> None:
+    project = Project.create(tmp_path / "band")
+    trained_classifier.save(project.models_dir / "m.earmark")
+    rate = 44100
+    t = np.arange(3 * rate) / rate
+    left = (0.3 * np.sin(2 * np.pi * 110 * t)).astype(np.float32)
+    buffer = io.BytesIO()
+    sf.write(buffer, np.stack([left, -left], axis=1), rate, format=kind, subtype=subtype)
+    with make_client(tmp_path) as c:
+        answer = c.post("/api/projects/band/models/m/predict", files={"file": (name, buffer.getvalue())}).json()
+        if not copied:
+            assert answer["audio_url"] is None
+            return
+        copy = c.get(answer["audio_url"])
+        assert copy.status_code == 200 and copy.headers["content-type"] == "audio/flac"
+        samples, copy_rate = sf.read(io.BytesIO(copy.content), dtype="float32")
+    assert copy_rate == rate and samples.shape == (3 * rate, 2)  # rate, channels and length kept
+    assert np.abs(samples[:, 0] - left).max() < 1e-4 and np.abs(samples[:, 1] + left).max() < 1e-4
