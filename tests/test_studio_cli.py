@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -141,3 +142,60 @@ def test_earmark_studio_on_a_port_in_use_says_so_in_one_line(tmp_path: Path) -> 
     assert done.stderr == (f"Error: port {port} is in use (another earmark studio?); pick another with --port, "
                            "or --port 0 for any free port\n")
     assert "http://" not in done.stdout  # no address printed for a server that never started
+
+
+def started(args: list[str], pattern: str, *, env: dict[str, str]) -> tuple[subprocess.Popen[str], re.Match[str]]:
+    """``earmark ARGS`` started, once it has printed a line matching ``pattern`` (and that match)."""
+    proc = subprocess.Popen([sys.executable, "-m", "earmark.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env=env)
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if found := re.search(pattern, line):
+            return proc, found
+        if not line and proc.poll() is not None:
+            break
+    proc.kill()
+    raise AssertionError(f"earmark {args[0]} printed no line matching {pattern}")
+
+
+STOP_SIGNALS = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no SIGTERM to send from outside on Windows")
+@pytest.mark.parametrize("stop", STOP_SIGNALS, ids=lambda s: signal.Signals(s).name)
+def test_earmark_share_stopped_by_a_signal_removes_its_copy_of_the_model(
+        tmp_path: Path, trained_classifier, stop: int) -> None:  # type: ignore[no-untyped-def]
+    model = trained_classifier.save(tmp_path / "sounds.earmark")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    proc, link = started(["share", str(model), "--no-browser"], r"(http://127\.0\.0\.1:\d+/)try/([0-9a-f]{16})",
+                         env=env)
+    try:
+        assert get_json(f"{link.group(1)}api/try/{link.group(2)}")["name"] == "sounds"
+        assert [p.name for p in temp.glob("earmark-share-*/shared/models/*")] == ["sounds.earmark"]
+    finally:
+        proc.send_signal(stop)
+        out, _ = proc.communicate(timeout=30)
+    assert not list(temp.glob("earmark-*")), "the copy of the model is removed"
+    # stopped as Ctrl+C stops it: the way a server is meant to end, so status 0 (as Ctrl+C), and quietly
+    assert proc.returncode == 0, out
+    assert out == "", "nothing printed on the way out"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no SIGTERM to send from outside on Windows")
+def test_earmark_studio_stopped_by_sigterm_shuts_down_as_for_ctrl_c(tmp_path: Path) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "EARMARK_HOME": str(tmp_path / "home"), "TMPDIR": str(temp)}
+    proc, link = started(["studio", str(tmp_path / "gig"), "--no-browser"], r"(http://127\.0\.0\.1:\d+/)", env=env)
+    try:
+        assert get_json(link.group(1) + "api/status")["current"] == "gig"
+        assert [p.name[:15] for p in temp.iterdir()] == ["earmark-studio-"], "its pictures' folder"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    assert not list(temp.iterdir()), "the studio's own folder is removed, as on Ctrl+C"
+    assert proc.returncode == 0, out

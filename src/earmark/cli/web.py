@@ -42,8 +42,14 @@ def share(models: tuple[Path, ...], host: str, port: int, no_browser: bool) -> N
     Nothing of a project is served: just the page, the models' labels and their predictions.
     Prints one link per model.
     """
-    from ..studio.serve import prepare_share, serve
+    from ..studio.serve import on_stop_signals, prepare_share, serve
 
-    with tempfile.TemporaryDirectory(prefix="earmark-share-") as tmp:
+    # the copies of the models go whichever way it ends: Ctrl+C, SIGTERM or SIGHUP (the server stops as for
+    # Ctrl+C) or an error; a signal before the server runs (while the models are checked) stops as Ctrl+C does
+    with on_stop_signals(_interrupt), tempfile.TemporaryDirectory(prefix="earmark-share-") as tmp:
         settings, tokens = prepare_share(list(models), folder=Path(tmp))
         serve(settings, host=host, port=port, open_browser=not no_browser, echo=click.echo, share_tokens=tokens)
+
+
+def _interrupt() -> None:
+    raise KeyboardInterrupt

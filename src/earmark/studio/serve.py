@@ -7,12 +7,14 @@ import errno
 import itertools
 import os
 import shlex
+import signal
 import socket
 import sys
 import threading
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from ..audio import AUDIO_EXTENSIONS
 from ..errors import ConflictError, DependencyError, ParameterError
@@ -20,7 +22,7 @@ from ..project import PROJECT_FILE, Project, is_project_folder
 from .settings import StudioSettings
 from .state import fill_with_demo
 
-__all__ = ["default_projects_root", "prepare", "prepare_share", "serve"]
+__all__ = ["default_projects_root", "on_stop_signals", "prepare", "prepare_share", "serve"]
 
 DEMO_PROJECT = "demo"
 
@@ -138,21 +140,65 @@ def serve(settings: StudioSettings, *, host: str = "127.0.0.1", port: int = 0, o
         settings = settings.model_copy(update={"allowed_hosts": ["*"]})
     elif host not in settings.allowed_hosts:
         settings = settings.model_copy(update={"allowed_hosts": [*settings.allowed_hosts, host]})
-    app = create_app(settings, share_only=share_tokens is not None)
-    sock = listen(host, port)
-    port = int(sock.getsockname()[1])
+    server: uvicorn.Server | None = None
+    stopping = threading.Event()
+
+    def stop() -> None:  # as uvicorn does for Ctrl+C: shut down (the app's own clean-up runs); a second one hurries
+        stopping.set()
+        if server is not None:
+            server.force_exit = server.should_exit
+            server.should_exit = True
+
+    # Ctrl+C stops it, as it says; so do SIGTERM and SIGHUP (uvicorn takes SIGTERM itself while it runs, then
+    # raises it again once it has shut down: it then reaches stop(), which lets run() return)
+    with contextlib.suppress(KeyboardInterrupt), on_stop_signals(stop):
+        app = create_app(settings, share_only=share_tokens is not None)
+        with listen(host, port) as sock:
+            port = int(sock.getsockname()[1])
+            url = _announce(settings, host=host, port=port, echo=echo, share_tokens=share_tokens)
+            if open_browser:
+                threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+            server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+            server.should_exit = stopping.is_set()  # a signal while it started: it starts and stops (cleans up)
+            server.run(sockets=[sock])
+
+
+def _announce(settings: StudioSettings, *, host: str, port: int, echo: Callable[[str], None],
+              share_tokens: list[str] | None) -> str:
+    """Print where the server is (one link per shared model); the link to open in the browser."""
     shown = socket.gethostname() if host in ("0.0.0.0", "::") else host
     url = f"http://{shown}:{port}/"
     if share_tokens is None:
         echo(f"earmark studio: {url}  (projects in {settings.projects_root}; Ctrl+C to stop)")
         if host not in ("127.0.0.1", "localhost", "::1"):
             echo("warning: the studio is reachable from other machines on this network; it has no login")
-    else:
-        for token in share_tokens:
-            echo(f"earmark share: {url}try/{token}  (only the try page; Ctrl+C to stop)")
-        url = f"{url}try/{share_tokens[0]}"
-    if open_browser:
-        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
-    with contextlib.suppress(KeyboardInterrupt), sock:  # Ctrl+C stops it, as it says
-        server.run(sockets=[sock])
+        return url
+    for token in share_tokens:
+        echo(f"earmark share: {url}try/{token}  (only the try page; Ctrl+C to stop)")
+    return f"{url}try/{share_tokens[0]}"
+
+
+#: The signals that end a server as Ctrl+C does: SIGTERM (``kill``, a service manager stopping it) and,
+#: where there is one, SIGHUP (its terminal closed).
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def on_stop_signals(stop: Callable[[], None]) -> Iterator[None]:
+    """Until the block ends, :data:`STOP_SIGNALS` call ``stop`` (which may raise KeyboardInterrupt, as
+    Ctrl+C does, so that the ``with`` blocks around clean up) instead of ending the process at once,
+    which would leave temporary files behind. Outside the main thread, which signals never reach, it
+    does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handle(signum: int, frame: Any) -> None:
+        stop()
+
+    previous = {number: signal.signal(number, handle) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
