@@ -128,6 +128,16 @@ def test_finish_hears_the_end_of_the_audio(trained_classifier: Classifier, rate:
     assert final and final[-1].time_s == pytest.approx(2.07, abs=2 / SR)
 
 
+def test_a_hop_of_a_fractional_number_of_samples_does_not_drift(trained_classifier: Classifier) -> None:
+    """0.25 s is 5512.5 samples at the model's 22050 Hz: each hop ends at the sample nearest k * 0.25 s, so
+    16 s of 44.1 kHz audio ends in a prediction at 16.000 s (a hop rounded to 5512 samples ended at 15.9985 s)."""
+    s = trained_classifier.stream(sample_rate=44100, hop_s=0.25)
+    y = np.random.default_rng(6).standard_normal(16 * 44100).astype(np.float32) * 0.1
+    preds = feed_all(s, y, 4096) + s.finish()
+    assert preds[-1].time_s == pytest.approx(16.0, abs=1 / SR)
+    assert [p.time_s for p in preds] == pytest.approx([k / 4 for k in range(1, 65)], abs=1 / SR)
+
+
 def test_finish_leaves_out_a_tail_shorter_than_half_a_hop(stream: StreamingClassifier) -> None:
     """One sample past the last prediction is the same window again: no second line for it."""
     preds = stream.feed(np.zeros(2 * SR + 1, np.float32))

@@ -73,7 +73,10 @@ class StreamingClassifier:
         self.hop_s = hop_s
         self.smoothing = smoothing
         self._window = classifier.window_samples
-        self._hop = max(1, int(round(hop_s * classifier.sample_rate)))
+        # A hop in model-rate samples, kept fractional: hop k ends at round(k * hop) samples, so
+        # predictions stay on the hop_s grid (0.25 s is 5512.5 samples at 22050 Hz; a hop rounded to
+        # 5512 drifted 2 samples a second, and 16 s of audio ended in a prediction at 15.9985 s).
+        self._hop = hop_s * classifier.sample_rate
         self._min_heard = min(self._window, int(round(MIN_HEARD_S * classifier.sample_rate)))
         self._clear()
         classifier.score_windows(np.zeros((1, self._window), np.float32))  # warm-up: first call sets up kernels
@@ -82,7 +85,8 @@ class StreamingClassifier:
         """Start from silence: empty buffer, fresh resampler, no history."""
         self._buffer = np.zeros(self._window, np.float32)
         self._filled = 0          # model-rate samples received so far
-        self._since_last = 0      # samples since the last prediction
+        self._hops = 0            # hops completed so far
+        self._hop_end = self._end_of_hop(1)  # where (in samples received) the hop under way ends
         self._smoothed: np.ndarray | None = None
         self._finished = False
         self._resample = resampler(orig_sr=self.sample_rate, target_sr=self.classifier.sample_rate)
@@ -129,7 +133,8 @@ class StreamingClassifier:
         if self._finished:
             return []
         out = self._take(self._resample(np.zeros(0, np.float32), last=True))
-        if self._filled and (2 * self._since_last >= self._hop or not self.compute_s):
+        since_last = self._filled - self._end_of_hop(self._hops)  # heard since the last hop ended
+        if self._filled and (2 * since_last >= self._hop or not self.compute_s):
             out.append(self._predict())
         self._finished = True
         return out
@@ -138,21 +143,25 @@ class StreamingClassifier:
         if self._finished:
             raise ParameterError("this stream has finished; call reset() before feeding it again")
 
+    def _end_of_hop(self, k: int) -> int:
+        """Where hop ``k`` ends, in model-rate samples received (0 for ``k=0``): the sample nearest ``k * hop_s``."""
+        return int(round(k * self._hop))
+
     def _take(self, y: np.ndarray) -> list[Prediction]:
         out: list[Prediction] = []
         pos = 0
         while pos < y.shape[0]:
-            take = min(self._hop - self._since_last, y.shape[0] - pos)
+            take = min(self._hop_end - self._filled, y.shape[0] - pos)
             piece = y[pos : pos + take]
             self._buffer = np.roll(self._buffer, -take)
             self._buffer[-take:] = piece
             self._filled += take
-            self._since_last += take
             pos += take
-            if self._since_last >= self._hop:
+            if self._filled >= self._hop_end:
                 # A hop is complete: start counting the next one whether or not this one was
                 # scored (less than MIN_HEARD_S is too little sound to score).
-                self._since_last = 0
+                self._hops += 1
+                self._hop_end = self._end_of_hop(self._hops + 1)
                 if self._filled >= self._min_heard:
                     out.append(self._predict())
         return out
