@@ -199,3 +199,35 @@ def test_earmark_studio_stopped_by_sigterm_shuts_down_as_for_ctrl_c(tmp_path: Pa
         out, _ = proc.communicate(timeout=30)
     assert not list(temp.iterdir()), "the studio's own folder is removed, as on Ctrl+C"
     assert proc.returncode == 0, out
+
+
+def test_links_for_a_server_on_every_address_name_the_addresses_others_can_reach() -> None:
+    from earmark.studio.serve import link_hosts
+
+    found = ["127.0.0.1", "fe80::1%eth0", "192.168.1.20", "fd00::2", "169.254.3.4", "::1", "192.168.1.20", "10.8.0.3"]
+    assert link_hosts("0.0.0.0", hostname="vm", addresses=found) == ["192.168.1.20", "10.8.0.3"]
+    assert link_hosts("::", hostname="vm", addresses=found) == ["192.168.1.20", "10.8.0.3", "[fd00::2]"]
+    assert link_hosts("0.0.0.0", hostname="Mac.local", addresses=found) == ["192.168.1.20", "10.8.0.3", "Mac.local"]
+    assert link_hosts("0.0.0.0", hostname="studio.example.org.", addresses=[]) == ["studio.example.org"]
+    for bare in ("vm", "vm.localdomain", "192.168.1.20"):  # a name another device seldom resolves, or no name
+        assert link_hosts("0.0.0.0", hostname=bare, addresses=["192.168.1.20"]) == ["192.168.1.20"]
+    assert link_hosts("0.0.0.0", hostname="vm", addresses=["127.0.0.1", "::1", "not an address"]) == ["127.0.0.1"]
+    assert link_hosts("192.168.1.20", hostname="vm", addresses=found) == ["192.168.1.20"]  # the one asked for
+    assert link_hosts("::1", hostname="vm", addresses=found) == ["[::1]"]
+
+
+def test_earmark_share_on_every_address_prints_a_link_at_an_address_of_this_computer(
+        tmp_path: Path, trained_classifier) -> None:  # type: ignore[no-untyped-def]
+    import ipaddress
+
+    model = trained_classifier.save(tmp_path / "sounds.earmark")
+    args = ["share", str(model), "--host", "0.0.0.0", "--no-browser"]
+    with running(args, r"earmark share: http://([^/:]+):(\d+)/try/([0-9a-f]{16}) ") as link:
+        address, port, token = ipaddress.ip_address(link.group(1)), link.group(2), link.group(3)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as mine:
+            mine.bind((str(address), 0))  # only an address this computer has can be bound
+        from earmark.studio.serve import link_hosts, local_addresses
+
+        if link_hosts("0.0.0.0", hostname="", addresses=local_addresses()) != ["127.0.0.1"]:
+            assert not address.is_loopback, "with a network, the link is on it"
+        assert get_json(f"http://{address}:{port}/api/try/{token}")["name"] == "sounds"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import ipaddress
 import itertools
 import os
 import shlex
@@ -12,7 +13,7 @@ import socket
 import sys
 import threading
 import webbrowser
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,8 @@ from ..project import PROJECT_FILE, Project, is_project_folder
 from .settings import StudioSettings
 from .state import fill_with_demo
 
-__all__ = ["default_projects_root", "on_stop_signals", "prepare", "prepare_share", "serve"]
+__all__ = ["default_projects_root", "link_hosts", "local_addresses", "on_stop_signals", "prepare", "prepare_share",
+           "serve"]
 
 DEMO_PROJECT = "demo"
 
@@ -102,6 +104,9 @@ def listen(host: str, port: int) -> socket.socket:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)  # type: ignore[attr-defined,unused-ignore]
     else:  # as uvicorn: a port left in TIME_WAIT is free
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if host == "::":  # every address, IPv4 ones too (Windows listens on IPv6 only unless told)
+        with contextlib.suppress(OSError, AttributeError):
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     try:
         sock.bind((host, port))
         sock.listen(2048)  # listening now: a second studio started at the same moment cannot bind it too
@@ -136,7 +141,7 @@ def serve(settings: StudioSettings, *, host: str = "127.0.0.1", port: int = 0, o
     from .app import check_install, create_app
 
     check_install(share_only=share_tokens is not None)  # refuse to start, rather than serve a 500 for the page
-    if host in ("0.0.0.0", "::"):
+    if host in _EVERY_ADDRESS:
         settings = settings.model_copy(update={"allowed_hosts": ["*"]})
     elif host not in settings.allowed_hosts:
         settings = settings.model_copy(update={"allowed_hosts": [*settings.allowed_hosts, host]})
@@ -165,17 +170,79 @@ def serve(settings: StudioSettings, *, host: str = "127.0.0.1", port: int = 0, o
 
 def _announce(settings: StudioSettings, *, host: str, port: int, echo: Callable[[str], None],
               share_tokens: list[str] | None) -> str:
-    """Print where the server is (one link per shared model); the link to open in the browser."""
-    shown = socket.gethostname() if host in ("0.0.0.0", "::") else host
-    url = f"http://{shown}:{port}/"
-    if share_tokens is None:
-        echo(f"earmark studio: {url}  (projects in {settings.projects_root}; Ctrl+C to stop)")
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            echo("warning: the studio is reachable from other machines on this network; it has no login")
-        return url
-    for token in share_tokens:
-        echo(f"earmark share: {url}try/{token}  (only the try page; Ctrl+C to stop)")
-    return f"{url}try/{share_tokens[0]}"
+    """Print where the server is (for a server on every address: at each of this computer's network
+    addresses; one link per shared model); the link for this computer's browser to open."""
+    everywhere = host in _EVERY_ADDRESS
+    hosts = link_hosts(host, hostname=socket.gethostname(), addresses=local_addresses() if everywhere else ())
+    paths = [""] if share_tokens is None else [f"try/{token}" for token in share_tokens]
+    for path in paths:
+        first, *others = (f"http://{shown}:{port}/{path}" for shown in hosts)
+        if share_tokens is None:
+            echo(f"earmark studio: {first}  (projects in {settings.projects_root}; Ctrl+C to stop)")
+        else:
+            echo(f"earmark share: {first}  (only the try page; Ctrl+C to stop)")
+        for other in others:
+            echo(f"  also: {other}")
+    if share_tokens is None and host not in ("127.0.0.1", "localhost", "::1"):
+        echo("warning: the studio is reachable from other machines on this network; it has no login")
+    # this computer's browser opens it at 127.0.0.1: a page of this computer may use the microphone
+    return f"http://{'127.0.0.1' if everywhere else hosts[0]}:{port}/{paths[0]}"
+
+
+#: The hosts that listen on every address of this computer.
+_EVERY_ADDRESS = ("0.0.0.0", "::")
+
+#: Addresses in each private range: "connecting" a UDP socket to one sends nothing, and its own address
+#: is then the one this computer uses on the way there (the home network's, a VPN's).
+_PROBES = ((socket.AF_INET, "192.168.254.254"), (socket.AF_INET, "10.254.254.254"),
+           (socket.AF_INET, "172.16.254.254"), (socket.AF_INET6, "fd00::1"))
+
+
+def local_addresses() -> list[str]:
+    """This computer's addresses on its networks, found without sending anything: the address each
+    route to a private range leaves from, then those its host name resolves to here. Loopback and
+    link-local ones may be among them (:func:`link_hosts` leaves them out)."""
+    found = []
+    for family, target in _PROBES:
+        with contextlib.suppress(OSError), socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.connect((target, 9))
+            found.append(str(probe.getsockname()[0]))
+    with contextlib.suppress(OSError, UnicodeError):
+        found += [str(info[4][0]) for info in socket.getaddrinfo(socket.gethostname(), None)]
+    return found
+
+
+def link_hosts(host: str, *, hostname: str, addresses: Iterable[str]) -> list[str]:
+    """The host parts of the links to print for a server listening on ``host``: ``host`` itself; for
+    one on every address (0.0.0.0, ::), this computer's ``addresses`` that others can reach (IPv4
+    first; no loopback or link-local; IPv6 only on ::, as 0.0.0.0 takes no IPv6), then ``hostname``
+    if it is fully qualified (``studio.lan``, ``Mac.local``: a bare name such as ``vm`` seldom
+    resolves on a bandmate's phone, even where it resolves here); 127.0.0.1 when there is none."""
+    if host not in _EVERY_ADDRESS:
+        return [f"[{host}]" if ":" in host else host]
+    usable: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = []
+    for text in addresses:
+        try:
+            address = ipaddress.ip_address(text.split("%")[0])  # fe80::1%eth0: the zone is no part of it
+        except ValueError:
+            continue
+        if (address.version == 6 and host != "::") or address in usable:
+            continue
+        if not (address.is_loopback or address.is_link_local or address.is_unspecified or address.is_multicast):
+            usable.append(address)
+    shown = [str(a) if a.version == 4 else f"[{a}]" for a in sorted(usable, key=lambda a: a.version)]
+    name = hostname.lower().rstrip(".")
+    if "." in name and not name.endswith((".localdomain", ".localhost")) and not _is_address(name):
+        shown.append(hostname.rstrip("."))
+    return shown or ["127.0.0.1"]
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 #: The signals that end a server as Ctrl+C does: SIGTERM (``kill``, a service manager stopping it) and,
