@@ -784,8 +784,8 @@ BAD_MODELS = {
                 r"is a PNG picture, not an earmark model; give an earmark model file \(\.earmark\)$"),
     "empty": (lambda p, m: p.write_bytes(b""), r"is empty \(0 bytes\), not an earmark model"),
     "audio_named_earmark": (lambda p, m: sf.write(p, np.zeros(4410, dtype=np.float32), 44100, format="WAV"),
-                            r"is an audio file, not an earmark model; give an earmark model file \(\.earmark\) here; "
-                            r"the model goes first \(e\.g\. earmark predict model\.earmark take\.wav\)$"),
+                            r"is an audio file, not an earmark model; give an earmark model file \(\.earmark\) here"
+                            r"(; |$)"),  # then the command's hint (test_a_recording_given_as_the_model_…)
     "plain_safetensors": (_plain_safetensors, r"is a safetensors file but not an earmark model"),
     "newer_format": (_newer_format, r"was made by a newer earmark .*pip install -U earmark"),
     "missing": (None, r"no such model file; check the path"),
@@ -815,13 +815,41 @@ def test_bad_model_files_are_named_in_one_line(case: str, command: str, tmp_path
     assert not (tmp_path / "t.png").exists() and not (tmp_path / "m.onnx").exists()
 
 
-@pytest.mark.parametrize("command", ["predict", "timeline"])
-def test_a_recording_given_before_the_model_says_the_order(command: str, model: Path, recording: Path) -> None:
-    """`earmark predict take.wav model.earmark`: the arguments swapped, not a model to train again."""
-    result = run(command, recording, model)
-    assert_clean_error(result, "^Error: " + re.escape(str(recording)) +
-                       r": is an audio file, not an earmark model; give an earmark model file \(\.earmark\) here; "
-                       r"the model goes first \(e\.g\. earmark predict model\.earmark take\.wav\)$")
+#: What each command adds when its model is an audio file: the order, worded with its own example, where
+#: the arguments can be in the wrong order; nothing where the model is the only file it takes.
+AUDIO_AS_MODEL_HINTS = {
+    "predict": "the model goes first (e.g. earmark predict model.earmark take.wav)",
+    "timeline": "the model goes first (e.g. earmark timeline model.earmark take.wav)",
+    "listen": "to label a recording, give it with --input (e.g. earmark listen model.earmark --input take.wav)",
+    "evaluate": "the model goes first (e.g. earmark evaluate model.earmark test_dir)",
+    "compare": "the two models go first (e.g. earmark compare a.earmark b.earmark test_dir)",
+    "share": "every argument of earmark share is a model; to try a recording, share the model alone and open the "
+             "link it prints",
+    "info": None,
+    "export": None,
+}
+
+
+@pytest.mark.parametrize("command", sorted(AUDIO_AS_MODEL_HINTS))
+def test_a_recording_given_as_the_model_gets_the_command_s_hint(command: str, model: Path, recording: Path,
+                                                                 small_testset: Path, tmp_path: Path) -> None:
+    """`earmark predict take.wav model.earmark`: the arguments swapped, not a model to train again; but
+    `earmark info take.wav` has no order to get wrong, and every argument of `earmark share` is a model."""
+    args = {
+        "predict": ["predict", recording, model],
+        "timeline": ["timeline", recording, model],
+        "listen": ["listen", recording],
+        "evaluate": ["evaluate", recording, small_testset],
+        "compare": ["compare", model, recording, small_testset],
+        "share": ["share", model, recording, "--no-browser"],
+        "info": ["info", recording],
+        "export": ["export", recording, "--out", tmp_path / "x.onnx"],
+    }[command]
+    hint = AUDIO_AS_MODEL_HINTS[command]
+    message = f"{recording}: is an audio file, not an earmark model; give an earmark model file (.earmark) here"
+    result = run(*args)
+    assert_clean_error(result, "^" + re.escape(f"Error: {message}" + (f"; {hint}" if hint else "")) + "$")
+    assert result.stdout == ""
 
 
 # -- info ------------------------------------------------------------------------------------------

@@ -268,11 +268,12 @@ def test_save_creates_missing_folders_and_replaces_an_old_model(
 
 def test_audio_given_as_the_model_is_named_without_the_cli_in_the_message(tmp_path: Path) -> None:
     """The studio's model import shows the message alone: it must not speak of arguments' order; the
-    ``earmark`` command adds that from ``cli_hint`` (`earmark predict take.wav model.earmark`)."""
+    ``earmark`` command words it for the command that ran, from ``cli_case`` (`earmark predict take.wav
+    model.earmark`: the model goes first; `earmark info take.wav`: nothing to add)."""
     path = tmp_path / "take.wav"
     sf.write(path, np.zeros(4410, dtype=np.float32), 44100)
     with pytest.raises(ModelFileError) as caught:
         earmark.load(path)
     assert str(caught.value) == f"{path}: is an audio file, not an earmark model; give an earmark model file " \
                                 "(.earmark) here"
-    assert caught.value.cli_hint == "the model goes first (e.g. earmark predict model.earmark take.wav)"
+    assert caught.value.cli_case == "audio-as-model" and caught.value.cli_hint is None

@@ -32,16 +32,22 @@ __all__ = [
 class EarmarkError(Exception):
     """Root of every error earmark raises on purpose. ``cli_hint`` is what to do worded for the
     ``earmark`` command, which adds it to the message (the studio and Python callers get the
-    message alone, which says what to do in any setting)."""
+    message alone, which says what to do in any setting). Where the hint depends on the command
+    that ran, the error names its ``cli_case`` instead, and the command sets ``cli_hint``."""
 
     #: HTTP status for a JSON API that reports this error.
     http_status: int = 400
     cli_hint: str | None = None
+    #: The mistake, for a command to word its own ``cli_hint``: ``"audio-as-model"``, an audio file
+    #: given where a model file goes (``earmark predict take.wav model.earmark``).
+    cli_case: str | None = None
 
-    def __init__(self, *args: object, cli_hint: str | None = None) -> None:
+    def __init__(self, *args: object, cli_hint: str | None = None, cli_case: str | None = None) -> None:
         super().__init__(*args)
         if cli_hint is not None:
             self.cli_hint = cli_hint
+        if cli_case is not None:
+            self.cli_case = cli_case
 
 
 class ParameterError(EarmarkError, ValueError):

@@ -185,8 +185,8 @@ def _header(path: Path) -> dict[str, str]:
         with safe_open(str(path), framework="numpy") as f:
             meta = f.metadata() or {}
     except Exception as exc:  # noqa: BLE001 - safetensors raises several types for bad headers
-        message, cli_hint = _what_else(path) or (_corrupted(exc), None)
-        raise ModelFileError(f"{path}: {message}", cli_hint=cli_hint) from exc
+        message, cli_case = _what_else(path) or (_corrupted(exc), None)
+        raise ModelFileError(f"{path}: {message}", cli_case=cli_case) from exc
     return meta
 
 
@@ -197,8 +197,8 @@ _OTHER_FILES = {"zip": "a zip archive", "gzip": "a gzip archive", "png": "a PNG 
 
 def _what_else(path: Path) -> tuple[str, str | None] | None:
     """What the file at ``path``, which is no safetensors file, is instead, by its bytes (its name when
-    they say nothing), and what to do, with a hint for the ``earmark`` command; ``None`` for a file that
-    only looks damaged."""
+    they say nothing), and what to do, with the error's ``cli_case`` (each ``earmark`` command words
+    its hint); ``None`` for a file that only looks damaged."""
     try:
         with path.open("rb") as stream:
             other, held = other_held(stream), audio_held(stream)
@@ -210,9 +210,8 @@ def _what_else(path: Path) -> tuple[str, str | None] | None:
     if other == "earmark model":  # its header is there, the rest is not: a copy or download broken off
         return "is an earmark model file cut short or damaged; copy it again, or train it again", None
     if other is None and (held is not None or path.suffix.lower() in AUDIO_EXTENSIONS):
-        # `earmark predict take.wav model.earmark`: swapped, not bad
-        return ("is an audio file, not an earmark model; give an earmark model file (.earmark) here",
-                "the model goes first (e.g. earmark predict model.earmark take.wav)")
+        # `earmark predict take.wav model.earmark`: swapped, not bad (the command says which goes first)
+        return "is an audio file, not an earmark model; give an earmark model file (.earmark) here", "audio-as-model"
     if other == "zip" and _is_torch_checkpoint(path):
         return ("is a PyTorch checkpoint, not an earmark model; earmark reads the model files it writes "
                 "(.earmark, from 'earmark train' or Classifier.save)", None)

@@ -1,23 +1,24 @@
 """What several ``earmark`` commands share: the options that cut long recordings into clips,
-loading a dataset with its skipped files on stderr, and the checks on a file a command writes."""
+loading a dataset with its skipped files on stderr, the checks on a file a command writes, and
+each command's hint for an audio file given as its model."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from ..atomic import check_writable
-from ..errors import OutputError
+from ..errors import EarmarkError, OutputError
 
 if TYPE_CHECKING:
     from ..dataset import Dataset
 
-__all__ = ["check_output", "clip_options", "load_set"]
+__all__ = ["check_output", "clip_options", "load_set", "model_hint"]
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -72,3 +73,16 @@ def load_set(path: Path, *, sample_rate: int, clip_s: float | None, clip_hop_s: 
     return load_dataset(path, sample_rate=sample_rate, test=test,
                         clip_s=4.0 if clip_s is None else clip_s, clip_hop_s=clip_hop_s,
                         on_skip=lambda s: click.echo(f"skipped {s.path}: {s.reason}", err=True))
+
+
+@contextlib.contextmanager
+def model_hint(hint: str) -> Iterator[None]:
+    """An audio file given as the command's model (``earmark predict take.wav model.earmark``) gets
+    ``hint``, worded for the command (``the model goes first (e.g. earmark timeline model.earmark
+    take.wav)``); commands whose arguments cannot be in the wrong order give none."""
+    try:
+        yield
+    except EarmarkError as exc:
+        if exc.cli_case == "audio-as-model" and exc.cli_hint is None:
+            exc.cli_hint = hint
+        raise

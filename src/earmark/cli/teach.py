@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import ParameterError
-from .options import check_output, clip_options, load_set
+from .options import check_output, clip_options, load_set, model_hint
 from .runtime import EngineCommand, FirstInterruptStops, emit_json
 
 if TYPE_CHECKING:
@@ -108,7 +108,8 @@ def evaluate(model: Path, test_dir: Path, as_json: bool, clip_s: float | None, c
     from ..evaluate import as_named_now
     from ..evaluate import evaluate as run_eval
 
-    clf = as_named_now(load(model), test_dir)  # a project's classes renamed since training: their names now
+    with model_hint("the model goes first (e.g. earmark evaluate model.earmark test_dir)"):
+        clf = as_named_now(load(model), test_dir)  # a project's classes renamed since training: their names now
     report = run_eval(clf, load_set(test_dir, sample_rate=clf.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s,
                                      test=True))
     if as_json:
@@ -134,12 +135,13 @@ def compare(model_a: Path, model_b: Path, test_dir: Path, as_json: bool, clip_s:
     a: Path | Classifier = model_a
     b: Path | Classifier = model_b  # compare() loads a file given twice once, and says it is one model
     data: Path | Dataset = test_dir  # compare() names a project's classes as they are now
-    if clip_s is not None or clip_hop_s is not None:  # cut once, at the higher rate: neither model hears it thinned
-        # a loaded set names no project: the models take its names now first
-        a, b = as_named_now(load(model_a), test_dir), as_named_now(load(model_b), test_dir)
-        data = load_dataset(test_dir, sample_rate=max(a.sample_rate, b.sample_rate), test=True,
-                            clip_s=4.0 if clip_s is None else clip_s, clip_hop_s=clip_hop_s)
-    comparison = run_compare(a, b, data, model_a=str(model_a), model_b=str(model_b))
+    with model_hint("the two models go first (e.g. earmark compare a.earmark b.earmark test_dir)"):
+        if clip_s is not None or clip_hop_s is not None:  # cut once, at the higher rate: neither hears it thinned
+            # a loaded set names no project: the models take its names now first
+            a, b = as_named_now(load(model_a), test_dir), as_named_now(load(model_b), test_dir)
+            data = load_dataset(test_dir, sample_rate=max(a.sample_rate, b.sample_rate), test=True,
+                                clip_s=4.0 if clip_s is None else clip_s, clip_hop_s=clip_hop_s)
+        comparison = run_compare(a, b, data, model_a=str(model_a), model_b=str(model_b))
     for skipped in comparison.a.skipped:  # both models scored the same files
         click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
     if as_json:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..export import WEB_FILES
-from .options import check_output
+from .options import check_output, model_hint
 from .runtime import EngineCommand, emit_json
 
 if TYPE_CHECKING:
@@ -39,7 +39,8 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
     """
     from ..classifier import load
 
-    clf = load(model)
+    with model_hint("the model goes first (e.g. earmark predict model.earmark take.wav)"):
+        clf = load(model)
     not_audio = _not_audio(files)
     predictions, failed = clf.predict_files(files)
     failed += [(str(path), f"{path}: {why}") for path, why in not_audio if why is not None]
@@ -105,7 +106,8 @@ def timeline(model: Path, recording: Path, as_json: bool, png: Path | None, hop_
     from ..classifier import load
     from ..timeline import check_timeline_settings, timeline_hop
 
-    clf = load(model)
+    with model_hint("the model goes first (e.g. earmark timeline model.earmark take.wav)"):
+        clf = load(model)
     hop_s = timeline_hop(hop_s, window_s=clf.window_s)
     check_timeline_settings(window_s=clf.window_s, hop_s=hop_s, smooth_s=smooth_s, min_segment_s=min_segment_s)
     if png is not None:
@@ -164,7 +166,8 @@ def listen(model: Path, input_file: Path | None, hop_s: float, seconds: float | 
 
     if fast and input_file is None:
         raise click.UsageError("--fast only applies with --input FILE; a microphone runs in real time")
-    clf = load(model)
+    with model_hint("to label a recording, give it with --input (e.g. earmark listen model.earmark --input take.wav)"):
+        clf = load(model)
     clf.stream(sample_rate=clf.sample_rate, hop_s=hop_s)  # --hop-s checked against the model before any audio
     if input_file is not None:
         chunks, rate = file_chunks(input_file, chunk_s=hop_s, realtime=not fast)

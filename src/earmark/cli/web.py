@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from .options import model_hint
 from .runtime import EngineCommand
 
 __all__ = ["share", "studio"]
@@ -47,7 +48,9 @@ def share(models: tuple[Path, ...], host: str, port: int, no_browser: bool) -> N
     # the copies of the models go whichever way it ends: Ctrl+C, SIGTERM or SIGHUP (the server stops as for
     # Ctrl+C) or an error; a signal before the server runs (while the models are checked) stops as Ctrl+C does
     with on_stop_signals(_interrupt), tempfile.TemporaryDirectory(prefix="earmark-share-") as tmp:
-        settings, tokens = prepare_share(list(models), folder=Path(tmp))
+        with model_hint("every argument of earmark share is a model; to try a recording, share the model alone "
+                        "and open the link it prints"):
+            settings, tokens = prepare_share(list(models), folder=Path(tmp))
         serve(settings, host=host, port=port, open_browser=not no_browser, echo=click.echo, share_tokens=tokens)
 
 
