@@ -7,7 +7,8 @@ WebM, …). A file cut short is found where its format says how long it is: a lo
 compressed one (MP3, M4A, WebM, Matroska, Ogg) is read as far as it goes, with an
 :class:`AudioWarning` naming the file. A file that is not audio at all (an earmark model, a zip, a
 picture: :func:`earmark.containers.other_held`) is named for what it is, not called damaged.
-:func:`earmark.audio.load_audio` is the way in.
+A video's sound track that starts after its picture is decoded from the video's start, silence first,
+as a player plays it (:func:`sound_starts_late_s`). :func:`earmark.audio.load_audio` is the way in.
 """
 
 from __future__ import annotations
@@ -264,17 +265,42 @@ def _read_ffmpeg(data: BinaryIO, mono: bool) -> _Decoded:
         if promised is None and len(container.streams) == 1:  # a video's container lasts as long as its picture
             promised = _stated_samples(container.duration, Fraction(1, av.time_base), rate)  # WebM states only this
         codec = stream.codec_context.name
+        lead = round(late_s * rate) if (late_s := sound_starts_late_s(container, stream)) else 0
     if not chunks:
         return _Decoded(np.zeros((1, 0), np.float32), max(rate, 1))
-    samples = np.concatenate(chunks, axis=1)
-    if codec == "flac" and stated is not None and _cut_at_a_frame(stated, samples.shape[1], rate):
-        raise _cut_short(stated, samples.shape[1], rate)
-    if stated is not None and 0 < samples.shape[1] - stated <= _MAX_CODEC_PADDING:
-        samples = samples[:, :stated]  # FFmpeg keeps AAC's end padding; the container knows
-    short_of = _promised(promised, samples.shape[1], rate)
+    got = sum(c.shape[1] for c in chunks)  # the sound track's own samples, before the silence it starts late by
+    if codec == "flac" and stated is not None and _cut_at_a_frame(stated, got, rate):
+        raise _cut_short(stated, got, rate)
+    if stated is not None and 0 < got - stated <= _MAX_CODEC_PADDING:
+        got = stated  # FFmpeg keeps AAC's end padding; the container knows
+    samples = np.concatenate([np.zeros((chunks[0].shape[0], lead), np.float32), *chunks], axis=1)[:, : lead + got]
+    short_of = _promised(promised, got, rate)
     if short_of is None and broken_off:
         short_of = "partway through a packet"
     return _Decoded(samples, rate, short_of)
+
+
+#: FFmpeg's ``AV_DISPOSITION_ATTACHED_PIC``: a "video" stream that is a file's cover picture (an MP3's, an M4A's).
+_ATTACHED_PIC = 0x0400
+
+
+def sound_starts_late_s(container: Any, stream: Any) -> float:
+    """Seconds from a video's start (its earliest picture, or its sound if that comes first) to the start
+    of ``stream``, its sound track, in ``container`` (both opened by PyAV): a video whose sound starts 2 s
+    in plays 2 s of silence first, and its decoded sound does too (:func:`decode`), or a timeline of it
+    would run 2 s ahead of the player. An audio-only file (or one with only a cover picture) gives 0: its
+    first timestamp is its encoder's delay (an MP3's 0.025 s), not a gap. 0 too when the timestamps are
+    unknown, or the container states no length or one shorter than the gap (timestamps not to be believed).
+    Gaps inside the sound track are not filled: each sound is heard where it follows the one before."""
+    if stream.start_time is None or not stream.time_base:
+        return 0.0
+    sound_s = float(stream.start_time * stream.time_base)
+    pictures_s = [float(v.start_time * v.time_base) for v in container.streams.video
+                  if v.start_time is not None and v.time_base and not int(getattr(v, "disposition", 0)) & _ATTACHED_PIC]
+    if not pictures_s or not container.duration:
+        return 0.0
+    late_s = sound_s - min(sound_s, *pictures_s)
+    return late_s if late_s < container.duration / 1_000_000 else 0.0
 
 
 def _stated_samples(duration: int | None, time_base: Any, rate: int) -> int | None:
@@ -410,8 +436,8 @@ def probe(path: str | os.PathLike[str]) -> tuple[float, int]:
         with av.open(str(path)) as container:
             stream = container.streams.audio[0]
             rate = int(stream.rate or stream.codec_context.sample_rate or 0)
-            if stream.duration is not None and stream.time_base is not None:
-                return float(stream.duration * stream.time_base), rate
+            if stream.duration is not None and stream.time_base is not None:  # a video's sound may start late
+                return sound_starts_late_s(container, stream) + float(stream.duration * stream.time_base), rate
             if container.duration is not None:
                 return float(container.duration) / 1_000_000, rate
             return 0.0, rate
