@@ -262,6 +262,16 @@ def test_a_press_in_an_earlier_call_does_not_hold_ctrl_c_after_the_next_command(
             main(["--version"])
         assert runtime._AT_EXIT._pipe is None
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        runtime._AT_EXIT.armed = True  # as at the end of a call whose press stopped training: it holds
+        runtime._AT_EXIT.hold(status=0)
+        assert runtime._AT_EXIT._pipe is not None
+        with pytest.raises(SystemExit):  # the next call gives Ctrl-C back, and nothing waits at exit
+            main(["--version"])
+        assert runtime._AT_EXIT._pipe is None
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
     finally:  # undo what a failing run left, or pytest itself would end at exit with the command's status
         if runtime._AT_EXIT._pipe is not None:
             for fd in runtime._AT_EXIT._pipe:

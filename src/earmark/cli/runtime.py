@@ -39,8 +39,9 @@ class Group(click.Group):
         """As the ``earmark`` program (tests call :meth:`main`): once a Ctrl-C has stopped training, a
         second one, at any moment until the process is gone, ends it with ``interrupted`` and status 130
         (see :class:`_PressesAtExit`)."""
+        _AT_EXIT.release()  # an earlier call in this process (a test, a notebook) held Ctrl-C: give it back
+        atexit.unregister(_AT_EXIT.leave)
         atexit.register(_AT_EXIT.leave)  # registered before PyTorch's and multiprocessing's: run after them
-        _AT_EXIT.armed = False  # only a press during this command arms it (not one in an earlier call in-process)
         status: Any = 0
         try:
             return self.main(*args, **kwargs)
@@ -207,6 +208,8 @@ class _PressesAtExit:
         self.armed = False
         self._status = 0
         self._pipe: tuple[int, int] | None = None
+        self._previous: Any = signal.default_int_handler
+        self._previous_fd = -1
 
     def hold(self, *, status: Any) -> None:
         """The command is done (``status``: its exit status): count presses from now on, raise none."""
@@ -216,8 +219,19 @@ class _PressesAtExit:
         self._pipe = os.pipe()
         for fd in self._pipe:
             os.set_blocking(fd, False)
-        signal.set_wakeup_fd(self._pipe[1], warn_on_full_buffer=False)
-        signal.signal(signal.SIGINT, lambda signum, frame: None)
+        self._previous_fd = signal.set_wakeup_fd(self._pipe[1], warn_on_full_buffer=False)
+        self._previous = signal.signal(signal.SIGINT, lambda signum, frame: None)
+
+    def release(self) -> None:
+        """Undo :meth:`hold` (the process goes on: another command is called in it), and disarm."""
+        self.armed = False
+        if self._pipe is None:
+            return
+        signal.signal(signal.SIGINT, self._previous)
+        signal.set_wakeup_fd(self._previous_fd)
+        for fd in self._pipe:
+            os.close(fd)
+        self._pipe = None
 
     def leave(self) -> None:
         """The last exit function: end the process with the command's status, or 130 after a press."""
