@@ -38,3 +38,21 @@ def test_a_file_browsers_do_not_play_gets_a_flac_copy(tmp_path: Path, trained_cl
         samples, copy_rate = sf.read(io.BytesIO(copy.content), dtype="float32")
     assert copy_rate == rate and samples.shape == (3 * rate, 2)  # rate, channels and length kept
     assert np.abs(samples[:, 0] - left).max() < 1e-4 and np.abs(samples[:, 1] + left).max() < 1e-4
+
+
+def test_the_copy_of_a_video_whose_sound_starts_late_starts_with_the_video(tmp_path: Path,
+                                                                          trained_classifier: Classifier) -> None:
+    """A .mov (browsers do not play it) with sound from 2 s: its copy has the same 2 s of silence first,
+    so the player and the timeline, which counts from the video's start, stay in step."""
+    from test_decode_start_offset import onset_s, tone, video
+
+    project = Project.create(tmp_path / "band")
+    trained_classifier.save(project.models_dir / "m.earmark")
+    rate = 44100
+    late = video(tmp_path / "late.mov", tone(rate, 3.0), rate=rate, sound_from_s=2.0, audio_codec="aac")
+    with make_client(tmp_path) as c:
+        answer = c.post("/api/projects/band/models/m/predict", files={"file": ("late.mov", late.read_bytes())}).json()
+        samples, copy_rate = sf.read(io.BytesIO(c.get(answer["audio_url"]).content), dtype="float32")
+    assert copy_rate == rate
+    assert abs(onset_s(samples, rate) - 2.0) < 0.01
+    assert abs(len(samples) / rate - answer["duration_s"]) < 0.05

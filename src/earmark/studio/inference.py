@@ -19,6 +19,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..audio import check_sample_rate, load_audio, probe
 from ..classifier import Classifier
+from ..decode import sound_starts_late_s
 from ..errors import EarmarkError, LimitError, ParameterError
 from ..intake import too_long_message
 from ..pictures import timeline_png
@@ -85,6 +86,8 @@ def _listening_copy(path: Path, *, target: Path) -> bool:
             resampler = av.AudioResampler(format="s16", layout="stereo" if channels == 2 else "mono", rate=rate)
             with sf.SoundFile(target, "w", samplerate=rate, channels=channels, format="FLAC",
                               subtype="PCM_16") as out:
+                # silence where a video's sound starts late, as the timeline has it (earmark.decode)
+                out.write(np.zeros((round(sound_starts_late_s(container, stream) * rate), channels), np.int16))
                 for frame in container.decode(stream):
                     for packed in resampler.resample(frame):
                         out.write(packed.to_ndarray().reshape(-1, channels))
