@@ -1,6 +1,6 @@
 """What a container's own bytes say about its length, where the decoders do not tell.
 
-Five small readers of file headers and tails, for :mod:`earmark.decode`:
+Six small readers of file headers and tails, for :mod:`earmark.decode`:
 
 * :func:`mp3_states_length`: whether an MP3 opens with a Xing/Info or VBRI header, which
   counts its frames; only then is the length libsndfile reports a promise (without one it
@@ -9,6 +9,8 @@ Five small readers of file headers and tails, for :mod:`earmark.decode`:
   the tags taggers append): cut short, with or without such a header.
 * :func:`matroska_ends_in_an_element`: whether a Matroska or WebM file ends inside an element after
   its last audio block, for a browser's recordings, which state no duration.
+* :func:`matroska_states_duration`: whether a Matroska or WebM file states its duration; where it does
+  not, the length FFmpeg reports is a guess (from an MP3's bitrate), not a promise.
 * :func:`ogg_ends_whole`: whether an Ogg file (Vorbis, Opus) ends with a whole page marked
   end-of-stream. Ogg states no length up front: its decoders report what is there.
 * :func:`with_sizes_filled`: an RF64 WAV written to a pipe (``ffmpeg -rf64 always … -``) leaves
@@ -34,7 +36,8 @@ import io
 from dataclasses import dataclass
 from typing import BinaryIO, NamedTuple, cast
 
-__all__ = ["Held", "audio_held", "matroska_ends_in_an_element", "mp3_ends_in_a_frame", "mp3_states_length",
+__all__ = ["Held", "audio_held", "matroska_ends_in_an_element", "matroska_states_duration",
+           "mp3_ends_in_a_frame", "mp3_states_length",
            "ogg_ends_whole", "other_held", "with_sizes_filled"]
 
 #: An Ogg page is at most this long: a 27-byte header, 255 lacing values, 255 segments of 255 bytes.
@@ -81,8 +84,8 @@ _MP3_KBPS = {
 }
 #: Sample rates by version bits (MPEG-2.5, MPEG-2, MPEG-1; 1 is reserved) and rate index (3 is reserved).
 _MP3_RATES = {0: (11025, 12000, 8000), 2: (22050, 24000, 16000), 3: (44100, 48000, 32000)}
-#: The longest MPEG audio frame (layer II, 384 kb/s at 32 kHz, padded): 1729 bytes.
-_MP3_MAX_FRAME = 1729
+#: The longest free-format frame (bitrate index 0) read: mpg123's (libsndfile's MP3 decoder) frame buffer.
+_MP3_MAX_FREE_FRAME = 3456
 
 
 class _Mp3Frame(NamedTuple):
@@ -108,15 +111,51 @@ def _mp3_frame(header: bytes) -> _Mp3Frame | None:
     return _Mp3Frame((header[1] & 0xFE) << 8 | header[2] & 0x0C, length)
 
 
+#: The longest MPEG audio frame the headers state: MPEG-2.5 layer II, 160 kb/s at 8 kHz, padded (2881 bytes;
+#: FFmpeg and libsndfile decode it). MPEG-1's longest, layer II at 384 kb/s and 32 kHz, is 1729. Read from
+#: the tables: each version, layer and rate at its highest bitrate (index 14), padded.
+_MP3_MAX_FRAME = max(frame.length for b1 in range(0xE0, 0x100) for rate in range(3)
+                     if (frame := _mp3_frame(bytes((0xFF, b1, 0xE2 | rate << 2, 0)))) is not None)
+
+
+def _free_format(header: bytes) -> int | None:
+    """The bits a stream keeps in every frame (:class:`_Mp3Frame`) where ``header`` is a free-format
+    frame's (bitrate index 0, as ``lame --freeformat`` writes: a frame's length is the distance to the
+    next header), else ``None``."""
+    if len(header) < 4 or header[2] >> 4:
+        return None
+    frame = _mp3_frame(header[:2] + bytes((header[2] | 0x10,)) + header[3:4])  # any bitrate: the rest is valid
+    return None if frame is None else frame.stream
+
+
+def _free_format_at(data: bytes) -> bool:
+    """Whether ``data`` opens with three free-format frames in step: a header, the next of the same stream
+    (the first frame's length), and a third where the second frame of that length (padded or not) ends."""
+    stream_bits = _free_format(data[:4])
+    if stream_bits is None:
+        return False
+    slot = 4 if data[1] >> 1 & 3 == 3 else 1  # layer I pads by a 4-byte slot, the others by a byte
+    at = data.find(b"\xff", 4)
+    while 0 < at <= _MP3_MAX_FREE_FRAME:
+        if _free_format(data[at : at + 4]) == stream_bits:
+            unpadded = at - (data[2] >> 1 & 1) * slot
+            third = at + unpadded + (data[at + 2] >> 1 & 1) * slot
+            if _free_format(data[third : third + 4]) == stream_bits:
+                return True
+        at = data.find(b"\xff", at + 1)
+    return False
+
+
 def _mp3_at(stream: BinaryIO, offset: int) -> bool:
     """Whether an MP3's frames (MP1/2/3) start at ``offset`` of ``stream``: a valid frame header and, at the
     length it gives, a second one of the same stream (version, layer, sample rate), as FFmpeg's sniffer
     asks. A file of a single frame has none: it counts where the frame ends with the
-    file (or where an ID3v1 tag follows it). One sync word alone (``FF FE``, a UTF-16 text's mark) is no MP3."""
-    data = _read_at(stream, offset, _MP3_MAX_FRAME + 4)
+    file (or where an ID3v1 tag follows it). One sync word alone (``FF FE``, a UTF-16 text's mark) is no MP3.
+    A free-format file (its headers state no length) counts by three headers in step (:func:`_free_format_at`)."""
+    data = _read_at(stream, offset, max(_MP3_MAX_FRAME, 2 * _MP3_MAX_FREE_FRAME) + 4)
     first = _mp3_frame(data[:4])
     if first is None:
-        return False
+        return _free_format_at(data)
     if (second := _mp3_frame(data[first.length : first.length + 4])) is not None:
         return second.stream == first.stream
     left = _size(stream) - offset - first.length
@@ -214,18 +253,36 @@ def _ebml_vint(data: bytes, at: int) -> tuple[int, int] | None:
     return n, -1 if value == (1 << 7 * n) - 1 else value
 
 
-def matroska_ends_in_an_element(stream: BinaryIO, *, block_at: int, block_size: int) -> bool:
+#: The elements a Matroska frame is stored in: a SimpleBlock, or a Block (in a BlockGroup).
+_MATROSKA_BLOCK_IDS = (0xA3, 0xA1)
+
+
+def _matroska_block_end(stream: BinaryIO, block_at: int) -> int | None:
+    """Where the Matroska block whose data starts at ``block_at`` ends, by the size its element header just
+    before states (its ID, then its size in 1 to 8 bytes); ``None`` where no block header is there. Not
+    from FFmpeg's packet: a track whose frames all open with the same bytes may store them once, in its
+    ContentEncoding (header removal), and the packet holds them again."""
+    head = _read_at(stream, max(0, block_at - 9), min(block_at, 9))
+    for n in range(1, 9):  # the shortest size that fits; encoders write the shortest or 8 bytes
+        at = len(head) - n
+        size = _ebml_vint(head, at) if at >= 1 else None
+        if size is not None and size[0] == n and size[1] >= 4 and head[at - 1] in _MATROSKA_BLOCK_IDS:
+            return block_at + size[1]  # at least a track number, timecode and flags
+    return None
+
+
+def matroska_ends_in_an_element(stream: BinaryIO, *, block_at: int) -> bool:
     """Whether the Matroska (WebM) file in ``stream`` ends partway through an element after its last audio
-    block (whose data FFmpeg's demuxer says starts at ``block_at``, ``block_size`` bytes of a frame): one
-    whose stated size runs past the end, as where a copy or download broke off in the next block or
-    cluster. The elements are walked one after another (stepping into those of unknown size, as a
-    browser writes its clusters); a file whose bytes there are no elements is not told."""
+    block (whose data FFmpeg's demuxer says starts at ``block_at``), or in that block: one whose stated
+    size runs past the end, as where a copy or download broke off in the next block or cluster. The
+    elements are walked one after another (stepping into those of unknown size, as a browser writes its
+    clusters); a file whose bytes there are no elements is not told."""
     size = _size(stream)
-    data = _read_at(stream, block_at, min(size - block_at, _MATROSKA_TAIL))
-    track = _ebml_vint(data, 0)
-    if size - block_at > _MATROSKA_TAIL or track is None or len(data) < track[0] + 3 or data[track[0] + 2] & 0x06:
-        return False  # far from the end, or laced frames: where the block ends is not known from here
-    at = track[0] + 3 + block_size  # past the track number, timecode, flags and the frame
+    block_end = _matroska_block_end(stream, block_at)
+    if size - block_at > _MATROSKA_TAIL or block_end is None:
+        return False  # far from the end, or no block's header: where the block ends is not known from here
+    data = _read_at(stream, block_at, size - block_at)
+    at = block_end - block_at
     while at < len(data):
         element = _ebml_vint(data, at)  # an ID is read as a number: 1 to 4 bytes
         if element is None or element[0] > 4:
@@ -237,6 +294,33 @@ def matroska_ends_in_an_element(stream: BinaryIO, *, block_at: int, block_size: 
             return False
         at += element[0] + length[0] + max(length[1], 0)  # into an element of unknown size, over any other
     return at > len(data)
+
+
+#: The Matroska elements read to find a stated duration: the Segment and its Info, then the first Cluster.
+_MATROSKA_SEGMENT, _MATROSKA_INFO, _MATROSKA_DURATION, _MATROSKA_CLUSTER = 0x18538067, 0x1549A966, 0x4489, 0x1F43B675
+#: How much of a Matroska file's start is read for its Info (after the EBML header, a SeekHead, maybe a Void).
+_MATROSKA_HEAD = 1 << 16
+
+
+def matroska_states_duration(stream: BinaryIO) -> bool:
+    """Whether the Matroska (WebM) file in ``stream`` states its duration (its Info's Duration). A browser's
+    recording, or FFmpeg's written to a pipe or live, states none; FFmpeg then guesses one from an MP3's
+    bitrate, which is no promise. Also ``True`` where the Info is not in the first 64 KiB (not known)."""
+    data = _read_at(stream, 0, _MATROSKA_HEAD)
+    at = 0
+    while (ident := _ebml_vint(data, at)) is not None and ident[0] <= 4 \
+            and (length := _ebml_vint(data, at + ident[0])) is not None:
+        element = int.from_bytes(data[at : at + ident[0]], "big")
+        if element == _MATROSKA_DURATION:
+            return True
+        if element == _MATROSKA_CLUSTER:
+            return False  # the Info comes before the clusters
+        at += ident[0] + length[0]
+        if element not in (_MATROSKA_SEGMENT, _MATROSKA_INFO):  # step into these, over the others
+            if length[1] < 0:
+                break  # an element of unknown size before the Info: not known
+            at += length[1]
+    return True
 
 
 def ogg_ends_whole(stream: BinaryIO) -> bool:

@@ -29,6 +29,7 @@ import soundfile as sf
 
 from .containers import (
     matroska_ends_in_an_element,
+    matroska_states_duration,
     mp3_ends_in_a_frame,
     mp3_states_length,
     ogg_ends_whole,
@@ -257,12 +258,11 @@ def _read_ffmpeg(data: BinaryIO, mono: bool) -> _Decoded:
             raise _NoSoundError("a video with no sound" if container.streams.video else "no sound track")
         stream = container.streams.audio[0]
         chunks, rate, broken_off, last = _collect(container, stream, mono=mono, end=end)
-        # Matroska/WebM: the demuxer drops a block the file ends in; the elements after the last one read tell
-        broken_off = broken_off or ("matroska" in container.format.name and last is not None and last.pos is not None
-                                    and matroska_ends_in_an_element(data, block_at=last.pos, block_size=last.size))
-        stated = _stated_samples(stream.duration, stream.time_base, rate)
+        cut_in = _cut_in(container.format.name, data, last=last, broken_off=broken_off)
+        guessed = _length_guessed(container.format.name, data)
+        stated = None if guessed else _stated_samples(stream.duration, stream.time_base, rate)
         promised = stated
-        if promised is None and len(container.streams) == 1:  # a video's container lasts as long as its picture
+        if promised is None and len(container.streams) == 1 and not guessed:  # a video's lasts as its picture
             promised = _stated_samples(container.duration, Fraction(1, av.time_base), rate)  # WebM states only this
         codec = stream.codec_context.name
         lead = round(late_s * rate) if (late_s := sound_starts_late_s(container, stream)) else 0
@@ -275,9 +275,38 @@ def _read_ffmpeg(data: BinaryIO, mono: bool) -> _Decoded:
         got = stated  # FFmpeg keeps AAC's end padding; the container knows
     samples = np.concatenate([np.zeros((chunks[0].shape[0], lead), np.float32), *chunks], axis=1)[:, : lead + got]
     short_of = _promised(promised, got, rate)
-    if short_of is None and broken_off:
-        short_of = "partway through a packet"
+    if short_of is None and cut_in is not None:
+        short_of = f"partway through {cut_in}"
     return _Decoded(samples, rate, short_of)
+
+
+#: FFmpeg's demuxers of raw streams (ADTS AAC, AC-3, E-AC-3, DTS, LATM AAC): nothing in them states a length.
+_RAW_STREAMS = frozenset({"aac", "ac3", "eac3", "dts", "loas"})
+
+
+def _length_guessed(format_name: str, data: BinaryIO) -> bool:
+    """Whether the length FFmpeg reports for a file (its demuxer ``format_name``) is its guess from the file's
+    size and first packets' bitrate, not a length the file states: a raw stream, an MP3 without a
+    Xing/Info header, a Matroska (WebM) without a Duration. It is no promise: a VBR file quiet at first
+    seems ten times longer, and a file cut short seems as much shorter."""
+    if "matroska" in format_name:
+        return not matroska_states_duration(data)
+    return format_name in _RAW_STREAMS or (format_name == "mp3" and not mp3_states_length(data))
+
+
+def _cut_in(format_name: str, data: BinaryIO, *, last: Any, broken_off: bool) -> str | None:
+    """What a file FFmpeg read (its demuxer ``format_name``) ends partway through, to follow "ends after
+    3.2 s partway through", where :func:`_collect` says its ``last`` packet ``broken_off`` or the file's
+    bytes say so; ``None`` where it ends whole."""
+    if broken_off:
+        return "a packet"
+    # Matroska/WebM: the demuxer drops a block the file ends in; the elements after the last one read tell
+    if "matroska" in format_name and last is not None and last.pos is not None \
+            and matroska_ends_in_an_element(data, block_at=last.pos):
+        return "a packet"
+    if format_name == "mp3" and mp3_ends_in_a_frame(data):  # one libsndfile could not read to its end
+        return "an MP3 frame"
+    return None
 
 
 #: FFmpeg's ``AV_DISPOSITION_ATTACHED_PIC``: a "video" stream that is a file's cover picture (an MP3's, an M4A's).
