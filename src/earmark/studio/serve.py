@@ -198,18 +198,31 @@ _PROBES = ((socket.AF_INET, "192.168.254.254"), (socket.AF_INET, "10.254.254.254
            (socket.AF_INET, "172.16.254.254"), (socket.AF_INET6, "fd00::1"))
 
 
-def local_addresses() -> list[str]:
-    """This computer's addresses on its networks, found without sending anything: the address each
-    route to a private range leaves from, then those its host name resolves to here. Loopback and
-    link-local ones may be among them (:func:`link_hosts` leaves them out)."""
+#: How long the host name's addresses are waited for: a name not in /etc/hosts goes to DNS, and with
+#: no resolver answering (offline, a dead VPN) that takes as long as the resolver's timeout (10 s or more).
+_NAME_LOOKUP_S = 1.0
+
+
+def local_addresses(*, lookup_s: float = _NAME_LOOKUP_S) -> list[str]:
+    """This computer's addresses on its networks: the address each route to a private range leaves
+    from (found without sending anything), then those its host name resolves to here, if that answers
+    within ``lookup_s`` (else none: the server starts anyway). Loopback and link-local ones may be
+    among them (:func:`link_hosts` leaves them out)."""
     found = []
     for family, target in _PROBES:
         with contextlib.suppress(OSError), socket.socket(family, socket.SOCK_DGRAM) as probe:
             probe.connect((target, 9))
             found.append(str(probe.getsockname()[0]))
-    with contextlib.suppress(OSError, UnicodeError):
-        found += [str(info[4][0]) for info in socket.getaddrinfo(socket.gethostname(), None)]
-    return found
+    named: list[str] = []
+
+    def resolve() -> None:
+        with contextlib.suppress(OSError, UnicodeError):
+            named.extend(str(info[4][0]) for info in socket.getaddrinfo(socket.gethostname(), None))
+
+    lookup = threading.Thread(target=resolve, name="earmark-host-name", daemon=True)  # left behind if slow
+    lookup.start()
+    lookup.join(lookup_s)
+    return found + (list(named) if not lookup.is_alive() else [])
 
 
 def link_hosts(host: str, *, hostname: str, addresses: Iterable[str]) -> list[str]:
