@@ -3,7 +3,7 @@ only the try page of some models."""
 
 from __future__ import annotations
 
-import tempfile
+import contextlib
 from pathlib import Path
 
 import click
@@ -44,15 +44,23 @@ def share(models: tuple[Path, ...], host: str, port: int, no_browser: bool) -> N
     Prints one link per model.
     """
     from ..studio.serve import on_stop_signals, prepare_share, serve
+    from ..studio.state import HeldFolder
 
     # the copies of the models go whichever way it ends: Ctrl+C, SIGTERM or SIGHUP (the server stops as for
-    # Ctrl+C) or an error; a signal before the server runs (while the models are checked) stops as Ctrl+C does
-    with on_stop_signals(_interrupt), tempfile.TemporaryDirectory(prefix="earmark-share-") as tmp:
+    # Ctrl+C) or an error; their folder is held while it runs, so a share killed outright (SIGKILL) leaves
+    # it to the next studio or share to remove. SIGTERM or SIGHUP before the server runs (while the models
+    # are checked) stops it as they do later: cleanly, status 0
+    with contextlib.suppress(_Stopped), on_stop_signals(_stop), HeldFolder("earmark-share-") as folder:
         with model_hint("every argument of earmark share is a model; to try a recording, share the model alone "
                         "and open the link it prints"):
-            settings, tokens = prepare_share(list(models), folder=Path(tmp))
+            settings, tokens = prepare_share(list(models), folder=folder)
         serve(settings, host=host, port=port, open_browser=not no_browser, echo=click.echo, share_tokens=tokens)
 
 
-def _interrupt() -> None:
-    raise KeyboardInterrupt
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP while share starts: raised as Ctrl+C is (what runs then lets it through, and the
+    ``with`` blocks clean up), and then not reported: a stop asked for, not an interruption."""
+
+
+def _stop() -> None:
+    raise _Stopped

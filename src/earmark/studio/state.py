@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import shutil
 import tempfile
 import threading
@@ -29,7 +30,7 @@ from ..trash import TRASH_DIR, cannot_move, is_entry, new_entry, remove_empty_fo
 from .jobs import JobRunner
 from .settings import StudioSettings
 
-__all__ = ["Studio"]
+__all__ = ["HeldFolder", "Studio", "sweep_dead_folders"]
 
 #: Timeline pictures kept for the page (each is made by a predict call and fetched right after).
 _MAX_RESULTS = 100
@@ -57,14 +58,15 @@ class Studio:
         self._exports: dict[tuple[str, int, int], bytes] = {}  # ONNX exports, as _models
         self._lock = threading.Lock()
         self._filling: Counter[tuple[str, str]] = Counter()  # (project, class folder): uploads running into it
-        self._results = Path(tempfile.mkdtemp(prefix="earmark-studio-"))
+        self._held = HeldFolder("earmark-studio-")
+        self._results = self._held.path
         self._swept: set[str] = set()  # projects whose crash leftovers this process has cleared
         self.limits = IntakeLimits(max_files=settings.max_upload_files,
                                    max_file_s=settings.max_file_minutes * 60,
                                    max_unpacked_bytes=int(settings.max_upload_mb * 1024**2))
 
     def close(self) -> None:
-        shutil.rmtree(self._results, ignore_errors=True)
+        self._held.close()
 
     # -- projects ----------------------------------------------------------------------
     def project_ids(self) -> list[str]:
@@ -282,7 +284,8 @@ class Studio:
     def result_path(self, suffix: str) -> tuple[str, Path]:
         """A new file for a prediction's picture; the oldest go once there are ``_MAX_RESULTS``."""
         with self._lock:
-            kept = sorted(self._results.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+            kept = sorted((p for p in self._results.iterdir() if not p.name.startswith(".")),  # not the owner file
+                          key=lambda p: p.stat().st_mtime_ns)
             for old in kept[: max(0, len(kept) - _MAX_RESULTS + 1)]:
                 old.unlink(missing_ok=True)
         name = f"{uuid.uuid4().hex}{suffix}"
@@ -293,6 +296,90 @@ class Studio:
         if "/" in name or name.startswith(".") or not path.is_file():
             raise NotFoundError(f"no result {name!r}; results last as long as the studio runs")
         return path
+
+
+#: The temporary folders of earmark's servers: the studio's result files, share's copy of the models.
+HELD_PREFIXES = ("earmark-studio-", "earmark-share-")
+
+#: The file in a :class:`HeldFolder` that its process holds a lock on while it runs.
+_OWNER_FILE = ".earmark-owner"
+
+
+class HeldFolder:
+    """A new temporary folder, ``PREFIX…`` in the system's temporary folder, that this process holds
+    until :meth:`close` removes it. It holds a lock on a file inside, and the system lets go of that
+    lock when the process ends, however it ends; so the folders of processes that could not clean up
+    (killed with SIGKILL, a power cut) are known as such, and the next start removes them
+    (:func:`sweep_dead_folders`). ``prefix`` is one of :data:`HELD_PREFIXES`."""
+
+    def __init__(self, prefix: str) -> None:
+        sweep_dead_folders()
+        self.path = Path(tempfile.mkdtemp(prefix=prefix))
+        try:
+            self._lock = _hold(self.path)
+        except BaseException:  # a stop signal meanwhile (raised as Ctrl+C): no ``with`` removes it yet
+            shutil.rmtree(self.path, ignore_errors=True)
+            raise
+
+    def close(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    def __enter__(self) -> Path:
+        return self.path
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _hold(folder: Path) -> int | None:
+    """A lock held on ``folder``'s owner file (its descriptor), made under another name and renamed
+    once locked, so that no one finds the file unlocked while its process runs. None where the system
+    has no ``flock`` (Windows): the folder is then only removed by :meth:`HeldFolder.close`."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    staged = folder / f"{_OWNER_FILE}.{os.getpid()}"
+    fd = os.open(staged, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    os.write(fd, f"held by process {os.getpid()} while it runs\n".encode())  # for a person who looks
+    os.rename(staged, folder / _OWNER_FILE)
+    return fd
+
+
+def sweep_dead_folders() -> list[Path]:
+    """Remove the :class:`HeldFolder` folders (this user's) of processes that ended without removing
+    them; the folders removed. A folder whose process runs (its owner file locked) is left alone, and
+    so is any folder without an owner file: not made by a :class:`HeldFolder`, or one being made."""
+    try:
+        import fcntl
+    except ImportError:
+        return []
+    root = Path(tempfile.gettempdir())
+    removed: list[Path] = []
+    candidates: list[os.DirEntry[str]] = []
+    with contextlib.suppress(OSError), os.scandir(root) as entries:
+        candidates = [e for e in entries if e.name.startswith(HELD_PREFIXES)]
+    for entry in candidates:
+        try:
+            if not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+            fd = os.open(os.path.join(entry.path, _OWNER_FILE), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:  # no owner file, or not ours
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # its process runs
+            continue
+        else:  # removed while locked: a process sweeping at the same moment cannot lock it too
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(Path(entry.path))
+        finally:
+            os.close(fd)
+    return removed
 
 
 def _shown_name(folder: Path) -> str:
