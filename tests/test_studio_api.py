@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import av
 import numpy as np
 import pytest
 import soundfile as sf
@@ -824,6 +825,20 @@ def test_predict_refuses_recordings_over_the_duration_limit(tmp_path: Path,
     with make_client(root, max_file_minutes=0.05) as small:
         assert_error(small.post("/api/projects/band/models/m/predict", files={"file": ("long.wav", wav_bytes(5.0))}),
                      413, "LimitError", "long.wav is 0.1 min long, more than the limit")
+        # a browser's recording states no length: decoding stops at the limit (3 s here), not at its end
+        unstated = io.BytesIO()
+        with av.open(unstated, "w", format="webm", options={"live": "1"}) as out:
+            stream = out.add_stream("libopus", rate=48000, layout="mono")
+            for k in range(20):
+                frame = av.AudioFrame.from_ndarray(np.full((1, 48000), 0.1, np.float32), format="flt", layout="mono")
+                frame.sample_rate, frame.pts = 48000, k * 48000
+                for packet in stream.encode(frame):
+                    out.mux(packet)
+            for packet in stream.encode(None):
+                out.mux(packet)
+        tried = small.post("/api/projects/band/models/m/predict", files={"file": ("rec.webm", unstated.getvalue())})
+        assert_error(tried, 413, "LimitError", r"^rec\.webm is longer than the limit of 0\.1 min; cut it into "
+                     r"shorter files, or label it whole with `earmark timeline MODEL FILE`")
 
 
 def test_a_folder_of_classes_uploaded_to_one_class_is_refused(client: TestClient) -> None:

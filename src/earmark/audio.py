@@ -105,6 +105,7 @@ def load_audio(
     sample_rate: int | None = None,
     mono: bool = True,
     min_duration_s: float = MIN_DURATION_S,
+    max_duration_s: float | None = None,
 ) -> Audio:
     """Decode an audio file (path, bytes or binary file object).
 
@@ -117,11 +118,16 @@ def load_audio(
         Average the channels to one (``(samples,)``); otherwise ``(channels, samples)``.
     min_duration_s : float
         Refuse files shorter than this.
+    max_duration_s : float or None
+        Refuse files longer than this (:class:`LimitError`), stopping the decoder there: a file
+        whose header states no length (a browser's WebM recording) is never decoded past it.
 
     Raises
     ------
     AudioDecodeError
         Missing, empty, undecodable, too short, or non-finite audio; the message names the file.
+    LimitError
+        Longer than ``max_duration_s``.
     ParameterError
         If ``sample_rate`` is not a whole number of hertz in range (:func:`check_sample_rate`),
         or a file object was opened in text mode.
@@ -129,7 +135,7 @@ def load_audio(
     if sample_rate is not None:
         sample_rate = check_sample_rate(sample_rate)
     name = source_name(source)
-    samples, file_sr = decode(source, mono=mono)
+    samples, file_sr = decode(source, mono=mono, max_s=max_duration_s)
     if not MIN_SAMPLE_RATE <= file_sr <= MAX_SAMPLE_RATE:
         raise AudioDecodeError(f"{name}: says its sample rate is {file_sr} Hz; earmark reads {MIN_SAMPLE_RATE} "
                                f"to {MAX_SAMPLE_RATE} Hz; convert it (e.g. to 44100 Hz) and try again")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import io
+import math
 import os
 import re
 import warnings
@@ -36,7 +37,7 @@ from .containers import (
     other_held,
     with_sizes_filled,
 )
-from .errors import AudioDecodeError, AudioWarning, ParameterError
+from .errors import AudioDecodeError, AudioWarning, LimitError, ParameterError
 from .waveform import to_mono
 
 __all__ = ["AudioSource", "AudioWarning", "collecting_warnings", "decode", "probe", "source_name"]
@@ -105,6 +106,15 @@ class _DamagedAudioError(AudioDecodeError):
     """Inside the decoders: audio that began to decode and then broke off."""
 
 
+class _TooLongError(Exception):
+    """Inside the decoders: more audio decoded than the caller's ``max_s`` allows (decoding stops)."""
+
+
+def _most_frames(max_s: float | None, rate: int) -> int | None:
+    """How many frames at ``rate`` ``max_s`` seconds allow (``None``: no limit)."""
+    return None if max_s is None or rate <= 0 else math.ceil(max_s * rate)
+
+
 class _NoSoundError(AudioDecodeError):
     """Inside the decoders: a file FFmpeg reads (a video) that has no sound track at all."""
 
@@ -167,11 +177,14 @@ def _cut_short(stated: int, got: int, rate: int) -> _DamagedAudioError:
     return _DamagedAudioError(f"it says it holds {stated / rate:.2f} s but ends after {got / rate:.2f} s")
 
 
-def _read_blocks(f: sf.SoundFile, mono: bool) -> np.ndarray:
+def _read_blocks(f: sf.SoundFile, mono: bool, max_s: float | None = None) -> np.ndarray:
     """Every frame of ``f``, a block at a time, keeping only the frames each read returned: a
-    header may state more frames than the file holds (a cut-short MP3 or WAV) or absurdly many."""
+    header may state more frames than the file holds (a cut-short MP3 or WAV) or absurdly many.
+    Stops with :class:`_TooLongError` once more than ``max_s`` seconds are read."""
     channels = 1 if mono else f.channels
-    out = np.empty((channels, min(max(f.frames, 0), _MAX_PREALLOCATED_FRAMES)), np.float32)
+    most = _most_frames(max_s, int(f.samplerate))
+    room = min(max(f.frames, 0), _MAX_PREALLOCATED_FRAMES, _BLOCK_FRAMES + most if most is not None else f.frames)
+    out = np.empty((channels, room), np.float32)
     buffer = np.empty((_BLOCK_FRAMES, f.channels), np.float32)
     filled = 0
     while (block := f.read(_BLOCK_FRAMES, dtype="float32", always_2d=True, out=buffer)).shape[0]:
@@ -182,14 +195,16 @@ def _read_blocks(f: sf.SoundFile, mono: bool) -> np.ndarray:
             out = grown
         out[:, filled : filled + y.shape[1]] = y
         filled += y.shape[1]
+        if most is not None and filled > most:
+            raise _TooLongError
     return out[:, :filled]
 
 
-def _read_soundfile(data: BinaryIO, mono: bool) -> _Decoded:
+def _read_soundfile(data: BinaryIO, mono: bool, max_s: float | None) -> _Decoded:
     """Decode with libsndfile. A lossless file cut short is refused; an MP3 or Ogg file cut short
     is read as far as it goes, and says so."""
     with sf.SoundFile(with_sizes_filled(data)) as f:
-        samples = _read_blocks(f, mono)
+        samples = _read_blocks(f, mono, max_s)
         rate, got, kind, frames = int(f.samplerate), samples.shape[1], f.format, f.frames
         if kind == "FLAC" and _cut_at_a_frame(frames, got, rate):
             raise _cut_short(frames, got, rate)
@@ -205,13 +220,15 @@ def _read_soundfile(data: BinaryIO, mono: bool) -> _Decoded:
     return _Decoded(samples, rate, short_of)
 
 
-def _collect(container: Any, stream: Any, *, mono: bool, end: int) -> tuple[list[np.ndarray], int, bool, Any]:
+def _collect(container: Any, stream: Any, *, mono: bool, end: int,
+             max_s: float | None = None) -> tuple[list[np.ndarray], int, bool, Any]:
     """Decode ``stream`` with FFmpeg: its frames as packed float32 (PyAV's planar conversion crashes
     on 8-channel audio), mixed to mono frame by frame when ``mono`` (a long multichannel file never
     sits in memory at full width); the rate; whether the last packet broke off with the file
     (``end`` bytes long); and the last packet that held data (``None``: none did). A stream that
     breaks off inside, after some audio decoded (a damaged FLAC or M4A), is refused, saying how far
-    it got: a fragment of the recording, taken silently, would be worse than none."""
+    it got: a fragment of the recording, taken silently, would be worse than none. Stops with
+    :class:`_TooLongError` once more than ``max_s`` seconds are decoded."""
     import av  # FFmpeg bindings; imported lazily, only for formats libsndfile lacks
 
     rate = int(stream.rate or stream.codec_context.sample_rate or 0)
@@ -219,13 +236,17 @@ def _collect(container: Any, stream: Any, *, mono: bool, end: int) -> tuple[list
     layout = stream.codec_context.layout.name if stream.codec_context.layout else "mono"
     resampler = av.AudioResampler(format="flt", layout=layout, rate=rate or None)
 
+    got = 0
+
     def keep(frames: list[Any]) -> None:
-        nonlocal rate
+        nonlocal rate, got
         for out in frames:
             channels = len(out.layout.channels)
             y = out.to_ndarray().reshape(-1, channels).T  # packed: one row of interleaved samples
             chunks.append(to_mono(y)[np.newaxis] if mono and channels > 1 else np.array(y, np.float32))
-            rate = out.sample_rate
+            rate, got = out.sample_rate, got + y.shape[1]
+            if (most := _most_frames(max_s, rate)) is not None and got > most:
+                raise _TooLongError
 
     packet, broken_off, last = None, False, None
     try:
@@ -245,7 +266,7 @@ def _collect(container: Any, stream: Any, *, mono: bool, end: int) -> tuple[list
     return chunks, rate, broken_off, last
 
 
-def _read_ffmpeg(data: BinaryIO, mono: bool) -> _Decoded:
+def _read_ffmpeg(data: BinaryIO, mono: bool, max_s: float | None) -> _Decoded:
     """Decode with FFmpeg (see :func:`_collect`). AAC's end padding, which FFmpeg keeps, is trimmed
     to the length the container states; a file that ends short of it is read as far as it goes, and
     says so (a FLAC is refused)."""
@@ -257,7 +278,7 @@ def _read_ffmpeg(data: BinaryIO, mono: bool) -> _Decoded:
         if not container.streams.audio:
             raise _NoSoundError("a video with no sound" if container.streams.video else "no sound track")
         stream = container.streams.audio[0]
-        chunks, rate, broken_off, last = _collect(container, stream, mono=mono, end=end)
+        chunks, rate, broken_off, last = _collect(container, stream, mono=mono, end=end, max_s=max_s)
         cut_in = _cut_in(container.format.name, data, last=last, broken_off=broken_off)
         guessed = _length_guessed(container.format.name, data)
         stated = None if guessed else _stated_samples(stream.duration, stream.time_base, rate)
@@ -397,24 +418,33 @@ def _other_held(opened: Callable[[], BinaryIO]) -> str | None:
     return None if other is None else _NOT_AUDIO[other]
 
 
-def decode(source: AudioSource, *, mono: bool = False) -> tuple[np.ndarray, int]:
+def decode(source: AudioSource, *, mono: bool = False, max_s: float | None = None) -> tuple[np.ndarray, int]:
     """The samples (float32, ``(channels, samples)``, or ``(1, samples)`` with ``mono``) and sample
     rate of an audio file: a path, bytes or a binary file object. A compressed file that ends short
     of the length its header states, an MP3 that ends partway through a frame, or an Ogg file with no
     end-of-stream mark, is read as far as it goes, with an :class:`AudioWarning` naming it.
+    With ``max_s``, decoding stops as soon as the audio runs past ``max_s`` seconds (whatever its
+    header says: a browser's WebM recording states no length), so a long recording never fills memory.
 
     Raises
     ------
+    LimitError
+        If it holds more than ``max_s`` seconds of audio.
     AudioDecodeError
         If it is missing, empty, not audio, damaged, a lossless file cut short, or too long for memory.
     """
+    if max_s is not None and not (math.isfinite(max_s) and max_s > 0):
+        raise ParameterError(f"max_duration_s must be a positive number of seconds, got {max_s}")
     name = source_name(source)
     opened = _opener(source, name)
     errors: list[str] = []
     for reader in (_read_soundfile, _read_ffmpeg):
         try:
             with opened() as stream:
-                decoded = reader(stream, mono)
+                decoded = reader(stream, mono, max_s)
+        except _TooLongError:
+            raise LimitError(f"{name}: is longer than the limit of {_duration_words(max_s or 0.0)} "
+                             "(decoding stopped there); cut it into shorter files") from None
         except MemoryError as exc:
             raise AudioDecodeError(
                 f"{name}: is too long to decode in this machine's memory ({exc}); "
@@ -446,6 +476,13 @@ def decode(source: AudioSource, *, mono: bool = False) -> tuple[np.ndarray, int]
         "convert it to WAV, FLAC, OGG, MP3, M4A, WebM or AIFF and try again (if it is one already, it is "
         "damaged: export it again from the original)"
     )
+
+
+def _duration_words(seconds: float) -> str:
+    """``20 s``, ``2.5 min``, ``1.5 h``: a limit as a person reads it."""
+    if seconds < 120:
+        return f"{seconds:g} s"
+    return f"{seconds / 60:.1f} min" if seconds < 2 * 3600 else f"{seconds / 3600:.1f} h"
 
 
 def probe(path: str | os.PathLike[str]) -> tuple[float, int]:

@@ -236,7 +236,10 @@ def _decode(name: str, path: Path, *, limits: IntakeLimits, noted: list[tuple[st
     if stated_s > limits.max_file_s:
         return too_long_message(stated_s, limits)
     try:
-        audio, said = _load_noting(path)
+        audio, said = _load_noting(path, max_s=limits.max_file_s)
+    except LimitError:  # no length stated (a browser's WebM recording): decoding stopped at the limit
+        return (f"longer than the limit of {limits.max_file_s / 60:.1f} min (decoding stopped there); "
+                "cut it into shorter files")
     except AudioDecodeError as exc:  # the reason, without the file's name (it has its own field)
         return str(exc).replace(str(path), name).removeprefix(f"{name}: ")
     noted.extend((name, message.replace(str(path), name).removeprefix(f"{name}: ")) for message in said)
@@ -245,12 +248,12 @@ def _decode(name: str, path: Path, *, limits: IntakeLimits, noted: list[tuple[st
     return audio
 
 
-def _load_noting(path: Path) -> tuple[Audio, list[str]]:
+def _load_noting(path: Path, *, max_s: float) -> tuple[Audio, list[str]]:
     """``path`` decoded, and the :class:`~earmark.errors.AudioWarning` messages about it (each one,
     not only the first of its kind), collected for this thread alone: uploads decoded side by side
     in the studio's threads each get their own, and nothing else's warnings are touched."""
     with collecting_warnings() as said:
-        audio = load_audio(path)
+        audio = load_audio(path, max_duration_s=max_s)
     return audio, said
 
 

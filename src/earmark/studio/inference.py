@@ -43,15 +43,22 @@ _MAX_COPIES_BYTES = 2 * 1024**3
 _MAX_RESULT_FILES = 100
 
 
+#: What a tried recording over the limit can do instead.
+_WHOLE_WITH_TIMELINE = ("label it whole with `earmark timeline MODEL FILE` (on a computer with earmark and the "
+                        "model file), which takes a recording of any length")
+
+
 def predict_upload(studio: Studio, clf: Classifier, name: str, path: Path) -> dict[str, Any]:
     """Label one uploaded file; a recording longer than two windows also gets a timeline and its picture."""
     stated_s, _ = probe(path)
     if stated_s > studio.limits.max_file_s:  # as for samples: the whole file is decoded in memory, here and in the page
-        raise LimitError(f"{name} is {too_long_message(stated_s, studio.limits)}, or label it whole with "
-                         "`earmark timeline MODEL FILE` (on a computer with earmark and the model file), which "
-                         "takes a recording of any length")
+        raise LimitError(f"{name} is {too_long_message(stated_s, studio.limits)}, or {_WHOLE_WITH_TIMELINE}")
     with as_upload(name, path):
-        audio = load_audio(path, sample_rate=clf.sample_rate)
+        try:  # stopped at the limit: a file may state no length (a browser's WebM recording) or a wrong one
+            audio = load_audio(path, sample_rate=clf.sample_rate, max_duration_s=studio.limits.max_file_s)
+        except LimitError:
+            raise LimitError(f"{name} is longer than the limit of {studio.limits.max_file_s / 60:.1f} min; "
+                             f"cut it into shorter files, or {_WHOLE_WITH_TIMELINE}") from None
     prediction = clf.predict(audio.samples, sample_rate=audio.sample_rate)
     out: dict[str, Any] = {**prediction.to_dict(), "file": name, "duration_s": round(audio.duration_s, 3),
                            "timeline": None, "timeline_url": None, "audio_url": None}
