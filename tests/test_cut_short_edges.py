@@ -1,4 +1,4 @@
-"""Edge cases of the cut-short checks and the MP3 sniff (earmark.containers, earmark.decode), each on a
+"""Edge cases of the cut-short checks and the MP3 sniff (earmark.mpegaudio, earmark.decode), each on a
 file made here: a Matroska whose MP3 track strips each frame's header (ContentCompression, header
 removal, as mkvmerge wrote it), MP3 in a Matroska that states no duration, MPEG-2.5 layer II (the
 longest MPEG audio frames, 2881 bytes) and free-format MP3 (bitrate index 0). No encoder here writes
@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from earmark.audio import AudioWarning, load_audio
-from earmark.containers import _MP3_MAX_FRAME, _mp3_frame, audio_held
+from earmark.containers import audio_held
+from earmark.mpegaudio import _MP3_MAX_FRAME, _mp3_frame
 
 SECONDS = 3.0
 

@@ -135,7 +135,7 @@ def test_an_mp3_with_a_xing_header_cut_inside_its_last_frame_says_so(tmp_path: P
 def test_tag_marks_inside_the_last_frame_of_a_whole_mp3_are_not_taken_for_tags(cbr_mp3: bytes) -> None:
     """A whole file whose last frame's data happens to hold "TAG" 128 bytes before the end (or an ID3v2
     footer's "3DI" 10 bytes before it): the frames run to the last byte, so nothing was cut."""
-    from earmark.containers import mp3_ends_in_a_frame
+    from earmark.mpegaudio import mp3_ends_in_a_frame
 
     for mark, back in ((b"TAG", 128), (b"3DI\x04\x00\x00\x00\x00\x01\x00", 10)):
         data = bytearray(cbr_mp3)

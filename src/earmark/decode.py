@@ -28,17 +28,13 @@ from typing import Any, BinaryIO, NamedTuple
 import numpy as np
 import soundfile as sf
 
-from .containers import (
-    matroska_ends_in_an_element,
-    matroska_states_duration,
-    mp3_ends_in_a_frame,
-    mp3_states_length,
-    ogg_ends_whole,
-    other_held,
-    with_sizes_filled,
-)
+from .containers import other_held
 from .errors import AudioDecodeError, AudioWarning, LimitError, ParameterError
+from .matroska import matroska_ends_in_an_element, matroska_states_duration
+from .mpegaudio import mp3_ends_in_a_frame, mp3_states_length
+from .ogg import ogg_ends_whole
 from .waveform import to_mono
+from .wavsizes import with_sizes_filled
 
 __all__ = ["AudioSource", "AudioWarning", "collecting_warnings", "decode", "probe", "source_name"]
 
