@@ -2,7 +2,8 @@
 file made here: a Matroska whose MP3 track strips each frame's header (ContentCompression, header
 removal, as mkvmerge wrote it), MP3 in a Matroska that states no duration, MPEG-2.5 layer II (the
 longest MPEG audio frames, 2881 bytes) and free-format MP3 (bitrate index 0). No encoder here writes
-the last three as they are, so they are hand-built from frames PyAV encodes."""
+the last three as they are, so they are hand-built from frames PyAV encodes. And raw AAC (ADTS) cut
+short, in a frame or in a frame's header."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 
 from earmark.audio import AudioWarning, load_audio
 from earmark.containers import audio_held
+from earmark.errors import AudioDecodeError
 from earmark.mpegaudio import _MP3_MAX_FRAME, _mp3_frame
 
 SECONDS = 3.0
@@ -215,6 +217,49 @@ def test_a_whole_aac_quiet_at_first_gives_no_warning(tmp_path: Path) -> None:
     with av.open(str(path)) as container:
         assert container.duration > 100_000_000  # µs: FFmpeg's guess
     assert _no_warning(path) == pytest.approx(10.0, abs=0.05)
+
+
+# --- raw AAC (ADTS) cut short: its demuxer marks no packet corrupt; the frames' headers tell --------------
+
+
+@pytest.fixture(scope="module")
+def adts() -> bytes:
+    return _encoded("aac", 44100, 64000, fmt="adts")
+
+
+def _adts_frames(data: bytes) -> list[tuple[int, int]]:
+    """Where each ADTS frame starts and its length (13 bits of its 7-byte header, the header included)."""
+    frames, at = [], 0
+    while at + 7 <= len(data):
+        assert data[at] == 0xFF and data[at + 1] & 0xF6 == 0xF0
+        frames.append((at, (data[at + 3] & 3) << 11 | data[at + 4] << 3 | data[at + 5] >> 5))
+        at += frames[-1][1]
+    assert at == len(data)
+    return frames
+
+
+@pytest.mark.parametrize(("frame", "into"), [(60, 0.5), (60, 3), (-2, 3), (60, 7), (60, 8), (-1, -1)],
+                         ids=["mid-frame", "in-a-header", "in-the-last-but-one-header", "header-only",
+                              "a-byte-past-the-header", "a-byte-short"])
+def test_a_raw_aac_cut_short_loads_as_far_as_it_goes_and_says_so(tmp_path: Path, adts: bytes, frame: int,
+                                                                  into: float) -> None:
+    """Cut in a frame (FFmpeg's decoder refused it: "damaged") or in its header (its demuxer stopped with
+    an error, or quietly): the frames before it load, with the usual warning."""
+    at, length = _adts_frames(adts)[frame]
+    cut = tmp_path / "cut.aac"
+    cut.write_bytes(adts[: at + (round(length * into) if 0 < into < 1 else int(into) % length)])
+    before = tmp_path / "before.aac"
+    before.write_bytes(adts[:at])
+    assert _warned(cut, "partway through a packet") == pytest.approx(_no_warning(before), abs=1e-6)
+
+
+def test_a_raw_aac_damaged_in_the_middle_is_still_refused(tmp_path: Path, adts: bytes) -> None:
+    """A frame's tail lost in the middle (the file also cut short at its end): damage, not a file cut short."""
+    frames = _adts_frames(adts)
+    path = tmp_path / "damaged.aac"
+    path.write_bytes((adts[: frames[40][0] + 50] + adts[frames[41][0] :])[:-5])
+    with pytest.raises(AudioDecodeError, match=r"damaged\.aac: is damaged or cut short \(the decoder stopped"):
+        load_audio(path)
 
 
 # --- the longest MPEG audio frames: MPEG-2.5 layer II, 160 kb/s at 8 kHz (2880 bytes, 2881 padded) -----

@@ -8,8 +8,8 @@
 
 Both read a few kilobytes and leave the file's position where it was. What a container's bytes say about
 its length, where the decoders do not tell, is read beside them: :mod:`earmark.mpegaudio` (MP3 frames),
-:mod:`earmark.matroska` (EBML elements), :mod:`earmark.ogg` (pages), :mod:`earmark.wavsizes` (RF64/W64
-written to a pipe).
+:mod:`earmark.adts` (raw AAC frames), :mod:`earmark.matroska` (EBML elements), :mod:`earmark.ogg` (pages),
+:mod:`earmark.wavsizes` (RF64/W64 written to a pipe).
 """
 
 from __future__ import annotations

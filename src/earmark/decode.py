@@ -28,11 +28,13 @@ from typing import Any, BinaryIO, NamedTuple
 import numpy as np
 import soundfile as sf
 
+from .adts import adts_ends_in_a_frame
 from .containers import other_held
 from .errors import AudioDecodeError, AudioWarning, LimitError, ParameterError
 from .matroska import matroska_ends_in_an_element, matroska_states_duration
 from .mpegaudio import mp3_ends_in_a_frame, mp3_states_length
 from .ogg import ogg_ends_whole
+from .peek import size_of
 from .waveform import to_mono
 from .wavsizes import with_sizes_filled
 
@@ -216,12 +218,12 @@ def _read_soundfile(data: BinaryIO, mono: bool, max_s: float | None) -> _Decoded
     return _Decoded(samples, rate, short_of)
 
 
-def _collect(container: Any, stream: Any, *, mono: bool, end: int,
+def _collect(container: Any, stream: Any, *, mono: bool, data: BinaryIO,
              max_s: float | None = None) -> tuple[list[np.ndarray], int, bool, Any]:
     """Decode ``stream`` with FFmpeg: its frames as packed float32 (PyAV's planar conversion crashes
     on 8-channel audio), mixed to mono frame by frame when ``mono`` (a long multichannel file never
     sits in memory at full width); the rate; whether the last packet broke off with the file
-    (``end`` bytes long); and the last packet that held data (``None``: none did). A stream that
+    (``data``, :func:`_broke_off`); and the last packet that held data (``None``: none did). A stream that
     breaks off inside, after some audio decoded (a damaged FLAC or M4A), is refused, saying how far
     it got: a fragment of the recording, taken silently, would be worse than none. Stops with
     :class:`_TooLongError` once more than ``max_s`` seconds are decoded."""
@@ -253,7 +255,7 @@ def _collect(container: Any, stream: Any, *, mono: bool, end: int,
     except av.FFmpegError as exc:
         if not chunks:
             raise
-        if not (packet is not None and packet.is_corrupt and (packet.pos or 0) + packet.size >= end):
+        if not _broke_off(packet, data, container.format.name):
             heard = sum(c.shape[1] for c in chunks) / rate
             reason = exc.strerror or exc
             raise _DamagedAudioError(f"the decoder stopped after {heard:.2f} s of audio: {reason}") from exc
@@ -262,19 +264,29 @@ def _collect(container: Any, stream: Any, *, mono: bool, end: int,
     return chunks, rate, broken_off, last
 
 
+def _broke_off(packet: Any, data: BinaryIO, format_name: str) -> bool:
+    """Whether ``packet``, the last that FFmpeg (its demuxer ``format_name``) read before it stopped with an
+    error, is where the file ``data`` was cut: one marked corrupt that reaches the file's end, or in raw AAC
+    (whose demuxer marks none), a frame the file ends in, this one or the next (:func:`adts_ends_in_a_frame`)."""
+    if packet is None:
+        return False
+    if format_name == "aac" and packet.pos is not None:
+        return adts_ends_in_a_frame(data, frame_at=packet.pos)
+    return bool(packet.is_corrupt) and (packet.pos or 0) + packet.size >= size_of(data)
+
+
 def _read_ffmpeg(data: BinaryIO, mono: bool, max_s: float | None) -> _Decoded:
     """Decode with FFmpeg (see :func:`_collect`). AAC's end padding, which FFmpeg keeps, is trimmed
     to the length the container states; a file that ends short of it is read as far as it goes, and
     says so (a FLAC is refused)."""
     import av
 
-    end = data.seek(0, io.SEEK_END)
     data.seek(0)
     with av.open(data, mode="r") as container:
         if not container.streams.audio:
             raise _NoSoundError("a video with no sound" if container.streams.video else "no sound track")
         stream = container.streams.audio[0]
-        chunks, rate, broken_off, last = _collect(container, stream, mono=mono, end=end, max_s=max_s)
+        chunks, rate, broken_off, last = _collect(container, stream, mono=mono, data=data, max_s=max_s)
         cut_in = _cut_in(container.format.name, data, last=last, broken_off=broken_off)
         guessed = _length_guessed(container.format.name, data)
         stated = None if guessed else _stated_samples(stream.duration, stream.time_base, rate)
@@ -320,6 +332,9 @@ def _cut_in(format_name: str, data: BinaryIO, *, last: Any, broken_off: bool) ->
     # Matroska/WebM: the demuxer drops a block the file ends in; the elements after the last one read tell
     if "matroska" in format_name and last is not None and last.pos is not None \
             and matroska_ends_in_an_element(data, block_at=last.pos):
+        return "a packet"
+    if format_name == "aac" and last is not None and last.pos is not None \
+            and adts_ends_in_a_frame(data, frame_at=last.pos):  # cut in the next frame's header: read to there
         return "a packet"
     if format_name == "mp3" and mp3_ends_in_a_frame(data):  # one libsndfile could not read to its end
         return "an MP3 frame"

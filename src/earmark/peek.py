@@ -1,6 +1,6 @@
 """Reading a few bytes of a file at an offset without moving its position, for the readers of container
-bytes (:mod:`earmark.containers`, :mod:`earmark.mpegaudio`, :mod:`earmark.matroska`, :mod:`earmark.ogg`,
-:mod:`earmark.wavsizes`): the decoders read the same file object after them."""
+bytes (:mod:`earmark.containers`, :mod:`earmark.mpegaudio`, :mod:`earmark.adts`, :mod:`earmark.matroska`,
+:mod:`earmark.ogg`, :mod:`earmark.wavsizes`): the decoders read the same file object after them."""
 
 from __future__ import annotations
 
