@@ -201,3 +201,142 @@ def test_a_studio_keeps_its_hold_on_its_folder_while_its_oldest_results_go(
     finally:
         studio.close()
     assert not list(tmp_path.glob("earmark-studio-*"))
+
+
+def _held_folders(temp: Path) -> list[Path]:
+    return list(temp.glob("earmark-studio-*"))
+
+
+def test_a_studio_killed_mid_upload_leaves_the_uploads_folder_to_the_next_start(tmp_path: Path) -> None:
+    """Each request's own folders (an upload's bytes, a zip unpacked) were made in the system's temporary
+    folder: a studio killed during a 1 GB upload left it there for good. They are in the folder the
+    studio holds, which the next start removes with them."""
+    import socket
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "EARMARK_HOME": str(tmp_path / "home"), "TMPDIR": str(temp)}
+    killed, link = start(["studio", str(tmp_path / "a"), "--no-browser"], env=env)
+    port = int(link.group(1).rstrip("/").rsplit(":", 1)[1])
+    head = (f"POST /api/projects/import HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            "Content-Type: multipart/form-data; boundary=cut\r\nContent-Length: 500000000\r\n\r\n"
+            "--cut\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.zip\"\r\n"
+            "Content-Type: application/zip\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head)
+        deadline = time.monotonic() + 60
+        while not (uploads := list(temp.glob("earmark-studio-*/.scratch/earmark-upload-*"))):
+            assert time.monotonic() < deadline and killed.poll() is None, "no upload folder in the held folder"
+            sock.sendall(bytes(1 << 16))  # the body keeps coming: 500 MB announced, a few sent
+            time.sleep(0.01)
+        sock.sendall(bytes(1 << 20))
+        killed.kill()  # mid-request
+        killed.communicate(timeout=30)
+    (upload,) = uploads
+    assert upload.is_dir(), "SIGKILL: nothing could clean up"
+    assert upload.stat().st_mode & 0o777 == 0o700, "private, as mkdtemp makes it"
+    assert [p.name for p in temp.iterdir()] == [upload.parents[1].name], "nothing of the request outside it"
+    again, _ = start(["studio", str(tmp_path / "b"), "--no-browser"], env=env)
+    try:
+        assert not upload.parents[1].exists(), "the next start removed the dead studio's folder, upload and all"
+        assert len(_held_folders(temp)) == 1, "only the running studio's"
+    finally:
+        stop(again)
+    assert not list(temp.iterdir())
+
+
+def test_each_request_makes_its_folders_in_the_studios_held_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An upload's, an export's, an import's and an uploaded test set's folders: private, in the held
+    folder's hidden scratch folder (not beside the results the studio prunes), and gone once answered."""
+    import tempfile
+
+    from conftest import make_client, untrained_classifier, wav_bytes, write_dataset
+    from earmark.project import Project
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    made: list[tuple[Path, int]] = []
+    mkdtemp = tempfile.mkdtemp
+
+    def watched(*args: Any, **kwargs: Any) -> Any:  # the real one, noting what it made (TemporaryDirectory too)
+        path = mkdtemp(*args, **kwargs)
+        made.append((Path(path), os.stat(path).st_mode & 0o777))
+        return path
+
+    monkeypatch.setattr(tempfile, "mkdtemp", watched)
+    project = Project.create(tmp_path / "projects" / "band")
+    write_dataset(project.samples_dir, per_class=3, seed=1)
+    model = project.import_model(untrained_classifier().save(tmp_path / "m.earmark"), name="m")
+    test = write_dataset(tmp_path / "test", per_class=2, seed=2)
+    with make_client(tmp_path / "projects") as client:
+        (held,) = _held_folders(temp)
+        base = "/api/projects/band"
+        client.post(f"{base}/classes/bass/samples", files={"files": ("riff.wav", wav_bytes())}).raise_for_status()
+        exported = client.get(f"{base}/export")
+        exported.raise_for_status()
+        client.post("/api/projects/import", files={"file": ("band.zip", exported.content)}).raise_for_status()
+        client.post(f"{base}/models/{model.id}/evaluate", files=[
+            ("files", (f"test/{f.relative_to(test).as_posix()}", f.read_bytes()))
+            for f in sorted(test.rglob("*.wav"))]).raise_for_status()
+        prefixes = {re.sub(r"-[^-]*$", "-", p.name) for p, _ in made}
+        assert {"earmark-upload-", "earmark-export-", "earmark-import-", "earmark-testset-"} <= prefixes, prefixes
+        requests = [(p, mode) for p, mode in made if p.name.startswith(("earmark-upload-", "earmark-export-",
+                                                                         "earmark-import-", "earmark-testset-"))]
+        assert [(p.parent, mode) for p, mode in requests] == [(held / ".scratch", 0o700)] * len(requests)
+        assert not list((held / ".scratch").iterdir()), "each removed once answered"
+
+
+def test_add_files_unpacks_zips_in_tmp_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The studio passes its held folder's scratch folder; a library user's default is the system's."""
+    import tempfile
+    import zipfile
+
+    from conftest import wav_bytes
+    from earmark.intake import add_files
+    from earmark.project import Project
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    made: list[Path] = []
+    mkdtemp = tempfile.mkdtemp
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        made.append(Path(mkdtemp(*args, **kwargs)))
+        return str(made[-1])
+
+    monkeypatch.setattr(tempfile, "mkdtemp", watched)
+    project = Project.create(tmp_path / "band")
+    project.add_class("bass")
+    with zipfile.ZipFile(tmp_path / "takes.zip", "w") as archive:
+        archive.writestr("take.wav", wav_bytes())
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    assert len(add_files(project, "bass", [tmp_path / "takes.zip"], tmp_dir=mine).added) == 1
+    assert len(add_files(project, "bass", [("again.zip", tmp_path / "takes.zip")]).added) == 1
+    assert [p.parent for p in made] == [mine, temp] and made[0].name.startswith("earmark-intake-")
+    assert not list(mine.iterdir()) and not list(temp.iterdir())
+
+
+def test_the_results_pruning_leaves_a_requests_folder_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the limit, the oldest result files go: never a folder a request is using (it may be older)."""
+    import tempfile
+
+    from earmark.studio.settings import StudioSettings
+    from earmark.studio.state import _MAX_RESULTS, Studio
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    studio = Studio(StudioSettings(projects_root=tmp_path / "projects"))
+    try:
+        upload = Path(tempfile.mkdtemp(prefix="earmark-upload-", dir=studio.scratch_dir))
+        (upload / "00000.bin").write_bytes(b"bytes")
+        for _ in range(_MAX_RESULTS + 3):
+            studio.result_path(".png")[1].write_bytes(b"png")
+        assert (upload / "00000.bin").read_bytes() == b"bytes"
+        (folder,) = tmp_path.glob("earmark-studio-*")
+        assert len(list(folder.glob("*.png"))) == _MAX_RESULTS
+    finally:
+        studio.close()
+    assert not list(tmp_path.glob("earmark-studio-*"))

@@ -131,7 +131,8 @@ _SHAPES = ("a path (str or pathlib.Path; a folder adds the files in it) or a (na
 
 def add_files(project: Project, class_name: str, files: Iterable[FileArg] | str | os.PathLike[str], *,
               clip_s: float | None = None, recording: str | None = None,
-              limits: IntakeLimits | None = None, test: bool = False, one_class: bool = True) -> IntakeResult:
+              limits: IntakeLimits | None = None, test: bool = False, one_class: bool = True,
+              tmp_dir: str | os.PathLike[str] | None = None) -> IntakeResult:
     """Add audio files to a class; zips are unpacked. Each of ``files`` is a path (``str`` or
     :class:`os.PathLike`, named by its own file name; a folder's files are added as if it had been
     dropped, named ``FOLDER/…``), or ``(name, path)``: the name as uploaded (which decides how the
@@ -156,6 +157,9 @@ def add_files(project: Project, class_name: str, files: Iterable[FileArg] | str 
     A file kept though the decoder warns of it (a compressed file cut short: its
     :class:`~earmark.errors.AudioWarning`) is named in the result's ``warnings``, which hold those
     warnings instead of issuing them.
+
+    Zips are unpacked into a private temporary folder made in ``tmp_dir`` (default: the system's
+    temporary folder) and removed before this returns.
     """
     limits = limits or IntakeLimits()
     entries = _as_entries(files)
@@ -165,7 +169,7 @@ def add_files(project: Project, class_name: str, files: Iterable[FileArg] | str 
     take = safe_stem(recording) if recording else None
     result = IntakeResult()
     numbers = _ClipNumbers()
-    with tempfile.TemporaryDirectory(prefix="earmark-intake-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="earmark-intake-", dir=tmp_dir) as tmp:
         total_s = 0.0
         for name, path in _audio_entries(project, class_name, entries, Path(tmp), result, limits=limits,
                                          one_class=one_class):

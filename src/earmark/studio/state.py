@@ -32,6 +32,9 @@ from .settings import StudioSettings
 
 __all__ = ["HeldFolder", "Studio", "sweep_dead_folders"]
 
+#: The hidden folder, beside the result files, of the requests' temporary folders (:attr:`Studio.scratch_dir`).
+_SCRATCH_DIR = ".scratch"
+
 #: Timeline pictures kept for the page (each is made by a predict call and fetched right after).
 _MAX_RESULTS = 100
 
@@ -67,6 +70,17 @@ class Studio:
 
     def close(self) -> None:
         self._held.close()
+
+    @property
+    def scratch_dir(self) -> Path:
+        """Where a request's own temporary folders go (an upload's files, a zip unpacked, an export
+        being written): ``tempfile.mkdtemp(prefix=..., dir=studio.scratch_dir)``, private (0o700) as
+        in the system's temporary folder. It is inside the folder this process holds, so a studio
+        killed mid-request (SIGKILL) leaves them to the next start to remove with the rest; and it is
+        hidden, so the results' pruning (:meth:`result_path`) never takes one in use."""
+        folder = self._results / _SCRATCH_DIR
+        folder.mkdir(mode=0o700, exist_ok=True)  # again each time: a temp cleaner may have removed it
+        return folder
 
     # -- projects ----------------------------------------------------------------------
     def project_ids(self) -> list[str]:
@@ -284,7 +298,8 @@ class Studio:
     def result_path(self, suffix: str) -> tuple[str, Path]:
         """A new file for a prediction's picture; the oldest go once there are ``_MAX_RESULTS``."""
         with self._lock:
-            kept = sorted((p for p in self._results.iterdir() if not p.name.startswith(".")),  # not the owner file
+            # not the owner file, nor the requests' folders (scratch_dir)
+            kept = sorted((p for p in self._results.iterdir() if not p.name.startswith(".") and p.is_file()),
                           key=lambda p: p.stat().st_mtime_ns)
             for old in kept[: max(0, len(kept) - _MAX_RESULTS + 1)]:
                 old.unlink(missing_ok=True)

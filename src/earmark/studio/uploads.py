@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.types import Message
 
 from ..errors import EarmarkError, LimitError, ParameterError
+from .deps import get_studio
 from .settings import StudioSettings
 
 __all__ = ["Upload", "as_upload", "read_upload"]
@@ -92,7 +93,8 @@ async def read_upload(request: Request, settings: StudioSettings) -> AsyncIterat
                          f"{settings.max_upload_mb:.0f} MB; upload fewer files at a time")
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise ParameterError("send the files as multipart/form-data (an HTML form or FormData)")
-    tmp = Path(tempfile.mkdtemp(prefix="earmark-upload-"))
+    # in the studio's held folder: a studio killed mid-upload leaves it to the next start to remove
+    tmp = Path(tempfile.mkdtemp(prefix="earmark-upload-", dir=get_studio(request).scratch_dir))
     try:
         try:
             form = await _counting(request, limit, settings).form(max_files=settings.max_upload_files,

@@ -152,7 +152,7 @@ async def predict(model_id: str, request: Request, project: ProjectDep, studio: 
 
 async def _score_upload(upload: Upload, studio: StudioDep, score: Callable[[Path], _Scored]) -> _Scored:
     """``score`` run on the folder-per-class set an upload holds (decoded, and scored, off the event loop)."""
-    with tempfile.TemporaryDirectory(prefix="earmark-testset-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="earmark-testset-", dir=studio.scratch_dir) as tmp:
         with as_upload("the test set", Path(tmp)):
             folder = await run_in_threadpool(
                 partial(folder_per_class, max_unpacked_bytes=studio.limits.max_unpacked_bytes),

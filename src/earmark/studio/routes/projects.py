@@ -107,8 +107,8 @@ def restore(trash_id: str, project: ProjectDep) -> dict[str, Any]:
 
 
 @router.get("/projects/{project}/export", response_class=FileResponse)
-def export_project(project: ProjectDep, background: BackgroundTasks) -> FileResponse:
-    folder = Path(tempfile.mkdtemp(prefix="earmark-export-"))
+def export_project(project: ProjectDep, studio: StudioDep, background: BackgroundTasks) -> FileResponse:
+    folder = Path(tempfile.mkdtemp(prefix="earmark-export-", dir=studio.scratch_dir))
     # named as the project is shown (its folder may be a-2 while another is shown as a), made file-safe
     path = project.export_zip(folder / f"{safe_stem(f'{project.name}.zip')}.zip")
     background.add_task(shutil.rmtree, folder, True)
@@ -123,7 +123,8 @@ async def import_project(request: Request, studio: StudioDep) -> dict[str, Any]:
         if len(files) != 1 or not files[0][0].lower().endswith(".zip"):
             raise ParameterError("send one .zip file (a project exported from earmark, or one folder per class)")
         name, path = files[0]
-        with tempfile.TemporaryDirectory(prefix="earmark-import-") as tmp, as_upload(name, path):
+        with tempfile.TemporaryDirectory(prefix="earmark-import-", dir=studio.scratch_dir) as tmp, \
+                as_upload(name, path):
             root = await run_in_threadpool(partial(extract_zip, max_bytes=studio.limits.max_unpacked_bytes),
                                            path, Path(tmp))
             project, result = await run_in_threadpool(_import, studio, root,
