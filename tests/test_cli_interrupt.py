@@ -32,8 +32,14 @@ def test_ctrl_c_while_the_command_starts_prints_one_line(small_dataset: Path, tm
     time.sleep(after_s)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
+    if after_s > 1 and "training tiny for" in stderr:
+        # a fast machine is training by then (CI's was, at epoch 1): the press keeps the model
+        assert process.returncode == 0, stderr
+        assert stderr.splitlines()[-1].startswith("stopped after epoch ")
+        assert out.exists()
+        return
+    assert process.returncode == 130, stderr
     assert stderr.splitlines()[-1] == "interrupted"
     assert not out.exists()
 
