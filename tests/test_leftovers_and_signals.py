@@ -247,7 +247,8 @@ def test_a_studio_killed_mid_upload_leaves_the_uploads_folder_to_the_next_start(
 
 def test_each_request_makes_its_folders_in_the_studios_held_folder(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An upload's, an export's, an import's and an uploaded test set's folders: private, in the held
+    """An upload's, an export's, an import's, an uploaded test set's and the unpacking of a class's (or an
+    import's) files: private, in the held
     folder's hidden scratch folder (not beside the results the studio prunes), and gone once answered."""
     import tempfile
 
@@ -281,9 +282,9 @@ def test_each_request_makes_its_folders_in_the_studios_held_folder(
             ("files", (f"test/{f.relative_to(test).as_posix()}", f.read_bytes()))
             for f in sorted(test.rglob("*.wav"))]).raise_for_status()
         prefixes = {re.sub(r"-[^-]*$", "-", p.name) for p, _ in made}
-        assert {"earmark-upload-", "earmark-export-", "earmark-import-", "earmark-testset-"} <= prefixes, prefixes
-        requests = [(p, mode) for p, mode in made if p.name.startswith(("earmark-upload-", "earmark-export-",
-                                                                         "earmark-import-", "earmark-testset-"))]
+        kinds = ("earmark-upload-", "earmark-export-", "earmark-import-", "earmark-testset-", "earmark-intake-")
+        assert set(kinds) <= prefixes, prefixes
+        requests = [(p, mode) for p, mode in made if p.name.startswith(kinds)]
         assert [(p.parent, mode) for p, mode in requests] == [(held / ".scratch", 0o700)] * len(requests)
         assert not list((held / ".scratch").iterdir()), "each removed once answered"
 

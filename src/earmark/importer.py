@@ -5,6 +5,7 @@ out from uploaded files. Audio in no class's folder is named among the skipped, 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .atomic import atomic_copy
@@ -45,14 +46,15 @@ def folder_per_class(files: list[tuple[str, Path]], target: Path, *,
     return target
 
 
-def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | None = None) -> IntakeResult:
+def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | None = None,
+                     tmp_dir: str | os.PathLike[str] | None = None) -> IntakeResult:
     """Add an unpacked project (``samples/<class>/``, ``test/<class>/``, ``models/``) or folder-per-class
     set to ``project``; a project's test set lands in ``project``'s.
 
     Every class's files go through :func:`add_files` (decoded, cut, named, limited; bad files
     reported), background folder aliases all land in the Background Noise class, system and
     hidden folders (``__MACOSX``, ``.git``) are left out, and model files are checked before
-    they are kept.
+    they are kept. Zips inside are unpacked in ``tmp_dir`` (default: the system's temp folder).
     """
     entries = [p for p in root.iterdir() if not is_ignored_name(p.name)]
     if len(entries) == 1 and (entries[0] / PROJECT_FILE).is_file():  # a zip of one exported project folder
@@ -86,7 +88,7 @@ def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | Non
         if label not in project.class_names() and not is_background_name(label):
             project.add_class(label)
         files = [(f"{where}/{f.relative_to(folder).as_posix()}", f) for f in files_under(folder, skip=is_ignored_name)]
-        part = add_files(project, label, files, limits=limits, test=test, one_class=False)
+        part = add_files(project, label, files, limits=limits, test=test, one_class=False, tmp_dir=tmp_dir)
         result.added += part.added
         result.skipped += part.skipped
         result.warnings += part.warnings

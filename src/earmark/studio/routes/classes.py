@@ -57,7 +57,7 @@ async def add_samples(class_name: str, request: Request, project: ProjectDep, st
                 result = await run_in_threadpool(partial(
                     add_files, project, class_name, files,
                     clip_s=upload.number("clip_s"), recording=upload.fields.get("recording") or None,
-                    limits=studio.limits, test=test))
+                    limits=studio.limits, test=test, tmp_dir=studio.scratch_dir))
             except FolderOfClassesError as exc:
                 raise DatasetError(_as_the_page_says(exc)) from exc
     return {"added": [sample_urls(project, s) for s in result.added],

@@ -145,7 +145,7 @@ def _name_of_zip(filename: str) -> str:
 def _import(studio: StudioDep, root: Path, name: str) -> tuple[Project, IntakeResult]:
     project = studio.create_project(name, rename_if_taken=True)
     try:
-        return project, fill_from_folder(project, root, limits=studio.limits)
+        return project, fill_from_folder(project, root, limits=studio.limits, tmp_dir=studio.scratch_dir)
     except BaseException:  # a project that failed to import is not left half made
         shutil.rmtree(project.root, ignore_errors=True)
         raise
