@@ -115,7 +115,9 @@ def load_audio(
     sample_rate : int or None
         Resample to this rate in Hz; ``None`` keeps the file's own rate.
     mono : bool
-        Average the channels to one (``(samples,)``); otherwise ``(channels, samples)``.
+        Average the channels to one (``(samples,)``); otherwise ``(channels, samples)``. Channels
+        that cancel out in the average (one is the other inverted) give the left channel instead,
+        with an :class:`AudioWarning`.
     min_duration_s : float
         Refuse files shorter than this.
     max_duration_s : float or None

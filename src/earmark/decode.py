@@ -108,6 +108,36 @@ class _TooLongError(Exception):
     """Inside the decoders: more audio decoded than the caller's ``max_s`` allows (decoding stops)."""
 
 
+#: A mono mix this far below its channels' own level (in dB) has cancelled out: the channels are one
+#: signal and its inverse (a miswired or phase-flipped recording). Music with much of its stereo out
+#: of phase still mixes to within about 10 dB of its channels.
+_CANCELLED_DB = -30.0
+
+
+class _Mix:
+    """How a decoder mixes each block of ``(channels, frames)`` to mono ``(1, frames)``, keeping count
+    of how loud the mix and the channels were (:meth:`cancelled`); or, with ``channel``, keeps only that one."""
+
+    def __init__(self, channel: int | None = None) -> None:
+        self.channel = channel
+        self.channels = 1
+        self.mix_energy = 0.0
+        self.channel_energy = 0.0  # the channels' mean
+
+    def __call__(self, y: np.ndarray) -> np.ndarray:
+        self.channels = y.shape[0]
+        if self.channels == 1 or self.channel is not None:
+            return np.array(y[self.channel or 0][np.newaxis], np.float32)
+        mixed = to_mono(y)
+        self.mix_energy += float(np.einsum("i,i->", mixed, mixed, dtype=np.float64))
+        self.channel_energy += float(np.einsum("ij,ij->", y, y, dtype=np.float64)) / self.channels
+        return mixed[np.newaxis]
+
+    def cancelled(self) -> bool:
+        """Whether the channels, loud on their own, cancel out in the mix (:data:`_CANCELLED_DB`)."""
+        return self.channel_energy > 0 and self.mix_energy <= self.channel_energy * 10 ** (_CANCELLED_DB / 10)
+
+
 def _most_frames(max_s: float | None, rate: int) -> int | None:
     """How many frames at ``rate`` ``max_s`` seconds allow (``None``: no limit)."""
     return None if max_s is None or rate <= 0 else math.ceil(max_s * rate)
@@ -175,18 +205,19 @@ def _cut_short(stated: int, got: int, rate: int) -> _DamagedAudioError:
     return _DamagedAudioError(f"it says it holds {stated / rate:.2f} s but ends after {got / rate:.2f} s")
 
 
-def _read_blocks(f: sf.SoundFile, mono: bool, max_s: float | None = None) -> np.ndarray:
-    """Every frame of ``f``, a block at a time, keeping only the frames each read returned: a
-    header may state more frames than the file holds (a cut-short MP3 or WAV) or absurdly many.
-    Stops with :class:`_TooLongError` once more than ``max_s`` seconds are read."""
-    channels = 1 if mono else f.channels
+def _read_blocks(f: sf.SoundFile, mix: _Mix | None, max_s: float | None = None) -> np.ndarray:
+    """Every frame of ``f``, a block at a time (each mixed to mono by ``mix``, if given), keeping
+    only the frames each read returned: a header may state more frames than the file holds (a
+    cut-short MP3 or WAV) or absurdly many. Stops with :class:`_TooLongError` once more than
+    ``max_s`` seconds are read."""
+    channels = 1 if mix else f.channels
     most = _most_frames(max_s, int(f.samplerate))
     room = min(max(f.frames, 0), _MAX_PREALLOCATED_FRAMES, _BLOCK_FRAMES + most if most is not None else f.frames)
     out = np.empty((channels, room), np.float32)
     buffer = np.empty((_BLOCK_FRAMES, f.channels), np.float32)
     filled = 0
     while (block := f.read(_BLOCK_FRAMES, dtype="float32", always_2d=True, out=buffer)).shape[0]:
-        y = to_mono(block.T)[np.newaxis] if mono else block.T
+        y = mix(block.T) if mix else block.T
         if filled + y.shape[1] > out.shape[1]:  # longer than preallocated: grow geometrically
             grown = np.empty((channels, max(filled + y.shape[1], 2 * out.shape[1])), np.float32)
             grown[:, :filled] = out[:, :filled]
@@ -198,11 +229,11 @@ def _read_blocks(f: sf.SoundFile, mono: bool, max_s: float | None = None) -> np.
     return out[:, :filled]
 
 
-def _read_soundfile(data: BinaryIO, mono: bool, max_s: float | None) -> _Decoded:
+def _read_soundfile(data: BinaryIO, mix: _Mix | None, max_s: float | None) -> _Decoded:
     """Decode with libsndfile. A lossless file cut short is refused; an MP3 or Ogg file cut short
     is read as far as it goes, and says so."""
     with sf.SoundFile(with_sizes_filled(data)) as f:
-        samples = _read_blocks(f, mono, max_s)
+        samples = _read_blocks(f, mix, max_s)
         rate, got, kind, frames = int(f.samplerate), samples.shape[1], f.format, f.frames
         if kind == "FLAC" and _cut_at_a_frame(frames, got, rate):
             raise _cut_short(frames, got, rate)
@@ -218,10 +249,10 @@ def _read_soundfile(data: BinaryIO, mono: bool, max_s: float | None) -> _Decoded
     return _Decoded(samples, rate, short_of)
 
 
-def _collect(container: Any, stream: Any, *, mono: bool, data: BinaryIO,
+def _collect(container: Any, stream: Any, *, mix: _Mix | None, data: BinaryIO,
              max_s: float | None = None) -> tuple[list[np.ndarray], int, bool, Any]:
     """Decode ``stream`` with FFmpeg: its frames as packed float32 (PyAV's planar conversion crashes
-    on 8-channel audio), mixed to mono frame by frame when ``mono`` (a long multichannel file never
+    on 8-channel audio), mixed to mono frame by frame by ``mix``, if given (a long multichannel file never
     sits in memory at full width); the rate; whether the last packet broke off with the file
     (``data``, :func:`_broke_off`); and the last packet that held data (``None``: none did). A stream that
     breaks off inside, after some audio decoded (a damaged FLAC or M4A), is refused, saying how far
@@ -241,7 +272,7 @@ def _collect(container: Any, stream: Any, *, mono: bool, data: BinaryIO,
         for out in frames:
             channels = len(out.layout.channels)
             y = out.to_ndarray().reshape(-1, channels).T  # packed: one row of interleaved samples
-            chunks.append(to_mono(y)[np.newaxis] if mono and channels > 1 else np.array(y, np.float32))
+            chunks.append(mix(y) if mix else np.array(y, np.float32))
             rate, got = out.sample_rate, got + y.shape[1]
             if (most := _most_frames(max_s, rate)) is not None and got > most:
                 raise _TooLongError
@@ -275,7 +306,7 @@ def _broke_off(packet: Any, data: BinaryIO, format_name: str) -> bool:
     return bool(packet.is_corrupt) and (packet.pos or 0) + packet.size >= size_of(data)
 
 
-def _read_ffmpeg(data: BinaryIO, mono: bool, max_s: float | None) -> _Decoded:
+def _read_ffmpeg(data: BinaryIO, mix: _Mix | None, max_s: float | None) -> _Decoded:
     """Decode with FFmpeg (see :func:`_collect`). AAC's end padding, which FFmpeg keeps, is trimmed
     to the length the container states; a file that ends short of it is read as far as it goes, and
     says so (a FLAC is refused)."""
@@ -286,7 +317,7 @@ def _read_ffmpeg(data: BinaryIO, mono: bool, max_s: float | None) -> _Decoded:
         if not container.streams.audio:
             raise _NoSoundError("a video with no sound" if container.streams.video else "no sound track")
         stream = container.streams.audio[0]
-        chunks, rate, broken_off, last = _collect(container, stream, mono=mono, data=data, max_s=max_s)
+        chunks, rate, broken_off, last = _collect(container, stream, mix=mix, data=data, max_s=max_s)
         cut_in = _cut_in(container.format.name, data, last=last, broken_off=broken_off)
         guessed = _length_guessed(container.format.name, data)
         stated = None if guessed else _stated_samples(stream.duration, stream.time_base, rate)
@@ -434,6 +465,8 @@ def decode(source: AudioSource, *, mono: bool = False, max_s: float | None = Non
     rate of an audio file: a path, bytes or a binary file object. A compressed file that ends short
     of the length its header states, an MP3 that ends partway through a frame, or an Ogg file with no
     end-of-stream mark, is read as far as it goes, with an :class:`AudioWarning` naming it.
+    A stereo file whose channels cancel out when mixed (``mono``: one is the other inverted) gives
+    its left channel instead of silence, with an :class:`AudioWarning` saying so.
     With ``max_s``, decoding stops as soon as the audio runs past ``max_s`` seconds (whatever its
     header says: a browser's WebM recording states no length), so a long recording never fills memory.
 
@@ -450,9 +483,16 @@ def decode(source: AudioSource, *, mono: bool = False, max_s: float | None = Non
     opened = _opener(source, name)
     errors: list[str] = []
     for reader in (_read_soundfile, _read_ffmpeg):
+        mix = _Mix() if mono else None
         try:
             with opened() as stream:
-                decoded = reader(stream, mono, max_s)
+                decoded = reader(stream, mix, max_s)
+            if mix is not None and mix.cancelled():  # silence, mixed: decoded again, one channel only
+                with opened() as stream:
+                    decoded = reader(stream, _Mix(channel=0), max_s)
+                _warn(f"{name}: the channels cancel out when mixed to mono "
+                      + ("(one is the other inverted); earmark used the left channel" if mix.channels == 2
+                         else "(some are others inverted); earmark used the first channel"))
         except _TooLongError:
             raise LimitError(f"{name}: is longer than the limit of {_duration_words(max_s or 0.0)} "
                              "(decoding stopped there); cut it into shorter files") from None
