@@ -5,6 +5,7 @@ to another of the same name (in any case, or with ``\\`` for ``/``), wherever it
 from __future__ import annotations
 
 import json
+import locale
 import struct
 import unicodedata
 import warnings
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SR, wav_bytes
-from earmark.archive import extract_zip, zip_members
+from earmark.archive import ZipNameWarning, extract_zip, zip_members
 from earmark.dataset import load_dataset
 from earmark.naming import name_key
 from earmark.projectfile import PROJECT_FILE, zipped_project
@@ -142,8 +143,64 @@ def test_a_name_in_another_code_page_reads_as_the_utf8_name_kept_beside_it(tmp_p
                                       real.encode("cp866"))
             zf.writestr(info, b"a")
     archive.write_bytes(archive.read_bytes().replace(b"XYZ/", "бас/".encode("cp866")))
+    with zipfile.ZipFile(archive) as zf:  # the stale one's is not taken: its name reads in cp866, as Russian
+        assert [m.name for m in zip_members(zf)] == ["бас/a.wav", "бас/b.wav"]
+
+
+def zip_in_code_page(path: Path, members: list[tuple[str, bytes]], *, code_page: str) -> Path:
+    """A zip as Windows' zipper makes it on a computer whose language's DOS code page is ``code_page``:
+    names in that code page, without the UTF-8 flag (zipfile writes names that are not ASCII in UTF-8
+    and flags them, so each is written as an ASCII stand-in of its length, then its bytes put there)."""
+    raws = [name.encode(code_page) for name, _ in members]
+    stand_ins = [f"@{k}@".ljust(len(raw), "#").encode() for k, raw in enumerate(raws)]
+    make_zip(path, [(stand_in.decode(), data) for stand_in, (_, data) in zip(stand_ins, members, strict=True)])
+    data = path.read_bytes()
+    for stand_in, raw in zip(stand_ins, raws, strict=True):
+        assert data.count(stand_in) == 2  # its local header and its central directory entry
+        data = data.replace(stand_in, raw)
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(("code_page", "names"), [
+    ("cp932", ["ベース/低音.wav", "ドラム/キック 01.wav", "背景/雑音.wav"]),
+    ("gbk", ["贝斯/a.wav", "鼓/底鼓.wav", "背景/噪音.wav"]),
+    ("cp866", ["бас/a.wav", "Барабаны/бочка 1.wav", "фон/шум.wav"]),
+])
+def test_names_in_a_windows_code_page_read_in_it(tmp_path: Path, code_page: str, names: list[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Japanese, Chinese and Russian Windows write names in their DOS code page, unflagged: each reads
+    as its language (every name of the zip together), whatever this computer's language."""
+    monkeypatch.setattr(locale, "getlocale", lambda category=None: ("en_US", "UTF-8"))
+    archive = zip_in_code_page(tmp_path / "sounds.zip", [(name, wav_bytes(0.5, freq=110 * (k + 1)))
+                                                         for k, name in enumerate(names)], code_page=code_page)
     with zipfile.ZipFile(archive) as zf:
-        assert [m.name for m in zip_members(zf)] == ["бас/a.wav", "бас/b.wav".encode("cp866").decode("cp437")]
+        assert zf.namelist() == [name.encode(code_page).decode("cp437") for name in names]  # Python's reading
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ZipNameWarning)
+            assert [m.name for m in zip_members(zf)] == names
+    assert sorted(files(extract_zip(archive, tmp_path / "out"))) == sorted(names)
+    assert load_dataset(archive, sample_rate=SR).counts() == {name.split("/")[0]: 1 for name in names}
+
+
+def test_names_that_read_as_korean_and_as_chinese_warn_unless_this_computer_says(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Korean name (cp949) reads as Chinese hanzi too (gbk: the same bytes): it is kept as
+    Python reads it (cp437), with a warning that names the member and says what to do; on a Korean
+    computer, whose Windows would write names in cp949, they read as Korean."""
+    names = ["베이스/a.wav", "드럼/킥.wav"]
+    archive = zip_in_code_page(tmp_path / "sounds.zip", [(name, b"x") for name in names], code_page="cp949")
+    monkeypatch.setattr(locale, "getlocale", lambda category=None: ("en_US", "UTF-8"))
+    with zipfile.ZipFile(archive) as zf, pytest.warns(ZipNameWarning) as said:
+        assert [m.name for m in zip_members(zf)] == [name.encode("cp949").decode("cp437") for name in names]
+    message = str(said[0].message)
+    assert "베이스/a.wav".encode("cp949").decode("cp437") in message
+    assert "Chinese (gbk) or Korean (cp949)" in message and "-mcu=on" in message and "folder" in message
+
+    monkeypatch.setattr(locale, "getlocale", lambda category=None: ("ko_KR", "UTF-8"))
+    with zipfile.ZipFile(archive) as zf, warnings.catch_warnings():
+        warnings.simplefilter("error", ZipNameWarning)
+        assert [m.name for m in zip_members(zf)] == names
 
 
 def test_a_project_zip_is_read_with_the_names_it_unpacks_to(tmp_path: Path) -> None:

@@ -4,7 +4,10 @@ A zip unpacks the same wherever it is unpacked, and no file in it is lost:
 
 - a name that its zipper wrote in UTF-8 without saying so (macOS's and Linux's zippers often
   leave the flag out) reads as UTF-8, not as the old DOS code page Python assumes (``cafÃ©``),
-  and a name in another code page reads as the UTF-8 name kept beside it, where there is one;
+  and a name in another code page reads as the UTF-8 name kept beside it, where there is one, else
+  in the code page of Japanese, Chinese, Korean or Russian Windows in which every name of the zip
+  reads as its language (:func:`zip_code_page`); where that cannot be told, a :class:`ZipNameWarning`
+  says so;
 - every name is NFC (a Mac writes ``café`` decomposed), as :func:`earmark.naming.clean_name` makes a class name;
 - a folder spelt in another case or Unicode form than one before it (``Bass/`` after ``bass/``) is
   that folder, as it is when the zip is unpacked on macOS or Windows;
@@ -15,10 +18,12 @@ A zip unpacks the same wherever it is unpacked, and no file in it is lost:
 
 from __future__ import annotations
 
+import locale
 import re
 import shutil
 import struct
 import unicodedata
+import warnings
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
@@ -28,7 +33,8 @@ from .audio import AUDIO_EXTENSIONS
 from .errors import DatasetError
 from .naming import name_key
 
-__all__ = ["ZipMember", "extract_zip", "is_ignored_name", "member_name", "member_parts", "zip_members", "zip_root"]
+__all__ = ["ZipMember", "ZipNameWarning", "extract_zip", "is_ignored_name", "member_name", "member_parts",
+           "zip_code_page", "zip_members", "zip_root"]
 
 IGNORED = re.compile(r"^(\.|__MACOSX$|Thumbs\.db$|desktop\.ini$)", re.IGNORECASE)
 _MAX_ZIP_BYTES = 4 * 1024**3
@@ -56,18 +62,27 @@ class ZipMember(NamedTuple):
     parts: tuple[str, ...]
 
 
-def member_name(info: zipfile.ZipInfo) -> str:
-    """A zip member's name as its zipper meant it: a name stored without the UTF-8 flag is read as
-    the UTF-8 name the zipper kept beside it (Info-ZIP's Unicode Path field, for that name), else
-    as UTF-8 where its bytes are UTF-8; Python's zipfile reads it as the DOS code page, cp437."""
+def member_name(info: zipfile.ZipInfo, *, code_page: str | None = None) -> str:
+    """A zip member's name as its zipper meant it. A name stored without the UTF-8 flag is read as
+    the UTF-8 name the zipper kept beside it (Info-ZIP's Unicode Path field, for that name), else in
+    ``code_page`` (the one :func:`zip_code_page` finds for the zip), else as UTF-8 where its bytes
+    are UTF-8, else in the old DOS code page cp437, as Python's zipfile reads every such name."""
     if info.flag_bits & _UTF8_NAME:
         return info.filename
     if (kept := _unicode_path(info)) is not None:
         return kept
+    raw = _raw_name(info)
+    if code_page is not None:
+        return raw.decode(code_page, errors="replace")
     try:
-        return info.filename.encode("cp437").decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeError:  # a DOS or Windows zipper's own code page: cp437 is the zip format's default
-        return info.filename
+        return raw.decode("cp437")
+
+
+def _raw_name(info: zipfile.ZipInfo) -> bytes:
+    """The bytes a member's name (stored without the UTF-8 flag) has in the zip, up to a NUL."""
+    return info.orig_filename.encode("cp437").split(b"\0")[0]
 
 
 def _unicode_path(info: zipfile.ZipInfo) -> str | None:
@@ -86,6 +101,97 @@ def _unicode_path(info: zipfile.ZipInfo) -> str | None:
     return None
 
 
+#: The DOS code pages Windows' own zipper (and 7-Zip, unless told -mcu=on) writes names in, in a
+#: computer set to Japanese, Chinese, Korean or Russian, and the language each is for.
+_CODE_PAGES = {"cp932": "Japanese", "gbk": "Chinese", "cp949": "Korean", "cp866": "Russian"}
+_LANGUAGE_CODE = {"ja": "cp932", "zh": "gbk", "ko": "cp949", "ru": "cp866", "uk": "cp866", "be": "cp866"}
+#: Signs a Western DOS zipper (cp437) might write beside Latin letters.
+_WESTERN_SIGNS = frozenset("¡¿«»°ªº£¥¢ƒ½¼·")
+_CJK_SIGNS = re.compile("[\u3000-\u303f\uff01-\uff5e\u30fb\u30fc]")  # 、。「」〜・ー, full-width ＡＢ１２
+_LATIN_LETTER = re.compile("[A-Za-z]")
+
+
+class ZipNameWarning(UserWarning):
+    """A zip's names are in a code page earmark cannot tell, so its class and file names may read
+    wrongly (issued through :mod:`warnings` by :func:`zip_members`)."""
+
+
+def zip_code_page(infos: list[zipfile.ZipInfo]) -> tuple[str | None, str | None]:
+    """The code page of a zip's names stored without the UTF-8 flag (nor a UTF-8 name kept beside
+    them), where some are not UTF-8, and why the names may read wrongly (``None`` where all is well).
+
+    Windows' zipper and older 7-Zip write names in the DOS code page of the computer's language, the
+    same for every name. The one taken is the one, of Japanese cp932, Chinese gbk, Korean cp949 and
+    Russian cp866, in which every such name of the zip reads as the common letters of its language:
+    kana and JIS kanji, GB2312 hanzi, KS X 1001 Hangul, Cyrillic words (not a letter of a Latin word,
+    as ``é`` of a cp437 ``café`` would be). Every Korean name reads as Chinese hanzi too: where two
+    fit, the language of this computer decides, if it is one of them. Else (``None``: none fits, or
+    it cannot be decided) :func:`member_name` reads the names as UTF-8 or cp437, and where they do not
+    read as Latin letters in cp437, the reason says so."""
+    raws = [raw for info in infos if not info.flag_bits & _UTF8_NAME and _unicode_path(info) is None
+            and not (raw := _raw_name(info)).isascii()]
+    if all(_is_utf8(raw) for raw in raws):
+        return None, None
+    fits = [code_page for code_page in _CODE_PAGES if all(_reads_as_its_language(raw, code_page) for raw in raws)]
+    if len(fits) > 1:
+        fits = [code_page for code_page in fits if code_page == _machine_code_page()] or fits
+    if len(fits) == 1:
+        return fits[0], None
+    example = next(raw for raw in raws if not _is_utf8(raw)).decode("cp437")
+    if fits:
+        could_be = " or ".join(f"{_CODE_PAGES[code_page]} ({code_page})" for code_page in fits)
+        return None, f"names such as {example!r} could be {could_be}"
+    if all(c.isascii() or c in _WESTERN_SIGNS or (c.isalpha() and "LATIN" in unicodedata.name(c, ""))
+           for raw in raws if not _is_utf8(raw) for c in raw.decode("cp437")):
+        return None, None
+    return None, f"names such as {example!r} are in a code page earmark does not know"
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeError:
+        return False
+    return True
+
+
+def _reads_as_its_language(raw: bytes, code_page: str) -> bool:
+    """Whether ``raw`` decodes in ``code_page`` to nothing but ASCII and common letters of its language."""
+    try:
+        text = raw.decode(code_page)
+    except UnicodeError:
+        return False
+    if code_page == "cp866":  # no Cyrillic letter inside a Latin word
+        return all(("\u0400" <= c <= "\u04ff" and not _LATIN_LETTER.match(text[k - 1:k] + text[k + 1:k + 2]))
+                   or c.isascii() for k, c in enumerate(text))
+    return all(c.isascii() or _CJK_SIGNS.match(c) or _common_letter(c, code_page) for c in text)
+
+
+def _common_letter(c: str, code_page: str) -> bool:
+    if code_page == "cp932":  # hiragana, katakana (not half-width), JIS X 0208 kanji
+        return "\u3041" <= c <= "\u30fa" or ("\u4e00" <= c <= "\u9fff" and _encodes(c, "shift_jis"))
+    if code_page == "gbk":
+        return "\u4e00" <= c <= "\u9fff" and _encodes(c, "gb2312")
+    return "\uac00" <= c <= "\ud7a3" and _encodes(c, "euc_kr")  # cp949: the 2,350 Hangul of KS X 1001
+
+
+def _encodes(c: str, encoding: str) -> bool:
+    """Whether ``c`` is one of the two-byte characters of ``encoding`` (Python's euc_kr spells the
+    Hangul KS X 1001 lacks in eight bytes)."""
+    try:
+        return len(c.encode(encoding)) == 2
+    except UnicodeError:
+        return False
+
+
+def _machine_code_page() -> str | None:
+    """The DOS code page of this computer's language (``ko_KR``, ``Korean_Korea``...), of those above."""
+    language = (locale.getlocale(locale.LC_CTYPE)[0] or "").lower()
+    names = {"japanese": "ja", "chinese": "zh", "korean": "ko", "russian": "ru", "ukrainian": "uk"}
+    code = next((short for name, short in names.items() if language.startswith(name)), language[:2])
+    return _LANGUAGE_CODE.get(code)
+
+
 def member_parts(name: str) -> tuple[str, ...]:
     """A zip member's name as the folders and file it unpacks to (``\\`` is a separator too)."""
     return tuple(p for p in name.replace("\\", "/").split("/") if p not in ("", "."))
@@ -96,9 +202,15 @@ def zip_members(archive: zipfile.ZipFile) -> list[ZipMember]:
     to: names as :func:`member_name` reads them, NFC, a folder's other spellings joined to its
     first, free names for files of one name (see the module's notes). Names are not checked here:
     :func:`extract_zip` refuses those that would land outside its folder."""
+    infos = archive.infolist()
+    code_page, doubt = zip_code_page(infos)
+    if doubt is not None:
+        warnings.warn(f"{archive.filename or 'zip'}: its names are not marked as UTF-8, and may read wrongly "
+                      f"({doubt}); if class or file names look garbled, make the zip again "
+                      "with UTF-8 names (7-Zip: -mcu=on) or give the folder itself", ZipNameWarning, stacklevel=2)
     files = []
-    for info in archive.infolist():
-        name = member_name(info)
+    for info in infos:
+        name = member_name(info, code_page=code_page)
         if not info.is_dir() and not name.endswith(("/", "\\")):
             files.append((info, name, tuple(unicodedata.normalize("NFC", p) for p in member_parts(name))))
     folders: dict[tuple[tuple[str, ...], str], str] = {}  # (folder it is in, its name_key): its name
