@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import heapq
 import io
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,8 +84,8 @@ def check_timeline_settings(*, window_s: float, hop_s: float, smooth_s: float, m
 def make_timeline(probs: np.ndarray, starts_s: np.ndarray, *, labels: list[str], window_s: float,
                   duration_s: float, hop_s: float, smooth_s: float, min_segment_s: float) -> Timeline:
     """Smooth window probabilities over ``smooth_s``, take the best label per window, merge runs
-    into segments, and fold segments shorter than ``min_segment_s`` into a neighbour: the
-    shortest first, into the longer of its neighbours.
+    into segments, and fold segments shorter than ``min_segment_s`` into a neighbour (see
+    :func:`_fold_short_runs`): every folded segment is named by the label most likely over its windows.
 
     ``probs`` is ``(n_windows, n_classes)`` in ``labels`` order; ``starts_s`` the windows' starts.
     """
@@ -105,28 +106,65 @@ def make_timeline(probs: np.ndarray, starts_s: np.ndarray, *, labels: list[str],
     change = np.flatnonzero(np.diff(best)) + 1
     first = np.concatenate([[0], change])
     last = np.concatenate([change - 1, [len(best) - 1]])
-    run_label = best[first]
-    # Fold the shortest run under min_segment_s into its longer neighbour, until none is left
-    # (or one run): where everything is short, the longest run, not the last, names the recording.
-    while len(first) > 1:
-        lengths = edges[last + 1] - edges[first]
-        k = int(np.argmin(lengths))
-        if lengths[k] >= min_segment_s:
-            break
-        if k == 0 or (k < len(first) - 1 and lengths[k + 1] > lengths[k - 1]):
-            j = k + 1
-        else:
-            j = k - 1
-        first[j], last[j] = min(first[j], first[k]), max(last[j], last[k])
-        first, last, run_label = np.delete(first, k), np.delete(last, k), np.delete(run_label, k)
-        same = np.flatnonzero(run_label[1:] == run_label[:-1])  # neighbours of one label become one run
-        if len(same):
-            last[same] = last[same + 1]
-            keep = np.ones(len(first), bool)
-            keep[same + 1] = False
-            first, last, run_label = first[keep], last[keep], run_label[keep]
-    merged = [(int(lab), int(a), int(b)) for lab, a, b in zip(run_label, first, last)]
+    runs = [(int(lab), int(a), int(b)) for lab, a, b in zip(best[first], first, last)]
+    merged = _fold_short_runs(runs, smooth=smooth, edges=edges, min_segment_s=min_segment_s)
     segments = [Segment(start_s=float(edges[a]), end_s=float(edges[b + 1]), label=labels[lab],
                         confidence=float(smooth[a : b + 1, lab].mean())) for lab, a, b in merged]
     return Timeline(segments=segments, labels=labels, times_s=centres, probabilities=smooth,
                     duration_s=duration_s)
+
+
+def _fold_short_runs(runs: list[tuple[int, int, int]], *, smooth: np.ndarray, edges: np.ndarray,
+                     min_segment_s: float) -> list[tuple[int, int, int]]:
+    """Fold runs ``(label, first window, last window)`` shorter than ``min_segment_s`` into a
+    neighbour until none is left (or one run).
+
+    The shortest run goes first, so blips inside a stretch of short pieces of one label fold before
+    the pieces do, and the pieces join up instead of being eaten one by one by a growing neighbour.
+    A short run joins the neighbour whose label its own windows find likelier (on a tie the longer
+    neighbour, then the earlier), and the merged run takes the label with the most probability over
+    all its windows, which may be the short run's own: a merge never hands windows to a label they,
+    together, find less likely than another (so a run of confident bass between doubtful drums turns
+    the drums to bass rather than vanish), and a recording folded into one segment is named by the
+    label with the most probability over the whole of it.
+    """
+    mass = np.concatenate([np.zeros((1, smooth.shape[1])), np.cumsum(smooth, axis=0)])  # mass[b+1] - mass[a]
+    label, first, last = ([r[i] for r in runs] for i in range(3))
+    before, after = list(range(-1, len(runs) - 1)), [*range(1, len(runs)), -1]  # a linked list of live runs
+    version = [0] * len(runs)  # bumped when a run grows; -1 once it is folded away
+
+    def span(i: int) -> float:
+        return float(edges[last[i] + 1] - edges[first[i]])
+
+    def absorb(keep: int, gone: int) -> None:
+        first[keep], last[keep] = min(first[keep], first[gone]), max(last[keep], last[gone])
+        p, n = before[gone], after[gone]
+        if p >= 0:
+            after[p] = n
+        if n >= 0:
+            before[n] = p
+        version[gone] = -1
+
+    queue = [(span(i), first[i], i, 0) for i in range(len(runs))]  # shortest, then earliest, first
+    heapq.heapify(queue)
+    live = len(runs)
+    while live > 1:
+        length, _, k, seen = heapq.heappop(queue)
+        if seen != version[k]:
+            continue  # folded away, or grown since it was queued
+        if length >= min_segment_s:
+            break
+        over_k = mass[last[k] + 1] - mass[first[k]]
+        j = max((i for i in (before[k], after[k]) if i >= 0),
+                key=lambda i: (over_k[label[i]], span(i), -first[i]))
+        absorb(j, k)
+        live -= 1
+        label[j] = int(np.argmax(mass[last[j] + 1] - mass[first[j]]))
+        for i in (before[j], after[j]):  # neighbours of one label become one run
+            if i >= 0 and label[i] == label[j]:
+                absorb(j, i)
+                live -= 1
+        version[j] += 1
+        heapq.heappush(queue, (span(j), first[j], j, version[j]))
+    return sorted(((label[i], first[i], last[i]) for i in range(len(runs)) if version[i] >= 0),
+                  key=lambda run: run[1])
