@@ -25,7 +25,10 @@ def test_a_download_made_on_request_shows_it_is_coming(page: Page, studio, demo_
     link.click()
     expect(link).to_have_attribute("aria-busy", "true")  # while the server makes it
     expect(link).to_have_class(re.compile(r"\bis-busy\b"))
-    page.wait_for_timeout(300)
+    for _ in range(200):  # the request reaches Python's handler while Playwright waits
+        if held:
+            break
+        page.wait_for_timeout(50)
     assert len(held) == 1
     link.click()  # a second click meanwhile asks for nothing more
     page.wait_for_timeout(300)

@@ -55,7 +55,9 @@ def test_record_short_samples_and_a_long_take(page: Page, studio, empty_project,
     page.fill("#rec-count", "3")
     page.fill("#rec-length", "1")
     page.click("#record-btn")
-    expect(page.locator("#rec-status")).to_contain_text("Recording sample 2 of 3 into bass…")
+    # on screen for about a second: checked every frame (expect's retries slow to one a second)
+    page.wait_for_function("document.querySelector('#rec-status').textContent"
+                           ".includes('Recording sample 2 of 3 into bass…')")
     assert float(page.locator("#level-meter").get_attribute("data-peak")) > 0.01
     screenshot(page, "recording")
     expect(page.locator("#level-meter [data-testid=clip-warning]")).to_be_hidden()  # the WAV peaks near 0.5
@@ -433,7 +435,10 @@ def test_leaving_the_page_mid_take_asks_first(page: Page, studio, empty_project,
     page.click("#record-btn")
     expect(page.locator("#rec-status")).to_contain_text("Recording into", timeout=15000)
     page.close(run_before_unload=True)
-    page.wait_for_timeout(500)
+    for _ in range(100):  # the dialog reaches Python's handler while Playwright waits
+        if asked:
+            break
+        page.wait_for_timeout(50)
     assert asked == ["beforeunload"] and not page.is_closed()
     expect(page.locator("#rec-status")).to_contain_text("Recording into")  # still recording
 

@@ -47,7 +47,10 @@ def test_an_upload_names_its_class_as_shown_and_the_files_cut_short(page: Page, 
         {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not audio"}])
     # while it uploads: the class as the page names it (its folder is "background")
     expect(page.locator("#upload-result")).to_have_text(re.compile(r"Uploading 2 file\(s\) to Background Noise…"))
-    page.wait_for_timeout(50)
+    for _ in range(200):  # the request reaches Python's handler while Playwright waits
+        if held:
+            break
+        page.wait_for_timeout(50)
     assert len(held) == 1
     held[0].continue_()
     expect(page.locator("[data-testid=added-count]")).to_have_text("Added 1 sample, skipped 1.")
