@@ -1,7 +1,9 @@
-"""Mixing to mono: a stereo file whose channels are one signal and its inverse does not load as silence."""
+"""Decoding as a user sees it: a stereo file whose channels are one signal and its inverse does not load
+as silence, and the C decoders print nothing of their own."""
 
 from __future__ import annotations
 
+import struct
 import warnings
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import pytest
 import soundfile as sf
 
 from conftest import SR, alac
-from earmark.audio import AudioWarning, collecting_warnings, load_audio
+from earmark.audio import AudioWarning, collecting_warnings, load_audio, probe
 
 CANCEL = "the channels cancel out when mixed to mono \\(one is the other inverted\\); earmark used the left channel"
 
@@ -57,3 +59,21 @@ def test_partly_out_of_phase_or_silent_stereo_is_mixed_as_usual(tmp_path: Path) 
         sf.write(silent, np.zeros((SR, 2), np.float32), SR)
         assert not load_audio(silent).samples.any()
     np.testing.assert_allclose(audio.samples, (left + right) / 2, atol=1e-6)
+
+
+def test_an_mp3_whose_xing_header_is_off_decodes_without_the_decoders_own_words(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    tone = _tone(seconds=2.0)
+    path = tmp_path / "retagged.mp3"
+    sf.write(path, np.stack([tone, tone], axis=1), SR)  # LAME writes a Xing header: frames, bytes, TOC
+    data = bytearray(path.read_bytes())
+    at = data.index(b"Xing") + 12  # after the flags and the frame count: the stream's size in bytes
+    data[at : at + 4] = struct.pack(">I", 2 * len(data))  # as a tag editor that grew the file leaves it
+    path.write_bytes(data)
+    capfd.readouterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert probe(path)[1] == SR
+        audio = load_audio(path)
+    assert audio.samples.shape[-1] >= tone.size
+    assert capfd.readouterr() == ("", "")  # libmpg123 said "Warning: Xing stream size off by more than 1%"

@@ -19,6 +19,9 @@ import io
 import math
 import os
 import re
+import sys
+import tempfile
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from fractions import Fraction
@@ -72,6 +75,65 @@ def _warn(message: str) -> None:
         warnings.warn(message, AudioWarning, stacklevel=4)
     else:
         collector.append(message)
+
+
+#: What libmpg123 (libsndfile's MP3 decoder) prints straight to the process's stderr, which libsndfile
+#: does not let it keep quiet: "Warning: Xing stream size off by more than 1%, fuzzy seeking may be even
+#: more fuzzy than by design!", "Note: Illegal Audio-MPEG-Header …", "[src/libmpg123/layer3.c:…] error: …".
+#: None of it matters here: earmark reads the whole file, and says itself when one is cut short.
+_DECODER_NOISE = re.compile(rb"^(?:(?:Warning|Note|Error|Big change)\b.*|\[[^\]]*(?:mpg123|\.c:\d)[^\]]*\].*)$")
+_STDERR_LOCK = threading.Lock()
+_stderr_held: list[Any] = []  # while any thread decodes: the real stderr (a dup of fd 2), the file fd 2 is now, depth
+
+
+def _hold_stderr() -> bool:
+    """Point fd 2 at a temporary file (the first decode running) or count one more decode; ``False``
+    where fd 2 cannot be redirected."""
+    with _STDERR_LOCK:
+        if not _stderr_held:
+            try:
+                sys.stderr.flush()
+                real, caught = os.dup(2), tempfile.TemporaryFile()
+                os.dup2(caught.fileno(), 2)
+            except (OSError, ValueError, AttributeError):
+                return False
+            _stderr_held[:] = [real, caught, 0]
+        _stderr_held[2] += 1
+        return True
+
+
+def _release_stderr() -> None:
+    """One decode fewer; after the last, fd 2 is the real stderr again, and gets what was caught but
+    the decoders' noise."""
+    with _STDERR_LOCK:
+        _stderr_held[2] -= 1
+        if _stderr_held[2]:
+            return
+        real, caught, _ = _stderr_held
+        _stderr_held.clear()
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            sys.stderr.flush()
+        os.dup2(real, 2)
+        os.close(real)
+        with caught:
+            caught.seek(0)
+            kept = [line for line in caught.read().splitlines(keepends=True)
+                    if not _DECODER_NOISE.match(line.rstrip(b"\r\n"))]
+        if kept:
+            os.write(2, b"".join(kept))
+
+
+@contextlib.contextmanager
+def _decoder_quiet() -> Iterator[None]:
+    """Keep what the C decoders print to stderr (fd 2) out of earmark's output (:data:`_DECODER_NOISE`).
+    Anything else written to stderr meanwhile, by any thread, is written out unchanged when the last
+    decode running ends (late, not lost). Where fd 2 cannot be redirected, nothing changes."""
+    held = _hold_stderr()
+    try:
+        yield
+    finally:
+        if held:
+            _release_stderr()
 
 
 def source_name(source: AudioSource) -> str:
@@ -232,7 +294,7 @@ def _read_blocks(f: sf.SoundFile, mix: _Mix | None, max_s: float | None = None) 
 def _read_soundfile(data: BinaryIO, mix: _Mix | None, max_s: float | None) -> _Decoded:
     """Decode with libsndfile. A lossless file cut short is refused; an MP3 or Ogg file cut short
     is read as far as it goes, and says so."""
-    with sf.SoundFile(with_sizes_filled(data)) as f:
+    with _decoder_quiet(), sf.SoundFile(with_sizes_filled(data)) as f:
         samples = _read_blocks(f, mix, max_s)
         rate, got, kind, frames = int(f.samplerate), samples.shape[1], f.format, f.frames
         if kind == "FLAC" and _cut_at_a_frame(frames, got, rate):
@@ -543,7 +605,7 @@ def probe(path: str | os.PathLike[str]) -> tuple[float, int]:
     bad file; decoding it later says what is wrong).
     """
     try:
-        with open(path, "rb") as fh, sf.SoundFile(with_sizes_filled(fh)) as f:
+        with open(path, "rb") as fh, _decoder_quiet(), sf.SoundFile(with_sizes_filled(fh)) as f:
             return float(f.frames) / float(f.samplerate), int(f.samplerate)
     except (sf.LibsndfileError, RuntimeError, OSError):
         pass
