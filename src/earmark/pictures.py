@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 from pathlib import Path
@@ -30,7 +31,77 @@ def _figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
+#: Fonts with the characters matplotlib's own (DejaVu Sans) lacks: Chinese, Japanese and Korean above
+#: all (a file or class named "ベース"). A text that needs them is drawn with the first installed that
+#: has each character; one that no installed font has is drawn as a box (□), without matplotlib's
+#: "Glyph … missing from font(s)" warning.
+_FALLBACK_FONTS = ("Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK KR", "Source Han Sans", "Source Han Sans JP",
+                   "Droid Sans Fallback", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "IPAexGothic", "IPAGothic",
+                   "TakaoGothic", "Hiragino Sans", "Hiragino Sans GB", "PingFang SC", "Yu Gothic", "Meiryo",
+                   "MS Gothic", "Microsoft YaHei", "Microsoft JhengHei", "SimHei", "Malgun Gothic",
+                   "Apple SD Gothic Neo", "Arial Unicode MS", "Noto Sans", "FreeSans")
+_NO_GLYPH = "\N{WHITE SQUARE}"
+
+
+@functools.cache
+def _characters(font_path: str) -> frozenset[int]:
+    from matplotlib.ft2font import FT2Font
+
+    try:
+        return frozenset(FT2Font(font_path).get_charmap())
+    except (OSError, RuntimeError, ValueError):
+        return frozenset()
+
+
+@functools.cache
+def _fallback_fonts() -> tuple[tuple[str, frozenset[int]], ...]:
+    """The installed :data:`_FALLBACK_FONTS`, each with the characters it has."""
+    from matplotlib import font_manager
+
+    paths = {font.name: font.fname for font in font_manager.fontManager.ttflist}
+    return tuple((name, _characters(paths[name])) for name in _FALLBACK_FONTS if name in paths)
+
+
+def _boxed(words: str) -> str:
+    """``words`` with each character that neither matplotlib's font nor a fallback has as a box: for
+    tick labels, which matplotlib sets again as it draws (:func:`_fit_fonts` cannot change them)."""
+    if words.isascii():
+        return words
+    from matplotlib import font_manager
+
+    have = _characters(font_manager.findfont(font_manager.FontProperties()))
+    have = have.union(*(chars for _, chars in _fallback_fonts()))
+    return "".join(c if c.isspace() or ord(c) in have else _NO_GLYPH for c in words)
+
+
+def _fit_fonts(fig: Figure) -> None:
+    """Give each text of ``fig`` that holds characters its font lacks the installed fonts that have
+    them; a character none has becomes a box (:data:`_NO_GLYPH`)."""
+    from matplotlib import font_manager
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        words = text.get_text()
+        if words.isascii():
+            continue
+        have = _characters(font_manager.findfont(text.get_fontproperties()))
+        lacking = {ord(c) for c in words if not c.isspace()} - have
+        if not lacking:
+            continue
+        families = list(text.get_fontfamily())
+        for name, chars in _fallback_fonts():
+            if lacking & chars:
+                families.append(name)
+                have |= chars
+                lacking -= chars
+        if len(families) > len(text.get_fontfamily()):
+            text.set_fontfamily(families)
+        if lacking:
+            text.set_text("".join(_NO_GLYPH if ord(c) in lacking else c for c in words))
+
+
 def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
+    _fit_fonts(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     with atomic_write(path) as fh:
@@ -178,8 +249,9 @@ def confusion_png(report: EvaluationReport, *, path: str | os.PathLike[str], tit
     ax.imshow(matrix, cmap="Blues")
     for (i, j), v in np.ndenumerate(matrix):
         ax.text(j, i, str(v), ha="center", va="center", color="white" if v > matrix.max() / 2 else "black")
-    ax.set_xticks(range(len(report.labels)), report.labels, rotation=30)
-    ax.set_yticks(range(len(report.labels)), report.labels)
+    labels = [_boxed(label) for label in report.labels]
+    ax.set_xticks(range(len(labels)), labels, rotation=30)
+    ax.set_yticks(range(len(labels)), labels)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title or f"accuracy {report.accuracy:.1%}")
