@@ -43,6 +43,11 @@ def _weights(path: Path) -> None:
     save_file({"weight": np.zeros(3, np.float32)}, str(path))
 
 
+def _onnx(path: Path) -> None:
+    from earmark.export import export_onnx
+    export_onnx(untrained_classifier(), path)
+
+
 NOT_AUDIO: dict[str, tuple[Callable[[Path], None], str]] = {
     "model.earmark": (_model, _MODEL_SAYS),
     "model-as.wav": (_model, _MODEL_SAYS),
@@ -50,6 +55,8 @@ NOT_AUDIO: dict[str, tuple[Callable[[Path], None], str]] = {
     "set.zip": (_zip, r"is a zip archive, not audio; unpack it and give its folder or a recording from it$"),
     "zip-as.mp3": (_zip, r"is a zip archive, not audio; unpack it"),
     "spectrogram.wav": (_png, r"is a PNG picture, not audio; give a recording here$"),
+    "model.onnx": (_onnx, r"is an ONNX model \(a trained model for deployment\), not audio; give a recording here$"),
+    "onnx-as.wav": (_onnx, r"is an ONNX model"),
     "weights.safetensors": (_weights,
                             r"is a safetensors file \(a model's weights\), not audio; give a recording here$"),
 }

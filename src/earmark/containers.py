@@ -94,14 +94,28 @@ _OTHER_MAGIC = ((b"PK\x03\x04", "zip"), (b"PK\x05\x06", "zip"), (b"\x89PNG\r\n\x
                 (b"\xff\xd8\xff", "jpeg"), (b"%PDF-", "pdf"), (b"\x1f\x8b", "gzip"), (b"GIF8", "gif"))
 
 
+#: The protobuf tags that may follow an ONNX ModelProto's ir_version (field 1, a varint): producer_name,
+#: producer_version, domain, model_version, doc_string, graph, opset_import (fields 2 to 8).
+_ONNX_NEXT_TAGS = frozenset({0x12, 0x1A, 0x22, 0x28, 0x32, 0x3A, 0x42})
+
+
+def _is_onnx(head: bytes) -> bool:
+    """Whether ``head`` opens an ONNX model: ``ir_version`` first (tag 0x08, a version from 1 to 63), then
+    another of ModelProto's first fields; every exporter (PyTorch's, onnx's helpers) writes them so."""
+    return len(head) >= 3 and head[0] == 0x08 and 1 <= head[1] < 64 and head[2] in _ONNX_NEXT_TAGS
+
+
 def other_held(stream: BinaryIO) -> str | None:
     """What ``stream`` is, by its first bytes, when it is something earmark knows that is not audio:
     ``"earmark model"`` (a safetensors file with an earmark manifest, whole or cut short),
-    ``"safetensors"`` (another), ``"zip"``, ``"png"``, ``"jpeg"``, ``"gif"``, ``"pdf"``, ``"gzip"``; else ``None``."""
+    ``"safetensors"`` (another), ``"onnx"`` (an ONNX model, e.g. ``earmark export``'s), ``"zip"``, ``"png"``,
+    ``"jpeg"``, ``"gif"``, ``"pdf"``, ``"gzip"``; else ``None``."""
     head = read_at(stream, 0, 16)
     for magic, kind in _OTHER_MAGIC:
         if head.startswith(magic):
             return kind
+    if _is_onnx(head):
+        return "onnx"
     # safetensors: the header's length (8 bytes, little-endian), then the header, a JSON object
     length = int.from_bytes(head[:8], "little")
     if len(head) < 10 or not 2 <= length <= 100_000_000 or head[8:10] != b'{"':

@@ -506,6 +506,7 @@ def _opener(source: AudioSource, name: str) -> Callable[[], BinaryIO]:
 _NOT_AUDIO = {
     "earmark model": "is an earmark model, not audio; give a recording here",
     "safetensors": "is a safetensors file (a model's weights), not audio; give a recording here",
+    "onnx": "is an ONNX model (a trained model for deployment), not audio; give a recording here",
     "zip": "is a zip archive, not audio; unpack it and give its folder or a recording from it",
     "gzip": "is a gzip archive, not audio; unpack it and give a recording from it",
     "png": "is a PNG picture, not audio; give a recording here",

@@ -215,6 +215,9 @@ def _what_else(path: Path) -> tuple[str, str | None] | None:
     if other == "zip" and _is_torch_checkpoint(path):
         return ("is a PyTorch checkpoint, not an earmark model; earmark reads the model files it writes "
                 "(.earmark, from 'earmark train' or Classifier.save)", None)
+    if other == "onnx":
+        return ("is an ONNX model (what 'earmark export' writes for deployment, run with ONNX Runtime), not an "
+                "earmark model file; give the .earmark file it was exported from"), None
     if other in _OTHER_FILES:
         return f"is {_OTHER_FILES[other]}, not an earmark model; give an earmark model file (.earmark)", None
     return None
