@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .atomic import atomic_copy
 from .audio import AUDIO_EXTENSIONS
-from .dataset import BACKGROUND_LABEL, extract_zip, files_under, is_background_name, is_ignored_name
+from .dataset import BACKGROUND_LABEL, extract_zip, files_under, is_background_name, is_ignored_name, zip_root
 from .errors import DatasetError, EarmarkError, ParameterError
 from .intake import IntakeLimits, IntakeResult, add_files, safe_stem
 from .naming import clean_name, place_file, quoted_list, staged
@@ -22,28 +22,44 @@ __all__ = ["fill_from_folder", "folder_per_class"]
 def folder_per_class(files: list[tuple[str, Path]], target: Path, *,
                      max_unpacked_bytes: int = IntakeLimits.max_unpacked_bytes) -> Path:
     """A folder-per-class set (e.g. a test set) from uploaded files: one zip of it (unpacking to
-    at most ``max_unpacked_bytes``), or files named ``CLASS/FILE`` (any depth; the folder
-    holding a file is its class), laid out in ``target``. Each file is copied under a hidden name in
+    at most ``max_unpacked_bytes``), or files named as a folder picked names them
+    (``[TOP/]CLASS/[FOLDERS/]FILE``), laid out in ``target`` as :func:`earmark.dataset.load_dataset`
+    reads a folder: the first folder is a file's class, and the folders under it are kept (``bass/day
+    1/riff.flac`` and ``bass/day 2/riff.flac`` are two files of class bass). A top folder that every
+    file is in (the folder picked) is left out, as a zip's is (:func:`earmark.archive.zip_root`);
+    hidden and system files (``.DS_Store``, a Mac's ``._riff.flac``, ``__MACOSX/``) are left out as a
+    folder's are, and the other files (in no class's folder, not audio) are laid out too, so that
+    reading the set names them among the skipped. Each file is copied under a hidden name in
     ``target`` first, with no lock held, and only then named (:func:`earmark.naming.place_file`), so a
     big set keeps no rename, move or upload in any project waiting."""
     if len(files) == 1 and files[0][0].lower().endswith(".zip"):
         return extract_zip(files[0][1], target, max_bytes=max_unpacked_bytes)
-    placed = 0
-    for name, path in files:
-        parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".", "..")]
-        if len(parts) < 2 or Path(parts[-1]).suffix.lower() not in AUDIO_EXTENSIONS:
+    named = [(parts, path) for name, path in files
+             if (parts := [p for p in name.replace("\\", "/").split("/") if p not in ("", ".", "..")])
+             and not any(is_ignored_name(p) for p in parts)]
+    top = list(zip_root(["/".join(parts) for parts, _ in named]))
+    in_classes = 0
+    for parts, path in named:
+        if parts[:len(top)] != top:  # a README beside the top folder, left out as a zip's is
             continue
-        folder = target / safe_stem(parts[-2])
+        *folders, name = parts[len(top):]
+        folder = target.joinpath(*map(_folder_name, folders))
         folder.mkdir(parents=True, exist_ok=True)
         with staged(target) as hidden:
             atomic_copy(path, target=hidden)
             # the file's own name, so a report names the files as the user knows them (x-2.wav beside a second x.wav)
-            place_file(hidden, folder / f"{safe_stem(parts[-1])}{Path(parts[-1]).suffix.lower()}")
-        placed += 1
-    if not placed:
+            place_file(hidden, folder / f"{safe_stem(name)}{Path(name).suffix.lower()}")
+        in_classes += bool(folders) and Path(name).suffix.lower() in AUDIO_EXTENSIONS
+    if not in_classes:
         raise DatasetError("the set needs one folder per class: upload a zip of it, or pick the folder "
                            "(files must arrive as CLASS/FILE)")
     return target
+
+
+def _folder_name(name: str) -> str:
+    """A folder's name, safe to save under as :func:`~earmark.intake.safe_stem` makes a file's, all
+    of it kept (``v1.2`` is no stem ``v1`` with an extension)."""
+    return safe_stem(f"{name}.dir")
 
 
 def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | None = None,

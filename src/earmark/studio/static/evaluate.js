@@ -3,19 +3,36 @@
 
 import { api } from "./api.js";
 import { bindModelSelect, on, reloadProject, state } from "./state.js";
+import { fileNotes } from "./samples.js";
 import { $, busy, confusionRows, displayName, dropZone, filePicker, h, pct } from "./ui.js";
 
-/** Folder uploads arrive as "test/bass/x.wav": drop the common top folder so paths read "bass/x.wav". */
+/** A folder picked or dropped arrives as "test/bass/session 2/x.wav": each file goes with its whole
+ *  path from the folder picked on, which the server reads as `earmark evaluate MODEL test` reads that
+ *  folder (the first folder under it is the class, "bass"; the folders below it are kept, so two
+ *  x.wav in two sessions are two files). Stripping the top here would make a one-class set's
+ *  "bass/session 2/x.wav" read as class "session 2" there (a top folder every file shares is the
+ *  set's, as in a zip). A zip goes as it is. */
 export function testSetFiles(files) {
-  const paths = files.map((f) => (f.relativePath || f.webkitRelativePath || f.name).split("/"));
-  const top = paths[0] && paths[0].length >= 3 ? paths[0][0] : null;
-  const strip = top !== null && paths.every((p) => p.length >= 3 && p[0] === top);
-  return files.map((f, i) => {
-    if (f.name.toLowerCase().endsWith(".zip")) return f;
-    const parts = strip ? paths[i].slice(1) : paths[i];
-    f.relativePath = parts.slice(-2).join("/");
+  return files.map((f) => {
+    if (!f.name.toLowerCase().endsWith(".zip")) {
+      f.relativePath = (f.relativePath || f.webkitRelativePath || f.name).replace(/^\/+/, "");
+    }
     return f;
   });
+}
+
+/** The files of a test set that were not scored, each with why (a report's `skipped`: {path, reason}),
+ *  listed as an upload lists the files it skipped; none when every file was read. */
+function skippedNotes(skipped) {
+  return fileNotes({ skipped: (skipped || []).map((s) => ({ name: s.path, reason: s.reason })) });
+}
+
+/** An uploaded test set's skipped files, under a line that counts them; null when none was. */
+function skippedView(skipped) {
+  if (!(skipped || []).length) return null;
+  return h("div", { class: "eval-skipped", "data-testid": "eval-skipped" },
+    h("p", { class: "note", role: "status" }, `Skipped ${skipped.length} file${skipped.length === 1 ? "" : "s"} of the test set:`),
+    ...skippedNotes(skipped));
 }
 
 /** A report: accuracy, macro F1, per-class precision/recall/F1, confusion, misclassified clips. */
@@ -91,15 +108,17 @@ async function run(files) {
   out.replaceChildren(h("p", { class: "muted" }, h("span", { class: "spinner" }), ` Evaluating on ${prepared.length} file(s)…`));
   try {
     if (!comparing) {
-      out.replaceChildren(reportView(await api.evaluate(state.projectId, a, prepared), a));
+      const report = await api.evaluate(state.projectId, a, prepared);
+      out.replaceChildren(...[skippedView(report.skipped), reportView(report, a)].filter(Boolean));
       return;
     }
     const result = await api.compare(state.projectId, a, b, prepared);
+    const skipped = skippedView(result.a && result.a.skipped); // one set, read once for both models
     if (result.same_model) { // a file and its copy: one report, not two equal columns
-      out.replaceChildren(sameModelView(result, a, b));
+      out.replaceChildren(...[skipped, sameModelView(result, a, b)].filter(Boolean));
       return;
     }
-    out.replaceChildren(
+    out.replaceChildren(...[skipped].filter(Boolean),
       h("div", { class: "compare", "data-testid": "compare" },
         reportView(result.a, `A · ${result.model_a || a}`), reportView(result.b, `B · ${result.model_b || b}`)),
       h("div", { class: "compare" },
@@ -130,6 +149,7 @@ export function sideBySide(result) {
   return h("div", {},
     h("p", { class: "muted" }, `${result.n_clips} test clip${result.n_clips === 1 ? "" : "s"}` +
       `${(result.skipped || []).length ? `; skipped ${result.skipped.length} file(s) that could not be read` : ""}.`),
+    ...skippedNotes(result.skipped),
     table,
     ...scored.map((m) => h("details", { class: "model-report", "data-model": m.model },
       h("summary", {}, `${m.model}: ${pct(m.accuracy)}`), reportView(m))));
