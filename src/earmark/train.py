@@ -42,7 +42,7 @@ from .trainsettings import (
 )
 
 # TrainSettings and its defaults live in earmark.trainsettings; they stay importable from here.
-__all__ = ["TrainSettings", "EpochRecord", "train", "warning_facts", "update_ema", "LEARNING_RATE",
+__all__ = ["TrainSettings", "EpochRecord", "check_trainable", "train", "warning_facts", "update_ema", "LEARNING_RATE",
            "LEARNING_RATE_TUNING_BACKBONE", "HEAD_HIDDEN_FROZEN", "MAX_WORKERS"]
 
 #: Groups of sounds trained on under two classes that a model file names (it counts them all).
@@ -134,13 +134,39 @@ def _load_and_split(data: str | os.PathLike[str] | Dataset, *, settings: TrainSe
     if dataset.sample_rate != sample_rate:
         raise DatasetError(f"the dataset was loaded at {dataset.sample_rate} Hz but training needs {sample_rate} Hz; "
                            f"load it with load_dataset(..., sample_rate={sample_rate})")
-    dataset.check_trainable(require_background=settings.require_background)
+    check_trainable(dataset, settings=settings)
     train_clips, val_clips = split_by_source(dataset.clips, sample_rate=dataset.sample_rate,
                                              val_fraction=settings.val_fraction, seed=settings.seed)
     missing = sorted(set(dataset.labels) - {c.label for c in train_clips})
     if missing:
         raise DatasetError(f"class {missing[0]!r} has too little audio to train on; add more recordings")
     return dataset, train_clips, val_clips
+
+
+def check_trainable(dataset: Dataset, *, settings: TrainSettings) -> None:
+    """Raise :class:`DatasetError` saying what to do when ``dataset`` cannot be trained on with
+    ``settings``: :meth:`Dataset.check_trainable`, and a window far longer than every clip."""
+    dataset.check_trainable(require_background=settings.require_background)
+    _check_window(dataset, window_s=settings.window_s)
+
+
+def _check_window(dataset: Dataset, *, window_s: float) -> None:
+    """Refuse a window, longer than the default, that every clip fills less than half of (10 s on clips
+    of 1.5 s): the model would learn from windows of mostly padding, and training takes several times
+    as long. Sounds shorter than the default window (one-shots) are normal: that window is left alone."""
+    default = TrainSettings().window_s
+    if window_s <= default or not dataset.clips:
+        return
+    longest = max(dataset.clips, key=lambda c: c.samples.shape[-1])
+    longest_s = longest.samples.shape[-1] / dataset.sample_rate
+    if longest_s >= window_s / 2:
+        return
+    fit = max(math.floor(longest_s * 10) / 10, default)
+    cut = any(c.start_s > 0 for c in dataset.clips)  # long recordings were cut into clips: longer ones fit too
+    raise DatasetError(f"every clip is shorter than half the {window_s:g} s window (the longest, {longest.name}, is "
+                       f"{longest_s:.2f} s): the model would hear mostly padding, and train slowly; use a window of "
+                       f"{fit:g} s or less (window_s={fit:g}; earmark train --window-s {fit:g})"
+                       + (", or cut the long recordings into longer clips (--clip-s)" if cut else ""))
 
 
 @dataclass

@@ -55,8 +55,8 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
     where it stopped); Ctrl-C again aborts and writes nothing.
     """
     from ..evaluate import training_warnings
+    from ..train import check_trainable, warning_facts
     from ..train import train as run_training
-    from ..train import warning_facts
     from ..trainsettings import TrainSettings
 
     given = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "window_s": window_s,
@@ -71,7 +71,7 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
                              f"from ({why}); leave it out")
     check_output(out, data, suffix=".earmark")
     dataset = load_set(data, sample_rate=settings.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s)
-    dataset.check_trainable(require_background=settings.require_background)
+    check_trainable(dataset, settings=settings)
     counts = ", ".join(f"{k} {v}" for k, v in dataset.counts().items())
     warnings = training_warnings(warning_facts(dataset))  # before the minutes of training: Ctrl-C and fix
     for warning in warnings:
