@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from conftest import SR, wav_bytes
-from earmark.archive import ZipNameWarning, extract_zip, zip_members
+from earmark.archive import extract_zip, zip_members
 from earmark.dataset import load_dataset
+from earmark.errors import ZipNameWarning
 from earmark.naming import name_key
 from earmark.projectfile import PROJECT_FILE, zipped_project
 

@@ -29,6 +29,7 @@ from .errors import (
     DependencyError,
     DeviceError,
     EarmarkError,
+    EarmarkWarning,
     InstallError,
     LimitError,
     ModelFileError,
@@ -36,6 +37,7 @@ from .errors import (
     OutputError,
     ParameterError,
     RangeNotSatisfiableError,
+    ZipNameWarning,
 )
 
 if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editors
@@ -112,6 +114,7 @@ __all__ = [
     "DependencyError",
     "DeviceError",
     "EarmarkError",
+    "EarmarkWarning",
     "EpochRecord",
     "EvaluationReport",
     "InstallError",
@@ -128,6 +131,7 @@ __all__ = [
     "StreamingClassifier",
     "Timeline",
     "TrainSettings",
+    "ZipNameWarning",
     "add_files",
     "compare",
     "confusion_png",

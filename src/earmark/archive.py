@@ -23,17 +23,16 @@ import re
 import shutil
 import struct
 import unicodedata
-import warnings
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from .audio import AUDIO_EXTENSIONS
-from .errors import DatasetError
+from .errors import DatasetError, ZipNameWarning, warn
 from .naming import name_key
 
-__all__ = ["ZipMember", "ZipNameWarning", "extract_zip", "is_ignored_name", "member_name", "member_parts",
+__all__ = ["ZipMember", "extract_zip", "is_ignored_name", "member_name", "member_parts",
            "zip_code_page", "zip_members", "zip_root"]
 
 IGNORED = re.compile(r"^(\.|__MACOSX$|Thumbs\.db$|desktop\.ini$)", re.IGNORECASE)
@@ -109,11 +108,6 @@ _LANGUAGE_CODE = {"ja": "cp932", "zh": "gbk", "ko": "cp949", "ru": "cp866", "uk"
 _WESTERN_SIGNS = frozenset("¡¿«»°ªº£¥¢ƒ½¼·")
 _CJK_SIGNS = re.compile("[\u3000-\u303f\uff01-\uff5e\u30fb\u30fc]")  # 、。「」〜・ー, full-width ＡＢ１２
 _LATIN_LETTER = re.compile("[A-Za-z]")
-
-
-class ZipNameWarning(UserWarning):
-    """A zip's names are in a code page earmark cannot tell, so its class and file names may read
-    wrongly (issued through :mod:`warnings` by :func:`zip_members`)."""
 
 
 def zip_code_page(infos: list[zipfile.ZipInfo]) -> tuple[str | None, str | None]:
@@ -205,9 +199,9 @@ def zip_members(archive: zipfile.ZipFile) -> list[ZipMember]:
     infos = archive.infolist()
     code_page, doubt = zip_code_page(infos)
     if doubt is not None:
-        warnings.warn(f"{archive.filename or 'zip'}: its names are not marked as UTF-8, and may read wrongly "
+        warn(f"{archive.filename or 'zip'}: its names are not marked as UTF-8, and may read wrongly "
                       f"({doubt}); if class or file names look garbled, make the zip again "
-                      "with UTF-8 names (7-Zip: -mcu=on) or give the folder itself", ZipNameWarning, stacklevel=2)
+                      "with UTF-8 names (7-Zip: -mcu=on) or give the folder itself", ZipNameWarning)
     files = []
     for info in infos:
         name = member_name(info, code_page=code_page)

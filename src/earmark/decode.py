@@ -14,7 +14,6 @@ as a player plays it (:func:`sound_starts_late_s`). :func:`earmark.audio.load_au
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import io
 import math
 import os
@@ -22,7 +21,6 @@ import re
 import sys
 import tempfile
 import threading
-import warnings
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -33,7 +31,7 @@ import soundfile as sf
 
 from .adts import adts_ends_in_a_frame
 from .containers import other_held
-from .errors import AudioDecodeError, AudioWarning, LimitError, ParameterError
+from .errors import AudioDecodeError, AudioWarning, LimitError, ParameterError, collecting_warnings, warn
 from .matroska import matroska_ends_in_an_element, matroska_states_duration
 from .mpegaudio import mp3_ends_in_a_frame, mp3_states_length
 from .ogg import ogg_ends_whole
@@ -46,35 +44,8 @@ __all__ = ["AudioSource", "AudioWarning", "collecting_warnings", "decode", "prob
 AudioSource = str | os.PathLike[str] | BinaryIO | bytes | bytearray | memoryview
 
 
-#: Where :class:`AudioWarning` messages go while :func:`collecting_warnings` runs in this thread or task;
-#: ``None``: to :func:`warnings.warn`, as usual.
-_COLLECTOR: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("earmark_audio_warnings", default=None)
-
-
-@contextlib.contextmanager
-def collecting_warnings() -> Iterator[list[str]]:
-    """Collect the :class:`AudioWarning` messages of the decodes in this block, in this thread (or
-    asyncio task) only, instead of issuing them through :mod:`warnings`. Unlike
-    :func:`warnings.catch_warnings`, it changes nothing for other threads, so uploads decoded side by
-    side each get their own.
-
-    >>> with collecting_warnings() as messages:
-    ...     audio = load_audio("take.ogg")   # doctest: +SKIP
-    """
-    messages: list[str] = []
-    token = _COLLECTOR.set(messages)
-    try:
-        yield messages
-    finally:
-        _COLLECTOR.reset(token)
-
-
 def _warn(message: str) -> None:
-    collector = _COLLECTOR.get()
-    if collector is None:
-        warnings.warn(message, AudioWarning, stacklevel=4)
-    else:
-        collector.append(message)
+    warn(message, AudioWarning, stacklevel=4)
 
 
 #: What libmpg123 (libsndfile's MP3 decoder) prints straight to the process's stderr, which libsndfile

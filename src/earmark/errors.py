@@ -7,9 +7,19 @@ turns these into a one-line message and a non-zero exit.
 Each class also carries ``http_status``, the HTTP status for a JSON API to answer with
 (400 bad input, 422 unusable files, 5xx failures on the serving side); earmark studio
 answers with it.
+
+Input earmark uses anyway, with something about it a person should know (a file cut short, a zip
+whose names may read wrongly), is an :class:`EarmarkWarning`, issued by :func:`warn`: through
+:mod:`warnings` (the CLI prints one ``warning:`` line), or, inside :func:`collecting_warnings`, kept
+for the caller to report beside the file (the studio's uploads).
 """
 
 from __future__ import annotations
+
+import contextlib
+import contextvars
+import warnings
+from collections.abc import Iterator
 
 __all__ = [
     "EarmarkError",
@@ -25,7 +35,11 @@ __all__ = [
     "NotFoundError",
     "ConflictError",
     "LimitError",
+    "EarmarkWarning",
     "AudioWarning",
+    "ZipNameWarning",
+    "collecting_warnings",
+    "warn",
 ]
 
 
@@ -125,6 +139,47 @@ class LimitError(EarmarkError):
     http_status = 413
 
 
-class AudioWarning(UserWarning):
+class EarmarkWarning(UserWarning):
+    """Root of the warnings earmark issues (see :func:`warn`)."""
+
+
+class AudioWarning(EarmarkWarning):
     """Audio that loads, with something about it a person should know (a file that may be cut
     short). Issued through :mod:`warnings`; the CLI prints it as one ``warning:`` line."""
+
+
+class ZipNameWarning(EarmarkWarning):
+    """A zip's names are in a code page earmark cannot tell, so its class and file names may read
+    wrongly."""
+
+
+#: Where :func:`warn`'s messages go while :func:`collecting_warnings` runs in this thread or task;
+#: ``None``: to :func:`warnings.warn`, as usual.
+_COLLECTOR: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("earmark_warnings", default=None)
+
+
+@contextlib.contextmanager
+def collecting_warnings() -> Iterator[list[str]]:
+    """Collect the messages of the :class:`EarmarkWarning` warnings issued in this block, in this thread (or
+    asyncio task) only, instead of issuing them through :mod:`warnings`. Unlike
+    :func:`warnings.catch_warnings`, it changes nothing for other threads, so uploads decoded side by
+    side each get their own.
+
+    >>> with collecting_warnings() as messages:
+    ...     audio = load_audio("take.ogg")   # doctest: +SKIP
+    """
+    messages: list[str] = []
+    token = _COLLECTOR.set(messages)
+    try:
+        yield messages
+    finally:
+        _COLLECTOR.reset(token)
+
+
+def warn(message: str, category: type[EarmarkWarning], *, stacklevel: int = 2) -> None:
+    """Issue ``message`` as a ``category`` warning, or keep it for :func:`collecting_warnings`."""
+    collector = _COLLECTOR.get()
+    if collector is None:
+        warnings.warn(message, category, stacklevel=stacklevel + 1)
+    else:
+        collector.append(message)

@@ -83,7 +83,8 @@ class IntakeResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     #: ``(name, message)`` for files kept though something is wrong with them (one cut short, its
     #: :class:`~earmark.errors.AudioWarning`: the user may want to copy them again; one named for
-    #: another format than it holds, which is kept under the right suffix)
+    #: another format than it holds, which is kept under the right suffix; a zip whose names may read
+    #: wrongly, its :class:`~earmark.errors.ZipNameWarning`)
     warnings: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -290,10 +291,12 @@ def _expand(files: Iterable[tuple[str, Path]], tmp: Path, result: IntakeResult, 
             target = tmp / f"zip{n}"
             target.mkdir()
             try:
-                root = extract_zip(path, target, max_bytes=max_unpacked_bytes)
+                with collecting_warnings() as said:  # names in a code page that cannot be told
+                    root = extract_zip(path, target, max_bytes=max_unpacked_bytes)
             except DatasetError as exc:
                 result.skipped.append((name, str(exc).replace(str(path), name).removeprefix(f"{name}: ")))
                 continue
+            result.warnings += [(name, message.replace(str(path), name).removeprefix(f"{name}: ")) for message in said]
             if suffix != ".zip":  # a zip sent as take.wav: what it holds is what was meant
                 result.warnings.append((name, f"is a zip archive, though named {suffix or 'with no ending'}; "
                                               "unpacked, and its recordings added as a zip's are"))

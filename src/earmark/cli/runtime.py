@@ -16,16 +16,16 @@ from typing import Any
 
 import click
 
-from ..errors import AudioWarning, EarmarkError
+from ..errors import EarmarkError, EarmarkWarning
 
 __all__ = ["EngineCommand", "FirstInterruptStops", "Group", "emit_json", "interrupts_held", "show_warning"]
 
 
 def show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                  file: Any = None, line: str | None = None) -> None:
-    """Warnings earmark issues (:class:`~earmark.errors.AudioWarning`) as one ``warning:`` line, like
-    training's; any other warning as Python shows it."""
-    if issubclass(category, AudioWarning):
+    """Warnings earmark issues (:class:`~earmark.errors.EarmarkWarning`: a file cut short, a zip's names
+    that may read wrongly) as one ``warning:`` line, like training's; any other warning as Python shows it."""
+    if issubclass(category, EarmarkWarning):
         click.echo(f"warning: {' '.join(str(message).split())}", err=True)
     else:
         _python_show_warning(message, category, filename, lineno, file, line)
@@ -61,7 +61,7 @@ class Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("always", AudioWarning)  # every file cut short is named, not only the first
+                warnings.simplefilter("always", EarmarkWarning)  # every file cut short is named, not only the first
                 warnings.showwarning = show_warning
                 return super().invoke(ctx)
         except EarmarkError as exc:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..._version import __version__
 from ...dataset import extract_zip
-from ...errors import ParameterError
+from ...errors import ParameterError, collecting_warnings
 from ...importer import fill_from_folder
 from ...intake import IntakeResult, safe_stem
 from ...naming import is_clean_name
@@ -125,12 +124,18 @@ async def import_project(request: Request, studio: StudioDep) -> dict[str, Any]:
         name, path = files[0]
         with tempfile.TemporaryDirectory(prefix="earmark-import-", dir=studio.scratch_dir) as tmp, \
                 as_upload(name, path):
-            root = await run_in_threadpool(partial(extract_zip, max_bytes=studio.limits.max_unpacked_bytes),
-                                           path, Path(tmp))
+            root, said = await run_in_threadpool(_unpack, path, Path(tmp), max_bytes=studio.limits.max_unpacked_bytes)
             project, result = await run_in_threadpool(_import, studio, root,
                                                       upload.fields.get("name") or _name_of_zip(name))
+            result.warnings[:0] = [(name, m.replace(str(path), name).removeprefix(f"{name}: ")) for m in said]
     return {**project_view(studio, project), "skipped": [{"name": n, "reason": r} for n, r in result.skipped],
             "warnings": [{"name": n, "message": m} for n, m in result.warnings]}
+
+
+def _unpack(path: Path, target: Path, *, max_bytes: int) -> tuple[Path, list[str]]:
+    """The zip at ``path`` unpacked into ``target``, and what it warned (names that may read wrongly)."""
+    with collecting_warnings() as said:
+        return extract_zip(path, target, max_bytes=max_bytes), said
 
 
 def _name_of_zip(filename: str) -> str:
