@@ -105,3 +105,28 @@ def test_a_file_that_cannot_be_played_says_so(page: Page, studio, demo_model, pa
     page.set_input_files("#try-file", str(short_wma))
     expect(note).to_contain_text("the copy made to play it here did not load", timeout=30000)
     assert not page_errors
+
+
+def test_what_decoding_noted_is_listed_under_the_label(page: Page, studio, demo_model, page_errors,
+                                                       tmp_path: Path) -> None:
+    """A stereo take whose channels cancel when mixed (one wired the other way round): the label comes
+    from its left channel, and the page says so, naming the file as it was given (not a temp path)."""
+    rate = 44100
+    t = np.arange(int(1.5 * rate)) / rate
+    left = (0.3 * np.sin(2 * np.pi * 110 * t)).astype(np.float32)
+    take = tmp_path / "wired backwards.wav"
+    sf.write(take, np.stack([left, -left], axis=1), rate, subtype="PCM_16")
+    page.goto(f"{studio.url}/try/{demo_model['token']}")
+    page.wait_for_selector("body[data-ready=true]")
+    page.set_input_files("#try-file", str(take))
+    expect(page.locator("[data-testid=predict-label]")).to_be_visible(timeout=30000)
+    expect(page.locator("[data-testid=predict-warnings] li")).to_have_text(
+        ["wired backwards.wav: the channels cancel out when mixed to mono (one is the other inverted); "
+         "earmark used the left channel"])
+    right = tmp_path / "wired right.wav"
+    sf.write(right, np.stack([left, left], axis=1), rate, subtype="PCM_16")
+    page.set_input_files("#try-file", str(right))
+    expect(page.locator(".predict-file")).to_have_text("wired right.wav", timeout=30000)
+    expect(page.locator("[data-testid=predict-label]")).to_be_visible()
+    expect(page.locator("[data-testid=predict-warnings]")).to_have_count(0)
+    assert not page_errors

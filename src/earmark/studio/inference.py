@@ -20,7 +20,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..audio import check_sample_rate, load_audio, probe
 from ..classifier import Classifier
 from ..decode import sound_starts_late_s
-from ..errors import EarmarkError, LimitError, ParameterError
+from ..errors import EarmarkError, LimitError, ParameterError, collecting_warnings
 from ..intake import too_long_message
 from ..pictures import timeline_png
 from ..playable import browsers_play
@@ -53,7 +53,7 @@ def predict_upload(studio: Studio, clf: Classifier, name: str, path: Path) -> di
     stated_s, _ = probe(path)
     if stated_s > studio.limits.max_file_s:  # as for samples: the whole file is decoded in memory, here and in the page
         raise LimitError(f"{name} is {too_long_message(stated_s, studio.limits)}, or {_WHOLE_WITH_TIMELINE}")
-    with as_upload(name, path):
+    with as_upload(name, path), collecting_warnings() as said:  # cut short, channels that cancel: said below
         try:  # stopped at the limit: a file may state no length (a browser's WebM recording) or a wrong one
             audio = load_audio(path, sample_rate=clf.sample_rate, max_duration_s=studio.limits.max_file_s)
         except LimitError:
@@ -61,7 +61,8 @@ def predict_upload(studio: Studio, clf: Classifier, name: str, path: Path) -> di
                              f"cut it into shorter files, or {_WHOLE_WITH_TIMELINE}") from None
     prediction = clf.predict(audio.samples, sample_rate=audio.sample_rate)
     out: dict[str, Any] = {**prediction.to_dict(), "file": name, "duration_s": round(audio.duration_s, 3),
-                           "timeline": None, "timeline_url": None, "audio_url": None}
+                           "timeline": None, "timeline_url": None, "audio_url": None,
+                           "warnings": [m.replace(str(path), name) for m in said]}
     if Path(name).suffix.lower() not in _BROWSERS_PLAY or not browsers_play(path, name=name):
         copy_name, copy = studio.result_path(".flac")
         if _listening_copy(path, target=copy):

@@ -29,6 +29,8 @@ export function renderPrediction(container, result, file, labels) {
       h("span", { class: "muted" }, `${pct(result.confidence)} sure · ${Number(result.duration_s || 0).toFixed(1)} s`)),
     bars,
   ];
+  const warned = result.warnings || []; // "…: ends after 2.0 s partway through a packet", channels that cancel
+  if (warned.length) parts.push(h("ul", { class: "note", "data-testid": "predict-warnings" }, ...warned.map((w) => h("li", {}, w))));
   const picture = result.timeline_url || result.spectrogram_url;
   if (result.timeline && result.timeline.segments && result.timeline.segments.length) {
     parts.push(timelineView(result.timeline, file, audio, names, result.audio_url), note);
