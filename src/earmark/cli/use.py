@@ -98,7 +98,8 @@ def _tsv(text: str) -> str:
 @click.option("--hop-s", type=float, default=None,
               help="Seconds between windows [0.25, or the model's window if shorter].")
 @click.option("--smooth-s", type=float, default=1.0, show_default=True, help="Smoothing span in seconds.")
-@click.option("--min-segment-s", type=float, default=0.5, show_default=True, help="Shortest segment kept.")
+@click.option("--min-segment-s", type=float, default=0.5, show_default=True,
+              help="Shortest segment kept; a shorter one joins the neighbour its windows find likelier.")
 def timeline(model: Path, recording: Path, as_json: bool, png: Path | None, hop_s: float | None, smooth_s: float,
              min_segment_s: float) -> None:
     """Label a long RECORDING over time, as segments (CSV, or JSON with --json)."""
