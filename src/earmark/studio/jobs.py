@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ConflictError, EarmarkError, NotFoundError
+from ..errors import ConflictError, EarmarkError, NotFoundError, collecting_warnings
 from ..project import Project
 from ..train import EpochRecord, StopTraining, TrainSettings, train
 from .links import model_view
@@ -117,7 +117,10 @@ class JobRunner:
         try:
             if job.cancel_requested:
                 raise _Cancelled
-            clf = train(project.samples_dir, settings=settings, progress=progress)
+            # Kept silent (not left to the studio's stderr): a sample cut short, or whose channels cancel
+            # out, was named when it came in (its upload's or its import's warnings); training uses what there is.
+            with collecting_warnings():
+                clf = train(project.samples_dir, settings=settings, progress=progress)
             if job.cancel_requested:
                 raise _Cancelled
             if not project.samples_dir.is_dir():

@@ -3,6 +3,7 @@ classify a file, evaluate on a test set, compare two, and listen live."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable
@@ -15,12 +16,12 @@ from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ...errors import ParameterError
+from ...errors import DatasetError, ParameterError, collecting_warnings
 from ...evaluate import compare, evaluate, training_warnings
 from ...export import web_zip
 from ...importer import folder_per_class
 from ...intake import safe_stem
-from ...project import Project
+from ...project import Project, set_folder
 from ...report import EvaluationReport
 from ..deps import ProjectDep, StudioDep
 from ..files import StudioFileResponse
@@ -150,22 +151,48 @@ async def predict(model_id: str, request: Request, project: ProjectDep, studio: 
     return await predict_request(request, studio, clf)
 
 
-async def _score_upload(upload: Upload, studio: StudioDep, score: Callable[[Path], _Scored]) -> _Scored:
-    """``score`` run on the folder-per-class set an upload holds (decoded, and scored, off the event loop)."""
+async def _score_upload(upload: Upload, studio: StudioDep,
+                        score: Callable[[Path], _Scored]) -> tuple[_Scored, list[str]]:
+    """``score`` run on the folder-per-class set an upload holds (decoded, and scored, off the event loop),
+    and what the user should know of the set's files, which were scored all the same (see :func:`_scored_set`)."""
+    files = upload.all_files("files") + upload.all_files("file")
     with tempfile.TemporaryDirectory(prefix="earmark-testset-", dir=studio.scratch_dir) as tmp:
         with as_upload("the test set", Path(tmp)):
-            folder = await run_in_threadpool(
-                partial(folder_per_class, max_unpacked_bytes=studio.limits.max_unpacked_bytes),
-                upload.all_files("files") + upload.all_files("file"), Path(tmp))
-            return await run_in_threadpool(score, folder)
+            return await run_in_threadpool(partial(_scored_set, files, Path(tmp), score,
+                                                   max_unpacked_bytes=studio.limits.max_unpacked_bytes))
+
+
+def _scored_set(files: list[tuple[str, Path]], tmp: Path, score: Callable[[Path], _Scored], *,
+                max_unpacked_bytes: int) -> tuple[_Scored, list[str]]:
+    """``score`` run on the set ``files`` (``(name, path)``) hold, laid out in ``tmp``, and the warnings
+    its giver should see, each naming its file as they know it: a zip's names that may read wrongly
+    (``set.zip: …``), a file cut short or whose channels cancel out when mixed (``bass/take.mp3: …``).
+    They were given for this evaluation alone, so they are said here (else they went to the studio's
+    stderr); a set the warned zip names wrongly is refused with the warning added, as its likely cause."""
+    with collecting_warnings() as unpacked:
+        folder = folder_per_class(files, tmp, max_unpacked_bytes=max_unpacked_bytes)
+    if unpacked:  # only a zip warns here, and a zip comes alone: named as uploaded, not as saved
+        [(name, path)] = files
+        unpacked = [m.replace(str(path), name) for m in unpacked]
+    try:
+        with collecting_warnings() as decoded:
+            scored = score(folder)
+    except DatasetError as exc:  # classes the model does not know, say: their names may be the garbled ones
+        if not unpacked:
+            raise
+        raise DatasetError(f"{exc} (warning: {'; '.join(unpacked)})") from exc
+    inside = f"{set_folder(folder, test=True)}{os.sep}"  # a file as the report names it: bass/take.mp3
+    # two models at two sample rates decode the set twice: each warning once
+    return scored, list(dict.fromkeys(unpacked + [m.replace(inside, "") for m in decoded]))
 
 
 @router.post("/models/{model_id}/evaluate")
 async def evaluate_model(model_id: str, request: Request, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
     clf = await run_in_threadpool(studio.classifier, project.model_path(model_id))
     async with read_upload(request, studio.settings) as upload:
-        report = await _score_upload(upload, studio, partial(evaluate, clf))
-    return {"model": model_id, **report.to_dict()}
+        report, said = await _score_upload(upload, studio, partial(evaluate, clf))
+    scored = report.to_dict()
+    return {"model": model_id, **scored, "warnings": said + scored["warnings"]}
 
 
 @router.post("/compare")
@@ -175,8 +202,11 @@ async def compare_models(request: Request, project: ProjectDep, studio: StudioDe
         if not all(ids):
             raise ParameterError("choose two models (form fields 'model_a' and 'model_b')")
         a, b = [await run_in_threadpool(studio.classifier, project.model_path(i)) for i in ids]
-        comparison = await _score_upload(upload, studio, partial(compare, a, b, model_a=ids[0], model_b=ids[1]))
-    return {"model_a": ids[0], "model_b": ids[1], "a": comparison.a.to_dict(), "b": comparison.b.to_dict(),
+        comparison, said = await _score_upload(upload, studio,
+                                               partial(compare, a, b, model_a=ids[0], model_b=ids[1]))
+    # each report is of the one set: its files' warnings go with both, as its skipped files do
+    reports = [{**r, "warnings": said + r["warnings"]} for r in (comparison.a.to_dict(), comparison.b.to_dict())]
+    return {"model_a": ids[0], "model_b": ids[1], "a": reports[0], "b": reports[1],
             "wrong_only_with_a": comparison.wrong_only_with_a, "wrong_only_with_b": comparison.wrong_only_with_b,
             "same_model": comparison.same_model}
 

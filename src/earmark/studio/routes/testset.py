@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...classifier import Classifier
 from ...dataset import CLIP_S, Dataset, load_dataset
-from ...errors import DatasetError, ParameterError
+from ...errors import DatasetError, ParameterError, collecting_warnings
 from ...evaluate import as_named_now, evaluate
 from ...naming import quoted_list
 from ...project import Project
@@ -49,7 +49,10 @@ def _score(project: Project, models: dict[str, Classifier]) -> dict[str, Any]:
             results.append({"model": model_id, "error": f"{model_id} cannot be scored on this test set: {exc}"})
             continue
         if clf.sample_rate not in loaded:
-            loaded[clf.sample_rate] = load_dataset(folder, sample_rate=clf.sample_rate)
+            # Kept silent: a test sample cut short, or whose channels cancel out, was named when it came
+            # in (its upload's or its import's warnings); it is scored on what there is, as it was kept.
+            with collecting_warnings():
+                loaded[clf.sample_rate] = load_dataset(folder, sample_rate=clf.sample_rate)
         dataset = loaded[clf.sample_rate]
         unknown = sorted({c.label for c in dataset.clips} - set(clf.labels))
         if unknown:
