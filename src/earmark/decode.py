@@ -9,19 +9,16 @@ compressed one (MP3, M4A, WebM, Matroska, Ogg) is read as far as it goes, with a
 picture: :func:`earmark.containers.other_held`) is named for what it is, not called damaged.
 A video's sound track that starts after its picture is decoded from the video's start, silence first,
 as a player plays it (:func:`sound_starts_late_s`). :func:`earmark.audio.load_audio` is the way in.
+The cut-short checks live in :mod:`earmark.cutshort`; what the C decoders print to stderr is kept out of
+earmark's output by :mod:`earmark.decoderstderr`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
 import math
 import os
-import re
-import sys
-import tempfile
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
@@ -29,13 +26,21 @@ from typing import Any, BinaryIO, NamedTuple
 import numpy as np
 import soundfile as sf
 
-from .adts import adts_ends_in_a_frame
 from .containers import other_held
+from .cutshort import (
+    DamagedAudioError,
+    broke_off,
+    cut_at_a_frame,
+    cut_short,
+    ends_partway_through,
+    length_guessed,
+    pcm_frames_stated,
+    short_of_stated,
+)
+from .decoderstderr import decoder_quiet
 from .errors import AudioDecodeError, AudioWarning, LimitError, ParameterError, collecting_warnings, warn
-from .matroska import matroska_ends_in_an_element, matroska_states_duration
 from .mpegaudio import mp3_ends_in_a_frame, mp3_states_length
 from .ogg import ogg_ends_whole
-from .peek import size_of
 from .waveform import to_mono
 from .wavsizes import with_sizes_filled
 
@@ -46,65 +51,6 @@ AudioSource = str | os.PathLike[str] | BinaryIO | bytes | bytearray | memoryview
 
 def _warn(message: str) -> None:
     warn(message, AudioWarning, stacklevel=4)
-
-
-#: What libmpg123 (libsndfile's MP3 decoder) prints straight to the process's stderr, which libsndfile
-#: does not let it keep quiet: "Warning: Xing stream size off by more than 1%, fuzzy seeking may be even
-#: more fuzzy than by design!", "Note: Illegal Audio-MPEG-Header …", "[src/libmpg123/layer3.c:…] error: …".
-#: None of it matters here: earmark reads the whole file, and says itself when one is cut short.
-_DECODER_NOISE = re.compile(rb"^(?:(?:Warning|Note|Error|Big change)\b.*|\[[^\]]*(?:mpg123|\.c:\d)[^\]]*\].*)$")
-_STDERR_LOCK = threading.Lock()
-_stderr_held: list[Any] = []  # while any thread decodes: the real stderr (a dup of fd 2), the file fd 2 is now, depth
-
-
-def _hold_stderr() -> bool:
-    """Point fd 2 at a temporary file (the first decode running) or count one more decode; ``False``
-    where fd 2 cannot be redirected."""
-    with _STDERR_LOCK:
-        if not _stderr_held:
-            try:
-                sys.stderr.flush()
-                real, caught = os.dup(2), tempfile.TemporaryFile()
-                os.dup2(caught.fileno(), 2)
-            except (OSError, ValueError, AttributeError):
-                return False
-            _stderr_held[:] = [real, caught, 0]
-        _stderr_held[2] += 1
-        return True
-
-
-def _release_stderr() -> None:
-    """One decode fewer; after the last, fd 2 is the real stderr again, and gets what was caught but
-    the decoders' noise."""
-    with _STDERR_LOCK:
-        _stderr_held[2] -= 1
-        if _stderr_held[2]:
-            return
-        real, caught, _ = _stderr_held
-        _stderr_held.clear()
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            sys.stderr.flush()
-        os.dup2(real, 2)
-        os.close(real)
-        with caught:
-            caught.seek(0)
-            kept = [line for line in caught.read().splitlines(keepends=True)
-                    if not _DECODER_NOISE.match(line.rstrip(b"\r\n"))]
-        if kept:
-            os.write(2, b"".join(kept))
-
-
-@contextlib.contextmanager
-def _decoder_quiet() -> Iterator[None]:
-    """Keep what the C decoders print to stderr (fd 2) out of earmark's output (:data:`_DECODER_NOISE`).
-    Anything else written to stderr meanwhile, by any thread, is written out unchanged when the last
-    decode running ends (late, not lost). Where fd 2 cannot be redirected, nothing changes."""
-    held = _hold_stderr()
-    try:
-        yield
-    finally:
-        if held:
-            _release_stderr()
 
 
 def source_name(source: AudioSource) -> str:
@@ -120,9 +66,6 @@ def source_name(source: AudioSource) -> str:
 #: that runs past the length the container states; a bigger excess is left alone.
 _MAX_CODEC_PADDING = 4096
 _BLOCK_FRAMES = 1 << 20  # a long file is read (and mixed to mono) this many frames at a time
-#: A FLAC header stating more than this is not believed either way (a header left unfinished, a
-#: stream that did not know its length): the audio it holds is what it holds.
-_MAX_TRUSTED_LENGTH_S = 24 * 3600.0
 _MAX_PREALLOCATED_FRAMES = 1 << 24  # a header's stated length is trusted this far (~6 min at 44.1 kHz), then grown
 
 
@@ -131,10 +74,6 @@ class _Decoded(NamedTuple):
     rate: int
     #: How a compressed file falls short of its stated length, to follow "ends after 3.2 s"; ``None``: it does not.
     short_of: str | None = None
-
-
-class _DamagedAudioError(AudioDecodeError):
-    """Inside the decoders: audio that began to decode and then broke off."""
 
 
 class _TooLongError(Exception):
@@ -180,64 +119,6 @@ class _NoSoundError(AudioDecodeError):
     """Inside the decoders: a file FFmpeg reads (a video) that has no sound track at all."""
 
 
-def _cut_at_a_frame(stated: int, got: int, rate: int) -> bool:
-    """Whether a FLAC decoded to ``got`` samples though its header says ``stated``: a file cut at a
-    frame boundary decodes without an error, and used to load as a shorter recording without a word.
-    FLAC states its length exactly (0: unknown); past a day it is not believed."""
-    return 0 < stated <= _MAX_TRUSTED_LENGTH_S * rate and got < stated
-
-
-#: Bytes per sample of the PCM encodings whose WAV or AIFF data chunk can be checked against the file.
-_PCM_BYTES = {"PCM_S8": 1, "PCM_U8": 1, "ULAW": 1, "ALAW": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4,
-              "DOUBLE": 8}
-#: A data chunk stating this many bytes or more is a placeholder (a recorder or a pipe that did not
-#: know the length: ffmpeg writes ``0xFFFFFFFF``, sox ``0x7FFFF000`` in a WAV and ``0x7F000008`` in
-#: an AIFF, less a frame's worth), not a length.
-_PLACEHOLDER_BYTES = 0x7E000000
-#: A file this much shorter than its header says is taken as it is (a writer that counted a pad
-#: byte or a last frame it did not write), not refused as cut short.
-_SHORT_BY_AT_MOST_S = 0.01
-#: A compressed file (MP3, M4A, WebM) this much shorter than its header says is taken as whole: a codec
-#: frame or an encoder's rounding, not a file cut short.
-_COMPRESSED_SHORT_BY_AT_MOST_S = 0.1
-#: How libsndfile says a header states more than the file holds: a WAV's or AIFF's data chunk, a W64's
-#: riff chunk (its data chunk is not checked), an RF64's frame count.
-_STATED_CHUNK = re.compile(r"^\s*(?:data|SSND|riff) : (\d+) \(should be (\d+)\)", re.MULTILINE)
-_STATED_DS64 = re.compile(r"frame count (\d+) does not match value from 'ds64' chunk of (\d+)")
-
-
-def _pcm_frames_stated(f: sf.SoundFile, got: int) -> int | None:
-    """The frames a WAV, RF64, W64 or AIFF file's header says it holds, when that is more than the
-    file holds (``got`` decoded): the file was cut short (a copy or download broken off). ``None``
-    when the header states no more than is there, or a placeholder, or libsndfile says nothing."""
-    size = _PCM_BYTES.get(f.subtype)
-    if not size or f.format not in ("WAV", "WAVEX", "AIFF", "RF64", "W64"):
-        return None
-    if (ds64 := _STATED_DS64.search(f.extra_info)) is not None:  # RF64 states its frames
-        missing = int(ds64.group(2)) - int(ds64.group(1))
-    elif (found := _STATED_CHUNK.search(f.extra_info)) is not None:
-        stated, there = int(found.group(1)), int(found.group(2))
-        if stated >= _PLACEHOLDER_BYTES:
-            return None
-        missing = (stated - there) // (size * f.channels)
-    else:
-        return None
-    return got + missing if missing > _SHORT_BY_AT_MOST_S * f.samplerate else None
-
-
-def _promised(stated: int | None, got: int, rate: int) -> str | None:
-    """How a compressed file that decoded to ``got`` samples falls short of the ``stated`` its header
-    promises (to follow "ends after 3.2 s"), or ``None`` if it does not, or no more than
-    :data:`_COMPRESSED_SHORT_BY_AT_MOST_S`, or by more than a day (a header left unfinished)."""
-    if stated is None or stated > _MAX_TRUSTED_LENGTH_S * rate or stated - got <= _COMPRESSED_SHORT_BY_AT_MOST_S * rate:
-        return None
-    return f"of the {stated / rate:.1f} s its header promises"
-
-
-def _cut_short(stated: int, got: int, rate: int) -> _DamagedAudioError:
-    return _DamagedAudioError(f"it says it holds {stated / rate:.2f} s but ends after {got / rate:.2f} s")
-
-
 def _read_blocks(f: sf.SoundFile, mix: _Mix | None, max_s: float | None = None) -> np.ndarray:
     """Every frame of ``f``, a block at a time (each mixed to mono by ``mix``, if given), keeping
     only the frames each read returned: a header may state more frames than the file holds (a
@@ -265,16 +146,16 @@ def _read_blocks(f: sf.SoundFile, mix: _Mix | None, max_s: float | None = None) 
 def _read_soundfile(data: BinaryIO, mix: _Mix | None, max_s: float | None) -> _Decoded:
     """Decode with libsndfile. A lossless file cut short is refused; an MP3 or Ogg file cut short
     is read as far as it goes, and says so."""
-    with _decoder_quiet(), sf.SoundFile(with_sizes_filled(data)) as f:
+    with decoder_quiet(), sf.SoundFile(with_sizes_filled(data)) as f:
         samples = _read_blocks(f, mix, max_s)
         rate, got, kind, frames = int(f.samplerate), samples.shape[1], f.format, f.frames
-        if kind == "FLAC" and _cut_at_a_frame(frames, got, rate):
-            raise _cut_short(frames, got, rate)
-        if (stated := _pcm_frames_stated(f, got)) is not None:
-            raise _cut_short(stated, got, rate)
+        if kind == "FLAC" and cut_at_a_frame(frames, got, rate):
+            raise cut_short(frames, got, rate)
+        if (stated := pcm_frames_stated(f, got)) is not None:
+            raise cut_short(stated, got, rate)
     short_of = None
     if kind == "MP3":  # a header that counts the frames promises a length; without one, the last frame tells
-        short_of = _promised(frames, got, rate) if mp3_states_length(data) else None
+        short_of = short_of_stated(frames, got, rate) if mp3_states_length(data) else None
         if short_of is None and mp3_ends_in_a_frame(data):
             short_of = "partway through an MP3 frame"
     elif kind == "OGG" and not ogg_ends_whole(data):
@@ -287,7 +168,7 @@ def _collect(container: Any, stream: Any, *, mix: _Mix | None, data: BinaryIO,
     """Decode ``stream`` with FFmpeg: its frames as packed float32 (PyAV's planar conversion crashes
     on 8-channel audio), mixed to mono frame by frame by ``mix``, if given (a long multichannel file never
     sits in memory at full width); the rate; whether the last packet broke off with the file
-    (``data``, :func:`_broke_off`); and the last packet that held data (``None``: none did). A stream that
+    (``data``, :func:`broke_off`); and the last packet that held data (``None``: none did). A stream that
     breaks off inside, after some audio decoded (a damaged FLAC or M4A), is refused, saying how far
     it got: a fragment of the recording, taken silently, would be worse than none. Stops with
     :class:`_TooLongError` once more than ``max_s`` seconds are decoded."""
@@ -319,24 +200,13 @@ def _collect(container: Any, stream: Any, *, mix: _Mix | None, data: BinaryIO,
     except av.FFmpegError as exc:
         if not chunks:
             raise
-        if not _broke_off(packet, data, container.format.name):
+        if not broke_off(packet, data, container.format.name):
             heard = sum(c.shape[1] for c in chunks) / rate
             reason = exc.strerror or exc
-            raise _DamagedAudioError(f"the decoder stopped after {heard:.2f} s of audio: {reason}") from exc
+            raise DamagedAudioError(f"the decoder stopped after {heard:.2f} s of audio: {reason}") from exc
         broken_off = True  # the last packet, cut off with the file: what came before is whole
     keep(resampler.resample(None))
     return chunks, rate, broken_off, last
-
-
-def _broke_off(packet: Any, data: BinaryIO, format_name: str) -> bool:
-    """Whether ``packet``, the last that FFmpeg (its demuxer ``format_name``) read before it stopped with an
-    error, is where the file ``data`` was cut: one marked corrupt that reaches the file's end, or in raw AAC
-    (whose demuxer marks none), a frame the file ends in, this one or the next (:func:`adts_ends_in_a_frame`)."""
-    if packet is None:
-        return False
-    if format_name == "aac" and packet.pos is not None:
-        return adts_ends_in_a_frame(data, frame_at=packet.pos)
-    return bool(packet.is_corrupt) and (packet.pos or 0) + packet.size >= size_of(data)
 
 
 def _read_ffmpeg(data: BinaryIO, mix: _Mix | None, max_s: float | None) -> _Decoded:
@@ -351,8 +221,8 @@ def _read_ffmpeg(data: BinaryIO, mix: _Mix | None, max_s: float | None) -> _Deco
             raise _NoSoundError("a video with no sound" if container.streams.video else "no sound track")
         stream = container.streams.audio[0]
         chunks, rate, broken_off, last = _collect(container, stream, mix=mix, data=data, max_s=max_s)
-        cut_in = _cut_in(container.format.name, data, last=last, broken_off=broken_off)
-        guessed = _length_guessed(container.format.name, data)
+        cut_in = ends_partway_through(container.format.name, data, last=last, broken_off=broken_off)
+        guessed = length_guessed(container.format.name, data)
         stated = None if guessed else _stated_samples(stream.duration, stream.time_base, rate)
         promised = stated
         if promised is None and len(container.streams) == 1 and not guessed:  # a video's lasts as its picture
@@ -362,47 +232,15 @@ def _read_ffmpeg(data: BinaryIO, mix: _Mix | None, max_s: float | None) -> _Deco
     if not chunks:
         return _Decoded(np.zeros((1, 0), np.float32), max(rate, 1))
     got = sum(c.shape[1] for c in chunks)  # the sound track's own samples, before the silence it starts late by
-    if codec == "flac" and stated is not None and _cut_at_a_frame(stated, got, rate):
-        raise _cut_short(stated, got, rate)
+    if codec == "flac" and stated is not None and cut_at_a_frame(stated, got, rate):
+        raise cut_short(stated, got, rate)
     if stated is not None and 0 < got - stated <= _MAX_CODEC_PADDING:
         got = stated  # FFmpeg keeps AAC's end padding; the container knows
     samples = np.concatenate([np.zeros((chunks[0].shape[0], lead), np.float32), *chunks], axis=1)[:, : lead + got]
-    short_of = _promised(promised, got, rate)
+    short_of = short_of_stated(promised, got, rate)
     if short_of is None and cut_in is not None:
         short_of = f"partway through {cut_in}"
     return _Decoded(samples, rate, short_of)
-
-
-#: FFmpeg's demuxers of raw streams (ADTS AAC, AC-3, E-AC-3, DTS, LATM AAC): nothing in them states a length.
-_RAW_STREAMS = frozenset({"aac", "ac3", "eac3", "dts", "loas"})
-
-
-def _length_guessed(format_name: str, data: BinaryIO) -> bool:
-    """Whether the length FFmpeg reports for a file (its demuxer ``format_name``) is its guess from the file's
-    size and first packets' bitrate, not a length the file states: a raw stream, an MP3 without a
-    Xing/Info header, a Matroska (WebM) without a Duration. It is no promise: a VBR file quiet at first
-    seems ten times longer, and a file cut short seems as much shorter."""
-    if "matroska" in format_name:
-        return not matroska_states_duration(data)
-    return format_name in _RAW_STREAMS or (format_name == "mp3" and not mp3_states_length(data))
-
-
-def _cut_in(format_name: str, data: BinaryIO, *, last: Any, broken_off: bool) -> str | None:
-    """What a file FFmpeg read (its demuxer ``format_name``) ends partway through, to follow "ends after
-    3.2 s partway through", where :func:`_collect` says its ``last`` packet ``broken_off`` or the file's
-    bytes say so; ``None`` where it ends whole."""
-    if broken_off:
-        return "a packet"
-    # Matroska/WebM: the demuxer drops a block the file ends in; the elements after the last one read tell
-    if "matroska" in format_name and last is not None and last.pos is not None \
-            and matroska_ends_in_an_element(data, block_at=last.pos):
-        return "a packet"
-    if format_name == "aac" and last is not None and last.pos is not None \
-            and adts_ends_in_a_frame(data, frame_at=last.pos):  # cut in the next frame's header: read to there
-        return "a packet"
-    if format_name == "mp3" and mp3_ends_in_a_frame(data):  # one libsndfile could not read to its end
-        return "an MP3 frame"
-    return None
 
 
 #: FFmpeg's ``AV_DISPOSITION_ATTACHED_PIC``: a "video" stream that is a file's cover picture (an MP3's, an M4A's).
@@ -539,7 +377,7 @@ def decode(source: AudioSource, *, mono: bool = False, max_s: float | None = Non
             if (other := _other_held(opened)) is not None:  # FFmpeg opens a picture as a video
                 raise AudioDecodeError(f"{name}: {other}") from exc
             raise AudioDecodeError(f"{name}: holds no sound track ({exc}); give a recording that has sound") from exc
-        except _DamagedAudioError as exc:
+        except DamagedAudioError as exc:
             raise AudioDecodeError(f"{name}: is damaged or cut short ({exc}); "
                                    "copy or export it again from the original") from exc
         except AudioDecodeError as exc:
@@ -577,7 +415,7 @@ def probe(path: str | os.PathLike[str]) -> tuple[float, int]:
     bad file; decoding it later says what is wrong).
     """
     try:
-        with open(path, "rb") as fh, _decoder_quiet(), sf.SoundFile(with_sizes_filled(fh)) as f:
+        with open(path, "rb") as fh, decoder_quiet(), sf.SoundFile(with_sizes_filled(fh)) as f:
             return float(f.frames) / float(f.samplerate), int(f.samplerate)
     except (sf.LibsndfileError, RuntimeError, OSError):
         pass

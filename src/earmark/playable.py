@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
+from .decoderstderr import decoder_quiet
+
 __all__ = ["PlayableCopy", "browsers_play", "playable_copy"]
 
 #: Endings of formats that Chromium and Firefox do not play (AIFF, Core Audio): only Safari does.
@@ -74,12 +76,14 @@ def playable_copy(path: str | os.PathLike[str]) -> PlayableCopy:
     The file must decode (check it with :func:`earmark.audio.load_audio` first): errors of a damaged
     file come from libsndfile or FFmpeg as they are."""
     try:
-        subtype = sf.info(str(path)).subtype
+        with decoder_quiet():  # libmpg123 prints its own lines as libsndfile opens an MP3
+            subtype = sf.info(str(path)).subtype
     except (sf.LibsndfileError, RuntimeError):
         return _ffmpeg_copy(path)
     bits = _SUBTYPE_BITS.get(subtype, 0)
     dtype = "int16" if 0 < bits <= 16 else "int32" if bits else "float64" if subtype == "DOUBLE" else "float32"
-    data, rate = sf.read(str(path), dtype=dtype, always_2d=True)
+    with decoder_quiet():
+        data, rate = sf.read(str(path), dtype=dtype, always_2d=True)
     return _encode(data, sample_rate=int(rate), bits=bits)
 
 
