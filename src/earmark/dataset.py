@@ -7,7 +7,8 @@ Layout::
         bass/  take1.wav  take2.flac  session2/riff.mp3
         drums/ ...
 
-Every audio file under a class folder (nested folders included) belongs to that class.
+Every audio file under a class folder (nested folders included) belongs to that class; what the
+folders may be called, and the refusal of a set laid out otherwise, are :mod:`earmark.layout`'s.
 Files longer than ``long_recording_s`` are cut into clips of ``clip_s`` every
 ``clip_hop_s``; every clip remembers the recording (``source``) it came from, so that
 validation can be split **by recording, never by window**.
@@ -27,7 +28,6 @@ import hashlib
 import math
 import os
 import tempfile
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +40,7 @@ from .archive import extract_zip, is_ignored_name, member_parts, zip_root
 from .audio import MIN_HOP_S, load_audio
 from .errors import AudioDecodeError, DatasetError, ParameterError
 from .folders import audio_files, check_class_names, check_folder, files_under, is_audio
+from .layout import BACKGROUND_LABEL, check_background, check_layout, is_background_name, label_of
 
 __all__ = [
     "BACKGROUND_LABEL",
@@ -64,10 +65,6 @@ __all__ = [
     "zip_root",
 ]
 
-#: The canonical label of the background-noise class, whatever its folder is called.
-BACKGROUND_LABEL = "background"
-_BACKGROUND_NAMES = {"background", "background noise", "background_noise", "_background_noise_",
-                     "background-noise", "backgroundnoise"}
 #: Recordings longer than this are cut into clips of ``CLIP_S`` (training, evaluation, the studio).
 LONG_RECORDING_S = 12.0
 CLIP_S = 4.0
@@ -75,32 +72,6 @@ CLIP_S = 4.0
 MIN_CLIPS_PER_CLASS = 5
 #: Marks clips cut from one recording: ``take1_nohash_003.wav`` belongs to recording ``take1``.
 NOHASH = "_nohash_"
-#: Class names (:func:`_squash`-ed) that mean room noise, not a sound: a set without a background
-#: class that has one is told to rename it.
-_NOISE_NAMES = {"noise", "noises", "room noise", "room", "room tone", "roomtone", "silence", "quiet", "ambience",
-                "ambient", "ambient noise", "ambiance", "bg", "bg noise", "nothing", "no sound", "empty"}
-#: Folder names (:func:`_squash`-ed) of the parts a set is split into; a test set, its own folder per class.
-_TRAIN_NAMES = {"train", "training", "train set", "trainset", "training set", "training data"}
-_TEST_NAMES = {"test", "tests", "testing", "test set", "testset", "eval", "evaluation", "holdout", "held out"}
-_SPLIT_NAMES = _TRAIN_NAMES | _TEST_NAMES | {"val", "valid", "validation", "dev"}
-
-
-def is_background_name(name: str) -> bool:
-    """True for folder names that mean the background-noise class."""
-    return name.strip().lower() in _BACKGROUND_NAMES
-
-
-def _squash(name: str) -> str:
-    """A folder name as the name lists above hold it: lower case, ``_`` and ``-`` as spaces."""
-    return " ".join(name.replace("_", " ").replace("-", " ").lower().split())
-
-
-def label_of(folder: str) -> str:
-    """The class a class folder called ``folder`` holds: :data:`BACKGROUND_LABEL` for a background
-    folder, else its name, composed (NFC), as :func:`earmark.naming.clean_name` writes a class name:
-    a folder named on a Mac (decomposed, ``cafe`` and an accent) is the class its name reads as,
-    the same one as its zip and as a folder of that name beside it."""
-    return BACKGROUND_LABEL if is_background_name(folder) else unicodedata.normalize("NFC", folder)
 
 
 @dataclass(frozen=True)
@@ -250,12 +221,8 @@ class Dataset:
         if len(counts) < 2:
             have = f"only the class {next(iter(counts))!r}" if counts else "no classes"
             raise DatasetError(f"found {have}{where}; add at least two class folders with audio")
-        if require_background and BACKGROUND_LABEL not in counts:
-            noise = [label for label in counts if _squash(label) in _NOISE_NAMES]
-            todo = (f"if {noise[0]!r} holds recordings of the room with none of your sounds playing, rename its "
-                    "folder to 'background' (earmark's name for that class)" if noise else "add a folder named "
-                    "'background' holding recordings of the room with none of your sounds playing")
-            raise DatasetError(f"no background class{where} (its classes: {', '.join(counts)}): {todo}")
+        if require_background:
+            check_background(counts, where=where)
         for label, n in counts.items():
             if n < MIN_CLIPS_PER_CLASS:
                 raise DatasetError(
@@ -437,7 +404,7 @@ def _read_folder(
     """Decode every audio file under a folder-per-class ``folder`` (see :func:`load_dataset`)."""
     files, skipped = scan_folder(folder)
     check_class_names(folder, root=root)
-    _check_layout(folder, files, root=root)
+    check_layout(folder, files, root=root)
     for s in skipped:
         if on_skip:
             on_skip(s)
@@ -469,50 +436,6 @@ def _read_folder(
     folders = sorted({label_of(p.name)
                       for p in folder.iterdir() if p.is_dir() and not is_ignored_name(p.name)})
     return Dataset(clips=clips, sample_rate=sample_rate, root=str(root), skipped=skipped, folders=folders)
-
-
-def _check_layout(folder: Path, files: list[tuple[Path, str]], *, root: Path) -> None:
-    """Refuse a set whose top-level folders hold class folders, not a class's audio: a test set
-    put inside the training data (``wt/test/bass``), or a folder of ``train/`` and ``test/``. A
-    class's own subfolders (``bass/session 2/``) are its recordings, as ever."""
-    inner: dict[str, set[str]] = defaultdict(set)  # each top-level folder: its subfolders holding audio
-    for path, _ in files:
-        top, *below = path.relative_to(folder).parts
-        inner[top].update(below[:1] if len(below) > 1 else [])
-    tops = {label_of(top).casefold() for top in inner}
-    nested = {top: sorted(subs, key=str.casefold) for top, subs in sorted(inner.items())
-              if len(subs) > 1 and (any(is_background_name(s) for s in subs) or _squash(top) in _SPLIT_NAMES
-                                    or len({label_of(s).casefold() for s in subs} - {label_of(top).casefold()}
-                                           & tops) > 1)}
-    if not nested or len(inner) == 1:  # one folder of classes: check_trainable says there is one class
-        return
-    zipped = folder != root  # a zip: its folders are named as inside it
-
-    def place(name: str) -> str:
-        return f"{name}/ on its own (a zip of it)" if zipped else f"{root}/{name}"
-
-    if len(nested) == len(inner):  # every folder is a set of its own: say which is which
-        names = [f"{top}/" for top in sorted(nested, key=lambda t: (_squash(t) not in _TRAIN_NAMES,
-                                                                     _squash(t) in _TEST_NAMES, t))]
-        held = f"{', '.join(names[:-1])} and {names[-1]}, each with class folders"
-        trains = [t for t in nested if _squash(t) in _TRAIN_NAMES] or \
-            [t for t in nested if _squash(t) not in _SPLIT_NAMES]
-        tests = [t for t in nested if _squash(t) in _TEST_NAMES]
-        give = f"give {place(trains[0])} to train" if len(trains) == 1 else "give one of them to train"
-        also = f" (and {place(tests[0]) if not zipped else tests[0] + '/'} to `earmark evaluate`)" if tests else ""
-        raise DatasetError(f"{root}{'' if zipped else '/'} holds {held}: {give}{also}")
-    top, subs = next(iter(nested.items()))
-    if _squash(top) not in _TEST_NAMES:
-        tail = f"move {top}/ out of {root}, or its folders' files into the class folders they belong to"
-    elif zipped:
-        tail = f"a test set goes beside the training data, not in it (take {top}/ out of {root}, and " \
-               "evaluate with `earmark evaluate MODEL` on it)"
-    else:
-        tail = f"a test set goes beside the training data, not in it (give {root}/ without {top}/, and " \
-               f"evaluate with `earmark evaluate MODEL {place(top)}`)"
-    shown = f"{top}/ in {root}" if zipped else f"{root}/{top}/"
-    raise DatasetError(f"{shown} holds class folders ({', '.join(subs)}), not audio of a class {label_of(top)!r}: "
-                       f"{tail}")
 
 
 def take_key(clip: Clip) -> str:

@@ -1,0 +1,109 @@
+"""What a folder of classes should look like, and the message when it does not: which folder names
+mean the background-noise class (and what class a folder holds), which mean room noise under
+another name, and the refusal of a set whose top-level folders hold class folders rather than a
+class's audio (a test set put inside the training data, a folder of ``train/`` and ``test/``),
+each naming the folder to give or to rename.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+from .errors import DatasetError
+
+__all__ = ["BACKGROUND_LABEL", "check_background", "check_layout", "is_background_name", "label_of"]
+
+#: The canonical label of the background-noise class, whatever its folder is called.
+BACKGROUND_LABEL = "background"
+_BACKGROUND_NAMES = {"background", "background noise", "background_noise", "_background_noise_",
+                     "background-noise", "backgroundnoise"}
+#: Class names (:func:`_squash`-ed) that mean room noise, not a sound: a set without a background
+#: class that has one is told to rename it.
+_NOISE_NAMES = {"noise", "noises", "room noise", "room", "room tone", "roomtone", "silence", "quiet", "ambience",
+                "ambient", "ambient noise", "ambiance", "bg", "bg noise", "nothing", "no sound", "empty"}
+#: Folder names (:func:`_squash`-ed) of the parts a set is split into; a test set, its own folder per class.
+_TRAIN_NAMES = {"train", "training", "train set", "trainset", "training set", "training data"}
+_TEST_NAMES = {"test", "tests", "testing", "test set", "testset", "eval", "evaluation", "holdout", "held out"}
+_SPLIT_NAMES = _TRAIN_NAMES | _TEST_NAMES | {"val", "valid", "validation", "dev"}
+
+
+def is_background_name(name: str) -> bool:
+    """True for folder names that mean the background-noise class."""
+    return name.strip().lower() in _BACKGROUND_NAMES
+
+
+def _squash(name: str) -> str:
+    """A folder name as the name lists above hold it: lower case, ``_`` and ``-`` as spaces."""
+    return " ".join(name.replace("_", " ").replace("-", " ").lower().split())
+
+
+def label_of(folder: str) -> str:
+    """The class a class folder called ``folder`` holds: :data:`BACKGROUND_LABEL` for a background
+    folder, else its name, composed (NFC), as :func:`earmark.naming.clean_name` writes a class name:
+    a folder named on a Mac (decomposed, ``cafe`` and an accent) is the class its name reads as,
+    the same one as its zip and as a folder of that name beside it."""
+    return BACKGROUND_LABEL if is_background_name(folder) else unicodedata.normalize("NFC", folder)
+
+
+def check_background(labels: Iterable[str], *, where: str = "") -> None:
+    """Raise :class:`DatasetError` when ``labels`` (a set's classes, in order) have no background
+    class, asking to rename a folder of room noise (``noise``, ``silence``, ``ambience``) when
+    there is one, else to add a ``background`` folder. ``where`` ends the first clause (`` in ROOT``)."""
+    labels = list(labels)
+    if BACKGROUND_LABEL in labels:
+        return
+    noise = [label for label in labels if _squash(label) in _NOISE_NAMES]
+    todo = (f"if {noise[0]!r} holds recordings of the room with none of your sounds playing, rename its "
+            "folder to 'background' (earmark's name for that class)" if noise else "add a folder named "
+            "'background' holding recordings of the room with none of your sounds playing")
+    raise DatasetError(f"no background class{where} (its classes: {', '.join(labels)}): {todo}")
+
+
+def check_layout(folder: Path, files: list[tuple[Path, str]], *, root: Path) -> None:
+    """Refuse a set whose top-level folders hold class folders, not a class's audio: a test set
+    put inside the training data (``wt/test/bass``), or a folder of ``train/`` and ``test/``. A
+    class's own subfolders (``bass/session 2/``) are its recordings, as ever.
+
+    ``files`` are the ``(audio_path, label)`` pairs found under ``folder``; ``root`` is what the
+    user gave (``folder`` itself, or the zip it was unpacked from), as the message names it."""
+    inner: dict[str, set[str]] = defaultdict(set)  # each top-level folder: its subfolders holding audio
+    for path, _ in files:
+        top, *below = path.relative_to(folder).parts
+        inner[top].update(below[:1] if len(below) > 1 else [])
+    tops = {label_of(top).casefold() for top in inner}
+    nested = {top: sorted(subs, key=str.casefold) for top, subs in sorted(inner.items())
+              if len(subs) > 1 and (any(is_background_name(s) for s in subs) or _squash(top) in _SPLIT_NAMES
+                                    or len({label_of(s).casefold() for s in subs} - {label_of(top).casefold()}
+                                           & tops) > 1)}
+    if not nested or len(inner) == 1:  # one folder of classes: check_trainable says there is one class
+        return
+    zipped = folder != root  # a zip: its folders are named as inside it
+
+    def place(name: str) -> str:
+        return f"{name}/ on its own (a zip of it)" if zipped else f"{root}/{name}"
+
+    if len(nested) == len(inner):  # every folder is a set of its own: say which is which
+        names = [f"{top}/" for top in sorted(nested, key=lambda t: (_squash(t) not in _TRAIN_NAMES,
+                                                                     _squash(t) in _TEST_NAMES, t))]
+        held = f"{', '.join(names[:-1])} and {names[-1]}, each with class folders"
+        trains = [t for t in nested if _squash(t) in _TRAIN_NAMES] or \
+            [t for t in nested if _squash(t) not in _SPLIT_NAMES]
+        tests = [t for t in nested if _squash(t) in _TEST_NAMES]
+        give = f"give {place(trains[0])} to train" if len(trains) == 1 else "give one of them to train"
+        also = f" (and {place(tests[0]) if not zipped else tests[0] + '/'} to `earmark evaluate`)" if tests else ""
+        raise DatasetError(f"{root}{'' if zipped else '/'} holds {held}: {give}{also}")
+    top, subs = next(iter(nested.items()))
+    if _squash(top) not in _TEST_NAMES:
+        tail = f"move {top}/ out of {root}, or its folders' files into the class folders they belong to"
+    elif zipped:
+        tail = f"a test set goes beside the training data, not in it (take {top}/ out of {root}, and " \
+               "evaluate with `earmark evaluate MODEL` on it)"
+    else:
+        tail = f"a test set goes beside the training data, not in it (give {root}/ without {top}/, and " \
+               f"evaluate with `earmark evaluate MODEL {place(top)}`)"
+    shown = f"{top}/ in {root}" if zipped else f"{root}/{top}/"
+    raise DatasetError(f"{shown} holds class folders ({', '.join(subs)}), not audio of a class {label_of(top)!r}: "
+                       f"{tail}")
