@@ -6,6 +6,7 @@ kept, and a Mac's ``._riff.flac`` companions and other hidden or system files ar
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from conftest import SR, bass_note, write_dataset
 from earmark.classifier import Classifier
@@ -104,3 +106,41 @@ def test_the_set_is_laid_out_as_it_was_picked(tmp_path: Path) -> None:
     laid_out = folder_per_class(files, tmp_path / "set")
     assert sorted(p.relative_to(laid_out).as_posix() for p in laid_out.rglob("*") if p.is_file()) == [
         "bass/session 1/riff.flac", "bass/session 2/riff.flac", "lo-fi.v2/take.wav"]
+
+
+
+def _refusal(response: Response) -> str:
+    """The message of the studio's 422 ``DatasetError`` answer ``response``."""
+    assert_error(response, 422, "DatasetError", "")
+    message: str = response.json()["error"]["message"]
+    return message
+
+
+def test_a_folder_of_train_and_test_sets_is_told_to_choose_its_test_folder(studio: tuple[TestClient, str],
+                                                                           tmp_path: Path) -> None:
+    client, model_id = studio
+    demo = tmp_path / "demo"
+    write_dataset(demo / "train", per_class=2, seed=1)
+    write_dataset(demo / "test", per_class=2, seed=2)
+    said = _refusal(client.post(f"{BASE}/models/{model_id}/evaluate", files=_as_picked(demo, top="demo")))
+    assert said == ("the folder you chose (demo/) holds train/ and test/, each with class folders: choose its test/ "
+                    "folder (or a zip of it) as the test set"), said
+    with zipfile.ZipFile(tmp_path / "demo.zip", "w") as zf:
+        for path in sorted(demo.rglob("*.wav")):
+            zf.write(path, path.relative_to(tmp_path).as_posix())
+    said = _refusal(client.post(f"{BASE}/models/{model_id}/evaluate",
+                                files=[("files", ("demo.zip", (tmp_path / "demo.zip").read_bytes()))]))
+    assert said == ("the zip you chose (demo.zip) holds train/ and test/, each with class folders: choose its test/ "
+                    "folder (or a zip of it) as the test set"), said
+
+
+def test_a_test_set_holding_one_inside_is_told_to_choose_the_inner_one(studio: tuple[TestClient, str],
+                                                                       tmp_path: Path) -> None:
+    client, model_id = studio
+    demo = write_dataset(tmp_path / "demo", per_class=2, seed=1)
+    write_dataset(demo / "test", per_class=2, seed=2)
+    said = _refusal(client.post(f"{BASE}/compare", data={"model_a": model_id, "model_b": model_id},
+                                files=_as_picked(demo, top="demo")))
+    assert said == ("test/ in the folder you chose (demo/) holds class folders (background, bass, drums), not audio "
+                    "of a class 'test': a test set holds one folder per class: choose test/ on its own (or a zip of "
+                    "it) as the test set"), said

@@ -16,7 +16,7 @@ from .intake import IntakeLimits, IntakeResult, add_files, safe_stem
 from .naming import clean_name, place_file, quoted_list, staged
 from .project import PROJECT_FILE, TEST_DIR, Project, is_project_folder
 
-__all__ = ["fill_from_folder", "folder_per_class"]
+__all__ = ["chosen_name", "fill_from_folder", "folder_per_class"]
 
 
 def folder_per_class(files: list[tuple[str, Path]], target: Path, *,
@@ -34,9 +34,7 @@ def folder_per_class(files: list[tuple[str, Path]], target: Path, *,
     big set keeps no rename, move or upload in any project waiting."""
     if len(files) == 1 and files[0][0].lower().endswith(".zip"):
         return extract_zip(files[0][1], target, max_bytes=max_unpacked_bytes)
-    named = [(parts, path) for name, path in files
-             if (parts := [p for p in name.replace("\\", "/").split("/") if p not in ("", ".", "..")])
-             and not any(is_ignored_name(p) for p in parts)]
+    named = _named(files)
     top = list(zip_root(["/".join(parts) for parts, _ in named]))
     in_classes = 0
     for parts, path in named:
@@ -54,6 +52,25 @@ def folder_per_class(files: list[tuple[str, Path]], target: Path, *,
         raise DatasetError("the set needs one folder per class: upload a zip of it, or pick the folder "
                            "(files must arrive as CLASS/FILE)")
     return target
+
+
+def chosen_name(files: list[tuple[str, Path]]) -> str:
+    """How a message names the set uploaded ``files`` (``(name, path)``) hold, as the person who chose
+    it knows it: ``the zip you chose (demo.zip)``, ``the folder you chose (demo/)`` (the top folder
+    that :func:`folder_per_class` leaves out), else ``the test set you chose``."""
+    if len(files) == 1 and files[0][0].lower().endswith(".zip"):
+        zipped = files[0][0].replace("\\", "/").rsplit("/", 1)[-1]
+        return f"the zip you chose ({zipped})"
+    top = zip_root(["/".join(parts) for parts, _ in _named(files)])
+    return f"the folder you chose ({top[0]}/)" if top else "the test set you chose"
+
+
+def _named(files: list[tuple[str, Path]]) -> list[tuple[list[str], Path]]:
+    """Uploaded ``files`` (``(name, path)``), each name as its folders and file name, the hidden and
+    system files (``.DS_Store``, ``__MACOSX/``) left out."""
+    return [(parts, path) for name, path in files
+            if (parts := [p for p in name.replace("\\", "/").split("/") if p not in ("", ".", "..")])
+            and not any(is_ignored_name(p) for p in parts)]
 
 
 def _folder_name(name: str) -> str:

@@ -19,8 +19,9 @@ from starlette.concurrency import run_in_threadpool
 from ...errors import DatasetError, ParameterError, collecting_warnings
 from ...evaluate import compare, evaluate, training_warnings
 from ...export import web_zip
-from ...importer import folder_per_class
+from ...importer import chosen_name, folder_per_class
 from ...intake import safe_stem
+from ...layout import LayoutError
 from ...project import Project, set_folder
 from ...report import EvaluationReport
 from ..deps import ProjectDep, StudioDep
@@ -176,7 +177,10 @@ def _scored_set(files: list[tuple[str, Path]], tmp: Path, score: Callable[[Path]
         unpacked = [m.replace(str(path), name) for m in unpacked]
     try:
         with collecting_warnings() as decoded:
-            scored = score(folder)
+            try:
+                scored = score(folder)
+            except LayoutError as exc:  # worded for the command: say which folder to choose in the page
+                raise exc.reworded(caller="studio", name=chosen_name(files)) from None
     except DatasetError as exc:  # classes the model does not know, say: their names may be the garbled ones
         if not unpacked:
             raise
