@@ -100,10 +100,14 @@ def test_a_window_far_longer_than_every_clip_is_refused(tmp_path: Path) -> None:
     data = write_dataset(tmp_path / "short", per_class=6, seed=1)  # clips of 0.8 to 1.5 s
     dataset = load_dataset(data, sample_rate=SR)
     said = (r"every clip is shorter than half the 10 s window \(the longest, background/background_000\.wav, is "
-            r"1\.50 s\): .* use a window of 1\.5 s or less \(window_s=1\.5; earmark train --window-s 1\.5\)")
-    with pytest.raises(DatasetError, match=said):
+            r"1\.50 s\): .* use a window of at most 3 s \(or 1\.5 s, the longest clip's length\)")
+    with pytest.raises(DatasetError, match=said + "$") as refused:  # in words for any caller: no option names
         train(dataset, settings={**_TINY, "window_s": 10.0}, progress=False)
+    assert refused.value.cli_hint == "try --window-s 3"
     code, output = _train_cli(data, "--window-s", 10)
-    assert code == 1 and re.search(said, output.replace("\n", " ")) and "training tiny" not in output, output
-    for window_s in (1.0, 2.5):  # the default (one-shots are shorter), and windows the clips fill half of
-        check_trainable(dataset, settings=TrainSettings.from_dict({**_TINY, "window_s": window_s}))
+    assert code == 1 and re.search(said + "; try --window-s 3$", output.replace("\n", " ").strip()), output
+    assert "training tiny" not in output
+    for window_s in (1.0, 2.5, 3.0, 1.5):  # the default (one-shots are shorter), windows the clips fill half of,
+        check_trainable(dataset, settings=TrainSettings.from_dict({**_TINY, "window_s": window_s}))  # as suggested
+    with pytest.raises(DatasetError, match="at most 3 s"):  # the largest window suggested is the largest accepted
+        check_trainable(dataset, settings=TrainSettings.from_dict({**_TINY, "window_s": 3.1}))

@@ -161,12 +161,16 @@ def _check_window(dataset: Dataset, *, window_s: float) -> None:
     longest_s = longest.samples.shape[-1] / dataset.sample_rate
     if longest_s >= window_s / 2:
         return
-    fit = max(math.floor(longest_s * 10) / 10, default)
+    # the longest window accepted (the longest clip fills half of it), in tenths of a second rounded down;
+    # rounded first so that 2 × 1.45 s is 2.9 s, not 2.8 s (a clip's length is a whole number of samples)
+    fit = max(math.floor(round(20 * longest_s, 6)) / 10, default)
+    whole = math.floor(round(10 * longest_s, 6)) / 10
     cut = any(c.start_s > 0 for c in dataset.clips)  # long recordings were cut into clips: longer ones fit too
+    also = f" (or {whole:g} s, the longest clip's length)" if default < whole < fit else ""
     raise DatasetError(f"every clip is shorter than half the {window_s:g} s window (the longest, {longest.name}, is "
                        f"{longest_s:.2f} s): the model would hear mostly padding, and train slowly; use a window of "
-                       f"{fit:g} s or less (window_s={fit:g}; earmark train --window-s {fit:g})"
-                       + (", or cut the long recordings into longer clips (--clip-s)" if cut else ""))
+                       f"at most {fit:g} s{also}" + (", or cut the long recordings into longer clips" if cut else ""),
+                       cli_hint=f"try --window-s {fit:g}" + (" or a longer --clip-s" if cut else ""))
 
 
 @dataclass
