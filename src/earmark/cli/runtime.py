@@ -16,9 +16,10 @@ from typing import Any
 
 import click
 
-from ..errors import EarmarkError, EarmarkWarning
+from ..errors import EarmarkError, EarmarkWarning, collecting_warnings
 
-__all__ = ["EngineCommand", "FirstInterruptStops", "Group", "emit_json", "interrupts_held", "show_warning"]
+__all__ = ["EngineCommand", "FirstInterruptStops", "Group", "KeptWarnings", "emit_json", "interrupts_held",
+           "show_warning"]
 
 
 def show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
@@ -26,9 +27,45 @@ def show_warning(message: Warning | str, category: type[Warning], filename: str,
     """Warnings earmark issues (:class:`~earmark.errors.EarmarkWarning`: a file cut short, a zip's names
     that may read wrongly) as one ``warning:`` line, like training's; any other warning as Python shows it."""
     if issubclass(category, EarmarkWarning):
-        click.echo(f"warning: {' '.join(str(message).split())}", err=True)
+        _warning_line(message)
     else:
         _python_show_warning(message, category, filename, lineno, file, line)
+
+
+def _warning_line(message: Warning | str) -> None:
+    click.echo(f"warning: {' '.join(str(message).split())}", err=True)
+
+
+class KeptWarnings:
+    """The :class:`~earmark.errors.EarmarkWarning` messages issued while it is open (a file cut short, its
+    channels cancelling out), kept for a command's ``--json`` (:func:`~earmark.errors.collecting_warnings`:
+    this thread only) and still shown on stderr as ``warning:`` lines: by :meth:`new`, and the rest on leaving.
+    A message issued twice (one file decoded at two rates) is kept and shown once."""
+
+    def __init__(self) -> None:
+        self._collecting = collecting_warnings()
+        self._issued: list[str] = []
+        self._seen = 0
+        self.messages: list[str] = []  # in the order issued, each once
+
+    def __enter__(self) -> KeptWarnings:
+        self._issued = self._collecting.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._collecting.__exit__(*exc)
+        self.new()
+
+    def new(self) -> list[str]:
+        """The messages issued since the last call (each one shown now as a ``warning:`` line, unless it
+        was before)."""
+        fresh = self._issued[self._seen:]
+        self._seen = len(self._issued)
+        for message in fresh:
+            if message not in self.messages:
+                self.messages.append(message)
+                _warning_line(message)
+        return fresh
 
 
 _python_show_warning = warnings.showwarning

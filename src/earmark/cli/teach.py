@@ -4,6 +4,7 @@ which does both on the built-in demo set."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,7 @@ import click
 
 from ..errors import ParameterError
 from .options import check_output, clip_options, load_set, model_hint
-from .runtime import EngineCommand, FirstInterruptStops, emit_json
+from .runtime import EngineCommand, FirstInterruptStops, KeptWarnings, emit_json
 
 if TYPE_CHECKING:
     from ..classifier import Classifier
@@ -100,29 +101,43 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
 @click.command(cls=EngineCommand)
 @click.argument("model", type=click.Path(path_type=Path))
 @click.argument("test_dir", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object: the scores, misclassified and skipped files, and warnings (what "
+                   "weakens the scores, and what decoding the test files warned of, such as a file cut short).")
 @clip_options
 def evaluate(model: Path, test_dir: Path, as_json: bool, clip_s: float | None, clip_hop_s: float | None) -> None:
-    """Score MODEL on TEST_DIR (a folder per class, a zip, or a project: its test set)."""
+    """Score MODEL on TEST_DIR (a folder per class, a zip, or a project: its test set).
+
+    Files that cannot be used are named on stderr as they are found ("skipped …"), as train and
+    predict do, and are not repeated in the report.
+    """
     from ..classifier import load
     from ..evaluate import as_named_now
     from ..evaluate import evaluate as run_eval
 
     with model_hint("the model goes first (e.g. earmark evaluate model.earmark test_dir)"):
         clf = as_named_now(load(model), test_dir)  # a project's classes renamed since training: their names now
-    report = run_eval(clf, load_set(test_dir, sample_rate=clf.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s,
-                                     test=True))
+    with KeptWarnings() as kept:  # shown on stderr as well
+        dataset = load_set(test_dir, sample_rate=clf.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s, test=True)
+    report = run_eval(clf, dataset)
     if as_json:
-        emit_json({"model": str(model), **report.to_dict()})
+        emit_json({"model": str(model), **_with_warnings(report.to_dict(), kept.messages)})
     else:
-        click.echo(report.format())
+        click.echo(replace(report, skipped=[]).format())  # the skipped files are on stderr already
+
+
+def _with_warnings(report: dict[str, Any], decoding: list[str]) -> dict[str, Any]:
+    """An evaluation report's dict whose ``warnings`` begin with what decoding its test files warned of."""
+    return {**report, "warnings": [*decoding, *report["warnings"]]}
 
 
 @click.command(cls=EngineCommand)
 @click.argument("model_a", type=click.Path(path_type=Path))
 @click.argument("model_b", type=click.Path(path_type=Path))
 @click.argument("test_dir", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object: each model's report (as evaluate --json gives it, warnings about the "
+                   "test files' decoding in both) and the clips only one model gets wrong.")
 @clip_options
 def compare(model_a: Path, model_b: Path, test_dir: Path, as_json: bool, clip_s: float | None,
             clip_hop_s: float | None) -> None:
@@ -135,7 +150,8 @@ def compare(model_a: Path, model_b: Path, test_dir: Path, as_json: bool, clip_s:
     a: Path | Classifier = model_a
     b: Path | Classifier = model_b  # compare() loads a file given twice once, and says it is one model
     data: Path | Dataset = test_dir  # compare() names a project's classes as they are now
-    with model_hint("the two models go first (e.g. earmark compare a.earmark b.earmark test_dir)"):
+    with model_hint("the two models go first (e.g. earmark compare a.earmark b.earmark test_dir)"), \
+            KeptWarnings() as kept:  # shown on stderr as well; once, if the set is decoded at two rates
         if clip_s is not None or clip_hop_s is not None:  # cut once, at the higher rate: neither hears it thinned
             # a loaded set names no project: the models take its names now first
             a, b = as_named_now(load(model_a), test_dir), as_named_now(load(model_b), test_dir)
@@ -145,7 +161,9 @@ def compare(model_a: Path, model_b: Path, test_dir: Path, as_json: bool, clip_s:
     for skipped in comparison.a.skipped:  # both models scored the same files
         click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
     if as_json:
-        emit_json({"test_set": str(test_dir), **comparison.to_dict()})
+        result = comparison.to_dict()
+        result["models"] = [_with_warnings(report, kept.messages) for report in result["models"]]
+        emit_json({"test_set": str(test_dir), **result})
     else:
         click.echo(comparison.format())
 

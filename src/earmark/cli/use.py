@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ import click
 
 from ..export import WEB_FILES
 from .options import check_output, model_hint
-from .runtime import EngineCommand, emit_json
+from .runtime import EngineCommand, KeptWarnings, emit_json
 
 if TYPE_CHECKING:
     from ..classifier import Prediction
@@ -24,7 +25,10 @@ __all__ = ["export", "info", "listen", "predict", "spectrogram", "timeline"]
 @click.command(cls=EngineCommand)
 @click.argument("model", type=click.Path(path_type=Path))
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object: model, labels, predictions (each file's label, confidence, probabilities "
+                   "and warnings: what decoding it warned of, such as a file cut short or channels that cancel "
+                   "out) and errors (the files skipped).")
 def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
     """Label each audio file (folders are searched for audio).
 
@@ -42,11 +46,14 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
     with model_hint("the model goes first (e.g. earmark predict model.earmark take.wav)"):
         clf = load(model)
     not_audio = _not_audio(files)
-    predictions, failed = clf.predict_files(files)
+    warned: dict[str, list[str]] = {}
+    with KeptWarnings() as kept:
+        predictions, failed = clf.predict_files(_one_by_one(files, kept, warned))
     failed += [(str(path), f"{path}: {why}") for path, why in not_audio if why is not None]
     if as_json:
-        emit_json({"model": str(model), "labels": clf.labels, "predictions": [p.to_dict() for p in predictions],
-                    "errors": [{"file": f, "error": e} for f, e in failed]})
+        emit_json({"model": str(model), "labels": clf.labels,
+                   "predictions": [{**p.to_dict(), "warnings": warned.get(str(p.source), [])} for p in predictions],
+                   "errors": [{"file": f, "error": e} for f, e in failed]})
     else:
         for p in predictions:
             probs = "  ".join(f"{_tsv(k)} {v:.2f}" for k, v in p.probabilities.items())
@@ -58,6 +65,23 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
             click.echo(f"skipped {path}: not an audio file ({path.suffix or 'no extension'})", err=True)
     if failed:
         sys.exit(1)
+
+
+def _one_by_one(paths: tuple[Path, ...], kept: KeptWarnings, warned: dict[str, list[str]]) -> Iterator[Path]:
+    """``paths`` with each folder's audio files in its place (a folder without any as itself, for its
+    error), handed out one at a time as they are decoded, so that the warnings issued meanwhile go into
+    ``warned`` under the file that was being decoded, and are shown on stderr then."""
+    from ..dataset import audio_files
+
+    current: str | None = None
+    for given in paths:
+        for path in (audio_files(given) if given.is_dir() else None) or [given]:
+            if current is not None and (fresh := kept.new()):
+                warned.setdefault(current, []).extend(fresh)
+            current = str(path)
+            yield path
+    if current is not None and (fresh := kept.new()):
+        warned.setdefault(current, []).extend(fresh)
 
 
 def _not_audio(paths: tuple[Path, ...]) -> list[tuple[Path, str | None]]:
@@ -92,7 +116,9 @@ def _tsv(text: str) -> str:
 @click.command(cls=EngineCommand)
 @click.argument("model", type=click.Path(path_type=Path))
 @click.argument("recording", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (segments) instead of CSV.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object instead of CSV: model, recording, duration_s, labels, segments, and "
+                   "warnings (what decoding the recording warned of, such as a file cut short).")
 @click.option("--png", type=click.Path(path_type=Path), default=None,
               help="Also draw spectrogram + label track, as a picture (.png).")
 @click.option("--hop-s", type=float, default=None,
@@ -113,7 +139,8 @@ def timeline(model: Path, recording: Path, as_json: bool, png: Path | None, hop_
     check_timeline_settings(window_s=clf.window_s, hop_s=hop_s, smooth_s=smooth_s, min_segment_s=min_segment_s)
     if png is not None:
         check_output(png, model, recording, suffix=".png", option="--png")
-    audio = load_audio(recording, sample_rate=clf.sample_rate)
+    with KeptWarnings() as kept:  # shown on stderr as well
+        audio = load_audio(recording, sample_rate=clf.sample_rate)
     tl = clf.timeline(audio.samples, sample_rate=audio.sample_rate, hop_s=hop_s, smooth_s=smooth_s,
                       min_segment_s=min_segment_s)
     if png is not None:
@@ -122,19 +149,22 @@ def timeline(model: Path, recording: Path, as_json: bool, png: Path | None, hop_
         timeline_png(audio.samples, sample_rate=audio.sample_rate, timeline=tl, path=png, title=recording.name)
         click.echo(f"picture written to {png}", err=True)
     if as_json:
-        emit_json({"model": str(model), "recording": str(recording), **tl.to_dict()})
+        emit_json({"model": str(model), "recording": str(recording), **tl.to_dict(), "warnings": kept.messages})
     else:
         click.echo(tl.to_csv(), nl=False)
 
 
 @click.command(cls=EngineCommand)
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--png", type=click.Path(path_type=Path), required=True, help="Picture to write (.png).")
-def spectrogram(file: Path, png: Path) -> None:
-    """Draw the full-band mel spectrogram of FILE."""
+@click.option("--png", "--out", "png", type=click.Path(path_type=Path), default=None,
+              help="Picture to write (.png) [FILE's name with .png, beside it: take.wav draws take.png].")
+def spectrogram(file: Path, png: Path | None) -> None:
+    """Draw the full-band mel spectrogram of FILE as a picture (.png)."""
     from ..audio import load_audio
     from ..pictures import spectrogram_png
 
+    if png is None:
+        png = file.with_suffix(".png")
     check_output(png, file, suffix=".png", option="--png")
     audio = load_audio(file)
     spectrogram_png(audio.samples, sample_rate=audio.sample_rate, path=png, title=file.name)
@@ -207,7 +237,8 @@ def info(model: Path) -> None:
 
 @click.command(cls=EngineCommand)
 @click.argument("model", type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path), help="The ONNX file to write (.onnx).")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="The ONNX file to write (.onnx); this or --web is required.")
 @click.option("--web", type=click.Path(path_type=Path),
               help=f"Instead: a new folder for a web page that runs the model in the browser ({', '.join(WEB_FILES)}); "
                    "serve it over http(s).")
@@ -217,7 +248,8 @@ def info(model: Path) -> None:
                    "./ort.wasm.min.mjs for a copy hosted beside it).")
 def export(model: Path, out: Path | None, web: Path | None, name: str | None, runtime_url: str | None) -> None:
     """Export MODEL for deployment: one ONNX file (--out) that runs with onnxruntime, without earmark or
-    PyTorch, or a web page (--web) that runs it in the browser.
+    PyTorch, or a web page (--web) that runs it in the browser. Give one of the two: --out FILE.onnx
+    or --web FOLDER.
 
     The graph takes windows of mono audio at the model's rate, 'waveform' (batch, window
     samples), and gives 'probabilities' (batch, classes); the file's metadata holds the
