@@ -4,8 +4,8 @@ broken off), and how to say so.
 A lossless file (WAV, RF64, W64, AIFF, FLAC) that falls short of the length its header states is
 refused (:func:`cut_short` gives the error, :class:`DamagedAudioError`); a compressed one (MP3, M4A,
 WebM, Matroska, Ogg) that falls short of it, or whose bytes end partway through a frame or packet, is
-read as far as it goes, and these checks give the words that follow "ends after 3.2 s" in the warning
-:func:`earmark.decode.decode` gives. The bytes of each container are read by their own modules
+read as far as it goes, and these checks give the words of the warning :func:`earmark.decode.decode`
+gives (:func:`ends_early`). The bytes of each container are read by their own modules
 (:mod:`earmark.mpegaudio`, :mod:`earmark.adts`, :mod:`earmark.matroska`, :mod:`earmark.ogg`).
 """
 
@@ -22,7 +22,7 @@ from .matroska import matroska_ends_in_an_element, matroska_states_duration
 from .mpegaudio import mp3_ends_in_a_frame, mp3_states_length
 from .peek import size_of
 
-__all__ = ["DamagedAudioError", "broke_off", "cut_at_a_frame", "cut_short", "ends_partway_through",
+__all__ = ["DamagedAudioError", "broke_off", "cut_at_a_frame", "cut_short", "ends_early", "ends_partway_through",
            "length_guessed", "pcm_frames_stated", "short_of_stated"]
 
 #: A FLAC header stating more than this is not believed either way (a header left unfinished, a
@@ -85,7 +85,24 @@ def short_of_stated(stated: int | None, got: int, rate: int) -> str | None:
     :data:`_COMPRESSED_SHORT_BY_AT_MOST_S`, or by more than a day (a header left unfinished)."""
     if stated is None or stated > _MAX_TRUSTED_LENGTH_S * rate or stated - got <= _COMPRESSED_SHORT_BY_AT_MOST_S * rate:
         return None
-    return f"of the {stated / rate:.1f} s its header promises"
+    return f"of the {stated / rate:.1f} s {_PROMISED}"
+
+
+#: How :func:`short_of_stated`'s words end: the length was the header's, which may be the wrong one.
+_PROMISED = "its header promises"
+
+
+def ends_early(name: str, *, ended_s: float, short_of: str) -> str:
+    """The warning for a compressed file ``name`` read as far as it goes: it ends after ``ended_s``,
+    ``short_of`` its header's length (:func:`short_of_stated`) or partway through a packet
+    (:func:`ends_partway_through`), and what to do. A length only a header states (an MP3's Xing/Info
+    frame count, an MP4's duration) may be the header's mistake, the file whole; bytes that end partway
+    through a packet were cut."""
+    cause = "the file may be cut short (a download or copy broken off)"
+    if short_of.endswith(_PROMISED):
+        return f"{name}: ends after {ended_s:.1f} s {short_of}; {cause}, or its header may be wrong: if it " \
+               "should be longer, re-export or re-copy it to use all of it"
+    return f"{name}: ends after {ended_s:.1f} s {short_of}; {cause}: re-export or re-copy it to use all of it"
 
 
 def cut_short(stated: int, got: int, rate: int) -> DamagedAudioError:
