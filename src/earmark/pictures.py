@@ -16,6 +16,7 @@ from .features import FeatureConfig, _hz_to_mel, log_mel
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
     from .report import EvaluationReport
     from .timeline import Timeline
@@ -62,6 +63,21 @@ def _fallback_fonts() -> tuple[tuple[str, frozenset[int]], ...]:
     return tuple((name, _characters(paths[name])) for name in _FALLBACK_FONTS if name in paths)
 
 
+@functools.cache
+def _weights(name: str) -> tuple[int, ...]:
+    """The weights (400 regular, 700 bold) installed font ``name`` has faces of."""
+    from matplotlib import font_manager
+
+    return tuple(sorted({_weight(font.weight) for font in font_manager.fontManager.ttflist if font.name == name}))
+
+
+def _weight(weight: str | int | float) -> int:
+    """A font weight as a number (``"bold"``: 700)."""
+    from matplotlib import font_manager
+
+    return int(font_manager.weight_dict.get(weight, 400) if isinstance(weight, str) else weight)
+
+
 def _boxed(words: str) -> str:
     """``words`` with each character that neither matplotlib's font nor a fallback has as a box: for
     tick labels, which matplotlib sets again as it draws (:func:`_fit_fonts` cannot change them)."""
@@ -94,10 +110,23 @@ def _fit_fonts(fig: Figure) -> None:
                 families.append(name)
                 have |= chars
                 lacking -= chars
-        if len(families) > len(text.get_fontfamily()):
+        if added := families[len(text.get_fontfamily()):]:
             text.set_fontfamily(families)
+            _fit_weight(text, added)
         if lacking:
             text.set_text("".join(_NO_GLYPH if ord(c) in lacking else c for c in words))
+
+
+def _fit_weight(text: Text, fonts: list[str]) -> None:
+    """Draw ``text`` in a weight each of ``fonts`` (the fallbacks it was given) has a face of: bold text
+    given Droid Sans Fallback (regular only) is drawn regular, as matplotlib would draw it anyway, but
+    without its log line "findfont: Failed to find font weight bold for Droid Sans Fallback"."""
+    asked = weight = _weight(text.get_fontweight())
+    for name in fonts:
+        if (weights := _weights(name)) and weight not in weights:
+            weight = min(weights, key=lambda w: abs(w - weight))
+    if weight != asked:
+        text.set_fontweight(weight)
 
 
 def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
