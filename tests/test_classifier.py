@@ -429,3 +429,20 @@ def test_loop_to_repeats_a_start_to_fill_a_window_ending_with_its_last_sample() 
     y = np.arange(1, 4, dtype=np.float32)
     np.testing.assert_array_equal(loop_to(y, 7), [3, 1, 2, 3, 1, 2, 3])
     assert loop_to(y, 3) is y and loop_to(y, 2) is y
+
+
+def test_a_timeline_folded_into_one_segment_names_what_predict_names(trained_classifier: Classifier) -> None:
+    """Drum hits with quiet room tone between them: most windows sound like room tone, but predict
+    weighs the loud windows more and says drums. A timeline whose shortest segment is longer than
+    the recording is one segment, and it names the same label (it once took the plain mean of its
+    windows, and the room tone won)."""
+    rng = np.random.default_rng(0)
+    y = np.concatenate([np.concatenate([drum_hit(rng), room_noise(rng, duration_s=1.2)]) for _ in range(4)])
+    probs, _ = trained_classifier.window_probabilities(y, sample_rate=SR, hop_s=0.25)
+    assert trained_classifier.labels[int(probs.mean(axis=0).argmax())] == "background"  # by the plain mean
+    predicted = trained_classifier.predict(y, sample_rate=SR)
+    assert predicted.label == "drums"
+    for smooth_s in (0.0, 1.0):
+        tl = trained_classifier.timeline(y, sample_rate=SR, smooth_s=smooth_s, min_segment_s=3600.0)
+        assert [s.label for s in tl.segments] == [predicted.label]
+        assert (tl.segments[0].start_s, tl.segments[0].end_s) == (0.0, pytest.approx(len(y) / SR))

@@ -183,6 +183,56 @@ def test_every_folded_segment_is_named_by_the_label_most_likely_over_it(min_segm
         assert [s.label for s in tl.segments] == [LABELS[int(probs.sum(axis=0).argmax())]]
 
 
+def drum_section_with_quiet_gaps() -> tuple[np.ndarray, np.ndarray]:
+    """4 s of quiet room tone, then 6.5 s of drums whose every hit (a loud drums window) but the
+    last is followed by two quiet windows that sound like room tone, then 4 s of loud bass:
+    probabilities and the loudness weights :meth:`~earmark.classifier.Classifier.timeline` passes
+    (1 loud, 0.05 quiet, as :func:`~earmark.classifier.window_weights` floors them)."""
+    labels = ["background"] * 8 + ["drums", "background", "background"] * 4 + ["drums"] + ["bass"] * 8
+    weights = [0.05] * 8 + [1.0, 0.05, 0.05] * 4 + [1.0] + [1.0] * 8
+    return np.array([ONE_HOT[lab] for lab in labels]), np.array(weights)
+
+
+def test_quiet_windows_between_loud_drum_hits_do_not_outvote_the_hits() -> None:
+    """Two of every three windows of the drums sound like room tone: by the plain mean the section
+    is background; weighted by loudness, as predict weighs a clip's windows, it is drums, from its
+    first hit (window 8, 4-5 s) to its last (window 20, 10-11 s)."""
+    probs, weights = drum_section_with_quiet_gaps()
+    kwargs = {"labels": LABELS, "window_s": 1.0, "hop_s": 0.5, "duration_s": 15.0, "smooth_s": 1.0,
+              "min_segment_s": 2.0}
+    plain = make_timeline(probs, np.arange(29) * 0.5, **kwargs)
+    assert spans(plain) == [(0.0, 10.75, "background"), (10.75, 15.0, "bass")]
+    tl = make_timeline(probs, np.arange(29) * 0.5, weights=weights, **kwargs)
+    assert spans(tl) == [(0.0, 4.25, "background"), (4.25, 10.75, "drums"), (10.75, 15.0, "bass")]
+    drums = tl.segments[1]
+    assert drums.confidence == pytest.approx(np.average(tl.probabilities[8:21, 2], weights=weights[8:21]))
+
+
+def test_a_timeline_folded_into_one_segment_is_named_by_the_weighted_mean() -> None:
+    """What predict does with a clip: the label with the most probability, each window counted by its weight."""
+    probs, weights = drum_section_with_quiet_gaps()
+    probs, weights = probs[:21], weights[:21]  # the room tone and the drums
+    kwargs = {"labels": LABELS, "window_s": 1.0, "hop_s": 0.5, "duration_s": 11.0, "smooth_s": 0.0,
+              "min_segment_s": 60.0}
+    assert spans(make_timeline(probs, np.arange(21) * 0.5, **kwargs)) == [(0.0, 11.0, "background")]
+    tl = make_timeline(probs, np.arange(21) * 0.5, weights=weights, **kwargs)
+    assert spans(tl) == [(0.0, 11.0, "drums")]
+    assert tl.segments[0].confidence == pytest.approx(np.average(probs[:, 2], weights=weights))
+
+
+def test_equal_weights_change_nothing() -> None:
+    rng = np.random.default_rng(3)
+    probs = rng.dirichlet(np.ones(3), size=40)
+    kwargs = {"labels": LABELS, "window_s": 1.0, "hop_s": 0.25, "duration_s": 10.75, "smooth_s": 0.75,
+              "min_segment_s": 0.5}
+    plain = make_timeline(probs, np.arange(40) * 0.25, **kwargs)
+    for weights in (np.ones(40), np.full(40, 0.3)):
+        tl = make_timeline(probs, np.arange(40) * 0.25, weights=weights, **kwargs)
+        assert spans(tl) == spans(plain)
+        assert [s.confidence for s in tl.segments] == pytest.approx([s.confidence for s in plain.segments])
+        np.testing.assert_allclose(tl.probabilities, plain.probabilities)
+
+
 # -- output shapes --------------------------------------------------------------------------------
 
 
@@ -229,6 +279,15 @@ def test_probabilities_must_match_the_labels_and_starts() -> None:
                       smooth_s=0.0, min_segment_s=0.0)
 
 
+@pytest.mark.parametrize("weights", [np.ones(3), np.array([1.0, 0.0]), np.array([1.0, -1.0]),
+                                     np.array([1.0, np.nan]), np.ones((2, 1))])
+def test_weights_must_be_one_positive_number_per_window(weights: np.ndarray) -> None:
+    probs, starts = windows("bass", "drums")
+    with pytest.raises(ParameterError, match=r"need weights of shape \(n_windows,\) = \(2,\), positive and finite"):
+        make_timeline(probs, starts, labels=LABELS, window_s=1.0, hop_s=0.5, duration_s=1.5, smooth_s=0.0,
+                      min_segment_s=0.0, weights=weights)
+
+
 @pytest.mark.parametrize("hop_s", [0.0, -0.25, float("nan"), float("inf"), 0.001, "0.25", None])
 def test_hop_must_be_a_sensible_fraction_of_the_window(hop_s: float) -> None:
     probs, starts = windows("bass", "drums")
@@ -250,9 +309,12 @@ def test_a_hop_longer_than_the_window_is_refused_for_the_audio_it_would_skip() -
     check_timeline_settings(window_s=1.0, hop_s=1.0, smooth_s=0.0, min_segment_s=0.0)  # the edges are allowed
 
 
-@pytest.mark.parametrize("field", ["smooth_s", "min_segment_s"])
+@pytest.mark.parametrize(("field", "option"), [("smooth_s", "--smooth-s"), ("min_segment_s", "--min-segment-s")])
 @pytest.mark.parametrize("value", [-1.0, float("nan"), float("inf"), 1e300, "1", None, True])
-def test_spans_must_be_between_zero_and_an_hour(field: str, value: float) -> None:
+def test_spans_must_be_between_zero_and_an_hour(field: str, option: str, value: float) -> None:
+    """The message names the argument as Python callers give it; the hint the ``earmark`` command
+    adds names its option."""
     settings = {"window_s": 1.0, "hop_s": 0.25, "smooth_s": 1.0, "min_segment_s": 0.5, field: value}
-    with pytest.raises(ParameterError, match=r"must be between 0 and 3600 seconds, got"):
+    with pytest.raises(ParameterError, match=rf"must be between 0 and 3600 seconds, got .* for {field}$") as info:
         check_timeline_settings(**settings)
+    assert info.value.cli_hint == f"give {option} from 0 to 3600"

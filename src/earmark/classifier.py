@@ -177,12 +177,22 @@ class Classifier:
         Windows are copied out of a strided view ``batch_size`` at a time, so an hour-long
         recording never exists as one array of overlapping windows.
         """
+        probs, starts_s, _ = self._scored_windows(samples, sample_rate=sample_rate, hop_s=hop_s,
+                                                  batch_size=batch_size)
+        return probs, starts_s
+
+    def _scored_windows(self, samples: np.ndarray, *, sample_rate: int, hop_s: float | None,
+                        batch_size: int = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`window_probabilities`, plus each window's RMS (for :func:`window_weights`)."""
         y = self._prepare(samples, sample_rate, "audio")
         view, starts = _window_view(y, sample_rate=self.sample_rate, window_s=self.window_s,
                                     hop_s=hop_s or self.manifest.hop_s)
-        probs = [self.score_windows(view[starts[i : i + batch_size]], batch_size=batch_size)
-                 for i in range(0, len(starts), batch_size)]
-        return np.concatenate(probs), starts / self.sample_rate
+        probs, rms = [], []
+        for i in range(0, len(starts), batch_size):
+            windows = view[starts[i : i + batch_size]]
+            probs.append(self.score_windows(windows, batch_size=batch_size))
+            rms.append(_window_rms(windows))
+        return np.concatenate(probs), starts / self.sample_rate, np.concatenate(rms)
 
     def _to_prediction(self, probs: np.ndarray, source: str | None = None,
                        time_s: float | None = None) -> Prediction:
@@ -326,16 +336,22 @@ class Classifier:
     def timeline(self, samples: np.ndarray, *, sample_rate: int, hop_s: float | None = None,
                  smooth_s: float = 1.0, min_segment_s: float = 0.5) -> Timeline:
         """Label a long recording over time (see :mod:`earmark.timeline`); ``hop_s`` defaults
-        to a quarter second, or the model's window where that is shorter."""
+        to a quarter second, or the model's window where that is shorter.
+
+        Windows count by loudness as in :meth:`predict` (:func:`window_weights`, relative to the
+        recording's loudest window), so quiet gaps between drum hits do not outvote the hits, and
+        a recording folded into one segment (``min_segment_s`` longer than it) gets predict's label.
+        """
         from .timeline import check_timeline_settings, make_timeline, timeline_hop
 
         hop_s = timeline_hop(hop_s, window_s=self.window_s)
         check_timeline_settings(window_s=self.window_s, hop_s=hop_s, smooth_s=smooth_s, min_segment_s=min_segment_s)
-        y = as_waveform(samples)  # a list has no .shape; window_probabilities checks the rest
-        probs, starts = self.window_probabilities(y, sample_rate=sample_rate, hop_s=hop_s)
+        y = as_waveform(samples)  # a list has no .shape; _scored_windows checks the rest
+        probs, starts, rms = self._scored_windows(y, sample_rate=sample_rate, hop_s=hop_s)
+        weights = _weights_from_rms(rms, np.zeros(len(rms), dtype=np.intp), 1)
         return make_timeline(probs, starts, labels=self.labels, window_s=self.window_s,
                              duration_s=y.shape[-1] / sample_rate, hop_s=hop_s,
-                             smooth_s=smooth_s, min_segment_s=min_segment_s)
+                             smooth_s=smooth_s, min_segment_s=min_segment_s, weights=weights)
 
     def stream(self, *, sample_rate: int, hop_s: float = 0.1, smoothing: float = 0.0) -> StreamingClassifier:
         """A :class:`~earmark.stream.StreamingClassifier` fed with chunks at ``sample_rate``."""

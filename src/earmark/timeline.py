@@ -69,25 +69,36 @@ def check_timeline_settings(*, window_s: float, hop_s: float, smooth_s: float, m
     ------
     ParameterError
         If ``hop_s`` is not between 0.01 s and ``window_s`` (a longer hop skips audio between
-        windows), or ``smooth_s`` / ``min_segment_s`` are not between 0 and an hour.
+        windows), or ``smooth_s`` / ``min_segment_s`` are not between 0 and an hour. The message
+        names the argument; its ``cli_hint`` names the ``earmark timeline`` option.
     """
     if not (is_number(hop_s) and MIN_HOP_S <= hop_s <= window_s):
         too_long = is_number(hop_s) and hop_s > window_s
         why = "; a longer one would leave audio between windows unheard" if too_long else ""
         raise ParameterError(f"the hop must be between {MIN_HOP_S} s and the model's window ({window_s} s): give "
                              f"--hop-s (hop_s from Python) from {MIN_HOP_S} to {window_s}, got {hop_s}{why}")
-    for name, value in (("smoothing span", smooth_s), ("shortest segment", min_segment_s)):
+    for name, param, value in (("smoothing span", "smooth_s", smooth_s),
+                               ("shortest segment", "min_segment_s", min_segment_s)):
         if not (is_number(value) and 0 <= value <= MAX_SPAN_S):
-            raise ParameterError(f"the {name} must be between 0 and {MAX_SPAN_S:.0f} seconds, got {value}")
+            option = "--" + param.replace("_", "-")
+            raise ParameterError(f"the {name} must be between 0 and {MAX_SPAN_S:.0f} seconds, got {value} for {param}",
+                                 cli_hint=f"give {option} from 0 to {MAX_SPAN_S:.0f}")
 
 
 def make_timeline(probs: np.ndarray, starts_s: np.ndarray, *, labels: list[str], window_s: float,
-                  duration_s: float, hop_s: float, smooth_s: float, min_segment_s: float) -> Timeline:
+                  duration_s: float, hop_s: float, smooth_s: float, min_segment_s: float,
+                  weights: np.ndarray | None = None) -> Timeline:
     """Smooth window probabilities over ``smooth_s``, take the best label per window, merge runs
     into segments, and fold segments shorter than ``min_segment_s`` into a neighbour (see
     :func:`_fold_short_runs`): every folded segment is named by the label most likely over its windows.
 
     ``probs`` is ``(n_windows, n_classes)`` in ``labels`` order; ``starts_s`` the windows' starts.
+    ``weights`` (``(n_windows,)``, positive; equal by default) is how much each window counts: in
+    the smoothing, in which neighbour a short segment joins, and in a segment's label and confidence.
+    :meth:`earmark.classifier.Classifier.timeline` passes the loudness weights
+    :meth:`~earmark.classifier.Classifier.predict` averages a clip's windows with
+    (:func:`earmark.classifier.window_weights`), so quiet gaps between drum hits do not outvote
+    the hits, and a recording folded into one segment gets the label predict gives it.
     """
     probs, starts_s = np.asarray(probs, dtype=np.float64), np.asarray(starts_s, dtype=np.float64)
     if probs.ndim != 2 or probs.shape[1] != len(labels) or starts_s.shape != (probs.shape[0],):
@@ -95,10 +106,11 @@ def make_timeline(probs: np.ndarray, starts_s: np.ndarray, *, labels: list[str],
             f"need probs of shape (n_windows, {len(labels)}) and starts_s of shape (n_windows,), "
             f"got {probs.shape} and {starts_s.shape}"
         )
+    w = _checked_weights(weights, n_windows=probs.shape[0])
     check_timeline_settings(window_s=window_s, hop_s=hop_s, smooth_s=smooth_s, min_segment_s=min_segment_s)
     centres = starts_s + window_s / 2
     size = max(1, int(round(smooth_s / hop_s)))
-    smooth = uniform_filter1d(probs, size=size, axis=0, mode="nearest") if len(probs) > 1 else probs
+    smooth = _smoothed(probs, w, size=size)
     best = smooth.argmax(axis=1)
     # Boundaries halfway between window centres; the ends are the recording's.
     edges = np.concatenate([[0.0], (centres[1:] + centres[:-1]) / 2, [duration_s]])
@@ -107,15 +119,37 @@ def make_timeline(probs: np.ndarray, starts_s: np.ndarray, *, labels: list[str],
     first = np.concatenate([[0], change])
     last = np.concatenate([change - 1, [len(best) - 1]])
     runs = [(int(lab), int(a), int(b)) for lab, a, b in zip(best[first], first, last)]
-    merged = _fold_short_runs(runs, smooth=smooth, edges=edges, min_segment_s=min_segment_s)
+    merged = _fold_short_runs(runs, smooth=smooth, weights=w, edges=edges, min_segment_s=min_segment_s)
     segments = [Segment(start_s=float(edges[a]), end_s=float(edges[b + 1]), label=labels[lab],
-                        confidence=float(smooth[a : b + 1, lab].mean())) for lab, a, b in merged]
+                        confidence=float(np.average(smooth[a : b + 1, lab], weights=w[a : b + 1])))
+                for lab, a, b in merged]
     return Timeline(segments=segments, labels=labels, times_s=centres, probabilities=smooth,
                     duration_s=duration_s)
 
 
-def _fold_short_runs(runs: list[tuple[int, int, int]], *, smooth: np.ndarray, edges: np.ndarray,
-                     min_segment_s: float) -> list[tuple[int, int, int]]:
+def _checked_weights(weights: np.ndarray | None, *, n_windows: int) -> np.ndarray:
+    if weights is None:
+        return np.ones(n_windows)
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (n_windows,) or not (np.all(np.isfinite(w)) and np.all(w > 0)):
+        raise ParameterError(f"need weights of shape (n_windows,) = ({n_windows},), positive and finite, got "
+                             f"shape {w.shape}{' with values <= 0 or not finite' if w.shape == (n_windows,) else ''}")
+    return w
+
+
+def _smoothed(probs: np.ndarray, weights: np.ndarray, *, size: int) -> np.ndarray:
+    """Each window's probabilities averaged with its neighbours' over ``size`` windows, each
+    window counting by its weight (a plain moving average where the weights are equal)."""
+    if len(probs) < 2 or size < 2:
+        return probs.copy()
+    if np.all(weights == weights[0]):
+        return uniform_filter1d(probs, size=size, axis=0, mode="nearest")
+    total = uniform_filter1d(probs * weights[:, None], size=size, axis=0, mode="nearest")
+    return total / uniform_filter1d(weights, size=size, mode="nearest")[:, None]
+
+
+def _fold_short_runs(runs: list[tuple[int, int, int]], *, smooth: np.ndarray, weights: np.ndarray,
+                     edges: np.ndarray, min_segment_s: float) -> list[tuple[int, int, int]]:
     """Fold runs ``(label, first window, last window)`` shorter than ``min_segment_s`` into a
     neighbour until none is left (or one run).
 
@@ -126,9 +160,11 @@ def _fold_short_runs(runs: list[tuple[int, int, int]], *, smooth: np.ndarray, ed
     all its windows, which may be the short run's own: a merge never hands windows to a label they,
     together, find less likely than another (so a run of confident bass between doubtful drums turns
     the drums to bass rather than vanish), and a recording folded into one segment is named by the
-    label with the most probability over the whole of it.
+    label with the most probability over the whole of it. Probability is counted with each window's
+    weight, so loud windows outvote quiet ones, as in :meth:`~earmark.classifier.Classifier.predict`.
     """
-    mass = np.concatenate([np.zeros((1, smooth.shape[1])), np.cumsum(smooth, axis=0)])  # mass[b+1] - mass[a]
+    mass = np.concatenate([np.zeros((1, smooth.shape[1])),
+                           np.cumsum(smooth * weights[:, None], axis=0)])  # mass[b+1] - mass[a]
     label, first, last = ([r[i] for r in runs] for i in range(3))
     before, after = list(range(-1, len(runs) - 1)), [*range(1, len(runs)), -1]  # a linked list of live runs
     version = [0] * len(runs)  # bumped when a run grows; -1 once it is folded away
@@ -155,6 +191,7 @@ def _fold_short_runs(runs: list[tuple[int, int, int]], *, smooth: np.ndarray, ed
         if length >= min_segment_s:
             break
         over_k = mass[last[k] + 1] - mass[first[k]]
+        over_k = np.round(over_k / over_k.sum(), 9)  # shares: a tie is a tie whatever cumsum's rounding
         j = max((i for i in (before[k], after[k]) if i >= 0),
                 key=lambda i: (over_k[label[i]], span(i), -first[i]))
         absorb(j, k)
