@@ -81,13 +81,37 @@ def test_a_compressed_file_cut_short_loads_as_far_as_it_goes_and_says_so(tmp_pat
     whole, cut = _whole_and_cut(tmp_path, name, 0.6)
     full = _no_warning(whole)
     assert len(full) / load_audio(whole).sample_rate == pytest.approx(SECONDS, abs=0.03)
-    promise = "of the 10.0 s its header promises" if name.endswith((".mp3", ".m4a", ".webm")) else \
+    header = name.endswith((".mp3", ".m4a", ".webm"))  # a length its header states: the header may be wrong
+    promise = "of the 10.0 s its header promises" if header else \
         "without the end-of-stream mark an Ogg file closes with"
     with pytest.warns(AudioWarning, match=rf"^{re.escape(str(cut))}: ends after [2-6]\.\d s {promise}; the file "
-                                          r"may be cut short \(a download or copy broken off\): re-export or re-copy"):
+                                          r"may be cut short \(a download or copy broken off\)"
+                                          + (r", or its header may be wrong: if it should be longer, re-export or "
+                                             r"re-copy it to use all of it$" if header else
+                                             r": re-export or re-copy it to use all of it$")):
         part = load_audio(cut)
     assert 2.0 < part.duration_s < 6.5  # an Ogg file loses the page it breaks off in (2.8 s of Vorbis here)
     np.testing.assert_allclose(part.samples[: len(part.samples) // 2], full[: len(part.samples) // 2], atol=2e-3)
+
+
+
+def test_a_whole_mp3_whose_xing_header_counts_too_many_frames_may_have_a_wrong_header(tmp_path: Path) -> None:
+    """All of it loads, and the warning allows that the header, not the file, is wrong (an editor that
+    rewrote the audio and kept the old header): it does not only say the file was cut short."""
+    whole, _ = _whole_and_cut(tmp_path, "cut.mp3", 1.0)
+    data = bytearray(whole.read_bytes())
+    tag = max(data.find(b"Xing"), data.find(b"Info"))
+    assert tag > 0 and data[tag + 7] & 1, "LAME's header counts the frames"
+    frames = int.from_bytes(data[tag + 8 : tag + 12], "big")
+    data[tag + 8 : tag + 12] = (frames * 10).to_bytes(4, "big")  # ten times the frames there are
+    told = tmp_path / "told.mp3"
+    told.write_bytes(bytes(data))
+    with pytest.warns(AudioWarning, match=rf"^{re.escape(str(told))}: ends after 10\.0 s of the 100\.\d s its header "
+                                          r"promises; the file may be cut short \(a download or copy broken off\), "
+                                          r"or its header may be wrong: if it should be longer, re-export or re-copy "
+                                          r"it to use all of it$"):
+        loaded = load_audio(told)
+    assert loaded.duration_s == pytest.approx(SECONDS, abs=0.05)
 
 
 def _packets(data: bytes) -> list[tuple[int, int]]:

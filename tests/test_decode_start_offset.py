@@ -100,7 +100,9 @@ def test_a_timeline_of_the_video_is_timed_as_the_player_plays_it(tmp_path: Path,
     timeline = trained_classifier.timeline(audio.samples, sample_rate=rate)
     assert timeline.duration_s == pytest.approx(PICTURE_S, abs=0.01)
     bass = [s for s in timeline.segments if s.label == "bass"]
-    assert bass and bass[0].start_s == pytest.approx(LATE_S, abs=0.5), timeline.to_dict()
+    # within a window and a hop: windows count by loudness in the smoothing, so a loud sound after near-silence
+    # begins up to a hop early (1.25 s here, 1.75 s with windows counted alike); an offset lost would be 2 s
+    assert bass and bass[0].start_s == pytest.approx(LATE_S, abs=0.8), timeline.to_dict()
     assert bass[-1].end_s == pytest.approx(PICTURE_S, abs=0.01)
 
 

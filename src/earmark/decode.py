@@ -32,6 +32,7 @@ from .cutshort import (
     broke_off,
     cut_at_a_frame,
     cut_short,
+    ends_early,
     ends_partway_through,
     length_guessed,
     pcm_frames_stated,
@@ -388,9 +389,7 @@ def decode(source: AudioSource, *, mono: bool = False, max_s: float | None = Non
             errors.append(reason if isinstance(reason, str) and reason else f"{type(exc).__name__}: {exc}".strip())
         else:
             if decoded.short_of and decoded.samples.shape[-1]:
-                _warn(f"{name}: ends after {decoded.samples.shape[-1] / decoded.rate:.1f} s "
-                      f"{decoded.short_of}; the file may be cut short (a download or copy broken off): "
-                      "re-export or re-copy it to use all of it")
+                _warn(ends_early(name, ended_s=decoded.samples.shape[-1] / decoded.rate, short_of=decoded.short_of))
             return decoded.samples, decoded.rate
     if (other := _other_held(opened)) is not None:  # not audio at all: say what it is, not "damaged"
         raise AudioDecodeError(f"{name}: {other}")

@@ -57,7 +57,8 @@ def test_an_upload_names_its_class_as_shown_and_the_files_cut_short(page: Page, 
     expect(page.locator("[data-testid=skipped-list]")).to_contain_text("notes.txt: not an audio file (.txt)")
     expect(page.locator("[data-testid=warned-list]")).to_have_text(re.compile(
         r"cut\.mp3 \(kept\): ends after \d\.\d s of the 10\.0 s its header promises; the file may be cut short "
-        r"\(a download or copy broken off\): re-export or re-copy it to use all of it"))
+        r"\(a download or copy broken off\), or its header may be wrong: if it should be longer, re-export or "
+        r"re-copy it to use all of it"))
     expect(page.locator("[data-testid=sample-card]")).to_have_count(1)
     assert not page_errors
 
