@@ -1140,6 +1140,23 @@ def test_training_settings_with_a_typo_or_out_of_range_are_refused(client: TestC
                  r"learning_rate: input should be less than or equal to 0\.5")
 
 
+def test_every_request_body_refuses_a_field_it_does_not_take(client: TestClient) -> None:
+    """``{"name": "x", "foo": 1}`` made a project and dropped ``foo`` without a word, while training
+    refused a typo: every body now refuses one, naming it, and makes nothing."""
+    before = {p["id"] for p in client.get("/api/projects").json()["projects"]}
+    assert_error(client.post("/api/projects", json={"name": "x", "foo": 1}), 400, "ParameterError",
+                 r"^foo: extra inputs are not permitted")
+    assert_error(client.post("/api/projects", json={"nam": "x"}), 400, "ParameterError",
+                 r"name: field required; nam: extra inputs are not permitted")
+    assert {p["id"] for p in client.get("/api/projects").json()["projects"]} == before
+    client.post("/api/projects/band/classes", json={"name": "bass"}).raise_for_status()
+    assert_error(client.patch("/api/projects/band/classes/bass", json={"name": "low", "color": "red"}), 400,
+                 "ParameterError", r"color: extra inputs are not permitted")
+    assert "bass" in [c["name"] for c in client.get("/api/projects/band").json()["classes"]]
+    assert_error(client.post("/api/projects/band/test/evaluate", json={"model": ["m"]}), 400, "ParameterError",
+                 r"model: extra inputs are not permitted")
+
+
 def test_the_studio_sweeps_a_project_s_crash_leftovers_when_it_first_opens_it(tmp_path: Path) -> None:
     project = Project.create(tmp_path / "band")
     stale = project.models_dir / ".model.earmark.k2j3.tmp"

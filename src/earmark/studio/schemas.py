@@ -13,29 +13,36 @@ __all__ = ["ClassCreate", "ClassRename", "ProjectCreate", "SampleMove", "SampleS
 _DEFAULTS = TrainSettings()
 
 
-class ProjectCreate(BaseModel):
+class _Body(BaseModel):
+    """A request body: an unknown field is an error (a typo such as ``nam`` or ``epoch`` would
+    otherwise be dropped, silently, and the request done without it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProjectCreate(_Body):
     name: str = Field(min_length=1, max_length=64, examples=["my band"])
     #: Fill the project with the built-in bass / drums / background demo set.
     demo: bool = False
 
 
-class ProjectRename(BaseModel):
+class ProjectRename(_Body):
     name: str = Field(min_length=1, max_length=64, examples=["my band, live"])
 
 
-class ClassCreate(BaseModel):
+class ClassCreate(_Body):
     name: str = Field(min_length=1, max_length=64, examples=["bass"])
 
 
-class ClassRename(BaseModel):
+class ClassRename(_Body):
     name: str = Field(min_length=1, max_length=64)
 
 
-class ModelRename(BaseModel):
+class ModelRename(_Body):
     name: str = Field(min_length=1, max_length=64, examples=["library-trained"])
 
 
-class SampleMove(BaseModel):
+class SampleMove(_Body):
     to: str = Field(min_length=1, max_length=64, description="the class to move the sample to")
 
 
@@ -43,16 +50,14 @@ class SampleMove(BaseModel):
 SampleSet = Literal["training", "test"]
 
 
-class TestEvaluate(BaseModel):
+class TestEvaluate(_Body):
     models: list[str] = Field(default_factory=list, max_length=50,
                               description="the models to score on the project's test set; none: every model")
 
 
-class TrainRequest(BaseModel):
+class TrainRequest(_Body):
     """Training settings; anything left out takes earmark's default. An unknown field is an
     error (a typo such as ``epoch`` would otherwise train with the default, silently)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     epochs: int = Field(default=_DEFAULTS.epochs, ge=1, le=500)
     batch_size: int = Field(default=_DEFAULTS.batch_size, ge=4, le=512)
