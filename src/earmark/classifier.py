@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from .audio import _window_view, as_waveform, load_audio, resample, to_mono, valid_audio
-from .errors import AudioDecodeError, ModelFileError, ParameterError
+from .errors import AudioDecodeError, AudioWarning, ModelFileError, ParameterError, collecting_warnings, warn
 from .model import SoundNet, build_model
 from .modelfile import Manifest, load_weights, read_manifest, write_model_file
 
@@ -46,22 +46,33 @@ FORWARD_WINDOWS = 64
 
 @dataclass(frozen=True)
 class Prediction:
-    """A label, its probability, and every class's probability (in the model's label order)."""
+    """A label, its probability, and every class's probability (in the model's label order).
+
+    ``source`` is the file predicted (:meth:`Classifier.predict_file`, :meth:`Classifier.predict_files`),
+    ``time_s`` where in a stream. ``warnings`` are what decoding that file warned of (a file cut short,
+    channels that cancel out when mixed to mono), each a message naming the file; empty for a clean
+    file, and for audio given as samples, which earmark did not decode.
+    """
 
     label: str
     probabilities: dict[str, float]
     source: str | None = None
     time_s: float | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def confidence(self) -> float:
         return self.probabilities[self.label]
 
     def to_dict(self) -> dict[str, Any]:
+        """The prediction as JSON holds it: with ``"file"`` for a file's (``source``), ``"time_s"`` for a
+        stream's, and ``"warnings"`` where decoding warned of something."""
         d: dict[str, Any] = {"label": self.label, "confidence": round(self.confidence, 4),
                              "probabilities": {k: round(v, 4) for k, v in self.probabilities.items()}}
         if self.source is not None:
             d["file"] = self.source
+        if self.warnings:
+            d["warnings"] = list(self.warnings)
         if self.time_s is not None:
             d["time_s"] = round(self.time_s, 3)
         return d
@@ -195,10 +206,10 @@ class Classifier:
         return np.concatenate(probs), starts / self.sample_rate, np.concatenate(rms)
 
     def _to_prediction(self, probs: np.ndarray, source: str | None = None,
-                       time_s: float | None = None) -> Prediction:
+                       time_s: float | None = None, warnings: list[str] | None = None) -> Prediction:
         i = int(np.argmax(probs))
         return Prediction(label=self.labels[i], probabilities=dict(zip(self.labels, map(float, probs))),
-                          source=source, time_s=time_s)
+                          source=source, time_s=time_s, warnings=list(warnings or []))
 
     def predict(self, samples: np.ndarray, *, sample_rate: int) -> Prediction:
         """Label one clip: its windows' probabilities, averaged with weight on its louder windows."""
@@ -206,9 +217,14 @@ class Classifier:
         return self._to_prediction(self._score_clips([y], checked=True)[0])
 
     def predict_file(self, path: str | os.PathLike[str]) -> Prediction:
-        """Label one audio file (decoded and resampled to the model's rate)."""
-        audio = load_audio(path, sample_rate=self.sample_rate)
-        return self._to_prediction(self._score_clips([audio.samples], checked=True)[0], source=str(path))
+        """Label one audio file (decoded and resampled to the model's rate).
+
+        What decoding warned of (a file cut short, channels that cancel out) is in the prediction's
+        ``warnings``, and is issued too, once, as an :class:`~earmark.errors.AudioWarning` (through
+        :mod:`warnings`, or to the caller's :func:`~earmark.errors.collecting_warnings`)."""
+        said: list[str] = []
+        audio = _decoded(path, sample_rate=self.sample_rate, said=said)
+        return self._to_prediction(self._score_clips([audio], checked=True)[0], source=str(path), warnings=said)
 
     def _checked_clip(self, clip: np.ndarray, k: int) -> np.ndarray:
         y = as_waveform(clip, source=f"clip {k}")
@@ -278,10 +294,13 @@ class Classifier:
         return (sums / totals[:, None]).astype(np.float32)
 
     def _decoded_chunks(self, paths: Iterable[str | os.PathLike[str]], failed: list[tuple[str, str]], *,
-                        chunk_files: int, chunk_s: float) -> Iterator[list[tuple[str, np.ndarray]]]:
-        """Decoded files, ``chunk_files`` or about ``chunk_s`` seconds at a time; failures go to ``failed``."""
+                        chunk_files: int, chunk_s: float,
+                        warned: dict[str, list[str]] | None = None) -> Iterator[list[tuple[str, np.ndarray]]]:
+        """Decoded files, ``chunk_files`` or about ``chunk_s`` seconds at a time; failures go to ``failed``,
+        and what decoding a file warned of to ``warned`` under its path."""
         from .dataset import audio_files
 
+        issued: set[str] = set()
         chunk: list[tuple[str, np.ndarray]] = []
         seconds = 0.0
         for given in paths:
@@ -290,11 +309,14 @@ class Classifier:
             if not found:
                 failed.append((str(path), f"{path}: holds no audio files; give audio files or folders holding some"))
             for p in found:
+                said: list[str] = []
                 try:
-                    y = load_audio(p, sample_rate=self.sample_rate).samples
+                    y = _decoded(p, sample_rate=self.sample_rate, said=said, issued=issued)
                 except AudioDecodeError as exc:
                     failed.append((str(p), str(exc)))
                     continue
+                if warned is not None:
+                    warned[str(p)] = said  # a file given twice warns twice alike
                 chunk.append((str(p), y))
                 seconds += y.shape[-1] / self.sample_rate
                 if len(chunk) >= chunk_files or seconds >= chunk_s:
@@ -312,7 +334,9 @@ class Classifier:
         Files are decoded and scored ``chunk_files`` at a time, or fewer once a chunk holds
         ``chunk_s`` seconds of audio, so a big folder never sits in memory at once. Files that
         cannot be decoded, and folders without audio, are returned as ``(path, reason)``
-        instead of stopping the batch.
+        instead of stopping the batch. What decoding a file warned of is in its prediction's
+        ``warnings``, and is issued too as each file is decoded (as :meth:`predict_file` issues it),
+        each message once (a file given twice warns once).
 
         Raises
         ------
@@ -327,9 +351,11 @@ class Classifier:
             raise ParameterError("give paths as str or pathlib.Path, not bytes")
         predictions: list[Prediction] = []
         failed: list[tuple[str, str]] = []
-        for chunk in self._decoded_chunks(paths, failed, chunk_files=chunk_files, chunk_s=chunk_s):
+        warned: dict[str, list[str]] = {}
+        for chunk in self._decoded_chunks(paths, failed, chunk_files=chunk_files, chunk_s=chunk_s, warned=warned):
             probs = self._score_clips([y for _, y in chunk], checked=True)  # load_audio checked them
-            predictions += [self._to_prediction(pr, source=name) for (name, _), pr in zip(chunk, probs)]
+            predictions += [self._to_prediction(pr, source=name, warnings=warned[name])
+                            for (name, _), pr in zip(chunk, probs)]
         return predictions, failed
 
     # -- views -------------------------------------------------------------------------
@@ -383,6 +409,26 @@ class Classifier:
         except RuntimeError as exc:
             raise unfit from exc
         return cls(model, manifest)
+
+
+def _decoded(path: str | os.PathLike[str], *, sample_rate: int, said: list[str], issued: set[str] | None = None
+             ) -> np.ndarray:
+    """The samples of the audio file ``path`` at ``sample_rate``; what decoding warned of is appended to
+    ``said`` and then issued again through :func:`earmark.errors.warn` (as an
+    :class:`~earmark.errors.AudioWarning`, to :mod:`warnings` or the caller's
+    :func:`~earmark.errors.collecting_warnings`), so a caller who reads a prediction's ``warnings`` and one who
+    watches :mod:`warnings` both learn of it, once: a message in ``issued`` (a file given twice) is not
+    issued again. Also when decoding then fails."""
+    try:
+        with collecting_warnings() as noted:
+            return load_audio(path, sample_rate=sample_rate).samples
+    finally:
+        said += noted
+        for message in noted:
+            if issued is None or message not in issued:
+                warn(message, AudioWarning, stacklevel=3)  # from the line that called predict_file(s)
+            if issued is not None:
+                issued.add(message)
 
 
 def load(path: str | os.PathLike[str]) -> Classifier:

@@ -9,16 +9,18 @@ how they print, are :class:`earmark.report.EvaluationReport` (importable from he
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
 from .audio import resample
 from .classifier import Classifier
-from .dataset import BACKGROUND_LABEL, Dataset, load_dataset
-from .errors import DatasetError
+from .dataset import BACKGROUND_LABEL, CLIP_S, Dataset, Skipped, load_dataset
+from .errors import DatasetError, EarmarkWarning, collecting_warnings, warn
 from .modelfile import SAME_AUDIO, SAME_AUDIO_IN_CLASS, SILENT_CLIPS, SPLIT_IN_TIME
 from .naming import name_key, quoted, quoted_list
 from .project import TEST_DIR, Project, is_project_folder
@@ -47,9 +49,28 @@ def _split_recordings(dataset: Dataset) -> list[str]:
     return [name for name in leaks if name in scored]
 
 
-def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, name: str = "the model") -> Dataset:
-    dataset = data if isinstance(data, Dataset) \
-        else load_dataset(data, sample_rate=clf.sample_rate, test=True)
+@contextlib.contextmanager
+def _decoding_noted() -> Iterator[list[str]]:
+    """The messages of the warnings issued in the block (decoding a test set: a file cut short, channels
+    that cancel out, a zip's names that may read wrongly), for a report's ``decoding_warnings``; on the
+    way out, even on an error, each is issued again once (:func:`earmark.errors.warn`), so whoever
+    watches :mod:`warnings`, or collects them around this call, still learns of it: once, although
+    :func:`compare` may decode a set twice."""
+    kept: list[str] = []
+    try:
+        with collecting_warnings() as said:
+            yield kept
+    finally:
+        kept[:] = dict.fromkeys(said)
+        for message in kept:
+            warn(message, EarmarkWarning, stacklevel=4)  # from the line that called evaluate or compare
+
+
+def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, name: str = "the model",
+                   clip_s: float = CLIP_S, clip_hop_s: float | None = None,
+                   on_skip: Callable[[Skipped], None] | None = None) -> Dataset:
+    dataset = data if isinstance(data, Dataset) else load_dataset(
+        data, sample_rate=clf.sample_rate, test=True, clip_s=clip_s, clip_hop_s=clip_hop_s, on_skip=on_skip)
     if dataset.sample_rate != clf.sample_rate:
         # A loaded set at another rate (e.g. shared by ``compare``): bring it to the rate the
         # model file asks for, as ``Classifier.predict`` does, instead of scoring it at the wrong speed.
@@ -142,10 +163,16 @@ def _class_history(where: Project | str | os.PathLike[str] | Dataset) -> ClassHi
     return None
 
 
-def evaluate(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> EvaluationReport:
+def evaluate(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, clip_s: float = CLIP_S,
+             clip_hop_s: float | None = None, on_skip: Callable[[Skipped], None] | None = None) -> EvaluationReport:
     """Score ``clf`` on a folder-per-class test set (or zip, or loaded :class:`Dataset`, or a
     project folder: its test set, with the model's classes under the names the project gives them
     now, see :func:`as_named_now`).
+
+    A set read here is read as :func:`~earmark.dataset.load_dataset` reads it, with ``clip_s``,
+    ``clip_hop_s`` and ``on_skip``; what decoding its files warned of (a file cut short, channels
+    that cancel out) is the report's ``decoding_warnings``, the first of its ``warnings()``, and is
+    issued too, once each (:func:`earmark.errors.warn`). A loaded :class:`Dataset` is taken as it is.
 
     The report names the test clips that are audio ``clf`` was trained on (``seen_in_training``),
     and, for a project's test set (its folder or export zip), those cut from a recording that the
@@ -153,7 +180,15 @@ def evaluate(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> Evaluat
     little about new recordings.
     """
     clf = as_named_now(clf, data)
-    dataset = _load_test_set(clf, data)
+    with _decoding_noted() as decoding:
+        dataset = _load_test_set(clf, data, clip_s=clip_s, clip_hop_s=clip_hop_s, on_skip=on_skip)
+    report = _scored(clf, dataset)
+    report.decoding_warnings = decoding
+    return report
+
+
+def _scored(clf: Classifier, dataset: Dataset) -> EvaluationReport:
+    """:func:`evaluate` on a test set loaded and checked (:func:`_load_test_set`)."""
     started = time.perf_counter()
     probs = clf.predict_clips([c.samples for c in dataset.clips])
     report = report_from_probabilities(probs, [c.label for c in dataset.clips], [c.name for c in dataset.clips],
@@ -169,11 +204,13 @@ def evaluate(clf: Classifier, data: str | os.PathLike[str] | Dataset) -> Evaluat
 
 def compare(a: Classifier | str | os.PathLike[str], b: Classifier | str | os.PathLike[str],
             data: str | os.PathLike[str] | Dataset, *, model_a: str | None = None,
-            model_b: str | None = None) -> Comparison:
+            model_b: str | None = None, clip_s: float = CLIP_S, clip_hop_s: float | None = None) -> Comparison:
     """Evaluate two models (each a :class:`Classifier` or a model file's path) on the same test set;
     ``model_a`` and ``model_b`` name them in the result (by default the paths given, else ``A`` and ``B``).
 
-    A folder or zip is decoded once when both models share a sample rate, else once per rate.
+    A folder or zip is decoded (with ``clip_s`` and ``clip_hop_s``, as :func:`evaluate` reads it) once
+    when both models share a sample rate, else once per rate; what decoding warned of is in both
+    reports' ``decoding_warnings``, and is issued, once each however often the set was decoded.
     A loaded :class:`Dataset` is resampled from its own clips to each model's rate, so neither
     model hears audio resampled twice.
 
@@ -188,13 +225,19 @@ def compare(a: Classifier | str | os.PathLike[str], b: Classifier | str | os.Pat
     second = first if one_file else b if isinstance(b, Classifier) else Classifier.load(b)
     if same_model(first, second):
         named = as_named_now(first, data)
-        report = evaluate(named, _load_test_set(named, data, name=name_a))
+        with _decoding_noted() as decoding:
+            dataset = _load_test_set(named, data, name=name_a, clip_s=clip_s, clip_hop_s=clip_hop_s)
+        report = _scored(named, dataset)
+        report.decoding_warnings = decoding
         return Comparison(report, report, model_a=name_a, model_b=name_b, same_model=True)
     first, second = as_named_now(first, data), as_named_now(second, data)
-    data_a = _load_test_set(first, data, name=name_a)
-    shared = not isinstance(data, Dataset) and first.sample_rate == second.sample_rate
-    data_b = _load_test_set(second, data_a if shared else data, name=name_b)
-    return Comparison(evaluate(first, data_a), evaluate(second, data_b), model_a=name_a, model_b=name_b)
+    with _decoding_noted() as decoding:
+        data_a = _load_test_set(first, data, name=name_a, clip_s=clip_s, clip_hop_s=clip_hop_s)
+        shared = not isinstance(data, Dataset) and first.sample_rate == second.sample_rate
+        data_b = _load_test_set(second, data_a if shared else data, name=name_b, clip_s=clip_s, clip_hop_s=clip_hop_s)
+    report_a, report_b = _scored(first, data_a), _scored(second, data_b)
+    report_a.decoding_warnings, report_b.decoding_warnings = decoding, list(decoding)
+    return Comparison(report_a, report_b, model_a=name_a, model_b=name_b)
 
 
 #: What two model files may differ in and still be one model: when it was made, and what training

@@ -56,6 +56,12 @@ class EvaluationReport:
     #: project's test set, or its export zip, see :meth:`earmark.project.Project.test_leaks`): one
     #: take on both sides.
     split_recordings: list[str] = field(default_factory=list)
+    #: What decoding the test files warned of (a file cut short, channels that cancel out when mixed to
+    #: mono), each message once and naming its file: the first of :meth:`warnings`. Filled by
+    #: :func:`earmark.evaluate.evaluate` and :func:`~earmark.evaluate.compare` when they read the set
+    #: themselves (a folder, zip or project); empty for a loaded :class:`~earmark.dataset.Dataset`,
+    #: whose decoding they did not see, and in a report read back by :meth:`from_dict`.
+    decoding_warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,7 +80,8 @@ class EvaluationReport:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EvaluationReport:
-        """The report :meth:`to_dict` wrote (scores rounded as there; ``null`` scores read as NaN).
+        """The report :meth:`to_dict` wrote (scores rounded as there; ``null`` scores read as NaN). Its
+        ``warnings`` are not read: :meth:`warnings` works them out again, without :attr:`decoding_warnings`.
 
         Raises
         ------
@@ -110,8 +117,9 @@ class EvaluationReport:
                 "overstate how it does on new recordings; take them out of the test set")
 
     def warnings(self) -> list[str]:
-        """What makes these scores weak evidence, in words a person can act on (empty: none)."""
-        out = [seen] if (seen := self.training_audio_warning()) else []
+        """What decoding the test files warned of (:attr:`decoding_warnings`), then what makes these
+        scores weak evidence, in words a person can act on (empty: none)."""
+        out = [*self.decoding_warnings, *([seen] if (seen := self.training_audio_warning()) else [])]
         if self.split_recordings:
             n, shown = len(self.split_recordings), ", ".join(self.split_recordings[:3])
             out.append(f"{n} test clip{'s' if n != 1 else ''} ({shown}{', …' if n > 3 else ''}) "

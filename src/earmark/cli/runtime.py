@@ -37,15 +37,13 @@ def _warning_line(message: Warning | str) -> None:
 
 
 class KeptWarnings:
-    """The :class:`~earmark.errors.EarmarkWarning` messages issued while it is open (a file cut short, its
+    """The :class:`~earmark.errors.EarmarkWarning` messages issued while it is open (a recording cut short, its
     channels cancelling out), kept for a command's ``--json`` (:func:`~earmark.errors.collecting_warnings`:
-    this thread only) and still shown on stderr as ``warning:`` lines: by :meth:`new`, and the rest on leaving.
-    A message issued twice (one file decoded at two rates) is kept and shown once."""
+    this thread only) and still shown on stderr as ``warning:`` lines on leaving, each once."""
 
     def __init__(self) -> None:
         self._collecting = collecting_warnings()
         self._issued: list[str] = []
-        self._seen = 0
         self.messages: list[str] = []  # in the order issued, each once
 
     def __enter__(self) -> KeptWarnings:
@@ -54,18 +52,9 @@ class KeptWarnings:
 
     def __exit__(self, *exc: Any) -> None:
         self._collecting.__exit__(*exc)
-        self.new()
-
-    def new(self) -> list[str]:
-        """The messages issued since the last call (each one shown now as a ``warning:`` line, unless it
-        was before)."""
-        fresh = self._issued[self._seen:]
-        self._seen = len(self._issued)
-        for message in fresh:
-            if message not in self.messages:
-                self.messages.append(message)
-                _warning_line(message)
-        return fresh
+        self.messages = list(dict.fromkeys(self._issued))
+        for message in self.messages:
+            _warning_line(message)
 
 
 _python_show_warning = warnings.showwarning

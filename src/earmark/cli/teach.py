@@ -6,17 +6,13 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from ..errors import ParameterError
 from .options import check_output, clip_options, load_set, model_hint
-from .runtime import EngineCommand, FirstInterruptStops, KeptWarnings, emit_json
-
-if TYPE_CHECKING:
-    from ..classifier import Classifier
-    from ..dataset import Dataset
+from .runtime import EngineCommand, FirstInterruptStops, emit_json
 
 __all__ = ["compare", "demo", "evaluate", "train"]
 
@@ -112,23 +108,18 @@ def evaluate(model: Path, test_dir: Path, as_json: bool, clip_s: float | None, c
     predict do, and are not repeated in the report.
     """
     from ..classifier import load
-    from ..evaluate import as_named_now
+    from ..dataset import CLIP_S
     from ..evaluate import evaluate as run_eval
 
     with model_hint("the model goes first (e.g. earmark evaluate model.earmark test_dir)"):
-        clf = as_named_now(load(model), test_dir)  # a project's classes renamed since training: their names now
-    with KeptWarnings() as kept:  # shown on stderr as well
-        dataset = load_set(test_dir, sample_rate=clf.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s, test=True)
-    report = run_eval(clf, dataset)
+        clf = load(model)
+    # evaluate() names a project's classes as they are now; what decoding warned of is shown on stderr as well
+    report = run_eval(clf, test_dir, clip_s=CLIP_S if clip_s is None else clip_s, clip_hop_s=clip_hop_s,
+                      on_skip=lambda s: click.echo(f"skipped {s.path}: {s.reason}", err=True))
     if as_json:
-        emit_json({"model": str(model), **_with_warnings(report.to_dict(), kept.messages)})
-    else:
-        click.echo(replace(report, skipped=[]).format())  # the skipped files are on stderr already
-
-
-def _with_warnings(report: dict[str, Any], decoding: list[str]) -> dict[str, Any]:
-    """An evaluation report's dict whose ``warnings`` begin with what decoding its test files warned of."""
-    return {**report, "warnings": [*decoding, *report["warnings"]]}
+        emit_json({"model": str(model), **report.to_dict()})
+    else:  # the skipped files and decoding's warnings are on stderr already
+        click.echo(replace(report, skipped=[], decoding_warnings=[]).format())
 
 
 @click.command(cls=EngineCommand)
@@ -142,30 +133,21 @@ def _with_warnings(report: dict[str, Any], decoding: list[str]) -> dict[str, Any
 def compare(model_a: Path, model_b: Path, test_dir: Path, as_json: bool, clip_s: float | None,
             clip_hop_s: float | None) -> None:
     """Evaluate two models side by side on the same TEST_DIR (as for evaluate)."""
-    from ..classifier import load
-    from ..dataset import load_dataset
-    from ..evaluate import as_named_now
+    from ..dataset import CLIP_S
     from ..evaluate import compare as run_compare
 
-    a: Path | Classifier = model_a
-    b: Path | Classifier = model_b  # compare() loads a file given twice once, and says it is one model
-    data: Path | Dataset = test_dir  # compare() names a project's classes as they are now
-    with model_hint("the two models go first (e.g. earmark compare a.earmark b.earmark test_dir)"), \
-            KeptWarnings() as kept:  # shown on stderr as well; once, if the set is decoded at two rates
-        if clip_s is not None or clip_hop_s is not None:  # cut once, at the higher rate: neither hears it thinned
-            # a loaded set names no project: the models take its names now first
-            a, b = as_named_now(load(model_a), test_dir), as_named_now(load(model_b), test_dir)
-            data = load_dataset(test_dir, sample_rate=max(a.sample_rate, b.sample_rate), test=True,
-                                clip_s=4.0 if clip_s is None else clip_s, clip_hop_s=clip_hop_s)
-        comparison = run_compare(a, b, data, model_a=str(model_a), model_b=str(model_b))
+    # compare() loads a file given twice once, and says it is one model; it names a project's classes as
+    # they are now, and shows what decoding warned of on stderr, once if the set is decoded at two rates
+    with model_hint("the two models go first (e.g. earmark compare a.earmark b.earmark test_dir)"):
+        comparison = run_compare(model_a, model_b, test_dir, model_a=str(model_a), model_b=str(model_b),
+                                 clip_s=CLIP_S if clip_s is None else clip_s, clip_hop_s=clip_hop_s)
     for skipped in comparison.a.skipped:  # both models scored the same files
         click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
     if as_json:
-        result = comparison.to_dict()
-        result["models"] = [_with_warnings(report, kept.messages) for report in result["models"]]
-        emit_json({"test_set": str(test_dir), **result})
-    else:
-        click.echo(comparison.format())
+        emit_json({"test_set": str(test_dir), **comparison.to_dict()})
+    else:  # decoding's warnings are on stderr already
+        click.echo(replace(comparison, a=replace(comparison.a, decoding_warnings=[]),
+                           b=replace(comparison.b, decoding_warnings=[])).format())
 
 
 @click.command(cls=EngineCommand)

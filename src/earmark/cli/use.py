@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sys
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,13 +45,11 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
     with model_hint("the model goes first (e.g. earmark predict model.earmark take.wav)"):
         clf = load(model)
     not_audio = _not_audio(files)
-    warned: dict[str, list[str]] = {}
-    with KeptWarnings() as kept:
-        predictions, failed = clf.predict_files(_one_by_one(files, kept, warned))
+    predictions, failed = clf.predict_files(files)  # what decoding warns of: a warning: line as each file is decoded
     failed += [(str(path), f"{path}: {why}") for path, why in not_audio if why is not None]
     if as_json:
         emit_json({"model": str(model), "labels": clf.labels,
-                   "predictions": [{**p.to_dict(), "warnings": warned.get(str(p.source), [])} for p in predictions],
+                   "predictions": [{**p.to_dict(), "warnings": p.warnings} for p in predictions],  # [] too
                    "errors": [{"file": f, "error": e} for f, e in failed]})
     else:
         for p in predictions:
@@ -65,23 +62,6 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
             click.echo(f"skipped {path}: not an audio file ({path.suffix or 'no extension'})", err=True)
     if failed:
         sys.exit(1)
-
-
-def _one_by_one(paths: tuple[Path, ...], kept: KeptWarnings, warned: dict[str, list[str]]) -> Iterator[Path]:
-    """``paths`` with each folder's audio files in its place (a folder without any as itself, for its
-    error), handed out one at a time as they are decoded, so that the warnings issued meanwhile go into
-    ``warned`` under the file that was being decoded, and are shown on stderr then."""
-    from ..dataset import audio_files
-
-    current: str | None = None
-    for given in paths:
-        for path in (audio_files(given) if given.is_dir() else None) or [given]:
-            if current is not None and (fresh := kept.new()):
-                warned.setdefault(current, []).extend(fresh)
-            current = str(path)
-            yield path
-    if current is not None and (fresh := kept.new()):
-        warned.setdefault(current, []).extend(fresh)
 
 
 def _not_audio(paths: tuple[Path, ...]) -> list[tuple[Path, str | None]]:

@@ -23,7 +23,7 @@ from ...importer import chosen_name, folder_per_class
 from ...intake import safe_stem
 from ...layout import LayoutError
 from ...project import Project, set_folder
-from ...report import EvaluationReport
+from ...report import Comparison, EvaluationReport
 from ..deps import ProjectDep, StudioDep
 from ..files import StudioFileResponse
 from ..inference import live_session, predict_request
@@ -34,7 +34,7 @@ from ..uploads import Upload, as_upload, read_upload
 router = APIRouter(prefix="/api/projects/{project}", tags=["models"])
 
 #: What a test set uploaded to be scored gives: a report, or a comparison.
-_Scored = TypeVar("_Scored")
+_Scored = TypeVar("_Scored", EvaluationReport, Comparison)
 
 
 def _cells(project: Project, clips: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -155,7 +155,7 @@ async def predict(model_id: str, request: Request, project: ProjectDep, studio: 
 async def _score_upload(upload: Upload, studio: StudioDep,
                         score: Callable[[Path], _Scored]) -> tuple[_Scored, list[str]]:
     """``score`` run on the folder-per-class set an upload holds (decoded, and scored, off the event loop),
-    and what the user should know of the set's files, which were scored all the same (see :func:`_scored_set`)."""
+    and what the user should know of the upload, which was scored all the same (see :func:`_scored_set`)."""
     files = upload.all_files("files") + upload.all_files("file")
     with tempfile.TemporaryDirectory(prefix="earmark-testset-", dir=studio.scratch_dir) as tmp:
         with as_upload("the test set", Path(tmp)):
@@ -166,17 +166,18 @@ async def _score_upload(upload: Upload, studio: StudioDep,
 def _scored_set(files: list[tuple[str, Path]], tmp: Path, score: Callable[[Path], _Scored], *,
                 max_unpacked_bytes: int) -> tuple[_Scored, list[str]]:
     """``score`` run on the set ``files`` (``(name, path)``) hold, laid out in ``tmp``, and the warnings
-    its giver should see, each naming its file as they know it: a zip's names that may read wrongly
-    (``set.zip: …``), a file cut short or whose channels cancel out when mixed (``bass/take.mp3: …``).
-    They were given for this evaluation alone, so they are said here (else they went to the studio's
-    stderr); a set the warned zip names wrongly is refused with the warning added, as its likely cause."""
+    about the upload its giver should see: a zip's names that may read wrongly (``set.zip: …``). What
+    decoding the set's files warned of (a file cut short, channels that cancel out when mixed) is in the
+    reports' ``decoding_warnings``, each naming its file as the giver knows it (``bass/take.mp3: …``).
+    They were given for this evaluation alone, so they are said here (not on the studio's stderr); a set
+    the warned zip names wrongly is refused with the warning added, as its likely cause."""
     with collecting_warnings() as unpacked:
         folder = folder_per_class(files, tmp, max_unpacked_bytes=max_unpacked_bytes)
     if unpacked:  # only a zip warns here, and a zip comes alone: named as uploaded, not as saved
         [(name, path)] = files
         unpacked = [m.replace(str(path), name) for m in unpacked]
     try:
-        with collecting_warnings() as decoded:
+        with collecting_warnings():  # decoding's, issued by evaluate and compare too: in the reports instead
             try:
                 scored = score(folder)
             except LayoutError as exc:  # worded for the command: say which folder to choose in the page
@@ -186,17 +187,18 @@ def _scored_set(files: list[tuple[str, Path]], tmp: Path, score: Callable[[Path]
             raise
         raise DatasetError(f"{exc} (warning: {'; '.join(unpacked)})") from exc
     inside = f"{set_folder(folder, test=True)}{os.sep}"  # a file as the report names it: bass/take.mp3
-    # two models at two sample rates decode the set twice: each warning once
-    return scored, list(dict.fromkeys(unpacked + [m.replace(inside, "") for m in decoded]))
+    for report in (scored.a, scored.b) if isinstance(scored, Comparison) else (scored,):
+        report.decoding_warnings = [m.replace(inside, "") for m in report.decoding_warnings]
+    return scored, unpacked
 
 
 @router.post("/models/{model_id}/evaluate")
 async def evaluate_model(model_id: str, request: Request, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
     clf = await run_in_threadpool(studio.classifier, project.model_path(model_id))
     async with read_upload(request, studio.settings) as upload:
-        report, said = await _score_upload(upload, studio, partial(evaluate, clf))
+        report, unpacked = await _score_upload(upload, studio, partial(evaluate, clf))
     scored = report.to_dict()
-    return {"model": model_id, **scored, "warnings": said + scored["warnings"]}
+    return {"model": model_id, **scored, "warnings": unpacked + scored["warnings"]}
 
 
 @router.post("/compare")
@@ -206,10 +208,10 @@ async def compare_models(request: Request, project: ProjectDep, studio: StudioDe
         if not all(ids):
             raise ParameterError("choose two models (form fields 'model_a' and 'model_b')")
         a, b = [await run_in_threadpool(studio.classifier, project.model_path(i)) for i in ids]
-        comparison, said = await _score_upload(upload, studio,
-                                               partial(compare, a, b, model_a=ids[0], model_b=ids[1]))
-    # each report is of the one set: its files' warnings go with both, as its skipped files do
-    reports = [{**r, "warnings": said + r["warnings"]} for r in (comparison.a.to_dict(), comparison.b.to_dict())]
+        comparison, unpacked = await _score_upload(upload, studio,
+                                                   partial(compare, a, b, model_a=ids[0], model_b=ids[1]))
+    # each report is of the one set: the zip's warnings go with both, as its files' and its skipped files do
+    reports = [{**r, "warnings": unpacked + r["warnings"]} for r in (comparison.a.to_dict(), comparison.b.to_dict())]
     return {"model_a": ids[0], "model_b": ids[1], "a": reports[0], "b": reports[1],
             "wrong_only_with_a": comparison.wrong_only_with_a, "wrong_only_with_b": comparison.wrong_only_with_b,
             "same_model": comparison.same_model}
