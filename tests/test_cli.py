@@ -650,6 +650,10 @@ def test_listen_to_a_file_prints_every_tenth_of_a_second(model: Path, recording:
     assert times[0] <= 0.5 + 1e-6 and times[-1] >= duration - 0.1
     assert np.allclose(np.diff(times), 0.1, atol=0.011)
     assert re.search(r"\d+ predictions, median compute \d+\.\d ms each", result.stderr)
+    # before the first line (seconds of start-up, loading PyTorch and the model), what it is doing
+    assert result.stderr.splitlines()[0] == (
+        f"listening to {recording.name} as fast as it decodes (22050 Hz) with {model.name} "
+        "(background, bass, drums): a line every 0.1 s; Ctrl-C stops")
 
 
 def test_listen_to_a_file_shorter_than_half_a_window_still_answers(tmp_path: Path, model: Path,

@@ -185,6 +185,10 @@ def listen(model: Path, input_file: Path | None, hop_s: float, seconds: float | 
     else:
         chunks, rate = microphone_chunks(chunk_s=hop_s)
     stream = clf.stream(sample_rate=rate, hop_s=hop_s)
+    source = "the microphone" if input_file is None else \
+        f"{input_file.name}{' as fast as it decodes' if fast else ' as if live'}"
+    click.echo(f"listening to {source} ({rate} Hz) with {model.name} ({', '.join(clf.labels)}): a line every "
+               f"{hop_s:g} s; Ctrl-C stops", err=True)
 
     def show(predictions: list[Prediction]) -> None:
         for p in predictions:
