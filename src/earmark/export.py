@@ -266,12 +266,18 @@ def web_zip(classifier: Classifier, *, name: str = "", runtime_url: str = ORT_WE
             onnx: bytes | None = None, folder: str = "") -> bytes:
     """A web export (see :func:`web_files`) as the bytes of a zip holding one folder named
     ``folder``, else after ``name`` (or ``sound-model``); give each model its own ``folder`` so
-    that two downloads do not unpack into the same place."""
-    folder = re.sub(r"[^\w.-]+", "-", folder or name).strip(".-") or "sound-model"
+    that two downloads do not unpack into the same place. A name that is a safe file name already
+    (as :func:`earmark.intake.safe_stem` makes a download's: ``my band-first-web``) is kept as it
+    is, so the zip named so unpacks to a folder of its own name; another has its unsafe runs made ``-``."""
+    from .intake import safe_stem  # the downloads' rule; intake (decoding, projects) loads when a zip is made
+
+    wanted = folder or name
+    if not wanted or safe_stem(f"{wanted}.zip") != wanted:
+        wanted = re.sub(r"[^\w.-]+", "-", wanted).strip(".-") or "sound-model"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for file, data in web_files(classifier, name=name, runtime_url=runtime_url, onnx=onnx).items():
-            archive.writestr(f"{folder}/{file}", data)
+            archive.writestr(f"{wanted}/{file}", data)
     return buffer.getvalue()
 
 

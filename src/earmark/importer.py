@@ -15,8 +15,9 @@ from .errors import DatasetError, EarmarkError, ParameterError
 from .intake import IntakeLimits, IntakeResult, add_files, safe_stem
 from .naming import clean_name, place_file, quoted_list, staged
 from .project import PROJECT_FILE, TEST_DIR, Project, is_project_folder
+from .projectfile import PROJECT_FORMAT, ProjectFile
 
-__all__ = ["chosen_name", "fill_from_folder", "folder_per_class"]
+__all__ = ["chosen_name", "fill_from_folder", "folder_per_class", "stored_name"]
 
 
 def folder_per_class(files: list[tuple[str, Path]], target: Path, *,
@@ -89,9 +90,7 @@ def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | Non
     hidden folders (``__MACOSX``, ``.git``) are left out, and model files are checked before
     they are kept. Zips inside are unpacked in ``tmp_dir`` (default: the system's temp folder).
     """
-    entries = [p for p in root.iterdir() if not is_ignored_name(p.name)]
-    if len(entries) == 1 and (entries[0] / PROJECT_FILE).is_file():  # a zip of one exported project folder
-        root = entries[0]
+    root = _project_top(root)
     is_project = is_project_folder(root)
     classes_root = root / "samples" if is_project else root
     folders = [p for p in sorted(classes_root.iterdir()) if p.is_dir() and not is_ignored_name(p.name)] \
@@ -126,11 +125,29 @@ def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | Non
         result.skipped += part.skipped
         result.warnings += part.warnings
     for model in sorted((root / "models").glob("*.earmark")) if (root / "models").is_dir() else []:
-        try:
-            project.import_model(model, name=model.name)
+        try:  # an exported project's models keep their names (ids, links), unstamped; 'x-2' beside a taken 'x'
+            project.import_model(model, name=model.name, stamp=not is_project)
         except EarmarkError as exc:
             result.skipped.append((f"models/{model.name}", str(exc).replace(str(model), model.name)))
     return result
+
+
+def stored_name(root: Path) -> str | None:
+    """The name an unpacked project export keeps in its ``earmark-project.json`` (``"my band"``), as a
+    project may be named; ``None`` for a folder-per-class set, or a project file with no usable name."""
+    meta = ProjectFile(_project_top(root) / PROJECT_FILE).read()
+    if meta.get("format") != PROJECT_FORMAT or not isinstance(meta.get("name"), str):
+        return None
+    try:
+        return clean_name(meta["name"], what="project")
+    except ParameterError:  # a hand-edited file: the zip's name does instead
+        return None
+
+
+def _project_top(root: Path) -> Path:
+    """The folder of an unpacked import that holds it: a zip of one exported project folder's folder, else ``root``."""
+    entries = [p for p in root.iterdir() if not is_ignored_name(p.name)]
+    return entries[0] if len(entries) == 1 and (entries[0] / PROJECT_FILE).is_file() else root
 
 
 def _loose_files(folder: Path, where: str) -> list[tuple[str, str]]:

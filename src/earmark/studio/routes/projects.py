@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from ..._version import __version__
 from ...dataset import extract_zip
 from ...errors import ParameterError, collecting_warnings
-from ...importer import fill_from_folder
+from ...importer import fill_from_folder, stored_name
 from ...intake import IntakeResult, safe_stem
 from ...naming import is_clean_name
 from ...project import Project
@@ -116,7 +116,8 @@ def export_project(project: ProjectDep, studio: StudioDep, background: Backgroun
 
 @router.post("/projects/import", status_code=201)
 async def import_project(request: Request, studio: StudioDep) -> dict[str, Any]:
-    """A zip from *export*, or any folder-per-class zip, becomes a new project (files checked like uploads)."""
+    """A zip from *export*, or any folder-per-class zip, becomes a new project (files checked like uploads),
+    named as the ``name`` field says, else as the exported project was, else after the zip file."""
     async with read_upload(request, studio.settings) as upload:
         files = upload.all_files("file")
         if len(files) != 1 or not files[0][0].lower().endswith(".zip"):
@@ -125,8 +126,7 @@ async def import_project(request: Request, studio: StudioDep) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="earmark-import-", dir=studio.scratch_dir) as tmp, \
                 as_upload(name, path):
             root, said = await run_in_threadpool(_unpack, path, Path(tmp), max_bytes=studio.limits.max_unpacked_bytes)
-            project, result = await run_in_threadpool(_import, studio, root,
-                                                      upload.fields.get("name") or _name_of_zip(name))
+            project, result = await run_in_threadpool(_import, studio, root, upload.fields.get("name"), zip_name=name)
             result.warnings[:0] = [(name, m.replace(str(path), name).removeprefix(f"{name}: ")) for m in said]
     return {**project_view(studio, project), "skipped": [{"name": n, "reason": r} for n, r in result.skipped],
             "warnings": [{"name": n, "message": m} for n, m in result.warnings]}
@@ -147,7 +147,10 @@ def _name_of_zip(filename: str) -> str:
     return stem if stem and is_clean_name(stem) else "imported"
 
 
-def _import(studio: StudioDep, root: Path, name: str) -> tuple[Project, IntakeResult]:
+def _import(studio: StudioDep, root: Path, name: str | None, *, zip_name: str) -> tuple[Project, IntakeResult]:
+    """A new project filled from the unpacked ``root``, named ``name``, else as the exported project it
+    holds was (``my band``), else after the zip (``zip_name``); ``name-2``… where the name is taken."""
+    name = name or stored_name(root) or _name_of_zip(zip_name)
     project = studio.create_project(name, rename_if_taken=True)
     try:
         return project, fill_from_folder(project, root, limits=studio.limits, tmp_dir=studio.scratch_dir)
