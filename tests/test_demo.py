@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from pathlib import Path
 
 from click.testing import CliRunner
 
 import earmark
 from earmark.cli import main
+from earmark.demo import demo_data_dir
 
 PICTURES = ["timeline.png", "spectrogram.png", "training_curves.png", "confusion.png"]
 
@@ -25,6 +27,14 @@ def test_demo_trains_reports_and_draws(tmp_path: Path) -> None:
     assert re.search(r"timeline of the demo recording \(30 s\), \d+% of the time right:", text)
     assert re.search(r"^\s+0\.00 – +\d+\.\d\d s  (background|bass|drums)", text, re.MULTILINE)
     assert re.search(r"demo finished in \d+ s", text)
+    # what to try next, with the paths it wrote: a command that runs as printed, and the studio
+    tried = re.search(r"^try next: +(earmark predict .*?)   \(or your own files and folders\)\n +earmark studio   ",
+                      text, re.MULTILINE)
+    assert tried is not None, text
+    command = shlex.split(tried[1])
+    assert command[2:] == [str(out / "demo.earmark"), str(demo_data_dir() / "test" / "drums")]
+    labelled = CliRunner().invoke(main, command[1:], catch_exceptions=False)
+    assert labelled.exit_code == 0 and len(labelled.stdout.splitlines()) == 10, labelled.output
     for name in ["demo.earmark", *PICTURES, "report.json"]:
         assert re.search(rf"^\w+: +{re.escape(str(out / name))}$", text, re.MULTILINE), f"{name} not reported"
 

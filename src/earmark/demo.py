@@ -9,6 +9,7 @@ recording over time, and writes the model and pictures to an output folder.
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -23,7 +24,7 @@ from .pictures import confusion_png, history_png, spectrogram_png, timeline_png
 from .train import train
 from .trainsettings import TrainSettings
 
-__all__ = ["demo_data_dir", "run_demo"]
+__all__ = ["demo_data_dir", "next_steps", "run_demo"]
 
 
 def demo_data_dir() -> Path:
@@ -42,6 +43,14 @@ def _agreement(segments: list[dict[str, object]], truth: list[dict[str, object]]
         return out
 
     return float(np.mean(labels_at(segments) == labels_at(truth)))
+
+
+def next_steps(model: Path, *, files: Path) -> list[str]:
+    """What to try after the demo, as lines to print: label ``files`` (a file or folder) with the
+    ``model`` it wrote, and open the studio; paths quoted as a shell needs them."""
+    return ["", f"{'try next:':<13}earmark predict {shlex.quote(str(model))} {shlex.quote(str(files))}"
+                "   (or your own files and folders)",
+            f"{'':<13}earmark studio   (the same in the browser: record and train classes of your own)"]
 
 
 def run_demo(out: Path, *, epochs: int | None = None, echo: Callable[[str], None] = print) -> dict[str, object]:
@@ -85,5 +94,7 @@ def run_demo(out: Path, *, epochs: int | None = None, echo: Callable[[str], None
     for name, path in pictures.items():
         echo(f"{name + ':':<13}{path}")
     echo(f"{'report:':<13}{out / 'report.json'}")
+    for line in next_steps(model_path, files=data / "test" / "drums"):
+        echo(line)
     return {"accuracy": report.accuracy, "timeline_agreement": agreement, "model": str(model_path),
             **{k: str(v) for k, v in pictures.items()}}
