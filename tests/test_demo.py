@@ -26,7 +26,7 @@ def test_demo_trains_reports_and_draws(tmp_path: Path) -> None:
     assert re.search(r"accuracy \d+\.\d%   macro-F1 \d\.\d{3}   \(30 clips\)", text)
     assert re.search(r"timeline of the demo recording \(30 s\), \d+% of the time right:", text)
     assert re.search(r"^\s+0\.00 – +\d+\.\d\d s  (background|bass|drums)", text, re.MULTILINE)
-    assert re.search(r"demo finished in \d+ s", text)
+    assert re.search(r"demo finished in \d+ s\n\ntry next: ", text), "the last lines say what to try next"
     # what to try next, with the paths it wrote: a command that runs as printed, and the studio
     tried = re.search(r"^try next: +(earmark predict .*?)   \(or your own files and folders\)\n +earmark studio   ",
                       text, re.MULTILINE)

@@ -95,7 +95,8 @@ def test_a_taken_project_name_is_refused_but_an_import_gets_a_new_one(client: Te
     assert_error(client.post("/api/projects", json={"name": "Band"}), 409, "ConflictError",
                  "a project named 'band' already exists")
     again = client.post("/api/projects/import", files={"file": ("BAND-2.zip", exported)}).json()
-    assert again["id"] == "BAND-2-2", "band-2 is taken, whatever the case"
+    # named as the project stored in the zip is (not as the zip file): band, then band-2, are taken
+    assert again["id"] == "band-3", "band-2 is taken, whatever the case"
 
 
 def test_a_name_taken_by_a_folder_that_is_not_a_project_says_so(client: TestClient) -> None:
@@ -157,7 +158,8 @@ def test_the_name_a_renamed_project_left_is_free_again(client: TestClient) -> No
     assert [(p["id"], p["name"]) for p in listed] == [("a", "zed"), ("band", "a")]
     imported = client.post("/api/projects/import", files={"file": ("zed.zip", client.get(
         "/api/projects/band/export").content)}).json()
-    assert (imported["id"], imported["name"]) == ("zed-2", "zed-2"), "a name shown is taken as before"
+    # named as the project in the zip ('a', the name band shows), not as the zip file: taken, so a-2
+    assert (imported["id"], imported["name"]) == ("a-2", "a-2"), "a name shown is taken as before"
 
 
 def test_a_rename_that_loses_the_race_with_a_delete_does_not_make_the_project_again(

@@ -94,7 +94,5 @@ def run_demo(out: Path, *, epochs: int | None = None, echo: Callable[[str], None
     for name, path in pictures.items():
         echo(f"{name + ':':<13}{path}")
     echo(f"{'report:':<13}{out / 'report.json'}")
-    for line in next_steps(model_path, files=data / "test" / "drums"):
-        echo(line)
     return {"accuracy": report.accuracy, "timeline_agreement": agreement, "model": str(model_path),
             **{k: str(v) for k, v in pictures.items()}}

@@ -156,8 +156,10 @@ def compare(model_a: Path, model_b: Path, test_dir: Path, as_json: bool, clip_s:
 @click.option("--epochs", type=int, default=None, help="Override the demo's epochs.")
 def demo(out: Path, epochs: int | None) -> None:
     """Train a bass / drums / background classifier on the built-in demo set and show what it learnt."""
-    from ..demo import run_demo
+    from ..demo import demo_data_dir, next_steps, run_demo
 
     started = time.perf_counter()
-    run_demo(out, epochs=epochs, echo=click.echo)
+    summary = run_demo(out, epochs=epochs, echo=click.echo)
     click.echo(f"\ndemo finished in {time.perf_counter() - started:.0f} s")
+    for line in next_steps(Path(str(summary["model"])), files=demo_data_dir() / "test" / "drums"):
+        click.echo(line)
