@@ -144,6 +144,38 @@ def test_earmark_studio_on_a_port_in_use_says_so_in_one_line(tmp_path: Path) -> 
     assert "http://" not in done.stdout  # no address printed for a server that never started
 
 
+@pytest.mark.parametrize("folder", [None, "gig"], ids=["demo", "project-dir"])
+def test_earmark_studio_on_a_port_in_use_makes_no_project(tmp_path: Path, folder: str | None) -> None:
+    """The port is checked first: it said "created the demo project … in …/demo", then that the port
+    was in use, and left the project behind (the next start, on a free port, found it and made none)."""
+    home = tmp_path / "home"
+    env = {**os.environ, "EARMARK_HOME": str(home)}
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = ["studio", *([str(tmp_path / folder)] if folder else []), "--port", str(port), "--no-browser"]
+        done = subprocess.run([sys.executable, "-m", "earmark.cli", *args], capture_output=True, text=True,
+                              timeout=60, env=env)
+    assert done.returncode == 1, done
+    assert done.stderr.startswith(f"Error: port {port} is in use"), done.stderr
+    assert done.stdout == "", "nothing announced: no project was made"
+    assert not (home / "demo").exists() and not (tmp_path / "gig").exists()
+
+
+def test_a_request_for_another_host_name_is_told_the_studios_address_with_its_port(tmp_path: Path) -> None:
+    env = {**os.environ, "EARMARK_HOME": str(tmp_path / "home")}
+    with running(["studio", str(tmp_path / "gig"), "--no-browser"], r"http://127\.0\.0\.1:(\d+)/", env=env) as found:
+        port = found.group(1)
+        get_json(f"http://127.0.0.1:{port}/api/status")  # listening
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/status", headers={"Host": "attacker.example"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 400
+    assert json.load(refused.value)["error"]["message"] == (
+        f"this studio does not serve the host name 'attacker.example'; open it at http://127.0.0.1:{port}")
+
+
 def started(args: list[str], pattern: str, *, env: dict[str, str]) -> tuple[subprocess.Popen[str], re.Match[str]]:
     """``earmark ARGS`` started, once it has printed a line matching ``pattern`` (and that match)."""
     proc = subprocess.Popen([sys.executable, "-m", "earmark.cli", *args], stdout=subprocess.PIPE,

@@ -42,8 +42,8 @@ from .trainsettings import (
 )
 
 # TrainSettings and its defaults live in earmark.trainsettings; they stay importable from here.
-__all__ = ["TrainSettings", "EpochRecord", "check_trainable", "train", "warning_facts", "update_ema", "LEARNING_RATE",
-           "LEARNING_RATE_TUNING_BACKBONE", "HEAD_HIDDEN_FROZEN", "MAX_WORKERS"]
+__all__ = ["TrainSettings", "EpochRecord", "TrainingCancelled", "check_trainable", "train", "warning_facts",
+           "update_ema", "LEARNING_RATE", "LEARNING_RATE_TUNING_BACKBONE", "HEAD_HIDDEN_FROZEN", "MAX_WORKERS"]
 
 #: Groups of sounds trained on under two classes that a model file names (it counts them all).
 _SAME_AUDIO_KEPT = 20
@@ -90,12 +90,17 @@ class StopTraining(Exception):  # noqa: N818 - a request, not an error
     ``metrics["stopped_at_epoch"]``."""
 
 
+class TrainingCancelled(Exception):  # noqa: N818 - a request, not an error
+    """What :func:`train` raises when its ``should_cancel`` returns True: the run ended at once, no model."""
+
+
 def train(
     data: str | os.PathLike[str] | Dataset,
     *,
     settings: TrainSettings | dict[str, Any] | None = None,
     progress: bool | ProgressCallback = True,
     should_stop: Callable[[], bool] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
 ) -> Classifier:
     """Train a classifier on a folder-per-class dataset (a path, a zip, a project folder: its
     ``samples/``, never its test set; or a loaded :class:`Dataset`).
@@ -105,6 +110,9 @@ def train(
     :class:`EpochRecord`; it may raise :class:`StopTraining` to end early and keep the model.
     ``should_stop``, asked after each epoch (whatever ``progress`` is), ends training there and
     keeps the model when it returns True: ``earmark train`` answers a first Ctrl-C this way.
+    ``should_cancel``, asked before each training step (a fraction of a second), ends training there
+    without a model when it returns True, raising :class:`TrainingCancelled`: the studio answers
+    Cancel, and its own stop, this way.
     Returns the classifier; its ``manifest`` holds the settings, the training history, and the
     validation metrics (per-class accuracy, confusion matrix, misclassified clips).
 
@@ -123,7 +131,8 @@ def train(
     elif settings.example_workers():  # leave the workers that make examples their cores
         torch.set_num_threads(max(1, (os.cpu_count() or 2) - settings.example_workers()))
     try:
-        return _train(data, settings=settings, progress=progress, should_stop=should_stop)
+        return _train(data, settings=settings, progress=progress, should_stop=should_stop,
+                      should_cancel=should_cancel)
     finally:
         torch.set_num_threads(threads_before)
 
@@ -186,6 +195,7 @@ class _Run:
     settings: TrainSettings
     frozen: bool = False  # only the classifier head learns; the body keeps its batch-norm statistics too
     step: int = 0
+    should_cancel: Callable[[], bool] | None = None
 
     def epoch(self, steps: int, bar: Any) -> tuple[float, float]:
         """Train ``steps`` batches; returns mean loss and accuracy on the (augmented) batches."""
@@ -195,6 +205,8 @@ class _Run:
             self.model.body.eval()  # its batch norms keep the backbone's statistics
         losses, correct, seen = [], 0, 0
         for _ in range(steps):
+            if self.should_cancel is not None and self.should_cancel():
+                raise TrainingCancelled
             x, y = next(self.batches)
             with torch.no_grad():
                 feats = self.model.frontend.raw(x)
@@ -218,7 +230,8 @@ class _Run:
 
 
 def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
-           progress: bool | ProgressCallback, should_stop: Callable[[], bool] | None) -> Classifier:
+           progress: bool | ProgressCallback, should_stop: Callable[[], bool] | None,
+           should_cancel: Callable[[], bool] | None) -> Classifier:
     features = settings.features()
     backbone, learning_rate = settings.start()
     settings = settings.resolved()  # what the model file records
@@ -256,7 +269,8 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
                                                             total_steps=total, pct_start=0.15),
                batches=iter(batches(maker, batch_size=settings.batch_size, count=total,
                                      workers=settings.example_workers())),
-               rng=np.random.default_rng(settings.seed), settings=settings, frozen=frozen)
+               rng=np.random.default_rng(settings.seed), settings=settings, frozen=frozen,
+               should_cancel=should_cancel)
     manifest = Manifest(labels=labels, features=features, arch=arch, window_s=settings.window_s,
                         hop_s=float(settings.hop_s or settings.window_s / 2),
                         background_label=BACKGROUND_LABEL if BACKGROUND_LABEL in labels else None,

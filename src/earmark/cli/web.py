@@ -25,10 +25,11 @@ def studio(project_dir: Path | None, host: str, port: int, no_browser: bool) -> 
     PROJECT_DIR is opened (and created when missing); without it, projects live in
     $EARMARK_HOME or ~/earmark-projects, and a first start makes a ready demo project.
     """
-    from ..studio.serve import prepare, serve
+    from ..studio.serve import listen, prepare, serve
 
-    serve(prepare(project_dir, echo=click.echo), host=host, port=port, open_browser=not no_browser,
-          echo=click.echo)
+    with listen(host, port) as sock:  # a port in use says so before the demo project (or any project) is made
+        serve(prepare(project_dir, echo=click.echo), host=host, sock=sock, open_browser=not no_browser,
+              echo=click.echo)
 
 
 @click.command(cls=EngineCommand)

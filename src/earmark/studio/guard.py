@@ -50,7 +50,7 @@ class SameOriginMiddleware:
         origin, host = headers.get("origin"), headers.get("host", "")
         if not self.any_host and host_name(host) not in self.allowed:
             await _refuse(scope, send, 400, "InvalidHost",
-                          f"this studio does not serve the host name {host!r}; open it at http://127.0.0.1")
+                          f"this studio does not serve the host name {host!r}; open it at {_own_address(scope)}")
             return
         changes = scope["type"] == "websocket" or scope["method"] not in _SAFE_METHODS
         if not changes or origin is None or urlsplit(origin).netloc == host:
@@ -59,6 +59,15 @@ class SameOriginMiddleware:
         await _refuse(scope, send, 403, "ForbiddenOrigin",
                       f"refused a request from {origin}: only pages of this studio ({host}) may change "
                       "its projects; open the studio itself")
+
+
+def _own_address(scope: Scope) -> str:
+    """The studio's address as the request reached it (the address and port it listens on): ``http://127.0.0.1:8767``."""
+    server = scope.get("server")
+    if not server or server[1] is None:  # a Unix socket, or a server that does not say
+        return "http://127.0.0.1"
+    address, port = server
+    return f"http://[{address}]:{port}" if ":" in address else f"http://{address}:{port}"
 
 
 async def _refuse(scope: Scope, send: Send, status: int, kind: str, message: str) -> None:

@@ -1,7 +1,10 @@
 """Training jobs: one training run at a time, in a background thread, with progress and cancel.
 
 Training reports every epoch through :func:`earmark.train`'s ``progress`` callback; cancelling
-makes the next callback raise, which ends the run without writing a model file.
+ends the run before its next step (``should_cancel``) without writing a model file. A studio that
+stops cancels the run going on and waits for its thread (:meth:`JobRunner.close`): PyTorch still
+running in a thread as the interpreter ends aborts the process ("terminate called without an
+active exception").
 """
 
 from __future__ import annotations
@@ -14,16 +17,12 @@ from typing import Any
 
 from ..errors import ConflictError, EarmarkError, NotFoundError, collecting_warnings
 from ..project import Project
-from ..train import EpochRecord, StopTraining, TrainSettings, train
+from ..train import EpochRecord, StopTraining, TrainingCancelled, TrainSettings, train
 from .links import model_view
 
 __all__ = ["Job", "JobRunner"]
 
 _log = logging.getLogger("earmark.studio")
-
-
-class _Cancelled(Exception):
-    """Raised inside the training loop when the job was cancelled."""
 
 
 @dataclass
@@ -55,6 +54,9 @@ class JobRunner:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._threads: dict[str, threading.Thread] = {}
+        self._closed = False
+        #: The runs :meth:`close` cancelled (for the server to say so as it stops).
+        self.cancelled_at_close: list[Job] = []
 
     def running(self) -> Job | None:
         with self._lock:
@@ -75,6 +77,8 @@ class JobRunner:
     def start(self, project: Project, settings: TrainSettings) -> Job:
         project.samples_dir.mkdir(parents=True, exist_ok=True)
         with self._lock:
+            if self._closed:
+                raise ConflictError("the studio is stopping; start it again to train")
             busy = next((j for j in self._jobs.values() if j.state == "running"), None)
             if busy is not None:
                 raise ConflictError(f"a training run is already going on (project {busy.project!r}); "
@@ -82,10 +86,10 @@ class JobRunner:
             job = Job(id=uuid.uuid4().hex[:12], project=project.root.name, epochs=settings.epochs,
                       settings=settings.to_dict())
             self._jobs[job.id] = job
-        thread = threading.Thread(target=self._run, args=(job, project, settings), name=f"train-{job.id}",
-                                  daemon=True)
-        self._threads[job.id] = thread
-        thread.start()
+            # not a daemon: the interpreter waits for it rather than end under it (close() cancels it first)
+            thread = threading.Thread(target=self._run, args=(job, project, settings), name=f"train-{job.id}")
+            self._threads[job.id] = thread
+            thread.start()
         return job
 
     def cancel(self, job_id: str) -> Job:
@@ -106,28 +110,43 @@ class JobRunner:
             thread.join(timeout_s)
         return self.get(job_id)
 
+    def close(self) -> list[Job]:
+        """Cancel the run going on (it ends before its next training step, writing no model), refuse new
+        ones, and wait for every training thread to end; the runs it cancelled."""
+        with self._lock:
+            self._closed = True
+            running = [j for j in self._jobs.values() if j.state == "running" and not j.cancel_requested]
+            for job in running:
+                job.cancel_requested = True
+            threads = list(self._threads.values())
+        for thread in threads:
+            thread.join()
+        self.cancelled_at_close += [j for j in running if j.state == "cancelled"]
+        return running
+
     def _run(self, job: Job, project: Project, settings: TrainSettings) -> None:
         def progress(record: EpochRecord) -> None:
             job.history.append(record.to_dict())
             if job.cancel_requested:
-                raise _Cancelled
+                raise TrainingCancelled
             if job.stop_requested:
                 raise StopTraining
 
         try:
             if job.cancel_requested:
-                raise _Cancelled
+                raise TrainingCancelled
             # Kept silent (not left to the studio's stderr): a sample cut short, or whose channels cancel
             # out, was named when it came in (its upload's or its import's warnings); training uses what there is.
             with collecting_warnings():
-                clf = train(project.samples_dir, settings=settings, progress=progress)
+                clf = train(project.samples_dir, settings=settings, progress=progress,
+                            should_cancel=lambda: job.cancel_requested)
             if job.cancel_requested:
-                raise _Cancelled
+                raise TrainingCancelled
             if not project.samples_dir.is_dir():
                 raise NotFoundError(f"project {project.name!r} was deleted while it trained; the model was not kept")
             job.model = model_view(project, project.save_model(clf))  # with its links, as the API shows models
             job.state = "done"
-        except _Cancelled:
+        except TrainingCancelled:
             job.state = "cancelled"
         except EarmarkError as exc:
             job.error, job.state = str(exc), "failed"

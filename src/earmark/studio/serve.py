@@ -21,7 +21,7 @@ from ..audio import AUDIO_EXTENSIONS
 from ..errors import ConflictError, DependencyError, ParameterError
 from ..project import PROJECT_FILE, Project, is_project_folder
 from .settings import StudioSettings
-from .state import fill_with_demo
+from .state import Studio, fill_with_demo
 
 __all__ = ["default_projects_root", "link_hosts", "local_addresses", "on_stop_signals", "prepare", "prepare_share",
            "serve"]
@@ -132,8 +132,14 @@ def prepare_share(model_files: list[Path], *, folder: Path) -> tuple[StudioSetti
 
 
 def serve(settings: StudioSettings, *, host: str = "127.0.0.1", port: int = 0, open_browser: bool = True,
-          echo: Callable[[str], None] = print, share_tokens: list[str] | None = None) -> None:
-    """Run the studio (or, with ``share_tokens``, only the try pages of those models) until interrupted."""
+          echo: Callable[[str], None] = print, share_tokens: list[str] | None = None,
+          sock: socket.socket | None = None) -> None:
+    """Run the studio (or, with ``share_tokens``, only the try pages of those models) until interrupted.
+
+    ``sock``: a socket :func:`listen` bound already on ``host`` (``port`` is then its port), so that a
+    port in use is found before anything is made; the server closes it. A training run going on when
+    the server stops is cancelled, and waited for, before it returns; it says so.
+    """
     try:
         import uvicorn
     except ImportError as exc:
@@ -158,14 +164,27 @@ def serve(settings: StudioSettings, *, host: str = "127.0.0.1", port: int = 0, o
     # raises it again once it has shut down: it then reaches stop(), which lets run() return)
     with contextlib.suppress(KeyboardInterrupt), on_stop_signals(stop):
         app = create_app(settings, share_only=share_tokens is not None)
-        with listen(host, port) as sock:
-            port = int(sock.getsockname()[1])
+        with listen(host, port) if sock is None else sock as bound:
+            port = int(bound.getsockname()[1])
             url = _announce(settings, host=host, port=port, echo=echo, share_tokens=share_tokens)
             if open_browser:
                 threading.Timer(1.0, webbrowser.open, args=(url,)).start()
             server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
             server.should_exit = stopping.is_set()  # a signal while it started: it starts and stops (cleans up)
-            server.run(sockets=[sock])
+            try:
+                server.run(sockets=[bound])
+            finally:  # as the app's shutdown does, which a second Ctrl+C skips; done already, it does nothing
+                _close(app.state.studio, echo=echo)
+
+
+def _close(studio: Studio, *, echo: Callable[[str], None]) -> None:
+    """Cancel the studio's training run and wait for it (PyTorch left running in a thread as the
+    interpreter ends aborts the process), remove its folder, and say which run was cancelled."""
+    studio.close()
+    for job in studio.jobs.cancelled_at_close:
+        echo(f"stopped: the training run of project {job.project!r} was cancelled at epoch {len(job.history)} "
+             f"of {job.epochs}; no model was kept")
+    studio.jobs.cancelled_at_close.clear()
 
 
 def _announce(settings: StudioSettings, *, host: str, port: int, echo: Callable[[str], None],

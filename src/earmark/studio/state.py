@@ -69,6 +69,9 @@ class Studio:
                                    max_unpacked_bytes=int(settings.max_upload_mb * 1024**2))
 
     def close(self) -> None:
+        """Cancel the training run going on and wait for it to end (no model half-written, no PyTorch
+        left running as the interpreter ends), then remove the folder this process holds."""
+        self.jobs.close()
         self._held.close()
 
     @property
