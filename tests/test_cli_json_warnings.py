@@ -45,7 +45,7 @@ def model(tmp_path: Path, make_untrained: Callable[..., Classifier]) -> Path:
 
 
 @pytest.fixture
-def test_dir(tmp_path: Path) -> tuple[Path, Path]:
+def cancels(tmp_path: Path) -> tuple[Path, Path]:
     """A test set (a clip per class) whose bass folder holds a cancelling stereo file, and that file."""
     root = tmp_path / "test"
     for label in ("background", "bass", "drums"):
@@ -81,8 +81,8 @@ def test_timeline_json_has_no_warnings_for_a_clean_recording(tmp_path: Path, mod
     assert json.loads(result.stdout)["warnings"] == [] and result.stderr == ""
 
 
-def test_evaluate_json_warnings_hold_the_test_files_decoding_warnings(model: Path, test_dir: tuple[Path, Path]) -> None:
-    root, stereo = test_dir
+def test_evaluate_json_warnings_hold_the_test_files_decoding_warnings(model: Path, cancels: tuple[Path, Path]) -> None:
+    root, stereo = cancels
     result = run("evaluate", model, root, "--json")
     assert result.exit_code == 0, result.output
     said = json.loads(result.stdout)["warnings"]
@@ -92,8 +92,8 @@ def test_evaluate_json_warnings_hold_the_test_files_decoding_warnings(model: Pat
 
 
 def test_compare_json_warnings_hold_the_test_files_decoding_warnings_once(
-        tmp_path: Path, make_untrained: Callable[..., Classifier], model: Path, test_dir: tuple[Path, Path]) -> None:
-    root, stereo = test_dir
+        tmp_path: Path, make_untrained: Callable[..., Classifier], model: Path, cancels: tuple[Path, Path]) -> None:
+    root, stereo = cancels
     other = tmp_path / "other.earmark"
     make_untrained(seed=1, sample_rate=16000).save(other)  # another rate: the test set is decoded twice
     result = run("compare", model, other, root, "--json")
@@ -104,8 +104,8 @@ def test_compare_json_warnings_hold_the_test_files_decoding_warnings_once(
     assert len(warning_lines(result.stderr, stereo)) == 1, result.stderr
 
 
-def test_evaluate_names_a_skipped_file_once(model: Path, test_dir: tuple[Path, Path]) -> None:
-    root, _ = test_dir
+def test_evaluate_names_a_skipped_file_once(model: Path, cancels: tuple[Path, Path]) -> None:
+    root, _ = cancels
     (root / "bass" / "notes.txt").write_text("tuning notes\n")
     result = run("evaluate", model, root)
     assert result.exit_code == 0, result.output

@@ -66,11 +66,16 @@ def test_predict_files_gives_each_file_its_own_warnings(tmp_path: Path) -> None:
     assert issued(caught) == [said]
 
 
-def test_evaluate_reports_the_test_files_decoding_warnings_first(tmp_path: Path) -> None:
+def cancelling_test_set(tmp_path: Path) -> tuple[Path, Path]:
+    """A test set (a tone per class) whose bass folder also holds a stereo file whose channels cancel."""
     root = tmp_path / "test"
     for label in ("background", "bass", "drums"):
         write_tone(root / label / f"{label}.wav", duration_s=1.5)
-    stereo = write_cancelling(root / "bass" / "stereo.wav")
+    return root, write_cancelling(root / "bass" / "stereo.wav")
+
+
+def test_evaluate_reports_the_test_files_decoding_warnings_first(tmp_path: Path) -> None:
+    root, stereo = cancelling_test_set(tmp_path)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         report = evaluate(untrained_classifier(), root)
@@ -82,10 +87,7 @@ def test_evaluate_reports_the_test_files_decoding_warnings_first(tmp_path: Path)
 
 
 def test_compare_at_two_rates_reports_and_issues_each_warning_once(tmp_path: Path) -> None:
-    root = tmp_path / "test"
-    for label in ("background", "bass", "drums"):
-        write_tone(root / label / f"{label}.wav", duration_s=1.5)
-    stereo = write_cancelling(root / "bass" / "stereo.wav")
+    root, stereo = cancelling_test_set(tmp_path)
     a, b = untrained_classifier(), untrained_classifier(seed=1, sample_rate=16000)  # the set is decoded twice
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
