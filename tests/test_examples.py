@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -108,3 +111,36 @@ def test_a_worker_shows_no_traceback_for_a_connection_the_aborted_trainer_droppe
     finally:
         sys.excepthook = hook
         signal.signal(signal.SIGINT, handler)
+
+
+_WORKERS_IN_A_DEEP_TMPDIR = """
+import multiprocessing.process, sys
+from earmark.dataset import load_dataset
+from earmark.examples import ExampleMaker, Pools, batches
+sr = int(sys.argv[2])
+ds = load_dataset(sys.argv[1], sample_rate=sr)
+pools = Pools.from_clips(ds.clips, ds.labels, sample_rate=sr, window=sr)
+maker = ExampleMaker(pools, labels=ds.labels, window=sr, sample_rate=sr, augment=True, seed=0)
+got = [x for x, _ in batches(maker, batch_size=4, count=3, workers=1)]
+print(len(got), multiprocessing.process.current_process()._config["tempdir"])
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Unix sockets hand the batches over")
+def test_workers_hand_batches_over_from_a_temporary_directory_too_deep_for_a_socket(
+        small_dataset: Path, tmp_path: Path) -> None:
+    """With TMPDIR 80 characters deep (a pytest-xdist run's, a cluster job's), the worker could not make
+    the Unix socket it hands a batch over with ("AF_UNIX path too long" on its stderr) and training
+    waited for ever for the first batch; the studio could not even be stopped."""
+    deep = tmp_path / ("d" * max(1, 80 - len(str(tmp_path)) - 1))
+    deep.mkdir()
+    env = {**os.environ, "TMPDIR": str(deep)}
+    done = subprocess.run([sys.executable, "-c", _WORKERS_IN_A_DEEP_TMPDIR, str(small_dataset), str(SR)], env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert "AF_UNIX" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    count, folder = done.stdout.split()
+    assert count == "3"
+    assert len(folder) + len("/listener-12345678") < 104, "a folder short enough for a socket"
+    assert not Path(folder).exists(), "removed at exit, as multiprocessing removes its own"
+    assert list(deep.iterdir()) == [], "nothing was left in the deep folder either"

@@ -12,8 +12,13 @@ random SNR. In the feature domain a random EQ curve and SpecAugment masks follow
 
 from __future__ import annotations
 
+import multiprocessing.process
+import multiprocessing.util
+import os
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
@@ -166,7 +171,7 @@ def batches(maker: ExampleMaker, *, batch_size: int, count: int,
     ``w, w + W, …``; the loader hands them over in turn, so the order is batch 0, 1, 2, … and,
     each batch having its own seeded generator, the run is the same for any number of workers."""
     stream = _BatchStream(maker, batch_size=batch_size, count=count)
-    if workers == 0:
+    if workers == 0 or not _socket_folder_within_reach():
         return stream
     # A generator of its own: the loader draws its workers' base seed from it, not from torch's
     # global one, which dropout in the training process uses (else workers=0 and workers=1 differ).
@@ -195,3 +200,38 @@ def _leave_interrupts_to_the_trainer(_worker: int) -> None:
             shown(kind, value, tb)
 
     sys.excepthook = hide_dropped_connections
+
+
+#: The longest path a Unix socket may have, its closing NUL included: 108 bytes on Linux, 104 on
+#: macOS and the BSDs.
+_SOCKET_PATH_MAX = 108 if sys.platform.startswith("linux") else 104
+#: What multiprocessing adds to its temporary folder's path for a socket: "/listener-" and 8 characters.
+_SOCKET_NAME = len("/listener-") + 8
+#: What it adds to the temporary directory for that folder: "/pymp-" and 8 characters.
+_FOLDER_NAME = len("/pymp-") + 8
+
+
+def _socket_folder_within_reach() -> bool:
+    """Whether the workers can hand batches over; makes multiprocessing's temporary folder a short one
+    in the system's /tmp when its usual place is too deep for a socket.
+
+    A worker hands each batch over as file descriptors, through a Unix socket it makes in
+    multiprocessing's temporary folder (``$TMPDIR/pymp-…``). A socket path longer than the system
+    allows cannot be made: the worker's ``AF_UNIX path too long`` went to stderr and training waited
+    for ever for its batch (a long TMPDIR: a cluster job's, a test run's). Python 3.14 falls back to
+    /tmp then (CPython issue 132124); so does this, for the Pythons before it. False (the examples
+    are then made in this process) only when /tmp is not there to use either."""
+    config = multiprocessing.process.current_process()._config  # type: ignore[attr-defined]  # get_temp_dir()'s
+    folder = config.get("tempdir")
+    deepest = (len(folder) if folder else len(tempfile.gettempdir()) + _FOLDER_NAME) + _SOCKET_NAME
+    if deepest < _SOCKET_PATH_MAX:
+        return True
+    if not os.access("/tmp", os.W_OK | os.X_OK):
+        return False
+    short = tempfile.mkdtemp(prefix="pymp-", dir="/tmp")
+    # removed as multiprocessing removes its own: last, at exit, by this process (not by the workers)
+    multiprocessing.util.Finalize(None, shutil.rmtree, args=(short,), kwargs={"ignore_errors": True},
+                                  exitpriority=-100)
+    config["tempdir"] = short
+    return True
+

@@ -25,8 +25,10 @@ def studio(project_dir: Path | None, host: str, port: int, no_browser: bool) -> 
     PROJECT_DIR is opened (and created when missing); without it, projects live in
     $EARMARK_HOME or ~/earmark-projects, and a first start makes a ready demo project.
     """
+    from ..studio.app import check_install
     from ..studio.serve import listen, prepare, serve
 
+    check_install()  # a broken install says so first: no port or project can mend it
     with listen(host, port) as sock:  # a port in use says so before the demo project (or any project) is made
         serve(prepare(project_dir, echo=click.echo), host=host, sock=sock, open_browser=not no_browser,
               echo=click.echo)
