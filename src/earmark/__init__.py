@@ -53,7 +53,7 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editor
     from .report import Comparison, EvaluationReport
     from .stream import StreamingClassifier
     from .timeline import Segment, Timeline
-    from .train import EpochRecord, StopTraining, train
+    from .train import EpochRecord, StopTraining, TrainingCancelled, train
     from .trainsettings import TrainSettings
 
 # Imported on first use (PEP 562), so that ``import earmark`` -- and the ``earmark`` command's
@@ -71,7 +71,7 @@ _LAZY: dict[str, str] = {
     "Project": "project",
     "StreamingClassifier": "stream",
     **dict.fromkeys(["Segment", "Timeline"], "timeline"),
-    **dict.fromkeys(["EpochRecord", "StopTraining", "train"], "train"),
+    **dict.fromkeys(["EpochRecord", "StopTraining", "TrainingCancelled", "train"], "train"),
     "TrainSettings": "trainsettings",
 }
 
@@ -131,6 +131,7 @@ __all__ = [
     "StreamingClassifier",
     "Timeline",
     "TrainSettings",
+    "TrainingCancelled",
     "ZipNameWarning",
     "add_files",
     "compare",
