@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 from safetensors.numpy import save_file
 
 from conftest import untrained_classifier, write_tone
@@ -80,3 +81,18 @@ def test_text_is_still_not_decoded_with_what_to_do(tmp_path: Path) -> None:
     (tmp_path / "notes.wav").write_text("this is a text file\n")
     with pytest.raises(AudioDecodeError, match=r"could not be decoded as audio .*convert it to WAV"):
         load_audio(tmp_path / "notes.wav")
+
+
+def test_a_file_whose_name_is_not_audio_and_is_not_audio_is_named_so(tmp_path: Path) -> None:
+    """`earmark predict model notes.txt` said "could not be decoded … if it is one already, it is damaged",
+    where the studio's upload says "not an audio file (.txt)". A misnamed recording still decodes."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("this is a text file\n")
+    with pytest.raises(AudioDecodeError, match=rf"^{re.escape(str(notes))}: not an audio file \(\.txt\), and no "
+                                               r"decoder could read it as one; give a recording: earmark reads "
+                                               r"3gp, aac, .*wav, wave, webm, wma$") as caught:
+        load_audio(notes)
+    assert "damaged" not in str(caught.value)
+    take = tmp_path / "take.TXT"  # a recording with a wrong ending: read as what it holds
+    sf.write(take, np.sin(np.arange(8000) / 5).astype(np.float32), 16000, format="WAV")
+    assert load_audio(take).duration_s == pytest.approx(0.5)

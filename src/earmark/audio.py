@@ -18,7 +18,7 @@ import numpy as np
 import soundfile as sf
 
 from .atomic import atomic_write
-from .decode import AudioSource, AudioWarning, collecting_warnings, decode, probe, source_name
+from .decode import AUDIO_EXTENSIONS, AudioSource, AudioWarning, collecting_warnings, decode, probe, source_name
 from .errors import AudioDecodeError, ParameterError
 from .waveform import (
     MAX_SAMPLE_RATE,
@@ -62,12 +62,6 @@ __all__ = [
     "write_wav",
 ]
 
-#: File name endings earmark treats as audio when it scans a folder.
-AUDIO_EXTENSIONS = frozenset(
-    {".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".mp4", ".aac",
-     ".webm", ".aif", ".aiff", ".aifc", ".caf", ".w64", ".au", ".snd", ".wma", ".mka",
-     ".mov", ".3gp"}  # a phone's videos (iPhone QuickTime, Android 3GP): their sound is what is heard
-)
 
 #: Shorter files are refused: they hold too little sound to learn or judge from.
 MIN_DURATION_S = 0.05

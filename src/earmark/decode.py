@@ -45,7 +45,14 @@ from .ogg import ogg_ends_whole
 from .waveform import to_mono
 from .wavsizes import with_sizes_filled
 
-__all__ = ["AudioSource", "AudioWarning", "collecting_warnings", "decode", "probe", "source_name"]
+__all__ = ["AUDIO_EXTENSIONS", "AudioSource", "AudioWarning", "collecting_warnings", "decode", "probe", "source_name"]
+
+#: File name endings earmark treats as audio when it scans a folder.
+AUDIO_EXTENSIONS = frozenset(
+    {".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".mp4", ".aac",
+     ".webm", ".aif", ".aiff", ".aifc", ".caf", ".w64", ".au", ".snd", ".wma", ".mka",
+     ".mov", ".3gp"}  # a phone's videos (iPhone QuickTime, Android 3GP): their sound is what is heard
+)
 
 AudioSource = str | os.PathLike[str] | BinaryIO | bytes | bytearray | memoryview
 
@@ -393,6 +400,10 @@ def decode(source: AudioSource, *, mono: bool = False, max_s: float | None = Non
             return decoded.samples, decoded.rate
     if (other := _other_held(opened)) is not None:  # not audio at all: say what it is, not "damaged"
         raise AudioDecodeError(f"{name}: {other}")
+    suffix = Path(name).suffix.lower() if isinstance(source, (str, os.PathLike)) else ""
+    if suffix and suffix not in AUDIO_EXTENSIONS:  # notes.txt given as a recording: not "damaged" either
+        raise AudioDecodeError(f"{name}: not an audio file ({suffix}), and no decoder could read it as one; give a "
+                               f"recording: earmark reads {', '.join(sorted(e.lstrip('.') for e in AUDIO_EXTENSIONS))}")
     raise AudioDecodeError(
         f"{name}: could not be decoded as audio ({errors[-1][:160]}); "
         "convert it to WAV, FLAC, OGG, MP3, M4A, WebM or AIFF and try again (if it is one already, it is "
