@@ -868,7 +868,7 @@ def test_a_recording_given_as_the_model_gets_the_command_s_hint(command: str, mo
 
 
 def test_info_prints_the_manifest(model: Path) -> None:
-    result = run("info", model)
+    result = run("info", model, "--json")
     assert result.exit_code == 0, result.output
     manifest = json.loads(result.stdout)
     assert manifest["labels"] == ["background", "bass", "drums"]
@@ -886,7 +886,7 @@ def _earmark(*args: object) -> subprocess.CompletedProcess[str]:
 
 
 def test_entry_point_succeeds_with_json(model: Path) -> None:
-    done = _earmark("info", model)
+    done = _earmark("info", model, "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["labels"] == ["background", "bass", "drums"]
 
@@ -950,8 +950,9 @@ def test_ctrl_c_once_stops_training_after_the_epoch_and_keeps_the_model(small_da
     assert process.wait(timeout=120) == 0, b"".join(err).decode()
     stderr = b"".join(err).decode()
     assert "Ctrl-C: stopping after this epoch and keeping the model (Ctrl-C again to abort)" in stderr
-    stopped = json.loads(_earmark("info", out).stdout)["metrics"]
+    stopped = json.loads(_earmark("info", out, "--json").stdout)["metrics"]
     assert 1 <= stopped["stopped_at_epoch"] < 200 and len(stopped["history"]) == stopped["stopped_at_epoch"]
+    assert f"training: stopped after epoch {stopped['stopped_at_epoch']} of 200 in " in _earmark("info", out).stdout
     assert f"stopped after epoch {stopped['stopped_at_epoch']} of 200 (Ctrl-C)" in stderr
     assert "Traceback" not in stderr
 

@@ -1,6 +1,7 @@
 """What an evaluation reports: scores, per-class figures, confusion, mistakes and the warnings
 they call for, as a dict for JSON and as plain text for terminals (:class:`EvaluationReport`),
-and two models' reports side by side (:class:`Comparison`).
+and two models' reports side by side (:class:`Comparison`); a model file's manifest in a few
+lines for a person (:func:`model_summary`).
 
 :func:`earmark.evaluate.evaluate` makes a report from a test set; training makes one from its
 validation clips (:func:`report_from_probabilities`).
@@ -12,7 +13,7 @@ import math
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,7 +21,10 @@ from .dataset import Skipped
 from .errors import ParameterError
 from .naming import quoted
 
-__all__ = ["Comparison", "EvaluationReport", "finite", "report_from_probabilities"]
+if TYPE_CHECKING:
+    from .modelfile import Manifest
+
+__all__ = ["Comparison", "EvaluationReport", "finite", "model_summary", "report_from_probabilities"]
 
 
 def finite(obj: Any) -> Any:
@@ -323,3 +327,96 @@ class Comparison:
         for name, report in ((name_a, self.a), (name_b, self.b)):
             lines += [f"warning ({name}): {w}" for w in report.warnings() if w not in shared]
         return "\n".join(lines)
+
+
+def model_summary(manifest: Manifest, *, name: str | None = None) -> str:
+    """What a model file says about itself, for a person: one fact per line (``earmark info``).
+
+    Its classes, audio settings, when and by which earmark it was made, its network and training,
+    the clips it learnt from and its validation scores; ``name`` (e.g. the file's name) first when
+    given. A line is left out where the manifest does not hold its facts (a model from an older
+    earmark, or one that was not trained by :func:`earmark.train`).
+    """
+    lines = [f"model: {name}"] if name else []
+    lines.append("classes: " + ", ".join(_label(lab) + (" (the background class)" if lab == manifest.background_label
+                                                        else "") for lab in manifest.labels))
+    lines.append(f"audio: {manifest.sample_rate} Hz mono, windows of {manifest.window_s:g} s every "
+                 f"{manifest.hop_s:g} s (a clip's label: its windows' loudness-weighted mean)")
+    made = [_when(manifest.created)] if manifest.created else []
+    if manifest.earmark_version not in ("", "?"):
+        made.append(f"by earmark {manifest.earmark_version}")
+    if made:
+        lines.append("created: " + " ".join(made))
+    lines += _training_lines(manifest)
+    lines += _data_lines(manifest.dataset, manifest.labels)
+    lines += _score_lines(manifest.metrics.get("validation"), manifest.labels)
+    return "\n".join(lines)
+
+
+def _label(label: str) -> str:
+    """A class as a list shows it: as it is, or quoted where a comma or unprintable character would confuse."""
+    return label if label.isprintable() and "," not in label else quoted(label)
+
+
+def _when(created: str) -> str:
+    """An ISO time stamp as a person reads it: ``2025-03-01 14:02:07 UTC``."""
+    return created.replace("T", " ", 1).removesuffix("+00:00") + (" UTC" if created.endswith("+00:00") else "")
+
+
+def _training_lines(manifest: Manifest) -> list[str]:
+    """The network (and the backbone it started from) and the main training settings."""
+    training, metrics = manifest.training, manifest.metrics
+    backbone, network = training.get("backbone"), manifest.arch.name
+    if backbone == "none":
+        network += ", trained from scratch"
+    elif isinstance(backbone, str):
+        network += f", on the pretrained backbone {backbone} " + (
+            "(frozen: only the head was trained)" if training.get("freeze_backbone") else "(fine-tuned)")
+    if manifest.arch.head_hidden:
+        network += f", head of {manifest.arch.head_hidden} hidden units"
+    lines = [f"network: {network}"]
+    if manifest.arch.concepts:
+        lines.append(f"concepts: the {len(manifest.arch.concepts)} kinds of sound the backbone knows weigh in on "
+                     "each label")
+    settings = []
+    epochs, stopped = training.get("epochs"), metrics.get("stopped_at_epoch")
+    if stopped is not None:
+        settings.append(f"stopped after epoch {stopped}" + (f" of {epochs}" if epochs is not None else ""))
+    elif epochs is not None:
+        settings.append(f"{epochs} epoch{'s' if epochs != 1 else ''}")
+    if settings and isinstance(seconds := metrics.get("train_seconds"), (int, float)):
+        settings[-1] += f" in {seconds:.0f} s"
+    if isinstance(augment := training.get("augment"), bool):
+        settings.append(f"augmentation {'on' if augment else 'off'}")
+    settings += [f"{what} {training[key]:g}" for key, what in (("batch_size", "batch size"),
+                 ("learning_rate", "learning rate"), ("seed", "seed")) if isinstance(training.get(key), (int, float))]
+    return lines + ([f"training: {', '.join(settings)}"] if settings else [])
+
+
+def _data_lines(dataset: dict[str, Any], labels: list[str]) -> list[str]:
+    """How many clips (and seconds) of each class training had, and how they were split."""
+    counts, seconds = dataset.get("counts"), dataset.get("seconds") or {}
+    if not isinstance(counts, dict) or not counts:
+        return []
+    total = sum(int(n) for n in counts.values())
+    split = (f" ({dataset['train_clips']} to learn from, {dataset['val_clips']} held out for validation)"
+             if "train_clips" in dataset and "val_clips" in dataset else "")
+    root = f" from {quoted(dataset['root'])}" if dataset.get("root") else ""
+    per_class = ", ".join(f"{_label(lab)} {counts[lab]}" + (f" ({seconds[lab]:g} s)" if lab in seconds else "")
+                          for lab in labels if lab in counts)
+    return [f"trained on: {total} clips{root}{split}", f"clips per class: {per_class}"]
+
+
+def _score_lines(validation: Any, labels: list[str]) -> list[str]:
+    """The validation accuracy, overall and by class, as percentages."""
+    if not isinstance(validation, dict) or validation.get("accuracy") is None:
+        return []
+    n = validation.get("n_clips")
+    lines = [f"validation accuracy: {validation['accuracy']:.1%}" + (f" of {n} held-out clips" if n else "")
+             + (f" (macro-F1 {f1:.3f})" if isinstance(f1 := validation.get("macro_f1"), (int, float)) else "")]
+    per_class = validation.get("per_class") or {}
+    shown = [f"{_label(lab)} " + ("– (no clips held out)" if per_class[lab].get("recall") is None
+                                  else f"{per_class[lab]['recall']:.1%}") for lab in labels if lab in per_class]
+    if shown:
+        lines.append(f"per-class accuracy: {', '.join(shown)}")
+    return lines

@@ -212,11 +212,21 @@ def listen(model: Path, input_file: Path | None, hop_s: float, seconds: float | 
 
 @click.command(cls=EngineCommand)
 @click.argument("model", type=click.Path(path_type=Path))
-def info(model: Path) -> None:
-    """Check a model file and print its manifest (labels, settings, metrics) as JSON."""
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the whole manifest as one JSON object: labels, settings, features, architecture, "
+                   "training settings, metrics (validation report, history) and dataset.")
+def info(model: Path, as_json: bool) -> None:
+    """Check a model file and say what it is: its classes, sample rate, window and hop, when and by which
+    earmark it was made, its network and training, the clips it learnt from and its validation accuracy
+    (overall and per class). --json prints the whole manifest."""
     from ..classifier import load
+    from ..report import model_summary
 
-    emit_json(load(model).manifest.to_dict())
+    manifest = load(model).manifest
+    if as_json:
+        emit_json(manifest.to_dict())
+    else:
+        click.echo(model_summary(manifest, name=model.name))
 
 
 @click.command(cls=EngineCommand)

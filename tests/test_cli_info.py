@@ -1,0 +1,72 @@
+"""``earmark info``: a model file in a few lines for a person, the whole manifest with ``--json``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from earmark.classifier import Classifier
+from earmark.cli import main
+from earmark.modelfile import Manifest, read_manifest
+
+
+def run(*args: object) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def _facts(result: Result) -> dict[str, str]:
+    """The summary's lines as ``{what: fact}``."""
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert all(": " in line for line in lines), lines
+    return dict(line.split(": ", 1) for line in lines)
+
+
+def test_info_says_what_a_trained_model_is(trained_classifier: Classifier, tmp_path: Path) -> None:
+    path = trained_classifier.save(tmp_path / "sounds.earmark")
+    manifest = trained_classifier.manifest
+    facts = _facts(run("info", path))
+    assert 8 <= len(facts) <= 20
+    assert facts["model"] == "sounds.earmark"
+    assert facts["classes"] == "background (the background class), bass, drums"
+    assert facts["audio"].startswith("22050 Hz mono, windows of 1 s every 0.5 s")
+    assert facts["created"] == manifest.created.replace("T", " ").removesuffix("+00:00") + \
+        f" UTC by earmark {manifest.earmark_version}"
+    assert facts["network"] == "tiny, trained from scratch"
+    assert facts["training"].startswith("4 epochs in ") and "augmentation off" in facts["training"]
+    counts = manifest.dataset["counts"]
+    assert facts["trained on"].startswith(f"{sum(counts.values())} clips from 'train' "
+                                          f"({manifest.dataset['train_clips']} to learn from, "
+                                          f"{manifest.dataset['val_clips']} held out for validation)")
+    assert facts["clips per class"].startswith(f"background {counts['background']} (")
+    validation = manifest.metrics["validation"]
+    assert facts["validation accuracy"].startswith(f"{validation['accuracy']:.1%} of {validation['n_clips']} ")
+    assert facts["per-class accuracy"] == ", ".join(f"{lab} {validation['per_class'][lab]['recall']:.1%}"
+                                                    for lab in manifest.labels)
+    assert "None" not in "".join(facts.values())
+
+
+def test_info_json_prints_the_whole_manifest(trained_classifier: Classifier, tmp_path: Path) -> None:
+    path = trained_classifier.save(tmp_path / "sounds.earmark")
+    result = run("info", path, "--json")
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    assert printed == json.loads(json.dumps(read_manifest(path).to_dict()))
+    assert printed["metrics"]["history"] and printed["dataset"]["counts"]
+
+
+def test_info_on_a_model_from_an_older_earmark_shows_what_it_has(make_untrained: Callable[..., Classifier],
+                                                                tmp_path: Path) -> None:
+    """No creation time, version, training settings, data or metrics: those lines are left out."""
+    clf = make_untrained(labels=("background", "bass, electric", "new\nline"))
+    old = {k: v for k, v in clf.manifest.to_dict().items()
+           if k not in ("created", "earmark_version", "training", "metrics", "dataset")}
+    path = Classifier(clf.model, Manifest.from_dict(old)).save(tmp_path / "old.earmark")
+    facts = _facts(run("info", path))
+    assert list(facts) == ["model", "classes", "audio", "network"]
+    assert facts["classes"] == r"background (the background class), 'bass, electric', 'new\nline'"
+    assert facts["network"] == "tiny"
+    assert "None" not in "".join(facts.values()) and "?" not in "".join(facts.values())
