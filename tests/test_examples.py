@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import torch
 
 from conftest import SR
 from earmark.dataset import Dataset, load_dataset
+from earmark.errors import EarmarkWarning
 from earmark.examples import ExampleMaker, Pools, batches, feature_augment, sounding_starts
 from earmark.features import FeatureConfig, LogMel
 
@@ -144,3 +146,24 @@ def test_workers_hand_batches_over_from_a_temporary_directory_too_deep_for_a_soc
     assert len(folder) + len("/listener-12345678") < 104, "a folder short enough for a socket"
     assert not Path(folder).exists(), "removed at exit, as multiprocessing removes its own"
     assert list(deep.iterdir()) == [], "nothing was left in the deep folder either"
+
+
+class _StallingInWorkers(ExampleMaker):
+    """Batch 1 never comes from a worker process (as when it could not hand it over); made here, it does."""
+
+    def batch(self, index: int, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        if index == 1 and torch.utils.data.get_worker_info() is not None:
+            time.sleep(3600)
+        return super().batch(index, size)
+
+
+def test_a_batch_the_workers_never_hand_over_is_made_here_and_the_run_goes_on(small: Dataset) -> None:
+    """A worker's batch lost on its way (shared memory full: the error went to the worker's stderr) was
+    waited for for ever; training hung, and the studio could not be stopped."""
+    pools = Pools.from_clips(small.clips, small.labels, sample_rate=SR, window=SR)
+    maker = _StallingInWorkers(pools, labels=small.labels, window=SR, sample_rate=SR, augment=True, seed=0)
+    started = time.monotonic()
+    with pytest.warns(EarmarkWarning, match=r"handed over no batch in 2 s .* this process makes the rest of them"):
+        got = [x for x, _ in batches(maker, batch_size=4, count=4, workers=1, patience_s=2)]
+    assert time.monotonic() - started < 60
+    assert len(got) == 4 and all(torch.equal(x, maker.batch(i, 4)[0]) for i, x in enumerate(got)), "the same run"

@@ -54,6 +54,9 @@ AUDIO_EXTENSIONS = frozenset(
      ".mov", ".3gp"}  # a phone's videos (iPhone QuickTime, Android 3GP): their sound is what is heard
 )
 
+#: Endings that say nothing of what a file holds (a raw recording's; the studio keeps an upload as .bin).
+_SAYS_NOTHING = frozenset({"", ".bin", ".dat", ".raw", ".pcm", ".tmp", ".part"})
+
 AudioSource = str | os.PathLike[str] | BinaryIO | bytes | bytearray | memoryview
 
 
@@ -401,7 +404,7 @@ def decode(source: AudioSource, *, mono: bool = False, max_s: float | None = Non
     if (other := _other_held(opened)) is not None:  # not audio at all: say what it is, not "damaged"
         raise AudioDecodeError(f"{name}: {other}")
     suffix = Path(name).suffix.lower() if isinstance(source, (str, os.PathLike)) else ""
-    if suffix and suffix not in AUDIO_EXTENSIONS:  # notes.txt given as a recording: not "damaged" either
+    if suffix not in AUDIO_EXTENSIONS | _SAYS_NOTHING:  # notes.txt given as a recording: not "damaged" either
         raise AudioDecodeError(f"{name}: not an audio file ({suffix}), and no decoder could read it as one; give a "
                                f"recording: earmark reads {', '.join(sorted(e.lstrip('.') for e in AUDIO_EXTENSIONS))}")
     raise AudioDecodeError(

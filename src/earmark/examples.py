@@ -29,6 +29,7 @@ import torch
 from .ambience import synthetic_ambience
 from .augment import MixNoise, Shorten, compose_phrase, crop_or_loop, default_chain, onset_index
 from .dataset import BACKGROUND_LABEL, Clip
+from .errors import EarmarkWarning, warn
 from .features import LogMel
 
 __all__ = ["ExampleMaker", "Pools", "batches", "feature_augment", "sounding_starts"]
@@ -164,12 +165,22 @@ class _BatchStream(torch.utils.data.IterableDataset[tuple[torch.Tensor, torch.Te
             yield self.maker.batch(index, self.batch_size)
 
 
-def batches(maker: ExampleMaker, *, batch_size: int, count: int,
-             workers: int) -> Iterable[tuple[torch.Tensor, torch.Tensor]]:
+#: How long the training process waits for the workers' next batch (one takes well under a second)
+#: before it makes the rest itself.
+WORKER_PATIENCE_S = 120.0
+
+
+def batches(maker: ExampleMaker, *, batch_size: int, count: int, workers: int,
+            patience_s: float = WORKER_PATIENCE_S) -> Iterable[tuple[torch.Tensor, torch.Tensor]]:
     """``count`` training batches, made by ``workers`` processes while the main process trains on
     the previous ones, or in this process (``workers=0``). Worker ``w`` of ``W`` makes batches
     ``w, w + W, …``; the loader hands them over in turn, so the order is batch 0, 1, 2, … and,
-    each batch having its own seeded generator, the run is the same for any number of workers."""
+    each batch having its own seeded generator, the run is the same for any number of workers.
+
+    A batch a worker made but could not hand over (its error, such as shared memory full, goes to
+    stderr) was waited for for ever. After ``patience_s`` seconds without the next batch, the
+    workers are shut down and this process makes that batch and the rest, with an
+    :class:`~earmark.errors.EarmarkWarning` saying so: slower, and the same run."""
     stream = _BatchStream(maker, batch_size=batch_size, count=count)
     if workers == 0 or not _socket_folder_within_reach():
         return stream
@@ -177,10 +188,31 @@ def batches(maker: ExampleMaker, *, batch_size: int, count: int,
     # global one, which dropout in the training process uses (else workers=0 and workers=1 differ).
     # Batches queued ahead: four in all with one or two workers, one per worker beyond four (each is
     # 64 windows of 1 s, ~5.6 MB of shared memory; a container's /dev/shm may hold only 64 MB).
-    return torch.utils.data.DataLoader(stream, batch_size=None, num_workers=workers,
-                                       prefetch_factor=max(1, 4 // workers),
-                                       worker_init_fn=_leave_interrupts_to_the_trainer,
-                                       generator=torch.Generator().manual_seed(0))
+    loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=workers,
+                                         prefetch_factor=max(1, 4 // workers),
+                                         worker_init_fn=_leave_interrupts_to_the_trainer,
+                                         generator=torch.Generator().manual_seed(0), timeout=patience_s)
+    return _without_stalling(loader, maker, batch_size=batch_size, count=count, patience_s=patience_s)
+
+
+def _without_stalling(loader: torch.utils.data.DataLoader[tuple[torch.Tensor, torch.Tensor]], maker: ExampleMaker, *,
+                      batch_size: int, count: int, patience_s: float) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """The loader's batches; from the first one it does not hand over in ``patience_s``, this process's."""
+    handed = iter(loader)
+    for index in range(count):
+        try:
+            batch = next(handed)
+        except RuntimeError as exc:
+            if "timed out" not in str(exc):  # the loader's words for a wait that ran out; any other is a fault
+                raise
+            del handed  # its workers are shut down
+            warn(f"the processes that make training examples handed over no batch in {patience_s:g} s (any error "
+                 "of theirs is above); this process makes the rest of them: the run is the same, and slower",
+                 EarmarkWarning)
+            for rest in range(index, count):
+                yield maker.batch(rest, batch_size)
+            return
+        yield batch
 
 
 def _leave_interrupts_to_the_trainer(_worker: int) -> None:
