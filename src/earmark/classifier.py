@@ -367,7 +367,10 @@ class Classifier:
         Windows count by loudness as in :meth:`predict` (:func:`window_weights`, relative to the
         recording's loudest window), so quiet gaps between drum hits do not outvote the hits, and
         a recording folded into one segment (``min_segment_s`` longer than it) gets predict's label.
+        Each boundary between segments is then moved to where the sound changes, within half a window
+        of where the windows put it (:func:`earmark.boundaries.snap_boundaries`).
         """
+        from .boundaries import snap_boundaries
         from .timeline import check_timeline_settings, make_timeline, timeline_hop
 
         hop_s = timeline_hop(hop_s, window_s=self.window_s)
@@ -375,9 +378,10 @@ class Classifier:
         y = as_waveform(samples)  # a list has no .shape; _scored_windows checks the rest
         probs, starts, rms = self._scored_windows(y, sample_rate=sample_rate, hop_s=hop_s)
         weights = _weights_from_rms(rms, np.zeros(len(rms), dtype=np.intp), 1)
-        return make_timeline(probs, starts, labels=self.labels, window_s=self.window_s,
-                             duration_s=y.shape[-1] / sample_rate, hop_s=hop_s,
-                             smooth_s=smooth_s, min_segment_s=min_segment_s, weights=weights)
+        timeline = make_timeline(probs, starts, labels=self.labels, window_s=self.window_s,
+                                 duration_s=y.shape[-1] / sample_rate, hop_s=hop_s,
+                                 smooth_s=smooth_s, min_segment_s=min_segment_s, weights=weights)
+        return snap_boundaries(timeline, to_mono(y), sample_rate=sample_rate, window_s=self.window_s, hop_s=hop_s)
 
     def stream(self, *, sample_rate: int, hop_s: float = 0.1, smoothing: float = 0.0) -> StreamingClassifier:
         """A :class:`~earmark.stream.StreamingClassifier` fed with chunks at ``sample_rate``."""
