@@ -267,10 +267,14 @@ class Classifier:
         Raises
         ------
         ParameterError
-            If a clip is not mono samples (:func:`~earmark.audio.as_waveform`).
+            If a clip is not mono samples (:func:`~earmark.audio.as_waveform`), or ``clips`` is one
+            clip's array instead of a list of clips.
         AudioDecodeError
             If a clip is empty or holds NaN, infinite or far out-of-range values.
         """
+        if isinstance(clips, np.ndarray) and clips.ndim < 2:
+            raise ParameterError(f"predict_clips takes a list of clips, got one numpy array of shape {clips.shape}; "
+                                 "for one clip use predict(samples, sample_rate=...), or give [clip]")
         return self._score_clips(clips, batch_size=batch_size, checked=False)
 
     def _score_clips(self, clips: Iterable[np.ndarray], *, batch_size: int = 256, checked: bool) -> np.ndarray:

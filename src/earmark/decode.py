@@ -311,6 +311,12 @@ def _opener(source: AudioSource, name: str) -> Callable[[], BinaryIO]:
     else:
         if isinstance(source, (bytes, bytearray, memoryview)):
             data = bytes(source)
+        elif not callable(getattr(source, "read", None)):
+            in_memory = ("; samples already in memory need no loading: give them with their rate to predict(samples, "
+                         "sample_rate=...), or keep them as earmark.Audio(samples, sample_rate)"
+                         if isinstance(source, (np.ndarray, list)) else "")
+            raise ParameterError("load_audio reads an audio file (a path, bytes or a binary file object), got "
+                                 f"{type(source).__name__}{in_memory}")
         else:
             data = source.read()
             if not isinstance(data, (bytes, bytearray)):

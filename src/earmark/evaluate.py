@@ -20,7 +20,7 @@ from typing import Any
 from .audio import resample
 from .classifier import Classifier
 from .dataset import BACKGROUND_LABEL, CLIP_S, Dataset, Skipped, load_dataset
-from .errors import DatasetError, EarmarkWarning, collecting_warnings, warn
+from .errors import DatasetError, EarmarkWarning, ParameterError, collecting_warnings, warn
 from .modelfile import SAME_AUDIO, SAME_AUDIO_IN_CLASS, SILENT_CLIPS, SPLIT_IN_TIME
 from .naming import name_key, quoted, quoted_list
 from .project import TEST_DIR, Project, is_project_folder
@@ -30,7 +30,7 @@ from .testset import zipped_test_leaks
 
 # Comparison, EvaluationReport, finite and report_from_probabilities live in earmark.report;
 # they stay importable from here, where they were first.
-__all__ = ["Comparison", "EvaluationReport", "as_named_now", "evaluate", "compare", "finite",
+__all__ = ["Comparison", "EvaluationReport", "as_classifier", "as_named_now", "evaluate", "compare", "finite",
            "report_from_probabilities", "same_model", "training_warnings"]
 
 
@@ -163,11 +163,32 @@ def _class_history(where: Project | str | os.PathLike[str] | Dataset) -> ClassHi
     return None
 
 
-def evaluate(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, clip_s: float = CLIP_S,
-             clip_hop_s: float | None = None, on_skip: Callable[[Skipped], None] | None = None) -> EvaluationReport:
-    """Score ``clf`` on a folder-per-class test set (or zip, or loaded :class:`Dataset`, or a
-    project folder: its test set, with the model's classes under the names the project gives them
-    now, see :func:`as_named_now`).
+def as_classifier(model: object, *, function: str) -> Classifier:
+    """``model`` as a :class:`Classifier`: itself, or the model file at its path (``str`` or
+    :class:`os.PathLike`), loaded; anything else is a :class:`ParameterError` naming ``function``."""
+    if isinstance(model, Classifier):
+        return model
+    if isinstance(model, (str, os.PathLike)):
+        return Classifier.load(model)
+    raise ParameterError(f"{function} takes the model as a Classifier or a model file's path, "
+                         f"got {type(model).__name__} {model!r:.60}")
+
+
+def _check_test_data(data: object) -> None:
+    if isinstance(data, Classifier):
+        raise ParameterError("evaluate(model, test_data): the model goes first (a Classifier or a model file's "
+                             "path), then the test set's folder; got the Classifier second")
+    if not isinstance(data, (str, os.PathLike, Dataset)):
+        raise ParameterError("evaluate's test data is a folder with a subfolder per class (or a zip of one, a "
+                             f"project folder or a Dataset), got {type(data).__name__} {data!r:.60}")
+
+
+def evaluate(clf: Classifier | str | os.PathLike[str], data: str | os.PathLike[str] | Dataset, *,
+             clip_s: float = CLIP_S, clip_hop_s: float | None = None,
+             on_skip: Callable[[Skipped], None] | None = None) -> EvaluationReport:
+    """Score ``clf`` (a :class:`Classifier` or a model file's path) on a folder-per-class test set
+    (or zip, or loaded :class:`Dataset`, or a project folder: its test set, with the model's classes
+    under the names the project gives them now, see :func:`as_named_now`).
 
     A set read here is read as :func:`~earmark.dataset.load_dataset` reads it, with ``clip_s``,
     ``clip_hop_s`` and ``on_skip``; what decoding its files warned of (a file cut short, channels
@@ -179,7 +200,8 @@ def evaluate(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, clip_s:
     training samples hold clips of (``split_recordings``), and warns about them: their scores say
     little about new recordings.
     """
-    clf = as_named_now(clf, data)
+    _check_test_data(data)
+    clf = as_named_now(as_classifier(clf, function="evaluate"), data)
     with _decoding_noted() as decoding:
         dataset = _load_test_set(clf, data, clip_s=clip_s, clip_hop_s=clip_hop_s, on_skip=on_skip)
     report = _scored(clf, dataset)
@@ -219,10 +241,10 @@ def compare(a: Classifier | str | os.PathLike[str], b: Classifier | str | os.Pat
     """
     name_a = model_a if model_a is not None else "A" if isinstance(a, Classifier) else str(a)
     name_b = model_b if model_b is not None else "B" if isinstance(b, Classifier) else str(b)
-    one_file = not isinstance(a, Classifier) and not isinstance(b, Classifier) \
+    first = as_classifier(a, function="compare")
+    one_file = isinstance(a, (str, os.PathLike)) and isinstance(b, (str, os.PathLike)) \
         and Path(a).resolve() == Path(b).resolve()
-    first = a if isinstance(a, Classifier) else Classifier.load(a)
-    second = first if one_file else b if isinstance(b, Classifier) else Classifier.load(b)
+    second = first if one_file else as_classifier(b, function="compare")
     if same_model(first, second):
         named = as_named_now(first, data)
         with _decoding_noted() as decoding:

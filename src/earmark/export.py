@@ -201,19 +201,27 @@ def onnx_bytes(classifier: Classifier) -> bytes:
     return bytes(proto.SerializeToString())
 
 
-def export_onnx(classifier: Classifier, path: str | os.PathLike[str]) -> Path:
-    """Write ``classifier`` as one ONNX file at ``path`` (atomically); returns the path.
+def export_onnx(classifier: Classifier | str | os.PathLike[str], path: str | os.PathLike[str]) -> Path:
+    """Write ``classifier`` (a :class:`Classifier` or a model file's path) as one ONNX file at
+    ``path`` (atomically); returns the path.
 
     Raises
     ------
+    ParameterError
+        If ``classifier`` is neither a Classifier nor a path.
+    ModelFileError
+        If the model file at that path cannot be loaded.
     DependencyError
         If the ``onnx`` or ``onnxscript`` package is missing.
     OutputError
         If ``path`` cannot be written (the message says why; checked before the export's seconds of
         work), or the exporter fails on this model.
     """
+    from .evaluate import as_classifier  # a path is loaded as compare and evaluate load it
+
+    clf = as_classifier(classifier, function="export_onnx")
     check_writable(path)
-    data = onnx_bytes(classifier)
+    data = onnx_bytes(clf)
     with atomic_write(path) as fh:
         fh.write(data)
     return Path(path)
@@ -281,9 +289,10 @@ def web_zip(classifier: Classifier, *, name: str = "", runtime_url: str = ORT_WE
     return buffer.getvalue()
 
 
-def export_web(classifier: Classifier, folder: str | os.PathLike[str], *, name: str = "",
+def export_web(classifier: Classifier | str | os.PathLike[str], folder: str | os.PathLike[str], *, name: str = "",
                runtime_url: str = ORT_WEB_URL) -> Path:
-    """Write ``classifier`` as a web page that runs it in the browser, into the new folder ``folder``.
+    """Write ``classifier`` (a :class:`Classifier` or a model file's path) as a web page that runs it
+    in the browser, into the new folder ``folder``.
 
     The folder holds ``index.html`` (try the model with the microphone or a file), ``earmark.js``
     (load and run it from a page of your own), ``earmark-capture.js``, ``model.onnx``,
@@ -298,10 +307,16 @@ def export_web(classifier: Classifier, folder: str | os.PathLike[str], *, name: 
         If ``folder`` exists and is not empty (nothing in it is touched), is a file, or cannot be
         written; checked before the export's seconds of work.
     ParameterError
-        If ``runtime_url`` is not an http(s) URL or a path.
+        If ``runtime_url`` is not an http(s) URL or a path, or ``classifier`` is neither a
+        Classifier nor a path.
+    ModelFileError
+        If the model file at that path cannot be loaded.
     DependencyError
         If the ``onnx`` or ``onnxscript`` package is missing.
     """
+    from .evaluate import as_classifier  # a path is loaded as compare and evaluate load it
+
+    clf = as_classifier(classifier, function="export_web")
     target = Path(os.path.abspath(folder))  # "." and "sub/.." name their folder, not a name in it
     _check_runtime_url(runtime_url)
 
@@ -313,7 +328,7 @@ def export_web(classifier: Classifier, folder: str | os.PathLike[str], *, name: 
     refuse_existing()
     existing = target.is_dir()
     check_writable(target / "index.html")  # in an existing folder, or where the new one will be
-    files = web_files(classifier, name=name, runtime_url=runtime_url)
+    files = web_files(clf, name=name, runtime_url=runtime_url)
     if existing:  # an empty folder (of the user's: its permissions, a shell in it) is filled, not replaced
         written: list[Path] = []
         try:

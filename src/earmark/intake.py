@@ -47,7 +47,7 @@ from .dataset import (
 from .errors import AudioDecodeError, DatasetError, LimitError, ParameterError
 from .naming import NAMING, name_key, names_in, place_file, staged
 from .playable import browsers_play, playable_copy
-from .project import Project, SampleInfo
+from .project import Project, SampleInfo, is_project_folder
 from .uploadlayout import FolderOfClassesError, refuse_classes
 
 __all__ = ["DEFAULT_CLIP_S", "FolderOfClassesError", "IntakeLimits", "IntakeResult", "add_files", "too_long_message"]
@@ -130,11 +130,27 @@ _SHAPES = ("a path (str or pathlib.Path; a folder adds the files in it) or a (na
            "e.g. add_files(project, 'bass', ['riff.wav']) or [('riff.wav', Path('/tmp/upload-1'))]")
 
 
-def add_files(project: Project, class_name: str, files: Iterable[FileArg] | str | os.PathLike[str], *,
+def _as_project(project: object) -> Project:
+    """``project``, or the project folder at its path, opened; :class:`ParameterError` for anything else."""
+    if isinstance(project, Project):
+        return project
+    if not isinstance(project, (str, os.PathLike)):
+        raise ParameterError(f"add_files takes the project as a Project or a project folder's path, "
+                             f"got {type(project).__name__} {project!r:.60}")
+    root = Path(project)
+    if not is_project_folder(root):
+        raise ParameterError(f"{os.fspath(project)!r} is not an earmark project folder; make one with "
+                             f"earmark.Project.create({os.fspath(project)!r}), then add files to it")
+    return Project.open(root)
+
+
+def add_files(project: Project | str | os.PathLike[str], class_name: str,
+              files: Iterable[FileArg] | str | os.PathLike[str], *,
               clip_s: float | None = None, recording: str | None = None,
               limits: IntakeLimits | None = None, test: bool = False, one_class: bool = True,
               tmp_dir: str | os.PathLike[str] | None = None) -> IntakeResult:
-    """Add audio files to a class; zips are unpacked. Each of ``files`` is a path (``str`` or
+    """Add audio files to a class of ``project`` (a :class:`Project`, or a project folder's path, opened);
+    zips are unpacked. Each of ``files`` is a path (``str`` or
     :class:`os.PathLike`, named by its own file name; a folder's files are added as if it had been
     dropped, named ``FOLDER/…``), or ``(name, path)``: the name as uploaded (which decides how the
     file is read and kept: ``take.wav``, ``takes.zip``, ``take1/a.wav``) and where its bytes are. One
@@ -162,6 +178,10 @@ def add_files(project: Project, class_name: str, files: Iterable[FileArg] | str 
     Zips are unpacked into a private temporary folder made in ``tmp_dir`` (default: the system's
     temporary folder) and removed before this returns.
     """
+    project = _as_project(project)
+    if not isinstance(class_name, str):
+        raise ParameterError(f"add_files: the class is one name (a str), got {type(class_name).__name__} "
+                             f"{class_name!r:.60}; to add files to several classes, call add_files once per class")
     limits = limits or IntakeLimits()
     entries = _as_entries(files)
     project.set_dir(class_name, test=test)  # no such class: say so before decoding anything

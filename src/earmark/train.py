@@ -94,6 +94,21 @@ class TrainingCancelled(Exception):  # noqa: N818 - a request, not an error
     """What :func:`train` raises when its ``should_cancel`` returns True: the run ended at once, no model."""
 
 
+def _check_data(data: object) -> None:
+    """:class:`ParameterError` saying what to give when ``data`` is not one folder, zip or :class:`Dataset`."""
+    if isinstance(data, (str, os.PathLike, Dataset)):
+        return
+    given = f"{type(data).__name__} {data!r:.80}"
+    if isinstance(data, (list, tuple)):
+        parents = {Path(d).parent for d in data if isinstance(d, (str, os.PathLike))}
+        above = f" (here train({str(parents.pop())!r}))" if len(parents) == 1 and len(data) > 1 else ""
+        raise ParameterError(f"train takes one folder with a subfolder per class, not a list of folders; got {given}. "
+                             f"Give the folder that holds the class folders{above}, or a zip of it, a project "
+                             "folder or a Dataset")
+    raise ParameterError(f"train takes one folder with a subfolder per class (or a zip of one, a project folder or "
+                         f"a Dataset), got {given}")
+
+
 def train(
     data: str | os.PathLike[str] | Dataset,
     *,
@@ -120,6 +135,7 @@ def train(
     PyTorch's, NumPy's and Python's process-wide generators and sets PyTorch's thread count, so
     two runs in threads of one process disturb each other (run them in separate processes).
     """
+    _check_data(data)
     if isinstance(settings, dict):
         settings = TrainSettings.from_dict(settings)
     elif settings is not None and not isinstance(settings, TrainSettings):
