@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from .stream import StreamingClassifier
     from .timeline import Timeline
 
-__all__ = ["Prediction", "Classifier", "load", "loop_to", "window_weights", "FOLD_FROM_WINDOWS", "FORWARD_WINDOWS"]
+__all__ = ["Prediction", "Classifier", "as_classifier", "load", "loop_to", "window_weights", "FOLD_FROM_WINDOWS",
+           "FORWARD_WINDOWS"]
 
 #: From this many windows in one call, :meth:`Classifier.score_windows` scores them with the batch
 #: norms folded into the convolutions (folding costs about 3 ms; 64 windows take about 35 ms).
@@ -417,6 +418,17 @@ class Classifier:
         except RuntimeError as exc:
             raise unfit from exc
         return cls(model, manifest)
+
+
+def as_classifier(model: object, *, function: str) -> Classifier:
+    """``model`` as a :class:`Classifier`: itself, or the model file at its path (``str`` or
+    :class:`os.PathLike`), loaded; anything else is a :class:`ParameterError` naming ``function``."""
+    if isinstance(model, Classifier):
+        return model
+    if isinstance(model, (str, os.PathLike)):
+        return Classifier.load(model)
+    raise ParameterError(f"{function} takes the model as a Classifier or a model file's path, "
+                         f"got {type(model).__name__} {model!r:.60}")
 
 
 def _decoded(path: str | os.PathLike[str], *, sample_rate: int, said: list[str], issued: set[str] | None = None

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .audio import resample
-from .classifier import Classifier
+from .classifier import Classifier, as_classifier
 from .dataset import BACKGROUND_LABEL, CLIP_S, Dataset, Skipped, load_dataset
 from .errors import DatasetError, EarmarkWarning, ParameterError, collecting_warnings, warn
 from .modelfile import SAME_AUDIO, SAME_AUDIO_IN_CLASS, SILENT_CLIPS, SPLIT_IN_TIME
@@ -30,7 +30,7 @@ from .testset import zipped_test_leaks
 
 # Comparison, EvaluationReport, finite and report_from_probabilities live in earmark.report;
 # they stay importable from here, where they were first.
-__all__ = ["Comparison", "EvaluationReport", "as_classifier", "as_named_now", "evaluate", "compare", "finite",
+__all__ = ["Comparison", "EvaluationReport", "as_named_now", "evaluate", "compare", "finite",
            "report_from_probabilities", "same_model", "training_warnings"]
 
 
@@ -161,17 +161,6 @@ def _class_history(where: Project | str | os.PathLike[str] | Dataset) -> ClassHi
     if path.is_file() and path.suffix.lower() == ".zip":
         return zipped_history(path)
     return None
-
-
-def as_classifier(model: object, *, function: str) -> Classifier:
-    """``model`` as a :class:`Classifier`: itself, or the model file at its path (``str`` or
-    :class:`os.PathLike`), loaded; anything else is a :class:`ParameterError` naming ``function``."""
-    if isinstance(model, Classifier):
-        return model
-    if isinstance(model, (str, os.PathLike)):
-        return Classifier.load(model)
-    raise ParameterError(f"{function} takes the model as a Classifier or a model file's path, "
-                         f"got {type(model).__name__} {model!r:.60}")
 
 
 def _check_test_data(data: object) -> None:

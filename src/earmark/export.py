@@ -217,7 +217,7 @@ def export_onnx(classifier: Classifier | str | os.PathLike[str], path: str | os.
         If ``path`` cannot be written (the message says why; checked before the export's seconds of
         work), or the exporter fails on this model.
     """
-    from .evaluate import as_classifier  # a path is loaded as compare and evaluate load it
+    from .classifier import as_classifier  # a path is loaded as compare and evaluate load it
 
     clf = as_classifier(classifier, function="export_onnx")
     check_writable(path)
@@ -314,7 +314,7 @@ def export_web(classifier: Classifier | str | os.PathLike[str], folder: str | os
     DependencyError
         If the ``onnx`` or ``onnxscript`` package is missing.
     """
-    from .evaluate import as_classifier  # a path is loaded as compare and evaluate load it
+    from .classifier import as_classifier  # a path is loaded as compare and evaluate load it
 
     clf = as_classifier(classifier, function="export_web")
     target = Path(os.path.abspath(folder))  # "." and "sub/.." name their folder, not a name in it
