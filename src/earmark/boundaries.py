@@ -8,8 +8,9 @@ the boundary came up to 0.6 s early, and drums ending in quiet came as late. The
 lies within half a window of that first boundary. It is found in the sound itself, by novelty
 (Foote, 2000): the distance between the mean log spectrum of the quarter second before each moment
 and of the quarter second after it, highest where the sound changes. A boundary moves to that
-moment when the change is clear there (well above the region's usual novelty); where nothing
-stands out (a slow cross-fade), it stays where the windows put it.
+moment when the change is clear there (well above the region's usual novelty, and a peak inside
+the reach, not at its edge); where nothing stands out (a slow cross-fade), it stays where the
+windows put it.
 """
 
 from __future__ import annotations
@@ -87,6 +88,10 @@ def _clear_change(y: np.ndarray, *, sample_rate: int, low_s: float, high_s: floa
     region, moments = novelty[inside], times[inside]
     best = int(np.argmax(region))
     if region[best] < _CLEAR * max(float(np.median(region)), 1e-6):
+        return None
+    # A peak at the edge of the reach is no peak: the novelty still rises beyond it, toward a change
+    # the windows did not put here (a note that died away before the label changed, say).
+    if best in (0, len(region) - 1):
         return None
     return float(moments[best])
 
