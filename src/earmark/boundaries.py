@@ -37,7 +37,8 @@ _BANDS = 32
 def snap_boundaries(timeline: Timeline, samples: np.ndarray, *, sample_rate: int, window_s: float,
                     hop_s: float) -> Timeline:
     """``timeline`` with each boundary between two segments moved to where the sound changes, within
-    half a window and a hop of where the windows put it (and never past a neighbouring boundary).
+    half a window and a hop (at least a quarter second) of where the windows put it, and never past a
+    neighbouring boundary.
 
     ``samples``: the recording the timeline was made from, mono (``(samples,)``) at ``sample_rate``.
     Segment labels and confidences, and the windows' probabilities, are unchanged.
@@ -46,7 +47,7 @@ def snap_boundaries(timeline: Timeline, samples: np.ndarray, *, sample_rate: int
     if len(segments) < 2:
         return timeline
     y = np.asarray(samples, dtype=np.float32).reshape(-1)
-    reach = window_s / 2 + hop_s
+    reach = window_s / 2 + max(hop_s, _SIDE_S)  # a window named by its loud end: up to half a window off, and more
     moved = [s.start_s for s in segments[1:]]
     for i, edge in enumerate(moved):
         low = max(edge - reach, segments[i].start_s + _SIDE_S)
