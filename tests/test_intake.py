@@ -491,3 +491,25 @@ def test_a_zip_with_no_files_to_add_is_named_with_what_to_do(project: Project, t
     assert not result.added
     assert result.skipped == [("takes.zip", "holds no files to add (hidden and system files, such as .DS_Store and "
                                             "__MACOSX/, are left out); zip the folder of recordings again")]
+
+
+def test_a_file_the_class_holds_already_is_named_in_the_warnings(project: Project, tmp_path: Path) -> None:
+    """A folder of samples dropped twice was kept twice without a word (b0-2.wav beside b0.wav); only
+    training said, later, that the sound counts twice. Now each copy is named as it comes in; nothing is
+    refused (a user may mean it), and other files, or the same sound in another class, go without a word."""
+    takes = tmp_path / "takes"
+    takes.mkdir()
+    tone(takes / "b0.wav", 1.0)
+    tone(takes / "b1.wav", 1.5)
+    first = add_files(project, "bass", takes)
+    assert first.warnings == []
+    again = add_files(project, "bass", [takes, tone(tmp_path / "new.wav", 2.0)])
+    assert sorted(s.id for s in again.added) == ["b0-2.wav", "b1-2.wav", "new.wav"]  # added, as before
+    assert sorted(again.warnings) == [
+        (f"takes/{n}", f"is the same file as {n}, already in class 'bass': added again, it counts twice; "
+                       "delete one if that was not meant") for n in ("b0.wav", "b1.wav")]
+    test_set = add_files(project, "bass", takes / "b0.wav", test=True)  # the test set is its own folder
+    assert test_set.warnings == []
+    assert add_files(project, "bass", takes / "b0.wav", test=True).warnings == [
+        ("b0.wav", "is the same file as b0.wav, already in the test set of class 'bass': added again, it counts "
+                   "twice; delete one if that was not meant")]

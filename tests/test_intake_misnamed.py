@@ -44,7 +44,9 @@ def test_a_name_taken_is_said_as_the_file_was_saved(project: Project) -> None:
     add_files(project, "bass", [("x.wav", DATA / "mono_int16_8k.wav")])
     result = add_files(project, "bass", [("x.mp3", DATA / "mono_int16_8k.wav")])
     assert [s.id for s in result.added] == ["x-2.wav"]
-    assert result.warnings == [("x.mp3", "holds WAV audio, though named .mp3; saved as x-2.wav")]
+    assert result.warnings == [("x.mp3", "is the same file as x.wav, already in class 'bass': added again, it counts "
+                                         "twice; delete one if that was not meant"),
+                               ("x.mp3", "holds WAV audio, though named .mp3; saved as x-2.wav")]
 
 
 def test_an_aiff_named_wav_is_made_playable_as_an_aiff_is(project: Project) -> None:

@@ -87,8 +87,9 @@ def test_concurrent_uploads_each_name_only_their_own_files_cut_short(tmp_path: P
         t.start()
     for t in threads:
         t.join()
-    for k, result in results.items():
-        assert sorted(n for n, _ in result.warnings) == [n for n, _ in sources[k]]
+    for k, result in results.items():  # (the files are alike: each after the first is also said to be a copy)
+        assert sorted(n for n, m in result.warnings if not m.startswith("is the same file as")) == [
+            n for n, _ in sources[k]]
 
 
 def test_an_upload_keeps_its_warnings_when_another_thread_catches_warnings_meanwhile(

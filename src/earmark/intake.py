@@ -34,6 +34,7 @@ import numpy as np
 from .atomic import atomic_copy, atomic_write
 from .audio import AUDIO_EXTENSIONS, Audio, collecting_warnings, load_audio, probe, write_wav
 from .containers import Held, audio_held, other_held
+from .copies import KnownFiles
 from .dataset import (
     CLIP_S,
     LONG_RECORDING_S,
@@ -190,6 +191,7 @@ def add_files(project: Project | str | os.PathLike[str], class_name: str,
     take = safe_stem(recording) if recording else None
     result = IntakeResult()
     numbers = _ClipNumbers()
+    known = KnownFiles()  # a file the class holds already is not added again
     with tempfile.TemporaryDirectory(prefix="earmark-intake-", dir=tmp_dir) as tmp:
         total_s = 0.0
         for name, path in _audio_entries(project, class_name, entries, Path(tmp), result, limits=limits,
@@ -204,9 +206,17 @@ def add_files(project: Project | str | os.PathLike[str], class_name: str,
                 result.skipped.append((name, f"the upload holds more than {limits.max_total_s / 3600:.0f} h of "
                                              "audio; upload the rest in another batch"))
                 continue
-            result.added.extend(_keep(_Target(project, class_name, test=test), name, path, audio, clip_s=clip_s,
-                                      numbers=numbers, take=take if take is not None else _take_in_name(name),
-                                      noted=noted))
+            into = _Target(project, class_name, test=test)
+            folder = into.folder()
+            if (same := known.same_as(folder, path)) is not None:
+                where = f"the test set of class {class_name!r}" if test else f"class {class_name!r}"
+                noted.append((name, f"is the same file as {same.relative_to(folder).as_posix()}, already in {where}: "
+                                    "added again, it counts twice; delete one if that was not meant"))
+            kept = _keep(into, name, path, audio, clip_s=clip_s, numbers=numbers,
+                         take=take if take is not None else _take_in_name(name), noted=noted)
+            for info in kept:
+                known.added(folder / info.id, folder=folder)
+            result.added.extend(kept)
             result.warnings += noted
     return result
 

@@ -1,0 +1,58 @@
+"""Files a class folder holds already, found by their bytes: a folder of samples dropped twice, or a
+file uploaded again, is named in the upload's warnings (it was kept as ``bass1-2.wav`` beside
+``bass1.wav`` without a word, and the sound counted twice in training; only training said so)."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+from collections import defaultdict
+from pathlib import Path
+
+__all__ = ["KnownFiles"]
+
+
+class KnownFiles:
+    """The files under each class folder by size, read once per upload (not once per file: a batch of
+    thousands reads a folder of thousands once), and counted on as files are added. Hidden files
+    (``.trash``, a write in progress) are no samples and are left out."""
+
+    def __init__(self) -> None:
+        self._by_size: dict[Path, dict[int, list[Path]]] = {}
+
+    def same_as(self, folder: Path, path: Path) -> Path | None:
+        """A file under ``folder`` with the bytes of the file at ``path``, or ``None``."""
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return None  # the decoder said what is wrong with it
+        for known in self._index(folder).get(size, []):
+            try:
+                if filecmp.cmp(known, path, shallow=False):
+                    return known
+            except OSError:
+                continue  # moved or deleted meanwhile: not there to be the same
+        return None
+
+    def added(self, path: Path, *, folder: Path) -> None:
+        """Count ``path``, just added under ``folder``."""
+        if folder in self._by_size:
+            try:
+                self._by_size[folder][path.stat().st_size].append(path)
+            except OSError:
+                pass
+
+    def _index(self, folder: Path) -> dict[int, list[Path]]:
+        if folder not in self._by_size:
+            index: dict[int, list[Path]] = defaultdict(list)
+            for top, dirs, files in os.walk(folder):
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                for name in files:
+                    if not name.startswith("."):
+                        path = Path(top, name)
+                        try:
+                            index[path.stat().st_size].append(path)
+                        except OSError:
+                            continue
+            self._by_size[folder] = index
+        return self._by_size[folder]
