@@ -76,3 +76,29 @@ def test_a_timeline_starts_the_bass_where_it_comes_in(trained_classifier: Classi
     changes = [s.start_s for s in tl.segments[1:]]
     assert [s.label for s in tl.segments] == ["background", "bass"], tl.segments
     assert changes == pytest.approx([5.0], abs=0.05)
+
+
+@pytest.mark.parametrize("sample_rate", [SR, 96000])
+@pytest.mark.parametrize("change_s", [5.32, 5.47, 5.61])
+def test_two_boundaries_near_one_change_never_cross(sample_rate: int, change_s: float) -> None:
+    """Room noise, then bass from ``change_s``, with a one-second segment of drums put over the change:
+    both of its boundaries could move to the bass's entry, and the drums came out 5.347 → 5.337 s (review)."""
+    rng = np.random.default_rng(5)
+    noise = room_noise(rng, duration_s=change_s, sample_rate=sample_rate)
+    y = np.concatenate([noise, _bass_line(rng, 5)]) if sample_rate == SR else np.concatenate(
+        [noise, np.concatenate([bass_note(rng, sample_rate=sample_rate, duration_s=0.5) for _ in range(10)])])
+    tl = _timeline([5.0, 6.0], ["background", "drums", "bass"], len(y) / sample_rate)
+    for min_segment_s in (0.5, 0.0):
+        snapped = snap_boundaries(tl, y, sample_rate=sample_rate, window_s=1.0, hop_s=0.25,
+                                  min_segment_s=min_segment_s)
+        lengths = [s.end_s - s.start_s for s in snapped.segments]
+        assert min(lengths) >= min(0.5, max(min_segment_s, 0.05)) - 1e-9, snapped.segments
+        assert [s.end_s for s in snapped.segments[:-1]] == [s.start_s for s in snapped.segments[1:]]
+
+
+def test_stereo_samples_are_refused_with_what_to_do() -> None:
+    from earmark.errors import ParameterError
+
+    tl = _timeline([1.0], ["background", "bass"], 2.0)
+    with pytest.raises(ParameterError, match=r"mono samples, shape \(samples,\), got \(2, 44100\); mix"):
+        snap_boundaries(tl, np.zeros((2, 2 * SR), np.float32), sample_rate=SR, window_s=1.0, hop_s=0.25)

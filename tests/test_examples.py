@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -162,8 +163,12 @@ def test_a_batch_the_workers_never_hand_over_is_made_here_and_the_run_goes_on(sm
     waited for for ever; training hung, and the studio could not be stopped."""
     pools = Pools.from_clips(small.clips, small.labels, sample_rate=SR, window=SR)
     maker = _StallingInWorkers(pools, labels=small.labels, window=SR, sample_rate=SR, augment=True, seed=0)
-    started = time.monotonic()
+    started, children = time.monotonic(), len(multiprocessing.active_children())
+    made = iter(batches(maker, batch_size=4, count=4, workers=1, patience_s=2))
+    got = [next(made)[0]]  # batch 0, from the worker
     with pytest.warns(EarmarkWarning, match=r"handed over no batch in 2 s .* this process makes the rest of them"):
-        got = [x for x, _ in batches(maker, batch_size=4, count=4, workers=1, patience_s=2)]
+        got.append(next(made)[0])
+    assert len(multiprocessing.active_children()) == children, "the stalled worker is shut down, not left running"
+    got += [x for x, _ in made]
     assert time.monotonic() - started < 60
     assert len(got) == 4 and all(torch.equal(x, maker.batch(i, 4)[0]) for i, x in enumerate(got)), "the same run"

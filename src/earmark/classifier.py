@@ -386,7 +386,8 @@ class Classifier:
         timeline = make_timeline(probs, starts, labels=self.labels, window_s=self.window_s,
                                  duration_s=y.shape[-1] / sample_rate, hop_s=hop_s,
                                  smooth_s=smooth_s, min_segment_s=min_segment_s, weights=weights)
-        return snap_boundaries(timeline, to_mono(y), sample_rate=sample_rate, window_s=self.window_s, hop_s=hop_s)
+        return snap_boundaries(timeline, to_mono(y), sample_rate=sample_rate, window_s=self.window_s, hop_s=hop_s,
+                               min_segment_s=min_segment_s)
 
     def stream(self, *, sample_rate: int, hop_s: float = 0.1, smoothing: float = 0.0) -> StreamingClassifier:
         """A :class:`~earmark.stream.StreamingClassifier` fed with chunks at ``sample_rate``."""

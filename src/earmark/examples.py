@@ -199,20 +199,24 @@ def _without_stalling(loader: torch.utils.data.DataLoader[tuple[torch.Tensor, to
                       batch_size: int, count: int, patience_s: float) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """The loader's batches; from the first one it does not hand over in ``patience_s``, this process's."""
     handed = iter(loader)
+    stalled_at = count
     for index in range(count):
         try:
             batch = next(handed)
         except RuntimeError as exc:
             if "timed out" not in str(exc):  # the loader's words for a wait that ran out; any other is a fault
                 raise
-            del handed  # its workers are shut down
-            warn(f"the processes that make training examples handed over no batch in {patience_s:g} s (any error "
-                 "of theirs is above); this process makes the rest of them: the run is the same, and slower",
-                 EarmarkWarning)
-            for rest in range(index, count):
-                yield maker.batch(rest, batch_size)
-            return
+            stalled_at = index
+            break
         yield batch
+    # out of the except block: its traceback held the loader's iterator, and with it the workers
+    del handed  # its workers are shut down (and their shared memory freed)
+    if stalled_at < count:
+        warn(f"the processes that make training examples handed over no batch in {patience_s:g} s (any error "
+             "of theirs is above); this process makes the rest of them: the run is the same, and slower",
+             EarmarkWarning)
+    for rest in range(stalled_at, count):
+        yield maker.batch(rest, batch_size)
 
 
 def _leave_interrupts_to_the_trainer(_worker: int) -> None:
