@@ -96,3 +96,13 @@ def test_a_file_whose_name_is_not_audio_and_is_not_audio_is_named_so(tmp_path: P
     take = tmp_path / "take.TXT"  # a recording with a wrong ending: read as what it holds
     sf.write(take, np.sin(np.arange(8000) / 5).astype(np.float32), 16000, format="WAV")
     assert load_audio(take).duration_s == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("name", ["book.m4b", "take 2024.05.01", "tone.m4r"])
+def test_a_name_that_may_be_audio_keeps_the_damaged_message(tmp_path: Path, name: str) -> None:
+    """An audiobook's ending, or dots in a name without an ending, do not make a file "not an audio file"."""
+    path = tmp_path / name
+    path.write_bytes(b"\x00\x01" * 500)
+    with pytest.raises(AudioDecodeError, match=r"could not be decoded as audio") as caught:
+        load_audio(path)
+    assert "not an audio file" not in str(caught.value)

@@ -4,7 +4,7 @@ file uploaded again, is named in the upload's warnings (it was kept as ``bass1-2
 
 from __future__ import annotations
 
-import filecmp
+import hashlib
 import os
 from collections import defaultdict
 from pathlib import Path
@@ -19,6 +19,7 @@ class KnownFiles:
 
     def __init__(self) -> None:
         self._by_size: dict[Path, dict[int, list[Path]]] = {}
+        self._digests: dict[Path, bytes | None] = {}
 
     def same_as(self, folder: Path, path: Path) -> Path | None:
         """A file under ``folder`` with the bytes of the file at ``path``, or ``None``."""
@@ -26,12 +27,15 @@ class KnownFiles:
             size = path.stat().st_size
         except OSError:
             return None  # the decoder said what is wrong with it
-        for known in self._index(folder).get(size, []):
-            try:
-                if filecmp.cmp(known, path, shallow=False):
-                    return known
-            except OSError:
-                continue  # moved or deleted meanwhile: not there to be the same
+        candidates = self._index(folder).get(size, [])
+        if not candidates:
+            return None
+        digest = _digest(path)
+        for known in candidates:
+            if known not in self._digests:  # once per file and upload: 1 s clips are all one size
+                self._digests[known] = _digest(known)
+            if digest is not None and self._digests[known] == digest:
+                return known
         return None
 
     def added(self, path: Path, *, folder: Path) -> None:
@@ -56,3 +60,13 @@ class KnownFiles:
                             continue
             self._by_size[folder] = index
         return self._by_size[folder]
+
+
+def _digest(path: Path) -> bytes | None:
+    """A hash of the file's bytes (``None`` when it cannot be read: moved or deleted meanwhile)."""
+    try:
+        with path.open("rb") as stream:
+            return hashlib.file_digest(stream, "blake2b").digest()
+    except OSError:
+        return None
+

@@ -54,8 +54,11 @@ AUDIO_EXTENSIONS = frozenset(
      ".mov", ".3gp"}  # a phone's videos (iPhone QuickTime, Android 3GP): their sound is what is heard
 )
 
-#: Endings that say nothing of what a file holds (a raw recording's; the studio keeps an upload as .bin).
-_SAYS_NOTHING = frozenset({"", ".bin", ".dat", ".raw", ".pcm", ".tmp", ".part"})
+#: Endings that say nothing of what a file holds (a raw recording's; the studio keeps an upload as .bin),
+#: and audio endings earmark does not look for in folders (an audiobook, a ringtone, older codecs): a
+#: file with one that does not decode is damaged or in a codec not read here, not "not an audio file".
+_SAYS_NOTHING = frozenset({"", ".bin", ".dat", ".raw", ".pcm", ".tmp", ".part", ".m4b", ".m4r", ".mp2", ".ac3",
+                           ".eac3", ".amr", ".dts", ".ape", ".wv", ".spx", ".mpc", ".tta", ".ra", ".dsf", ".dff"})
 
 AudioSource = str | os.PathLike[str] | BinaryIO | bytes | bytearray | memoryview
 
@@ -410,7 +413,8 @@ def decode(source: AudioSource, *, mono: bool = False, max_s: float | None = Non
     if (other := _other_held(opened)) is not None:  # not audio at all: say what it is, not "damaged"
         raise AudioDecodeError(f"{name}: {other}")
     suffix = Path(name).suffix.lower() if isinstance(source, (str, os.PathLike)) else ""
-    if suffix not in AUDIO_EXTENSIONS | _SAYS_NOTHING:  # notes.txt given as a recording: not "damaged" either
+    # notes.txt given as a recording: not "damaged" either (an ending has a letter: "take 2024.05.01" has none)
+    if suffix not in AUDIO_EXTENSIONS | _SAYS_NOTHING and any(c.isalpha() for c in suffix):
         raise AudioDecodeError(f"{name}: not an audio file ({suffix}), and no decoder could read it as one; give a "
                                f"recording: earmark reads {', '.join(sorted(e.lstrip('.') for e in AUDIO_EXTENSIONS))}")
     raise AudioDecodeError(
