@@ -5,17 +5,19 @@ file uploaded again, is named in the upload's warnings (it was kept as ``bass1-2
 from __future__ import annotations
 
 import hashlib
-import os
 from collections import defaultdict
 from pathlib import Path
+
+from .archive import is_ignored_name
+from .folders import files_under
 
 __all__ = ["KnownFiles"]
 
 
 class KnownFiles:
     """The files under each class folder by size, read once per upload (not once per file: a batch of
-    thousands reads a folder of thousands once), and counted on as files are added. Hidden files
-    (``.trash``, a write in progress) are no samples and are left out."""
+    thousands reads a folder of thousands once), and counted on as files are added. What training
+    leaves out of a class (hidden files: a write in progress; system clutter) is left out."""
 
     def __init__(self) -> None:
         self._by_size: dict[Path, dict[int, list[Path]]] = {}
@@ -49,15 +51,11 @@ class KnownFiles:
     def _index(self, folder: Path) -> dict[int, list[Path]]:
         if folder not in self._by_size:
             index: dict[int, list[Path]] = defaultdict(list)
-            for top, dirs, files in os.walk(folder):
-                dirs[:] = [d for d in dirs if not d.startswith(".")]
-                for name in files:
-                    if not name.startswith("."):
-                        path = Path(top, name)
-                        try:
-                            index[path.stat().st_size].append(path)
-                        except OSError:
-                            continue
+            for path in files_under(folder, skip=is_ignored_name):  # as training reads the class
+                try:
+                    index[path.stat().st_size].append(path)
+                except OSError:
+                    continue  # moved or deleted meanwhile
             self._by_size[folder] = index
         return self._by_size[folder]
 
