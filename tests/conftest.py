@@ -6,7 +6,9 @@ import importlib.util
 import io
 import re
 import struct
+import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -143,6 +145,16 @@ def make_untrained() -> Callable[..., Classifier]:
 def trained_classifier(small_dataset: Path) -> Classifier:
     """A tiny model that has learnt small_dataset (shared: tests must not change it)."""
     return train(small_dataset, settings=LEARNING_SETTINGS, progress=False)
+
+
+def wait_for_output(process: subprocess.Popen[bytes], said: list[bytes], marker: bytes, *,
+                    timeout_s: float = 120) -> None:
+    """Until ``marker`` is among what ``process`` said (``said``: its output, gathered by a thread), failing
+    with all of it if the process ends or ``timeout_s`` passes first."""
+    deadline = time.monotonic() + timeout_s
+    while marker not in b"".join(said):
+        assert process.poll() is None and time.monotonic() < deadline, b"".join(said).decode()
+        time.sleep(0.01)
 
 
 def load_pretraining_module(name: str) -> ModuleType:

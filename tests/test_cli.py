@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -29,7 +28,7 @@ from click.testing import CliRunner, Result
 from safetensors.numpy import save_file
 
 import earmark
-from conftest import untrained_classifier, write_dataset
+from conftest import untrained_classifier, wait_for_output, write_dataset
 from earmark.cli import main
 from earmark.dataset import load_dataset
 from earmark.project import Project
@@ -936,10 +935,7 @@ def _train_until_epoch_one(data: Path, out: Path, *, steps: int) -> tuple[subpro
     assert process.stderr is not None
     reader = threading.Thread(target=lambda: err.extend(iter(lambda: process.stderr.read1(4096), b"")), daemon=True)
     reader.start()
-    deadline = time.monotonic() + 120
-    while b"epoch=1" not in b"".join(err):  # the progress bar's note after the first epoch
-        assert process.poll() is None and time.monotonic() < deadline, b"".join(err).decode()
-        time.sleep(0.05)
+    wait_for_output(process, err, b"epoch=1")  # the progress bar's note after the first epoch
     return process, err
 
 
@@ -961,10 +957,8 @@ def test_ctrl_c_twice_aborts_and_writes_nothing(small_dataset: Path, tmp_path: P
     out = tmp_path / "aborted.earmark"
     process, err = _train_until_epoch_one(small_dataset, out, steps=60)  # epochs long enough for two presses
     os.killpg(process.pid, signal.SIGINT)
-    deadline = time.monotonic() + 30  # the second once the first is taken: two pending at once are one
-    while b"Ctrl-C: stopping after this epoch" not in b"".join(err):
-        assert time.monotonic() < deadline, b"".join(err).decode()
-        time.sleep(0.01)
+    # the second once the first is taken: two pending at once are one
+    wait_for_output(process, err, b"Ctrl-C: stopping after this epoch", timeout_s=30)
     os.killpg(process.pid, signal.SIGINT)
     assert process.wait(timeout=120) == 130, b"".join(err).decode()
     assert b"interrupted" in b"".join(err)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import wait_for_output
 from earmark.cli import main
 from earmark.cli.runtime import EngineCommand, FirstInterruptStops, interrupts_held
 
@@ -79,10 +80,7 @@ def _train(data: Path, out: Path) -> tuple[subprocess.Popen[bytes], list[bytes],
     assert process.stderr is not None
     reader = threading.Thread(target=lambda: err.extend(iter(lambda: process.stderr.read1(4096), b"")), daemon=True)
     reader.start()
-    deadline = time.monotonic() + 120
-    while b"epoch=1" not in b"".join(err):
-        assert process.poll() is None and time.monotonic() < deadline, b"".join(err).decode()
-        time.sleep(0.05)
+    wait_for_output(process, err, b"epoch=1")
     return process, err, reader
 
 
@@ -96,10 +94,7 @@ def test_two_quick_presses_to_the_trainer_alone_abort_training(small_dataset: Pa
     process.send_signal(signal.SIGINT)
     # the second once the first is taken (two signals sent while the first is still pending are one: a loaded
     # machine that did not run the trainer for 0.1 s made the two presses one, and the model was kept)
-    deadline = time.monotonic() + 30
-    while b"Ctrl-C: stopping after this epoch" not in b"".join(err):
-        assert time.monotonic() < deadline, b"".join(err).decode()
-        time.sleep(0.01)
+    wait_for_output(process, err, b"Ctrl-C: stopping after this epoch", timeout_s=30)
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=120) == 130, b"".join(err).decode()
     reader.join(timeout=10)
