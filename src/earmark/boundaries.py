@@ -5,7 +5,8 @@ apart, and the boundary between two segments is first put halfway between the ce
 window of one and the first of the next. A window is labelled by what is loudest in it, so a
 bass note coming in after room noise names every window that holds its first fraction of a second:
 the boundary came up to 0.6 s early, and drums ending in quiet came as late. The moment of change
-lies within half a window of that first boundary. It is found in the sound itself, by novelty
+is looked for within half a window and a hop (at least a quarter second) of that first boundary,
+never so far that a segment becomes shorter than ``min_segment_s``. It is found in the sound itself, by novelty
 (Foote, 2000): the distance between the mean log spectrum of the quarter second before each moment
 and of the quarter second after it, highest where the sound changes. A boundary moves to that
 moment when the change is clear there (well above the region's usual novelty, and a peak inside

@@ -372,8 +372,9 @@ class Classifier:
         Windows count by loudness as in :meth:`predict` (:func:`window_weights`, relative to the
         recording's loudest window), so quiet gaps between drum hits do not outvote the hits, and
         a recording folded into one segment (``min_segment_s`` longer than it) gets predict's label.
-        Each boundary between segments is then moved to where the sound changes, within half a window
-        of where the windows put it (:func:`earmark.boundaries.snap_boundaries`).
+        Each boundary between segments is then moved to where the sound changes, within half a window and
+        a hop (at least a quarter second) of where the windows put it, never making a segment shorter than
+        ``min_segment_s`` (:func:`earmark.boundaries.snap_boundaries`).
         """
         from .boundaries import snap_boundaries
         from .timeline import check_timeline_settings, make_timeline, timeline_hop

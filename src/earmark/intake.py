@@ -191,7 +191,7 @@ def add_files(project: Project | str | os.PathLike[str], class_name: str,
     take = safe_stem(recording) if recording else None
     result = IntakeResult()
     numbers = _ClipNumbers()
-    known = KnownFiles()  # a file the class holds already is not added again
+    known = KnownFiles()  # a file the class holds already is named in the warnings (and added, as asked)
     with tempfile.TemporaryDirectory(prefix="earmark-intake-", dir=tmp_dir) as tmp:
         total_s = 0.0
         for name, path in _audio_entries(project, class_name, entries, Path(tmp), result, limits=limits,
