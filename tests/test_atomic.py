@@ -8,6 +8,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from earmark import atomic
@@ -177,3 +178,70 @@ def test_a_write_that_fails_otherwise_says_to_choose_a_folder(tmp_path: Path) ->
     with pytest.raises(OutputError, match=r"^cannot write .*model\.earmark: No such file or directory; choose a "
                                           r"folder you can write to$"), atomic_write(target, make_folders=False) as fh:
         fh.write(b"x")
+
+
+# -- what a write may replace ------------------------------------------------------------------------
+
+
+def _recording(path: Path) -> Path:
+    import soundfile as sf
+
+    t = np.arange(22050) / 22050
+    sf.write(path, (0.3 * np.sin(2 * np.pi * 110 * t)).astype("float32"), 22050, format="WAV")
+    return path
+
+
+@pytest.mark.parametrize("kind", ["earmark model", "onnx", "png", "zip"])
+def test_a_recording_is_never_replaced_whatever_its_name(tmp_path: Path, kind: str) -> None:
+    take = _recording(tmp_path / "model.earmark")  # a recording under a model's name: its bytes decide
+    with pytest.raises(OutputError, match=r"cannot write .*model\.earmark: it is an audio file \(WAV\), not an? "
+                                          r".*; give another name, or delete that file first"):
+        atomic.check_replaceable(take, kind=kind)
+
+
+@pytest.mark.parametrize(("head", "kind", "refused"), [
+    (b"\x89PNG\r\n\x1a\n" + bytes(40), "png", None),                  # a picture drawn again
+    (b"\x89PNG\r\n\x1a\n" + bytes(40), "earmark model", "a PNG picture"),
+    (b"PK\x03\x04" + bytes(40), "zip", None),
+    (b"PK\x03\x04" + bytes(40), "png", "a zip archive"),
+    (b"%PDF-1.7\n" + bytes(40), "onnx", "a PDF document"),
+    (b"meeting notes, not a picture\n", "png", "a file of another kind"),
+    (b"", "earmark model", None),                                     # an empty file holds nothing to lose
+])
+def test_a_file_is_replaced_only_by_its_own_kind(tmp_path: Path, head: bytes, kind: str, refused: str | None) -> None:
+    target = tmp_path / "out"
+    target.write_bytes(head)
+    if refused is None:
+        atomic.check_replaceable(target, kind=kind)
+    else:
+        with pytest.raises(OutputError, match=re.escape(f"it is {refused}, not ")):
+            atomic.check_replaceable(target, kind=kind)
+    assert target.read_bytes() == head
+
+
+def test_nothing_there_may_be_written_and_an_unknown_kind_is_a_parameter_error(tmp_path: Path) -> None:
+    atomic.check_replaceable(tmp_path / "new.earmark", kind="earmark model")
+    atomic.check_replaceable(tmp_path, kind="png")  # a folder: check_writable says what is wrong with it
+    with pytest.raises(ParameterError, match=r"kind must be one of \['earmark model', 'onnx', 'png', 'zip'\]"):
+        atomic.check_replaceable(tmp_path / "x", kind="wav")
+
+
+def test_the_library_writes_never_replace_a_recording_and_a_model_replaces_a_model(tmp_path: Path) -> None:
+    """Classifier.save, export_onnx, the pictures and a project's zip, from Python: the CLI's checks
+    are not the only guard."""
+    import earmark
+    from conftest import untrained_classifier
+
+    clf = untrained_classifier()
+    take = _recording(tmp_path / "take.wav")
+    kept = take.read_bytes()
+    model = clf.save(tmp_path / "m.earmark")
+    for write in (lambda: clf.save(take), lambda: earmark.export_onnx(clf, take),
+                  lambda: earmark.spectrogram_png(np.zeros(22050, "float32"), sample_rate=22050, path=take),
+                  lambda: earmark.Project.create(tmp_path / "p").export_zip(take)):
+        with pytest.raises(OutputError, match=r"take\.wav: it is an audio file \(WAV\)"):
+            write()
+    assert take.read_bytes() == kept
+    with pytest.raises(OutputError, match=r"m\.earmark: it is an earmark model, not an ONNX model"):
+        earmark.export_onnx(clf, model)
+    assert clf.save(model) == model and earmark.load(model).labels == clf.labels  # trained again, saved again

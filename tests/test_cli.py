@@ -615,25 +615,34 @@ def test_pictures_refuse_an_unwritable_output(command: str, tmp_path: Path, mode
 def test_an_output_never_replaces_an_input_or_a_recording(tmp_path: Path, model: Path, recording: Path,
                                                           small_dataset: Path) -> None:
     """A swapped or mistyped argument: the model being exported, the recording being drawn, a
-    recording beside them. Each is refused before any work, and left as it was."""
+    recording beside them, a recording or a model under another kind's name. Each is refused
+    before any work, and left as it was."""
     own_model = shutil.copy(model, tmp_path / "mine.earmark")
     take = shutil.copy(recording, tmp_path / "take.wav")
     other = shutil.copy(recording, tmp_path / "other.ogg.wav")
-    before = {p: Path(p).read_bytes() for p in (own_model, take, other)}
+    named_as_model = shutil.copy(recording, tmp_path / "take.earmark")  # its bytes say what it is
+    named_as_onnx = shutil.copy(model, tmp_path / "mine.onnx")
+    before = {p: Path(p).read_bytes() for p in (own_model, take, other, named_as_model, named_as_onnx)}
     cases = [
         (["export", own_model, "--out", own_model], r"cannot write .*mine\.earmark: it is the input .*another name"),
         (["spectrogram", take, "--png", take], r"cannot write .*take\.wav: it is the input"),
         (["timeline", model, take, "--png", take], r"cannot write .*take\.wav: it is the input"),
         (["train", small_dataset, "--out", other], r"cannot write .*other\.ogg\.wav: it is an audio file"),
-        (["spectrogram", take, "--png", other], r"it is an audio file, which earmark does not replace"),
+        (["spectrogram", take, "--png", other], r"it is an audio file \(WAV\), not a PNG picture"),
+        (["train", small_dataset, "--out", named_as_model],
+         r"cannot write .*take\.earmark: it is an audio file \(WAV\), not an earmark model"),
+        (["export", own_model, "--out", named_as_onnx],
+         r"cannot write .*mine\.onnx: it is an earmark model, not an ONNX model, and writing would replace it"),
     ]
     for args, match in cases:
         result = run(*args)
         assert_clean_error(result, match)
         assert "training" not in result.stderr
     assert {p: Path(p).read_bytes() for p in before} == before
-    (tmp_path / "notes.wav").write_text("not audio, but a PNG is not named .wav either")
-    assert_clean_error(run("spectrogram", take, "--png", tmp_path / "notes.wav"), r"must end in \.png")
+    (tmp_path / "notes.wav").write_text("not audio, and not a picture")
+    assert_clean_error(run("spectrogram", take, "--png", tmp_path / "notes.wav"),
+                       r"it is a file of another kind, not a PNG picture")
+    assert_clean_error(run("spectrogram", take, "--png", tmp_path / "new.wav"), r"must end in \.png")
 
 
 # -- listen ----------------------------------------------------------------------------------------

@@ -145,11 +145,12 @@ def test_the_deploy_docs_recipe_labels_clips_as_earmark_does(exported: tuple[Cla
 def test_a_failed_export_leaves_the_old_file_and_says_what_to_install(trained_classifier: Classifier, tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "model.onnx"
-    target.write_bytes(b"the export before")
+    before = b"\x08\x08\x12\x07pytorch the export before"  # an ONNX file's first fields (ir_version, producer)
+    target.write_bytes(before)
     monkeypatch.setitem(sys.modules, "onnxscript", None)  # as if it were not installed
     with pytest.raises(DependencyError, match=r"needs the onnxscript package: pip install onnx onnxscript"):
         export_onnx(trained_classifier, target)
-    assert target.read_bytes() == b"the export before"
+    assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.onnx"]
     monkeypatch.undo()
     with pytest.raises(OutputError, match="it is a folder; give a file name"):

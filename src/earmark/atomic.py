@@ -21,9 +21,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from .containers import audio_held, other_held
 from .errors import OutputError, ParameterError
 
-__all__ = ["atomic_copy", "atomic_write", "cannot_write", "check_writable"]
+__all__ = ["atomic_copy", "atomic_write", "cannot_write", "check_replaceable", "check_writable"]
 
 #: Where Linux reports the process umask without changing it.
 _PROC_STATUS = Path("/proc/self/status")
@@ -177,3 +178,41 @@ def check_writable(path: str | os.PathLike[str]) -> None:
             pass
     except OSError as exc:
         raise cannot_write(path, exc) from exc
+
+
+#: What :func:`check_replaceable` writes, by ``kind``, as a person names it.
+_KINDS = {"earmark model": "an earmark model", "onnx": "an ONNX model", "png": "a PNG picture",
+          "zip": "a zip archive"}
+#: What an existing file holds, by :func:`earmark.containers.other_held`'s kind, as a person names it.
+_HELD = {**_KINDS, "safetensors": "a safetensors file (not an earmark model)", "jpeg": "a JPEG picture",
+         "gif": "a GIF picture", "pdf": "a PDF document", "gzip": "a gzip archive"}
+
+
+def check_replaceable(path: str | os.PathLike[str], *, kind: str) -> None:
+    """Fail if writing ``kind`` (``"earmark model"``, ``"onnx"``, ``"png"`` or ``"zip"``) at ``path``
+    would replace a file that holds something else: a recording, a model of another kind, a
+    document. A file of the same kind (a model trained again, a picture drawn again), an empty
+    file, or no file at all may be written. What a file holds is read from its bytes, not its
+    name: a recording named ``model.earmark`` is still a recording. Reads a few kilobytes.
+
+    Raises
+    ------
+    OutputError
+        Naming what the file holds and what to do (another name, or delete it first).
+    """
+    if kind not in _KINDS:
+        raise ParameterError(f"kind must be one of {sorted(_KINDS)}, got {kind!r}")
+    try:
+        with open(path, "rb") as stream:
+            if stream.seek(0, os.SEEK_END) == 0:
+                return
+            stream.seek(0)
+            other, held = other_held(stream), audio_held(stream)
+    except OSError:
+        return  # no such file, a folder, unreadable: check_writable and the write itself say what is wrong
+    if other == kind:
+        return
+    what = (f"an audio file ({held.kind})" if held is not None and other is None
+            else _HELD.get(other or "", "a file of another kind"))
+    raise OutputError(f"cannot write {path}: it is {what}, not {_KINDS[kind]}, and writing would replace it; "
+                      "give another name, or delete that file first if it is not needed")

@@ -398,7 +398,14 @@ class Classifier:
 
     # -- files -------------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the model file atomically (safetensors weights + JSON manifest)."""
+        """Write the model file atomically (safetensors weights + JSON manifest); returns its path.
+
+        Raises
+        ------
+        OutputError
+            If ``path`` cannot be written, or holds something other than an earmark model (a
+            recording, an ONNX export, a picture): a model replaces only a model.
+        """
         return write_model_file(path, state=self.model.state_dict(), manifest=self.manifest)
 
     @classmethod

@@ -44,7 +44,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .atomic import atomic_write, cannot_write, check_writable
+from .atomic import atomic_write, cannot_write, check_replaceable, check_writable
 from .errors import DependencyError, OutputError, ParameterError
 
 if TYPE_CHECKING:
@@ -214,13 +214,15 @@ def export_onnx(classifier: Classifier | str | os.PathLike[str], path: str | os.
     DependencyError
         If the ``onnx`` or ``onnxscript`` package is missing.
     OutputError
-        If ``path`` cannot be written (the message says why; checked before the export's seconds of
+        If ``path`` cannot be written or holds something other than an ONNX model, such as the model
+        file itself or a recording (the message says why; checked before the export's seconds of
         work), or the exporter fails on this model.
     """
     from .classifier import as_classifier  # a path is loaded as compare and evaluate load it
 
     clf = as_classifier(classifier, function="export_onnx")
     check_writable(path)
+    check_replaceable(path, kind="onnx")
     data = onnx_bytes(clf)
     with atomic_write(path) as fh:
         fh.write(data)

@@ -26,7 +26,7 @@ from safetensors import safe_open
 from safetensors.numpy import save as st_save
 
 from ._version import __version__
-from .atomic import atomic_write
+from .atomic import atomic_write, check_replaceable
 from .audio import AUDIO_EXTENSIONS, MIN_HOP_S
 from .containers import audio_held, other_held
 from .errors import ModelFileError, ParameterError
@@ -164,7 +164,9 @@ def _lowest_version(arch: ArchSpec) -> int:
 
 def write_model_file(path: str | os.PathLike[str], *, state: dict[str, torch.Tensor],
                      manifest: Manifest) -> Path:
-    """Write weights and manifest to ``path`` atomically; returns the path."""
+    """Write weights and manifest to ``path`` atomically; returns the path. A file there is replaced
+    only if it is an earmark model (:func:`earmark.atomic.check_replaceable`): never a recording."""
+    check_replaceable(path, kind="earmark model")
     arrays = {k: v.detach().cpu().contiguous().numpy() for k, v in state.items()}
     manifest.weights_sha256 = _digest(arrays)
     version = _lowest_version(manifest.arch)

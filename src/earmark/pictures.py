@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .atomic import atomic_write
+from .atomic import atomic_write, check_replaceable
 from .audio import as_waveform, resample, to_mono
 from .features import FeatureConfig, _hz_to_mel, log_mel
 
@@ -130,6 +130,7 @@ def _fit_weight(text: Text, fonts: list[str]) -> None:
 
 
 def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
+    check_replaceable(path, kind="png")  # a picture never replaces a recording or a model
     _fit_fonts(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

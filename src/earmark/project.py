@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from . import trash
-from .atomic import atomic_write
+from .atomic import atomic_write, check_replaceable
 from .audio import AUDIO_EXTENSIONS, probe
 from .dataset import (
     BACKGROUND_LABEL,
@@ -436,6 +436,7 @@ class Project(ProjectHistory, ProjectModels, ProjectTestSet):
         download (``zed.zip`` unpacks to ``zed/``, though the project's folder is ``a``)."""
         from .intake import safe_stem  # intake builds on this module
 
+        check_replaceable(dest, kind="zip")  # never over a model, a recording or a picture
         stem = safe_stem(f"{self.name}.zip")  # the suffix is cut off, not a dot in the name ("v1.2")
         # a top folder every import would leave out as clutter ("Thumbs.db", "desktop.ini") gets a "_"
         top = Path(f"{stem}_" if is_ignored_name(stem) else stem)

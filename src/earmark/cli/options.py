@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ..atomic import check_writable
+from ..atomic import check_replaceable, check_writable
 from ..errors import EarmarkError, OutputError
 
 if TYPE_CHECKING:
@@ -24,37 +24,28 @@ __all__ = ["check_output", "clip_options", "load_set", "model_hint"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-#: The suffix of each kind of file the command writes, and what it is, for the message.
-_SUFFIXES = {".earmark": "an earmark model", ".onnx": "an ONNX model", ".png": "a PNG picture"}
+#: The suffix of each kind of file the commands write: its kind for :func:`earmark.atomic.check_replaceable`,
+#: and what it is, for the message.
+_SUFFIXES = {".earmark": ("earmark model", "an earmark model"), ".onnx": ("onnx", "an ONNX model"),
+             ".png": ("png", "a PNG picture")}
 
 
 def check_output(out: Path, *inputs: Path, suffix: str, option: str = "--out") -> None:
     """Fail before any work if ``out`` cannot be written, is one of the command's ``inputs`` (a
-    swapped argument would replace the model or recording being read), is an audio file
-    (earmark writes models, pictures and exports, never over a recording), or is not named with
-    the ``suffix`` of what is written there (a PNG named s.svg, an ONNX file named m.txt)."""
-    from ..audio import AUDIO_EXTENSIONS
-
+    swapped argument would replace the model or recording being read), holds something other than
+    what is written there (a recording, another kind of model: :func:`earmark.atomic.check_replaceable`),
+    or is not named with the ``suffix`` of what is written there (a PNG named s.svg, an ONNX file
+    named m.txt)."""
     check_writable(out)
     for source in inputs:
         with contextlib.suppress(OSError):
             if out.exists() and source.exists() and os.path.samefile(out, source):
                 raise OutputError(f"cannot write {out}: it is the input {source}, which writing would replace; "
                                   "give the output another name")
-    if out.is_file() and out.suffix.lower() in AUDIO_EXTENSIONS and _holds_audio(out):
-        raise OutputError(f"cannot write {out}: it is an audio file, which earmark does not replace with "
-                          "a model or a picture; give the output another name")
+    check_replaceable(out, kind=_SUFFIXES[suffix][0])
     if out.suffix.lower() != suffix:
-        raise OutputError(f"cannot write {out}: {option} writes {_SUFFIXES[suffix]}, so its name must end in "
+        raise OutputError(f"cannot write {out}: {option} writes {_SUFFIXES[suffix][1]}, so its name must end in "
                           f"{suffix}; give a name such as {out.with_suffix(suffix).name if out.stem else 'x' + suffix}")
-
-
-def _holds_audio(path: Path) -> bool:
-    """Whether ``path`` decodes as audio (from its header): a model once written as ``model.wav``
-    may be written again."""
-    from ..audio import probe
-
-    return probe(path)[1] > 0  # (0.0, 0): not audio
 
 
 def clip_options(command: F) -> F:
