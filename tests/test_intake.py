@@ -13,7 +13,7 @@ import soundfile as sf
 
 from conftest import alac, full_scale_noise
 from earmark.audio import load_audio, probe
-from earmark.dataset import load_dataset
+from earmark.dataset import load_dataset, take_key
 from earmark.errors import DatasetError, LimitError, ParameterError
 from earmark.importer import folder_per_class
 from earmark.intake import FolderOfClassesError, IntakeLimits, add_files, safe_stem
@@ -513,3 +513,69 @@ def test_a_file_the_class_holds_already_is_named_in_the_warnings(project: Projec
     assert add_files(project, "bass", takes / "b0.wav", test=True).warnings == [
         ("b0.wav", "is the same file as b0.wav, already in the test set of class 'bass': added again, it counts "
                    "twice; delete one if that was not meant")]
+
+
+# -- a stretch of a file (a segment of a timeline) -------------------------------------------------------
+
+
+def two_part_take(path: Path, *, channels: int = 1) -> Path:
+    """5 s of 110 Hz, then 5 s of 440 Hz: a stretch's pitch says where it was cut from."""
+    t = np.arange(5 * SR) / SR
+    y = np.concatenate([0.3 * np.sin(2 * np.pi * 110 * t), 0.3 * np.sin(2 * np.pi * 440 * t)]).astype(np.float32)
+    sf.write(path, np.stack([y] * channels, axis=1) if channels > 1 else y, SR, subtype="PCM_16")
+    return path
+
+
+def test_an_excerpt_keeps_that_stretch_at_the_files_rate(project: Project, tmp_path: Path) -> None:
+    src = two_part_take(tmp_path / "up.flac", channels=2)
+    result = add_files(project, "bass", [("riff.flac", src)], excerpt=(4.0, 6.5))
+    [sample] = result.added
+    assert (sample.id, sample.recording, sample.sample_rate) == ("riff_nohash_000.wav", "riff", SR)
+    assert sample.duration_s == pytest.approx(2.5) and result.skipped == [] and result.warnings == []
+    kept = load_audio(project.class_dir("bass") / sample.id)  # mixed to mono, as a video's sound is kept
+    np.testing.assert_allclose(kept.samples, load_audio(src).samples[4 * SR:int(6.5 * SR)], atol=1 / 32768)
+
+
+def test_the_stretches_of_one_file_are_one_take_in_every_class(project: Project, tmp_path: Path) -> None:
+    """Parts of one recording in two classes: the split keeps them on one side (one take)."""
+    project.add_class("drums")
+    src = two_part_take(tmp_path / "take.wav")
+    low = add_files(project, "bass", [("jam.wav", src)], excerpt=(0.0, 5.0)).added
+    high = add_files(project, "drums", [("jam.wav", src)], excerpt=(5.0, 10.0)).added
+    again = add_files(project, "bass", [("jam.wav", src)], excerpt=(1.0, 2.0)).added
+    assert [s.id for s in low + high + again] == ["jam_nohash_000.wav", "jam_nohash_000.wav", "jam_nohash_001.wav"]
+    for k, label in enumerate(["bass", "drums"] * 3):  # other recordings, so that each class has a choice
+        add_files(project, label, [(f"other{k}.wav", tone(tmp_path / f"o{k}.wav", 1.0, freq=90.0 + 30 * k))])
+    dataset = load_dataset(project.samples_dir, sample_rate=22050)
+    jam = [c for c in dataset.clips if Path(c.file or "").name.startswith("jam")]
+    assert len(jam) == 3 and {take_key(c) for c in jam} == {"take:jam"}
+    for seed in range(5):
+        _, val = split_by_source(dataset.clips, sample_rate=22050, val_fraction=0.4, seed=seed)
+        held = {id(c) for c in val}
+        assert len({id(c) in held for c in jam}) == 1, f"seed {seed}: a part of the take on each side"
+    named = add_files(project, "bass", [("jam.wav", src)], excerpt=(2.0, 3.0), recording="try-1").added
+    assert [s.id for s in named] == ["try-1_nohash_000.wav"]
+
+
+def test_a_long_excerpt_is_cut_into_clips_and_one_past_the_end_stops_there(project: Project, tmp_path: Path) -> None:
+    src = tone(tmp_path / "long.wav", 30.0)
+    cut = add_files(project, "bass", [("long.wav", src)], excerpt=(2.0, 22.0)).added
+    assert [s.duration_s for s in cut] == [4.0] * 5 and {s.recording for s in cut} == {"long"}
+    [tail] = add_files(project, "bass", [("long.wav", src)], excerpt=(28.5, 40.0)).added
+    assert tail.duration_s == pytest.approx(1.5)
+
+
+def test_an_excerpt_after_a_files_end_is_skipped_saying_why(project: Project, tmp_path: Path) -> None:
+    short, long = tone(tmp_path / "a.wav", 2.0), tone(tmp_path / "b.wav", 8.0)
+    result = add_files(project, "bass", [("short.wav", short), ("long.wav", long)], excerpt=(3.0, 5.0))
+    assert [s.id for s in result.added] == ["long_nohash_000.wav"]
+    assert result.skipped == [("short.wav", "is 2.00 s long, so the stretch from 3.00 s holds no sound of it; "
+                                            "give a start within the file")]
+
+
+@pytest.mark.parametrize("excerpt", [(2.0, 1.0), (-1.0, 2.0), (1.0, 1.05), (float("nan"), 2.0), "1-2", (1.0,)])
+def test_a_wrong_excerpt_is_a_parameter_error_before_anything_lands(project: Project, tmp_path: Path,
+                                                                     excerpt: object) -> None:
+    with pytest.raises(ParameterError, match=r"excerpt must"):
+        add_files(project, "bass", [("a.wav", tone(tmp_path / "a.wav", 2.0))], excerpt=excerpt)  # type: ignore[arg-type]
+    assert project.samples("bass") == []

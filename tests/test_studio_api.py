@@ -517,6 +517,22 @@ def test_stop_and_keep_ends_a_run_after_its_epoch_and_saves_the_model(tmp_path: 
     assert_error(c.post("/api/jobs/nope/stop"), 404, "NotFoundError", "no training job")
 
 
+def test_a_stretch_of_a_tried_file_goes_into_a_class(client: TestClient) -> None:
+    """The Try tab's "add the part at the cursor": the file again, with start_s and end_s."""
+    assert client.post("/api/projects/band/classes", json={"name": "bass"}).status_code == 201
+    up = client.post("/api/projects/band/classes/bass/samples", files={"files": ("song.wav", wav_bytes(10.0))},
+                     data={"start_s": "2.5", "end_s": "4", "recording": "try-x"})
+    assert up.status_code == 201, up.text
+    [sample] = up.json()["added"]
+    assert (sample["id"], sample["recording"], sample["duration_s"]) == ("try-x_nohash_000.wav", "try-x", 1.5)
+    for fields, pattern in [({"start_s": "2"}, r"give both form fields start_s and end_s"),
+                            ({"start_s": "3", "end_s": "2"}, r"excerpt must run forward"),
+                            ({"start_s": "a", "end_s": "2"}, r"form field 'start_s' must be a number")]:
+        assert_error(client.post("/api/projects/band/classes/bass/samples", data=fields,
+                                 files={"files": ("song.wav", wav_bytes(10.0))}), 400, "ParameterError", pattern)
+    assert len(client.get("/api/projects/band/classes/bass/samples").json()["samples"]) == 1
+
+
 def test_predict_a_clip_and_a_long_recording(trained: tuple[TestClient, str]) -> None:
     c, model_id = trained
     short = c.post(f"/api/projects/band/models/{model_id}/predict", files={"file": ("a.wav", wav_bytes(1.0))}).json()

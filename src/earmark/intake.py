@@ -20,6 +20,7 @@ in a copy of the project unpacked there). Every write is atomic.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tempfile
@@ -148,6 +149,7 @@ def _as_project(project: object) -> Project:
 def add_files(project: Project | str | os.PathLike[str], class_name: str,
               files: Iterable[FileArg] | str | os.PathLike[str], *,
               clip_s: float | None = None, recording: str | None = None,
+              excerpt: tuple[float, float] | None = None,
               limits: IntakeLimits | None = None, test: bool = False, one_class: bool = True,
               tmp_dir: str | os.PathLike[str] | None = None) -> IntakeResult:
     """Add audio files to a class of ``project`` (a :class:`Project`, or a project folder's path, opened);
@@ -172,6 +174,13 @@ def add_files(project: Project | str | os.PathLike[str], class_name: str,
     ``NAME_nohash_N`` (a clip of an exported project, a Speech Commands file) joins take ``NAME``,
     so that the clips of one recording stay together on one side of every split.
 
+    ``excerpt=(start_s, end_s)`` keeps only that stretch of each file (one segment of a long
+    recording's timeline, say), saved as WAV at the file's own rate and channels, and cut into
+    clips as a whole file would be when it is long. A file that ends before ``start_s`` is skipped,
+    saying so; one that ends before ``end_s`` is kept to its end. The stretches of one file, added one
+    by one to one class or to several, are one take (``recording``, else named for the file), so
+    that a split never puts one part of a recording in training and another in validation.
+
     A file kept though the decoder warns of it (a compressed file cut short: its
     :class:`~earmark.errors.AudioWarning`) is named in the result's ``warnings``, which hold those
     warnings instead of issuing them.
@@ -188,6 +197,8 @@ def add_files(project: Project | str | os.PathLike[str], class_name: str,
     project.set_dir(class_name, test=test)  # no such class: say so before decoding anything
     if clip_s is not None and not 0.25 <= clip_s <= 60:
         raise ParameterError(f"clip_s must be between 0.25 and 60 seconds, got {clip_s}")
+    if excerpt is not None:
+        excerpt = _checked_excerpt(excerpt)
     take = safe_stem(recording) if recording else None
     result = IntakeResult()
     numbers = _ClipNumbers()
@@ -198,6 +209,8 @@ def add_files(project: Project | str | os.PathLike[str], class_name: str,
                                          one_class=one_class):
             noted: list[tuple[str, str]] = []
             audio = _decode(name, path, limits=limits, noted=noted)
+            if excerpt is not None and not isinstance(audio, str):
+                audio = _stretch(audio, excerpt)
             if isinstance(audio, str):
                 result.skipped.append((name, audio))
                 continue
@@ -208,12 +221,14 @@ def add_files(project: Project | str | os.PathLike[str], class_name: str,
                 continue
             into = _Target(project, class_name, test=test)
             folder = into.folder()
-            if (same := known.same_as(folder, path)) is not None:
+            if excerpt is None and (same := known.same_as(folder, path)) is not None:
                 where = f"the test set of class {class_name!r}" if test else f"class {class_name!r}"
                 noted.append((name, f"is the same file as {same.relative_to(folder).as_posix()}, already in {where}: "
                                     "added again, it counts twice; delete one if that was not meant"))
-            kept = _keep(into, name, path, audio, clip_s=clip_s, numbers=numbers,
-                         take=take if take is not None else _take_in_name(name), noted=noted)
+            # the stretches of one file are one take
+            own = _take_in_name(name) or (safe_stem(name) if excerpt is not None else None)
+            kept = _keep(into, name, path, audio, clip_s=clip_s, numbers=numbers, whole=excerpt is None,
+                         take=take if take is not None else own, noted=noted)
             for info in kept:
                 known.added(folder / info.id, folder=folder)
             result.added.extend(kept)
@@ -290,6 +305,33 @@ def _load_noting(path: Path, *, max_s: float) -> tuple[Audio, list[str]]:
     with collecting_warnings() as said:
         audio = load_audio(path, max_duration_s=max_s)
     return audio, said
+
+
+#: The shortest stretch :func:`add_files` keeps of a file: shorter clips of a long recording are left out too.
+MIN_EXCERPT_S = 0.1
+
+
+def _checked_excerpt(excerpt: object) -> tuple[float, float]:
+    """``excerpt`` as ``(start_s, end_s)``; :class:`ParameterError` for anything else or a stretch that is empty,
+    negative or shorter than :data:`MIN_EXCERPT_S`."""
+    try:
+        start_s, end_s = (float(t) for t in excerpt)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        raise ParameterError(f"excerpt must be (start_s, end_s), two numbers of seconds, got {excerpt!r:.60}") from None
+    if not (math.isfinite(start_s) and math.isfinite(end_s) and 0 <= start_s and end_s - start_s >= MIN_EXCERPT_S):
+        raise ParameterError(f"excerpt must run forward from 0 s or later, at least {MIN_EXCERPT_S} s long, "
+                             f"got {start_s} to {end_s} s")
+    return start_s, end_s
+
+
+def _stretch(audio: Audio, excerpt: tuple[float, float]) -> Audio | str:
+    """The stretch ``excerpt`` of ``audio`` (to its end, if it ends sooner), or why there is none."""
+    start_s, end_s = excerpt
+    if audio.duration_s - start_s < MIN_EXCERPT_S:
+        return (f"is {audio.duration_s:.2f} s long, so the stretch from {start_s:.2f} s holds no sound of it; "
+                "give a start within the file")
+    first, last = round(start_s * audio.sample_rate), round(end_s * audio.sample_rate)
+    return Audio(audio.samples[..., first:last], audio.sample_rate, audio.source)
 
 
 def _take_in_name(name: str) -> str | None:
@@ -392,8 +434,10 @@ class _Target:
 
 
 def _keep(into: _Target, name: str, path: Path, audio: Audio, *, clip_s: float | None,
-          take: str | None, numbers: _ClipNumbers, noted: list[tuple[str, str]]) -> list[SampleInfo]:
-    """Save one decoded upload into its class: as it came, or cut into clips. Each file is written (encoded,
+          take: str | None, numbers: _ClipNumbers, noted: list[tuple[str, str]],
+          whole: bool = True) -> list[SampleInfo]:
+    """Save one decoded upload into its class: as it came, or cut into clips; ``audio`` that is not the
+    ``whole`` file (an excerpt) is saved as WAV, never as the file came. Each file is written (encoded,
     converted, copied) under a hidden name first, and only then, under :data:`NAMING`, given a name free in any
     case (:func:`earmark.naming.place_file`). A file whose name ends in another format's suffix than its bytes
     are (``x.mp3`` that holds WAV) is kept under the suffix of what it is, and that is added to ``noted``."""
@@ -402,19 +446,11 @@ def _keep(into: _Target, name: str, path: Path, audio: Audio, *, clip_s: float |
     if cut_at is not None and audio.duration_s > cut_at * 1.5:
         return _keep_clips(into, folder, audio, take=take, stem=safe_stem(name), clip_s=cut_at,
                            first=numbers.next(folder, take) if take is not None else 0, numbers=numbers)
-    suffix = named = Path(name).suffix.lower()
-    held = _held(path) if suffix else None
-    if held is not None and suffix not in held.suffixes:  # served and played by its suffix: it must say what it is
-        suffix = held.suffix
-    # a video by what its bytes are: a phone's .mov sent as x.m4a (one MPEG-4 family) is one too; a plain
-    # MPEG-4 only with a picture (an Android recorder's x.m4a is one without: every browser plays it)
-    video = suffix in _SOUND_ONLY if held is None else held.suffix in _SOUND_ONLY and (
-        held.suffix != ".mp4" or _has_picture(path))
-    lossless: bytes | None = None
-    if suffix and not browsers_play(path, name=f"x{suffix}"):  # AIFF, Apple Lossless: only Safari plays them
-        copy = playable_copy(path)
-        if copy.exact:  # else (finer than float32) kept as it came: the studio plays a copy of it
-            lossless, suffix = copy.data, copy.suffix
+    named = Path(name).suffix.lower()
+    held: Held | None = None
+    video, lossless, suffix = False, None, ""  # an excerpt: its samples, as WAV
+    if whole:
+        held, video, lossless, suffix = _kept_form(path, named)
     as_wav = lossless is None and (not suffix or video)  # unknown container, or a video
     if as_wav:
         suffix = ".wav"
@@ -434,6 +470,26 @@ def _keep(into: _Target, name: str, path: Path, audio: Audio, *, clip_s: float |
     if held is not None and (note := _misnamed(held, named=named, video=video, saved=Path(info.id).name)):
         noted.append((name, note))
     return [info]
+
+
+def _kept_form(path: Path, named: str) -> tuple[Held | None, bool, bytes | None, str]:
+    """How the upload at ``path``, named with the suffix ``named``, is kept as it came: the container its bytes
+    are, whether it is a video (its sound is then saved as WAV), its lossless copy in a format every browser
+    plays (or ``None``), and the suffix to keep it under (``""`` when unknown: saved as WAV)."""
+    suffix = named
+    held = _held(path) if suffix else None
+    if held is not None and suffix not in held.suffixes:  # served and played by its suffix: it must say what it is
+        suffix = held.suffix
+    # a video by what its bytes are: a phone's .mov sent as x.m4a (one MPEG-4 family) is one too; a plain
+    # MPEG-4 only with a picture (an Android recorder's x.m4a is one without: every browser plays it)
+    video = suffix in _SOUND_ONLY if held is None else held.suffix in _SOUND_ONLY and (
+        held.suffix != ".mp4" or _has_picture(path))
+    lossless: bytes | None = None
+    if suffix and not browsers_play(path, name=f"x{suffix}"):  # AIFF, Apple Lossless: only Safari plays them
+        copy = playable_copy(path)
+        if copy.exact:  # else (finer than float32) kept as it came: the studio plays a copy of it
+            lossless, suffix = copy.data, copy.suffix
+    return held, video, lossless, suffix
 
 
 def _misnamed(held: Held, *, named: str, video: bool, saved: str) -> str | None:

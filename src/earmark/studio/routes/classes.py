@@ -45,24 +45,37 @@ def list_samples(class_name: str, project: ProjectDep, test: InTestSet) -> dict[
 @router.post("/{class_name}/samples", status_code=201)
 async def add_samples(class_name: str, request: Request, project: ProjectDep, studio: StudioDep,
                       test: InTestSet) -> dict[str, Any]:
-    """Upload audio files or zips (form field ``files``); optional ``clip_s`` and ``recording``;
+    """Upload audio files or zips (form field ``files``); optional ``clip_s`` and ``recording``, and
+    ``start_s`` with ``end_s`` to keep only that stretch of each file (a segment of a timeline);
     ``?set=test`` puts them in the class's test set."""
     project.class_dir(class_name)  # 404 before reading a big upload
     async with read_upload(request, studio.settings) as upload:
         files = upload.all_files("files") + upload.all_files("file")
         if not files:  # a form without them, or an upload cut off: not "added nothing" (only hidden files)
             raise ParameterError(_no_files(upload))
+        excerpt = _excerpt(upload)
         with studio.filling(project, class_name):
             try:
                 result = await run_in_threadpool(partial(
                     add_files, project, class_name, files,
                     clip_s=upload.number("clip_s"), recording=upload.fields.get("recording") or None,
-                    limits=studio.limits, test=test, tmp_dir=studio.scratch_dir))
+                    excerpt=excerpt, limits=studio.limits, test=test, tmp_dir=studio.scratch_dir))
             except FolderOfClassesError as exc:
                 raise DatasetError(_as_the_page_says(exc)) from exc
     return {"added": [sample_urls(project, s) for s in result.added],
             "skipped": [{"name": n, "reason": r} for n, r in result.skipped],
             "warnings": [{"name": n, "message": m} for n, m in result.warnings]}
+
+
+def _excerpt(upload: Upload) -> tuple[float, float] | None:
+    """The stretch ``start_s`` to ``end_s`` the upload asks to keep of each file, or ``None`` (the whole files)."""
+    start_s, end_s = upload.number("start_s"), upload.number("end_s")
+    if start_s is None and end_s is None:
+        return None
+    if start_s is None or end_s is None:
+        raise ParameterError("give both form fields start_s and end_s to keep a stretch of the file, "
+                             "or neither to keep all of it")
+    return start_s, end_s
 
 
 def _no_files(upload: Upload) -> str:
