@@ -26,6 +26,7 @@ def test_the_readme_python_example_runs(tmp_path: Path, small_dataset: Path, sma
     monkeypatch.chdir(tmp_path)  # whatever else the example writes lands here, never in the checkout
     take, sr = sf.read(small_testset / "bass" / "bass_000.wav", dtype="float32")
     sf.write(tmp_path / "take1.flac", take, sr)
+    sf.write(tmp_path / "rehearsal.flac", np.resize(take, 80 * sr), sr)  # long enough for the excerpt it cuts
     code = (python_example()
             .replace('"my_sounds/"', repr(str(small_dataset)))
             .replace('"test_sounds/"', repr(str(small_testset)))
@@ -34,6 +35,7 @@ def test_the_readme_python_example_runs(tmp_path: Path, small_dataset: Path, sma
             .replace('"sounds.onnx"', repr(str(tmp_path / "sounds.onnx")))
             .replace('"sounds-page"', repr(str(tmp_path / "sounds-page")))
             .replace('"gig-bass.wav"', repr(str(tmp_path / "take1.flac")))
+            .replace('"rehearsal.flac"', repr(str(tmp_path / "rehearsal.flac")))
             .replace("earmark.train(band.root)", "earmark.train(band.root, settings={'epochs': 2})")
             .replace("epochs=24", "epochs=2"))  # the same calls, fewer passes: seconds, not a minute
     shutil.copytree(small_dataset, tmp_path / "takes")  # takes/background/, takes/bass/, takes/drums/
@@ -45,6 +47,8 @@ def test_the_readme_python_example_runs(tmp_path: Path, small_dataset: Path, sma
     band = Project.open(tmp_path / "my-band")
     assert [c.name for c in band.classes()] == ["background", "bass", "drums"] and len(band.models()) == 1
     assert [p.name for p in (tmp_path / "my-band" / "test" / "bass").iterdir()] == ["take1.flac"]
+    excerpt = [s for s in band.samples("bass") if s.recording == "rehearsal"]  # 13.5 s: cut into 4 s clips
+    assert [s.duration_s for s in excerpt] == [4.0, 4.0, 4.0]
     assert (tmp_path / "sounds.onnx").is_file()
     assert (tmp_path / "sounds-page" / "index.html").is_file()
     assert "accuracy" in out and "start_s,end_s,label,confidence" in out

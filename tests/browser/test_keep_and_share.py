@@ -78,6 +78,7 @@ def test_the_share_page_classifies_a_file_and_the_microphone(page: Page, studio,
     label = page.locator("[data-testid=predict-label]")
     expect(label).to_have_attribute("data-label", answer["label"], timeout=15000)
     expect(page.locator("[data-testid=try-result] .bar-row.winner")).to_have_attribute("data-label", answer["label"])
+    expect(page.locator("[data-testid=teach]")).to_have_count(0)  # a visitor adds nothing to the project
 
     page.click("#try-live-start")
     expect(page.locator("#try-live-status")).to_contain_text("listening")

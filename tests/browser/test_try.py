@@ -96,6 +96,43 @@ def test_try_a_file_and_play_its_timeline(page: Page, studio, demo_project, demo
     assert not page_errors
 
 
+def test_a_tried_file_or_the_part_at_the_cursor_goes_into_a_class(page: Page, studio, demo_project, demo_model,
+                                                                  page_errors) -> None:
+    """What the model got wrong on a file becomes training samples: the part of the timeline under the
+    play cursor, cut by the server from the file itself, or the whole file; all one recording."""
+    studio.open(page, demo_project, "try")
+    page.select_option("#predict-model", demo_model["id"])
+    page.set_input_files("#predict-file", str(demo_data_dir() / "recording.ogg"))
+    expect(page.locator("[data-testid=timeline]")).to_be_visible(timeout=30000)
+    part, whole = page.locator("[data-testid=teach-part]"), page.locator("[data-testid=teach-file]")
+    expect(part).to_be_disabled()  # until a class is chosen
+    expect(whole).to_be_disabled()
+    page.locator("[data-testid=predict-audio]").evaluate(
+        "a => new Promise((done) => { a.addEventListener('seeked', done, { once: true }); a.currentTime = 9; })")
+    expect(part).to_contain_text(re.compile(r"the part at the cursor \(\w+, [\d.]+–[\d.]+ s\)"))
+    start_s, end_s = (float(t) for t in re.search(r"([\d.]+)–([\d.]+) s", part.inner_text()).groups())
+    assert start_s <= 9 < end_s
+
+    before = {c: {s["id"] for s in studio.samples(demo_project, c)} for c in ("bass", "drums")}
+    page.select_option("[data-testid=teach-class]", "bass")
+    part.click()
+    status = page.locator("[data-testid=teach-status]")
+    expect(status).to_contain_text(f"Added {start_s:.1f}–{end_s:.1f} s of recording.ogg to bass", timeout=30000)
+    added = [s for s in studio.samples(demo_project, "bass") if s["id"] not in before["bass"]]
+    assert added and sum(s["duration_s"] for s in added) == pytest.approx(end_s - start_s, abs=0.1)
+    [recording] = {s["recording"] for s in added}
+    assert recording.startswith("recording-")
+
+    page.select_option("[data-testid=teach-class]", "drums")
+    whole.click()
+    expect(status).to_contain_text("Added all of recording.ogg to drums", timeout=30000)
+    cut = [s for s in studio.samples(demo_project, "drums") if s["id"] not in before["drums"]]
+    assert len(cut) >= 7 and {s["recording"] for s in cut} == {recording}, "one tried file, one recording"
+    for s in added + cut:  # the demo project is shared with the other tests
+        studio.client.delete(f"/api/projects/{demo_project}/samples/{s['class_name']}/{s['id']}").raise_for_status()
+    assert not page_errors
+
+
 def test_a_long_recordings_timeline_stays_readable(page: Page, studio, demo_project, demo_model, page_errors,
                                                    tmp_path) -> None:
     """A 20-minute recording: a time axis of at most ten labels that do not overlap (it had 121), how

@@ -4,26 +4,33 @@
 import { renderPrediction } from "./timeline.js";
 import { busy, dropZone, filePicker, h } from "./ui.js";
 
-/** Classify `file` with predict(file) → the server's answer, shown in `out` (a spinner meanwhile). */
-export async function predictFile(file, { out, predict, labels }) {
+/**
+ * Classify `file` with predict(file) → the server's answer, shown in `out` (a spinner meanwhile);
+ * then after(result, file), if given, adds what the page offers under it (the studio: add it to a class).
+ */
+export async function predictFile(file, { out, predict, labels, after }) {
   out.replaceChildren(h("p", { class: "muted" }, h("span", { class: "spinner" }), ` Listening to ${file.name}…`));
+  let result;
   try {
-    renderPrediction(out, await predict(file), file, labels);
+    result = await predict(file);
+    renderPrediction(out, result, file, labels);
   } catch (err) {
     out.replaceChildren(h("p", { class: "error-text" }, err.message));
     throw err;
   }
+  if (after) after(result, file);
 }
 
 /**
  * Wire a drop zone and a file input to predictFile. model() gives {predict, labels} for the
- * model to use now; it may throw ("train a model first"), which shows as the error toast.
+ * model to use now; it may throw ("train a model first"), which shows as the error toast. after: as
+ * predictFile's.
  */
-export function filePredictor({ zone, input, out, model }) {
+export function filePredictor({ zone, input, out, model, after }) {
   const onFiles = (files) => {
     const file = files[0];
     if (!file) return;
-    busy(zone, () => predictFile(file, { out, ...model() }));
+    busy(zone, () => predictFile(file, { out, after, ...model() }));
   };
   dropZone(zone, onFiles);
   filePicker(input, onFiles);

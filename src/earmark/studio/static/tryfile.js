@@ -1,9 +1,12 @@
-// The studio's "Try a file" card: the selected model on a dropped or picked file (predict.js).
+// The studio's "Try a file" card: the selected model on a dropped or picked file (predict.js), and,
+// under its answer, the file or the part of its timeline at the play cursor added to a class: what
+// the model got wrong (or right) on the user's own recording becomes a training sample.
 
 import { api } from "./api.js";
 import { filePredictor } from "./predict.js";
-import { bindModelSelect, modelInfo, on, state } from "./state.js";
-import { $ } from "./ui.js";
+import { uploadTo } from "./samples.js";
+import { bindModelSelect, classLabel, modelInfo, on, state } from "./state.js";
+import { $, busy, h, takeId, toast } from "./ui.js";
 
 export function initTryFile() {
   bindModelSelect($("#predict-model"));
@@ -15,6 +18,7 @@ export function initTryFile() {
       const projectId = state.projectId;
       return { labels: model.labels, predict: (file) => api.predict(projectId, model.id, file) };
     },
+    after: (result, file) => $("#predict-result").append(teachRow(result, file)),
   });
   // no model: the drop zone and its file button are off, with a note saying why
   const noModel = () => {
@@ -28,4 +32,60 @@ export function initTryFile() {
   on("project", noModel);
   on("model", noModel);
   noModel();
+}
+
+const seconds = (t) => `${t.toFixed(1)} s`;
+
+/**
+ * "Add to class [X]: the whole file | the part at the cursor (bass, 12.0–18.5 s)". Every part of one
+ * tried file is one recording (one take, named for the file), so that the split never trains on one
+ * part and validates on another. The server cuts the stretch from the file itself, at its own rate.
+ */
+function teachRow(result, file) {
+  const projectId = state.projectId;
+  const name = file.name || "recording";
+  const recording = takeId(name.replace(/\.[^.]*$/, "") || "recording");
+  const choose = h("select", { "aria-label": "Class to add the file to", "data-testid": "teach-class" },
+    h("option", { value: "" }, "choose a class…"),
+    ...((state.project && state.project.classes) || []).map((c) => h("option", { value: c.name }, c.display_name || c.name)));
+  const status = h("span", { class: "muted small", "data-testid": "teach-status", role: "status" });
+  const wholeButton = h("button", { type: "button", class: "small", "data-testid": "teach-file" }, "the whole file");
+  const segments = (result.timeline && result.timeline.segments) || [];
+  const audio = $("#predict-result [data-testid=predict-audio]");
+  const at = () => {
+    const t = audio ? audio.currentTime : 0;
+    return segments.find((s) => t >= s.start_s && t < s.end_s) || segments[segments.length - 1];
+  };
+  const partButton = segments.length ? h("button", { type: "button", class: "small", "data-testid": "teach-part" }) : null;
+  const describe = () => {
+    if (!partButton) return;
+    const seg = at();
+    partButton.textContent = `the part at the cursor (${classLabel(seg.label)}, ${seg.start_s.toFixed(1)}–${seconds(seg.end_s)})`;
+  };
+  const enable = () => {
+    for (const b of [wholeButton, partButton]) if (b) b.disabled = !choose.value;
+  };
+  const add = async (fields, what) => {
+    const className = choose.value;
+    const answer = await uploadTo(className, [[file, name]], { recording, ...fields }, projectId, "training");
+    const n = (answer.added || []).length;
+    const why = (answer.skipped || []).map((s) => s.reason).join("; ");
+    status.textContent = n ? `Added ${what} to ${classLabel(className)} (${n} sample${n === 1 ? "" : "s"}); train again to teach it.`
+      : `Nothing added: ${why || "the file held no sound"}.`;
+    if (n) toast(`Added ${what} to ${classLabel(className)}.`);
+  };
+  wholeButton.addEventListener("click", () => busy(wholeButton, () => add({}, `all of ${name}`)).then(enable));
+  if (partButton) {
+    partButton.addEventListener("click", () => {
+      const seg = at();
+      busy(partButton, () => add({ start_s: seg.start_s, end_s: seg.end_s },
+        `${seg.start_s.toFixed(1)}–${seconds(seg.end_s)} of ${name}`)).then(enable);
+    });
+    if (audio) for (const event of ["timeupdate", "seeked"]) audio.addEventListener(event, describe);
+  }
+  choose.addEventListener("change", enable);
+  describe();
+  enable();
+  return h("div", { class: "row teach", "data-testid": "teach" },
+    h("span", {}, "Wrong, or a good example? Add to class"), choose, wholeButton, partButton, status);
 }
