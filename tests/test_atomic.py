@@ -209,7 +209,7 @@ def test_a_recording_is_never_replaced_whatever_its_name(tmp_path: Path, kind: s
     (b"", "earmark model", None),                                     # an empty file holds nothing to lose
 ])
 def test_a_file_is_replaced_only_by_its_own_kind(tmp_path: Path, head: bytes, kind: str, refused: str | None) -> None:
-    target = tmp_path / "out"
+    target = tmp_path / ("out.zip" if kind == "zip" else "out")  # a zip replaces only a file named .zip
     target.write_bytes(head)
     if refused is None:
         atomic.check_replaceable(target, kind=kind)
@@ -217,6 +217,31 @@ def test_a_file_is_replaced_only_by_its_own_kind(tmp_path: Path, head: bytes, ki
         with pytest.raises(OutputError, match=re.escape(f"it is {refused}, not ")):
             atomic.check_replaceable(target, kind=kind)
     assert target.read_bytes() == head
+
+
+def test_only_a_zip_named_zip_is_replaced_by_a_zip(tmp_path: Path) -> None:
+    """A Word or Excel file, a .jar, holds a zip: a project's export must not replace one."""
+    old = tmp_path / "old.zip"
+    old.write_bytes(b"PK\x03\x04" + bytes(40))
+    atomic.check_replaceable(old, kind="zip")
+    report = old.rename(tmp_path / "report.docx")
+    with pytest.raises(OutputError, match=r"report\.docx: it holds a zip archive but is not named \.zip .*"
+                                          r"give a name ending in \.zip"):
+        atomic.check_replaceable(report, kind="zip")
+
+
+def test_a_pipe_is_left_to_the_write_not_opened(tmp_path: Path) -> None:
+    """Opening a pipe to read it would wait for a writer for ever; the write refuses it, saying what it is."""
+    import threading
+
+    fifo = tmp_path / "s.png"
+    os.mkfifo(fifo)
+    checking = threading.Thread(target=atomic.check_replaceable, args=(fifo,), kwargs={"kind": "png"}, daemon=True)
+    checking.start()
+    checking.join(timeout=10)
+    assert not checking.is_alive(), "check_replaceable opened the pipe and waits for a writer"
+    with pytest.raises(OutputError, match=r"it is a device, pipe or socket"), atomic_write(fifo) as fh:
+        fh.write(b"x")
 
 
 def test_nothing_there_may_be_written_and_an_unknown_kind_is_a_parameter_error(tmp_path: Path) -> None:

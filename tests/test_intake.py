@@ -579,3 +579,13 @@ def test_a_wrong_excerpt_is_a_parameter_error_before_anything_lands(project: Pro
     with pytest.raises(ParameterError, match=r"excerpt must"):
         add_files(project, "bass", [("a.wav", tone(tmp_path / "a.wav", 2.0))], excerpt=excerpt)  # type: ignore[arg-type]
     assert project.samples("bass") == []
+
+
+def test_a_recordings_name_is_a_name_not_a_files(project: Project, tmp_path: Path) -> None:
+    """"v1.2 mix" keeps its ".2": two tried files "v1.2 mix" and "v1.3 mix" are two recordings, not "v1"."""
+    src = tone(tmp_path / "a.wav", 1.0)
+    one = add_files(project, "bass", [("a.wav", src)], recording="v1.2 mix").added
+    two = add_files(project, "bass", [("a.wav", src)], recording="v1.3 mix").added
+    assert [s.recording for s in one + two] == ["v1.2 mix", "v1.3 mix"]
+    unnamed = add_files(project, "bass", [("a.wav", src)], recording=" ._").added
+    assert [s.id for s in unnamed] == ["take_nohash_000.wav"]

@@ -191,25 +191,36 @@ _HELD = {**_KINDS, "safetensors": "a safetensors file (not an earmark model)", "
 def check_replaceable(path: str | os.PathLike[str], *, kind: str) -> None:
     """Fail if writing ``kind`` (``"earmark model"``, ``"onnx"``, ``"png"`` or ``"zip"``) at ``path``
     would replace a file that holds something else: a recording, a model of another kind, a
-    document. A file of the same kind (a model trained again, a picture drawn again), an empty
-    file, or no file at all may be written. What a file holds is read from its bytes, not its
-    name: a recording named ``model.earmark`` is still a recording. Reads a few kilobytes.
+    document. A file of the same kind (a model trained again, a picture drawn again; for a zip, one
+    named ``.zip``: a Word document is a zip too), an empty file, or no file at all may be written.
+    What a file holds is read from its bytes, not its name: a recording named ``model.earmark`` is
+    still a recording. Reads a few kilobytes; a pipe or device is left to the write, which refuses it.
 
     Raises
     ------
     OutputError
-        Naming what the file holds and what to do (another name, or delete it first).
+        Naming what the file holds and what to do (another name, or delete it first); also when the
+        file cannot be read to tell.
     """
     if kind not in _KINDS:
         raise ParameterError(f"kind must be one of {sorted(_KINDS)}, got {kind!r}")
     try:
-        with open(path, "rb") as stream:
-            if stream.seek(0, os.SEEK_END) == 0:
-                return
-            stream.seek(0)
-            other, held = other_held(stream), audio_held(stream)
+        found = os.stat(path)
+        if not stat.S_ISREG(found.st_mode) or found.st_size == 0:
+            return  # nothing there, a folder, a pipe (never opened: it would wait for a writer), or empty
     except OSError:
-        return  # no such file, a folder, unreadable: check_writable and the write itself say what is wrong
+        return  # check_writable and the write itself say what is wrong
+    try:
+        with open(path, "rb") as stream:
+            other, held = other_held(stream), audio_held(stream)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: earmark cannot read it to see whether it is {_KINDS[kind]} "
+                          f"({exc.strerror or exc}); give another name, or delete that file first if it is "
+                          "not needed") from exc
+    if other == kind and kind == "zip" and Path(path).suffix.lower() != ".zip":  # a Word or Excel file, a .jar
+        raise OutputError(f"cannot write {path}: it holds a zip archive but is not named .zip (as a Word or Excel "
+                          "file, or a .jar, is), and writing would replace it; give a name ending in .zip, or "
+                          "delete that file first if it is not needed")
     if other == kind:
         return
     what = (f"an audio file ({held.kind})" if held is not None and other is None

@@ -102,6 +102,11 @@ def safe_stem(name: str) -> str:
     return _fit((_clean(stem) or "sample").replace(NOHASH, "_")) or "sample"
 
 
+def _take_name(recording: str) -> str:
+    """``recording`` as a take's name, safe to save under: a name, not a file's (``v1.2 mix`` keeps its ``.2``)."""
+    return _fit((_clean(recording) or "take").replace(NOHASH, "_")) or "take"
+
+
 def _fit(stem: str) -> str:
     """``stem`` cut to 80 characters and ``_STEM_BYTES`` (80 Chinese characters are 240 bytes), ending
     in no dot or space (Windows drops them), and not a device's name on Windows (``CON`` → ``CON_``)."""
@@ -175,7 +180,7 @@ def add_files(project: Project | str | os.PathLike[str], class_name: str,
     so that the clips of one recording stay together on one side of every split.
 
     ``excerpt=(start_s, end_s)`` keeps only that stretch of each file (one segment of a long
-    recording's timeline, say), saved as WAV at the file's own rate and channels, and cut into
+    recording's timeline, say), saved as WAV (mono, 16-bit) at the file's own rate, and cut into
     clips as a whole file would be when it is long. A file that ends before ``start_s`` is skipped,
     saying so; one that ends before ``end_s`` is kept to its end. The stretches of one file, added one
     by one to one class or to several, are one take (``recording``, else named for the file), so
@@ -199,7 +204,7 @@ def add_files(project: Project | str | os.PathLike[str], class_name: str,
         raise ParameterError(f"clip_s must be between 0.25 and 60 seconds, got {clip_s}")
     if excerpt is not None:
         excerpt = _checked_excerpt(excerpt)
-    take = safe_stem(recording) if recording else None
+    take = _take_name(recording) if recording else None
     result = IntakeResult()
     numbers = _ClipNumbers()
     known = KnownFiles()  # a file the class holds already is named in the warnings (and added, as asked)

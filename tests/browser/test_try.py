@@ -128,6 +128,26 @@ def test_a_tried_file_or_the_part_at_the_cursor_goes_into_a_class(page: Page, st
     expect(status).to_contain_text("Added all of recording.ogg to drums", timeout=30000)
     cut = [s for s in studio.samples(demo_project, "drums") if s["id"] not in before["drums"]]
     assert len(cut) >= 7 and {s["recording"] for s in cut} == {recording}, "one tried file, one recording"
+    # tried again (another model, a reload): the same file is the same recording
+    page.set_input_files("#predict-file", str(demo_data_dir() / "recording.ogg"))
+    expect(page.locator("[data-testid=teach-status]")).to_have_text("", timeout=30000)
+    page.select_option("[data-testid=teach-class]", "bass")
+    page.locator("[data-testid=teach-part]").click()
+    expect(page.locator("[data-testid=teach-status]")).to_contain_text("to bass", timeout=30000)
+    more = [s for s in studio.samples(demo_project, "bass") if s["id"] not in before["bass"] and s not in added]
+    assert more and {s["recording"] for s in more} == {recording}
+    added += more
+
+    # a short file kept as it came, added twice: the second time says it is a copy (it counts twice)
+    drum = sorted((demo_data_dir() / "train" / "drums").glob("*.ogg"))[0]
+    page.set_input_files("#predict-file", str(drum))
+    expect(page.locator("[data-testid=predict-label]")).to_have_attribute("data-label", re.compile(".+"), timeout=30000)
+    page.select_option("[data-testid=teach-class]", "drums")
+    page.locator("[data-testid=teach-file]").click()
+    expect(page.locator("[data-testid=teach-status]")).to_contain_text(
+        re.compile(rf"Added all of {re.escape(drum.name)} to drums \(1 sample\); train again.* "
+                   r"Note: is the same file as .*already in class 'drums'"), timeout=30000)  # the demo's own sample
+    cut += [s for s in studio.samples(demo_project, "drums") if s["id"] not in before["drums"] and s not in cut]
     for s in added + cut:  # the demo project is shared with the other tests
         studio.client.delete(f"/api/projects/{demo_project}/samples/{s['class_name']}/{s['id']}").raise_for_status()
     assert not page_errors

@@ -6,7 +6,7 @@ import { api } from "./api.js";
 import { filePredictor } from "./predict.js";
 import { uploadTo } from "./samples.js";
 import { bindModelSelect, classLabel, modelInfo, on, state } from "./state.js";
-import { $, busy, h, takeId, toast } from "./ui.js";
+import { $, busy, h, toast } from "./ui.js";
 
 export function initTryFile() {
   bindModelSelect($("#predict-model"));
@@ -29,12 +29,43 @@ export function initTryFile() {
     $("#predict-drop").classList.toggle("disabled", none);
     $("#predict-drop").setAttribute("aria-disabled", String(none));
   };
-  on("project", noModel);
+  on("project", (project, { switched }) => {
+    if (switched) $("#predict-result").replaceChildren(); // its answer, and adding to a class, were the other project's
+    else fillTeachClasses(); // a class added, renamed or deleted since the file was tried
+    noModel();
+  });
   on("model", noModel);
   noModel();
 }
 
 const seconds = (t) => `${t.toFixed(1)} s`;
+
+/** The project's classes in the select of the row under a tried file's answer, keeping the one chosen if it is still there. */
+function fillTeachClasses() {
+  const choose = $("#predict-result [data-testid=teach-class]");
+  if (!choose) return;
+  const before = choose.value;
+  const classes = (state.project && state.project.classes) || [];
+  choose.replaceChildren(h("option", { value: "" }, "choose a class…"),
+    ...classes.map((c) => h("option", { value: c.name }, c.display_name || c.name)));
+  choose.value = classes.some((c) => c.name === before) ? before : "";
+  choose.dispatchEvent(new Event("change"));
+}
+
+/**
+ * The recording a tried file's parts are added as: named for the file, with a short digest of its
+ * name, size and time of change, so that the same file tried again (with another model, after a
+ * reload) is the same recording, and another file of the same name (every phone's "recording.m4a")
+ * is not.
+ */
+function recordingOf(file, name) {
+  let digest = 0x811c9dc5; // FNV-1a, 32 bits
+  for (const c of `${name}|${file.size}|${file.lastModified}`) {
+    digest ^= c.codePointAt(0);
+    digest = Math.imul(digest, 0x01000193) >>> 0;
+  }
+  return `${name.replace(/\.[^.]*$/, "") || "recording"}-${digest.toString(16).padStart(8, "0").slice(0, 6)}`;
+}
 
 /**
  * "Add to class [X]: the whole file | the part at the cursor (bass, 12.0–18.5 s)". Every part of one
@@ -44,7 +75,7 @@ const seconds = (t) => `${t.toFixed(1)} s`;
 function teachRow(result, file) {
   const projectId = state.projectId;
   const name = file.name || "recording";
-  const recording = takeId(name.replace(/\.[^.]*$/, "") || "recording");
+  const recording = recordingOf(file, name);
   const choose = h("select", { "aria-label": "Class to add the file to", "data-testid": "teach-class" },
     h("option", { value: "" }, "choose a class…"),
     ...((state.project && state.project.classes) || []).map((c) => h("option", { value: c.name }, c.display_name || c.name)));
@@ -67,11 +98,18 @@ function teachRow(result, file) {
   };
   const add = async (fields, what) => {
     const className = choose.value;
-    const answer = await uploadTo(className, [[file, name]], { recording, ...fields }, projectId, "training");
+    let answer;
+    try {
+      answer = await uploadTo(className, [[file, name]], { recording, ...fields }, projectId, "training");
+    } catch (err) {
+      status.textContent = `Nothing added: ${err.message}`;
+      throw err;
+    }
     const n = (answer.added || []).length;
     const why = (answer.skipped || []).map((s) => s.reason).join("; ");
-    status.textContent = n ? `Added ${what} to ${classLabel(className)} (${n} sample${n === 1 ? "" : "s"}); train again to teach it.`
-      : `Nothing added: ${why || "the file held no sound"}.`;
+    const noted = (answer.warnings || []).map((w) => ` Note: ${w.message}.`).join("");
+    status.textContent = (n ? `Added ${what} to ${classLabel(className)} (${n} sample${n === 1 ? "" : "s"}); train again to teach it.`
+      : `Nothing added: ${why || "the file held no sound"}.`) + noted;
     if (n) toast(`Added ${what} to ${classLabel(className)}.`);
   };
   wholeButton.addEventListener("click", () => busy(wholeButton, () => add({}, `all of ${name}`)).then(enable));
