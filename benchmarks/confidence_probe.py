@@ -32,7 +32,6 @@ Each figure is given as worst / mean / best over the seeds. Results:
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -46,7 +45,7 @@ from sklearn.covariance import LedoitWolf
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import HERE, list_split, load_mono  # noqa: E402
+from bench_common import check_splits, list_split, load_mono, probe_parser  # noqa: E402
 from pooling_probe import model_for  # noqa: E402
 from run_benchmark import environment  # noqa: E402
 
@@ -191,17 +190,8 @@ def markdown(per_seed: dict[int, dict[str, Any]], env: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=HERE / "data")
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--models", type=Path, default=None,
-                    help="folder to keep the trained models in and reuse them from")
-    ap.add_argument("--out", type=Path, default=HERE / "results" / "confidence_probe",
-                    help="results path without suffix (default %(default)s)")
-    args = ap.parse_args()
-    missing = [s for s in ("train", *SPLITS) if not (args.data / s).is_dir()]
-    if missing:
-        raise SystemExit(f"{args.data} has no {', '.join(missing)} split; run benchmarks/make_data.py first")
+    args = probe_parser(__doc__, "confidence_probe").parse_args()
+    check_splits(args.data, "train", *SPLITS)
     per_seed = {}
     for seed in args.seeds:
         per_seed[seed] = evaluate(model_for(seed, args.data, args.models), args.data)

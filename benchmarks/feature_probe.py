@@ -37,7 +37,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
@@ -58,7 +57,7 @@ from sklearn.preprocessing import StandardScaler
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from baselines import mfcc_features  # noqa: E402
-from bench_common import HERE, Item, list_split, load_mono  # noqa: E402
+from bench_common import Item, check_splits, list_split, load_mono, probe_parser  # noqa: E402
 from run_benchmark import environment  # noqa: E402
 
 from earmark.audio import frame_windows  # noqa: E402
@@ -196,18 +195,13 @@ def markdown(results: dict[str, Any], env: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=HERE / "data")
+    ap = probe_parser(__doc__, "feature_probe", seeds=False, models=False)
     ap.add_argument("--backbone", default=DEFAULT_BACKBONE,
                     help="a shipped backbone's name or a pretrain.py .safetensors file (default %(default)s)")
     ap.add_argument("--earmark", action="store_true",
                     help="also train earmark itself on each split's folds (shipped backbone; ~10 min a split)")
-    ap.add_argument("--out", type=Path, default=HERE / "results" / "feature_probe",
-                    help="results path without suffix (default %(default)s)")
     args = ap.parse_args()
-    missing = [s for s in ("train", *SPLITS) if not (args.data / s).is_dir()]
-    if missing:
-        raise SystemExit(f"{args.data} has no {', '.join(missing)} split; run benchmarks/make_data.py first")
+    check_splits(args.data, "train", *SPLITS)
     if args.earmark and args.backbone != DEFAULT_BACKBONE:
         raise SystemExit(f"--earmark trains with the shipped backbone {DEFAULT_BACKBONE}; leave --backbone out")
     try:

@@ -27,7 +27,6 @@ figure is worst / mean / best over the seeds; per sub-source, the mean over seed
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import shutil
@@ -42,7 +41,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import HERE, Item, list_split, load_mono  # noqa: E402
+from bench_common import Item, check_splits, list_split, load_mono, probe_parser  # noqa: E402
 from run_benchmark import environment  # noqa: E402
 
 import earmark  # noqa: E402
@@ -213,20 +212,14 @@ def markdown(runs: list[dict[str, Any]], summ: dict[str, Any], seeds: list[int],
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=HERE / "data")
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap = probe_parser(__doc__, "few_shot", models=False)
     ap.add_argument("--ks", type=int, nargs="+", default=[0, 2, 5, 10],
                     help="clips added per test sub-source; 0 (the baseline) is always run")
-    ap.add_argument("--out", type=Path, default=HERE / "results" / "few_shot",
-                    help="results path without suffix (default %(default)s)")
     args = ap.parse_args()
     ks = sorted(set(args.ks) | {0})
     if min(ks) < 0:
         raise SystemExit(f"--ks must be 0 or more, got {args.ks}")
-    missing = [s for s in ("train", "test", *SCORED) if not (args.data / s).is_dir()]
-    if missing:
-        raise SystemExit(f"{args.data} has no {', '.join(missing)} split; run benchmarks/make_data.py first")
+    check_splits(args.data, "train", "test", *SCORED)
     runs = run(args.data, args.seeds, ks)
     summ = summary(runs, ks)
     env = {**environment(), "data": str(args.data)}

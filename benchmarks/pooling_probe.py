@@ -13,7 +13,6 @@ pooling. Results: ``results/pooling_probe.{md,json}``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -24,7 +23,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import HERE, list_split, load_mono  # noqa: E402
+from bench_common import check_splits, list_split, load_mono, probe_parser  # noqa: E402
 from run_benchmark import environment  # noqa: E402
 
 import earmark  # noqa: E402
@@ -118,17 +117,8 @@ def markdown(acc: dict[str, dict[str, list[float]]], seeds: list[int], env: dict
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=HERE / "data")
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--models", type=Path, default=None,
-                    help="folder to keep the trained models in and reuse them from")
-    ap.add_argument("--out", type=Path, default=HERE / "results" / "pooling_probe",
-                    help="results path without suffix (default %(default)s)")
-    args = ap.parse_args()
-    missing = [s for s in ("train", *SPLITS) if not (args.data / s).is_dir()]
-    if missing:
-        raise SystemExit(f"{args.data} has no {', '.join(missing)} split; run benchmarks/make_data.py first")
+    args = probe_parser(__doc__, "pooling_probe").parse_args()
+    check_splits(args.data, "train", *SPLITS)
     acc = run(args.data, args.seeds, args.models)
     env = environment()
     report = markdown(acc, args.seeds, env)
