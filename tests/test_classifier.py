@@ -446,3 +446,15 @@ def test_a_timeline_folded_into_one_segment_names_what_predict_names(trained_cla
         tl = trained_classifier.timeline(y, sample_rate=SR, smooth_s=smooth_s, min_segment_s=3600.0)
         assert [s.label for s in tl.segments] == [predicted.label]
         assert (tl.segments[0].start_s, tl.segments[0].end_s) == (0.0, pytest.approx(len(y) / SR))
+
+
+def test_the_sure_level_is_how_sure_the_model_was_of_95_percent_of_its_right_validation_answers(
+        make_untrained: Callable[..., Classifier]) -> None:
+    clf = make_untrained()
+    assert clf.sure_level is None  # not trained by earmark.train: no validation clips
+    right = [{"true": "bass", "predicted": "bass", "confidence": c} for c in np.linspace(0.6, 1.0, 21)]
+    wrong = [{"true": "bass", "predicted": "drums", "confidence": 0.35}] * 5  # not how sure a right answer is
+    clf.manifest.metrics["validation_clips"] = right + wrong
+    assert clf.sure_level == pytest.approx(0.62)  # the 5th percentile of 0.60, 0.62, …, 1.00
+    clf.manifest.metrics["validation_clips"] = right[:9] + wrong
+    assert clf.sure_level is None, "nine right answers are too few to say where 95 % of them lie"

@@ -537,6 +537,9 @@ def test_predict_a_clip_and_a_long_recording(trained: tuple[TestClient, str]) ->
     c, model_id = trained
     short = c.post(f"/api/projects/band/models/{model_id}/predict", files={"file": ("a.wav", wav_bytes(1.0))}).json()
     assert short["label"] in short["probabilities"] and short["timeline"] is None
+    model = Project.open(c.app.state.studio.settings.projects_root / "band").model_path(model_id)  # type: ignore[attr-defined]
+    level = earmark.load(model).sure_level  # None when too few clips were held out to say
+    assert short["sure_level"] == (None if level is None else round(level, 4))
     assert abs(sum(short["probabilities"].values()) - 1) < 1e-3
     recording = (demo_data_dir() / "recording.ogg").read_bytes()
     long = c.post(f"/api/projects/band/models/{model_id}/predict", files={"file": ("rec.ogg", recording)}).json()

@@ -153,6 +153,39 @@ def test_a_tried_file_or_the_part_at_the_cursor_goes_into_a_class(page: Page, st
     assert not page_errors
 
 
+def test_an_answer_less_sure_than_usual_says_where_to_listen(page: Page, studio, demo_project, demo_model,
+                                                             page_errors) -> None:
+    """Below the model's sure_level (how sure it was of 95 % of its right validation answers), the
+    answer says it is worth a listen and the timeline hatches the segments concerned; a model without
+    a level (too few validation clips) marks nothing."""
+    segments = [{"start_s": 0.0, "end_s": 10.0, "label": "bass", "confidence": 0.95},
+                {"start_s": 10.0, "end_s": 20.0, "label": "drums", "confidence": 0.7},
+                {"start_s": 20.0, "end_s": 30.0, "label": "background", "confidence": 0.99}]
+    answer = {"label": "bass", "confidence": 0.6, "probabilities": {"background": 0.1, "bass": 0.6, "drums": 0.3},
+              "duration_s": 30.0, "sure_level": 0.9,
+              "timeline": {"duration_s": 30.0, "labels": ["background", "bass", "drums"], "segments": segments}}
+    page.route(re.compile(r"/models/[^/]+/predict$"), lambda route: route.fulfill(json=answer))
+    studio.open(page, demo_project, "try")
+    page.select_option("#predict-model", demo_model["id"])
+    page.set_input_files("#predict-file", str(demo_data_dir() / "recording.ogg"))
+    expect(page.locator("[data-testid=predict-unsure]")).to_have_text(
+        "less sure than usual (under 90.0 %): worth a listen", timeout=30000)
+    unsure = page.locator("[data-testid=timeline] .segment.unsure")
+    expect(unsure).to_have_count(1)
+    expect(unsure).to_have_attribute("data-label", "drums")
+    expect(unsure).to_have_attribute("title", re.compile(r"worth a listen$"))
+    assert "gradient" in unsure.evaluate("s => getComputedStyle(s).backgroundImage")  # the hatch shows
+    assert page.locator("[data-testid=timeline] .segment").nth(0).evaluate(
+        "s => getComputedStyle(s).backgroundImage") == "none"
+
+    answer["sure_level"] = None
+    page.set_input_files("#predict-file", str(demo_data_dir() / "recording.ogg"))
+    expect(page.locator("[data-testid=timeline] .segment")).to_have_count(3, timeout=30000)
+    expect(page.locator("[data-testid=predict-unsure]")).to_have_count(0)
+    expect(page.locator("[data-testid=timeline] .segment.unsure")).to_have_count(0)
+    assert not page_errors
+
+
 def test_a_long_recordings_timeline_stays_readable(page: Page, studio, demo_project, demo_model, page_errors,
                                                    tmp_path) -> None:
     """A 20-minute recording: a time axis of at most ten labels that do not overlap (it had 121), how

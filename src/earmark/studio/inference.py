@@ -60,7 +60,9 @@ def predict_upload(studio: Studio, clf: Classifier, name: str, path: Path) -> di
             raise LimitError(f"{name} is longer than the limit of {studio.limits.max_file_s / 60:.1f} min; "
                              f"cut it into shorter files, or {_WHOLE_WITH_TIMELINE}") from None
     prediction = clf.predict(audio.samples, sample_rate=audio.sample_rate)
+    sure = clf.sure_level
     out: dict[str, Any] = {**prediction.to_dict(), "file": name, "duration_s": round(audio.duration_s, 3),
+                           "sure_level": None if sure is None else round(sure, 4),
                            "timeline": None, "timeline_url": None, "audio_url": None,
                            "warnings": [m.replace(str(path), name) for m in said]}
     if Path(name).suffix.lower() not in _BROWSERS_PLAY or not browsers_play(path, name=name):

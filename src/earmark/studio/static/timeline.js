@@ -5,8 +5,17 @@
 import { decodeFile, drawSpectrogram } from "./spectrum.js";
 import { displayName, h, labelColour, pct, probabilityBars } from "./ui.js";
 
+/** The note beside an answer less sure than `level` (the model's sure_level: how sure it was of 95 % of its
+ *  right validation answers), else null. */
+function unsureNote(confidence, level) {
+  if (level == null || !(confidence < level)) return null;
+  return h("span", { class: "unsure-note", "data-testid": "predict-unsure",
+    title: `The model was at least ${pct(level)} sure of 95 % of the clips it answered right in validation.` },
+  `less sure than usual (under ${pct(level)}): worth a listen`);
+}
+
 /**
- * Render a prediction ({label, confidence, probabilities, duration_s, timeline, timeline_url, audio_url})
+ * Render a prediction ({label, confidence, probabilities, duration_s, timeline, timeline_url, audio_url, sure_level})
  * of `file` into `container`. Used by the studio and by the share page. The player plays (and the
  * timeline draws) the server's copy (`audio_url`) of a file browsers do not play (AIFF, CAF, Apple
  * Lossless, WMA), else the file itself; when it cannot, a note under it says so and why.
@@ -26,14 +35,15 @@ export function renderPrediction(container, result, file, labels) {
       h("span", { class: "predict-file" }, file.name || "recording"),
       h("span", { class: "predict-label", "data-testid": "predict-label", "data-label": result.label,
         style: { color: labelColour(result.label, names) } }, displayName(result.label)),
-      h("span", { class: "muted" }, `${pct(result.confidence)} sure · ${Number(result.duration_s || 0).toFixed(1)} s`)),
+      h("span", { class: "muted" }, `${pct(result.confidence)} sure · ${Number(result.duration_s || 0).toFixed(1)} s`),
+      unsureNote(result.confidence, result.sure_level)),
     bars,
   ];
   const warned = result.warnings || []; // "…: ends after 2.0 s partway through a packet", channels that cancel
   if (warned.length) parts.push(h("ul", { class: "note", "data-testid": "predict-warnings" }, ...warned.map((w) => h("li", {}, w))));
   const picture = result.timeline_url || result.spectrogram_url;
   if (result.timeline && result.timeline.segments && result.timeline.segments.length) {
-    parts.push(timelineView(result.timeline, file, audio, names, result.audio_url), note);
+    parts.push(timelineView(result.timeline, file, audio, names, result.audio_url, result.sure_level), note);
     if (picture) {
       parts.push(h("details", { class: "timeline-details" }, h("summary", {}, "Probabilities over time (picture)"),
         h("img", { class: "predict-spectro", src: picture, alt: "Timeline picture with class probabilities" })));
@@ -59,9 +69,10 @@ function cannotPlay(name, copied) {
  * track under it, a time axis, the player and a cursor in step with the player. The picture is drawn
  * from `audioUrl` (the server's playable copy) when there is one, else from `file`. Zoom in, out and
  * pan (buttons, or + - ← → on the focused timeline) to read a long recording; while it plays
- * zoomed in, the view turns the page with the cursor.
+ * zoomed in, the view turns the page with the cursor. A segment less sure than `sureLevel` (the
+ * model's sure_level) is hatched: where to listen first.
  */
-export function timelineView(timeline, file, audio, labels, audioUrl = null) {
+export function timelineView(timeline, file, audio, labels, audioUrl = null, sureLevel = null) {
   const duration = Number(timeline.duration_s) || Math.max(...timeline.segments.map((s) => s.end_s));
   const view = { t0: 0, t1: duration };
   const span = () => view.t1 - view.t0;
@@ -94,10 +105,12 @@ export function timelineView(timeline, file, audio, labels, audioUrl = null) {
     track.replaceChildren(...shown.map((seg) => {
       const a = Math.max(seg.start_s, view.t0);
       const b = Math.min(seg.end_s, view.t1);
+      const unsure = sureLevel != null && seg.confidence < sureLevel;
       return h("div", {
-        class: "segment", "data-label": seg.label,
-        title: `${displayName(seg.label)} · ${seg.start_s.toFixed(1)}–${seg.end_s.toFixed(1)} s · ${pct(seg.confidence)}`,
-        style: { left: `${at(a)}%`, width: `${(100 * (b - a)) / span()}%`, background: labelColour(seg.label, labels) },
+        class: unsure ? "segment unsure" : "segment", "data-label": seg.label,
+        title: `${displayName(seg.label)} · ${seg.start_s.toFixed(1)}–${seg.end_s.toFixed(1)} s · ${pct(seg.confidence)}`
+          + (unsure ? " · less sure than usual: worth a listen" : ""),
+        style: { left: `${at(a)}%`, width: `${(100 * (b - a)) / span()}%`, backgroundColor: labelColour(seg.label, labels) },
       }, (b - a) / span() > 0.05 ? displayName(seg.label) : "");
     }), trackCursor);
     const step = tickStep(span());
