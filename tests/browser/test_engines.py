@@ -187,6 +187,16 @@ def test_listens_live_and_labels_a_file(tab: EnginePage, pulse: PulseMic, mic_wa
                               ".map(s => s.dataset.label)"))
     assert {"bass", "drums"} <= labels
 
+    # the part of the timeline at the cursor (its start) into a class: the file sent again, cut by the server
+    before = {s["id"] for s in studio.samples(demo_project, "background")}
+    tab.select("[data-testid=teach-class]", "background")
+    tab.click("[data-testid=teach-part]")
+    tab.wait_for(_contains("[data-testid=teach-status]", "Added 0.0–"), timeout=30)
+    added = [s for s in studio.samples(demo_project, "background") if s["id"] not in before]
+    assert added and all(s["recording"].startswith("recording-") for s in added)
+    for sample in added:  # the demo project is shared with the other tests
+        studio.client.delete(f"/api/projects/{demo_project}/samples/background/{sample['id']}").raise_for_status()
+
 
 def test_opens_a_shared_model_and_listens(tab: EnginePage, pulse: PulseMic, mic_wav: Path, studio, demo_project,
                                                   demo_model) -> None:
