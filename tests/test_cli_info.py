@@ -47,6 +47,21 @@ def test_info_says_what_a_trained_model_is(trained_classifier: Classifier, tmp_p
     assert facts["per-class accuracy"] == ", ".join(f"{lab} {validation['per_class'][lab]['recall']:.1%}"
                                                     for lab in manifest.labels)
     assert "None" not in "".join(facts.values())
+    level = trained_classifier.sure_level
+    assert facts.get("sure level") == (None if level is None else
+                                       f"{level:.1%} (how sure it was of 95% of its right validation answers; "
+                                       "an answer below it is worth a listen)")
+
+
+def test_info_names_the_sure_level_when_enough_clips_were_held_out(make_untrained: Callable[..., Classifier],
+                                                                   tmp_path: Path) -> None:
+    clf = make_untrained()
+    clf.manifest.metrics["validation_clips"] = [{"true": "bass", "predicted": "bass", "confidence": c}
+                                                for c in (0.5, 0.7, 0.8, 0.85, 0.9, 0.92, 0.95, 0.97, 0.98, 0.99)]
+    facts = _facts(run("info", clf.save(tmp_path / "m.earmark")))
+    assert facts["sure level"].startswith("59.0% (how sure it was of 95% of its right validation answers")
+    clf.manifest.metrics["validation_clips"].pop()  # nine: too few to say
+    assert "sure level" not in _facts(run("info", clf.save(tmp_path / "m.earmark")))
 
 
 def test_info_json_prints_the_whole_manifest(trained_classifier: Classifier, tmp_path: Path) -> None:

@@ -43,10 +43,6 @@ FOLD_FROM_WINDOWS = 64
 #: 0.33–0.42 s in batches of 32 to 64 and 0.68–0.78 s in batches of 256 (the larger batches' feature
 #: maps no longer fit the caches).
 FORWARD_WINDOWS = 64
-#: :attr:`Classifier.sure_level` is the confidence this share of the model's right validation answers reached.
-SURE_SHARE = 0.95
-#: The fewest right validation answers :attr:`Classifier.sure_level` is worked out from.
-MIN_SURE_CLIPS = 10
 
 
 @dataclass(frozen=True)
@@ -156,18 +152,16 @@ class Classifier:
     @property
     def sure_level(self) -> float | None:
         """How sure the model was of 95 % of its right answers on its validation clips (the 5th
-        percentile of their confidence), or ``None`` without :data:`MIN_SURE_CLIPS` of them (a model
+        percentile of their confidence), or ``None`` without ten of them (a model
         not trained by :func:`earmark.train`, or held out too few clips to say).
 
         A prediction less sure than this is worth a listen. On the cross-domain benchmark
         (``benchmarks/confidence_probe.py``), the clips below such a level were about 30 % of the clips
         from sources the model never heard, and held 76–91 % of its mistakes there; on clips like its
         training examples, 5 %."""
-        clips = self.manifest.metrics.get("validation_clips") or []
-        right = [float(c["confidence"]) for c in clips if c.get("true") == c.get("predicted")]
-        if len(right) < MIN_SURE_CLIPS:
-            return None
-        return float(np.quantile(right, 1 - SURE_SHARE))
+        from .report import sure_level
+
+        return sure_level(self.manifest.metrics.get("validation_clips"))
 
     def __repr__(self) -> str:
         return (f"Classifier(labels={self.labels}, sample_rate={self.sample_rate}, "

@@ -329,6 +329,24 @@ class Comparison:
         return "\n".join(lines)
 
 
+#: :func:`sure_level` is the confidence this share of a model's right validation answers reached.
+SURE_SHARE = 0.95
+#: The fewest right validation answers :func:`sure_level` is worked out from.
+MIN_SURE_CLIPS = 10
+
+
+def sure_level(validation_clips: Any) -> float | None:
+    """How sure a model was of :data:`SURE_SHARE` of its right answers on its validation clips (a
+    manifest's ``metrics["validation_clips"]``: each with ``true``, ``predicted`` and ``confidence``),
+    or ``None`` with fewer than :data:`MIN_SURE_CLIPS` of them: :attr:`earmark.Classifier.sure_level`."""
+    clips = validation_clips if isinstance(validation_clips, list) else []
+    right = [float(c["confidence"]) for c in clips
+             if isinstance(c, dict) and c.get("true") == c.get("predicted") and "confidence" in c]
+    if len(right) < MIN_SURE_CLIPS:
+        return None
+    return float(np.quantile(right, 1 - SURE_SHARE))
+
+
 def model_summary(manifest: Manifest, *, name: str | None = None) -> str:
     """What a model file says about itself, for a person: one fact per line (``earmark info``).
 
@@ -350,6 +368,9 @@ def model_summary(manifest: Manifest, *, name: str | None = None) -> str:
     lines += _training_lines(manifest)
     lines += _data_lines(manifest.dataset, manifest.labels)
     lines += _score_lines(manifest.metrics.get("validation"), manifest.labels)
+    if (level := sure_level(manifest.metrics.get("validation_clips"))) is not None:
+        lines.append(f"sure level: {level:.1%} (how sure it was of 95% of its right validation answers; "
+                     "an answer below it is worth a listen)")
     return "\n".join(lines)
 
 
