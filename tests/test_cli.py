@@ -516,6 +516,31 @@ def test_predict_json(model: Path, small_testset: Path) -> None:
         assert sum(p["probabilities"].values()) == pytest.approx(1, abs=1e-3)
 
 
+def test_predict_names_the_files_below_the_models_sure_level(tmp_path: Path, small_testset: Path) -> None:
+    """Below the level the model reached on 95 % of its right validation answers: named on stderr, and
+    "unsure" in --json; a model without the level (too few validation clips) names none."""
+    clf = untrained_classifier()
+    plain = run("predict", clf.save(tmp_path / "plain.earmark"), small_testset / "bass", "--json")
+    out = json.loads(plain.stdout)
+    assert out["sure_level"] is None and {p["unsure"] for p in out["predictions"]} == {None}
+    assert "sure level" not in run("predict", tmp_path / "plain.earmark", small_testset / "bass").stderr
+    confidence = {p["file"]: p["confidence"] for p in out["predictions"]}
+    values = sorted(set(confidence.values()))  # (rounded to 4 places) a level in their widest gap: some files each side
+    low, high = max(zip(values, values[1:]), key=lambda pair: pair[1] - pair[0])
+    level = (low + high) / 2
+    clf.manifest.metrics["validation_clips"] = [{"true": "bass", "predicted": "bass", "confidence": level}] * 10
+    model = clf.save(tmp_path / "level.earmark")
+    below = sorted(f for f, c in confidence.items() if c < level)
+    assert 0 < len(below) < len(confidence)
+    listed = json.loads(run("predict", model, small_testset / "bass", "--json").stdout)
+    assert listed["sure_level"] == round(level, 4)
+    assert sorted(p["file"] for p in listed["predictions"] if p["unsure"]) == below
+    said = run("predict", model, small_testset / "bass")
+    assert said.exit_code == 0 and len(said.stdout.splitlines()) == len(confidence)
+    assert said.stderr.strip() == (f"less sure than the model's sure level ({level:.1%}), worth a listen: "
+                                   f"{len(below)} of {len(confidence)} files: {', '.join(below)}")
+
+
 def test_predict_reports_a_bad_file_and_predicts_the_rest(tmp_path: Path, model: Path,
                                                           small_testset: Path) -> None:
     bad = tmp_path / "notes.wav"

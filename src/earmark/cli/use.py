@@ -35,6 +35,10 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
     probabilities ("bass 0.93  drums 0.07"). A backslash, tab, newline or other control
     character in a name is written as \\\\, \\t, \\n, \\xNN (--json gives the names as they are).
 
+    Files labelled less surely than the model's sure level (how sure it was of 95% of its right
+    validation answers; earmark info prints it) are named on stderr after the list: worth a listen.
+    --json gives the level and, per file, "unsure".
+
     Bad files (and links to nothing) are reported on stderr and skipped; the others are labelled.
     The exit status is then 1, so that a script sees that not every file was labelled (0 when all
     were). Files in a folder that are not audio (by extension) are named on stderr too, as train
@@ -47,14 +51,21 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
     not_audio = _not_audio(files)
     predictions, failed = clf.predict_files(files)  # what decoding warns of: a warning: line as each file is decoded
     failed += [(str(path), f"{path}: {why}") for path, why in not_audio if why is not None]
+    level = clf.sure_level
+    unsure = [p for p in predictions if level is not None and p.confidence < level]
     if as_json:
-        emit_json({"model": str(model), "labels": clf.labels,
-                   "predictions": [{**p.to_dict(), "warnings": p.warnings} for p in predictions],  # [] too
+        emit_json({"model": str(model), "labels": clf.labels, "sure_level": None if level is None else round(level, 4),
+                   "predictions": [{**p.to_dict(), "unsure": None if level is None else any(p is u for u in unsure),
+                                    "warnings": p.warnings} for p in predictions],  # [] too
                    "errors": [{"file": f, "error": e} for f, e in failed]})
     else:
         for p in predictions:
             probs = "  ".join(f"{_tsv(k)} {v:.2f}" for k, v in p.probabilities.items())
             click.echo(f"{_tsv(str(p.source))}\t{_tsv(p.label)}\t{probs}")
+        if unsure and level is not None:
+            names = ", ".join(_tsv(str(p.source)) for p in unsure[:10]) + (", …" if len(unsure) > 10 else "")
+            click.echo(f"less sure than the model's sure level ({level:.1%}), worth a listen: {len(unsure)} of "
+                       f"{len(predictions)} file{'' if len(predictions) == 1 else 's'}: {names}", err=True)
     for f, e in failed:  # the reason names the file already
         click.secho(f"skipped {e if e.startswith(f) else f'{f}: {e}'}", fg="yellow", err=True)
     for path, why in not_audio:
