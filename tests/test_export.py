@@ -252,6 +252,7 @@ def test_export_web_writes_a_page_with_everything_it_needs(trained_classifier: C
     clf = trained_classifier
     assert info["format"] == "earmark-web" and info["version"] == 1 and info["name"] == "My band"
     assert info["labels"] == clf.labels and info["background_label"] == "background"
+    assert info["sure_level"] == (None if clf.sure_level is None else round(clf.sure_level, 4))
     assert (info["sample_rate"], info["window_samples"]) == (clf.sample_rate, clf.window_samples)
     # the hop the library's clip rule uses (earmark.audio's window framing)
     _, starts = earmark.audio.frame_windows(np.zeros(3 * clf.window_samples, np.float32),

@@ -240,6 +240,8 @@ def _web_info(classifier: Classifier, name: str) -> dict[str, Any]:
         "sample_rate": classifier.sample_rate, "window_samples": classifier.window_samples,
         "hop_samples": max(1, int(round(float(manifest.hop_s) * classifier.sample_rate))),
         "clip_rule": CLIP_RULE,
+        # how sure the model was of 95 % of its right validation answers: below it, a result is "unsure"
+        "sure_level": None if (level := classifier.sure_level) is None else round(level, 4),
     }
 
 
