@@ -55,7 +55,7 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
     unsure = [p for p in predictions if level is not None and p.confidence < level]
     if as_json:
         emit_json({"model": str(model), "labels": clf.labels, "sure_level": None if level is None else round(level, 4),
-                   "predictions": [{**p.to_dict(), "unsure": None if level is None else any(p is u for u in unsure),
+                   "predictions": [{**p.to_dict(), "unsure": None if level is None else p.confidence < level,
                                     "warnings": p.warnings} for p in predictions],  # [] too
                    "errors": [{"file": f, "error": e} for f, e in failed]})
     else:

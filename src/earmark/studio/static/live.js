@@ -7,18 +7,10 @@ import { LivePreview } from "./preview.js";
 import { startMic } from "./recorder.js";
 import { uploadTo } from "./samples.js";
 import { KEEP_S } from "./socket.js";
-import { bindModelSelect, classLabel, modelInfo, on, state } from "./state.js";
-import { $, busy, h, takeId, toast } from "./ui.js";
+import { bindModelSelect, classLabel, fillClassSelect, modelInfo, on, state } from "./state.js";
+import { $, busy, takeId, toast } from "./ui.js";
 
 let preview = null;
-
-function fillMisfireClasses() {
-  const select = $("#misfire-class");
-  const before = select.value;
-  const classes = (state.project && state.project.classes) || [];
-  select.replaceChildren(...classes.map((c) => h("option", { value: c.name }, c.display_name || c.name)));
-  if (classes.some((c) => c.name === before)) select.value = before;
-}
 
 async function saveMisfire() {
   const ring = preview.ring;
@@ -61,7 +53,7 @@ export function initLive() {
     $("#save-misfire-btn").disabled = !preview.ring;
   }));
   on("project", (project, { switched }) => {
-    fillMisfireClasses();
+    fillClassSelect($("#misfire-class"));
     if (switched) {
       preview.stop();
       preview.forget();
@@ -75,6 +67,6 @@ export function initLive() {
   });
   // its bars and label live on the Try tab: leaving it stops listening (and frees the microphone)
   on("tab", (tab) => { if (tab !== "try" && preview.running) preview.stop("stopped: you left the Try tab"); });
-  fillMisfireClasses();
+  fillClassSelect($("#misfire-class"));
   noModel();
 }

@@ -137,6 +137,18 @@ export function selectSet(set) {
  * Keep a <select> listing the project's models in step with the shared model choice.
  * Each screen has its own select; changing one changes them all.
  */
+/**
+ * Fill `select` with the project's classes, after a first option `placeholder` (value "") when one is
+ * given, keeping the class chosen before where it is still there (else the placeholder, or the first class).
+ */
+export function fillClassSelect(select, placeholder = null) {
+  const before = select.value;
+  const classes = (state.project && state.project.classes) || [];
+  select.replaceChildren(...(placeholder === null ? [] : [h("option", { value: "" }, placeholder)]),
+    ...classes.map((c) => h("option", { value: c.name }, c.display_name || c.name)));
+  if (classes.some((c) => c.name === before)) select.value = before;
+}
+
 export function bindModelSelect(select) {
   const fill = () => {
     const models = (state.project && state.project.models) || [];

@@ -5,7 +5,7 @@
 import { api } from "./api.js";
 import { filePredictor } from "./predict.js";
 import { uploadTo } from "./samples.js";
-import { bindModelSelect, classLabel, modelInfo, on, state } from "./state.js";
+import { bindModelSelect, classLabel, fillClassSelect, modelInfo, on, state } from "./state.js";
 import { $, busy, h, toast } from "./ui.js";
 
 export function initTryFile() {
@@ -40,16 +40,14 @@ export function initTryFile() {
 
 const seconds = (t) => `${t.toFixed(1)} s`;
 
+const CHOOSE = "choose a class…";
+
 /** The project's classes in the select of the row under a tried file's answer, keeping the one chosen if it is still there. */
 function fillTeachClasses() {
   const choose = $("#predict-result [data-testid=teach-class]");
   if (!choose) return;
-  const before = choose.value;
-  const classes = (state.project && state.project.classes) || [];
-  choose.replaceChildren(h("option", { value: "" }, "choose a class…"),
-    ...classes.map((c) => h("option", { value: c.name }, c.display_name || c.name)));
-  choose.value = classes.some((c) => c.name === before) ? before : "";
-  choose.dispatchEvent(new Event("change"));
+  fillClassSelect(choose, CHOOSE);
+  choose.dispatchEvent(new Event("change")); // its buttons: off without a class
 }
 
 /**
@@ -76,9 +74,8 @@ function teachRow(result, file) {
   const projectId = state.projectId;
   const name = file.name || "recording";
   const recording = recordingOf(file, name);
-  const choose = h("select", { "aria-label": "Class to add the file to", "data-testid": "teach-class" },
-    h("option", { value: "" }, "choose a class…"),
-    ...((state.project && state.project.classes) || []).map((c) => h("option", { value: c.name }, c.display_name || c.name)));
+  const choose = h("select", { "aria-label": "Class to add the file to", "data-testid": "teach-class" });
+  fillClassSelect(choose, CHOOSE);
   const status = h("span", { class: "muted small", "data-testid": "teach-status", role: "status" });
   const wholeButton = h("button", { type: "button", class: "small", "data-testid": "teach-file" }, "the whole file");
   const segments = (result.timeline && result.timeline.segments) || [];
