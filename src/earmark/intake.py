@@ -99,12 +99,13 @@ def safe_stem(name: str) -> str:
     """A file stem safe to save under: the name's last part, unsafe characters replaced."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     stem = base.rsplit(".", 1)[0] if "." in base else base
-    return _fit((_clean(stem) or "sample").replace(NOHASH, "_")) or "sample"
+    return _safe_name(stem, "sample")
 
 
-def _take_name(recording: str) -> str:
-    """``recording`` as a take's name, safe to save under: a name, not a file's (``v1.2 mix`` keeps its ``.2``)."""
-    return _fit((_clean(recording) or "take").replace(NOHASH, "_")) or "take"
+def _safe_name(text: str, default: str) -> str:
+    """``text`` safe to save under (or ``default`` where nothing of it is): a file's stem, or a take's name
+    given as it is (``v1.2 mix`` keeps its ``.2``, which :func:`safe_stem` would take for an ending)."""
+    return _fit((_clean(text) or default).replace(NOHASH, "_")) or default
 
 
 def _fit(stem: str) -> str:
@@ -204,7 +205,7 @@ def add_files(project: Project | str | os.PathLike[str], class_name: str,
         raise ParameterError(f"clip_s must be between 0.25 and 60 seconds, got {clip_s}")
     if excerpt is not None:
         excerpt = _checked_excerpt(excerpt)
-    take = _take_name(recording) if recording else None
+    take = _safe_name(recording, "take") if recording else None
     result = IntakeResult()
     numbers = _ClipNumbers()
     known = KnownFiles()  # a file the class holds already is named in the warnings (and added, as asked)
