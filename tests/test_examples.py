@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -64,6 +66,35 @@ def test_batches_come_in_order_from_any_number_of_workers(small: Dataset) -> Non
     assert len(alone) == 5 and all(torch.equal(x, maker.batch(i, 4)[0]) for i, x in enumerate(alone))
     two = [x for x, _ in batches(maker, batch_size=4, count=5, workers=2)]
     assert all(torch.equal(x, y) for x, y in zip(alone, two, strict=True))
+
+
+def test_workers_of_a_run_on_another_thread_hold_none_of_the_hosts_connections(small: Dataset) -> None:
+    """The studio trains on a thread of its web server. Forked workers were copies of the server, its
+    sockets included: a connection the server closed stayed open for the browser until training
+    ended, and a reloaded page waited on it. Off the main thread the workers start from a fork
+    server: a connection the host closes is closed; the batches are the same."""
+    maker = maker_for(small)
+    host, browser = socket.socketpair()
+    seen: dict[str, object] = {}
+
+    def run() -> None:
+        handed = iter(batches(maker, batch_size=4, count=4, workers=1))
+        first = next(handed)  # the worker is running, and stays until the last batch
+        host.close()
+        browser.settimeout(20)
+        try:
+            seen["closed"] = browser.recv(1) == b""
+        except TimeoutError:
+            seen["closed"] = False  # a worker holds the host's end open
+        seen["batches"] = [first[0], *(x for x, _ in handed)]
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(180)
+    browser.close()
+    assert seen["closed"] is True
+    alone = [x for x, _ in batches(maker, batch_size=4, count=4, workers=0)]
+    assert all(torch.equal(x, y) for x, y in zip(alone, seen["batches"], strict=True))  # type: ignore[call-overload]
 
 
 def test_without_augmentation_a_window_is_a_clip_as_it_is(small: Dataset) -> None:

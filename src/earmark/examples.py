@@ -12,6 +12,8 @@ random SNR. In the feature domain a random EQ curve and SpecAugment masks follow
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.context
 import multiprocessing.process
 import multiprocessing.util
 import os
@@ -19,6 +21,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
@@ -191,8 +194,32 @@ def batches(maker: ExampleMaker, *, batch_size: int, count: int, workers: int,
     loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=workers,
                                          prefetch_factor=max(1, 4 // workers),
                                          worker_init_fn=_leave_interrupts_to_the_trainer,
+                                         multiprocessing_context=_worker_start(),
                                          generator=torch.Generator().manual_seed(0), timeout=patience_s)
     return _without_stalling(loader, maker, batch_size=batch_size, count=count, patience_s=patience_s)
+
+
+def _worker_start() -> multiprocessing.context.BaseContext | None:
+    """How the workers are started: as the platform does (fork on Linux) when training runs on the
+    process's main thread; from a fork server when it runs on another thread (spawned where there is
+    none: Windows).
+
+    A program that trains on a thread of its own is usually a host with other work going on: the
+    studio's web server, a GUI. A forked worker is a copy of that whole process, its open sockets
+    included, and holds them while it lives. When the studio closed an idle browser connection
+    during training, the workers still held it, so the browser never saw it closed and queued the
+    reloaded page's requests on it until training ended (up to minutes). Forking a process that runs
+    other threads is unsafe besides (CPython deprecates it from 3.12; 3.14 starts from a fork server
+    by default). A fork server is a fresh interpreter that has imported this module, so its workers
+    start quickly and hold nothing of the host; it starts once per process (about 2 s), and each
+    run sends the workers its training clips."""
+    if threading.current_thread() is threading.main_thread():
+        return None
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return None  # Windows: workers are spawned fresh anyway
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
 
 
 def _without_stalling(loader: torch.utils.data.DataLoader[tuple[torch.Tensor, torch.Tensor]], maker: ExampleMaker, *,

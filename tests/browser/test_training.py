@@ -96,6 +96,26 @@ def test_cancel_a_training_run(page: Page, studio, demo_project, page_errors) ->
     assert not page_errors
 
 
+def test_a_page_reloaded_while_training_comes_back_at_once(page: Page, studio, demo_project, page_errors) -> None:
+    """The processes that make training examples were forked copies of the studio's server, its open
+    connections included. A browser connection the server closed when idle (after 5 s) stayed open
+    for the browser while they lived, so a page reloaded mid-run sent its requests on it and stayed
+    on "Loading…" until training ended (minutes, for a long run)."""
+    studio.open(page, demo_project, "train")
+    page.click("#train-advanced summary")
+    page.fill("#train-epochs", "200")
+    page.click("#train-btn")
+    expect(page.locator("#train-status")).to_contain_text(re.compile(r"epoch [1-9]"), timeout=60000)
+    page.wait_for_timeout(7000)  # past the time the server keeps an idle connection open (uvicorn's 5 s)
+    page.reload()
+    expect(page.locator("body[data-ready=true]")).to_be_attached(timeout=10000)
+    expect(page.locator("#job-mini")).to_contain_text("Training")
+    page.click("#tab-train")
+    page.click("#cancel-train-btn")
+    expect(page.locator("#train-status")).to_have_attribute("data-state", "cancelled", timeout=60000)
+    assert not page_errors
+
+
 def test_stop_and_keep_saves_the_model_learnt_so_far(page: Page, studio, demo_project, page_errors) -> None:
     before = {m["id"] for m in studio.project(demo_project)["models"]}
     studio.open(page, demo_project, "train")
