@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -141,3 +142,22 @@ def test_help_says_what_is_required_and_what_json_holds(command: str, says: str)
     result = CliRunner().invoke(main, [command, "--help"], terminal_width=1000)
     assert result.exit_code == 0
     assert re.search(says, " ".join(result.stdout.split())), result.stdout
+
+
+def test_train_json_holds_the_warnings_the_text_shows(tmp_path: Path, small_dataset: Path) -> None:
+    """``train --json`` left out what the text run prints: decoding's warnings (channels that cancel out)
+    and the validation report's own ("Only N clips were scored", a class mostly wrong)."""
+    data = tmp_path / "data"
+    shutil.copytree(small_dataset, data)
+    stereo = write_cancelling(data / "bass" / "stereo.wav")
+    quick = ("--arch", "tiny", "--epochs", 1, "--steps-per-epoch", 1, "--batch-size", 8)
+    as_json = run("train", data, "--out", tmp_path / "j.earmark", *quick, "--json")
+    as_text = run("train", data, "--out", tmp_path / "t.earmark", *quick)
+    assert as_json.exit_code == 0 and as_text.exit_code == 0, as_json.output + as_text.output
+    report = json.loads(as_json.stdout)
+    assert any(re.fullmatch(rf"{re.escape(str(stereo))}: {CANCEL}", w) for w in report["warnings"]), report["warnings"]
+    assert len(warning_lines(as_json.stderr, stereo)) == 1, "still said once on stderr"
+    said = report["validation"]["warnings"]
+    assert said, "a one-step model on a few held-out clips is warned about"
+    shown = " ".join(as_text.stdout.split())
+    assert all(" ".join(w.split()) in shown for w in said), (said, as_text.stdout)

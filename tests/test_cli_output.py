@@ -113,3 +113,6 @@ def test_predict_names_what_a_folder_holds_besides_audio(tmp_path: Path, odd_mod
     gone = re.escape(str(folder / "gone.wav"))
     assert re.search(rf"skipped {gone}: a link to .*elsewhere\.wav, which is not there", result.stderr)
     assert "notes.txt: not an audio file" in result.stderr
+    as_json = json.loads(run("predict", odd_model, folder, "--json").stdout)  # both named there too
+    assert as_json["skipped"] == [{"file": str(folder / "notes.txt"), "reason": "not an audio file (.txt)"}]
+    assert [e["file"] for e in as_json["errors"]] == [str(folder / "gone.wav")]

@@ -7,11 +7,13 @@ import re
 import shlex
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import earmark
+from conftest import write_tone
 from earmark.cli import main
-from earmark.demo import demo_data_dir
+from earmark.demo import _check_outputs, demo_data_dir
 
 PICTURES = ["timeline.png", "spectrogram.png", "training_curves.png", "confusion.png"]
 
@@ -49,6 +51,25 @@ def test_demo_trains_reports_and_draws(tmp_path: Path) -> None:
     assert clf.labels == ["background", "bass", "drums"]
     assert len(clf.manifest.metrics["history"]) == 2
     assert sorted(p.name for p in out.iterdir()) == sorted(["demo.earmark", *PICTURES, "report.json"])
+    _check_outputs(out)  # run again into the same folder, the demo replaces its own files
+
+
+@pytest.mark.parametrize("name", ["timeline.png", "report.json", "demo.earmark"])
+def test_demo_refuses_to_replace_a_users_file_before_training(tmp_path: Path, name: str) -> None:
+    """A recording named timeline.png, or a report.json of the user's own, in the --out folder: the demo
+    trained for a minute, wrote its model, then failed on the picture; and replaced any report.json."""
+    out = tmp_path / "mine"
+    held = out / name
+    if name == "report.json":
+        out.mkdir()
+        held.write_text('{"my": "notes"}')
+    else:
+        write_tone(out / "take.wav").rename(held)
+    before = held.read_bytes()
+    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--epochs", "1"], catch_exceptions=False)
+    assert result.exit_code == 1 and result.stdout == "", result.output
+    assert result.stderr.startswith(f"Error: cannot write {held}: ") and "writing would replace it" in result.stderr
+    assert held.read_bytes() == before and [p.name for p in out.iterdir()] == [name], "nothing written"
 
 
 def test_demo_refuses_an_output_that_is_a_file_before_training(tmp_path: Path) -> None:

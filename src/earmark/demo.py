@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_write
+from .atomic import atomic_write, check_replaceable
 from .audio import load_audio
 from .errors import OutputError
 from .evaluate import evaluate
@@ -45,6 +45,31 @@ def _agreement(segments: list[dict[str, object]], truth: list[dict[str, object]]
     return float(np.mean(labels_at(segments) == labels_at(truth)))
 
 
+#: What the demo writes into its folder, with the kind of file each may replace (None: the demo's report).
+_OUTPUTS: dict[str, str | None] = {"demo.earmark": "earmark model", "timeline.png": "png", "spectrogram.png": "png",
+                                   "training_curves.png": "png", "confusion.png": "png", "report.json": None}
+
+
+def _check_outputs(out: Path) -> None:
+    """Before the training: fail if a file the demo writes would replace something else (a recording
+    named timeline.png, a report.json of the user's own). A previous demo's files are replaced."""
+    for name, kind in _OUTPUTS.items():
+        path = out / name
+        if kind is not None:
+            check_replaceable(path, kind=kind)
+        elif path.is_file() and path.stat().st_size and not _is_demo_report(path):
+            raise OutputError(f"cannot write {path}: it is not a report of earmark's demo, and writing would "
+                              f"replace it; give the demo another folder (--out), or move that file first")
+
+
+def _is_demo_report(path: Path) -> bool:
+    try:
+        held = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(held, dict) and {"test", "timeline", "timeline_agreement"} <= held.keys()
+
+
 def next_steps(model: Path, *, files: Path) -> list[str]:
     """What to try after the demo, as lines to print: label ``files`` (a file or folder) with the
     ``model`` it wrote, and open the studio; paths quoted as a shell needs them."""
@@ -65,6 +90,7 @@ def run_demo(out: Path, *, epochs: int | None = None, echo: Callable[[str], None
     except OSError as exc:
         raise OutputError(f"cannot make the output folder {out}: {exc.strerror or exc}; "
                           "choose a folder you can write to") from exc
+    _check_outputs(out)
     echo(f"training on the built-in demo set ({data / 'train'}) …")
     clf = train(data / "train", settings=settings, progress=True)
     model_path = clf.save(out / "demo.earmark")

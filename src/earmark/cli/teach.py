@@ -12,7 +12,7 @@ import click
 
 from ..errors import ParameterError
 from .options import check_output, clip_options, load_set, model_hint
-from .runtime import EngineCommand, FirstInterruptStops, emit_json
+from .runtime import EngineCommand, FirstInterruptStops, KeptWarnings, emit_json
 
 __all__ = ["compare", "demo", "evaluate", "train"]
 
@@ -67,7 +67,8 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
         raise ParameterError(f"--tune-backbone fine-tunes the pretrained backbone, which this run does not start "
                              f"from ({why}); leave it out")
     check_output(out, data, suffix=".earmark")
-    dataset = load_set(data, sample_rate=settings.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s)
+    with KeptWarnings() as decoding:  # a file cut short, channels that cancel out: for --json too
+        dataset = load_set(data, sample_rate=settings.sample_rate, clip_s=clip_s, clip_hop_s=clip_hop_s)
     check_trainable(dataset, settings=settings)
     counts = ", ".join(f"{k} {v}" for k, v in dataset.counts().items())
     warnings = training_warnings(warning_facts(dataset))  # before the minutes of training: Ctrl-C and fix
@@ -76,18 +77,20 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
     click.echo(f"{len(dataset.clips)} clips ({counts}); training {settings.arch} for {settings.epochs} "
                f"epoch{'s' if settings.epochs != 1 else ''}",
                err=True)
-    with FirstInterruptStops() as interrupted:
+    with FirstInterruptStops() as interrupted, KeptWarnings() as during:
         clf = run_training(dataset, settings=settings, progress=not as_json, should_stop=interrupted.is_set)
     clf.save(out)
     stopped = clf.manifest.metrics.get("stopped_at_epoch")
     if stopped is not None:
         click.echo(f"stopped after epoch {stopped} of {settings.epochs} (Ctrl-C); keeping the model as it is",
                    err=True)
-    if as_json:
-        emit_json({"model": str(out), "validation": clf.manifest.metrics["validation"],
-                    "history": clf.manifest.metrics["history"], "warnings": warnings})
-        return
     report = clf.validation_report
+    if as_json:  # the report as the text shows it, its warnings included ("88 % right, but 'bass' 0 %")
+        emit_json({"model": str(out),
+                   "validation": report.to_dict() if report is not None else clf.manifest.metrics["validation"],
+                   "history": clf.manifest.metrics["history"],
+                   "warnings": list(dict.fromkeys([*decoding.messages, *warnings, *during.messages]))})
+        return
     if report is not None:  # train() always writes one
         click.echo(f"\nvalidation (held out by recording, {clf.manifest.dataset['val_clips']} clips):")
         click.echo(report.format())

@@ -42,7 +42,7 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
     Bad files (and links to nothing) are reported on stderr and skipped; the others are labelled.
     The exit status is then 1, so that a script sees that not every file was labelled (0 when all
     were). Files in a folder that are not audio (by extension) are named on stderr too, as train
-    does, but do not change the exit status.
+    does, but do not change the exit status (--json: "skipped", beside the bad files' "errors").
     """
     from ..classifier import load
 
@@ -57,7 +57,9 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
         emit_json({"model": str(model), "labels": clf.labels, "sure_level": None if level is None else round(level, 4),
                    "predictions": [{**p.to_dict(), "unsure": None if level is None else p.confidence < level,
                                     "warnings": p.warnings} for p in predictions],  # [] too
-                   "errors": [{"file": f, "error": e} for f, e in failed]})
+                   "errors": [{"file": f, "error": e} for f, e in failed],
+                   "skipped": [{"file": str(path), "reason": _not_audio_reason(path)}  # as stderr names them
+                               for path, why in not_audio if why is None]})
     else:
         for p in predictions:
             probs = "  ".join(f"{_tsv(k)} {v:.2f}" for k, v in p.probabilities.items())
@@ -70,7 +72,7 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
         click.secho(f"skipped {e if e.startswith(f) else f'{f}: {e}'}", fg="yellow", err=True)
     for path, why in not_audio:
         if why is None:
-            click.echo(f"skipped {path}: not an audio file ({path.suffix or 'no extension'})", err=True)
+            click.echo(f"skipped {path}: {_not_audio_reason(path)}", err=True)
     if failed:
         sys.exit(1)
 
@@ -90,6 +92,10 @@ def _not_audio(paths: tuple[Path, ...]) -> list[tuple[Path, str | None]]:
                       if p.suffix.lower() not in AUDIO_EXTENSIONS]
             found += [(p, why) for p, why in missed]
     return found
+
+
+def _not_audio_reason(path: Path) -> str:
+    return f"not an audio file ({path.suffix or 'no extension'})"
 
 
 _TSV_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
