@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from earmark.errors import ParameterError
-from earmark.naming import clean_name, free_path, name_key, new_file, place_file
+from earmark.naming import clean_name, free_path, name_key, new_file, place_file, quoted, undecodable
 
 NFD_CAFE = unicodedata.normalize("NFD", "café")
 
@@ -86,3 +86,8 @@ def test_place_file_moves_a_written_file_to_a_free_name_without_overwriting(tmp_
     assert not staged.exists()
     staged.write_bytes(b"newer")  # the listing kept by place_file is current: the next name is the next one
     assert place_file(staged, folder / "BASS.wav").name == "BASS-3.wav"
+
+
+def test_quoted_shows_a_byte_that_is_not_utf8_as_that_byte() -> None:
+    assert quoted(os.fsdecode(b"b\xe4ss\t")) == "'b\\xe4ss\\t'"
+    assert not undecodable("bäss") and undecodable(os.fsdecode(b"b\xe4ss"))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import stat
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -302,33 +303,75 @@ def _opener(source: AudioSource, name: str) -> Callable[[], BinaryIO]:
         if path.is_dir():
             raise AudioDecodeError(f"{name}: is a folder, not an audio file; give a file's path")
         try:
-            with path.open("rb"):
-                empty = path.stat().st_size == 0
+            with path.open("rb") as fh:
+                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # a pipe, FIFO or device: it reads once
+                    return _in_memory(_piped(fh, name), name, piped=True)
+                empty = os.fstat(fh.fileno()).st_size == 0
         except OSError as exc:
             raise AudioDecodeError(
                 f"{name}: cannot be read ({exc.strerror or exc}); check its permissions"
             ) from exc
         # Each decoder reads the file from disk as it needs it: a huge file that is not audio
         # (a zip of zeros, unpacked) is refused from its first bytes, never loaded whole.
-        opened: Callable[[], BinaryIO] = lambda: path.open("rb")  # noqa: E731
-    else:
-        if isinstance(source, (bytes, bytearray, memoryview)):
-            data = bytes(source)
-        elif not callable(getattr(source, "read", None)):
-            in_memory = ("; samples already in memory need no loading: give them with their rate to predict(samples, "
-                         "sample_rate=...), or keep them as earmark.Audio(samples, sample_rate)"
-                         if isinstance(source, (np.ndarray, list)) else "")
-            raise ParameterError("load_audio reads an audio file (a path, bytes or a binary file object), got "
-                                 f"{type(source).__name__}{in_memory}")
-        else:
-            data = source.read()
-            if not isinstance(data, (bytes, bytearray)):
-                raise ParameterError(f"{name}: read text, not bytes; open the file with mode 'rb'")
-        empty = not data
-        opened = lambda: io.BytesIO(data)  # noqa: E731
-    if empty:
+        if empty:
+            raise AudioDecodeError(f"{name}: the file is empty (0 bytes); record or export it again")
+        return lambda: path.open("rb")
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return _in_memory(bytes(source), name)
+    if not callable(getattr(source, "read", None)):
+        hint = ("; samples already in memory need no loading: give them with their rate to predict(samples, "
+                "sample_rate=...), or keep them as earmark.Audio(samples, sample_rate)"
+                if isinstance(source, (np.ndarray, list)) else "")
+        raise ParameterError("load_audio reads an audio file (a path, bytes or a binary file object), got "
+                             f"{type(source).__name__}{hint}")
+    data = source.read()
+    if not isinstance(data, (bytes, bytearray)):
+        raise ParameterError(f"{name}: read text, not bytes; open the file with mode 'rb'")
+    return _in_memory(data, name)
+
+
+#: Most bytes read from a pipe, FIFO or device (``cat take.wav | earmark predict m.earmark /dev/stdin``):
+#: it cannot be read twice, so it is held in memory, and an endless one must not fill it. The studio's
+#: upload limit (``max_upload_mb``) is as big by default; more than an hour of CD-quality WAV.
+MAX_PIPED_BYTES = 1024**3
+_PIPE_CHUNK = 1 << 20  # read a megabyte at a time: the buffer grows with what comes
+
+
+def _piped(stream: BinaryIO, name: str) -> bytes:
+    """All of ``stream``, a pipe, FIFO or device, read once, at most :data:`MAX_PIPED_BYTES`.
+
+    Raises
+    ------
+    AudioDecodeError
+        If more than :data:`MAX_PIPED_BYTES` come through (reading stops there).
+    """
+    chunks: list[bytes] = []
+    got = 0
+    while got <= MAX_PIPED_BYTES and (chunk := stream.read(min(_PIPE_CHUNK, MAX_PIPED_BYTES + 1 - got))):
+        chunks.append(chunk)
+        got += len(chunk)
+    if got > MAX_PIPED_BYTES:
+        raise AudioDecodeError(
+            f"{name}: more than {_size_words(MAX_PIPED_BYTES)} came through this pipe, the most earmark "
+            "reads from a pipe or device (it holds it in memory; reading stopped there); save it to a file "
+            "and give the file's path")
+    return b"".join(chunks)
+
+
+def _in_memory(data: bytes | bytearray, name: str, *, piped: bool = False) -> Callable[[], BinaryIO]:
+    """A function that opens ``data`` (a file read whole) for reading, again each time it is called.
+
+    Raises
+    ------
+    AudioDecodeError
+        If it is empty.
+    """
+    if not data and piped:
+        raise AudioDecodeError(f"{name}: nothing came through this pipe or device (0 bytes); check that the "
+                               "command feeding it writes the recording")
+    if not data:
         raise AudioDecodeError(f"{name}: the file is empty (0 bytes); record or export it again")
-    return opened
+    return lambda: io.BytesIO(data)
 
 
 #: What a file that is not audio is, and what to do, by :func:`earmark.containers.other_held`'s kind.
@@ -422,6 +465,14 @@ def decode(source: AudioSource, *, mono: bool = False, max_s: float | None = Non
         "convert it to WAV, FLAC, OGG, MP3, M4A, WebM or AIFF and try again (if it is one already, it is "
         "damaged: export it again from the original)"
     )
+
+
+def _size_words(n_bytes: int) -> str:
+    """``1 GiB``, ``64 MiB``, ``512 bytes``: a limit in bytes as a person reads it."""
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:.3g} {unit}"
+    return f"{n_bytes} bytes"
 
 
 def _duration_words(seconds: float) -> str:

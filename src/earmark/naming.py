@@ -19,7 +19,7 @@ from pathlib import Path
 from .errors import ParameterError
 
 __all__ = ["MAX_NAME_LENGTH", "NAMING", "clean_name", "free_path", "is_clean_name", "name_key", "names_in", "new_file",
-           "place_file", "quoted", "quoted_list", "rename_folder", "staged"]
+           "place_file", "quoted", "quoted_list", "rename_folder", "staged", "undecodable"]
 
 #: the longest class, project or file name :func:`clean_name` allows
 MAX_NAME_LENGTH = 64
@@ -30,8 +30,22 @@ NAMING = threading.RLock()
 
 def quoted(name: object) -> str:
     """A name as a message shows it: in quotes, as written (one backslash stays one, where
-    ``repr`` doubles it and JSON doubles it again); only characters that cannot be printed are escaped."""
-    return "'" + "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(name)) + "'"
+    ``repr`` doubles it and JSON doubles it again); only characters that cannot be printed are escaped,
+    and a byte that is not UTF-8 (:func:`undecodable`) is shown as that byte, ``\\xe4``."""
+    return "'" + "".join(c if c.isprintable() else _escaped(c) for c in str(name)) + "'"
+
+
+def _escaped(c: str) -> str:
+    """A character that cannot be printed, as an escape: a byte a name read from disk held that is
+    not UTF-8 (Python's ``surrogateescape``) as that byte, ``\\xe4``, not ``\\udce4``."""
+    return f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF else repr(c)[1:-1]
+
+
+def undecodable(name: str) -> bool:
+    """Whether ``name``, read from disk, held bytes that are not UTF-8: a folder unpacked by ``unzip`` from
+    a zip made on Windows (``b\\xe4ss``, Latin-1 for ``bäss``). Python keeps each such byte as a lone
+    surrogate (``surrogateescape``), which cannot be written as text: to a model file, JSON, ONNX."""
+    return any(0xDC80 <= ord(c) <= 0xDCFF for c in name)
 
 
 def quoted_list(names: Iterable[object], *, none: str = "none") -> str:
