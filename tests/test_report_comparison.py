@@ -38,3 +38,30 @@ def test_two_models_are_still_side_by_side() -> None:
     comparison = Comparison(report, report, model_a="a.earmark", model_b="b.earmark")
     assert "wrong only with a.earmark: 0   wrong only with b.earmark: 0" in comparison.format().splitlines()
     assert comparison.to_dict()["same_model"] is False
+
+
+def test_rows_follow_the_test_folders_and_say_which_model_lacks_a_class() -> None:
+    """A's ``Bass`` and B's ``bass`` are both the folder ``bass``: one row, by the folder's name. A class no
+    folder holds is named with its model, once for a class both know; a folder a model has no class for
+    (only reports made by hand can show one) says so instead of a dash."""
+    a = report_from_probabilities(np.array([[0.9, 0.1, 0.0], [0.2, 0.8, 0.0], [0.6, 0.4, 0.0]]),
+                                  ["background", "Bass", "Bass"], ["a.wav", "b.wav", "c.wav"],
+                                  labels=["background", "Bass", "keys"])
+    a.folders = {"background": "background", "bass": "Bass"}
+    b = report_from_probabilities(np.array([[0.9, 0.1, 0.0, 0.0], [0.2, 0.8, 0.0, 0.0], [0.1, 0.9, 0.0, 0.0],
+                                            [0.0, 0.0, 0.0, 1.0]]),
+                                  ["background", "bass", "bass", "hum"], ["a.wav", "b.wav", "c.wav", "d.wav"],
+                                  labels=["background", "bass", "keys", "hum"])
+    b.folders = {"background": "background", "bass": "bass", "hum": "hum"}
+    comparison = Comparison(a, b, model_a="a.earmark", model_b="b.earmark")
+    assert comparison.format().splitlines()[3:8] == [
+        "recall background        100.0%        100.0%",  # the longest row name and two spaces: 19 wide
+        "recall bass               50.0%        100.0%",
+        "recall hum             no class        100.0%",
+        "no test clips of the class 'keys', which both models know",
+        "",
+    ]
+    assert comparison.to_dict()["test_classes"] == [
+        {"folder": "background", "class_a": "background", "class_b": "background"},
+        {"folder": "bass", "class_a": "Bass", "class_b": "bass"},
+        {"folder": "hum", "class_a": None, "class_b": "hum"}]

@@ -68,7 +68,16 @@ def _decoding_noted() -> Iterator[list[str]]:
 
 def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, name: str = "the model",
                    clip_s: float = CLIP_S, clip_hop_s: float | None = None,
-                   on_skip: Callable[[Skipped], None] | None = None) -> Dataset:
+                   on_skip: Callable[[Skipped], None] | None = None) -> tuple[Dataset, dict[str, str]]:
+    """The test set ``data`` read for ``clf`` (:func:`_read_test_set`) under ``clf``'s class names
+    (:func:`_with_model_labels`)."""
+    return _with_model_labels(clf, _read_test_set(clf, data, clip_s=clip_s, clip_hop_s=clip_hop_s, on_skip=on_skip),
+                              name=name)
+
+
+def _read_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, clip_s: float = CLIP_S,
+                   clip_hop_s: float | None = None, on_skip: Callable[[Skipped], None] | None = None) -> Dataset:
+    """The test set ``data`` at ``clf``'s sample rate, its clips labelled by their folders as they are."""
     dataset = data if isinstance(data, Dataset) else load_dataset(
         data, sample_rate=clf.sample_rate, test=True, clip_s=clip_s, clip_hop_s=clip_hop_s, on_skip=on_skip)
     if dataset.sample_rate != clf.sample_rate:
@@ -79,45 +88,60 @@ def _load_test_set(clf: Classifier, data: str | os.PathLike[str] | Dataset, *, n
         dataset = replace(dataset, clips=clips, sample_rate=clf.sample_rate)
     if not dataset.clips:
         raise DatasetError(f"{dataset.root}: holds no usable audio; it needs one subfolder per class with audio files")
-    dataset = _as_model_labels(dataset, clf.labels)
+    return dataset
+
+
+def _with_model_labels(clf: Classifier, dataset: Dataset, *, name: str) -> tuple[Dataset, dict[str, str]]:
+    """``dataset`` (as :func:`_read_test_set` gives it: clips labelled by their folders) with each clip
+    under ``clf``'s class for its folder (:func:`_as_model_labels`), and each folder's class of ``clf``.
+
+    Raises
+    ------
+    DatasetError
+        If a folder is no class of ``clf``'s, or it is not clear which; ``name`` names the model.
+    """
+    dataset, folders = _as_model_labels(dataset, clf.labels, name=name)
     unknown = sorted({c.label for c in dataset.clips} - set(clf.labels))
     if unknown:
         raise DatasetError(
             f"the test set has classes {name} does not know: {quoted_list(unknown)}; "
             f"it knows {quoted_list(clf.labels)}. Rename the folders to match, or remove them"
         )
-    return dataset
+    return dataset, folders
 
 
-def _as_model_labels(dataset: Dataset, labels: list[str]) -> Dataset:
+def _as_model_labels(dataset: Dataset, labels: list[str], *,
+                     name: str = "the model") -> tuple[Dataset, dict[str, str]]:
     """``dataset`` with each class the model does not know by name given the model's label that differs
-    from it only in case or in composition (NFC; a test folder ``Bass/`` for the model's ``bass``), where just one does.
+    from it only in case or in composition (NFC; a test folder ``Bass/`` for the model's ``bass``), where just
+    one does; and each of the set's folders with the class its clips now have (``{'Bass': 'bass'}``).
 
     A :class:`DatasetError` names the folders when that is not clear: a folder that matches two of the
     model's classes (``BASS/`` for ``Bass`` and ``bass``), or folders that would become one class
-    (``Bass/`` and ``bass/`` for ``bass``)."""
+    (``Bass/`` and ``bass/`` for ``bass``); ``name`` names the model."""
     by_case: dict[str, list[str]] = {}
     for label in labels:
         by_case.setdefault(name_key(label), []).append(label)
     found = sorted({c.label for c in dataset.clips})
-    for name in found:
-        if name not in labels and len(twins := by_case.get(name_key(name), [])) > 1:
-            raise DatasetError(f"the test set's folder {quoted(name)} matches the model's classes "
+    for folder in found:
+        if folder not in labels and len(twins := by_case.get(name_key(folder), [])) > 1:
+            raise DatasetError(f"the test set's folder {quoted(folder)} matches {name}'s classes "
                                f"{' and '.join(quoted(t) for t in sorted(twins))}, which differ only in case; "
                                "rename it to the one its clips belong to")
-    renamed = {name: by_case[name_key(name)][0] for name in found
-               if name not in labels and name_key(name) in by_case}
+    renamed = {folder: by_case[name_key(folder)][0] for folder in found
+               if folder not in labels and name_key(folder) in by_case}
     merged: dict[str, list[str]] = {}
-    for name in found:
-        merged.setdefault(renamed.get(name, name), []).append(name)
-    for label, names in merged.items():
-        if len(names) > 1:
-            raise DatasetError(f"the test set's folders {' and '.join(quoted(n) for n in names)} differ only in case, "
-                               f"and each would be the model's class {quoted(label)}; move their files into one "
+    for folder in found:
+        merged.setdefault(renamed.get(folder, folder), []).append(folder)
+    for label, folders in merged.items():
+        if len(folders) > 1:
+            raise DatasetError(f"the test set's folders {' and '.join(quoted(n) for n in folders)} differ only in "
+                               f"case, and each would be {name}'s class {quoted(label)}; move their files into one "
                                f"folder named {quoted(label)}")
+    classes = {folder: renamed.get(folder, folder) for folder in found}
     if not renamed:
-        return dataset
-    return replace(dataset, clips=[replace(c, label=renamed.get(c.label, c.label)) for c in dataset.clips])
+        return dataset, classes
+    return replace(dataset, clips=[replace(c, label=renamed.get(c.label, c.label)) for c in dataset.clips]), classes
 
 
 def as_named_now(clf: Classifier, where: Project | str | os.PathLike[str] | Dataset) -> Classifier:
@@ -192,14 +216,15 @@ def evaluate(clf: Classifier | str | os.PathLike[str], data: str | os.PathLike[s
     _check_test_data(data)
     clf = as_named_now(as_classifier(clf, function="evaluate"), data)
     with _decoding_noted() as decoding:
-        dataset = _load_test_set(clf, data, clip_s=clip_s, clip_hop_s=clip_hop_s, on_skip=on_skip)
-    report = _scored(clf, dataset)
+        dataset, folders = _load_test_set(clf, data, clip_s=clip_s, clip_hop_s=clip_hop_s, on_skip=on_skip)
+    report = _scored(clf, dataset, folders=folders)
     report.decoding_warnings = decoding
     return report
 
 
-def _scored(clf: Classifier, dataset: Dataset) -> EvaluationReport:
-    """:func:`evaluate` on a test set loaded and checked (:func:`_load_test_set`)."""
+def _scored(clf: Classifier, dataset: Dataset, *, folders: dict[str, str]) -> EvaluationReport:
+    """:func:`evaluate` on a test set loaded and checked (:func:`_load_test_set`), whose ``folders`` are
+    ``clf``'s classes as given (the report's ``folders``)."""
     started = time.perf_counter()
     probs = clf.predict_clips([c.samples for c in dataset.clips])
     report = report_from_probabilities(probs, [c.label for c in dataset.clips], [c.name for c in dataset.clips],
@@ -210,6 +235,7 @@ def _scored(clf: Classifier, dataset: Dataset) -> EvaluationReport:
     if learnt is not None:  # model files from before earmark kept them have none: not known
         report.seen_in_training = sorted(c.name for c in dataset.clips if c.fingerprint in learnt)
     report.split_recordings = _split_recordings(dataset)
+    report.folders = folders
     return report
 
 
@@ -218,6 +244,9 @@ def compare(a: Classifier | str | os.PathLike[str], b: Classifier | str | os.Pat
             model_b: str | None = None, clip_s: float = CLIP_S, clip_hop_s: float | None = None) -> Comparison:
     """Evaluate two models (each a :class:`Classifier` or a model file's path) on the same test set;
     ``model_a`` and ``model_b`` name them in the result (by default the paths given, else ``A`` and ``B``).
+    Each is scored as :func:`evaluate` scores it alone: the set's folders are matched to its own classes
+    (``bass/`` may be A's ``Bass`` and B's ``bass``; the reports' ``folders`` say which), and a folder either
+    model cannot place is refused, naming that model.
 
     A folder or zip is decoded (with ``clip_s`` and ``clip_hop_s``, as :func:`evaluate` reads it) once
     when both models share a sample rate, else once per rate; what decoding warned of is in both
@@ -237,16 +266,19 @@ def compare(a: Classifier | str | os.PathLike[str], b: Classifier | str | os.Pat
     if same_model(first, second):
         named = as_named_now(first, data)
         with _decoding_noted() as decoding:
-            dataset = _load_test_set(named, data, name=name_a, clip_s=clip_s, clip_hop_s=clip_hop_s)
-        report = _scored(named, dataset)
+            dataset, folders = _load_test_set(named, data, name=name_a, clip_s=clip_s, clip_hop_s=clip_hop_s)
+        report = _scored(named, dataset, folders=folders)
         report.decoding_warnings = decoding
         return Comparison(report, report, model_a=name_a, model_b=name_b, same_model=True)
     first, second = as_named_now(first, data), as_named_now(second, data)
     with _decoding_noted() as decoding:
-        data_a = _load_test_set(first, data, name=name_a, clip_s=clip_s, clip_hop_s=clip_hop_s)
+        read_a = _read_test_set(first, data, clip_s=clip_s, clip_hop_s=clip_hop_s)
+        data_a, folders_a = _with_model_labels(first, read_a, name=name_a)
+        # the set as read, its clips labelled by their folders: B matches them to its own classes, as evaluate would
         shared = not isinstance(data, Dataset) and first.sample_rate == second.sample_rate
-        data_b = _load_test_set(second, data_a if shared else data, name=name_b, clip_s=clip_s, clip_hop_s=clip_hop_s)
-    report_a, report_b = _scored(first, data_a), _scored(second, data_b)
+        read_b = read_a if shared else _read_test_set(second, data, clip_s=clip_s, clip_hop_s=clip_hop_s)
+        data_b, folders_b = _with_model_labels(second, read_b, name=name_b)
+    report_a, report_b = _scored(first, data_a, folders=folders_a), _scored(second, data_b, folders=folders_b)
     report_a.decoding_warnings, report_b.decoding_warnings = decoding, list(decoding)
     return Comparison(report_a, report_b, model_a=name_a, model_b=name_b)
 

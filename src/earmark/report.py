@@ -19,7 +19,7 @@ import numpy as np
 
 from .dataset import Skipped
 from .errors import ParameterError
-from .naming import quoted
+from .naming import quoted, quoted_list
 
 if TYPE_CHECKING:
     from .modelfile import Manifest
@@ -66,6 +66,12 @@ class EvaluationReport:
     #: themselves (a folder, zip or project); empty for a loaded :class:`~earmark.dataset.Dataset`,
     #: whose decoding they did not see, and in a report read back by :meth:`from_dict`.
     decoding_warnings: list[str] = field(default_factory=list)
+    #: The test set's class folders, each with the model's class its clips were scored as (a folder
+    #: ``Bass/`` is the model's ``bass``, see :func:`earmark.evaluate.evaluate`): how :class:`Comparison`
+    #: lines up two models' classes. Filled by :func:`~earmark.evaluate.evaluate` and
+    #: :func:`~earmark.evaluate.compare`; empty in a report made otherwise (e.g. read back by
+    #: :meth:`from_dict`), where each class with clips is taken to be its own folder.
+    folders: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -291,7 +297,34 @@ class Comparison:
     def to_dict(self) -> dict[str, Any]:
         return {"models": [{"model": self.model_a, **self.a.to_dict()}, {"model": self.model_b, **self.b.to_dict()}],
                 "wrong_only_with_a": self.wrong_only_with_a, "wrong_only_with_b": self.wrong_only_with_b,
-                "same_model": self.same_model}
+                "same_model": self.same_model, "test_classes": self.test_classes()}
+
+    def test_classes(self) -> list[dict[str, str | None]]:
+        """The test set's class folders, each with the class of model A and of model B its clips were
+        scored as (``class_a``, ``class_b``; ``None`` where a model has none, which only reports made
+        otherwise than by :func:`~earmark.evaluate.compare` can show): a folder ``bass/`` may be A's ``Bass``
+        and B's ``bass``. In A's order of classes."""
+        return [{"folder": folder, "class_a": a, "class_b": b} for folder, a, b in self._rows()]
+
+    def _rows(self) -> list[tuple[str, str | None, str | None]]:
+        """:meth:`test_classes` as ``(folder, class_a, class_b)``."""
+        folders_a, folders_b = _folders(self.a), _folders(self.b)
+        order = {lab: i for i, lab in enumerate(self.a.labels)}
+        names = sorted(folders_a, key=lambda f: order.get(folders_a[f], len(order)))
+        names += sorted(f for f in folders_b if f not in folders_a)
+        return [(f, folders_a.get(f), folders_b.get(f)) for f in names]
+
+    def _unscored_lines(self, rows: list[tuple[str, str | None, str | None]], name_a: str, name_b: str) -> list[str]:
+        """For :meth:`format`: the classes of the models that the test set holds no clips of (no recall
+        to show), once for those both models know, then each model's own."""
+        rest_a = [lab for lab in self.a.labels if lab not in {a for _, a, _ in rows}]
+        rest_b = [lab for lab in self.b.labels if lab not in {b for _, _, b in rows}]
+        both = [lab for lab in rest_a if lab in rest_b]
+        lines = [f"no test clips of the {_classes(both)}, which both models know"] if both else []
+        for name, rest in ((name_a, rest_a), (name_b, rest_b)):
+            if own := [lab for lab in rest if lab not in both]:
+                lines.append(f"no test clips of {name}'s {_classes(own)}")
+        return lines
 
     def format(self, *, max_mistakes: int = 10) -> str:
         """A side-by-side table (accuracy, macro-F1, recall per class) and the clips only one gets wrong;
@@ -304,17 +337,21 @@ class Comparison:
         name_a, name_b = Path(self.model_a).name, Path(self.model_b).name
         if name_a == name_b:  # same file name in two folders: only the whole names tell them apart
             name_a, name_b = self.model_a, self.model_b
+        rows = self._rows()
         w = max(12, len(name_a), len(name_b))
-        first = max(16, *(_width(lab) + 9 for lab in self.a.labels))  # "recall " + label + 2 spaces
+        first = max([16, *(_width(folder) + 9 for folder, _, _ in rows)])  # "recall " + folder + 2 spaces
         lines = [f"{'':<{first}}{name_a:>{w}}  {name_b:>{w}}",
                  f"{'accuracy':<{first}}{self.a.accuracy:>{w}.1%}  {self.b.accuracy:>{w}.1%}",
                  f"{'macro-F1':<{first}}{self.a.macro_f1:>{w}.3f}  {self.b.macro_f1:>{w}.3f}"]
-        def recall(report: EvaluationReport, label: str) -> str:
-            row = report.per_class.get(label, {})
-            return _shown(row.get("recall") if row.get("support") else None, w, ".1%")  # no clips of it: –
 
-        for lab in self.a.labels:
-            lines.append(f"{_left('recall ' + lab, first)}{recall(self.a, lab)}  {recall(self.b, lab)}")
+        def recall(report: EvaluationReport, label: str | None) -> str:
+            if label is None:
+                return f"{'no class':>{w}}"  # the model has no class for this folder
+            return _shown(report.per_class.get(label, {}).get("recall"), w, ".1%")
+
+        for folder, class_a, class_b in rows:
+            lines.append(f"{_left('recall ' + folder, first)}{recall(self.a, class_a)}  {recall(self.b, class_b)}")
+        lines += self._unscored_lines(rows, name_a, name_b)
         only_a, only_b = self.wrong_only_with_a, self.wrong_only_with_b
         lines += ["", f"wrong only with {name_a}: {len(only_a)}   wrong only with {name_b}: {len(only_b)}"]
         for name, files in ((name_a, only_a), (name_b, only_b)):
@@ -327,6 +364,17 @@ class Comparison:
         for name, report in ((name_a, self.a), (name_b, self.b)):
             lines += [f"warning ({name}): {w}" for w in report.warnings() if w not in shared]
         return "\n".join(lines)
+
+
+def _folders(report: EvaluationReport) -> dict[str, str]:
+    """The test set's class folders with ``report``'s class for each (its ``folders``; for a report
+    that does not know them, each class with clips as its own folder)."""
+    return report.folders or {lab: lab for lab in report.labels if int(report.per_class[lab]["support"] or 0)}
+
+
+def _classes(labels: list[str]) -> str:
+    """``class 'drums'`` or ``classes 'drums', 'keys'``, as a line of :meth:`Comparison.format` names them."""
+    return f"class{'es' if len(labels) > 1 else ''} {quoted_list(labels)}"
 
 
 #: :func:`sure_level` is the confidence this share of a model's right validation answers reached.
