@@ -41,7 +41,6 @@ from .audio import MIN_HOP_S, load_audio
 from .errors import AudioDecodeError, DatasetError, ParameterError
 from .folders import audio_files, check_class_names, check_folder, files_under, is_audio
 from .layout import BACKGROUND_LABEL, check_background, check_layout, is_background_name, label_of
-from .naming import quoted, undecodable
 
 __all__ = [
     "BACKGROUND_LABEL",
@@ -392,17 +391,6 @@ def _set_of(folder: Path, *, test: bool, in_zip: tuple[Path, Path] | None = None
     return set_folder(folder, test=test, in_zip=in_zip)
 
 
-def _check_names_decode(folder: Path, *, root: Path) -> None:
-    """Refuse a class folder under ``folder`` (``root`` as the user gave it) whose name is not UTF-8 text
-    (:func:`earmark.naming.undecodable`): its class could not be written to a model file, JSON or ONNX."""
-    for path in sorted(folder.iterdir()):
-        if path.is_dir() and not is_ignored_name(path.name) and undecodable(path.name):
-            raise DatasetError(
-                f"the class folder {quoted(path.name)} in {quoted(root)} has a name that is not UTF-8 text (its bytes "
-                "that are not are shown as \\xNN; unzip leaves such names from a zip made on Windows); a class name "
-                "is written into the model file and its exports as text: rename the folder")
-
-
 def _read_folder(
     folder: Path,
     *,
@@ -416,7 +404,6 @@ def _read_folder(
     """Decode every audio file under a folder-per-class ``folder`` (see :func:`load_dataset`)."""
     files, skipped = scan_folder(folder)
     check_class_names(folder, root=root)
-    _check_names_decode(folder, root=root)
     check_layout(folder, files, root=root)
     for s in skipped:
         if on_skip:

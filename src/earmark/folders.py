@@ -11,6 +11,7 @@ from pathlib import Path
 from .archive import is_ignored_name
 from .audio import AUDIO_EXTENSIONS
 from .errors import DatasetError
+from .naming import quoted, undecodable
 
 __all__ = ["audio_files", "check_class_names", "check_folder", "files_under", "is_audio"]
 
@@ -95,10 +96,17 @@ _NOT_IN_NAMES = ("Cc", "Zl", "Zp")
 
 def check_class_names(folder: Path, *, root: Path) -> None:
     """Refuse a class folder under ``folder`` (``root`` as the user gave it) whose name holds a
-    control character: its class could not be written one to a line, or in a column of a table."""
+    control character (its class could not be written one to a line, or in a column of a table), or
+    bytes that are not UTF-8 (:func:`earmark.naming.undecodable`: it could not be written to a model
+    file, JSON or ONNX)."""
     for path in sorted(folder.iterdir()):
         if not path.is_dir() or is_ignored_name(path.name):
             continue
+        if undecodable(path.name):
+            raise DatasetError(
+                f"the class folder {quoted(path.name)} in {quoted(root)} has a name that is not UTF-8 text (its bytes "
+                "that are not are shown as \\xNN; unzip leaves such names from a zip made on Windows); a class name "
+                "is written into the model file and its exports as text: rename the folder")
         bad = sorted({ch for ch in path.name if unicodedata.category(ch) in _NOT_IN_NAMES})
         if bad:
             shown = ", ".join(repr(ch) for ch in bad)
