@@ -131,7 +131,8 @@ def evaluate(model: Path, test_dir: Path, as_json: bool, clip_s: float | None, c
 @click.argument("test_dir", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object: each model's report (as evaluate --json gives it, warnings about the "
-                   "test files' decoding in both) and the clips only one model gets wrong.")
+                   "test files' decoding in both), the clips only one model gets wrong, and which class of each "
+                   "model each test folder was scored as (test_classes).")
 @clip_options
 def compare(model_a: Path, model_b: Path, test_dir: Path, as_json: bool, clip_s: float | None,
             clip_hop_s: float | None) -> None:
