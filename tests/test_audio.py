@@ -769,6 +769,21 @@ def test_write_wav_refuses_nan_and_writes_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_resample_takes_samples_as_predict_does() -> None:
+    """earmark.resample took a (samples, channels) array as thousands of channels of two samples
+    (returning nonsense, or soxr's "Channel num out of limit"), left int16 unscaled, and failed on a
+    list with an AttributeError: it now takes samples as predict does."""
+    y = tone(440.0, sample_rate=44100, duration_s=0.5)
+    with pytest.raises(ParameterError, match=r"shape \(22050, 2\) would be 22050 channels of 2 samples.*pass data\.T"):
+        resample(np.stack([y, y], axis=1), orig_sr=44100, target_sr=22050)
+    pcm = (y * 16384).astype(np.int16)  # half of full scale
+    np.testing.assert_allclose(resample(pcm, orig_sr=44100, target_sr=22050),
+                               resample(y / 2, orig_sr=44100, target_sr=22050), atol=1e-4)
+    assert resample(y.tolist(), orig_sr=44100, target_sr=22050).shape == (11025,)
+    with pytest.raises(ParameterError, match="expected audio samples as a numpy array, got str"):
+        resample("take.wav", orig_sr=44100, target_sr=22050)  # type: ignore[arg-type]
+
+
 def test_resampler_in_chunks_matches_resampling_in_one_go() -> None:
     """Chunk edges leave no trace: what the stream has given out equals the one-go result."""
     from earmark.audio import resampler

@@ -458,3 +458,16 @@ def test_the_sure_level_is_how_sure_the_model_was_of_95_percent_of_its_right_val
     assert clf.sure_level == pytest.approx(0.62)  # the 5th percentile of 0.60, 0.62, …, 1.00
     clf.manifest.metrics["validation_clips"] = right[:9] + wrong
     assert clf.sure_level is None, "nine right answers are too few to say where 95 % of them lie"
+
+
+def test_score_windows_takes_windows_of_any_number_type_and_says_what_shape_it_needs(
+        trained_classifier: Classifier) -> None:
+    """float64 windows raised torch's "expected scalar type Double but found Float"; a wrong shape,
+    a torch error about convolutions."""
+    rng = np.random.default_rng(0)
+    windows = np.stack([bass_note(rng)[:SR], room_noise(rng)[:SR]]).astype(np.float64)
+    np.testing.assert_allclose(trained_classifier.score_windows(windows),
+                               trained_classifier.score_windows(windows.astype(np.float32)), atol=1e-6)
+    with pytest.raises(ParameterError, match=rf"expected shape \(n, {SR}\).*got \(2, 100\); to label audio of any "
+                                             "length, use predict"):
+        trained_classifier.score_windows(windows[:, :100])

@@ -28,6 +28,7 @@ from .waveform import (
     Resampler,
     _window_view,  # noqa: F401 - imported from here by earmark.classifier
     as_waveform,
+    as_windows,
     check_sample_rate,
     frame_windows,
     is_number,
@@ -50,6 +51,7 @@ __all__ = [
     "collecting_warnings",
     "Resampler",
     "as_waveform",
+    "as_windows",
     "check_sample_rate",
     "frame_windows",
     "is_number",

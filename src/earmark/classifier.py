@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from .audio import _window_view, as_waveform, load_audio, resample, to_mono, valid_audio
+from .audio import _window_view, as_waveform, as_windows, load_audio, resample, to_mono, valid_audio
 from .errors import AudioDecodeError, AudioWarning, ModelFileError, ParameterError, collecting_warnings, warn
 from .model import SoundNet, build_model
 from .modelfile import Manifest, load_weights, read_manifest, write_model_file
@@ -184,6 +184,7 @@ class Classifier:
         scored as is."""
         if batch_size < 1:
             raise ParameterError(f"batch_size must be at least 1, got {batch_size}")
+        windows = as_windows(windows, window_samples=self.window_samples)
         model = self.model
         if windows.shape[0] >= FOLD_FROM_WINDOWS and not model.training:
             model = model.folded()

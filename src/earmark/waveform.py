@@ -24,6 +24,7 @@ __all__ = [
     "MIN_SAMPLE_RATE",
     "Resampler",
     "as_waveform",
+    "as_windows",
     "check_sample_rate",
     "frame_windows",
     "is_number",
@@ -88,18 +89,8 @@ def _check_shape(samples: np.ndarray, source: str) -> None:
         )
 
 
-def as_waveform(samples: Any, *, source: str = "audio") -> np.ndarray:
-    """``samples`` as a float32 waveform, ``(samples,)`` or ``(channels, samples)``.
-
-    Floats pass through (as float32); integer PCM is scaled to ±1 by its type's full scale
-    (int16 by 32768; unsigned types, such as 8-bit WAV's, are centred first). Checks the shape
-    (see :func:`valid_audio`), not the values.
-
-    Raises
-    ------
-    ParameterError
-        If ``samples`` is not numbers (text, bytes, None, booleans, complex) or has the wrong shape.
-    """
+def _as_float32(samples: Any, source: str) -> np.ndarray:
+    """Numbers as float32: floats as they are, integer PCM scaled to ±1 (see :func:`as_waveform`)."""
     if isinstance(samples, (str, bytes, bytearray, memoryview)) or samples is None:
         raise ParameterError(f"{source}: expected audio samples as a numpy array, got {type(samples).__name__}; "
                              "to read a file, use load_audio or the path-taking methods")
@@ -116,6 +107,38 @@ def as_waveform(samples: Any, *, source: str = "audio") -> np.ndarray:
     else:
         raise ParameterError(f"{source}: expected real-valued audio samples (float or integer PCM), "
                              f"got {array.dtype} values")
+    return out
+
+
+def as_windows(windows: Any, *, window_samples: int, source: str = "windows") -> np.ndarray:
+    """``windows`` as float32 ``(n, window_samples)``: one window of a model's length per row, numbers
+    taken as :func:`as_waveform` takes them (integer PCM scaled to ±1).
+
+    Raises
+    ------
+    ParameterError
+        If ``windows`` is not numbers, or not shaped ``(n, window_samples)``.
+    """
+    out = _as_float32(windows, source)
+    if out.ndim != 2 or out.shape[1] != window_samples:
+        raise ParameterError(f"{source}: expected shape (n, {window_samples}), windows of {window_samples} samples "
+                             f"at the model's rate, got {out.shape}; to label audio of any length, use predict")
+    return out
+
+
+def as_waveform(samples: Any, *, source: str = "audio") -> np.ndarray:
+    """``samples`` as a float32 waveform, ``(samples,)`` or ``(channels, samples)``.
+
+    Floats pass through (as float32); integer PCM is scaled to ±1 by its type's full scale
+    (int16 by 32768; unsigned types, such as 8-bit WAV's, are centred first). Checks the shape
+    (see :func:`valid_audio`), not the values.
+
+    Raises
+    ------
+    ParameterError
+        If ``samples`` is not numbers (text, bytes, None, booleans, complex) or has the wrong shape.
+    """
+    out = _as_float32(samples, source)
     _check_shape(out, source)
     return out
 
@@ -164,15 +187,19 @@ def to_mono(samples: np.ndarray) -> np.ndarray:
 
 
 def resample(samples: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray:
-    """Resample along the last axis with soxr (high quality). The one resampler in earmark.
+    """Resample ``(samples,)`` or ``(channels, samples)`` along the last axis with soxr (high quality).
+    The one resampler in earmark. Samples are taken as :func:`as_waveform` takes them (integer PCM
+    scaled to ±1, a list made an array).
 
     Raises
     ------
     ParameterError
-        If either rate is not a whole number of hertz in range (:func:`check_sample_rate`).
+        If either rate is not a whole number of hertz in range (:func:`check_sample_rate`), or the
+        samples are not numbers or are shaped ``(samples, channels)`` (refused, not misread).
     """
     orig_sr = check_sample_rate(orig_sr, name="orig_sr")
     target_sr = check_sample_rate(target_sr, name="target_sr")
+    samples = as_waveform(samples, source="samples")
     if orig_sr == target_sr:
         return samples.astype(np.float32, copy=False)
     if samples.ndim == 1:
@@ -199,6 +226,7 @@ def resampler(*, orig_sr: int, target_sr: int) -> Resampler:
     stream = soxr.ResampleStream(orig_sr, target_sr, 1, dtype="float32", quality="HQ")
     return lambda chunk, last=False: np.asarray(
         stream.resample_chunk(chunk.astype(np.float32, copy=False), last=last), np.float32)
+
 
 def _window_view(
     samples: np.ndarray, *, sample_rate: int, window_s: float, hop_s: float
