@@ -22,9 +22,13 @@ const BATCH = 256;
  * a whole window is heard, what was heard is repeated to fill it, as earmark's StreamingClassifier does.
  */
 export const MIN_HEARD_S = 0.25;
-/** Sample rates a clip may have, in Hz (the range browsers hold audio at). */
-const MIN_RATE = 3000;
+/** Sample rates a clip may have, in whole Hz: earmark's own (waveform.MIN_SAMPLE_RATE, MAX_SAMPLE_RATE). */
+const MIN_RATE = 1000;
 const MAX_RATE = 768000;
+/** The slowest rate a browser decodes or renders audio at, in Hz. */
+const BROWSER_MIN_RATE = 3000;
+/** The loudest sample a clip may hold: past ±1, but not by 60 dB (earmark's waveform.MAX_SAMPLE_VALUE). */
+const MAX_VALUE = 1000;
 
 /**
  * Load the exported model in the folder at `base` (a URL, relative to the page; "./" by default).
@@ -118,6 +122,10 @@ export class SoundModel {
 
   /** Label an audio file (a File or Blob in any format the browser decodes: WAV, MP3, OGG, FLAC, M4A...). */
   async classifyFile(file) {
+    if (!file || typeof file.arrayBuffer !== "function") {
+      const hint = isSamples(file) ? "; to label samples, use classify(samples, rate)" : "";
+      throw new Error(`classifyFile needs a File or Blob (e.g. from an <input type=file> or a drop), got ${describe(file)}${hint}`);
+    }
     const bytes = await file.arrayBuffer();
     // decoding into a context at the model's rate resamples with the browser's own resampler
     const context = new OfflineAudioContext(1, 1, this.sampleRate);
@@ -242,14 +250,47 @@ function fit(samples, length) {
   return out;
 }
 
-/** Refuse what no clip can be, with a message that says so. */
+/**
+ * Refuse what no clip can be, as earmark does (waveform.check_sample_rate and valid_audio): the same
+ * limits, the same words.
+ */
 function checkClip(samples, rate) {
-  if (!(samples instanceof Float32Array)) throw new Error("give the clip as a Float32Array of mono samples");
-  if (!samples.length) throw new Error("the clip holds no audio");
-  if (!Number.isFinite(rate) || rate < MIN_RATE || rate > MAX_RATE) {
-    throw new Error(`the sample rate must be ${MIN_RATE} to ${MAX_RATE} Hz, got ${rate}`);
+  if (!(samples instanceof Float32Array)) {
+    const hint = isSamples(samples) ? " (Float32Array.from(samples) makes one)"
+      : typeof samples === "string" || samples instanceof Blob ? "; to label a file, use classifyFile(file)" : "";
+    throw new Error(`give the clip as a Float32Array of mono samples, got ${describe(samples)}${hint}`);
   }
-  if (!samples.every(Number.isFinite)) throw new Error("the clip holds NaN or infinite samples; it is not audio a model can hear");
+  if (!samples.length) throw new Error("the clip holds no audio");
+  if (typeof rate !== "number" || !Number.isInteger(rate)) {
+    throw new Error(`the sample rate must be a whole number of hertz (e.g. 44100), got ${describe(rate)}`);
+  }
+  if (rate < MIN_RATE || rate > MAX_RATE) {
+    throw new Error(`the sample rate must be ${MIN_RATE} to ${MAX_RATE} Hz, got ${rate}; give the rate in hertz (48000, not 48)`);
+  }
+  let peak = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const size = Math.abs(samples[i]);
+    if (size > peak) peak = size;
+    else if (!(size <= peak)) throw new Error("the clip holds NaN or infinite samples; it is not audio a model can hear");
+  }
+  if (peak === Infinity) throw new Error("the clip holds NaN or infinite samples; it is not audio a model can hear");
+  if (peak > MAX_VALUE) {
+    throw new Error(`the clip's sample values reach ${Number(peak.toPrecision(3))}, far outside audio's range of ±1 `
+      + "(values up to ±32768 are 16-bit integers given as floats: divide by 32768)");
+  }
+}
+
+/** Whether `value` is samples in another form than a Float32Array: an Array or another typed array. */
+function isSamples(value) {
+  return Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView));
+}
+
+/** `value` named for a message: the string "44100", NaN, null, an Array, a Float64Array. */
+function describe(value) {
+  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  if (value === null || typeof value !== "object") return typeof value === "bigint" ? `${value}n` : String(value);
+  const name = value.constructor?.name || "object";
+  return `${/^[AEIOU]/i.test(name) ? "an" : "a"} ${name}`;
 }
 
 /**
@@ -259,6 +300,16 @@ function checkClip(samples, rate) {
  */
 async function resample(samples, from, to) {
   if (from === to) return samples;
+  // browsers decode no audio below 3000 Hz: a slower clip is resampled as if both rates were k times
+  // higher (the same ratio, the same filter), so it is taken as earmark takes it, from 1000 Hz
+  const k = Math.ceil(BROWSER_MIN_RATE / Math.min(from, to));
+  if (k > 1) {
+    if (Math.max(from, to) * k > MAX_RATE) {
+      throw new Error(`a browser cannot resample ${from} Hz audio to ${to} Hz; resample it to ${BROWSER_MIN_RATE} Hz or more first`);
+    }
+    from *= k;
+    to *= k;
+  }
   const bytes = new ArrayBuffer(44 + 4 * samples.length);
   const view = new DataView(bytes);
   const text = (at, s) => { for (let i = 0; i < s.length; i++) view.setUint8(at + i, s.charCodeAt(i)); };
