@@ -185,10 +185,12 @@ def test_the_page_says_what_is_wrong_with_a_clip(web_page: Page) -> None:
              }
              return out;
            }""")
-    assert errors == ["the clip holds no audio", "the sample rate must be 3000 to 768000 Hz, got 200",
-                      "the sample rate must be 3000 to 768000 Hz, got NaN",
+    assert errors == ["the clip holds no audio",
+                      "the sample rate must be 1000 to 768000 Hz, got 200; give the rate in hertz (48000, not 48)",
+                      "the sample rate must be a whole number of hertz (e.g. 44100), got NaN",
                       "the clip holds NaN or infinite samples; it is not audio a model can hear",
-                      "give the clip as a Float32Array of mono samples"]
+                      "give the clip as a Float32Array of mono samples, got an Array (Float32Array.from(samples) "
+                      "makes one)"]
 
 
 def test_a_long_clip_is_scored_a_few_windows_at_a_time(web_page: Page, classifier) -> None:
