@@ -53,6 +53,21 @@ def test_info_says_what_a_trained_model_is(trained_classifier: Classifier, tmp_p
                                        "an answer below it is worth a listen)")
 
 
+def test_info_says_what_training_warned_of(make_untrained: Callable[..., Classifier], tmp_path: Path) -> None:
+    """A class of one recording: training warned, the model file kept the facts, but nothing showed them
+    to whoever got the model file."""
+    from earmark.modelfile import SPLIT_IN_TIME
+
+    clf = make_untrained()
+    clean = run("info", clf.save(tmp_path / "clean.earmark"))
+    assert "warning:" not in clean.stdout
+    clf.manifest.dataset[SPLIT_IN_TIME] = ["bass"]
+    said = run("info", clf.save(tmp_path / "m.earmark"))
+    assert said.exit_code == 0, said.output
+    assert "warning: Class 'bass' has only one recording: validation used its end, after training on the rest, " \
+           "so the validation figure says little about new recordings; add recordings from other takes" in said.stdout
+
+
 def test_info_names_the_sure_level_when_enough_clips_were_held_out(make_untrained: Callable[..., Classifier],
                                                                    tmp_path: Path) -> None:
     clf = make_untrained()

@@ -47,6 +47,22 @@ def test_a_test_set_inside_the_training_data_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "m.earmark").exists()
 
 
+@pytest.mark.parametrize("inside", ["bass", "background"])
+def test_a_test_folder_of_one_class_inside_the_training_data_is_refused(tmp_path: Path, inside: str) -> None:
+    """test/ holding only bass/ trained as a class named "test" (a folder of class folders counted
+    only with two or more of them)."""
+    wt = write_dataset(tmp_path / "wt", per_class=6, seed=1)
+    write_tone(wt / "test" / inside / "riff.wav")
+    with pytest.raises(DatasetError, match=re.escape(f"{wt}/test/ holds class folders ({inside}), not audio of a "
+                                                     "class 'test': a test set goes beside the training data")):
+        load_dataset(wt, sample_rate=SR)
+    write_tone(wt / "bass" / "take2" / "riff.wav")  # a class's own single subfolder is still its recording
+    (wt / "test" / inside / "riff.wav").unlink()
+    (wt / "test" / inside).rmdir()
+    (wt / "test").rmdir()
+    assert "bass/take2/riff.wav" in {c.source for c in load_dataset(wt, sample_rate=SR).clips}
+
+
 def test_a_folder_named_otherwise_holding_classes_named_like_its_siblings_is_refused(tmp_path: Path) -> None:
     data = write_dataset(tmp_path / "data", per_class=6, seed=1)
     for label in ("bass", "drums"):  # no background folder in it: named like the classes beside it

@@ -116,13 +116,20 @@ def check_layout(folder: Path, files: list[tuple[Path, str]], *, root: Path, cal
         inner[top].update(below[:1] if len(below) > 1 else [])
     tops = {label_of(top).casefold() for top in inner}
     nested = {top: sorted(subs, key=str.casefold) for top, subs in sorted(inner.items())
-              if len(subs) > 1 and (any(is_background_name(s) for s in subs) or _squash(top) in _SPLIT_NAMES
-                                    or len({label_of(s).casefold() for s in subs} - {label_of(top).casefold()}
-                                           & tops) > 1)}
+              if (len(subs) > 1 and (any(is_background_name(s) for s in subs) or _squash(top) in _SPLIT_NAMES
+                                     or len(_siblings(subs, top, tops)) > 1))
+              # a test/ folder of one class's folder is a test set too (test/bass beside bass/)
+              or (_squash(top) in _SPLIT_NAMES and (any(is_background_name(s) for s in subs)
+                                                    or _siblings(subs, top, tops)))}
     if not nested or len(inner) == 1:  # one folder of classes: check_trainable says there is one class
         return
     nesting = Nesting(nested, n_tops=len(inner), root=root, zipped=folder != root)
     raise LayoutError(_refusal(nesting, caller=caller, name=name), nesting=nesting)
+
+
+def _siblings(subs: set[str], top: str, tops: set[str]) -> set[str]:
+    """Which of ``top``'s subfolders ``subs`` are named as another top-level folder (a class) is."""
+    return {label_of(s).casefold() for s in subs} - {label_of(top).casefold()} & tops
 
 
 def _refusal(nesting: Nesting, *, caller: Caller, name: str | None) -> str:

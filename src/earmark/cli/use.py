@@ -235,15 +235,21 @@ def listen(model: Path, input_file: Path | None, hop_s: float, seconds: float | 
 def info(model: Path, as_json: bool) -> None:
     """Check a model file and say what it is: its classes, sample rate, window and hop, when and by which
     earmark it was made, its network and training, the clips it learnt from and its validation accuracy
-    (overall and per class). --json prints the whole manifest."""
+    (overall and per class), and what its training warned of (a class of one recording, a class it mostly
+    gets wrong...). --json prints the whole manifest."""
     from ..classifier import load
+    from ..evaluate import training_warnings
     from ..report import model_summary
 
-    manifest = load(model).manifest
+    clf = load(model)
+    manifest = clf.manifest
     if as_json:
         emit_json(manifest.to_dict())
-    else:
-        click.echo(model_summary(manifest, name=model.name))
+        return
+    click.echo(model_summary(manifest, name=model.name))
+    report = clf.validation_report
+    for warning in dict.fromkeys([*training_warnings(manifest.dataset), *(report.warnings() if report else [])]):
+        click.echo("warning: " + " ".join(warning.split()))
 
 
 @click.command(cls=EngineCommand)
