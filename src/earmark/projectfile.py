@@ -21,12 +21,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from ._version import __version__
 from .archive import zip_members, zip_root
 from .atomic import atomic_write
 from .errors import DatasetError
 
-__all__ = ["PROJECT_FILE", "RENAME_LOG", "ClassChange", "ClassHistory", "ProjectFile", "ZippedProject", "class_log",
-           "log_count", "now", "remembered", "renames_after", "with_change", "zipped_history", "zipped_project"]
+__all__ = ["PROJECT_FILE", "PROJECT_FORMAT_VERSION", "RENAME_LOG", "ClassChange", "ClassHistory", "ProjectFile",
+           "ZippedProject", "class_log", "log_count", "now", "remembered", "renames_after", "with_change",
+           "zipped_history", "zipped_project"]
 
 PROJECT_FILE = "earmark-project.json"
 #: The project file's log of class renames, deletes and their undos (:class:`ClassChange`), in
@@ -38,6 +40,9 @@ MAX_LOG = 1000
 #: a place in the log (:func:`log_count`, taken by a delete or a move) still finds it as it grows.
 LOG_COUNT = "class_log_count"
 PROJECT_FORMAT = "earmark-project"
+#: The project file's ``format_version`` this earmark writes and reads: a file of a higher one (a newer
+#: earmark's) is refused, never read in part and written over (:meth:`ProjectFile.read_checked`).
+PROJECT_FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -163,14 +168,38 @@ class ProjectFile:
         return self.read_checked()
 
     def read_checked(self) -> dict[str, Any]:
-        """What the file holds, or :class:`DatasetError` saying what to do when it cannot be read or
-        is not an earmark project file."""
+        """What the file holds, or :class:`DatasetError` saying what to do when it cannot be read, is
+        not an earmark project file, or is of a format this earmark does not know (:meth:`check_version`)."""
         try:
             meta = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise DatasetError(f"{self.path}: cannot be read ({exc}); fix or delete the file") from exc
         if not isinstance(meta, dict) or meta.get("format") != PROJECT_FORMAT:
             raise DatasetError(f"{self.path}: is not an earmark project file; fix or delete it")
+        self.check_version(meta)
+        return meta
+
+    def check_version(self, meta: dict[str, Any]) -> None:
+        """:class:`DatasetError` when the file's contents ``meta`` are of a ``format_version`` above
+        :data:`PROJECT_FORMAT_VERSION` (a newer earmark's), or one that cannot be read; none (the first
+        files) is format 1."""
+        found = meta.get("format_version", 1)
+        if isinstance(found, str) and found.isascii() and found.isdigit():
+            found = int(found)
+        if not isinstance(found, int) or isinstance(found, bool):
+            raise DatasetError(f"{self.path}: has an unreadable format_version ({json.dumps(found)}); fix it, or "
+                               "upgrade earmark with 'pip install -U earmark' if a newer earmark wrote it")
+        if found > PROJECT_FORMAT_VERSION:
+            raise DatasetError(f"{self.path}: was made by a newer earmark (project format {found}; this earmark "
+                               f"{__version__} reads format {PROJECT_FORMAT_VERSION}); upgrade earmark with "
+                               "'pip install -U earmark'")
+
+    def _read_for_change(self) -> dict[str, Any]:
+        """What the file holds, to change and write back (:meth:`read`): empty, as read, for one that cannot
+        be read; :class:`DatasetError` for one of a newer format, which is never written over."""
+        meta = self.read()
+        if meta.get("format") == PROJECT_FORMAT:
+            self.check_version(meta)
         return meta
 
     def write(self, meta: dict[str, Any]) -> None:
@@ -179,7 +208,7 @@ class ProjectFile:
 
     def write_new(self, *, name: str, **extra: Any) -> None:
         """Write a new project file for a project called ``name``, with ``extra`` fields."""
-        self.write({"format": PROJECT_FORMAT, "format_version": 1, "name": name, **extra})
+        self.write({"format": PROJECT_FORMAT, "format_version": PROJECT_FORMAT_VERSION, "name": name, **extra})
 
     def where_now(self, kind: str) -> dict[str, str]:
         """``renamed_classes`` or ``moved_samples`` as the file keeps them (:func:`remembered`)."""
@@ -188,7 +217,7 @@ class ProjectFile:
     def remember(self, kind: str, old: str, new: str, *, logged: bool = True) -> None:
         """Remember that ``old`` is now ``new`` (see :func:`remembered`); a class rename is logged too,
         unless not ``logged`` (no rename: an Undo's samples joined a class by another name)."""
-        meta = self.read()
+        meta = self._read_for_change()
         if not meta:
             return
         known = {k: (new if v == old else v) for k, v in remembered(meta, kind).items() if k != new}
@@ -220,7 +249,7 @@ class ProjectFile:
 
     def log(self, change: ClassChange) -> None:
         """Add ``change`` to the class log."""
-        meta = self.read()
+        meta = self._read_for_change()
         if meta:
             self.write(with_change(meta, change))
 
