@@ -12,7 +12,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -194,7 +194,8 @@ def new_file(path: Path) -> Iterator[Path]:
 @contextmanager
 def staged(beside: Path) -> Iterator[Path]:
     """A hidden name in the folder ``beside`` to write a file under before :func:`place_file` names it,
-    removed afterwards unless it was placed. A slow write (an encode, a copy) is done there holding no
+    removed afterwards unless it was placed (as far as the disk lets: a read-only disk refuses that too, and
+    the write's own error is the one raised). A slow write (an encode, a copy) is done there holding no
     lock. ``beside`` is the folder above the one the file goes to (a project's ``samples/`` or ``test/``,
     a test set's folder): on the same disk, where a rename or delete of the class does not carry it off.
     The name is as :func:`earmark.atomic.atomic_write`'s temporary files are named, which no listing
@@ -204,7 +205,9 @@ def staged(beside: Path) -> Iterator[Path]:
     try:
         yield path
     finally:
-        path.unlink(missing_ok=True)
+        # best effort: a disk that refused the write (read-only) refuses this too, and must not hide why
+        with suppress(OSError):
+            path.unlink(missing_ok=True)
 
 
 def place_file(staged: Path, path: Path) -> Path:

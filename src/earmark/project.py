@@ -27,8 +27,10 @@ layout, names, classes and samples.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
+import tempfile
 import time
 import zipfile
 from dataclasses import asdict, dataclass
@@ -48,7 +50,7 @@ from .dataset import (
     is_ignored_name,
     recording_of,
 )
-from .errors import ConflictError, DatasetError, NotFoundError, ParameterError
+from .errors import ConflictError, DatasetError, NotFoundError, OutputError, ParameterError
 from .naming import NAMING, clean_name, free_path, name_key, new_file, quoted, quoted_list, rename_folder
 from .projectfile import PROJECT_FILE, RENAME_LOG, ClassChange, ProjectFile, class_log, now
 from .projecthistory import ProjectHistory
@@ -278,8 +280,39 @@ class Project(ProjectHistory, ProjectModels, ProjectTestSet):
             if (self.samples_dir / cleaned).exists():
                 raise ConflictError(f"{cleaned!r} is already taken by a file in {self.samples_dir}; "
                                     "choose another name or move the file")
-            (self.samples_dir / cleaned).mkdir(parents=True)
+            try:
+                (self.samples_dir / cleaned).mkdir(parents=True)
+            except FileExistsError as exc:  # made by another program since the check
+                raise ConflictError(f"{cleaned!r} is already taken in {self.samples_dir}; choose another name") from exc
+            except OSError as exc:
+                raise self._cannot_write(self.samples_dir, exc) from exc
         return self.class_info(cleaned)
+
+    def check_writable(self, *, into: Path | None = None) -> None:
+        """Fail before long work (an upload, a training run) with an :class:`OutputError` saying what to do
+        if the project cannot be written into ``into`` (default: its folder; one not made yet: the nearest
+        folder above it): read-only, or on a full disk. Creates nothing."""
+        folder = into or self.root
+        while folder != self.root and not folder.is_dir():
+            folder = folder.parent
+        try:
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except FileNotFoundError as exc:
+            raise NotFoundError(f"project {quoted(self.name)} is no longer there: it was deleted meanwhile") from exc
+        except OSError as exc:
+            raise self._cannot_write(folder, exc) from exc
+
+    def _cannot_write(self, folder: Path, exc: OSError) -> OutputError:
+        """The error for ``exc`` met writing into ``folder`` of this project, saying what to do."""
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            why, todo = f"the disk of its folder {folder} is full", "free some space on that disk"
+        else:
+            why = f"its folder {folder} is read-only" if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) \
+                else f"its folder {folder} cannot be written to"
+            todo = "make the folder writable (its permissions, or a disk mounted read-only)"
+        return OutputError(f"project {quoted(self.name)} cannot be written: {why} ({exc.strerror or exc}); {todo}, "
+                           "or copy the project to a folder you can write to and open it there")
 
     def rename_class(self, name: str, *, to: str) -> ClassInfo:
         """Rename a class folder; refuses names taken by another class or by a file."""

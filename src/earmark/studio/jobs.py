@@ -76,6 +76,7 @@ class JobRunner:
 
     def start(self, project: Project, settings: TrainSettings) -> Job:
         project.samples_dir.mkdir(parents=True, exist_ok=True)
+        project.check_writable(into=project.models_dir)  # now, not when the model is saved after every epoch
         with self._lock:
             if self._closed:
                 raise ConflictError("the studio is stopping; start it again to train")

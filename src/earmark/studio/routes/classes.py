@@ -48,7 +48,8 @@ async def add_samples(class_name: str, request: Request, project: ProjectDep, st
     """Upload audio files or zips (form field ``files``); optional ``clip_s`` and ``recording``, and
     ``start_s`` with ``end_s`` to keep only that stretch of each file (a segment of a timeline);
     ``?set=test`` puts them in the class's test set."""
-    project.class_dir(class_name)  # 404 before reading a big upload
+    # 404, or a project that cannot be written (read-only), before reading a big upload
+    project.check_writable(into=project.set_dir(class_name, test=test))
     async with read_upload(request, studio.settings) as upload:
         files = upload.all_files("files") + upload.all_files("file")
         if not files:  # a form without them, or an upload cut off: not "added nothing" (only hidden files)
