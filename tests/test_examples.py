@@ -203,3 +203,54 @@ def test_a_batch_the_workers_never_hand_over_is_made_here_and_the_run_goes_on(sm
     got += [x for x, _ in made]
     assert time.monotonic() - started < 60
     assert len(got) == 4 and all(torch.equal(x, maker.batch(i, 4)[0]) for i, x in enumerate(got)), "the same run"
+
+
+_KILLED_TRAINER = """
+import multiprocessing, multiprocessing.forkserver, sys, threading, time
+from earmark.dataset import load_dataset
+from earmark.examples import ExampleMaker, Pools, batches
+
+ds = load_dataset(sys.argv[1], sample_rate=int(sys.argv[2]))
+pools = Pools.from_clips(ds.clips, ds.labels, sample_rate=ds.sample_rate, window=ds.sample_rate)
+maker = ExampleMaker(pools, labels=ds.labels, window=ds.sample_rate, sample_rate=ds.sample_rate, augment=True, seed=0)
+
+def run():
+    handed = iter(batches(maker, batch_size=4, count=1000, workers=2))
+    next(handed)
+    pids = [p.pid for p in multiprocessing.active_children()] + [multiprocessing.forkserver._forkserver._forkserver_pid]
+    print(*pids, flush=True)
+    time.sleep(3600)
+
+if __name__ == "__main__":
+    threading.Thread(target=run, daemon=True).start()  # off the main thread: workers from a fork server
+    time.sleep(3600)
+"""
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` is there and not a zombie (an orphan's end, where nothing reaps it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to see which processes are left")
+def test_workers_and_their_fork_server_end_when_the_trainer_is_killed(small_dataset: Path, tmp_path: Path) -> None:
+    """kill -9 of a studio while it trained left its workers and their fork server running for ever
+    (each worker holds the fork server's lifeline; the fork server is the parent they watch)."""
+    script = tmp_path / "trainer.py"
+    script.write_text(_KILLED_TRAINER)
+    trainer = subprocess.Popen([sys.executable, str(script), str(small_dataset), str(SR)], stdout=subprocess.PIPE,
+                               text=True)
+    try:
+        assert trainer.stdout is not None
+        pids = [int(p) for p in trainer.stdout.readline().split()]
+        assert len(pids) == 3 and all(_running(p) for p in pids), pids  # two workers and their fork server
+    finally:
+        trainer.kill()
+        trainer.wait()
+    deadline = time.monotonic() + 15
+    while any(_running(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [p for p in pids if _running(p)], "left running after the trainer was killed"

@@ -12,6 +12,7 @@ random SNR. In the feature domain a random EQ curve and SpecAugment masks follow
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.process
@@ -22,6 +23,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
@@ -193,7 +195,7 @@ def batches(maker: ExampleMaker, *, batch_size: int, count: int, workers: int,
     # 64 windows of 1 s, ~5.6 MB of shared memory; a container's /dev/shm may hold only 64 MB).
     loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=workers,
                                          prefetch_factor=max(1, 4 // workers),
-                                         worker_init_fn=_leave_interrupts_to_the_trainer,
+                                         worker_init_fn=functools.partial(_in_worker, trainer=os.getpid()),
                                          multiprocessing_context=_worker_start(),
                                          generator=torch.Generator().manual_seed(0), timeout=patience_s)
     return _without_stalling(loader, maker, batch_size=batch_size, count=count, patience_s=patience_s)
@@ -244,6 +246,36 @@ def _without_stalling(loader: torch.utils.data.DataLoader[tuple[torch.Tensor, to
              EarmarkWarning)
     for rest in range(stalled_at, count):
         yield maker.batch(rest, batch_size)
+
+
+def _in_worker(worker: int, *, trainer: int) -> None:
+    """What a worker does first: leave Ctrl-C to the trainer, and end when the trainer is gone."""
+    _leave_interrupts_to_the_trainer(worker)
+    _end_with_the_trainer(trainer)
+
+
+#: How often a worker checks that the process it makes examples for is still there, in seconds.
+TRAINER_CHECK_S = 1.0
+
+
+def _end_with_the_trainer(trainer: int) -> None:
+    """In the worker: exit once the process ``trainer`` (its pid) is gone, even killed outright.
+
+    PyTorch's workers watch their parent, which for a forked worker is the trainer. A worker started
+    from a fork server is the fork server's child, and each holds the fork server's lifeline (a pipe
+    it ends on when no process holds it): with the trainer killed (``kill -9``, a crash), the workers
+    and the fork server kept each other alive for ever, 770 MB of orphans a studio restart did not
+    remove. A daemon thread checks every :data:`TRAINER_CHECK_S` s; the fork server then ends with them."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(TRAINER_CHECK_S)
+            try:
+                os.kill(trainer, 0)
+            except (ProcessLookupError, PermissionError):  # gone (or its pid is another user's process now)
+                os._exit(0)
+
+    threading.Thread(target=watch, name="earmark-trainer-watch", daemon=True).start()
 
 
 def _leave_interrupts_to_the_trainer(_worker: int) -> None:
