@@ -636,9 +636,14 @@ def test_renaming_a_project_whose_file_cannot_be_read_is_an_error_not_a_new_file
     path = project.root / PROJECT_FILE
     kept = path.read_text(encoding="utf-8")[:-5]  # cut short (a crash of another program, an edit by hand)
     path.write_text(kept, encoding="utf-8")
-    with pytest.raises(DatasetError, match="cannot be read.*fix or delete the file"):
+    with pytest.raises(DatasetError, match=r"cannot be read.*fix it \(it is JSON\), or move it aside and run "
+                                           "`earmark studio` on the project folder once"):
         project.set_name("Band")
     assert path.read_text(encoding="utf-8") == kept, "its class log and renames are not written over"
+    aside = path.rename(project.root.parent / "kept.json")  # as the message says: its samples come back
+    assert Project.adopt(project.root).classes() == project.classes()
+    path.unlink()
+    aside.rename(path)
     path.unlink()  # an adopted folder's first project file
     project.set_name("Band")
     assert Project.open(project.root).name == "Band"

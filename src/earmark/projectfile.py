@@ -145,6 +145,12 @@ def remembered(meta: dict[str, Any], kind: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
+#: What to do about a project file that cannot be read: its samples, models and test set are safe in
+#: their folders, and `earmark studio FOLDER` makes a new file for them (the class renames it logged are lost).
+_MEND = ("fix it (it is JSON), or move it aside and run `earmark studio` on the project folder once, which makes a "
+         "new one from the folder's samples, models and test set (the class renames it remembered are lost)")
+
+
 class ProjectFile:
     """A project's ``earmark-project.json``, read and written whole (atomically); an adopted
     folder may have none, or one that cannot be read, and keeps nothing then."""
@@ -173,9 +179,9 @@ class ProjectFile:
         try:
             meta = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise DatasetError(f"{self.path}: cannot be read ({exc}); fix or delete the file") from exc
+            raise DatasetError(f"{self.path}: cannot be read ({exc}); {_MEND}") from exc
         if not isinstance(meta, dict) or meta.get("format") != PROJECT_FORMAT:
-            raise DatasetError(f"{self.path}: is not an earmark project file; fix or delete it")
+            raise DatasetError(f"{self.path}: is not an earmark project file; {_MEND}")
         self.check_version(meta)
         return meta
 
