@@ -44,7 +44,7 @@ def share(models: tuple[Path, ...], host: str, port: int, no_browser: bool) -> N
     """Serve only the try page of MODELS (microphone or a file), for others to use.
 
     Nothing of a project is served: just the page, the models' labels and their predictions.
-    Prints one link per model.
+    Prints one link per model, naming its file and classes (a file given twice is shared once).
     """
     from ..studio.serve import on_stop_signals, prepare_share, serve
     from ..studio.state import HeldFolder
@@ -56,8 +56,8 @@ def share(models: tuple[Path, ...], host: str, port: int, no_browser: bool) -> N
     with contextlib.suppress(_Stopped), on_stop_signals(_stop), HeldFolder("earmark-share-") as folder:
         with model_hint("every argument of earmark share is a model; to try a recording, share the model alone "
                         "and open the link it prints"):
-            settings, tokens = prepare_share(list(models), folder=folder)
-        serve(settings, host=host, port=port, open_browser=not no_browser, echo=click.echo, share_tokens=tokens)
+            settings, links = prepare_share(list(models), folder=folder, echo=click.echo)
+        serve(settings, host=host, port=port, open_browser=not no_browser, echo=click.echo, share_tokens=links)
 
 
 class _Stopped(KeyboardInterrupt):

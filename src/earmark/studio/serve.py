@@ -8,17 +8,18 @@ import ipaddress
 import itertools
 import os
 import shlex
+import shutil
 import signal
 import socket
 import sys
 import threading
 import webbrowser
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..audio import AUDIO_EXTENSIONS
-from ..errors import ConflictError, DependencyError, ParameterError
+from ..errors import ConflictError, DependencyError, OutputError, ParameterError
 from ..project import PROJECT_FILE, Project, is_project_folder
 from .settings import StudioSettings
 from .state import Studio, fill_with_demo
@@ -51,23 +52,59 @@ def prepare(project_dir: Path | None, *, echo: Callable[[str], None] = print) ->
         folder = project_dir.expanduser().resolve()
         if folder.exists() and not folder.is_dir():
             raise ParameterError(f"{folder} is a file; give a folder for the project")
-        if is_project_folder(folder) and not (folder / PROJECT_FILE).exists():
-            Project.adopt(folder)
-            echo(f"opened {folder} as an earmark project (wrote {PROJECT_FILE})")
-        elif not (folder / PROJECT_FILE).exists():
-            if folder.is_dir():
-                _check_not_other_data(folder)
-            Project.create(folder)
-            echo(f"created a new project in {folder}")
+        with _writing(folder, what=f"the project folder {folder}", fix="give a folder you can write to"):
+            if is_project_folder(folder) and not (folder / PROJECT_FILE).exists():
+                Project.adopt(folder)
+                echo(f"opened {folder} as an earmark project (wrote {PROJECT_FILE})")
+            elif not (folder / PROJECT_FILE).exists():
+                if folder.is_dir():
+                    _check_not_other_data(folder)
+                Project.create(folder)
+                echo(f"created a new project in {folder}")
         return StudioSettings(projects_root=folder.parent, project=folder.name)
     root = default_projects_root()
-    root.mkdir(parents=True, exist_ok=True)
-    has_projects = any((p / PROJECT_FILE).exists() for p in root.iterdir() if p.is_dir())
+    named = "$EARMARK_HOME" if os.environ.get("EARMARK_HOME") else "the default projects folder"
+    fix = "set EARMARK_HOME to a folder you can write to, or open a project folder: earmark studio FOLDER"
+    if root.exists() and not root.is_dir():
+        raise ParameterError(f"{named} ({root}) is a file; {fix}")
+    with _writing(root, what=f"the projects folder {root} ({named})", fix=fix):
+        root.mkdir(parents=True, exist_ok=True)
+        has_projects = any((p / PROJECT_FILE).exists() for p in root.iterdir() if p.is_dir())
     if not has_projects:
-        project = Project.create(root / DEMO_PROJECT, name=DEMO_PROJECT)
-        fill_with_demo(project)
+        with _writing(root / DEMO_PROJECT, what=f"the demo project {root / DEMO_PROJECT}", fix=fix):
+            project = Project.create(root / DEMO_PROJECT, name=DEMO_PROJECT)
+            fill_with_demo(project)
         echo(f"created the demo project (bass / drums / background) in {project.root}")
     return StudioSettings(projects_root=root, project=None if has_projects else DEMO_PROJECT)
+
+
+@contextlib.contextmanager
+def _writing(folder: Path, *, what: str, fix: str) -> Iterator[None]:
+    """Around making (or filling) ``folder`` (``what``, in words): for an :class:`OSError`, an
+    :class:`OutputError` that says why it cannot be made and ``fix``; ``folder`` removed again if this
+    made it and it ends unfinished (a half-made demo project would be taken for one at the next start)."""
+    made = not folder.exists()
+    try:
+        yield
+    except BaseException as exc:
+        if made:
+            shutil.rmtree(folder, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot create {what}: {_why_unwritable(exc, folder)}; {fix}") from None
+        raise
+
+
+def _why_unwritable(exc: OSError, folder: Path) -> str:
+    """Why a folder cannot be made, in words: the file in the way, a read-only disk, a refusal."""
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):  # a file where a folder of the path should be
+        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            return f"{blocker} is a file, not a folder"
+    if exc.errno == errno.EROFS:
+        return "it is on a read-only file system"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"permission denied{f' ({exc.filename})' if exc.filename else ''}"
+    return (exc.strerror or str(exc)).lower()
 
 
 def _check_not_other_data(folder: Path) -> None:
@@ -121,20 +158,56 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def prepare_share(model_files: list[Path], *, folder: Path) -> tuple[StudioSettings, list[str]]:
+def prepare_share(model_files: list[Path], *, folder: Path,
+                  echo: Callable[[str], None] = print) -> tuple[StudioSettings, dict[str, str]]:
     """Settings for ``earmark share``: the model files (checked) copied into a project in ``folder``;
-    also the share tokens, in the order of ``model_files``."""
+    also the share tokens, in the order of ``model_files``, each with what its link is for (the file as
+    given, and its classes). A file given twice is shared once, and ``echo`` says so."""
     if not model_files:
         raise ParameterError("name at least one model file to share")
     project = Project.create(folder / "shared", name="shared")
-    tokens = [project.import_model(path, name=path.name, stamp=False).token for path in model_files]
-    return StudioSettings(projects_root=folder, project="shared"), tokens
+    links: dict[str, str] = {}
+    seen: dict[object, Path] = {}
+    for path in model_files:
+        first = seen.setdefault(_file_key(path), path)
+        if first is not path:
+            twice = "given twice" if str(path) == str(first) else f"the same file as {first}"
+            echo(f"earmark share: {path} is {twice}; it is shared once")
+            continue
+        info = project.import_model(path, name=path.name, stamp=False)
+        links[info.token] = f"{path}: {_brief_labels(info.labels)}"
+    return StudioSettings(projects_root=folder, project="shared"), links
+
+
+def _file_key(path: Path) -> object:
+    """The same for every name of one file (``m.earmark``, ``./m.earmark``, a link to it)."""
+    try:
+        stat = path.stat()
+    except OSError:  # import_model says what is wrong with it
+        return path.resolve()
+    return stat.st_dev, stat.st_ino
+
+
+def _brief_labels(labels: list[str], *, max_chars: int = 40) -> str:
+    """A model's classes for its link line: all of them if they fit in ``max_chars``, else the first few."""
+    shown = ", ".join(labels)
+    if len(shown) <= max_chars:
+        return shown
+    kept: list[str] = []
+    for label in labels:
+        if len(", ".join([*kept, label])) > max_chars:
+            break
+        kept.append(label)
+    return f"{', '.join(kept)}, … ({len(labels)} classes)" if kept else f"{len(labels)} classes"
 
 
 def serve(settings: StudioSettings, *, host: str = "127.0.0.1", port: int = 0, open_browser: bool = True,
-          echo: Callable[[str], None] = print, share_tokens: list[str] | None = None,
+          echo: Callable[[str], None] = print, share_tokens: Mapping[str, str] | Sequence[str] | None = None,
           sock: socket.socket | None = None) -> None:
     """Run the studio (or, with ``share_tokens``, only the try pages of those models) until interrupted.
+
+    ``share_tokens``: the tokens of the models to share, or (as :func:`prepare_share` gives them) each
+    token with what its link is for, which its printed link names.
 
     ``sock``: a socket :func:`listen` bound already on ``host`` (``port`` is then its port), so that a
     port in use is found before anything is made; the server closes it. A training run going on when
@@ -188,18 +261,20 @@ def _close(studio: Studio, *, echo: Callable[[str], None]) -> None:
 
 
 def _announce(settings: StudioSettings, *, host: str, port: int, echo: Callable[[str], None],
-              share_tokens: list[str] | None) -> str:
+              share_tokens: Mapping[str, str] | Sequence[str] | None) -> str:
     """Print where the server is (for a server on every address: at each of this computer's network
     addresses; one link per shared model); the link for this computer's browser to open."""
     everywhere = host in _EVERY_ADDRESS
     hosts = link_hosts(host, hostname=socket.gethostname(), addresses=local_addresses() if everywhere else ())
+    about = share_tokens if isinstance(share_tokens, Mapping) else {}
     paths = [""] if share_tokens is None else [f"try/{token}" for token in share_tokens]
     for path in paths:
         first, *others = (f"http://{shown}:{port}/{path}" for shown in hosts)
         if share_tokens is None:
             echo(f"earmark studio: {first}  (projects in {settings.projects_root}; Ctrl+C to stop)")
         else:
-            echo(f"earmark share: {first}  (only the try page; Ctrl+C to stop)")
+            model = about.get(path.removeprefix("try/"))
+            echo(f"earmark share: {first}  ({f'{model}; ' if model else ''}only the try page; Ctrl+C to stop)")
         for other in others:
             echo(f"  also: {other}")
     if share_tokens is None and host not in ("127.0.0.1", "localhost", "::1"):
