@@ -11,7 +11,9 @@ its bytes are, not of its name (``x.mp3`` that holds WAV is kept as ``x.wav``, a
 result's ``warnings`` say so): the studio serves a file as its suffix says. Long
 ones, and takes sent with ``clip_s``, are cut into clips saved as WAV (16-bit, or float past full
 scale: :func:`earmark.audio.write_wav`) at their own sample rate and named ``RECORDING_nohash_NNN.wav``
-so that every clip remembers its recording (see :mod:`earmark.dataset`). Names keep their
+so that every clip remembers its recording (see :mod:`earmark.dataset`); a clip that comes named so (an
+exported project's ``riff_nohash_005.wav``) keeps its name, number and all, where no file of the class has
+it yet, so that a project exported and imported again has the same sample ids. Names keep their
 letters in any script, composed (NFC, as a name typed elsewhere; macOS writes them decomposed). Nothing
 is ever overwritten: a taken name gets a ``-2`` suffix, and a name taken in another case or Unicode
 form counts as taken (``Bass.wav`` beside ``bass.wav`` would be one file on macOS and Windows, and
@@ -62,6 +64,8 @@ _WINDOWS_DEVICE = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(
 #: The most UTF-8 bytes a stem keeps: a file name holds 255 on most disks, and a clip's number, a
 #: ``-2`` and :func:`earmark.atomic.atomic_write`'s temporary name (14 more) are added to it.
 _STEM_BYTES = 160
+#: The most UTF-8 bytes of a clip's number (``005``, ``000-2``) kept as it came in its name.
+_NUMBER_BYTES = 24
 #: Containers of a phone's videos (Android MP4, iPhone QuickTime, old Android 3GP): of these only the
 #: sound is kept, as WAV (the picture is not needed and would take most of the space, and not every
 #: browser plays the container).
@@ -178,7 +182,10 @@ def add_files(project: Project | str | os.PathLike[str], class_name: str,
     12 s into 4 s clips). ``recording`` names the take the files belong to (the recorder's
     short samples): they are saved as ``RECORDING_nohash_NNN``. Without it, a file named
     ``NAME_nohash_N`` (a clip of an exported project, a Speech Commands file) joins take ``NAME``,
-    so that the clips of one recording stay together on one side of every split.
+    so that the clips of one recording stay together on one side of every split, and keeps its name,
+    ``N`` as it is (an exported project imported again has the same sample ids, which its models'
+    validation clips name); only a name the class folder has already (in any case) gives it the take's
+    next number.
 
     ``excerpt=(start_s, end_s)`` keeps only that stretch of each file (one segment of a long
     recording's timeline, say), saved as WAV (mono, 16-bit) at the file's own rate, and cut into
@@ -233,8 +240,10 @@ def add_files(project: Project | str | os.PathLike[str], class_name: str,
                                     "added again, it counts twice; delete one if that was not meant"))
             # the stretches of one file are one take
             own = _take_in_name(name) or (safe_stem(name) if excerpt is not None else None)
+            # a clip named as one (an exported project's) keeps its number, unless given a take or cut from a file
+            number = _number_in_name(name) if take is None and excerpt is None else None
             kept = _keep(into, name, path, audio, clip_s=clip_s, numbers=numbers, whole=excerpt is None,
-                         take=take if take is not None else own, noted=noted)
+                         take=take if take is not None else own, number=number, noted=noted)
             for info in kept:
                 known.added(folder / info.id, folder=folder)
             result.added.extend(kept)
@@ -349,6 +358,19 @@ def _take_in_name(name: str) -> str | None:
     return _fit(_clean(recording)) or None
 
 
+def _number_in_name(name: str) -> str | None:
+    """What follows ``_nohash_`` in a clip's name (``riff_nohash_005.wav`` → ``005``; ``000-2`` for a clip
+    renamed where its name was taken), kept as the clip's number where it is a safe, short part of a
+    file name; else ``None`` (the clip is numbered anew)."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    recording, marker, number = stem.partition(NOHASH)
+    number = unicodedata.normalize("NFC", number)
+    if not (recording and marker and number) or NOHASH in number or _clean(number) != number:
+        return None
+    return number if len(number.encode()) <= _NUMBER_BYTES and not _UNSAFE.search(number) else None
+
+
 def too_long_message(seconds: float, limits: IntakeLimits) -> str:
     """Why a recording of ``seconds`` is refused under ``limits``."""
     return (f"{seconds / 60:.1f} min long, more than the limit of {limits.max_file_s / 60:.1f} min; "
@@ -413,8 +435,8 @@ class _ClipNumbers:
         return self._next[key]
 
     def wrote(self, folder: Path, take: str, index: int) -> None:
-        key = (folder, name_key(take))
-        self._next[key] = max(self._next.get(key, 0), index + 1)
+        # the folder read first: a clip kept under its own number may be the take's first, below others there
+        self._next[(folder, name_key(take))] = max(self.next(folder, take), index + 1)
 
 
 class _Target:
@@ -441,12 +463,14 @@ class _Target:
 
 def _keep(into: _Target, name: str, path: Path, audio: Audio, *, clip_s: float | None,
           take: str | None, numbers: _ClipNumbers, noted: list[tuple[str, str]],
-          whole: bool = True) -> list[SampleInfo]:
+          whole: bool = True, number: str | None = None) -> list[SampleInfo]:
     """Save one decoded upload into its class: as it came, or cut into clips; ``audio`` that is not the
     ``whole`` file (an excerpt) is saved as WAV, never as the file came. Each file is written (encoded,
     converted, copied) under a hidden name first, and only then, under :data:`NAMING`, given a name free in any
     case (:func:`earmark.naming.place_file`). A file whose name ends in another format's suffix than its bytes
-    are (``x.mp3`` that holds WAV) is kept under the suffix of what it is, and that is added to ``noted``."""
+    are (``x.mp3`` that holds WAV) is kept under the suffix of what it is, and that is added to ``noted``.
+    A clip of ``take`` kept whole keeps its ``number`` (as its name gave it) where that name is free in the class
+    folder; else, and without one, it gets the take's next number."""
     folder = into.folder()
     cut_at = clip_s if clip_s is not None else (DEFAULT_CLIP_S if audio.duration_s > LONG_RECORDING_S else None)
     if cut_at is not None and audio.duration_s > cut_at * 1.5:
@@ -468,14 +492,28 @@ def _keep(into: _Target, name: str, path: Path, audio: Audio, *, clip_s: float |
             write_wav(hidden, audio)
         else:
             atomic_copy(path, target=hidden)
-        index = numbers.next(folder, take) if take is not None else 0
-        stem = f"{take}{NOHASH}{index:03d}" if take is not None else safe_stem(name)
-        info = into.place(hidden, f"{stem}{suffix}")
+        with NAMING:  # the number chosen and the file placed in one hold: no other upload takes it meanwhile
+            index, stem = 0, safe_stem(name)
+            if take is not None:
+                index, stem = _clip_number(into.folder(), take, number, suffix=suffix, numbers=numbers)
+            info = into.place(hidden, f"{stem}{suffix}")
     if take is not None:
         numbers.wrote(folder, take, index)
     if held is not None and (note := _misnamed(held, named=named, video=video, saved=Path(info.id).name)):
         noted.append((name, note))
     return [info]
+
+
+def _clip_number(folder: Path, take: str, number: str | None, *, suffix: str,
+                 numbers: _ClipNumbers) -> tuple[int, str]:
+    """The number (as a count) and stem a clip of ``take`` is saved under in ``folder``: ``number`` as its name
+    gave it, where ``TAKE_nohash_NUMBER`` with ``suffix`` is free in any case; else the take's next number.
+    Hold :data:`NAMING`."""
+    if number is not None and name_key(f"{take}{NOHASH}{number}{suffix}") not in names_in(folder):
+        digits = re.match(r"\d+", number)
+        return (int(digits.group()) if digits else -1), f"{take}{NOHASH}{number}"
+    index = numbers.next(folder, take)
+    return index, f"{take}{NOHASH}{index:03d}"
 
 
 def _kept_form(path: Path, named: str) -> tuple[Held | None, bool, bytes | None, str]:
