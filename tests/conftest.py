@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import io
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -87,6 +89,21 @@ def write_dataset(root: Path, *, per_class: int, seed: int, background_folder: s
         for i in range(per_class):
             sf.write(folder / f"{label}_{i:03d}.wav", make(rng), SR, subtype="PCM_16")
     return root
+
+
+@contextlib.contextmanager
+def read_only_mount(folder: Path) -> Iterator[Path]:
+    """``folder`` mounted read-only on itself while the block runs (Linux, as root: a folder's mode
+    refuses nothing to root, a read-only mount does); the test is skipped where that is not permitted."""
+    if sys.platform != "linux" or shutil.which("mount") is None:
+        pytest.skip("a read-only bind mount: Linux's mount command")
+    mounted = subprocess.run(["mount", "--bind", "-o", "ro", str(folder), str(folder)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"a read-only bind mount is not permitted here (run as root): {mounted.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
 
 
 @pytest.fixture(scope="session")

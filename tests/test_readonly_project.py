@@ -6,8 +6,6 @@ error); training ran every epoch and failed only when it saved the model."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import assert_error, make_client, wav_bytes, write_dataset
+from conftest import assert_error, make_client, read_only_mount, wav_bytes, write_dataset
 from earmark.errors import OutputError
 from earmark.intake import add_files
 from earmark.project import Project
@@ -34,20 +32,12 @@ def _files(root: Path) -> list[str]:
 @pytest.fixture
 def read_only_project(tmp_path: Path) -> Iterator[Project]:
     """A trainable project 'band' (classes bass and drums, 6 samples each), its folder mounted read-only."""
-    if shutil.which("mount") is None:
-        pytest.skip("no mount command")
     project = Project.create(tmp_path / "projects" / "band")
     write_dataset(project.samples_dir, per_class=6, seed=3)
-    root = project.root
-    mounted = subprocess.run(["mount", "--bind", "-o", "ro", str(root), str(root)], capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"a read-only bind mount is not permitted here (run as root): {mounted.stderr.strip()}")
-    try:
+    with read_only_mount(project.root) as root:
         if _writable(root):
             pytest.skip("the bind mount did not make the folder read-only")
         yield project
-    finally:
-        subprocess.run(["umount", str(root)], check=True)
 
 
 @pytest.fixture
