@@ -1,23 +1,47 @@
 """Whole sets into a project: a folder-per-class set or an exported project (unpacked from a zip), each
 class's files brought in through :func:`earmark.intake.add_files`; and a folder-per-class test set laid
 out from uploaded files. Audio in no class's folder is named among the skipped, never left out silently.
+
+:func:`import_project` makes a new project of a set in a hidden folder beside the projects and moves it
+into place in one rename once it is complete: an import killed half way leaves no project with part of
+its samples, only a hidden folder that the next import (or the studio's start) removes
+(:func:`sweep_import_leftovers`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .atomic import atomic_copy
 from .audio import AUDIO_EXTENSIONS
 from .dataset import BACKGROUND_LABEL, extract_zip, files_under, is_background_name, is_ignored_name, zip_root
-from .errors import DatasetError, EarmarkError, ParameterError
+from .errors import ConflictError, DatasetError, EarmarkError, ParameterError
 from .intake import IntakeLimits, IntakeResult, add_files, safe_stem
-from .naming import clean_name, place_file, quoted_list, staged
-from .project import PROJECT_FILE, TEST_DIR, Project, is_project_folder
-from .projectfile import PROJECT_FORMAT, ProjectFile
+from .layout import LayoutError, check_layout
+from .naming import NAMING, clean_name, place_file, quoted, quoted_list, staged
+from .project import LEFTOVER_AGE_S, PROJECT_FILE, TEST_DIR, Project, is_project_folder
+from .projectfile import LOG_COUNT, PROJECT_FORMAT, RENAME_LOG, ProjectFile
 
-__all__ = ["chosen_name", "fill_from_folder", "folder_per_class", "stored_name"]
+__all__ = ["IMPORTING_PREFIX", "chosen_name", "fill_from_folder", "folder_per_class", "import_project",
+           "stored_name", "sweep_import_leftovers"]
+
+#: The start of the name of the hidden folder, beside the projects, that :func:`import_project` builds a
+#: project in (a project list leaves hidden folders out).
+IMPORTING_PREFIX = ".importing-"
+#: The file in an import's folder that its process holds a lock on while it runs.
+_OWNER_FILE = ".owner"
+#: How old an import's folder must be for a sweep to remove it where the system has no ``flock`` (Windows).
+_UNLOCKED_AGE_S = 24 * 3600.0
+#: What an exported project's file keeps of its classes' past (the class log, the renames and moves it
+#: remembers), taken into the project it is imported as: a model of the zip trained before a class was
+#: renamed is scored under the class's name now, as in the project it came from.
+_HISTORY_KEYS = (RENAME_LOG, LOG_COUNT, "renamed_classes", "moved_samples")
 
 
 def folder_per_class(files: list[tuple[str, Path]], target: Path, *,
@@ -83,12 +107,16 @@ def _folder_name(name: str) -> str:
 def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | None = None,
                      tmp_dir: str | os.PathLike[str] | None = None) -> IntakeResult:
     """Add an unpacked project (``samples/<class>/``, ``test/<class>/``, ``models/``) or folder-per-class
-    set to ``project``; a project's test set lands in ``project``'s.
+    set to ``project``; a project's test set lands in ``project``'s, and so does a set's ``test/`` folder
+    of class folders (``bass/``, ``background/``, ``test/bass/``…), as in a project folder. A project
+    into a new project (no class log of its own) keeps what its project file remembers of its classes'
+    past, so that its models are scored under the names their classes have now.
 
     Every class's files go through :func:`add_files` (decoded, cut, named, limited; bad files
     reported), background folder aliases all land in the Background Noise class, system and
     hidden folders (``__MACOSX``, ``.git``) are left out, and model files are checked before
     they are kept. Zips inside are unpacked in ``tmp_dir`` (default: the system's temp folder).
+    A set with another folder of class folders in it (``bass/drums/``) is refused, as training refuses it.
     """
     root = _project_top(root)
     is_project = is_project_folder(root)
@@ -104,32 +132,173 @@ def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | Non
                            "with one subfolder of audio per class (bass/, drums/, …); or make a project and drop "
                            "the files onto a class")
     result = IntakeResult(skipped=loose)
-    test_root = root / TEST_DIR
+    test_root: Path | None = root / TEST_DIR if is_project else None
+    if not is_project:
+        folders, test_root = _split_test_set(folders, root)
+        if test_root is not None:
+            result.warnings.append((f"{test_root.relative_to(root).as_posix()}/", (
+                "its class folders are the project's test set (the Test set switch), not a class: models are "
+                "scored on them, and training never reads them")))
+            if test_root.parent != root:  # train/ beside test/: train/'s folders are the classes
+                result.skipped += _loose_files(test_root.parent, f"{test_root.parent.name}/")
+    if is_project:
+        _keep_history(project, root)
     test_folders = [p for p in sorted(test_root.iterdir()) if p.is_dir() and not is_ignored_name(p.name)] \
-        if is_project and test_root.is_dir() else []
-    result.skipped += _loose_files(test_root, f"{TEST_DIR}/") if is_project else []
+        if test_root is not None and test_root.is_dir() else []
+    result.skipped += _loose_files(test_root, f"{test_root.relative_to(root).as_posix()}/") \
+        if test_root is not None else []
     for folder, test in [(f, False) for f in folders] + [(f, True) for f in test_folders]:
-        where = f"{TEST_DIR}/{folder.name}" if test else folder.name
-        try:
-            label = BACKGROUND_LABEL if is_background_name(folder.name) else clean_name(folder.name, what="class")
-        except ParameterError as exc:  # one folder's name does not stop the rest from landing
-            result.skipped.append((f"{where}/", f"{exc}; rename the folder and add its files again"))
-            continue
-        same = {name.casefold(): name for name in project.class_names()}  # "Bass" beside "bass": one class
-        label = same.get(label.casefold(), label)
-        if label not in project.class_names() and not is_background_name(label):
-            project.add_class(label)
-        files = [(f"{where}/{f.relative_to(folder).as_posix()}", f) for f in files_under(folder, skip=is_ignored_name)]
-        part = add_files(project, label, files, limits=limits, test=test, one_class=False, tmp_dir=tmp_dir)
-        result.added += part.added
-        result.skipped += part.skipped
-        result.warnings += part.warnings
+        _add_folder(project, folder, root=root, test=test, result=result, limits=limits, tmp_dir=tmp_dir)
     for model in sorted((root / "models").glob("*.earmark")) if (root / "models").is_dir() else []:
         try:  # an exported project's models keep their names (ids, links), unstamped; 'x-2' beside a taken 'x'
             project.import_model(model, name=model.name, stamp=not is_project)
         except EarmarkError as exc:
             result.skipped.append((f"models/{model.name}", str(exc).replace(str(model), model.name)))
     return result
+
+
+def _add_folder(project: Project, folder: Path, *, root: Path, test: bool, result: IntakeResult,
+                limits: IntakeLimits | None, tmp_dir: str | os.PathLike[str] | None) -> None:
+    """Add a class ``folder``'s files to ``project``'s class of its name (made when there is none),
+    to its test set if ``test``; what came of it added to ``result``."""
+    where = folder.relative_to(root).as_posix().removeprefix("samples/")
+    try:
+        label = BACKGROUND_LABEL if is_background_name(folder.name) else clean_name(folder.name, what="class")
+    except ParameterError as exc:  # one folder's name does not stop the rest from landing
+        result.skipped.append((f"{where}/", f"{exc}; rename the folder and add its files again"))
+        return
+    same = {name.casefold(): name for name in project.class_names()}  # "Bass" beside "bass": one class
+    label = same.get(label.casefold(), label)
+    if label not in project.class_names() and not is_background_name(label):
+        project.add_class(label)
+    files = [(f"{where}/{f.relative_to(folder).as_posix()}", f) for f in files_under(folder, skip=is_ignored_name)]
+    part = add_files(project, label, files, limits=limits, test=test, one_class=False, tmp_dir=tmp_dir)
+    result.added += part.added
+    result.skipped += part.skipped
+    result.warnings += part.warnings
+
+
+def _split_test_set(folders: list[Path], root: Path) -> tuple[list[Path], Path | None]:
+    """A folder-per-class set's class folders and its test set: a ``test/`` folder of class folders (as
+    :func:`earmark.layout.check_layout` finds them: the background class's, or those of the set's other
+    classes), beside the classes or beside a ``train/`` folder of them. Any other folder of class folders
+    is refused with what to do, as training refuses it: its files would all become one class."""
+    audio = [(f, folder.name) for folder in folders for f in files_under(folder, skip=is_ignored_name)
+             if f.suffix.lower() in AUDIO_EXTENSIONS]
+    try:
+        check_layout(root, audio, root=root)
+    except LayoutError as exc:
+        nested = exc.nesting.nested
+    else:
+        return folders, None
+    tests = [f for f in folders if f.name.casefold() == TEST_DIR and f.name in nested]
+    rest = [f for f in folders if f not in tests]
+    if tests and len(rest) == 1 and rest[0].name in nested:  # train/ and test/
+        return [p for p in sorted(rest[0].iterdir()) if p.is_dir() and not is_ignored_name(p.name)], tests[0]
+    if tests and not any(f.name in nested for f in rest):
+        return rest, tests[0]
+    top = next(name for name in nested if not tests or name != tests[0].name)
+    raise DatasetError(f"{top}/ in the zip holds class folders ({', '.join(nested[top])}), not audio of a class "
+                       f"{quoted(top)}: move {top}/ out of the folder, or its folders' files into the class folders "
+                       f"they belong to, and import it again (a {TEST_DIR}/ folder of class folders beside the "
+                       "classes is taken as the project's test set)")
+
+
+def _keep_history(project: Project, root: Path) -> None:
+    """Give ``project`` what the exported project in ``root`` remembers of its classes' past
+    (:data:`_HISTORY_KEYS`), unless ``project``'s file keeps some of its own (a project filled before)."""
+    meta = ProjectFile(root / PROJECT_FILE).read()
+    kept = {key: meta[key] for key in _HISTORY_KEYS if key in meta}
+    if meta.get("format") != PROJECT_FORMAT or not kept:
+        return
+    with NAMING:  # as a class rename writes the file: neither write loses the other's
+        own = project.file.read_or_missing()
+        if own and not any(key in own for key in _HISTORY_KEYS):
+            project.file.write({**own, **kept})
+
+
+def import_project(root: Path, projects_root: Path, *, name: str,
+                   place: Callable[[Project], Project] | None = None, limits: IntakeLimits | None = None,
+                   tmp_dir: str | os.PathLike[str] | None = None) -> tuple[Project, IntakeResult]:
+    """A new project named ``name`` in ``projects_root``, filled from the unpacked set ``root`` by
+    :func:`fill_from_folder`, and what came of its files.
+
+    It is built in a hidden folder beside the projects (:data:`IMPORTING_PREFIX`), which no project
+    list shows, and only once complete is moved into place in one rename, by ``place`` (which takes the
+    project where it was built and returns it where it now is: the studio's picks a free name under its
+    lock), else into ``projects_root/name``, refused when that is taken. An import that fails or is
+    stopped leaves nothing behind; one killed outright leaves its hidden folder, which the next import
+    removes (:func:`sweep_import_leftovers`)."""
+    sweep_import_leftovers(projects_root)
+    building = Path(tempfile.mkdtemp(prefix=IMPORTING_PREFIX, dir=projects_root))
+    lock = _hold(building)
+    try:
+        project = Project.create(building / "project", name=name)
+        result = fill_from_folder(project, root, limits=limits, tmp_dir=tmp_dir)
+        return (place or _place)(project), result
+    finally:
+        shutil.rmtree(building, ignore_errors=True)  # what is left: the lock, or a project that failed
+        if lock is not None:
+            os.close(lock)
+
+
+def _place(project: Project) -> Project:
+    """``project``, built in a hidden folder of the projects folder, moved beside it under its name."""
+    target = project.root.parent.parent / project.name
+    with NAMING:
+        if target.exists() or target.is_symlink():
+            raise ConflictError(f"there is already {target}; choose another name for the project")
+        project.root.rename(target)
+    return Project.open(target)
+
+
+def sweep_import_leftovers(projects_root: Path) -> list[Path]:
+    """Remove the hidden folders (:data:`IMPORTING_PREFIX`) in ``projects_root`` of imports whose process
+    ended without finishing them (killed, a power cut); the folders removed. An import going on (its
+    lock held) is left alone; where the system has no ``flock`` (Windows), so is one under a day old."""
+    removed: list[Path] = []
+    with contextlib.suppress(OSError):
+        leftovers = [p for p in projects_root.iterdir() if p.name.startswith(IMPORTING_PREFIX)
+                     and p.is_dir() and not p.is_symlink()]
+        for folder in leftovers:
+            if _abandoned(folder):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+    return removed
+
+
+def _hold(folder: Path) -> int | None:
+    """A lock held on ``folder``'s owner file while this process runs (its descriptor; the system lets
+    go of it when the process ends, however it ends); ``None`` where the system has no ``flock``."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    fd = os.open(folder / _OWNER_FILE, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    os.write(fd, f"an import by process {os.getpid()}, while it runs\n".encode())  # for a person who looks
+    return fd
+
+
+def _abandoned(folder: Path) -> bool:
+    """Whether the import that built in ``folder`` has ended: its owner file is there and not locked, or
+    it has none an hour after it was made (a process killed as it began); with no ``flock``, a day after."""
+    age_s = time.time() - folder.stat().st_mtime
+    try:
+        import fcntl
+    except ImportError:
+        return age_s > _UNLOCKED_AGE_S
+    try:
+        fd = os.open(folder / _OWNER_FILE, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:  # being made, or made by a process killed before it locked it
+        return age_s > LEFTOVER_AGE_S
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # its import runs
+        return False
+    finally:
+        os.close(fd)
+    return True
 
 
 def stored_name(root: Path) -> str | None:
