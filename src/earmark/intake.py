@@ -216,6 +216,7 @@ def add_files(project: Project | str | os.PathLike[str], class_name: str,
     result = IntakeResult()
     numbers = _ClipNumbers()
     known = KnownFiles()  # a file the class holds already is named in the warnings (and added, as asked)
+    said: set[str] = set()  # the takes said to be on both sides of the split
     with tempfile.TemporaryDirectory(prefix="earmark-intake-", dir=tmp_dir) as tmp:
         total_s = 0.0
         for name, path in _audio_entries(project, class_name, entries, Path(tmp), result, limits=limits,
@@ -246,9 +247,31 @@ def add_files(project: Project | str | os.PathLike[str], class_name: str,
                          take=take if take is not None else own, number=number, noted=noted)
             for info in kept:
                 known.added(folder / info.id, folder=folder)
+            noted += [(name, note) for note in _on_both_sides(project, kept, test=test, said=said)]
             result.added.extend(kept)
             result.warnings += noted
     return result
+
+
+def _on_both_sides(project: Project, kept: list[SampleInfo], *, test: bool, said: set[str]) -> list[str]:
+    """What to say of the takes of ``kept`` (clips named ``TAKE_nohash_N``) that the other side holds clips
+    of already (the test set, for clips added to training; training, for clips added to the test set):
+    another part of a tried file added to a class after its first part was moved to the test set. The
+    test score of a take on both sides overstates how the model does on new recordings. Once per take
+    (``said``)."""
+    takes = {take for info in kept if (take := recording_of(info.id.rsplit("/", 1)[-1])) != info.id.rsplit("/", 1)[-1]}
+    notes = []
+    for take in sorted(takes - said):
+        prefix = name_key(take + NOHASH)
+        there = [c for c in project.class_names() if any(key.startswith(prefix)
+                                                         for key in names_in(project.set_dir(c, test=not test)))]
+        if there:
+            said.add(take)
+            side, classes = "training samples" if test else "test set", ", ".join(map(repr, there))
+            notes.append(f"its recording {take!r} has clips in the {side} already (class {classes}): "
+                         "a recording with clips in both makes the test score overstate how the model does on new "
+                         "recordings; keep each recording's clips on one side")
+    return notes
 
 
 def _as_entries(files: object) -> list[tuple[str, Path]]:
