@@ -62,25 +62,29 @@ def test_an_undo_does_not_follow_a_rename_made_before_its_delete(project: Projec
     assert project.samples("perc", test=True) == []
 
 
-def test_an_undo_joins_a_class_renamed_onto_its_name_after_the_delete(project: Project) -> None:
+def test_an_undo_never_joins_a_class_renamed_onto_its_name_after_the_delete(project: Project) -> None:
+    """QA: drums deleted, bass renamed drums, Undo: the old drums went into the former bass. It comes
+    back under a free name, and says so."""
     with_samples(project, "drums", "d.wav")
     with_samples(project, "bass", "b.wav")
     gone = project.delete_class("drums")
     project.rename_class("bass", to="drums")
-    project.restore(gone.id)
-    assert held(project) == {"background": [], "drums": ["b.wav", "d.wav"]}
+    back = project.restore(gone.id)
+    assert held(project) == {"background": [], "drums": ["b.wav"], "drums-2": ["d.wav"]}
+    assert [(s.class_name, s.id) for s in back.samples] == [("drums-2", "d.wav")]
+    assert back.notes == ["class 'drums' comes back as 'drums-2': another class is called 'drums' now"]
 
 
-def test_an_undo_follows_the_class_made_under_its_name_through_renames_made_after_the_delete(
-        project: Project) -> None:
+def test_an_undo_does_not_follow_a_class_made_under_its_name_after_the_delete(project: Project) -> None:
     with_samples(project, "drums", "old.wav")
     project.rename_class("drums", to="perc")
     with_samples(project, "drums", "d.wav")
     gone = project.delete_class("drums")
-    with_samples(project, "drums", "e.wav")
+    with_samples(project, "drums", "e.wav")  # another class, renamed away: the name is free again
     project.rename_class("drums", to="kit")
-    project.restore(gone.id)
-    assert held(project) == {"background": [], "kit": ["d.wav", "e.wav"], "perc": ["old.wav"]}
+    back = project.restore(gone.id)
+    assert held(project) == {"background": [], "drums": ["d.wav"], "kit": ["e.wav"], "perc": ["old.wav"]}
+    assert back.notes == []
 
 
 def test_an_earlier_undo_that_joins_a_renamed_class_does_not_steer_a_later_one(project: Project) -> None:
@@ -110,9 +114,10 @@ def test_a_sample_undo_does_not_follow_a_rename_made_before_its_delete(project: 
     shift_log(project, minutes=-1)
     one = project.delete_sample("drums", "a.wav")
     project.delete_class("drums")
-    [back] = project.restore(one.id).samples
-    assert (back.class_name, back.id) == ("drums", "a.wav"), "its class comes back to hold it, not perc"
-    assert held(project) == {"background": [], "drums": ["a.wav"], "perc": ["old.wav"]}
+    back = project.restore(one.id).samples
+    assert [(s.class_name, s.id) for s in back] == [("drums", "a.wav"), ("drums", "b.wav")], \
+        "its class comes back (its delete undone too) to hold it, not perc"
+    assert held(project) == {"background": [], "drums": ["a.wav", "b.wav"], "perc": ["old.wav"]}
 
 
 def test_an_undo_in_a_project_file_without_a_class_log_follows_the_renames_it_remembers(project: Project) -> None:

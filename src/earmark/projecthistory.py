@@ -5,18 +5,33 @@ remembers of their past, for a model's report, a delete's Undo (:mod:`earmark.tr
 One walker follows a class through renames (:meth:`ProjectHistory.follow_renames`): in order, from
 a place in the class log (:meth:`ProjectHistory.log_position`, kept by a delete or a move), or,
 where the log does not reach back, through the renames the project file remembers in no order.
+A delete's Undo follows the class a sample was deleted from through every change logged since, in
+order (:meth:`ProjectHistory.follow_class`): a class renamed onto its name, or made anew under it
+after it was deleted, is another class.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import NamedTuple
 
 from .dataset import is_background_name
 from .naming import name_key
-from .projectfile import PROJECT_FILE, ClassHistory, ProjectFile, class_log
+from .projectfile import PROJECT_FILE, RENAME_LOG, ClassChange, ClassHistory, ProjectFile, class_log, log_count
 
-__all__ = ["ProjectHistory"]
+__all__ = ["Followed", "ProjectHistory"]
+
+
+class Followed(NamedTuple):
+    """Where a class is now, as the class log says (:meth:`ProjectHistory.follow_class`)."""
+
+    #: its name now (its last name, when it is gone)
+    name: str
+    #: the class of that name there is now, when it is this class; ``None`` when it is gone
+    there: str | None
+    #: the trash folder of the delete that took it since (and was not undone); ``""``: not deleted
+    deleted_in: str
 
 
 class ProjectHistory(ABC):
@@ -87,6 +102,42 @@ class ProjectHistory(ABC):
     def log_position(self) -> int:
         """Where the class log is now: what a move or delete keeps for its Undo (:meth:`class_now`)."""
         return self.file.position()
+
+    def changes_after(self, trash_id: str, *, at: str, mark: int | None) -> list[ClassChange] | None:
+        """The class log's changes (in order) made after the delete whose trash folder is ``trash_id``:
+        those after its entry, where the log holds it (a class's delete), else those since :meth:`log_position`
+        ``mark`` (as the delete's trash folder keeps it), else, for a delete made before earmark kept that,
+        those made at or after ``at``, its time (see :func:`earmark.projectfile.renames_after`). ``None``
+        when the log does not reach back to the delete (no log, or it lost its oldest entries since)."""
+        meta = self.file.read()
+        log, raw = class_log(meta), meta.get(RENAME_LOG)
+        if log is None or not isinstance(raw, list):
+            return None
+        logged = [i for i, change in enumerate(log) if change.kind == "deleted" and change.trash == trash_id]
+        if logged:
+            return log[logged[-1] + 1:]
+        if mark is not None:
+            start = mark - (log_count(meta) - len(raw))
+            return None if start < 0 else class_log({RENAME_LOG: raw[start:]})
+        return [change for change in log if change.at >= at] if at and log and log[0].at <= at else None
+
+    def follow_class(self, name: str, changes: list[ClassChange]) -> Followed:
+        """Class ``name`` followed through ``changes`` (:meth:`changes_after`), in order: renamed, deleted,
+        and back with the Undo of that delete. Once deleted, a change to a class of its name is another
+        class's (one made anew); and so is a class of its last name there is now, when the log says it
+        is gone (it is ``there`` only when the log says it is this one)."""
+        gone: str | None = None
+        for change in changes:
+            if gone is not None:
+                if change.kind == "restored" and change.trash == gone:
+                    name, gone = change.to, None
+            elif name_key(change.name) == name_key(name):
+                if change.kind == "renamed":
+                    name = change.to
+                elif change.kind == "deleted":
+                    gone = change.trash
+        there = _class_named(name, self.class_names()) if gone is None else None
+        return Followed(name, there, gone or "")
 
     def follow_renames(self, name: str, renames: list[tuple[str, str]] | None) -> tuple[str, bool]:
         """Class ``name`` followed through ``renames`` (``(old, new)``, in order; ``None``: those the

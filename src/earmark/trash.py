@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 from .audio import AUDIO_EXTENSIONS
 from .dataset import audio_files, recording_of
 from .errors import ConflictError, NotFoundError
-from .naming import NAMING, free_path, new_file
+from .naming import NAMING, free_path, name_key, new_file, quoted
+from .projectfile import class_log
 
 if TYPE_CHECKING:
     from .project import Project, SampleInfo
@@ -55,10 +56,12 @@ class Trashed:
 
 @dataclass(frozen=True)
 class Restored:
-    """What :func:`restore` put back: samples (of one class, or one sample) or a model (its id)."""
+    """What :func:`restore` put back: samples (of one class, or one sample) or a model (its id); ``notes``:
+    what did not go back as it was, in words (a class back under another name, a class restored too)."""
 
     samples: list[SampleInfo]
     models: list[str]
+    notes: list[str] = field(default_factory=list)
 
 
 def new_entry(trash: Path) -> str:
@@ -136,10 +139,14 @@ def restore(project: Project, trash_id: str) -> Restored:
     """Put back what one delete moved to ``.trash`` (a sample, a class with its samples and test
     samples, a model).
 
-    A class deleted whole comes back as it was (subfolders and links included); if a class
-    of that name (in any case) is there now, or one that took the name after the delete and was
-    renamed since, what it held joins that class (a class renamed away from the name before the
-    delete is another class: it is not followed).
+    A class deleted whole comes back as it was (subfolders and links included), never into another
+    class: if a class has its name now (renamed to it, or made anew, in any case), it comes back under a
+    free one (``drums-2``), and :attr:`Restored.notes` says so. A deleted sample goes back into the class
+    it was deleted from, followed through the class changes logged since, in order
+    (:meth:`~earmark.project.Project.follow_class`); when that class was deleted since, that delete is
+    undone too, or, when it is no longer in the trash, the class comes back holding what this delete
+    took, under a free name. A project file that keeps no class log reaching back to the delete
+    follows the renames it remembers, in no order, and joins the class of the name it finds.
     A sample or model whose name was taken meanwhile, in any case or Unicode form (``take.wav``
     for ``Take.wav``), gets a free one (a model that keeps its name keeps its share link).
 
@@ -157,20 +164,21 @@ def restore(project: Project, trash_id: str) -> Restored:
         if not is_entry(project.root / TRASH_DIR, trash_id):
             raise NotFoundError(f"nothing to undo under {trash_id!r}: it was restored already, or the "
                                 "project's .trash folder was emptied")
-        renames = project.file.renames_after(trash_id, at=_deleted_at(trash_id), mark=_log_mark(folder))
+        homes = _Homes(project, trash_id)
+        also = homes.restore_deleted_classes()
         # test samples last: their class comes back first, when the delete took it
         for deleted in sorted(folder.iterdir(), key=lambda p: (p.name == _TRASHED_TEST, p.name)):
             if deleted.name == _LOG_MARK:
                 continue
             if deleted.name == _TRASHED_TEST:
-                to_test, to_training = _restore_test(project, deleted, takes, renames)
+                to_test, to_training = _restore_test(project, deleted, takes, homes)
                 moved_test.extend(to_test)
                 moved.extend(to_training)
                 continue
             if deleted.name == _TRASHED_MODELS:
                 models.extend(_restore_models(project, deleted))
                 continue
-            to_training, to_test = _restore_class(project, deleted, takes, renames)
+            to_training, to_test = _restore_class(project, deleted, takes, homes)
             moved.extend(to_training)
             moved_test.extend(to_test)
         (folder / _LOG_MARK).unlink(missing_ok=True)
@@ -178,17 +186,90 @@ def restore(project: Project, trash_id: str) -> Restored:
     samples = [sample for class_dir, path in moved for sample in _samples_under(project, class_dir, path)]
     samples += [sample for class_dir, path in moved_test
                 for sample in _samples_under(project, class_dir, path, test=True)]
-    return Restored(samples=samples, models=models)
+    return Restored(samples=samples + also, models=models, notes=homes.notes)
+
+
+class _Homes:
+    """Where one delete's class folders go back (:func:`restore`): the class each joins, or comes back
+    as; what was not as the delete left it goes into :attr:`notes`."""
+
+    def __init__(self, project: Project, trash_id: str) -> None:
+        self.project, self.trash_id = project, trash_id
+        folder = project.root / TRASH_DIR / trash_id
+        self.at, self.mark = _deleted_at(trash_id), _log_mark(folder)
+        #: the classes the delete took whole (its entries in the class log)
+        self.took = {name_key(c.name) for c in class_log(project.file.read()) or []
+                     if c.kind == "deleted" and c.trash == trash_id}
+        self.changes = project.changes_after(trash_id, at=self.at, mark=self.mark)
+        #: the class folder each class folder of the delete came back as (by :func:`name_key`)
+        self.came_back: dict[str, Path] = {}
+        self.notes: list[str] = []
+        self.names = sorted({p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")}
+                            | {p.name for p in (folder / _TRASHED_TEST).glob("*") if p.is_dir()})
+
+    def restore_deleted_classes(self) -> list[SampleInfo]:
+        """Undo the deletes, made since, of the classes this delete's samples were deleted from (still in
+        the trash); the samples they brought back."""
+        samples: list[SampleInfo] = []
+        while self.changes is not None:
+            found = [(name, f.deleted_in) for name in self.names if name_key(name) not in self.took
+                     and (f := self.project.follow_class(name, self.changes)).deleted_in
+                     and is_entry(self.project.root / TRASH_DIR, f.deleted_in)]
+            if not found:
+                break
+            name, trash_id = found[0]
+            back = self.project.restore(trash_id)
+            self.changes = self.project.changes_after(self.trash_id, at=self.at, mark=self.mark)
+            now = self.project.follow_class(name, self.changes or []).name
+            self.notes += [*back.notes, f"class {quoted(name)} was deleted since: its delete is undone too (it is "
+                                        f"class {quoted(now)} now, with {_count(back.samples)})"]
+            samples += back.samples
+        return samples
+
+    def joins(self, name: str) -> Path | None:
+        """The class a restored class folder ``name`` joins; ``None`` when it comes back as a class
+        (:meth:`new_class`)."""
+        key = name_key(name)
+        if key in self.came_back:
+            return self.came_back[key]
+        if self.changes is None:  # no log to follow: the renames the project file remembers, in no order
+            now_in, named = self.project.follow_renames(name, None)
+            return self.project.class_dir(now_in) if named else None
+        if key in self.took:  # the class went with the delete: any class of its name now is another
+            return None
+        found = self.project.follow_class(name, self.changes).there
+        return self.project.class_dir(found) if found is not None else None
+
+    def new_class(self, name: str) -> Path:
+        """A free class folder for class folder ``name`` of the delete to come back as (not made);
+        :attr:`notes` says so when it is not under the name it had."""
+        key = name_key(name)
+        gone = self.changes is not None and key not in self.took
+        last = self.project.follow_class(name, self.changes or []).name if gone else name
+        class_dir = free_path(self.project.samples_dir / last, any_case=True)
+        self.came_back[key] = class_dir
+        if gone:
+            self.notes.append(f"class {quoted(name)}, which it was deleted from, is not in the project now (deleted "
+                              "and no longer in the trash, or renamed outside earmark): it comes back as class "
+                              f"{quoted(class_dir.name)}")
+        elif class_dir.name != name:
+            self.notes.append(f"class {quoted(name)} comes back as {quoted(class_dir.name)}: another class is "
+                              f"called {quoted(name)} now")
+        return class_dir
+
+
+def _count(samples: list[SampleInfo]) -> str:
+    return "1 sample" if len(samples) == 1 else f"{len(samples)} samples"
 
 
 def _restore_class(project: Project, deleted: Path, takes: _Takes,
-                   renames: list[tuple[str, str]] | None) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]]]:
-    """Put back a delete's ``.trash/<id>/<class>`` folder: whole, when the class went with the delete,
-    else into the class it joins (:func:`_restored_class_dir`); ``(class folder, what came back into
-    it)`` of the training samples, then of the test set (:func:`_joins_test`)."""
-    class_dir = _restored_class_dir(project, deleted.name, renames)
-    if class_dir is None:  # the class went with the delete: it comes back whole
-        class_dir = free_path(project.samples_dir / deleted.name, any_case=True)
+                   homes: _Homes) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]]]:
+    """Put back a delete's ``.trash/<id>/<class>`` folder: whole, when the class went with the delete
+    (or is gone since), else into the class it joins (:meth:`_Homes.joins`); ``(class folder, what came
+    back into it)`` of the training samples, then of the test set (:func:`_joins_test`)."""
+    class_dir = homes.joins(deleted.name)
+    if class_dir is None:  # the class comes back whole
+        class_dir = homes.new_class(deleted.name)
         deleted.rename(class_dir)
         takes.forget()
         return [(class_dir, class_dir)], []
@@ -268,16 +349,16 @@ class _Takes:
 
 
 def _restore_test(project: Project, deleted: Path, takes: _Takes,
-                  renames: list[tuple[str, str]] | None) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]]]:
+                  homes: _Homes) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]]]:
     """Put back a delete's ``.trash/<id>/.test`` folder: each class's test samples join the test
-    set of the class of that name (renamed since, or made again when it is gone); what went
+    set of the class its training samples join or came back as (:class:`_Homes`); what went
     back to the training samples instead (:func:`_joins_test`), second."""
     moved: list[tuple[Path, Path]] = []
     moved_back: list[tuple[Path, Path]] = []
     for trashed_class in sorted(deleted.iterdir()):
-        class_dir = _restored_class_dir(project, trashed_class.name, renames)
-        if class_dir is None:  # the class went since: it comes back, empty but for its test set
-            class_dir = free_path(project.samples_dir / trashed_class.name, any_case=True)
+        class_dir = homes.joins(trashed_class.name)
+        if class_dir is None:  # the class went: it comes back, empty but for its test set
+            class_dir = homes.new_class(trashed_class.name)
             class_dir.mkdir(parents=True)
         test_dir = project.set_dir(class_dir.name, test=True)
         if not test_dir.exists():
@@ -299,15 +380,6 @@ def _samples_under(project: Project, class_dir: Path, path: Path, *, test: bool 
     if path.is_dir():
         return [project.info_of(class_dir, p, test=test) for p in audio_files(path)]
     return [project.info_of(class_dir, path, test=test)] if path.suffix.lower() in AUDIO_EXTENSIONS else []
-
-
-def _restored_class_dir(project: Project, name: str, renames: list[tuple[str, str]] | None) -> Path | None:
-    """The class a restored ``name`` joins: the class of that name (in any case or Unicode form), or the one that
-    class was renamed to after the delete (``renames``, in order; ``None``: the renames the project
-    file remembers, in no order; see :meth:`~earmark.project.Project.follow_renames`); ``None`` when
-    there is none (the class comes back whole)."""
-    now_in, there = project.follow_renames(name, renames)
-    return project.class_dir(now_in) if there else None
 
 
 def _log_mark(folder: Path) -> int | None:
