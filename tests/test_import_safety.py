@@ -16,7 +16,7 @@ from earmark.classifier import Classifier
 from earmark.dataset import extract_zip
 from earmark.errors import DatasetError
 from earmark.evaluate import as_named_now
-from earmark.importer import IMPORTING_PREFIX, fill_from_folder, import_project, sweep_import_leftovers
+from earmark.importer import _OWNER_FILE, IMPORTING_PREFIX, fill_from_folder, import_project, sweep_import_leftovers
 from earmark.project import Project
 
 _SLOW_IMPORT = """
@@ -113,3 +113,27 @@ def test_a_class_folder_holding_class_folders_is_refused_before_anything_lands(t
                                            r"of a class 'bass': move bass/ out"):
         fill_from_folder(project, source)
     assert project.class_names() == ["background"] and not project.classes()[0].samples
+
+
+def test_the_studio_removes_a_killed_imports_leftover_at_start_and_imports_whole(tmp_path: Path) -> None:
+    """The studio's import wrote straight into the project's folder: killed half way, the next start listed
+    a project of 18 of its 150 samples as if it were whole. Now it builds in a hidden folder, moved
+    into place when complete; a killed import's hidden folder is gone at the next start."""
+    from conftest import make_client, write_dataset
+
+    root = tmp_path / "projects"
+    band = Project.create(root / "band")
+    write_dataset(band.samples_dir, per_class=5, seed=4)
+    export = band.export_zip(tmp_path / "band.zip")
+    leftover = root / f"{IMPORTING_PREFIX}dead"  # as a studio killed mid-import leaves it: no one holds it
+    (leftover / "project" / "samples" / "bass").mkdir(parents=True)
+    (leftover / _OWNER_FILE).write_text("an import by process 1, while it runs\n")  # its lock went with it
+    with make_client(root) as client:
+        assert not leftover.exists()
+        assert [p["id"] for p in client.get("/api/projects").json()["projects"]] == ["band"]
+        with export.open("rb") as fh:
+            made = client.post("/api/projects/import", files={"file": ("band.zip", fh, "application/zip")})
+        assert made.status_code == 201, made.text
+        copy = made.json()["id"]
+        assert copy == "band-2" and not [p for p in root.iterdir() if p.name.startswith(IMPORTING_PREFIX)]
+        assert Project.open(root / copy).class_names() == band.class_names()

@@ -22,6 +22,7 @@ from ..dataset import BACKGROUND_LABEL, is_background_name
 from ..demo import demo_data_dir
 from ..errors import ConflictError, EarmarkError, NotFoundError, ParameterError
 from ..export import onnx_bytes
+from ..importer import sweep_import_leftovers
 from ..intake import IntakeLimits
 from ..naming import MAX_NAME_LENGTH, NAMING, clean_name, new_file, quoted, quoted_list
 from ..project import PROJECT_FILE, Project
@@ -56,6 +57,7 @@ class Studio:
         self.settings = settings
         self.root = settings.projects_root
         self.root.mkdir(parents=True, exist_ok=True)
+        sweep_import_leftovers(self.root)  # the hidden folders of imports a killed studio left
         self.jobs = JobRunner()
         self._models: dict[tuple[str, int, int], Classifier] = {}
         self._exports: dict[tuple[str, int, int], bytes] = {}  # ONNX exports, as _models
@@ -129,6 +131,17 @@ class Studio:
             project = Project.create(folder, name=shown)
         if demo:
             fill_with_demo(project)
+        return project
+
+    def place_project(self, built: Project) -> Project:
+        """A project built in a hidden folder (an import, :func:`~earmark.importer.import_project`) moved
+        into the projects folder in one rename, under its name, or ``name-2``… where that is taken."""
+        with NAMING, self._lock:
+            folder, shown = self._free_folder(clean_name(built.name, what="project"), rename_if_taken=True)
+            built.root.rename(folder)
+        project = Project.open(folder)
+        if project.name != shown:
+            project.set_name(shown)
         return project
 
     def _free_folder(self, name: str, *, rename_if_taken: bool) -> tuple[Path, str]:

@@ -15,9 +15,10 @@ from starlette.concurrency import run_in_threadpool
 from ..._version import __version__
 from ...dataset import extract_zip
 from ...errors import ParameterError, collecting_warnings
-from ...importer import fill_from_folder, stored_name
+from ...importer import import_project as build_imported
+from ...importer import stored_name
 from ...intake import IntakeResult, safe_stem
-from ...naming import is_clean_name
+from ...naming import clean_name, is_clean_name
 from ...project import Project
 from ...projectfile import class_log
 from ..deps import ProjectDep, StudioDep
@@ -151,9 +152,6 @@ def _import(studio: StudioDep, root: Path, name: str | None, *, zip_name: str) -
     """A new project filled from the unpacked ``root``, named ``name``, else as the exported project it
     holds was (``my band``), else after the zip (``zip_name``); ``name-2``… where the name is taken."""
     name = name or stored_name(root) or _name_of_zip(zip_name)
-    project = studio.create_project(name, rename_if_taken=True)
-    try:
-        return project, fill_from_folder(project, root, limits=studio.limits, tmp_dir=studio.scratch_dir)
-    except BaseException:  # a project that failed to import is not left half made
-        shutil.rmtree(project.root, ignore_errors=True)
-        raise
+    # built in a hidden folder and moved into place whole: a studio killed mid-import leaves no half project
+    return build_imported(root, studio.root, name=clean_name(name, what="project"), place=studio.place_project,
+                          limits=studio.limits, tmp_dir=studio.scratch_dir)
