@@ -144,15 +144,15 @@ def test_a_delete_can_be_undone(project: Project) -> None:
     [back] = project.restore(undo.id).samples
     assert back.id == "a-2.wav" and len(project.samples("bass")) == 3
 
-    # a class comes back whole; if one of that name (in any case) was made since, it joins it
+    # a class comes back whole; if one of that name (in any case) was made since, under a free name beside it
     gone = project.delete_class("bass")
     assert gone.samples == 3 and [c.name for c in project.classes()] == ["background"]
     assert sorted(s.id for s in project.restore(gone.id).samples) == ["a-2.wav", "a.wav", "b.wav"]
     assert [c.name for c in project.classes()] == ["background", "bass"]
     gone = project.delete_class("bass")
     project.add_class("Bass")
-    assert {s.class_name for s in project.restore(gone.id).samples} == {"Bass"}
-    assert [(c.name, c.samples) for c in project.classes()] == [("background", 0), ("Bass", 3)]
+    assert {s.class_name for s in project.restore(gone.id).samples} == {"bass-2"}
+    assert [(c.name, c.samples) for c in project.classes()] == [("background", 0), ("Bass", 0), ("bass-2", 3)]
 
 
 def test_undo_keeps_links_as_links_and_follows_renames(project: Project, tmp_path: Path) -> None:

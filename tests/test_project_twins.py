@@ -63,14 +63,14 @@ def test_an_undone_delete_never_comes_back_beside_its_twin(project: Project) -> 
     assert names(project.test_dir / "bass") == ["ROOM.wav", "Room-2.wav"]
 
 
-def test_a_class_undone_beside_its_decomposed_twin_joins_it(project: Project) -> None:
+def test_a_class_undone_beside_its_decomposed_twin_comes_back_under_a_free_name(project: Project) -> None:
     project.add_class("café")
     write_tone(project.class_dir("café") / "a.wav")
     gone = project.delete_class("café")
-    (project.samples_dir / NFD_CAFE).mkdir()  # made since by hand, on a Mac: the same name
+    (project.samples_dir / NFD_CAFE).mkdir()  # made since by hand, on a Mac: the same name, another class
     [back] = project.restore(gone.id).samples
-    assert (back.class_name, back.id) == (NFD_CAFE, "a.wav")
-    assert names(project.samples_dir) == ["background", "bass", NFD_CAFE]
+    assert (back.class_name, back.id) == ("café-2", "a.wav")
+    assert names(project.samples_dir) == ["background", "bass", NFD_CAFE, "café-2"]
 
 
 def test_moves_to_the_test_set_and_back_never_make_twins(project: Project) -> None:
