@@ -187,3 +187,22 @@ def test_scoring_without_a_model_says_where_to_get_one(tmp_path: Path) -> None:
     with make_client(tmp_path / "projects") as client:
         assert_error(client.post(f"{BASE}/test/evaluate"), 400, "ParameterError",
                      r"no model to score yet: train one \(2 · Train\), or import one \(5 · Keep & share\)")
+
+
+def test_a_move_to_the_test_set_cut_short_by_a_kill_is_whole_when_the_studio_starts_again(tmp_path: Path) -> None:
+    """QA's kill -9 of the studio during "Move to test set": 42 of a take's 151 clips had moved, and
+    stayed so. The restarted studio shows the take whole, in the test set; the move goes back whole."""
+    from test_testset_move_crash import killed_moving, write_take
+
+    project = Project.create(tmp_path / "projects" / "band")
+    project.add_class("bass")
+    write_take(project.samples_dir / "bass", "jam", 151)
+    killed_moving(project, "bass", "jam_nohash_100.wav", to="test", stop_after=42)
+    assert len(list(project.test_dir.rglob("*.wav"))) == 42, "split on disk, as QA found it"
+    with make_client(tmp_path / "projects") as client:
+        info = {c["name"]: c for c in client.get(BASE).json()["classes"]}["bass"]
+        assert (info["samples"], info["test_samples"]) == (0, 151)
+        assert "after 42 of its 151 files" in project.move_notes()[0]
+        back = client.post(f"{BASE}/samples/bass/jam_nohash_000.wav/to-training").json()["moved"]
+        assert len(back) == 151 and project.move_notes() == []
+    assert len(list(project.samples_dir.rglob("jam_*.wav"))) == 151

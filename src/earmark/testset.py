@@ -5,19 +5,25 @@ models on (``earmark evaluate MODEL my-band``). :class:`~earmark.project.Project
 The test set has the same classes as ``samples/`` (a folder made by hand may spell one in another
 case); a recording moves between the two sets whole (:meth:`ProjectTestSet.move_to_test`), so no
 take has clips on both sides, and :meth:`ProjectTestSet.test_leaks` names the clips of a take
-that is on both sides all the same (put there by hand, or by an import).
+that is on both sides all the same (put there by hand, or by an import). A move writes what it
+is about to do to ``.earmark-move.json`` first: one cut short by a crash (kill -9) is finished
+when the project is next read (:meth:`ProjectTestSet.recover_move`), never left split.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import time
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .atomic import atomic_write
 from .audio import AUDIO_EXTENSIONS
 from .dataset import audio_files, is_background_name, is_ignored_name, recording_of
-from .errors import DatasetError
+from .errors import ConflictError, DatasetError, EarmarkError, OutputError
 from .naming import NAMING, name_key, new_file, quoted, quoted_list
 from .projectfile import zipped_project
 
@@ -28,6 +34,15 @@ __all__ = ["TEST_DIR", "ProjectTestSet", "zipped_test_leaks"]
 
 #: The project's test set: a folder per class, beside ``samples/``.
 TEST_DIR = "test"
+#: What a move between the sets is doing, in the project folder while it runs: a crash leaves it behind
+#: for :meth:`ProjectTestSet.finish_interrupted_move`.
+MOVE_JOURNAL = ".earmark-move.json"
+#: What :meth:`ProjectTestSet.finish_interrupted_move` did, for the studio to show.
+MOVE_NOTE = ".earmark-move-note.json"
+#: A move's journal older than this is a crash's, even if a process of its id runs (the id used again).
+LIVE_MOVE_S = 600.0
+#: Journals of the moves this process is making now (changed under NAMING).
+_MOVING: set[Path] = set()
 
 
 class ProjectTestSet(ABC):
@@ -66,6 +81,7 @@ class ProjectTestSet(ABC):
         A test folder made by hand may spell the class in another case (``test/Bass`` for
         ``samples/bass``) or, for the background class, use another of its names (``test/background``
         beside ``samples/_background_noise_``); the folder of the exact name comes first."""
+        self.recover_move()  # a move cut short is finished before anything is read
         folder = self.class_dir(class_name)
         if not test:
             return folder
@@ -131,19 +147,123 @@ class ProjectTestSet(ABC):
                 for name in sorted(self.class_names(), key=lambda n: n != class_name)
                 if (folder := self.set_dir(name, test=test)).is_dir()
                 for p in audio_files(folder) if recording_of(p.relative_to(folder).as_posix()) == recording]
+            # (the other set's folder, the subfolders the file is in, file)
+            plan = [(target_dir, file.parent.relative_to(folder).parts, file) for folder, target_dir, file in files]
+            journal = self.root / MOVE_JOURNAL
+            self._write_journal(journal, plan,
+                                recording=rel.rsplit(".", 1)[0] if recording == rel else recording, test=not test)
+            _MOVING.add(journal)
             moved: list[tuple[Path, Path, Path]] = []  # (the other set's folder, file, where it went)
             try:
-                for folder, target_dir, file in files:
-                    place = _folder_in(target_dir, file.parent.relative_to(folder).parts)
+                for target_dir, parts, file in plan:
+                    place = _folder_in(target_dir, parts)
                     place.mkdir(parents=True, exist_ok=True)
                     with new_file(place / file.name) as target:  # free in any case: no `take.wav` beside `Take.wav`
                         file.rename(target)
                     moved.append((target_dir, file, target))
             except BaseException:
-                for _, file, target in reversed(moved):
+                for _, file, target in reversed(moved):  # undone; cut short here, the next open finishes it
                     target.rename(file)
+                _end_move(journal)
                 raise
+            finally:
+                _MOVING.discard(journal)
+            _end_move(journal)
+            (self.root / MOVE_NOTE).unlink(missing_ok=True)  # the note of an older, interrupted move is past
         return [self.info_of(target_dir, target, test=not test) for target_dir, _, target in moved]
+
+    def _write_journal(self, journal: Path, plan: list[tuple[Path, tuple[str, ...], Path]], *, recording: str,
+                       test: bool) -> None:
+        """Write what a move between the sets is about to do (``plan``: ``(the other set's folder, the
+        subfolders the file is in, file)``), before it moves anything: :meth:`finish_interrupted_move`
+        finishes it after a crash."""
+        if journal.exists():  # an older move's, not finished: this one would overwrite its plan
+            self.finish_interrupted_move()
+        if journal.exists():
+            raise ConflictError(f"project {quoted(self.name)} is moving a recording between the training samples "
+                                "and the test set in another program; try again when it is done")
+        entries = [[file.relative_to(self.root).as_posix(), target_dir.relative_to(self.root).as_posix(), *parts]
+                   for target_dir, parts, file in plan]
+        record = {"format": "earmark-move", "pid": os.getpid(), "started": time.time(), "recording": recording,
+                  "to": TEST_DIR if test else "samples", "files": entries}
+        with atomic_write(journal) as fh:
+            fh.write(json.dumps(record, ensure_ascii=False, indent=1).encode())
+
+    def recover_move(self) -> None:
+        """:meth:`finish_interrupted_move`, if a move's journal is there (one look at the disk when none
+        is); a project that cannot be written now, or a journal that cannot be read, is left for later
+        (the next open tries again, and :meth:`test_leaks` names the take on both sides meanwhile)."""
+        if (self.root / MOVE_JOURNAL).exists():
+            with contextlib.suppress(EarmarkError):
+                self.finish_interrupted_move()
+
+    def finish_interrupted_move(self) -> str | None:
+        """Finish a move between the training samples and the test set that a crash cut short (the
+        process killed, the machine off), as its journal (``.earmark-move.json`` in the project folder)
+        says: every file of the take still where it was goes where it was going, so that no take is on
+        both sides and no file is lost (a move is finished, never undone: the files already moved
+        stay). The journal of a move going on now, in this process or another, is left alone.
+
+        Returns what was done, as the studio shows it (:meth:`move_notes`, kept until the next move
+        between the sets), or ``None`` when there was nothing to finish; :class:`OutputError` when the
+        project cannot be written (the journal stays, and the next open tries again)."""
+        journal = self.root / MOVE_JOURNAL
+        with NAMING:
+            if journal in _MOVING or not journal.is_file():
+                return None
+            try:
+                record = json.loads(journal.read_bytes())
+                entries = [(str(file), str(target), [str(p) for p in parts])
+                           for file, target, *parts in record["files"]]
+                pid, started = int(record["pid"]), float(record["started"])
+                to, recording = str(record["to"]), str(record["recording"])
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise DatasetError(f"{journal} cannot be read ({exc}): it says which files a move between the "
+                                   "training samples and the test set was moving when it was cut short; move the "
+                                   "clips of that take to one side by hand, then delete the file") from exc
+            if pid != os.getpid() and _running(pid) and time.time() - started < LIVE_MOVE_S:
+                return None  # another process is moving them now
+            left = 0
+            try:
+                for file_rel, target_rel, parts in entries:
+                    file, target_dir = self._inside(file_rel), self._inside(target_rel)
+                    if file is None or target_dir is None or not file.is_file() or \
+                            any(p in ("", ".", "..") or "/" in p for p in parts):
+                        continue  # moved already (or a journal edited by hand)
+                    place = _folder_in(target_dir, tuple(parts))
+                    place.mkdir(parents=True, exist_ok=True)
+                    with new_file(place / file.name) as target:
+                        file.rename(target)
+                    left += 1
+                where = "the test set" if to == TEST_DIR else "the training samples"
+                note = (f"A move of recording {quoted(recording)} to {where} was cut short (earmark stopped after "
+                        f"{len(entries) - left} of its {len(entries)} files); it was finished when the project was "
+                        f"next opened, on {time.strftime('%Y-%m-%d %H:%M')}: all {len(entries)} are in {where} now, "
+                        "none on both sides.")
+                with atomic_write(self.root / MOVE_NOTE) as fh:
+                    fh.write(json.dumps({"note": note}, ensure_ascii=False).encode())
+                journal.unlink()
+            except OSError as exc:
+                raise OutputError(f"project {quoted(self.name)}: a move of recording {quoted(recording)} between "
+                                  f"the training samples and the test set was cut short, and cannot be finished "
+                                  f"now ({exc.strerror or exc}); make the project folder writable and open it "
+                                  "again") from exc
+        return note
+
+    def move_notes(self) -> list[str]:
+        """What :meth:`finish_interrupted_move` last did, for the studio to show (empty when nothing)."""
+        try:
+            return [str(json.loads((self.root / MOVE_NOTE).read_bytes())["note"])]
+        except (OSError, ValueError, KeyError, TypeError):
+            return []
+
+    def _inside(self, rel: str) -> Path | None:
+        """The path ``rel`` (as a journal gives it) in the project's ``samples/`` or ``test/``; ``None`` for one
+        that leaves them (a journal edited by hand)."""
+        parts = rel.split("/")
+        if len(parts) < 2 or parts[0] not in ("samples", TEST_DIR) or any(p in ("", ".", "..") for p in parts):
+            return None
+        return self.root.joinpath(*parts)
 
     def test_leaks(self) -> list[str]:
         """Test samples (``class/id``) cut from a recording that the training samples hold clips of
@@ -155,6 +275,26 @@ class ProjectTestSet(ABC):
         test = [(folder.name, p.relative_to(folder).as_posix()) for name in names
                 if (folder := self.set_dir(name, test=True)).is_dir() for p in audio_files(folder)]
         return _takes_on_both_sides(training, test)
+
+
+def _end_move(journal: Path) -> None:
+    """Remove a move's journal, the move done or undone; one that cannot be removed is finished (a
+    move done: nothing to do) by the next open."""
+    with contextlib.suppress(OSError):
+        journal.unlink()
+
+
+def _running(pid: int) -> bool:
+    """Whether a process ``pid`` runs (on Windows, where asking would end it: taken to run)."""
+    if os.name == "nt":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's: it runs
+        return True
+    return True
 
 
 def _folder_in(base: Path, parts: tuple[str, ...]) -> Path:

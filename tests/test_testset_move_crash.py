@@ -1,0 +1,144 @@
+"""A move between the training samples and the test set is all or nothing, even when the process
+moving it is killed outright (kill -9) part way: the next open of the project finishes it, so no
+take has clips on both sides and no file is lost. The moves run for real in another process,
+which is really killed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import wave
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from earmark.project import Project
+
+SR = 8000
+#: Kills the process moving the take (kill -9) just before the (N+1)th of its clips is renamed.
+KILLED_AT = textwrap.dedent("""
+    import os, pathlib, signal, sys
+    from earmark.project import Project
+    root, class_name, sample_id, direction, stop_after = sys.argv[1:6]
+    rename, done = pathlib.Path.rename, [0]
+    def rename_then_die(self, target):
+        if self.suffix == ".wav":
+            if done[0] == int(stop_after):
+                os.kill(os.getpid(), signal.SIGKILL)
+            done[0] += 1
+        return rename(self, target)
+    pathlib.Path.rename = rename_then_die
+    project = Project.open(root)
+    (project.move_to_test if direction == "test" else project.move_to_training)(class_name, sample_id)
+""")
+
+
+def write_take(folder: Path, name: str, n_clips: int, *, first_hz: float = 100.0) -> None:
+    """``n_clips`` short clips of one take, ``NAME_nohash_NNN.wav``, each a tone of its own (so each
+    has its own md5)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    t = np.arange(SR // 20) / SR
+    for i in range(n_clips):
+        with wave.open(str(folder / f"{name}_nohash_{i:03d}.wav"), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(SR)
+            out.writeframes((9000 * np.sin(2 * np.pi * (first_hz + 7 * i) * t)).astype("<i2").tobytes())
+
+
+def clips(project: Project) -> dict[str, Counter[str]]:
+    """Every clip's md5, counted, on each side: ``{"samples": ..., "test": ...}``."""
+    return {side: Counter(hashlib.md5(p.read_bytes()).hexdigest() for p in (project.root / side).rglob("*.wav"))
+            for side in ("samples", "test")}
+
+
+@pytest.fixture
+def band(tmp_path: Path) -> Project:
+    """A project with a 151-clip take in bass (3 of its clips in drums too) and another take beside it."""
+    project = Project.create(tmp_path / "band")
+    project.add_class("bass")
+    project.add_class("drums")
+    write_take(project.samples_dir / "bass", "jam", 148)
+    write_take(project.samples_dir / "drums", "jam", 3, first_hz=2000.0)  # ...its first clips are named as bass's
+    (project.samples_dir / "drums" / "jam_nohash_000.wav").rename(project.samples_dir / "drums" / "jam_nohash_148.wav")
+    write_take(project.samples_dir / "bass", "other", 5, first_hz=3000.0)
+    return project
+
+
+def killed_moving(project: Project, class_name: str, sample_id: str, *, to: str, stop_after: int) -> None:
+    done = subprocess.run([sys.executable, "-c", KILLED_AT, str(project.root), class_name, sample_id, to,
+                           str(stop_after)], capture_output=True, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()
+
+
+@pytest.mark.parametrize("stop_after", [0, 42, 150])
+def test_a_move_to_the_test_set_killed_part_way_is_finished_when_the_project_opens(
+        band: Project, stop_after: int) -> None:
+    before = clips(band)
+    killed_moving(band, "bass", "jam_nohash_007.wav", to="test", stop_after=stop_after)
+    in_test = len(list(band.test_dir.rglob("jam_*.wav")))
+    assert in_test == stop_after, "killed where it was meant to be, the take split as QA saw it"
+
+    project = Project.open(band.root)
+    assert project.test_leaks() == []
+    assert [s.id for s in project.samples("bass")] == [f"other_nohash_{i:03d}.wav" for i in range(5)]
+    assert (len(project.samples("bass", test=True)), len(project.samples("drums", test=True))) == (148, 3)
+    assert project.samples("drums") == []
+    after = clips(project)
+    assert after["samples"] + after["test"] == before["samples"], "every clip is there, unchanged, none twice"
+    assert sum(after["test"].values()) == 151
+    [note] = project.move_notes()
+    assert "'jam'" in note and f"after {stop_after} of its 151 files" in note and "test set" in note
+    assert not (project.root / ".earmark-move.json").exists()
+    # the project moves on as usual: the take goes back whole, and the note is past
+    assert len(project.move_to_training("bass", "jam_nohash_007.wav")) == 151
+    assert project.move_notes() == [] and clips(project)["samples"] == before["samples"]
+
+
+def test_a_move_back_to_training_killed_part_way_is_finished_too(band: Project) -> None:
+    assert len(band.move_to_test("bass", "jam_nohash_000.wav")) == 151
+    before = clips(band)
+    killed_moving(band, "drums", "jam_nohash_148.wav", to="training", stop_after=42)
+    project = Project.open(band.root)
+    assert project.test_leaks() == [] and list(project.test_dir.rglob("*.wav")) == []
+    assert clips(project)["samples"] == before["samples"] + before["test"]
+    assert "training samples" in project.move_notes()[0]
+
+
+def test_a_large_take_killed_from_outside_while_it_moves_ends_on_one_side(tmp_path: Path) -> None:
+    """kill -9 from outside, as QA did, at whatever point the move has reached (no hook in the mover)."""
+    for attempt, n_clips in enumerate((3000, 6000, 12000)):
+        project = Project.create(tmp_path / f"band{attempt}")
+        project.add_class("bass")
+        write_take(project.samples_dir / "bass", "jam", n_clips)
+        before = clips(project)
+        code = f"from earmark.project import Project; Project.open({str(project.root)!r}).move_to_test('bass', " \
+               "'jam_nohash_000.wav')"
+        mover = subprocess.Popen([sys.executable, "-c", code])
+        test_folder, split = project.test_dir / "bass", False
+        while mover.poll() is None:
+            try:
+                split = any(os.scandir(test_folder))
+            except FileNotFoundError:
+                continue
+            if split:
+                mover.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.0005)
+        mover.wait(timeout=60)
+        left = len(list((project.samples_dir / "bass").glob("*.wav")))
+        if mover.returncode == -signal.SIGKILL and 0 < left < n_clips:
+            break  # cut short with clips on both sides
+    else:
+        pytest.fail("the move always ended before it could be killed part way; make the take larger")
+    reopened = Project.open(project.root)
+    assert reopened.test_leaks() == [] and list(reopened.samples_dir.rglob("*.wav")) == []
+    after = clips(reopened)
+    assert after["test"] == before["samples"] and sum(after["samples"].values()) == 0
