@@ -142,3 +142,18 @@ def test_a_large_take_killed_from_outside_while_it_moves_ends_on_one_side(tmp_pa
     assert reopened.test_leaks() == [] and list(reopened.samples_dir.rglob("*.wav")) == []
     after = clips(reopened)
     assert after["test"] == before["samples"] and sum(after["samples"].values()) == 0
+
+
+def test_a_move_cut_short_is_finished_when_the_project_is_opened_to_train(tmp_path: Path) -> None:
+    """`earmark train PROJECT` reads samples/ without listing the test set: opening the project finishes
+    the move first, so it never trains on part of a take whose other part is in the test set."""
+    from earmark.dataset import load_dataset
+
+    project = Project.create(tmp_path / "band")
+    project.add_class("bass")
+    write_take(project.samples_dir / "bass", "jam", 20)
+    killed_moving(project, "bass", "jam_nohash_010.wav", to="test", stop_after=7)
+    assert len(list(project.samples_dir.rglob("jam_*.wav"))) == 13, "split on disk"
+    opened = Project.open(project.root)
+    assert not list(opened.samples_dir.rglob("jam_*.wav")), "the whole take is in the test set"
+    assert not [c for c in load_dataset(opened.samples_dir, sample_rate=SR).clips if "jam" in c.source]

@@ -147,6 +147,7 @@ class Project(ProjectHistory, ProjectModels, ProjectTestSet):
             except OSError as exc:  # "samples" or "models" is a file, a dangling link, unwritable...
                 raise DatasetError(f"{root}: its samples/ or models/ folder cannot be used ({exc.strerror or exc}); "
                                    "make them folders again, or move the project away") from exc
+        project.recover_move()  # a move to or from the test set cut short by a crash: finished first
         return project
 
     @classmethod

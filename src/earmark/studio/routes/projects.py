@@ -39,7 +39,8 @@ def project_view(studio: StudioDep, project: Project) -> dict[str, Any]:
             "unreadable_models": [{"file": name, "reason": reason} for name, reason in project.unreadable_models()],
             "training": job.to_dict() if job else None,
             "uploading": studio.filling_classes(project),  # classes an upload is still adding files to
-            "recent_renames": recent_renames(project)}
+            "recent_renames": recent_renames(project),
+            "notes": project.move_notes()}  # what finishing a move cut short by a crash did
 
 
 def recent_renames(project: Project) -> list[dict[str, str]]:
@@ -100,10 +101,14 @@ def restore_project(trash_id: str, studio: StudioDep) -> dict[str, Any]:
 
 @router.post("/projects/{project}/trash/{trash_id}/restore")
 def restore(trash_id: str, project: ProjectDep) -> dict[str, Any]:
-    """Undo a delete: the ``undo`` id a delete answered with puts its samples (or class, or model) back."""
+    """Undo a delete: the ``undo`` id a delete answered with puts its samples (or class, or model) back.
+    ``classes``: the classes they came back to, as named now; ``notes``: what did not go back as it was, in
+    words (a class back under a free name, ``drums-2``, because its name was taken since; a class's delete
+    undone too), for the page to show."""
     restored = project.restore(trash_id)
     return {"restored": [sample_urls(project, s) for s in restored.samples],
-            "classes": sorted({s.class_name for s in restored.samples}), "models": restored.models}
+            "classes": sorted({s.class_name for s in restored.samples}), "models": restored.models,
+            "notes": restored.notes}
 
 
 @router.get("/projects/{project}/export", response_class=FileResponse)

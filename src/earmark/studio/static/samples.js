@@ -26,7 +26,9 @@ function renderClasses(project) {
   }));
   const hints = $("#project-hints");
   const classHints = new Set(project.classes.map((c) => c.hint).filter(Boolean));
-  hints.replaceChildren(...(project.hints || []).filter((text) => !classHints.has(text)).map((text) => h("li", {}, text)));
+  hints.replaceChildren(...(project.hints || []).filter((text) => !classHints.has(text)).map((text) => h("li", {}, text)),
+    // what earmark did on its own (a move cut short by a crash, finished): said, and no bar to training
+    ...(project.notes || []).map((text) => h("li", { class: "note", "data-testid": "project-note" }, text)));
 }
 
 function renderClassHead() {
