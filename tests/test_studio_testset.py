@@ -204,7 +204,8 @@ def test_a_move_to_the_test_set_cut_short_by_a_kill_is_whole_when_the_studio_sta
         info = {c["name"]: c for c in view["classes"]}["bass"]
         assert (info["samples"], info["test_samples"]) == (0, 151)
         assert "after 42 of its 151 files" in project.move_notes()[0]
-        assert view["notes"] == project.move_notes() and not set(view["notes"]) & set(view["hints"]), "no bar to training"
+        assert view["notes"] == project.move_notes()
+        assert not set(view["notes"]) & set(view["hints"]), "said, and no bar to training"
         back = client.post(f"{BASE}/samples/bass/jam_nohash_000.wav/to-training").json()["moved"]
         assert len(back) == 151 and project.move_notes() == [] and client.get(BASE).json()["notes"] == []
     assert len(list(project.samples_dir.rglob("jam_*.wav"))) == 151
