@@ -303,8 +303,9 @@ def _moved(client: TestClient, project: Project, *, test: bool = False) -> dict[
 
 
 def _undo(client: TestClient, moved: dict[str, object], *, to: str = "bass", test: bool = False):  # type: ignore[no-untyped-def]
-    """The page's Undo: the sample as the move answered it, back to the class it came from (as then named)."""
-    query = "?set=test&undo=true" if test else "?undo=true"
+    """The page's Undo: the sample as the move answered it, back to the class it came from (as then named),
+    with the move's ``log_position`` as ``since``."""
+    query = f"{'?set=test&' if test else '?'}undo=true&since={moved['log_position']}"
     return client.post(f"{BASE}/samples/{moved['class_name']}/{moved['id']}/move{query}", json={"to": to})
 
 
@@ -329,8 +330,10 @@ def test_the_undo_of_a_move_follows_both_classes_through_renames(studio: tuple[T
 def test_the_undo_of_a_move_follows_only_renames_made_after_the_move(studio: tuple[TestClient, Project]) -> None:
     """Review: drums renamed to perc long ago, then a new drums; a sample moved out of the new drums,
     which is then deleted: the Undo followed the old rename and put the sample in perc. With the move's
-    ``log_position`` (the page sends it back as ``since``) only renames made after the move are followed,
-    so the Undo says the class was deleted; one renamed after the move is still followed."""
+    ``log_position`` (the page sends it back as ``since``) only changes made after the move are followed,
+    so the Undo says the class was deleted; one renamed after the move is still followed. A drums made anew
+    after the delete is another class (as for a delete's Undo): the Undo still says drums waits in the
+    trash, and once it is back (as drums-2, the name being taken) the sample goes there."""
     client, project = studio
     project.add_class("drums")
     project.rename_class("drums", to="perc")
@@ -338,25 +341,34 @@ def test_the_undo_of_a_move_follows_only_renames_made_after_the_move(studio: tup
     client.post(f"{BASE}/classes/drums/samples", files=[("files", ("hit.wav", wav_bytes()))]).raise_for_status()
     moved = client.post(f"{BASE}/samples/drums/hit.wav/move", json={"to": "bass"}).json()
     assert isinstance(moved["log_position"], int)
-    client.delete(f"{BASE}/classes/drums").raise_for_status()
+    gone = client.delete(f"{BASE}/classes/drums").json()["undo"]
     since = f"?undo=true&since={moved['log_position']}"
     back = client.post(f"{BASE}/samples/{moved['class_name']}/{moved['id']}/move{since}", json={"to": "drums"})
     assert_error(back, 409, "ConflictError", r"^cannot move 'hit\.wav' back to class 'drums': that class was deleted")
     assert project.samples("perc") == [] and [s.id for s in project.samples("bass")] == ["hit.wav"]
     project.rename_class("bass", to="low end")  # after the move: followed
-    project.add_class("drums")  # a class of that very name comes first, as for a delete's Undo
+    project.add_class("drums")  # made anew: another class, never the one the sample came from
+    back = client.post(f"{BASE}/samples/bass/hit.wav/move{since}", json={"to": "drums"})
+    assert_error(back, 409, "ConflictError", rf"^cannot move 'hit\.wav' back to class 'drums': that class was deleted "
+                 rf"since \(it waits in the project's \.trash/{gone}/drums\)\. 'hit\.wav' stays in class 'low end'")
+    assert client.post(f"{BASE}/trash/{gone}/restore").json()["notes"] == [
+        "class 'drums' comes back as 'drums-2': another class is called 'drums' now"]
     back = client.post(f"{BASE}/samples/bass/hit.wav/move{since}", json={"to": "drums"})
     assert back.status_code == 200, back.text
-    assert back.json()["class_name"] == "drums" and [s.id for s in project.samples("drums")] == ["hit.wav"]
+    assert back.json()["class_name"] == "drums-2" and [s.id for s in project.samples("drums-2")] == ["hit.wav"]
+    assert project.samples("drums") == [] and project.samples("perc") == []
 
 
-def test_the_undo_of_a_move_goes_to_a_class_of_that_very_name_first(studio: tuple[TestClient, Project]) -> None:
-    """As a delete's Undo: bass renamed to guitar, then a new bass: the sample goes to the bass there is."""
+def test_the_undo_of_a_move_goes_to_the_class_it_came_from_not_one_made_under_its_name(
+        studio: tuple[TestClient, Project]) -> None:
+    """As a delete's Undo: bass renamed to guitar, then a new bass: the sample goes back to its class, guitar now
+    (it went into the new bass, a class it was never in)."""
     client, project = studio
     moved = _moved(client, project)
     project.rename_class("bass", to="guitar")
     project.add_class("bass")
-    assert _undo(client, moved).json()["class_name"] == "bass"
+    assert _undo(client, moved).json()["class_name"] == "guitar"
+    assert [s.id for s in project.samples("guitar")] == ["a.wav"] and project.samples("bass") == []
 
 
 def test_the_undo_of_a_move_to_a_deleted_class_says_where_it_waits(studio: tuple[TestClient, Project]) -> None:
@@ -407,8 +419,55 @@ def test_the_undo_of_a_move_to_a_class_renamed_then_deleted_names_both(studio: t
     assert_error(_undo(client, moved), 409, "ConflictError",
                  rf"^cannot move 'a\.wav' back to class 'bass': that class, later renamed 'guitar', was deleted since "
                  rf"\(it waits in the project's \.trash/{undo_id}/guitar\)\. 'a\.wav' stays in class 'kit': ")
+    client.post(f"{BASE}/trash/{undo_id}/restore").raise_for_status()  # guitar is back: now kit goes
     undo_id = client.delete(f"{BASE}/classes/kit").json()["undo"]
-    project.add_class("guitar")
     assert_error(_undo(client, moved), 409, "ConflictError",
                  r"class 'drums', later renamed 'kit', where the move put it, was deleted since \(it waits in the "
                  rf"project's \.trash/{undo_id}/kit\), with 'a\.wav' in it\. To undo the move, restore it first")
+
+
+def test_the_undo_of_a_move_follows_its_class_through_a_swap_of_names(studio: tuple[TestClient, Project]) -> None:
+    """As a delete's Undo: a.wav moved from bass to drums, then bass and drums swapped names. The Undo put it into
+    the class called bass now (the old drums, where it already was: "not found"); it goes to the class it came
+    from, called drums now, out of the class the move put it in, called bass now."""
+    client, project = studio
+    moved = _moved(client, project)
+    for old, new in (("bass", "tmp"), ("drums", "bass"), ("tmp", "drums")):
+        client.patch(f"{BASE}/classes/{old}", json={"name": new}).raise_for_status()
+    back = _undo(client, moved)
+    assert back.status_code == 200, back.text
+    assert (back.json()["class_name"], back.json()["id"]) == ("drums", "a.wav")
+    assert [s.id for s in project.samples("drums")] == ["a.wav"] and project.samples("bass") == []
+
+
+def test_the_undo_of_a_move_never_puts_the_sample_into_a_class_made_anew_under_its_name(
+        studio: tuple[TestClient, Project]) -> None:
+    """bass deleted after the move, a new bass made: the Undo put the sample into the new bass. It says the
+    class it came from waits in the trash; once that is restored (as bass-2: the name is taken), Undo goes there."""
+    client, project = studio
+    moved = _moved(client, project)
+    undo_id = client.delete(f"{BASE}/classes/bass").json()["undo"]
+    project.add_class("bass")
+    assert_error(_undo(client, moved), 409, "ConflictError",
+                 rf"^cannot move 'a\.wav' back to class 'bass': that class was deleted since \(it waits in the "
+                 rf"project's \.trash/{undo_id}/bass\)")
+    assert project.samples("bass") == [] and [s.id for s in project.samples("drums")] == ["a.wav"]
+    assert client.post(f"{BASE}/trash/{undo_id}/restore").json()["notes"] == [
+        "class 'bass' comes back as 'bass-2': another class is called 'bass' now"]
+    back = _undo(client, moved)
+    assert back.status_code == 200, back.text
+    assert back.json()["class_name"] == "bass-2" and project.samples("bass") == []
+
+
+def test_the_undo_of_a_move_whose_class_left_the_trash_says_to_move_it_by_hand(
+        studio: tuple[TestClient, Project]) -> None:
+    client, project = studio
+    moved = _moved(client, project)
+    undo_id = client.delete(f"{BASE}/classes/bass").json()["undo"]
+    shutil.rmtree(project.root / ".trash" / undo_id)  # the trash emptied by hand
+    project.add_class("bass")
+    assert_error(_undo(client, moved), 409, "ConflictError",
+                 r"^cannot move 'a\.wav' back to class 'bass': that class was deleted since, and its folder is no "
+                 r"longer in the project's \.trash\. 'a\.wav' stays in class 'drums': move it to another class by "
+                 r"hand$")
+    assert project.samples("bass") == []

@@ -135,3 +135,17 @@ def test_the_studios_undo_of_a_sample_delete_follows_a_swap_of_class_names(
     assert restored.status_code == 200, restored.text
     assert restored.json()["classes"] == ["bass"]
     assert held(project) == {"background": [], "bass": ["a1.wav", "a2.wav", "a3.wav", "up.wav"], "drums": ["b1.wav"]}
+
+
+def test_the_studios_undo_answer_says_in_notes_what_did_not_go_back_as_it_was(
+        client: TestClient, project: Project) -> None:
+    """The page shows the restore's notes: drums deleted, bass renamed drums, Undo: the answer says drums came
+    back as drums-2 and why; a plain Undo says nothing more."""
+    undo = client.delete(f"{BASE}/classes/drums").json()["undo"]
+    client.patch(f"{BASE}/classes/bass", json={"name": "drums"}).raise_for_status()
+    restored = client.post(f"{BASE}/trash/{undo}/restore")
+    assert restored.status_code == 200, restored.text
+    assert (restored.json()["classes"], restored.json()["notes"]) == (
+        ["drums-2"], ["class 'drums' comes back as 'drums-2': another class is called 'drums' now"])
+    plain = client.post(f"{BASE}/trash/{client.delete(f'{BASE}/samples/drums/b1.wav').json()['undo']}/restore")
+    assert (plain.json()["classes"], plain.json()["notes"]) == (["drums"], [])

@@ -5,16 +5,17 @@ remembers of their past, for a model's report, a delete's Undo (:mod:`earmark.tr
 One walker follows a class through renames (:meth:`ProjectHistory.follow_renames`): in order, from
 a place in the class log (:meth:`ProjectHistory.log_position`, kept by a delete or a move), or,
 where the log does not reach back, through the renames the project file remembers in no order.
-A delete's Undo follows the class a sample was deleted from through every change logged since, in
-order (:meth:`ProjectHistory.follow_class`): a class renamed onto its name, or made anew under it
-after it was deleted, is another class.
+A delete's Undo, and a move's, follow the class a sample was deleted from (or moved between) through
+every change logged since, in order (:meth:`ProjectHistory.follow_class`, from :meth:`ProjectHistory.changes_after`
+or :meth:`ProjectHistory.changes_since`): a class renamed onto its name, or made anew under it after it was
+deleted, is another class.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .dataset import is_background_name
 from .naming import name_key
@@ -96,7 +97,8 @@ class ProjectHistory(ABC):
         """What class ``name`` is called now, and whether there is such a class: followed through the
         class renames logged since the class log was at ``since`` (a :meth:`log_position`, as a move
         or delete kept it), in order; without ``since`` (or when the log does not reach back to it),
-        through the renames the project file remembers in no order (:meth:`follow_renames`)."""
+        through the renames the project file remembers in no order (:meth:`follow_renames`). A move's
+        Undo follows a class by :meth:`follow_class` where the log reaches back, and this where it does not."""
         return self.follow_renames(name, self.file.renames_from(since))
 
     def log_position(self) -> int:
@@ -117,9 +119,16 @@ class ProjectHistory(ABC):
         if logged:
             return log[logged[-1] + 1:]
         if mark is not None:
-            start = mark - (log_count(meta) - len(raw))
-            return None if start < 0 else class_log({RENAME_LOG: raw[start:]})
+            return _changes_from(meta, raw, mark)
         return [change for change in log if change.at >= at] if at and log and log[0].at <= at else None
+
+    def changes_since(self, mark: int | None) -> list[ClassChange] | None:
+        """The class log's changes (in order) made since it was at :meth:`log_position` ``mark`` (as a move
+        answered it, for its Undo: :meth:`follow_class`); ``None`` when not known (no ``mark``, no log, or
+        the log lost its oldest entries since)."""
+        meta = self.file.read()
+        raw = meta.get(RENAME_LOG)
+        return None if mark is None or not isinstance(raw, list) else _changes_from(meta, raw, mark)
 
     def follow_class(self, name: str, changes: list[ClassChange]) -> Followed:
         """Class ``name`` followed through ``changes`` (:meth:`changes_after`), in order: renamed, deleted,
@@ -159,6 +168,13 @@ class ProjectHistory(ABC):
                     name = new
         there = _class_named(name, names)
         return (there, True) if there is not None else (name, False)
+
+
+def _changes_from(meta: dict[str, Any], raw: list[Any], mark: int) -> list[ClassChange] | None:
+    """The changes of a project file's class log (``raw``, as ``meta`` holds it) from :meth:`log_position`
+    ``mark`` on; ``None`` when the log lost its oldest entries since."""
+    start = mark - (log_count(meta) - len(raw))
+    return None if start < 0 else class_log({RENAME_LOG: raw[start:]})
 
 
 def _class_named(name: str, names: list[str]) -> str | None:

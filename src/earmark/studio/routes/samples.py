@@ -23,7 +23,7 @@ from ...naming import quoted
 from ...pictures import spectrogram_thumbnail
 from ...playable import browsers_play, playable_copy
 from ...project import Project
-from ...trash import TRASH_DIR
+from ...trash import TRASH_DIR, is_entry
 from ..deps import InTestSet, ProjectDep
 from ..files import StudioFileResponse, version_headers
 from ..links import sample_urls
@@ -226,36 +226,59 @@ def move_sample(class_name: str, sample_id: str, body: SampleMove, project: Proj
                 undo: UndoFlag = False, since: SinceMark = None) -> dict[str, Any]:
     """Move a sample to another class, in its set; the answer's ``log_position`` is where the project's
     class log was before the move. With ``?undo=true`` it is the Undo of a move (the page's toast: the
-    sample goes back to the class ``to`` it came from): both classes are followed through the renames made
-    since ``?since=`` (that move's ``log_position``; without it, through the renames the project remembers),
-    as a delete's Undo follows them, and a class deleted since is named as such, with where it waits in the
-    trash and what to do."""
+    sample goes back to the class ``to`` it came from): both classes are followed through the class changes
+    logged since ``?since=`` (that move's ``log_position``), in order, as a delete's Undo follows them (a class
+    renamed onto a name, or made anew under it, is another class: after a swap of names the sample goes back
+    to the class it came from, under its new name); without ``since`` (or when the log does not reach back
+    to it), through the renames the project remembers. A class deleted since is named as such, with where it
+    waits in the trash and what to do."""
     to = body.to
     if undo:
-        (back_to, there), (now_in, here) = project.class_now(to, since=since), project.class_now(class_name,
-                                                                                                  since=since)
-        if not (there and here):
-            raise _cannot_move_back(project, sample_id, back_to=to, now_in=now_in,
-                                    gone=(to, back_to) if not there else (class_name, now_in))
-        to, class_name = back_to, now_in
+        to, class_name = _undo_classes(project, sample_id, back_to=to, now_in=class_name, since=since)
     mark = project.log_position()  # before the move: a rename after it is followed by its Undo
     return {**sample_urls(project, project.move_sample(class_name, sample_id, to=to, test=test)),
             "log_position": mark}
 
 
+def _undo_classes(project: Project, sample_id: str, *, back_to: str, now_in: str,
+                  since: int | None) -> tuple[str, str]:
+    """The Undo of a move of ``sample_id`` from class ``back_to`` to class ``now_in`` (as named then): the two
+    classes as they are called now, ``(back_to, now_in)``, followed through the class log from ``since``
+    (:meth:`~earmark.project.Project.follow_class`); :class:`ConflictError` when one is not there now."""
+    changes = project.changes_since(since)
+    if changes is None:  # no log reaching back to the move: the renames the project remembers, in no order
+        (to, there), (now, here) = project.class_now(back_to), project.class_now(now_in)
+        if not (there and here):
+            raise _cannot_move_back(project, sample_id, back_to=back_to, now_in=now,
+                                    gone=(back_to, to) if not there else (now_in, now))
+        return to, now
+    came_from, went_to = project.follow_class(back_to, changes), project.follow_class(now_in, changes)
+    for then, followed in ((back_to, came_from), (now_in, went_to)):
+        if followed.there is None:
+            raise _cannot_move_back(project, sample_id, back_to=back_to, now_in=went_to.there or went_to.name,
+                                    gone=(then, followed.name), trash_id=followed.deleted_in)
+    return str(came_from.there), str(went_to.there)
+
+
 def _cannot_move_back(project: Project, sample_id: str, *, back_to: str, now_in: str,
-                      gone: tuple[str, str]) -> ConflictError:
+                      gone: tuple[str, str], trash_id: str = "") -> ConflictError:
     """Why the Undo of a move of ``sample_id`` (from class ``back_to`` to class ``now_in``, as it is called now)
-    cannot be done: class ``gone`` (one of the two: its name then and the last name it had) is not there now.
-    Says where it waits, where the sample is, and what to do."""
+    cannot be done: class ``gone`` (one of the two: its name then and the last name it had) is not there now
+    (deleted into the trash folder ``trash_id``, when known). Says where it waits, where the sample is, and
+    what to do."""
     (then, last), sample = gone, quoted(sample_id)
-    trashed = _in_trash(project, last)
+    trashed = _in_trash(project, last, trash_id=trash_id)
     head = f"cannot move {sample} back to class {quoted(back_to)}"
     renamed = f", later renamed {quoted(last)}," if last != then else ""
     deleted = f"was deleted since (it waits in the project's {trashed})"
     restore = "restore it first (the Undo of its delete, or put that folder back in samples/), then Undo again"
     outside = "is not in the project now (deleted or renamed outside the studio since)"
+    if trash_id and not trashed:  # a class made under its name since is another class: only a move by hand helps
+        outside = f"was deleted since, and its folder is no longer in the project's {TRASH_DIR}"
     if then == back_to:
+        if trash_id and not trashed:
+            return ConflictError(f"{head}: that class{renamed} {outside}. {sample} stays in class {quoted(now_in)}: "
+                                 "move it to another class by hand")
         again = restore if trashed else f"add a class {quoted(last)} again first, then Undo again"
         return ConflictError(f"{head}: that class{renamed} {deleted if trashed else outside}. {sample} stays in "
                              f"class {quoted(now_in)}: to undo the move, {again}; or move {sample} to another "
@@ -266,9 +289,13 @@ def _cannot_move_back(project: Project, sample_id: str, *, back_to: str, now_in:
     return ConflictError(f"{head}: {where} {outside}, and {sample} with it")
 
 
-def _in_trash(project: Project, name: str) -> str | None:
-    """``.trash/<id>/<name>``: the newest delete in the project's trash that holds a class folder ``name``."""
+def _in_trash(project: Project, name: str, *, trash_id: str = "") -> str | None:
+    """``.trash/<id>/<name>``: the delete ``trash_id`` (the one the class log names; ``None`` when it no longer
+    holds a class folder ``name``), or without it, the newest delete in the project's trash that does."""
     trash = project.root / TRASH_DIR
+    if trash_id:
+        return f"{TRASH_DIR}/{trash_id}/{name}" if is_entry(trash, trash_id) and (trash / trash_id / name).is_dir() \
+            else None
     with contextlib.suppress(OSError):
         entries = sorted((e.name for e in trash.iterdir() if (e / name).is_dir()), reverse=True)
         if entries:

@@ -54,15 +54,30 @@ export function toast(message, kind = "info", action = null) {
 }
 
 /** The toast after deleting `what` ("bass_001.wav", "class “bass” and its 12 samples"), with
- *  Undo: `restore(undoId)` (the server's `undo` id) puts it back; it throws only if that failed. */
+ *  Undo: `restore(undoId)` (the server's `undo` id) puts it back and answers as the restore route does
+ *  (restoredMessage says what it did); it throws only if that failed. */
 export function deletedToast(what, undoId, restore) {
   return toast(`Deleted ${what} (kept in the project's .trash folder).`, "info", undoId && {
     label: "Undo",
     run: async () => {
-      await restore(undoId);
-      toast(`Restored ${what}.`);
+      const back = await restore(undoId);
+      toast(restoredMessage(what, back));
     },
   });
+}
+
+/** "Restored `what`." after a delete's Undo, from the restore's answer `back` ({classes, notes}): the class(es)
+ *  it came back to, when not the one `what` names (“drums” back as drums-2, its name taken since) or when
+ *  the server has notes, then those notes (what did not go back as it was), one sentence each. */
+export function restoredMessage(what, back) {
+  const classes = ((back && back.classes) || []).map(displayName);
+  const notes = (back && back.notes) || [];
+  const named = [...what.matchAll(/“([^”]*)”/g)].map((m) => m[1]);
+  const elsewhere = classes.length && (notes.length || named.some((n) => !classes.includes(n)));
+  const where = !elsewhere ? ""
+    : `, now in class${classes.length === 1 ? "" : "es"} ${classes.map((c) => `“${c}”`).join(" and ")}`;
+  const sentences = notes.map((n) => `${n.charAt(0).toUpperCase()}${n.slice(1)}${/[.!?]$/.test(n) ? "" : "."}`);
+  return [`Restored ${what}${where}.`, ...sentences].join(" ");
 }
 
 /** "Moved X to Y." with an Undo: `undo()` moves it back and returns where it is then ({class_name, id},
