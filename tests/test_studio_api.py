@@ -615,7 +615,7 @@ def test_download_and_import_a_model(trained: tuple[TestClient, str]) -> None:
     assert_error(c.get(f"/api/try/{info['token']}"), 404, "NotFoundError", "fresh link")  # deleting ends the link
     # Undo: the model is back, and so is its link
     back = c.post(f"/api/projects/band/trash/{gone['undo']}/restore").json()
-    assert back == {"restored": [], "classes": [], "models": [info["id"]]}
+    assert back == {"restored": [], "classes": [], "models": [info["id"]], "notes": []}
     assert c.get(f"/api/try/{info['token']}").status_code == 200
     assert info["id"] in {m["id"] for m in c.get("/api/projects/band").json()["models"]}
     assert_error(c.post(f"/api/projects/band/trash/{gone['undo']}/restore"), 404, "NotFoundError", "nothing to undo")
