@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib
 import json
 import os
 import signal
@@ -125,12 +126,22 @@ def interrupts_held() -> Iterator[None]:
 
 class EngineCommand(click.Command):
     """A command that runs on PyTorch (every command that reads audio or a model does): it imports it
-    first, with Ctrl-C held until it is in (:func:`interrupts_held`); a press meanwhile then prints
-    ``interrupted``. ``--help`` never gets here, so it stays quick."""
+    first, and ``engine_modules`` (the heavy ones the command goes on to use: ``("earmark.train",)``),
+    with Ctrl-C held until they are in (:func:`interrupts_held`); a press meanwhile then prints
+    ``interrupted``. A press in the middle of an import could be lost instead: raised inside the import
+    system's clean-up it is only reported ("Exception ignored in ... _get_module_lock"), and
+    ``earmark train`` went on to train. ``--help`` never gets here, so it stays quick."""
+
+    def __init__(self, *args: Any, engine_modules: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.engine_modules = engine_modules
 
     def invoke(self, ctx: click.Context) -> Any:
         with interrupts_held():
             import torch  # noqa: F401
+
+            for module in self.engine_modules:
+                importlib.import_module(module)
         return super().invoke(ctx)
 
 

@@ -17,7 +17,7 @@ from .runtime import EngineCommand, FirstInterruptStops, KeptWarnings, emit_json
 __all__ = ["compare", "demo", "evaluate", "train"]
 
 
-@click.command(cls=EngineCommand)
+@click.command(cls=EngineCommand, engine_modules=("earmark.train", "earmark.evaluate"))
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True,
               help="Model file to write (.earmark).")
@@ -97,7 +97,7 @@ def train(data: Path, out: Path, epochs: int | None, batch_size: int | None, lea
     click.echo(f"\nmodel written to {out} ({clf.manifest.metrics['train_seconds']:.0f} s of training)")
 
 
-@click.command(cls=EngineCommand)
+@click.command(cls=EngineCommand, engine_modules=("earmark.evaluate",))
 @click.argument("model", type=click.Path(path_type=Path))
 @click.argument("test_dir", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True,
@@ -125,7 +125,7 @@ def evaluate(model: Path, test_dir: Path, as_json: bool, clip_s: float | None, c
         click.echo(replace(report, skipped=[], decoding_warnings=[]).format())
 
 
-@click.command(cls=EngineCommand)
+@click.command(cls=EngineCommand, engine_modules=("earmark.evaluate",))
 @click.argument("model_a", type=click.Path(path_type=Path))
 @click.argument("model_b", type=click.Path(path_type=Path))
 @click.argument("test_dir", type=click.Path(path_type=Path))
@@ -154,7 +154,7 @@ def compare(model_a: Path, model_b: Path, test_dir: Path, as_json: bool, clip_s:
                            b=replace(comparison.b, decoding_warnings=[])).format())
 
 
-@click.command(cls=EngineCommand)
+@click.command(cls=EngineCommand, engine_modules=("earmark.train", "earmark.evaluate"))
 @click.option("--out", type=click.Path(path_type=Path), default=Path("earmark-demo-output"), show_default=True,
               help="Folder for the model, report and pictures.")
 @click.option("--epochs", type=int, default=None, help="Override the demo's epochs.")
