@@ -274,9 +274,13 @@ def _hold(folder: Path) -> int | None:
         import fcntl
     except ImportError:
         return None
-    fd = os.open(folder / _OWNER_FILE, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    # locked under a name of its own first, then named: an owner file is never there unlocked while its
+    # import runs (a sweep that found it between the making and the locking removed a live import)
+    staging = folder / f"{_OWNER_FILE}-{os.getpid()}"
+    fd = os.open(staging, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     os.write(fd, f"an import by process {os.getpid()}, while it runs\n".encode())  # for a person who looks
+    os.replace(staging, folder / _OWNER_FILE)
     return fd
 
 
