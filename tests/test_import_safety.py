@@ -16,7 +16,8 @@ from earmark.classifier import Classifier
 from earmark.dataset import extract_zip
 from earmark.errors import DatasetError
 from earmark.evaluate import as_named_now
-from earmark.importer import _OWNER_FILE, IMPORTING_PREFIX, fill_from_folder, import_project, sweep_import_leftovers
+from earmark.holding import OWNER_FILE
+from earmark.importer import IMPORTING_PREFIX, fill_from_folder, import_project, sweep_import_leftovers
 from earmark.project import Project
 
 _SLOW_IMPORT = """
@@ -127,7 +128,7 @@ def test_the_studio_removes_a_killed_imports_leftover_at_start_and_imports_whole
     export = band.export_zip(tmp_path / "band.zip")
     leftover = root / f"{IMPORTING_PREFIX}dead"  # as a studio killed mid-import leaves it: no one holds it
     (leftover / "project" / "samples" / "bass").mkdir(parents=True)
-    (leftover / _OWNER_FILE).write_text("an import by process 1, while it runs\n")  # its lock went with it
+    (leftover / OWNER_FILE).write_text("an import by process 1, while it runs\n")  # its lock went with it
     with make_client(root) as client:
         assert not leftover.exists()
         assert [p["id"] for p in client.get("/api/projects").json()["projects"]] == ["band"]

@@ -22,6 +22,7 @@ from .atomic import atomic_copy
 from .audio import AUDIO_EXTENSIONS
 from .dataset import BACKGROUND_LABEL, extract_zip, files_under, is_background_name, is_ignored_name, zip_root
 from .errors import ConflictError, DatasetError, EarmarkError, ParameterError
+from .holding import CAN_LOCK, hold, remove_if_abandoned
 from .intake import IntakeLimits, IntakeResult, add_files, safe_stem
 from .layout import LayoutError, check_layout
 from .naming import NAMING, clean_name, place_file, quoted, quoted_list, staged
@@ -35,7 +36,6 @@ __all__ = ["IMPORTING_PREFIX", "chosen_name", "fill_from_folder", "folder_per_cl
 #: project in (a project list leaves hidden folders out).
 IMPORTING_PREFIX = ".importing-"
 #: The file in an import's folder that its process holds a lock on while it runs.
-_OWNER_FILE = ".owner"
 #: How old an import's folder must be for a sweep to remove it where the system has no ``flock`` (Windows).
 _UNLOCKED_AGE_S = 24 * 3600.0
 #: What an exported project's file keeps of its classes' past (the class log, the renames and moves it
@@ -231,7 +231,7 @@ def import_project(root: Path, projects_root: Path, *, name: str,
     removes (:func:`sweep_import_leftovers`)."""
     sweep_import_leftovers(projects_root)
     building = Path(tempfile.mkdtemp(prefix=IMPORTING_PREFIX, dir=projects_root))
-    lock = _hold(building)
+    lock = hold(building, note="an import, while it runs")
     try:
         project = Project.create(building / "project", name=name)
         result = fill_from_folder(project, root, limits=limits, tmp_dir=tmp_dir)
@@ -267,42 +267,14 @@ def sweep_import_leftovers(projects_root: Path) -> list[Path]:
     return removed
 
 
-def _hold(folder: Path) -> int | None:
-    """A lock held on ``folder``'s owner file while this process runs (its descriptor; the system lets
-    go of it when the process ends, however it ends); ``None`` where the system has no ``flock``."""
-    try:
-        import fcntl
-    except ImportError:
-        return None
-    # locked under a name of its own first, then named: an owner file is never there unlocked while its
-    # import runs (a sweep that found it between the making and the locking removed a live import)
-    staging = folder / f"{_OWNER_FILE}-{os.getpid()}"
-    fd = os.open(staging, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    os.write(fd, f"an import by process {os.getpid()}, while it runs\n".encode())  # for a person who looks
-    os.replace(staging, folder / _OWNER_FILE)
-    return fd
-
-
 def _abandoned(folder: Path) -> bool:
-    """Whether the import that built in ``folder`` has ended: its owner file is there and not locked, or
-    it has none an hour after it was made (a process killed as it began); with no ``flock``, a day after."""
-    age_s = time.time() - folder.stat().st_mtime
-    try:
-        import fcntl
-    except ImportError:
-        return age_s > _UNLOCKED_AGE_S
-    try:
-        fd = os.open(folder / _OWNER_FILE, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:  # being made, or made by a process killed before it locked it
-        return age_s > LEFTOVER_AGE_S
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:  # its import runs
-        return False
-    finally:
-        os.close(fd)
-    return True
+    """Whether the import that built in ``folder`` has ended: its owner file is there and not locked (the
+    folder is then removed at once, while locked), or it has none an hour after it was made (a process
+    killed as it began); with no ``flock``, a day after."""
+    gone = remove_if_abandoned(folder)
+    if gone is not None:
+        return gone
+    return time.time() - folder.stat().st_mtime > (LEFTOVER_AGE_S if CAN_LOCK else _UNLOCKED_AGE_S)
 
 
 def stored_name(root: Path) -> str | None:

@@ -22,6 +22,7 @@ from ..dataset import BACKGROUND_LABEL, is_background_name
 from ..demo import demo_data_dir
 from ..errors import ConflictError, EarmarkError, NotFoundError, ParameterError
 from ..export import onnx_bytes
+from ..holding import CAN_LOCK, hold, remove_if_abandoned
 from ..importer import sweep_import_leftovers
 from ..intake import IntakeLimits
 from ..naming import MAX_NAME_LENGTH, NAMING, clean_name, new_file, quoted, quoted_list
@@ -332,10 +333,6 @@ class Studio:
 #: The temporary folders of earmark's servers: the studio's result files, share's copy of the models.
 HELD_PREFIXES = ("earmark-studio-", "earmark-share-")
 
-#: The file in a :class:`HeldFolder` that its process holds a lock on while it runs.
-_OWNER_FILE = ".earmark-owner"
-
-
 class HeldFolder:
     """A new temporary folder, ``PREFIX…`` in the system's temporary folder, that this process holds
     until :meth:`close` removes it. It holds a lock on a file inside, and the system lets go of that
@@ -347,7 +344,7 @@ class HeldFolder:
         sweep_dead_folders()
         self.path = Path(tempfile.mkdtemp(prefix=prefix))
         try:
-            self._lock = _hold(self.path)
+            self._lock = hold(self.path, note="held while it runs")
         except BaseException:  # a stop signal meanwhile (raised as Ctrl+C): no ``with`` removes it yet
             shutil.rmtree(self.path, ignore_errors=True)
             raise
@@ -365,29 +362,11 @@ class HeldFolder:
         self.close()
 
 
-def _hold(folder: Path) -> int | None:
-    """A lock held on ``folder``'s owner file (its descriptor), made under another name and renamed
-    once locked, so that no one finds the file unlocked while its process runs. None where the system
-    has no ``flock`` (Windows): the folder is then only removed by :meth:`HeldFolder.close`."""
-    try:
-        import fcntl
-    except ImportError:
-        return None
-    staged = folder / f"{_OWNER_FILE}.{os.getpid()}"
-    fd = os.open(staged, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    os.write(fd, f"held by process {os.getpid()} while it runs\n".encode())  # for a person who looks
-    os.rename(staged, folder / _OWNER_FILE)
-    return fd
-
-
 def sweep_dead_folders() -> list[Path]:
     """Remove the :class:`HeldFolder` folders (this user's) of processes that ended without removing
     them; the folders removed. A folder whose process runs (its owner file locked) is left alone, and
     so is any folder without an owner file: not made by a :class:`HeldFolder`, or one being made."""
-    try:
-        import fcntl
-    except ImportError:
+    if not CAN_LOCK:
         return []
     root = Path(tempfile.gettempdir())
     removed: list[Path] = []
@@ -398,18 +377,10 @@ def sweep_dead_folders() -> list[Path]:
         try:
             if not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
                 continue
-            fd = os.open(os.path.join(entry.path, _OWNER_FILE), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        except OSError:  # no owner file, or not ours
+        except OSError:  # gone meanwhile
             continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:  # its process runs
-            continue
-        else:  # removed while locked: a process sweeping at the same moment cannot lock it too
-            shutil.rmtree(entry.path, ignore_errors=True)
+        if remove_if_abandoned(Path(entry.path)):
             removed.append(Path(entry.path))
-        finally:
-            os.close(fd)
     return removed
 
 
