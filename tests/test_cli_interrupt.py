@@ -17,7 +17,8 @@ import pytest
 
 from conftest import wait_for_output
 from earmark.cli import main
-from earmark.cli.runtime import EngineCommand, FirstInterruptStops, interrupts_held
+from earmark.cli.runtime import EngineCommand, FirstInterruptStops
+from earmark.interrupts import interrupts_held
 
 EARMARK = Path(sys.executable).with_name("earmark")
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "NO_COLOR": "1"}

@@ -20,6 +20,7 @@ import soundfile as sf
 from .atomic import atomic_write
 from .decode import AUDIO_EXTENSIONS, AudioSource, AudioWarning, collecting_warnings, decode, probe, source_name
 from .errors import AudioDecodeError, ParameterError
+from .interrupts import interrupts_held
 from .waveform import (
     MAX_SAMPLE_RATE,
     MAX_SAMPLE_VALUE,
@@ -172,6 +173,6 @@ def write_wav(path: str | os.PathLike[str], audio: Audio) -> Path:
     valid_audio(audio.samples, sample_rate=audio.sample_rate, source=str(path))
     data = audio.samples.T if audio.samples.ndim == 2 else audio.samples
     loud = data.size > 0 and float(np.max(np.abs(data))) > 1.0
-    with atomic_write(path) as fh:
+    with atomic_write(path) as fh, interrupts_held():  # a Ctrl-C in soundfile's callbacks would cut the file short
         sf.write(fh, data, audio.sample_rate, subtype="FLOAT" if loud else "PCM_16", format="WAV")
     return Path(path)

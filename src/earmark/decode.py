@@ -41,6 +41,7 @@ from .cutshort import (
 )
 from .decoderstderr import decoder_quiet
 from .errors import AudioDecodeError, AudioWarning, LimitError, ParameterError, collecting_warnings, warn
+from .interrupts import interrupts_held
 from .mpegaudio import mp3_ends_in_a_frame, mp3_states_length
 from .ogg import ogg_ends_whole
 from .waveform import to_mono
@@ -134,11 +135,12 @@ class _NoSoundError(AudioDecodeError):
     """Inside the decoders: a file FFmpeg reads (a video) that has no sound track at all."""
 
 
-def _read_blocks(f: sf.SoundFile, mix: _Mix | None, max_s: float | None = None) -> np.ndarray:
+def _read_blocks(f: sf.SoundFile, mix: _Mix | None, max_s: float | None = None,
+                 between: Callable[[], None] = lambda: None) -> np.ndarray:
     """Every frame of ``f``, a block at a time (each mixed to mono by ``mix``, if given), keeping
     only the frames each read returned: a header may state more frames than the file holds (a
     cut-short MP3 or WAV) or absurdly many. Stops with :class:`_TooLongError` once more than
-    ``max_s`` seconds are read."""
+    ``max_s`` seconds are read. ``between`` is called between blocks (to pass on a Ctrl-C held meanwhile)."""
     channels = 1 if mix else f.channels
     most = _most_frames(max_s, int(f.samplerate))
     room = min(max(f.frames, 0), _MAX_PREALLOCATED_FRAMES, _BLOCK_FRAMES + most if most is not None else f.frames)
@@ -146,6 +148,7 @@ def _read_blocks(f: sf.SoundFile, mix: _Mix | None, max_s: float | None = None) 
     buffer = np.empty((_BLOCK_FRAMES, f.channels), np.float32)
     filled = 0
     while (block := f.read(_BLOCK_FRAMES, dtype="float32", always_2d=True, out=buffer)).shape[0]:
+        between()
         y = mix(block.T) if mix else block.T
         if filled + y.shape[1] > out.shape[1]:  # longer than preallocated: grow geometrically
             grown = np.empty((channels, max(filled + y.shape[1], 2 * out.shape[1])), np.float32)
@@ -158,11 +161,11 @@ def _read_blocks(f: sf.SoundFile, mix: _Mix | None, max_s: float | None = None) 
     return out[:, :filled]
 
 
-def _read_soundfile(data: BinaryIO, mix: _Mix | None, max_s: float | None) -> _Decoded:
+def _read_soundfile(data: BinaryIO, mix: _Mix | None, max_s: float | None, between: Callable[[], None]) -> _Decoded:
     """Decode with libsndfile. A lossless file cut short is refused; an MP3 or Ogg file cut short
     is read as far as it goes, and says so."""
     with decoder_quiet(), sf.SoundFile(with_sizes_filled(data)) as f:
-        samples = _read_blocks(f, mix, max_s)
+        samples = _read_blocks(f, mix, max_s, between)
         rate, got, kind, frames = int(f.samplerate), samples.shape[1], f.format, f.frames
         if kind == "FLAC" and cut_at_a_frame(frames, got, rate):
             raise cut_short(frames, got, rate)
@@ -178,15 +181,16 @@ def _read_soundfile(data: BinaryIO, mix: _Mix | None, max_s: float | None) -> _D
     return _Decoded(samples, rate, short_of)
 
 
-def _collect(container: Any, stream: Any, *, mix: _Mix | None, data: BinaryIO,
-             max_s: float | None = None) -> tuple[list[np.ndarray], int, bool, Any]:
+def _collect(container: Any, stream: Any, *, mix: _Mix | None, data: BinaryIO, max_s: float | None = None,
+             between: Callable[[], None] = lambda: None) -> tuple[list[np.ndarray], int, bool, Any]:
     """Decode ``stream`` with FFmpeg: its frames as packed float32 (PyAV's planar conversion crashes
     on 8-channel audio), mixed to mono frame by frame by ``mix``, if given (a long multichannel file never
     sits in memory at full width); the rate; whether the last packet broke off with the file
     (``data``, :func:`broke_off`); and the last packet that held data (``None``: none did). A stream that
     breaks off inside, after some audio decoded (a damaged FLAC or M4A), is refused, saying how far
     it got: a fragment of the recording, taken silently, would be worse than none. Stops with
-    :class:`_TooLongError` once more than ``max_s`` seconds are decoded."""
+    :class:`_TooLongError` once more than ``max_s`` seconds are decoded. ``between`` is called between
+    packets (to pass on a Ctrl-C held meanwhile)."""
     import av  # FFmpeg bindings; imported lazily, only for formats libsndfile lacks
 
     rate = int(stream.rate or stream.codec_context.sample_rate or 0)
@@ -210,6 +214,7 @@ def _collect(container: Any, stream: Any, *, mix: _Mix | None, data: BinaryIO,
     try:
         for packet in container.demux(stream):
             last = packet if packet.size else last
+            between()
             for frame in packet.decode():
                 keep(resampler.resample(frame))
     except av.FFmpegError as exc:
@@ -224,7 +229,7 @@ def _collect(container: Any, stream: Any, *, mix: _Mix | None, data: BinaryIO,
     return chunks, rate, broken_off, last
 
 
-def _read_ffmpeg(data: BinaryIO, mix: _Mix | None, max_s: float | None) -> _Decoded:
+def _read_ffmpeg(data: BinaryIO, mix: _Mix | None, max_s: float | None, between: Callable[[], None]) -> _Decoded:
     """Decode with FFmpeg (see :func:`_collect`). AAC's end padding, which FFmpeg keeps, is trimmed
     to the length the container states; a file that ends short of it is read as far as it goes, and
     says so (a FLAC is refused)."""
@@ -235,7 +240,8 @@ def _read_ffmpeg(data: BinaryIO, mix: _Mix | None, max_s: float | None) -> _Deco
         if not container.streams.audio:
             raise _NoSoundError("a video with no sound" if container.streams.video else "no sound track")
         stream = container.streams.audio[0]
-        chunks, rate, broken_off, last = _collect(container, stream, mix=mix, data=data, max_s=max_s)
+        chunks, rate, broken_off, last = _collect(container, stream, mix=mix, data=data, max_s=max_s,
+                                                  between=between)
         cut_in = ends_partway_through(container.format.name, data, last=last, broken_off=broken_off)
         guessed = length_guessed(container.format.name, data)
         stated = None if guessed else _stated_samples(stream.duration, stream.time_base, rate)
@@ -420,11 +426,12 @@ def decode(source: AudioSource, *, mono: bool = False, max_s: float | None = Non
     for reader in (_read_soundfile, _read_ffmpeg):
         mix = _Mix() if mono else None
         try:
-            with opened() as stream:
-                decoded = reader(stream, mix, max_s)
+            # a Ctrl-C inside the decoders' callbacks to Python would be lost (see earmark.interrupts)
+            with interrupts_held() as held, opened() as stream:
+                decoded = reader(stream, mix, max_s, held.pass_on)
             if mix is not None and mix.cancelled():  # silence, mixed: decoded again, one channel only
-                with opened() as stream:
-                    decoded = reader(stream, _Mix(channel=0), max_s)
+                with interrupts_held() as held, opened() as stream:
+                    decoded = reader(stream, _Mix(channel=0), max_s, held.pass_on)
                 _warn(f"{name}: the channels cancel out when mixed to mono "
                       + ("(one is the other inverted); earmark used the left channel" if mix.channels == 2
                          else "(some are others inverted); earmark used the first channel"))
@@ -489,7 +496,8 @@ def probe(path: str | os.PathLike[str]) -> tuple[float, int]:
     bad file; decoding it later says what is wrong).
     """
     try:
-        with open(path, "rb") as fh, decoder_quiet(), sf.SoundFile(with_sizes_filled(fh)) as f:
+        with interrupts_held(), open(path, "rb") as fh, decoder_quiet(), \
+                sf.SoundFile(with_sizes_filled(fh)) as f:  # a Ctrl-C in its callbacks would be lost
             return float(f.frames) / float(f.samplerate), int(f.samplerate)
     except (sf.LibsndfileError, RuntimeError, OSError):
         pass

@@ -22,6 +22,7 @@ import numpy as np
 import soundfile as sf
 
 from .decoderstderr import decoder_quiet
+from .interrupts import interrupts_held
 
 __all__ = ["PlayableCopy", "browsers_play", "playable_copy"]
 
@@ -103,7 +104,8 @@ def _encode(data: np.ndarray, *, sample_rate: int, bits: int) -> PlayableCopy:
         exact = data.dtype == np.float32 or bool(np.array_equal(narrow, data))
         data, subtype, kind = narrow, "FLOAT", "WAV"  # Chromium plays no 64-bit float WAV
     buffer = io.BytesIO()
-    sf.write(buffer, data, sample_rate, subtype=subtype, format=kind)  # integers are cut to depth exactly
+    with interrupts_held():  # a Ctrl-C in soundfile's callbacks to Python would cut the copy short
+        sf.write(buffer, data, sample_rate, subtype=subtype, format=kind)  # integers are cut to depth exactly
     return PlayableCopy(buffer.getvalue(), f".{kind.lower()}", exact)
 
 
@@ -134,7 +136,7 @@ def _as_m4a(container: Any, stream: Any) -> PlayableCopy:
     import av
 
     buffer = io.BytesIO()
-    with av.open(buffer, "w", format="ipod") as out:
+    with interrupts_held(), av.open(buffer, "w", format="ipod") as out:  # as in _encode
         target = out.add_stream_from_template(stream)
         for packet in container.demux(stream):
             if packet.dts is None:  # the flushing packet at the end

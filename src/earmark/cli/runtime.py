@@ -12,12 +12,12 @@ import signal
 import sys
 import threading
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import click
 
 from ..errors import EarmarkError, EarmarkWarning, collecting_warnings
+from ..interrupts import interrupts_held
 
 __all__ = ["EngineCommand", "FirstInterruptStops", "Group", "KeptWarnings", "emit_json", "interrupts_held",
            "show_warning"]
@@ -102,26 +102,6 @@ class Group(click.Group):
             with contextlib.suppress(OSError, ValueError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(1)
-
-
-@contextlib.contextmanager
-def interrupts_held() -> Iterator[None]:
-    """Ctrl-C (SIGINT) held back until the block is done, then raised as KeyboardInterrupt. For importing
-    PyTorch: a KeyboardInterrupt raised inside its C++ start-up (pybind11) cannot be passed on, and the
-    process aborts ('terminate called after throwing an instance of pybind11::error_already_set', exit
-    status -6) instead of printing ``interrupted``. Outside the main thread, which signals never reach,
-    it does nothing."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    pressed = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.set())
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if pressed.is_set():
-        raise KeyboardInterrupt
 
 
 class EngineCommand(click.Command):
