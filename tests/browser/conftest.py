@@ -109,7 +109,9 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
             raise RuntimeError("the studio server did not start")
         time.sleep(0.05)
     url = f"http://127.0.0.1:{port}"
-    with httpx.Client(base_url=url, timeout=60) as client:
+    # a connection each request: one kept open races uvicorn's 5 s idle close (a request sent as the server
+    # closes the connection is reset: "Connection reset by peer", CI, session 17)
+    with httpx.Client(base_url=url, timeout=60, limits=httpx.Limits(max_keepalive_connections=0)) as client:
         yield Studio(url=url, root=root, client=client)
     server.should_exit = True
     thread.join(timeout=10)
