@@ -17,6 +17,7 @@ from earmark.classifier import Classifier
 from earmark.errors import ConflictError, DatasetError, NotFoundError, ParameterError
 from earmark.naming import clean_name, free_path
 from earmark.project import PROJECT_FILE, Project, is_project_folder, set_folder
+from earmark.projecthistory import Followed
 from earmark.trash import Restored
 
 SR = 22050
@@ -614,7 +615,7 @@ def test_a_plain_project_folder_trains_on_its_samples(tmp_path: Path) -> None:
     assert set_folder(root / "samples") == root / "samples", "a folder per class is itself"
 
 
-def test_a_moves_undo_follows_only_the_renames_made_after_the_move(project: Project) -> None:
+def test_a_moves_undo_follows_only_the_changes_made_after_the_move(project: Project) -> None:
     for name in ("drums", "bass"):
         project.add_class(name)
     project.rename_class("drums", to="perc")  # long ago: the old drums is perc now
@@ -622,11 +623,18 @@ def test_a_moves_undo_follows_only_the_renames_made_after_the_move(project: Proj
     tone(project.class_dir("drums") / "hit.wav")
     since = project.log_position()  # as the page keeps it with the move's Undo
     project.move_sample("drums", "hit.wav", to="bass")
-    project.delete_class("drums")
-    assert project.class_now("drums", since=since) == ("drums", False), "deleted since, not perc"
-    assert project.class_now("bass", since=since) == ("bass", True)
+    trashed = project.delete_class("drums")
+
+    def follow(name: str) -> Followed:
+        changes = project.changes_since(since)
+        assert changes is not None, "the log reaches back to the move"
+        return project.follow_class(name, changes)
+
+    assert follow("drums") == ("drums", None, trashed.id), "deleted since, not perc"
+    assert follow("bass") == ("bass", "bass", "")
     project.rename_class("bass", to="low")
-    assert project.class_now("bass", since=since) == ("low", True), "renamed after the move: followed"
+    assert follow("bass") == ("low", "low", ""), "renamed after the move: followed"
+    assert project.changes_since(None) is None
     assert project.class_now("drums") == ("perc", True), "without a place in the log: the renames remembered"
 
 

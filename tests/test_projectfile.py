@@ -15,8 +15,10 @@ from earmark.projectfile import (
     ClassChange,
     ClassHistory,
     ProjectFile,
+    changes_after,
+    changes_since,
     class_log,
-    renames_after,
+    classes_deleted,
     with_change,
     zipped_history,
 )
@@ -61,17 +63,21 @@ def test_changes_before_the_model_was_trained_are_not_its_own() -> None:
     assert now(ClassChange("deleted", "drums", before, trash="t0"), renamed("bass", "drums", at=before)) == LABELS
 
 
-def test_an_undo_follows_the_renames_after_its_delete_placed_by_the_log_or_else_by_time() -> None:
+def test_an_undo_follows_the_changes_after_its_delete_placed_by_the_log_or_else_by_time() -> None:
     at = "2026-01-02T00:00:00+00:00"
     log = [renamed("drums", "perc", at="2026-01-01T12:00:00+00:00"), deleted("drums", "t1"), renamed("drums", "kit"),
            renamed("bass", "drums", at="2026-01-03T00:00:00+00:00")]
-    assert renames_after(log, "t1", at="") == [("drums", "kit"), ("bass", "drums")], "after its entry in the log"
-    # a delete the log does not hold (a sample's): by its time, a rename in the same second counting as after
-    assert renames_after(log, "t2", at=at) == [("drums", "kit"), ("bass", "drums")]
-    assert renames_after(log, "t2", at="2026-01-02T00:00:01+00:00") == [("bass", "drums")]
-    # before the log's first entry (or no time known): the log does not tell
-    assert renames_after(log, "t2", at="2025-12-31T00:00:00+00:00") is None
-    assert renames_after(log, "t2", at="") is None
+    meta = {RENAME_LOG: [change.to_dict() for change in log]}
+    assert classes_deleted(meta, "t1") == ["drums"] and classes_deleted(meta, "t2") == [], "a sample's delete: none"
+    assert changes_after(meta, "t1", at="", mark=None) == log[2:], "after its entry in the log"
+    assert changes_after(meta, "t2", at=at, mark=3) == log[3:], "else from the place in the log its folder kept"
+    # a delete the log does not hold, from before its place was kept: by its time, the same second counting as after
+    assert changes_after(meta, "t2", at=at, mark=None) == log[1:]
+    assert changes_after(meta, "t2", at="2026-01-02T00:00:01+00:00", mark=None) == log[3:]
+    # before the log's first entry (or no time known), or no log: the log does not tell
+    assert changes_after(meta, "t2", at="2025-12-31T00:00:00+00:00", mark=None) is None
+    assert changes_after(meta, "t2", at="", mark=None) is None
+    assert changes_after({}, "t1", at=at, mark=0) is None
 
 
 def test_a_log_from_before_deletes_were_logged_still_tells_a_class_taken_by_a_rename() -> None:
@@ -136,19 +142,21 @@ def test_the_class_log_is_read_in_nfc_as_a_models_labels_are() -> None:
 def test_a_place_in_the_class_log_is_kept_as_its_oldest_entries_go(tmp_path: Path) -> None:
     file = ProjectFile(tmp_path / "earmark-project.json")
     file.write_new(name="p")
-    assert file.position() == 0 and file.renames_from(0) is None, "no log yet"
+    assert file.position() == 0 and changes_since(file.read(), 0) is None, "no log yet"
     file.remember("renamed_classes", "a", "b")
     mark = file.position()
     file.remember("renamed_classes", "b", "c")
-    assert file.renames_from(mark) == [("b", "c")] and file.renames_from(0) == [("a", "b"), ("b", "c")]
-    assert file.renames_from(None) is None
     meta = file.read()
+    assert [(c.name, c.to) for c in changes_since(meta, mark) or []] == [("b", "c")]
+    assert [(c.name, c.to) for c in changes_since(meta, 0) or []] == [("a", "b"), ("b", "c")]
+    assert changes_since(meta, None) is None
     for n in range(MAX_LOG):
         meta = with_change(meta, ClassChange("renamed", f"x{n}", "t", to=f"y{n}"))
     file.write(meta)
     assert file.position() == MAX_LOG + 2
-    assert file.renames_from(mark) is None, "the log lost that place: not known"
-    assert file.renames_from(MAX_LOG + 1) == [(f"x{MAX_LOG - 1}", f"y{MAX_LOG - 1}")]
+    assert changes_since(file.read(), mark) is None, "the log lost that place: not known"
+    last = ClassChange("renamed", f"x{MAX_LOG - 1}", "t", to=f"y{MAX_LOG - 1}")
+    assert changes_since(file.read(), MAX_LOG + 1) == [last]
 
 
 def test_the_renames_remembered_without_a_log_are_read_in_nfc_too() -> None:

@@ -27,8 +27,8 @@ from .atomic import atomic_write
 from .errors import DatasetError
 
 __all__ = ["PROJECT_FILE", "PROJECT_FORMAT_VERSION", "RENAME_LOG", "ClassChange", "ClassHistory", "ProjectFile",
-           "ZippedProject", "class_log", "log_count", "now", "remembered", "renames_after", "with_change",
-           "zipped_history", "zipped_project"]
+           "ZippedProject", "changes_after", "changes_since", "class_log", "classes_deleted", "log_count", "now",
+           "remembered", "with_change", "zipped_history", "zipped_project"]
 
 PROJECT_FILE = "earmark-project.json"
 #: The project file's log of class renames, deletes and their undos (:class:`ClassChange`), in
@@ -106,28 +106,45 @@ def log_count(meta: dict[str, Any]) -> int:
     return found if isinstance(found, int) and not isinstance(found, bool) and found >= length else length
 
 
-def renames_after(log: list[ClassChange], trash_id: str, *, at: str,
-                  since: int | None = None) -> list[tuple[str, str]] | None:
-    """The class renames (``(old, new)``, in order) of ``log`` made after the delete whose trash
-    folder is ``trash_id``, as its Undo follows them: those after its entry, where the log holds it
-    (a class's delete), else those from index ``since`` on (where the log ended when the delete was
-    made, as its trash folder keeps it), else, for a delete made before earmark kept that, those made
-    at or after ``at``, the delete's time (an ISO time as the log writes them; a rename in the same
-    second counts as after). ``None`` when the log does not reach back to the delete (it began, or
-    lost its oldest entries, since: ``since`` below 0): the renames the project file remembers
-    without order are all there is then."""
-    logged = [i for i, change in enumerate(log) if change.kind == "deleted" and change.trash == trash_id]
-    if logged:
-        after = log[logged[-1] + 1:]
-    elif since is not None:
-        if since < 0:
-            return None
-        after = log[since:]
-    elif at and log and log[0].at <= at:
-        after = [change for change in log if change.at >= at]
-    else:
+def changes_since(meta: dict[str, Any], mark: int | None) -> list[ClassChange] | None:
+    """The changes (in order) of the class log of a project file's contents ``meta`` made since it was at
+    :meth:`ProjectFile.position` ``mark`` (as a move or a delete kept it, for its Undo); ``None`` when not
+    known (no ``mark``, no log, or the log lost its oldest entries since)."""
+    raw = meta.get(RENAME_LOG)
+    if mark is None or not isinstance(raw, list):
         return None
-    return [(change.name, change.to) for change in after if change.kind == "renamed"]
+    start = mark - (log_count(meta) - len(raw))
+    return None if start < 0 else class_log({RENAME_LOG: raw[start:]})
+
+
+def changes_after(meta: dict[str, Any], trash_id: str, *, at: str, mark: int | None) -> list[ClassChange] | None:
+    """The changes (in order) of the class log of a project file's contents ``meta`` made after the delete
+    whose trash folder is ``trash_id``, as its Undo follows them: those after its entry, where the log holds
+    it (a class's delete), else those since :meth:`ProjectFile.position` ``mark`` (as its trash folder keeps
+    it: :func:`changes_since`), else, for a delete made before earmark kept that, those made at or after
+    ``at``, the delete's time (an ISO time as the log writes them; a change in the same second counts as
+    after). ``None`` when the log does not reach back to the delete (no log, it began after the delete, or
+    it lost its oldest entries since): the renames the project file remembers in no order are all there is."""
+    log = class_log(meta)
+    if log is None:
+        return None
+    if logged := _deletes(log, trash_id):
+        return log[logged[-1] + 1:]
+    if mark is not None:
+        return changes_since(meta, mark)
+    return [change for change in log if change.at >= at] if at and log and log[0].at <= at else None
+
+
+def classes_deleted(meta: dict[str, Any], trash_id: str) -> list[str]:
+    """The classes the delete whose trash folder is ``trash_id`` took whole, as the class log of a project
+    file's contents ``meta`` names them; none for a delete of samples or models, or a file that keeps no log."""
+    log = class_log(meta) or []
+    return [log[i].name for i in _deletes(log, trash_id)]
+
+
+def _deletes(log: list[ClassChange], trash_id: str) -> list[int]:
+    """The places in ``log`` of the class deletes into trash folder ``trash_id``."""
+    return [i for i, change in enumerate(log) if change.kind == "deleted" and change.trash == trash_id]
 
 
 def with_change(meta: dict[str, Any], change: ClassChange) -> dict[str, Any]:
@@ -233,24 +250,9 @@ class ProjectFile:
             meta = with_change(meta, ClassChange("renamed", old, now(), to=new))
         self.write(meta)
 
-    def renames_after(self, trash_id: str, *, at: str, mark: int | None = None) -> list[tuple[str, str]] | None:
-        """The class renames made after a delete, as its Undo follows them (:func:`renames_after`;
-        ``mark``: the :meth:`position` the log had at the delete); ``None`` for a project file that
-        keeps no class log."""
-        meta = self.read()
-        log = class_log(meta)
-        return None if log is None else renames_after(log, trash_id, at=at, since=_index_of(meta, mark))
-
-    def renames_from(self, mark: int | None) -> list[tuple[str, str]] | None:
-        """The class renames (``(old, new)``, in order) logged since the log was at :meth:`position`
-        ``mark``; ``None`` when not known (no ``mark``, no log, or the log lost its oldest entries since)."""
-        meta = self.read()
-        log, since = class_log(meta), _index_of(meta, mark)
-        return None if log is None or since is None else renames_after(log, "", at="", since=since)
-
     def position(self) -> int:
         """Where the class log is now (how many entries were ever added to it): what a delete or a move
-        keeps, so that its Undo follows the class renames made after it (:meth:`renames_from`)."""
+        keeps, so that its Undo follows the class changes made after it (:func:`changes_since`)."""
         return log_count(self.read())
 
     def log(self, change: ClassChange) -> None:
@@ -258,16 +260,6 @@ class ProjectFile:
         meta = self._read_for_change()
         if meta:
             self.write(with_change(meta, change))
-
-
-def _index_of(meta: dict[str, Any], mark: int | None) -> int | None:
-    """The index in :func:`class_log` of ``meta`` of the entry at :meth:`ProjectFile.position` ``mark``
-    (below 0: the log lost it; ``None``: no ``mark``)."""
-    raw = meta.get(RENAME_LOG)
-    if mark is None or not isinstance(raw, list):
-        return None
-    start = mark - (log_count(meta) - len(raw))
-    return -1 if start < 0 else len(class_log({RENAME_LOG: raw[:start]}) or [])
 
 
 def now() -> str:

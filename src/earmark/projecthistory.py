@@ -2,24 +2,32 @@
 :class:`~earmark.project.Project` that reads what its project file (:mod:`earmark.projectfile`)
 remembers of their past, for a model's report, a delete's Undo (:mod:`earmark.trash`) and a move's Undo.
 
-One walker follows a class through renames (:meth:`ProjectHistory.follow_renames`): in order, from
-a place in the class log (:meth:`ProjectHistory.log_position`, kept by a delete or a move), or,
-where the log does not reach back, through the renames the project file remembers in no order.
 A delete's Undo, and a move's, follow the class a sample was deleted from (or moved between) through
 every change logged since, in order (:meth:`ProjectHistory.follow_class`, from :meth:`ProjectHistory.changes_after`
 or :meth:`ProjectHistory.changes_since`): a class renamed onto its name, or made anew under it after it was
-deleted, is another class.
+deleted, is another class. Where the class log does not reach back (a project made before earmark kept it, or
+one whose log lost its oldest entries), a class is followed through the renames the project file remembers in
+no order (:meth:`ProjectHistory.class_now`), as a model's report follows it (:meth:`ProjectHistory.locate_sample`).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from .dataset import is_background_name
 from .naming import name_key
-from .projectfile import PROJECT_FILE, RENAME_LOG, ClassChange, ClassHistory, ProjectFile, class_log, log_count
+from .projectfile import (
+    PROJECT_FILE,
+    ClassChange,
+    ClassHistory,
+    ProjectFile,
+    changes_after,
+    changes_since,
+    class_log,
+    classes_deleted,
+)
 
 __all__ = ["Followed", "ProjectHistory"]
 
@@ -87,48 +95,47 @@ class ProjectHistory(ABC):
             key = f"{class_name}/{sample_id}"
             if key in moves:
                 class_name, _, sample_id = moves.pop(key).partition("/")
-            elif (now_in := self.follow_renames(class_name, None)[0]) != class_name:
+            elif (now_in := self.class_now(class_name)[0]) != class_name:
                 class_name = now_in
             else:
                 break
         return class_name, sample_id
 
-    def class_now(self, name: str, *, since: int | None = None) -> tuple[str, bool]:
+    def class_now(self, name: str) -> tuple[str, bool]:
         """What class ``name`` is called now, and whether there is such a class: followed through the
-        class renames logged since the class log was at ``since`` (a :meth:`log_position`, as a move
-        or delete kept it), in order; without ``since`` (or when the log does not reach back to it),
-        through the renames the project file remembers in no order (:meth:`follow_renames`). A move's
-        Undo follows a class by :meth:`follow_class` where the log reaches back, and this where it does not."""
-        return self.follow_renames(name, self.file.renames_from(since))
+        renames the project file remembers, in no order (bass → guitar → lead guitar), stopping at a class
+        there is now (one of that very name, in any case or Unicode form, comes first). For a model's report
+        (:meth:`locate_sample`), and for an Undo only where the class log does not tell (:meth:`changes_after`
+        or :meth:`changes_since` is ``None``: a project made before earmark kept it, a move's Undo without its
+        ``log_position``); an Undo follows the log where it can (:meth:`follow_class`)."""
+        names, remembered = self.class_names(), self.where_now("renamed_classes")
+        for _ in range(len(remembered)):
+            if _class_named(name, names) is not None or name not in remembered:
+                break
+            name = remembered.pop(name)
+        there = _class_named(name, names)
+        return (there, True) if there is not None else (name, False)
 
     def log_position(self) -> int:
-        """Where the class log is now: what a move or delete keeps for its Undo (:meth:`class_now`)."""
+        """Where the class log is now: what a move or delete keeps for its Undo (:meth:`changes_since`)."""
         return self.file.position()
 
     def changes_after(self, trash_id: str, *, at: str, mark: int | None) -> list[ClassChange] | None:
-        """The class log's changes (in order) made after the delete whose trash folder is ``trash_id``:
-        those after its entry, where the log holds it (a class's delete), else those since :meth:`log_position`
-        ``mark`` (as the delete's trash folder keeps it), else, for a delete made before earmark kept that,
-        those made at or after ``at``, its time (see :func:`earmark.projectfile.renames_after`). ``None``
-        when the log does not reach back to the delete (no log, or it lost its oldest entries since)."""
-        meta = self.file.read()
-        log, raw = class_log(meta), meta.get(RENAME_LOG)
-        if log is None or not isinstance(raw, list):
-            return None
-        logged = [i for i, change in enumerate(log) if change.kind == "deleted" and change.trash == trash_id]
-        if logged:
-            return log[logged[-1] + 1:]
-        if mark is not None:
-            return _changes_from(meta, raw, mark)
-        return [change for change in log if change.at >= at] if at and log and log[0].at <= at else None
+        """The class log's changes (in order) made after the delete whose trash folder is ``trash_id`` (made
+        at ``at``, with the log at :meth:`log_position` ``mark``), for its Undo, as
+        :func:`earmark.projectfile.changes_after` finds them; ``None`` when the log does not reach back to it."""
+        return changes_after(self.file.read(), trash_id, at=at, mark=mark)
 
     def changes_since(self, mark: int | None) -> list[ClassChange] | None:
         """The class log's changes (in order) made since it was at :meth:`log_position` ``mark`` (as a move
         answered it, for its Undo: :meth:`follow_class`); ``None`` when not known (no ``mark``, no log, or
         the log lost its oldest entries since)."""
-        meta = self.file.read()
-        raw = meta.get(RENAME_LOG)
-        return None if mark is None or not isinstance(raw, list) else _changes_from(meta, raw, mark)
+        return changes_since(self.file.read(), mark)
+
+    def classes_deleted(self, trash_id: str) -> list[str]:
+        """The classes the delete whose trash folder is ``trash_id`` took whole, as the class log names them
+        (:func:`earmark.projectfile.classes_deleted`)."""
+        return classes_deleted(self.file.read(), trash_id)
 
     def follow_class(self, name: str, changes: list[ClassChange]) -> Followed:
         """Class ``name`` followed through ``changes`` (:meth:`changes_after`), in order: renamed, deleted,
@@ -147,34 +154,6 @@ class ProjectHistory(ABC):
                     gone = change.trash
         there = _class_named(name, self.class_names()) if gone is None else None
         return Followed(name, there, gone or "")
-
-    def follow_renames(self, name: str, renames: list[tuple[str, str]] | None) -> tuple[str, bool]:
-        """Class ``name`` followed through ``renames`` (``(old, new)``, in order; ``None``: those the
-        project file remembers, bass → guitar → lead guitar), stopping at a class there is now (one of
-        that very name, in any case or Unicode form, comes first: a class renamed away from ``name``
-        before a class of that name was made is another class); its name and whether there is one."""
-        names = self.class_names()
-        if renames is None:
-            remembered = self.where_now("renamed_classes")
-            for _ in range(len(remembered)):
-                if _class_named(name, names) is not None or name not in remembered:
-                    break
-                name = remembered.pop(name)
-        else:
-            for old, new in renames:
-                if _class_named(name, names) is not None:
-                    break
-                if name_key(old) == name_key(name):
-                    name = new
-        there = _class_named(name, names)
-        return (there, True) if there is not None else (name, False)
-
-
-def _changes_from(meta: dict[str, Any], raw: list[Any], mark: int) -> list[ClassChange] | None:
-    """The changes of a project file's class log (``raw``, as ``meta`` holds it) from :meth:`log_position`
-    ``mark`` on; ``None`` when the log lost its oldest entries since."""
-    start = mark - (log_count(meta) - len(raw))
-    return None if start < 0 else class_log({RENAME_LOG: raw[start:]})
 
 
 def _class_named(name: str, names: list[str]) -> str | None:

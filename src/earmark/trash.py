@@ -24,7 +24,6 @@ from .audio import AUDIO_EXTENSIONS
 from .dataset import audio_files, recording_of
 from .errors import ConflictError, NotFoundError
 from .naming import NAMING, free_path, name_key, new_file, quoted
-from .projectfile import class_log
 
 if TYPE_CHECKING:
     from .project import Project, SampleInfo
@@ -198,8 +197,7 @@ class _Homes:
         folder = project.root / TRASH_DIR / trash_id
         self.at, self.mark = _deleted_at(trash_id), _log_mark(folder)
         #: the classes the delete took whole (its entries in the class log)
-        self.took = {name_key(c.name) for c in class_log(project.file.read()) or []
-                     if c.kind == "deleted" and c.trash == trash_id}
+        self.took = {name_key(name) for name in project.classes_deleted(trash_id)}
         self.changes = project.changes_after(trash_id, at=self.at, mark=self.mark)
         #: the class folder each class folder of the delete came back as (by :func:`name_key`)
         self.came_back: dict[str, Path] = {}
@@ -226,26 +224,24 @@ class _Homes:
             samples += back.samples
         return samples
 
-    def joins(self, name: str) -> Path | None:
-        """The class a restored class folder ``name`` joins; ``None`` when it comes back as a class
-        (:meth:`new_class`)."""
+    def home(self, name: str) -> tuple[Path, bool]:
+        """The class folder a restored class folder ``name`` goes into, and whether it comes back as a
+        class there (a free folder, not made yet; :attr:`notes` says so when it is not under the name it
+        had) rather than joining one: followed through the class log, or, where there is none reaching back,
+        through the renames the project file remembers in no order (:meth:`~earmark.project.Project.class_now`)."""
         key = name_key(name)
         if key in self.came_back:
-            return self.came_back[key]
+            return self.came_back[key], False
+        last, gone = name, False
         if self.changes is None:  # no log to follow: the renames the project file remembers, in no order
-            now_in, named = self.project.follow_renames(name, None)
-            return self.project.class_dir(now_in) if named else None
-        if key in self.took:  # the class went with the delete: any class of its name now is another
-            return None
-        found = self.project.follow_class(name, self.changes).there
-        return self.project.class_dir(found) if found is not None else None
-
-    def new_class(self, name: str) -> Path:
-        """A free class folder for class folder ``name`` of the delete to come back as (not made);
-        :attr:`notes` says so when it is not under the name it had."""
-        key = name_key(name)
-        gone = self.changes is not None and key not in self.took
-        last = self.project.follow_class(name, self.changes or []).name if gone else name
+            now_in, named = self.project.class_now(name)
+            if named:
+                return self.project.class_dir(now_in), False
+        elif key not in self.took:  # (a class that went with the delete: any class of its name now is another)
+            followed = self.project.follow_class(name, self.changes)
+            if followed.there is not None:
+                return self.project.class_dir(followed.there), False
+            last, gone = followed.name, True
         class_dir = free_path(self.project.samples_dir / last, any_case=True)
         self.came_back[key] = class_dir
         if gone:
@@ -255,7 +251,7 @@ class _Homes:
         elif class_dir.name != name:
             self.notes.append(f"class {quoted(name)} comes back as {quoted(class_dir.name)}: another class is "
                               f"called {quoted(name)} now")
-        return class_dir
+        return class_dir, True
 
 
 def _count(samples: list[SampleInfo]) -> str:
@@ -265,11 +261,10 @@ def _count(samples: list[SampleInfo]) -> str:
 def _restore_class(project: Project, deleted: Path, takes: _Takes,
                    homes: _Homes) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]]]:
     """Put back a delete's ``.trash/<id>/<class>`` folder: whole, when the class went with the delete
-    (or is gone since), else into the class it joins (:meth:`_Homes.joins`); ``(class folder, what came
+    (or is gone since), else into the class it joins (:meth:`_Homes.home`); ``(class folder, what came
     back into it)`` of the training samples, then of the test set (:func:`_joins_test`)."""
-    class_dir = homes.joins(deleted.name)
-    if class_dir is None:  # the class comes back whole
-        class_dir = homes.new_class(deleted.name)
+    class_dir, new = homes.home(deleted.name)
+    if new:  # the class comes back whole
         deleted.rename(class_dir)
         takes.forget()
         return [(class_dir, class_dir)], []
@@ -356,9 +351,8 @@ def _restore_test(project: Project, deleted: Path, takes: _Takes,
     moved: list[tuple[Path, Path]] = []
     moved_back: list[tuple[Path, Path]] = []
     for trashed_class in sorted(deleted.iterdir()):
-        class_dir = homes.joins(trashed_class.name)
-        if class_dir is None:  # the class went: it comes back, empty but for its test set
-            class_dir = homes.new_class(trashed_class.name)
+        class_dir, new = homes.home(trashed_class.name)
+        if new:  # the class went: it comes back, empty but for its test set
             class_dir.mkdir(parents=True)
         test_dir = project.set_dir(class_dir.name, test=True)
         if not test_dir.exists():
