@@ -14,22 +14,24 @@ from __future__ import annotations
 
 import contextlib
 import re
+import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .audio import AUDIO_EXTENSIONS
 from .dataset import audio_files, recording_of
 from .errors import ConflictError, NotFoundError
-from .naming import NAMING, free_path, name_key, new_file, quoted
+from .naming import NAMING, free_path, name_key, new_file, quoted, quoted_list
+from .projectmodels import MODEL_SUFFIX
 
 if TYPE_CHECKING:
     from .project import Project, SampleInfo
 
-__all__ = ["TRASH_DIR", "Restored", "Trashed", "cannot_move", "is_entry", "new_entry", "remove_empty_folders",
-           "restore", "to_trash"]
+__all__ = ["TRASH_DIR", "Restored", "TrashEntry", "Trashed", "cannot_move", "deleted", "is_entry", "new_entry",
+           "remove_empty_folders", "remove_for_good", "restore", "to_trash"]
 
 #: The folder, in a project or in the studio's projects folder, that deletes go to.
 TRASH_DIR = ".trash"
@@ -41,6 +43,8 @@ _TRASHED_TEST = ".test"
 #: The file in a project delete's ``.trash`` folder that keeps where the class log was at the delete
 #: (:meth:`~earmark.project.Project.log_position`), so that its undo follows the renames made after it.
 _LOG_MARK = ".class-log-position"
+#: What a delete's folder is renamed to while :func:`remove_for_good` deletes it (never listed, never restored).
+_REMOVING = ".removing-"
 #: A ``.trash`` folder's name: the time of the delete, then nanoseconds and a counter (:func:`new_entry`).
 _TRASH_ID = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9]{9}-[0-9]{1,3}")
 
@@ -161,8 +165,8 @@ def restore(project: Project, trash_id: str) -> Restored:
     takes = _Takes(project)
     with NAMING:
         if not is_entry(project.root / TRASH_DIR, trash_id):
-            raise NotFoundError(f"nothing to undo under {trash_id!r}: it was restored already, or the "
-                                "project's .trash folder was emptied")
+            raise NotFoundError(f"nothing to undo under {trash_id!r}: it was restored already, or deleted for "
+                                "good (or the project's .trash folder was emptied)")
         homes = _Homes(project, trash_id)
         also = homes.restore_deleted_classes()
         # test samples last: their class comes back first, when the delete took it
@@ -392,3 +396,86 @@ def _deleted_at(trash_id: str) -> str:
         return datetime.strptime(trash_id[:15], "%Y%m%d-%H%M%S").astimezone(UTC).isoformat(timespec="seconds")
     except ValueError:
         return ""  # not an id new_entry made: not known
+
+
+@dataclass(frozen=True)
+class TrashEntry:
+    """One delete waiting in a project's ``.trash`` (:func:`deleted`): ``id`` (the one :func:`restore` and
+    :func:`remove_for_good` take), when it was made, and what it took: per class, its training and test
+    samples; model ids; and ``sample``, the file's name when it took one sample alone."""
+
+    id: str
+    deleted_at: str
+    classes: dict[str, tuple[int, int]]
+    models: list[str]
+    sample: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "deleted_at": self.deleted_at, "models": self.models, "sample": self.sample,
+                "classes": [{"name": name, "samples": training, "test_samples": test}
+                            for name, (training, test) in self.classes.items()]}
+
+
+def deleted(project: Project) -> list[TrashEntry]:
+    """What the project's deletes put in its ``.trash`` and is still there, newest first. A folder emptied by
+    hand, or one a person put there, is left out."""
+    trash = project.root / TRASH_DIR
+    try:
+        ids = sorted((p.name for p in trash.iterdir() if _TRASH_ID.fullmatch(p.name) and p.is_dir()), reverse=True)
+    except OSError:  # no deletes yet (or the folder cannot be read: nothing to list)
+        return []
+    entries = []
+    for trash_id in ids:
+        folder = trash / trash_id
+        with contextlib.suppress(OSError):  # restored or removed meanwhile: not listed
+            entry = _entry(trash_id, folder)
+            if entry.classes or entry.models:
+                entries.append(entry)
+    return entries
+
+
+def _entry(trash_id: str, folder: Path) -> TrashEntry:
+    """What the delete in ``folder`` took (see :class:`TrashEntry`)."""
+    classes: dict[str, list[int]] = {}
+    files: list[Path] = []
+    for side, root in ((0, folder), (1, folder / _TRASHED_TEST)):
+        for class_dir in sorted(root.iterdir()) if root.is_dir() else []:
+            if class_dir.name.startswith(".") or not class_dir.is_dir():
+                continue
+            found = audio_files(class_dir)
+            files += found
+            classes.setdefault(class_dir.name, [0, 0])[side] += len(found)
+    models = sorted(p.stem for p in (folder / _TRASHED_MODELS).glob(f"*{MODEL_SUFFIX}")) \
+        if (folder / _TRASHED_MODELS).is_dir() else []
+    one = files[0].name if len(files) == 1 and not models else None
+    return TrashEntry(id=trash_id, deleted_at=_deleted_at(trash_id),
+                      classes={name: (t, s) for name, (t, s) in classes.items() if t or s}, models=models, sample=one)
+
+
+def remove_for_good(project: Project, trash_ids: list[str]) -> list[str]:
+    """Delete what the deletes ``trash_ids`` put in the project's ``.trash``, for good; the ids removed
+    (one restored or removed meanwhile is left out).
+
+    Each goes from the listing at once (renamed to a hidden name under the lock :func:`restore` takes, so
+    it is either restored whole or removed whole), then its files are deleted (a removal cut short is
+    finished by the next one).
+
+    Raises
+    ------
+    NotFoundError
+        If none of ``trash_ids`` is in the trash.
+    """
+    trash = project.root / TRASH_DIR
+    removed: list[tuple[str, Path]] = []
+    with NAMING:
+        for trash_id in dict.fromkeys(trash_ids):
+            if is_entry(trash, trash_id):
+                going = trash / f"{_REMOVING}{trash_id}"
+                (trash / trash_id).rename(going)
+                removed.append((trash_id, going))
+    if not removed:
+        raise NotFoundError(f"nothing to delete for good under {quoted_list(trash_ids)}: restored already, or "
+                            "deleted for good in another tab; reload the page")
+    for going in trash.glob(f"{_REMOVING}*"):  # these, and what a removal cut short left
+        shutil.rmtree(going, ignore_errors=True)
+    return [trash_id for trash_id, _ in removed]

@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..trainsettings import TrainSettings
 
-__all__ = ["ClassCreate", "ClassRename", "ProjectCreate", "SampleMove", "SampleSet", "TestEvaluate", "TrainRequest"]
+__all__ = ["ClassCreate", "ClassRename", "ProjectCreate", "SampleMove", "SampleSet", "TestEvaluate", "TrainRequest",
+           "TrashIds"]
 
 _DEFAULTS = TrainSettings()
 
@@ -36,6 +37,11 @@ class ClassCreate(_Body):
 
 class ClassRename(_Body):
     name: str = Field(min_length=1, max_length=64)
+
+
+class TrashIds(_Body):
+    #: The deletes to remove for good, by the ids the trash listing gave (only those: never one made since).
+    ids: list[str] = Field(min_length=1, max_length=10_000)
 
 
 class ModelRename(_Body):

@@ -21,9 +21,10 @@ from ...intake import IntakeResult, safe_stem
 from ...naming import clean_name, is_clean_name
 from ...project import Project
 from ...projectfile import class_log
+from ...trash import deleted, remove_for_good
 from ..deps import ProjectDep, StudioDep
 from ..links import model_view, sample_urls
-from ..schemas import ProjectCreate, ProjectRename
+from ..schemas import ProjectCreate, ProjectRename, TrashIds
 from ..uploads import as_upload, read_upload
 
 router = APIRouter(prefix="/api", tags=["projects"])
@@ -109,6 +110,20 @@ def restore(trash_id: str, project: ProjectDep) -> dict[str, Any]:
     return {"restored": [sample_urls(project, s) for s in restored.samples],
             "classes": sorted({s.class_name for s in restored.samples}), "models": restored.models,
             "notes": restored.notes}
+
+
+@router.get("/projects/{project}/trash")
+def list_deleted(project: ProjectDep) -> dict[str, Any]:
+    """What the project's deletes put in its ``.trash`` and are still there, newest first: each ``id`` is the
+    ``undo`` id its delete answered (the restore above takes it, at any time)."""
+    return {"deleted": [entry.to_dict() for entry in deleted(project)]}
+
+
+@router.post("/projects/{project}/trash/empty")
+def empty_trash(body: TrashIds, project: ProjectDep) -> dict[str, Any]:
+    """Remove the deletes ``ids`` from the project's ``.trash`` for good (those restored or removed meanwhile
+    are left out of ``removed``; 404 when none of them is there)."""
+    return {"removed": remove_for_good(project, body.ids)}
 
 
 @router.get("/projects/{project}/export", response_class=FileResponse)

@@ -121,6 +121,10 @@ export const api = {
   renameClass: (p, c, name) => patch(apiPath("projects", p, "classes", c), { name }),
   deleteClass: (p, c) => del(apiPath("projects", p, "classes", c)),
   restore: (p, undoId) => post(`${apiPath("projects", p, "trash", undoId)}/restore`, {}),
+  /** What waits in the project's .trash, newest first: {deleted: [{id, deleted_at, classes, models, sample}]} */
+  deleted: (p) => get(apiPath("projects", p, "trash")),
+  /** Delete for good the deletes `ids` (as listed): {removed: [ids]} */
+  emptyTrash: (p, ids) => post(`${apiPath("projects", p, "trash")}/empty`, { ids }),
 
   /** set: "training" (the default) or "test", the class's test set */
   samples: (p, c, set = "training") => get(`${apiPath("projects", p, "classes", c, "samples")}${setQuery(set)}`),

@@ -8,6 +8,7 @@ import { initRecorder } from "./recorder.js";
 import { fileNotes, initSamples } from "./samples.js";
 import { emit, on, reloadProject, setProject, state } from "./state.js";
 import { initTraining } from "./training.js";
+import { initTrashBin } from "./trashbin.js";
 import { initTryFile } from "./tryfile.js";
 import { $, $$, busy, clearToasts, displayName, h, showError, toast, wireFileButtons } from "./ui.js";
 
@@ -252,6 +253,7 @@ async function boot() {
   for (const tab of $$(".tabs [role=tab]")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
   initProjectBar();
   initSamples();
+  initTrashBin();
   initRecorder();
   initTraining();
   initLive();
