@@ -213,3 +213,39 @@ def test_a_project_zip_is_read_with_the_names_it_unpacks_to(tmp_path: Path) -> N
     project = zipped_project(archive)
     assert project is not None and project.top == ("band",)
     assert sorted(project.files) == [(PROJECT_FILE,), ("samples", "café", "a-2.wav"), ("samples", "café", "a.wav")]
+
+
+@pytest.mark.parametrize(("code_page", "names"), [
+    ("cp1252", ["bäss/take.wav", "Kläng/a.wav", "background/room.wav"]),  # b"b\xe4ss" reads as b舖s in cp932
+    ("cp1252", ["Canção/a.wav", "Tête/b.wav"]),  # Can玢o (gbk), T黎e (cp932)
+    ("cp437", ["crème/a.wav"]),  # cr確e (cp932): Windows' own Western zipper
+])
+def test_latin_names_are_not_read_as_kanji_inside_a_word(tmp_path: Path, code_page: str, names: list[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Latin-1 (cp1252) or DOS Western zipper's accented letter and the letter after it read as one
+    kanji or hanzi set inside a Latin word: the names read as Latin words, without a warning."""
+    monkeypatch.setattr(locale, "getlocale", lambda category=None: ("en_US", "UTF-8"))
+    archive = zip_in_code_page(tmp_path / "sounds.zip", [(name, wav_bytes(0.5, freq=110 * (k + 1)))
+                                                         for k, name in enumerate(names)], code_page=code_page)
+    with zipfile.ZipFile(archive) as zf, warnings.catch_warnings():
+        warnings.simplefilter("error", ZipNameWarning)
+        assert [m.name for m in zip_members(zf)] == names
+    assert sorted(files(extract_zip(archive, tmp_path / "out"))) == sorted(names)
+
+
+def test_a_latin1_name_that_reads_as_japanese_too_is_western_with_a_warning(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``élan`` from a Latin-1 zipper reads as ``駘an`` in Japanese cp932 as well: a Western computer
+    reads it as Western, and says it could be Japanese; a Japanese computer reads it as Japanese."""
+    archive = zip_in_code_page(tmp_path / "sounds.zip", [("élan/a.wav", b"x")], code_page="cp1252")
+    monkeypatch.setattr(locale, "getlocale", lambda category=None: ("de_DE", "UTF-8"))
+    with zipfile.ZipFile(archive) as zf, pytest.warns(ZipNameWarning) as said:
+        assert [m.name for m in zip_members(zf)] == ["élan/a.wav"]
+    message = str(said[0].message)
+    assert "'élan/a.wav', read as Western (cp1252), could be Japanese (cp932: '駘an/a.wav')" in message
+    assert "-mcu=on" in message
+
+    monkeypatch.setattr(locale, "getlocale", lambda category=None: ("ja_JP", "UTF-8"))
+    with zipfile.ZipFile(archive) as zf, warnings.catch_warnings():
+        warnings.simplefilter("error", ZipNameWarning)
+        assert [m.name for m in zip_members(zf)] == ["駘an/a.wav"]

@@ -5,9 +5,9 @@ A zip unpacks the same wherever it is unpacked, and no file in it is lost:
 - a name that its zipper wrote in UTF-8 without saying so (macOS's and Linux's zippers often
   leave the flag out) reads as UTF-8, not as the old DOS code page Python assumes (``cafÃ©``),
   and a name in another code page reads as the UTF-8 name kept beside it, where there is one, else
-  in the code page of Japanese, Chinese, Korean or Russian Windows in which every name of the zip
-  reads as its language (:func:`zip_code_page`); where that cannot be told, a :class:`ZipNameWarning`
-  says so;
+  in the code page of Japanese, Chinese, Korean or Russian Windows, or Western cp1252 (Latin-1), in
+  which every name of the zip reads as its language (:func:`zip_code_page`); where that cannot be
+  told, a :class:`ZipNameWarning` says so;
 - every name is NFC (a Mac writes ``café`` decomposed), as :func:`earmark.naming.clean_name` makes a class name;
 - a folder spelt in another case or Unicode form than one before it (``Bass/`` after ``bass/``) is
   that folder, as it is when the zip is unpacked on macOS or Windows;
@@ -115,30 +115,65 @@ def zip_code_page(infos: list[zipfile.ZipInfo]) -> tuple[str | None, str | None]
     them), where some are not UTF-8, and why the names may read wrongly (``None`` where all is well).
 
     Windows' zipper and older 7-Zip write names in the DOS code page of the computer's language, the
-    same for every name. The one taken is the one, of Japanese cp932, Chinese gbk, Korean cp949 and
-    Russian cp866, in which every such name of the zip reads as the common letters of its language:
-    kana and JIS kanji, GB2312 hanzi, KS X 1001 Hangul, Cyrillic words (not a letter of a Latin word,
-    as ``é`` of a cp437 ``café`` would be). Every Korean name reads as Chinese hanzi too: where two
-    fit, the language of this computer decides, if it is one of them. Else (``None``: none fits, or
-    it cannot be decided) :func:`member_name` reads the names as UTF-8 or cp437, and where they do not
-    read as Latin letters in cp437, the reason says so."""
+    same for every name; other zippers in Windows' Western code page cp1252 (Latin-1's letters). The
+    one taken is the one, of Japanese cp932, Chinese gbk, Korean cp949, Russian cp866 and Western
+    cp1252, in which every such name of the zip reads as the common letters of its language: kana
+    and JIS kanji, GB2312 hanzi, KS X 1001 Hangul, Cyrillic words (not a letter of a Latin word, as
+    ``é`` of a cp437 ``café`` would be), Latin words. A name that reads as Latin words in cp1252 or in
+    the DOS cp437 is not read as kanji or hanzi set inside a Latin word (a Latin-1 ``bäss`` is not
+    ``b舖s``). Every Korean name reads as Chinese hanzi too: where two fit, the language of this
+    computer decides, if it is one of them; else Western cp1252, if it fits, is taken, with a reason
+    that names the others. Else (``None``: none fits, or it cannot be decided) :func:`member_name`
+    reads the names as UTF-8 or cp437, and where they do not read as Latin letters in cp437, the
+    reason says so."""
     raws = [raw for info in infos if not info.flag_bits & _UTF8_NAME and _unicode_path(info) is None
             and not (raw := _raw_name(info)).isascii()]
     if all(_is_utf8(raw) for raw in raws):
         return None, None
+    legacy = [raw for raw in raws if not _is_utf8(raw)]
+    dos_latin = all(_reads_as_latin(raw.decode("cp437"), signs=_WESTERN_SIGNS) for raw in legacy)
+    western = not dos_latin and all(not _is_utf8(raw) and _reads_as_latin_in(raw, "cp1252") for raw in raws)
     fits = [code_page for code_page in _CODE_PAGES if all(_reads_as_its_language(raw, code_page) for raw in raws)]
+    if dos_latin or western:
+        fits = [code_page for code_page in fits
+                if not any(_inside_a_latin_word(raw.decode(code_page)) for raw in raws)]
+    fits += ["cp1252"] if western else []
     if len(fits) > 1:
         fits = [code_page for code_page in fits if code_page == _machine_code_page()] or fits
+    if len(fits) > 1 and western:
+        example = next(raw for raw in raws if not _is_utf8(raw))
+        others = " or ".join(f"{_CODE_PAGES[code_page]} ({code_page}: {example.decode(code_page)!r})"
+                             for code_page in fits if code_page != "cp1252")
+        return "cp1252", f"names such as {example.decode('cp1252')!r}, read as Western (cp1252), could be {others}"
     if len(fits) == 1:
         return fits[0], None
-    example = next(raw for raw in raws if not _is_utf8(raw)).decode("cp437")
+    example_text = legacy[0].decode("cp437")
     if fits:
         could_be = " or ".join(f"{_CODE_PAGES[code_page]} ({code_page})" for code_page in fits)
-        return None, f"names such as {example!r} could be {could_be}"
-    if all(c.isascii() or c in _WESTERN_SIGNS or (c.isalpha() and "LATIN" in unicodedata.name(c, ""))
-           for raw in raws if not _is_utf8(raw) for c in raw.decode("cp437")):
+        return None, f"names such as {example_text!r} could be {could_be}"
+    if dos_latin:
         return None, None
-    return None, f"names such as {example!r} are in a code page earmark does not know"
+    return None, f"names such as {example_text!r} are in a code page earmark does not know"
+
+
+def _reads_as_latin(text: str, *, signs: frozenset[str] = frozenset()) -> bool:
+    """Whether ``text`` is nothing but ASCII, Latin letters (not the florin ``ƒ``) and ``signs``."""
+    return all(c.isascii() or c in signs or (c != "ƒ" and c.isalpha() and "LATIN" in unicodedata.name(c, ""))
+               for c in text)
+
+
+def _reads_as_latin_in(raw: bytes, code_page: str) -> bool:
+    try:
+        return _reads_as_latin(raw.decode(code_page))
+    except UnicodeError:  # cp1252 leaves five bytes out
+        return False
+
+
+def _inside_a_latin_word(text: str) -> bool:
+    """Whether a letter that is not ASCII stands between two ASCII letters (``b舖s``), as the two-byte
+    kanji or hanzi of a Latin-1 letter and the letter after it do, and a word of those seldom does."""
+    return any(not c.isascii() and _LATIN_LETTER.match(text[k - 1:k]) and _LATIN_LETTER.match(text[k + 1:k + 2])
+               for k, c in enumerate(text))
 
 
 def _is_utf8(raw: bytes) -> bool:
