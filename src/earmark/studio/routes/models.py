@@ -28,6 +28,7 @@ from ..deps import ProjectDep, StudioDep
 from ..files import StudioFileResponse
 from ..inference import live_session, predict_request
 from ..links import model_view, sample_base, sample_query, sample_version
+from ..modelnames import dataset_now, names_now, validation_now
 from ..schemas import ModelRename
 from ..uploads import Upload, as_upload, read_upload
 
@@ -37,8 +38,11 @@ router = APIRouter(prefix="/api/projects/{project}", tags=["models"])
 _Scored = TypeVar("_Scored", EvaluationReport, Comparison)
 
 
-def _cells(project: Project, clips: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Validation clips per confusion cell ``"TRUE|PREDICTED"``, with where to hear and see them."""
+def _cells(project: Project, clips: list[dict[str, Any]], *,
+           names: dict[str, str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Validation clips per confusion cell ``"TRUE|PREDICTED"``, with where to hear and see them; the
+    classes as ``names`` (:func:`~earmark.studio.modelnames.names_now`) shows them, else as trained."""
+    names = names or {}
     cells: dict[str, list[dict[str, Any]]] = defaultdict(list)
     versions: dict[tuple[str, str], tuple[str, bool]] = {}
     for clip in clips:
@@ -58,7 +62,7 @@ def _cells(project: Project, clips: list[dict[str, Any]]) -> dict[str, list[dict
         part = f"#t={clip['start_s']:.3f},{clip['end_s']:.3f}" if clip["start_s"] > 0 else ""
         picture = f"&start_s={clip['start_s']:.3f}&end_s={clip['end_s']:.3f}" if clip["start_s"] > 0 else ""
         query = sample_query(version, test=in_test)
-        cells[f"{clip['true']}|{clip['predicted']}"].append({
+        cells[f"{names.get(clip['true'], clip['true'])}|{names.get(clip['predicted'], clip['predicted'])}"].append({
             "class_name": class_name, "id": sample_id, "start_s": clip["start_s"], "end_s": clip["end_s"],
             "confidence": clip["confidence"], "exists": version != "gone", "test": in_test,
             "audio_url": f"{base}/audio{query}{part}",
@@ -68,19 +72,24 @@ def _cells(project: Project, clips: list[dict[str, Any]]) -> dict[str, list[dict
 
 @router.get("/models/{model_id}")
 def get_model(model_id: str, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
+    """A model's details, its classes under the names the project gives them now (:mod:`..modelnames`)."""
     manifest = studio.classifier(project.model_path(model_id)).manifest
+    names = names_now(project, manifest)
     validation = dict(manifest.metrics.get("validation") or {})
     warnings: list[str] = []
     if validation:
-        validation["cells"] = _cells(project, list(manifest.metrics.get("validation_clips", [])))
-        warnings = EvaluationReport.from_dict(manifest.metrics["validation"]).warnings()
-    warnings += training_warnings(manifest.dataset)
+        validation = validation_now(project, validation, names)
+        validation["cells"] = _cells(project, list(manifest.metrics.get("validation_clips", [])), names=names)
+        warnings = list(validation["warnings"])
+    warnings += training_warnings(dataset_now(project, manifest.dataset, names))
     return {**model_view(project, project.model_info(model_id)), "history": manifest.metrics.get("history", []),
             "stopped_at_epoch": manifest.metrics.get("stopped_at_epoch"),  # "Stop and keep": the last epoch run
             "validation": validation or None, "settings": manifest.training,
             "dataset": manifest.shareable_dataset(),  # the training clips' fingerprints stay in the file
             "sample_rate": manifest.sample_rate, "window_s": manifest.window_s,
-            "train_seconds": manifest.metrics.get("train_seconds"), "warnings": warnings}
+            "train_seconds": manifest.metrics.get("train_seconds"), "warnings": warnings,
+            # the classes shown by another name than the model file's (renamed since it was trained)
+            "renamed_classes": {old: new for old, new in names.items() if old != new}}
 
 
 @router.head("/models/{model_id}/download", include_in_schema=False)
