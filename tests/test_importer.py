@@ -94,3 +94,27 @@ def test_a_rename_finishes_while_a_test_set_is_being_copied(project: Project, tm
     assert sorted(p.relative_to(tmp_path / "set").as_posix() for p in (tmp_path / "set").rglob("*")) == [
         "drums", "drums/A-2.wav", "drums/a.wav"]
     assert (tmp_path / "set" / "drums" / "A-2.wav").read_bytes() == one.read_bytes()
+
+
+def test_a_moved_sample_that_takes_a_new_number_is_still_found_where_it_went(tmp_path: Path) -> None:
+    """A sample moved from bass to drums is remembered (``moved_samples``) so that a model's report,
+    which names it in bass, finds it; imported where drums has a clip of its name already, it takes the
+    take's next number, and what the project remembers follows it there, not to the other clip."""
+    source = Project.create(tmp_path / "source")
+    for name in ("bass", "drums"):
+        source.add_class(name)
+    write_tone(source.set_dir("bass") / "hit_nohash_001.wav", duration_s=1.0, freq_hz=80.0)
+    write_tone(source.set_dir("bass") / "riff_nohash_001.wav", duration_s=1.0, freq_hz=90.0)
+    source.move_sample("bass", "hit_nohash_001.wav", to="drums")
+    assert source.where_now("moved_samples") == {"bass/hit_nohash_001.wav": "drums/hit_nohash_001.wav"}
+    target = Project.create(tmp_path / "target")
+    target.add_class("drums")
+    write_tone(target.set_dir("drums") / "hit_nohash_001.wav", duration_s=1.0, freq_hz=300.0)
+
+    result = fill_from_folder(target, source.root)
+    assert result.skipped == [] and sorted(f"{s.class_name}/{s.id}" for s in result.added) == [
+        "bass/riff_nohash_001.wav", "drums/hit_nohash_002.wav"]
+    assert target.where_now("moved_samples") == {"bass/hit_nohash_001.wav": "drums/hit_nohash_002.wav"}
+    assert target.locate_sample("bass", "hit_nohash_001.wav") == ("drums", "hit_nohash_002.wav")
+    assert (target.set_dir("drums") / "hit_nohash_002.wav").read_bytes() == \
+        (source.set_dir("drums") / "hit_nohash_001.wav").read_bytes()

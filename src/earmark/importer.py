@@ -27,7 +27,7 @@ from .intake import IntakeLimits, IntakeResult, add_files, safe_stem
 from .layout import LayoutError, check_layout
 from .naming import NAMING, clean_name, place_file, quoted, quoted_list, staged
 from .project import LEFTOVER_AGE_S, PROJECT_FILE, TEST_DIR, Project, is_project_folder
-from .projectfile import LOG_COUNT, PROJECT_FORMAT, RENAME_LOG, ProjectFile
+from .projectfile import LOG_COUNT, PROJECT_FORMAT, RENAME_LOG, ProjectFile, remembered
 
 __all__ = ["IMPORTING_PREFIX", "chosen_name", "fill_from_folder", "folder_per_class", "import_project",
            "stored_name", "sweep_import_leftovers"]
@@ -141,14 +141,16 @@ def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | Non
                 "scored on them, and training never reads them")))
             if test_root.parent != root:  # train/ beside test/: train/'s folders are the classes
                 result.skipped += _loose_files(test_root.parent, f"{test_root.parent.name}/")
-    if is_project:
-        _keep_history(project, root)
+    moves = _keep_history(project, root) if is_project else set()
+    renamed: dict[str, str] = {}  # a moved sample's place in the zip ("drums/hit.wav"): its place now
     test_folders = [p for p in sorted(test_root.iterdir()) if p.is_dir() and not is_ignored_name(p.name)] \
         if test_root is not None and test_root.is_dir() else []
     result.skipped += _loose_files(test_root, f"{test_root.relative_to(root).as_posix()}/") \
         if test_root is not None else []
     for folder, test in [(f, False) for f in folders] + [(f, True) for f in test_folders]:
-        _add_folder(project, folder, root=root, test=test, result=result, limits=limits, tmp_dir=tmp_dir)
+        renamed |= _add_folder(project, folder, root=root, test=test, result=result, limits=limits,
+                               tmp_dir=tmp_dir, follow=set() if test else moves)
+    _follow_moves(project, renamed)
     for model in sorted((root / "models").glob("*.earmark")) if (root / "models").is_dir() else []:
         try:  # an exported project's models keep their names (ids, links), unstamped; 'x-2' beside a taken 'x'
             project.import_model(model, name=model.name, stamp=not is_project)
@@ -158,24 +160,44 @@ def fill_from_folder(project: Project, root: Path, *, limits: IntakeLimits | Non
 
 
 def _add_folder(project: Project, folder: Path, *, root: Path, test: bool, result: IntakeResult,
-                limits: IntakeLimits | None, tmp_dir: str | os.PathLike[str] | None) -> None:
+                limits: IntakeLimits | None, tmp_dir: str | os.PathLike[str] | None,
+                follow: set[str]) -> dict[str, str]:
     """Add a class ``folder``'s files to ``project``'s class of its name (made when there is none),
-    to its test set if ``test``; what came of it added to ``result``."""
+    to its test set if ``test``; what came of it added to ``result``. Returns, of the files named
+    in ``follow`` (``drums/hit.wav``, as the zip's ``moved_samples`` names them), each one kept under
+    another class or name (its name taken: ``drums/hit-2.wav``) with that name."""
     where = folder.relative_to(root).as_posix().removeprefix("samples/")
     try:
         label = BACKGROUND_LABEL if is_background_name(folder.name) else clean_name(folder.name, what="class")
     except ParameterError as exc:  # one folder's name does not stop the rest from landing
         result.skipped.append((f"{where}/", f"{exc}; rename the folder and add its files again"))
-        return
+        return {}
     same = {name.casefold(): name for name in project.class_names()}  # "Bass" beside "bass": one class
     label = same.get(label.casefold(), label)
     if label not in project.class_names() and not is_background_name(label):
         project.add_class(label)
     files = [(f"{where}/{f.relative_to(folder).as_posix()}", f) for f in files_under(folder, skip=is_ignored_name)]
-    part = add_files(project, label, files, limits=limits, test=test, one_class=False, tmp_dir=tmp_dir)
-    result.added += part.added
-    result.skipped += part.skipped
-    result.warnings += part.warnings
+    renamed: dict[str, str] = {}
+    for batch in _batches(files, follow):  # a file followed alone, so that what it became is known
+        part = add_files(project, label, batch, limits=limits, test=test, one_class=False, tmp_dir=tmp_dir)
+        if len(batch) == 1 and batch[0][0] in follow and len(part.added) == 1:
+            now = f"{part.added[0].class_name}/{part.added[0].id}"
+            renamed |= {batch[0][0]: now} if now != batch[0][0] else {}
+        result.added += part.added
+        result.skipped += part.skipped
+        result.warnings += part.warnings
+    return renamed
+
+
+def _batches(files: list[tuple[str, Path]], alone: set[str]) -> list[list[tuple[str, Path]]]:
+    """``files`` in order, in runs (one, however few), each of those named in ``alone`` a run of its own."""
+    runs: list[list[tuple[str, Path]]] = []
+    for entry in files:
+        if entry[0] in alone or not runs or runs[-1][-1][0] in alone:
+            runs.append([entry])
+        else:
+            runs[-1].append(entry)
+    return runs or [[]]
 
 
 def _split_test_set(folders: list[Path], root: Path) -> tuple[list[Path], Path | None]:
@@ -204,17 +226,36 @@ def _split_test_set(folders: list[Path], root: Path) -> tuple[list[Path], Path |
                        "classes is taken as the project's test set)")
 
 
-def _keep_history(project: Project, root: Path) -> None:
+def _keep_history(project: Project, root: Path) -> set[str]:
     """Give ``project`` what the exported project in ``root`` remembers of its classes' past
-    (:data:`_HISTORY_KEYS`), unless ``project``'s file keeps some of its own (a project filled before)."""
+    (:data:`_HISTORY_KEYS`), unless ``project``'s file keeps some of its own (a project filled before).
+    Returns where the samples it remembers as moved are in ``root`` (``drums/hit.wav``), for
+    :func:`_follow_moves`; none where nothing was kept."""
     meta = ProjectFile(root / PROJECT_FILE).read()
     kept = {key: meta[key] for key in _HISTORY_KEYS if key in meta}
     if meta.get("format") != PROJECT_FORMAT or not kept:
-        return
+        return set()
     with NAMING:  # as a class rename writes the file: neither write loses the other's
         own = project.file.read_or_missing()
-        if own and not any(key in own for key in _HISTORY_KEYS):
-            project.file.write({**own, **kept})
+        if not own or any(key in own for key in _HISTORY_KEYS):
+            return set()
+        project.file.write({**own, **kept})
+    return set(remembered(meta, "moved_samples").values())
+
+
+def _follow_moves(project: Project, renamed: dict[str, str]) -> None:
+    """Point the ``moved_samples`` kept from an exported project (:func:`_keep_history`) at the new
+    names ``renamed`` gives their samples (one whose name the class had already took another number:
+    ``drums/hit_nohash_001.wav`` is ``drums/hit_nohash_002.wav`` now), so that a model's report
+    that names a sample where it was before its move still finds it, not the other one."""
+    if not renamed:
+        return
+    with NAMING:
+        meta = project.file.read_or_missing()
+        moves = remembered(meta, "moved_samples")
+        if moves:
+            project.file.write({**meta, "moved_samples": {old: now for old, new in moves.items()
+                                                          if old != (now := renamed.get(new, new))}})
 
 
 def import_project(root: Path, projects_root: Path, *, name: str,
