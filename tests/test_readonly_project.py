@@ -21,8 +21,9 @@ from earmark.project import Project
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="a read-only bind mount: Linux")
 
 BASE = "/api/projects/band"
-UNWRITABLE = (r"project 'band' cannot be written: its folder \S*band\S* is read-only \(Read-only file system\); "
-              r"make the folder writable")
+UNWRITABLE = (r"cannot write into project 'band' \(its folder \S*band\S*\): Read-only file system; make the folder "
+              r"writable \(its permissions, or a disk mounted read-only\), or copy the project to a folder you can "
+              r"write to and open it there")
 
 
 def _files(root: Path) -> list[str]:
@@ -99,7 +100,8 @@ def test_adding_files_from_python_to_a_read_only_project_raises_the_writes_own_e
     take = tmp_path / "riff.wav"
     take.write_bytes(wav_bytes(1.0))
     before = _files(read_only_project.root)
-    with pytest.raises(OutputError, match="Read-only file system; choose a folder you can write to"):
+    with pytest.raises(OutputError, match="Read-only file system; make the folder writable .*, or choose a folder "
+                                          "you can write to"):
         add_files(read_only_project, "bass", [take])
     assert _files(read_only_project.root) == before
 
@@ -109,3 +111,12 @@ def test_a_read_only_project_says_so_from_python_before_a_write(read_only_projec
         read_only_project.check_writable(into=read_only_project.models_dir)
     with pytest.raises(OutputError, match=UNWRITABLE):
         read_only_project.add_class("keys")
+
+
+def test_a_move_to_the_test_set_of_a_read_only_project_says_its_folder_cannot_be_written(
+        read_only_project: Project) -> None:
+    root = read_only_project.root
+    before = _files(root)
+    with pytest.raises(OutputError, match=UNWRITABLE):
+        read_only_project.move_to_test("bass", read_only_project.samples("bass")[0].id)
+    assert _files(root) == before

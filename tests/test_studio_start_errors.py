@@ -56,7 +56,8 @@ def test_earmark_studio_in_a_folder_it_cannot_write_says_so_and_leaves_nothing(t
             done = earmark("studio", str(locked / "gig"), "--no-browser", home=tmp_path / "home")
         else:
             done = earmark("studio", "--no-browser", home=locked / "projects" if where == "home" else locked)
-        assert_one_error_line(done, r"cannot create .*: (permission denied|it is on a read-only file system).*; "
+        assert_one_error_line(done, r"cannot create .*: (Permission denied|Read-only file system); make the folder "
+                                    r"writable \(its permissions, or a disk mounted read-only\), or "
                                     r"(set EARMARK_HOME|give a folder) .*")
         assert list(locked.iterdir()) == []
 

@@ -6,6 +6,7 @@ which is really killed."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from earmark.errors import ConflictError
 from earmark.project import Project
 
 SR = 8000
@@ -37,6 +39,23 @@ KILLED_AT = textwrap.dedent("""
     pathlib.Path.rename = rename_then_die
     project = Project.open(root)
     (project.move_to_test if direction == "test" else project.move_to_training)(class_name, sample_id)
+""")
+
+#: Holds the move of a take just before the (N+1)th of its clips is renamed, until a line comes on stdin.
+PAUSED_AT = textwrap.dedent("""
+    import pathlib, sys
+    from earmark.project import Project
+    root, class_name, sample_id, stop_after = sys.argv[1:5]
+    rename, done = pathlib.Path.rename, [0]
+    def rename_after_a_while(self, target):
+        if self.suffix == ".wav":
+            if done[0] == int(stop_after):
+                print("paused", flush=True)
+                sys.stdin.readline()
+            done[0] += 1
+        return rename(self, target)
+    pathlib.Path.rename = rename_after_a_while
+    Project.open(root).move_to_test(class_name, sample_id)
 """)
 
 
@@ -157,3 +176,51 @@ def test_a_move_cut_short_is_finished_when_the_project_is_opened_to_train(tmp_pa
     opened = Project.open(project.root)
     assert not list(opened.samples_dir.rglob("jam_*.wav")), "the whole take is in the test set"
     assert not [c for c in load_dataset(opened.samples_dir, sample_rate=SR).clips if "jam" in c.source]
+
+
+def rewrite_journal(project: Project, **fields: object) -> None:
+    """The project's move journal with ``fields`` changed, written in place (the same file: a lock on it stays)."""
+    journal = project.root / ".earmark-move.json"
+    record = json.loads(journal.read_bytes())
+    with journal.open("r+b") as fh:
+        fh.write(json.dumps({**record, **fields}).encode())
+        fh.truncate()
+
+
+def test_a_slow_move_is_left_to_its_process_however_long_it_takes(band: Project) -> None:
+    """A move whose process still runs is not finished under it when the project is opened elsewhere, even
+    600 s on (when a process id was once taken to have been given to another process): it holds its journal."""
+    mover = subprocess.Popen([sys.executable, "-c", PAUSED_AT, str(band.root), "bass", "jam_nohash_007.wav", "42"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert mover.stdout is not None and mover.stdout.readline() == "paused\n"
+        rewrite_journal(band, started=time.time() - 700)  # as a journal of the old kind said 700 s on
+        project = Project.open(band.root)
+        assert len(list(project.test_dir.rglob("*.wav"))) == 42, "left to the process moving it"
+        assert (project.root / ".earmark-move.json").is_file() and project.move_notes() == []
+        with pytest.raises(ConflictError, match="in another program; try again when it is done"):
+            project.move_to_test("bass", "other_nohash_000.wav")
+        mover.communicate("go on\n", timeout=60)
+    finally:
+        if mover.poll() is None:
+            mover.kill()
+            mover.wait()
+    assert mover.returncode == 0
+    project = Project.open(band.root)
+    assert (len(project.samples("bass", test=True)), len(project.samples("drums", test=True))) == (148, 3)
+    assert project.test_leaks() == [] and project.move_notes() == []
+    assert not (project.root / ".earmark-move.json").exists()
+
+
+def test_a_move_cut_short_is_finished_though_its_process_id_is_in_use_again(band: Project) -> None:
+    """The system gives a killed mover's process id to another process: its journal is a crash's all the same."""
+    killed_moving(band, "bass", "jam_nohash_007.wav", to="test", stop_after=42)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        rewrite_journal(band, pid=other.pid, started=time.time())  # as a journal of the old kind said
+        project = Project.open(band.root)
+        assert project.test_leaks() == [] and len(project.samples("bass", test=True)) == 148
+        assert "after 42 of its 151 files" in project.move_notes()[0]
+    finally:
+        other.kill()
+        other.wait()

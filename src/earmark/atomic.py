@@ -24,7 +24,7 @@ from typing import BinaryIO
 from .containers import audio_held, other_held
 from .errors import OutputError, ParameterError
 
-__all__ = ["atomic_copy", "atomic_write", "cannot_write", "check_replaceable", "check_writable"]
+__all__ = ["atomic_copy", "atomic_write", "cannot_write", "check_replaceable", "check_writable", "probe_folder"]
 
 #: Where Linux reports the process umask without changing it.
 _PROC_STATUS = Path("/proc/self/status")
@@ -149,12 +149,36 @@ def atomic_copy(source: str | os.PathLike[str], *, target: str | os.PathLike[str
         shutil.copyfileobj(src, out)
 
 
-def cannot_write(path: str | os.PathLike[str], exc: OSError) -> OutputError:
-    """The error for ``exc`` met writing ``path``, saying what to do: free some space where the
-    disk is full (or the user's quota spent), else choose a folder that can be written to."""
-    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
-    todo = "free some space on that disk, or choose another folder" if full else "choose a folder you can write to"
-    return OutputError(f"cannot write {path}: {exc.strerror or exc}; {todo}")
+def cannot_write(path: str | os.PathLike[str], exc: OSError, *, doing: str | None = None,
+                 fix: str | None = None) -> OutputError:
+    """The error for ``exc``, met writing ``path``, saying what is wrong and what to do. Every write earmark
+    cannot make is worded here: a file, a project's folder, the studio's folders.
+
+    What is wrong is the system's own word for it (``Read-only file system``, ``Permission denied``,
+    ``No space left on device``), or the file that stands where a folder of ``path`` should be. What to
+    do is first what mends that cause (free some space on a full disk or a spent quota; make the folder
+    writable where it is read-only or refused), then ``fix``: the way out elsewhere (default: another
+    folder). ``doing``: what could not be done, in words (default ``write PATH``)."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        target = Path(path)
+        blocker = next((p for p in (target, *target.parents) if p.exists() and not p.is_dir()), None)
+        reason = reason if blocker is None else f"{blocker} is a file, not a folder"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        todo = f"free some space on that disk, or {fix or 'choose another folder'}"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        todo = ("make the folder writable (its permissions, or a disk mounted read-only), or "
+                f"{fix or 'choose a folder you can write to'}")
+    else:
+        todo = fix or "choose a folder you can write to"
+    return OutputError(f"cannot {doing or f'write {path}'}: {reason}; {todo}")
+
+
+def probe_folder(folder: str | os.PathLike[str]) -> None:
+    """Raise the :class:`OSError` that a write into the existing folder ``folder`` meets now (read-only,
+    refused, a full disk), if any: a nameless temporary file is made there and removed. Leaves nothing."""
+    with tempfile.TemporaryFile(dir=folder):
+        pass
 
 
 def check_writable(path: str | os.PathLike[str]) -> None:
@@ -174,8 +198,7 @@ def check_writable(path: str | os.PathLike[str]) -> None:
     if not folder.is_dir():
         raise OutputError(f"cannot write {path}: {folder} is a file, not a folder; choose another place")
     try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
+        probe_folder(folder)
     except OSError as exc:
         raise cannot_write(path, exc) from exc
 

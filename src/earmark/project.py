@@ -17,20 +17,18 @@ Layout (a person can read and edit it by hand; ``earmark train PROJECT/samples``
 Samples cut from one recording are named ``RECORDING_nohash_N`` (see :mod:`earmark.dataset`),
 so that they stay on one side of the validation split. The test set (``test/``) holds recordings
 kept apart from training, to score models on (``earmark evaluate MODEL my-band/test``); it is
-kept by :mod:`earmark.testset`, and the project's model files by :mod:`earmark.projectmodels`
-(both bases of :class:`Project`); what the project file remembers of the classes' past, by
+kept by :mod:`earmark.testset`, the samples of each class (listed, checked, moved between classes)
+by :mod:`earmark.projectsamples`, and the project's model files by :mod:`earmark.projectmodels`
+(all bases of :class:`Project`); what the project file remembers of the classes' past, by
 :mod:`earmark.projectfile`, and where that says a class or sample is now, by
 :mod:`earmark.projecthistory`. Adding audio lives in :mod:`earmark.intake`; this module owns the
-layout, names, classes and samples.
+layout, names and classes.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
-import functools
 import os
-import tempfile
 import time
 import zipfile
 from dataclasses import asdict, dataclass
@@ -38,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from . import trash
-from .atomic import atomic_write, check_replaceable
-from .audio import AUDIO_EXTENSIONS, probe
+from .atomic import atomic_write, cannot_write, check_replaceable, probe_folder
+from .audio import AUDIO_EXTENSIONS
 from .dataset import (
     BACKGROUND_LABEL,
     CLIP_S,
@@ -48,13 +46,13 @@ from .dataset import (
     audio_files,
     is_background_name,
     is_ignored_name,
-    recording_of,
 )
 from .errors import ConflictError, DatasetError, NotFoundError, OutputError, ParameterError
-from .naming import NAMING, clean_name, free_path, name_key, new_file, quoted, quoted_list, rename_folder
+from .naming import NAMING, clean_name, free_path, name_key, quoted, quoted_list, rename_folder
 from .projectfile import PROJECT_FILE, RENAME_LOG, ClassChange, ProjectFile, class_log, now
 from .projecthistory import ProjectHistory
 from .projectmodels import ModelInfo, ProjectModels
+from .projectsamples import SampleInfo
 from .testset import TEST_DIR, ProjectTestSet
 from .trash import Restored, Trashed
 
@@ -80,22 +78,6 @@ class ClassInfo:
     #: clips of this class in the project's test set (never trained on)
     test_samples: int = 0
     test_seconds: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class SampleInfo:
-    """One audio file of a class; ``id`` is its path inside the class folder, ``test`` whether it
-    is in the project's test set (``test/``) rather than its training samples (``samples/``)."""
-
-    class_name: str
-    id: str
-    duration_s: float
-    sample_rate: int
-    recording: str
-    test: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -297,23 +279,16 @@ class Project(ProjectHistory, ProjectModels, ProjectTestSet):
         while folder != self.root and not folder.is_dir():
             folder = folder.parent
         try:
-            with tempfile.TemporaryFile(dir=folder):
-                pass
+            probe_folder(folder)
         except FileNotFoundError as exc:
             raise NotFoundError(f"project {quoted(self.name)} is no longer there: it was deleted meanwhile") from exc
         except OSError as exc:
             raise self._cannot_write(folder, exc) from exc
 
     def _cannot_write(self, folder: Path, exc: OSError) -> OutputError:
-        """The error for ``exc`` met writing into ``folder`` of this project, saying what to do."""
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            why, todo = f"the disk of its folder {folder} is full", "free some space on that disk"
-        else:
-            why = f"its folder {folder} is read-only" if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) \
-                else f"its folder {folder} cannot be written to"
-            todo = "make the folder writable (its permissions, or a disk mounted read-only)"
-        return OutputError(f"project {quoted(self.name)} cannot be written: {why} ({exc.strerror or exc}); {todo}, "
-                           "or copy the project to a folder you can write to and open it there")
+        """The error for ``exc`` met writing into ``folder`` of this project (:func:`~earmark.atomic.cannot_write`)."""
+        return cannot_write(folder, exc, doing=f"write into project {quoted(self.name)} (its folder {folder})",
+                            fix="copy the project to a folder you can write to and open it there")
 
     def rename_class(self, name: str, *, to: str) -> ClassInfo:
         """Rename a class folder; refuses names taken by another class or by a file."""
@@ -383,73 +358,7 @@ class Project(ProjectHistory, ProjectModels, ProjectTestSet):
         same = [n for n in names if name_key(n) == name_key(name)]  # the log's names are NFC, a Mac's folders NFD
         return same[0] if len(same) == 1 else None
 
-    # -- samples -----------------------------------------------------------------------
-    def samples(self, class_name: str, *, test: bool = False) -> list[SampleInfo]:
-        """Every audio file of a class (of its test set with ``test``), sorted by name."""
-        folder = self.set_dir(class_name, test=test)
-        return [self.info_of(folder, path, test=test) for path in audio_files(folder)] if folder.is_dir() else []
-
-    def sample_path(self, class_name: str, sample_id: str, *, test: bool = False) -> Path:
-        """The file of a sample (of the test set with ``test``); refuses ids that leave the class
-        folder or are not audio."""
-        where = "the test set of class" if test else "class"
-        base = self.set_dir(class_name, test=test)
-        folder = base.resolve()
-        parts = sample_id.replace("\\", "/").split("/")
-        if not sample_id or "\0" in sample_id or any(p in ("", ".", "..") or p.startswith(".") for p in parts):
-            raise NotFoundError(f"no sample {sample_id!r} in {where} {class_name!r}")
-        path = base.joinpath(*parts)  # as the project names it (its root may be a link), checked resolved
-        if not path.resolve().is_relative_to(folder) or not path.is_file() \
-                or path.suffix.lower() not in AUDIO_EXTENSIONS:
-            raise NotFoundError(f"no sample {sample_id!r} in {where} {class_name!r}; "
-                                f"{self._where_now(class_name, parts, test=test)}")
-        return path
-
-    def _where_now(self, class_name: str, parts: list[str], *, test: bool) -> str:
-        """Where the sample ``parts`` (its id, split) of class ``class_name`` that is not there went, as
-        a hint: the class's other set (moved with its recording), or, for a training sample, where the
-        project's record of moves puts it (another tab moved it; :meth:`locate_sample`), under its new
-        name. A file of the same name in another class is no sign: class folders often share names."""
-        if self.set_dir(class_name, test=not test).joinpath(*parts).is_file():
-            return "it is in the training samples now" if test else "it is in the test set now"
-        if not test:
-            sample_id = "/".join(parts)
-            now_in, now_id = self.locate_sample(class_name, sample_id)
-            if (now_in, now_id) != (class_name, sample_id) and (self.samples_dir / now_in / now_id).is_file():
-                renamed = f", as {quoted(now_id)}" if now_id != sample_id else ""
-                return f"it is in class {quoted(now_in)} now{renamed}"
-        return "it may have been moved or deleted"
-
-    def sample_info(self, class_name: str, sample_id: str, *, test: bool = False) -> SampleInfo:
-        return self.info_of(self.set_dir(class_name, test=test), self.sample_path(class_name, sample_id, test=test),
-                            test=test)
-
-    @staticmethod
-    def info_of(folder: Path, path: Path, *, test: bool = False) -> SampleInfo:
-        """The sample at ``path`` (already checked) in the class folder ``folder`` (a test set's with ``test``)."""
-        rel = path.relative_to(folder).as_posix()
-        recording = recording_of(rel)
-        stat = path.stat()
-        duration, rate = _probe_once(str(path), stat.st_mtime_ns, stat.st_size)
-        return SampleInfo(class_name=folder.name, id=rel, duration_s=round(duration, 3), sample_rate=rate,
-                          recording=rel.rsplit(".", 1)[0] if recording == rel else recording, test=test)
-
-    def move_sample(self, class_name: str, sample_id: str, *, to: str, test: bool = False) -> SampleInfo:
-        """Move a sample to another class (keeping its name, made unique there in any case), within its set:
-        the training samples, or with ``test`` the test set."""
-        path = self.sample_path(class_name, sample_id, test=test)
-        target_dir = self.set_dir(to, test=test)
-        if target_dir == self.set_dir(class_name, test=test):
-            return self.sample_info(class_name, sample_id, test=test)
-        with NAMING:
-            target_dir.mkdir(parents=True, exist_ok=True)
-            with new_file(target_dir / path.name) as target:  # free in any case: no `Bass.wav` beside `bass.wav`
-                path.rename(target)
-            if not test:  # a model's report still names it where it was: remember where it went
-                self.remember("moved_samples", f"{self.class_dir(class_name).name}/{sample_id}",
-                               f"{target_dir.name}/{target.name}")
-        return self.sample_info(target_dir.name, target.name, test=test)
-
+    # -- samples (listed, checked, moved between classes: ProjectSamples) --------------
     def delete_sample(self, class_name: str, sample_id: str, *, test: bool = False) -> Trashed:
         """Move a sample (of the test set with ``test``) to the project's ``.trash``; :meth:`restore` undoes it."""
         return Trashed(id=trash.to_trash(self, self.sample_path(class_name, sample_id, test=test)), samples=1)
@@ -490,12 +399,6 @@ class Project(ProjectHistory, ProjectModels, ProjectTestSet):
         return {"id": self.root.name, "name": self.name, "path": str(self.root),
                 "classes": [c.to_dict() for c in infos], "hints": self.hints(infos),
                 "test_samples": sum(c.test_samples for c in infos)}
-
-
-@functools.lru_cache(maxsize=100_000)
-def _probe_once(path: str, mtime_ns: int, size: int) -> tuple[float, int]:
-    """:func:`earmark.audio.probe`, read once per version of a file (listing a big class stays fast)."""
-    return probe(path)
 
 
 def set_folder(path: str | os.PathLike[str], *, test: bool = False, in_zip: tuple[Path, Path] | None = None) -> Path:

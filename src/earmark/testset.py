@@ -6,8 +6,11 @@ The test set has the same classes as ``samples/`` (a folder made by hand may spe
 case); a recording moves between the two sets whole (:meth:`ProjectTestSet.move_to_test`), so no
 take has clips on both sides, and :meth:`ProjectTestSet.test_leaks` names the clips of a take
 that is on both sides all the same (put there by hand, or by an import). A move writes what it
-is about to do to ``.earmark-move.json`` first: one cut short by a crash (kill -9) is finished
-when the project is next read (:meth:`ProjectTestSet.recover_move`), never left split.
+is about to do to ``.earmark-move.json`` first, and holds a lock on it while it runs
+(:mod:`earmark.holding`): a journal whose lock is free is a move cut short by a crash (kill -9),
+finished when the project is next opened (:meth:`ProjectTestSet.recover_move`), never left split;
+one whose lock is held is a move going on, however long it takes. (Where the system has no
+``flock``, Windows, any journal found is taken as cut short.)
 """
 
 from __future__ import annotations
@@ -16,19 +19,17 @@ import contextlib
 import json
 import os
 import time
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .atomic import atomic_write
 from .audio import AUDIO_EXTENSIONS
 from .dataset import audio_files, is_background_name, is_ignored_name, recording_of
 from .errors import ConflictError, DatasetError, EarmarkError, OutputError
+from .holding import abandoned, write_held
 from .naming import NAMING, name_key, new_file, quoted, quoted_list
 from .projectfile import zipped_project
-
-if TYPE_CHECKING:
-    from .project import SampleInfo
+from .projectsamples import ProjectSamples, SampleInfo
 
 __all__ = ["TEST_DIR", "ProjectTestSet", "zipped_test_leaks"]
 
@@ -39,16 +40,12 @@ TEST_DIR = "test"
 MOVE_JOURNAL = ".earmark-move.json"
 #: What :meth:`ProjectTestSet.finish_interrupted_move` did, for the studio to show.
 MOVE_NOTE = ".earmark-move-note.json"
-#: A move's journal older than this is a crash's, even if a process of its id runs (the id used again).
-LIVE_MOVE_S = 600.0
-#: Journals of the moves this process is making now (changed under NAMING).
-_MOVING: set[Path] = set()
 
 
-class ProjectTestSet(ABC):
+class ProjectTestSet(ProjectSamples):
     """A project's test set (its ``test/`` folder): the part of :class:`~earmark.project.Project`
-    that keeps it, built on the project's classes and samples (the abstract methods, which
-    :class:`~earmark.project.Project` has)."""
+    that keeps it, built on the project's samples (:class:`~earmark.projectsamples.ProjectSamples`)
+    and classes (the abstract methods, which :class:`~earmark.project.Project` has)."""
 
     root: Path
     name: str
@@ -57,17 +54,7 @@ class ProjectTestSet(ABC):
     def class_names(self) -> list[str]: ...
 
     @abstractmethod
-    def class_dir(self, name: str) -> Path: ...
-
-    @abstractmethod
-    def samples(self, class_name: str, *, test: bool = False) -> list[SampleInfo]: ...
-
-    @abstractmethod
-    def sample_path(self, class_name: str, sample_id: str, *, test: bool = False) -> Path: ...
-
-    @staticmethod
-    @abstractmethod
-    def info_of(folder: Path, path: Path, *, test: bool = False) -> SampleInfo: ...
+    def _cannot_write(self, folder: Path, exc: OSError) -> OutputError: ...
 
     @property
     def test_dir(self) -> Path:
@@ -81,7 +68,6 @@ class ProjectTestSet(ABC):
         A test folder made by hand may spell the class in another case (``test/Bass`` for
         ``samples/bass``) or, for the background class, use another of its names (``test/background``
         beside ``samples/_background_noise_``); the folder of the exact name comes first."""
-        self.recover_move()  # a move cut short is finished before anything is read
         folder = self.class_dir(class_name)
         if not test:
             return folder
@@ -150,9 +136,9 @@ class ProjectTestSet(ABC):
             # (the other set's folder, the subfolders the file is in, file)
             plan = [(target_dir, file.parent.relative_to(folder).parts, file) for folder, target_dir, file in files]
             journal = self.root / MOVE_JOURNAL
-            self._write_journal(journal, plan,
-                                recording=rel.rsplit(".", 1)[0] if recording == rel else recording, test=not test)
-            _MOVING.add(journal)
+            held = self._write_journal(journal, plan,
+                                       recording=rel.rsplit(".", 1)[0] if recording == rel else recording,
+                                       test=not test)
             moved: list[tuple[Path, Path, Path]] = []  # (the other set's folder, file, where it went)
             try:
                 for target_dir, parts, file in plan:
@@ -164,19 +150,18 @@ class ProjectTestSet(ABC):
             except BaseException:
                 for _, file, target in reversed(moved):  # undone; cut short here, the next open finishes it
                     target.rename(file)
-                _end_move(journal)
+                _end_move(journal, held)
                 raise
-            finally:
-                _MOVING.discard(journal)
-            _end_move(journal)
+            _end_move(journal, held)
             (self.root / MOVE_NOTE).unlink(missing_ok=True)  # the note of an older, interrupted move is past
         return [self.info_of(target_dir, target, test=not test) for target_dir, _, target in moved]
 
     def _write_journal(self, journal: Path, plan: list[tuple[Path, tuple[str, ...], Path]], *, recording: str,
-                       test: bool) -> None:
+                       test: bool) -> int | None:
         """Write what a move between the sets is about to do (``plan``: ``(the other set's folder, the
-        subfolders the file is in, file)``), before it moves anything: :meth:`finish_interrupted_move`
-        finishes it after a crash."""
+        subfolders the file is in, file)``), before it moves anything, and hold it: the descriptor of its
+        lock (:func:`~earmark.holding.write_held`), held until the move ends. :meth:`finish_interrupted_move`
+        finishes it after a crash, when the lock has gone with the process."""
         if journal.exists():  # an older move's, not finished: this one would overwrite its plan
             self.finish_interrupted_move()
         if journal.exists():
@@ -184,10 +169,12 @@ class ProjectTestSet(ABC):
                                 "and the test set in another program; try again when it is done")
         entries = [[file.relative_to(self.root).as_posix(), target_dir.relative_to(self.root).as_posix(), *parts]
                    for target_dir, parts, file in plan]
-        record = {"format": "earmark-move", "pid": os.getpid(), "started": time.time(), "recording": recording,
-                  "to": TEST_DIR if test else "samples", "files": entries}
-        with atomic_write(journal) as fh:
-            fh.write(json.dumps(record, ensure_ascii=False, indent=1).encode())
+        record = {"format": "earmark-move", "recording": recording, "to": TEST_DIR if test else "samples",
+                  "files": entries}
+        try:
+            return write_held(journal, json.dumps(record, ensure_ascii=False, indent=1).encode())
+        except OSError as exc:
+            raise self._cannot_write(self.root, exc) from exc
 
     def recover_move(self) -> None:
         """:meth:`finish_interrupted_move`, if a move's journal is there (one look at the disk when none
@@ -202,27 +189,25 @@ class ProjectTestSet(ABC):
         process killed, the machine off), as its journal (``.earmark-move.json`` in the project folder)
         says: every file of the take still where it was goes where it was going, so that no take is on
         both sides and no file is lost (a move is finished, never undone: the files already moved
-        stay). The journal of a move going on now, in this process or another, is left alone.
+        stay). The journal of a move going on now, in this process or another, is left alone: its
+        lock is held, however long the move takes.
 
         Returns what was done, as the studio shows it (:meth:`move_notes`, kept until the next move
         between the sets), or ``None`` when there was nothing to finish; :class:`OutputError` when the
         project cannot be written (the journal stays, and the next open tries again)."""
         journal = self.root / MOVE_JOURNAL
-        with NAMING:
-            if journal in _MOVING or not journal.is_file():
-                return None
+        with NAMING, abandoned(journal) as free:
+            if free is False or not journal.is_file():
+                return None  # a move going on now (or finished by another process meanwhile)
             try:
                 record = json.loads(journal.read_bytes())
                 entries = [(str(file), str(target), [str(p) for p in parts])
                            for file, target, *parts in record["files"]]
-                pid, started = int(record["pid"]), float(record["started"])
                 to, recording = str(record["to"]), str(record["recording"])
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 raise DatasetError(f"{journal} cannot be read ({exc}): it says which files a move between the "
                                    "training samples and the test set was moving when it was cut short; move the "
                                    "clips of that take to one side by hand, then delete the file") from exc
-            if pid != os.getpid() and _running(pid) and time.time() - started < LIVE_MOVE_S:
-                return None  # another process is moving them now
             left = 0
             try:
                 for file_rel, target_rel, parts in entries:
@@ -277,24 +262,13 @@ class ProjectTestSet(ABC):
         return _takes_on_both_sides(training, test)
 
 
-def _end_move(journal: Path) -> None:
-    """Remove a move's journal, the move done or undone; one that cannot be removed is finished (a
-    move done: nothing to do) by the next open."""
+def _end_move(journal: Path, held: int | None) -> None:
+    """Remove a move's journal, the move done or undone, then let go of its lock (``held``); one that
+    cannot be removed is finished (a move done: nothing to do) by the next open."""
     with contextlib.suppress(OSError):
         journal.unlink()
-
-
-def _running(pid: int) -> bool:
-    """Whether a process ``pid`` runs (on Windows, where asking would end it: taken to run)."""
-    if os.name == "nt":
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # someone else's: it runs
-        return True
-    return True
+    if held is not None:
+        os.close(held)
 
 
 def _folder_in(base: Path, parts: tuple[str, ...]) -> Path:

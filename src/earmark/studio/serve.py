@@ -18,8 +18,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..atomic import cannot_write
 from ..audio import AUDIO_EXTENSIONS
-from ..errors import ConflictError, DependencyError, OutputError, ParameterError
+from ..errors import ConflictError, DependencyError, ParameterError
 from ..project import PROJECT_FILE, Project, is_project_folder
 from .settings import StudioSettings
 from .state import Studio, fill_with_demo
@@ -81,7 +82,7 @@ def prepare(project_dir: Path | None, *, echo: Callable[[str], None] = print) ->
 @contextlib.contextmanager
 def _writing(folder: Path, *, what: str, fix: str) -> Iterator[None]:
     """Around making (or filling) ``folder`` (``what``, in words): for an :class:`OSError`, an
-    :class:`OutputError` that says why it cannot be made and ``fix``; ``folder`` removed again if this
+    :class:`~earmark.errors.OutputError` that says why it cannot be made and ``fix``; ``folder`` removed again if this
     made it and it ends unfinished (a half-made demo project would be taken for one at the next start)."""
     made = not folder.exists()
     try:
@@ -90,21 +91,8 @@ def _writing(folder: Path, *, what: str, fix: str) -> Iterator[None]:
         if made:
             shutil.rmtree(folder, ignore_errors=True)
         if isinstance(exc, OSError):
-            raise OutputError(f"cannot create {what}: {_why_unwritable(exc, folder)}; {fix}") from None
+            raise cannot_write(folder, exc, doing=f"create {what}", fix=fix) from None
         raise
-
-
-def _why_unwritable(exc: OSError, folder: Path) -> str:
-    """Why a folder cannot be made, in words: the file in the way, a read-only disk, a refusal."""
-    if exc.errno in (errno.ENOTDIR, errno.EEXIST):  # a file where a folder of the path should be
-        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
-        if blocker is not None:
-            return f"{blocker} is a file, not a folder"
-    if exc.errno == errno.EROFS:
-        return "it is on a read-only file system"
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return f"permission denied{f' ({exc.filename})' if exc.filename else ''}"
-    return (exc.strerror or str(exc)).lower()
 
 
 def _check_not_other_data(folder: Path) -> None:
