@@ -16,7 +16,8 @@ from earmark.audio import load_audio, probe
 from earmark.dataset import load_dataset, take_key
 from earmark.errors import DatasetError, LimitError, ParameterError
 from earmark.importer import folder_per_class
-from earmark.intake import FolderOfClassesError, IntakeLimits, add_files, safe_stem
+from earmark.intake import FolderOfClassesError, IntakeLimits, add_files
+from earmark.naming import safe_stem
 from earmark.project import Project
 from earmark.split import split_by_source
 

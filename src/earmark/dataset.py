@@ -41,6 +41,7 @@ from .audio import MIN_HOP_S, load_audio
 from .errors import AudioDecodeError, DatasetError, ParameterError
 from .folders import audio_files, check_class_names, check_folder, files_under, is_audio
 from .layout import BACKGROUND_LABEL, check_background, check_layout, is_background_name, label_of
+from .naming import NOHASH
 
 __all__ = [
     "BACKGROUND_LABEL",
@@ -70,8 +71,6 @@ LONG_RECORDING_S = 12.0
 CLIP_S = 4.0
 #: Fewer clips than this in a class cannot be learnt from (or validated) honestly.
 MIN_CLIPS_PER_CLASS = 5
-#: Marks clips cut from one recording: ``take1_nohash_003.wav`` belongs to recording ``take1``.
-NOHASH = "_nohash_"
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from .atomic import atomic_write, cannot_write, check_replaceable, check_writable
 from .errors import DependencyError, OutputError, ParameterError
+from .naming import safe_stem
 
 if TYPE_CHECKING:
     import torch
@@ -279,10 +280,8 @@ def web_zip(classifier: Classifier, *, name: str = "", runtime_url: str = ORT_WE
     """A web export (see :func:`web_files`) as the bytes of a zip holding one folder named
     ``folder``, else after ``name`` (or ``sound-model``); give each model its own ``folder`` so
     that two downloads do not unpack into the same place. A name that is a safe file name already
-    (as :func:`earmark.intake.safe_stem` makes a download's: ``my band-first-web``) is kept as it
+    (as :func:`earmark.naming.safe_stem` makes a download's: ``my band-first-web``) is kept as it
     is, so the zip named so unpacks to a folder of its own name; another has its unsafe runs made ``-``."""
-    from .intake import safe_stem  # the downloads' rule; intake (decoding, projects) loads when a zip is made
-
     wanted = folder or name
     if not wanted or safe_stem(f"{wanted}.zip") != wanted:
         wanted = re.sub(r"[^\w.-]+", "-", wanted).strip(".-") or "sound-model"

@@ -23,9 +23,9 @@ from .audio import AUDIO_EXTENSIONS
 from .dataset import BACKGROUND_LABEL, extract_zip, files_under, is_background_name, is_ignored_name, zip_root
 from .errors import ConflictError, DatasetError, EarmarkError, ParameterError
 from .holding import CAN_LOCK, hold, remove_if_abandoned
-from .intake import IntakeLimits, IntakeResult, add_files, safe_stem
+from .intake import IntakeLimits, IntakeResult, add_files
 from .layout import LayoutError, check_layout
-from .naming import NAMING, clean_name, place_file, quoted, quoted_list, staged
+from .naming import NAMING, clean_name, place_file, quoted, quoted_list, safe_stem, staged
 from .project import LEFTOVER_AGE_S, PROJECT_FILE, TEST_DIR, Project, is_project_folder
 from .projectfile import LOG_COUNT, PROJECT_FORMAT, RENAME_LOG, ProjectFile, remembered
 
@@ -99,7 +99,7 @@ def _named(files: list[tuple[str, Path]]) -> list[tuple[list[str], Path]]:
 
 
 def _folder_name(name: str) -> str:
-    """A folder's name, safe to save under as :func:`~earmark.intake.safe_stem` makes a file's, all
+    """A folder's name, safe to save under as :func:`~earmark.naming.safe_stem` makes a file's, all
     of it kept (``v1.2`` is no stem ``v1`` with an extension)."""
     return safe_stem(f"{name}.dir")
 

@@ -41,7 +41,6 @@ from .copies import KnownFiles
 from .dataset import (
     CLIP_S,
     LONG_RECORDING_S,
-    NOHASH,
     cut_recording,
     extract_zip,
     files_under,
@@ -49,7 +48,19 @@ from .dataset import (
     recording_of,
 )
 from .errors import AudioDecodeError, DatasetError, LimitError, ParameterError
-from .naming import NAMING, name_key, names_in, place_file, staged
+from .naming import (
+    NAMING,
+    NOHASH,
+    clean_stem,
+    fit_stem,
+    has_unsafe,
+    name_key,
+    names_in,
+    place_file,
+    safe_name,
+    safe_stem,
+    staged,
+)
 from .playable import browsers_play, playable_copy
 from .project import Project, SampleInfo, is_project_folder
 from .uploadlayout import FolderOfClassesError, refuse_classes
@@ -58,12 +69,6 @@ __all__ = ["DEFAULT_CLIP_S", "FolderOfClassesError", "IntakeLimits", "IntakeResu
 
 #: Files longer than ``LONG_RECORDING_S`` are cut into clips of this length (as training cuts them).
 DEFAULT_CLIP_S = CLIP_S
-_UNSAFE = re.compile(r"[^\w .()+,&'#@-]+")
-#: Names Windows keeps for devices, alone or before a dot: no file ``CON.wav`` can be made there.
-_WINDOWS_DEVICE = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(?=\.|$)", re.IGNORECASE)
-#: The most UTF-8 bytes a stem keeps: a file name holds 255 on most disks, and a clip's number, a
-#: ``-2`` and :func:`earmark.atomic.atomic_write`'s temporary name (14 more) are added to it.
-_STEM_BYTES = 160
 #: The most UTF-8 bytes of a clip's number (``005``, ``000-2``) kept as it came in its name.
 _NUMBER_BYTES = 24
 #: Containers of a phone's videos (Android MP4, iPhone QuickTime, old Android 3GP): of these only the
@@ -97,43 +102,6 @@ class IntakeResult:
         return {"added": [s.to_dict() for s in self.added],
                 "skipped": [{"name": n, "reason": r} for n, r in self.skipped],
                 "warnings": [{"name": n, "message": m} for n, m in self.warnings]}
-
-
-def safe_stem(name: str) -> str:
-    """A file stem safe to save under: the name's last part, unsafe characters replaced."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    stem = base.rsplit(".", 1)[0] if "." in base else base
-    return _safe_name(stem, "sample")
-
-
-def _safe_name(text: str, default: str) -> str:
-    """``text`` safe to save under (or ``default`` where nothing of it is): a file's stem, or a take's name
-    given as it is (``v1.2 mix`` keeps its ``.2``, which :func:`safe_stem` would take for an ending)."""
-    return _fit((_clean(text) or default).replace(NOHASH, "_")) or default
-
-
-def _fit(stem: str) -> str:
-    """``stem`` cut to 80 characters and ``_STEM_BYTES`` (80 Chinese characters are 240 bytes), ending
-    in no dot or space (Windows drops them), and not a device's name on Windows (``CON`` → ``CON_``)."""
-    stem = stem[:80]
-    while len(stem.encode()) > _STEM_BYTES:
-        stem = stem[:-1]
-    return _WINDOWS_DEVICE.sub(r"\1_", stem.rstrip(" ._"))
-
-
-def _clean(stem: str) -> str:
-    """``stem`` with characters unsafe in a file name replaced, and no leading or trailing dots,
-    spaces or underscores (possibly empty)."""
-    # NFC: macOS writes "café" as "cafe" plus a combining accent; the same name must be the same file
-    return _UNSAFE.sub(_unsafe_run, unicodedata.normalize("NFC", stem)).strip(" ._")
-
-
-def _unsafe_run(match: re.Match[str]) -> str:
-    """A run of characters unsafe in a file name as one ``_``, keeping the combining marks in it (an
-    accent no precomposed letter holds, Hindi's and Tamil's vowel signs: part of a letter, though not a
-    word character to ``re``)."""
-    kept = "".join(c if unicodedata.category(c).startswith("M") else "_" for c in match.group())
-    return re.sub("_+", "_", kept)
 
 
 #: A file for :func:`add_files`: its path (``str`` or :class:`os.PathLike`), or ``(name, path)``.
@@ -212,7 +180,7 @@ def add_files(project: Project | str | os.PathLike[str], class_name: str,
         raise ParameterError(f"clip_s must be between 0.25 and 60 seconds, got {clip_s}")
     if excerpt is not None:
         excerpt = _checked_excerpt(excerpt)
-    take = _safe_name(recording, "take") if recording else None
+    take = safe_name(recording, "take") if recording else None
     result = IntakeResult()
     numbers = _ClipNumbers()
     known = KnownFiles()  # a file the class holds already is named in the warnings (and added, as asked)
@@ -378,7 +346,7 @@ def _take_in_name(name: str) -> str | None:
     recording = recording_of(base)
     if recording == base:
         return None
-    return _fit(_clean(recording)) or None
+    return fit_stem(clean_stem(recording)) or None
 
 
 def _number_in_name(name: str) -> str | None:
@@ -389,9 +357,9 @@ def _number_in_name(name: str) -> str | None:
     stem = base.rsplit(".", 1)[0] if "." in base else base
     recording, marker, number = stem.partition(NOHASH)
     number = unicodedata.normalize("NFC", number)
-    if not (recording and marker and number) or NOHASH in number or _clean(number) != number:
+    if not (recording and marker and number) or NOHASH in number or clean_stem(number) != number:
         return None
-    return number if len(number.encode()) <= _NUMBER_BYTES and not _UNSAFE.search(number) else None
+    return number if len(number.encode()) <= _NUMBER_BYTES and not has_unsafe(number) else None
 
 
 def too_long_message(seconds: float, limits: IntakeLimits) -> str:

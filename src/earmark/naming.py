@@ -18,14 +18,68 @@ from pathlib import Path
 
 from .errors import ParameterError
 
-__all__ = ["MAX_NAME_LENGTH", "NAMING", "clean_name", "free_path", "is_clean_name", "name_key", "names_in", "new_file",
-           "place_file", "quoted", "quoted_list", "rename_folder", "staged", "undecodable"]
+__all__ = ["MAX_NAME_LENGTH", "NAMING", "NOHASH", "clean_name", "clean_stem", "fit_stem", "free_path", "has_unsafe",
+           "is_clean_name", "name_key", "names_in", "new_file", "place_file", "quoted", "quoted_list", "rename_folder",
+           "safe_name", "safe_stem", "staged", "undecodable"]
 
 #: the longest class, project or file name :func:`clean_name` allows
 MAX_NAME_LENGTH = 64
 _NAME_OK = re.compile(r"^[\w][\w .()+,&'#@-]*$")
 #: Held while a free name is chosen and written, so that two requests never pick the same one.
 NAMING = threading.RLock()
+
+
+#: Characters no saved file name keeps (:func:`safe_stem`): a run of them becomes one ``_``.
+_UNSAFE = re.compile(r"[^\w .()+,&'#@-]+")
+#: Names Windows keeps for devices, alone or before a dot: no file ``CON.wav`` can be made there.
+_WINDOWS_DEVICE = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(?=\.|$)", re.IGNORECASE)
+#: The most UTF-8 bytes a stem keeps: a file name holds 255 on most disks, and a clip's number, a
+#: ``-2`` and :func:`earmark.atomic.atomic_write`'s temporary name (14 more) are added to it.
+_STEM_BYTES = 160
+#: Marks clips cut from one recording: ``take1_nohash_003.wav`` belongs to recording ``take1``.
+NOHASH = "_nohash_"
+
+
+def safe_stem(name: str) -> str:
+    """A file stem safe to save under: the name's last part, unsafe characters replaced."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    return safe_name(stem, "sample")
+
+
+def safe_name(text: str, default: str) -> str:
+    """``text`` safe to save under (or ``default`` where nothing of it is): a file's stem, or a take's name
+    given as it is (``v1.2 mix`` keeps its ``.2``, which `safe_stem` would take for an ending)."""
+    return fit_stem((clean_stem(text) or default).replace(NOHASH, "_")) or default
+
+
+def fit_stem(stem: str) -> str:
+    """``stem`` cut to 80 characters and ``_STEM_BYTES`` (80 Chinese characters are 240 bytes), ending
+    in no dot or space (Windows drops them), and not a device's name on Windows (``CON`` → ``CON_``)."""
+    stem = stem[:80]
+    while len(stem.encode()) > _STEM_BYTES:
+        stem = stem[:-1]
+    return _WINDOWS_DEVICE.sub(r"\1_", stem.rstrip(" ._"))
+
+
+def clean_stem(stem: str) -> str:
+    """``stem`` with characters unsafe in a file name replaced, and no leading or trailing dots,
+    spaces or underscores (possibly empty)."""
+    # NFC: macOS writes "café" as "cafe" plus a combining accent; the same name must be the same file
+    return _UNSAFE.sub(_unsafe_run, unicodedata.normalize("NFC", stem)).strip(" ._")
+
+
+def _unsafe_run(match: re.Match[str]) -> str:
+    """A run of characters unsafe in a file name as one ``_``, keeping the combining marks in it (an
+    accent no precomposed letter holds, Hindi's and Tamil's vowel signs: part of a letter, though not a
+    word character to ``re``)."""
+    kept = "".join(c if unicodedata.category(c).startswith("M") else "_" for c in match.group())
+    return re.sub("_+", "_", kept)
+
+
+def has_unsafe(text: str) -> bool:
+    """Whether ``text`` holds a character :func:`safe_stem` would replace."""
+    return bool(_UNSAFE.search(text))
 
 
 def quoted(name: object) -> str:

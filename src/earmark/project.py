@@ -48,8 +48,8 @@ from .dataset import (
     is_ignored_name,
 )
 from .errors import ConflictError, DatasetError, NotFoundError, OutputError, ParameterError
-from .naming import NAMING, clean_name, free_path, name_key, quoted, quoted_list, rename_folder
-from .projectfile import PROJECT_FILE, RENAME_LOG, ClassChange, ProjectFile, class_log, now
+from .naming import NAMING, clean_name, free_path, name_key, quoted, quoted_list, rename_folder, safe_stem
+from .projectfile import PROJECT_FILE, RENAME_LOG, ClassChange, ProjectFile, now
 from .projecthistory import ProjectHistory
 from .projectmodels import ModelInfo, ProjectModels
 from .projectsamples import SampleInfo
@@ -336,7 +336,7 @@ class Project(ProjectHistory, ProjectModels, ProjectTestSet):
         The undo of a class's delete is logged with the class it came back as (or joined), so a
         model trained before the delete knows that class again."""
         with NAMING:
-            deleted = [c.name for c in class_log(self.file.read()) or [] if c.kind == "deleted" and c.trash == trash_id]
+            deleted = self.classes_deleted(trash_id)
             before = set(self.class_names())
             restored = trash.restore(self, trash_id)
             for name in deleted:
@@ -377,7 +377,6 @@ class Project(ProjectHistory, ProjectModels, ProjectTestSet):
 
         Its one top folder is named as the project is shown, made file-safe as the studio names the
         download (``zed.zip`` unpacks to ``zed/``, though the project's folder is ``a``)."""
-        from .intake import safe_stem  # intake builds on this module
 
         check_replaceable(dest, kind="zip")  # never over a model, a recording or a picture
         stem = safe_stem(f"{self.name}.zip")  # the suffix is cut off, not a dot in the name ("v1.2")

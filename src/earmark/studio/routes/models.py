@@ -20,8 +20,8 @@ from ...errors import DatasetError, ParameterError, collecting_warnings
 from ...evaluate import compare, evaluate, training_warnings
 from ...export import web_zip
 from ...importer import chosen_name, folder_per_class
-from ...intake import safe_stem
 from ...layout import LayoutError
+from ...naming import safe_stem
 from ...project import Project, set_folder
 from ...report import Comparison, EvaluationReport
 from ..deps import ProjectDep, StudioDep

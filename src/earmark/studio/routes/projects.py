@@ -17,8 +17,8 @@ from ...dataset import extract_zip
 from ...errors import ParameterError, collecting_warnings
 from ...importer import import_project as build_imported
 from ...importer import stored_name
-from ...intake import IntakeResult, safe_stem
-from ...naming import clean_name, is_clean_name
+from ...intake import IntakeResult
+from ...naming import clean_name, is_clean_name, safe_stem
 from ...project import Project
 from ...projectfile import class_log
 from ...trash import deleted, remove_for_good
