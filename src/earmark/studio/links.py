@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..errors import NotFoundError
+from ..naming import NAMING
 from ..project import ModelInfo, Project, SampleInfo
 
 __all__ = ["model_view", "sample_base", "sample_query", "sample_urls", "sample_version"]
@@ -37,11 +38,36 @@ def _version(path: Path) -> str:
 
 
 def sample_urls(project: Project, info: SampleInfo) -> dict[str, object]:
-    """A sample as the API shows it: its fields plus where to fetch its audio and picture."""
+    """A sample as the API shows it: its fields plus where to fetch its audio and picture.
+
+    ``info`` was read as a change left the sample (or as it was listed); when its file moved since (another
+    request renamed its class, or moved it, in between), it is shown where it is now, and as ``"gone"`` (its
+    version) when it is nowhere now: the answer of a change that was made never says it failed."""
+    info, version = _as_now(project, info)
     base = sample_base(project, info.class_name, info.id)
-    folder = project.test_dir if info.test else project.samples_dir
-    query = sample_query(_version(folder / info.class_name / info.id), test=info.test)  # a sample just listed
+    query = sample_query(version, test=info.test)
     return {**info.to_dict(), "audio_url": f"{base}/audio{query}", "spectrogram_url": f"{base}/spectrogram.png{query}"}
+
+
+def _as_now(project: Project, info: SampleInfo) -> tuple[SampleInfo, str]:
+    """``info`` where its file is now, followed through the class renames and sample moves the project file
+    remembers (:meth:`~earmark.project.Project.locate_sample`), with its version; as given and ``"gone"``
+    when it is not found."""
+    folder = project.test_dir if info.test else project.samples_dir
+    try:
+        return info, _version(folder / info.class_name / info.id)  # the usual case: still where it was read
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    with NAMING:  # no rename or move of this studio's in between: it is looked for where it is now
+        if info.test:  # a test sample moves with its class only
+            class_name, sample_id = project.class_now(info.class_name)[0], info.id
+        else:
+            class_name, sample_id = project.locate_sample(info.class_name, info.id)
+        try:
+            now = project.sample_info(class_name, sample_id, test=info.test)
+            return now, _version(folder / now.class_name / now.id)
+        except (NotFoundError, FileNotFoundError, NotADirectoryError):
+            return info, "gone"
 
 
 def model_view(project: Project, info: ModelInfo) -> dict[str, object]:
