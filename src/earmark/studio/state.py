@@ -206,11 +206,17 @@ class Studio:
         """Move a project to the projects folder's ``.trash`` (not while it trains or an upload fills it);
         the id :meth:`restore_project` takes to put it back."""
         project = self.project(project_id)
-        running = self.jobs.running()
-        if running is not None and running.project == project_id:
-            raise ConflictError(f"project {project_id!r} is training; cancel the training first, then delete it")
-        self.check_not_filling(project, None, then="delete the project")
+        training = f"project {project_id!r} is training; cancel the training first, then delete it"
         trash = self.root / TRASH_DIR
+        # no run of it starts meanwhile (one starting waits, then finds the project deleted)
+        with self.jobs.changing(project_id, while_training=training):
+            self.check_not_filling(project, None, then="delete the project")
+            entry = self._trash_project(project, trash)
+        self._swept.discard(project_id)
+        return entry
+
+    def _trash_project(self, project: Project, trash: Path) -> str:
+        """Move a project's folder into a new entry of ``trash``; the entry's id."""
         with NAMING:
             entry = new_entry(trash)
             try:  # a rename or nothing: never a copy and a delete that could stop half way
@@ -220,7 +226,6 @@ class Studio:
                 if isinstance(exc, FileNotFoundError):  # deleted meanwhile by another request
                     raise
                 raise cannot_move(project.root, trash, exc) from exc
-        self._swept.discard(project_id)
         return entry
 
     def restore_project(self, trash_id: str) -> Project:

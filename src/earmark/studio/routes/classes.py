@@ -20,20 +20,23 @@ router = APIRouter(prefix="/api/projects/{project}/classes", tags=["classes"])
 
 
 @router.post("", status_code=201)
-def create_class(body: ClassCreate, project: ProjectDep) -> dict[str, Any]:
-    return project.add_class(body.name).to_dict()
+def create_class(body: ClassCreate, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
+    with studio.jobs.changing(project.root.name):  # not while training reads the samples: one more class
+        return project.add_class(body.name).to_dict()
 
 
 @router.patch("/{class_name}")
 def rename_class(class_name: str, body: ClassRename, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
     studio.check_not_filling(project, class_name, then="rename it")
-    return project.rename_class(class_name, to=body.name).to_dict()
+    with studio.jobs.changing(project.root.name):  # not while training reads the samples
+        return project.rename_class(class_name, to=body.name).to_dict()
 
 
 @router.delete("/{class_name}")
 def delete_class(class_name: str, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
     studio.check_not_filling(project, class_name, then="delete it")
-    trashed = project.delete_class(class_name)
+    with studio.jobs.changing(project.root.name):  # not while training reads the samples
+        trashed = project.delete_class(class_name)
     return {"deleted": class_name, "samples": trashed.samples, "undo": trashed.id}
 
 

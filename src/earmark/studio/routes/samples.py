@@ -24,7 +24,7 @@ from ...pictures import spectrogram_thumbnail
 from ...playable import browsers_play, playable_copy
 from ...project import Project
 from ...trash import TRASH_DIR, is_entry
-from ..deps import InTestSet, ProjectDep
+from ..deps import InTestSet, ProjectDep, StudioDep
 from ..files import StudioFileResponse, version_headers
 from ..links import sample_urls
 from ..schemas import SampleMove
@@ -222,8 +222,8 @@ SinceMark = Annotated[int | None, Query(description="the Undo of a move: the log
 
 
 @router.post("/{sample_id:path}/move")
-def move_sample(class_name: str, sample_id: str, body: SampleMove, project: ProjectDep, test: InTestSet,
-                undo: UndoFlag = False, since: SinceMark = None) -> dict[str, Any]:
+def move_sample(class_name: str, sample_id: str, body: SampleMove, project: ProjectDep, studio: StudioDep,
+                test: InTestSet, undo: UndoFlag = False, since: SinceMark = None) -> dict[str, Any]:
     """Move a sample to another class, in its set; the answer's ``log_position`` is where the project's
     class log was before the move. With ``?undo=true`` it is the Undo of a move (the page's toast: the
     sample goes back to the class ``to`` it came from): both classes are followed through the class changes
@@ -233,11 +233,12 @@ def move_sample(class_name: str, sample_id: str, body: SampleMove, project: Proj
     to it), through the renames the project remembers. A class deleted since is named as such, with where it
     waits in the trash and what to do."""
     to = body.to
-    if undo:
-        to, class_name = _undo_classes(project, sample_id, back_to=to, now_in=class_name, since=since)
-    mark = project.log_position()  # before the move: a rename after it is followed by its Undo
-    return {**sample_urls(project, project.move_sample(class_name, sample_id, to=to, test=test)),
-            "log_position": mark}
+    with studio.jobs.changing(project.root.name):  # not while training reads the samples
+        if undo:
+            to, class_name = _undo_classes(project, sample_id, back_to=to, now_in=class_name, since=since)
+        mark = project.log_position()  # before the move: a rename after it is followed by its Undo
+        moved = project.move_sample(class_name, sample_id, to=to, test=test)
+    return {**sample_urls(project, moved), "log_position": mark}
 
 
 def _undo_classes(project: Project, sample_id: str, *, back_to: str, now_in: str,
@@ -304,18 +305,24 @@ def _in_trash(project: Project, name: str, *, trash_id: str = "") -> str | None:
 
 
 @router.post("/{sample_id:path}/to-test")
-def move_to_test(class_name: str, sample_id: str, project: ProjectDep) -> dict[str, Any]:
+def move_to_test(class_name: str, sample_id: str, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
     """Move a training sample to the test set, with every other clip of its recording."""
-    return {"moved": [sample_urls(project, s) for s in project.move_to_test(class_name, sample_id)]}
+    with studio.jobs.changing(project.root.name):  # not while training reads the samples
+        moved = project.move_to_test(class_name, sample_id)
+    return {"moved": [sample_urls(project, s) for s in moved]}
 
 
 @router.post("/{sample_id:path}/to-training")
-def move_to_training(class_name: str, sample_id: str, project: ProjectDep) -> dict[str, Any]:
+def move_to_training(class_name: str, sample_id: str, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
     """Move a test sample back to the training samples, with every other clip of its recording."""
-    return {"moved": [sample_urls(project, s) for s in project.move_to_training(class_name, sample_id)]}
+    with studio.jobs.changing(project.root.name):  # not while training reads the samples
+        moved = project.move_to_training(class_name, sample_id)
+    return {"moved": [sample_urls(project, s) for s in moved]}
 
 
 @router.delete("/{sample_id:path}")
-def delete_sample(class_name: str, sample_id: str, project: ProjectDep, test: InTestSet) -> dict[str, Any]:
-    trashed = project.delete_sample(class_name, sample_id, test=test)
+def delete_sample(class_name: str, sample_id: str, project: ProjectDep, studio: StudioDep,
+                  test: InTestSet) -> dict[str, Any]:
+    with studio.jobs.changing(project.root.name):  # not while training reads the samples
+        trashed = project.delete_sample(class_name, sample_id, test=test)
     return {"deleted": sample_id, "class_name": class_name, "test": test, "undo": trashed.id}

@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from ...errors import EarmarkError, NotFoundError
+from ...project import PROJECT_FILE
 from ...trainsettings import TrainSettings
 from ..deps import ProjectDep, StudioDep
 from ..schemas import TrainRequest
@@ -15,7 +17,12 @@ router = APIRouter(prefix="/api", tags=["training"])
 
 @router.post("/projects/{project}/train", status_code=202)
 def start_training(project: ProjectDep, studio: StudioDep, body: TrainRequest | None = None) -> dict[str, Any]:
-    project.check_trainable()
+    try:
+        project.check_trainable()
+    except EarmarkError:  # its folders gone as they were looked at: say why
+        if not (project.root / PROJECT_FILE).is_file():
+            raise NotFoundError(f"project {project.name!r} was deleted meanwhile; reload the page") from None
+        raise
     body = body or TrainRequest()
     settings = TrainSettings(**body.model_dump(), threads=studio.settings.train_threads,
                              workers=studio.settings.train_workers)
