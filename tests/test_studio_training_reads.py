@@ -186,3 +186,15 @@ def test_a_project_is_not_deleted_while_a_run_of_it_reads(band: TestClient) -> N
         c.post(f"/api/jobs/{job['id']}/cancel")
     assert _wait(c, job["id"]).state == "cancelled"
     assert c.delete("/api/projects/band").status_code == 200
+
+
+def test_an_undo_is_refused_while_a_run_reads_the_samples(band: TestClient) -> None:
+    """An Undo brings files back (a whole class, perhaps): not while a run reads the samples."""
+    c, p = band, "/api/projects/band"
+    gone = c.delete(f"{p}/samples/bass/test_take.wav?set=test").json()["undo"]
+    with held_after_reading(c) as read:
+        job = c.post(f"{p}/train", json=QUICK).json()
+        _reached(c, read, job)
+        assert_error(c.post(f"{p}/trash/{gone}/restore"), 409, "ConflictError", READING)
+    assert _wait(c, job["id"]).state == "done"
+    assert c.post(f"{p}/trash/{gone}/restore").status_code == 200

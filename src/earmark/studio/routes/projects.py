@@ -101,12 +101,13 @@ def restore_project(trash_id: str, studio: StudioDep) -> dict[str, Any]:
 
 
 @router.post("/projects/{project}/trash/{trash_id}/restore")
-def restore(trash_id: str, project: ProjectDep) -> dict[str, Any]:
+def restore(trash_id: str, project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
     """Undo a delete: the ``undo`` id a delete answered with puts its samples (or class, or model) back.
     ``classes``: the classes they came back to, as named now; ``notes``: what did not go back as it was, in
     words (a class back under a free name, ``drums-2``, because its name was taken since; a class's delete
     undone too), for the page to show."""
-    restored = project.restore(trash_id)
+    with studio.jobs.changing(project.root.name):  # not while training reads the samples: a class may come back
+        restored = project.restore(trash_id)
     return {"restored": [sample_urls(project, s) for s in restored.samples],
             "classes": sorted({s.class_name for s in restored.samples}), "models": restored.models,
             "notes": restored.notes}
