@@ -10,6 +10,23 @@ let loadToken = 0;
 /** The class the Rename form is open for ({ project, className }), or null while it is closed. */
 let renaming = null;
 
+/**
+ * Run `action` (a change to a class of project `projectId`, or to its samples); when the server answers that
+ * the class is gone (404 "no class 'drums' in project …": renamed or deleted in another tab or window),
+ * and that project is still open, fetch it again, so the page lists its classes as they are (the class
+ * shown under its new name); then throw the error for the caller to say.
+ */
+async function keepingClassesCurrent(action, projectId = state.projectId) {
+  try {
+    return await action();
+  } catch (err) {
+    if (err && err.status === 404 && /^no class /.test(err.message) && projectId === state.projectId) {
+      await reloadProject().catch(showError);
+    }
+    throw err;
+  }
+}
+
 function renderClasses(project) {
   const list = $("#class-list");
   list.replaceChildren(...project.classes.map((c) => {
@@ -82,7 +99,7 @@ export function sampleCard(sample) {
     type: "button", class: "ghost small", "data-action": sample.test ? "to-training" : "to-test",
     "aria-label": `Move ${sample.id}${whole ? ` and the rest of ${sample.recording}` : ""} to the ${sample.test ? "training samples" : "test set"}`,
     title: whole ? `moves every clip of the recording ${sample.recording}, so that no take is on both sides` : "",
-    onclick: (e) => busy(e.currentTarget, async () => {
+    onclick: (e) => busy(e.currentTarget, () => keepingClassesCurrent(async () => {
       const { moved } = sample.test ? await api.toTraining(state.projectId, sample.class_name, sample.id)
         : await api.toTest(state.projectId, sample.class_name, sample.id);
       card.remove();
@@ -91,7 +108,7 @@ export function sampleCard(sample) {
       toast(`Moved ${moved.length} clip${moved.length === 1 ? "" : "s"}${whole ? ` of ${sample.recording}` : ""} to the ` +
         `${sample.test ? "training samples" : "test set"} of ${classes.join(" and ")}.`);
       await reloadProject();
-    }) }, sample.test ? "Move to training" : "Move to test set");
+    })) }, sample.test ? "Move to training" : "Move to test set");
   const move = h("select", { class: "move-select", "aria-label": `Move ${sample.id} to another class` },
     h("option", { value: "" }, "Move to…"),
     ...classes.filter((c) => c.name !== sample.class_name).map((c) => h("option", { value: c.name }, c.display_name || c.name)));
@@ -104,22 +121,22 @@ export function sampleCard(sample) {
     h("audio", { controls: true, preload: "none", src: sample.audio_url, "aria-label": `Play ${sample.id}` }),
     h("div", { class: "sample-actions" }, move, switchSet,
       h("button", { type: "button", class: "danger ghost small", "aria-label": `Delete ${sample.id}`, "data-action": "delete",
-        onclick: (e) => busy(e.currentTarget, async () => {
+        onclick: (e) => busy(e.currentTarget, () => keepingClassesCurrent(async () => {
           const result = await api.deleteSample(state.projectId, sample.class_name, sample.id, set);
           card.remove();
           deletedToast(sample.id, result.undo, undoIn(state.projectId));
           await reloadProject();
-        }) }, "Delete")));
+        })) }, "Delete")));
   move.addEventListener("change", async () => {
     const to = move.value;
     if (!to) return;
-    await busy(move, async () => {
+    await busy(move, () => keepingClassesCurrent(async () => {
       const moved = await api.moveSample(state.projectId, sample.class_name, sample.id, to, set);
       card.remove();
       const moveBack = moveBackIn(state.projectId);
       movedToast(sample.id, classLabel(to), () => moveBack(moved, sample.class_name, set));
       await reloadProject();
-    });
+    }));
     // a move that failed (the error says why) left the sample where it is: the select says "Move to…"
     // again, not a class it is not in, and the same class can be picked again
     move.value = "";
@@ -208,7 +225,8 @@ export function fileNotes(result) {
  */
 export async function uploadTo(className, files, fields, projectId, set) {
   if (set !== "training" && set !== "test") throw new Error(`uploadTo: set must be "training" or "test", not ${set}`);
-  const result = await api.addSamples(projectId, className, files, fields, set);
+  const result = await keepingClassesCurrent(
+    () => api.addSamples(projectId, className, files, fields, set), projectId);
   if (projectId === state.projectId) await reloadProject().catch(showError);
   return result;
 }
@@ -263,13 +281,13 @@ function initClassForms() {
   $("#rename-class-cancel").addEventListener("click", closeRename);
   $("#rename-class-form").addEventListener("submit", (e) => {
     e.preventDefault();
-    busy($("#rename-class-save"), async () => {
+    busy($("#rename-class-save"), () => keepingClassesCurrent(async () => {
       const info = await api.renameClass(state.projectId, state.selectedClass, $("#rename-class-name").value.trim());
       closeRename();
       state.selectedClass = info.name;
       await reloadProject();
       toast(`Renamed to “${info.display_name || info.name}”.`);
-    });
+    }));
   });
   $("#delete-class-btn").addEventListener("click", (e) => {
     const c = classInfo();
@@ -280,7 +298,7 @@ function initClassForms() {
     const its = [c.samples ? count(c.samples, "sample") : "", tests ? count(tests, "test clip") : ""].filter(Boolean).join(" and ");
     const label = `class “${c.display_name || c.name}”`;
     if (its && !confirm(`Delete the ${label} and its ${its}? They are kept in the project's .trash folder.`)) return;
-    busy(e.currentTarget, async () => {
+    busy(e.currentTarget, () => keepingClassesCurrent(async () => {
       const result = await api.deleteClass(state.projectId, c.name);
       await reloadProject();
       const undo = undoIn(state.projectId);
@@ -292,7 +310,7 @@ function initClassForms() {
           if ((state.project?.classes || []).some((k) => k.name === name)) selectClass(name);
           return back;
         });
-    });
+    }));
   });
 }
 

@@ -187,6 +187,23 @@ async function finished(j) {
   }
 }
 
+/** Train was refused (409: a run goes on that this page had not heard of, started in another tab or
+ *  window): fetch the project, whose view carries its latest run (`training`), and follow that run as
+ *  if this page had started it (the "project" handler below does); a run of another project, from the
+ *  studio's status. Whether this project's run is now followed. */
+async function catchUp(projectId) {
+  try {
+    await reloadProject();
+    if (state.projectId === projectId && !running(job)) {
+      const { training } = await api.status();
+      if (running(training) && !running(job)) follow(training);
+    }
+  } catch (err) {
+    console.error(err); // the refusal is still said
+  }
+  return running(job) && job.project === projectId && state.projectId === projectId;
+}
+
 function follow(j) {
   job = j;
   renderJob(j);
@@ -208,7 +225,15 @@ export function initTraining() {
       }
       noteList($("#train-warnings"), []);
       $("#train-test").textContent = "";
-      const j = await api.train(state.projectId, chosen);
+      const project = state.projectId;
+      let j;
+      try {
+        j = await api.train(project, chosen);
+      } catch (err) {
+        if (err.status !== 409 || !(await catchUp(project))) throw err;
+        toast("This project is already training (started in another tab or window): its run is shown here.");
+        return;
+      }
       follow(j);
     }).then(updateTrainButton);
   });
