@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["CAN_LOCK", "OWNER_FILE", "abandoned", "hold", "remove_if_abandoned", "write_held"]
+__all__ = ["CAN_LOCK", "OWNER_FILE", "abandoned", "claim", "hold", "let_go", "remove_if_abandoned", "write_held"]
 
 #: The file inside a held folder that its process keeps locked.
 OWNER_FILE = ".earmark-owner"
@@ -97,3 +97,47 @@ def remove_if_abandoned(folder: Path) -> bool | None:
         if free:
             shutil.rmtree(folder, ignore_errors=True)
         return free
+
+
+def claim(path: Path, content: bytes) -> int | None:
+    """Hold the file ``path`` (made when missing, never replaced: a process holding it keeps it) with ``content``
+    written in it: the descriptor of its lock, to give to :func:`let_go` when done; ``None`` when another
+    process holds it (what it wrote is then in the file), or where the system has no ``flock``. An
+    :class:`OSError` when it cannot be made (a folder that cannot be written to)."""
+    if fcntl is None:
+        return None
+    for _ in range(8):  # removed by its process as it ended, between our open and our lock: take the new one
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # its process runs
+            os.close(fd)
+            return None
+        except BaseException:
+            os.close(fd)
+            raise
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except OSError:
+            same = False
+        if same:
+            try:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, content, 0)
+            except BaseException:
+                os.close(fd)
+                raise
+            return fd
+        os.close(fd)
+    return None
+
+
+def let_go(path: Path, fd: int) -> None:
+    """Remove the file ``path`` that :func:`claim` held by ``fd`` (unless replaced meanwhile), then let go of it."""
+    try:
+        if os.path.samestat(os.fstat(fd), os.stat(path)):
+            os.unlink(path)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -26,12 +26,14 @@ def studio(project_dir: Path | None, host: str, port: int, no_browser: bool) -> 
     $EARMARK_HOME or ~/earmark-projects, and a first start makes a ready demo project.
     """
     from ..studio.app import check_install
-    from ..studio.serve import listen, prepare, serve
+    from ..studio.serve import listen, local_url, prepare, projects_root_of, serve, serving
 
     check_install()  # a broken install says so first: no port or project can mend it
     with listen(host, port) as sock:  # a port in use says so before the demo project (or any project) is made
-        serve(prepare(project_dir, echo=click.echo), host=host, sock=sock, open_browser=not no_browser,
-              echo=click.echo)
+        # so does another studio serving the projects folder (two would each know only their own uploads)
+        with serving(projects_root_of(project_dir), url=local_url(host, int(sock.getsockname()[1]))):
+            serve(prepare(project_dir, echo=click.echo), host=host, sock=sock, open_browser=not no_browser,
+                  echo=click.echo)
 
 
 @click.command(cls=EngineCommand)

@@ -6,6 +6,7 @@ import contextlib
 import errno
 import ipaddress
 import itertools
+import json
 import os
 import shlex
 import shutil
@@ -21,14 +22,21 @@ from typing import Any
 from ..atomic import cannot_write
 from ..audio import AUDIO_EXTENSIONS
 from ..errors import ConflictError, DependencyError, ParameterError
+from ..holding import CAN_LOCK, claim, let_go
 from ..project import PROJECT_FILE, Project, is_project_folder
 from .settings import StudioSettings
 from .state import Studio, fill_with_demo
 
-__all__ = ["default_projects_root", "link_hosts", "local_addresses", "on_stop_signals", "prepare", "prepare_share",
-           "serve"]
+__all__ = ["STUDIO_FILE", "default_projects_root", "link_hosts", "local_addresses", "local_url", "on_stop_signals",
+           "prepare", "prepare_share", "projects_root_of", "serve", "serving"]
 
 DEMO_PROJECT = "demo"
+#: The file in a projects folder that the studio serving it keeps locked, with its process id and address:
+#: a second studio on that folder refuses to start (its "upload going on" and the like know their own process
+#: only). A studio that ends removes it; one killed leaves it unlocked, and the next start takes it.
+STUDIO_FILE = ".earmark-studio"
+#: The projects folders this process serves (:func:`serving`): the command holds it, then :func:`serve`.
+_SERVED: set[Path] = set()
 
 
 def default_projects_root() -> Path:
@@ -77,6 +85,47 @@ def prepare(project_dir: Path | None, *, echo: Callable[[str], None] = print) ->
             fill_with_demo(project)
         echo(f"created the demo project (bass / drums / background) in {project.root}")
     return StudioSettings(projects_root=root, project=None if has_projects else DEMO_PROJECT)
+
+
+def projects_root_of(project_dir: Path | None) -> Path:
+    """The projects folder ``earmark studio [PROJECT_DIR]`` serves (:func:`prepare` says so the same way)."""
+    return default_projects_root() if project_dir is None else project_dir.expanduser().resolve().parent
+
+
+@contextlib.contextmanager
+def serving(root: Path, *, url: str) -> Iterator[None]:
+    """Hold the projects folder ``root`` (:data:`STUDIO_FILE`) while the block runs, as the studio at ``url``
+    serving it. A :class:`ConflictError` when another studio, alive, serves it. A folder that is not there
+    yet, or cannot be written to, is not held (:func:`prepare` makes it, or says what is wrong)."""
+    folder = root.expanduser().resolve()
+    if not CAN_LOCK or folder in _SERVED or not folder.is_dir():
+        yield
+        return
+    note = {"pid": os.getpid(), "url": url}
+    try:
+        fd = claim(folder / STUDIO_FILE, json.dumps(note).encode())
+    except OSError:
+        fd = -1
+    if fd is None:
+        raise _served_already(folder)
+    if fd >= 0:
+        _SERVED.add(folder)
+    try:
+        yield
+    finally:
+        if fd >= 0:
+            _SERVED.discard(folder)
+            let_go(folder / STUDIO_FILE, fd)
+
+
+def _served_already(folder: Path) -> ConflictError:
+    """The refusal to start a second studio on ``folder``, naming the one that serves it (as its file says)."""
+    try:
+        note = json.loads((folder / STUDIO_FILE).read_text(encoding="utf-8"))
+        who = f" (pid {int(note['pid'])}, at {note['url']})"
+    except (OSError, ValueError, TypeError, KeyError):  # being written this moment
+        who = ""
+    return ConflictError(f"another earmark studio{who} is serving {folder}; open that one, or stop it first")
 
 
 @contextlib.contextmanager
@@ -225,17 +274,25 @@ def serve(settings: StudioSettings, *, host: str = "127.0.0.1", port: int = 0, o
     # raises it again once it has shut down: it then reaches stop(), which lets run() return)
     with contextlib.suppress(KeyboardInterrupt), on_stop_signals(stop):
         app = create_app(settings, share_only=share_tokens is not None)
-        with listen(host, port) if sock is None else sock as bound:
-            port = int(bound.getsockname()[1])
-            url = _announce(settings, host=host, port=port, echo=echo, share_tokens=share_tokens)
-            if open_browser:
-                threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-            server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
-            server.should_exit = stopping.is_set()  # a signal while it started: it starts and stops (cleans up)
-            try:
-                server.run(sockets=[bound])
-            finally:  # as the app's shutdown does, which a second Ctrl+C skips; done already, it does nothing
-                _close(app.state.studio, echo=echo)
+        try:
+            with listen(host, port) if sock is None else sock as bound:
+                port = int(bound.getsockname()[1])
+                with contextlib.nullcontext() if share_tokens is not None else \
+                        serving(settings.projects_root, url=local_url(host, port)):
+                    url = _announce(settings, host=host, port=port, echo=echo, share_tokens=share_tokens)
+                    if open_browser:
+                        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+                    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+                    server.should_exit = stopping.is_set()  # a signal while it started: it starts and stops
+                    server.run(sockets=[bound])
+        finally:  # as the app's shutdown does, which a second Ctrl+C skips; done already, it does nothing
+            _close(app.state.studio, echo=echo)
+
+
+def local_url(host: str, port: int) -> str:
+    """The studio's address for this computer's browser, served on ``host``:``port``."""
+    shown = "127.0.0.1" if host in _EVERY_ADDRESS else f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
 
 
 def _close(studio: Studio, *, echo: Callable[[str], None]) -> None:
