@@ -65,17 +65,18 @@ def test_a_studio_killed_outright_leaves_its_folder_to_the_next_start_never_a_ru
     (temp / "earmark-studio-made-by-hand").mkdir()  # an earmark-named folder without an owner: not ours to judge
     (temp / "earmark-studio-made-by-hand" / "keep.txt").write_text("mine")
     (temp / "other").mkdir()
+    # three projects folders: one studio serves a folder at a time
     env = {**os.environ, "EARMARK_HOME": str(tmp_path / "home"), "TMPDIR": str(temp)}
     others = folders(temp)
-    live, live_link = start(["studio", str(tmp_path / "a"), "--no-browser"], env=env)
+    live, live_link = start(["studio", str(tmp_path / "pa" / "a"), "--no-browser"], env=env)
     try:
         (live_folder,) = folders(temp) - others
-        doomed, _ = start(["studio", str(tmp_path / "b"), "--no-browser"], env=env)
+        doomed, _ = start(["studio", str(tmp_path / "pb" / "b"), "--no-browser"], env=env)
         (dead_folder,) = folders(temp) - others - {live_folder}
         doomed.kill()
         doomed.communicate(timeout=30)
         assert dead_folder in folders(temp), "SIGKILL: nothing could clean up"
-        third, third_link = start(["studio", str(tmp_path / "c"), "--no-browser"], env=env)
+        third, third_link = start(["studio", str(tmp_path / "pc" / "c"), "--no-browser"], env=env)
         try:
             assert dead_folder not in folders(temp), "the dead studio's folder is removed at the next start"
             assert live_folder in folders(temp), "the running studio's folder stays"

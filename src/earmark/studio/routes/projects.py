@@ -108,8 +108,8 @@ def restore(trash_id: str, project: ProjectDep, studio: StudioDep) -> dict[str, 
     undone too), for the page to show."""
     with studio.jobs.changing(project.root.name):  # not while training reads the samples: a class may come back
         restored = project.restore(trash_id)
-    return {"restored": [sample_urls(project, s) for s in restored.samples],
-            "classes": sorted({s.class_name for s in restored.samples}), "models": restored.models,
+    samples = [sample_urls(project, s) for s in restored.samples]  # where they are now: a class renamed meanwhile
+    return {"restored": samples, "classes": sorted({s["class_name"] for s in samples}), "models": restored.models,
             "notes": restored.notes}
 
 
