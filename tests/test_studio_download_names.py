@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,3 +67,12 @@ def test_a_shown_name_is_made_safe_to_save_under(shown: str, saved: str, renamed
     model_id = _model_id(renamed, "a")
     assert _named(renamed, f"/api/projects/a/models/{model_id}/download") == \
         f'attachment; filename="{shown}-{model_id}.earmark"'
+
+
+def test_the_web_page_a_visitor_opens_is_titled_with_the_models_name(renamed: TestClient) -> None:
+    """QA: the page (its title and model.json) showed the owner's project name to every visitor."""
+    model_id = _model_id(renamed, "a")
+    data = renamed.get(f"/api/projects/a/models/{model_id}/web").content
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        (info,) = [n for n in archive.namelist() if n.endswith("/model.json")]
+        assert json.loads(archive.read(info))["name"] == model_id  # the page's title and heading come from it

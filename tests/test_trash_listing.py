@@ -88,3 +88,17 @@ def test_the_studio_lists_and_empties_the_trash(project: Project) -> None:
     assert client.post(f"{base}/trash/{second}/restore").status_code == 200
     assert client.get(f"{base}/trash").json() == {"deleted": []}
     assert client.post(f"{base}/trash/empty", json={"ids": []}).status_code == 400  # the studio's bad-request answer
+
+
+def test_a_class_deleted_whole_is_listed_though_empty_and_is_not_one_sample(project: Project) -> None:
+    """QA: an empty class's delete was left out (nothing in its folder), so it could not be restored later."""
+    project.add_class("zzz")
+    empty = project.delete_class("zzz")
+    project.add_class("solo")
+    write_tone(project.class_dir("solo") / "only.wav")
+    solo = project.delete_class("solo")
+    listed = {e.id: e for e in deleted(project)}
+    assert listed[empty.id].classes == {"zzz": (0, 0)} and listed[empty.id].sample is None
+    assert listed[solo.id].classes == {"solo": (1, 0)} and listed[solo.id].sample is None  # a class, not a sample
+    project.restore(empty.id)
+    assert "zzz" in project.class_names()

@@ -25,6 +25,7 @@ from .audio import AUDIO_EXTENSIONS
 from .dataset import audio_files, recording_of
 from .errors import ConflictError, NotFoundError
 from .naming import NAMING, free_path, name_key, new_file, quoted, quoted_list
+from .projectfile import classes_deleted
 from .projectmodels import MODEL_SUFFIX
 
 if TYPE_CHECKING:
@@ -424,18 +425,20 @@ def deleted(project: Project) -> list[TrashEntry]:
         ids = sorted((p.name for p in trash.iterdir() if _TRASH_ID.fullmatch(p.name) and p.is_dir()), reverse=True)
     except OSError:  # no deletes yet (or the folder cannot be read: nothing to list)
         return []
+    meta = project.file.read()  # the class log: which deletes took a class whole
     entries = []
     for trash_id in ids:
         folder = trash / trash_id
         with contextlib.suppress(OSError):  # restored or removed meanwhile: not listed
-            entry = _entry(trash_id, folder)
+            entry = _entry(trash_id, folder, whole=set(classes_deleted(meta, trash_id)))
             if entry.classes or entry.models:
                 entries.append(entry)
     return entries
 
 
-def _entry(trash_id: str, folder: Path) -> TrashEntry:
-    """What the delete in ``folder`` took (see :class:`TrashEntry`)."""
+def _entry(trash_id: str, folder: Path, *, whole: set[str]) -> TrashEntry:
+    """What the delete in ``folder`` took (see :class:`TrashEntry`); ``whole``: the classes the class log says
+    it took whole (listed though empty; and a class of one sample is not "one sample")."""
     classes: dict[str, list[int]] = {}
     files: list[Path] = []
     for side, root in ((0, folder), (1, folder / _TRASHED_TEST)):
@@ -447,9 +450,9 @@ def _entry(trash_id: str, folder: Path) -> TrashEntry:
             classes.setdefault(class_dir.name, [0, 0])[side] += len(found)
     models = sorted(p.stem for p in (folder / _TRASHED_MODELS).glob(f"*{MODEL_SUFFIX}")) \
         if (folder / _TRASHED_MODELS).is_dir() else []
-    one = files[0].name if len(files) == 1 and not models else None
-    return TrashEntry(id=trash_id, deleted_at=_deleted_at(trash_id),
-                      classes={name: (t, s) for name, (t, s) in classes.items() if t or s}, models=models, sample=one)
+    one = files[0].name if len(files) == 1 and not models and not whole & set(classes) else None
+    return TrashEntry(id=trash_id, deleted_at=_deleted_at(trash_id), models=models, sample=one,
+                      classes={name: (t, s) for name, (t, s) in classes.items() if t or s or name in whole})
 
 
 def remove_for_good(project: Project, trash_ids: list[str]) -> list[str]:

@@ -126,7 +126,8 @@ def export_web_page(model_id: str, project: ProjectDep, studio: StudioDep) -> Re
     folder, both named after the model (two models of a project unpack side by side)."""
     path = project.model_path(model_id)
     stem = _download_stem(project, f"{model_id}-web")
-    data = web_zip(studio.classifier(path), name=project.name, onnx=studio.onnx(path), folder=stem)
+    # titled with the model's name, as `earmark export` titles it: a visitor sees no project name
+    data = web_zip(studio.classifier(path), name=model_id, onnx=studio.onnx(path), folder=stem)
     return _attachment(data, f"{stem}.zip", "application/zip")
 
 
