@@ -10,7 +10,7 @@ import { emit, on, reloadProject, setProject, state } from "./state.js";
 import { initTraining } from "./training.js";
 import { initTrashBin } from "./trashbin.js";
 import { initTryFile } from "./tryfile.js";
-import { $, $$, busy, clearToasts, displayName, h, showError, toast, wireFileButtons } from "./ui.js";
+import { $, $$, busy, clearToasts, displayName, focusLost, h, showError, toast, wireFileButtons } from "./ui.js";
 
 function showTab(name) {
   for (const tab of $$(".tabs [role=tab]")) {
@@ -127,15 +127,27 @@ function offerUndoOfDelete() {
   });
 }
 
+/** Escape in `form` (not one a <select> takes for itself) closes it: close(). */
+function closeOnEscape(form, close) {
+  form.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape" || form.hidden) return;
+    e.preventDefault();
+    close();
+  });
+}
+
 function initProjectBar() {
   const form = $("#new-project-form");
   const toggleForm = (open) => {
+    const hadFocus = form.contains(document.activeElement) || focusLost();
     form.hidden = !open;
     $("#new-project-btn").setAttribute("aria-expanded", String(open));
     if (open) $("#new-project-name").focus();
+    else if (hadFocus) $("#new-project-btn").focus(); // back to the button that opened it
   };
   $("#new-project-btn").addEventListener("click", () => toggleForm(form.hidden));
   $("#cancel-new-project-btn").addEventListener("click", () => toggleForm(false));
+  closeOnEscape(form, () => toggleForm(false));
 
   const create = (demo) => busy([$("#create-project-btn"), $("#create-demo-btn")], async () => {
     const name = $("#new-project-name").value.trim() || (demo ? "demo" : "");
@@ -176,15 +188,19 @@ function initProjectBar() {
 
   const renameForm = $("#rename-project-form");
   const toggleRename = (open) => {
+    const hadFocus = renameForm.contains(document.activeElement) || focusLost();
     renameForm.hidden = !open;
     $("#rename-project-btn").setAttribute("aria-expanded", String(open));
     if (open) {
       $("#rename-project-name").value = state.project ? state.project.name : "";
       $("#rename-project-name").select();
+    } else if (hadFocus) {
+      $("#rename-project-btn").focus();
     }
   };
   $("#rename-project-btn").addEventListener("click", () => toggleRename(renameForm.hidden));
   $("#rename-project-cancel").addEventListener("click", () => toggleRename(false));
+  closeOnEscape(renameForm, () => toggleRename(false));
   renameForm.addEventListener("submit", (e) => {
     e.preventDefault();
     busy($("#rename-project-save"), async () => {

@@ -15,6 +15,23 @@ const WARM_UP_S = 1.5;
 /** One microphone per page; screens subscribe to its PCM frames.
  *  Whoever needs it holds it (hold(who) opens it, release(who) lets go): it closes when the last
  *  holder lets go, so the browser's "microphone in use" light goes out when nothing listens. */
+/** What to tell the user when getUserMedia refuses (`err`, a DOMException), by its name. */
+export function micRefusal(err) {
+  const name = err && err.name;
+  if (name === "NotFoundError" || name === "OverconstrainedError") {
+    return "cannot open the microphone: no microphone was found. Connect one (or choose another input device) and try again.";
+  }
+  if (name === "NotAllowedError" || name === "SecurityError") {
+    return "cannot open the microphone: access to it was refused. Allow microphone access for this page "
+      + "(the icon in the address bar, or the browser's site settings) and try again.";
+  }
+  if (name === "NotReadableError" || name === "AbortError") {
+    return "cannot open the microphone: it is in use by another program, or the system would not open it. "
+      + "Close the other program (or choose another input device) and try again.";
+  }
+  return `cannot open the microphone: ${(err && (err.message || err.name)) || err}.`;
+}
+
 export class Mic {
   constructor() {
     this.ctx = null;
@@ -89,8 +106,7 @@ export class Mic {
     try {
       stream = await navigator.mediaDevices.getUserMedia({ audio });
     } catch (err) {
-      throw new Error(`cannot open the microphone: ${err.message || err.name}. ` +
-        "Allow microphone access for this page, or pick another input device.");
+      throw new Error(micRefusal(err));
     }
     let ctx, source;
     try {

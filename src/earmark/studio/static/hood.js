@@ -4,7 +4,7 @@
 import { api } from "./api.js";
 import { drawHistory } from "./charts.js";
 import { bindModelSelect, moveBackIn, on, reloadProject, selectModel, state, undoIn } from "./state.js";
-import { $, busy, confusionRows, deletedToast, displayName, h, labelColour, movedToast, noteList, pct, shortName, showError } from "./ui.js";
+import { $, busy, confusionRows, deletedToast, displayName, focusLost, h, labelColour, movedToast, noteList, pct, shortName, showError } from "./ui.js";
 
 let detail = null; // the selected model's full record (ModelInfo + history + validation)
 let token = 0;
@@ -89,9 +89,17 @@ function clipCard(ref) {
     actions, status);
   if (!gone && !ref.test) { // a clip in the test set now is heard here, and changed in Samples
     const done = (text) => {
+      // its buttons go: the focus on them goes to the next clip that can still be moved, else to Close
+      const hadFocus = actions.contains(document.activeElement) || focusLost();
       card.classList.add("gone");
       actions.replaceChildren();
       status.textContent = text;
+      if (hadFocus) {
+        const next = [...card.parentElement.children].filter((c) => c !== card && c.querySelector(".clip-actions button"));
+        const after = next.find((c) => card.compareDocumentPosition(c) & Node.DOCUMENT_POSITION_FOLLOWING) || next[0];
+        const target = after ? after.querySelector(".clip-actions button") : $("#cell-clips [data-action=close-cell]");
+        if (target) target.focus();
+      }
     };
     for (const c of classes) {
       if (c.name === ref.class_name) continue;
@@ -140,6 +148,15 @@ function clipCard(ref) {
   return card;
 }
 
+/** Close the open cell's clip list; the focus, when it was in the list, goes back to the cell. */
+function closeCell() {
+  const box = $("#cell-clips");
+  const hadFocus = box.contains(document.activeElement) || focusLost();
+  box.hidden = true;
+  const cell = $("#confusion .cell.open");
+  if (hadFocus && cell && !cell.disabled) cell.focus();
+}
+
 function openCell(key, button) {
   for (const b of document.querySelectorAll("#confusion .cell")) b.classList.toggle("open", b === button);
   const [trueLabel, predLabel] = key.split("|");
@@ -150,7 +167,8 @@ function openCell(key, button) {
     h("div", { class: "row" },
       h("h3", {}, `${displayName(trueLabel)} heard as ${displayName(predLabel)}`, h("span", { class: "muted" }, ` · ${refs.length} clip${refs.length === 1 ? "" : "s"}`)),
       h("span", { class: "spacer" }),
-      h("button", { type: "button", class: "ghost small", "aria-label": "Close the clip list", onclick: () => { box.hidden = true; } }, "Close")),
+      h("button", { type: "button", class: "ghost small", "data-action": "close-cell", "aria-label": "Close the clip list",
+        onclick: closeCell }, "Close")),
     refs.length
       ? h("div", { class: "clip-grid" }, ...refs.map(clipCard))
       : h("p", { class: "muted" }, "No clips are listed for this cell."));
@@ -243,6 +261,14 @@ function weakest(report) {
 /** options.trainingRunning(): whether a training run is drawing the charts now. */
 export function initHood(options = {}) {
   if (options.trainingRunning) trainingRunning = options.trainingRunning;
+  // Escape in an open cell's clip list, or on its cell, closes it
+  for (const area of [$("#cell-clips"), $("#confusion")]) {
+    area.addEventListener("keydown", (e) => {
+      if (e.key !== "Escape" || $("#cell-clips").hidden) return;
+      e.preventDefault();
+      closeCell();
+    });
+  }
   bindModelSelect($("#hood-model"));
   on("model", loadDetail);
   let shown = null;

@@ -3,7 +3,7 @@
 
 import { mic } from "./audio.js";
 import { rateCounter, streamToSocket } from "./socket.js";
-import { busy, displayName, probabilityBars, showError } from "./ui.js";
+import { busy, displayName, focusLost, probabilityBars, showError } from "./ui.js";
 
 export class LivePreview {
   /**
@@ -111,12 +111,21 @@ export class LivePreview {
   /** Wire the Start and Stop buttons (Start shows a spinner and the error toast if it fails). */
   bind() {
     this.els.start.addEventListener("click", () => this.restart());
-    this.els.stop.addEventListener("click", () => this.stop());
+    this.els.stop.addEventListener("click", () => {
+      this.stop();
+      if (!this.els.start.disabled) this.els.start.focus(); // Stop is off now: the focus goes to Start
+    });
     return this;
   }
 
   /** Start (again), with the Start button busy meanwhile; errors become a toast. */
   restart() {
-    return busy(this.els.start, () => this.start()).then(() => this.updateStart());
+    const start = this.els.start;
+    const focused = start === document.activeElement;
+    return busy(start, () => this.start()).then(() => {
+      this.updateStart();
+      // Start is off while listening: the focus it had goes to Stop
+      if (focused && this.running && (document.activeElement === start || focusLost())) this.els.stop.focus();
+    });
   }
 }

@@ -4,7 +4,7 @@
 import { concat, deviceLine, encodeWav, levelMeter, listInputs, mic } from "./audio.js";
 import { uploadTo } from "./samples.js";
 import { classLabel, state } from "./state.js";
-import { $, busy, clause, h, readNumber, showError, takeId, toast } from "./ui.js";
+import { $, busy, clause, focusLost, h, readNumber, showError, takeId, toast } from "./ui.js";
 
 let session = null; // the recording in progress: {mode, stop(), ...}
 
@@ -171,8 +171,10 @@ async function record() {
   const projectId = state.projectId;
   const set = state.sampleSet;
   session = { mode, className, stop: () => {} }; // the take goes to this class and set, whatever is picked meanwhile
+  const focused = $("#record-btn") === document.activeElement || focusLost();
   $("#record-btn").disabled = true;
   $("#stop-btn").disabled = false;
+  if (focused) $("#stop-btn").focus(); // Record is off while it records: its focus goes to Stop
   document.body.classList.add("recording");
   try {
     let files;
@@ -202,8 +204,10 @@ async function record() {
   } finally {
     session = null;
     mic.release("recording"); // closes it unless "Turn mic on" (or the live preview) holds it
+    const stopFocused = $("#stop-btn") === document.activeElement || focusLost();
     $("#record-btn").disabled = false;
     $("#stop-btn").disabled = true;
+    if (stopFocused) $("#record-btn").focus();
     document.body.classList.remove("recording");
     setProgress(0);
   }

@@ -4,9 +4,14 @@
 
 import { api } from "./api.js";
 import { classInfo, classLabel, moveBackIn, on, reloadProject, selectClass, selectSet, state, undoIn } from "./state.js";
-import { $, busy, deletedToast, dropZone, filePicker, h, movedToast, readNumber, secs, shortName, showError, toast } from "./ui.js";
+import { $, busy, deletedToast, dropZone, filePicker, focusLost, h, movedToast, readNumber, secs, shortName, showError, toast } from "./ui.js";
 
 let loadToken = 0;
+/** Whether the focus was on a class (or about to be) when the class list is drawn next. */
+let classFocus = false;
+/** Where the focus goes when the sample grid is drawn next ({sample, index}: that sample's card, its
+ *  index-th control), set when it was in the grid; null: the grid does not take the focus. */
+let gridFocus = null;
 /** The class the Rename form is open for ({ project, className }), or null while it is closed. */
 let renaming = null;
 
@@ -29,6 +34,11 @@ async function keepingClassesCurrent(action, projectId = state.projectId) {
 
 function renderClasses(project) {
   const list = $("#class-list");
+  // a redraw with the focus on a class (choosing it redraws the list) leaves it on that class; after a
+  // class's delete, on the class selected then
+  const focused = list.contains(document.activeElement) ? document.activeElement.dataset.class : null;
+  const hadFocus = Boolean(focused) || classFocus;
+  classFocus = false;
   list.replaceChildren(...project.classes.map((c) => {
     const button = h("button", {
       type: "button", class: "class-item", "data-class": c.name, "data-testid": `class-${c.name}`,
@@ -41,6 +51,12 @@ function renderClasses(project) {
     c.enough === false ? h("span", { class: "warn-dot", title: c.hint || "too few samples", "aria-label": "too few samples" }, "!") : null);
     return h("li", {}, button);
   }));
+  if (hadFocus) {
+    const buttons = [...list.querySelectorAll("button")];
+    const selected = buttons.find((b) => b.dataset.class === focused)
+      || buttons.find((b) => b.getAttribute("aria-pressed") === "true") || buttons[0];
+    if (selected) selected.focus();
+  }
   const hints = $("#project-hints");
   const classHints = new Set(project.classes.map((c) => c.hint).filter(Boolean));
   hints.replaceChildren(...(project.hints || []).filter((text) => !classHints.has(text)).map((text) => h("li", {}, text)),
@@ -69,9 +85,13 @@ function renderClassHead() {
   renderSetSwitch();
 }
 
-function closeRename() {
+/** Close the Rename form; `refocus`: the focus goes back to the Rename button that opened it. */
+function closeRename({ refocus = false } = {}) {
+  const form = $("#rename-class-form");
+  const hadFocus = form.contains(document.activeElement);
   renaming = null;
-  $("#rename-class-form").hidden = true;
+  form.hidden = true;
+  if ((refocus || hadFocus) && !$("#rename-class-btn").hidden) $("#rename-class-btn").focus();
 }
 
 /** The switch between the class's training samples and its test set, and the words that say which. */
@@ -102,6 +122,7 @@ export function sampleCard(sample) {
     onclick: (e) => busy(e.currentTarget, () => keepingClassesCurrent(async () => {
       const { moved } = sample.test ? await api.toTraining(state.projectId, sample.class_name, sample.id)
         : await api.toTest(state.projectId, sample.class_name, sample.id);
+      focusAfter(card);
       card.remove();
       // a take's clips in other classes (part of it relabelled) go with it: say which classes
       const classes = [...new Set(moved.map((m) => m.class_name || sample.class_name))].map(classLabel);
@@ -109,7 +130,7 @@ export function sampleCard(sample) {
         `${sample.test ? "training samples" : "test set"} of ${classes.join(" and ")}.`);
       await reloadProject();
     })) }, sample.test ? "Move to training" : "Move to test set");
-  const move = h("select", { class: "move-select", "aria-label": `Move ${sample.id} to another class` },
+  const move = h("select", { class: "move-select", "data-action": "move", "aria-label": `Move ${sample.id} to another class` },
     h("option", { value: "" }, "Move to…"),
     ...classes.filter((c) => c.name !== sample.class_name).map((c) => h("option", { value: c.name }, c.display_name || c.name)));
   const card = h("div", { class: "sample-card", "data-sample": sample.id, "data-testid": "sample-card" },
@@ -123,6 +144,7 @@ export function sampleCard(sample) {
       h("button", { type: "button", class: "danger ghost small", "aria-label": `Delete ${sample.id}`, "data-action": "delete",
         onclick: (e) => busy(e.currentTarget, () => keepingClassesCurrent(async () => {
           const result = await api.deleteSample(state.projectId, sample.class_name, sample.id, set);
+          focusAfter(card);
           card.remove();
           deletedToast(sample.id, result.undo, undoIn(state.projectId));
           await reloadProject();
@@ -132,6 +154,7 @@ export function sampleCard(sample) {
     if (!to) return;
     await busy(move, () => keepingClassesCurrent(async () => {
       const moved = await api.moveSample(state.projectId, sample.class_name, sample.id, to, set);
+      focusAfter(card);
       card.remove();
       const moveBack = moveBackIn(state.projectId);
       movedToast(sample.id, classLabel(to), () => moveBack(moved, sample.class_name, set));
@@ -142,6 +165,33 @@ export function sampleCard(sample) {
     move.value = "";
   });
   return card;
+}
+
+/** The focus, when it is on `card` that is about to go: to the next card's first button (the one before
+ *  when it was the last), else to the list's heading; and there again when the grid is drawn anew. */
+function focusAfter(card) {
+  if (!card.contains(document.activeElement) && !focusLost()) return;
+  const other = card.nextElementSibling || card.previousElementSibling;
+  const button = other && other.querySelector("button");
+  if (button) {
+    gridFocus = { sample: other.dataset.sample, index: controls(other).indexOf(button) };
+    button.focus();
+  } else {
+    gridFocus = { sample: null, index: 0 };
+    $("#sample-list-heading").focus();
+  }
+}
+
+const controls = (card) => [...card.querySelectorAll("button, select, audio")];
+
+/** The focus back where it was (gridFocus) in a grid drawn anew, when it was in the grid or got lost. */
+function restoreGridFocus(grid) {
+  const wanted = gridFocus;
+  gridFocus = null;
+  if (!wanted || !focusLost()) return;
+  const card = wanted.sample && [...grid.children].find((c) => c.dataset.sample === wanted.sample);
+  const target = card ? controls(card)[wanted.index] || card.querySelector("button") : $("#sample-list-heading");
+  if (target) target.focus();
 }
 
 export async function loadSamples() {
@@ -161,7 +211,11 @@ export async function loadSamples() {
     const empty = set === "test"
       ? "No test samples yet: record or drop files above, or move recordings here from the training samples (“Move to test set”)."
       : "No samples yet: record some or drop files above.";
+    const active = document.activeElement;
+    const card = active && grid.contains(active) ? active.closest(".sample-card") : null;
+    if (card) gridFocus = { sample: card.dataset.sample, index: controls(card).indexOf(active) };
     grid.replaceChildren(...(samples.length ? samples.map((s) => sampleCard(s)) : [h("p", { class: "muted empty" }, empty)]));
+    restoreGridFocus(grid);
   } catch (err) {
     if (token !== loadToken) return;
     if (err.status === 404 && await renamedOrDeletedElsewhere(name)) return;
@@ -278,12 +332,17 @@ function initClassForms() {
     $("#rename-class-name").value = state.selectedClass;
     $("#rename-class-name").select();
   });
-  $("#rename-class-cancel").addEventListener("click", closeRename);
+  $("#rename-class-cancel").addEventListener("click", () => closeRename({ refocus: true }));
+  $("#rename-class-form").addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    e.preventDefault();
+    closeRename({ refocus: true });
+  });
   $("#rename-class-form").addEventListener("submit", (e) => {
     e.preventDefault();
     busy($("#rename-class-save"), () => keepingClassesCurrent(async () => {
       const info = await api.renameClass(state.projectId, state.selectedClass, $("#rename-class-name").value.trim());
-      closeRename();
+      closeRename({ refocus: true });
       state.selectedClass = info.name;
       await reloadProject();
       toast(`Renamed to “${info.display_name || info.name}”.`);
@@ -298,8 +357,11 @@ function initClassForms() {
     const its = [c.samples ? count(c.samples, "sample") : "", tests ? count(tests, "test clip") : ""].filter(Boolean).join(" and ");
     const label = `class “${c.display_name || c.name}”`;
     if (its && !confirm(`Delete the ${label} and its ${its}? They are kept in the project's .trash folder.`)) return;
-    busy(e.currentTarget, () => keepingClassesCurrent(async () => {
+    const button = e.currentTarget;
+    const focused = button === document.activeElement;
+    busy(button, () => keepingClassesCurrent(async () => {
       const result = await api.deleteClass(state.projectId, c.name);
+      classFocus = focused || focusLost(); // its Delete button may go: the focus goes to the class selected then
       await reloadProject();
       const undo = undoIn(state.projectId);
       const gone = result.samples === c.samples + tests ? its : result.samples ? count(result.samples, "sample") : "";

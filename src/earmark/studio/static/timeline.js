@@ -24,7 +24,7 @@ export function renderPrediction(container, result, file, labels) {
   const names = labels && labels.length ? labels : Object.keys(result.probabilities || {});
   const bars = h("div", { class: "bars" });
   const audio = h("audio", { controls: true, src: result.audio_url || URL.createObjectURL(file),
-    "data-testid": "predict-audio", preload: "metadata" });
+    "data-testid": "predict-audio", preload: "metadata", "aria-label": `Play ${file.name || "the recording"}` });
   const note = h("p", { class: "muted small", "data-testid": "predict-audio-note", hidden: true });
   audio.addEventListener("error", () => {
     note.textContent = cannotPlay(file.name || "the recording", Boolean(result.audio_url));

@@ -3,10 +3,13 @@
 
 import { api } from "./api.js";
 import { on, state, undoIn } from "./state.js";
-import { $, busy, displayName, h, restoredMessage, toast } from "./ui.js";
+import { $, busy, displayName, focusLost, h, restoredMessage, toast } from "./ui.js";
 
 let loads = 0;
 let shown = []; // the ids listed: "Empty the trash" removes only these, never a delete made since
+/** The place in the list of an entry restored or deleted for good from the keyboard: when the list is drawn
+ *  again, the focus goes to the entry there now (the next one), else to the box's summary. */
+let focusAt = null;
 
 function count(n, one, many = `${one}s`) {
   return `${n} ${n === 1 ? one : many}`;
@@ -36,12 +39,20 @@ function entryRow(projectId, entry) {
   const what = deletedWhat(entry);
   const restore = h("button", { type: "button", "data-testid": "trash-restore" }, "Restore");
   const forGood = h("button", { type: "button", class: "danger", "data-testid": "trash-remove" }, "Delete for good");
-  restore.addEventListener("click", () => busy([restore, forGood], async () => {
+  const keep = () => {
+    if (restore === document.activeElement || forGood === document.activeElement) {
+      focusAt = [...$("#trash-list").children].findIndex((li) => li.contains(document.activeElement));
+    }
+  };
+  restore.addEventListener("click", () => keep() || busy([restore, forGood], async () => {
     const back = await undoIn(projectId)(entry.id); // reloads the project: the list follows
     toast(restoredMessage(what, back));
   }));
-  forGood.addEventListener("click", () => busy([restore, forGood], async () => {
-    if (!confirm(`Delete ${what} for good? It cannot be restored after this.`)) return;
+  forGood.addEventListener("click", () => keep() || busy([restore, forGood], async () => {
+    if (!confirm(`Delete ${what} for good? It cannot be restored after this.`)) {
+      focusAt = null;
+      return;
+    }
     await api.emptyTrash(projectId, [entry.id]);
     toast(`Deleted ${what} for good.`);
     await load();
@@ -64,6 +75,12 @@ async function load() {
   $("#empty-trash-btn").hidden = !deleted.length;
   $("#trash-list").replaceChildren(...(deleted.length ? deleted.map((entry) => entryRow(projectId, entry))
     : [h("li", { class: "muted" }, "Nothing deleted. A delete waits here, in the project's .trash folder, until you delete it for good.")]));
+  if (focusAt !== null && focusLost()) {
+    const rows = $("#trash-list").querySelectorAll("[data-testid=trash-entry]");
+    const row = rows[Math.min(focusAt, rows.length - 1)];
+    (row ? row.querySelector("[data-testid=trash-restore]") : $("#trash-box summary")).focus();
+  }
+  focusAt = null;
 }
 
 export function initTrashBin() {

@@ -25,8 +25,10 @@ export const $$ = (selector, root = document) => [...root.querySelectorAll(selec
 /** How long a toast stays (ms) unless closed first: errors longer, so they can be read. */
 export const TOAST_MS = { error: 10000, info: 4000, undo: 12000 };
 
-/** A toast in the #toasts area, with a close button; it goes by itself after TOAST_MS.
- *  `action` ({label, run}) adds a button (e.g. Undo) that runs once and closes the toast. */
+/** A toast in the #toasts area, with a close button; it goes by itself after TOAST_MS, but not while
+ *  it has the keyboard focus or the pointer is over it (it goes TOAST_MS.info after they leave).
+ *  `action` ({label, run}) adds a button (e.g. Undo) that runs once and closes the toast. A toast that
+ *  goes with the focus in it hands the focus back to where it came from (else to the next toast). */
 export function toast(message, kind = "info", action = null) {
   const area = $("#toasts");
   const close = h("button", { class: "toast-close", "aria-label": "Dismiss message", type: "button" }, "×");
@@ -34,22 +36,51 @@ export function toast(message, kind = "info", action = null) {
     action.label);
   const node = h("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status",
     "data-testid": `toast-${kind}` }, h("span", { class: "toast-text" }, message), button, close);
-  close.addEventListener("click", () => node.remove());
+  let cameFrom = null; // the element the focus was on before it came into this toast
+  let timer = null;
+  const remove = () => {
+    clearTimeout(timer);
+    const hadFocus = node.contains(document.activeElement);
+    const next = hadFocus && (node.nextElementSibling || node.previousElementSibling);
+    node.remove();
+    if (!hadFocus) return;
+    const back = cameFrom && cameFrom.isConnected && !cameFrom.disabled ? cameFrom
+      : next ? next.querySelector("button:not([disabled])") : null;
+    if (back) back.focus();
+  };
+  const held = () => node.matches(":hover") || node.contains(document.activeElement);
+  const expire = (ms) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => (held() ? expire(TOAST_MS.info) : remove()), ms);
+  };
+  node.addEventListener("focusin", (e) => {
+    if (e.relatedTarget && !node.contains(e.relatedTarget)) cameFrom = e.relatedTarget;
+  });
+  node.addEventListener("focusout", () => setTimeout(() => { if (!held() && node.isConnected) expire(TOAST_MS.info); }));
+  node.addEventListener("mouseleave", () => { if (!held()) expire(TOAST_MS.info); });
+  node.addEventListener("keydown", (e) => { if (e.key === "Escape") remove(); });
+  close.addEventListener("click", remove);
   if (button) {
     button.addEventListener("click", async () => {
-      button.disabled = true; // runs once: a second click would undo nothing and say so
+      // runs once: a second click would undo nothing and say so (aria-disabled, not disabled: the focus stays)
+      if (button.getAttribute("aria-disabled") === "true") return;
+      button.setAttribute("aria-disabled", "true");
       try {
         await action.run();
-        node.remove();
+        remove();
       } catch (err) {
-        button.disabled = false; // it did not happen (the server said why): it may be tried again
+        button.removeAttribute("aria-disabled"); // it did not happen (the server said why): it may be tried again
         showError(err);
       }
     });
   }
   area.append(node);
-  while (area.children.length > 5) area.firstElementChild.remove();
-  setTimeout(() => node.remove(), action ? TOAST_MS.undo : TOAST_MS[kind] ?? TOAST_MS.info);
+  // at most 5: the oldest go first, but never one the user is on
+  for (const old of [...area.children]) {
+    if (area.children.length <= 5) break;
+    if (old !== node && !old.contains(document.activeElement) && !old.matches(":hover")) old.remove();
+  }
+  expire(action ? TOAST_MS.undo : TOAST_MS[kind] ?? TOAST_MS.info);
   return node;
 }
 
@@ -72,7 +103,8 @@ export function deletedToast(what, undoId, restore) {
 export function restoredMessage(what, back) {
   const classes = ((back && back.classes) || []).map(displayName);
   const notes = (back && back.notes) || [];
-  const named = [...what.matchAll(/“([^”]*)”/g)].map((m) => m[1]);
+  // the classes `what` names: “X” after "class " only (not the file's name in "“bass_015.ogg” of class “bass”")
+  const named = [...what.matchAll(/\bclass “([^”]*)”/g)].map((m) => m[1]);
   const elsewhere = classes.length && (notes.length || named.some((n) => !classes.includes(n)));
   const where = !elsewhere ? ""
     : `, now in class${classes.length === 1 ? "" : "es"} ${classes.map((c) => `“${c}”`).join(" and ")}`;
@@ -110,12 +142,20 @@ export function showError(err) {
   toast(err && err.message ? err.message : String(err), "error");
 }
 
+/** Whether the keyboard focus is nowhere (on the page's body: the element that had it went or was disabled). */
+export function focusLost() {
+  const active = document.activeElement;
+  return !active || active === document.body || !active.isConnected;
+}
+
 /**
  * Run an async action with `button` disabled and a spinner; errors become a toast.
  * Returns the action's result, or undefined when it failed.
  */
 export async function busy(button, action) {
   const buttons = Array.isArray(button) ? button : [button];
+  // a disabled button loses the keyboard focus: it gets it back after, unless something else took it
+  const focused = buttons.find((b) => b && b === document.activeElement);
   for (const b of buttons) if (b) { b.disabled = true; b.classList.add("is-busy"); b.setAttribute("aria-busy", "true"); }
   try {
     return await action();
@@ -124,6 +164,7 @@ export async function busy(button, action) {
     return undefined;
   } finally {
     for (const b of buttons) if (b) { b.disabled = false; b.classList.remove("is-busy"); b.removeAttribute("aria-busy"); }
+    if (focused && focused.isConnected && focusLost()) focused.focus();
   }
 }
 
