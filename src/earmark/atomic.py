@@ -2,7 +2,8 @@
 
 A crash or a full disk mid-write leaves the previous file (or nothing) in place, never a
 half-written one. Every output earmark writes (model files, WAV clips, pictures, reports)
-goes through :func:`atomic_write`.
+goes through :func:`atomic_write`. A folder built out of sight and moved into place whole (an import's)
+is synced once when built instead, file by file never (:func:`synced_when_done`).
 
 A new file gets the permissions any other program would give it (``0o666`` less the
 umask); a replaced file keeps the permissions it had.
@@ -11,6 +12,7 @@ umask); a replaced file keeps the permissions it had.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import os
 import shutil
@@ -24,12 +26,17 @@ from typing import BinaryIO
 from .containers import audio_held, other_held
 from .errors import OutputError, ParameterError
 
-__all__ = ["atomic_copy", "atomic_write", "cannot_write", "check_replaceable", "check_writable", "probe_folder"]
+__all__ = ["atomic_copy", "atomic_write", "cannot_write", "check_replaceable", "check_writable", "probe_folder",
+           "synced_when_done"]
 
 #: Where Linux reports the process umask without changing it.
 _PROC_STATUS = Path("/proc/self/status")
 #: Reading the umask elsewhere means setting it; this lock keeps earmark's own threads from racing.
 _UMASK_LOCK = threading.Lock()
+#: The folders (as :func:`os.path.realpath` gives them) that :func:`synced_when_done` makes durable at once
+#: when done; :func:`atomic_write` syncs no file in them one by one. Any thread's writes count.
+_SYNCED_WHEN_DONE: set[str] = set()
+_SYNCED_LOCK = threading.Lock()
 
 
 def _umask() -> int:
@@ -73,6 +80,80 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def _synced_later(folder: Path) -> bool:
+    """Whether ``folder`` is in one that :func:`synced_when_done` syncs whole when done."""
+    if not _SYNCED_WHEN_DONE:
+        return False
+    real = Path(os.path.realpath(folder))
+    with _SYNCED_LOCK:
+        return any(real.is_relative_to(done) for done in _SYNCED_WHEN_DONE)
+
+
+def _syncfs(folder: Path) -> bool:
+    """Flush to disk everything written to the file system that holds ``folder`` (Linux's ``syncfs``);
+    ``False`` where this system has no ``syncfs``. A disk that fails the flush raises its ``OSError``."""
+    try:
+        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError, TypeError):
+        return False
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if syncfs(fd) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code), str(folder))
+    finally:
+        os.close(fd)
+    return True
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Sync every file in ``folder``, then every folder, deepest first (where :func:`_syncfs` cannot)."""
+    for where, _, files in os.walk(folder, topdown=False):
+        for name in files:
+            # Windows syncs no file opened read-only
+            fd = os.open(os.path.join(where, name), os.O_RDWR if os.name == "nt" else os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_folder(Path(where))
+
+
+@contextlib.contextmanager
+def synced_when_done(folder: str | os.PathLike[str]) -> Iterator[None]:
+    """Make everything written in the existing ``folder`` durable once, when the block ends without
+    error, rather than file by file: for a folder built out of sight and moved into place whole when
+    complete (an import's hidden folder), where one sync before the move keeps the guarantee that a
+    crash leaves the folder whole or not in place, at a fraction of the cost of thousands of syncs.
+
+    Within the block, :func:`atomic_write` (from any thread) still writes each file under a temporary
+    name and renames it, but syncs neither it nor its folder when the target is in ``folder``. At the
+    end, the file system that holds ``folder`` is flushed in one call (Linux's ``syncfs``), or, where
+    there is none, each file and folder in it is synced. The caller syncs the folder it is then moved
+    into, after the move. A block that raises syncs nothing (the folder is to be removed).
+
+    Raises
+    ------
+    OutputError
+        If the disk fails the flush (a full disk, an I/O error); the message names ``folder``.
+    """
+    real = os.path.realpath(folder)
+    with _SYNCED_LOCK:
+        if real in _SYNCED_WHEN_DONE:
+            raise ParameterError(f"{folder} is synced when done already; nest no second synced_when_done in it")
+        _SYNCED_WHEN_DONE.add(real)
+    try:
+        yield
+    finally:
+        with _SYNCED_LOCK:
+            _SYNCED_WHEN_DONE.discard(real)
+    try:
+        if not _syncfs(Path(real)):
+            _fsync_tree(Path(real))
+    except OSError as exc:
+        raise cannot_write(folder, exc, doing=f"make {folder} durable on disk") from exc
+
+
 def _not_a_folder(target: Path) -> Path | None:
     """The nearest existing ancestor of ``target`` when it is something other than a folder."""
     for parent in target.parents:
@@ -90,6 +171,9 @@ def atomic_write(path: str | os.PathLike[str], *, make_folders: bool = True) -> 
     ``make_folders=False``: the folder must be there already (a write into a folder that is being
     moved away must not make it again); its absence is an ``OutputError`` caused by a
     ``FileNotFoundError``.
+
+    The file and its folder are synced before this returns (the rename is on disk), except in a folder
+    that :func:`synced_when_done` syncs whole when it is done.
 
     Raises
     ------
@@ -125,11 +209,13 @@ def atomic_write(path: str | os.PathLike[str], *, make_folders: bool = True) -> 
     except OSError as exc:
         raise cannot_write(target, exc) from exc
     tmp = Path(tmp_name)
+    later = _synced_later(target.parent)  # a folder synced whole when built (synced_when_done)
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
-            os.fsync(fh.fileno())
+            if not later:
+                os.fsync(fh.fileno())
         # mkstemp makes the file 0600; best effort, as some file systems (FAT) refuse chmod.
         with contextlib.suppress(OSError):
             os.chmod(tmp, _mode_for(target))
@@ -140,7 +226,8 @@ def atomic_write(path: str | os.PathLike[str], *, make_folders: bool = True) -> 
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_folder(target.parent)
+    if not later:
+        _fsync_folder(target.parent)
 
 
 def atomic_copy(source: str | os.PathLike[str], *, target: str | os.PathLike[str]) -> None:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .atomic import atomic_copy
+from .atomic import _fsync_folder, atomic_copy, synced_when_done
 from .audio import AUDIO_EXTENSIONS
 from .dataset import BACKGROUND_LABEL, extract_zip, files_under, is_background_name, is_ignored_name, zip_root
 from .errors import ConflictError, DatasetError, EarmarkError, ParameterError
@@ -269,14 +269,18 @@ def import_project(root: Path, projects_root: Path, *, name: str,
     project where it was built and returns it where it now is: the studio's picks a free name under its
     lock), else into ``projects_root/name``, refused when that is taken. An import that fails or is
     stopped leaves nothing behind; one killed outright leaves its hidden folder, which the next import
-    removes (:func:`sweep_import_leftovers`)."""
+    removes (:func:`sweep_import_leftovers`). Its files are put on disk in one sync before the move
+    (:func:`earmark.atomic.synced_when_done`), not one by one, and the move after it."""
     sweep_import_leftovers(projects_root)
     building = Path(tempfile.mkdtemp(prefix=IMPORTING_PREFIX, dir=projects_root))
     lock = hold(building, note="an import, while it runs")
     try:
-        project = Project.create(building / "project", name=name)
-        result = fill_from_folder(project, root, limits=limits, tmp_dir=tmp_dir)
-        return (place or _place)(project), result
+        with synced_when_done(building):  # one sync of it all before the move, not two per file
+            project = Project.create(building / "project", name=name)
+            result = fill_from_folder(project, root, limits=limits, tmp_dir=tmp_dir)
+        placed = (place or _place)(project)
+        _fsync_folder(placed.root.parent)  # the move itself on disk
+        return placed, result
     finally:
         shutil.rmtree(building, ignore_errors=True)  # what is left: the lock, or a project that failed
         if lock is not None:
