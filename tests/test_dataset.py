@@ -18,6 +18,7 @@ from earmark import archive as archive_module
 from earmark.dataset import (
     MIN_CLIPS_PER_CLASS,
     Dataset,
+    LoadCancelled,
     Skipped,
     audio_files,
     cut_recording,
@@ -246,6 +247,32 @@ def test_a_zip_reads_like_its_folder_and_leaves_nothing_behind(
     np.testing.assert_array_equal(from_zip.clips[5].samples, from_folder.clips[5].samples)
     assert from_zip.root == str(archive)
     assert list(private_tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize("as_zip", [False, True])
+def test_a_read_stops_before_the_next_file_once_should_stop_says_so(
+    small_dataset: Path, tmp_path: Path, private_tmp: Path, as_zip: bool
+) -> None:
+    """The studio's Cancel during a read of 1800 clips took 26 s: nothing stopped the read."""
+    source = zip_folder(small_dataset, tmp_path / "sounds.zip") if as_zip else small_dataset
+    asked: list[int] = []
+
+    def after_four() -> bool:
+        asked.append(len(asked))
+        return len(asked) > 4  # four files read, then stop
+
+    with pytest.raises(LoadCancelled):
+        load_dataset(source, sample_rate=SR, should_stop=after_four)
+    assert len(asked) == 5, "asked before each file, and not once more after it said stop"
+    assert list(private_tmp.iterdir()) == [], "a zip's extracted files are removed still"
+    asked.clear()
+
+    def never() -> bool:
+        asked.append(len(asked))
+        return False
+
+    whole = load_dataset(source, sample_rate=SR, should_stop=never)
+    assert len(asked) == len(whole.clips) == 36, "never told to stop: every file is read, each asked once"
 
 
 def test_a_zip_of_an_exported_project_reads_its_training_samples(tmp_path: Path) -> None:

@@ -50,6 +50,7 @@ __all__ = [
     "MIN_CLIPS_PER_CLASS",
     "NOHASH",
     "Clip",
+    "LoadCancelled",
     "Dataset",
     "Skipped",
     "audio_files",
@@ -71,6 +72,11 @@ LONG_RECORDING_S = 12.0
 CLIP_S = 4.0
 #: Fewer clips than this in a class cannot be learnt from (or validated) honestly.
 MIN_CLIPS_PER_CLASS = 5
+
+
+class LoadCancelled(Exception):  # noqa: N818 - a request, not an error
+    """What :func:`load_dataset` raises when its ``should_stop`` returns True: it stopped before the
+    next file, reading nothing more and returning nothing."""
 
 
 @dataclass(frozen=True)
@@ -340,6 +346,7 @@ def load_dataset(
     clip_hop_s: float | None = None,
     on_skip: Callable[[Skipped], None] | None = None,
     test: bool = False,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Dataset:
     """Read a folder-per-class dataset (or a zip of one), decoding every file at ``sample_rate``.
 
@@ -351,6 +358,10 @@ def load_dataset(
     ``samples/``, ``test/``, ``models/``), reads as the project trains: its ``samples/`` classes,
     never its test set; with ``test=True`` (evaluation) its test set instead, checked as
     :meth:`earmark.project.Project.check_test_set` checks a project's.
+
+    ``should_stop``, asked before each file is read, ends the read there when it returns True,
+    raising :class:`LoadCancelled` (a zip's extracted files are removed still): the studio's Cancel
+    takes effect this way while a run reads its project.
     """
     if not (math.isfinite(clip_s) and 0 < clip_s <= long_recording_s):
         raise ParameterError(f"the clip length must be more than 0 and at most the long-recording length "
@@ -360,13 +371,14 @@ def load_dataset(
         raise ParameterError(f"the hop between clips must be at least {MIN_HOP_S} seconds, got {hop_s}")
     began = datetime.now(UTC).isoformat(timespec="seconds")
     dataset = _load(Path(path), sample_rate=sample_rate, long_recording_s=long_recording_s, clip_s=clip_s,
-                    clip_hop_s=hop_s, on_skip=on_skip, test=test)
+                    clip_hop_s=hop_s, on_skip=on_skip, test=test, should_stop=should_stop)
     dataset.read_at = began
     return dataset
 
 
 def _load(root: Path, *, sample_rate: int, long_recording_s: float, clip_s: float, clip_hop_s: float,
-          on_skip: Callable[[Skipped], None] | None, test: bool) -> Dataset:
+          on_skip: Callable[[Skipped], None] | None, test: bool,
+          should_stop: Callable[[], bool] | None = None) -> Dataset:
     """:func:`load_dataset` of a folder or a zip, its settings checked."""
     if root.is_file() and root.suffix.lower() == ".zip":
         # Every clip is decoded into memory, so the extracted files are removed afterwards.
@@ -376,10 +388,10 @@ def _load(root: Path, *, sample_rate: int, long_recording_s: float, clip_s: floa
             except DatasetError as exc:  # about the project in the zip: name the zip, not a folder gone soon
                 raise DatasetError(str(exc).replace(str(Path(tmp)), str(root))) from None
             return _read_folder(folder, root=root, sample_rate=sample_rate, long_recording_s=long_recording_s,
-                                clip_s=clip_s, clip_hop_s=clip_hop_s, on_skip=on_skip)
+                                clip_s=clip_s, clip_hop_s=clip_hop_s, on_skip=on_skip, should_stop=should_stop)
     folder = _set_of(root, test=test)
     return _read_folder(folder, root=folder, sample_rate=sample_rate, long_recording_s=long_recording_s,
-                        clip_s=clip_s, clip_hop_s=clip_hop_s, on_skip=on_skip)
+                        clip_s=clip_s, clip_hop_s=clip_hop_s, on_skip=on_skip, should_stop=should_stop)
 
 
 def _set_of(folder: Path, *, test: bool, in_zip: tuple[Path, Path] | None = None) -> Path:
@@ -399,6 +411,7 @@ def _read_folder(
     clip_s: float,
     clip_hop_s: float,
     on_skip: Callable[[Skipped], None] | None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Dataset:
     """Decode every audio file under a folder-per-class ``folder`` (see :func:`load_dataset`)."""
     files, skipped = scan_folder(folder)
@@ -410,6 +423,8 @@ def _read_folder(
     clips: list[Clip] = []
     elapsed: dict[str, float] = defaultdict(float)
     for file, label in files:
+        if should_stop is not None and should_stop():
+            raise LoadCancelled
         rel = file.relative_to(folder).as_posix()
         try:
             audio = load_audio(file, sample_rate=sample_rate)

@@ -272,7 +272,8 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
             p.requires_grad_(name.startswith("head."))
     if concepts:
         model.concept_map.copy_(torch.from_numpy(
-            _learn_concept_map(model, pools, background=labels.index(BACKGROUND_LABEL), window=window)))
+            _learn_concept_map(model, pools, background=labels.index(BACKGROUND_LABEL), window=window,
+                               should_cancel=should_cancel)))
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters():
         p.requires_grad_(False)
@@ -340,9 +341,11 @@ def _epochs(run: _Run, clf: Classifier, val_clips: list[Clip], *, steps: int, ba
 
 
 def _learn_concept_map(model: SoundNet, pools: Pools, *, background: int, window: int,
-                       per_clip: int = 8, batch_size: int = FORWARD_WINDOWS) -> np.ndarray:
+                       per_clip: int = 8, batch_size: int = FORWARD_WINDOWS,
+                       should_cancel: Callable[[], bool] | None = None) -> np.ndarray:
     """``p(class | concept)`` from the training clips: each clip's concept probabilities are the
-    mean over up to ``per_clip`` of its windows that hold sound (see :mod:`earmark.concepts`)."""
+    mean over up to ``per_clip`` of its windows that hold sound (see :mod:`earmark.concepts`).
+    ``should_cancel`` is asked before each batch (:class:`TrainingCancelled` when it returns True)."""
     places: list[tuple[np.ndarray, int]] = []  # (clip, start) of each window
     owner: list[int] = []                       # the clip each window belongs to
     classes: list[int] = []                     # each clip's class
@@ -355,6 +358,8 @@ def _learn_concept_map(model: SoundNet, pools: Pools, *, background: int, window
     sums = np.zeros((len(classes), len(model.concept_names)))
     model.eval()
     for b in range(0, len(places), batch_size):
+        if should_cancel is not None and should_cancel():
+            raise TrainingCancelled
         windows = np.stack([np.pad(w := y[at : at + window], (0, window - w.shape[0]))
                             for y, at in places[b : b + batch_size]])
         with torch.inference_mode():

@@ -1,7 +1,9 @@
 """Training jobs: one training run at a time, in a background thread, with progress and cancel.
 
 Training reports every epoch through :func:`earmark.train`'s ``progress`` callback; cancelling
-ends the run before its next step (``should_cancel``) without writing a model file. A studio that
+ends the run before its next file read, concept-map batch or training step (``should_stop``,
+``should_cancel``: within a second) without writing a model file; meanwhile the job says
+``"cancelling": true``. A studio that
 stops cancels the run going on and waits for its thread (:meth:`JobRunner.close`): PyTorch still
 running in a thread as the interpreter ends aborts the process ("terminate called without an
 active exception").
@@ -23,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..dataset import Dataset, load_dataset
+from ..dataset import Dataset, LoadCancelled, load_dataset
 from ..errors import ConflictError, EarmarkError, NotFoundError, collecting_warnings
 from ..project import PROJECT_FILE, Project
 from ..train import EpochRecord, StopTraining, TrainingCancelled, TrainSettings, train
@@ -60,7 +62,8 @@ class Job:
         return {"id": self.id, "project": self.project, "state": self.state,
                 "epoch": len(self.history), "epochs": self.epochs, "history": list(self.history),
                 "error": self.error, "model": self.model, "settings": self.settings,
-                "stopping": self.stop_requested and self.state == "running", "reading": self.reading}
+                "stopping": self.stop_requested and self.state == "running", "reading": self.reading,
+                "cancelling": self.cancel_requested and self.state == "running"}
 
 
 class JobRunner:
@@ -77,6 +80,8 @@ class JobRunner:
         self.cancelled_at_close: list[Job] = []
         #: Called with a run once it has read its samples, before it says so (tests hold a run there).
         self.on_read: Callable[[Job], None] | None = None
+        #: Called with a run before it reads each of its samples' files (tests cancel a run there).
+        self.on_file: Callable[[Job], None] | None = None
 
     def running(self) -> Job | None:
         with self._lock:
@@ -213,7 +218,16 @@ class JobRunner:
             if not project.samples_dir.is_dir():
                 raise NotFoundError(f"project {project.name!r} was deleted before training read it; "
                                     "nothing was trained")
-            dataset = load_dataset(project.samples_dir, sample_rate=settings.features().sample_rate)
+            def should_stop() -> bool:
+                if self.on_file is not None:
+                    self.on_file(job)
+                return job.cancel_requested
+
+            try:
+                dataset = load_dataset(project.samples_dir, sample_rate=settings.features().sample_rate,
+                                       should_stop=should_stop)
+            except LoadCancelled:
+                raise TrainingCancelled from None
             if self.on_read is not None:
                 self.on_read(job)
             return dataset

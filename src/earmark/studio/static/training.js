@@ -87,14 +87,17 @@ function renderJob(j) {
   const isRunning = running(j);
   $("#cancel-train-btn").hidden = !isRunning;
   $("#stop-train-btn").hidden = !isRunning;
-  $("#stop-train-btn").disabled = Boolean(j.stopping);
+  // asked to cancel (the run ends before its next file, step or epoch): neither button does anything more
+  $("#cancel-train-btn").disabled = Boolean(j.cancelling);
+  $("#stop-train-btn").disabled = Boolean(j.stopping || j.cancelling);
   const fraction = j.epochs ? Math.min(1, (j.epoch || 0) / j.epochs) : 0;
   const bar = $("#train-progress");
   bar.style.width = `${(isRunning ? fraction : j.state === "done" ? 1 : fraction) * 100}%`;
   bar.dataset.state = j.state;
   const last = (j.history || [])[j.history.length - 1];
   const words = {
-    running: j.stopping ? `Stopping after epoch ${(j.epoch || 0) + 1} of ${j.epochs}, then keeping the model…`
+    running: j.cancelling ? "Cancelling…"
+      : j.stopping ? `Stopping after epoch ${(j.epoch || 0) + 1} of ${j.epochs}, then keeping the model…`
       : j.epoch ? `Training… epoch ${j.epoch} of ${j.epochs}` : `Preparing the data, then ${j.epochs} epochs…`,
     done: j.epoch < j.epochs ? `Stopped after epoch ${j.epoch} of ${j.epochs}: ${j.model ? j.model.id : "model"} saved`
       : `Done: ${j.model ? j.model.id : "model"} saved`,
@@ -249,7 +252,7 @@ export function initTraining() {
     busy(e.currentTarget, async () => {
       follow(await api.cancelJob(job.id));
       if (job.state === "running") timer = setTimeout(poll, POLL_MS);
-    });
+    }).then(() => { if (job) renderJob(job); }); // busy() re-enabled it: "cancelling" keeps it off
   });
   on("project", (project, { switched }) => {
     const t = project.training;
