@@ -194,6 +194,16 @@ export function settingsLine(settings, stoppedAtEpoch) {
   return stopped ? `${parts.join(" · ")}.` : `Trained with ${parts.join(" · ")}.`;
 }
 
+/** The key ("true|predicted") a cell of record `before` has in record `now`: the record names classes as the
+ *  project does (`renamed_classes`: each class renamed since training, as trained → as shown), so a class
+ *  renamed between the two is followed to its name now. */
+function cellKeyNow(key, before, now) {
+  const shownBefore = (before && before.renamed_classes) || {};
+  const trained = (name) => Object.keys(shownBefore).find((t) => shownBefore[t] === name) ?? name;
+  const shownNow = (now && now.renamed_classes) || {};
+  return key.split("|").map((name) => shownNow[trained(name)] ?? trained(name)).join("|");
+}
+
 /** Load the selected model's record and show it. `keepCell`: the clips of the cell open now are shown
  *  again from the new record (a class renamed, added or deleted: its clips are named as they are now). */
 async function loadDetail({ keepCell = false } = {}) {
@@ -201,6 +211,7 @@ async function loadDetail({ keepCell = false } = {}) {
   const mine = ++token;
   const open = keepCell && !$("#cell-clips").hidden ? $("#confusion .cell.open") : null;
   const openKey = open && open.dataset.cell;
+  const before = detail; // the record the open cell was named by
   if (!openKey) $("#cell-clips").hidden = true;
   $("#delete-model-btn").disabled = !id;
   noteList($("#hood-warnings"), []);
@@ -230,8 +241,9 @@ async function loadDetail({ keepCell = false } = {}) {
     if (v) {
       renderPerClass(v);
       renderConfusion(v);
-      const cell = openKey && [...document.querySelectorAll("#confusion .cell")].find((b) => b.dataset.cell === openKey);
-      if (cell) openCell(openKey, cell);
+      const key = openKey && cellKeyNow(openKey, before, d);
+      const cell = key && [...document.querySelectorAll("#confusion .cell")].find((b) => b.dataset.cell === key);
+      if (cell) openCell(key, cell);
       else $("#cell-clips").hidden = true;
     } else {
       $("#cell-clips").hidden = true;

@@ -20,6 +20,7 @@ function count(n, one, many = `${one}s`) {
 export function deletedWhat(entry) {
   const parts = entry.classes.map((c) => {
     if (entry.sample) return `“${entry.sample}” of class “${displayName(c.name)}”`;
+    if (!c.samples && !c.test_samples) return `class “${displayName(c.name)}” (empty)`;
     const test = c.test_samples ? ` (${c.test_samples} in the test set)` : "";
     return `class “${displayName(c.name)}” and its ${count(c.samples + c.test_samples, "sample")}${test}`;
   });
