@@ -359,7 +359,8 @@ def test_web_zip_holds_one_folder(trained_classifier: Classifier) -> None:
         assert json.loads(archive.read("bass-drums-live/model.json"))["name"] == "bass & drums / live"
     with zipfile.ZipFile(io.BytesIO(web_zip(trained_classifier, name="band", folder="band-first/web"))) as archive:
         assert {n.split("/", 1)[0] for n in archive.namelist()} == {"band-first-web"}
-        assert json.loads(archive.read("band-first-web/model.json"))["name"] == "band"
+        # titled with the model's name, as `earmark export` titles it (not the owner's project name)
+        assert json.loads(archive.read("band-first-web/model.json"))["name"] == "first"
 
 
 def test_cli_export_web(trained_classifier: Classifier, tmp_path: Path) -> None:
@@ -397,7 +398,8 @@ def test_studio_serves_the_web_page(band_studio: TestClient) -> None:
         # the folder inside is named as the zip, after the model: two models unpack side by side
         assert {n.split("/", 1)[0] for n in archive.namelist()} == {"band-first-web"}
         assert archive.read("band-first-web/model.onnx") == client.get(info["onnx_url"]).content
-        assert json.loads(archive.read("band-first-web/model.json"))["name"] == "band"
+        # titled with the model's name, as `earmark export` titles it (not the owner's project name)
+        assert json.loads(archive.read("band-first-web/model.json"))["name"] == "first"
     missing = client.get("/api/projects/band/models/nope/web")
     assert missing.status_code == 404 and missing.json()["error"]["type"] == "NotFoundError"
 

@@ -281,7 +281,7 @@ def test_the_studio_download_is_a_page_that_works(page: Page, studio, demo_proje
     bass = tmp_path / "bass.ogg"
     bass.write_bytes((demo_data_dir() / "test" / "bass" / "bass_005.ogg").read_bytes())
     with served(folder) as url, opened(page, url):
-        expect(page.locator("#name")).to_have_text(studio.project(demo_project)["name"])
+        expect(page.locator("#name")).to_have_text(demo_model["id"])  # the model's name, not the project's
         page.set_input_files("#file", str(bass))
         expect(page.locator("#file-label")).to_have_attribute("data-label", "bass", timeout=20000)
     assert page_errors == []
