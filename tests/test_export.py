@@ -359,8 +359,7 @@ def test_web_zip_holds_one_folder(trained_classifier: Classifier) -> None:
         assert json.loads(archive.read("bass-drums-live/model.json"))["name"] == "bass & drums / live"
     with zipfile.ZipFile(io.BytesIO(web_zip(trained_classifier, name="band", folder="band-first/web"))) as archive:
         assert {n.split("/", 1)[0] for n in archive.namelist()} == {"band-first-web"}
-        # titled with the model's name, as `earmark export` titles it (not the owner's project name)
-        assert json.loads(archive.read("band-first-web/model.json"))["name"] == "first"
+        assert json.loads(archive.read("band-first-web/model.json"))["name"] == "band"
 
 
 def test_cli_export_web(trained_classifier: Classifier, tmp_path: Path) -> None:
