@@ -3,6 +3,7 @@ which does both on the built-in demo set."""
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -116,6 +117,8 @@ def evaluate(model: Path, test_dir: Path, as_json: bool, clip_s: float | None, c
 
     with model_hint("the model goes first (e.g. earmark evaluate model.earmark test_dir)"):
         clf = load(model)
+    if sys.stderr.isatty():  # a big test set takes a while to read and score: a sign of life meanwhile
+        click.echo(f"reading and scoring the test set in {test_dir} with {model.name}…", err=True)
     # evaluate() names a project's classes as they are now; what decoding warned of is shown on stderr as well
     report = run_eval(clf, test_dir, clip_s=CLIP_S if clip_s is None else clip_s, clip_hop_s=clip_hop_s,
                       on_skip=lambda s: click.echo(f"skipped {s.path}: {s.reason}", err=True))

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import unicodedata
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -49,7 +52,17 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
     with model_hint("the model goes first (e.g. earmark predict model.earmark take.wav)"):
         clf = load(model)
     not_audio = _not_audio(files)
-    predictions, failed = clf.predict_files(files)  # what decoding warns of: a warning: line as each file is decoded
+    predictions: list[Prediction] = []
+    failed: list[tuple[str, str]] = []
+    with _each_warning_once():  # what decoding warns of: a warning: line as each file is decoded
+        for group in _file_groups(files):  # each group's lines as soon as it is scored, not after the last file
+            scored, group_failed = clf.predict_files(group)
+            predictions += scored
+            failed += group_failed
+            if not as_json:
+                for p in scored:
+                    probs = "  ".join(f"{_tsv(k)} {v:.2f}" for k, v in p.probabilities.items())
+                    click.echo(f"{_tsv(str(p.source))}\t{_tsv(p.label)}\t{probs}")
     failed += [(str(path), f"{path}: {why}") for path, why in not_audio if why is not None]
     level = clf.sure_level
     unsure = [p for p in predictions if level is not None and p.confidence < level]
@@ -60,14 +73,10 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
                    "errors": [{"file": f, "error": e} for f, e in failed],
                    "skipped": [{"file": str(path), "reason": _not_audio_reason(path)}  # as stderr names them
                                for path, why in not_audio if why is None]})
-    else:
-        for p in predictions:
-            probs = "  ".join(f"{_tsv(k)} {v:.2f}" for k, v in p.probabilities.items())
-            click.echo(f"{_tsv(str(p.source))}\t{_tsv(p.label)}\t{probs}")
-        if unsure and level is not None:
-            names = ", ".join(_tsv(str(p.source)) for p in unsure[:10]) + (", …" if len(unsure) > 10 else "")
-            click.echo(f"less sure than the model's sure level ({level:.1%}), worth a listen: {len(unsure)} of "
-                       f"{len(predictions)} file{'' if len(predictions) == 1 else 's'}: {names}", err=True)
+    elif unsure and level is not None:
+        names = ", ".join(_tsv(str(p.source)) for p in unsure[:10]) + (", …" if len(unsure) > 10 else "")
+        click.echo(f"less sure than the model's sure level ({level:.1%}), worth a listen: {len(unsure)} of "
+                   f"{len(predictions)} file{'' if len(predictions) == 1 else 's'}: {names}", err=True)
     for f, e in failed:  # the reason names the file already
         click.secho(f"skipped {e if e.startswith(f) else f'{f}: {e}'}", fg="yellow", err=True)
     for path, why in not_audio:
@@ -75,6 +84,40 @@ def predict(model: Path, files: tuple[Path, ...], as_json: bool) -> None:
             click.echo(f"skipped {path}: {_not_audio_reason(path)}", err=True)
     if failed:
         sys.exit(1)
+
+
+def _file_groups(paths: tuple[Path, ...], *, first: int = 1, most: int = 64) -> Iterator[list[Path]]:
+    """``paths`` with their folders' audio files in place of the folders (a folder without audio stays, for
+    ``predict_files`` to name), ``first`` at a time, then twice as many, up to ``most`` (a chunk of
+    ``predict_files``, so files are scored as many at a time as in one call): the first lines come quickly."""
+    from ..dataset import audio_files
+
+    group: list[Path] = []
+    size = first
+    for given in paths:
+        for path in (audio_files(given) or [given]) if given.is_dir() else [given]:
+            group.append(path)
+            if len(group) == size:
+                yield group
+                group, size = [], min(2 * size, most)
+    if group:
+        yield group
+
+
+@contextlib.contextmanager
+def _each_warning_once() -> Iterator[None]:
+    """Each warning shown once while it is open, as one ``predict_files`` call shows a file given twice."""
+    shown: set[str] = set()
+    show = warnings.showwarning
+
+    def once(message: Warning | str, *args: Any, **kwargs: Any) -> None:
+        if str(message) not in shown:
+            shown.add(str(message))
+            show(message, *args, **kwargs)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = once
+        yield
 
 
 def _not_audio(paths: tuple[Path, ...]) -> list[tuple[Path, str | None]]:
