@@ -5,8 +5,12 @@ apart, and the boundary between two segments is first put halfway between the ce
 window of one and the first of the next. A window is labelled by what is loudest in it, so a
 bass note coming in after room noise names every window that holds its first fraction of a second:
 the boundary came up to 0.6 s early, and drums ending in quiet came as late. The moment of change
-is looked for within half a window and a hop (at least a quarter second) of that first boundary,
-never so far that a segment becomes shorter than ``min_segment_s``. It is found in the sound itself, by novelty
+is looked for about where the windows leave it: after the start of the last window of the one segment
+and before the end of the first of the next, within half a window and half a hop of that first boundary
+(and at least a quarter second beyond half a window, for what smoothing and folding shift), never so far
+that a segment becomes shorter than ``min_segment_s``. (It reached half a window and a whole hop: with a
+one-second hop, 1.5 s, far enough to find the fall into a moment of silence between drum hits, or the hit
+after it, in place of the end of the drums the windows had right.) It is found in the sound itself, by novelty
 (Foote, 2000): the distance between the mean log spectrum of the quarter second before each moment
 and of the quarter second after it, highest where the sound changes. A boundary moves to that
 moment when the change is clear there (well above the region's usual novelty, and a peak inside
@@ -47,7 +51,8 @@ _SHORTEST_S = 0.05
 def snap_boundaries(timeline: Timeline, samples: np.ndarray, *, sample_rate: int, window_s: float,
                     hop_s: float, min_segment_s: float = 0.5) -> Timeline:
     """``timeline`` with each boundary between two segments moved to where the sound changes, within
-    half a window and a hop (at least a quarter second) of where the windows put it. A move never
+    half a window and the longer of half a hop and a quarter second of where the windows put it (about
+    where the windows leave the change). A move never
     makes a segment shorter than ``min_segment_s`` (nor than it was, when it was shorter), so no
     boundary crosses another.
 
@@ -63,7 +68,10 @@ def snap_boundaries(timeline: Timeline, samples: np.ndarray, *, sample_rate: int
                              "with earmark.audio.to_mono first")
     if sample_rate > _RATE:
         y, sample_rate = resample(y, orig_sr=sample_rate, target_sr=_RATE), _RATE
-    reach = window_s / 2 + max(hop_s, _SIDE_S)  # a window named by its loud end: up to half a window off, and more
+    # The change is after the start of the last window named as the one segment and before the end of the first
+    # named as the next (a window is named by its loud part): half a window and half a hop, and at least a
+    # quarter second beyond half a window for what smoothing and folding shift.
+    reach = window_s / 2 + max(hop_s / 2, _SIDE_S)
     curve = _Novelty(y, sample_rate=sample_rate, around=[s.start_s for s in segments[1:]], reach_s=reach)
     shortest = max(min_segment_s, _SHORTEST_S)
     starts = [s.start_s for s in segments]

@@ -386,9 +386,12 @@ class Classifier:
 
         Windows count by loudness as in :meth:`predict` (:func:`window_weights`, relative to the
         recording's loudest window), so quiet gaps between drum hits do not outvote the hits, and
-        a recording folded into one segment (``min_segment_s`` longer than it) gets predict's label.
+        a segment made by folding is named as predict names its span (its windows at predict's hop,
+        each counted by its loudness): a recording folded into one segment (``min_segment_s`` longer
+        than it) gets predict's label and probability.
         Each boundary between segments is then moved to where the sound changes, within half a window and
-        a hop (at least a quarter second) of where the windows put it, never making a segment shorter than
+        the longer of half a hop and a quarter second of where the windows put it (about where the windows
+        leave the change), never making a segment shorter than
         ``min_segment_s`` (:func:`earmark.boundaries.snap_boundaries`).
         """
         from .boundaries import snap_boundaries
@@ -401,7 +404,8 @@ class Classifier:
         weights = _weights_from_rms(rms, np.zeros(len(rms), dtype=np.intp), 1)
         timeline = make_timeline(probs, starts, labels=self.labels, window_s=self.window_s,
                                  duration_s=y.shape[-1] / sample_rate, hop_s=hop_s,
-                                 smooth_s=smooth_s, min_segment_s=min_segment_s, weights=weights)
+                                 smooth_s=smooth_s, min_segment_s=min_segment_s, weights=weights,
+                                 loudness=rms, predict_hop_s=self.manifest.hop_s)
         return snap_boundaries(timeline, to_mono(y), sample_rate=sample_rate, window_s=self.window_s, hop_s=hop_s,
                                min_segment_s=min_segment_s)
 
