@@ -283,8 +283,8 @@ def main() -> None:
         groups[b["kind"] + (" (gap)" if b["gap"] else "")].append(i)
     for i, b in enumerate(bounds_all):
         groups["instrument quiet at edge" if b["quiet_edge"] else "instrument sounding at edge"].append(i)
-    # a snap that went the whole way it may (half a window and a hop) ended at the edge of its search range
-    reach = clf.window_s / 2 + hop_s
+    # a snap that went the whole way it may ended at the edge of its search range (boundaries.snap_boundaries)
+    reach = clf.window_s / 2 + max(hop_s / 2, 0.25)
     for i, (sn, un) in enumerate(zip(errs["snapped"], errs["unsnapped"])):
         if sn is not None and un is not None and abs(sn - un) > 0.02:
             groups["moved to the reach limit" if abs(sn - un) >= reach - 0.03 else "moved within reach"].append(i)
