@@ -56,6 +56,13 @@ class Studio:
         response.raise_for_status()
         return dict(response.json())
 
+    def add_class(self, project: str, name: str, files: list[Path]) -> None:
+        """A class ``name`` in ``project``, holding ``files`` (uploaded through the API)."""
+        base = f"/api/projects/{project}/classes"
+        self.client.post(base, json={"name": name}).raise_for_status()
+        self.client.post(f"{base}/{name}/samples",
+                         files=[("files", (p.name, p.read_bytes())) for p in files]).raise_for_status()
+
     def samples(self, project: str, class_name: str) -> list[dict[str, Any]]:
         response = self.client.get(f"/api/projects/{project}/classes/{class_name}/samples")
         response.raise_for_status()

@@ -19,13 +19,10 @@ def _look_again(page: Page) -> None:
 
 def _bass_and_drums(studio, project: str) -> str:  # type: ignore[no-untyped-def]
     """Classes "bass" (two demo notes) and "drums" (one) in ``project``; answers its classes' API address."""
-    base = f"/api/projects/{project}/classes"
     notes = sorted((demo_data_dir() / "train" / "bass").glob("*.ogg"))
     for name, files in (("bass", notes[:2]), ("drums", notes[2:3])):
-        studio.client.post(base, json={"name": name}).raise_for_status()
-        studio.client.post(f"{base}/{name}/samples",
-                           files=[("files", (p.name, p.read_bytes())) for p in files]).raise_for_status()
-    return base
+        studio.add_class(project, name, files)
+    return f"/api/projects/{project}/classes"
 
 
 def test_a_class_renamed_in_another_tab_stays_shown_under_its_new_name(page: Page, studio, empty_project,

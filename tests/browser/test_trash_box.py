@@ -14,11 +14,8 @@ pytestmark = pytest.mark.browser
 def test_recently_deleted_restores_after_the_toast_and_deletes_for_good(page: Page, studio, empty_project,
                                                                        page_errors) -> None:
     notes = sorted((demo_data_dir() / "train" / "bass").glob("*.ogg"))[:3]
-    base = f"/api/projects/{empty_project}/classes"
     for name, files in (("bass", notes[:1]), ("drums", notes[1:])):
-        studio.client.post(base, json={"name": name}).raise_for_status()
-        studio.client.post(f"{base}/{name}/samples",
-                           files=[("files", (p.name, p.read_bytes())) for p in files]).raise_for_status()
+        studio.add_class(empty_project, name, files)
     one = studio.samples(empty_project, "bass")[0]["id"]
     studio.client.delete(f"/api/projects/{empty_project}/samples/bass/{one}").raise_for_status()
     page.on("dialog", lambda dialog: dialog.accept())

@@ -18,11 +18,8 @@ def test_undo_of_a_class_delete_after_its_name_was_taken_says_where_it_came_back
     """QA: drums deleted, bass renamed drums, Undo: the toast said "Restored class “drums”" though drums came
     back as drums-2 (the answer's classes); it names drums-2 and says why."""
     notes = sorted((demo_data_dir() / "train" / "bass").glob("*.ogg"))[:3]
-    base = f"/api/projects/{empty_project}/classes"
     for name, files in (("bass", notes[:1]), ("drums", notes[1:])):
-        studio.client.post(base, json={"name": name}).raise_for_status()
-        studio.client.post(f"{base}/{name}/samples",
-                           files=[("files", (p.name, p.read_bytes())) for p in files]).raise_for_status()
+        studio.add_class(empty_project, name, files)
     page.on("dialog", lambda dialog: dialog.accept())
     studio.open(page, empty_project)
     page.click("[data-testid=class-drums]")
