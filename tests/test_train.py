@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,7 @@ from earmark.errors import DatasetError, ParameterError
 from earmark.evaluate import evaluate, training_warnings
 from earmark.project import Project
 from earmark.split import split_by_source
-from earmark.train import HEAD_HIDDEN_FROZEN, EpochRecord, StopTraining, TrainSettings, train
+from earmark.train import HEAD_HIDDEN_FROZEN, EpochRecord, StopTraining, TrainingCancelled, TrainSettings, train
 
 QUICK = TrainSettings(arch="tiny", epochs=2, steps_per_epoch=3, batch_size=16, window_s=1.0, sample_rate=SR)
 
@@ -347,3 +348,20 @@ def test_a_project_trains_on_its_samples_and_is_scored_on_its_test_set(small_dat
         evaluate(clf, project.root)
     shutil.rmtree(project.test_dir / "guitar")
     assert evaluate(clf, project.root).n_clips == 18
+
+
+@pytest.mark.parametrize("given", ["folder", "dataset"])
+def test_a_cancel_is_heard_before_the_clips_are_pooled_and_the_concept_map_learnt(small_dataset: Path,
+                                                                                   given: str) -> None:
+    """QA (1800 clips): a Cancel just after reading waited 2.9 s for the checks and pooling (no asking
+    between them); it is asked while reading a folder and as reading ends, before anything else is done."""
+    data = small_dataset if given == "folder" else load_dataset(small_dataset, sample_rate=TrainSettings().sample_rate)
+    askers: list[str] = []
+
+    def cancel() -> bool:
+        askers.append(inspect.stack()[1].function)
+        return True
+
+    with pytest.raises(TrainingCancelled):
+        train(data, settings={"epochs": 1}, progress=False, should_cancel=cancel)
+    assert askers[0] != "_learn_concept_map" and len(askers) == 1, askers

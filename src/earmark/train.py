@@ -26,7 +26,7 @@ from torch import nn
 from .backbone import NONE, backbone_info, load_backbone
 from .classifier import FORWARD_WINDOWS, Classifier
 from .concepts import concept_map
-from .dataset import BACKGROUND_LABEL, Clip, Dataset, load_dataset
+from .dataset import BACKGROUND_LABEL, Clip, Dataset, LoadCancelled, load_dataset
 from .errors import DatasetError, ParameterError
 from .examples import ExampleMaker, Pools, batches, feature_augment
 from .features import LogMel
@@ -125,9 +125,9 @@ def train(
     :class:`EpochRecord`; it may raise :class:`StopTraining` to end early and keep the model.
     ``should_stop``, asked after each epoch (whatever ``progress`` is), ends training there and
     keeps the model when it returns True: ``earmark train`` answers a first Ctrl-C this way.
-    ``should_cancel``, asked before each training step (a fraction of a second), ends training there
-    without a model when it returns True, raising :class:`TrainingCancelled`: the studio answers
-    Cancel, and its own stop, this way.
+    ``should_cancel``, asked before each file read, between the steps before training and before each
+    training step (a fraction of a second), ends training there without a model when it returns True,
+    raising :class:`TrainingCancelled`: the studio answers Cancel, and its own stop, this way.
     Returns the classifier; its ``manifest`` holds the settings, the training history, and the
     validation metrics (per-class accuracy, confusion matrix, misclassified clips).
 
@@ -153,13 +153,26 @@ def train(
         torch.set_num_threads(threads_before)
 
 
-def _load_and_split(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
-                    sample_rate: int) -> tuple[Dataset, list[Clip], list[Clip]]:
-    dataset = data if isinstance(data, Dataset) else load_dataset(data, sample_rate=sample_rate)
+def _cancel_if_asked(should_cancel: Callable[[], bool] | None) -> None:
+    """:class:`TrainingCancelled` if ``should_cancel`` says so: asked between the steps before training too
+    (reading, checking, pooling the clips: seconds each on a big set), so a Cancel is heard within one."""
+    if should_cancel is not None and should_cancel():
+        raise TrainingCancelled
+
+
+def _load_and_split(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings, sample_rate: int,
+                    should_cancel: Callable[[], bool] | None = None) -> tuple[Dataset, list[Clip], list[Clip]]:
+    try:
+        dataset = data if isinstance(data, Dataset) else load_dataset(data, sample_rate=sample_rate,
+                                                                      should_stop=should_cancel)
+    except LoadCancelled:
+        raise TrainingCancelled from None
+    _cancel_if_asked(should_cancel)
     if dataset.sample_rate != sample_rate:
         raise DatasetError(f"the dataset was loaded at {dataset.sample_rate} Hz but training needs {sample_rate} Hz; "
                            f"load it with load_dataset(..., sample_rate={sample_rate})")
     check_trainable(dataset, settings=settings)
+    _cancel_if_asked(should_cancel)
     train_clips, val_clips = split_by_source(dataset.clips, sample_rate=dataset.sample_rate,
                                              val_fraction=settings.val_fraction, seed=settings.seed)
     missing = sorted(set(dataset.labels) - {c.label for c in train_clips})
@@ -221,8 +234,7 @@ class _Run:
             self.model.body.eval()  # its batch norms keep the backbone's statistics
         losses, correct, seen = [], 0, 0
         for _ in range(steps):
-            if self.should_cancel is not None and self.should_cancel():
-                raise TrainingCancelled
+            _cancel_if_asked(self.should_cancel)
             x, y = next(self.batches)
             with torch.no_grad():
                 feats = self.model.frontend.raw(x)
@@ -252,12 +264,14 @@ def _train(data: str | os.PathLike[str] | Dataset, *, settings: TrainSettings,
     backbone, learning_rate = settings.start()
     settings = settings.resolved()  # what the model file records
     read_at = stamp()  # a class renamed while the data loads is renamed since the model was trained
-    dataset, train_clips, val_clips = _load_and_split(data, settings=settings, sample_rate=features.sample_rate)
+    dataset, train_clips, val_clips = _load_and_split(data, settings=settings, sample_rate=features.sample_rate,
+                                                      should_cancel=should_cancel)
     read_at = dataset.read_at or read_at  # a dataset loaded beforehand: when it was read
     labels = dataset.labels
     _seed_everything(settings.seed)
     window = int(round(settings.window_s * features.sample_rate))
     pools = Pools.from_clips(train_clips, labels, sample_rate=features.sample_rate, window=window)
+    _cancel_if_asked(should_cancel)
     maker = ExampleMaker(pools, labels=labels, window=window, sample_rate=features.sample_rate,
                           augment=settings.augment, seed=settings.seed)
     frozen = backbone != NONE and settings.freeze_backbone
@@ -358,8 +372,7 @@ def _learn_concept_map(model: SoundNet, pools: Pools, *, background: int, window
     sums = np.zeros((len(classes), len(model.concept_names)))
     model.eval()
     for b in range(0, len(places), batch_size):
-        if should_cancel is not None and should_cancel():
-            raise TrainingCancelled
+        _cancel_if_asked(should_cancel)
         windows = np.stack([np.pad(w := y[at : at + window], (0, window - w.shape[0]))
                             for y, at in places[b : b + batch_size]])
         with torch.inference_mode():
