@@ -102,3 +102,22 @@ def test_a_class_deleted_whole_is_listed_though_empty_and_is_not_one_sample(proj
     assert listed[solo.id].classes == {"solo": (1, 0)} and listed[solo.id].sample is None  # a class, not a sample
     project.restore(empty.id)
     assert "zzz" in project.class_names()
+
+
+def test_the_studio_lists_restores_and_removes_deleted_projects(project: Project) -> None:
+    """A deleted project's Undo lasted as long as its toast; now the page lists what waits to be restored."""
+    client = make_client(project.root.parent)
+    client.patch("/api/projects/band", json={"name": "my band"}).raise_for_status()
+    assert client.get("/api/trash").json() == {"deleted": []}
+    gone = client.delete("/api/projects/band").json()["undo"]
+    client.post("/api/projects", json={"name": "other"}).raise_for_status()
+    other = client.delete("/api/projects/other").json()["undo"]
+    listed = client.get("/api/trash").json()["deleted"]
+    assert [(e["id"], e["name"]) for e in listed] == sorted([(gone, "my band"), (other, "other")], reverse=True)
+    assert all(e["deleted_at"].endswith("+00:00") for e in listed)
+    assert client.post("/api/trash/empty", json={"ids": [other]}).json() == {"removed": [other]}
+    assert client.post(f"/api/trash/{gone}/restore").json()["name"] == "my band"
+    assert client.get("/api/trash").json() == {"deleted": []}
+    assert [s.id for s in Project.open(project.root).samples("drums")] == ["d1.wav", "d2.wav", "d3.wav"]
+    assert_error(client.post("/api/trash/empty", json={"ids": [other]}), 404, "NotFoundError",
+                 "nothing to delete for good")

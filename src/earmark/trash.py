@@ -31,8 +31,8 @@ from .projectmodels import MODEL_SUFFIX
 if TYPE_CHECKING:
     from .project import Project, SampleInfo
 
-__all__ = ["TRASH_DIR", "Restored", "TrashEntry", "Trashed", "cannot_move", "deleted", "is_entry", "new_entry",
-           "remove_empty_folders", "remove_for_good", "restore", "to_trash"]
+__all__ = ["TRASH_DIR", "Restored", "TrashEntry", "Trashed", "cannot_move", "deleted", "deleted_at", "is_entry",
+           "new_entry", "remove_empty_folders", "remove_entries", "remove_for_good", "restore", "to_trash"]
 
 #: The folder, in a project or in the studio's projects folder, that deletes go to.
 TRASH_DIR = ".trash"
@@ -200,7 +200,7 @@ class _Homes:
     def __init__(self, project: Project, trash_id: str) -> None:
         self.project, self.trash_id = project, trash_id
         folder = project.root / TRASH_DIR / trash_id
-        self.at, self.mark = _deleted_at(trash_id), _log_mark(folder)
+        self.at, self.mark = deleted_at(trash_id), _log_mark(folder)
         #: the classes the delete took whole (its entries in the class log)
         self.took = {name_key(name) for name in project.classes_deleted(trash_id)}
         self.changes = project.changes_after(trash_id, at=self.at, mark=self.mark)
@@ -390,7 +390,7 @@ def _log_mark(folder: Path) -> int | None:
         return None
 
 
-def _deleted_at(trash_id: str) -> str:
+def deleted_at(trash_id: str) -> str:
     """When the delete ``trash_id`` names was made, as the class log writes times (ISO, UTC, see
     :func:`earmark.projectfile.now`): its id starts with the local time (:func:`new_entry`)."""
     try:
@@ -451,13 +451,18 @@ def _entry(trash_id: str, folder: Path, *, whole: set[str]) -> TrashEntry:
     models = sorted(p.stem for p in (folder / _TRASHED_MODELS).glob(f"*{MODEL_SUFFIX}")) \
         if (folder / _TRASHED_MODELS).is_dir() else []
     one = files[0].name if len(files) == 1 and not models and not whole & set(classes) else None
-    return TrashEntry(id=trash_id, deleted_at=_deleted_at(trash_id), models=models, sample=one,
+    return TrashEntry(id=trash_id, deleted_at=deleted_at(trash_id), models=models, sample=one,
                       classes={name: (t, s) for name, (t, s) in classes.items() if t or s or name in whole})
 
 
 def remove_for_good(project: Project, trash_ids: list[str]) -> list[str]:
-    """Delete what the deletes ``trash_ids`` put in the project's ``.trash``, for good; the ids removed
-    (one restored or removed meanwhile is left out).
+    """Delete what the deletes ``trash_ids`` put in the project's ``.trash``, for good (:func:`remove_entries`)."""
+    return remove_entries(project.root / TRASH_DIR, trash_ids)
+
+
+def remove_entries(trash: Path, trash_ids: list[str]) -> list[str]:
+    """Delete what the deletes ``trash_ids`` put in the ``.trash`` folder ``trash`` (a project's, or the
+    projects folder's), for good; the ids removed (one restored or removed meanwhile is left out).
 
     Each goes from the listing at once (renamed to a hidden name under the lock :func:`restore` takes, so
     it is either restored whole or removed whole), then its files are deleted (a removal cut short is
@@ -468,7 +473,6 @@ def remove_for_good(project: Project, trash_ids: list[str]) -> list[str]:
     NotFoundError
         If none of ``trash_ids`` is in the trash.
     """
-    trash = project.root / TRASH_DIR
     removed: list[tuple[str, Path]] = []
     with NAMING:
         for trash_id in dict.fromkeys(trash_ids):

@@ -28,7 +28,7 @@ from ..intake import IntakeLimits
 from ..naming import MAX_NAME_LENGTH, NAMING, clean_name, new_file, quoted, quoted_list
 from ..project import PROJECT_FILE, Project
 from ..projectfile import ProjectFile
-from ..trash import TRASH_DIR, cannot_move, is_entry, new_entry, remove_empty_folders
+from ..trash import TRASH_DIR, cannot_move, deleted_at, is_entry, new_entry, remove_empty_folders, remove_entries
 from .jobs import JobRunner
 from .settings import StudioSettings
 
@@ -249,6 +249,26 @@ class Studio:
         if project.name != shown:  # a project shown as "zed" was made since: this one is "zed-2"
             project.set_name(shown)
         return project
+
+    def deleted_projects(self) -> list[dict[str, str]]:
+        """The projects :meth:`delete_project` moved to the trash and still there, newest first: the ``id``
+        :meth:`restore_project` takes, when (ISO, UTC) and the name each was shown under."""
+        trash = self.root / TRASH_DIR
+        try:
+            ids = sorted((p.name for p in trash.iterdir() if is_entry(trash, p.name)), reverse=True)
+        except OSError:  # nothing deleted yet
+            return []
+        listed = []
+        for trash_id in ids:
+            with contextlib.suppress(OSError):  # restored or removed meanwhile
+                found = [p for p in (trash / trash_id).iterdir() if (p / PROJECT_FILE).is_file()]
+                if found:
+                    listed.append({"id": trash_id, "deleted_at": deleted_at(trash_id), "name": _shown_name(found[0])})
+        return listed
+
+    def remove_deleted_projects(self, trash_ids: list[str]) -> list[str]:
+        """Delete the deleted projects ``trash_ids`` for good (:func:`earmark.trash.remove_entries`)."""
+        return remove_entries(self.root / TRASH_DIR, trash_ids)
 
     # -- uploads running into a class: it is not deleted or renamed under them --------------
     @contextmanager

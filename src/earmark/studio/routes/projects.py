@@ -94,6 +94,19 @@ def delete_project(project: ProjectDep, studio: StudioDep) -> dict[str, Any]:
     return {"deleted": project.root.name, "undo": studio.delete_project(project.root.name)}
 
 
+@router.get("/trash")
+def list_deleted_projects(studio: StudioDep) -> dict[str, Any]:
+    """The projects deleted into the projects folder's ``.trash`` and still there, newest first: each ``id`` is
+    the ``undo`` id its delete answered (the restore below takes it, at any time)."""
+    return {"deleted": studio.deleted_projects()}
+
+
+@router.post("/trash/empty")
+def empty_projects_trash(body: TrashIds, studio: StudioDep) -> dict[str, Any]:
+    """Remove the deleted projects ``ids`` for good (as the project trash's ``empty``)."""
+    return {"removed": studio.remove_deleted_projects(body.ids)}
+
+
 @router.post("/trash/{trash_id}/restore")
 def restore_project(trash_id: str, studio: StudioDep) -> dict[str, Any]:
     """Undo a project's delete: it comes back under its own name (``name-2`` if that was taken since)."""

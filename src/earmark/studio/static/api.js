@@ -109,6 +109,9 @@ export const api = {
   renameProject: (p, name) => patch(apiPath("projects", p), { name }),
   deleteProject: (p) => del(apiPath("projects", p)),
   restoreProject: (undoId) => post(`${apiPath("trash", undoId)}/restore`, {}),
+  /** Projects waiting in the projects folder's .trash, newest first: {deleted: [{id, deleted_at, name}]} */
+  deletedProjects: () => get("/api/trash"),
+  emptyProjectsTrash: (ids) => post("/api/trash/empty", { ids }),
   exportUrl: (p) => apiPath("projects", p, "export"),
   importProject: (file, name) => {
     const form = new FormData();

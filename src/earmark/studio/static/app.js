@@ -1,6 +1,7 @@
 // earmark studio: boots the page, the project bar and the tabs; each screen lives in its own module.
 
 import { api } from "./api.js";
+import { initDeletedProjects } from "./deletedprojects.js";
 import { initEvaluate } from "./evaluate.js";
 import { initKeep } from "./keep.js";
 import { initLive } from "./live.js";
@@ -103,6 +104,14 @@ async function deleteProject(button) {
   });
 }
 
+/** Show `project`, just restored from the trash (the New project form, where the list of deleted projects is, closes). */
+async function showRestored(project) {
+  setProject(project);
+  await fillProjects(project.id);
+  $("#new-project-form").hidden = true;
+  $("#new-project-btn").setAttribute("aria-expanded", "false");
+}
+
 /** After a project's delete: say so, with an Undo that brings it back and opens it. */
 function offerUndoOfDelete() {
   let deleted;
@@ -118,10 +127,7 @@ function offerUndoOfDelete() {
     label: "Undo",
     run: async () => {
       const project = await api.restoreProject(deleted.undo);
-      setProject(project);
-      await fillProjects(project.id);
-      $("#new-project-form").hidden = true;
-      $("#new-project-btn").setAttribute("aria-expanded", "false");
+      await showRestored(project);
       toast(`Restored the project “${project.name}”.`);
     },
   });
@@ -148,6 +154,7 @@ function initProjectBar() {
   $("#new-project-btn").addEventListener("click", () => toggleForm(form.hidden));
   $("#cancel-new-project-btn").addEventListener("click", () => toggleForm(false));
   closeOnEscape(form, () => toggleForm(false));
+  initDeletedProjects(showRestored);
 
   const create = (demo) => busy([$("#create-project-btn"), $("#create-demo-btn")], async () => {
     const name = $("#new-project-name").value.trim() || (demo ? "demo" : "");
