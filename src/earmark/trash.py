@@ -31,8 +31,8 @@ from .projectmodels import MODEL_SUFFIX
 if TYPE_CHECKING:
     from .project import Project, SampleInfo
 
-__all__ = ["TRASH_DIR", "Restored", "TrashEntry", "Trashed", "cannot_move", "deleted", "deleted_at", "is_entry",
-           "new_entry", "remove_empty_folders", "remove_entries", "remove_for_good", "restore", "to_trash"]
+__all__ = ["TRASH_DIR", "Restored", "TrashEntry", "Trashed", "cannot_move", "deleted", "deleted_at", "entry_ids",
+           "is_entry", "new_entry", "remove_empty_folders", "remove_entries", "remove_for_good", "restore", "to_trash"]
 
 #: The folder, in a project or in the studio's projects folder, that deletes go to.
 TRASH_DIR = ".trash"
@@ -417,13 +417,20 @@ class TrashEntry:
                             for name, (training, test) in self.classes.items()]}
 
 
+def entry_ids(trash: Path) -> list[str]:
+    """The deletes' folders in ``trash`` (a project's ``.trash``, or the projects folder's), newest first; none
+    when there is no such folder yet (or it cannot be read: nothing to list)."""
+    try:
+        return sorted((p.name for p in trash.iterdir() if _TRASH_ID.fullmatch(p.name) and p.is_dir()), reverse=True)
+    except OSError:
+        return []
+
+
 def deleted(project: Project) -> list[TrashEntry]:
     """What the project's deletes put in its ``.trash`` and is still there, newest first. A folder emptied by
     hand, or one a person put there, is left out."""
     trash = project.root / TRASH_DIR
-    try:
-        ids = sorted((p.name for p in trash.iterdir() if _TRASH_ID.fullmatch(p.name) and p.is_dir()), reverse=True)
-    except OSError:  # no deletes yet (or the folder cannot be read: nothing to list)
+    if not (ids := entry_ids(trash)):
         return []
     meta = project.file.read()  # the class log: which deletes took a class whole
     entries = []

@@ -28,7 +28,16 @@ from ..intake import IntakeLimits
 from ..naming import MAX_NAME_LENGTH, NAMING, clean_name, new_file, quoted, quoted_list
 from ..project import PROJECT_FILE, Project
 from ..projectfile import ProjectFile
-from ..trash import TRASH_DIR, cannot_move, deleted_at, is_entry, new_entry, remove_empty_folders, remove_entries
+from ..trash import (
+    TRASH_DIR,
+    cannot_move,
+    deleted_at,
+    entry_ids,
+    is_entry,
+    new_entry,
+    remove_empty_folders,
+    remove_entries,
+)
 from .jobs import JobRunner
 from .settings import StudioSettings
 
@@ -254,12 +263,8 @@ class Studio:
         """The projects :meth:`delete_project` moved to the trash and still there, newest first: the ``id``
         :meth:`restore_project` takes, when (ISO, UTC) and the name each was shown under."""
         trash = self.root / TRASH_DIR
-        try:
-            ids = sorted((p.name for p in trash.iterdir() if is_entry(trash, p.name)), reverse=True)
-        except OSError:  # nothing deleted yet
-            return []
         listed = []
-        for trash_id in ids:
+        for trash_id in entry_ids(trash):
             with contextlib.suppress(OSError):  # restored or removed meanwhile
                 found = [p for p in (trash / trash_id).iterdir() if (p / PROJECT_FILE).is_file()]
                 if found:
